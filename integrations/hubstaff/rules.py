@@ -1,0 +1,488 @@
+"""Pure sync rules: Hubstaff daily activities -> work logs of one project P.
+
+Nothing here talks to Hubstaff or the database, and nothing imports Django: the
+apply layer loads plain values, calls :func:`plan_sync` and writes the returned
+:class:`SyncPlan`.  Every rule of "Sync rules" in PRODUCT.md is decided here so
+that it can be tested without a database.
+
+Batches.  The apply layer may call :func:`plan_sync` once per batch of dates
+(``covered``), applying each plan before computing the next and passing the
+assignments as they are after that.  The plans compose: applying every batch
+gives the same work logs and assignments as one call over the union of the
+batches, as long as a person has at most one sync-created assignment on P
+(which is all a sync ever creates).  :meth:`SyncPlan.merge` adds the batch
+plans up for reporting (missing teammates and skipped people).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+ORIGIN_MANUAL = "manual"
+ORIGIN_SYNC = "sync"
+
+SOURCE_KEY_PREFIX = "hubstaff"
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+@dataclass(frozen=True)
+class DailyActivity:
+    """One Hubstaff daily-activity row (user, Hubstaff project, task, date)."""
+
+    id: int
+    date: date
+    user_id: int
+    project_id: int
+    task_id: int | None
+    tracked: int
+
+
+@dataclass(frozen=True)
+class HubstaffUser:
+    id: int
+    name: str
+    email: str | None
+
+
+@dataclass(frozen=True)
+class Person:
+    """A person of P's organization."""
+
+    id: int
+    full_name: str
+    email: str
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """An existing assignment on P."""
+
+    id: int
+    person_id: int
+    start_date: date
+    end_date: date
+    origin: str  # ORIGIN_MANUAL or ORIGIN_SYNC
+    trimmed: bool = False
+
+    @property
+    def span(self) -> DateSpan:
+        return DateSpan(self.start_date, self.end_date)
+
+
+@dataclass(frozen=True)
+class SyncedLog:
+    """An existing work log of P whose source is Hubstaff."""
+
+    id: int
+    source_key: str
+    person_id: int
+    date: date
+    duration_seconds: int
+    assignment_id: int | None
+
+
+@dataclass(frozen=True)
+class Options:
+    prevent_new_assignments: bool = False
+    trim_assignments: bool = False
+
+
+@dataclass(frozen=True)
+class ProjectDates:
+    start_date: date
+    end_date: date | None  # None: open-ended project
+
+    def contains(self, day: date) -> bool:
+        return self.start_date <= day and (self.end_date is None or day <= self.end_date)
+
+
+@dataclass(frozen=True)
+class DateSpan:
+    """Inclusive span of dates."""
+
+    start: date
+    end: date
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValueError(f"empty span {self.start}..{self.end}")
+
+    def contains(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+    def distance(self, day: date) -> int:
+        """Days from ``day`` to the nearest day of the span (0 inside it)."""
+        if day < self.start:
+            return (self.start - day).days
+        if day > self.end:
+            return (day - self.end).days
+        return 0
+
+    def stretched_to(self, day: date) -> DateSpan:
+        return DateSpan(min(self.start, day), max(self.end, day))
+
+    def hull(self, other: DateSpan) -> DateSpan:
+        return DateSpan(min(self.start, other.start), max(self.end, other.end))
+
+
+# --------------------------------------------------------------------------- outputs
+
+
+@dataclass(frozen=True)
+class NewLog:
+    """A work log to create.
+
+    Exactly one of ``assignment_id`` (an existing assignment) and
+    ``new_assignment_for_person`` (the assignment planned in
+    ``SyncPlan.new_assignments`` for that person, which has no id yet) is set.
+    """
+
+    source_key: str
+    person_id: int
+    date: date
+    duration_seconds: int
+    hubstaff_project_id: int
+    hubstaff_user_id: int
+    assignment_id: int | None
+    new_assignment_for_person: int | None = None
+
+
+@dataclass(frozen=True)
+class LogUpdate:
+    """New values of an existing synced work log (only emitted when one differs).
+
+    ``person_id`` changes only when the Hubstaff user's e-mail now matches
+    another person.  Assignment reference as in :class:`NewLog`.
+    """
+
+    id: int
+    person_id: int
+    duration_seconds: int
+    assignment_id: int | None
+    new_assignment_for_person: int | None = None
+
+
+@dataclass(frozen=True)
+class MissingTeammate:
+    """A Hubstaff user with tracked time and no person of that e-mail."""
+
+    id: int  # Hubstaff user id
+    name: str
+    email: str | None
+    seconds: int  # tracked time not synced
+
+
+@dataclass(frozen=True)
+class SyncPlan:
+    """What one :func:`plan_sync` call wants changed, plus what it could not sync.
+
+    New assignments are to be created with origin ``"sync"`` and
+    ``trimmed = Options.trim_assignments``; stretched assignments get the new
+    span as their start and end dates.
+    """
+
+    creates: list[NewLog] = field(default_factory=list)
+    updates: list[LogUpdate] = field(default_factory=list)
+    deletes: list[int] = field(default_factory=list)
+    new_assignments: dict[int, DateSpan] = field(default_factory=dict)
+    stretched_assignments: dict[int, DateSpan] = field(default_factory=dict)
+    missing_teammates: dict[int, MissingTeammate] = field(default_factory=dict)
+    skipped_people: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def has_changes(self) -> bool:
+        """Whether applying the plan would write anything."""
+        return bool(
+            self.creates or self.updates or self.deletes or self.new_assignments or self.stretched_assignments
+        )
+
+    def merge(self, other: SyncPlan) -> SyncPlan:
+        """Add up the plans of successive batches (rule 1 and 2: report who was not synced).
+
+        Changes are concatenated; a person's or assignment's spans are joined;
+        the not-synced seconds of a missing teammate or skipped person are summed
+        (the latest name and e-mail of a missing teammate win).
+        """
+        missing = dict(self.missing_teammates)
+        for user_id, teammate in other.missing_teammates.items():
+            previous = missing.get(user_id)
+            missing[user_id] = (
+                teammate if previous is None else replace(teammate, seconds=previous.seconds + teammate.seconds)
+            )
+        skipped = dict(self.skipped_people)
+        for person_id, seconds in other.skipped_people.items():
+            skipped[person_id] = skipped.get(person_id, 0) + seconds
+        return SyncPlan(
+            creates=[*self.creates, *other.creates],
+            updates=[*self.updates, *other.updates],
+            deletes=[*self.deletes, *other.deletes],
+            new_assignments=_join_spans(self.new_assignments, other.new_assignments),
+            stretched_assignments=_join_spans(self.stretched_assignments, other.stretched_assignments),
+            missing_teammates=missing,
+            skipped_people=skipped,
+        )
+
+
+def _join_spans(left: Mapping[int, DateSpan], right: Mapping[int, DateSpan]) -> dict[int, DateSpan]:
+    joined = dict(left)
+    for key, span in right.items():
+        joined[key] = joined[key].hull(span) if key in joined else span
+    return joined
+
+
+# --------------------------------------------------------------------------- rules
+
+
+def sync_window(project: ProjectDates, today: date) -> tuple[date, date] | None:
+    """The dates a sync of P reads: P's start to today, or to P's end if earlier.
+
+    ``None`` when that window is empty (P starts after today).
+    """
+    end = today if project.end_date is None else min(today, project.end_date)
+    if end < project.start_date:
+        return None
+    return project.start_date, end
+
+
+def source_key(hubstaff_project_id: int, hubstaff_user_id: int, day: date) -> str:
+    """Stable key of the work log of one Hubstaff user, Hubstaff project and date.
+
+    Rule 3 (many to one) and 4 (idempotent): the Hubstaff project stays in the
+    key so that time from several Hubstaff projects stays traceable, and the key
+    lets the next sync find the log it made.
+    """
+    return f"{SOURCE_KEY_PREFIX}:{hubstaff_project_id}:{hubstaff_user_id}:{day.isoformat()}"
+
+
+def normalize_email(email: str | None) -> str | None:
+    """E-mail as compared by the matching rule: trimmed, case-insensitive; blank is none."""
+    if email is None:
+        return None
+    cleaned = email.strip().casefold()
+    return cleaned or None
+
+
+def match_people(users: Iterable[HubstaffUser], people: Iterable[Person]) -> dict[int, int]:
+    """Rule 1 (matching by e-mail): Hubstaff user id -> id of the person with the same e-mail.
+
+    E-mails are compared trimmed and case-insensitively; a user or person
+    without an e-mail never matches.  If several people share an e-mail the
+    lowest person id wins, so the choice does not depend on input order.
+    """
+    person_by_email: dict[str, int] = {}
+    for person in sorted(people, key=lambda p: p.id):
+        key = normalize_email(person.email)
+        if key is not None:
+            person_by_email.setdefault(key, person.id)
+    matches: dict[int, int] = {}
+    for user in users:
+        key = normalize_email(user.email)
+        if key is not None and key in person_by_email:
+            matches[user.id] = person_by_email[key]
+    return matches
+
+
+@dataclass
+class _Wanted:
+    """A work log the Hubstaff data asks for, before its assignment is chosen."""
+
+    key: str
+    hubstaff_project_id: int
+    hubstaff_user_id: int
+    day: date
+    seconds: int
+    person_id: int | None = None
+    assignment_id: int | None = None
+    new_assignment_for_person: int | None = None
+
+
+def plan_sync(
+    *,
+    activities: Iterable[DailyActivity],
+    users: Mapping[int, HubstaffUser],
+    people: Iterable[Person],
+    assignments: Iterable[Assignment],
+    existing_logs: Iterable[SyncedLog],
+    covered: DateSpan | None,
+    project: ProjectDates,
+    options: Options,
+) -> SyncPlan:
+    """Plan the work logs and assignments of P for the dates in ``covered`` (all rules).
+
+    - Scope: only dates inside ``covered`` (``None``: every date, i.e. a reset)
+      and inside P's dates are planned.  Activities outside them are ignored;
+      existing logs outside ``covered`` are never touched, existing logs inside
+      it that the activities do not produce again are deleted (rule 4: time
+      deleted in Hubstaff, a de-selected Hubstaff project on a reset).
+    - One work log per Hubstaff user, Hubstaff project and date, lasting the sum
+      of that day's ``tracked``; a sum of 0 gives no log (rules 3 and 4).
+      Rows repeated with the same activity id count once (the last one wins).
+    - Rule 1: a user with time and no person of that e-mail is a missing
+      teammate and their time is not synced.
+    - Rule 2: a person with any assignment on P gets the logs.  A log points to
+      an assignment covering its date (a manual one first, then the earliest);
+      if none covers it, the person's sync-created assignment nearest in time is
+      stretched to cover it (never shrunk), else it points to the nearest
+      (manual) assignment, which is never changed.  A person with no assignment
+      is skipped with ``prevent_new_assignments``; otherwise ONE assignment is
+      planned: with ``trim_assignments`` from their first to their last log of
+      this plan, else P's start to P's end -- or, P having no end, to their last
+      log of this plan, which later syncs stretch as time comes in.
+    - Rule 6: manual work logs are never passed in; manual assignments are never
+      changed.
+
+    Running it again after applying its plan gives a plan without changes.
+    """
+    in_scope = _scope(covered, project)
+
+    # One row per activity id, so an overlap between fetched pages does not double the time.
+    rows: dict[int, DailyActivity] = {}
+    for activity in activities:
+        if in_scope(activity.date):
+            rows[activity.id] = activity
+
+    totals: dict[tuple[int, int, date], int] = {}
+    for row in rows.values():
+        group = (row.project_id, row.user_id, row.date)
+        totals[group] = totals.get(group, 0) + row.tracked
+
+    matches = match_people(users.values(), people)
+    by_person: dict[int, list[Assignment]] = {}
+    for assignment in assignments:
+        by_person.setdefault(assignment.person_id, []).append(assignment)
+
+    plan = SyncPlan()
+    wanted_by_person: dict[int, list[_Wanted]] = {}
+    for (project_id, user_id, day), seconds in sorted(totals.items()):
+        if seconds <= 0:
+            continue
+        person_id = matches.get(user_id)
+        if person_id is None:
+            _add_missing(plan, users.get(user_id), user_id, seconds)
+            continue
+        wanted = _Wanted(source_key(project_id, user_id, day), project_id, user_id, day, seconds, person_id)
+        wanted_by_person.setdefault(person_id, []).append(wanted)
+
+    wanted_logs: list[_Wanted] = []
+    for person_id, logs in sorted(wanted_by_person.items()):
+        own = by_person.get(person_id, [])
+        if own:
+            plan.stretched_assignments.update(_attach_to_existing(logs, own))
+        elif options.prevent_new_assignments:
+            plan.skipped_people[person_id] = sum(log.seconds for log in logs)
+            continue
+        else:
+            plan.new_assignments[person_id] = _new_assignment_span(logs, project, options)
+            for log in logs:
+                log.new_assignment_for_person = person_id
+        wanted_logs.extend(logs)
+
+    _diff_logs(plan, wanted_logs, existing_logs, covered)
+    return plan
+
+
+def _scope(covered: DateSpan | None, project: ProjectDates):
+    def in_scope(day: date) -> bool:
+        return project.contains(day) and (covered is None or covered.contains(day))
+
+    return in_scope
+
+
+def _add_missing(plan: SyncPlan, user: HubstaffUser | None, user_id: int, seconds: int) -> None:
+    previous = plan.missing_teammates.get(user_id)
+    if previous is not None:
+        plan.missing_teammates[user_id] = replace(previous, seconds=previous.seconds + seconds)
+        return
+    # An activity of a user Hubstaff did not list is still reported, without name or e-mail.
+    name, email = (user.name, user.email) if user is not None else ("", None)
+    plan.missing_teammates[user_id] = MissingTeammate(id=user_id, name=name, email=email, seconds=seconds)
+
+
+def _covering_order(assignment: Assignment) -> tuple[int, date, int]:
+    # Manual first: a stretched sync assignment may come to overlap a manual one, and the
+    # logs that pointed to the manual one must keep doing so on the next run (idempotence).
+    return (0 if assignment.origin == ORIGIN_MANUAL else 1, assignment.start_date, assignment.id)
+
+
+def _attach_to_existing(logs: list[_Wanted], own: list[Assignment]) -> dict[int, DateSpan]:
+    """Point each log to one of the person's assignments; return the stretched spans."""
+    stretchable = [a for a in own if a.origin == ORIGIN_SYNC]
+    stretched: dict[int, DateSpan] = {}
+    for log in logs:
+        covering = [a for a in own if a.span.contains(log.day)]
+        if covering:
+            log.assignment_id = min(covering, key=_covering_order).id
+            continue
+        # Uncovered dates go to a sync-created assignment even when a manual one is nearer:
+        # choosing by distance among all would flip once a stretch moves the sync one closer.
+        candidates = stretchable or own
+        nearest = min(candidates, key=lambda a: (a.span.distance(log.day), a.start_date, a.id))
+        log.assignment_id = nearest.id
+        if nearest.origin == ORIGIN_SYNC:
+            stretched[nearest.id] = stretched.get(nearest.id, nearest.span).stretched_to(log.day)
+    return stretched
+
+
+def _new_assignment_span(logs: list[_Wanted], project: ProjectDates, options: Options) -> DateSpan:
+    first = min(log.day for log in logs)
+    last = max(log.day for log in logs)
+    if options.trim_assignments:
+        return DateSpan(first, last)
+    if project.end_date is not None:
+        return DateSpan(project.start_date, project.end_date)
+    # An open-ended P has no end to copy; the last synced day is what later batches and
+    # syncs can stretch from, so that batches compose.
+    return DateSpan(project.start_date, last)
+
+
+def _diff_logs(
+    plan: SyncPlan, wanted_logs: list[_Wanted], existing_logs: Iterable[SyncedLog], covered: DateSpan | None
+) -> None:
+    existing_by_key: dict[str, SyncedLog] = {}
+    for log in sorted(existing_logs, key=lambda log: log.id):
+        if covered is not None and not covered.contains(log.date):
+            continue
+        if log.source_key in existing_by_key:
+            plan.deletes.append(log.id)  # a duplicate of the same key: keep the oldest
+        else:
+            existing_by_key[log.source_key] = log
+
+    for wanted in sorted(wanted_logs, key=lambda w: (w.day, w.hubstaff_project_id, w.hubstaff_user_id)):
+        assert wanted.person_id is not None
+        current = existing_by_key.pop(wanted.key, None)
+        if current is None:
+            plan.creates.append(
+                NewLog(
+                    source_key=wanted.key,
+                    person_id=wanted.person_id,
+                    date=wanted.day,
+                    duration_seconds=wanted.seconds,
+                    hubstaff_project_id=wanted.hubstaff_project_id,
+                    hubstaff_user_id=wanted.hubstaff_user_id,
+                    assignment_id=wanted.assignment_id,
+                    new_assignment_for_person=wanted.new_assignment_for_person,
+                )
+            )
+        elif (
+            current.person_id != wanted.person_id
+            or current.duration_seconds != wanted.seconds
+            or current.assignment_id != wanted.assignment_id
+            or wanted.new_assignment_for_person is not None
+        ):
+            plan.updates.append(
+                LogUpdate(
+                    id=current.id,
+                    person_id=wanted.person_id,
+                    duration_seconds=wanted.seconds,
+                    assignment_id=wanted.assignment_id,
+                    new_assignment_for_person=wanted.new_assignment_for_person,
+                )
+            )
+
+    plan.deletes.extend(log.id for log in existing_by_key.values())
+    plan.deletes.sort()
+    plan.updates.sort(key=lambda update: update.id)

@@ -1,0 +1,95 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Lower
+
+from .roles import ROLE_PRECEDENCE, Role
+
+# Slugs that would shadow the site's own top-level paths.
+RESERVED_SLUGS = frozenset({"admin", "accounts", "api", "static", "media", "healthz", "favicon.ico", "robots.txt"})
+
+
+def validate_slug_not_reserved(value):
+    if value.lower() in RESERVED_SLUGS:
+        raise ValidationError("This address is reserved; choose another.")
+
+
+class Organization(models.Model):
+    """The tenant: every tenant-owned row points at one."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=60, unique=True, validators=[validate_slug_not_reserved])
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class TenantQuerySet(models.QuerySet):
+    def for_org(self, organization):
+        return self.filter(organization=organization)
+
+
+class TenantModel(models.Model):
+    """Base of every tenant-owned model: the organization column and the scoping queryset."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+def normalize_email(email):
+    """E-mails are compared trimmed and case-insensitively; we store them trimmed, as typed."""
+    return (email or "").strip()
+
+
+class Person(TenantModel):
+    """A teammate of an organization; with a login user, also a member who can sign in."""
+
+    full_name = models.CharField(max_length=200)
+    email = models.EmailField(max_length=254)
+    is_administrator = models.BooleanField("Administrator", default=False)
+    is_manager = models.BooleanField("Manager", default=False)
+    is_employee = models.BooleanField("Employee", default=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="people"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["full_name", "id"]
+        verbose_name_plural = "people"
+        constraints = [
+            models.UniqueConstraint(Lower("email"), "organization", name="person_email_unique_per_org"),
+            models.UniqueConstraint(
+                fields=["organization", "user"], condition=models.Q(user__isnull=False), name="person_user_unique_per_org"
+            ),
+        ]
+
+    def __str__(self):
+        return self.full_name
+
+    def save(self, *args, **kwargs):
+        self.email = normalize_email(self.email)
+        super().save(*args, **kwargs)
+
+    @property
+    def roles(self):
+        """The roles held, in precedence order."""
+        flags = {Role.ADMINISTRATOR: self.is_administrator, Role.MANAGER: self.is_manager, Role.EMPLOYEE: self.is_employee}
+        return [role for role in ROLE_PRECEDENCE if flags[role]]
+
+    def set_roles(self, roles):
+        roles = set(roles)
+        self.is_administrator = Role.ADMINISTRATOR in roles
+        self.is_manager = Role.MANAGER in roles
+        self.is_employee = Role.EMPLOYEE in roles
+
+    def has_role(self, *roles):
+        return any(role in self.roles for role in roles)

@@ -1,0 +1,20 @@
+"""The three roles a person may hold in an organization, and what each one's navigation shows."""
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    ADMINISTRATOR = "administrator", "Administrator"
+    MANAGER = "manager", "Manager"
+    EMPLOYEE = "employee", "Employee"
+
+
+# The order in which a person's first active role is chosen.
+ROLE_PRECEDENCE = (Role.ADMINISTRATOR, Role.MANAGER, Role.EMPLOYEE)
+
+# (url name, label) per active role; the header shows these links.
+NAVIGATION = {
+    Role.ADMINISTRATOR: (("people:list", "People"), ("integrations:list", "Integrations")),
+    Role.MANAGER: (("projects:list", "Projects"),),
+    Role.EMPLOYEE: (("worklogs:my_work", "My work"),),
+}

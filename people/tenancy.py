@@ -1,0 +1,111 @@
+"""The one way a request reaches tenant data.
+
+A page lives under /<org_slug>/. `tenant_view` resolves the organization and the signed-in user's membership
+(their Person in it) from the URL; a user who is not a member gets 404, exactly as if the organization did not
+exist, so that slugs cannot be probed. The view then reads tenant rows only through `request.tenant.scope(Model)`
+and `request.tenant.get(Model, pk)`, which filter by the organization, so another organization's ids give 404.
+"""
+
+from dataclasses import dataclass
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from .models import Organization, Person
+from .roles import ROLE_PRECEDENCE, Role
+
+ACTIVE_ROLE_SESSION_KEY = "active_role:{org_id}"
+
+
+@dataclass
+class Tenant:
+    """The organization a request acts in, the member acting, and the role they chose to act in."""
+
+    organization: Organization
+    person: Person
+    active_role: str | None
+
+    def scope(self, model):
+        """All rows of a tenant-owned model that belong to this organization."""
+        return model.objects.for_org(self.organization)
+
+    def get(self, model, pk, queryset=None):
+        """One row of this organization by id, or 404 (also for a malformed id or another tenant's row)."""
+        queryset = queryset if queryset is not None else self.scope(model)
+        try:
+            pk = int(pk)
+        except (TypeError, ValueError):
+            raise Http404 from None
+        return get_object_or_404(queryset, pk=pk)
+
+    def holds(self, *roles):
+        return self.person.has_role(*roles)
+
+    @property
+    def roles(self):
+        return self.person.roles
+
+
+def find_membership(user, org_slug):
+    """The user's Person in the organization with this slug, or None."""
+    if not user.is_authenticated:
+        return None
+    return (
+        Person.objects.select_related("organization")
+        .filter(organization__slug=org_slug, user=user)
+        .first()
+    )
+
+
+def memberships(user):
+    return Person.objects.select_related("organization").filter(user=user).order_by("organization__name")
+
+
+def active_role(session, person):
+    """The role chosen in this session for this organization, if still held; else the first role held."""
+    chosen = session.get(ACTIVE_ROLE_SESSION_KEY.format(org_id=person.organization_id))
+    held = person.roles
+    if chosen in held:
+        return chosen
+    return held[0] if held else None
+
+
+def set_active_role(session, person, role):
+    if role not in person.roles:
+        raise PermissionDenied("You do not hold that role.")
+    session[ACTIVE_ROLE_SESSION_KEY.format(org_id=person.organization_id)] = role
+
+
+def resolve_tenant(request, org_slug):
+    person = find_membership(request.user, org_slug)
+    if person is None:
+        raise Http404("No such organization.")
+    return Tenant(organization=person.organization, person=person, active_role=active_role(request.session, person))
+
+
+def tenant_view(*roles):
+    """Decorate a view under /<org_slug>/: resolve the tenant and require one of `roles` (any member if none).
+
+    Anonymous users are sent to the login page; non-members get 404; members without the role get 403.
+    The view is called without org_slug, with `request.tenant` set.
+    """
+    for role in roles:
+        Role(role)  # fail at import time on a typo
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, org_slug, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            request.tenant = resolve_tenant(request, org_slug)
+            if roles and not request.tenant.holds(*roles):
+                raise PermissionDenied("Your roles in this organization do not allow this page.")
+            return view(request, *args, **kwargs)
+
+        wrapper.tenant_roles = tuple(roles) or tuple(ROLE_PRECEDENCE)
+        return wrapper
+
+    return decorator

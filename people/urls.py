@@ -1,0 +1,17 @@
+from django.urls import include, path
+
+from . import views
+
+people_patterns = (
+    [
+        path("", views.person_list, name="list"),
+        path("new/", views.person_create, name="create"),
+        path("<int:person_id>/edit/", views.person_edit, name="edit"),
+    ],
+    "people",
+)
+
+urlpatterns = [
+    path("role/", views.switch_role, name="switch_role"),
+    path("people/", include(people_patterns)),
+]

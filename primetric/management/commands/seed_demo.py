@@ -1,0 +1,75 @@
+"""Create the demo organization that tells the seed's stories; safe to run again."""
+
+from datetime import date
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from people.models import Organization, Person
+from people.roles import Role
+from projects.models import Assignment, Project
+
+DEMO_PASSWORD = "primetric-demo"
+
+# (full name, e-mail, roles, can sign in). The e-mails match the Hubstaff sandbox's demo scenario;
+# Dana Ghost tracks time in Hubstaff but is not here, so a sync reports her as a missing teammate.
+DEMO_PEOPLE = [
+    ("Alice Admin", "alice@acme.test", [Role.ADMINISTRATOR, Role.MANAGER], True),
+    ("Morgan Manager", "morgan@acme.test", [Role.MANAGER], True),
+    ("Bobby Brown", "bobby@acme.test", [Role.EMPLOYEE], True),
+    ("Sam Smith", "sam@acme.test", [Role.EMPLOYEE], True),
+    ("Erin Employee", "erin@acme.test", [Role.EMPLOYEE, Role.MANAGER], True),
+]
+
+
+class Command(BaseCommand):
+    help = "Create (or refresh) the demo organization, its people with known passwords, and its projects."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--quiet", action="store_true", help="Do not print the logins.")
+
+    @transaction.atomic
+    def handle(self, *args, quiet=False, **options):
+        demo, _ = Organization.objects.get_or_create(slug="demo", defaults={"name": "Demo Company"})
+        side, _ = Organization.objects.get_or_create(slug="side-project", defaults={"name": "Side Project Ltd"})
+        people = {}
+        for full_name, email, roles, can_sign_in in DEMO_PEOPLE:
+            user = None
+            if can_sign_in:
+                user, created = get_user_model().objects.get_or_create(username=email, defaults={"email": email, "first_name": full_name})
+                if created:
+                    user.set_password(DEMO_PASSWORD)
+                    user.save()
+            person = Person.objects.filter(organization=demo, email__iexact=email).first() or Person(organization=demo, email=email)
+            person.full_name = full_name
+            person.user = user
+            person.set_roles(roles)
+            person.save()
+            people[email] = person
+        # One login in two organizations: Alice also manages a side project.
+        alice = people["alice@acme.test"]
+        Person.objects.get_or_create(
+            organization=side, email=alice.email,
+            defaults={"full_name": alice.full_name, "user": alice.user, "is_administrator": True, "is_manager": True},
+        )
+        Project.objects.get_or_create(organization=side, name="Website relaunch", defaults={"start_date": date(2026, 3, 1)})
+
+        # The seed's Project A: 1 Jan to 22 Sep, Bobby assigned, Sam not.
+        project_a, _ = Project.objects.get_or_create(
+            organization=demo, name="Project A", defaults={"start_date": date(2026, 1, 1), "end_date": date(2026, 9, 22)}
+        )
+        Assignment.objects.get_or_create(
+            organization=demo, project=project_a, person=people["bobby@acme.test"], origin=Assignment.Origin.MANUAL,
+            defaults={"start_date": date(2026, 1, 1), "end_date": date(2026, 9, 22), "hours_per_day": 8},
+        )
+        Project.objects.get_or_create(organization=demo, name="Project B", defaults={"start_date": date(2026, 1, 1)})
+        Project.objects.get_or_create(
+            organization=demo, name="Internal tools", defaults={"start_date": date(2025, 6, 1), "end_date": date(2025, 12, 31)}
+        )
+        if not quiet:
+            self.stdout.write(self.style.SUCCESS("Demo organization ready: /demo/"))
+            for full_name, email, roles, can_sign_in in DEMO_PEOPLE:
+                if can_sign_in:
+                    labels = ", ".join(Role(r).label for r in roles)
+                    self.stdout.write(f"  {email:<20} password {DEMO_PASSWORD}   ({labels})")

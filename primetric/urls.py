@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from . import views
+
+urlpatterns = [
+    path("", views.root, name="root"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("people.account_urls")),
+    path("<slug:org_slug>/", views.home, name="home"),
+    path("<slug:org_slug>/", include("people.urls")),
+    path("<slug:org_slug>/", include("projects.urls")),
+    path("<slug:org_slug>/", include("worklogs.urls")),
+    path("<slug:org_slug>/", include("integrations.urls")),
+]

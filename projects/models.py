@@ -1,0 +1,70 @@
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from people.models import Person, TenantModel
+
+
+class Project(TenantModel):
+    name = models.CharField(max_length=200)
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True, help_text="Leave empty for an open-ended project.")
+    archived = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["archived", "name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__isnull=True) | models.Q(end_date__gte=models.F("start_date")),
+                name="project_end_not_before_start",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.end_date and self.start_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": "The end date cannot be before the start date."})
+
+
+class Assignment(TenantModel):
+    """A person planned on a project from a start to an end date, so many hours a day."""
+
+    class Origin(models.TextChoices):
+        MANUAL = "manual", "Manual"
+        SYNC = "sync", "Created by sync"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="assignments")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="assignments")
+    start_date = models.DateField()
+    end_date = models.DateField()
+    hours_per_day = models.DecimalField(
+        max_digits=4, decimal_places=2, default=Decimal("8"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("24"))],
+    )
+    origin = models.CharField(max_length=10, choices=Origin.choices, default=Origin.MANUAL)
+    # Created by a sync with "Trim assignments to work logs": it spans the first to the last synced work log.
+    trimmed = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["start_date", "id"]
+        indexes = [models.Index(fields=["project", "person"])]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(end_date__gte=models.F("start_date")), name="assignment_end_not_before_start"),
+            models.CheckConstraint(
+                condition=models.Q(hours_per_day__gte=0) & models.Q(hours_per_day__lte=24), name="assignment_hours_per_day_range"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.person} on {self.project} ({self.start_date} – {self.end_date})"
+
+    def clean(self):
+        if self.end_date and self.start_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": "The end date cannot be before the start date."})

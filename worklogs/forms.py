@@ -1,0 +1,43 @@
+from decimal import Decimal
+
+from django import forms
+
+from people.models import Person
+from projects.forms import DateInput
+
+from .models import WorkLog
+
+
+class ManualWorkLogForm(forms.ModelForm):
+    """Time typed in by a manager; hours as a decimal (1.5 = 1 h 30 min)."""
+
+    hours = forms.DecimalField(min_value=Decimal("0.01"), max_value=Decimal("24"), decimal_places=2, label="Hours")
+
+    class Meta:
+        model = WorkLog
+        fields = ["person", "date", "note"]
+        widgets = {"date": DateInput(), "note": forms.TextInput()}
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.project = project
+        self.fields["person"].queryset = Person.objects.for_org(project.organization_id)
+
+    def clean_date(self):
+        day = self.cleaned_data["date"]
+        if day < self.project.start_date or (self.project.end_date and day > self.project.end_date):
+            raise forms.ValidationError("The date must be within the project's dates.")
+        return day
+
+    def save(self, commit=True):
+        log = super().save(commit=False)
+        log.organization_id = self.project.organization_id
+        log.project = self.project
+        log.source = WorkLog.Source.MANUAL
+        log.duration_seconds = int(self.cleaned_data["hours"] * 3600)
+        log.assignment = (
+            self.project.assignments.filter(person=log.person, start_date__lte=log.date, end_date__gte=log.date).first()
+        )
+        if commit:
+            log.save()
+        return log

@@ -1,0 +1,49 @@
+from django.db import models
+
+from people.models import Person, TenantModel
+from projects.models import Assignment, Project
+
+
+class WorkLog(TenantModel):
+    """Time a person spent on a project on one date, typed in here or synced from a time tracker."""
+
+    class Source(models.TextChoices):
+        MANUAL = "manual", "Manual"
+        HUBSTAFF = "hubstaff", "Hubstaff"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="worklogs")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="worklogs")
+    assignment = models.ForeignKey(Assignment, null=True, blank=True, on_delete=models.SET_NULL, related_name="worklogs")
+    date = models.DateField()
+    duration_seconds = models.PositiveIntegerField()
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.MANUAL)
+    # For synced logs: what it came from, so that a re-sync updates it in place.
+    source_key = models.CharField(max_length=120, blank=True, default="")
+    # For synced logs: the id of the project at the source (a Hubstaff project id), to trace many-to-one links.
+    source_project_id = models.BigIntegerField(null=True, blank=True)
+    note = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-date", "id"]
+        indexes = [
+            models.Index(fields=["project", "date"]),
+            models.Index(fields=["organization", "person", "date"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(duration_seconds__gt=0), name="worklog_duration_positive"),
+            models.UniqueConstraint(
+                fields=["project", "source", "source_key"], condition=~models.Q(source_key=""), name="worklog_source_key_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(source="manual") | ~models.Q(source_key=""), name="worklog_synced_has_source_key"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.person} on {self.project}, {self.date}: {self.duration_seconds // 60} min"
+
+    @property
+    def hours(self):
+        return self.duration_seconds / 3600

@@ -1,0 +1,69 @@
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Sum
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.views.decorators.http import require_POST
+
+from people.roles import Role
+from people.tenancy import tenant_view
+from projects.models import Assignment, Project
+
+from .forms import ManualWorkLogForm
+from .models import WorkLog
+from .selectors import recent_worklogs, totals_per_person, totals_per_source
+
+PAGE_SIZE = 50
+
+
+def project_worklogs_panel(request, project):
+    """The work-log section of a project's page: totals per person and the logs, a page at a time."""
+    worklogs = request.tenant.scope(WorkLog).filter(project=project)
+    source = request.GET.get("source")
+    if source in WorkLog.Source.values:
+        worklogs = worklogs.filter(source=source)
+    page = Paginator(recent_worklogs(worklogs), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render_to_string(
+        "worklogs/project_panel.html",
+        {
+            "project": project,
+            "page": page,
+            "totals": totals_per_person(worklogs),
+            "per_source": totals_per_source(request.tenant.scope(WorkLog).filter(project=project)),
+            "source": source or "",
+            "extra": f"&source={source}" if source else "",
+            "sources": WorkLog.Source.choices,
+        },
+        request=request,
+    )
+
+
+@tenant_view(Role.MANAGER)
+def worklog_create(request, project_id):
+    project = request.tenant.get(Project, project_id)
+    form = ManualWorkLogForm(request.POST or None, project=project)
+    if request.method == "POST" and form.is_valid():
+        log = form.save()
+        messages.success(request, f"{log.hours:.2f} h logged for {log.person} on {log.date:%d %b %Y}.")
+        return redirect("projects:detail", org_slug=request.tenant.organization.slug, project_id=project.pk)
+    return render(request, "worklogs/worklog_form.html", {"form": form, "project": project})
+
+
+@require_POST
+@tenant_view(Role.MANAGER)
+def worklog_delete(request, project_id, worklog_id):
+    project = request.tenant.get(Project, project_id)
+    log = request.tenant.get(WorkLog, worklog_id, queryset=WorkLog.objects.filter(project=project, source=WorkLog.Source.MANUAL))
+    log.delete()
+    messages.success(request, "The work log was deleted.")
+    return redirect("projects:detail", org_slug=request.tenant.organization.slug, project_id=project.pk)
+
+
+@tenant_view(Role.EMPLOYEE)
+def my_work(request):
+    person = request.tenant.person
+    worklogs = request.tenant.scope(WorkLog).filter(person=person).select_related("project")
+    page = Paginator(worklogs.order_by("-date", "id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    assignments = request.tenant.scope(Assignment).filter(person=person).select_related("project").order_by("-end_date")
+    totals = worklogs.values("project__name").order_by("project__name").annotate(seconds=Sum("duration_seconds"))
+    return render(request, "worklogs/my_work.html", {"assignments": assignments, "page": page, "totals": totals})
