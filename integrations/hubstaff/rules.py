@@ -16,7 +16,7 @@ plans up for reporting (missing teammates and skipped people).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -295,7 +295,7 @@ class _Wanted:
     hubstaff_user_id: int
     day: date
     seconds: int
-    person_id: int | None = None
+    person_id: int
     assignment_id: int | None = None
     new_assignment_for_person: int | None = None
 
@@ -385,7 +385,7 @@ def plan_sync(
     return plan
 
 
-def _scope(covered: DateSpan | None, project: ProjectDates):
+def _scope(covered: DateSpan | None, project: ProjectDates) -> Callable[[date], bool]:
     def in_scope(day: date) -> bool:
         return project.contains(day) and (covered is None or covered.contains(day))
 
@@ -452,7 +452,6 @@ def _diff_logs(
             existing_by_key[log.source_key] = log
 
     for wanted in sorted(wanted_logs, key=lambda w: (w.day, w.hubstaff_project_id, w.hubstaff_user_id)):
-        assert wanted.person_id is not None
         current = existing_by_key.pop(wanted.key, None)
         if current is None:
             plan.creates.append(

@@ -46,6 +46,7 @@ SAM = Person(id=2, full_name="Sam Smith", email="sam@example.com")
 # The seed's Project A: 1 January to 22 September.
 PROJECT_A = ProjectDates(start_date=date(2024, 1, 1), end_date=date(2024, 9, 22))
 OPEN_PROJECT = ProjectDates(start_date=date(2024, 1, 1), end_date=None)
+QUARTER = DateSpan(date(2024, 1, 1), date(2024, 3, 31))
 
 
 def d(month: int, day: int) -> date:
@@ -701,6 +702,15 @@ def test_second_identical_reset_changes_nothing():
     assert_no_changes(world.plan(activities, None, Options(trim_assignments=True)))
 
 
+def test_rerun_after_stretching_towards_a_manual_assignment_changes_nothing():
+    # Choosing by distance among all assignments would move the 9 January log to the
+    # stretched sync assignment on the second run.
+    world = World(assignments=[synced(5, BOBBY, d(1, 1), d(1, 5)), manual(6, BOBBY, d(1, 11), d(1, 20))])
+    activities = [act(d(1, 8)), act(d(1, 9))]
+    world.sync(activities, QUARTER)
+    assert_no_changes(world.plan(activities, QUARTER))
+
+
 def test_empty_plan_reports_no_changes():
     assert not SyncPlan().has_changes
 
@@ -764,7 +774,6 @@ def test_merge_concatenates_changes_and_joins_spans():
 
 USERS = (BOBBY_HS, SAM_HS, HubstaffUser(13, "Kim", " KIM@example.com"), HubstaffUser(14, "Nobody", None))
 PEOPLE = (BOBBY, SAM, Person(3, "Kim", "kim@example.com"))
-QUARTER = DateSpan(d(1, 1), d(3, 31))
 
 activity_rows = st.lists(
     st.tuples(
@@ -782,6 +791,7 @@ start_assignments = st.sampled_from([
     (manual(5, BOBBY, d(2, 1), d(2, 10)),),
     (manual(5, BOBBY, d(2, 1), d(2, 10)), synced(6, SAM, d(1, 20), d(1, 25))),
     (synced(6, SAM, d(2, 20), d(3, 1), trimmed=False), manual(7, SAM, d(2, 1), d(2, 25))),
+    (synced(6, SAM, d(1, 1), d(1, 5)), manual(7, SAM, d(1, 11), d(1, 20)), manual(8, BOBBY, d(3, 1), d(3, 5))),
 ])
 
 
