@@ -1,0 +1,214 @@
+"""Helpers for tests: run a Hubstaff sandbox in a subprocess and drive it.
+
+Usage::
+
+    from hubstaff_sandbox.testing import running_sandbox, DEMO_SCENARIO
+
+    with running_sandbox(scenario=DEMO_SCENARIO, rate_limit=1000) as hs:
+        app = hs.create_app("Primetric", ["http://localhost:8000/hubstaff/callback"])
+        tokens = hs.issue_tokens("alice@acme.test", client_id=app["client_id"])
+        r = hs.session.get(hs.api_url + "/users/me",
+                           headers={"Authorization": "Bearer " + tokens["access_token"]})
+
+``running_sandbox(**options)`` starts ``python -m hubstaff_sandbox --port 0 --control`` on 127.0.0.1 (a free
+port), waits until it listens, yields a :class:`SandboxClient`, and stops the process (SIGTERM) on exit.
+
+Options (all optional):
+
+- ``scenario``: a path to a scenario JSON file, or a scenario ``dict`` (loaded through the control API);
+- ``generate``: a generator spec, e.g. ``"users=50,projects=3,days=60,seed=1"``;
+- ``rate_limit`` (requests per hour per application, default 1000), ``access_token_ttl`` (seconds);
+- ``public_url``: override the issuer / absolute-URL base;
+- ``extra_args``: more command-line arguments; ``env``: extra environment variables;
+- ``quiet`` (default True): send the server's per-request log to a temporary file instead of stderr.
+
+:class:`SandboxClient` attributes and methods (stable API):
+
+- ``url`` (origin = account server = developer site), ``api_url`` (``url + "/v2"``), ``issuer``,
+  ``session`` (a ``requests.Session``), ``process``;
+- ``control(path, json=None, method="POST")`` -> decoded JSON of ``/_sandbox/<path>`` (raises on >= 400);
+- ``load(scenario_dict)`` / ``generate(spec)`` -> summary (ids of organizations, projects, users, counts);
+- ``scenario()`` -> the current summary; ``ids()`` -> {"orgs": {name: id}, "projects": {name: id},
+  "users": {email: id}};
+- ``create_app(name, redirect_uris, homepage_url="")`` -> {"id", "client_id", "client_secret", ...};
+- ``create_pat(email, scope=None)`` -> a personal access token (a refresh token string);
+- ``issue_tokens(email, client_id=None, scope=...)`` -> a token response, without the browser flow;
+- ``add_activity(**fields)``, ``edit_activity(id, **fields)``, ``delete_activity(id)``;
+- ``fault(**kw)`` (keys as in docs/hubstaff.md, e.g. ``fault(rate_limit=5)``,
+  ``fault(storm={"count": 3, "retry_after": 2})``, ``fault(error_rate=0.5, seed=1)``, ``fault(latency=0.2)``,
+  ``fault(malformed_count=1)``, ``fault(expire_access_tokens=True)``, ``fault(revoke_refresh_tokens=True)``),
+  ``reset_faults()``;
+- ``stats()`` -> {"routes": {"GET /v2/...": {"200": n}}, "total": n}, ``reset_stats()``;
+- ``advance_clock(seconds)``: move the sandbox's clock forward (token and code expiry);
+- ``api_get(path, token, **params)`` -> ``requests.Response`` of ``GET api_url + path``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json as jsonlib
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+SCENARIOS_DIR = PACKAGE_DIR / "scenarios"
+DEMO_SCENARIO = SCENARIOS_DIR / "demo.json"
+HINT_SCENARIO = SCENARIOS_DIR / "hint.json"
+
+
+class SandboxError(RuntimeError):
+    pass
+
+
+class SandboxClient:
+    def __init__(self, url: str, process: subprocess.Popen) -> None:
+        self.url = url.rstrip("/")
+        self.api_url = self.url + "/v2"
+        self.issuer = self.url
+        self.process = process
+        self.session = requests.Session()
+
+    # --- control ---------------------------------------------------------------------------------
+    def control(self, path: str, json=None, method: str = "POST"):
+        r = self.session.request(method, f"{self.url}/_sandbox/{path.lstrip('/')}", json=json, timeout=120)
+        if r.status_code >= 400:
+            raise SandboxError(f"{method} /_sandbox/{path}: {r.status_code} {r.text}")
+        return r.json()
+
+    def load(self, scenario: dict) -> dict:
+        return self.control("scenario", scenario)
+
+    def generate(self, spec: str) -> dict:
+        return self.control("scenario", {"generate": spec})
+
+    def scenario(self) -> dict:
+        return self.control("scenario", method="GET")
+
+    def ids(self) -> dict:
+        s = self.control("scenario?limit=100000", method="GET")
+        return {"orgs": {o["name"]: o["id"] for o in s["organizations"]},
+                "projects": {p["name"]: p["id"] for p in s["projects"]},
+                "users": {u["email"]: u["id"] for u in s["users"]}}
+
+    def create_app(self, name: str, redirect_uris, homepage_url: str = "") -> dict:
+        if isinstance(redirect_uris, str):
+            redirect_uris = [redirect_uris]
+        return self.control("apps", {"name": name, "redirect_uris": list(redirect_uris),
+                                     "homepage_url": homepage_url})
+
+    def create_pat(self, email: str, scope: str | None = None) -> str:
+        body = {"email": email}
+        if scope:
+            body["scope"] = scope
+        return self.control("personal_access_tokens", body)["refresh_token"]
+
+    def issue_tokens(self, email: str, client_id: str | None = None,
+                     scope: str = "openid profile email hubstaff:read") -> dict:
+        return self.control("tokens", {"email": email, "client_id": client_id, "scope": scope})
+
+    def add_activity(self, **fields) -> dict:
+        return self.control("daily_activities", fields)["daily_activity"]
+
+    def edit_activity(self, activity_id: int, **fields) -> dict:
+        return self.control(f"daily_activities/{activity_id}", fields, method="PATCH")["daily_activity"]
+
+    def delete_activity(self, activity_id: int) -> dict:
+        return self.control(f"daily_activities/{activity_id}", method="DELETE")
+
+    def fault(self, **kw) -> dict:
+        return self.control("faults", kw)
+
+    def reset_faults(self) -> dict:
+        return self.control("faults/reset")
+
+    def stats(self) -> dict:
+        return self.control("stats", method="GET")
+
+    def reset_stats(self) -> dict:
+        return self.control("stats/reset")
+
+    def advance_clock(self, seconds: float) -> dict:
+        return self.control("clock", {"advance": seconds})
+
+    # --- API -------------------------------------------------------------------------------------
+    def api_get(self, path: str, token: str, **params) -> requests.Response:
+        return self.session.get(self.api_url + path, params=params,
+                                headers={"Authorization": f"Bearer {token}"}, timeout=60)
+
+
+@contextlib.contextmanager
+def running_sandbox(*, scenario=None, generate: str | None = None, rate_limit: int | None = None,
+                    access_token_ttl: int | None = None, public_url: str | None = None,
+                    extra_args: list[str] | None = None, env: dict | None = None, quiet: bool = True,
+                    startup_timeout: float = 60.0):
+    """Start a sandbox subprocess with the control API on; yield a :class:`SandboxClient`."""
+    args = [sys.executable, "-m", "hubstaff_sandbox", "--host", "127.0.0.1", "--port", "0", "--control"]
+    if isinstance(scenario, (str, os.PathLike)):
+        args += ["--scenario", str(scenario)]
+    if generate:
+        args += ["--generate", generate]
+    if rate_limit is not None:
+        args += ["--rate-limit", str(rate_limit)]
+    if access_token_ttl is not None:
+        args += ["--access-token-ttl", str(access_token_ttl)]
+    if public_url:
+        args += ["--public-url", public_url]
+    args += list(extra_args or [])
+    proc_env = dict(os.environ)
+    proc_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PACKAGE_DIR.parent), proc_env.get("PYTHONPATH")]))
+    proc_env["PYTHONUNBUFFERED"] = "1"
+    proc_env.update(env or {})
+    log = tempfile.TemporaryFile() if quiet else None
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=log if quiet else None, env=proc_env,
+                            cwd=str(PACKAGE_DIR.parent), text=True)
+    url_box: list[str] = []
+
+    def read_stdout():
+        for line in proc.stdout:
+            if not url_box and "listening on " in line:
+                url_box.append(line.split("listening on ", 1)[1].split()[0])
+
+    reader = threading.Thread(target=read_stdout, daemon=True)
+    reader.start()
+    deadline = time.monotonic() + startup_timeout
+    while not url_box:
+        if proc.poll() is not None:
+            err = ""
+            if log:
+                log.seek(0)
+                err = log.read().decode(errors="replace")[-2000:]
+            raise SandboxError(f"sandbox exited with {proc.returncode}: {err}")
+        if time.monotonic() > deadline:
+            proc.kill()
+            raise SandboxError("sandbox did not start in time")
+        time.sleep(0.02)
+    client = SandboxClient(public_url or url_box[0], proc)
+    if public_url:
+        client.url = url_box[0]
+        client.api_url = client.url + "/v2"
+    try:
+        if isinstance(scenario, dict):
+            client.load(scenario)
+        yield client
+    finally:
+        client.session.close()
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if log:
+            log.close()
+
+
+def load_json(path) -> dict:
+    with open(path, encoding="utf-8") as fh:
+        return jsonlib.load(fh)
