@@ -172,7 +172,8 @@ class AuthState:
     def decode(self, token: str) -> dict | None:
         try:
             return jwt.decode(token, self.public_key, algorithms=["RS256"], issuer=self.issuer,
-                              options={"verify_exp": False, "verify_aud": False})
+                              options={"verify_exp": False, "verify_aud": False, "verify_iat": False,
+                                       "verify_nbf": False})
         except jwt.PyJWTError:
             return None
 

@@ -20,6 +20,7 @@ Options (all optional):
 - ``rate_limit`` (requests per hour per application, default 1000), ``access_token_ttl`` (seconds);
 - ``public_url``: override the issuer / absolute-URL base;
 - ``extra_args``: more command-line arguments; ``env``: extra environment variables;
+- ``control`` (default True): pass ``--control``;
 - ``quiet`` (default True): send the server's per-request log to a temporary file instead of stderr.
 
 :class:`SandboxClient` attributes and methods (stable API):
@@ -147,9 +148,11 @@ class SandboxClient:
 def running_sandbox(*, scenario=None, generate: str | None = None, rate_limit: int | None = None,
                     access_token_ttl: int | None = None, public_url: str | None = None,
                     extra_args: list[str] | None = None, env: dict | None = None, quiet: bool = True,
-                    startup_timeout: float = 60.0):
+                    startup_timeout: float = 60.0, control: bool = True):
     """Start a sandbox subprocess with the control API on; yield a :class:`SandboxClient`."""
-    args = [sys.executable, "-m", "hubstaff_sandbox", "--host", "127.0.0.1", "--port", "0", "--control"]
+    args = [sys.executable, "-m", "hubstaff_sandbox", "--host", "127.0.0.1", "--port", "0"]
+    if control:
+        args.append("--control")
     if isinstance(scenario, (str, os.PathLike)):
         args += ["--scenario", str(scenario)]
     if generate:
