@@ -1,0 +1,184 @@
+"""Installations of providers, links of projects to them, and the record of every sync."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from people.models import TenantModel
+from projects.models import Project
+
+from .crypto import EncryptedTextField
+
+
+class Installation(TenantModel):
+    """An organization's connection to Hubstaff: the OAuth app's credentials and the tokens it was granted."""
+
+    class Provider(models.TextChoices):
+        HUBSTAFF = "hubstaff", "Hubstaff"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for authorization"
+        INSTALLED = "installed", "Installed"
+        NEEDS_REAUTHORIZATION = "needs_reauthorization", "Needs re-authorization"
+
+    provider = models.CharField(max_length=20, choices=Provider.choices, default=Provider.HUBSTAFF)
+    status = models.CharField(max_length=30, choices=Status.choices, default=Status.PENDING)
+    status_reason = models.TextField(blank=True, default="")
+    client_id = models.CharField(max_length=200, blank=True, default="")
+    client_secret = EncryptedTextField(blank=True, default="")
+    access_token = EncryptedTextField(blank=True, default="")
+    refresh_token = EncryptedTextField(blank=True, default="")
+    access_token_expires_at = models.DateTimeField(null=True, blank=True)
+    scope = models.CharField(max_length=300, blank=True, default="")
+    # What /users/me and /organizations answered at install time: {"id", "name", "email"} and [{"id", "name"}].
+    account = models.JSONField(default=dict, blank=True)
+    hubstaff_organizations = models.JSONField(default=list, blank=True)
+    installed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    installed_at = models.DateTimeField(null=True, blank=True)
+    last_refreshed_at = models.DateTimeField(null=True, blank=True)
+    # Set when Hubstaff answered 429: every client of this installation waits until then.
+    rate_limited_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "provider"], name="installation_one_per_provider")]
+
+    def __str__(self):
+        return f"{self.get_provider_display()} for {self.organization_id} ({self.status})"
+
+    @property
+    def is_installed(self):
+        return self.status == self.Status.INSTALLED
+
+    @property
+    def needs_reauthorization(self):
+        return self.status == self.Status.NEEDS_REAUTHORIZATION
+
+
+class HubstaffProject(TenantModel):
+    """A Hubstaff project the installation reaches, cached for the Select projects field."""
+
+    installation = models.ForeignKey(Installation, on_delete=models.CASCADE, related_name="hubstaff_projects")
+    hubstaff_id = models.BigIntegerField()
+    name = models.CharField(max_length=300)
+    status = models.CharField(max_length=30, blank=True, default="")
+    hubstaff_organization_id = models.BigIntegerField()
+    hubstaff_organization_name = models.CharField(max_length=300, blank=True, default="")
+    refreshed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["hubstaff_organization_name", "name"]
+        constraints = [models.UniqueConstraint(fields=["installation", "hubstaff_id"], name="hubstaff_project_unique")]
+
+    def __str__(self):
+        return f"{self.name} ({self.hubstaff_organization_name})"
+
+
+class ProjectLink(TenantModel):
+    """A project's Integration settings for Hubstaff: which Hubstaff projects feed it, and how."""
+
+    project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="hubstaff_link")
+    enabled = models.BooleanField("Hubstaff", default=False)
+    hubstaff_project_ids = models.JSONField(default=list, blank=True)
+    prevent_new_assignments = models.BooleanField("Prevent new assignment creation", default=False)
+    trim_assignments = models.BooleanField("Trim assignments to work logs", default=False)
+    # Start of the last successful sync: the next incremental sync asks Hubstaff what changed since then.
+    synced_through = models.DateTimeField(null=True, blank=True)
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+    # When the scheduler next syncs it; spread over the day so that projects do not all sync at once.
+    next_sync_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"Hubstaff link of {self.project_id}"
+
+
+class SyncRun(TenantModel):
+    """One sync (or clear) of a project: what was asked, how far it got, and what it did."""
+
+    class Mode(models.TextChoices):
+        RESET = "reset", "Reset and sync all work logs"
+        INCREMENTAL = "incremental", "Sync changes"
+        CLEAR = "clear", "Clear data"
+
+    class Trigger(models.TextChoices):
+        MANUAL = "manual", "Manual"
+        SCHEDULE = "schedule", "Schedule"
+        API = "api", "API"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="sync_runs")
+    mode = models.CharField(max_length=20, choices=Mode.choices)
+    trigger = models.CharField(max_length=20, choices=Trigger.choices, default=Trigger.MANUAL)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    window_start = models.DateField(null=True, blank=True)
+    window_end = models.DateField(null=True, blank=True)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    progress_label = models.CharField(max_length=200, blank=True, default="")
+    worklogs_created = models.PositiveIntegerField(default=0)
+    worklogs_updated = models.PositiveIntegerField(default=0)
+    worklogs_deleted = models.PositiveIntegerField(default=0)
+    assignments_created = models.PositiveIntegerField(default=0)
+    assignments_stretched = models.PositiveIntegerField(default=0)
+    requests_made = models.PositiveIntegerField(default=0)
+    # [{"hubstaff_user_id", "name", "email", "seconds"}] and [{"person_id", "name", "email", "seconds"}]
+    missing_teammates = models.JSONField(default=list, blank=True)
+    skipped_people = models.JSONField(default=list, blank=True)
+    seconds_not_synced = models.PositiveBigIntegerField(default=0)
+    error = models.TextField(blank=True, default="")
+    queued_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-queued_at", "-id"]
+        indexes = [models.Index(fields=["project", "-queued_at"])]
+        constraints = [
+            # At most one sync of a project at a time, enforced by the database.
+            models.UniqueConstraint(
+                fields=["project"], condition=models.Q(status__in=["queued", "running"]), name="sync_run_one_active_per_project"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_mode_display()} of {self.project_id}: {self.status}"
+
+    @property
+    def is_active(self):
+        return self.status in self.ACTIVE_STATUSES
+
+    @property
+    def progress_percent(self):
+        if not self.progress_total:
+            return 0
+        return min(100, round(100 * self.progress_done / self.progress_total))
+
+
+class StagedActivity(TenantModel):
+    """A Hubstaff daily-activity row fetched by a running sync, kept until the sync applies it in one transaction.
+
+    Fetching into this table page by page keeps memory flat and lets a failed fetch change nothing.
+    """
+
+    sync_run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="staged")
+    activity_id = models.BigIntegerField()
+    date = models.DateField()
+    hubstaff_user_id = models.BigIntegerField()
+    hubstaff_project_id = models.BigIntegerField()
+    tracked = models.IntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["sync_run", "date"])]
+        constraints = [models.UniqueConstraint(fields=["sync_run", "activity_id"], name="staged_activity_unique")]

@@ -16,8 +16,8 @@ class SignInView(LoginView):
     redirect_authenticated_user = True
 
 
-@require_POST
 @tenant_view()
+@require_POST
 def switch_role(request):
     """Change the role the member acts in here, and land on that role's main page."""
     form = RoleSwitchForm(request.POST)

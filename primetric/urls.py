@@ -5,6 +5,7 @@ from . import views
 
 urlpatterns = [
     path("", views.root, name="root"),
+    path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("people.account_urls")),
     path("<slug:org_slug>/", views.home, name="home"),

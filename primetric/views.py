@@ -1,6 +1,8 @@
 """Site-level pages that bring several apps together."""
 
 from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 
 from people.models import Person
@@ -33,3 +35,10 @@ def home(request):
             "worklogs": tenant.scope(WorkLog).count(),
         }
     return render(request, "home.html", context)
+
+
+def healthz(request):
+    """For load balancers and compose health checks: the process answers and the database is reachable."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})

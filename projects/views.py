@@ -84,8 +84,8 @@ def assignment_edit(request, project_id, assignment_id):
     )
 
 
-@require_POST
 @tenant_view(Role.MANAGER)
+@require_POST
 def assignment_delete(request, project_id, assignment_id):
     project = request.tenant.get(Project, project_id)
     assignment = request.tenant.get(Assignment, assignment_id, queryset=project.assignments.all())

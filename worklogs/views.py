@@ -49,8 +49,8 @@ def worklog_create(request, project_id):
     return render(request, "worklogs/worklog_form.html", {"form": form, "project": project})
 
 
-@require_POST
 @tenant_view(Role.MANAGER)
+@require_POST
 def worklog_delete(request, project_id, worklog_id):
     project = request.tenant.get(Project, project_id)
     log = request.tenant.get(WorkLog, worklog_id, queryset=WorkLog.objects.filter(project=project, source=WorkLog.Source.MANUAL))

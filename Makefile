@@ -1,0 +1,48 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install migrate demo browser check bench docker-config clean
+
+$(STAMP): requirements.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.lock
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	mkdir -p var
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py seed_demo
+
+## Set everything up and run the product: web, Celery worker and beat, and the Hubstaff sandbox.
+run: demo
+	$(PY) scripts/run_local.py
+
+## Run the whole test suite (unit, integration against the sandbox, browser tests in Chromium).
+test: install browser
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+## Debian's Chromium for the browser tests (Playwright drives it; it cannot download its own browser here).
+browser:
+	@test -x /usr/bin/chromium || scripts/install-chromium
+
+check: install
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+
+bench: install
+	$(PY) -m bench
+
+docker-config:
+	@if docker compose version >/dev/null 2>&1; then SECRET_KEY=x FIELD_ENCRYPTION_KEYS=x docker compose config --quiet; \
+	else SECRET_KEY=x FIELD_ENCRYPTION_KEYS=x docker-compose config -q; fi && echo "docker-compose.yml is valid"
+
+clean:
+	rm -rf var staticfiles .pytest_cache

@@ -1,0 +1,87 @@
+"""Fixtures shared by the whole suite: organizations, members in each role, signed-in clients."""
+
+import pytest
+from django.test import Client
+
+from people.roles import Role
+from tests.factories import PASSWORD, MemberFactory, OrganizationFactory, ProjectFactory
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def org(db):
+    return OrganizationFactory(name="Acme", slug="acme")
+
+
+@pytest.fixture
+def other_org(db):
+    """Another tenant, with its own members and a project, for cross-tenant tests."""
+    return OrganizationFactory(name="Globex", slug="globex")
+
+
+ROLE_FLAGS = {
+    Role.ADMINISTRATOR: {"is_administrator": True, "is_employee": False},
+    Role.MANAGER: {"is_manager": True, "is_employee": False},
+    Role.EMPLOYEE: {"is_employee": True},
+}
+
+
+@pytest.fixture
+def make_member(db):
+    def make(organization, *roles, **kwargs):
+        flags = {"is_administrator": False, "is_manager": False, "is_employee": False}
+        for role in roles:
+            flags.update({k: v for k, v in ROLE_FLAGS[role].items() if v})
+        return MemberFactory(organization=organization, **{**flags, **kwargs})
+
+    return make
+
+
+def signed_in(person):
+    client = Client()
+    assert client.login(username=person.user.username, password=PASSWORD)
+    return client
+
+
+@pytest.fixture
+def admin(org, make_member):
+    return make_member(org, Role.ADMINISTRATOR, full_name="Ada Admin", email="ada@acme.test")
+
+
+@pytest.fixture
+def manager(org, make_member):
+    return make_member(org, Role.MANAGER, full_name="Max Manager", email="max@acme.test")
+
+
+@pytest.fixture
+def employee(org, make_member):
+    return make_member(org, Role.EMPLOYEE, full_name="Eve Employee", email="eve@acme.test")
+
+
+@pytest.fixture
+def admin_client(admin):
+    return signed_in(admin)
+
+
+@pytest.fixture
+def manager_client(manager):
+    return signed_in(manager)
+
+
+@pytest.fixture
+def employee_client(employee):
+    return signed_in(employee)
+
+
+@pytest.fixture
+def project(org):
+    return ProjectFactory(organization=org, name="Project A")
+
+
+@pytest.fixture
+def other_project(other_org):
+    return ProjectFactory(organization=other_org, name="Globex secret project")

@@ -1,0 +1,51 @@
+from people.roles import Role
+
+
+def test_navigation_follows_the_active_role(make_member, org):
+    from conftest import signed_in
+
+    person = make_member(org, Role.ADMINISTRATOR, Role.MANAGER, Role.EMPLOYEE)
+    client = signed_in(person)
+    page = client.get("/acme/").content.decode()
+    assert ">People<" in page and ">Integrations<" in page and ">Projects<" not in page
+
+    response = client.post("/acme/role/", {"role": "manager"})
+    assert response.status_code == 302 and response["Location"] == "/acme/projects/"
+    page = client.get("/acme/").content.decode()
+    assert ">Projects<" in page and ">People<" not in page
+
+    client.post("/acme/role/", {"role": "employee"})
+    page = client.get("/acme/").content.decode()
+    assert ">My work<" in page and ">Projects<" not in page
+
+
+def test_permissions_use_roles_held_not_the_active_one(make_member, org):
+    from conftest import signed_in
+
+    person = make_member(org, Role.MANAGER, Role.EMPLOYEE)
+    client = signed_in(person)
+    client.post("/acme/role/", {"role": "employee"})
+    assert client.get("/acme/projects/").status_code == 200
+
+
+def test_a_role_not_held_cannot_be_switched_to(employee_client):
+    employee_client.post("/acme/role/", {"role": "administrator"})
+    assert employee_client.get("/acme/people/").status_code == 403
+    page = employee_client.get("/acme/").content.decode()
+    assert ">People<" not in page
+
+
+def test_active_role_is_kept_per_organization(make_member, org, other_org):
+    from conftest import signed_in
+
+    here = make_member(org, Role.MANAGER, Role.EMPLOYEE)
+    there = make_member(other_org, Role.MANAGER, Role.EMPLOYEE, user=here.user, email=here.email)
+    assert there.user == here.user
+    client = signed_in(here)
+    client.post("/acme/role/", {"role": "employee"})
+    assert ">My work<" in client.get("/acme/").content.decode()
+    assert ">Projects<" in client.get("/globex/").content.decode()
+
+
+def test_role_switch_requires_post(employee_client):
+    assert employee_client.get("/acme/role/").status_code == 405

@@ -1,0 +1,86 @@
+"""Run the whole product locally with the embedded defaults: no servers to install.
+
+Starts the Hubstaff sandbox (demo scenario), a Celery worker and Celery beat on the filesystem broker, and
+Django's web server; prints the address and the demo logins; Ctrl-C stops everything.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+WEB_PORT = int(os.environ.get("PORT", "8000"))
+SANDBOX_PORT = int(os.environ.get("SANDBOX_PORT", "8001"))
+SANDBOX_URL = f"http://127.0.0.1:{SANDBOX_PORT}"
+
+env = dict(os.environ)
+env.setdefault("SITE_URL", f"http://localhost:{WEB_PORT}")
+env.setdefault("HUBSTAFF_ACCOUNT_URL", SANDBOX_URL)
+env.setdefault("HUBSTAFF_API_URL", f"{SANDBOX_URL}/v2")
+env.setdefault("HUBSTAFF_DEVELOPER_URL", SANDBOX_URL)
+env.setdefault("PYTHONUNBUFFERED", "1")
+
+PROCESSES = {
+    "sandbox": [
+        PY, "-m", "hubstaff_sandbox", "--host", "127.0.0.1", "--port", str(SANDBOX_PORT),
+        "--scenario", str(ROOT / "hubstaff_sandbox" / "scenarios" / "demo.json"), "--control", "--public-url", SANDBOX_URL,
+    ],
+    "worker": [PY, "-m", "celery", "-A", "primetric", "worker", "--loglevel", "INFO", "--concurrency", "2"],
+    "beat": [PY, "-m", "celery", "-A", "primetric", "beat", "--loglevel", "INFO"],
+    "web": [PY, "manage.py", "runserver", f"localhost:{WEB_PORT}", "--noreload"],
+}
+
+
+def main():
+    (ROOT / "var" / "celery-broker" / "queue").mkdir(parents=True, exist_ok=True)
+    (ROOT / "var" / "celery-broker" / "processed").mkdir(parents=True, exist_ok=True)
+    children = {}
+    for name, command in PROCESSES.items():
+        children[name] = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    time.sleep(2)
+    print(
+        f"""
+  Primetric is running at  http://localhost:{WEB_PORT}/
+  Hubstaff sandbox at      {SANDBOX_URL}/  (developer site: {SANDBOX_URL}/apps, sign in as alice@acme.test / sandbox)
+
+  Sign in to Primetric with one of:
+    alice@acme.test   primetric-demo   Administrator and Manager
+    morgan@acme.test  primetric-demo   Manager
+    bobby@acme.test   primetric-demo   Employee
+
+  Ctrl-C stops everything.
+""",
+        flush=True,
+    )
+    stopping = False
+
+    def stop(*_):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        while not stopping:
+            for name, child in children.items():
+                if child.poll() is not None:
+                    print(f"{name} exited with code {child.returncode}; stopping the others.", file=sys.stderr)
+                    stopping = True
+            time.sleep(0.5)
+    finally:
+        for child in children.values():
+            if child.poll() is None:
+                os.killpg(child.pid, signal.SIGTERM)
+        for child in children.values():
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(child.pid, signal.SIGKILL)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,115 @@
+"""Every route under /<org_slug>/ is tried with another organization's slug and ids: 404 everywhere.
+
+The routes are found by walking the URL resolver, so a new route is covered without anyone adding it here.
+A route whose URL takes an id this file does not know fails the test: add a maker for that id below.
+"""
+
+import re
+from datetime import date
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from people.roles import Role
+from tests.factories import AssignmentFactory, PersonFactory, ProjectFactory, WorkLogFactory
+
+
+def walk(patterns, prefix=""):
+    for entry in patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            yield from walk(entry.url_patterns, route)
+        elif isinstance(entry, URLPattern):
+            yield route, entry
+
+
+def tenant_routes():
+    routes = []
+    for route, entry in walk(get_resolver().url_patterns):
+        if "org_slug" in route:
+            routes.append(route)
+    return sorted(set(routes))
+
+
+# One maker per URL id: an object of the *other* organization.
+def _project(other):
+    return other["project"].pk
+
+
+OTHER_TENANT_IDS = {
+    "project_id": lambda o: o["project"].pk,
+    "assignment_id": lambda o: o["assignment"].pk,
+    "person_id": lambda o: o["person"].pk,
+    "worklog_id": lambda o: o["worklog"].pk,
+}
+
+
+@pytest.fixture
+def other_tenant(other_org):
+    project = ProjectFactory(organization=other_org)
+    person = PersonFactory(organization=other_org)
+    data = {
+        "org": other_org,
+        "project": project,
+        "person": person,
+        "assignment": AssignmentFactory(project=project, person=person),
+        "worklog": WorkLogFactory(project=project, person=person, date=date(2026, 2, 2)),
+    }
+    for extra in EXTRA_OTHER_TENANT_FIXTURES:
+        data.update(extra(data))
+    return data
+
+
+# Apps with more tenant routes register makers of their other-tenant objects here (see integrations' tests).
+EXTRA_OTHER_TENANT_FIXTURES = []
+
+
+def fill(route, slug, other):
+    """Turn a route (path converters or regex groups) into a URL with the slug and the other tenant's ids."""
+
+    def value(name):
+        if name == "org_slug":
+            return slug
+        if name not in OTHER_TENANT_IDS:
+            pytest.fail(f"Route {route!r} takes <{name}>: add a maker for it to OTHER_TENANT_IDS")
+        return str(OTHER_TENANT_IDS[name](other))
+
+    url = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: value(m.group(1)), route)
+    url = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: value(m.group(1)), url)
+    url = url.replace("^", "").replace("$", "").replace("\\", "")
+    if "(" in url or "<" in url:
+        pytest.fail(f"Cannot build a URL from route {route!r}")
+    return "/" + url
+
+
+@pytest.fixture
+def all_roles_member(org, make_member):
+    return make_member(org, Role.ADMINISTRATOR, Role.MANAGER, Role.EMPLOYEE)
+
+
+def test_routes_are_found():
+    routes = tenant_routes()
+    assert any("projects" in r for r in routes) and any("people" in r for r in routes)
+
+
+@pytest.mark.parametrize("route", tenant_routes())
+def test_other_organizations_ids_give_404(route, all_roles_member, other_tenant):
+    from conftest import signed_in
+
+    client = signed_in(all_roles_member)
+    if not any(name in route for name in ("_id", "pk")):
+        pytest.skip("no ids in this route; the slug test covers it")
+    url = fill(route, "acme", other_tenant)
+    # A POST-only route may answer a GET with 405 before any lookup: that says nothing about the ids.
+    assert client.get(url).status_code in (404, 405), url
+    assert client.post(url).status_code == 404, url
+
+
+@pytest.mark.parametrize("route", tenant_routes())
+def test_another_organizations_slug_gives_404(route, all_roles_member, other_tenant):
+    from conftest import signed_in
+
+    client = signed_in(all_roles_member)
+    url = fill(route, other_tenant["org"].slug, other_tenant)
+    assert client.get(url).status_code == 404, url
+    assert client.post(url).status_code == 404, url
