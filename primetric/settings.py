@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "projects",
     "worklogs",
     "integrations",
+    "planning",
     "primetric",
 ]
 

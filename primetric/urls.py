@@ -13,4 +13,5 @@ urlpatterns = [
     path("<slug:org_slug>/", include("projects.urls")),
     path("<slug:org_slug>/", include("worklogs.urls")),
     path("<slug:org_slug>/", include("integrations.urls")),
+    path("<slug:org_slug>/", include("planning.urls")),
 ]
