@@ -8,6 +8,7 @@ import json
 import math
 import random
 import re
+import socket
 import sys
 import threading
 import time
@@ -166,6 +167,13 @@ class Handler(BaseHTTPRequestHandler):
     sandbox: Sandbox  # set on the subclass made by make_server
 
     # --- plumbing --------------------------------------------------------------------------------
+    def setup(self):
+        super().setup()
+        try:
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
+
     def log_message(self, format, *args):  # noqa: A002 - silence the default access log
         pass
 
@@ -206,6 +214,7 @@ class Handler(BaseHTTPRequestHandler):
                 template, handler, params = tmpl, getattr(self, name), match.groupdict()
                 break
         is_control = parts.path.startswith("/_sandbox/")
+        self.stats_key = None if is_control else f"{method} {re.sub(r'{[a-z_]+}', '{id}', template)}"
         try:
             self.read_body()
             if is_control and not sb.control_enabled:
@@ -226,9 +235,6 @@ class Handler(BaseHTTPRequestHandler):
             print(f"hubstaff_sandbox: error in {method} {template}: {e!r}", file=sys.stderr, flush=True)
             self.send_json(500, {"error": "internal server error"})
         finally:
-            if not is_control:
-                with sb.lock:
-                    sb.stats[f"{method} {re.sub(r'{[a-z_]+}', '{id}', template)}"][self.status] += 1
             ms = (time.perf_counter() - started) * 1000
             print(f'{self.client_address[0]} "{method} {parts.path}" {self.status} {ms:.1f}ms',
                   file=sys.stderr, flush=True)
@@ -264,6 +270,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def send(self, status: int, body: bytes, content_type: str, headers: dict | None = None) -> None:
         self.status = status
+        if self.stats_key:  # counted before the answer leaves, so a client never sees stale stats
+            with self.sandbox.lock:
+                self.sandbox.stats[self.stats_key][status] += 1
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -271,9 +280,11 @@ class Handler(BaseHTTPRequestHandler):
         for k, v in {**self.out_headers, **(headers or {})}.items():
             if not k.startswith("X-Description"):
                 self.send_header(k, v)
-        self.end_headers()
+        # one write for headers and body (no Nagle / delayed-ACK stalls on keep-alive connections)
+        self._headers_buffer.append(b"\r\n")
         if self.command != "HEAD":
-            self.wfile.write(body)
+            self._headers_buffer.append(body)
+        self.flush_headers()
 
     def send_json(self, status: int, obj, headers: dict | None = None) -> None:
         body = json.dumps(obj, separators=(",", ":")).encode()
