@@ -276,7 +276,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
+        if "Cache-Control" not in (headers or {}):
+            self.send_header("Cache-Control", "no-store")
         for k, v in {**self.out_headers, **(headers or {})}.items():
             if not k.startswith("X-Description"):
                 self.send_header(k, v)
@@ -388,7 +389,8 @@ class Handler(BaseHTTPRequestHandler):
     def apps(self):
         user, _ = self.require_login()
         if user:
-            mine = [a for a in self.sandbox.auth.apps.values() if a.owner_id in (user.id, None)]
+            with self.sandbox.auth.lock:
+                mine = [a for a in self.sandbox.auth.apps.values() if a.owner_id in (user.id, None)]
             self.send_html(200, pages.apps_list(mine, user.email))
 
     @route("GET", "/apps/new")
@@ -430,9 +432,10 @@ class Handler(BaseHTTPRequestHandler):
         self.send_html(200, pages.app_detail(app, user.email))
 
     def _pat_list(self, user):
+        with self.sandbox.auth.lock:
+            records = list(self.sandbox.auth.refresh.values())
         return [{"name": r.name, "created": iso_ts(r.created), "expires": iso_ts(r.expires)}
-                for r in self.sandbox.auth.refresh.values() if r.kind == "pat" and r.user_id == user.id
-                and r.name and not r.spent]
+                for r in records if r.kind == "pat" and r.user_id == user.id and r.name and not r.spent]
 
     @route("GET", "/personal_access_tokens")
     def pats(self):
