@@ -1,9 +1,153 @@
-from django.shortcuts import render
+"""Integrations pages (Administrator): the list of integrations, and Hubstaff's install, manage and callback."""
 
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from people.models import Organization
 from people.roles import Role
-from people.tenancy import tenant_view
+from people.tenancy import resolve_tenant, tenant_view
+
+from .forms import HubstaffCredentialsForm
+from .hubstaff import oauth
+from .hubstaff.client import HubstaffError, installation_status_reason
+from .models import Installation
+from .services import installation as services
+
+APP_NAME = "Primetric"
+
+
+def _hubstaff_installation(request):
+    """This organization's Hubstaff installation, through the tenant scope (never another organization's)."""
+    return request.tenant.scope(Installation).filter(provider=Installation.Provider.HUBSTAFF).first()
 
 
 @tenant_view(Role.ADMINISTRATOR)
 def integration_list(request):
-    return render(request, "integrations/integration_list.html")
+    installation = _hubstaff_installation(request)
+    return render(
+        request,
+        "integrations/integration_list.html",
+        {"installation": installation, "status_reason": installation_status_reason(installation) if installation else ""},
+    )
+
+
+@tenant_view(Role.ADMINISTRATOR)
+def hubstaff_install(request):
+    """The seed's instructions in two steps; Authorize saves the credentials and goes to Hubstaff."""
+    installation = _hubstaff_installation(request)
+    saved_client_id = installation.client_id if installation else ""
+    form = HubstaffCredentialsForm(
+        request.POST or None,
+        initial={"client_id": saved_client_id},
+        saved_client_id=saved_client_id,
+        has_saved_secret=bool(installation and installation.client_secret),
+    )
+    if request.method == "POST" and form.is_valid():
+        installation = services.save_credentials(
+            request.tenant.organization,
+            client_id=form.cleaned_data["client_id"],
+            client_secret=form.cleaned_data["client_secret"],
+            user=request.user,
+        )
+        try:
+            return redirect(oauth.begin_authorization(request, installation))
+        except HubstaffError as exc:
+            form.add_error(None, f"Hubstaff could not be reached to start the authorization: {exc}")
+    return render(
+        request,
+        "integrations/hubstaff_install.html",
+        {
+            "form": form,
+            "installation": installation,
+            "app_name": APP_NAME,
+            "redirect_url": oauth.callback_url(),
+            "homepage_url": settings.SITE_URL,
+            "developer_apps_url": settings.HUBSTAFF_DEVELOPER_URL.rstrip("/") + "/apps",
+        },
+    )
+
+
+@require_GET
+@tenant_view(Role.ADMINISTRATOR)
+def hubstaff_manage(request):
+    installation = _hubstaff_installation(request)
+    if installation is None:
+        return redirect("integrations:hubstaff_install", org_slug=request.tenant.organization.slug)
+    return render(
+        request,
+        "integrations/hubstaff_manage.html",
+        {
+            "installation": installation,
+            "status_reason": installation_status_reason(installation),
+            "uses_personal_access_token": not installation.client_id,
+            "project_count": installation.hubstaff_projects.count(),
+        },
+    )
+
+
+@require_POST
+@tenant_view(Role.ADMINISTRATOR)
+def hubstaff_reauthorize(request):
+    """Authorize again with the saved credentials (after a revoked or expired authorization)."""
+    installation = _hubstaff_installation(request)
+    slug = request.tenant.organization.slug
+    if installation is None or not (installation.client_id and installation.client_secret):
+        messages.info(request, "Enter the Client ID and Client secret of your Hubstaff app, then click Authorize.")
+        return redirect("integrations:hubstaff_install", org_slug=slug)
+    try:
+        return redirect(oauth.begin_authorization(request, installation))
+    except HubstaffError as exc:
+        messages.error(request, f"Hubstaff could not be reached to start the authorization: {exc}")
+        return redirect("integrations:hubstaff_manage", org_slug=slug)
+
+
+@require_POST
+@tenant_view(Role.ADMINISTRATOR)
+def hubstaff_uninstall(request):
+    installation = _hubstaff_installation(request)
+    if installation is not None:
+        services.uninstall(installation)
+        messages.success(
+            request,
+            "Hubstaff was uninstalled: its credentials and tokens are forgotten and projects stop syncing. "
+            "Work logs already synced stay until a manager clears them.",
+        )
+    return redirect("integrations:list", org_slug=request.tenant.organization.slug)
+
+
+@login_required
+@require_GET
+def hubstaff_callback(request):
+    """Where Hubstaff sends the browser back. One address for every organization: the session says which."""
+    pending = oauth.pop_pending(request, request.GET.get("state"))
+    if pending is None:
+        return render(request, "integrations/hubstaff_callback_invalid.html", status=400)
+    organization = Organization.objects.filter(pk=pending["organization_id"]).first()
+    if organization is None:
+        return render(request, "integrations/hubstaff_callback_invalid.html", status=400)
+    request.tenant = resolve_tenant(request, organization.slug)  # 404 unless still a member
+    if not request.tenant.holds(Role.ADMINISTRATOR):
+        raise PermissionDenied("Only Administrators can install integrations.")
+    installation = request.tenant.scope(Installation).filter(pk=pending["installation_id"]).first()
+    if installation is None or installation.client_id != pending.get("client_id"):
+        return render(request, "integrations/hubstaff_callback_invalid.html", status=400)
+
+    slug = organization.slug
+    if request.GET.get("error"):
+        messages.error(request, oauth.describe_callback_error(request.GET))
+        return redirect("integrations:hubstaff_install", org_slug=slug)
+    code = request.GET.get("code")
+    if not code:
+        messages.error(request, "Hubstaff sent back no authorization code. Click Authorize to try again.")
+        return redirect("integrations:hubstaff_install", org_slug=slug)
+    try:
+        installation = services.complete_authorization(installation, code=code, pending=pending, user=request.user)
+    except HubstaffError as exc:
+        messages.error(request, str(exc))
+        return redirect("integrations:hubstaff_install", org_slug=slug)
+    messages.success(request, "The Hubstaff integration is properly installed.")
+    return redirect("integrations:hubstaff_manage", org_slug=slug)

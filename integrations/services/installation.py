@@ -1,0 +1,228 @@
+"""Installing, checking, re-authorizing and uninstalling Hubstaff for an organization (services: the writes).
+
+Views and commands call these; the OAuth steps themselves are in integrations/hubstaff/oauth.py and every
+Hubstaff request goes through integrations/hubstaff/client.py.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.apps import apps
+from django.db import models, transaction
+from django.db.models import TextField, Value
+from django.db.models.functions import Cast
+from django.utils import timezone
+
+from integrations import crypto
+from integrations.crypto import EncryptedTextField
+from integrations.hubstaff import oauth
+from integrations.hubstaff.client import (
+    TOKEN_FIELDS,
+    HubstaffClient,
+    HubstaffError,
+    describe_token_error,
+    request_token_refresh,
+    store_tokens,
+)
+from integrations.models import HubstaffProject, Installation
+
+logger = logging.getLogger(__name__)
+
+PROJECT_BATCH = 500
+
+
+def hubstaff_installation(organization) -> Installation | None:
+    """The organization's Hubstaff installation, if any (selector)."""
+    return Installation.objects.for_org(organization).filter(provider=Installation.Provider.HUBSTAFF).first()
+
+
+@transaction.atomic
+def save_credentials(organization, *, client_id: str, client_secret: str = "", user=None) -> Installation:
+    """Store the Hubstaff app's Client ID and secret (encrypted) before the browser goes to Hubstaff.
+
+    An empty secret keeps the saved one (only for the same Client ID). A different Client ID starts a new
+    installation: tokens issued to the old app are forgotten, since Hubstaff ties them to that app.
+    """
+    installation, _ = Installation.objects.select_for_update().get_or_create(
+        organization=organization, provider=Installation.Provider.HUBSTAFF
+    )
+    if installation.client_id != client_id:
+        installation.access_token = ""
+        installation.refresh_token = ""
+        installation.access_token_expires_at = None
+        installation.status = Installation.Status.PENDING
+        installation.status_reason = ""
+        installation.client_secret = client_secret
+    elif client_secret:
+        installation.client_secret = client_secret
+    installation.client_id = client_id
+    if installation.installed_by is None and user is not None and user.is_authenticated:
+        installation.installed_by = user
+    installation.save()
+    return installation
+
+
+def complete_authorization(installation, *, code: str, pending: dict, user=None) -> Installation:
+    """Finish the OAuth flow: exchange the code, verify the ID token, check the API, mark installed."""
+    token = oauth.exchange_code(installation, code, pending)
+    oauth.validate_id_token(token.get("id_token"), client_id=installation.client_id, nonce=pending["nonce"])
+    return finish_install(installation, token, user=user)
+
+
+def finish_install(installation, token: dict, *, user=None) -> Installation:
+    """Save fresh tokens, then prove they work with a real API call (/users/me, /organizations).
+
+    Until that check passes the installation stays *waiting for authorization*, with the reason.
+    """
+    with transaction.atomic():
+        installation = Installation.objects.select_for_update().get(pk=installation.pk)
+        store_tokens(installation, token)
+        installation.status = Installation.Status.PENDING
+        installation.status_reason = ""
+        installation.rate_limited_until = None
+        installation.save()
+    try:
+        check_installation(installation)
+    except HubstaffError as exc:
+        Installation.objects.filter(pk=installation.pk).update(status_reason=str(exc))
+        installation.status_reason = str(exc)
+        raise
+    installation.status = Installation.Status.INSTALLED
+    installation.status_reason = ""
+    installation.installed_at = timezone.now()
+    if user is not None and getattr(user, "is_authenticated", False):
+        installation.installed_by = user
+    installation.save(update_fields=["status", "status_reason", "installed_at", "installed_by", "updated_at"])
+    logger.info("hubstaff installed for organization %s (installation %s)", installation.organization_id, installation.pk)
+    try:
+        refresh_hubstaff_projects(installation)
+    except HubstaffError as exc:  # the install itself worked; the project list can be refreshed later
+        logger.warning("hubstaff installation %s: projects not refreshed: %s", installation.pk, exc)
+    return installation
+
+
+def check_installation(installation, client: HubstaffClient | None = None) -> Installation:
+    """Ask Hubstaff who we are and which organizations we reach, and record it on the installation."""
+    client = client or HubstaffClient(installation)
+    user = client.me()
+    organizations = [{"id": o.get("id"), "name": o.get("name", "")} for o in client.organizations()]
+    installation.account = {"id": user.get("id"), "name": user.get("name", ""), "email": user.get("email", "")}
+    installation.hubstaff_organizations = organizations
+    installation.save(update_fields=["account", "hubstaff_organizations", "updated_at"])
+    return installation
+
+
+def refresh_hubstaff_projects(installation, client: HubstaffClient | None = None) -> int:
+    """Re-read the projects of every Hubstaff organization the installation reaches into HubstaffProject.
+
+    Projects that Hubstaff no longer lists are removed from the cache (project links keep their ids).
+    Returns how many projects are cached now.
+    """
+    client = client or HubstaffClient(installation)
+    started = timezone.now()
+    organizations = [{"id": o.get("id"), "name": o.get("name", "")} for o in client.organizations()]
+    seen = 0
+    for organization in organizations:
+        batch = []
+        for project in client.projects(organization["id"], status="all"):
+            batch.append(
+                HubstaffProject(
+                    organization_id=installation.organization_id,
+                    installation=installation,
+                    hubstaff_id=project["id"],
+                    name=(project.get("name") or f"Project {project['id']}")[:300],
+                    status=(project.get("status") or "")[:30],
+                    hubstaff_organization_id=organization["id"],
+                    hubstaff_organization_name=(organization["name"] or "")[:300],
+                    refreshed_at=started,
+                )
+            )
+            if len(batch) >= PROJECT_BATCH:
+                seen += _upsert_projects(batch)
+                batch = []
+        seen += _upsert_projects(batch)
+    HubstaffProject.objects.filter(installation=installation, refreshed_at__lt=started).delete()
+    Installation.objects.filter(pk=installation.pk).update(hubstaff_organizations=organizations)
+    installation.hubstaff_organizations = organizations
+    return seen
+
+
+def _upsert_projects(batch) -> int:
+    if batch:
+        HubstaffProject.objects.bulk_create(
+            batch,
+            update_conflicts=True,
+            unique_fields=["installation", "hubstaff_id"],
+            update_fields=["name", "status", "hubstaff_organization_id", "hubstaff_organization_name", "refreshed_at"],
+        )
+    return len(batch)
+
+
+def connect_with_personal_access_token(organization, personal_access_token: str, *, user=None) -> Installation:
+    """Install Hubstaff headlessly with a personal access token (a long-lived refresh token; no OAuth app).
+
+    The token is exchanged at the token endpoint without client credentials, like Hubstaff's public PAT clients.
+    """
+    with transaction.atomic():
+        installation, _ = Installation.objects.select_for_update().get_or_create(
+            organization=organization, provider=Installation.Provider.HUBSTAFF
+        )
+        installation.client_id = ""
+        installation.client_secret = ""
+        installation.save()
+    from oauthlib.oauth2 import OAuth2Error
+
+    try:
+        token = request_token_refresh(installation, personal_access_token)
+    except OAuth2Error as exc:
+        raise HubstaffError(f"Hubstaff did not accept the personal access token ({describe_token_error(exc)}).") from None
+    return finish_install(installation, token, user=user)
+
+
+def uninstall(installation) -> None:
+    """Forget the credentials and tokens (and the cached Hubstaff projects).
+
+    Project links stay, so that a new install picks them up, but nothing syncs without an installation; work
+    logs already synced stay until a manager clears them.
+    """
+    logger.info("hubstaff uninstalled for organization %s (installation %s)", installation.organization_id, installation.pk)
+    installation.delete()
+
+
+# --- encryption keys -----------------------------------------------------------------------------------------------
+
+
+def encrypted_fields():
+    """(model, field name) of every EncryptedTextField of every installed model."""
+    for model in apps.get_models():
+        for field in model._meta.concrete_fields:
+            if isinstance(field, EncryptedTextField):
+                yield model, field.name
+
+
+def rotate_encryption_keys(batch_size: int = 500) -> dict[str, int]:
+    """Re-encrypt every stored secret with the newest key of FIELD_ENCRYPTION_KEYS (MultiFernet.rotate).
+
+    Reads the ciphertext as stored (cast to plain text, so the field does not decrypt it) and writes the rotated
+    ciphertext back as a plain value (so the field does not encrypt it twice). Returns counts per model.field.
+    """
+    counts = {}
+    for model, name in encrypted_fields():
+        label = f"{model._meta.label}.{name}"
+        counts[label] = 0
+        rows = (
+            model._base_manager.exclude(**{name: ""})
+            .exclude(**{f"{name}__isnull": True})
+            .annotate(_ciphertext=Cast(name, output_field=TextField()))
+            .values_list("pk", "_ciphertext")
+            .order_by("pk")
+        )
+        pending = list(rows.iterator(chunk_size=batch_size))
+        for start in range(0, len(pending), batch_size):
+            with transaction.atomic():
+                for pk, ciphertext in pending[start : start + batch_size]:
+                    rotated = crypto.rotate(ciphertext)
+                    model._base_manager.filter(pk=pk).update(**{name: Value(rotated, output_field=models.TextField())})
+                    counts[label] += 1
+    return counts

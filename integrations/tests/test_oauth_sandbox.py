@@ -1,0 +1,167 @@
+"""The whole OAuth install flow against the running Hubstaff sandbox, over real HTTP."""
+
+from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.utils import timezone
+
+from integrations.hubstaff.client import HubstaffClient, ReauthorizationRequired
+from integrations.models import HubstaffProject, Installation
+
+pytestmark = pytest.mark.sandbox
+
+
+def authorize(admin_client, org, app, **extra):
+    """Submit the install form; return the authorization URL Primetric sends the browser to."""
+    data = {"client_id": app["client_id"], "client_secret": app["client_secret"], **extra}
+    response = admin_client.post(f"/{org.slug}/integrations/hubstaff/install/", data)
+    assert response.status_code == 302, response.content[:1000]
+    return response["Location"]
+
+
+def test_full_code_flow_installs_and_names_account_and_organizations(admin_client, org, hubstaff_app, consent_at_sandbox, hubstaff_sandbox):
+    authorization_url = authorize(admin_client, org, hubstaff_app)
+    query = parse_qs(urlsplit(authorization_url).query)
+    assert authorization_url.startswith(hubstaff_sandbox.url + "/authorizations/new?")
+    assert query["scope"] == ["openid profile email hubstaff:read"]
+    assert query["code_challenge_method"] == ["S256"] and query["code_challenge"][0]
+    assert query["nonce"][0] and query["state"][0]
+
+    callback = consent_at_sandbox(authorization_url)
+    response = admin_client.get(callback, follow=True)
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "properly installed" in page
+    assert "Alice Admin" in page and "alice@acme.test" in page and "Acme Hubstaff" in page
+    installation = Installation.objects.get(organization=org)
+    assert installation.status == Installation.Status.INSTALLED
+    assert installation.account["email"] == "alice@acme.test"
+    assert [o["name"] for o in installation.hubstaff_organizations] == ["Acme Hubstaff"]
+    assert installation.access_token and installation.refresh_token
+    assert set(HubstaffProject.objects.filter(installation=installation).values_list("name", flat=True)) >= {"Project A", "Project B"}
+
+
+def test_token_exchange_without_the_pkce_verifier_is_refused_by_the_sandbox(admin_client, org, hubstaff_app, consent_at_sandbox, hubstaff_sandbox):
+    """The code is bound to our code_challenge: the sandbox refuses it without the matching verifier."""
+    authorization_url = authorize(admin_client, org, hubstaff_app)
+    callback = consent_at_sandbox(authorization_url)
+    code = parse_qs(urlsplit(callback).query)["code"][0]
+    response = hubstaff_sandbox.session.post(
+        f"{hubstaff_sandbox.url}/access_tokens",
+        data={"grant_type": "authorization_code", "code": code, "redirect_uri": "http://localhost:8000/integrations/hubstaff/callback/"},
+        auth=(hubstaff_app["client_id"], hubstaff_app["client_secret"]),
+    )
+    assert response.status_code == 400 and response.json()["error"] == "invalid_grant"
+
+
+def test_state_mismatch_is_refused_and_stores_nothing(admin_client, org, hubstaff_app, consent_at_sandbox):
+    callback = consent_at_sandbox(authorize(admin_client, org, hubstaff_app))
+    forged = callback.replace("state=", "state=forged")
+    response = admin_client.get(forged)
+    assert response.status_code == 400
+    installation = Installation.objects.get(organization=org)
+    assert installation.status == Installation.Status.PENDING and not installation.access_token
+
+
+def test_replayed_callback_is_refused(admin_client, org, hubstaff_app, consent_at_sandbox):
+    callback = consent_at_sandbox(authorize(admin_client, org, hubstaff_app))
+    assert admin_client.get(callback).status_code == 302
+    before = Installation.objects.get(organization=org).access_token
+    response = admin_client.get(callback)
+    assert response.status_code == 400
+    assert Installation.objects.get(organization=org).access_token == before
+
+
+def test_denied_consent_comes_back_to_the_install_page_with_the_client_id_kept(admin_client, org, hubstaff_app, consent_at_sandbox):
+    callback = consent_at_sandbox(authorize(admin_client, org, hubstaff_app), decision="deny")
+    response = admin_client.get(callback, follow=True)
+    page = response.content.decode()
+    assert response.redirect_chain[-1][0] == f"/{org.slug}/integrations/hubstaff/install/"
+    assert "authorization was denied" in page
+    assert f'value="{hubstaff_app["client_id"]}"' in page
+    assert hubstaff_app["client_secret"] not in page
+    assert Installation.objects.get(organization=org).status == Installation.Status.PENDING
+
+
+def test_wrong_client_secret_is_explained(admin_client, org, hubstaff_app, consent_at_sandbox):
+    wrong = {**hubstaff_app, "client_secret": "not-the-secret"}
+    callback = consent_at_sandbox(authorize(admin_client, org, wrong))
+    response = admin_client.get(callback, follow=True)
+    page = response.content.decode()
+    assert "did not accept the Client ID and Client secret" in page
+    assert "not-the-secret" not in page
+    installation = Installation.objects.get(organization=org)
+    assert installation.status == Installation.Status.PENDING and not installation.access_token
+
+
+def install(admin_client, org, app, consent):
+    admin_client.get(consent(authorize(admin_client, org, app)))
+    installation = Installation.objects.get(organization=org)
+    assert installation.is_installed
+    return installation
+
+
+def test_expired_access_token_is_refreshed_and_the_rotated_refresh_token_saved(admin_client, org, hubstaff_app, consent_at_sandbox, hubstaff_sandbox):
+    installation = install(admin_client, org, hubstaff_app, consent_at_sandbox)
+    old_access, old_refresh = installation.access_token, installation.refresh_token
+    hubstaff_sandbox.fault(expire_access_tokens=True)  # Hubstaff now answers 401 to the token we hold
+
+    client = HubstaffClient(installation)
+    assert client.me()["email"] == "alice@acme.test"
+
+    installation.refresh_from_db()
+    assert installation.access_token != old_access
+    assert installation.refresh_token != old_refresh  # rotated, and saved
+    assert installation.last_refreshed_at is not None
+    # the spent refresh token is dead at Hubstaff: only the saved one works
+    spent = hubstaff_sandbox.session.post(
+        f"{hubstaff_sandbox.url}/access_tokens", data={"grant_type": "refresh_token", "refresh_token": old_refresh},
+        auth=(hubstaff_app["client_id"], hubstaff_app["client_secret"]),
+    )
+    assert spent.status_code == 400
+
+
+def test_token_about_to_expire_is_refreshed_before_the_call(admin_client, org, hubstaff_app, consent_at_sandbox, hubstaff_sandbox):
+    installation = install(admin_client, org, hubstaff_app, consent_at_sandbox)
+    Installation.objects.filter(pk=installation.pk).update(access_token_expires_at=timezone.now() + timedelta(seconds=10))
+    installation.refresh_from_db()
+    hubstaff_sandbox.reset_stats()
+
+    client = HubstaffClient(installation)
+    client.me()
+
+    routes = hubstaff_sandbox.stats()["routes"]
+    assert routes.get("POST /access_tokens") == {"200": 1}
+    assert routes.get("GET /v2/users/me") == {"200": 1}  # no 401 first
+    assert client.requests_made == 1
+
+
+def test_revoked_refresh_token_marks_the_installation_needs_reauthorization(admin_client, org, hubstaff_app, consent_at_sandbox, hubstaff_sandbox):
+    installation = install(admin_client, org, hubstaff_app, consent_at_sandbox)
+    hubstaff_sandbox.fault(expire_access_tokens=True, revoke_refresh_tokens=True)
+
+    with pytest.raises(ReauthorizationRequired):
+        HubstaffClient(installation).me()
+
+    installation.refresh_from_db()
+    assert installation.status == Installation.Status.NEEDS_REAUTHORIZATION
+    assert "invalid_grant" in installation.status_reason
+    page = admin_client.get(f"/{org.slug}/integrations/hubstaff/").content.decode()
+    assert "Needs re-authorization" in page and "Re-authorize" in page
+
+
+def test_reauthorize_after_revocation_installs_again(admin_client, org, hubstaff_app, consent_at_sandbox, hubstaff_sandbox):
+    installation = install(admin_client, org, hubstaff_app, consent_at_sandbox)
+    hubstaff_sandbox.fault(expire_access_tokens=True, revoke_refresh_tokens=True)
+    with pytest.raises(ReauthorizationRequired):
+        HubstaffClient(installation).me()
+
+    response = admin_client.post(f"/{org.slug}/integrations/hubstaff/reauthorize/")
+    assert response.status_code == 302
+    response = admin_client.get(consent_at_sandbox(response["Location"]), follow=True)
+
+    assert "properly installed" in response.content.decode()
+    installation.refresh_from_db()
+    assert installation.status == Installation.Status.INSTALLED and installation.status_reason == ""
