@@ -1,0 +1,76 @@
+"""A project's Integration settings: the link between a project and the Hubstaff projects that feed it."""
+
+import hashlib
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from integrations.models import HubstaffProject, Installation, ProjectLink
+
+SYNC_INTERVAL = timedelta(hours=24)
+
+
+def get_installation(organization):
+    """The organization's Hubstaff installation, whatever its state, or None."""
+    return Installation.objects.for_org(organization).filter(provider=Installation.Provider.HUBSTAFF).first()
+
+
+def get_link(project):
+    return ProjectLink.objects.for_org(project.organization_id).filter(project=project).first()
+
+
+def reachable_projects(organization):
+    """The Hubstaff projects the organization's installation reaches (the Select projects choices)."""
+    installation = get_installation(organization)
+    if installation is None:
+        return HubstaffProject.objects.none()
+    return HubstaffProject.objects.for_org(organization).filter(installation=installation)
+
+
+def daily_slot(project_id, day):
+    """The moment of `day` at which a project's daily sync is due: a fixed, evenly spread offset per project.
+
+    Hashing the id spreads thousands of projects over the 24 hours, so that they never call Hubstaff in the same
+    minute, and keeps each project at the same hour every day.
+    """
+    offset = int(hashlib.sha256(f"sync-slot:{project_id}".encode()).hexdigest()[:8], 16) % 86400
+    midnight = timezone.make_aware(datetime.combine(day, datetime.min.time()), timezone.get_default_timezone())
+    return midnight + timedelta(seconds=offset)
+
+
+def next_daily_slot(project_id, after):
+    """The first daily slot of the project strictly after `after`."""
+    local_day = timezone.localtime(after).date()
+    slot = daily_slot(project_id, local_day)
+    while slot <= after:
+        local_day += timedelta(days=1)
+        slot = daily_slot(project_id, local_day)
+    return slot
+
+
+@transaction.atomic
+def update_link(project, *, enabled, hubstaff_project_ids, prevent_new_assignments, trim_assignments):
+    """Save a project's Integration settings; only Hubstaff projects the installation reaches may be selected."""
+    ids = sorted({int(i) for i in hubstaff_project_ids or []})
+    if ids:
+        known = set(reachable_projects(project.organization).filter(hubstaff_id__in=ids).values_list("hubstaff_id", flat=True))
+        unknown = [i for i in ids if i not in known]
+        if unknown:
+            raise ValidationError(
+                {"hubstaff_project_ids": [f"Hubstaff projects not reached by this organization's installation: {unknown}"]}
+            )
+    if enabled and get_installation(project.organization) is None:
+        raise ValidationError({"enabled": ["An Administrator must install Hubstaff first."]})
+    link, _ = ProjectLink.objects.select_for_update().get_or_create(
+        organization_id=project.organization_id, project=project
+    )
+    link.enabled = bool(enabled)
+    link.hubstaff_project_ids = ids
+    link.prevent_new_assignments = bool(prevent_new_assignments)
+    link.trim_assignments = bool(trim_assignments)
+    if link.enabled and link.next_sync_due_at is None:
+        link.next_sync_due_at = next_daily_slot(project.pk, timezone.now())
+    link.save()
+    return link

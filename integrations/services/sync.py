@@ -1,0 +1,536 @@
+"""Syncing a project's work logs from Hubstaff.
+
+A sync has two phases, so that a failure part-way never changes what a project has:
+
+1. **Fetch.** Pages of Hubstaff's daily activities are streamed into `StagedActivity`, one bulk insert a page,
+   outside any long transaction; memory holds one page at a time. The run's progress and heartbeat move as pages
+   arrive.
+2. **Apply.** In one transaction, the staged rows are read back a batch of days at a time, the pure rules
+   (`integrations.hubstaff.rules.plan_sync`) decide what to create, update and delete, and the plan is written
+   with bulk statements. If anything fails, the transaction rolls back and the project keeps its work logs.
+
+At most one sync of a project runs at a time: the database refuses a second queued or running `SyncRun` of the
+same project (a partial unique constraint), and a request made while one is active gets the active one back. A run
+whose worker died (no heartbeat for STALE_AFTER) is marked failed and taken over by the next request.
+"""
+
+import logging
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from integrations.hubstaff import rules
+from integrations.hubstaff.client import (
+    HubstaffClient,
+    HubstaffError,
+    RateLimited,
+    ReauthorizationRequired,
+    TransientHubstaffError,
+    date_windows,
+)
+from integrations.models import HubstaffProject, Installation, ProjectLink, StagedActivity, SyncRun
+from people.models import Person
+from projects.models import Assignment
+from worklogs.models import WorkLog
+
+from .links import get_installation, get_link, next_daily_slot
+
+logger = logging.getLogger(__name__)
+
+STALE_AFTER = timedelta(minutes=10)
+# A queued run no worker picked up for this long is considered lost (its message is gone).
+QUEUED_STALE_AFTER = timedelta(hours=2)
+# Days of staged activities planned and written at a time during the apply phase.
+APPLY_BATCH_DAYS = 14
+# Days of one fetch step (Hubstaff's per-request limit); the progress bar moves once a step.
+FETCH_WINDOW_DAYS = 31
+
+
+class SyncNotPossible(Exception):
+    """The project cannot be synced now; the message says why, in words for the user."""
+
+
+class RetryLater(Exception):
+    """Hubstaff is busy (rate limit, 5xx, timeouts): the task should try again after `countdown` seconds."""
+
+    def __init__(self, message, countdown):
+        super().__init__(message)
+        self.countdown = countdown
+
+
+# ---------------------------------------------------------------------------------------------- requests
+
+
+def sync_blocker(project, installation=None, link=None):
+    """Why this project cannot be synced now, or None."""
+    installation = installation or get_installation(project.organization)
+    if installation is None:
+        return "An Administrator must install Hubstaff first (Integrations tab)."
+    if installation.needs_reauthorization:
+        return "Hubstaff needs re-authorization: an Administrator must authorize it again (Integrations tab)."
+    if not installation.is_installed:
+        return "The Hubstaff installation is not finished: an Administrator must authorize it (Integrations tab)."
+    link = link or get_link(project)
+    if link is None or not link.enabled:
+        return "Tick Hubstaff in this project's Integration settings first."
+    if not link.hubstaff_project_ids:
+        return "Select at least one Hubstaff project in Select projects."
+    return None
+
+
+def request_sync(project, *, mode, trigger, user=None):
+    """Queue a sync of the project, or return the one already queued or running (a second request joins it)."""
+    if mode not in (SyncRun.Mode.RESET, SyncRun.Mode.INCREMENTAL):
+        raise ValueError(f"Unknown sync mode {mode!r}")
+    reason = sync_blocker(project)
+    if reason:
+        raise SyncNotPossible(reason)
+    run, created = _create_run(project, mode=mode, trigger=trigger, user=user, status=SyncRun.Status.QUEUED)
+    if created:
+        from integrations.tasks import sync_project_task
+
+        transaction.on_commit(lambda: sync_project_task.delay(run.pk))
+    return run
+
+
+def clear_project(project, *, user=None, trigger=SyncRun.Trigger.MANUAL):
+    """Clear data: delete every synced work log of the project (manual ones stay). Recorded as a run."""
+    run, created = _create_run(project, mode=SyncRun.Mode.CLEAR, trigger=trigger, user=user, status=SyncRun.Status.RUNNING)
+    if not created:
+        raise SyncNotPossible("A sync of this project is running; Clear data when it has finished.")
+    with transaction.atomic():
+        deleted, _ = synced_worklogs(project).delete()
+        link = ProjectLink.objects.for_org(project.organization_id).filter(project=project).first()
+        if link is not None:
+            # The next incremental sync must fetch everything again.
+            ProjectLink.objects.filter(pk=link.pk).update(synced_through=None)
+        _finish(run, SyncRun.Status.SUCCEEDED, worklogs_deleted=deleted)
+    return run
+
+
+def synced_worklogs(project):
+    return WorkLog.objects.for_org(project.organization_id).filter(project=project, source=WorkLog.Source.HUBSTAFF)
+
+
+def active_run(project):
+    return SyncRun.objects.for_org(project.organization_id).filter(project=project, status__in=SyncRun.ACTIVE_STATUSES).first()
+
+
+def expire_stale_runs(project=None, now=None):
+    """Mark failed the runs whose worker stopped answering, so that they never stay "running" forever."""
+    now = now or timezone.now()
+    stale = SyncRun.objects.filter(status__in=SyncRun.ACTIVE_STATUSES).filter(
+        Q(status=SyncRun.Status.RUNNING, heartbeat_at__lt=now - STALE_AFTER)
+        | Q(status=SyncRun.Status.QUEUED, queued_at__lt=now - QUEUED_STALE_AFTER)
+    )
+    if project is not None:
+        stale = stale.filter(project=project)
+    return stale.update(
+        status=SyncRun.Status.FAILED,
+        finished_at=now,
+        error="The worker running this sync stopped answering; the sync was abandoned and can be started again.",
+    )
+
+
+def _create_run(project, *, mode, trigger, user, status):
+    expire_stale_runs(project)
+    for _ in range(3):
+        try:
+            with transaction.atomic():
+                now = timezone.now()
+                run = SyncRun.objects.create(
+                    organization_id=project.organization_id, project=project, mode=mode, trigger=trigger,
+                    requested_by=user if user and user.is_authenticated else None, status=status, queued_at=now,
+                    started_at=now if status == SyncRun.Status.RUNNING else None,
+                    heartbeat_at=now if status == SyncRun.Status.RUNNING else None,
+                )
+                return run, True
+        except IntegrityError:
+            running = active_run(project)
+            if running is not None:
+                return running, False
+    raise SyncNotPossible("Another sync of this project started at the same moment; try again.")
+
+
+# ---------------------------------------------------------------------------------------------- running
+
+
+def claim(run_id, now=None):
+    """Take a queued run (or a running one whose worker died) for this worker; None if there is nothing to do."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        run = SyncRun.objects.select_for_update().select_related("project").filter(pk=run_id).first()
+        if run is None or run.status not in SyncRun.ACTIVE_STATUSES:
+            return None
+        if run.status == SyncRun.Status.RUNNING and run.heartbeat_at and now - run.heartbeat_at < STALE_AFTER:
+            return None  # another worker is on it
+        run.status = SyncRun.Status.RUNNING
+        run.started_at = now
+        run.heartbeat_at = now
+        run.progress_done = 0
+        run.save(update_fields=["status", "started_at", "heartbeat_at", "progress_done"])
+    return run
+
+
+def run_sync(run_id, *, final_attempt=True, client_factory=HubstaffClient, today=None):
+    """Carry out a queued sync run (the Celery task's body). Safe to call twice: a finished run is left alone."""
+    run = claim(run_id)
+    if run is None:
+        return None
+    project = run.project
+    try:
+        installation = get_installation(project.organization)
+        link = get_link(project)
+        reason = sync_blocker(project, installation, link)
+        if reason:
+            _finish(run, SyncRun.Status.FAILED, error=reason)
+            return run
+        client = client_factory(installation)
+        try:
+            Sync(run, project, installation, link, client, today=today or timezone.localdate()).run()
+        finally:
+            SyncRun.objects.filter(pk=run.pk).update(requests_made=client.requests_made)
+    except ReauthorizationRequired as exc:
+        _finish(run, SyncRun.Status.FAILED, error=str(exc) or "Hubstaff refused the stored authorization; re-authorize.")
+    except (RateLimited, TransientHubstaffError) as exc:
+        if final_attempt:
+            _finish(run, SyncRun.Status.FAILED, error=f"Hubstaff did not answer properly: {exc}")
+        else:
+            countdown = getattr(exc, "retry_after", None) or 60
+            SyncRun.objects.filter(pk=run.pk).update(
+                status=SyncRun.Status.QUEUED, progress_label=f"Hubstaff is busy; trying again in {int(countdown)} s."
+            )
+            raise RetryLater(str(exc), countdown) from exc
+    except HubstaffError as exc:
+        _finish(run, SyncRun.Status.FAILED, error=f"Hubstaff answered unexpectedly: {exc}")
+    except Exception:
+        logger.exception("Sync run %s failed", run.pk)
+        _finish(run, SyncRun.Status.FAILED, error="The sync failed on our side; nothing was changed. The error was logged.")
+    finally:
+        StagedActivity.objects.filter(sync_run_id=run.pk).delete()
+    run.refresh_from_db()
+    return run
+
+
+def _finish(run, status, **fields):
+    fields.update(status=status, finished_at=timezone.now(), heartbeat_at=timezone.now())
+    if status == SyncRun.Status.SUCCEEDED:
+        fields.setdefault("progress_done", run.progress_total)
+        fields.setdefault("progress_label", "Done")
+    SyncRun.objects.filter(pk=run.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(run, name, value)
+
+
+class Sync:
+    """One reset or incremental sync of one project: fetch into staging, then apply in one transaction."""
+
+    def __init__(self, run, project, installation, link, client, *, today):
+        self.sync_run = run
+        self.project = project
+        self.installation = installation
+        self.link = link
+        self.client = client
+        self.today = today
+        self.options = rules.Options(
+            prevent_new_assignments=link.prevent_new_assignments, trim_assignments=link.trim_assignments
+        )
+        self.project_dates = rules.ProjectDates(project.start_date, project.end_date)
+
+    # -- the whole run
+
+    def run(self):
+        started = timezone.now()
+        window = rules.sync_window(self.project_dates, self.today)
+        mode = self.sync_run.mode
+        if mode == SyncRun.Mode.INCREMENTAL and self.link.synced_through is None:
+            mode = SyncRun.Mode.RESET  # nothing synced yet: an incremental sync is a full one
+        sources = self._sources()
+        users = self._users(sources)
+        if window is None:
+            spans = []
+        elif mode == SyncRun.Mode.RESET:
+            spans = [rules.DateSpan(*window)]
+        else:
+            spans = self._changed_spans(sources, window, until=started)
+        self._update(
+            mode=mode, window_start=window[0] if window else None, window_end=window[1] if window else None,
+            progress_total=max(1, sum((s.end - s.start).days + 1 for s in spans) * max(1, len(sources))),
+            progress_label="Fetching work logs from Hubstaff",
+        )
+        self._fetch(sources, spans)
+        self._update(progress_label="Saving work logs")
+        counts, report = self._apply(users, spans, window, reset=mode == SyncRun.Mode.RESET)
+        with transaction.atomic():
+            ProjectLink.objects.filter(pk=self.link.pk).update(
+                synced_through=started, last_synced_at=timezone.now(),
+                next_sync_due_at=next_daily_slot(self.project.pk, timezone.now()),
+            )
+            _finish(self.sync_run, SyncRun.Status.SUCCEEDED, **counts, **report)
+
+    # -- fetch
+
+    def _sources(self):
+        """Selected Hubstaff project ids grouped by the Hubstaff organization they belong to."""
+        ids = set(self.link.hubstaff_project_ids)
+        by_org = defaultdict(list)
+        known = HubstaffProject.objects.for_org(self.project.organization_id).filter(
+            installation=self.installation, hubstaff_id__in=ids
+        )
+        for hubstaff_id, org_id in known.values_list("hubstaff_id", "hubstaff_organization_id"):
+            by_org[org_id].append(hubstaff_id)
+        unknown = ids - {i for group in by_org.values() for i in group}
+        if unknown:
+            raise HubstaffError(
+                f"Hubstaff projects {sorted(unknown)} are no longer reached by the installation; "
+                "refresh Select projects and save the Integration settings."
+            )
+        return {org_id: sorted(group) for org_id, group in sorted(by_org.items())}
+
+    def _users(self, sources):
+        users = {}
+        for org_id in sources:
+            for user in self.client.members(org_id):
+                users[int(user["id"])] = rules.HubstaffUser(int(user["id"]), user.get("name") or "", user.get("email"))
+        return users
+
+    def _changed_spans(self, sources, window, *, until):
+        """Days to re-read: those Hubstaff says changed since the last sync, plus a trailing window of recent days."""
+        start, end = window
+        days = set()
+        for org_id, project_ids in sources.items():
+            for page in self.client.daily_activity_update_pages(
+                org_id, since=self.link.synced_through, until=until, project_ids=project_ids
+            ):
+                for row in page:
+                    day = date.fromisoformat(row["date"])
+                    if start <= day <= end:
+                        days.add(day)
+                self._heartbeat()
+        trailing_from = max(start, end - timedelta(days=settings.HUBSTAFF_TRAILING_DAYS - 1))
+        days.update(trailing_from + timedelta(days=i) for i in range((end - trailing_from).days + 1))
+        return contiguous_spans(days)
+
+    def _fetch(self, sources, spans):
+        done = 0
+        rows_fetched = 0
+        for org_id, project_ids in sources.items():
+            wanted = set(project_ids)
+            for span in spans:
+                for window_start, window_stop in date_windows(span.start, span.end, FETCH_WINDOW_DAYS):
+                    for page in self.client.daily_activity_pages(
+                        org_id, start=window_start, stop=window_stop, project_ids=project_ids
+                    ):
+                        rows_fetched += self._stage(page, wanted)
+                        self._update(progress_label=f"Fetching work logs from Hubstaff: {rows_fetched} activities")
+                    done += (window_stop - window_start).days + 1
+                    self._update(progress_done=done)
+
+    def _stage(self, page, wanted_projects):
+        org_id = self.project.organization_id
+        staged = [
+            StagedActivity(
+                organization_id=org_id, sync_run_id=self.sync_run.pk, activity_id=int(row["id"]),
+                date=date.fromisoformat(row["date"]), hubstaff_user_id=int(row["user_id"]),
+                hubstaff_project_id=int(row["project_id"]), tracked=int(row.get("tracked") or 0),
+            )
+            for row in page
+            if row.get("project_id") is not None and int(row["project_id"]) in wanted_projects
+        ]
+        StagedActivity.objects.bulk_create(staged, batch_size=1000, ignore_conflicts=True)
+        return len(staged)
+
+    # -- apply
+
+    @transaction.atomic
+    def _apply(self, users, spans, window, *, reset):
+        org_id = self.project.organization_id
+        # Serialize with anything else writing this project's synced data.
+        ProjectLink.objects.select_for_update().filter(pk=self.link.pk).first()
+        people = [
+            rules.Person(pk, full_name, email)
+            for pk, full_name, email in Person.objects.for_org(org_id).values_list("pk", "full_name", "email")
+        ]
+        self.assignments = {
+            a.pk: _rule_assignment(a) for a in Assignment.objects.for_org(org_id).filter(project=self.project)
+        }
+        counts = defaultdict(int)
+        missing = {}
+        skipped = defaultdict(int)
+        for span in spans:
+            for batch in split_span(span, APPLY_BATCH_DAYS):
+                plan = rules.plan_sync(
+                    activities=self._staged(batch), users=users, people=people,
+                    assignments=list(self.assignments.values()), existing_logs=self._existing(batch), covered=batch,
+                    project=self.project_dates, options=self.options,
+                )
+                self._write(plan, counts)
+                for user_id, teammate in plan.missing_teammates.items():
+                    seconds = teammate.seconds + (missing[user_id].seconds if user_id in missing else 0)
+                    missing[user_id] = rules.MissingTeammate(teammate.id, teammate.name, teammate.email, seconds)
+                for person_id, seconds in plan.skipped_people.items():
+                    skipped[person_id] += seconds
+        if reset:
+            # A fresh full sync keeps no synced log outside the window (e.g. after the project's dates changed).
+            outside = synced_worklogs(self.project)
+            if window is not None:
+                outside = outside.filter(Q(date__lt=window[0]) | Q(date__gt=window[1]))
+            deleted, _ = outside.delete()
+            counts["worklogs_deleted"] += deleted
+        people_by_id = {p.id: p for p in people}
+        report = {
+            "missing_teammates": [
+                {"hubstaff_user_id": t.id, "name": t.name, "email": t.email or "", "seconds": t.seconds}
+                for t in sorted(missing.values(), key=lambda t: (-t.seconds, t.name))
+            ],
+            "skipped_people": [
+                {"person_id": pid, "name": people_by_id[pid].full_name, "email": people_by_id[pid].email, "seconds": seconds}
+                for pid, seconds in sorted(skipped.items(), key=lambda item: -item[1])
+            ],
+        }
+        report["seconds_not_synced"] = sum(t["seconds"] for t in report["missing_teammates"]) + sum(skipped.values())
+        return dict(counts), report
+
+    def _staged(self, span):
+        rows = StagedActivity.objects.filter(sync_run_id=self.sync_run.pk, date__range=(span.start, span.end)).values_list(
+            "activity_id", "date", "hubstaff_user_id", "hubstaff_project_id", "tracked"
+        )
+        return [rules.DailyActivity(a_id, day, user_id, project_id, None, tracked) for a_id, day, user_id, project_id, tracked in rows]
+
+    def _existing(self, span):
+        rows = synced_worklogs(self.project).filter(date__range=(span.start, span.end)).values_list(
+            "pk", "source_key", "person_id", "date", "duration_seconds", "assignment_id"
+        )
+        return [rules.SyncedLog(*row) for row in rows]
+
+    def _write(self, plan, counts):
+        org_id = self.project.organization_id
+        new_assignment_ids = {}
+        if plan.new_assignments:
+            created = Assignment.objects.bulk_create(
+                [
+                    Assignment(
+                        organization_id=org_id, project=self.project, person_id=person_id, start_date=span.start,
+                        end_date=span.end, origin=Assignment.Origin.SYNC, trimmed=self.options.trim_assignments,
+                    )
+                    for person_id, span in plan.new_assignments.items()
+                ]
+            )
+            for assignment in created:
+                new_assignment_ids[assignment.person_id] = assignment.pk
+                self.assignments[assignment.pk] = _rule_assignment(assignment)
+            counts["assignments_created"] += len(created)
+        for assignment_id, span in plan.stretched_assignments.items():
+            Assignment.objects.for_org(org_id).filter(pk=assignment_id, origin=Assignment.Origin.SYNC).update(
+                start_date=span.start, end_date=span.end, updated_at=timezone.now()
+            )
+            old = self.assignments[assignment_id]
+            self.assignments[assignment_id] = rules.Assignment(
+                old.id, old.person_id, span.start, span.end, old.origin, old.trimmed
+            )
+            counts["assignments_stretched"] += 1
+
+        def assignment_of(item):
+            return item.assignment_id if item.assignment_id is not None else new_assignment_ids.get(item.new_assignment_for_person)
+
+        if plan.creates:
+            WorkLog.objects.bulk_create(
+                [
+                    WorkLog(
+                        organization_id=org_id, project=self.project, person_id=log.person_id, assignment_id=assignment_of(log),
+                        date=log.date, duration_seconds=log.duration_seconds, source=WorkLog.Source.HUBSTAFF,
+                        source_key=log.source_key, source_project_id=log.hubstaff_project_id,
+                    )
+                    for log in plan.creates
+                ],
+                batch_size=1000,
+            )
+            counts["worklogs_created"] += len(plan.creates)
+        if plan.updates:
+            now = timezone.now()
+            WorkLog.objects.bulk_update(
+                [
+                    WorkLog(pk=u.id, person_id=u.person_id, duration_seconds=u.duration_seconds, assignment_id=assignment_of(u), updated_at=now)
+                    for u in plan.updates
+                ],
+                ["person_id", "duration_seconds", "assignment_id", "updated_at"],
+                batch_size=500,
+            )
+            counts["worklogs_updated"] += len(plan.updates)
+        if plan.deletes:
+            deleted, _ = synced_worklogs(self.project).filter(pk__in=plan.deletes).delete()
+            counts["worklogs_deleted"] += deleted
+
+    # -- progress
+
+    def _update(self, **fields):
+        fields["heartbeat_at"] = timezone.now()
+        SyncRun.objects.filter(pk=self.sync_run.pk).update(**fields)
+        for name, value in fields.items():
+            setattr(self.sync_run, name, value)
+
+    def _heartbeat(self):
+        self._update()
+
+
+def _rule_assignment(assignment):
+    return rules.Assignment(
+        assignment.pk, assignment.person_id, assignment.start_date, assignment.end_date, assignment.origin, assignment.trimmed
+    )
+
+
+def split_span(span, days):
+    """Cut an inclusive span into consecutive spans of at most `days` days."""
+    start = span.start
+    while start <= span.end:
+        end = min(span.end, start + timedelta(days=days - 1))
+        yield rules.DateSpan(start, end)
+        start = end + timedelta(days=1)
+
+
+def contiguous_spans(days):
+    """Sorted inclusive spans covering exactly the given dates."""
+    spans = []
+    for day in sorted(days):
+        if spans and day == spans[-1][1] + timedelta(days=1):
+            spans[-1][1] = day
+        else:
+            spans.append([day, day])
+    return [rules.DateSpan(start, end) for start, end in spans]
+
+
+# ---------------------------------------------------------------------------------------------- the schedule
+
+
+def due_links(now=None):
+    """Links whose daily sync is due: enabled, with projects selected, of an installed installation."""
+    now = now or timezone.now()
+    installed = Installation.objects.filter(status=Installation.Status.INSTALLED).values("organization_id")
+    return (
+        ProjectLink.objects.filter(enabled=True, next_sync_due_at__lte=now, project__archived=False, organization_id__in=installed)
+        .exclude(hubstaff_project_ids=[])
+        .select_related("project", "project__organization")
+        .order_by("next_sync_due_at")
+    )
+
+
+def enqueue_due_syncs(now=None):
+    """Queue the incremental sync of every project whose daily slot has come; returns how many were queued.
+
+    Each project keeps its own slot of the day (links.daily_slot), so the syncs are spread over 24 hours.
+    """
+    now = now or timezone.now()
+    expire_stale_runs(now=now)
+    queued = 0
+    for link in due_links(now).iterator(chunk_size=500):
+        try:
+            request_sync(link.project, mode=SyncRun.Mode.INCREMENTAL, trigger=SyncRun.Trigger.SCHEDULE)
+            queued += 1
+        except SyncNotPossible as exc:
+            logger.info("Scheduled sync of project %s skipped: %s", link.project_id, exc)
+        ProjectLink.objects.filter(pk=link.pk).update(next_sync_due_at=next_daily_slot(link.project_id, now))
+    return queued

@@ -1,0 +1,229 @@
+"""The sync against the running Hubstaff sandbox over real HTTP: the seed's stories, end to end."""
+
+import json
+from collections import defaultdict
+from datetime import date
+
+import pytest
+
+from hubstaff_sandbox.testing import DEMO_SCENARIO, running_sandbox
+from integrations.models import SyncRun
+from integrations.services import sync
+from integrations.services.installation import connect_with_personal_access_token
+from integrations.services.links import update_link
+from people.models import Person
+from projects.models import Assignment
+from tests.factories import AssignmentFactory, PersonFactory, ProjectFactory, WorkLogFactory
+from worklogs.models import WorkLog
+
+DEMO = json.loads(DEMO_SCENARIO.read_text())
+TODAY = date(2026, 11, 24)
+
+
+def expected_seconds(project_name, emails):
+    """Per (e-mail, date): the sum of tracked seconds of the demo scenario's rows."""
+    sums = defaultdict(int)
+    for row in DEMO["daily_activities"]:
+        if row["project"] == project_name and row["user"] in emails:
+            sums[(row["user"], date.fromisoformat(row["date"]))] += row["tracked"]
+    return {key: seconds for key, seconds in sums.items() if seconds > 0}
+
+
+@pytest.fixture(scope="module")
+def hs():
+    with running_sandbox(scenario=DEMO_SCENARIO) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def sandbox_settings(hs, settings):
+    settings.HUBSTAFF_ACCOUNT_URL = hs.url
+    settings.HUBSTAFF_API_URL = hs.api_url
+    settings.HUBSTAFF_DEVELOPER_URL = hs.url
+    settings.HUBSTAFF_MAX_RETRIES = 2
+    settings.HUBSTAFF_RETRY_BASE_DELAY = 0.01
+    settings.HUBSTAFF_MAX_RETRY_AFTER = 0.5
+    hs.load(DEMO)
+    hs.reset_faults()
+    return settings
+
+
+@pytest.fixture
+def installed(org, hs, sandbox_settings):
+    return connect_with_personal_access_token(org, hs.create_pat("alice@acme.test"))
+
+
+@pytest.fixture
+def people(org):
+    return {
+        "bobby": PersonFactory(organization=org, full_name="Bobby Brown", email="Bobby@Acme.test "),
+        "sam": PersonFactory(organization=org, full_name="Sam Smith", email="sam@acme.test"),
+    }
+
+
+@pytest.fixture
+def project_a(org, people):
+    project = ProjectFactory(organization=org, name="Project A", start_date=date(2026, 1, 1), end_date=date(2026, 9, 22))
+    AssignmentFactory(project=project, person=people["bobby"], start_date=date(2026, 1, 1), end_date=date(2026, 9, 22))
+    return project
+
+
+def link(project, hs, *names, prevent=False, trim=False):
+    ids = [hs.ids()["projects"][name] for name in names]
+    return update_link(project, enabled=True, hubstaff_project_ids=ids, prevent_new_assignments=prevent, trim_assignments=trim)
+
+
+def sync_now(project, mode="reset"):
+    run = sync.request_sync(project, mode=mode, trigger="manual")
+    return sync.run_sync(run.pk, today=TODAY)
+
+
+def logged(project):
+    return {
+        (log.person.email.strip().lower(), log.date): log.duration_seconds
+        for log in WorkLog.objects.filter(project=project, source="hubstaff").select_related("person")
+    }
+
+
+def test_reset_syncs_everyone_matched_and_reports_the_missing_teammate(installed, project_a, people, hs):
+    link(project_a, hs, "Project A")
+    run = sync_now(project_a)
+    assert run.status == "succeeded", run.error
+    assert logged(project_a) == expected_seconds("Project A", {"bobby@acme.test", "sam@acme.test"})
+    # Sam had no assignment: one is created, as long as the project.
+    sam_assignment = Assignment.objects.get(project=project_a, person=people["sam"])
+    assert (sam_assignment.origin, sam_assignment.start_date, sam_assignment.end_date) == ("sync", date(2026, 1, 1), date(2026, 9, 22))
+    # Dana tracks time but is not a person here: named, with the time not synced.
+    dana_seconds = sum(r["tracked"] for r in DEMO["daily_activities"] if r["user"] == "dana@elsewhere.test" and r["project"] == "Project A")
+    assert [(t["name"], t["email"], t["seconds"]) for t in run.missing_teammates] == [("Dana Ghost", "dana@elsewhere.test", dana_seconds)]
+    assert run.worklogs_created == len(logged(project_a)) and run.assignments_created == 1
+    assert run.requests_made > 0 and run.progress_done == run.progress_total
+
+
+def test_work_logs_point_to_the_persons_assignment(installed, project_a, people, hs):
+    link(project_a, hs, "Project A")
+    sync_now(project_a)
+    bobby_assignment = Assignment.objects.get(project=project_a, person=people["bobby"])
+    assert set(WorkLog.objects.filter(project=project_a, person=people["bobby"]).values_list("assignment", flat=True)) == {bobby_assignment.pk}
+
+
+def test_running_the_same_sync_twice_changes_nothing(installed, project_a, hs):
+    link(project_a, hs, "Project A")
+    sync_now(project_a)
+    before = list(WorkLog.objects.filter(project=project_a).values_list("pk", "duration_seconds", "updated_at").order_by("pk"))
+    again = sync_now(project_a)
+    assert (again.worklogs_created, again.worklogs_updated, again.worklogs_deleted, again.assignments_created) == (0, 0, 0, 0)
+    assert list(WorkLog.objects.filter(project=project_a).values_list("pk", "duration_seconds", "updated_at").order_by("pk")) == before
+
+
+def test_prevent_new_assignment_creation_syncs_only_bobby(installed, project_a, people, hs):
+    link(project_a, hs, "Project A", prevent=True)
+    run = sync_now(project_a)
+    assert {email for email, _ in logged(project_a)} == {"bobby@acme.test"}
+    assert not Assignment.objects.filter(project=project_a, person=people["sam"]).exists()
+    assert [p["name"] for p in run.skipped_people] == ["Sam Smith"]
+
+
+def test_trim_assignments_to_work_logs_crops_sams_assignment(installed, project_a, people, hs):
+    link(project_a, hs, "Project A", trim=True)
+    sync_now(project_a)
+    sam_days = sorted(day for email, day in expected_seconds("Project A", {"sam@acme.test"}))
+    assignment = Assignment.objects.get(project=project_a, person=people["sam"])
+    assert (assignment.start_date, assignment.end_date, assignment.trimmed) == (sam_days[0], sam_days[-1], True)
+
+
+def test_many_hubstaff_projects_feed_one_project_traceably(installed, project_a, people, hs):
+    link(project_a, hs, "Project A", "Project B")
+    sync_now(project_a)
+    ids = hs.ids()["projects"]
+    sources = set(WorkLog.objects.filter(project=project_a, person=people["bobby"]).values_list("source_project_id", flat=True))
+    assert sources == {ids["Project A"], ids["Project B"]}
+    b_rows = [r for r in DEMO["daily_activities"] if r["project"] == "Project B" and r["user"] == "bobby@acme.test"]
+    b_logged = WorkLog.objects.filter(project=project_a, source_project_id=ids["Project B"])
+    assert sum(b_logged.values_list("duration_seconds", flat=True)) == sum(r["tracked"] for r in b_rows)
+
+
+def test_incremental_sync_picks_up_edits_and_deletions(installed, project_a, people, hs):
+    link(project_a, hs, "Project A")
+    sync_now(project_a)
+    # An edit of an old day: found through Hubstaff's updated-time listing.
+    token = hs.issue_tokens("alice@acme.test")["access_token"]
+    org_id = hs.ids()["orgs"]["Acme Hubstaff"]
+    rows = hs.api_get(
+        f"/organizations/{org_id}/activities/daily", token, **{"date[start]": "2026-02-02", "date[stop]": "2026-02-02"}
+    ).json()["daily_activities"]
+    bobby_id = hs.ids()["users"]["bobby@acme.test"]
+    bobby_rows = [r for r in rows if r["user_id"] == bobby_id and r["project_id"] == hs.ids()["projects"]["Project A"]]
+    hs.edit_activity(bobby_rows[0]["id"], tracked=bobby_rows[0]["tracked"] + 1800)
+    # A day added then deleted inside the trailing window: the re-read of recent days removes it here too.
+    added = hs.add_activity(user="sam@acme.test", project="Project A", date="2026-09-21", tracked=3600)
+    run = sync_now(project_a, mode="incremental")
+    assert run.status == "succeeded", run.error
+    assert logged(project_a)[("sam@acme.test", date(2026, 9, 21))] == 3600
+    expected = sum(r["tracked"] for r in bobby_rows) + 1800
+    assert logged(project_a)[("bobby@acme.test", date(2026, 2, 2))] == expected
+    hs.delete_activity(added["id"])
+    run = sync_now(project_a, mode="incremental")
+    assert run.worklogs_deleted == 1
+    assert ("sam@acme.test", date(2026, 9, 21)) not in logged(project_a)
+    # The incremental sync asked for far less than the full one.
+    assert run.mode == "incremental"
+
+
+def test_clear_data_deletes_synced_logs_and_keeps_manual_ones(installed, project_a, people, hs):
+    link(project_a, hs, "Project A")
+    manual = WorkLogFactory(project=project_a, person=people["bobby"], date=date(2026, 2, 2), note="typed in")
+    sync_now(project_a)
+    assert WorkLog.objects.filter(project=project_a, source="hubstaff").exists()
+    run = sync.clear_project(project_a)
+    assert run.worklogs_deleted > 0 and run.mode == "clear" and run.status == "succeeded"
+    assert list(WorkLog.objects.filter(project=project_a)) == [manual]
+
+
+def test_reset_never_touches_manual_logs_or_manual_assignments(installed, project_a, people, hs):
+    link(project_a, hs, "Project A", trim=True)
+    bobby_assignment = Assignment.objects.get(project=project_a, person=people["bobby"])
+    manual = WorkLogFactory(project=project_a, person=people["bobby"], date=date(2026, 2, 2), duration_seconds=60)
+    sync_now(project_a)
+    sync_now(project_a)
+    manual.refresh_from_db()
+    assert manual.duration_seconds == 60 and manual.source == "manual"
+    assert Assignment.objects.get(pk=bobby_assignment.pk).start_date == date(2026, 1, 1)
+
+
+def test_a_missing_teammate_added_later_is_synced_next_time(installed, project_a, org, hs):
+    link(project_a, hs, "Project A")
+    first = sync_now(project_a)
+    assert [t["email"] for t in first.missing_teammates] == ["dana@elsewhere.test"]
+    Person.objects.create(organization=org, full_name="Dana Ghost", email="DANA@elsewhere.test", is_employee=True)
+    second = sync_now(project_a)
+    assert second.missing_teammates == []
+    assert any(email == "dana@elsewhere.test" for email, _ in logged(project_a))
+
+
+def test_a_failing_hubstaff_leaves_the_work_logs_as_they_were(installed, project_a, hs):
+    link(project_a, hs, "Project A")
+    sync_now(project_a)
+    before = sorted(WorkLog.objects.filter(project=project_a).values_list("pk", "source_key", "duration_seconds"))
+    hs.fault(error_rate=1.0)
+    try:
+        run = sync_now(project_a)
+    finally:
+        hs.reset_faults()
+    assert run.status == "failed" and "Hubstaff" in run.error
+    assert sorted(WorkLog.objects.filter(project=project_a).values_list("pk", "source_key", "duration_seconds")) == before
+
+
+def test_a_second_request_joins_the_running_sync(installed, project_a, hs):
+    link(project_a, hs, "Project A")
+    first = sync.request_sync(project_a, mode="reset", trigger="manual")
+    second = sync.request_sync(project_a, mode="incremental", trigger="api")
+    assert second.pk == first.pk
+    assert SyncRun.objects.filter(project=project_a).count() == 1
+    assert sync.run_sync(first.pk, today=TODAY).status == "succeeded"
+    assert sync.run_sync(first.pk, today=TODAY) is None  # a finished run is left alone
+
+
+def test_sync_without_installation_says_an_administrator_must_install(project_a, org):
+    with pytest.raises(sync.SyncNotPossible, match="An Administrator must install Hubstaff first"):
+        sync.request_sync(project_a, mode="reset", trigger="manual")
