@@ -15,6 +15,6 @@ ROLE_PRECEDENCE = (Role.ADMINISTRATOR, Role.MANAGER, Role.EMPLOYEE)
 # (url name, label) per active role; the header shows these links.
 NAVIGATION = {
     Role.ADMINISTRATOR: (("people:list", "People"), ("integrations:list", "Integrations")),
-    Role.MANAGER: (("projects:list", "Projects"),),
+    Role.MANAGER: (("projects:list", "Projects"), ("planning:report", "Planned vs logged")),
     Role.EMPLOYEE: (("worklogs:my_work", "My work"),),
 }

@@ -1,5 +1,17 @@
 from django.urls import include, path
 
-planning_patterns = ([], "planning")
+from . import views
+
+planning_patterns = (
+    [
+        path("planning/report/", views.report, name="report"),
+        path("planning/report.csv", views.report_csv, name="report_csv"),
+        path("planning/worklogs.csv", views.worklogs_csv, name="worklogs_csv"),
+        path("planning/people/<int:person_id>/", views.person_report, name="person_report"),
+        path("planning/people/<int:person_id>/report.csv", views.person_report_csv, name="person_report_csv"),
+        path("planning/people/<int:person_id>/worklogs.csv", views.person_worklogs_csv, name="person_worklogs_csv"),
+    ],
+    "planning",
+)
 
 urlpatterns = [path("", include(planning_patterns))]

@@ -1,0 +1,225 @@
+"""The numbers behind the planning views: weeks, working days, planned and logged hours.
+
+Pure functions over plain values (dates, Decimals, tuples): no ORM, no request, so each rule is tested on its own.
+A week runs Monday to Sunday and is named by its Monday. Planned time counts working days only (Monday to
+Friday): an assignment of 8 h/day from Wednesday to the next Tuesday plans 3 days in the first week (24 h) and
+2 days in the second (16 h). Logged time counts every day a work log has, weekends included.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+WORKING_DAYS_PER_WEEK = 5
+SECONDS_PER_HOUR = Decimal(3600)
+# Logged time more than this far from the plan, either way, is highlighted.
+TOLERANCE = Decimal("0.10")
+
+
+class Status:
+    """How a week's logged hours compare with its plan."""
+
+    NONE = "none"  # nothing planned, nothing logged
+    OK = "ok"  # within the tolerance
+    OVER = "over"  # more than the tolerance above the plan
+    UNDER = "under"  # more than the tolerance below the plan, in a week that is over
+    UNPLANNED = "unplanned"  # logged with nothing planned
+    IN_PROGRESS = "in_progress"  # this week, so far below the plan: not judged yet
+
+    LABELS = {
+        NONE: "",
+        OK: "on plan",
+        OVER: "over plan",
+        UNDER: "under plan",
+        UNPLANNED: "unplanned",
+        IN_PROGRESS: "week in progress",
+    }
+    HIGHLIGHTED = frozenset({OVER, UNDER, UNPLANNED})
+
+
+@dataclass(frozen=True)
+class PlannedStretch:
+    """What the plan needs of an assignment: whose it is, when, and how many hours a working day."""
+
+    person_id: int
+    start: date
+    end: date
+    hours_per_day: Decimal
+
+
+def week_start(day):
+    """The Monday of the week holding `day`."""
+    return day - timedelta(days=day.weekday())
+
+
+def weeks_of_period(start, end):
+    """The Mondays of every week that touches start..end, in order (empty if end is before start)."""
+    if end < start:
+        return []
+    first, last = week_start(start), week_start(end)
+    return [first + timedelta(weeks=n) for n in range((last - first).days // 7 + 1)]
+
+
+def last_weeks(today, count=12):
+    """The `count` weeks up to and including this week: (Monday of the first, Sunday of this week)."""
+    this_week = week_start(today)
+    return this_week - timedelta(weeks=count - 1), this_week + timedelta(days=6)
+
+
+def working_days_between(start, end):
+    """Monday-to-Friday days in start..end, both included (0 if end is before start)."""
+    if end < start:
+        return 0
+    days = (end - start).days + 1
+    full_weeks, rest = divmod(days, 7)
+    count = full_weeks * WORKING_DAYS_PER_WEEK
+    weekday = start.weekday()
+    for offset in range(rest):
+        if (weekday + offset) % 7 < WORKING_DAYS_PER_WEEK:
+            count += 1
+    return count
+
+
+def working_days_in_week(stretch_start, stretch_end, monday):
+    """Working days of the stretch start..end that fall in the week starting on `monday`."""
+    return working_days_between(max(stretch_start, monday), min(stretch_end, monday + timedelta(days=6)))
+
+
+def planned_hours_per_week(stretches, weeks):
+    """{(person_id, monday): planned hours} over `weeks` (sorted Mondays), from the assignments' stretches.
+
+    Each stretch is walked only over the weeks it overlaps, so the cost follows the plan, not the calendar.
+    Weeks with nothing planned are left out.
+    """
+    planned = defaultdict(Decimal)
+    if not weeks:
+        return {}
+    first, last = weeks[0], weeks[-1]
+    for stretch in stretches:
+        begin = max(week_start(stretch.start), first)
+        finish = min(week_start(stretch.end), last)
+        monday = begin
+        while monday <= finish:
+            days = working_days_in_week(stretch.start, stretch.end, monday)
+            if days:
+                planned[(stretch.person_id, monday)] += Decimal(days) * Decimal(stretch.hours_per_day)
+            monday += timedelta(weeks=1)
+    return dict(planned)
+
+
+def hours(seconds):
+    """Seconds as hours, exactly (a Decimal)."""
+    return Decimal(seconds) / SECONDS_PER_HOUR
+
+
+def logged_hours_per_week(rows):
+    """{(person_id, monday): logged hours} from (person_id, day, seconds) rows.
+
+    The day may be any day of the week (the database already truncates to Mondays; a raw date works too).
+    """
+    logged = defaultdict(Decimal)
+    for person_id, day, seconds in rows:
+        logged[(person_id, week_start(day))] += hours(seconds or 0)
+    return dict(logged)
+
+
+def week_status(planned, logged, week_end, today, tolerance=TOLERANCE):
+    """Compare one week's logged hours with its plan; see Status."""
+    planned, logged = Decimal(planned), Decimal(logged)
+    if not planned and not logged:
+        return Status.NONE
+    if not planned:
+        return Status.UNPLANNED
+    if logged > planned * (1 + tolerance):
+        return Status.OVER
+    if logged < planned * (1 - tolerance):
+        return Status.IN_PROGRESS if week_end >= today else Status.UNDER
+    return Status.OK
+
+
+def period_status(planned, logged, tolerance=TOLERANCE):
+    """Compare totals over a whole period (the weeks are already judged one by one)."""
+    planned, logged = Decimal(planned), Decimal(logged)
+    if not planned and not logged:
+        return Status.NONE
+    if not planned:
+        return Status.UNPLANNED
+    if logged > planned * (1 + tolerance):
+        return Status.OVER
+    if logged < planned * (1 - tolerance):
+        return Status.UNDER
+    return Status.OK
+
+
+def round_hours(value):
+    """Hours to two decimals, for tables and CSV."""
+    return Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class WeekRow:
+    monday: date
+    planned: Decimal
+    logged: Decimal
+    status: str
+
+    @property
+    def sunday(self):
+        return self.monday + timedelta(days=6)
+
+    @property
+    def difference(self):
+        return self.logged - self.planned
+
+    @property
+    def status_label(self):
+        return Status.LABELS[self.status]
+
+    @property
+    def is_highlighted(self):
+        return self.status in Status.HIGHLIGHTED
+
+
+def week_rows(weeks, planned, logged, today, person_id=None):
+    """One WeekRow per week: the totals of one person (person_id) or of everyone (None)."""
+    planned_total, logged_total = defaultdict(Decimal), defaultdict(Decimal)
+    for (pid, monday), value in planned.items():
+        if person_id is None or pid == person_id:
+            planned_total[monday] += value
+    for (pid, monday), value in logged.items():
+        if person_id is None or pid == person_id:
+            logged_total[monday] += value
+    return [
+        WeekRow(
+            monday,
+            planned_total[monday],
+            logged_total[monday],
+            week_status(planned_total[monday], logged_total[monday], monday + timedelta(days=6), today),
+        )
+        for monday in weeks
+    ]
+
+
+def totals(rows):
+    """(planned, logged) summed over WeekRows."""
+    return sum((r.planned for r in rows), Decimal(0)), sum((r.logged for r in rows), Decimal(0))
+
+
+def label_stride(count, max_labels):
+    """Label every n-th of `count` ticks so that at most `max_labels` labels show (n >= 1)."""
+    if count <= max_labels or max_labels < 1:
+        return 1
+    return -(-count // max_labels)
+
+
+def nice_ceiling(value):
+    """A round axis maximum at or above value: 1, 2, 2.5, 5 times a power of ten (at least 1)."""
+    value = float(value)
+    if value <= 1:
+        return 1.0
+    magnitude = 10 ** (len(str(int(value))) - 1)
+    for step in (1, 2, 2.5, 5, 10):
+        if value <= step * magnitude:
+            return step * magnitude
+    return 10.0 * magnitude

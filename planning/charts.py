@@ -1,0 +1,285 @@
+"""Geometry of the server-rendered SVG charts: numbers in, shapes out, for templates/planning/charts/*.
+
+No ORM and no HTML here: each function turns the calculations' values into positions (as strings with one
+decimal, so that templates never localize a float), classes and tooltips. Every chart has a fixed viewBox
+width and scales to its container; long periods thin their labels, many people scroll (see app.css).
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from .calculations import Status, label_stride, nice_ceiling, week_start
+
+CHART_WIDTH = 960
+
+
+def fmt(value):
+    return f"{float(value):.1f}"
+
+
+def hours_text(value):
+    return f"{float(value):.1f} h"
+
+
+# -- Weekly planned vs logged -------------------------------------------------------------------------------
+
+
+def weekly_chart(rows, width=CHART_WIDTH, height=260):
+    """Bars per week: planned (light, wide) behind logged (narrow, coloured by how it compares)."""
+    left, right, top, bottom = 48, 12, 14, 30
+    plot_w, plot_h = width - left - right, height - top - bottom
+    n = max(len(rows), 1)
+    slot = plot_w / n
+    y_max = nice_ceiling(max([float(r.planned) for r in rows] + [float(r.logged) for r in rows] + [1]))
+
+    def y(value):
+        return top + plot_h - float(value) / y_max * plot_h
+
+    grid = []
+    for i in range(5):
+        value = y_max * i / 4
+        grid.append({"y": fmt(y(value)), "label": f"{value:g}", "label_y": fmt(y(value) + 4)})
+    stride = label_stride(len(rows), max(plot_w // 64, 1))
+    weeks = []
+    for i, row in enumerate(rows):
+        x = left + i * slot
+        planned_h = float(row.planned) / y_max * plot_h
+        logged_h = float(row.logged) / y_max * plot_h
+        weeks.append(
+            {
+                "slot_x": fmt(x),
+                "slot_w": fmt(slot),
+                "planned_x": fmt(x + slot * 0.12),
+                "planned_w": fmt(slot * 0.76),
+                "planned_y": fmt(top + plot_h - planned_h),
+                "planned_h": fmt(planned_h),
+                "logged_x": fmt(x + slot * 0.3),
+                "logged_w": fmt(slot * 0.4),
+                "logged_y": fmt(top + plot_h - logged_h),
+                "logged_h": fmt(logged_h),
+                "status": row.status,
+                "title": f"Week of {row.monday:%d %b %Y}: planned {hours_text(row.planned)}, logged {hours_text(row.logged)}"
+                + (f" ({Status.LABELS[row.status]})" if Status.LABELS[row.status] else ""),
+                "label": f"{row.monday:%d %b}" if i % stride == 0 else "",
+                "label_x": fmt(x + slot / 2),
+            }
+        )
+    return {
+        "width": width,
+        "height": height,
+        "left": left,
+        "right": fmt(width - right),
+        "baseline": fmt(top + plot_h),
+        "label_y": fmt(height - 10),
+        "grid": grid,
+        "weeks": weeks,
+        "y_max": y_max,
+    }
+
+
+# -- People by week (heat map) --------------------------------------------------------------------------------
+
+
+def people_matrix(week_rows_by_person, names, link_for=None, width=CHART_WIDTH, row_height=20):
+    """One row per person, one cell per week, coloured by Status; with a separate header (it stays put).
+
+    week_rows_by_person: {person_id: [WeekRow, ...]} in display order; names: {person_id: name}.
+    """
+    label_w, right = 180, 8
+    weeks = next(iter(week_rows_by_person.values()), [])
+    n = max(len(weeks), 1)
+    cell = (width - label_w - right) / n
+    show_numbers = cell >= 34
+    stride = label_stride(len(weeks), max(int((width - label_w) // 56), 1))
+    header = [
+        {"x": fmt(label_w + i * cell + cell / 2), "label": f"{row.monday:%d %b}"}
+        for i, row in enumerate(weeks)
+        if i % stride == 0
+    ]
+    people = []
+    for index, (person_id, rows) in enumerate(week_rows_by_person.items()):
+        y = index * row_height
+        name = names.get(person_id, "")
+        cells = []
+        for i, row in enumerate(rows):
+            cells.append(
+                {
+                    "x": fmt(label_w + i * cell + 1),
+                    "w": fmt(max(cell - 2, 1)),
+                    "status": row.status,
+                    "text": f"{float(row.logged):.0f}" if show_numbers and (row.logged or row.planned) else "",
+                    "text_x": fmt(label_w + i * cell + cell / 2),
+                    "title": f"{name}, week of {row.monday:%d %b %Y}: planned {hours_text(row.planned)}, "
+                    f"logged {hours_text(row.logged)}" + (f" ({Status.LABELS[row.status]})" if Status.LABELS[row.status] else ""),
+                }
+            )
+        people.append(
+            {
+                "y": fmt(y + 1),
+                "h": fmt(row_height - 2),
+                "text_y": fmt(y + row_height / 2 + 4),
+                "name": name if len(name) <= 24 else name[:23] + "…",
+                "full_name": name,
+                "href": link_for(person_id) if link_for else "",
+                "cells": cells,
+            }
+        )
+    return {
+        "width": width,
+        "label_w": label_w,
+        "height": max(len(people) * row_height, row_height),
+        "header": header,
+        "people": people,
+    }
+
+
+# -- Project timeline -----------------------------------------------------------------------------------------
+
+MAX_TIMELINE_WEEKS = 156
+
+
+@dataclass
+class TimelineRow:
+    person_id: int
+    name: str
+    assignments: list = field(default_factory=list)
+
+
+def timeline_range(project, assignments, logged, today):
+    """The weeks the timeline shows: the project's dates, widened to its assignments and logs, at most 3 years.
+
+    Returns (first Monday, last Sunday, clipped?).
+    """
+    starts = [project.start_date] + [a.start_date for a in assignments] + [monday for _, monday in logged]
+    ends = [project.end_date or max(today, project.start_date)] + [a.end_date for a in assignments]
+    ends += [monday + timedelta(days=6) for _, monday in logged]
+    first = week_start(min(starts))
+    last = week_start(max(ends)) + timedelta(days=6)
+    limit = first + timedelta(weeks=MAX_TIMELINE_WEEKS) - timedelta(days=1)
+    return first, min(last, limit), last > limit
+
+
+def timeline_rows(assignments, logged, names):
+    """A row per person: their assignments, in name order; people who logged time with no assignment last."""
+    rows = {}
+    for a in assignments:
+        rows.setdefault(a.person_id, TimelineRow(a.person_id, a.person.full_name)).assignments.append(a)
+    ordered = list(rows.values())
+    extra = sorted({pid for pid, _ in logged} - set(rows), key=lambda pid: (names.get(pid, ""), pid))
+    ordered += [TimelineRow(pid, names.get(pid, "")) for pid in extra]
+    return ordered
+
+
+def timeline_chart(rows, logged, first, last, today, width=CHART_WIDTH, row_height=28):
+    """Assignment bars per person over the calendar, with each person's logged hours per week drawn over them.
+
+    The header (months, today, total logged per week) is a separate SVG so that it stays visible while the
+    people scroll.
+    """
+    label_w, right = 180, 8
+    plot_w = width - label_w - right
+    days = (last - first).days + 1
+
+    def x(day):
+        return label_w + (day - first).days / days * plot_w
+
+    def clamp(day):
+        return min(max(day, first), last + timedelta(days=1))
+
+    week_w = 7 / days * plot_w
+    per_person_max = max([float(v) for v in logged.values()] + [40.0])
+    totals = {}
+    for (_, monday), value in logged.items():
+        totals[monday] = totals.get(monday, 0) + float(value)
+    total_max = nice_ceiling(max(list(totals.values()) + [1]))
+
+    # Months along the top, thinned to about one label per 60 units.
+    months = []
+    month = date(first.year, first.month, 1)
+    while month <= last:
+        if month >= first:
+            months.append(month)
+        month = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+    stride = label_stride(len(months), max(plot_w // 60, 1))
+    ticks = [
+        {"x": fmt(x(m)), "label": f"{m:%b %Y}" if (m.month == 1 or i == 0) else f"{m:%b}", "labelled": i % stride == 0}
+        for i, m in enumerate(months)
+    ]
+
+    header_h, total_h = 58, 34
+    total_bars = []
+    for monday, value in sorted(totals.items()):
+        if first <= monday <= last:
+            h = value / total_max * total_h
+            total_bars.append(
+                {
+                    "x": fmt(x(monday) + week_w * 0.1),
+                    "w": fmt(max(week_w * 0.8, 0.5)),
+                    "y": fmt(header_h - 2 - h),
+                    "h": fmt(h),
+                    "title": f"Week of {monday:%d %b %Y}: {hours_text(value)} logged in total",
+                }
+            )
+
+    people = []
+    for index, row in enumerate(rows):
+        top = index * row_height
+        bars = []
+        for a in row.assignments:
+            start, end = clamp(a.start_date), clamp(a.end_date + timedelta(days=1))
+            if end <= start:
+                continue
+            kind = "trimmed" if a.trimmed else ("sync" if a.origin == "sync" else "manual")
+            label = {"trimmed": "created by sync, trimmed to work logs", "sync": "created by sync", "manual": "manual"}[kind]
+            bars.append(
+                {
+                    "x": fmt(x(start)),
+                    "w": fmt(max(x(end) - x(start), 1)),
+                    "y": fmt(top + 7),
+                    "h": fmt(row_height - 14),
+                    "kind": kind,
+                    "title": f"{row.name}: {a.start_date:%d %b %Y} – {a.end_date:%d %b %Y}, {a.hours_per_day} h/day ({label})",
+                }
+            )
+        columns = []
+        for (pid, monday), value in logged.items():
+            if pid != row.person_id or not (first <= monday <= last):
+                continue
+            h = float(value) / per_person_max * (row_height - 6)
+            columns.append(
+                {
+                    "x": fmt(x(monday) + week_w * 0.2),
+                    "w": fmt(max(week_w * 0.6, 0.5)),
+                    "y": fmt(top + row_height - 3 - h),
+                    "h": fmt(h),
+                    "title": f"{row.name}, week of {monday:%d %b %Y}: {hours_text(value)} logged",
+                }
+            )
+        columns.sort(key=lambda c: float(c["x"]))
+        people.append(
+            {
+                "y": fmt(top),
+                "h": row_height,
+                "text_y": fmt(top + row_height / 2 + 4),
+                "name": row.name if len(row.name) <= 24 else row.name[:23] + "…",
+                "full_name": row.name,
+                "unassigned": not row.assignments,
+                "bars": bars,
+                "columns": columns,
+                "line_y": fmt(top + row_height),
+            }
+        )
+    today_x = fmt(x(today)) if first <= today <= last else None
+    return {
+        "width": width,
+        "label_w": label_w,
+        "plot_right": fmt(width - right),
+        "header_h": header_h,
+        "total_max": f"{total_max:g}",
+        "height": max(len(people) * row_height, row_height),
+        "ticks": ticks,
+        "total_bars": total_bars,
+        "people": people,
+        "today_x": today_x,
+        "per_person_max": f"{per_person_max:.0f}",
+    }
