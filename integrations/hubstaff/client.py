@@ -303,6 +303,7 @@ class HubstaffClient:
         self.sleep = sleep
         self.requests_made = 0  # every HTTP request sent to the API, retries included
         self.token_requests_made = 0  # refreshes sent to the token endpoint
+        self._waited_until = None  # the rate-limit end this client already slept through
         self.api_url = settings.HUBSTAFF_API_URL.rstrip("/")
         allow_plain_http_to_local_hubstaff(self.api_url)
 
@@ -423,13 +424,14 @@ class HubstaffClient:
             if status == 429:
                 failures += 1
                 wait = retry_after_seconds(response)
-                self._record_rate_limit(wait)
+                until = self._record_rate_limit(wait)
                 logger.info("hubstaff GET %s rate limited; Retry-After %.0f s", path, wait)
                 if wait > settings.HUBSTAFF_MAX_RETRY_AFTER or failures > settings.HUBSTAFF_MAX_RETRIES:
                     raise RateLimited(
                         f"Hubstaff's rate limit is reached; it accepts requests again in {wait:.0f} seconds.", wait
                     )
                 self.sleep(wait)
+                self._waited_until = until
                 continue
             if status >= 500:
                 failures += 1
@@ -471,7 +473,7 @@ class HubstaffClient:
         until = (
             Installation.objects.filter(pk=self.installation.pk).values_list("rate_limited_until", flat=True).first()
         )
-        if until is None:
+        if until is None or (self._waited_until is not None and until <= self._waited_until):
             return
         wait = (until - timezone.now()).total_seconds()
         if wait <= 0:
@@ -481,8 +483,9 @@ class HubstaffClient:
                 f"Hubstaff's rate limit is reached; it accepts requests again in {wait:.0f} seconds.", wait
             )
         self.sleep(wait)
+        self._waited_until = until
 
-    def _record_rate_limit(self, seconds: float):
+    def _record_rate_limit(self, seconds: float) -> datetime:
         until = timezone.now() + timedelta(seconds=seconds)
         self.installation.rate_limited_until = until
         if self.installation.pk:
@@ -491,6 +494,7 @@ class HubstaffClient:
             Installation.objects.filter(pk=self.installation.pk).filter(
                 Q(rate_limited_until__isnull=True) | Q(rate_limited_until__lt=until)
             ).update(rate_limited_until=until)
+        return until
 
     # --- tokens ---------------------------------------------------------------------------------------------------
     @staticmethod

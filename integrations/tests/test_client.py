@@ -1,0 +1,303 @@
+"""HubstaffClient against mocked Hubstaff answers shaped like the documented ones (docs/hubstaff.md)."""
+
+from datetime import date, datetime, timedelta
+from datetime import timezone as dt_timezone
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+import responses
+from django.utils import timezone
+
+from integrations.hubstaff.client import (
+    HubstaffClient,
+    HubstaffError,
+    MalformedResponse,
+    RateLimited,
+    TransientHubstaffError,
+    date_windows,
+)
+from integrations.models import Installation
+
+from .conftest import API
+
+pytestmark = pytest.mark.usefixtures("hubstaff_settings")
+
+
+class Sleeps(list):
+    """An injected `sleep` that records instead of sleeping."""
+
+    def __call__(self, seconds):
+        self.append(seconds)
+
+
+@pytest.fixture
+def sleeps():
+    return Sleeps()
+
+
+@pytest.fixture
+def client(installation, sleeps):
+    return HubstaffClient(installation, sleep=sleeps)
+
+
+def query(call):
+    return parse_qs(urlsplit(call.request.url).query)
+
+
+def org_json(i):
+    return {"id": i, "name": f"Org {i}", "status": "active", "created_at": "2026-01-01T00:00:00Z",
+            "updated_at": "2026-01-01T00:00:00Z", "metadata": {}, "invite_url": f"https://app.hubstaff.com/i/{i}"}
+
+
+def activity(i, day, user_id=7, project_id=100, tracked=3600):
+    return {"id": i, "date": day, "user_id": user_id, "project_id": project_id, "task_id": None, "tracked": tracked,
+            "keyboard": 100, "mouse": 200, "overall": 300, "input_tracked": tracked, "manual": 0, "idle": 0,
+            "resumed": 0, "billable": tracked, "created_at": "2026-02-03T17:00:04.712558Z",
+            "updated_at": "2026-02-03T17:00:04.712558Z"}
+
+
+@responses.activate
+def test_me_returns_the_user(client):
+    responses.get(f"{API}/users/me", json={"user": {"id": 1, "name": "Alice Admin", "email": "alice@acme.test",
+                                                    "time_zone": "Europe/Warsaw", "status": "active"}})
+    assert client.me()["email"] == "alice@acme.test"
+    assert responses.calls[0].request.headers["Authorization"] == "Bearer access-token-aaa"
+    assert client.requests_made == 1
+
+
+@responses.activate
+def test_every_request_has_a_timeout(client, settings):
+    responses.get(f"{API}/users/me", json={"user": {"id": 1}})
+    client.me()
+    assert responses.calls[0].request.req_kwargs["timeout"] == settings.HUBSTAFF_REQUEST_TIMEOUT
+
+
+@responses.activate
+def test_organizations_follow_pagination_at_the_maximum_page_limit(client):
+    responses.get(f"{API}/organizations", json={"organizations": [org_json(1), org_json(2)], "pagination": {"next_page_start_id": 3}})
+    responses.get(f"{API}/organizations", json={"organizations": [org_json(3)]})
+
+    names = [o["name"] for o in client.organizations()]
+
+    assert names == ["Org 1", "Org 2", "Org 3"]
+    assert query(responses.calls[0]) == {"page_limit": ["500"]}
+    assert query(responses.calls[1]) == {"page_limit": ["500"], "page_start_id": ["3"]}
+
+
+@responses.activate
+def test_listing_is_a_generator_that_fetches_pages_lazily(client):
+    responses.get(f"{API}/organizations", json={"organizations": [org_json(1)], "pagination": {"next_page_start_id": 2}})
+    responses.get(f"{API}/organizations", json={"organizations": [org_json(2)]})
+    organizations = client.organizations()
+    assert next(organizations)["id"] == 1
+    assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_projects_ask_for_every_status(client):
+    responses.get(f"{API}/organizations/10/projects", json={"projects": [
+        {"id": 100, "name": "Project A", "description": "", "status": "active", "client_id": None, "billable": True,
+         "budget": None, "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z", "metadata": {}},
+    ]})
+    assert [p["name"] for p in client.projects(10)] == ["Project A"]
+    assert query(responses.calls[0])["status"] == ["all"]
+
+
+@responses.activate
+def test_members_are_users_joined_with_their_membership(client):
+    responses.get(f"{API}/organizations/10/members", json={
+        "members": [
+            {"id": 501, "user_id": 7, "membership_role": "user", "membership_status": "active"},
+            {"id": 502, "user_id": 8, "membership_role": "owner", "membership_status": "active"},
+        ],
+        "users": [
+            {"id": 7, "name": "Bobby Brown", "email": "bobby@acme.test", "time_zone": "Europe/Warsaw", "status": "active"},
+            {"id": 8, "name": "Alice Admin", "email": "alice@acme.test", "time_zone": "Europe/Warsaw", "status": "active"},
+        ],
+    })
+    members = list(client.members(10))
+    assert [(m["id"], m["email"], m["membership_role"]) for m in members] == [
+        (7, "bobby@acme.test", "user"), (8, "alice@acme.test", "owner")]
+    assert query(responses.calls[0])["include[]"] == ["users"]
+
+
+def test_date_windows_cover_the_range_within_31_days():
+    windows = list(date_windows(date(2026, 1, 1), date(2026, 3, 15)))
+    assert windows == [(date(2026, 1, 1), date(2026, 1, 31)), (date(2026, 2, 1), date(2026, 3, 3)),
+                       (date(2026, 3, 4), date(2026, 3, 15))]
+    assert list(date_windows(date(2026, 1, 1), date(2026, 1, 1))) == [(date(2026, 1, 1), date(2026, 1, 1))]
+    assert list(date_windows(date(2026, 1, 2), date(2026, 1, 1))) == []
+
+
+@responses.activate
+def test_daily_activity_pages_are_windowed_and_paged(client):
+    url = f"{API}/organizations/10/activities/daily"
+    responses.get(url, json={"daily_activities": [activity(1, "2026-01-05")], "pagination": {"next_page_start_id": 2}})
+    responses.get(url, json={"daily_activities": [activity(2, "2026-01-30")]})
+    responses.get(url, json={"daily_activities": [activity(3, "2026-02-10")]})
+
+    pages = list(client.daily_activity_pages(10, start=date(2026, 1, 1), stop=date(2026, 2, 20), project_ids=[100, 101], user_ids=[7]))
+
+    assert [[row["id"] for row in page] for page in pages] == [[1], [2], [3]]
+    first, second, third = (query(c) for c in responses.calls)
+    assert first["date[start]"] == ["2026-01-01"] and first["date[stop]"] == ["2026-01-31"]
+    assert first["project_ids[]"] == ["100", "101"] and first["user_ids[]"] == ["7"] and first["page_limit"] == ["500"]
+    assert second["page_start_id"] == ["2"] and second["date[start]"] == ["2026-01-01"]
+    assert third["date[start]"] == ["2026-02-01"] and third["date[stop]"] == ["2026-02-20"]
+    assert "page_start_id" not in third
+
+
+@responses.activate
+def test_daily_activity_update_pages_use_the_updated_range_in_windows(client):
+    url = f"{API}/organizations/10/activities/daily/updates"
+    responses.get(url, json={"daily_activities": [activity(1, "2026-01-05")]})
+    responses.get(url, json={"daily_activities": []})
+    since = datetime(2026, 1, 1, 6, 0, 0, 250000, tzinfo=dt_timezone.utc)
+    until = datetime(2026, 2, 10, 6, 0, 0, 500000, tzinfo=dt_timezone.utc)
+
+    pages = list(client.daily_activity_update_pages(10, since=since, until=until, project_ids=[100]))
+
+    assert [[row["id"] for row in page] for page in pages] == [[1]]  # empty pages are not yielded
+    first, second = (query(c) for c in responses.calls)
+    assert first["updated[start]"] == ["2026-01-01T06:00:00Z"] and first["updated[stop]"] == ["2026-02-01T06:00:00Z"]
+    assert second["updated[start]"] == ["2026-02-01T06:00:00Z"] and second["updated[stop]"] == ["2026-02-10T06:00:01Z"]
+    assert first["project_ids[]"] == ["100"]
+
+
+@responses.activate
+def test_429_waits_retry_after_records_it_and_retries(client, sleeps, installation):
+    responses.get(f"{API}/users/me", status=429, headers={"Retry-After": "30"}, json={"error": "rate limit exceeded"})
+    responses.get(f"{API}/users/me", json={"user": {"id": 1}})
+
+    assert client.me() == {"id": 1}
+
+    assert sleeps == [30.0]
+    assert client.requests_made == 2
+    until = Installation.objects.get(pk=installation.pk).rate_limited_until
+    assert until is not None and timedelta(seconds=25) < until - timezone.now() <= timedelta(seconds=30)
+
+
+@responses.activate
+def test_429_longer_than_we_wait_raises_rate_limited(client, sleeps, installation):
+    responses.get(f"{API}/users/me", status=429, headers={"Retry-After": "900"}, json={"error": "rate limit exceeded"})
+
+    with pytest.raises(RateLimited) as caught:
+        client.me()
+
+    assert caught.value.retry_after == 900
+    assert "900 seconds" in str(caught.value)
+    assert sleeps == []
+    assert Installation.objects.get(pk=installation.pk).rate_limited_until > timezone.now() + timedelta(seconds=800)
+
+
+@responses.activate
+def test_a_rate_limit_recorded_by_another_worker_is_waited_for_before_sending(client, sleeps, installation):
+    Installation.objects.filter(pk=installation.pk).update(rate_limited_until=timezone.now() + timedelta(seconds=20))
+    responses.get(f"{API}/users/me", json={"user": {"id": 1}})
+
+    client.me()
+
+    assert len(sleeps) == 1 and 15 < sleeps[0] <= 20
+
+
+@responses.activate
+def test_a_long_rate_limit_recorded_by_another_worker_raises_without_sending(client, sleeps, installation):
+    Installation.objects.filter(pk=installation.pk).update(rate_limited_until=timezone.now() + timedelta(minutes=30))
+
+    with pytest.raises(RateLimited):
+        client.me()
+
+    assert len(responses.calls) == 0 and client.requests_made == 0
+
+
+@responses.activate
+def test_5xx_is_retried_with_growing_jittered_backoff(client, sleeps):
+    responses.get(f"{API}/users/me", status=503, json={"error": "unavailable"})
+    responses.get(f"{API}/users/me", status=502, body="<html>Bad gateway</html>")
+    responses.get(f"{API}/users/me", json={"user": {"id": 1}})
+
+    assert client.me() == {"id": 1}
+
+    assert client.requests_made == 3
+    assert len(sleeps) == 2
+    assert 1.0 <= sleeps[0] <= 2.0 and 2.0 <= sleeps[1] <= 4.0
+
+
+@responses.activate
+def test_persistent_5xx_gives_up_after_the_retry_bound(client, sleeps, settings):
+    responses.get(f"{API}/users/me", status=500, json={"error": "internal server error"})
+
+    with pytest.raises(TransientHubstaffError) as caught:
+        client.me()
+
+    assert client.requests_made == settings.HUBSTAFF_MAX_RETRIES + 1
+    assert len(sleeps) == settings.HUBSTAFF_MAX_RETRIES
+    assert "500" in str(caught.value)
+
+
+@responses.activate
+def test_timeouts_are_retried_then_reported(client, sleeps, settings):
+    responses.get(f"{API}/users/me", body=requests.exceptions.ReadTimeout("slow"))
+
+    with pytest.raises(TransientHubstaffError) as caught:
+        client.me()
+
+    assert client.requests_made == settings.HUBSTAFF_MAX_RETRIES + 1
+    assert "did not answer in time" in str(caught.value)
+
+
+@responses.activate
+def test_a_timeout_then_success(client, sleeps):
+    responses.get(f"{API}/users/me", body=requests.exceptions.ConnectTimeout("slow"))
+    responses.get(f"{API}/users/me", json={"user": {"id": 1}})
+    assert client.me() == {"id": 1}
+    assert len(sleeps) == 1
+
+
+@responses.activate
+def test_body_that_is_not_json_is_malformed(client):
+    responses.get(f"{API}/organizations", body='{"organizations": [{"id": 1, "na', content_type="application/json")
+    with pytest.raises(MalformedResponse) as caught:
+        list(client.organizations())
+    assert "not valid JSON" in str(caught.value)
+
+
+@responses.activate
+def test_body_without_the_expected_key_is_malformed(client):
+    responses.get(f"{API}/organizations/10/projects", json={"items": []})
+    with pytest.raises(MalformedResponse):
+        list(client.projects(10))
+
+
+@responses.activate
+def test_paging_that_does_not_advance_is_malformed(client):
+    responses.get(f"{API}/organizations", json={"organizations": [org_json(1)], "pagination": {"next_page_start_id": 1}})
+    with pytest.raises(MalformedResponse):
+        list(client.organizations())
+
+
+@responses.activate
+def test_403_is_a_clear_error_without_retry(client, sleeps):
+    responses.get(f"{API}/organizations/10/members", status=403, json={"error": "you are not a member of this organization"})
+    with pytest.raises(HubstaffError) as caught:
+        list(client.members(10))
+    assert str(caught.value) == "Hubstaff refused access (GET /organizations/10/members): you are not a member of this organization."
+    assert client.requests_made == 1 and sleeps == []
+
+
+@responses.activate
+def test_422_is_a_clear_error(client):
+    responses.get(f"{API}/organizations/10/activities/daily", status=422, json={"error": "date range must not exceed 31 days"})
+    with pytest.raises(HubstaffError) as caught:
+        list(client.daily_activity_pages(10, start=date(2026, 1, 1), stop=date(2026, 1, 2)))
+    assert "date range must not exceed 31 days" in str(caught.value)
+
+
+@responses.activate
+def test_a_plain_requests_session_can_be_injected(installation, sleeps):
+    responses.get(f"{API}/users/me", json={"user": {"id": 1}})
+    with requests.Session() as session:
+        client = HubstaffClient(installation, session=session, sleep=sleeps)
+        assert client.me() == {"id": 1}
+    assert responses.calls[0].request.headers["Authorization"] == "Bearer access-token-aaa"

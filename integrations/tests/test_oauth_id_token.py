@@ -1,0 +1,80 @@
+"""The ID token check of the callback: signature by a published key, issuer, audience, nonce, expiry."""
+
+import json
+import time
+
+import jwt
+import pytest
+import responses
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from integrations.hubstaff.oauth import AuthorizationFailed, validate_id_token
+
+from .conftest import ACCOUNT
+
+pytestmark = pytest.mark.usefixtures("hubstaff_settings")
+
+KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+OTHER_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def jwk(key, kid):
+    data = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
+    return {**data, "kid": kid, "use": "sig", "alg": "RS256"}
+
+
+@pytest.fixture(autouse=True)
+def hubstaff_keys():
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.get(f"{ACCOUNT}/.well-known/openid-configuration", json={
+            "issuer": ACCOUNT, "authorization_endpoint": f"{ACCOUNT}/authorizations/new",
+            "token_endpoint": f"{ACCOUNT}/access_tokens", "jwks_uri": f"{ACCOUNT}/.well-known/jwks.json",
+            "id_token_signing_alg_values_supported": ["RS256"]})
+        mock.get(f"{ACCOUNT}/.well-known/jwks.json", json={"keys": [jwk(KEY, "k1")]})
+        yield mock
+
+
+def id_token(key=KEY, kid="k1", algorithm="RS256", **overrides):
+    now = int(time.time())
+    claims = {"iss": ACCOUNT, "sub": "1", "aud": "client-123", "iat": now, "exp": now + 3600, "nonce": "n0nce",
+              "email": "alice@acme.test", **overrides}
+    claims = {k: v for k, v in claims.items() if v is not None}
+    return jwt.encode(claims, key, algorithm=algorithm, headers={"kid": kid})
+
+
+def check(token):
+    return validate_id_token(token, client_id="client-123", nonce="n0nce")
+
+
+def test_a_valid_id_token_gives_its_claims():
+    assert check(id_token())["email"] == "alice@acme.test"
+
+
+@pytest.mark.parametrize("token, reason", [
+    (lambda: id_token(aud="another-app"), "another application"),
+    (lambda: id_token(iss="https://evil.test"), "unexpected issuer"),
+    (lambda: id_token(nonce="replayed"), "nonce"),
+    (lambda: id_token(nonce=None), "nonce"),
+    (lambda: id_token(exp=int(time.time()) - 3600, iat=int(time.time()) - 7200), "expired"),
+    (lambda: id_token(key=OTHER_KEY), "could not be verified"),
+    (lambda: jwt.encode({"iss": ACCOUNT, "aud": "client-123", "nonce": "n0nce"}, "a-shared-secret-that-is-long-enough-1234", algorithm="HS256"), "unexpected signature algorithm"),
+    (lambda: "not-a-jwt", "not a valid JWT"),
+    (lambda: None, "no ID token"),
+])
+def test_an_id_token_that_fails_a_check_is_refused(token, reason):
+    with pytest.raises(AuthorizationFailed) as caught:
+        check(token())
+    assert reason in str(caught.value)
+
+
+def test_an_unknown_key_id_fetches_the_key_set_again(hubstaff_keys):
+    """Hubstaff rotated its signing key: the cached key set is stale, one refetch finds the new key."""
+    check(id_token())  # caches the key set with k1
+    hubstaff_keys.replace(responses.GET, f"{ACCOUNT}/.well-known/jwks.json", json={"keys": [jwk(KEY, "k1"), jwk(OTHER_KEY, "k2")]})
+    assert check(id_token(key=OTHER_KEY, kid="k2"))["sub"] == "1"
+
+
+def test_a_key_hubstaff_does_not_publish_is_refused():
+    with pytest.raises(AuthorizationFailed) as caught:
+        check(id_token(key=OTHER_KEY, kid="unknown"))
+    assert "does not publish" in str(caught.value)
