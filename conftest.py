@@ -8,8 +8,23 @@ from tests.factories import PASSWORD, MemberFactory, OrganizationFactory, Projec
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
+def _test_settings(settings):
+    """Fast password hashing, a private in-memory cache, and no Celery broker: tasks queued by a test do not run
+    unless the test runs them (tests that need a real worker start one)."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def queued_tasks(monkeypatch):
+    from integrations import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.sync_project_task, "delay", lambda *args, **kwargs: queued.append(args))
+    return queued
 
 
 @pytest.fixture

@@ -6,7 +6,9 @@ from django.db.models.functions import Lower
 from .roles import ROLE_PRECEDENCE, Role
 
 # Slugs that would shadow the site's own top-level paths.
-RESERVED_SLUGS = frozenset({"admin", "accounts", "api", "static", "media", "healthz", "favicon.ico", "robots.txt"})
+RESERVED_SLUGS = frozenset(
+    {"admin", "accounts", "api", "integrations", "static", "media", "healthz", "favicon.ico", "robots.txt"}
+)
 
 
 def validate_slug_not_reserved(value):

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from integrations.urls import callback_urlpatterns
+
 from . import views
 
 urlpatterns = [
@@ -8,10 +10,12 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("people.account_urls")),
+    path("", include(callback_urlpatterns)),
     path("<slug:org_slug>/", views.home, name="home"),
     path("<slug:org_slug>/", include("people.urls")),
     path("<slug:org_slug>/", include("projects.urls")),
     path("<slug:org_slug>/", include("worklogs.urls")),
     path("<slug:org_slug>/", include("integrations.urls")),
+    path("<slug:org_slug>/", include("integrations.project_urls")),
     path("<slug:org_slug>/", include("planning.urls")),
 ]

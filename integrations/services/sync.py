@@ -90,6 +90,7 @@ def request_sync(project, *, mode, trigger, user=None):
     if reason:
         raise SyncNotPossible(reason)
     run, created = _create_run(project, mode=mode, trigger=trigger, user=user, status=SyncRun.Status.QUEUED)
+    run.joined = not created  # the caller may say "already running" rather than "started"
     if created:
         from integrations.tasks import sync_project_task
 

@@ -1,0 +1,144 @@
+"""The project page's Integration settings (Manager role): link, sync, clear, progress, history."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.views.decorators.http import require_GET, require_POST
+
+from people.roles import Role
+from people.tenancy import tenant_view
+from projects.models import Project
+
+from .hubstaff.client import HubstaffError
+from .models import SyncRun
+from .project_forms import ProjectLinkForm
+from .services.installation import refresh_hubstaff_projects
+from .services.links import get_installation, get_link, update_link
+from .services.sync import SyncNotPossible, clear_project, request_sync, sync_blocker
+
+HISTORY_SHOWN = 5
+
+
+def _project_url(request, project):
+    return redirect("projects:detail", org_slug=request.tenant.organization.slug, project_id=project.pk)
+
+
+def _runs(request, project):
+    return request.tenant.scope(SyncRun).filter(project=project).select_related("requested_by")
+
+
+def status_context(request, project):
+    runs = list(_runs(request, project)[: HISTORY_SHOWN + 1])
+    current = runs[0] if runs else None
+    last_sync = next((r for r in runs if r.mode != SyncRun.Mode.CLEAR and not r.is_active), None)
+    return {
+        "project": project,
+        "run": current,
+        "last_sync": last_sync,
+        "history": runs[:HISTORY_SHOWN],
+        "more_history": len(runs) > HISTORY_SHOWN,
+        "can_add_people": request.tenant.holds(Role.ADMINISTRATOR),
+    }
+
+
+def integration_settings_panel(request, project):
+    """The right-hand "Integration settings" panel of a project's page."""
+    installation = get_installation(project.organization)
+    link = get_link(project)
+    initial = {}
+    if link is not None:
+        initial = {
+            "enabled": link.enabled, "hubstaff_project_ids": link.hubstaff_project_ids,
+            "prevent_new_assignments": link.prevent_new_assignments, "trim_assignments": link.trim_assignments,
+        }
+    context = {
+        "installation": installation,
+        "link": link,
+        "form": ProjectLinkForm(initial=initial, project=project),
+        "blocker": sync_blocker(project, installation, link) if installation else None,
+        **status_context(request, project),
+    }
+    return render_to_string("integrations/project_panel.html", context, request=request)
+
+
+@tenant_view(Role.MANAGER)
+@require_POST
+def save_link(request, project_id):
+    project = request.tenant.get(Project, project_id)
+    form = ProjectLinkForm(request.POST, project=project)
+    if form.is_valid():
+        try:
+            update_link(project, **form.cleaned_data)
+        except ValidationError as exc:
+            for messages_ in exc.message_dict.values():
+                for message in messages_:
+                    messages.error(request, message)
+        else:
+            messages.success(request, "Integration settings were saved.")
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    return _project_url(request, project)
+
+
+@tenant_view(Role.MANAGER)
+@require_POST
+def reset_and_sync(request, project_id):
+    project = request.tenant.get(Project, project_id)
+    try:
+        run = request_sync(project, mode=SyncRun.Mode.RESET, trigger=SyncRun.Trigger.MANUAL, user=request.user)
+    except SyncNotPossible as exc:
+        messages.error(request, str(exc))
+    else:
+        if run.joined:
+            messages.info(request, "A sync of this project is already running; its progress is shown on the right.")
+        else:
+            messages.success(request, "Reset and sync all work logs has started.")
+    return _project_url(request, project)
+
+
+@tenant_view(Role.MANAGER)
+@require_POST
+def clear_data(request, project_id):
+    project = request.tenant.get(Project, project_id)
+    try:
+        run = clear_project(project, user=request.user)
+    except SyncNotPossible as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Clear data: {run.worklogs_deleted} synced work logs were deleted. Manual work logs were kept.")
+    return _project_url(request, project)
+
+
+@tenant_view(Role.MANAGER)
+@require_POST
+def refresh_projects(request, project_id):
+    project = request.tenant.get(Project, project_id)
+    installation = get_installation(project.organization)
+    if installation is None or not installation.is_installed:
+        messages.error(request, "An Administrator must install Hubstaff first.")
+    else:
+        try:
+            count = refresh_hubstaff_projects(installation)
+        except HubstaffError as exc:
+            messages.error(request, f"The Hubstaff projects could not be refreshed: {exc}")
+        else:
+            messages.success(request, f"{count} Hubstaff projects are available in Select projects.")
+    return _project_url(request, project)
+
+
+@tenant_view(Role.MANAGER)
+@require_GET
+def sync_status(request, project_id):
+    """The status block alone, polled by the page while a sync runs (progress bar, then the result)."""
+    project = request.tenant.get(Project, project_id)
+    return render(request, "integrations/project_sync_status.html", status_context(request, project))
+
+
+@tenant_view(Role.MANAGER)
+@require_GET
+def sync_history(request, project_id):
+    project = request.tenant.get(Project, project_id)
+    return render(request, "integrations/sync_history.html", {"project": project, "runs": _runs(request, project)[:100]})
