@@ -1,0 +1,13 @@
+"""Queue the daily sync of every project whose slot has come (what Celery beat runs)."""
+
+from django.core.management.base import BaseCommand
+
+from integrations.services.sync import enqueue_due_syncs
+
+
+class Command(BaseCommand):
+    help = "Queue the incremental sync of every linked project whose daily sync is due."
+
+    def handle(self, *args, **options):
+        queued = enqueue_due_syncs()
+        self.stdout.write(f"{queued} project syncs queued.")
