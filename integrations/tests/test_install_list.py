@@ -1,0 +1,39 @@
+"""The Integrations tab: Hubstaff's card with Install, or Manage and the status once installed."""
+
+import pytest
+
+from integrations.models import Installation
+
+
+def test_hubstaff_card_offers_install(admin_client, org):
+    page = admin_client.get(f"/{org.slug}/integrations/").content.decode()
+    assert "Hubstaff" in page and "Hubstaff logo" in page
+    assert f'href="/{org.slug}/integrations/hubstaff/install/">Install</a>' in page
+    assert "Not installed" in page
+
+
+def test_installed_hubstaff_offers_manage_and_shows_the_status(admin_client, org, installation):
+    page = admin_client.get(f"/{org.slug}/integrations/").content.decode()
+    assert f'href="/{org.slug}/integrations/hubstaff/">Manage</a>' in page
+    assert "Installed" in page and "Alice Admin" in page
+    assert ">Install</a>" not in page
+
+
+def test_needs_reauthorization_is_shown_on_the_card(admin_client, org, installation):
+    Installation.objects.filter(pk=installation.pk).update(status=Installation.Status.NEEDS_REAUTHORIZATION, status_reason="Hubstaff refused to renew the access (invalid_grant).")
+    page = admin_client.get(f"/{org.slug}/integrations/").content.decode()
+    assert "Needs re-authorization" in page and "invalid_grant" in page and "must re-authorize" in page
+
+
+@pytest.mark.parametrize("client_fixture", ["manager_client", "employee_client"])
+def test_only_administrators_see_integrations(request, org, client_fixture):
+    assert request.getfixturevalue(client_fixture).get(f"/{org.slug}/integrations/").status_code == 403
+
+
+def test_another_organization_is_not_found(admin_client, other_org):
+    assert admin_client.get(f"/{other_org.slug}/integrations/").status_code == 404
+
+
+def test_anonymous_is_sent_to_sign_in(client, org):
+    response = client.get(f"/{org.slug}/integrations/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]

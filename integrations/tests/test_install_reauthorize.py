@@ -1,0 +1,55 @@
+"""Re-authorize: back to Hubstaff's consent with the saved credentials."""
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import responses
+
+from integrations.hubstaff.oauth import SESSION_KEY
+from integrations.models import Installation
+
+from .conftest import ACCOUNT
+
+pytestmark = pytest.mark.usefixtures("hubstaff_settings")
+
+
+@pytest.fixture(autouse=True)
+def discovery_document():
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.get(f"{ACCOUNT}/.well-known/openid-configuration", json={
+            "issuer": ACCOUNT, "authorization_endpoint": f"{ACCOUNT}/authorizations/new",
+            "token_endpoint": f"{ACCOUNT}/access_tokens", "jwks_uri": f"{ACCOUNT}/.well-known/jwks.json"})
+        yield mock
+
+
+def url(org):
+    return f"/{org.slug}/integrations/hubstaff/reauthorize/"
+
+
+def test_reauthorize_goes_to_hubstaff_with_the_saved_client_id(admin_client, org, installation):
+    Installation.objects.filter(pk=installation.pk).update(status=Installation.Status.NEEDS_REAUTHORIZATION)
+    response = admin_client.post(url(org))
+    assert response.status_code == 302 and response["Location"].startswith(f"{ACCOUNT}/authorizations/new?")
+    query = parse_qs(urlsplit(response["Location"]).query)
+    assert query["client_id"] == ["client-123"]
+    assert query["state"] == [admin_client.session[SESSION_KEY]["state"]]
+
+
+def test_a_personal_access_token_installation_is_sent_to_enter_credentials(admin_client, org, installation):
+    Installation.objects.filter(pk=installation.pk).update(client_id="", client_secret="")
+    response = admin_client.post(url(org))
+    assert response["Location"] == f"/{org.slug}/integrations/hubstaff/install/"
+
+
+def test_only_post(admin_client, org, installation):
+    assert admin_client.get(url(org)).status_code == 405
+
+
+@pytest.mark.parametrize("client_fixture", ["manager_client", "employee_client"])
+def test_only_administrators_can_reauthorize(request, org, installation, client_fixture):
+    assert request.getfixturevalue(client_fixture).post(url(org)).status_code == 403
+
+
+def test_another_organization_is_not_found(admin_client, other_org):
+    Installation.objects.create(organization=other_org, client_id="globex-app", client_secret="globex-secret")
+    assert admin_client.post(url(other_org)).status_code == 404

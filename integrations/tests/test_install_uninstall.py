@@ -1,0 +1,51 @@
+"""Uninstall: credentials and tokens forgotten; project links stop syncing; synced work logs stay."""
+
+import pytest
+
+from integrations.models import HubstaffProject, Installation, ProjectLink
+from tests.factories import WorkLogFactory
+from worklogs.models import WorkLog
+
+
+def url(org):
+    return f"/{org.slug}/integrations/hubstaff/uninstall/"
+
+
+def test_uninstall_forgets_credentials_and_tokens_and_keeps_work_logs(admin_client, org, installation, project):
+    HubstaffProject.objects.create(organization=org, installation=installation, hubstaff_id=100, name="Project A",
+                                   hubstaff_organization_id=10, hubstaff_organization_name="Acme Hubstaff")
+    ProjectLink.objects.create(organization=org, project=project, enabled=True, hubstaff_project_ids=[100])
+    WorkLogFactory(project=project)
+
+    response = admin_client.post(url(org), follow=True)
+
+    assert response.redirect_chain[-1][0] == f"/{org.slug}/integrations/"
+    page = response.content.decode()
+    assert "Hubstaff was uninstalled" in page and ">Install</a>" in page
+    assert not Installation.objects.filter(organization=org).exists()
+    assert not HubstaffProject.objects.filter(organization=org).exists()
+    assert ProjectLink.objects.filter(project=project).exists()
+    assert WorkLog.objects.filter(project=project).count() == 1
+
+
+def test_the_button_asks_for_confirmation(admin_client, org, installation):
+    page = admin_client.get(f"/{org.slug}/integrations/hubstaff/").content.decode()
+    assert 'data-confirm="Uninstall Hubstaff?' in page
+
+
+def test_only_post(admin_client, org, installation):
+    assert admin_client.get(url(org)).status_code == 405
+    assert Installation.objects.filter(pk=installation.pk).exists()
+
+
+@pytest.mark.parametrize("client_fixture", ["manager_client", "employee_client"])
+def test_only_administrators_can_uninstall(request, org, installation, client_fixture):
+    assert request.getfixturevalue(client_fixture).post(url(org)).status_code == 403
+    assert Installation.objects.filter(pk=installation.pk).exists()
+
+
+def test_another_organizations_installation_is_untouched(admin_client, org, other_org):
+    theirs = Installation.objects.create(organization=other_org, client_id="globex-app")
+    assert admin_client.post(url(other_org)).status_code == 404
+    admin_client.post(url(org))
+    assert Installation.objects.filter(pk=theirs.pk).exists()
