@@ -18,6 +18,7 @@ class _Echo:
 
 
 def safe_cell(value):
+    """Text that a spreadsheet would run as a formula, made inert; numbers (a negative difference) stay as they are."""
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
@@ -41,6 +42,6 @@ def worklog_csv_rows(tuples):
     yield WORKLOG_HEADER
     for day, person, email, project, seconds, source, source_project_id, note in tuples:
         yield [
-            day.isoformat(), person, email, project, str(round_hours(hours(seconds))), seconds, source,
+            day.isoformat(), person, email, project, round_hours(hours(seconds)), seconds, source,
             "" if source_project_id is None else source_project_id, note,
         ]

@@ -54,7 +54,7 @@ def person_summaries(plan, today):
 
 
 def report_csv_rows(plan, today):
-    """Header and one row per person and week, as strings: the report's table, flattened."""
+    """Header and one row per person and week: the report's table, flattened (numbers stay numbers)."""
     yield ["week_start", "week_end", "person", "planned_hours", "logged_hours", "difference_hours", "status"]
     for summary in person_summaries(plan, today):
         for row in summary.weeks:
@@ -62,8 +62,8 @@ def report_csv_rows(plan, today):
                 row.monday.isoformat(),
                 row.sunday.isoformat(),
                 summary.name,
-                str(round_hours(row.planned)),
-                str(round_hours(row.logged)),
-                str(round_hours(row.difference)),
+                round_hours(row.planned),
+                round_hours(row.logged),
+                round_hours(row.difference),
                 row.status,
             ]

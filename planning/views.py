@@ -20,11 +20,11 @@ from people.tenancy import tenant_view
 from worklogs.models import WorkLog
 
 from . import charts
-from .calculations import Status, totals, week_rows
+from .calculations import Status, last_weeks, totals, week_rows
 from .exports import csv_response, worklog_csv_rows
 from .forms import PlanningFilterForm
 from .reports import person_summaries, report_csv_rows
-from .selectors import assignments_in_period, logged_names, plan_data, project_timeline_data, worklog_export_rows
+from .selectors import Filters, assignments_in_period, logged_names, plan_data, project_timeline_data, worklog_export_rows
 
 
 def _person_for_report(request, person_id):
@@ -164,3 +164,21 @@ def project_timeline_panel(request, project):
         },
         request=request,
     )
+
+
+def my_weeks_context(request, weeks=12):
+    """My work's chart: the signed-in person's planned and logged hours over the last weeks (three queries)."""
+    today = timezone.localdate()
+    start, end = last_weeks(today, weeks)
+    filters = Filters(start=start, end=end, person=request.tenant.person)
+    plan = plan_data(request.tenant.scope, filters)
+    rows = week_rows(plan.weeks, plan.planned, plan.logged, today)
+    planned_total, logged_total = totals(rows)
+    return {
+        "org": request.tenant.organization,
+        "person": request.tenant.person,
+        "chart": charts.weekly_chart(rows, height=220),
+        "planned_total": planned_total,
+        "logged_total": logged_total,
+        "filters": filters,
+    }

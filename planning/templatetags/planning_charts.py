@@ -1,0 +1,12 @@
+"""Planning's charts for pages of lower apps (My work), which include them without importing planning."""
+
+from django import template
+
+register = template.Library()
+
+
+@register.inclusion_tag("planning/my_weeks.html", takes_context=True)
+def my_weeks(context, weeks=12):
+    from planning.views import my_weeks_context
+
+    return my_weeks_context(context["request"], weeks=weeks)
