@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "worklogs",
     "integrations",
     "planning",
+    "api",
     "primetric",
 ]
 

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from api.urls import profile_urlpatterns
 from integrations.urls import callback_urlpatterns
 
 from . import views
@@ -10,6 +11,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("people.account_urls")),
+    path("api/", include("api.urls")),
+    path("accounts/profile/", include(profile_urlpatterns)),
     path("", include(callback_urlpatterns)),
     path("<slug:org_slug>/", views.home, name="home"),
     path("<slug:org_slug>/", include("people.urls")),

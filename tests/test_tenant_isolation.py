@@ -41,7 +41,16 @@ OTHER_TENANT_IDS = {
     "assignment_id": lambda o: o["assignment"].pk,
     "person_id": lambda o: o["person"].pk,
     "worklog_id": lambda o: o["worklog"].pk,
+    "run_id": lambda o: _sync_run(o).pk,
 }
+
+
+def _sync_run(other):
+    from integrations.models import SyncRun
+
+    return SyncRun.objects.create(
+        organization=other["org"], project=other["project"], mode=SyncRun.Mode.RESET, status=SyncRun.Status.SUCCEEDED
+    )
 
 
 @pytest.fixture
