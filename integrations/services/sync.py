@@ -359,6 +359,8 @@ class Sync:
         self.assignments = {
             a.pk: _rule_assignment(a) for a in Assignment.objects.for_org(org_id).filter(project=self.project)
         }
+        # Assignments made by this run, and the earlier ones it stretched: counted once each, however many batches.
+        self.created_here, self.stretched_here = set(), set()
         counts = defaultdict(int)
         missing = {}
         skipped = defaultdict(int)
@@ -422,6 +424,7 @@ class Sync:
                 ]
             )
             for assignment in created:
+                self.created_here.add(assignment.pk)
                 new_assignment_ids[assignment.person_id] = assignment.pk
                 self.assignments[assignment.pk] = _rule_assignment(assignment)
             counts["assignments_created"] += len(created)
@@ -433,7 +436,9 @@ class Sync:
             self.assignments[assignment_id] = rules.Assignment(
                 old.id, old.person_id, span.start, span.end, old.origin, old.trimmed
             )
-            counts["assignments_stretched"] += 1
+            if assignment_id not in self.created_here:
+                self.stretched_here.add(assignment_id)
+        counts["assignments_stretched"] = len(self.stretched_here)
 
         def assignment_of(item):
             return item.assignment_id if item.assignment_id is not None else new_assignment_ids.get(item.new_assignment_for_person)
