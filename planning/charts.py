@@ -136,6 +136,8 @@ def people_matrix(week_rows_by_person, names, link_for=None, width=CHART_WIDTH, 
 # -- Project timeline -----------------------------------------------------------------------------------------
 
 MAX_TIMELINE_WEEKS = 156
+# The timeline sits in the project page's main column, narrower than a report page.
+TIMELINE_WIDTH = 820
 
 
 @dataclass
@@ -170,7 +172,7 @@ def timeline_rows(assignments, logged, names):
     return ordered
 
 
-def timeline_chart(rows, logged, first, last, today, width=CHART_WIDTH, row_height=28):
+def timeline_chart(rows, logged, first, last, today, width=TIMELINE_WIDTH, row_height=28):
     """Assignment bars per person over the calendar, with each person's logged hours per week drawn over them.
 
     The header (months, today, total logged per week) is a separate SVG so that it stays visible while the
@@ -201,10 +203,14 @@ def timeline_chart(rows, logged, first, last, today, width=CHART_WIDTH, row_heig
             months.append(month)
         month = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
     stride = label_stride(len(months), max(plot_w // 60, 1))
-    ticks = [
-        {"x": fmt(x(m)), "label": f"{m:%b %Y}" if (m.month == 1 or i == 0) else f"{m:%b}", "labelled": i % stride == 0}
-        for i, m in enumerate(months)
-    ]
+    ticks, labelled_year = [], None
+    for i, m in enumerate(months):
+        labelled = i % stride == 0 and x(m) <= width - right - 48  # no label cut off at the right edge
+        # The year shows on the first label and wherever it changes.
+        label = f"{m:%b %Y}" if m.year != labelled_year else f"{m:%b}"
+        if labelled:
+            labelled_year = m.year
+        ticks.append({"x": fmt(x(m)), "label": label, "labelled": labelled})
 
     header_h, total_h = 58, 34
     total_bars = []

@@ -9,9 +9,9 @@ register = template.Library()
 
 @register.filter
 def hours(value):
-    """Hours with one decimal: Decimal("37.5") -> "37.5"."""
+    """Hours with one decimal and thousands separated: Decimal("1237.5") -> "1,237.5"."""
     try:
-        return f"{Decimal(value):.1f}"
+        return f"{Decimal(value):,.1f}"
     except (TypeError, ValueError, ArithmeticError):
         return ""
 
@@ -23,7 +23,7 @@ def signed_hours(value):
         value = Decimal(value)
     except (TypeError, ValueError, ArithmeticError):
         return ""
-    return f"{value:+.1f}" if value else "0.0"
+    return f"{value:+,.1f}" if value else "0.0"
 
 
 @register.filter
