@@ -1,0 +1,70 @@
+"""The benchmark's environment: its own PostgreSQL database and Redis database, set before Django starts."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PG = {"host": "127.0.0.1", "port": "5432", "user": "postgres"}
+DB_NAME = "primetric_bench"
+REDIS_DB = 13
+
+
+def bench_env(db_name=DB_NAME):
+    """Environment variables of every process of the benchmark (this one, workers, gunicorn)."""
+    env = {
+        "DATABASE_URL": f"postgres://{PG['user']}@{PG['host']}:{PG['port']}/{db_name}",
+        "REDIS_URL": f"redis://127.0.0.1:6379/{REDIS_DB}",
+        "CELERY_BROKER_URL": f"redis://127.0.0.1:6379/{REDIS_DB}",
+        "DEBUG": "false",
+        "CONN_MAX_AGE": "60",
+        "LOG_LEVEL": "WARNING",
+        "DJANGO_SETTINGS_MODULE": "primetric.settings",
+    }
+    os.environ.update(env)
+    return env
+
+
+def admin_connection():
+    import psycopg2
+
+    conn = psycopg2.connect(dbname="postgres", **PG)
+    conn.autocommit = True
+    return conn
+
+
+def recreate_database(db_name=DB_NAME):
+    """Drop and create the benchmark database, then migrate it (never touches any other database)."""
+    assert db_name.startswith("primetric_bench"), db_name
+    conn = admin_connection()
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [db_name]
+            )
+            cur.execute(f'DROP DATABASE IF EXISTS "{db_name}"')
+            cur.execute(f'CREATE DATABASE "{db_name}"')
+    finally:
+        conn.close()
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, check=True, env={**os.environ, **bench_env(db_name)}
+    )
+
+
+def setup_django():
+    import django
+
+    bench_env()
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    django.setup()
+
+
+def point_at_sandbox(hs):
+    """Hubstaff addresses of this process (settings) and of the workers it starts (environment)."""
+    from django.conf import settings
+
+    for name, value in (("HUBSTAFF_ACCOUNT_URL", hs.url), ("HUBSTAFF_API_URL", hs.api_url), ("HUBSTAFF_DEVELOPER_URL", hs.url)):
+        setattr(settings, name, value)
+        os.environ[name] = value
