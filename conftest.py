@@ -1,10 +1,29 @@
 """Fixtures shared by the whole suite: organizations, members in each role, signed-in clients."""
 
+import os
+
 import pytest
 from django.test import Client
 
 from people.roles import Role
 from tests.factories import PASSWORD, MemberFactory, OrganizationFactory, ProjectFactory
+
+
+def pytest_sessionstart(session):
+    """CI sets REQUIRE_POSTGRES / REQUIRE_REDIS: then a suite that would fall back to SQLite, or miss Redis, fails."""
+    from django.conf import settings
+
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if os.environ.get("REQUIRE_POSTGRES") and "postgresql" not in engine:
+        pytest.exit(f"REQUIRE_POSTGRES is set but the database engine is {engine}; set DATABASE_URL", returncode=1)
+    if os.environ.get("REQUIRE_REDIS"):
+        import redis
+
+        url = settings.REDIS_URL
+        try:
+            redis.Redis.from_url(url).ping()
+        except Exception as exc:  # noqa: BLE001
+            pytest.exit(f"REQUIRE_REDIS is set but Redis at {url!r} does not answer: {exc}", returncode=1)
 
 
 @pytest.fixture(autouse=True)
