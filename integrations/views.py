@@ -63,9 +63,12 @@ def hubstaff_install(request):
         {
             "form": form,
             "installation": installation,
-            "app_name": APP_NAME,
-            "redirect_url": oauth.callback_url(),
-            "homepage_url": settings.SITE_URL,
+            # (element id, label as in Hubstaff's form, value): each shown with a Copy button
+            "copy_values": [
+                ("hubstaff-app-name", "Name", APP_NAME),
+                ("hubstaff-redirect-url", "Redirect URLs", oauth.callback_url()),
+                ("hubstaff-homepage-url", "Homepage URL", settings.SITE_URL),
+            ],
             "developer_apps_url": settings.HUBSTAFF_DEVELOPER_URL.rstrip("/") + "/apps",
         },
     )
@@ -149,5 +152,5 @@ def hubstaff_callback(request):
     except HubstaffError as exc:
         messages.error(request, str(exc))
         return redirect("integrations:hubstaff_install", org_slug=slug)
-    messages.success(request, "The Hubstaff integration is properly installed.")
+    # The Manage page says "properly installed", with the account and organizations reached.
     return redirect("integrations:hubstaff_manage", org_slug=slug)

@@ -34,9 +34,9 @@ def test_configure_hubstaff_lists_the_values_to_paste_with_copy_buttons(admin_cl
     assert "1. Configure Hubstaff" in page and "2. Configure Primetric" in page
     assert f'href="{DEVELOPER}/apps"' in page
     assert "Add New Application" in page and "<strong>Create</strong>" in page
-    assert '<code id="hubstaff-app-name">Primetric</code>' in page
-    assert '<code id="hubstaff-redirect-url">http://localhost:8000/integrations/hubstaff/callback/</code>' in page
-    assert '<code id="hubstaff-homepage-url">http://localhost:8000</code>' in page
+    assert 'id="hubstaff-app-name" value="Primetric" readonly' in page
+    assert 'id="hubstaff-redirect-url" value="http://localhost:8000/integrations/hubstaff/callback/" readonly' in page
+    assert 'id="hubstaff-homepage-url" value="http://localhost:8000" readonly' in page
     for element in ("hubstaff-app-name", "hubstaff-redirect-url", "hubstaff-homepage-url"):
         assert f'data-copy="{element}"' in page
     assert "Client ID" in page and "Client secret" in page and ">Authorize</button>" in page

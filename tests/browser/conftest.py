@@ -1,0 +1,127 @@
+"""Shared Playwright fixtures: Debian's Chromium, a page on the live server, screenshots, the Hubstaff sandbox.
+
+The product is served on http://localhost:<port> (pytest-django's live_server binds to "localhost") and the
+sandbox on http://127.0.0.1:<port>: different hosts, so their cookies never mix, as with the real Hubstaff.
+If Chromium cannot start, the `browser` fixture FAILS the test: a browser test that silently skips proves nothing.
+"""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; the tests still use the ORM synchronously.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+from django.core.cache import cache  # noqa: E402
+from django.urls import NoReverseMatch, clear_url_caches, reverse  # noqa: E402
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+from hubstaff_sandbox.testing import DEMO_SCENARIO, running_sandbox  # noqa: E402
+from tests.factories import PASSWORD  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "browser-tests"}}
+
+
+@pytest.fixture(scope="session")
+def playwright():
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright):
+    try:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    except Exception as exc:  # noqa: BLE001 - any failure to start is a failed test, never a skip
+        pytest.fail(f"Chromium could not start from {CHROMIUM}: {exc}", pytrace=False)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def context(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900}, locale="en-US")
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
+    context.set_default_timeout(15_000)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context):
+    return context.new_page()
+
+
+@pytest.fixture
+def screenshot(request):
+    """screenshot(page, "name") saves artifacts/screenshots/<test>-NN-name.png (full page) and returns the path."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    test_name = re.sub(r"[^A-Za-z0-9_-]+", "-", request.node.name).strip("-")
+    counter = iter(range(1, 1000))
+
+    def take(page, name):
+        path = SCREENSHOTS / f"{test_name}-{next(counter):02d}-{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
+
+
+@pytest.fixture
+def sign_in(live_server):
+    """sign_in(page, person): the Primetric sign-in page, as a person with a login."""
+
+    def do(page, person):
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.get_by_label("Email").fill(person.user.username)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_load_state()
+
+    return do
+
+
+@pytest.fixture(scope="session")
+def sandbox():
+    """One Hubstaff sandbox (demo scenario: alice@acme.test / sandbox owns "Acme Hubstaff") for the session."""
+    with running_sandbox(scenario=DEMO_SCENARIO, rate_limit=100000) as hs:
+        yield hs
+
+
+@pytest.fixture
+def hubstaff_sandbox(sandbox, settings, live_server):
+    """Point every Hubstaff setting (and the CSP's form-action) at the sandbox, and SITE_URL at the live server."""
+    settings.HUBSTAFF_ACCOUNT_URL = sandbox.url
+    settings.HUBSTAFF_API_URL = sandbox.api_url
+    settings.HUBSTAFF_DEVELOPER_URL = sandbox.url
+    settings.HUBSTAFF_RETRY_BASE_DELAY = 0.01
+    settings.SITE_URL = live_server.url
+    # Authorize posts here and is redirected to Hubstaff: the browser checks that target against form-action.
+    settings.CONTENT_SECURITY_POLICY = re.sub(
+        r"form-action 'self'[^;]*;", f"form-action 'self' {sandbox.url};", settings.CONTENT_SECURITY_POLICY
+    )
+    settings.CACHES = LOCMEM
+    cache.clear()
+    try:
+        reverse("hubstaff_callback")
+    except NoReverseMatch:  # until primetric/urls.py includes integrations.urls.callback_urlpatterns
+        settings.ROOT_URLCONF = "integrations.tests.urls"
+        clear_url_caches()
+    sandbox.reset_faults()
+    yield sandbox
+    sandbox.reset_faults()
+    cache.clear()
+    clear_url_caches()
