@@ -1,0 +1,73 @@
+"""Fixtures of the reliability suite: one Hubstaff sandbox (demo data), an installed organization, Project A linked.
+
+Hubstaff retry settings are small here so that storms, 5xx bursts and timeouts take a second, not minutes.
+"""
+
+import json
+from datetime import date
+
+import pytest
+from django.core.cache import cache
+
+from hubstaff_sandbox.testing import DEMO_SCENARIO, running_sandbox
+from tests.factories import AssignmentFactory, PersonFactory, ProjectFactory
+
+DEMO = json.loads(DEMO_SCENARIO.read_text())
+LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "reliability-tests"}}
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "load: the load test (many organizations, two real workers); CI runs it")
+
+
+@pytest.fixture(scope="session")
+def reliability_sandbox():
+    with running_sandbox(scenario=DEMO_SCENARIO, rate_limit=100000) as hs:
+        yield hs
+
+
+@pytest.fixture
+def hs(reliability_sandbox, settings):
+    """The sandbox with fresh demo data, no faults, every Hubstaff setting pointing at it and quick retries."""
+    settings.HUBSTAFF_ACCOUNT_URL = reliability_sandbox.url
+    settings.HUBSTAFF_API_URL = reliability_sandbox.api_url
+    settings.HUBSTAFF_DEVELOPER_URL = reliability_sandbox.url
+    settings.HUBSTAFF_MAX_RETRIES = 2
+    settings.HUBSTAFF_RETRY_BASE_DELAY = 0.01
+    settings.HUBSTAFF_MAX_RETRY_AFTER = 1.0
+    settings.HUBSTAFF_REQUEST_TIMEOUT = 5.0
+    settings.CACHES = LOCMEM
+    cache.clear()
+    reliability_sandbox.reset_faults()
+    reliability_sandbox.load(DEMO)
+    reliability_sandbox.reset_stats()
+    yield reliability_sandbox
+    reliability_sandbox.reset_faults()
+    cache.clear()
+
+
+@pytest.fixture
+def installed(org, hs):
+    from integrations.services.installation import connect_with_personal_access_token
+
+    return connect_with_personal_access_token(org, hs.create_pat("alice@acme.test"))
+
+
+@pytest.fixture
+def people(org):
+    return {
+        "bobby": PersonFactory(organization=org, full_name="Bobby Brown", email="bobby@acme.test"),
+        "sam": PersonFactory(organization=org, full_name="Sam Smith", email="sam@acme.test"),
+    }
+
+
+@pytest.fixture
+def project_a(org, people, installed, hs):
+    """Project A (1 Jan - 22 Sep 2026) linked to Hubstaff's Project A; Bobby assigned by hand, Sam not."""
+    from integrations.services.links import update_link
+
+    project = ProjectFactory(organization=org, name="Project A", start_date=date(2026, 1, 1), end_date=date(2026, 9, 22))
+    AssignmentFactory(project=project, person=people["bobby"], start_date=date(2026, 1, 1), end_date=date(2026, 9, 22))
+    update_link(project, enabled=True, hubstaff_project_ids=[hs.ids()["projects"]["Project A"]],
+                prevent_new_assignments=False, trim_assignments=False)
+    return project

@@ -1,0 +1,218 @@
+"""Helpers shared by the reliability and security suites: required services, the sandbox oracle, snapshots, workers.
+
+Tests that need PostgreSQL or Redis call `require_postgres()` / `require_redis()`: on a laptop (SQLite, no Redis)
+they skip with the reason; with REQUIRE_POSTGRES=1 / REQUIRE_REDIS=1 (CI) they FAIL instead, so that a missing
+service can never turn into a green run that proved nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter, defaultdict
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+# --- required services -----------------------------------------------------------------------------------------
+
+
+def _missing(what, variable, reason):
+    message = f"needs {what}: {reason}"
+    if os.environ.get(variable):
+        pytest.fail(f"{message} ({variable} is set, so this is a failure, not a skip)", pytrace=False)
+    pytest.skip(message)
+
+
+def require_postgres():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        _missing("PostgreSQL", "REQUIRE_POSTGRES", f"DATABASE_URL points at {connection.vendor}; set DATABASE_URL=postgres://...")
+
+
+def redis_url():
+    return os.environ.get("REDIS_URL", "")
+
+
+def require_redis():
+    url = redis_url()
+    if not url:
+        _missing("Redis", "REQUIRE_REDIS", "REDIS_URL is not set")
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except Exception as exc:  # noqa: BLE001 - any failure to reach it is "missing"
+        _missing("Redis", "REQUIRE_REDIS", f"{url} does not answer ({exc.__class__.__name__})")
+    return url
+
+
+# --- what Hubstaff holds: the oracle a sync is compared with ---------------------------------------------------------
+
+
+def hubstaff_truth(hs, *, project_names, emails, start, stop, org_name="Acme Hubstaff"):
+    """{(email, date, hubstaff project id): seconds} that a correct sync of [start, stop] produces for `emails`.
+
+    Read straight from the sandbox's API with a token of its own, independently of the product's client.
+    """
+    ids = hs.ids()
+    org_id = ids["orgs"][org_name]
+    wanted = {ids["projects"][name] for name in project_names}
+    email_of = {user_id: email for email, user_id in ids["users"].items()}
+    token = hs.issue_tokens("alice@acme.test")["access_token"]
+    sums = defaultdict(int)
+    from integrations.hubstaff.client import date_windows
+
+    for window_start, window_stop in date_windows(start, stop):
+        start_id = None
+        while True:
+            params = {"date[start]": window_start.isoformat(), "date[stop]": window_stop.isoformat(), "page_limit": 500}
+            if start_id is not None:
+                params["page_start_id"] = start_id
+            body = hs.api_get(f"/organizations/{org_id}/activities/daily", token, **params).json()
+            for row in body["daily_activities"]:
+                email = email_of.get(row["user_id"], "")
+                if row["project_id"] in wanted and email in emails:
+                    sums[(email, date.fromisoformat(row["date"]), row["project_id"])] += row["tracked"]
+            start_id = (body.get("pagination") or {}).get("next_page_start_id")
+            if start_id is None:
+                break
+    return {key: seconds for key, seconds in sums.items() if seconds > 0}
+
+
+def synced_result(project):
+    """{(e-mail, date, hubstaff project id): seconds} of the project's synced work logs."""
+    from worklogs.models import WorkLog
+
+    rows = WorkLog.objects.filter(project=project, source="hubstaff").values_list(
+        "person__email", "date", "source_project_id", "duration_seconds"
+    )
+    result = {}
+    for email, day, source_project, seconds in rows:
+        key = (email.strip().lower(), day, source_project)
+        assert key not in result, f"duplicate synced work log {key}"
+        result[key] = seconds
+    return result
+
+
+def duplicates(project):
+    """Synced work logs sharing a person, date and Hubstaff project (there must be none)."""
+    from worklogs.models import WorkLog
+
+    keys = Counter(
+        WorkLog.objects.filter(project=project, source="hubstaff").values_list("person_id", "date", "source_project_id")
+    )
+    source_keys = Counter(WorkLog.objects.filter(project=project, source="hubstaff").values_list("source_key", flat=True))
+    return [k for k, n in keys.items() if n > 1] + [k for k, n in source_keys.items() if n > 1]
+
+
+def snapshot(project):
+    """Every work log and assignment of the project, exactly (ids, values), to compare "before" with "after"."""
+    from projects.models import Assignment
+    from worklogs.models import WorkLog
+
+    logs = sorted(
+        WorkLog.objects.filter(project=project).values_list(
+            "pk", "person_id", "assignment_id", "date", "duration_seconds", "source", "source_key", "source_project_id", "note"
+        )
+    )
+    assignments = sorted(
+        Assignment.objects.filter(project=project).values_list("pk", "person_id", "start_date", "end_date", "origin", "trimmed")
+    )
+    return {"worklogs": logs, "assignments": assignments}
+
+
+# --- a real Celery worker ---------------------------------------------------------------------------------------
+
+
+def database_url_of_test_db():
+    """A DATABASE_URL for the database this test process uses (pytest-django's test_<name>), for a subprocess."""
+    from django.db import connection
+
+    s = connection.settings_dict
+    auth = s["USER"] or ""
+    if s.get("PASSWORD"):
+        auth += f":{s['PASSWORD']}"
+    host = s.get("HOST") or "127.0.0.1"
+    port = s.get("PORT") or "5432"
+    return f"postgres://{auth}@{host}:{port}/{s['NAME']}"
+
+
+def worker_env(hs, *, broker_url, visibility_timeout=None, extra=None):
+    from django.conf import settings
+
+    env = dict(os.environ)
+    env.update(
+        {
+            "DATABASE_URL": database_url_of_test_db(),
+            "REDIS_URL": broker_url,
+            "CELERY_BROKER_URL": broker_url,
+            "FIELD_ENCRYPTION_KEYS": ",".join(settings.FIELD_ENCRYPTION_KEYS),
+            "HUBSTAFF_ACCOUNT_URL": hs.url,
+            "HUBSTAFF_API_URL": hs.api_url,
+            "HUBSTAFF_DEVELOPER_URL": hs.url,
+            "HUBSTAFF_MAX_RETRIES": "3",
+            "HUBSTAFF_RETRY_BASE_DELAY": "0.05",
+            "HUBSTAFF_MAX_RETRY_AFTER": "5",
+            "PRIMETRIC_ENV": "development",
+            "DEBUG": "false",
+            "LOG_LEVEL": "WARNING",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    if visibility_timeout is not None:
+        env["CELERY_VISIBILITY_TIMEOUT"] = str(visibility_timeout)
+    env.update(extra or {})
+    return env
+
+
+class Worker:
+    """`celery -A primetric worker` in its own process group, so that SIGKILL takes the whole worker down."""
+
+    def __init__(self, env, *, name, concurrency=1, log_dir):
+        self.log_path = Path(log_dir) / f"{name}.log"
+        self.log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "primetric", "worker", "--loglevel", "WARNING",
+             "--concurrency", str(concurrency), "--hostname", f"{name}@%h", "--without-gossip", "--without-mingle",
+             "--without-heartbeat"],
+            cwd=REPO, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+
+    def kill(self):
+        """SIGKILL the worker and its pool children (its own process group): no warm shutdown, no ack."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+    def stop(self):
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+        self.log.close()
+
+    def output(self):
+        self.log.flush()
+        return self.log_path.read_text(errors="replace")[-4000:]
+
+
+def wait_for(predicate, *, timeout, interval=0.1, message="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout} s waiting for {message}")
