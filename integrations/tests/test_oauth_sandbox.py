@@ -165,3 +165,46 @@ def test_reauthorize_after_revocation_installs_again(admin_client, org, hubstaff
     assert "properly installed" in response.content.decode()
     installation.refresh_from_db()
     assert installation.status == Installation.Status.INSTALLED and installation.status_reason == ""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_refreshing_at_once_spend_the_refresh_token_once(org, hubstaff_sandbox, hubstaff_app):
+    """The row lock serializes refreshes: the second worker finds the first one's new token and uses it.
+
+    Without the lock both would send the same (rotating) refresh token and one would get invalid_grant.
+    Needs a database that threads share: PostgreSQL (the in-memory SQLite test database is per connection).
+    """
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("runs on PostgreSQL: the in-memory SQLite test database is not shared between threads")
+    import threading
+
+    tokens = hubstaff_sandbox.issue_tokens("alice@acme.test", client_id=hubstaff_app["client_id"])
+    installation = Installation.objects.create(
+        organization=org, status=Installation.Status.INSTALLED, client_id=hubstaff_app["client_id"],
+        client_secret=hubstaff_app["client_secret"], access_token=tokens["access_token"],
+        refresh_token=tokens["refresh_token"], access_token_expires_at=timezone.now() - timedelta(seconds=1))
+    hubstaff_sandbox.fault(latency=0.5, targets=["token"])  # a slow token endpoint: the refreshes overlap
+    hubstaff_sandbox.reset_stats()
+    results, start = [], threading.Barrier(2)
+
+    def worker():
+        try:
+            client = HubstaffClient(Installation.objects.get(pk=installation.pk))
+            start.wait()
+            results.append(client.me()["email"])
+        except Exception as exc:  # noqa: BLE001 - reported below
+            results.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+    assert results == ["alice@acme.test", "alice@acme.test"]
+    assert hubstaff_sandbox.stats()["routes"]["POST /access_tokens"] == {"200": 1}
+    assert Installation.objects.get(pk=installation.pk).is_installed
