@@ -58,6 +58,8 @@ def weekly_chart(rows, width=CHART_WIDTH, height=260):
                 "logged_y": fmt(top + plot_h - logged_h),
                 "logged_h": fmt(logged_h),
                 "status": row.status,
+                # Highlighted weeks also get a strip under the axis: an under-logged week may have no bar at all.
+                "flagged": row.status in Status.HIGHLIGHTED,
                 "title": f"Week of {row.monday:%d %b %Y}: planned {hours_text(row.planned)}, logged {hours_text(row.logged)}"
                 + (f" ({Status.LABELS[row.status]})" if Status.LABELS[row.status] else ""),
                 "label": f"{row.monday:%d %b}" if i % stride == 0 else "",
@@ -70,7 +72,8 @@ def weekly_chart(rows, width=CHART_WIDTH, height=260):
         "left": left,
         "right": fmt(width - right),
         "baseline": fmt(top + plot_h),
-        "label_y": fmt(height - 10),
+        "label_y": fmt(height - 8),
+        "strip_y": fmt(top + plot_h + 2),
         "grid": grid,
         "weeks": weeks,
         "y_max": y_max,
