@@ -96,3 +96,18 @@ def test_worklogs_csv_queries_do_not_grow_with_rows(manager_client, project, emp
     with django_assert_max_num_queries(len(few.captured_queries)):
         rows = read_csv(manager_client.get("/acme/planning/worklogs.csv", PERIOD))
     assert len(rows) == 305
+
+
+def test_report_csv_queries_do_not_grow_with_people(manager_client, org, project, django_assert_max_num_queries):
+    from tests.factories import AssignmentFactory, PersonFactory
+
+    AssignmentFactory(project=project, person=PersonFactory(organization=org))
+    with django_assert_max_num_queries(8) as few:
+        read_csv(manager_client.get("/acme/planning/report.csv", PERIOD))
+    for _ in range(40):
+        person = PersonFactory(organization=org)
+        AssignmentFactory(project=project, person=person)
+        WorkLogFactory(project=project, person=person, date=date(2026, 2, 3))
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        rows = read_csv(manager_client.get("/acme/planning/report.csv", PERIOD))
+    assert len(rows) == 1 + 41 * 2

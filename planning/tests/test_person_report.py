@@ -52,3 +52,18 @@ def test_person_report_with_bad_dates_is_a_clear_error(employee_client, employee
     response = employee_client.get(url(employee), {"date_to": "31/02/2026"})
     assert response.status_code == 400
     assert "Enter a valid date." in response.content.decode()
+
+
+def test_person_report_queries_do_not_grow_with_work_logs(manager_client, project, employee, django_assert_max_num_queries):
+    from datetime import date
+
+    from tests.factories import AssignmentFactory, WorkLogFactory
+
+    AssignmentFactory(project=project, person=employee)
+    WorkLogFactory(project=project, person=employee, date=date(2026, 2, 3))
+    with django_assert_max_num_queries(12) as few:
+        manager_client.get(url(employee), PERIOD)
+    WorkLogFactory.create_batch(200, project=project, person=employee, date=date(2026, 2, 4))
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = manager_client.get(url(employee), PERIOD)
+    assert response.context["logged_total"] == 201
