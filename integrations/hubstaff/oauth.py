@@ -98,7 +98,7 @@ def describe_callback_error(params) -> str:
     error = (params.get("error") or "").strip()[:100]
     description = (params.get("error_description") or "").strip()[:300]
     if error == "access_denied":
-        return "Hubstaff's authorization was denied, so nothing was installed. Click Authorize to try again."
+        return "Hubstaff's authorization was denied, so nothing was changed. Click Authorize to try again."
     text = f"Hubstaff did not authorize Primetric ({error}"
     text += f": {description})." if description else ")."
     if error in ("invalid_scope", "unauthorized_client", "invalid_request"):

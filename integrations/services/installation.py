@@ -18,7 +18,6 @@ from integrations import crypto
 from integrations.crypto import EncryptedTextField
 from integrations.hubstaff import oauth
 from integrations.hubstaff.client import (
-    TOKEN_FIELDS,
     HubstaffClient,
     HubstaffError,
     describe_token_error,

@@ -8,6 +8,7 @@ from urllib.parse import parse_qs
 import pytest
 import responses
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from integrations.hubstaff.client import (
@@ -141,11 +142,10 @@ def test_a_token_refreshed_meanwhile_by_another_worker_is_used_instead_of_refres
     assert installation.refresh_token == "refresh-by-other-worker"
 
 
-def test_refresh_takes_a_row_lock(installation, discovery_document, django_assert_num_queries):
+def test_refresh_takes_a_row_lock(installation, discovery_document):
     installation.access_token_expires_at = timezone.now()
     discovery_document.post(TOKEN_URL, json=refreshed())
     discovery_document.get(ME, json={"user": {"id": 1}})
-    from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as queries:
         HubstaffClient(installation, sleep=no_sleep).me()
