@@ -10,5 +10,5 @@ class PlanningConfig(AppConfig):
 
         from .views import project_timeline_panel
 
-        # Main column of the project page, after the work-log panel (apps register in INSTALLED_APPS order).
-        register_project_panel(project_timeline_panel, area="main")
+        # Main column of the project page: the picture first, the long work-log list after it.
+        register_project_panel(project_timeline_panel, area="main", order=10)

@@ -1,17 +1,19 @@
 """Extension point of the project page: higher apps add sections without this app knowing them.
 
 A panel is a callable `panel(request, project) -> str | None` returning HTML (None: nothing to show).
-`area` is "main" (below the assignments) or "side" (the right-hand column). Apps register in AppConfig.ready().
+`area` is "main" (below the assignments) or "side" (the right-hand column); panels of an area are shown by
+ascending `order`. Apps register in AppConfig.ready().
 """
 
 _panels = {"main": [], "side": []}
 
 
-def register_project_panel(panel, area="main"):
-    if panel not in _panels[area]:
-        _panels[area].append(panel)
+def register_project_panel(panel, area="main", order=100):
+    if all(existing is not panel for _, existing in _panels[area]):
+        _panels[area].append((order, panel))
+        _panels[area].sort(key=lambda entry: entry[0])
     return panel
 
 
 def render_project_panels(request, project, area):
-    return [html for html in (panel(request, project) for panel in _panels[area]) if html]
+    return [html for html in (panel(request, project) for _, panel in _panels[area]) if html]
