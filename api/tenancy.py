@@ -10,8 +10,10 @@ this order:
    organization's id is 404 whatever the HTTP method, before the method is even looked at.
 """
 
+from django.http import Http404
 from rest_framework import generics
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 
 from people.tenancy import resolve_tenant
@@ -38,6 +40,8 @@ class TenantAPIView(generics.GenericAPIView):
     # Token first: its 401 answer (with WWW-Authenticate) is what an unauthenticated script should get.
     authentication_classes = [TokenAuthentication, SessionAuthentication]
     permission_classes = [IsAuthenticated, HoldsRequiredRole]
+    # JSON in: one format to document, parse and test (forms and multipart add nothing for scripts).
+    parser_classes = [JSONParser]
     pagination_class = Pagination
     schema = ApiAutoSchema()
 
@@ -96,7 +100,9 @@ class TenantAPIView(generics.GenericAPIView):
         return getattr(self, "swagger_fake_view", False)
 
     def get_object(self):
-        obj = self.url_objects[self.lookup_url_kwarg]
+        obj = self.url_objects.get(self.lookup_url_kwarg)
+        if obj is None:  # a view without a lookup (DRF's OPTIONS answer asks anyway)
+            raise Http404
         self.check_object_permissions(self.request, obj)
         return obj
 

@@ -1,11 +1,19 @@
 """/api/: the REST API (v1), its OpenAPI schema and docs page; and the profile page's route (/accounts/profile/)."""
 
-from django.urls import include, path
+from django.http import JsonResponse
+from django.urls import include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
 
 from .profile import profile
 from .views import assignments, docs, hubstaff, integrations, orgs, people, projects, worklogs
 
 app_name = "api"
+
+
+@csrf_exempt  # it changes nothing, whatever the method
+def not_found(request, *args, **kwargs):
+    return JsonResponse({"detail": "Not found."}, status=404)
+
 
 org_patterns = [
     path("people/", people.PersonList.as_view(), name="people"),
@@ -37,6 +45,8 @@ urlpatterns = [
     path("docs/", docs.DocsView.as_view(), name="docs"),
     path("v1/orgs/", orgs.OrganizationList.as_view(), name="orgs"),
     path("v1/orgs/<slug:org_slug>/", include(org_patterns)),
+    # Anything else under /api/ is a JSON 404, not the site's HTML page (e.g. a malformed id such as -1).
+    re_path(r"^.*/$", not_found),
 ]
 
 # Included by the root URLconf at accounts/profile/.

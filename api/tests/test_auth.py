@@ -75,3 +75,10 @@ def test_another_organizations_slug_is_404_even_for_writes(admin_api, other_org)
     from people.models import Person
 
     assert not Person.objects.filter(email="x@x.test").exists()
+
+
+def test_unknown_api_address_is_a_json_404(manager_api, project):
+    for path in (url("projects/-1/"), url("nothing-here/"), "/api/v2/"):
+        response = manager_api.get(path)
+        assert response.status_code == 404 and response.json() == {"detail": "Not found."}, path
+    assert manager_api.post(url("projects/-1/"), {}, format="json").json() == {"detail": "Not found."}
