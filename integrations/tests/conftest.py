@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 from django.core.cache import cache
-from django.urls import NoReverseMatch, clear_url_caches, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from hubstaff_sandbox.testing import DEMO_SCENARIO, running_sandbox
@@ -18,18 +18,6 @@ API = "https://api.hubstaff.test/v2"
 ACCOUNT = "https://account.hubstaff.test"
 DEVELOPER = "https://developer.hubstaff.test"
 LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "integrations-tests"}}
-
-
-@pytest.fixture(autouse=True)
-def hubstaff_callback_url(settings):
-    """Route /integrations/hubstaff/callback/ even before primetric/urls.py includes callback_urlpatterns."""
-    try:
-        reverse("hubstaff_callback")
-    except NoReverseMatch:
-        settings.ROOT_URLCONF = "integrations.tests.urls"
-        clear_url_caches()
-    yield
-    clear_url_caches()
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ import pytest
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 from django.core.cache import cache  # noqa: E402
-from django.urls import NoReverseMatch, clear_url_caches, reverse  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from hubstaff_sandbox.testing import DEMO_SCENARIO, running_sandbox  # noqa: E402
@@ -115,13 +114,7 @@ def hubstaff_sandbox(sandbox, settings, live_server):
     )
     settings.CACHES = LOCMEM
     cache.clear()
-    try:
-        reverse("hubstaff_callback")
-    except NoReverseMatch:  # until primetric/urls.py includes integrations.urls.callback_urlpatterns
-        settings.ROOT_URLCONF = "integrations.tests.urls"
-        clear_url_caches()
     sandbox.reset_faults()
     yield sandbox
     sandbox.reset_faults()
     cache.clear()
-    clear_url_caches()
