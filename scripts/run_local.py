@@ -38,6 +38,7 @@ PROCESSES = {
 def main():
     (ROOT / "var" / "celery-broker" / "queue").mkdir(parents=True, exist_ok=True)
     (ROOT / "var" / "celery-broker" / "processed").mkdir(parents=True, exist_ok=True)
+    (ROOT / "var" / "celery-broker" / "control").mkdir(parents=True, exist_ok=True)
     children = {}
     for name, command in PROCESSES.items():
         children[name] = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
