@@ -19,8 +19,9 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Min, Q, Sum
+from django.db.models.constants import OnConflict
 from django.utils import timezone
 
 from integrations.hubstaff import rules
@@ -48,6 +49,14 @@ QUEUED_STALE_AFTER = timedelta(hours=2)
 APPLY_BATCH_DAYS = 14
 # Days of one fetch step (Hubstaff's per-request limit); the progress bar moves once a step.
 FETCH_WINDOW_DAYS = 31
+# Rows of one multi-row INSERT or UPDATE (fewer where the database limits parameters, as SQLite does).
+WRITE_BATCH_ROWS = 2000
+
+STAGED_COLUMNS = ("organization_id", "sync_run_id", "activity_id", "date", "hubstaff_user_id", "hubstaff_project_id", "tracked")
+WORKLOG_COLUMNS = (
+    "organization_id", "project_id", "person_id", "assignment_id", "date", "duration_seconds", "source", "source_key",
+    "source_project_id", "note", "created_at", "updated_at",
+)
 
 
 class SyncNotPossible(Exception):
@@ -332,17 +341,18 @@ class Sync:
                     self._update(progress_done=done)
 
     def _stage(self, page, wanted_projects):
-        org_id = self.project.organization_id
-        staged = [
-            StagedActivity(
-                organization_id=org_id, sync_run_id=self.sync_run.pk, activity_id=int(row["id"]),
-                date=date.fromisoformat(row["date"]), hubstaff_user_id=int(row["user_id"]),
-                hubstaff_project_id=int(row["project_id"]), tracked=int(row.get("tracked") or 0),
+        org_id, run_id = self.project.organization_id, self.sync_run.pk
+        staged = []
+        for row in page:
+            project_id = row.get("project_id")
+            if project_id is None or int(project_id) not in wanted_projects:
+                continue
+            staged.append(
+                (org_id, run_id, int(row["id"]), date.fromisoformat(row["date"]), int(row["user_id"]), int(project_id),
+                 int(row.get("tracked") or 0))
             )
-            for row in page
-            if row.get("project_id") is not None and int(row["project_id"]) in wanted_projects
-        ]
-        StagedActivity.objects.bulk_create(staged, batch_size=1000, ignore_conflicts=True)
+        # Plain tuples, not model instances: a page is one INSERT whatever its size (docs/performance.md).
+        insert_rows(StagedActivity, STAGED_COLUMNS, staged, ignore_conflicts=True)
         return len(staged)
 
     # -- apply
@@ -361,6 +371,8 @@ class Sync:
         }
         # Assignments made by this run, and the earlier ones it stretched: counted once each, however many batches.
         self.created_here, self.stretched_here = set(), set()
+        # Stretched spans are written once, after the last batch (the rules read self.assignments, not the table).
+        self.stretched_spans = {}
         counts = defaultdict(int)
         missing = {}
         skipped = defaultdict(int)
@@ -377,6 +389,7 @@ class Sync:
                     missing[user_id] = rules.MissingTeammate(teammate.id, teammate.name, teammate.email, seconds)
                 for person_id, seconds in plan.skipped_people.items():
                     skipped[person_id] += seconds
+        self._write_stretched()
         if reset:
             # A fresh full sync keeps no synced log outside the window (e.g. after the project's dates changed).
             outside = synced_worklogs(self.project)
@@ -399,8 +412,14 @@ class Sync:
         return dict(counts), report
 
     def _staged(self, span):
-        rows = StagedActivity.objects.filter(sync_run_id=self.sync_run.pk, date__range=(span.start, span.end)).values_list(
-            "activity_id", "date", "hubstaff_user_id", "hubstaff_project_id", "tracked"
+        # Summed per Hubstaff project, user and date in the database: the rules sum a day's rows anyway (activity ids
+        # are unique in a run's staging), so one row per future work log gives the same plan with fewer objects.
+        rows = (
+            StagedActivity.objects.filter(sync_run_id=self.sync_run.pk, date__range=(span.start, span.end))
+            .values("date", "hubstaff_user_id", "hubstaff_project_id")
+            .annotate(first_id=Min("activity_id"), seconds=Sum("tracked"))
+            .order_by()
+            .values_list("first_id", "date", "hubstaff_user_id", "hubstaff_project_id", "seconds")
         )
         return [rules.DailyActivity(a_id, day, user_id, project_id, None, tracked) for a_id, day, user_id, project_id, tracked in rows]
 
@@ -429,9 +448,7 @@ class Sync:
                 self.assignments[assignment.pk] = _rule_assignment(assignment)
             counts["assignments_created"] += len(created)
         for assignment_id, span in plan.stretched_assignments.items():
-            Assignment.objects.for_org(org_id).filter(pk=assignment_id, origin=Assignment.Origin.SYNC).update(
-                start_date=span.start, end_date=span.end, updated_at=timezone.now()
-            )
+            self.stretched_spans[assignment_id] = span
             old = self.assignments[assignment_id]
             self.assignments[assignment_id] = rules.Assignment(
                 old.id, old.person_id, span.start, span.end, old.origin, old.trimmed
@@ -443,33 +460,38 @@ class Sync:
         def assignment_of(item):
             return item.assignment_id if item.assignment_id is not None else new_assignment_ids.get(item.new_assignment_for_person)
 
+        now = timezone.now()
         if plan.creates:
-            WorkLog.objects.bulk_create(
+            project_id, hubstaff = self.project.pk, WorkLog.Source.HUBSTAFF
+            insert_rows(
+                WorkLog, WORKLOG_COLUMNS,
                 [
-                    WorkLog(
-                        organization_id=org_id, project=self.project, person_id=log.person_id, assignment_id=assignment_of(log),
-                        date=log.date, duration_seconds=log.duration_seconds, source=WorkLog.Source.HUBSTAFF,
-                        source_key=log.source_key, source_project_id=log.hubstaff_project_id,
-                    )
+                    (org_id, project_id, log.person_id, assignment_of(log), log.date, log.duration_seconds, hubstaff,
+                     log.source_key, log.hubstaff_project_id, "", now, now)
                     for log in plan.creates
                 ],
-                batch_size=1000,
             )
             counts["worklogs_created"] += len(plan.creates)
         if plan.updates:
-            now = timezone.now()
-            WorkLog.objects.bulk_update(
-                [
-                    WorkLog(pk=u.id, person_id=u.person_id, duration_seconds=u.duration_seconds, assignment_id=assignment_of(u), updated_at=now)
-                    for u in plan.updates
-                ],
-                ["person_id", "duration_seconds", "assignment_id", "updated_at"],
-                batch_size=500,
+            update_rows(
+                WorkLog, ("person_id", "duration_seconds", "assignment_id", "updated_at"),
+                [(u.id, u.person_id, u.duration_seconds, assignment_of(u), now) for u in plan.updates],
+                where={"organization_id": org_id, "project_id": self.project.pk, "source": WorkLog.Source.HUBSTAFF},
             )
             counts["worklogs_updated"] += len(plan.updates)
         if plan.deletes:
             deleted, _ = synced_worklogs(self.project).filter(pk__in=plan.deletes).delete()
             counts["worklogs_deleted"] += deleted
+
+    def _write_stretched(self):
+        if not self.stretched_spans:
+            return
+        now = timezone.now()
+        update_rows(
+            Assignment, ("start_date", "end_date", "updated_at"),
+            [(pk, span.start, span.end, now) for pk, span in sorted(self.stretched_spans.items())],
+            where={"organization_id": self.project.organization_id, "origin": Assignment.Origin.SYNC},
+        )
 
     # -- progress
 
@@ -507,6 +529,99 @@ def contiguous_spans(days):
         else:
             spans.append([day, day])
     return [rules.DateSpan(start, end) for start, end in spans]
+
+
+# ---------------------------------------------------------------------------------------------- bulk writes
+# bulk_create and bulk_update build a model instance per row and (bulk_update) a CASE per column: at a sync's scale
+# that, not the database, was most of the time (docs/performance.md). These write plain tuples instead, one statement
+# per WRITE_BATCH_ROWS rows, through Django's cursor (so in its transaction, and counted like any query).
+
+
+def _db_value_adapter(field):
+    internal = field.get_internal_type()
+    if internal == "DateField":
+        return connection.ops.adapt_datefield_value
+    if internal == "DateTimeField":
+        return connection.ops.adapt_datetimefield_value
+    return None
+
+
+def _adapted(rows, fields):
+    adapters = [(i, adapt) for i, adapt in enumerate(map(_db_value_adapter, fields)) if adapt is not None]
+    if not adapters:
+        return rows
+    adapted = []
+    for row in rows:
+        row = list(row)
+        for i, adapt in adapters:
+            row[i] = adapt(row[i])
+        adapted.append(row)
+    return adapted
+
+
+def _batch_size(fields, rows):
+    return max(1, min(WRITE_BATCH_ROWS, connection.ops.bulk_batch_size(fields, rows)))
+
+
+def insert_rows(model, columns, rows, *, ignore_conflicts=False):
+    """INSERT `rows` (tuples of values in `columns` order) with multi-row statements; optionally skip conflicts."""
+    if not rows:
+        return
+    opts, ops = model._meta, connection.ops
+    fields = [opts.get_field(column) for column in columns]
+    on_conflict = OnConflict.IGNORE if ignore_conflicts else None
+    head = (
+        f"{ops.insert_statement(on_conflict=on_conflict)} {ops.quote_name(opts.db_table)} "
+        f"({', '.join(ops.quote_name(f.column) for f in fields)}) VALUES "
+    )
+    tail = ops.on_conflict_suffix_sql(fields, on_conflict, None, None)
+    tail = f" {tail}" if tail else ""
+    placeholder = f"({', '.join(['%s'] * len(fields))})"
+    rows = _adapted(rows, fields)
+    size = _batch_size(fields, rows)
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), size):
+            chunk = rows[start : start + size]
+            cursor.execute(head + ", ".join([placeholder] * len(chunk)) + tail, [value for row in chunk for value in row])
+
+
+def update_rows(model, columns, rows, *, where=None):
+    """Set `columns` of many rows to each row's own values: `rows` are tuples (pk, *values).
+
+    PostgreSQL: one UPDATE ... FROM (VALUES ...) per batch. Elsewhere: one executemany of a per-row UPDATE (cheap in
+    SQLite, which runs in-process). `where` adds equality conditions ({column: value}) that every row must meet.
+    """
+    if not rows:
+        return
+    opts, ops = model._meta, connection.ops
+    table = ops.quote_name(opts.db_table)
+    pk = opts.pk
+    fields = [opts.get_field(column) for column in columns]
+    conditions = [(ops.quote_name(opts.get_field(column).column), value) for column, value in (where or {}).items()]
+    rows = _adapted(rows, [pk, *fields])
+    if connection.vendor == "postgresql":
+        names = ["pk", *(f"v{i}" for i in range(len(fields)))]
+        casts = [f"%s::{field.db_type(connection)}" for field in (pk, *fields)]
+        sets = ", ".join(f"{ops.quote_name(f.column)} = v.v{i}" for i, f in enumerate(fields))
+        extra = "".join(f" AND {table}.{column} = %s" for column, _ in conditions)
+        placeholder = f"({', '.join(casts)})"
+        size = _batch_size([pk, *fields], rows)
+        with connection.cursor() as cursor:
+            for start in range(0, len(rows), size):
+                chunk = rows[start : start + size]
+                cursor.execute(
+                    f"UPDATE {table} SET {sets} FROM (VALUES {', '.join([placeholder] * len(chunk))}) AS v ({', '.join(names)}) "
+                    f"WHERE {table}.{ops.quote_name(pk.column)} = v.pk{extra}",
+                    [value for row in chunk for value in row] + [value for _, value in conditions],
+                )
+        return
+    sets = ", ".join(f"{ops.quote_name(f.column)} = %s" for f in fields)
+    extra = "".join(f" AND {column} = %s" for column, _ in conditions)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET {sets} WHERE {ops.quote_name(pk.column)} = %s{extra}",
+            [(*row[1:], row[0], *(value for _, value in conditions)) for row in rows],
+        )
 
 
 # ---------------------------------------------------------------------------------------------- the schedule
