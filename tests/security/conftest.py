@@ -1,0 +1,77 @@
+"""Fixtures of the security suite: every route of the site found by walking the resolver, and objects to fill them."""
+
+import re
+from datetime import date
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from integrations.models import SyncRun
+from people.roles import Role
+from tests.factories import AssignmentFactory, PersonFactory, ProjectFactory, WorkLogFactory
+
+
+def walk(patterns, prefix=""):
+    for entry in patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            yield from walk(entry.url_patterns, route)
+        elif isinstance(entry, URLPattern):
+            yield route, entry
+
+
+def routes(predicate):
+    return sorted({route: entry for route, entry in walk(get_resolver().url_patterns) if predicate(route)}.items())
+
+
+def page_routes():
+    """(route, pattern) of every organization page (under /<org_slug>/, not the API)."""
+    return routes(lambda r: "org_slug" in r and not r.startswith("api/"))
+
+
+def api_routes():
+    return routes(lambda r: "org_slug" in r and r.startswith("api/"))
+
+
+def fill(route, values):
+    def value(match):
+        name = match.group(1)
+        if name not in values:
+            pytest.fail(f"Route {route!r} takes <{name}>: add it to the objects of tests/security/conftest.py")
+        return str(values[name])
+
+    return "/" + re.sub(r"<(?:\w+:)?(\w+)>", value, route)
+
+
+@pytest.fixture
+def own_objects(org):
+    """One object of each kind the URLs name, in the signed-in member's own organization."""
+    project = ProjectFactory(organization=org, name="Own project", start_date=date(2026, 1, 1), end_date=date(2026, 12, 31))
+    person = PersonFactory(organization=org, full_name="Own person", email="own.person@acme.test")
+    assignment = AssignmentFactory(project=project, person=person)
+    worklog = WorkLogFactory(project=project, person=person, date=date(2026, 2, 2))
+    run = SyncRun.objects.create(organization=org, project=project, mode=SyncRun.Mode.RESET, status=SyncRun.Status.SUCCEEDED)
+    return {"org_slug": org.slug, "project_id": project.pk, "person_id": person.pk, "assignment_id": assignment.pk,
+            "worklog_id": worklog.pk, "run_id": run.pk}
+
+
+SECRET_NAME = "Globex-secret-zq7"
+
+
+@pytest.fixture
+def other_objects(other_org):
+    """The same kinds of objects in another organization, with names that must never appear in an answer."""
+    project = ProjectFactory(organization=other_org, name=f"{SECRET_NAME} project")
+    person = PersonFactory(organization=other_org, full_name=f"{SECRET_NAME} person", email="secret.person@globex.test")
+    assignment = AssignmentFactory(project=project, person=person)
+    worklog = WorkLogFactory(project=project, person=person, date=date(2026, 2, 2), note=f"{SECRET_NAME} note")
+    run = SyncRun.objects.create(organization=other_org, project=project, mode=SyncRun.Mode.RESET,
+                                 status=SyncRun.Status.FAILED, error=f"{SECRET_NAME} error")
+    return {"org_slug": other_org.slug, "project_id": project.pk, "person_id": person.pk, "assignment_id": assignment.pk,
+            "worklog_id": worklog.pk, "run_id": run.pk}
+
+
+@pytest.fixture
+def members(org, make_member):
+    """One member per role, each holding only that role."""
+    return {role: make_member(org, role, email=f"only-{role}@acme.test") for role in Role.values}
