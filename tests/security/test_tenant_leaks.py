@@ -1,0 +1,92 @@
+"""Another organization's slug and ids, on every page and every API route, with every HTTP method: 404, nothing leaked.
+
+tests/test_tenant_isolation.py walks the same routes with a signed-in browser session (GET and POST). This file adds
+the API with token authentication and every method an endpoint serves (PUT, PATCH, DELETE too), and checks that no
+answer carries the other organization's names, and that nothing of it changed.
+"""
+
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from conftest import signed_in
+from integrations.models import SyncRun
+from people.models import Person
+from people.roles import Role
+from projects.models import Assignment, Project
+from worklogs.models import WorkLog
+
+from .conftest import SECRET_NAME, api_routes, fill, page_routes
+
+API = api_routes()
+PAGES = page_routes()
+
+
+@pytest.fixture
+def everything_member(org, make_member):
+    return make_member(org, Role.ADMINISTRATOR, Role.MANAGER, Role.EMPLOYEE, email="all-roles@acme.test")
+
+
+def state(other_org):
+    return [
+        sorted(model.objects.filter(organization=other_org).values_list("pk", flat=True))
+        for model in (Project, Person, Assignment, WorkLog, SyncRun)
+    ] + [sorted(Project.objects.filter(organization=other_org).values_list("name", "start_date", "end_date", "archived"))]
+
+
+def urls_to_try(route, own, other):
+    """The other organization's slug with its ids; our own slug with its ids (mixed: the other's object ids)."""
+    yield fill(route, other)
+    if any(name in route for name in ("_id>",)):
+        yield fill(route, {**other, "org_slug": own["org_slug"]})
+
+
+@pytest.mark.parametrize("route,pattern", API, ids=[r for r, _ in API])
+def test_an_api_route_with_another_organizations_slug_or_ids_is_404_for_every_method(
+    route, pattern, everything_member, own_objects, other_objects, other_org
+):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=everything_member.user).key}")
+    before = state(other_org)
+    for url in urls_to_try(route, own_objects, other_objects):
+        for method in ("get", "post", "put", "patch", "delete"):
+            response = getattr(client, method)(url, {"name": "x", "enabled": True}, format="json")
+            assert response.status_code in (404, 405), (method, url, response.status_code)
+            if method == "get":
+                assert response.status_code == 404, url
+            assert SECRET_NAME not in response.content.decode(), (method, url)
+    assert state(other_org) == before
+
+
+@pytest.mark.parametrize("route,pattern", PAGES, ids=[r for r, _ in PAGES])
+def test_a_page_with_another_organizations_slug_or_ids_leaks_nothing(
+    route, pattern, everything_member, own_objects, other_objects, other_org
+):
+    client = signed_in(everything_member)
+    before = state(other_org)
+    for url in urls_to_try(route, own_objects, other_objects):
+        for method in ("get", "post"):
+            response = getattr(client, method)(url)
+            assert response.status_code in (404, 405), (method, url, response.status_code)
+            assert SECRET_NAME not in response.content.decode(), (method, url)
+    assert state(other_org) == before
+
+
+@pytest.mark.parametrize("route,pattern", PAGES, ids=[r for r, _ in PAGES])
+def test_own_pages_never_show_another_organizations_data(route, pattern, everything_member, own_objects, other_objects):
+    """Lists, reports and CSV exports of our organization: the other organization's names never appear."""
+    client = signed_in(everything_member)
+    response = client.get(fill(route, own_objects))
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    assert SECRET_NAME.encode() not in body, route
+
+
+def test_api_lists_never_show_another_organizations_data(everything_member, own_objects, other_objects):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=everything_member.user).key}")
+    for route, pattern in API:
+        if "get" in {m.lower() for m in pattern.callback.cls.http_method_names} and hasattr(pattern.callback.cls, "get"):
+            response = client.get(fill(route, own_objects))
+            assert SECRET_NAME not in response.content.decode(), route
+    orgs = client.get("/api/v1/orgs/").content.decode()
+    assert other_objects["org_slug"] not in orgs
