@@ -14,6 +14,7 @@ same project (a partial unique constraint), and a request made while one is acti
 whose worker died (no heartbeat for STALE_AFTER) is marked failed and taken over by the next request.
 """
 
+import io
 import logging
 from collections import defaultdict
 from datetime import date, datetime, timedelta
@@ -351,8 +352,8 @@ class Sync:
                 (org_id, run_id, int(row["id"]), date.fromisoformat(row["date"]), int(row["user_id"]), int(project_id),
                  int(row.get("tracked") or 0))
             )
-        # Plain tuples, not model instances: a page is one INSERT whatever its size (docs/performance.md).
-        insert_rows(StagedActivity, STAGED_COLUMNS, staged, ignore_conflicts=True)
+        # Plain tuples, not model instances: a page is one statement whatever its size (docs/performance.md).
+        write_rows(StagedActivity, STAGED_COLUMNS, staged, ignore_conflicts=True)
         return len(staged)
 
     # -- apply
@@ -463,7 +464,7 @@ class Sync:
         now = timezone.now()
         if plan.creates:
             project_id, hubstaff = self.project.pk, WorkLog.Source.HUBSTAFF
-            insert_rows(
+            write_rows(
                 WorkLog, WORKLOG_COLUMNS,
                 [
                     (org_id, project_id, log.person_id, assignment_of(log), log.date, log.duration_seconds, hubstaff,
@@ -533,8 +534,47 @@ def contiguous_spans(days):
 
 # ---------------------------------------------------------------------------------------------- bulk writes
 # bulk_create and bulk_update build a model instance per row and (bulk_update) a CASE per column: at a sync's scale
-# that, not the database, was most of the time (docs/performance.md). These write plain tuples instead, one statement
-# per WRITE_BATCH_ROWS rows, through Django's cursor (so in its transaction, and counted like any query).
+# that, not the database, was most of the time (docs/performance.md). These write plain tuples instead, through
+# Django's connection (so inside its transaction): COPY on PostgreSQL, else multi-row statements of WRITE_BATCH_ROWS.
+
+
+def write_rows(model, columns, rows, *, ignore_conflicts=False):
+    """Insert `rows` (tuples in `columns` order) the fastest way the database offers; optionally skip conflicts."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        insert_rows(model, columns, rows, ignore_conflicts=ignore_conflicts)
+        return
+    if not ignore_conflicts:
+        copy_rows(model, columns, rows)
+        return
+    try:
+        with transaction.atomic():
+            copy_rows(model, columns, rows)
+    except IntegrityError:
+        # COPY cannot skip a row it conflicts with: only then pay for the statement that can.
+        insert_rows(model, columns, rows, ignore_conflicts=True)
+
+
+def _copy_text(value):
+    if value is None:
+        return "\\N"
+    if isinstance(value, str):
+        return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return str(value)
+
+
+def copy_rows(model, columns, rows):
+    """PostgreSQL only: COPY `rows` into the model's table (text format), one statement for all of them."""
+    opts, ops = model._meta, connection.ops
+    names = ", ".join(ops.quote_name(opts.get_field(column).column) for column in columns)
+    buffer = io.StringIO()
+    buffer.writelines("\t".join(map(_copy_text, row)) + "\n" for row in rows)
+    buffer.seek(0)
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        cursor.cursor.copy_expert(f"COPY {ops.quote_name(opts.db_table)} ({names}) FROM STDIN", buffer)
 
 
 def _db_value_adapter(field):

@@ -1,0 +1,117 @@
+"""Section 5: the beat task over many linked projects: finding and queueing the due ones, and their spread."""
+
+import time
+from collections import Counter
+from datetime import timedelta
+
+from .measure import counting_statements, median
+
+BEAT = timedelta(minutes=15)  # CELERY_BEAT_SCHEDULE's default SYNC_BEAT_MINUTES
+
+
+def seed(*, organizations, projects_per_org, now):
+    from integrations.models import Installation, ProjectLink
+    from integrations.services.links import next_daily_slot
+    from people.models import Organization
+    from projects.models import Project
+
+    orgs = Organization.objects.bulk_create(
+        [Organization(name=f"Fan-out {i}", slug=f"bench-fanout-{i}") for i in range(organizations)]
+    )
+    Installation.objects.bulk_create(
+        [Installation(organization=o, status=Installation.Status.INSTALLED, client_id="bench") for o in orgs], batch_size=1000
+    )
+    projects = Project.objects.bulk_create(
+        [
+            Project(organization=o, name=f"Project {j}", start_date=now.date() - timedelta(days=90))
+            for o in orgs
+            for j in range(projects_per_org)
+        ],
+        batch_size=2000,
+    )
+    ProjectLink.objects.bulk_create(
+        [
+            ProjectLink(
+                organization_id=p.organization_id, project=p, enabled=True, hubstaff_project_ids=[1],
+                next_sync_due_at=next_daily_slot(p.pk, now),
+            )
+            for p in projects
+        ],
+        batch_size=2000,
+    )
+    return [p.pk for p in projects]
+
+
+def purge_queue():
+    from primetric.celery import app
+
+    return app.control.purge()
+
+
+def run(*, organizations, projects_per_org):
+    from django.db import connection
+    from django.utils import timezone
+
+    from integrations.models import ProjectLink, SyncRun
+    from integrations.services.sync import due_links, enqueue_due_syncs
+
+    start = timezone.now().replace(microsecond=0)
+    seed(organizations=organizations, projects_per_org=projects_per_org, now=start)
+    total_links = organizations * projects_per_org
+    purge_queue()
+
+    # How the slots spread: links due per beat tick and per minute over the next 24 hours.
+    due = list(ProjectLink.objects.filter(next_sync_due_at__isnull=False).values_list("next_sync_due_at", flat=True))
+    per_tick = Counter(int((d - start) / BEAT) for d in due)
+    per_minute = Counter(int((d - start).total_seconds() // 60) for d in due)
+    ticks = int(timedelta(days=1) / BEAT)
+    tick_counts = [per_tick.get(i, 0) for i in range(ticks)]
+
+    # The beat query alone at a tick: EXPLAIN ANALYZE.
+    sample = start + BEAT
+    sql, params = due_links(sample).query.sql_with_params()
+    with connection.cursor() as cur:
+        cur.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params)
+        plan = cur.fetchone()[0]
+    due_query_ms = plan[0]["Execution Time"]
+    plan_nodes = _scan_nodes(plan[0]["Plan"])
+
+    # A day of beats: every tick finds and queues the projects whose slot has come (real Redis broker).
+    tick_seconds, tick_statements, queued_total = [], [], 0
+    for i in range(1, ticks + 1):
+        now = start + BEAT * i
+        with counting_statements() as counter:
+            began = time.perf_counter()
+            queued = enqueue_due_syncs(now=now)
+            tick_seconds.append(time.perf_counter() - began)
+        tick_statements.append((counter.statements, queued))
+        queued_total += queued
+    # After downtime: every link due at once (one tick queues the whole day's syncs).
+    SyncRun.objects.filter(trigger=SyncRun.Trigger.SCHEDULE).delete()
+    ProjectLink.objects.update(next_sync_due_at=start)
+    with counting_statements() as counter:
+        began = time.perf_counter()
+        catch_up = enqueue_due_syncs(now=start + timedelta(minutes=1))
+        catch_up_seconds = time.perf_counter() - began
+    purge_queue()
+    statements = sum(s for s, _ in tick_statements)
+    return {
+        "links": total_links, "organizations": organizations, "ticks": ticks, "queued": queued_total,
+        "per_tick_min": min(tick_counts), "per_tick_median": median(tick_counts), "per_tick_max": max(tick_counts),
+        "per_minute_max": max(per_minute.values()), "mean_per_tick": total_links / ticks,
+        "due_query_ms": due_query_ms, "due_query_scans": plan_nodes,
+        "tick_median_s": median(tick_seconds), "tick_max_s": max(tick_seconds), "day_seconds": sum(tick_seconds),
+        "statements_per_queued": statements / max(1, queued_total),
+        "catch_up_queued": catch_up, "catch_up_seconds": catch_up_seconds,
+        "catch_up_per_second": catch_up / catch_up_seconds if catch_up_seconds else None,
+        "catch_up_statements": counter.statements,
+    }
+
+
+def _scan_nodes(node):
+    found = []
+    if "Scan" in node.get("Node Type", ""):
+        found.append(f"{node['Node Type']} on {node.get('Relation Name', '?')}" + (f" ({node['Index Name']})" if node.get("Index Name") else ""))
+    for child in node.get("Plans", []):
+        found += _scan_nodes(child)
+    return found
