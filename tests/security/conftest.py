@@ -75,3 +75,67 @@ def other_objects(other_org):
 def members(org, make_member):
     """One member per role, each holding only that role."""
     return {role: make_member(org, role, email=f"only-{role}@acme.test") for role in Role.values}
+
+
+# --- the Hubstaff sandbox, for the OAuth attacks and the secrets dump ------------------------------------------------
+
+LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "security-tests"}}
+
+
+@pytest.fixture(scope="session")
+def security_sandbox():
+    from hubstaff_sandbox.testing import DEMO_SCENARIO, running_sandbox
+
+    with running_sandbox(scenario=DEMO_SCENARIO, rate_limit=100000) as hs:
+        yield hs
+
+
+@pytest.fixture
+def hs(security_sandbox, settings):
+    from django.core.cache import cache
+    from django.urls import NoReverseMatch, clear_url_caches, reverse
+
+    settings.HUBSTAFF_ACCOUNT_URL = security_sandbox.url
+    settings.HUBSTAFF_API_URL = security_sandbox.api_url
+    settings.HUBSTAFF_DEVELOPER_URL = security_sandbox.url
+    settings.HUBSTAFF_MAX_RETRIES = 2
+    settings.HUBSTAFF_RETRY_BASE_DELAY = 0.01
+    settings.SITE_URL = "http://localhost:8000"
+    settings.CACHES = LOCMEM
+    cache.clear()
+    try:
+        reverse("hubstaff_callback")
+    except NoReverseMatch:  # pragma: no cover - until primetric/urls.py includes the callback
+        settings.ROOT_URLCONF = "integrations.tests.urls"
+        clear_url_caches()
+    security_sandbox.reset_faults()
+    yield security_sandbox
+    security_sandbox.reset_faults()
+    cache.clear()
+
+
+@pytest.fixture
+def hubstaff_app(hs, settings):
+    return hs.create_app("Primetric", [settings.SITE_URL + "/integrations/hubstaff/callback/"], homepage_url=settings.SITE_URL)
+
+
+def consent(hs, authorization_url, *, email="alice@acme.test", decision="allow"):
+    """Play the browser at the sandbox: sign in, Allow; return the callback's path and query for Django's client."""
+    from html import unescape
+    from urllib.parse import parse_qs, urlsplit
+
+    import requests
+
+    browser = requests.Session()
+    r = browser.get(authorization_url, allow_redirects=False, timeout=10)
+    assert r.status_code == 302 and r.headers["Location"].startswith("/login"), (r.status_code, r.text[:300])
+    next_url = parse_qs(urlsplit(r.headers["Location"]).query)["next"][0]
+    r = browser.post(f"{hs.url}/login", data={"email": email, "password": "sandbox", "next": next_url}, allow_redirects=False, timeout=10)
+    r = browser.get(hs.url + r.headers["Location"], timeout=10)
+    assert r.status_code == 200, r.text[:300]
+    form = {unescape(n): unescape(v) for n, v in re.findall(r'<input type="hidden" name="([^"]*)" value="([^"]*)"', r.text)}
+    form["decision"] = decision
+    r = browser.post(f"{hs.url}/authorizations", data=form, allow_redirects=False, timeout=10)
+    assert r.status_code == 302, r.text[:300]
+    location = urlsplit(r.headers["Location"])
+    return f"{location.path}?{location.query}"
