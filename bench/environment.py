@@ -11,9 +11,11 @@ DB_NAME = "primetric_bench"
 REDIS_DB = 13
 
 
-def bench_env(db_name=DB_NAME):
+def bench_env(db_name=None):
     """Environment variables of every process of the benchmark (this one, workers, gunicorn)."""
+    db_name = db_name or os.environ.get("BENCH_DATABASE", DB_NAME)
     env = {
+        "BENCH_DATABASE": db_name,
         "DATABASE_URL": f"postgres://{PG['user']}@{PG['host']}:{PG['port']}/{db_name}",
         "REDIS_URL": f"redis://127.0.0.1:6379/{REDIS_DB}",
         "CELERY_BROKER_URL": f"redis://127.0.0.1:6379/{REDIS_DB}",

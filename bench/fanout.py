@@ -56,6 +56,7 @@ def run(*, organizations, projects_per_org):
     from integrations.services.sync import due_links, enqueue_due_syncs
 
     start = timezone.now().replace(microsecond=0)
+    ProjectLink.objects.update(enabled=False)  # links of the other sections: the beat sees only this section's
     seed(organizations=organizations, projects_per_org=projects_per_org, now=start)
     total_links = organizations * projects_per_org
     purge_queue()
