@@ -6,9 +6,14 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PG = {"host": "127.0.0.1", "port": "5432", "user": "postgres"}
+# The PostgreSQL server of the benchmark (a superuser: it drops and creates its own database).
+PG = {
+    "host": os.environ.get("BENCH_PGHOST", "127.0.0.1"),
+    "port": os.environ.get("BENCH_PGPORT", "5432"),
+    "user": os.environ.get("BENCH_PGUSER", "postgres"),
+}
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 DB_NAME = "primetric_bench"
-REDIS_DB = 13
 
 
 def bench_env(db_name=None):
@@ -17,8 +22,8 @@ def bench_env(db_name=None):
     env = {
         "BENCH_DATABASE": db_name,
         "DATABASE_URL": f"postgres://{PG['user']}@{PG['host']}:{PG['port']}/{db_name}",
-        "REDIS_URL": f"redis://127.0.0.1:6379/{REDIS_DB}",
-        "CELERY_BROKER_URL": f"redis://127.0.0.1:6379/{REDIS_DB}",
+        "REDIS_URL": REDIS_URL,
+        "CELERY_BROKER_URL": REDIS_URL,
         "DEBUG": "false",
         "CONN_MAX_AGE": "60",
         "LOG_LEVEL": "WARNING",
