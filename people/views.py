@@ -33,7 +33,8 @@ def switch_role(request):
 @tenant_view(Role.ADMINISTRATOR)
 def person_list(request):
     people = request.tenant.scope(Person).select_related("user")
-    query = request.GET.get("q", "").strip()
+    # PostgreSQL refuses a NUL character in a query parameter (a 500); it never belongs in a search.
+    query = request.GET.get("q", "").replace("\x00", "").strip()
     if query:
         people = people.filter(full_name__icontains=query) | people.filter(email__icontains=query)
     return render(request, "people/person_list.html", {"people": people, "query": query})

@@ -16,7 +16,8 @@ def project_list(request):
     show = request.GET.get("show", "active")
     if show != "all":
         projects = projects.filter(archived=False)
-    query = request.GET.get("q", "").strip()
+    # PostgreSQL refuses a NUL character in a query parameter (a 500); it never belongs in a search.
+    query = request.GET.get("q", "").replace("\x00", "").strip()
     if query:
         projects = projects.filter(name__icontains=query)
     return render(request, "projects/project_list.html", {"projects": projects, "show": show, "query": query})
