@@ -192,3 +192,45 @@ def test_filters_in_query_strings(manager_admin, org, a_project, params):
 def test_a_nul_character_in_a_search_is_not_a_500(manager_admin, org, path):
     """Found by test_filters_in_query_strings: PostgreSQL refuses NUL in a query parameter."""
     assert manager_admin.get(f"/{org.slug}/{path}", {"q": "a\x00b"}).status_code == 200
+
+
+# --- the API's serializers are forms too -------------------------------------------------------------------------
+
+json_junk = st.one_of(junk, numbers, st.none(), st.booleans(), st.lists(junk, max_size=3), st.dictionaries(junk, junk, max_size=2))
+
+
+@pytest.fixture
+def api_client(org, make_member):
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    person = make_member(org, Role.ADMINISTRATOR, Role.MANAGER, Role.EMPLOYEE, email="api-forms@acme.test")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=person.user).key}")
+    return client
+
+
+@settings(EXAMPLES, max_examples=25)
+@given(body=st.fixed_dictionaries({}, optional={
+    "full_name": json_junk, "email": st.one_of(st.emails(), json_junk), "roles": st.one_of(roles, json_junk),
+    "name": json_junk, "start_date": st.one_of(dates, json_junk), "end_date": st.one_of(dates, json_junk),
+    "archived": json_junk, "person": st.one_of(st.just(0), json_junk), "person_id": json_junk, "hours_per_day": json_junk,
+    "date": st.one_of(dates, json_junk), "duration_seconds": json_junk, "hours": json_junk, "note": json_junk,
+    "enabled": json_junk, "hubstaff_project_ids": json_junk, "prevent_new_assignments": json_junk,
+    "trim_assignments": json_junk, "mode": json_junk,
+}))
+def test_api_writes(api_client, org, a_project, body):
+    """Every writable collection and object of the API: a 2xx or a 4xx with a JSON reason, never a 500."""
+    base = f"/api/v1/orgs/{org.slug}"
+    assignment = a_project.assignments.first()
+    for method, path in [
+        ("post", "/people/"), ("patch", f"/people/{a_project.assigned.pk}/"), ("post", "/projects/"),
+        ("patch", f"/projects/{a_project.pk}/"), ("post", f"/projects/{a_project.pk}/assignments/"),
+        ("patch", f"/projects/{a_project.pk}/assignments/{assignment.pk}/"), ("post", f"/projects/{a_project.pk}/worklogs/"),
+        ("put", f"/projects/{a_project.pk}/hubstaff/"), ("post", f"/projects/{a_project.pk}/hubstaff/sync/"),
+    ]:
+        response = getattr(api_client, method)(base + path, body, format="json")
+        assert response.status_code < 500, (method, path, body)
+        if response.status_code >= 400:
+            assert response.json(), (method, path)
+    assert_valid_rows(Person, Project, Assignment, WorkLog)
