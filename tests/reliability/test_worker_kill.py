@@ -70,7 +70,9 @@ def test_a_sync_whose_worker_is_killed_is_redone_and_correct(project_a, people, 
     if mode == "incremental":
         first = sync.run_sync(sync.request_sync(project, mode="reset", trigger="manual").pk)
         assert first.status == "succeeded", first.error
-        hs.add_activity(user="sam@acme.test", project="Project A", date="2026-09-21", tracked=5400)
+        # Changes on days far apart: the incremental sync re-reads each of them (a request each), so it lasts.
+        for day in ("2026-02-10", "2026-04-15", "2026-06-17", "2026-09-21"):
+            hs.add_activity(user="sam@acme.test", project="Project A", date=day, tracked=5400)
     manual_before = [row for row in snapshot(project)["worklogs"] if row[5] == "manual"]
     hs.fault(latency=0.6)  # ~10 requests: the sync lasts several seconds
 
