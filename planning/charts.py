@@ -8,6 +8,9 @@ width and scales to its container; long periods thin their labels, many people s
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
 from .calculations import Status, label_stride, nice_ceiling, week_start
 
 CHART_WIDTH = 960
@@ -230,6 +233,19 @@ def timeline_chart(rows, logged, first, last, today, width=TIMELINE_WIDTH, row_h
                 }
             )
 
+    # Each person's weeks, grouped once: rows x weeks, not rows x all logged weeks of everyone.
+    logged_by_person = {}
+    for (pid, monday), value in logged.items():
+        if first <= monday <= last:
+            logged_by_person.setdefault(pid, []).append((monday, value))
+
+    # Shared by every row: where each week's column stands, and its label.
+    weeks_at = {
+        monday: (fmt(x(monday) + week_w * 0.2), f"{monday:%d %b %Y}")
+        for monday in {monday for weeks in logged_by_person.values() for monday, _ in weeks}
+    }
+    column_w = fmt(max(week_w * 0.6, 0.5))
+
     people = []
     for index, row in enumerate(rows):
         top = index * row_height
@@ -251,22 +267,24 @@ def timeline_chart(rows, logged, first, last, today, width=TIMELINE_WIDTH, row_h
                 }
             )
         columns = []
-        for (pid, monday), value in logged.items():
-            if pid != row.person_id or not (first <= monday <= last):
-                continue
+        name = escape(row.name)
+        for monday, value in sorted(logged_by_person.get(row.person_id, ())):
             h = float(value) / per_person_max * (row_height - 6)
+            week_x, week_label = weeks_at[monday]
             columns.append(
-                {
-                    "x": fmt(x(monday) + week_w * 0.2),
-                    "w": fmt(max(week_w * 0.6, 0.5)),
-                    "y": fmt(top + row_height - 3 - h),
-                    "h": fmt(h),
-                    "title": f"{row.name}, week of {monday:%d %b %Y}: {hours_text(value)} logged",
-                }
+                {"x": week_x, "w": column_w, "y": f"{top + row_height - 3 - h:.1f}", "h": f"{h:.1f}",
+                 "title": f"{name}, week of {week_label}: {float(value):.1f} h logged"}
             )
-        columns.sort(key=lambda c: float(c["x"]))
         people.append(
             {
+                # Drawn here rather than in a template loop: a big project has thousands of weekly columns.
+                "columns_svg": mark_safe(  # noqa: S308 - numbers, and the name escaped above
+                    "".join(
+                        f'<rect class="logged-week" x="{c["x"]}" y="{c["y"]}" width="{c["w"]}" height="{c["h"]}">'
+                        f"<title>{c['title']}</title></rect>"
+                        for c in columns
+                    )
+                ),
                 "y": fmt(top),
                 "h": row_height,
                 "text_y": fmt(top + row_height / 2 + 4),

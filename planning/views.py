@@ -12,10 +12,12 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_GET
 
 from people.models import Person
 from people.roles import Role
 from people.tenancy import tenant_view
+from projects.models import Project
 
 from worklogs.models import WorkLog
 
@@ -146,14 +148,23 @@ def person_worklogs_csv(request, person_id):
 
 
 def project_timeline_panel(request, project):
-    """The project page's timeline: assignments per person as bars, hours logged per week drawn over them."""
+    """The project page's timeline card, loaded after the page: a big project's chart must not slow the page."""
+    return render_to_string("planning/project_timeline_placeholder.html", {"project": project}, request=request)
+
+
+@tenant_view(Role.MANAGER)
+@require_GET
+def project_timeline(request, project_id):
+    """The timeline card itself: assignments per person as bars, hours logged per week drawn over them."""
+    project = request.tenant.get(Project, project_id)
     today = timezone.localdate()
     assignments, logged = project_timeline_data(request.tenant.scope, project)
     assigned = {a.person_id for a in assignments}
     names = logged_names(request.tenant.scope, {pid for pid, _ in logged} - assigned)
     first, last, clipped = charts.timeline_range(project, assignments, logged, today)
     rows = charts.timeline_rows(assignments, logged, names)
-    return render_to_string(
+    return render(
+        request,
         "planning/project_timeline.html",
         {
             "project": project,
@@ -162,7 +173,6 @@ def project_timeline_panel(request, project):
             "last": last,
             "clipped": clipped,
         },
-        request=request,
     )
 
 

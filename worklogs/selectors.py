@@ -1,26 +1,46 @@
 """Reads of work logs, shaped for pages."""
 
+from dataclasses import dataclass, field
+
 from django.db.models import Count, Sum
 
-from .models import WorkLog
+from people.models import Person
 
 
-def totals_per_person(worklogs):
-    """Seconds and days logged per person, largest first, in one query."""
-    return (
-        worklogs.values("person_id", "person__full_name")
-        .annotate(seconds=Sum("duration_seconds"), days=Count("date", distinct=True))
-        .order_by("-seconds")
-    )
+@dataclass
+class Totals:
+    """A project's logged time per person and per source, from one aggregate query."""
+
+    per_person: list = field(default_factory=list)  # [{"person_id", "name", "logs", "seconds"}], most time first
+    per_source: dict = field(default_factory=dict)  # {source: seconds}
+    logs_per_source: dict = field(default_factory=dict)  # {source: number of work logs}
+
+    def count(self, source=None):
+        return self.logs_per_source.get(source, 0) if source else sum(self.logs_per_source.values())
 
 
-def totals_per_source(worklogs):
-    return {row["source"]: row["seconds"] for row in worklogs.values("source").annotate(seconds=Sum("duration_seconds"))}
+def project_totals(worklogs, source=None):
+    """Totals of a project's work logs (one GROUP BY over the logs, one small query for names).
+
+    Per-person figures cover `source` only when given; per-source figures always cover every source.
+    """
+    people, per_source, logs_per_source = {}, {}, {}
+    rows = worklogs.order_by().values("person_id", "source").annotate(seconds=Sum("duration_seconds"), logs=Count("*"))
+    for row in rows:
+        per_source[row["source"]] = per_source.get(row["source"], 0) + row["seconds"]
+        logs_per_source[row["source"]] = logs_per_source.get(row["source"], 0) + row["logs"]
+        if source and row["source"] != source:
+            continue
+        entry = people.setdefault(row["person_id"], {"person_id": row["person_id"], "logs": 0, "seconds": 0})
+        entry["logs"] += row["logs"]
+        entry["seconds"] += row["seconds"]
+    names = dict(Person.objects.filter(pk__in=people).values_list("pk", "full_name"))
+    for entry in people.values():
+        entry["name"] = names.get(entry["person_id"], "")
+    per_person = sorted(people.values(), key=lambda e: (-e["seconds"], e["name"]))
+    return Totals(per_person=per_person, per_source=per_source, logs_per_source=logs_per_source)
 
 
 def recent_worklogs(worklogs):
-    return worklogs.select_related("person").order_by("-date", "person__full_name", "id")
-
-
-def source_choices():
-    return WorkLog.Source.choices
+    """Newest first, in an order the (project, date) index serves without sorting every log."""
+    return worklogs.select_related("person").order_by("-date", "-id")

@@ -11,25 +11,32 @@ from projects.models import Assignment, Project
 
 from .forms import ManualWorkLogForm
 from .models import WorkLog
-from .selectors import recent_worklogs, totals_per_person, totals_per_source
+from .selectors import project_totals, recent_worklogs
 
 PAGE_SIZE = 50
 
 
 def project_worklogs_panel(request, project):
-    """The work-log section of a project's page: totals per person and the logs, a page at a time."""
+    """The work-log section of a project's page: totals per person and the logs, a page at a time.
+
+    Its cost does not grow with the number of logs beyond one aggregate: the totals come from a single GROUP BY,
+    the paginator reuses their count, and the page itself is read through the (project, date) index.
+    """
     worklogs = request.tenant.scope(WorkLog).filter(project=project)
     source = request.GET.get("source")
-    if source in WorkLog.Source.values:
-        worklogs = worklogs.filter(source=source)
-    page = Paginator(recent_worklogs(worklogs), PAGE_SIZE).get_page(request.GET.get("page"))
+    if source not in WorkLog.Source.values:
+        source = None
+    totals = project_totals(worklogs, source)
+    listed = worklogs.filter(source=source) if source else worklogs
+    paginator = Paginator(recent_worklogs(listed), PAGE_SIZE)
+    paginator.count = totals.count(source)  # known already: spare the paginator its own COUNT(*)
     return render_to_string(
         "worklogs/project_panel.html",
         {
             "project": project,
-            "page": page,
-            "totals": totals_per_person(worklogs),
-            "per_source": totals_per_source(request.tenant.scope(WorkLog).filter(project=project)),
+            "page": paginator.get_page(request.GET.get("page")),
+            "totals": totals.per_person,
+            "per_source": totals.per_source,
             "source": source or "",
             "extra": f"&source={source}" if source else "",
             "sources": WorkLog.Source.choices,

@@ -21,7 +21,7 @@ def test_project_page_shows_assignment_bars_told_apart_and_logged_weeks(manager_
     WorkLogFactory(project=project, person=employee, date=date(2026, 1, 6), duration_seconds=6 * HOUR)
     WorkLogFactory(project=project, person=lou, date=date(2026, 2, 3), duration_seconds=HOUR)
 
-    response = manager_client.get(f"/acme/projects/{project.pk}/")
+    response = manager_client.get(f"/acme/planning/projects/{project.pk}/timeline/")
     assert response.status_code == 200
     html = timeline(response)
     assert 'class="assignment manual"' in html
@@ -37,7 +37,7 @@ def test_project_page_shows_assignment_bars_told_apart_and_logged_weeks(manager_
 
 
 def test_empty_project_says_so(manager_client, project):
-    assert "Nobody is assigned and no time is logged yet." in timeline(manager_client.get(f"/acme/projects/{project.pk}/"))
+    assert "Nobody is assigned and no time is logged yet." in timeline(manager_client.get(f"/acme/planning/projects/{project.pk}/timeline/"))
 
 
 def test_timeline_never_shows_another_organizations_rows(manager_client, org, other_org, project, other_project):
@@ -45,13 +45,13 @@ def test_timeline_never_shows_another_organizations_rows(manager_client, org, ot
     # A row of another organization pointing at our project cannot be made through the app, but the panel must
     # still read through the tenant's scope.
     WorkLogFactory(project=project, organization=other_org, person=stranger, date=date(2026, 2, 3))
-    assert "Gina" not in timeline(manager_client.get(f"/acme/projects/{project.pk}/"))
+    assert "Gina" not in timeline(manager_client.get(f"/acme/planning/projects/{project.pk}/timeline/"))
 
 
 def test_open_ended_project_runs_to_today_and_long_ones_are_clipped(manager_client, org, employee):
     project = ProjectFactory(organization=org, start_date=date(2020, 1, 1), end_date=None)
     AssignmentFactory(project=project, person=employee, start_date=date(2020, 1, 1), end_date=date(2030, 1, 1))
-    html = timeline(manager_client.get(f"/acme/projects/{project.pk}/"))
+    html = timeline(manager_client.get(f"/acme/planning/projects/{project.pk}/timeline/"))
     assert "showing the first three years" in html
 
 
@@ -65,7 +65,7 @@ def test_timeline_queries_do_not_grow_with_rows(manager_client, org, project, dj
 
     add(1, 1)
     with django_assert_max_num_queries(30) as few:
-        manager_client.get(f"/acme/projects/{project.pk}/")
+        manager_client.get(f"/acme/planning/projects/{project.pk}/timeline/")
     add(20, 20)
     with django_assert_max_num_queries(len(few.captured_queries)):
-        manager_client.get(f"/acme/projects/{project.pk}/")
+        manager_client.get(f"/acme/planning/projects/{project.pk}/timeline/")

@@ -51,3 +51,23 @@
     document.body.removeChild(area);
   }
 })();
+
+// <element data-lazy-src="url">: replace it with the HTML fragment at that URL once the page has loaded, so
+// that a slow part (a big chart) never holds the page up.
+document.addEventListener("DOMContentLoaded", function () {
+  "use strict";
+  document.querySelectorAll("[data-lazy-src]").forEach(function (placeholder) {
+    fetch(placeholder.getAttribute("data-lazy-src"), { credentials: "same-origin", headers: { "Accept": "text/html" } })
+      .then(function (response) { return response.ok ? response.text() : Promise.reject(response.status); })
+      .then(function (html) {
+        var holder = document.createElement("div");
+        holder.innerHTML = html;
+        var fresh = holder.firstElementChild;
+        if (fresh) placeholder.replaceWith(fresh);
+      })
+      .catch(function () {
+        placeholder.removeAttribute("aria-busy");
+        placeholder.querySelector("p").textContent = "The timeline could not be loaded; reload the page to try again.";
+      });
+  });
+});

@@ -153,6 +153,7 @@ def test_manager_sees_a_project_timeline_with_weekly_logged_hours(page, live_ser
     sign_in(page, manager)
     page.goto(f"{live_server.url}/acme/projects/{projects[0].pk}/")
     timeline = page.locator("#timeline")
+    timeline.locator("svg.timeline-body").wait_for()  # the card loads after the page
     timeline.scroll_into_view_if_needed()
     assert timeline.get_by_role("heading", name="Timeline").is_visible()
     rows = PEOPLE // len(projects)

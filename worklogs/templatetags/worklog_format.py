@@ -10,3 +10,15 @@ def as_hours(seconds):
         return f"{int(seconds) / 3600:.2f}"
     except (TypeError, ValueError):
         return ""
+
+
+@register.filter
+def day(value):
+    """A date as "05 Feb 2026": plain strftime, many times faster than |date in long tables (the site is English)."""
+    return f"{value:%d %b %Y}" if value else ""
+
+
+@register.filter
+def weekday(value):
+    """A date as "Thu 05 Feb 2026"."""
+    return f"{value:%a %d %b %Y}" if value else ""
