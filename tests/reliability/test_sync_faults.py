@@ -75,6 +75,11 @@ FAULTS = [
     ("malformed JSON", {"malformed_count": 1}, "unchanged", "not valid JSON"),
     ("access tokens expire", {"expire_access_tokens": True}, "complete", None),
     ("refresh token revoked", {"expire_access_tokens": True, "revoke_refresh_tokens": True}, "unchanged", "re-authorize"),
+    # The token endpoint failing while a refresh is needed is an outage, not a refusal: no re-authorization.
+    ("token endpoint answers 5xx", {"expire_access_tokens": True, "error_rate": 1.0, "targets": ["token"]},
+     "unchanged", "token endpoint"),
+    ("token endpoint slower than the timeout", {"expire_access_tokens": True, "latency": 1.5, "targets": ["token"]},
+     "unchanged", "token endpoint"),
 ]
 # Requests a sync makes before the fault starts: a reset makes ~10 (members + 9 windows), an incremental ~4.
 START_AFTER = {"reset": 4, "incremental": 2}
