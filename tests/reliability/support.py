@@ -149,7 +149,7 @@ def database_url_of_test_db():
 def worker_env(hs, *, broker_url, visibility_timeout=None, extra=None):
     from django.conf import settings
 
-    env = dict(os.environ)
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}  # set by the browser tests' conftest
     env.update(
         {
             "DATABASE_URL": database_url_of_test_db(),

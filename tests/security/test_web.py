@@ -91,9 +91,13 @@ def test_pages_load_no_inline_script_that_the_policy_would_block(everything_memb
 # --- production settings (a subprocess: settings are read once) --------------------------------------------------
 
 
+# Set by test harnesses in this process (the browser tests' conftest sets DJANGO_ALLOW_ASYNC_UNSAFE), never in production.
+TEST_ONLY_VARIABLES = {"DJANGO_ALLOW_ASYNC_UNSAFE", "CELERY_TASK_ALWAYS_EAGER", "DEBUG"}
+
+
 def production(*args, **env):
     environment = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k not in TEST_ONLY_VARIABLES},
         "PRIMETRIC_ENV": "production",
         "SECRET_KEY": get_random_secret_key() + get_random_secret_key(),
         "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
