@@ -22,6 +22,7 @@ import os
 import random
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 from datetime import timezone as dt_timezone
 from email.utils import parsedate_to_datetime
@@ -45,6 +46,8 @@ MAX_WINDOW_DAYS = 31
 REFRESH_MARGIN = timedelta(seconds=60)
 # Longest single backoff pause between retries of a 5xx or a timeout.
 MAX_BACKOFF_SECONDS = 60.0
+# The rate limit other workers recorded is read from the database at most this often (not once a request).
+RATE_LIMIT_CHECK_SECONDS = 2.0
 
 
 class HubstaffError(Exception):
@@ -297,8 +300,15 @@ TOKEN_FIELDS = ["access_token", "refresh_token", "access_token_expires_at", "sco
 class HubstaffClient:
     """Hubstaff API v2 for one installation. Not thread-safe: one client per worker/task."""
 
-    def __init__(self, installation, *, session=None, sleep=time.sleep):
+    def __init__(self, installation, *, session=None, sleep=time.sleep, prefetch=False):
         self.installation = installation
+        # prefetch: while the caller works on a page of a listing, the request of the next page is already sent
+        # from one background thread. Only the HTTP exchange runs there; every database read or write (rate limit,
+        # tokens) and every retry decision stays in the caller's thread.
+        self.prefetch = prefetch
+        self._pending = None  # (url, params, access token, future) of the request sent ahead
+        self._executor = None
+        self._rate_limit_checked_at = None  # time.monotonic() of the last read of rate_limited_until
         self.session = session if session is not None else OAuth2Session(client_id=installation.client_id or None)
         self.sleep = sleep
         self.requests_made = 0  # every HTTP request sent to the API, retries included
@@ -375,8 +385,14 @@ class HubstaffClient:
             items = body.get(key) if isinstance(body, dict) else None
             if not isinstance(items, list):
                 raise MalformedResponse(f"Hubstaff's answer to GET {path} has no '{key}' list.")
-            yield body
             next_id = (body.get("pagination") or {}).get("next_page_start_id")
+            if self.prefetch and next_id is not None and next_id != start_id:
+                self._send_ahead(path, {**params, "page_start_id": next_id})
+            try:
+                yield body
+            except GeneratorExit:
+                self._drop_pending()
+                raise
             if next_id is None:
                 return
             if next_id == start_id:
@@ -395,12 +411,16 @@ class HubstaffClient:
         failures = 0  # 5xx, timeouts, connection errors and 429s so far in this call
         refreshed_after_401 = False
         while True:
-            self._wait_while_rate_limited()
-            self._ensure_fresh_token()
-            sent_with = self.installation.access_token
-            self.requests_made += 1
+            ahead = self._take_pending(url, params)
+            if ahead is not None:
+                sent_with, future = ahead  # sent ahead (prefetch), after the same checks as below
+            else:
+                self._wait_while_rate_limited()
+                self._ensure_fresh_token()
+                sent_with = self.installation.access_token
+                self.requests_made += 1
             try:
-                response = self._send(url, params, sent_with)
+                response = future.result() if ahead is not None else self._send(url, params, sent_with)
             except (requests.Timeout, requests.ConnectionError) as exc:
                 failures += 1
                 kind = "did not answer in time" if isinstance(exc, requests.Timeout) else "could not be reached"
@@ -442,6 +462,43 @@ class HubstaffClient:
                 continue
             raise HubstaffError(self._refusal(path, response))
 
+    # --- prefetch: the next page's request in flight while the caller works ----------------------------------
+    def _send_ahead(self, path: str, params: dict) -> None:
+        self._drop_pending()
+        url = self.api_url + path
+        self._wait_while_rate_limited()
+        self._ensure_fresh_token()
+        sent_with = self.installation.access_token
+        self.requests_made += 1
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hubstaff-prefetch")
+        self._pending = (url, params, sent_with, self._executor.submit(self._send, url, params, sent_with))
+
+    def _take_pending(self, url, params):
+        pending, self._pending = self._pending, None
+        if pending is None:
+            return None
+        if pending[0] == url and pending[1] == params:
+            return pending[2], pending[3]
+        self._pending = pending
+        self._drop_pending()
+        return None
+
+    def _drop_pending(self) -> None:
+        """Wait for a request sent ahead that nobody will read (the session is not shared between threads)."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            try:
+                pending[3].result()
+            except Exception as exc:  # nobody asked for this page: its failure is nobody's
+                logger.debug("hubstaff request sent ahead and dropped: %s", exc.__class__.__name__)
+
+    def close(self) -> None:
+        self._drop_pending()
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None
+
     def _send(self, url, params, access_token):
         headers = {"Accept": "application/json"}
         timeout = settings.HUBSTAFF_REQUEST_TIMEOUT
@@ -470,6 +527,10 @@ class HubstaffClient:
     def _wait_while_rate_limited(self):
         if not self.installation.pk:
             return
+        now = time.monotonic()
+        if self._rate_limit_checked_at is not None and now - self._rate_limit_checked_at < RATE_LIMIT_CHECK_SECONDS:
+            return
+        self._rate_limit_checked_at = now
         until = (
             Installation.objects.filter(pk=self.installation.pk).values_list("rate_limited_until", flat=True).first()
         )

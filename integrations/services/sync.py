@@ -16,6 +16,7 @@ whose worker died (no heartbeat for STALE_AFTER) is marked failed and taken over
 
 import io
 import logging
+import time
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
@@ -52,8 +53,12 @@ APPLY_BATCH_DAYS = 14
 FETCH_WINDOW_DAYS = 31
 # Rows of one multi-row INSERT or UPDATE (fewer where the database limits parameters, as SQLite does).
 WRITE_BATCH_ROWS = 2000
+# The run's progress and heartbeat are written at most this often while pages arrive (one UPDATE, not one a page).
+PROGRESS_EVERY_SECONDS = 1.0
 
 STAGED_COLUMNS = ("organization_id", "sync_run_id", "activity_id", "date", "hubstaff_user_id", "hubstaff_project_id", "tracked")
+# A staged row as a line of COPY text (ints and a date: nothing to escape, never NULL).
+STAGED_COPY_LINE = "%d\t%d\t%d\t%s\t%d\t%d\t%d\n"
 WORKLOG_COLUMNS = (
     "organization_id", "project_id", "person_id", "assignment_id", "date", "duration_seconds", "source", "source_key",
     "source_project_id", "note", "created_at", "updated_at",
@@ -201,9 +206,14 @@ def run_sync(run_id, *, final_attempt=True, client_factory=HubstaffClient, today
             _finish(run, SyncRun.Status.FAILED, error=reason)
             return run
         client = client_factory(installation)
+        if isinstance(client, HubstaffClient):
+            # The next page's request is in flight while a page is staged (HTTP only; the database stays here).
+            client.prefetch = True
         try:
             Sync(run, project, installation, link, client, today=today or timezone.localdate()).run()
         finally:
+            if isinstance(client, HubstaffClient):
+                client.close()
             SyncRun.objects.filter(pk=run.pk).update(requests_made=client.requests_made)
     except ReauthorizationRequired as exc:
         _finish(run, SyncRun.Status.FAILED, error=str(exc) or "Hubstaff refused the stored authorization; re-authorize.")
@@ -251,6 +261,8 @@ class Sync:
             prevent_new_assignments=link.prevent_new_assignments, trim_assignments=link.trim_assignments
         )
         self.project_dates = rules.ProjectDates(project.start_date, project.end_date)
+        self._progress_at = None  # time.monotonic() of the last progress/heartbeat UPDATE
+        self._progress_pending = {}  # progress fields not written yet (throttled)
 
     # -- the whole run
 
@@ -337,9 +349,10 @@ class Sync:
                         org_id, start=window_start, stop=window_stop, project_ids=project_ids
                     ):
                         rows_fetched += self._stage(page, wanted)
-                        self._update(progress_label=f"Fetching work logs from Hubstaff: {rows_fetched} activities")
+                        self._progress(progress_label=f"Fetching work logs from Hubstaff: {rows_fetched} activities")
                     done += (window_stop - window_start).days + 1
-                    self._update(progress_done=done)
+                    self._progress(progress_done=done)
+        self._progress(force=True)
 
     def _stage(self, page, wanted_projects):
         org_id, run_id = self.project.organization_id, self.sync_run.pk
@@ -353,7 +366,7 @@ class Sync:
                  int(row.get("tracked") or 0))
             )
         # Plain tuples, not model instances: a page is one statement whatever its size (docs/performance.md).
-        write_rows(StagedActivity, STAGED_COLUMNS, staged, ignore_conflicts=True)
+        write_rows(StagedActivity, STAGED_COLUMNS, staged, ignore_conflicts=True, copy_line=STAGED_COPY_LINE)
         return len(staged)
 
     # -- apply
@@ -503,7 +516,19 @@ class Sync:
             setattr(self.sync_run, name, value)
 
     def _heartbeat(self):
-        self._update()
+        self._progress()
+
+    def _progress(self, force=False, **fields):
+        """Progress and heartbeat while pages arrive: one UPDATE a second at most, carrying the latest values."""
+        self._progress_pending.update(fields)
+        now = time.monotonic()
+        if not force and self._progress_at is not None and now - self._progress_at < PROGRESS_EVERY_SECONDS:
+            return
+        if force and not self._progress_pending and self._progress_at is not None:
+            return
+        fields, self._progress_pending = self._progress_pending, {}
+        self._progress_at = now
+        self._update(**fields)
 
 
 def _rule_assignment(assignment):
@@ -538,19 +563,22 @@ def contiguous_spans(days):
 # Django's connection (so inside its transaction): COPY on PostgreSQL, else multi-row statements of WRITE_BATCH_ROWS.
 
 
-def write_rows(model, columns, rows, *, ignore_conflicts=False):
-    """Insert `rows` (tuples in `columns` order) the fastest way the database offers; optionally skip conflicts."""
+def write_rows(model, columns, rows, *, ignore_conflicts=False, copy_line=None):
+    """Insert `rows` (tuples in `columns` order) the fastest way the database offers; optionally skip conflicts.
+
+    `copy_line`: a %-format of one row as COPY text, for rows that need no escaping (faster than the generic one).
+    """
     if not rows:
         return
     if connection.vendor != "postgresql":
         insert_rows(model, columns, rows, ignore_conflicts=ignore_conflicts)
         return
     if not ignore_conflicts:
-        copy_rows(model, columns, rows)
+        copy_rows(model, columns, rows, line=copy_line)
         return
     try:
         with transaction.atomic():
-            copy_rows(model, columns, rows)
+            copy_rows(model, columns, rows, line=copy_line)
     except IntegrityError:
         # COPY cannot skip a row it conflicts with: only then pay for the statement that can.
         insert_rows(model, columns, rows, ignore_conflicts=True)
@@ -566,12 +594,15 @@ def _copy_text(value):
     return str(value)
 
 
-def copy_rows(model, columns, rows):
+def copy_rows(model, columns, rows, *, line=None):
     """PostgreSQL only: COPY `rows` into the model's table (text format), one statement for all of them."""
     opts, ops = model._meta, connection.ops
     names = ", ".join(ops.quote_name(opts.get_field(column).column) for column in columns)
     buffer = io.StringIO()
-    buffer.writelines("\t".join(map(_copy_text, row)) + "\n" for row in rows)
+    if line is not None:
+        buffer.writelines(line % row for row in rows)
+    else:
+        buffer.writelines("\t".join(map(_copy_text, row)) + "\n" for row in rows)
     buffer.seek(0)
     with connection.cursor() as cursor, connection.wrap_database_errors:
         cursor.cursor.copy_expert(f"COPY {ops.quote_name(opts.db_table)} ({names}) FROM STDIN", buffer)
