@@ -412,6 +412,7 @@ class HubstaffClient:
         refreshed_after_401 = False
         while True:
             ahead = self._take_pending(url, params)
+            body = None
             if ahead is not None:
                 sent_with, future = ahead  # sent ahead (prefetch), after the same checks as below
             else:
@@ -420,7 +421,10 @@ class HubstaffClient:
                 sent_with = self.installation.access_token
                 self.requests_made += 1
             try:
-                response = future.result() if ahead is not None else self._send(url, params, sent_with)
+                if ahead is not None:
+                    response, body = future.result()
+                else:
+                    response = self._send(url, params, sent_with)
             except (requests.Timeout, requests.ConnectionError) as exc:
                 failures += 1
                 kind = "did not answer in time" if isinstance(exc, requests.Timeout) else "could not be reached"
@@ -432,6 +436,8 @@ class HubstaffClient:
 
             status = response.status_code
             if status == 200:
+                if body is not None:
+                    return body
                 try:
                     return response.json()
                 except ValueError:
@@ -472,7 +478,18 @@ class HubstaffClient:
         self.requests_made += 1
         if self._executor is None:
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hubstaff-prefetch")
-        self._pending = (url, params, sent_with, self._executor.submit(self._send, url, params, sent_with))
+        self._pending = (url, params, sent_with, self._executor.submit(self._send_and_decode, url, params, sent_with))
+
+    def _send_and_decode(self, url, params, access_token):
+        """In the background thread: the request, and the JSON of a 200 (None if absent or not JSON)."""
+        response = self._send(url, params, access_token)
+        body = None
+        if response.status_code == 200:
+            try:
+                body = response.json()
+            except ValueError:
+                body = None  # _get says so, in the caller's thread
+        return response, body
 
     def _take_pending(self, url, params):
         pending, self._pending = self._pending, None

@@ -53,6 +53,8 @@ APPLY_BATCH_DAYS = 14
 FETCH_WINDOW_DAYS = 31
 # Rows of one multi-row INSERT or UPDATE (fewer where the database limits parameters, as SQLite does).
 WRITE_BATCH_ROWS = 2000
+# Staged rows are written once this many have arrived (a few pages a COPY; memory holds no more than that).
+STAGE_BATCH_ROWS = 2000
 # The run's progress and heartbeat are written at most this often while pages arrive (one UPDATE, not one a page).
 PROGRESS_EVERY_SECONDS = 1.0
 
@@ -341,6 +343,7 @@ class Sync:
     def _fetch(self, sources, spans):
         done = 0
         rows_fetched = 0
+        staged = []  # rows not written yet: at most STAGE_BATCH_ROWS plus one page
         for org_id, project_ids in sources.items():
             wanted = set(project_ids)
             for span in spans:
@@ -348,15 +351,19 @@ class Sync:
                     for page in self.client.daily_activity_pages(
                         org_id, start=window_start, stop=window_stop, project_ids=project_ids
                     ):
-                        rows_fetched += self._stage(page, wanted)
+                        rows_fetched += self._stage(page, wanted, staged)
+                        if len(staged) >= STAGE_BATCH_ROWS:
+                            self._write_staged(staged)
                         self._progress(progress_label=f"Fetching work logs from Hubstaff: {rows_fetched} activities")
                     done += (window_stop - window_start).days + 1
                     self._progress(progress_done=done)
+        self._write_staged(staged)
         self._progress(force=True)
 
-    def _stage(self, page, wanted_projects):
+    def _stage(self, page, wanted_projects, staged):
+        """Add the page's rows of the wanted projects to `staged` (plain tuples); return how many."""
         org_id, run_id = self.project.organization_id, self.sync_run.pk
-        staged = []
+        before = len(staged)
         for row in page:
             project_id = row.get("project_id")
             if project_id is None or int(project_id) not in wanted_projects:
@@ -365,9 +372,13 @@ class Sync:
                 (org_id, run_id, int(row["id"]), date.fromisoformat(row["date"]), int(row["user_id"]), int(project_id),
                  int(row.get("tracked") or 0))
             )
-        # Plain tuples, not model instances: a page is one statement whatever its size (docs/performance.md).
+        return len(staged) - before
+
+    @staticmethod
+    def _write_staged(staged):
+        # Plain tuples, not model instances: a few pages are one statement whatever their size (docs/performance.md).
         write_rows(StagedActivity, STAGED_COLUMNS, staged, ignore_conflicts=True, copy_line=STAGED_COPY_LINE)
-        return len(staged)
+        staged.clear()
 
     # -- apply
 
@@ -577,8 +588,11 @@ def write_rows(model, columns, rows, *, ignore_conflicts=False, copy_line=None):
         copy_rows(model, columns, rows, line=copy_line)
         return
     try:
-        with transaction.atomic():
-            copy_rows(model, columns, rows, line=copy_line)
+        if connection.get_autocommit() and not connection.in_atomic_block:
+            copy_rows(model, columns, rows, line=copy_line)  # its own transaction already: a conflict changes nothing
+        else:
+            with transaction.atomic():  # a savepoint, so that a conflict leaves the outer transaction usable
+                copy_rows(model, columns, rows, line=copy_line)
     except IntegrityError:
         # COPY cannot skip a row it conflicts with: only then pay for the statement that can.
         insert_rows(model, columns, rows, ignore_conflicts=True)
