@@ -9,28 +9,28 @@ from people.tenancy import memberships
 
 from .tokens import current_token, issue_token, revoke_token
 
-# The new key waits in the session for the one page view that shows it.
-NEW_TOKEN_SESSION_KEY = "api:new_token"
-
-
 @never_cache
 @login_required
 def profile(request):
-    """Show whether the user has a token; create, regenerate or revoke it. A new key is shown once, then never."""
+    """Show whether the user has a token; create, regenerate or revoke it.
+
+    A new key is shown in the answer to the POST that made it, and stored nowhere (not even in the session).
+    """
+    new_key = None
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "create":
             had_one = current_token(request.user) is not None
-            token = issue_token(request.user)
-            request.session[NEW_TOKEN_SESSION_KEY] = token.key
+            new_key = issue_token(request.user).key
             if had_one:
                 messages.success(request, "A new API token was created. The previous one no longer works.")
             else:
                 messages.success(request, "Your API token was created.")
         elif action == "revoke" and revoke_token(request.user):
             messages.success(request, "Your API token was revoked. Scripts using it can no longer sign in.")
-        return redirect("profile")
-    new_key = request.session.pop(NEW_TOKEN_SESSION_KEY, None)
+            return redirect("profile")
+        else:
+            return redirect("profile")
     return render(
         request,
         "people/profile.html",

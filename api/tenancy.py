@@ -12,10 +12,11 @@ this order:
 
 from django.http import Http404
 from rest_framework import generics
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 
+from api.authentication import HashedTokenAuthentication
 from people.tenancy import resolve_tenant
 
 from .exceptions import api_exception_handler
@@ -38,7 +39,7 @@ class TenantAPIView(generics.GenericAPIView):
     """Base of every organization endpoint. Subclasses set the roles and the models their URL ids name."""
 
     # Token first: its 401 answer (with WWW-Authenticate) is what an unauthenticated script should get.
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = [HashedTokenAuthentication, SessionAuthentication]
     permission_classes = [IsAuthenticated, HoldsRequiredRole]
     # JSON in: one format to document, parse and test (forms and multipart add nothing for scripts).
     parser_classes = [JSONParser]

@@ -20,7 +20,7 @@ def seed_project(*, worklogs, assignments, tag):
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.utils import timezone
-    from rest_framework.authtoken.models import Token
+    from api.tokens import issue_token
 
     from people.models import Organization, Person
     from projects.models import Assignment, Project
@@ -68,8 +68,7 @@ def seed_project(*, worklogs, assignments, tag):
             buffer,
         )
         cur.execute("ANALYZE worklogs_worklog")
-    token, _ = Token.objects.get_or_create(user=user)
-    return {"organization": organization, "project": project, "user": user, "token": token.key}
+    return {"organization": organization, "project": project, "user": user, "token": issue_token(user).key}
 
 
 def session_cookie(user):

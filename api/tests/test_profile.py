@@ -3,7 +3,8 @@
 import re
 
 from django.test import Client
-from rest_framework.authtoken.models import Token
+from api.models import ApiToken
+from api.tokens import key_digest
 
 from api.tests.conftest import url
 
@@ -28,7 +29,8 @@ def test_create_shows_the_key_once_and_it_works(manager_client, manager, project
     response = manager_client.post("/accounts/profile/", {"action": "create"}, follow=True)
     page = response.content.decode()
     key = key_on(page)
-    assert key == Token.objects.get(user=manager.user).key
+    assert key_digest(key) == ApiToken.objects.get(user=manager.user).digest
+    assert key not in str(list(ApiToken.objects.values_list()))
     assert "it will not be shown again" in page
     assert response["Cache-Control"].startswith("max-age=0") or "no-cache" in response["Cache-Control"]
     assert key_on(manager_client.get("/accounts/profile/").content.decode()) is None
@@ -48,7 +50,7 @@ def test_regenerate_replaces_the_old_key(manager_client, manager):
 def test_revoke(manager_client, manager):
     key = key_on(manager_client.post("/accounts/profile/", {"action": "create"}, follow=True).content.decode())
     page = manager_client.post("/accounts/profile/", {"action": "revoke"}, follow=True).content.decode()
-    assert "revoked" in page and not Token.objects.filter(user=manager.user).exists()
+    assert "revoked" in page and not ApiToken.objects.filter(user=manager.user).exists()
     assert Client(HTTP_AUTHORIZATION=f"Token {key}").get(url("projects/")).status_code == 401
 
 
@@ -58,7 +60,7 @@ def test_creating_needs_the_csrf_token(manager):
     client = Client(enforce_csrf_checks=True)
     client.login(username=manager.user.username, password=PASSWORD)
     assert client.post("/accounts/profile/", {"action": "create"}).status_code == 403
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 def test_page_has_no_inline_script(manager_client):

@@ -1,5 +1,7 @@
 from rest_framework import generics
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
+
+from api.authentication import HashedTokenAuthentication
 from rest_framework.permissions import IsAuthenticated
 
 from people.tenancy import memberships
@@ -12,7 +14,7 @@ from ..serializers import MembershipSerializer
 class OrganizationList(generics.ListAPIView):
     """The organizations you belong to, with your roles in each: where the other endpoints' `org_slug` comes from."""
 
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = [HashedTokenAuthentication, SessionAuthentication]
     permission_classes = [IsAuthenticated]
     pagination_class = Pagination
     schema = ApiAutoSchema()

@@ -201,12 +201,12 @@ json_junk = st.one_of(junk, numbers, st.none(), st.booleans(), st.lists(junk, ma
 
 @pytest.fixture
 def api_client(org, make_member):
-    from rest_framework.authtoken.models import Token
+    from api.tokens import issue_token
     from rest_framework.test import APIClient
 
     person = make_member(org, Role.ADMINISTRATOR, Role.MANAGER, Role.EMPLOYEE, email="api-forms@acme.test")
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=person.user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(person.user).key}")
     return client
 
 

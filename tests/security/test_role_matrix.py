@@ -6,9 +6,9 @@ route that declares no roles fails the test.
 """
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from api.tokens import issue_token
 from conftest import signed_in
 from people.roles import Role
 
@@ -65,7 +65,7 @@ def test_an_api_endpoint_answers_only_its_roles(route, pattern, method, role, me
     required = set(view().required_roles(method.upper()))
     allowed = not required or role in required
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=members[role].user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(members[role].user).key}")
     url = fill(route, own_objects)
     response = getattr(client, method)(url, {}, format="json")
     if allowed:
