@@ -22,7 +22,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Min, Q, Sum
+from django.db.models import F, Min, Q, Sum
 from django.db.models.constants import OnConflict
 from django.utils import timezone
 
@@ -47,6 +47,8 @@ logger = logging.getLogger(__name__)
 STALE_AFTER = timedelta(minutes=10)
 # A queued run no worker picked up for this long is considered lost (its message is gone).
 QUEUED_STALE_AFTER = timedelta(hours=2)
+# How many times a run whose worker died is queued again before it is failed.
+MAX_TAKEOVERS = 2
 # Days of staged activities planned and written at a time during the apply phase.
 APPLY_BATCH_DAYS = 14
 # Days of one fetch step (Hubstaff's per-request limit); the progress bar moves once a step.
@@ -139,19 +141,34 @@ def active_run(project):
 
 
 def expire_stale_runs(project=None, now=None):
-    """Mark failed the runs whose worker stopped answering, so that they never stay "running" forever."""
+    """Deal with runs whose worker died, so that none stays "running" forever and a killed sync is redone.
+
+    A running run without a heartbeat for STALE_AFTER is queued again and its task sent again, at most
+    MAX_TAKEOVERS times (a message Redis redelivers later finds it claimed or finished and does nothing); after
+    that, or for a queued run no worker took within QUEUED_STALE_AFTER, the run is failed with the reason.
+    Returns how many runs were requeued or failed.
+    """
     now = now or timezone.now()
-    stale = SyncRun.objects.filter(status__in=SyncRun.ACTIVE_STATUSES).filter(
-        Q(status=SyncRun.Status.RUNNING, heartbeat_at__lt=now - STALE_AFTER)
-        | Q(status=SyncRun.Status.QUEUED, queued_at__lt=now - QUEUED_STALE_AFTER)
-    )
+    dead = SyncRun.objects.filter(status=SyncRun.Status.RUNNING, heartbeat_at__lt=now - STALE_AFTER)
+    lost = SyncRun.objects.filter(status=SyncRun.Status.QUEUED, queued_at__lt=now - QUEUED_STALE_AFTER)
     if project is not None:
-        stale = stale.filter(project=project)
-    return stale.update(
+        dead, lost = dead.filter(project=project), lost.filter(project=project)
+    requeue = list(dead.filter(takeovers__lt=MAX_TAKEOVERS).values_list("pk", flat=True))
+    requeued = SyncRun.objects.filter(pk__in=requeue, status=SyncRun.Status.RUNNING).update(
+        status=SyncRun.Status.QUEUED, takeovers=F("takeovers") + 1, queued_at=now,
+        progress_label="The worker running this sync stopped; the sync is being redone.",
+    )
+    if requeued:
+        from integrations.tasks import sync_project_task
+
+        for run_id in requeue:
+            transaction.on_commit(lambda run_id=run_id: sync_project_task.delay(run_id))
+    failed = (dead.exclude(pk__in=requeue) | lost).update(
         status=SyncRun.Status.FAILED,
         finished_at=now,
         error="The worker running this sync stopped answering; the sync was abandoned and can be started again.",
     )
+    return requeued + failed
 
 
 def _create_run(project, *, mode, trigger, user, status):

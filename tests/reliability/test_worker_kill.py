@@ -106,7 +106,7 @@ def test_a_sync_whose_worker_is_killed_is_redone_and_correct(project_a, people, 
 
 
 def test_a_killed_sync_never_stays_running_and_the_next_request_redoes_it(project_a, hs, workers, queued_tasks):
-    """Without a redelivery (the message is lost), the dead run is expired by the next request, which syncs anew."""
+    """Without a redelivery (the message is lost), the next request finds the dead run and has it redone."""
     project = project_a
     hs.fault(latency=0.6)
     run = sync.request_sync(project, mode="reset", trigger="manual")
@@ -123,12 +123,14 @@ def test_a_killed_sync_never_stays_running_and_the_next_request_redoes_it(projec
 
     # While its heartbeat is fresh the run is "running" and a new request joins it ...
     assert sync.request_sync(project, mode="reset", trigger="manual").pk == run.pk
-    # ... once it is older than STALE_AFTER, the run is failed with a clear error and a new sync starts.
+    # ... once it is older than STALE_AFTER, the run is queued again (its task sent again) and redone.
     SyncRun.objects.filter(pk=run.pk).update(heartbeat_at=F("heartbeat_at") - sync.STALE_AFTER)
+    queued_tasks.clear()
     again = sync.request_sync(project, mode="reset", trigger="manual")
-    assert again.pk != run.pk
-    dead = SyncRun.objects.get(pk=run.pk)
-    assert dead.status == "failed" and "stopped answering" in dead.error
+    assert again.pk == run.pk
+    requeued = SyncRun.objects.get(pk=run.pk)
+    assert (requeued.status, requeued.takeovers) == ("queued", 1) and "being redone" in requeued.progress_label
+    assert queued_tasks == [(run.pk,)]
     assert sync.run_sync(again.pk).status == "succeeded"
     window = (project.start_date, project.end_date)
     assert synced_result(project) == hubstaff_truth(hs, project_names=["Project A"], emails=EMAILS, start=window[0], stop=window[1])
