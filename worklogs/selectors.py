@@ -19,7 +19,7 @@ class Totals:
         return self.logs_per_source.get(source, 0) if source else sum(self.logs_per_source.values())
 
 
-def project_totals(worklogs, source=None):
+def project_totals(worklogs, organization, source=None):
     """Totals of a project's work logs (one GROUP BY over the logs, one small query for names).
 
     Per-person figures cover `source` only when given; per-source figures always cover every source.
@@ -34,7 +34,7 @@ def project_totals(worklogs, source=None):
         entry = people.setdefault(row["person_id"], {"person_id": row["person_id"], "logs": 0, "seconds": 0})
         entry["logs"] += row["logs"]
         entry["seconds"] += row["seconds"]
-    names = dict(Person.objects.filter(pk__in=people).values_list("pk", "full_name"))
+    names = dict(Person.objects.for_org(organization).filter(pk__in=people).values_list("pk", "full_name"))
     for entry in people.values():
         entry["name"] = names.get(entry["person_id"], "")
     per_person = sorted(people.values(), key=lambda e: (-e["seconds"], e["name"]))

@@ -26,7 +26,7 @@ def project_worklogs_panel(request, project):
     source = request.GET.get("source")
     if source not in WorkLog.Source.values:
         source = None
-    totals = project_totals(worklogs, source)
+    totals = project_totals(worklogs, request.tenant.organization, source)
     listed = worklogs.filter(source=source) if source else worklogs
     paginator = Paginator(recent_worklogs(listed), PAGE_SIZE)
     paginator.count = totals.count(source)  # known already: spare the paginator its own COUNT(*)
