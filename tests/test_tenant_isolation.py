@@ -107,13 +107,11 @@ def test_routes_are_found():
     assert any("projects" in r for r in routes) and any("people" in r for r in routes)
 
 
-@pytest.mark.parametrize("route", tenant_routes())
+@pytest.mark.parametrize("route", [r for r in tenant_routes() if re.search(r"<(?:\w+:)?\w*(?:_id|pk)>|\(\?P<\w*(?:_id|pk)>", r)])
 def test_other_organizations_ids_give_404(route, all_roles_member, other_tenant):
     from conftest import signed_in
 
     client = signed_in(all_roles_member)
-    if not any(name in route for name in ("_id", "pk")):
-        pytest.skip("no ids in this route; the slug test covers it")
     url = fill(route, "acme", other_tenant)
     assert_not_found(client, url)
 
