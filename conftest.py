@@ -75,6 +75,20 @@ def make_member(db):
     return make
 
 
+def point_hubstaff_at(settings, sandbox, **overrides):
+    """Every Hubstaff address at a running sandbox, with quick retries; `overrides` sets more settings.
+
+    The cache is already private to each test (see _test_settings), so the cached discovery document never leaks.
+    """
+    settings.HUBSTAFF_ACCOUNT_URL = sandbox.url
+    settings.HUBSTAFF_API_URL = sandbox.api_url
+    settings.HUBSTAFF_DEVELOPER_URL = sandbox.url
+    settings.HUBSTAFF_MAX_RETRIES = 2
+    settings.HUBSTAFF_RETRY_BASE_DELAY = 0.01
+    for name, value in overrides.items():
+        setattr(settings, name, value)
+
+
 def signed_in(person):
     client = Client()
     assert client.login(username=person.user.username, password=PASSWORD)

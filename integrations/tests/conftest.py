@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
+from conftest import point_hubstaff_at
 from hubstaff_sandbox.testing import DEMO_SCENARIO, running_sandbox
 from integrations.models import Installation
 
@@ -66,15 +67,7 @@ def sandbox():
 @pytest.fixture
 def hubstaff_sandbox(sandbox, settings):
     """The shared sandbox, with every Hubstaff setting pointing at it, and faults cleared afterwards."""
-    settings.HUBSTAFF_ACCOUNT_URL = sandbox.url
-    settings.HUBSTAFF_API_URL = sandbox.api_url
-    settings.HUBSTAFF_DEVELOPER_URL = sandbox.url
-    settings.HUBSTAFF_MAX_RETRIES = 3
-    settings.HUBSTAFF_RETRY_BASE_DELAY = 0.01
-    settings.HUBSTAFF_REQUEST_TIMEOUT = 10.0
-    settings.SITE_URL = "http://localhost:8000"
-    settings.CACHES = LOCMEM  # the discovery document is cached: keep tests apart from the dev cache and each other
-    cache.clear()
+    point_hubstaff_at(settings, sandbox, HUBSTAFF_MAX_RETRIES=3, HUBSTAFF_REQUEST_TIMEOUT=10.0, SITE_URL="http://localhost:8000")
     sandbox.reset_faults()
     yield sandbox
     sandbox.reset_faults()

@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from conftest import point_hubstaff_at
 from hubstaff_sandbox.testing import DEMO_SCENARIO, running_sandbox
 from integrations.models import SyncRun
 from integrations.services import sync
@@ -37,12 +38,7 @@ def hs():
 
 @pytest.fixture
 def sandbox_settings(hs, settings):
-    settings.HUBSTAFF_ACCOUNT_URL = hs.url
-    settings.HUBSTAFF_API_URL = hs.api_url
-    settings.HUBSTAFF_DEVELOPER_URL = hs.url
-    settings.HUBSTAFF_MAX_RETRIES = 2
-    settings.HUBSTAFF_RETRY_BASE_DELAY = 0.01
-    settings.HUBSTAFF_MAX_RETRY_AFTER = 0.5
+    point_hubstaff_at(settings, hs, HUBSTAFF_MAX_RETRY_AFTER=0.5)
     hs.load(DEMO)
     hs.reset_faults()
     return settings

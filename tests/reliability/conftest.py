@@ -9,11 +9,11 @@ from datetime import date
 import pytest
 from django.core.cache import cache
 
+from conftest import point_hubstaff_at
 from hubstaff_sandbox.testing import DEMO_SCENARIO, running_sandbox
 from tests.factories import AssignmentFactory, PersonFactory, ProjectFactory
 
 DEMO = json.loads(DEMO_SCENARIO.read_text())
-LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "reliability-tests"}}
 
 
 def pytest_configure(config):
@@ -29,15 +29,7 @@ def reliability_sandbox():
 @pytest.fixture
 def hs(reliability_sandbox, settings):
     """The sandbox with fresh demo data, no faults, every Hubstaff setting pointing at it and quick retries."""
-    settings.HUBSTAFF_ACCOUNT_URL = reliability_sandbox.url
-    settings.HUBSTAFF_API_URL = reliability_sandbox.api_url
-    settings.HUBSTAFF_DEVELOPER_URL = reliability_sandbox.url
-    settings.HUBSTAFF_MAX_RETRIES = 2
-    settings.HUBSTAFF_RETRY_BASE_DELAY = 0.01
-    settings.HUBSTAFF_MAX_RETRY_AFTER = 1.0
-    settings.HUBSTAFF_REQUEST_TIMEOUT = 5.0
-    settings.CACHES = LOCMEM
-    cache.clear()
+    point_hubstaff_at(settings, reliability_sandbox, HUBSTAFF_MAX_RETRY_AFTER=1.0, HUBSTAFF_REQUEST_TIMEOUT=5.0)
     reliability_sandbox.reset_faults()
     reliability_sandbox.load(DEMO)
     reliability_sandbox.reset_stats()

@@ -79,9 +79,6 @@ def members(org, make_member):
 
 # --- the Hubstaff sandbox, for the OAuth attacks and the secrets dump ------------------------------------------------
 
-LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "security-tests"}}
-
-
 @pytest.fixture(scope="session")
 def security_sandbox():
     from hubstaff_sandbox.testing import DEMO_SCENARIO, running_sandbox
@@ -92,26 +89,12 @@ def security_sandbox():
 
 @pytest.fixture
 def hs(security_sandbox, settings):
-    from django.core.cache import cache
-    from django.urls import NoReverseMatch, clear_url_caches, reverse
+    from conftest import point_hubstaff_at
 
-    settings.HUBSTAFF_ACCOUNT_URL = security_sandbox.url
-    settings.HUBSTAFF_API_URL = security_sandbox.api_url
-    settings.HUBSTAFF_DEVELOPER_URL = security_sandbox.url
-    settings.HUBSTAFF_MAX_RETRIES = 2
-    settings.HUBSTAFF_RETRY_BASE_DELAY = 0.01
-    settings.SITE_URL = "http://localhost:8000"
-    settings.CACHES = LOCMEM
-    cache.clear()
-    try:
-        reverse("hubstaff_callback")
-    except NoReverseMatch:  # pragma: no cover - until primetric/urls.py includes the callback
-        settings.ROOT_URLCONF = "integrations.tests.urls"
-        clear_url_caches()
+    point_hubstaff_at(settings, security_sandbox, SITE_URL="http://localhost:8000")
     security_sandbox.reset_faults()
     yield security_sandbox
     security_sandbox.reset_faults()
-    cache.clear()
 
 
 @pytest.fixture
