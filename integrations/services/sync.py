@@ -242,7 +242,8 @@ def run_sync(run_id, *, final_attempt=True, client_factory=HubstaffClient, today
         else:
             countdown = getattr(exc, "retry_after", None) or 60
             SyncRun.objects.filter(pk=run.pk).update(
-                status=SyncRun.Status.QUEUED, progress_label=f"Hubstaff is busy; trying again in {int(countdown)} s."
+                status=SyncRun.Status.QUEUED, queued_at=timezone.now(),  # waiting on purpose, not lost
+                progress_label=f"Hubstaff is busy; trying again in {int(countdown)} s.",
             )
             raise RetryLater(str(exc), countdown) from exc
     except HubstaffError as exc:
