@@ -6,6 +6,7 @@ from django.views.decorators.http import require_POST
 from .forms import EmailLoginForm, PersonForm, RoleSwitchForm
 from .models import Person
 from .roles import NAVIGATION, Role
+from .selectors import clean_search, search_people
 from .services import save_person
 from .tenancy import set_active_role, tenant_view
 
@@ -32,11 +33,8 @@ def switch_role(request):
 
 @tenant_view(Role.ADMINISTRATOR)
 def person_list(request):
-    people = request.tenant.scope(Person).select_related("user")
-    # PostgreSQL refuses a NUL character in a query parameter (a 500); it never belongs in a search.
-    query = request.GET.get("q", "").replace("\x00", "").strip()
-    if query:
-        people = people.filter(full_name__icontains=query) | people.filter(email__icontains=query)
+    query = clean_search(request.GET.get("q"))
+    people = search_people(request.tenant.scope(Person).select_related("user"), query)
     return render(request, "people/person_list.html", {"people": people, "query": query})
 
 

@@ -3,11 +3,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from people.roles import Role
+from people.selectors import clean_search
 from people.tenancy import tenant_view
 
 from .forms import AssignmentForm, ProjectForm
 from .models import Assignment, Project
 from .panels import render_project_panels
+from .selectors import search_projects
 
 
 @tenant_view(Role.MANAGER)
@@ -16,10 +18,8 @@ def project_list(request):
     show = request.GET.get("show", "active")
     if show != "all":
         projects = projects.filter(archived=False)
-    # PostgreSQL refuses a NUL character in a query parameter (a 500); it never belongs in a search.
-    query = request.GET.get("q", "").replace("\x00", "").strip()
-    if query:
-        projects = projects.filter(name__icontains=query)
+    query = clean_search(request.GET.get("q"))
+    projects = search_projects(projects, query)
     return render(request, "projects/project_list.html", {"projects": projects, "show": show, "query": query})
 
 

@@ -1,9 +1,9 @@
-from django.db.models import Q
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, serializers
 
 from people.models import Person
 from people.roles import Role
+from people.selectors import search_people
 
 from ..exceptions import Conflict
 from ..schema import ErrorSerializer
@@ -37,11 +37,7 @@ class PersonList(PeopleEndpoint, generics.ListCreateAPIView):
     def get_queryset(self):
         if self.is_schema_generation():
             return Person.objects.none()
-        people = self.tenant.scope(Person)
-        search = self.filters().get("search", "").strip()
-        if search:
-            people = people.filter(Q(full_name__icontains=search) | Q(email__icontains=search))
-        return people
+        return search_people(self.tenant.scope(Person), self.filters().get("search"))
 
 
 @extend_schema_view(

@@ -3,6 +3,7 @@ from rest_framework import generics, serializers
 
 from people.roles import Role
 from projects.models import Project
+from projects.selectors import search_projects
 
 from ..serializers import ProjectSerializer
 from ..tenancy import TenantAPIView
@@ -35,10 +36,8 @@ class ProjectList(ProjectEndpoint, generics.ListCreateAPIView):
     def get_queryset(self):
         if self.is_schema_generation():
             return Project.objects.none()
-        projects = self.tenant.scope(Project)
         filters = self.filters()
-        if filters.get("search", "").strip():
-            projects = projects.filter(name__icontains=filters["search"].strip())
+        projects = search_projects(self.tenant.scope(Project), filters.get("search"))
         if filters.get("archived") is not None:
             projects = projects.filter(archived=filters["archived"])
         return projects
