@@ -89,6 +89,17 @@ def point_hubstaff_at(settings, sandbox, **overrides):
         setattr(settings, name, value)
 
 
+def token_client(person):
+    """A REST API client signed in with a new API token of the person's login."""
+    from rest_framework.test import APIClient
+
+    from api.tokens import issue_token
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(person.user).key}")
+    return client
+
+
 def signed_in(person):
     client = Client()
     assert client.login(username=person.user.username, password=PASSWORD)

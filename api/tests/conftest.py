@@ -3,13 +3,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from api.tokens import issue_token
-
-
-def token_client(person):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(person.user).key}")
-    return client
+from conftest import token_client
 
 
 @pytest.fixture

@@ -201,13 +201,10 @@ json_junk = st.one_of(junk, numbers, st.none(), st.booleans(), st.lists(junk, ma
 
 @pytest.fixture
 def api_client(org, make_member):
-    from api.tokens import issue_token
-    from rest_framework.test import APIClient
+    from conftest import token_client
 
     person = make_member(org, Role.ADMINISTRATOR, Role.MANAGER, Role.EMPLOYEE, email="api-forms@acme.test")
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(person.user).key}")
-    return client
+    return token_client(person)
 
 
 @settings(EXAMPLES, max_examples=25)

@@ -6,10 +6,8 @@ route that declares no roles fails the test.
 """
 
 import pytest
-from rest_framework.test import APIClient
 
-from api.tokens import issue_token
-from conftest import signed_in
+from conftest import signed_in, token_client
 from people.roles import Role
 
 from .conftest import api_routes, fill, page_routes
@@ -64,8 +62,7 @@ def test_an_api_endpoint_answers_only_its_roles(route, pattern, method, role, me
     view = pattern.callback.cls
     required = set(view().required_roles(method.upper()))
     allowed = not required or role in required
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(members[role].user).key}")
+    client = token_client(members[role])
     url = fill(route, own_objects)
     response = getattr(client, method)(url, {}, format="json")
     if allowed:

@@ -6,10 +6,8 @@ answer carries the other organization's names, and that nothing of it changed.
 """
 
 import pytest
-from rest_framework.test import APIClient
 
-from api.tokens import issue_token
-from conftest import signed_in
+from conftest import signed_in, token_client
 from integrations.models import SyncRun
 from people.models import Person
 from people.roles import Role
@@ -45,8 +43,7 @@ def urls_to_try(route, own, other):
 def test_an_api_route_with_another_organizations_slug_or_ids_is_404_for_every_method(
     route, pattern, everything_member, own_objects, other_objects, other_org
 ):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(everything_member.user).key}")
+    client = token_client(everything_member)
     before = state(other_org)
     for url in urls_to_try(route, own_objects, other_objects):
         for method in ("get", "post", "put", "patch", "delete"):
@@ -82,8 +79,7 @@ def test_own_pages_never_show_another_organizations_data(route, pattern, everyth
 
 
 def test_api_lists_never_show_another_organizations_data(everything_member, own_objects, other_objects):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(everything_member.user).key}")
+    client = token_client(everything_member)
     for route, pattern in API:
         if "get" in {m.lower() for m in pattern.callback.cls.http_method_names} and hasattr(pattern.callback.cls, "get"):
             response = client.get(fill(route, own_objects))
