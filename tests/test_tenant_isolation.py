@@ -8,34 +8,17 @@ import re
 from datetime import date
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
 
 from people.roles import Role
 from tests.factories import AssignmentFactory, PersonFactory, ProjectFactory, WorkLogFactory
-
-
-def walk(patterns, prefix=""):
-    for entry in patterns:
-        route = prefix + str(entry.pattern)
-        if isinstance(entry, URLResolver):
-            yield from walk(entry.url_patterns, route)
-        elif isinstance(entry, URLPattern):
-            yield route, entry
+from tests.routes import routes
 
 
 def tenant_routes():
-    routes = []
-    for route, entry in walk(get_resolver().url_patterns):
-        if "org_slug" in route:
-            routes.append(route)
-    return sorted(set(routes))
+    return [route for route, _ in routes(lambda route: "org_slug" in route)]
 
 
 # One maker per URL id: an object of the *other* organization.
-def _project(other):
-    return other["project"].pk
-
-
 OTHER_TENANT_IDS = {
     "project_id": lambda o: o["project"].pk,
     "assignment_id": lambda o: o["assignment"].pk,
@@ -57,20 +40,13 @@ def _sync_run(other):
 def other_tenant(other_org):
     project = ProjectFactory(organization=other_org)
     person = PersonFactory(organization=other_org)
-    data = {
+    return {
         "org": other_org,
         "project": project,
         "person": person,
         "assignment": AssignmentFactory(project=project, person=person),
         "worklog": WorkLogFactory(project=project, person=person, date=date(2026, 2, 2)),
     }
-    for extra in EXTRA_OTHER_TENANT_FIXTURES:
-        data.update(extra(data))
-    return data
-
-
-# Apps with more tenant routes register makers of their other-tenant objects here (see integrations' tests).
-EXTRA_OTHER_TENANT_FIXTURES = []
 
 
 def fill(route, slug, other):

@@ -4,24 +4,11 @@ import re
 from datetime import date
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
 
 from integrations.models import SyncRun
 from people.roles import Role
 from tests.factories import AssignmentFactory, PersonFactory, ProjectFactory, WorkLogFactory
-
-
-def walk(patterns, prefix=""):
-    for entry in patterns:
-        route = prefix + str(entry.pattern)
-        if isinstance(entry, URLResolver):
-            yield from walk(entry.url_patterns, route)
-        elif isinstance(entry, URLPattern):
-            yield route, entry
-
-
-def routes(predicate):
-    return sorted({route: entry for route, entry in walk(get_resolver().url_patterns) if predicate(route)}.items())
+from tests.routes import routes
 
 
 def page_routes():
