@@ -33,8 +33,11 @@ class Tenant:
         return model.objects.for_org(self.organization)
 
     def get(self, model, pk, queryset=None):
-        """One row of this organization by id, or 404 (also for a malformed id or another tenant's row)."""
-        queryset = queryset if queryset is not None else self.scope(model)
+        """One row of this organization by id, or 404 (also for a malformed id or another tenant's row).
+
+        `queryset` narrows the lookup further (e.g. to one project's rows); it is scoped to the organization too.
+        """
+        queryset = self.scope(model) if queryset is None else queryset.filter(organization=self.organization)
         try:
             pk = int(pk)
         except (TypeError, ValueError):
