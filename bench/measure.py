@@ -1,34 +1,52 @@
 """Small measuring tools: statement counter, memory of this process, medians and percentiles."""
 
 import statistics
+import threading
 import time
 from contextlib import contextmanager
 
 
 class StatementCounter:
-    """Counts what the Django connection sends: one per execute(), one per executemany() (rows counted apart)."""
+    """Counts what Django's connections send: one per execute(), one per executemany() (rows counted apart)."""
 
     def __init__(self):
         self.statements = 0
         self.executemany_rows = 0
+        self._lock = threading.Lock()  # the sync's writer thread has a connection of its own
 
     def __call__(self, execute, sql, params, many, context):
-        self.statements += 1
-        if many:
-            try:
-                self.executemany_rows += len(params)
-            except TypeError:
-                pass
+        with self._lock:
+            self.statements += 1
+            if many:
+                try:
+                    self.executemany_rows += len(params)
+                except TypeError:
+                    pass
         return execute(sql, params, many, context)
+
+    def count(self, n=1):
+        with self._lock:
+            self.statements += n
 
 
 @contextmanager
 def counting_statements():
+    """Count the statements of this thread's connection and of every connection opened meanwhile (other threads)."""
     from django.db import connection
+    from django.db.backends.signals import connection_created
 
     counter = StatementCounter()
-    with connection.execute_wrapper(counter):
-        yield counter
+
+    def watch(sender, connection, **kwargs):
+        if counter not in connection.execute_wrappers:
+            connection.execute_wrappers.append(counter)
+
+    connection_created.connect(watch)
+    try:
+        with connection.execute_wrapper(counter):
+            yield counter
+    finally:
+        connection_created.disconnect(watch)
 
 
 def rss_kib():

@@ -50,6 +50,8 @@ def render(results):
                     ["limit: bare HTTP paging, same listing (s)", f"{s['bare_http_seconds']:.1f} ({s['pages']} pages)"],
                     ["limit: COPY of the same work logs into a table of the same shape (s)", f"{s['copy_seconds']:.1f} ({s['copy_rows']:,} rows)"],
                     ["**sync / limit**", f"**{s['ratio']:.2f}x** (limit {s['limit_seconds']:.1f} s)"],
+                    [f"stricter: the bare loop with {s['streams']} windows at once, as the sync fetches (s)",
+                     f"{s['bare_http_streams_seconds']:.1f}; sync / (that + COPY) = **{s['ratio_streams']:.2f}x**"],
                     ["same reset again (nothing changes)", f"{s['idempotent_rerun']['seconds']:.1f} s, "
                      f"{s['idempotent_rerun']['worklogs_created']}/{s['idempotent_rerun']['worklogs_updated']}/"
                      f"{s['idempotent_rerun']['worklogs_deleted']} created/updated/deleted, {s['idempotent_rerun']['statements']:,} statements"],
@@ -84,11 +86,12 @@ def render(results):
             "",
             _table(
                 ["users", "days", "daily activities", "work logs", "sync (s)", "µs per activity", "requests (minimum)",
-                 "statements", "statements per page", "peak MiB", "sync / limit"],
+                 "statements", "statements per page", "peak MiB", "sync / limit", "sync / stricter limit"],
                 [
                     [r["users"], r["days"], r["activity_rows"], r["worklogs"], r["sync_seconds"],
                      1e6 * r["sync_seconds"] / max(1, r["activity_rows"]), f"{r['requests']} ({r['minimum_requests']})",
-                     r["statements"], r["statements_per_page"], r["peak_mib"], f"{r['ratio']:.2f}x"]
+                     r["statements"], r["statements_per_page"], r["peak_mib"], f"{r['ratio']:.2f}x",
+                     f"{r['ratio_streams']:.2f}x" if "ratio_streams" in r else "–"]
                     for r in rows
                 ],
             ),

@@ -26,13 +26,13 @@ def main():
     rss_before, _ = rss_kib()
     peak_resettable = reset_peak_rss()
     with counting_statements() as counter, Timer() as timer:
-        copy_rows = sync.copy_rows
+        copy_text = sync.copy_text
 
         def counted_copy(*args, **kwargs):  # COPY goes to the raw cursor, past execute_wrapper: count it here
-            counter.statements += 1
-            return copy_rows(*args, **kwargs)
+            counter.count()
+            return copy_text(*args, **kwargs)
 
-        sync.copy_rows = counted_copy
+        sync.copy_text = counted_copy
         run = sync.run_sync(run.pk, today=date.fromisoformat(spec["today"]))
     rss_after, peak = rss_kib()
     print(

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from people.models import Organization, TenantModel
+from people.models import TenantModel
 from projects.models import Project
 
 from .crypto import EncryptedTextField
@@ -166,27 +166,3 @@ class SyncRun(TenantModel):
         if not self.progress_total:
             return 0
         return min(100, round(100 * self.progress_done / self.progress_total))
-
-
-class StagedActivity(TenantModel):
-    """A Hubstaff daily-activity row fetched by a running sync, kept until the sync applies it in one transaction.
-
-    Fetching into this table page by page keeps memory flat and lets a failed fetch change nothing.
-
-    A scratch table written hundreds of thousands of rows at a time (docs/performance.md): its foreign keys have no
-    database constraint and no index of their own (the unique (sync_run, activity_id) index serves lookups by run;
-    deletes still cascade, in Django), and on PostgreSQL it is UNLOGGED (migration 0002): rows of a run that a crash
-    loses belong to a run that is abandoned anyway.
-    """
-
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False)
-    sync_run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="staged", db_constraint=False, db_index=False)
-    activity_id = models.BigIntegerField()
-    date = models.DateField()
-    hubstaff_user_id = models.BigIntegerField()
-    hubstaff_project_id = models.BigIntegerField()
-    tracked = models.IntegerField()
-
-    class Meta:
-        indexes = [models.Index(fields=["sync_run", "date"])]
-        constraints = [models.UniqueConstraint(fields=["sync_run", "activity_id"], name="staged_activity_unique")]

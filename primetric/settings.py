@@ -177,9 +177,10 @@ HUBSTAFF_REQUEST_TIMEOUT = env.float("HUBSTAFF_REQUEST_TIMEOUT", default=30.0)
 HUBSTAFF_MAX_RETRIES = env.int("HUBSTAFF_MAX_RETRIES", default=5)
 HUBSTAFF_RETRY_BASE_DELAY = env.float("HUBSTAFF_RETRY_BASE_DELAY", default=1.0)
 HUBSTAFF_MAX_RETRY_AFTER = env.float("HUBSTAFF_MAX_RETRY_AFTER", default=120.0)
-HUBSTAFF_RATE_LIMIT_PER_HOUR = env.int("HUBSTAFF_RATE_LIMIT_PER_HOUR", default=1000)
 # Days re-read on every incremental sync so that edits and deletions at Hubstaff reach us.
 HUBSTAFF_TRAILING_DAYS = env.int("HUBSTAFF_TRAILING_DAYS", default=7)
+# Date windows a sync fetches at once (each a sequence of pages; the number of requests does not change).
+HUBSTAFF_FETCH_STREAMS = max(1, env.int("HUBSTAFF_FETCH_STREAMS", default=2))
 CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.format(hubstaff=HUBSTAFF_ACCOUNT_URL)
 
 # --- Celery -------------------------------------------------------------------------------------------------

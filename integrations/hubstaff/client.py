@@ -20,8 +20,10 @@ from __future__ import annotations
 import logging
 import os
 import random
+import threading
 import time
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 from datetime import timezone as dt_timezone
@@ -294,6 +296,11 @@ def store_tokens(installation, token: dict, *, refreshed: bool = True) -> None:
 TOKEN_FIELDS = ["access_token", "refresh_token", "access_token_expires_at", "scope", "last_refreshed_at", "updated_at"]
 
 
+def _pending_key(url, params):
+    """A request's identity for matching a page sent ahead with the page asked for (params' lists made hashable)."""
+    return url, tuple(sorted((name, tuple(value) if isinstance(value, list) else value) for name, value in (params or {}).items()))
+
+
 # --- the client -------------------------------------------------------------------------------------------------
 
 
@@ -303,11 +310,15 @@ class HubstaffClient:
     def __init__(self, installation, *, session=None, sleep=time.sleep, prefetch=False):
         self.installation = installation
         # prefetch: while the caller works on a page of a listing, the request of the next page is already sent
-        # from one background thread. Only the HTTP exchange runs there; every database read or write (rate limit,
-        # tokens) and every retry decision stays in the caller's thread.
+        # from a background thread (one per listing fetched at once, see daily_activity_window_pages). Only the HTTP
+        # exchange runs there; every database read or write (rate limit, tokens) and every retry decision stays in
+        # the caller's thread.
         self.prefetch = prefetch
-        self._pending = None  # (url, params, access token, future) of the request sent ahead
+        self._pending = {}  # (url, params) -> (access token, future) of each request sent ahead
         self._executor = None
+        self._executor_workers = 0
+        self._worker_sessions = []  # one HTTP session per background thread (a session is not shared between threads)
+        self._local = threading.local()
         self._rate_limit_checked_at = None  # time.monotonic() of the last read of rate_limited_until
         self.session = session if session is not None else OAuth2Session(client_id=installation.client_id or None)
         self.sleep = sleep
@@ -348,13 +359,51 @@ class HubstaffClient:
         self, organization_id, *, start: date, stop: date, project_ids=None, user_ids=None
     ) -> Iterator[list[dict]]:
         """Pages of daily-activity rows for dates start..stop (inclusive), window by window."""
+        windows = date_windows(start, stop)
+        for _, rows in self.daily_activity_window_pages(organization_id, windows, project_ids=project_ids, user_ids=user_ids):
+            if rows is not None:
+                yield rows
+
+    def daily_activity_window_pages(
+        self, organization_id, windows: Iterable[tuple[date, date]], *, project_ids=None, user_ids=None, streams: int = 1
+    ) -> Iterator[tuple[tuple[date, date], list[dict] | None]]:
+        """Daily-activity rows of each window (start, stop; at most MAX_WINDOW_DAYS dates), page by page.
+
+        Yields (window, rows) for each page with rows, then (window, None) once the window is complete. With
+        `prefetch` on, `streams` windows are fetched at once, each with its next page in flight, and their pages
+        come interleaved: the same requests as one window after the other, in less time.
+        """
         path = f"/organizations/{int(organization_id)}/activities/daily"
         filters = self._id_filters(project_ids=project_ids, user_ids=user_ids)
-        for window_start, window_stop in date_windows(start, stop):
-            params = {"date[start]": window_start.isoformat(), "date[stop]": window_stop.isoformat(), **filters}
-            for page in self._pages(path, "daily_activities", params):
+        streams = max(1, streams) if self.prefetch else 1
+        waiting = iter(windows)
+        open_windows = deque()  # (window, its pages)
+
+        def open_next():
+            window = next(waiting, None)
+            if window is None:
+                return
+            params = {"date[start]": window[0].isoformat(), "date[stop]": window[1].isoformat(), **filters}
+            if self.prefetch:
+                self._send_ahead(path, {**params, "page_limit": MAX_PAGE_LIMIT}, workers=streams)
+            open_windows.append((window, self._pages(path, "daily_activities", params, workers=streams)))
+
+        for _ in range(streams):
+            open_next()
+        try:
+            while open_windows:
+                window, pages = open_windows.popleft()
+                page = next(pages, None)
+                if page is None:
+                    yield window, None
+                    open_next()
+                    continue
+                open_windows.append((window, pages))
                 if page["daily_activities"]:
-                    yield page["daily_activities"]
+                    yield window, page["daily_activities"]
+        finally:
+            for _, pages in open_windows:
+                pages.close()
 
     def daily_activity_update_pages(
         self, organization_id, *, since: datetime, until: datetime, project_ids=None
@@ -373,7 +422,7 @@ class HubstaffClient:
     def _id_filters(**lists):
         return {f"{name}[]": [int(i) for i in ids] for name, ids in lists.items() if ids}
 
-    def _pages(self, path: str, key: str, params: dict | None = None) -> Iterator[dict]:
+    def _pages(self, path: str, key: str, params: dict | None = None, *, workers: int = 1) -> Iterator[dict]:
         """Each page's body of a listing, following `pagination.next_page_start_id` until it is absent."""
         params = {**(params or {}), "page_limit": MAX_PAGE_LIMIT}
         start_id = None
@@ -387,7 +436,7 @@ class HubstaffClient:
                 raise MalformedResponse(f"Hubstaff's answer to GET {path} has no '{key}' list.")
             next_id = (body.get("pagination") or {}).get("next_page_start_id")
             if self.prefetch and next_id is not None and next_id != start_id:
-                self._send_ahead(path, {**params, "page_start_id": next_id})
+                self._send_ahead(path, {**params, "page_start_id": next_id}, workers=workers)
             try:
                 yield body
             except GeneratorExit:
@@ -469,20 +518,34 @@ class HubstaffClient:
             raise HubstaffError(self._refusal(path, response))
 
     # --- prefetch: the next page's request in flight while the caller works ----------------------------------
-    def _send_ahead(self, path: str, params: dict) -> None:
-        self._drop_pending()
+    def _send_ahead(self, path: str, params: dict, *, workers: int = 1) -> None:
         url = self.api_url + path
+        self._drop_pending(url, params)
         self._wait_while_rate_limited()
         self._ensure_fresh_token()
         sent_with = self.installation.access_token
         self.requests_made += 1
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hubstaff-prefetch")
-        self._pending = (url, params, sent_with, self._executor.submit(self._send_and_decode, url, params, sent_with))
+        if self._executor is None or self._executor_workers < workers:
+            self._shutdown_executor()
+            self._executor = ThreadPoolExecutor(
+                max_workers=workers, thread_name_prefix="hubstaff-prefetch", initializer=self._start_worker
+            )
+            self._executor_workers = workers
+        future = self._executor.submit(self._send_and_decode, url, params, sent_with)
+        self._pending[_pending_key(url, params)] = (sent_with, future)
+
+    def _start_worker(self):
+        """A background thread's own HTTP session, of the same kind as the client's."""
+        if isinstance(self.session, OAuth2Session):
+            session = OAuth2Session(client_id=self.installation.client_id or None)
+            self._worker_sessions.append(session)
+        else:
+            session = self.session  # a session given to the client (tests): used as given
+        self._local.session = session
 
     def _send_and_decode(self, url, params, access_token):
-        """In the background thread: the request, and the JSON of a 200 (None if absent or not JSON)."""
-        response = self._send(url, params, access_token)
+        """In a background thread: the request, and the JSON of a 200 (None if absent or not JSON)."""
+        response = self._send(url, params, access_token, session=self._local.session)
         body = None
         if response.status_code == 200:
             try:
@@ -492,38 +555,42 @@ class HubstaffClient:
         return response, body
 
     def _take_pending(self, url, params):
-        pending, self._pending = self._pending, None
-        if pending is None:
-            return None
-        if pending[0] == url and pending[1] == params:
-            return pending[2], pending[3]
-        self._pending = pending
-        self._drop_pending()
-        return None
+        return self._pending.pop(_pending_key(url, params), None)
 
-    def _drop_pending(self) -> None:
-        """Wait for a request sent ahead that nobody will read (the session is not shared between threads)."""
-        pending, self._pending = self._pending, None
-        if pending is not None:
+    def _drop_pending(self, url=None, params=None) -> None:
+        """Wait for requests sent ahead that nobody will read: all of them, or the one of (url, params)."""
+        if url is None:
+            dropped = list(self._pending.values())
+            self._pending.clear()
+        else:
+            dropped = [entry for entry in [self._pending.pop(_pending_key(url, params), None)] if entry is not None]
+        for _, future in dropped:
             try:
-                pending[3].result()
+                future.result()
             except Exception as exc:  # nobody asked for this page: its failure is nobody's
                 logger.debug("hubstaff request sent ahead and dropped: %s", exc.__class__.__name__)
 
-    def close(self) -> None:
+    def _shutdown_executor(self) -> None:
         self._drop_pending()
         if self._executor is not None:
             self._executor.shutdown(wait=True)
             self._executor = None
+        for session in self._worker_sessions:
+            session.close()
+        self._worker_sessions = []
 
-    def _send(self, url, params, access_token):
+    def close(self) -> None:
+        self._shutdown_executor()
+
+    def _send(self, url, params, access_token, session=None):
+        session = session if session is not None else self.session
         headers = {"Accept": "application/json"}
         timeout = settings.HUBSTAFF_REQUEST_TIMEOUT
-        if isinstance(self.session, OAuth2Session):
-            self.session.token = {"access_token": access_token, "token_type": "Bearer"}
-            return self.session.request("GET", url, params=params, headers=headers, timeout=timeout)
+        if isinstance(session, OAuth2Session):
+            session.token = {"access_token": access_token, "token_type": "Bearer"}
+            return session.request("GET", url, params=params, headers=headers, timeout=timeout)
         headers["Authorization"] = f"Bearer {access_token}"
-        return self.session.request("GET", url, params=params, headers=headers, timeout=timeout)
+        return session.request("GET", url, params=params, headers=headers, timeout=timeout)
 
     @staticmethod
     def _refusal(path: str, response) -> str:

@@ -57,21 +57,12 @@ def configuration() -> dict:
     return document
 
 
-def forget_configuration() -> None:
-    url = settings.HUBSTAFF_ACCOUNT_URL.rstrip("/") + "/.well-known/openid-configuration"
-    cache.delete(_cache_key("oidc", url))
-
-
 def authorization_endpoint() -> str:
     return configuration()["authorization_endpoint"]
 
 
 def token_endpoint() -> str:
     return configuration()["token_endpoint"]
-
-
-def issuer() -> str:
-    return configuration()["issuer"]
 
 
 def jwks(*, refresh: bool = False) -> dict:

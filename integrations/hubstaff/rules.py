@@ -16,9 +16,11 @@ plans up for reporting (missing teammates and skipped people).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
+from operator import attrgetter
+from typing import NamedTuple
 
 ORIGIN_MANUAL = "manual"
 ORIGIN_SYNC = "sync"
@@ -29,8 +31,7 @@ SOURCE_KEY_PREFIX = "hubstaff"
 # --------------------------------------------------------------------------- inputs
 
 
-@dataclass(frozen=True)
-class DailyActivity:
+class DailyActivity(NamedTuple):
     """One Hubstaff daily-activity row (user, Hubstaff project, task, date)."""
 
     id: int
@@ -68,13 +69,16 @@ class Assignment:
     origin: str  # ORIGIN_MANUAL or ORIGIN_SYNC
     trimmed: bool = False
 
-    @property
-    def span(self) -> DateSpan:
-        return DateSpan(self.start_date, self.end_date)
+    def distance(self, day: date) -> int:
+        """Days from ``day`` to the nearest day of the assignment (0 inside it)."""
+        if day < self.start_date:
+            return (self.start_date - day).days
+        if day > self.end_date:
+            return (day - self.end_date).days
+        return 0
 
 
-@dataclass(frozen=True)
-class SyncedLog:
+class SyncedLog(NamedTuple):
     """An existing work log of P whose source is Hubstaff."""
 
     id: int
@@ -96,9 +100,6 @@ class ProjectDates:
     start_date: date
     end_date: date | None  # None: open-ended project
 
-    def contains(self, day: date) -> bool:
-        return self.start_date <= day and (self.end_date is None or day <= self.end_date)
-
 
 @dataclass(frozen=True)
 class DateSpan:
@@ -114,17 +115,6 @@ class DateSpan:
     def contains(self, day: date) -> bool:
         return self.start <= day <= self.end
 
-    def distance(self, day: date) -> int:
-        """Days from ``day`` to the nearest day of the span (0 inside it)."""
-        if day < self.start:
-            return (self.start - day).days
-        if day > self.end:
-            return (day - self.end).days
-        return 0
-
-    def stretched_to(self, day: date) -> DateSpan:
-        return DateSpan(min(self.start, day), max(self.end, day))
-
     def hull(self, other: DateSpan) -> DateSpan:
         return DateSpan(min(self.start, other.start), max(self.end, other.end))
 
@@ -132,8 +122,7 @@ class DateSpan:
 # --------------------------------------------------------------------------- outputs
 
 
-@dataclass(frozen=True)
-class NewLog:
+class NewLog(NamedTuple):
     """A work log to create.
 
     Exactly one of ``assignment_id`` (an existing assignment) and
@@ -151,8 +140,7 @@ class NewLog:
     new_assignment_for_person: int | None = None
 
 
-@dataclass(frozen=True)
-class LogUpdate:
+class LogUpdate(NamedTuple):
     """New values of an existing synced work log (only emitted when one differs).
 
     ``person_id`` changes only when the Hubstaff user's e-mail now matches
@@ -286,18 +274,22 @@ def match_people(users: Iterable[HubstaffUser], people: Iterable[Person]) -> dic
     return matches
 
 
-@dataclass
 class _Wanted:
     """A work log the Hubstaff data asks for, before its assignment is chosen."""
 
-    key: str
-    hubstaff_project_id: int
-    hubstaff_user_id: int
-    day: date
-    seconds: int
-    person_id: int
-    assignment_id: int | None = None
-    new_assignment_for_person: int | None = None
+    __slots__ = ("key", "hubstaff_project_id", "hubstaff_user_id", "day", "seconds", "person_id", "assignment_id",
+                 "new_assignment_for_person")
+
+    def __init__(self, key: str, hubstaff_project_id: int, hubstaff_user_id: int, day: date, seconds: int,
+                 person_id: int) -> None:
+        self.key = key
+        self.hubstaff_project_id = hubstaff_project_id
+        self.hubstaff_user_id = hubstaff_user_id
+        self.day = day
+        self.seconds = seconds
+        self.person_id = person_id
+        self.assignment_id: int | None = None
+        self.new_assignment_for_person: int | None = None
 
 
 def plan_sync(
@@ -336,60 +328,81 @@ def plan_sync(
       changed.
 
     Running it again after applying its plan gives a plan without changes.
+
+    This runs once per batch of a sync over every row, so it is written for speed: plain loops over tuples, each
+    value made once (docs/performance.md); the tests pin the decisions.
     """
-    in_scope = _scope(covered, project)
+    first, last = _scope(covered, project)
 
-    # One row per activity id, so an overlap between fetched pages does not double the time.
+    # One row per activity id, so an overlap between fetched pages does not double the time (the last one wins).
     rows: dict[int, DailyActivity] = {}
+    totals: dict[tuple[date, int, int], int] = {}
     for activity in activities:
-        if in_scope(activity.date):
-            rows[activity.id] = activity
-
-    totals: dict[tuple[int, int, date], int] = {}
-    for row in rows.values():
-        group = (row.project_id, row.user_id, row.date)
-        totals[group] = totals.get(group, 0) + row.tracked
+        day = activity.date
+        if day < first or (last is not None and day > last):
+            continue
+        previous = rows.get(activity.id)
+        rows[activity.id] = activity
+        if previous is not None:
+            group = (previous.date, previous.project_id, previous.user_id)
+            totals[group] -= previous.tracked
+        group = (day, activity.project_id, activity.user_id)
+        totals[group] = totals.get(group, 0) + activity.tracked
 
     matches = match_people(users.values(), people)
+    plan = SyncPlan()
+    missing_seconds: dict[int, int] = {}
+    # Every wanted log in (date, Hubstaff project, Hubstaff user) order: the order of the plan's creates.
+    wanted_logs: list[_Wanted] = []
+    wanted_by_person: dict[int, list[_Wanted]] = {}
+    for group, seconds in sorted(totals.items()):
+        if seconds <= 0:
+            continue
+        day, project_id, user_id = group
+        person_id = matches.get(user_id)
+        if person_id is None:
+            missing_seconds[user_id] = missing_seconds.get(user_id, 0) + seconds
+            continue
+        wanted = _Wanted(source_key(project_id, user_id, day), project_id, user_id, day, seconds, person_id)
+        wanted_logs.append(wanted)
+        logs = wanted_by_person.get(person_id)
+        if logs is None:
+            wanted_by_person[person_id] = [wanted]
+        else:
+            logs.append(wanted)
+    for user_id, seconds in sorted(missing_seconds.items()):
+        _add_missing(plan, users.get(user_id), user_id, seconds)
+
     by_person: dict[int, list[Assignment]] = {}
     for assignment in assignments:
         by_person.setdefault(assignment.person_id, []).append(assignment)
 
-    plan = SyncPlan()
-    wanted_by_person: dict[int, list[_Wanted]] = {}
-    for (project_id, user_id, day), seconds in sorted(totals.items()):
-        if seconds <= 0:
-            continue
-        person_id = matches.get(user_id)
-        if person_id is None:
-            _add_missing(plan, users.get(user_id), user_id, seconds)
-            continue
-        wanted = _Wanted(source_key(project_id, user_id, day), project_id, user_id, day, seconds, person_id)
-        wanted_by_person.setdefault(person_id, []).append(wanted)
-
-    wanted_logs: list[_Wanted] = []
+    skipped: set[int] = set()
     for person_id, logs in sorted(wanted_by_person.items()):
-        own = by_person.get(person_id, [])
+        own = by_person.get(person_id)
         if own:
             plan.stretched_assignments.update(_attach_to_existing(logs, own))
         elif options.prevent_new_assignments:
             plan.skipped_people[person_id] = sum(log.seconds for log in logs)
-            continue
+            skipped.add(person_id)
         else:
             plan.new_assignments[person_id] = _new_assignment_span(logs, project, options)
             for log in logs:
                 log.new_assignment_for_person = person_id
-        wanted_logs.extend(logs)
+    if skipped:
+        wanted_logs = [log for log in wanted_logs if log.person_id not in skipped]
 
     _diff_logs(plan, wanted_logs, existing_logs, covered)
     return plan
 
 
-def _scope(covered: DateSpan | None, project: ProjectDates) -> Callable[[date], bool]:
-    def in_scope(day: date) -> bool:
-        return project.contains(day) and (covered is None or covered.contains(day))
-
-    return in_scope
+def _scope(covered: DateSpan | None, project: ProjectDates) -> tuple[date, date | None]:
+    """First and last date planned (last None: no end), where P's dates and ``covered`` overlap."""
+    first, last = project.start_date, project.end_date
+    if covered is not None:
+        first = max(first, covered.start)
+        last = covered.end if last is None else min(last, covered.end)
+    return first, last
 
 
 def _add_missing(plan: SyncPlan, user: HubstaffUser | None, user_id: int, seconds: int) -> None:
@@ -409,22 +422,35 @@ def _covering_order(assignment: Assignment) -> tuple[int, date, int]:
 
 
 def _attach_to_existing(logs: list[_Wanted], own: list[Assignment]) -> dict[int, DateSpan]:
-    """Point each log to one of the person's assignments; return the stretched spans."""
+    """Point each log to one of the person's assignments; return the stretched spans.
+
+    A log goes to an assignment covering its date (manual first, then the earliest). Uncovered dates go to the
+    nearest sync-created assignment even when a manual one is nearer (choosing by distance among all would flip once
+    a stretch moves the sync one closer), which is stretched to cover them; with no sync-created assignment, to the
+    nearest manual one, unchanged. Distances are measured from the spans as they were before this plan.
+    """
     stretchable = [a for a in own if a.origin == ORIGIN_SYNC]
-    stretched: dict[int, DateSpan] = {}
+    candidates = stretchable or own
+    covering_first = sorted(own, key=_covering_order)
+    bounds: dict[int, list[date]] = {}  # stretched sync assignment id -> [start, end]
     for log in logs:
-        covering = [a for a in own if a.span.contains(log.day)]
-        if covering:
-            log.assignment_id = min(covering, key=_covering_order).id
-            continue
-        # Uncovered dates go to a sync-created assignment even when a manual one is nearer:
-        # choosing by distance among all would flip once a stretch moves the sync one closer.
-        candidates = stretchable or own
-        nearest = min(candidates, key=lambda a: (a.span.distance(log.day), a.start_date, a.id))
-        log.assignment_id = nearest.id
-        if nearest.origin == ORIGIN_SYNC:
-            stretched[nearest.id] = stretched.get(nearest.id, nearest.span).stretched_to(log.day)
-    return stretched
+        day = log.day
+        for assignment in covering_first:
+            if assignment.start_date <= day <= assignment.end_date:
+                log.assignment_id = assignment.id
+                break
+        else:
+            nearest = min(candidates, key=lambda a: (a.distance(day), a.start_date, a.id))
+            log.assignment_id = nearest.id
+            if nearest.origin == ORIGIN_SYNC:
+                span = bounds.get(nearest.id)
+                if span is None:
+                    bounds[nearest.id] = [min(nearest.start_date, day), max(nearest.end_date, day)]
+                elif day < span[0]:
+                    span[0] = day
+                elif day > span[1]:
+                    span[1] = day
+    return {assignment_id: DateSpan(start, end) for assignment_id, (start, end) in bounds.items()}
 
 
 def _new_assignment_span(logs: list[_Wanted], project: ProjectDates, options: Options) -> DateSpan:
@@ -442,29 +468,25 @@ def _new_assignment_span(logs: list[_Wanted], project: ProjectDates, options: Op
 def _diff_logs(
     plan: SyncPlan, wanted_logs: list[_Wanted], existing_logs: Iterable[SyncedLog], covered: DateSpan | None
 ) -> None:
+    """Creates, updates and deletes that turn the existing logs into the wanted ones (``wanted_logs`` in plan order)."""
     existing_by_key: dict[str, SyncedLog] = {}
-    for log in sorted(existing_logs, key=lambda log: log.id):
-        if covered is not None and not covered.contains(log.date):
+    deletes = plan.deletes
+    for log in sorted(existing_logs, key=attrgetter("id")):
+        if covered is not None and not covered.start <= log.date <= covered.end:
             continue
         if log.source_key in existing_by_key:
-            plan.deletes.append(log.id)  # a duplicate of the same key: keep the oldest
+            deletes.append(log.id)  # a duplicate of the same key: keep the oldest
         else:
             existing_by_key[log.source_key] = log
 
-    for wanted in sorted(wanted_logs, key=lambda w: (w.day, w.hubstaff_project_id, w.hubstaff_user_id)):
-        current = existing_by_key.pop(wanted.key, None)
+    creates, updates = plan.creates, plan.updates
+    pop = existing_by_key.pop
+    for wanted in wanted_logs:
+        current = pop(wanted.key, None)
         if current is None:
-            plan.creates.append(
-                NewLog(
-                    source_key=wanted.key,
-                    person_id=wanted.person_id,
-                    date=wanted.day,
-                    duration_seconds=wanted.seconds,
-                    hubstaff_project_id=wanted.hubstaff_project_id,
-                    hubstaff_user_id=wanted.hubstaff_user_id,
-                    assignment_id=wanted.assignment_id,
-                    new_assignment_for_person=wanted.new_assignment_for_person,
-                )
+            creates.append(
+                NewLog(wanted.key, wanted.person_id, wanted.day, wanted.seconds, wanted.hubstaff_project_id,
+                       wanted.hubstaff_user_id, wanted.assignment_id, wanted.new_assignment_for_person)
             )
         elif (
             current.person_id != wanted.person_id
@@ -472,16 +494,11 @@ def _diff_logs(
             or current.assignment_id != wanted.assignment_id
             or wanted.new_assignment_for_person is not None
         ):
-            plan.updates.append(
-                LogUpdate(
-                    id=current.id,
-                    person_id=wanted.person_id,
-                    duration_seconds=wanted.seconds,
-                    assignment_id=wanted.assignment_id,
-                    new_assignment_for_person=wanted.new_assignment_for_person,
-                )
+            updates.append(
+                LogUpdate(current.id, wanted.person_id, wanted.seconds, wanted.assignment_id,
+                          wanted.new_assignment_for_person)
             )
 
-    plan.deletes.extend(log.id for log in existing_by_key.values())
-    plan.deletes.sort()
-    plan.updates.sort(key=lambda update: update.id)
+    deletes.extend(log.id for log in existing_by_key.values())
+    deletes.sort()
+    updates.sort(key=attrgetter("id"))

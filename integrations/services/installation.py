@@ -31,11 +31,6 @@ logger = logging.getLogger(__name__)
 PROJECT_BATCH = 500
 
 
-def hubstaff_installation(organization) -> Installation | None:
-    """The organization's Hubstaff installation, if any (selector)."""
-    return Installation.objects.for_org(organization).filter(provider=Installation.Provider.HUBSTAFF).first()
-
-
 @transaction.atomic
 def save_credentials(organization, *, client_id: str, client_secret: str = "", user=None) -> Installation:
     """Store the Hubstaff app's Client ID and secret (encrypted) before the browser goes to Hubstaff.

@@ -2,12 +2,13 @@
 
 A sync has two phases, so that a failure part-way never changes what a project has:
 
-1. **Fetch.** Pages of Hubstaff's daily activities are streamed into `StagedActivity`, one bulk insert a page,
-   outside any long transaction; memory holds one page at a time. The run's progress and heartbeat move as pages
-   arrive.
-2. **Apply.** In one transaction, the staged rows are read back a batch of days at a time, the pure rules
+1. **Fetch.** Pages of Hubstaff's daily activities are streamed into the run's staging (`staging.py`: packed rows
+   in a temporary file, by fetch window), outside any transaction; memory holds a few pages at a time. The run's
+   progress and heartbeat move as pages arrive.
+2. **Apply.** In one transaction, the staged rows are read back half a fetch window at a time, the pure rules
    (`integrations.hubstaff.rules.plan_sync`) decide what to create, update and delete, and the plan is written
-   with bulk statements. If anything fails, the transaction rolls back and the project keeps its work logs.
+   with bulk statements (on PostgreSQL by a writer thread, while the next batch is planned: `writer.py`). If
+   anything fails, the transaction rolls back and the project keeps its work logs.
 
 At most one sync of a project runs at a time: the database refuses a second queued or running `SyncRun` of the
 same project (a partial unique constraint), and a request made while one is active gets the active one back. A run
@@ -18,16 +19,17 @@ import io
 import logging
 import time
 from collections import defaultdict
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Min, Q, Sum
-from django.db.models.constants import OnConflict
+from django.db.models import F, Q
 from django.utils import timezone
 
 from integrations.hubstaff import rules
 from integrations.hubstaff.client import (
+    MAX_WINDOW_DAYS,
     HubstaffClient,
     HubstaffError,
     RateLimited,
@@ -35,12 +37,14 @@ from integrations.hubstaff.client import (
     TransientHubstaffError,
     date_windows,
 )
-from integrations.models import HubstaffProject, Installation, ProjectLink, StagedActivity, SyncRun
+from integrations.models import HubstaffProject, Installation, ProjectLink, SyncRun
 from people.models import Person
 from projects.models import Assignment
 from worklogs.models import WorkLog
 
 from .links import get_installation, get_link, next_daily_slot
+from .staging import Staging
+from .writer import transaction_writer
 
 logger = logging.getLogger(__name__)
 
@@ -49,20 +53,15 @@ STALE_AFTER = timedelta(minutes=10)
 QUEUED_STALE_AFTER = timedelta(hours=2)
 # How many times a run whose worker died is queued again before it is failed.
 MAX_TAKEOVERS = 2
-# Days of staged activities planned and written at a time during the apply phase.
-APPLY_BATCH_DAYS = 14
 # Days of one fetch step (Hubstaff's per-request limit); the progress bar moves once a step.
-FETCH_WINDOW_DAYS = 31
+FETCH_WINDOW_DAYS = MAX_WINDOW_DAYS
+# Days planned and written at a time in the apply phase (a fetch window is cut in two: memory holds one batch).
+APPLY_BATCH_DAYS = 16
 # Rows of one multi-row INSERT or UPDATE (fewer where the database limits parameters, as SQLite does).
 WRITE_BATCH_ROWS = 2000
-# Staged rows are written once this many have arrived (a few pages a COPY; memory holds no more than that).
-STAGE_BATCH_ROWS = 2000
 # The run's progress and heartbeat are written at most this often while pages arrive (one UPDATE, not one a page).
 PROGRESS_EVERY_SECONDS = 1.0
 
-STAGED_COLUMNS = ("organization_id", "sync_run_id", "activity_id", "date", "hubstaff_user_id", "hubstaff_project_id", "tracked")
-# A staged row as a line of COPY text (ints and a date: nothing to escape, never NULL).
-STAGED_COPY_LINE = "%d\t%d\t%d\t%s\t%d\t%d\t%d\n"
 WORKLOG_COLUMNS = (
     "organization_id", "project_id", "person_id", "assignment_id", "date", "duration_seconds", "source", "source_key",
     "source_project_id", "note", "created_at", "updated_at",
@@ -101,8 +100,11 @@ def sync_blocker(project, installation=None, link=None):
     return None
 
 
-def request_sync(project, *, mode, trigger, user=None):
-    """Queue a sync of the project, or return the one already queued or running (a second request joins it)."""
+def request_sync(project, *, mode, trigger, user=None, send_task=True):
+    """Queue a sync of the project, or return the one already queued or running (a second request joins it).
+
+    `send_task=False`: the caller runs the sync itself (`run_sync`), so no worker is sent the task.
+    """
     if mode not in (SyncRun.Mode.RESET, SyncRun.Mode.INCREMENTAL):
         raise ValueError(f"Unknown sync mode {mode!r}")
     reason = sync_blocker(project)
@@ -110,7 +112,7 @@ def request_sync(project, *, mode, trigger, user=None):
         raise SyncNotPossible(reason)
     run, created = _create_run(project, mode=mode, trigger=trigger, user=user, status=SyncRun.Status.QUEUED)
     run.joined = not created  # the caller may say "already running" rather than "started"
-    if created:
+    if created and send_task:
         from integrations.tasks import sync_project_task
 
         transaction.on_commit(lambda: sync_project_task.delay(run.pk))
@@ -124,7 +126,7 @@ def clear_project(project, *, user=None, trigger=SyncRun.Trigger.MANUAL):
         raise SyncNotPossible("A sync of this project is running; Clear data when it has finished.")
     with transaction.atomic():
         deleted, _ = synced_worklogs(project).delete()
-        link = ProjectLink.objects.for_org(project.organization_id).filter(project=project).first()
+        link = get_link(project)
         if link is not None:
             # The next incremental sync must fetch everything again.
             ProjectLink.objects.filter(pk=link.pk).update(synced_through=None)
@@ -224,15 +226,12 @@ def run_sync(run_id, *, final_attempt=True, client_factory=HubstaffClient, today
         if reason:
             _finish(run, SyncRun.Status.FAILED, error=reason)
             return run
-        client = client_factory(installation)
-        if isinstance(client, HubstaffClient):
-            # The next page's request is in flight while a page is staged (HTTP only; the database stays here).
-            client.prefetch = True
+        # prefetch: the next page's request is in flight while a page is staged (HTTP only, in the client's threads).
+        client = client_factory(installation, prefetch=True)
         try:
             Sync(run, project, installation, link, client, today=today or timezone.localdate()).run()
         finally:
-            if isinstance(client, HubstaffClient):
-                client.close()
+            client.close()
             SyncRun.objects.filter(pk=run.pk).update(requests_made=client.requests_made)
     except ReauthorizationRequired as exc:
         _finish(run, SyncRun.Status.FAILED, error=str(exc) or "Hubstaff refused the stored authorization; re-authorize.")
@@ -251,8 +250,6 @@ def run_sync(run_id, *, final_attempt=True, client_factory=HubstaffClient, today
     except Exception:
         logger.exception("Sync run %s failed", run.pk)
         _finish(run, SyncRun.Status.FAILED, error="The sync failed on our side; nothing was changed. The error was logged.")
-    finally:
-        StagedActivity.objects.filter(sync_run_id=run.pk).delete()
     run.refresh_from_db()
     return run
 
@@ -305,9 +302,10 @@ class Sync:
             progress_total=max(1, sum((s.end - s.start).days + 1 for s in spans) * max(1, len(sources))),
             progress_label="Fetching work logs from Hubstaff",
         )
-        self._fetch(sources, spans)
-        self._update(progress_label="Saving work logs")
-        counts, report = self._apply(users, spans, window, reset=mode == SyncRun.Mode.RESET)
+        with Staging() as staging:
+            self._fetch(sources, spans, staging)
+            self._update(progress_label="Saving work logs")
+            counts, report = self._apply(staging, users, spans, window, reset=mode == SyncRun.Mode.RESET)
         with transaction.atomic():
             ProjectLink.objects.filter(pk=self.link.pk).update(
                 synced_through=started, last_synced_at=timezone.now(),
@@ -353,138 +351,116 @@ class Sync:
                     day = date.fromisoformat(row["date"])
                     if start <= day <= end:
                         days.add(day)
-                self._heartbeat()
+                self._progress()  # the heartbeat
         trailing_from = max(start, end - timedelta(days=settings.HUBSTAFF_TRAILING_DAYS - 1))
         days.update(trailing_from + timedelta(days=i) for i in range((end - trailing_from).days + 1))
         return contiguous_spans(days)
 
-    def _fetch(self, sources, spans):
+    def _fetch(self, sources, spans, staging):
         done = 0
-        rows_fetched = 0
-        staged = []  # rows not written yet: at most STAGE_BATCH_ROWS plus one page
+        windows = [window for span in spans for window in date_windows(span.start, span.end, FETCH_WINDOW_DAYS)]
         for org_id, project_ids in sources.items():
             wanted = set(project_ids)
-            for span in spans:
-                for window_start, window_stop in date_windows(span.start, span.end, FETCH_WINDOW_DAYS):
-                    for page in self.client.daily_activity_pages(
-                        org_id, start=window_start, stop=window_stop, project_ids=project_ids
-                    ):
-                        rows_fetched += self._stage(page, wanted, staged)
-                        if len(staged) >= STAGE_BATCH_ROWS:
-                            self._write_staged(staged)
-                        self._progress(progress_label=f"Fetching work logs from Hubstaff: {rows_fetched} activities")
-                    done += (window_stop - window_start).days + 1
+            for window, rows in self.client.daily_activity_window_pages(
+                org_id, windows, project_ids=project_ids, streams=settings.HUBSTAFF_FETCH_STREAMS
+            ):
+                if rows is None:  # the window is complete
+                    done += (window[1] - window[0]).days + 1
                     self._progress(progress_done=done)
-        self._write_staged(staged)
+                    continue
+                staging.add(window, rows, wanted)
+                self._progress(progress_label=f"Fetching work logs from Hubstaff: {staging.rows} activities")
         self._progress(force=True)
-
-    def _stage(self, page, wanted_projects, staged):
-        """Add the page's rows of the wanted projects to `staged` (plain tuples); return how many."""
-        org_id, run_id = self.project.organization_id, self.sync_run.pk
-        before = len(staged)
-        for row in page:
-            project_id = row.get("project_id")
-            if project_id is None or int(project_id) not in wanted_projects:
-                continue
-            staged.append(
-                (org_id, run_id, int(row["id"]), date.fromisoformat(row["date"]), int(row["user_id"]), int(project_id),
-                 int(row.get("tracked") or 0))
-            )
-        return len(staged) - before
-
-    @staticmethod
-    def _write_staged(staged):
-        # Plain tuples, not model instances: a few pages are one statement whatever their size (docs/performance.md).
-        write_rows(StagedActivity, STAGED_COLUMNS, staged, ignore_conflicts=True, copy_line=STAGED_COPY_LINE)
-        staged.clear()
 
     # -- apply
 
-    @transaction.atomic
-    def _apply(self, users, spans, window, *, reset):
+    def _apply(self, staging, users, spans, window, *, reset):
+        """Plan every batch with the rules and write the plans, all in one transaction (see services/writer.py).
+
+        A batch is half a fetch window (a window's rows are kept together in the staging). On PostgreSQL the writes
+        run in a writer thread on its own connection, so that the database writes a batch while the next one is
+        planned here; this thread reads only what the writes cannot have changed (the work logs of batches not
+        written yet: batches never share a date).
+        """
         org_id = self.project.organization_id
-        # Serialize with anything else writing this project's synced data.
-        ProjectLink.objects.select_for_update().filter(pk=self.link.pk).first()
-        people = [
-            rules.Person(pk, full_name, email)
-            for pk, full_name, email in Person.objects.for_org(org_id).values_list("pk", "full_name", "email")
-        ]
-        self.assignments = {
-            a.pk: _rule_assignment(a) for a in Assignment.objects.for_org(org_id).filter(project=self.project)
-        }
-        # Assignments made by this run, and the earlier ones it stretched: counted once each, however many batches.
-        self.created_here, self.stretched_here = set(), set()
-        # Stretched spans are written once, after the last batch (the rules read self.assignments, not the table).
-        self.stretched_spans = {}
+        threaded = connection.vendor == "postgresql" and not connection.in_atomic_block
         counts = defaultdict(int)
-        missing = {}
-        skipped = defaultdict(int)
-        for span in spans:
-            for batch in split_span(span, APPLY_BATCH_DAYS):
-                plan = rules.plan_sync(
-                    activities=self._staged(batch), users=users, people=people,
-                    assignments=list(self.assignments.values()), existing_logs=self._existing(batch), covered=batch,
-                    project=self.project_dates, options=self.options,
+        not_synced = rules.SyncPlan()  # the batches' missing teammates and skipped people, added up
+        deleted = []  # futures of the number of work logs each DELETE removed
+        with transaction_writer(threaded=threaded, name=f"sync-run-{self.sync_run.pk}") as writer:
+            # Serialize with anything else writing this project's synced data, before anything is read.
+            writer.call(_lock_link, self.link.pk)
+            people = [
+                rules.Person(pk, full_name, email)
+                for pk, full_name, email in Person.objects.for_org(org_id).values_list("pk", "full_name", "email")
+            ]
+            self.assignments = {
+                a.pk: _rule_assignment(a) for a in Assignment.objects.for_org(org_id).filter(project=self.project)
+            }
+            # Assignments made by this run: a stretch of one of those is not counted as a stretch.
+            self.created_here = set()
+            # Stretched spans are written once, after the last batch (the rules read self.assignments, not the table).
+            self.stretched_spans = {}
+            for span in spans:
+                for fetched in date_windows(span.start, span.end, FETCH_WINDOW_DAYS):
+                    for batch in date_windows(*fetched, APPLY_BATCH_DAYS):
+                        batch = rules.DateSpan(*batch)
+                        plan = rules.plan_sync(
+                            activities=staging.activities(fetched, batch.start, batch.end), users=users, people=people,
+                            assignments=list(self.assignments.values()), existing_logs=self._existing(batch),
+                            covered=batch, project=self.project_dates, options=self.options,
+                        )
+                        self._write(plan, counts, deleted, writer)
+                        not_synced = not_synced.merge(
+                            rules.SyncPlan(missing_teammates=plan.missing_teammates, skipped_people=plan.skipped_people)
+                        )
+                        del plan  # before the next batch is read: memory holds one batch at a time
+            if self.stretched_spans:
+                now = timezone.now()
+                writer.submit(
+                    update_rows, Assignment, ("start_date", "end_date", "updated_at"),
+                    [(pk, span.start, span.end, now) for pk, span in sorted(self.stretched_spans.items())],
+                    where={"organization_id": org_id, "project_id": self.project.pk, "origin": Assignment.Origin.SYNC},
                 )
-                self._write(plan, counts)
-                for user_id, teammate in plan.missing_teammates.items():
-                    seconds = teammate.seconds + (missing[user_id].seconds if user_id in missing else 0)
-                    missing[user_id] = rules.MissingTeammate(teammate.id, teammate.name, teammate.email, seconds)
-                for person_id, seconds in plan.skipped_people.items():
-                    skipped[person_id] += seconds
-        self._write_stretched()
-        if reset:
-            # A fresh full sync keeps no synced log outside the window (e.g. after the project's dates changed).
-            outside = synced_worklogs(self.project)
-            if window is not None:
-                outside = outside.filter(Q(date__lt=window[0]) | Q(date__gt=window[1]))
-            deleted, _ = outside.delete()
-            counts["worklogs_deleted"] += deleted
+            if reset:
+                # A fresh full sync keeps no synced log outside the window (e.g. after the project's dates changed).
+                deleted.append(writer.submit(_delete_outside, self.project, window))
+        counts["worklogs_deleted"] += sum(future.result() for future in deleted)
         people_by_id = {p.id: p for p in people}
         report = {
             "missing_teammates": [
                 {"hubstaff_user_id": t.id, "name": t.name, "email": t.email or "", "seconds": t.seconds}
-                for t in sorted(missing.values(), key=lambda t: (-t.seconds, t.name))
+                for t in sorted(not_synced.missing_teammates.values(), key=lambda t: (-t.seconds, t.name))
             ],
             "skipped_people": [
                 {"person_id": pid, "name": people_by_id[pid].full_name, "email": people_by_id[pid].email, "seconds": seconds}
-                for pid, seconds in sorted(skipped.items(), key=lambda item: -item[1])
+                for pid, seconds in sorted(not_synced.skipped_people.items(), key=lambda item: -item[1])
             ],
         }
-        report["seconds_not_synced"] = sum(t["seconds"] for t in report["missing_teammates"]) + sum(skipped.values())
+        report["seconds_not_synced"] = (
+            sum(t["seconds"] for t in report["missing_teammates"]) + sum(not_synced.skipped_people.values())
+        )
         return dict(counts), report
 
-    def _staged(self, span):
-        # Summed per Hubstaff project, user and date in the database: the rules sum a day's rows anyway (activity ids
-        # are unique in a run's staging), so one row per future work log gives the same plan with fewer objects.
-        rows = (
-            StagedActivity.objects.filter(sync_run_id=self.sync_run.pk, date__range=(span.start, span.end))
-            .values("date", "hubstaff_user_id", "hubstaff_project_id")
-            .annotate(first_id=Min("activity_id"), seconds=Sum("tracked"))
-            .order_by()
-            .values_list("first_id", "date", "hubstaff_user_id", "hubstaff_project_id", "seconds")
-        )
-        return [rules.DailyActivity(a_id, day, user_id, project_id, None, tracked) for a_id, day, user_id, project_id, tracked in rows]
-
     def _existing(self, span):
-        rows = synced_worklogs(self.project).filter(date__range=(span.start, span.end)).values_list(
-            "pk", "source_key", "person_id", "date", "duration_seconds", "assignment_id"
-        )
-        return [rules.SyncedLog(*row) for row in rows]
+        table = connection.ops.quote_name(WorkLog._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id, source_key, person_id, date, duration_seconds, assignment_id FROM {table} "
+                "WHERE organization_id = %s AND project_id = %s AND source = %s AND date BETWEEN %s AND %s",
+                [self.project.organization_id, self.project.pk, WorkLog.Source.HUBSTAFF, span.start, span.end],
+            )
+            rows = cursor.fetchall()
+        if connection.vendor != "postgresql":
+            return [rules.SyncedLog(i, k, p, _as_date(d), s, a) for i, k, p, d, s, a in rows]
+        return list(map(rules.SyncedLog._make, rows))
 
-    def _write(self, plan, counts):
+    def _write(self, plan, counts, deleted, writer):
+        """Hand one batch's plan to the writer (waiting only for the ids of new assignments, which later rows need)."""
         org_id = self.project.organization_id
         new_assignment_ids = {}
         if plan.new_assignments:
-            created = Assignment.objects.bulk_create(
-                [
-                    Assignment(
-                        organization_id=org_id, project=self.project, person_id=person_id, start_date=span.start,
-                        end_date=span.end, origin=Assignment.Origin.SYNC, trimmed=self.options.trim_assignments,
-                    )
-                    for person_id, span in plan.new_assignments.items()
-                ]
-            )
+            created = writer.call(_create_assignments, self.project, plan.new_assignments, self.options.trim_assignments)
             for assignment in created:
                 self.created_here.add(assignment.pk)
                 new_assignment_ids[assignment.person_id] = assignment.pk
@@ -492,13 +468,9 @@ class Sync:
             counts["assignments_created"] += len(created)
         for assignment_id, span in plan.stretched_assignments.items():
             self.stretched_spans[assignment_id] = span
-            old = self.assignments[assignment_id]
-            self.assignments[assignment_id] = rules.Assignment(
-                old.id, old.person_id, span.start, span.end, old.origin, old.trimmed
-            )
-            if assignment_id not in self.created_here:
-                self.stretched_here.add(assignment_id)
-        counts["assignments_stretched"] = len(self.stretched_here)
+            self.assignments[assignment_id] = replace(self.assignments[assignment_id], start_date=span.start, end_date=span.end)
+        # Earlier assignments this run stretched, counted once each however many batches stretched them.
+        counts["assignments_stretched"] = len(self.stretched_spans.keys() - self.created_here)
 
         def assignment_of(item):
             return item.assignment_id if item.assignment_id is not None else new_assignment_ids.get(item.new_assignment_for_person)
@@ -506,36 +478,26 @@ class Sync:
         now = timezone.now()
         if plan.creates:
             project_id, hubstaff = self.project.pk, WorkLog.Source.HUBSTAFF
-            write_rows(
-                WorkLog, WORKLOG_COLUMNS,
-                [
-                    (org_id, project_id, log.person_id, assignment_of(log), log.date, log.duration_seconds, hubstaff,
-                     log.source_key, log.hubstaff_project_id, "", now, now)
-                    for log in plan.creates
-                ],
-                copy_line=_worklog_copy_line(now),
-            )
+            rows = [
+                (org_id, project_id, log.person_id, assignment_of(log), log.date, log.duration_seconds, hubstaff,
+                 log.source_key, log.hubstaff_project_id, "", now, now)
+                for log in plan.creates
+            ]
+            if connection.vendor == "postgresql":
+                # COPY text made here, so that a writer thread only waits for the database.
+                writer.submit(copy_text, WorkLog, WORKLOG_COLUMNS, "".join(map(_worklog_copy_line(now), rows)))
+            else:
+                writer.submit(insert_rows, WorkLog, WORKLOG_COLUMNS, rows)
             counts["worklogs_created"] += len(plan.creates)
         if plan.updates:
-            update_rows(
-                WorkLog, ("person_id", "duration_seconds", "assignment_id", "updated_at"),
+            writer.submit(
+                update_rows, WorkLog, ("person_id", "duration_seconds", "assignment_id", "updated_at"),
                 [(u.id, u.person_id, u.duration_seconds, assignment_of(u), now) for u in plan.updates],
                 where={"organization_id": org_id, "project_id": self.project.pk, "source": WorkLog.Source.HUBSTAFF},
             )
             counts["worklogs_updated"] += len(plan.updates)
         if plan.deletes:
-            deleted, _ = synced_worklogs(self.project).filter(pk__in=plan.deletes).delete()
-            counts["worklogs_deleted"] += deleted
-
-    def _write_stretched(self):
-        if not self.stretched_spans:
-            return
-        now = timezone.now()
-        update_rows(
-            Assignment, ("start_date", "end_date", "updated_at"),
-            [(pk, span.start, span.end, now) for pk, span in sorted(self.stretched_spans.items())],
-            where={"organization_id": self.project.organization_id, "origin": Assignment.Origin.SYNC},
-        )
+            deleted.append(writer.submit(_delete_logs, self.project, plan.deletes))
 
     # -- progress
 
@@ -544,9 +506,6 @@ class Sync:
         SyncRun.objects.filter(pk=self.sync_run.pk).update(**fields)
         for name, value in fields.items():
             setattr(self.sync_run, name, value)
-
-    def _heartbeat(self):
-        self._progress()
 
     def _progress(self, force=False, **fields):
         """Progress and heartbeat while pages arrive: one UPDATE a second at most, carrying the latest values."""
@@ -567,13 +526,41 @@ def _rule_assignment(assignment):
     )
 
 
-def split_span(span, days):
-    """Cut an inclusive span into consecutive spans of at most `days` days."""
-    start = span.start
-    while start <= span.end:
-        end = min(span.end, start + timedelta(days=days - 1))
-        yield rules.DateSpan(start, end)
-        start = end + timedelta(days=1)
+def _as_date(value):
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+# The writes of the apply phase: each runs in the writer's transaction (its thread and connection, or this one's).
+
+
+def _lock_link(link_pk):
+    ProjectLink.objects.select_for_update().filter(pk=link_pk).first()
+
+
+def _create_assignments(project, spans, trimmed):
+    """One assignment per person (`spans`: person id -> DateSpan), made by the sync; returns them with their ids."""
+    return Assignment.objects.bulk_create(
+        [
+            Assignment(
+                organization_id=project.organization_id, project=project, person_id=person_id, start_date=span.start,
+                end_date=span.end, origin=Assignment.Origin.SYNC, trimmed=trimmed,
+            )
+            for person_id, span in spans.items()
+        ]
+    )
+
+
+def _delete_logs(project, ids):
+    deleted, _ = synced_worklogs(project).filter(pk__in=ids).delete()
+    return deleted
+
+
+def _delete_outside(project, window):
+    outside = synced_worklogs(project)
+    if window is not None:
+        outside = outside.filter(Q(date__lt=window[0]) | Q(date__gt=window[1]))
+    deleted, _ = outside.delete()
+    return deleted
 
 
 def contiguous_spans(days):
@@ -593,32 +580,8 @@ def contiguous_spans(days):
 # Django's connection (so inside its transaction): COPY on PostgreSQL, else multi-row statements of WRITE_BATCH_ROWS.
 
 
-def write_rows(model, columns, rows, *, ignore_conflicts=False, copy_line=None):
-    """Insert `rows` (tuples in `columns` order) the fastest way the database offers; optionally skip conflicts.
-
-    `copy_line`: a %-format of one row as COPY text for rows that need no escaping, or a function of a row giving its
-    line (faster than the generic formatting).
-    """
-    if not rows:
-        return
-    if connection.vendor != "postgresql":
-        insert_rows(model, columns, rows, ignore_conflicts=ignore_conflicts)
-        return
-    if not ignore_conflicts:
-        copy_rows(model, columns, rows, line=copy_line)
-        return
-    try:
-        if connection.get_autocommit() and not connection.in_atomic_block:
-            copy_rows(model, columns, rows, line=copy_line)  # its own transaction already: a conflict changes nothing
-        else:
-            with transaction.atomic():  # a savepoint, so that a conflict leaves the outer transaction usable
-                copy_rows(model, columns, rows, line=copy_line)
-    except IntegrityError:
-        # COPY cannot skip a row it conflicts with: only then pay for the statement that can.
-        insert_rows(model, columns, rows, ignore_conflicts=True)
-
-
 def _copy_text(value):
+    """A value as COPY text (tab, newline, backslash escaped; None as NULL)."""
     if value is None:
         return "\\N"
     if isinstance(value, str):
@@ -645,20 +608,12 @@ def _worklog_copy_line(now):
     return line
 
 
-def copy_rows(model, columns, rows, *, line=None):
-    """PostgreSQL only: COPY `rows` into the model's table (text format), one statement for all of them."""
+def copy_text(model, columns, text):
+    """PostgreSQL only: COPY lines of text (one row each, `columns` in order) into the model's table."""
     opts, ops = model._meta, connection.ops
     names = ", ".join(ops.quote_name(opts.get_field(column).column) for column in columns)
-    buffer = io.StringIO()
-    if callable(line):
-        buffer.writelines(map(line, rows))
-    elif line is not None:
-        buffer.writelines(line % row for row in rows)
-    else:
-        buffer.writelines("\t".join(map(_copy_text, row)) + "\n" for row in rows)
-    buffer.seek(0)
     with connection.cursor() as cursor, connection.wrap_database_errors:
-        cursor.cursor.copy_expert(f"COPY {ops.quote_name(opts.db_table)} ({names}) FROM STDIN", buffer)
+        cursor.cursor.copy_expert(f"COPY {ops.quote_name(opts.db_table)} ({names}) FROM STDIN", io.StringIO(text))
 
 
 def _db_value_adapter(field):
@@ -687,26 +642,20 @@ def _batch_size(fields, rows):
     return max(1, min(WRITE_BATCH_ROWS, connection.ops.bulk_batch_size(fields, rows)))
 
 
-def insert_rows(model, columns, rows, *, ignore_conflicts=False):
-    """INSERT `rows` (tuples of values in `columns` order) with multi-row statements; optionally skip conflicts."""
+def insert_rows(model, columns, rows):
+    """INSERT `rows` (tuples of values in `columns` order) with multi-row statements."""
     if not rows:
         return
     opts, ops = model._meta, connection.ops
     fields = [opts.get_field(column) for column in columns]
-    on_conflict = OnConflict.IGNORE if ignore_conflicts else None
-    head = (
-        f"{ops.insert_statement(on_conflict=on_conflict)} {ops.quote_name(opts.db_table)} "
-        f"({', '.join(ops.quote_name(f.column) for f in fields)}) VALUES "
-    )
-    tail = ops.on_conflict_suffix_sql(fields, on_conflict, None, None)
-    tail = f" {tail}" if tail else ""
+    head = f"INSERT INTO {ops.quote_name(opts.db_table)} ({', '.join(ops.quote_name(f.column) for f in fields)}) VALUES "
     placeholder = f"({', '.join(['%s'] * len(fields))})"
     rows = _adapted(rows, fields)
     size = _batch_size(fields, rows)
     with connection.cursor() as cursor:
         for start in range(0, len(rows), size):
             chunk = rows[start : start + size]
-            cursor.execute(head + ", ".join([placeholder] * len(chunk)) + tail, [value for row in chunk for value in row])
+            cursor.execute(head + ", ".join([placeholder] * len(chunk)), [value for row in chunk for value in row])
 
 
 def update_rows(model, columns, rows, *, where=None):

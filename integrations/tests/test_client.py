@@ -1,5 +1,7 @@
 """HubstaffClient against mocked Hubstaff answers shaped like the documented ones (docs/hubstaff.md)."""
 
+import json
+import threading
 from datetime import date, datetime, timedelta
 from datetime import timezone as dt_timezone
 from urllib.parse import parse_qs, urlsplit
@@ -146,6 +148,96 @@ def test_daily_activity_pages_are_windowed_and_paged(client):
     assert second["page_start_id"] == ["2"] and second["date[start]"] == ["2026-01-01"]
     assert third["date[start]"] == ["2026-02-01"] and third["date[stop]"] == ["2026-02-20"]
     assert "page_start_id" not in third
+
+
+def paged_windows(url, pages_per_window, *, fail=None):
+    """A callback answering daily activities by window and page: window k's page p holds activity k*100+p.
+
+    `fail`: {(window start, page): status} answers that status instead, once.
+    """
+    fail = dict(fail or {})
+
+    def answer(request):
+        params = parse_qs(urlsplit(request.url).query)
+        start = params["date[start]"][0]
+        window = int(start[5:7])  # the month: the test's windows start on the 1st of months 1, 2, 3, ...
+        page = int(params.get("page_start_id", ["0"])[0]) % 100
+        status = fail.pop((start, page), None)
+        if status is not None:
+            return status, {}, '{"error": "failed on purpose"}'
+        rows = [activity(window * 100 + page, start)]
+        body = {"daily_activities": rows}
+        if page + 1 < pages_per_window:
+            body["pagination"] = {"next_page_start_id": window * 100 + page + 1}
+        return 200, {}, json.dumps(body)
+
+    responses.add_callback(responses.GET, url, callback=answer)
+
+
+MONTHS = [(date(2026, m, 1), date(2026, m, 28)) for m in (1, 2, 3, 4)]
+
+
+@responses.activate
+@pytest.mark.parametrize("streams", [1, 2, 3])
+def test_windows_fetched_at_once_give_every_page_once_with_the_same_requests(installation, sleeps, streams):
+    url = f"{API}/organizations/10/activities/daily"
+    paged_windows(url, pages_per_window=3)
+    client = HubstaffClient(installation, sleep=sleeps, prefetch=True)
+    try:
+        got = list(client.daily_activity_window_pages(10, MONTHS, project_ids=[100], streams=streams))
+    finally:
+        client.close()
+
+    rows = {window: [] for window in MONTHS}
+    for window, page in got:
+        assert page is None or rows[window] is not None, "a page came after its window was said complete"
+        if page is None:
+            assert [r["id"] for r in rows[window]] == [window[0].month * 100 + p for p in range(3)]
+            rows[window] = None
+        else:
+            rows[window].extend(page)
+    assert all(done is None for done in rows.values()), "every window is reported complete"
+    assert len(responses.calls) == client.requests_made == 12  # 4 windows x 3 pages: nothing asked twice
+    assert all(query(call)["project_ids[]"] == ["100"] for call in responses.calls)
+    windows_in_order = [window[0].month for window, page in got if page is not None]
+    if streams == 1:
+        assert windows_in_order == sorted(windows_in_order), "one stream: one window after the other"
+    else:
+        assert windows_in_order[:streams] == list(range(1, streams + 1)), "the first pages come from as many windows as streams"
+
+
+@responses.activate
+def test_without_prefetch_windows_come_one_after_the_other(client):
+    paged_windows(f"{API}/organizations/10/activities/daily", pages_per_window=2)
+    got = [(window[0].month, page and page[0]["id"]) for window, page in client.daily_activity_window_pages(10, MONTHS[:2], streams=2)]
+    assert got == [(1, 100), (1, 101), (1, None), (2, 200), (2, 201), (2, None)]
+
+
+@responses.activate
+def test_a_5xx_of_a_page_sent_ahead_is_retried_in_order(installation, sleeps):
+    url = f"{API}/organizations/10/activities/daily"
+    paged_windows(url, pages_per_window=2, fail={("2026-02-01", 1): 503})
+    client = HubstaffClient(installation, sleep=sleeps, prefetch=True)
+    try:
+        got = [(w[0].month, p[0]["id"]) for w, p in client.daily_activity_window_pages(10, MONTHS[:2], streams=2) if p]
+    finally:
+        client.close()
+    assert got == [(1, 100), (2, 200), (1, 101), (2, 201)]  # interleaved, the retried page in its place
+    assert client.requests_made == 5 and len(sleeps) == 1
+
+
+@responses.activate
+def test_a_refusal_of_a_page_sent_ahead_is_raised_here_and_nothing_is_left_running(installation, sleeps):
+    url = f"{API}/organizations/10/activities/daily"
+    paged_windows(url, pages_per_window=3, fail={("2026-02-01", 1): 403})
+    client = HubstaffClient(installation, sleep=sleeps, prefetch=True)
+    with pytest.raises(HubstaffError, match="refused"):
+        for _ in client.daily_activity_window_pages(10, MONTHS, streams=2):
+            pass
+    assert client._pending == {}, "the other window's page sent ahead is waited for and dropped by the listing itself"
+    client.close()
+    assert client._executor is None
+    assert not [t for t in threading.enumerate() if t.name.startswith("hubstaff-prefetch")]
 
 
 @responses.activate

@@ -89,8 +89,11 @@ def test_twenty_simultaneous_deliveries_of_one_run_sync_it_once(project_a, hs):
 def test_twenty_simultaneous_requests_while_a_sync_runs_join_it(project_a, hs):
     project = project_a
     first = sync.request_sync(project, mode="reset", trigger="manual")
+    assert sync.claim(first.pk) is not None  # a worker has it: running, not only queued
+    assert SyncRun.objects.get(pk=first.pk).status == SyncRun.Status.RUNNING
     runs = all_at_once(20, lambda i: sync.request_sync(project, mode="incremental", trigger="api").pk)
     assert set(runs) == {first.pk}
+    assert SyncRun.objects.filter(project=project).count() == 1
 
 
 def test_two_workers_refreshing_at_once_spend_the_rotating_refresh_token_once(installed, hs):

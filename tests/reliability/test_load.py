@@ -10,7 +10,6 @@ import json
 import time
 from collections import defaultdict
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings

@@ -162,8 +162,7 @@ class World:
             del self.logs[log_id]
         for update in result.updates:
             assignment_id = update.assignment_id or created[update.new_assignment_for_person]
-            self.logs[update.id] = replace(
-                self.logs[update.id],
+            self.logs[update.id] = self.logs[update.id]._replace(
                 person_id=update.person_id,
                 duration_seconds=update.duration_seconds,
                 assignment_id=assignment_id,
@@ -855,4 +854,4 @@ def test_rules_module_imports_only_the_standard_library():
         if isinstance(node, ast.Import | ast.ImportFrom)
         for alias in node.names
     }
-    assert imported <= {"__future__", "collections", "dataclasses", "datetime"}
+    assert imported <= {"__future__", "collections", "dataclasses", "datetime", "operator", "typing"}

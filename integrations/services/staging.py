@@ -1,0 +1,111 @@
+"""Where a sync keeps the activities it fetched until it applies them: a temporary file of packed integers.
+
+A sync fetches everything first and applies it afterwards in one transaction, so what it fetched must wait
+somewhere without filling memory. Rows are kept per fetch window (a range of dates Hubstaff is asked for), as
+five 64-bit integers (activity id, date as an ordinal, user id, project id, tracked seconds), in memory up to
+`IN_MEMORY_BYTES` and then in an anonymous temporary file that the operating system removes when it is closed or
+the process ends. Reading a window back gives the rules' `DailyActivity` rows of that window, in the order fetched.
+
+Nothing here decides anything: repeated activity ids, zero seconds and dates outside the window are kept as Hubstaff
+sent them, for the rules to judge. A row that is not as documented (a field missing, not a number, not a date) is a
+`MalformedResponse`, as a page that is not JSON is.
+"""
+
+import tempfile
+from array import array
+from collections import defaultdict
+from datetime import date
+
+from integrations.hubstaff.client import MalformedResponse
+from integrations.hubstaff.rules import DailyActivity
+
+# Rows are held in memory up to this many before they are written out (a few pages).
+BUFFER_ROWS = 2000
+# The file stays in memory up to this size (small syncs never touch the disk).
+IN_MEMORY_BYTES = 2 * 1024 * 1024
+_FIELDS = 5
+_ITEM = array("q").itemsize
+
+
+class Staging:
+    """Activities fetched by one sync, by window: `add(window, page, wanted)`, then `activities(window)`."""
+
+    def __init__(self):
+        self._file = tempfile.SpooledTemporaryFile(max_size=IN_MEMORY_BYTES, prefix="primetric-sync-")
+        self._segments = defaultdict(list)  # window -> [(offset, rows), ...] in the file
+        self._buffers = {}  # window -> rows not written yet (windows may be fetched at once, their pages interleaved)
+        self._ordinals = {}  # date text -> ordinal (a window has a few dozen dates)
+        self.rows = 0
+
+    def add(self, window, page, wanted_projects):
+        """Keep the page's rows of the wanted Hubstaff projects under `window`; return how many were kept."""
+        buffer = self._buffers.get(window)
+        if buffer is None:
+            buffer = self._buffers[window] = array("q")
+        ordinals = self._ordinals
+        before = len(buffer)
+        try:
+            for row in page:
+                project_id = row.get("project_id")
+                if project_id is None or int(project_id) not in wanted_projects:
+                    continue
+                day = row["date"]
+                ordinal = ordinals.get(day)
+                if ordinal is None:
+                    ordinal = ordinals[day] = date.fromisoformat(day).toordinal()
+                buffer.extend((int(row["id"]), ordinal, int(row["user_id"]), int(project_id), int(row.get("tracked") or 0)))
+        except (AttributeError, KeyError, TypeError, ValueError, OverflowError) as exc:
+            del buffer[before:]
+            raise MalformedResponse(f"Hubstaff sent a daily activity that is not as documented ({exc.__class__.__name__}: {exc}).") from None
+        kept = (len(buffer) - before) // _FIELDS
+        self.rows += kept
+        if len(buffer) >= BUFFER_ROWS * _FIELDS:
+            self._flush(window)
+        return kept
+
+    def _flush(self, window):
+        buffer = self._buffers.pop(window, None)
+        if not buffer:
+            return
+        self._file.seek(0, 2)
+        self._segments[window].append((self._file.tell(), len(buffer) // _FIELDS))
+        buffer.tofile(self._file)
+
+    def activities(self, window, first=None, last=None):
+        """The rows kept under `window` (of dates first..last, if given), as the rules' DailyActivity rows.
+
+        Hubstaff's daily rows carry no task here: the rules sum a day's rows per user and project anyway.
+        """
+        self._flush(window)
+        low = first.toordinal() if first is not None else -1
+        high = last.toordinal() if last is not None else 1 << 62
+        values = array("q")
+        for offset, rows in self._segments.get(window, ()):
+            self._file.seek(offset)
+            values.frombytes(self._file.read(rows * _FIELDS * _ITEM))
+        dates = {}
+        result = []
+        it = iter(values)
+        for activity_id, ordinal, user_id, project_id, tracked in zip(it, it, it, it, it):
+            if ordinal < low or ordinal > high:
+                continue
+            day = dates.get(ordinal)
+            if day is None:
+                day = dates[ordinal] = date.fromordinal(ordinal)
+            result.append(DailyActivity(activity_id, day, user_id, project_id, None, tracked))
+        return result
+
+    @property
+    def closed(self):
+        return self._file.closed
+
+    def close(self):
+        self._file.close()
+        self._segments.clear()
+        self._buffers.clear()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
