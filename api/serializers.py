@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.forms.models import model_to_dict
 from rest_framework import serializers
 
-from integrations.models import HubstaffProject, Installation, ProjectLink, SyncRun
+from integrations.models import HubstaffProject, Installation, SyncRun
 from people.forms import PersonForm
 from people.models import Person
 from people.roles import Role

@@ -16,18 +16,14 @@ from .hubstaff import oauth
 from .hubstaff.client import HubstaffError, installation_status_reason
 from .models import Installation
 from .services import installation as services
+from .services.links import get_installation
 
 APP_NAME = "Primetric"
 
 
-def _hubstaff_installation(request):
-    """This organization's Hubstaff installation, through the tenant scope (never another organization's)."""
-    return request.tenant.scope(Installation).filter(provider=Installation.Provider.HUBSTAFF).first()
-
-
 @tenant_view(Role.ADMINISTRATOR)
 def integration_list(request):
-    installation = _hubstaff_installation(request)
+    installation = get_installation(request.tenant.organization)
     return render(
         request,
         "integrations/integration_list.html",
@@ -38,7 +34,7 @@ def integration_list(request):
 @tenant_view(Role.ADMINISTRATOR)
 def hubstaff_install(request):
     """The seed's instructions in two steps; Authorize saves the credentials and goes to Hubstaff."""
-    installation = _hubstaff_installation(request)
+    installation = get_installation(request.tenant.organization)
     saved_client_id = installation.client_id if installation else ""
     form = HubstaffCredentialsForm(
         request.POST or None,
@@ -77,7 +73,7 @@ def hubstaff_install(request):
 @require_GET
 @tenant_view(Role.ADMINISTRATOR)
 def hubstaff_manage(request):
-    installation = _hubstaff_installation(request)
+    installation = get_installation(request.tenant.organization)
     if installation is None:
         return redirect("integrations:hubstaff_install", org_slug=request.tenant.organization.slug)
     return render(
@@ -96,7 +92,7 @@ def hubstaff_manage(request):
 @tenant_view(Role.ADMINISTRATOR)
 def hubstaff_reauthorize(request):
     """Authorize again with the saved credentials (after a revoked or expired authorization)."""
-    installation = _hubstaff_installation(request)
+    installation = get_installation(request.tenant.organization)
     slug = request.tenant.organization.slug
     if installation is None or not (installation.client_id and installation.client_secret):
         messages.info(request, "Enter the Client ID and Client secret of your Hubstaff app, then click Authorize.")
@@ -111,7 +107,7 @@ def hubstaff_reauthorize(request):
 @require_POST
 @tenant_view(Role.ADMINISTRATOR)
 def hubstaff_uninstall(request):
-    installation = _hubstaff_installation(request)
+    installation = get_installation(request.tenant.organization)
     if installation is not None:
         services.uninstall(installation)
         messages.success(

@@ -125,17 +125,11 @@ def logged_hours_per_week(rows):
 
 
 def week_status(planned, logged, week_end, today, tolerance=TOLERANCE):
-    """Compare one week's logged hours with its plan; see Status."""
-    planned, logged = Decimal(planned), Decimal(logged)
-    if not planned and not logged:
-        return Status.NONE
-    if not planned:
-        return Status.UNPLANNED
-    if logged > planned * (1 + tolerance):
-        return Status.OVER
-    if logged < planned * (1 - tolerance):
-        return Status.IN_PROGRESS if week_end >= today else Status.UNDER
-    return Status.OK
+    """Compare one week's logged hours with its plan; see Status (a week not over yet is in progress, not under)."""
+    status = period_status(planned, logged, tolerance)
+    if status == Status.UNDER and week_end >= today:
+        return Status.IN_PROGRESS
+    return status
 
 
 def period_status(planned, logged, tolerance=TOLERANCE):

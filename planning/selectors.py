@@ -91,10 +91,6 @@ class PlanData:
     logged: dict
     people: dict = field(default_factory=dict)  # person_id -> full name, sorted by name
 
-    @property
-    def person_ids(self):
-        return list(self.people)
-
 
 def plan_data(scope, filters):
     """Everything a report needs, in three queries: assignments, summed work logs, names of those people.
@@ -105,10 +101,7 @@ def plan_data(scope, filters):
     stretches = planned_stretches(filter_assignments(scope(Assignment), filters))
     planned = planned_hours_per_week(stretches, weeks)
     logged = logged_hours_per_week(logged_seconds_per_week(filter_worklogs(scope(WorkLog), filters)))
-    ids = {pid for pid, _ in planned} | {pid for pid, _ in logged}
-    people = {}
-    if ids:
-        people = dict(scope(Person).filter(pk__in=ids).order_by("full_name", "id").values_list("id", "full_name"))
+    people = person_names(scope, {pid for pid, _ in planned} | {pid for pid, _ in logged})
     return PlanData(weeks=weeks, planned=planned, logged=logged, people=people)
 
 
@@ -126,8 +119,8 @@ def project_timeline_data(scope, project):
     return assignments, logged
 
 
-def logged_names(scope, person_ids):
-    """Names of people who logged time on a project without an assignment there (one query)."""
+def person_names(scope, person_ids):
+    """{person_id: full name} of these people, sorted by name (one query; none for no ids)."""
     if not person_ids:
         return {}
     return dict(scope(Person).filter(pk__in=person_ids).order_by("full_name", "id").values_list("id", "full_name"))

@@ -26,7 +26,7 @@ from .calculations import Status, last_weeks, totals, week_rows
 from .exports import csv_response, worklog_csv_rows
 from .forms import PlanningFilterForm
 from .reports import person_summaries, report_csv_rows
-from .selectors import Filters, assignments_in_period, logged_names, plan_data, project_timeline_data, worklog_export_rows
+from .selectors import Filters, assignments_in_period, person_names, plan_data, project_timeline_data, worklog_export_rows
 
 
 def _person_for_report(request, person_id):
@@ -160,7 +160,7 @@ def project_timeline(request, project_id):
     today = timezone.localdate()
     assignments, logged = project_timeline_data(request.tenant.scope, project)
     assigned = {a.person_id for a in assignments}
-    names = logged_names(request.tenant.scope, {pid for pid, _ in logged} - assigned)
+    names = person_names(request.tenant.scope, {pid for pid, _ in logged} - assigned)  # logged without an assignment
     first, last, clipped = charts.timeline_range(project, assignments, logged, today)
     rows = charts.timeline_rows(assignments, logged, names)
     return render(

@@ -49,12 +49,17 @@ def other_tenant(other_org):
     }
 
 
-def fill(route, slug, other):
-    """Turn a route (path converters or regex groups) into a URL with the slug and the other tenant's ids."""
+def fill(route, slug, other, own=None, foreign=None):
+    """Turn a route (path converters or regex groups) into a URL with the slug and the other tenant's ids.
+
+    With `own` and `foreign`: every id from `own` (objects of our organization) except `foreign`, the other's.
+    """
 
     def value(name):
         if name == "org_slug":
             return slug
+        if own is not None and name != foreign:
+            return str(OTHER_TENANT_IDS[name](own))
         if name not in OTHER_TENANT_IDS:
             pytest.fail(f"Route {route!r} takes <{name}>: add a maker for it to OTHER_TENANT_IDS")
         return str(OTHER_TENANT_IDS[name](other))
@@ -90,6 +95,42 @@ def test_other_organizations_ids_give_404(route, all_roles_member, other_tenant)
     client = signed_in(all_roles_member)
     url = fill(route, "acme", other_tenant)
     assert_not_found(client, url)
+
+
+def url_ids(route):
+    return [a or b for a, b in re.findall(r"<(?:\w+:)?(\w*(?:_id|pk))>|\(\?P<(\w*(?:_id|pk))>", route)]
+
+
+NESTED = [(route, inner) for route in tenant_routes() for inner in url_ids(route)[1:]]
+
+
+@pytest.fixture
+def own_tenant(org):
+    project = ProjectFactory(organization=org)
+    person = PersonFactory(organization=org)
+    return {
+        "org": org,
+        "project": project,
+        "person": person,
+        "assignment": AssignmentFactory(project=project, person=person),
+        "worklog": WorkLogFactory(project=project, person=person, date=date(2026, 2, 2)),
+    }
+
+
+def test_nested_routes_are_found():
+    assert len(NESTED) >= 5
+
+
+@pytest.mark.parametrize("route,inner", NESTED, ids=[f"{r} [{i}]" for r, i in NESTED])
+def test_an_inner_id_of_another_organization_under_our_own_project_gives_404(route, inner, all_roles_member, own_tenant, other_tenant):
+    """The inner id is looked up in the organization (and the project) itself, not only the project id before it."""
+    from conftest import signed_in
+
+    client = signed_in(all_roles_member)
+    assert_not_found(client, fill(route, "acme", other_tenant, own=own_tenant, foreign=inner))
+    # The control: with our own inner id the same URL is found (so the 404 above came from the foreign id).
+    ours = fill(route, "acme", other_tenant, own=own_tenant, foreign=None)
+    assert 404 not in {client.get(ours).status_code, client.post(ours).status_code}, ours
 
 
 @pytest.mark.parametrize("route", tenant_routes())

@@ -7,7 +7,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from api.tests.conftest import url
-from projects.models import Assignment
 from tests.factories import AssignmentFactory, PersonFactory, WorkLogFactory
 from worklogs.models import WorkLog
 

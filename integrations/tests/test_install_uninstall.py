@@ -44,8 +44,10 @@ def test_only_administrators_can_uninstall(request, org, installation, client_fi
     assert Installation.objects.filter(pk=installation.pk).exists()
 
 
-def test_another_organizations_installation_is_untouched(admin_client, org, other_org):
+def test_another_organizations_installation_is_untouched(admin_client, org, other_org, installation):
     theirs = Installation.objects.create(organization=other_org, client_id="globex-app")
+    before = Installation.objects.filter(pk=theirs.pk).values().get()
     assert admin_client.post(url(other_org)).status_code == 404
-    admin_client.post(url(org))
-    assert Installation.objects.filter(pk=theirs.pk).exists()
+    assert admin_client.post(url(org)).status_code == 302
+    assert not Installation.objects.filter(pk=installation.pk).exists(), "our own installation is the one removed"
+    assert Installation.objects.filter(pk=theirs.pk).values().get() == before

@@ -69,9 +69,12 @@ def link(project, hs, *names, prevent=False, trim=False):
     return update_link(project, enabled=True, hubstaff_project_ids=ids, prevent_new_assignments=prevent, trim_assignments=trim)
 
 
-def sync_now(project, mode="reset"):
+def sync_now(project, mode="reset", expect="succeeded"):
+    """Run a sync to its end; it must end as `expect` (so that no test passes on a sync that failed)."""
     run = sync.request_sync(project, mode=mode, trigger="manual")
-    return sync.run_sync(run.pk, today=TODAY)
+    run = sync.run_sync(run.pk, today=TODAY)
+    assert run.status == expect, run.error
+    return run
 
 
 def logged(project):
@@ -107,6 +110,7 @@ def test_running_the_same_sync_twice_changes_nothing(installed, project_a, hs):
     link(project_a, hs, "Project A")
     sync_now(project_a)
     before = list(WorkLog.objects.filter(project=project_a).values_list("pk", "duration_seconds", "updated_at").order_by("pk"))
+    assert before, "the first sync must have written work logs"
     again = sync_now(project_a)
     assert (again.worklogs_created, again.worklogs_updated, again.worklogs_deleted, again.assignments_created) == (0, 0, 0, 0)
     assert list(WorkLog.objects.filter(project=project_a).values_list("pk", "duration_seconds", "updated_at").order_by("pk")) == before
@@ -201,9 +205,10 @@ def test_a_failing_hubstaff_leaves_the_work_logs_as_they_were(installed, project
     link(project_a, hs, "Project A")
     sync_now(project_a)
     before = sorted(WorkLog.objects.filter(project=project_a).values_list("pk", "source_key", "duration_seconds"))
+    assert before, "the first sync must have written work logs"
     hs.fault(error_rate=1.0)
     try:
-        run = sync_now(project_a)
+        run = sync_now(project_a, expect="failed")
     finally:
         hs.reset_faults()
     assert run.status == "failed" and "Hubstaff" in run.error
@@ -223,3 +228,16 @@ def test_a_second_request_joins_the_running_sync(installed, project_a, hs):
 def test_sync_without_installation_says_an_administrator_must_install(project_a, org):
     with pytest.raises(sync.SyncNotPossible, match="An Administrator must install Hubstaff first"):
         sync.request_sync(project_a, mode="reset", trigger="manual")
+
+
+def test_the_sync_project_command_runs_the_sync_itself_and_sends_no_task(
+    installed, project_a, hs, queued_tasks, capsys, django_capture_on_commit_callbacks
+):
+    from django.core.management import call_command
+
+    link(project_a, hs, "Project A")
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("sync_project", "--org", project_a.organization.slug, "--project", str(project_a.pk), "--reset")
+    assert queued_tasks == [], "a worker would race the command for the same run"
+    assert "succeeded" in capsys.readouterr().out
+    assert SyncRun.objects.get(project=project_a).status == "succeeded"

@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from integrations.models import SyncRun
+from integrations.models import HubstaffProject, Installation, ProjectLink, SyncRun
 from people.roles import Role
 from tests.factories import AssignmentFactory, PersonFactory, ProjectFactory, WorkLogFactory
 from tests.routes import routes
@@ -54,6 +54,15 @@ def other_objects(other_org):
     worklog = WorkLogFactory(project=project, person=person, date=date(2026, 2, 2), note=f"{SECRET_NAME} note")
     run = SyncRun.objects.create(organization=other_org, project=project, mode=SyncRun.Mode.RESET,
                                  status=SyncRun.Status.FAILED, error=f"{SECRET_NAME} error")
+    # Their Hubstaff installation, its projects and their project's Integration settings: the integration routes
+    # (settings, uninstall, re-authorize, link) must not reach them either.
+    installation = Installation.objects.create(
+        organization=other_org, client_id="globex-app", client_secret="globex-secret", access_token="globex-token",
+        status=Installation.Status.INSTALLED, account={"id": 9, "name": f"{SECRET_NAME} account", "email": "x@globex.test"},
+    )
+    HubstaffProject.objects.create(organization=other_org, installation=installation, hubstaff_id=900,
+                                   name=f"{SECRET_NAME} hubstaff project", hubstaff_organization_id=90)
+    ProjectLink.objects.create(organization=other_org, project=project, enabled=True, hubstaff_project_ids=[900])
     return {"org_slug": other_org.slug, "project_id": project.pk, "person_id": person.pk, "assignment_id": assignment.pk,
             "worklog_id": worklog.pk, "run_id": run.pk}
 

@@ -117,11 +117,23 @@ def test_rotating_the_encryption_key_keeps_every_installation(installed_and_sync
     assert Fernet(new_key.encode()).decrypt(ciphertext.encode()).decode() == before[1]
 
 
+def stored_ciphertext(installation):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT client_secret, access_token, refresh_token FROM integrations_installation WHERE id = %s", [installation.pk]
+        )
+        return cursor.fetchone()
+
+
 def test_rotating_without_the_old_key_fails_clearly_and_loses_nothing(installed_and_synced, settings):
     installation, _ = installed_and_synced
+    secrets_before = Installation.objects.filter(pk=installation.pk).values_list("client_secret", "access_token", "refresh_token").get()
+    stored_before = stored_ciphertext(installation)
     old_keys = list(settings.FIELD_ENCRYPTION_KEYS)
     settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]  # the old key forgotten by mistake
     with pytest.raises(CommandError, match="cannot be decrypted"):
         call_command("rotate_encryption_keys")
+    assert stored_ciphertext(installation) == stored_before, "nothing was re-encrypted half-way"
     settings.FIELD_ENCRYPTION_KEYS = old_keys
-    assert Installation.objects.get(pk=installation.pk).access_token
+    secrets_after = Installation.objects.filter(pk=installation.pk).values_list("client_secret", "access_token", "refresh_token").get()
+    assert secrets_after == secrets_before and all(secrets_after)

@@ -145,11 +145,14 @@ def test_sessions_are_secure_in_production():
 
 
 def test_the_session_cookie_is_httponly_and_a_new_session_starts_at_sign_in(client, admin):
-    client.get("/accounts/login/")
-    before = client.cookies.get("primetric_session")
+    session = client.session  # a session that exists before signing in (one an attacker could have planted)
+    session["planted"] = True
+    session.save()
+    before = client.cookies["primetric_session"].value
+    assert before == session.session_key
     response = client.post("/accounts/login/", {"username": admin.user.username, "password": PASSWORD})
     cookie = response.cookies["primetric_session"]
-    assert cookie["httponly"] and cookie.value != (before.value if before else None)  # no session fixation
+    assert cookie["httponly"] and cookie.value and cookie.value != before  # no session fixation
 
 
 # --- sign-in throttling -------------------------------------------------------------------------------------------
@@ -186,6 +189,7 @@ def test_sign_in_works_again_after_the_pause(admin, settings):
 
     for _ in range(settings.LOGIN_FAILURE_LIMIT):
         sign_in(Client(), admin.user.username, "wrong")
+    assert "Too many failed sign-ins" in sign_in(Client(), admin.user.username, PASSWORD).content.decode()  # paused
     cache.clear()  # the failure window (LOGIN_FAILURE_WINDOW seconds) has passed
     assert sign_in(Client(), admin.user.username, PASSWORD).status_code == 302
 

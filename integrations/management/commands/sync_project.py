@@ -25,7 +25,8 @@ class Command(BaseCommand):
             raise CommandError(f"No project {project} in {organization.name}")
         mode = SyncRun.Mode.RESET if reset else SyncRun.Mode.INCREMENTAL
         try:
-            run = request_sync(target, mode=mode, trigger=SyncRun.Trigger.MANUAL)
+            # Run here, not by a worker too: both would race to claim the run.
+            run = request_sync(target, mode=mode, trigger=SyncRun.Trigger.MANUAL, send_task=False)
         except SyncNotPossible as exc:
             raise CommandError(str(exc)) from None
         if run.joined:
