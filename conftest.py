@@ -4,9 +4,15 @@ import os
 
 import pytest
 from django.test import Client
+from hypothesis import settings as hypothesis_settings
 
 from people.roles import Role
 from tests.factories import PASSWORD, MemberFactory, OrganizationFactory, ProjectFactory
+
+# CI (HYPOTHESIS_PROFILE=ci) tries the same examples on every run, so its verdict on a commit does not depend on
+# luck; anywhere else each run explores new examples.
+hypothesis_settings.register_profile("ci", derandomize=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 def pytest_sessionstart(session):

@@ -5,6 +5,7 @@ With PRIMETRIC_ENV=production the site refuses to start without SECRET_KEY and t
 protection that `manage.py check --deploy` looks for.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,16 +18,27 @@ VAR_DIR = BASE_DIR / "var"
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
+
+def literal(name, default=environ.Env.NOTSET):
+    """A variable exactly as written. `env.str` reads a value that starts with "$" as the name of another
+    variable, and Django's own key generator can start a SECRET_KEY with "$"."""
+    if name in os.environ:
+        return os.environ[name]
+    if default is environ.Env.NOTSET:
+        raise ImproperlyConfigured(f"Set the {name} environment variable")
+    return default
+
+
 PRIMETRIC_ENV = env.str("PRIMETRIC_ENV", default="development")
 if PRIMETRIC_ENV not in {"development", "production"}:
     raise ImproperlyConfigured("PRIMETRIC_ENV must be 'development' or 'production'")
 PRODUCTION = PRIMETRIC_ENV == "production"
 
 if PRODUCTION:
-    SECRET_KEY = env.str("SECRET_KEY")  # no default: refuse to start without it
+    SECRET_KEY = literal("SECRET_KEY")  # no default: refuse to start without it
     DEBUG = env.bool("DEBUG", default=False)
 else:
-    SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-do-not-use-in-production-0123456789")
+    SECRET_KEY = literal("SECRET_KEY", default="dev-only-insecure-key-do-not-use-in-production-0123456789")
     DEBUG = env.bool("DEBUG", default=True)
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["localhost", "127.0.0.1", "[::1]", "testserver"])

@@ -133,6 +133,15 @@ print(json.dumps({name: getattr(s, name) for name in (
 """
 
 
+def test_production_takes_a_secret_key_starting_with_dollar_as_written():
+    """Django's key generator can start a key with "$"; django-environ would read it as another variable's name."""
+    key = "$" + get_random_secret_key()
+    probe = "import django; django.setup(); from django.conf import settings; print(settings.SECRET_KEY)"
+    result = production("-c", probe, SECRET_KEY=key, DJANGO_SETTINGS_MODULE="primetric.settings")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == key
+
+
 def test_sessions_are_secure_in_production():
     result = production("-c", SETTINGS_PROBE, DJANGO_SETTINGS_MODULE="primetric.settings")
     assert result.returncode == 0, result.stderr
