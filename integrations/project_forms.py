@@ -28,9 +28,3 @@ class ProjectLinkForm(forms.Form):
             (p.hubstaff_id, f"{p.name} — {p.hubstaff_organization_name}")
             for p in reachable_projects(project.organization)
         ]
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("enabled") and not cleaned.get("hubstaff_project_ids"):
-            self.add_error("hubstaff_project_ids", "Select at least one Hubstaff project to sync from.")
-        return cleaned

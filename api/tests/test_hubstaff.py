@@ -71,6 +71,20 @@ def test_enabling_without_an_installation_is_a_400(manager_api, project):
     assert response.status_code == 400 and "enabled" in response.json()
 
 
+def test_enabling_without_a_hubstaff_project_is_a_400_and_saves_nothing(manager_api, project, installation):
+    response = manager_api.put(url(f"projects/{project.pk}/hubstaff/"), {**SETTINGS, "hubstaff_project_ids": []}, format="json")
+    assert response.status_code == 400
+    assert response.json()["hubstaff_project_ids"] == ["Select at least one Hubstaff project to sync from."]
+    assert not ProjectLink.objects.filter(project=project).exists()
+
+
+def test_enabling_a_link_that_has_no_hubstaff_project_is_a_400(manager_api, project, installation):
+    ProjectLink.objects.create(organization=project.organization, project=project, enabled=False)
+    response = manager_api.patch(url(f"projects/{project.pk}/hubstaff/"), {"enabled": True}, format="json")
+    assert response.status_code == 400 and "hubstaff_project_ids" in response.json()
+    assert ProjectLink.objects.get(project=project).enabled is False
+
+
 @pytest.mark.parametrize(
     "payload, field",
     [

@@ -52,8 +52,13 @@ def next_daily_slot(project_id, after):
 
 @transaction.atomic
 def update_link(project, *, enabled, hubstaff_project_ids, prevent_new_assignments, trim_assignments):
-    """Save a project's Integration settings; only Hubstaff projects the installation reaches may be selected."""
+    """Save a project's Integration settings: enabled only with at least one Hubstaff project selected, and only
+    projects the installation reaches (the page and the API both come here)."""
     ids = sorted({int(i) for i in hubstaff_project_ids or []})
+    if enabled and get_installation(project.organization) is None:
+        raise ValidationError({"enabled": ["An Administrator must install Hubstaff first."]})
+    if enabled and not ids:
+        raise ValidationError({"hubstaff_project_ids": ["Select at least one Hubstaff project to sync from."]})
     if ids:
         known = set(reachable_projects(project.organization).filter(hubstaff_id__in=ids).values_list("hubstaff_id", flat=True))
         unknown = [i for i in ids if i not in known]
@@ -61,8 +66,6 @@ def update_link(project, *, enabled, hubstaff_project_ids, prevent_new_assignmen
             raise ValidationError(
                 {"hubstaff_project_ids": [f"Hubstaff projects not reached by this organization's installation: {unknown}"]}
             )
-    if enabled and get_installation(project.organization) is None:
-        raise ValidationError({"enabled": ["An Administrator must install Hubstaff first."]})
     link, _ = ProjectLink.objects.select_for_update().get_or_create(
         organization_id=project.organization_id, project=project
     )
