@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from people.models import Person, TenantModel
+from people.models import Organization, Person, TenantModel
 
 
 class Project(TenantModel):
@@ -38,8 +38,10 @@ class Assignment(TenantModel):
         MANUAL = "manual", "Manual"
         SYNC = "sync", "Created by sync"
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="assignments")
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="assignments")
+    # Keyed on PostgreSQL by (project, organization) and (person, organization) together: see people/tenant_keys.py.
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="assignments", db_constraint=False)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="assignments", db_constraint=False)
     start_date = models.DateField()
     end_date = models.DateField()
     hours_per_day = models.DecimalField(

@@ -1,6 +1,6 @@
 from django.db import models
 
-from people.models import Person, TenantModel
+from people.models import Organization, Person, TenantModel
 from projects.models import Assignment, Project
 
 
@@ -11,9 +11,17 @@ class WorkLog(TenantModel):
         MANUAL = "manual", "Manual"
         HUBSTAFF = "hubstaff", "Hubstaff"
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="worklogs")
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="worklogs")
-    assignment = models.ForeignKey(Assignment, null=True, blank=True, on_delete=models.SET_NULL, related_name="worklogs")
+    # Keyed on PostgreSQL by (project, organization), (person, organization) and (assignment, organization)
+    # together: see people/tenant_keys.py. No index of their own for organization and project: the indexes
+    # below lead with them.
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="worklogs", db_constraint=False, db_index=False)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="worklogs", db_constraint=False)
+    assignment = models.ForeignKey(
+        Assignment, null=True, blank=True, on_delete=models.SET_NULL, related_name="worklogs", db_constraint=False
+    )
     date = models.DateField()
     duration_seconds = models.PositiveIntegerField()
     source = models.CharField(max_length=20, choices=Source.choices, default=Source.MANUAL)

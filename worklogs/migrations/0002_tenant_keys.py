@@ -1,0 +1,42 @@
+import django.db.models.deletion
+from django.db import migrations, models
+
+from people.tenant_keys import tenant_key
+
+
+class Migration(migrations.Migration):
+    """A work log's project, person and assignment must be of its organization: Django's single-column keys give
+    way to tenant keys on PostgreSQL (people/tenant_keys.py); the single-column indexes of organization and project
+    go, as the (organization, person, date) and (project, date) indexes lead with them."""
+
+    dependencies = [
+        ('people', '0002_tenant_key_target'),
+        ('projects', '0002_tenant_keys'),
+        ('worklogs', '0001_initial'),
+    ]
+
+    operations = [
+        migrations.AlterField(
+            model_name='worklog',
+            name='assignment',
+            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='worklogs', to='projects.assignment'),
+        ),
+        migrations.AlterField(
+            model_name='worklog',
+            name='organization',
+            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='people.organization'),
+        ),
+        migrations.AlterField(
+            model_name='worklog',
+            name='person',
+            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, related_name='worklogs', to='people.person'),
+        ),
+        migrations.AlterField(
+            model_name='worklog',
+            name='project',
+            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='worklogs', to='projects.project'),
+        ),
+        tenant_key("worklogs_worklog", "project_id", "projects_project"),
+        tenant_key("worklogs_worklog", "person_id", "people_person"),
+        tenant_key("worklogs_worklog", "assignment_id", "projects_assignment"),
+    ]
