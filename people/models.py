@@ -54,6 +54,8 @@ def normalize_email(email):
 class Person(TenantModel):
     """A teammate of an organization; with a login user, also a member who can sign in."""
 
+    # Indexed by the (organization_id, id) unique index of the tenant keys (people/tenant_keys.py).
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False)
     full_name = models.CharField(max_length=200)
     email = models.EmailField(max_length=254)
     is_administrator = models.BooleanField("Administrator", default=False)

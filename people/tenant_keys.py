@@ -3,15 +3,19 @@ project, person or assignment belongs to another organization.
 
 A tenant-owned row that points at another tenant-owned row (a work log at its project, person and assignment; an
 assignment at its project and person) is constrained on PostgreSQL by
-`FOREIGN KEY (project_id, organization_id) REFERENCES projects_project (id, organization_id)` instead of Django's
+`FOREIGN KEY (organization_id, project_id) REFERENCES projects_project (organization_id, id)` instead of Django's
 single-column key. The pair includes the organization, so the row's own `organization_id` needs no key of its
 own: it is the organization of the project it points at, which has its key.
 
 Django cannot declare a composite foreign key, so the models say `db_constraint=False` on those fields and the
 migrations add the composite constraints with `tenant_key` (PostgreSQL only; the SQLite of development goes
-without them). Each target gets a unique constraint on (id, organization_id) for the keys to reference
-(`tenant_key_target`), also in SQL alone: the primary key already makes it true, and Django would otherwise check
-it with a query on every form save.
+without them). Each target table gets a unique index on (organization_id, id) for the keys to reference
+(`tenant_key_target`), in place of its single-column index on organization_id (the models say `db_index=False`):
+it serves the organization's listings as well, and no index of organization_id alone is left for the planner to
+pick for a key's check (a generic plan did, and checked each row against a whole organization's people). The
+index is declared in SQL rather than as a Django constraint, which Django would check with a query on every save.
+On SQLite, a later migration that alters one of these tables rebuilds it without that index (only the index: the
+keys are PostgreSQL's); such a migration should end with `tenant_key_target` again there.
 """
 
 from django.db import migrations
@@ -21,34 +25,35 @@ def constraint_name(table, column):
     return f"{table}_{column}_tenant_fk"
 
 
-def _on_postgresql(forward_sql, backward_sql):
+def _run_sql(forward_sql, backward_sql, *, vendor=None):
     def forward(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
+        if vendor in (None, schema_editor.connection.vendor):
             schema_editor.execute(forward_sql)
 
     def backward(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
+        if vendor in (None, schema_editor.connection.vendor):
             schema_editor.execute(backward_sql)
 
     return migrations.RunPython(forward, backward)
 
 
 def tenant_key_target(table):
-    """A migration operation: (id, organization_id) of `table` is unique, so tenant keys can reference it."""
-    name = f"{table}_id_organization_key"
-    return _on_postgresql(
-        f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" UNIQUE ("id", "organization_id")',
-        f'ALTER TABLE "{table}" DROP CONSTRAINT IF EXISTS "{name}"',
+    """A migration operation: (organization_id, id) of `table` is unique, so tenant keys can reference it."""
+    name = f"{table}_organization_id_id_key"
+    return _run_sql(
+        f'CREATE UNIQUE INDEX "{name}" ON "{table}" ("organization_id", "id")',
+        f'DROP INDEX IF EXISTS "{name}"',
     )
 
 
 def tenant_key(table, column, target_table):
-    """A migration operation: (`column`, organization_id) of `table` must be (id, organization_id) of a row of
+    """A migration operation: (organization_id, `column`) of `table` must be (organization_id, id) of a row of
     `target_table`. Checked at commit like Django's own keys (DEFERRABLE INITIALLY DEFERRED); a NULL `column`
     points at nothing and is not checked."""
     name = constraint_name(table, column)
-    return _on_postgresql(
-        f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" FOREIGN KEY ("{column}", "organization_id") '
-        f'REFERENCES "{target_table}" ("id", "organization_id") DEFERRABLE INITIALLY DEFERRED',
+    return _run_sql(
+        f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" FOREIGN KEY ("organization_id", "{column}") '
+        f'REFERENCES "{target_table}" ("organization_id", "id") DEFERRABLE INITIALLY DEFERRED',
         f'ALTER TABLE "{table}" DROP CONSTRAINT IF EXISTS "{name}"',
+        vendor="postgresql",
     )

@@ -8,6 +8,8 @@ from people.models import Organization, Person, TenantModel
 
 
 class Project(TenantModel):
+    # Indexed by the (organization_id, id) unique index of the tenant keys (people/tenant_keys.py).
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False)
     name = models.CharField(max_length=200)
     start_date = models.DateField()
     end_date = models.DateField(null=True, blank=True, help_text="Leave empty for an open-ended project.")
@@ -38,8 +40,11 @@ class Assignment(TenantModel):
         MANUAL = "manual", "Manual"
         SYNC = "sync", "Created by sync"
 
-    # Keyed on PostgreSQL by (project, organization) and (person, organization) together: see people/tenant_keys.py.
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    # Keyed on PostgreSQL by (organization, project) and (organization, person) together, and indexed by the
+    # (organization_id, id) unique index: see people/tenant_keys.py.
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="assignments", db_constraint=False)
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="assignments", db_constraint=False)
     start_date = models.DateField()

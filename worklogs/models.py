@@ -11,7 +11,7 @@ class WorkLog(TenantModel):
         MANUAL = "manual", "Manual"
         HUBSTAFF = "hubstaff", "Hubstaff"
 
-    # Keyed on PostgreSQL by (project, organization), (person, organization) and (assignment, organization)
+    # Keyed on PostgreSQL by (organization, project), (organization, person) and (organization, assignment)
     # together: see people/tenant_keys.py. No index of their own for organization and project: the indexes
     # below lead with them.
     organization = models.ForeignKey(

@@ -5,21 +5,20 @@ from people.tenant_keys import tenant_key, tenant_key_target
 
 
 class Migration(migrations.Migration):
-    """An assignment's project and person must be of its organization: Django's single-column keys give way to
-    tenant keys on PostgreSQL (people/tenant_keys.py)."""
+    """An assignment's project and person must be of its organization: on PostgreSQL, tenant keys take the place of
+    Django's single-column keys; projects and assignments get the (organization_id, id) unique index the keys
+    reference, in place of the index of organization_id alone (people/tenant_keys.py)."""
 
     dependencies = [
-        ('people', '0002_tenant_key_target'),
+        ('people', '0002_tenant_keys'),
         ('projects', '0001_initial'),
     ]
 
     operations = [
-        tenant_key_target("projects_project"),
-        tenant_key_target("projects_assignment"),
         migrations.AlterField(
             model_name='assignment',
             name='organization',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='people.organization'),
+            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='people.organization'),
         ),
         migrations.AlterField(
             model_name='assignment',
@@ -31,6 +30,13 @@ class Migration(migrations.Migration):
             name='project',
             field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, related_name='assignments', to='projects.project'),
         ),
+        migrations.AlterField(
+            model_name='project',
+            name='organization',
+            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='people.organization'),
+        ),
+        tenant_key_target("projects_project"),
+        tenant_key_target("projects_assignment"),
         tenant_key("projects_assignment", "project_id", "projects_project"),
         tenant_key("projects_assignment", "person_id", "people_person"),
     ]

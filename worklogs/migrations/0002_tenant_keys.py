@@ -5,12 +5,12 @@ from people.tenant_keys import tenant_key
 
 
 class Migration(migrations.Migration):
-    """A work log's project, person and assignment must be of its organization: Django's single-column keys give
-    way to tenant keys on PostgreSQL (people/tenant_keys.py); the single-column indexes of organization and project
-    go, as the (organization, person, date) and (project, date) indexes lead with them."""
+    """A work log's project, person and assignment must be of its organization: on PostgreSQL, tenant keys take the
+    place of Django's single-column keys (people/tenant_keys.py); the indexes of organization_id and project_id
+    alone go, as the (organization, person, date) and (project, date) indexes lead with them."""
 
     dependencies = [
-        ('people', '0002_tenant_key_target'),
+        ('people', '0002_tenant_keys'),
         ('projects', '0002_tenant_keys'),
         ('worklogs', '0001_initial'),
     ]
