@@ -23,7 +23,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -61,6 +61,11 @@ APPLY_BATCH_DAYS = 16
 WRITE_BATCH_ROWS = 2000
 # The run's progress and heartbeat are written at most this often while pages arrive (one UPDATE, not one a page).
 PROGRESS_EVERY_SECONDS = 1.0
+# A sync that created or deleted this many work logs refreshes the table's planner statistics when it ends, as
+# PostgreSQL advises after a bulk load. Autovacuum analyzes only once a tenth of the table has changed; until then
+# the planner takes a project's new rows for a handful and may read all of them where one index lookup would do
+# (the first incremental sync after a year's reset took 3 s instead of 0.3).
+ANALYZE_AFTER_ROWS = 10_000
 
 WORKLOG_COLUMNS = (
     "organization_id", "project_id", "person_id", "assignment_id", "date", "duration_seconds", "source", "source_key",
@@ -312,6 +317,8 @@ class Sync:
                 next_sync_due_at=next_daily_slot(self.project.pk, timezone.now()),
             )
             _finish(self.sync_run, SyncRun.Status.SUCCEEDED, **counts, **report)
+        if counts.get("worklogs_created", 0) + counts.get("worklogs_deleted", 0) >= ANALYZE_AFTER_ROWS:
+            refresh_worklog_statistics()
 
     # -- fetch
 
@@ -518,6 +525,21 @@ class Sync:
         fields, self._progress_pending = self._progress_pending, {}
         self._progress_at = now
         self._update(**fields)
+
+
+def refresh_worklog_statistics():
+    """ANALYZE the work-log table (PostgreSQL), unless that would wait: if autovacuum or another sync holds the
+    table's statistics lock, they are being refreshed already. Never fails the sync that asks."""
+    if connection.vendor != "postgresql":
+        return False
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout = '1s'")
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(WorkLog._meta.db_table)}")
+    except DatabaseError as exc:
+        logger.warning("Work-log statistics not refreshed: %s", exc)
+        return False
+    return True
 
 
 def _rule_assignment(assignment):

@@ -5,6 +5,7 @@ from collections import defaultdict
 from datetime import date
 
 import pytest
+from django.db import connection
 
 from conftest import point_hubstaff_at
 from hubstaff_sandbox.testing import DEMO_SCENARIO, running_sandbox
@@ -15,6 +16,7 @@ from integrations.services.links import update_link
 from people.models import Person
 from projects.models import Assignment
 from tests.factories import AssignmentFactory, PersonFactory, ProjectFactory, WorkLogFactory
+from tests.reliability.support import require_postgres
 from worklogs.models import WorkLog
 
 DEMO = json.loads(DEMO_SCENARIO.read_text())
@@ -241,3 +243,49 @@ def test_the_sync_project_command_runs_the_sync_itself_and_sends_no_task(
     assert queued_tasks == [], "a worker would race the command for the same run"
     assert "succeeded" in capsys.readouterr().out
     assert SyncRun.objects.get(project=project_a).status == "succeeded"
+
+
+def planner_row_estimate():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'worklogs_worklog'::regclass")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.parametrize("threshold, refreshed", [(5, True), (10**9, False)])
+def test_a_sync_that_writes_many_work_logs_refreshes_the_planner_statistics(
+    installed, project_a, people, hs, monkeypatch, threshold, refreshed
+):
+    """Else the planner takes a project's new rows for a handful until autovacuum comes, and the next sync's
+    updates read the whole project once per row (docs/performance.md)."""
+    require_postgres()
+    WorkLogFactory.create_batch(3, project=project_a, person=people["bobby"])
+    assert sync.refresh_worklog_statistics()
+    before = planner_row_estimate()
+    assert before == WorkLog.objects.count()
+    monkeypatch.setattr(sync, "ANALYZE_AFTER_ROWS", threshold)
+    link(project_a, hs, "Project A")
+    run = sync_now(project_a)
+    assert run.worklogs_created >= 5
+    assert planner_row_estimate() == (WorkLog.objects.count() if refreshed else before)
+
+
+def test_refreshing_statistics_does_not_wait_for_a_vacuum_and_fails_nothing(db):
+    """While autovacuum (here: another session) holds the table's statistics lock, the refresh gives up within
+    its lock timeout instead of holding the worker."""
+    require_postgres()
+    import time
+
+    import psycopg2
+
+    params = connection.get_connection_params()
+    other = psycopg2.connect(**params)
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("LOCK TABLE worklogs_worklog IN SHARE UPDATE EXCLUSIVE MODE")
+        started = time.monotonic()
+        assert sync.refresh_worklog_statistics() is False
+        assert time.monotonic() - started < 10
+        assert WorkLog.objects.count() >= 0  # this connection's transaction is still usable
+    finally:
+        other.rollback()
+        other.close()
