@@ -251,9 +251,13 @@ def planner_row_estimate():
         return cursor.fetchone()[0]
 
 
-@pytest.mark.parametrize("threshold, refreshed", [(5, True), (10**9, False)])
+@pytest.mark.parametrize(
+    "rows, share, refreshed",
+    [(5, 0.1, True), (10**9, 0.1, False), (5, 1000, False)],
+    ids=["many rows, a large share: refreshed", "too few rows", "too small a share of the table"],
+)
 def test_a_sync_that_writes_many_work_logs_refreshes_the_planner_statistics(
-    installed, project_a, people, hs, monkeypatch, threshold, refreshed
+    installed, project_a, people, hs, monkeypatch, rows, share, refreshed
 ):
     """Else the planner takes a project's new rows for a handful until autovacuum comes, and the next sync's
     updates read the whole project once per row (docs/performance.md)."""
@@ -262,7 +266,8 @@ def test_a_sync_that_writes_many_work_logs_refreshes_the_planner_statistics(
     assert sync.refresh_worklog_statistics()
     before = planner_row_estimate()
     assert before == WorkLog.objects.count()
-    monkeypatch.setattr(sync, "ANALYZE_AFTER_ROWS", threshold)
+    monkeypatch.setattr(sync, "ANALYZE_AFTER_ROWS", rows)
+    monkeypatch.setattr(sync, "ANALYZE_AFTER_SHARE", share)
     link(project_a, hs, "Project A")
     run = sync_now(project_a)
     assert run.worklogs_created >= 5
