@@ -21,10 +21,6 @@ keys are PostgreSQL's); such a migration should end with `tenant_key_target` aga
 from django.db import migrations
 
 
-def constraint_name(table, column):
-    return f"{table}_{column}_tenant_fk"
-
-
 def _run_sql(forward_sql, backward_sql, *, vendor=None):
     def forward(apps, schema_editor):
         if vendor in (None, schema_editor.connection.vendor):
@@ -50,7 +46,7 @@ def tenant_key(table, column, target_table):
     """A migration operation: (organization_id, `column`) of `table` must be (organization_id, id) of a row of
     `target_table`. Checked at commit like Django's own keys (DEFERRABLE INITIALLY DEFERRED); a NULL `column`
     points at nothing and is not checked."""
-    name = constraint_name(table, column)
+    name = f"{table}_{column}_tenant_fk"
     return _run_sql(
         f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" FOREIGN KEY ("organization_id", "{column}") '
         f'REFERENCES "{target_table}" ("organization_id", "id") DEFERRABLE INITIALLY DEFERRED',

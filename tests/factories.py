@@ -78,3 +78,10 @@ class WorkLogFactory(factory.django.DjangoModelFactory):
     person = factory.SubFactory(PersonFactory, organization=factory.SelfAttribute("..project.organization"))
     date = date(2026, 2, 2)
     duration_seconds = 3600
+
+
+def assigned_project(organization):
+    """A project of `organization`, a person of it, and that person's assignment to the project."""
+    project = ProjectFactory(organization=organization)
+    person = PersonFactory(organization=organization)
+    return {"project": project, "person": person, "assignment": AssignmentFactory(project=project, person=person)}

@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 
 from people.roles import Role
-from tests.factories import AssignmentFactory, PersonFactory, ProjectFactory, WorkLogFactory
+from tests.factories import WorkLogFactory, assigned_project
 from tests.routes import routes
 
 
@@ -36,17 +36,14 @@ def _sync_run(other):
     )
 
 
+def tenant_rows(org):
+    rows = assigned_project(org)
+    return {"org": org, **rows, "worklog": WorkLogFactory(project=rows["project"], person=rows["person"], date=date(2026, 2, 2))}
+
+
 @pytest.fixture
 def other_tenant(other_org):
-    project = ProjectFactory(organization=other_org)
-    person = PersonFactory(organization=other_org)
-    return {
-        "org": other_org,
-        "project": project,
-        "person": person,
-        "assignment": AssignmentFactory(project=project, person=person),
-        "worklog": WorkLogFactory(project=project, person=person, date=date(2026, 2, 2)),
-    }
+    return tenant_rows(other_org)
 
 
 def fill(route, slug, other, own=None, foreign=None):
@@ -106,15 +103,7 @@ NESTED = [(route, inner) for route in tenant_routes() for inner in url_ids(route
 
 @pytest.fixture
 def own_tenant(org):
-    project = ProjectFactory(organization=org)
-    person = PersonFactory(organization=org)
-    return {
-        "org": org,
-        "project": project,
-        "person": person,
-        "assignment": AssignmentFactory(project=project, person=person),
-        "worklog": WorkLogFactory(project=project, person=person, date=date(2026, 2, 2)),
-    }
+    return tenant_rows(org)
 
 
 def test_nested_routes_are_found():

@@ -9,7 +9,7 @@ from django.db import IntegrityError, connection, transaction
 
 from people.models import Organization, Person
 from projects.models import Assignment, Project
-from tests.factories import OrganizationFactory, PersonFactory, ProjectFactory
+from tests.factories import OrganizationFactory, assigned_project
 from tests.reliability.support import require_postgres
 from worklogs.models import WorkLog
 
@@ -21,26 +21,19 @@ def _postgres():
     require_postgres()
 
 
+def tenant(org):
+    """The fields a work log of `org` points with: its organization, a project, a person and an assignment."""
+    return {"organization": org, **assigned_project(org)}
+
+
 @pytest.fixture
 def ours():
-    org = OrganizationFactory()
-    project = ProjectFactory(organization=org)
-    person = PersonFactory(organization=org)
-    assignment = Assignment.objects.create(
-        organization=org, project=project, person=person, start_date=date(2026, 1, 1), end_date=date(2026, 1, 31)
-    )
-    return {"organization": org, "project": project, "person": person, "assignment": assignment}
+    return tenant(OrganizationFactory())
 
 
 @pytest.fixture
 def theirs():
-    org = OrganizationFactory()
-    project = ProjectFactory(organization=org)
-    person = PersonFactory(organization=org)
-    assignment = Assignment.objects.create(
-        organization=org, project=project, person=person, start_date=date(2026, 1, 1), end_date=date(2026, 1, 31)
-    )
-    return {"project": project, "person": person, "assignment": assignment}
+    return tenant(OrganizationFactory())
 
 
 def checked_now(create):
@@ -83,9 +76,8 @@ def test_an_assignment_pointing_into_another_organization_is_refused(ours, their
 
 def test_moving_a_work_log_to_another_organization_alone_is_refused(ours, theirs):
     log = checked_now(worklog(**ours))
-    other = Organization.objects.exclude(pk=ours["organization"].pk).first()
     with pytest.raises(IntegrityError, match="tenant_fk"):
-        checked_now(lambda: WorkLog.objects.filter(pk=log.pk).update(organization=other))
+        checked_now(lambda: WorkLog.objects.filter(pk=log.pk).update(organization=theirs["organization"]))
 
 
 def test_a_work_log_without_assignment_needs_no_assignment_key(ours):

@@ -245,12 +245,6 @@ def test_the_sync_project_command_runs_the_sync_itself_and_sends_no_task(
     assert SyncRun.objects.get(project=project_a).status == "succeeded"
 
 
-def planner_row_estimate():
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'worklogs_worklog'::regclass")
-        return cursor.fetchone()[0]
-
-
 @pytest.mark.parametrize(
     "rows, share, refreshed",
     [(5, 0.1, True), (10**9, 0.1, False), (5, 1000, False)],
@@ -264,14 +258,14 @@ def test_a_sync_that_writes_many_work_logs_refreshes_the_planner_statistics(
     require_postgres()
     WorkLogFactory.create_batch(3, project=project_a, person=people["bobby"])
     assert sync.refresh_worklog_statistics()
-    before = planner_row_estimate()
+    before = sync.planner_worklog_rows()
     assert before == WorkLog.objects.count()
     monkeypatch.setattr(sync, "ANALYZE_AFTER_ROWS", rows)
     monkeypatch.setattr(sync, "ANALYZE_AFTER_SHARE", share)
     link(project_a, hs, "Project A")
     run = sync_now(project_a)
     assert run.worklogs_created >= 5
-    assert planner_row_estimate() == (WorkLog.objects.count() if refreshed else before)
+    assert sync.planner_worklog_rows() == (WorkLog.objects.count() if refreshed else before)
 
 
 def test_refreshing_statistics_does_not_wait_for_a_vacuum_and_fails_nothing(db):
