@@ -9,7 +9,8 @@ from hypothesis import settings as hypothesis_settings
 from people.roles import Role
 from tests.factories import PASSWORD, MemberFactory, OrganizationFactory, ProjectFactory
 
-# CI (HYPOTHESIS_PROFILE=ci) tries the same examples on every run, so its verdict on a commit does not depend on
+# CI (HYPOTHESIS_PROFILE=ci) tries the same examples on every run, so its verdict on a commit does not depend
+# on
 # luck; anywhere else each run explores new examples.
 hypothesis_settings.register_profile("ci", derandomize=True)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
@@ -21,7 +22,9 @@ def pytest_sessionstart(session):
 
     engine = settings.DATABASES["default"]["ENGINE"]
     if os.environ.get("REQUIRE_POSTGRES") and "postgresql" not in engine:
-        pytest.exit(f"REQUIRE_POSTGRES is set but the database engine is {engine}; set DATABASE_URL", returncode=1)
+        pytest.exit(
+            f"REQUIRE_POSTGRES is set but the database engine is {engine}; set DATABASE_URL", returncode=1
+        )
     if os.environ.get("REQUIRE_REDIS"):
         import redis
 
@@ -37,7 +40,9 @@ def _test_settings(settings):
     """Fast password hashing, a private in-memory cache, and no Celery broker: tasks queued by a test do not run
     unless the test runs them (tests that need a real worker start one)."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}
+    }
     from django.core.cache import cache
 
     cache.clear()

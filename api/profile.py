@@ -9,6 +9,7 @@ from people.tenancy import memberships
 
 from .tokens import current_token, issue_token, revoke_token
 
+
 @never_cache
 @login_required
 def profile(request):

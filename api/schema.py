@@ -15,7 +15,9 @@ VALIDATION_ERROR = OpenApiResponse(
     description="Bad input: messages per field.",
 )
 ERRORS = {
-    "401": OpenApiResponse(ErrorSerializer, description="Not signed in and no valid `Authorization: Token <key>`."),
+    "401": OpenApiResponse(
+        ErrorSerializer, description="Not signed in and no valid `Authorization: Token <key>`."
+    ),
     "403": OpenApiResponse(ErrorSerializer, description="Your roles in this organization do not allow this."),
     "404": OpenApiResponse(ErrorSerializer, description="No such organization for you, or no such id in it."),
 }

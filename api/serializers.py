@@ -21,7 +21,8 @@ from projects.models import Assignment, Project
 from worklogs.forms import ManualWorkLogForm
 from worklogs.models import WorkLog
 
-# The largest id a database integer column holds: bigger numbers are refused as input, never sent to the database.
+# The largest id a database integer column holds: bigger numbers are refused as input, never sent to the
+# database.
 MAX_ID = 2**63 - 1
 
 
@@ -29,7 +30,9 @@ def form_errors(form, renames=None):
     """A bound form's errors as {"api field": ["message", ...]}."""
     renames = renames or {}
     return {
-        ("non_field_errors" if field == "__all__" else renames.get(field, field)): [str(message) for message in messages]
+        ("non_field_errors" if field == "__all__" else renames.get(field, field)): [
+            str(message) for message in messages
+        ]
         for field, messages in form.errors.items()
     }
 
@@ -71,7 +74,8 @@ class FormBackedSerializer(serializers.ModelSerializer):
         return self.save_form(self._form)
 
 
-# ------------------------------------------------------------------------------------------------ organizations
+# ------------------------------------------------------------------------------------------------
+# organizations
 
 
 class MembershipSerializer(serializers.Serializer):
@@ -88,10 +92,14 @@ class PersonSerializer(FormBackedSerializer):
     """A teammate: full name, e-mail (unique in the organization, case-insensitively) and roles."""
 
     roles = serializers.ListField(
-        child=serializers.ChoiceField(choices=Role.choices), required=False, max_length=3,
+        child=serializers.ChoiceField(choices=Role.choices),
+        required=False,
+        max_length=3,
         help_text="Any of administrator, manager, employee. Managers and Employees can have their Hubstaff time synced.",
     )
-    can_sign_in = serializers.SerializerMethodField(help_text="Whether a login account is linked to this person.")
+    can_sign_in = serializers.SerializerMethodField(
+        help_text="Whether a login account is linked to this person."
+    )
 
     form_class = PersonForm
 
@@ -111,7 +119,11 @@ class PersonSerializer(FormBackedSerializer):
     def form_initial_data(self):
         if self.instance is None:
             return {}
-        return {"full_name": self.instance.full_name, "email": self.instance.email, "roles": self.instance.roles}
+        return {
+            "full_name": self.instance.full_name,
+            "email": self.instance.email,
+            "roles": self.instance.roles,
+        }
 
     def save_form(self, form):
         try:
@@ -176,7 +188,12 @@ class AssignmentSerializer(FormBackedSerializer):
     person = TenantPersonField()
     person_name = serializers.CharField(source="person.full_name", read_only=True)
     hours_per_day = serializers.DecimalField(
-        max_digits=4, decimal_places=2, min_value=Decimal("0"), max_value=Decimal("24"), coerce_to_string=False, required=False
+        max_digits=4,
+        decimal_places=2,
+        min_value=Decimal("0"),
+        max_value=Decimal("24"),
+        coerce_to_string=False,
+        required=False,
     )
 
     form_class = AssignmentForm
@@ -184,8 +201,17 @@ class AssignmentSerializer(FormBackedSerializer):
     class Meta:
         model = Assignment
         fields = [
-            "id", "project", "person", "person_name", "start_date", "end_date", "hours_per_day", "origin", "trimmed",
-            "created_at", "updated_at",
+            "id",
+            "project",
+            "person",
+            "person_name",
+            "start_date",
+            "end_date",
+            "hours_per_day",
+            "origin",
+            "trimmed",
+            "created_at",
+            "updated_at",
         ]
         read_only_fields = ["project", "origin", "trimmed", "created_at", "updated_at"]
         validators = []
@@ -212,7 +238,9 @@ class WorkLogSerializer(serializers.Serializer):
     source = serializers.ChoiceField(choices=WorkLog.Source.choices, read_only=True)
     assignment = serializers.IntegerField(source="assignment_id", read_only=True, allow_null=True)
     hubstaff_project_id = serializers.IntegerField(
-        source="source_project_id", read_only=True, allow_null=True,
+        source="source_project_id",
+        read_only=True,
+        allow_null=True,
         help_text="For synced work logs: the Hubstaff project the time came from.",
     )
 
@@ -224,17 +252,34 @@ class WorkLogDetailSerializer(FormBackedSerializer):
 
     person = TenantPersonField()
     hours = serializers.DecimalField(
-        max_digits=4, decimal_places=2, min_value=Decimal("0.01"), max_value=Decimal("24"), write_only=True, coerce_to_string=False
+        max_digits=4,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        max_value=Decimal("24"),
+        write_only=True,
+        coerce_to_string=False,
     )
-    hubstaff_project_id = serializers.IntegerField(source="source_project_id", read_only=True, allow_null=True)
+    hubstaff_project_id = serializers.IntegerField(
+        source="source_project_id", read_only=True, allow_null=True
+    )
 
     form_class = ManualWorkLogForm
 
     class Meta:
         model = WorkLog
         fields = [
-            "id", "project", "person", "date", "hours", "duration_seconds", "source", "assignment",
-            "hubstaff_project_id", "note", "created_at", "updated_at",
+            "id",
+            "project",
+            "person",
+            "date",
+            "hours",
+            "duration_seconds",
+            "source",
+            "assignment",
+            "hubstaff_project_id",
+            "note",
+            "created_at",
+            "updated_at",
         ]
         read_only_fields = ["project", "duration_seconds", "source", "assignment", "created_at", "updated_at"]
         validators = []
@@ -264,7 +309,8 @@ class ProjectLinkSerializer(serializers.Serializer):
 
     enabled = serializers.BooleanField(help_text="The Hubstaff checkbox.")
     hubstaff_project_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), max_length=1000,
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        max_length=1000,
         help_text="Select projects: ids of Hubstaff projects the installation reaches (see integrations/hubstaff/projects/).",
     )
     prevent_new_assignments = serializers.BooleanField(help_text="Prevent new assignment creation.")
@@ -277,7 +323,8 @@ class ProjectLinkSerializer(serializers.Serializer):
 
 class SyncRequestSerializer(serializers.Serializer):
     mode = serializers.ChoiceField(
-        choices=[SyncRun.Mode.RESET, SyncRun.Mode.INCREMENTAL], default=SyncRun.Mode.INCREMENTAL,
+        choices=[SyncRun.Mode.RESET, SyncRun.Mode.INCREMENTAL],
+        default=SyncRun.Mode.INCREMENTAL,
         help_text="`reset`: Reset and sync all work logs. `incremental`: fetch what changed since the last sync.",
     )
 
@@ -313,10 +360,26 @@ class SyncRunSerializer(serializers.ModelSerializer):
     class Meta:
         model = SyncRun
         fields = [
-            "id", "project", "status", "mode", "trigger", "progress", "window_start", "window_end",
-            "worklogs_created", "worklogs_updated", "worklogs_deleted", "assignments_created", "assignments_stretched",
-            "missing_teammates", "skipped_people", "seconds_not_synced", "error",
-            "queued_at", "started_at", "finished_at",
+            "id",
+            "project",
+            "status",
+            "mode",
+            "trigger",
+            "progress",
+            "window_start",
+            "window_end",
+            "worklogs_created",
+            "worklogs_updated",
+            "worklogs_deleted",
+            "assignments_created",
+            "assignments_stretched",
+            "missing_teammates",
+            "skipped_people",
+            "seconds_not_synced",
+            "error",
+            "queued_at",
+            "started_at",
+            "finished_at",
         ]
         read_only_fields = fields
 
@@ -352,7 +415,9 @@ class InstallationStatusSerializer(serializers.Serializer):
 
 
 class HubstaffProjectSerializer(serializers.ModelSerializer):
-    id = serializers.IntegerField(source="hubstaff_id", help_text="The Hubstaff project id (for hubstaff_project_ids).")
+    id = serializers.IntegerField(
+        source="hubstaff_id", help_text="The Hubstaff project id (for hubstaff_project_ids)."
+    )
     organization = serializers.SerializerMethodField()
 
     class Meta:

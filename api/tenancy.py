@@ -49,7 +49,8 @@ class TenantAPIView(generics.GenericAPIView):
     # Roles of which one must be held: `read_roles` for GET/HEAD/OPTIONS, `write_roles` for the others.
     read_roles = None  # None: same as write_roles
     write_roles = ()
-    # URL kwarg -> model, resolved in this order; a model with a `project` field is looked up within the project.
+    # URL kwarg -> model, resolved in this order; a model with a `project` field is looked up within the
+    # project.
     url_models = {}
 
     tenant = None
@@ -70,17 +71,24 @@ class TenantAPIView(generics.GenericAPIView):
         self.url_objects = {}
         for kwarg, model in self.url_models.items():
             if kwarg in kwargs:
-                self.url_objects[kwarg] = self.tenant.get(model, kwargs[kwarg], queryset=self.scope_for(model))
+                self.url_objects[kwarg] = self.tenant.get(
+                    model, kwargs[kwarg], queryset=self.scope_for(model)
+                )
 
     def scope_for(self, model):
         """Where a URL id of `model` is looked up: the organization, and the URL's project if the model has one."""
         queryset = self.tenant.scope(model)
         project = self.url_objects.get("project_id")
-        if project is not None and model is not type(project) and any(f.name == "project" for f in model._meta.fields):
+        if (
+            project is not None
+            and model is not type(project)
+            and any(f.name == "project" for f in model._meta.fields)
+        ):
             queryset = queryset.filter(project=project)
         return queryset
 
-    # Serializer of the query parameters a list accepts (None: none); bad values are a 400 with field messages.
+    # Serializer of the query parameters a list accepts (None: none); bad values are a 400 with field
+    # messages.
     filter_serializer_class = None
 
     def filters(self):

@@ -20,24 +20,42 @@ org_patterns = [
     path("people/<int:person_id>/", people.PersonDetail.as_view(), name="person"),
     path("projects/", projects.ProjectList.as_view(), name="projects"),
     path("projects/<int:project_id>/", projects.ProjectDetail.as_view(), name="project"),
-    path("projects/<int:project_id>/assignments/", assignments.ProjectAssignmentList.as_view(), name="project_assignments"),
+    path(
+        "projects/<int:project_id>/assignments/",
+        assignments.ProjectAssignmentList.as_view(),
+        name="project_assignments",
+    ),
     path(
         "projects/<int:project_id>/assignments/<int:assignment_id>/",
         assignments.ProjectAssignmentDetail.as_view(),
         name="project_assignment",
     ),
     path("projects/<int:project_id>/worklogs/", worklogs.WorkLogList.as_view(), name="worklogs"),
-    path("projects/<int:project_id>/worklogs/<int:worklog_id>/", worklogs.WorkLogDetail.as_view(), name="worklog"),
+    path(
+        "projects/<int:project_id>/worklogs/<int:worklog_id>/",
+        worklogs.WorkLogDetail.as_view(),
+        name="worklog",
+    ),
     path("projects/<int:project_id>/hubstaff/", hubstaff.ProjectLinkView.as_view(), name="hubstaff_link"),
     path("projects/<int:project_id>/hubstaff/sync/", hubstaff.SyncView.as_view(), name="hubstaff_sync"),
     path("projects/<int:project_id>/hubstaff/clear/", hubstaff.ClearView.as_view(), name="hubstaff_clear"),
     path("projects/<int:project_id>/sync-runs/", hubstaff.SyncRunList.as_view(), name="sync_runs"),
-    path("projects/<int:project_id>/sync-runs/<int:run_id>/", hubstaff.SyncRunDetail.as_view(), name="project_sync_run"),
+    path(
+        "projects/<int:project_id>/sync-runs/<int:run_id>/",
+        hubstaff.SyncRunDetail.as_view(),
+        name="project_sync_run",
+    ),
     path("assignments/", assignments.AssignmentList.as_view(), name="assignments"),
     path("assignments/<int:assignment_id>/", assignments.AssignmentDetail.as_view(), name="assignment"),
     path("sync-runs/<int:run_id>/", hubstaff.SyncRunDetail.as_view(), name="sync_run"),
-    path("integrations/hubstaff/", integrations.InstallationStatusView.as_view(), name="hubstaff_installation"),
-    path("integrations/hubstaff/projects/", integrations.HubstaffProjectList.as_view(), name="hubstaff_projects"),
+    path(
+        "integrations/hubstaff/", integrations.InstallationStatusView.as_view(), name="hubstaff_installation"
+    ),
+    path(
+        "integrations/hubstaff/projects/",
+        integrations.HubstaffProjectList.as_view(),
+        name="hubstaff_projects",
+    ),
 ]
 
 urlpatterns = [

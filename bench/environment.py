@@ -48,14 +48,18 @@ def recreate_database(db_name=DB_NAME):
     try:
         with conn.cursor() as cur:
             cur.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [db_name]
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                [db_name],
             )
             cur.execute(f'DROP DATABASE IF EXISTS "{db_name}"')
             cur.execute(f'CREATE DATABASE "{db_name}"')
     finally:
         conn.close()
     subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, check=True, env={**os.environ, **bench_env(db_name)}
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        check=True,
+        env={**os.environ, **bench_env(db_name)},
     )
 
 
@@ -72,6 +76,10 @@ def point_at_sandbox(hs):
     """Hubstaff addresses of this process (settings) and of the workers it starts (environment)."""
     from django.conf import settings
 
-    for name, value in (("HUBSTAFF_ACCOUNT_URL", hs.url), ("HUBSTAFF_API_URL", hs.api_url), ("HUBSTAFF_DEVELOPER_URL", hs.url)):
+    for name, value in (
+        ("HUBSTAFF_ACCOUNT_URL", hs.url),
+        ("HUBSTAFF_API_URL", hs.api_url),
+        ("HUBSTAFF_DEVELOPER_URL", hs.url),
+    ):
         setattr(settings, name, value)
         os.environ[name] = value

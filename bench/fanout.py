@@ -19,7 +19,8 @@ def seed(*, organizations, projects_per_org, now):
         [Organization(name=f"Fan-out {i}", slug=f"bench-fanout-{i}") for i in range(organizations)]
     )
     Installation.objects.bulk_create(
-        [Installation(organization=o, status=Installation.Status.INSTALLED, client_id="bench") for o in orgs], batch_size=1000
+        [Installation(organization=o, status=Installation.Status.INSTALLED, client_id="bench") for o in orgs],
+        batch_size=1000,
     )
     projects = Project.objects.bulk_create(
         [
@@ -32,7 +33,10 @@ def seed(*, organizations, projects_per_org, now):
     ProjectLink.objects.bulk_create(
         [
             ProjectLink(
-                organization_id=p.organization_id, project=p, enabled=True, hubstaff_project_ids=[1],
+                organization_id=p.organization_id,
+                project=p,
+                enabled=True,
+                hubstaff_project_ids=[1],
                 next_sync_due_at=next_daily_slot(p.pk, now),
             )
             for p in projects
@@ -56,13 +60,17 @@ def run(*, organizations, projects_per_org):
     from integrations.services.sync import due_links, enqueue_due_syncs
 
     start = timezone.now().replace(microsecond=0)
-    ProjectLink.objects.update(enabled=False)  # links of the other sections: the beat sees only this section's
+    ProjectLink.objects.update(
+        enabled=False
+    )  # links of the other sections: the beat sees only this section's
     seed(organizations=organizations, projects_per_org=projects_per_org, now=start)
     total_links = organizations * projects_per_org
     purge_queue()
 
     # How the slots spread: links due per beat tick and per minute over the next 24 hours.
-    due = list(ProjectLink.objects.filter(next_sync_due_at__isnull=False).values_list("next_sync_due_at", flat=True))
+    due = list(
+        ProjectLink.objects.filter(next_sync_due_at__isnull=False).values_list("next_sync_due_at", flat=True)
+    )
     per_tick = Counter(int((d - start) / BEAT) for d in due)
     per_minute = Counter(int((d - start).total_seconds() // 60) for d in due)
     ticks = int(timedelta(days=1) / BEAT)
@@ -97,13 +105,23 @@ def run(*, organizations, projects_per_org):
     purge_queue()
     statements = sum(s for s, _ in tick_statements)
     return {
-        "links": total_links, "organizations": organizations, "ticks": ticks, "queued": queued_total,
-        "per_tick_min": min(tick_counts), "per_tick_median": median(tick_counts), "per_tick_max": max(tick_counts),
-        "per_minute_max": max(per_minute.values()), "mean_per_tick": total_links / ticks,
-        "due_query_ms": due_query_ms, "due_query_scans": plan_nodes,
-        "tick_median_s": median(tick_seconds), "tick_max_s": max(tick_seconds), "day_seconds": sum(tick_seconds),
+        "links": total_links,
+        "organizations": organizations,
+        "ticks": ticks,
+        "queued": queued_total,
+        "per_tick_min": min(tick_counts),
+        "per_tick_median": median(tick_counts),
+        "per_tick_max": max(tick_counts),
+        "per_minute_max": max(per_minute.values()),
+        "mean_per_tick": total_links / ticks,
+        "due_query_ms": due_query_ms,
+        "due_query_scans": plan_nodes,
+        "tick_median_s": median(tick_seconds),
+        "tick_max_s": max(tick_seconds),
+        "day_seconds": sum(tick_seconds),
         "statements_per_queued": statements / max(1, queued_total),
-        "catch_up_queued": catch_up, "catch_up_seconds": catch_up_seconds,
+        "catch_up_queued": catch_up,
+        "catch_up_seconds": catch_up_seconds,
         "catch_up_per_second": catch_up / catch_up_seconds if catch_up_seconds else None,
         "catch_up_statements": counter.statements,
     }
@@ -112,7 +130,10 @@ def run(*, organizations, projects_per_org):
 def _scan_nodes(node):
     found = []
     if "Scan" in node.get("Node Type", ""):
-        found.append(f"{node['Node Type']} on {node.get('Relation Name', '?')}" + (f" ({node['Index Name']})" if node.get("Index Name") else ""))
+        found.append(
+            f"{node['Node Type']} on {node.get('Relation Name', '?')}"
+            + (f" ({node['Index Name']})" if node.get("Index Name") else "")
+        )
     for child in node.get("Plans", []):
         found += _scan_nodes(child)
     return found

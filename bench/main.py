@@ -7,26 +7,35 @@ import platform
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from .environment import DB_NAME, ROOT, bench_env, recreate_database, setup_django
 
 SIZES = {
     "full": {
-        "scale": (500, 10, 365), "repeats": 3, "incremental_rounds": 3,
-        "growth": [(500, 30), (500, 120), (100, 365), (2000, 120)], "growth_repeats": 2,
+        "scale": (500, 10, 365),
+        "repeats": 3,
+        "incremental_rounds": 3,
+        "growth": [(500, 30), (500, 120), (100, 365), (2000, 120)],
+        "growth_repeats": 2,
         "pages": {"worklogs": 100_000, "assignments": 200, "requests_count": 200},
         "fanout": {"organizations": 1000, "projects_per_org": 10},
     },
     "quick": {
-        "scale": (500, 10, 120), "repeats": 2, "incremental_rounds": 2,
-        "growth": [(500, 30), (100, 120)], "growth_repeats": 1,
+        "scale": (500, 10, 120),
+        "repeats": 2,
+        "incremental_rounds": 2,
+        "growth": [(500, 30), (100, 120)],
+        "growth_repeats": 1,
         "pages": {"worklogs": 20_000, "assignments": 200, "requests_count": 50},
         "fanout": {"organizations": 200, "projects_per_org": 10},
     },
     "smoke": {
-        "scale": (20, 3, 20), "repeats": 1, "incremental_rounds": 1,
-        "growth": [(10, 10)], "growth_repeats": 1,
+        "scale": (20, 3, 20),
+        "repeats": 1,
+        "incremental_rounds": 1,
+        "growth": [(10, 10)],
+        "growth_repeats": 1,
         "pages": {"worklogs": 300, "assignments": 10, "requests_count": 3},
         "fanout": {"organizations": 5, "projects_per_org": 4},
     },
@@ -40,7 +49,9 @@ def main(argv=None):
     size.add_argument("--quick", action="store_true", help="smaller sizes (a few minutes)")
     size.add_argument("--smoke", action="store_true", help="tiny sizes, for CI: checks that the code runs")
     parser.add_argument("--only", nargs="+", choices=SECTIONS, help="run only these sections")
-    parser.add_argument("--database", default=DB_NAME, help="PostgreSQL database to (re)create (default %(default)s)")
+    parser.add_argument(
+        "--database", default=DB_NAME, help="PostgreSQL database to (re)create (default %(default)s)"
+    )
     parser.add_argument("--no-write", action="store_true", help="do not write docs/performance.md")
     parser.add_argument("--json", help="also write the raw results to this file")
     args = parser.parse_args(argv)
@@ -61,15 +72,24 @@ def main(argv=None):
 
     if "sync" in sections:
         users, projects, days = sizes["scale"]
-        print(f"[sync] {users} users, {projects} projects, {days} days, {sizes['repeats']} runs ...", flush=True)
+        print(
+            f"[sync] {users} users, {projects} projects, {days} days, {sizes['repeats']} runs ...", flush=True
+        )
         results["sync"] = sync.full_sync(
-            users, projects, days, repeats=sizes["repeats"], tag="scale", incremental_rounds=sizes["incremental_rounds"]
+            users,
+            projects,
+            days,
+            repeats=sizes["repeats"],
+            tag="scale",
+            incremental_rounds=sizes["incremental_rounds"],
         )
     if "growth" in sections:
         results["growth"] = []
         for users, days in sizes["growth"]:
             print(f"[growth] {users} users, {days} days ...", flush=True)
-            results["growth"].append(sync.full_sync(users, 10, days, repeats=sizes["growth_repeats"], tag=f"g{users}-{days}"))
+            results["growth"].append(
+                sync.full_sync(users, 10, days, repeats=sizes["growth_repeats"], tag=f"g{users}-{days}")
+            )
     if "pages" in sections:
         print(f"[pages] {sizes['pages']} ...", flush=True)
         results["pages"] = pages.run(**sizes["pages"])
@@ -107,7 +127,9 @@ def machine():
     except (OSError, StopIteration):
         pass
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
     except OSError:
         commit = "?"
     from django.db import connection
@@ -120,9 +142,15 @@ def machine():
     except OSError:
         load = float("nan")
     return {
-        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "cpu": cpu, "cores": os.cpu_count(),
-        "memory": memory, "os": platform.platform(), "python": platform.python_version(), "postgresql": pg,
-        "commit": commit, "load_at_start": round(load, 2),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory": memory,
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "postgresql": pg,
+        "commit": commit,
+        "load_at_start": round(load, 2),
     }
 
 

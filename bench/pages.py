@@ -20,27 +20,42 @@ def seed_project(*, worklogs, assignments, tag):
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.utils import timezone
-    from api.tokens import issue_token
 
+    from api.tokens import issue_token
     from people.models import Organization, Person
     from projects.models import Assignment, Project
 
     organization = Organization.objects.create(name=f"Bench pages {tag}", slug=f"bench-pages-{tag}")
     user = get_user_model().objects.create_user(username=f"bench-manager-{tag}", password="bench-password-1")
     Person.objects.create(
-        organization=organization, full_name="Bench Manager", email=f"manager-{tag}@example.test", is_manager=True, user=user
+        organization=organization,
+        full_name="Bench Manager",
+        email=f"manager-{tag}@example.test",
+        is_manager=True,
+        user=user,
     )
     start = date(2025, 1, 1)
     project = Project.objects.create(organization=organization, name="Big project", start_date=start)
     people = Person.objects.bulk_create(
         [
-            Person(organization=organization, full_name=f"Person {i:03d}", email=f"p{i}-{tag}@example.test", is_employee=True)
+            Person(
+                organization=organization,
+                full_name=f"Person {i:03d}",
+                email=f"p{i}-{tag}@example.test",
+                is_employee=True,
+            )
             for i in range(assignments)
         ]
     )
     made = Assignment.objects.bulk_create(
         [
-            Assignment(organization=organization, project=project, person=p, start_date=start, end_date=date(2027, 12, 31))
+            Assignment(
+                organization=organization,
+                project=project,
+                person=p,
+                start_date=start,
+                end_date=date(2027, 12, 31),
+            )
             for p in people
         ]
     )
@@ -82,7 +97,10 @@ def session_cookie(user):
 
 def urls(seeded):
     slug, pk = seeded["organization"].slug, seeded["project"].pk
-    return {"project page": f"/{slug}/projects/{pk}/", "work-log API list": f"/api/v1/orgs/{slug}/projects/{pk}/worklogs/"}
+    return {
+        "project page": f"/{slug}/projects/{pk}/",
+        "work-log API list": f"/api/v1/orgs/{slug}/projects/{pk}/worklogs/",
+    }
 
 
 def queries_per_request(seeded):
@@ -121,9 +139,20 @@ class Gunicorn:
 
     def __enter__(self):
         self.process = subprocess.Popen(
-            [os.path.join(os.path.dirname(sys.executable), "gunicorn"), "primetric.wsgi:application",
-             "-b", f"127.0.0.1:{self.port}", "-w", str(self.workers), "--log-level", "warning"],
-            cwd=ROOT, env=os.environ.copy(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            [
+                os.path.join(os.path.dirname(sys.executable), "gunicorn"),
+                "primetric.wsgi:application",
+                "-b",
+                f"127.0.0.1:{self.port}",
+                "-w",
+                str(self.workers),
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=os.environ.copy(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -161,18 +190,27 @@ def drive(url, *, headers=None, cookies=None, requests_count, warmup=10):
         response.raise_for_status()
         size = len(response.content)
     session.close()
-    return {"median_ms": median(latencies), "p95_ms": percentile(latencies, 95), "max_ms": max(latencies), "bytes": size,
-            "requests": requests_count}
+    return {
+        "median_ms": median(latencies),
+        "p95_ms": percentile(latencies, 95),
+        "max_ms": max(latencies),
+        "bytes": size,
+        "requests": requests_count,
+    }
 
 
 def run(*, worklogs, assignments, requests_count, tag="main"):
     from worklogs.models import WorkLog
 
     seeded = seed_project(worklogs=worklogs, assignments=assignments, tag=tag)
-    small = seed_project(worklogs=max(100, worklogs // 100), assignments=min(assignments, 20), tag=tag + "-small")
+    small = seed_project(
+        worklogs=max(100, worklogs // 100), assignments=min(assignments, 20), tag=tag + "-small"
+    )
     result = {
-        "worklogs": WorkLog.objects.filter(project=seeded["project"]).count(), "assignments": assignments,
-        "queries": queries_per_request(seeded), "queries_small": queries_per_request(small),
+        "worklogs": WorkLog.objects.filter(project=seeded["project"]).count(),
+        "assignments": assignments,
+        "queries": queries_per_request(seeded),
+        "queries_small": queries_per_request(small),
         "small_worklogs": WorkLog.objects.filter(project=small["project"]).count(),
     }
     cookie = dict([session_cookie(seeded["user"])])
@@ -182,6 +220,8 @@ def run(*, worklogs, assignments, requests_count, tag="main"):
                 result[name] = drive(server.url + path, cookies=cookie, requests_count=requests_count)
             else:
                 result[name] = drive(
-                    server.url + path, headers={"Authorization": f"Token {seeded['token']}"}, requests_count=requests_count
+                    server.url + path,
+                    headers={"Authorization": f"Token {seeded['token']}"},
+                    requests_count=requests_count,
                 )
     return result

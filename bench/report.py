@@ -38,23 +38,45 @@ def render(results):
             _table(
                 ["figure", "value"],
                 [
-                    ["sync wall time (s)", f"{s['sync_seconds']:.1f} (runs: {', '.join(map(str, s['sync_seconds_all']))})"],
+                    [
+                        "sync wall time (s)",
+                        f"{s['sync_seconds']:.1f} (runs: {', '.join(map(str, s['sync_seconds_all']))})",
+                    ],
                     ["work logs written", s["worklogs"]],
                     ["assignments created", s["assignments_created"]],
-                    ["API requests (sandbox stats)", f"{s['requests']} (minimum {s['minimum_requests']}: "
-                     f"{s['minimum_requests'] - 1} full pages of 500 in 31-day windows + 1 members page)"],
-                    ["database statements", f"{s['statements']:,} ({s['statements_per_page']:.1f} per page of 500 rows)"],
-                    ["peak memory of the sync process (MiB)", f"{s['peak_mib']:.0f} (growth during the sync: "
-                     f"{_f(s['peak_growth_mib'])})"],
+                    [
+                        "API requests (sandbox stats)",
+                        f"{s['requests']} (minimum {s['minimum_requests']}: "
+                        f"{s['minimum_requests'] - 1} full pages of 500 in 31-day windows + 1 members page)",
+                    ],
+                    [
+                        "database statements",
+                        f"{s['statements']:,} ({s['statements_per_page']:.1f} per page of 500 rows)",
+                    ],
+                    [
+                        "peak memory of the sync process (MiB)",
+                        f"{s['peak_mib']:.0f} (growth during the sync: {_f(s['peak_growth_mib'])})",
+                    ],
                     ["daily activities per second", f"{s['rows_per_second']:,.0f}"],
-                    ["limit: bare HTTP paging, same listing (s)", f"{s['bare_http_seconds']:.1f} ({s['pages']} pages)"],
-                    ["limit: COPY of the same work logs into a table of the same shape (s)", f"{s['copy_seconds']:.1f} ({s['copy_rows']:,} rows)"],
+                    [
+                        "limit: bare HTTP paging, same listing (s)",
+                        f"{s['bare_http_seconds']:.1f} ({s['pages']} pages)",
+                    ],
+                    [
+                        "limit: COPY of the same work logs into a table of the same shape (s)",
+                        f"{s['copy_seconds']:.1f} ({s['copy_rows']:,} rows)",
+                    ],
                     ["**sync / limit**", f"**{s['ratio']:.2f}x** (limit {s['limit_seconds']:.1f} s)"],
-                    [f"stricter: the bare loop with {s['streams']} windows at once, as the sync fetches (s)",
-                     f"{s['bare_http_streams_seconds']:.1f}; sync / (that + COPY) = **{s['ratio_streams']:.2f}x**"],
-                    ["same reset again (nothing changes)", f"{s['idempotent_rerun']['seconds']:.1f} s, "
-                     f"{s['idempotent_rerun']['worklogs_created']}/{s['idempotent_rerun']['worklogs_updated']}/"
-                     f"{s['idempotent_rerun']['worklogs_deleted']} created/updated/deleted, {s['idempotent_rerun']['statements']:,} statements"],
+                    [
+                        f"stricter: the bare loop with {s['streams']} windows at once, as the sync fetches (s)",
+                        f"{s['bare_http_streams_seconds']:.1f}; sync / (that + COPY) = **{s['ratio_streams']:.2f}x**",
+                    ],
+                    [
+                        "same reset again (nothing changes)",
+                        f"{s['idempotent_rerun']['seconds']:.1f} s, "
+                        f"{s['idempotent_rerun']['worklogs_created']}/{s['idempotent_rerun']['worklogs_updated']}/"
+                        f"{s['idempotent_rerun']['worklogs_deleted']} created/updated/deleted, {s['idempotent_rerun']['statements']:,} statements",
+                    ],
                 ],
             ),
             "",
@@ -68,11 +90,20 @@ def render(results):
                 _table(
                     ["figure", "value"],
                     [
-                        ["wall time (s)", f"{inc['seconds']:.2f} = **{100 * inc['time_fraction']:.1f} %** of the full sync"],
-                        ["API requests", f"{inc['requests']:.0f} = **{100 * inc['request_fraction']:.1f} %** of the full sync "
-                         f"({', '.join(f'{k.split()[1]}: {v}' for k, v in inc['routes'].items())})"],
+                        [
+                            "wall time (s)",
+                            f"{inc['seconds']:.2f} = **{100 * inc['time_fraction']:.1f} %** of the full sync",
+                        ],
+                        [
+                            "API requests",
+                            f"{inc['requests']:.0f} = **{100 * inc['request_fraction']:.1f} %** of the full sync "
+                            f"({', '.join(f'{k.split()[1]}: {v}' for k, v in inc['routes'].items())})",
+                        ],
                         ["database statements", f"{inc['statements']:.0f}"],
-                        ["work logs updated / deleted / created per round", f"{inc['updated']} / {inc['deleted']} / {inc['created']}"],
+                        [
+                            "work logs updated / deleted / created per round",
+                            f"{inc['updated']} / {inc['deleted']} / {inc['created']}",
+                        ],
                         ["edits and deletions in the result", "yes" if inc["correct"] else "**NO**"],
                     ],
                 ),
@@ -85,13 +116,35 @@ def render(results):
             "### 2. Growth (reset from empty; medians)",
             "",
             _table(
-                ["users", "days", "daily activities", "work logs", "sync (s)", "µs per activity", "requests (minimum)",
-                 "statements", "statements per page", "peak MiB", "sync / limit", "sync / stricter limit"],
                 [
-                    [r["users"], r["days"], r["activity_rows"], r["worklogs"], r["sync_seconds"],
-                     1e6 * r["sync_seconds"] / max(1, r["activity_rows"]), f"{r['requests']} ({r['minimum_requests']})",
-                     r["statements"], r["statements_per_page"], r["peak_mib"], f"{r['ratio']:.2f}x",
-                     f"{r['ratio_streams']:.2f}x" if "ratio_streams" in r else "–"]
+                    "users",
+                    "days",
+                    "daily activities",
+                    "work logs",
+                    "sync (s)",
+                    "µs per activity",
+                    "requests (minimum)",
+                    "statements",
+                    "statements per page",
+                    "peak MiB",
+                    "sync / limit",
+                    "sync / stricter limit",
+                ],
+                [
+                    [
+                        r["users"],
+                        r["days"],
+                        r["activity_rows"],
+                        r["worklogs"],
+                        r["sync_seconds"],
+                        1e6 * r["sync_seconds"] / max(1, r["activity_rows"]),
+                        f"{r['requests']} ({r['minimum_requests']})",
+                        r["statements"],
+                        r["statements_per_page"],
+                        r["peak_mib"],
+                        f"{r['ratio']:.2f}x",
+                        f"{r['ratio_streams']:.2f}x" if "ratio_streams" in r else "–",
+                    ]
                     for r in rows
                 ],
             ),
@@ -104,11 +157,27 @@ def render(results):
             "one client, sequential requests)",
             "",
             _table(
-                ["page", "requests", "median (ms)", "p95 (ms)", "max (ms)", "bytes",
-                 f"SQL queries ({p['worklogs']:,} logs)", f"SQL queries ({p['small_worklogs']:,} logs)"],
                 [
-                    [name, p[name]["requests"], p[name]["median_ms"], p[name]["p95_ms"], p[name]["max_ms"], p[name]["bytes"],
-                     p["queries"][name], p["queries_small"][name]]
+                    "page",
+                    "requests",
+                    "median (ms)",
+                    "p95 (ms)",
+                    "max (ms)",
+                    "bytes",
+                    f"SQL queries ({p['worklogs']:,} logs)",
+                    f"SQL queries ({p['small_worklogs']:,} logs)",
+                ],
+                [
+                    [
+                        name,
+                        p[name]["requests"],
+                        p[name]["median_ms"],
+                        p[name]["p95_ms"],
+                        p[name]["max_ms"],
+                        p[name]["bytes"],
+                        p["queries"][name],
+                        p["queries_small"][name],
+                    ]
                     for name in ("project page", "work-log API list")
                 ],
             ),
@@ -123,16 +192,28 @@ def render(results):
             _table(
                 ["figure", "value"],
                 [
-                    ["syncs queued over the day", f['queued']],
-                    ["queued per beat: min / median / max (mean)", f"{f['per_tick_min']} / {f['per_tick_median']:.0f} / "
-                     f"{f['per_tick_max']} ({f['mean_per_tick']:.0f})"],
+                    ["syncs queued over the day", f["queued"]],
+                    [
+                        "queued per beat: min / median / max (mean)",
+                        f"{f['per_tick_min']} / {f['per_tick_median']:.0f} / "
+                        f"{f['per_tick_max']} ({f['mean_per_tick']:.0f})",
+                    ],
                     ["most slots in one minute", f["per_minute_max"]],
-                    ["beat task per tick: median / max (s)", f"{f['tick_median_s']:.2f} / {f['tick_max_s']:.2f}"],
+                    [
+                        "beat task per tick: median / max (s)",
+                        f"{f['tick_median_s']:.2f} / {f['tick_max_s']:.2f}",
+                    ],
                     ["beat task, whole day (s)", f"{f['day_seconds']:.1f}"],
                     ["statements per queued sync", f"{f['statements_per_queued']:.1f}"],
-                    ["due_links query (EXPLAIN ANALYZE, ms)", f"{f['due_query_ms']:.1f} ({'; '.join(f['due_query_scans'])})"],
-                    ["catch-up: all due at once", f"{f['catch_up_queued']:,} queued in {f['catch_up_seconds']:.1f} s "
-                     f"({f['catch_up_per_second']:,.0f}/s, {f['catch_up_statements']:,} statements)"],
+                    [
+                        "due_links query (EXPLAIN ANALYZE, ms)",
+                        f"{f['due_query_ms']:.1f} ({'; '.join(f['due_query_scans'])})",
+                    ],
+                    [
+                        "catch-up: all due at once",
+                        f"{f['catch_up_queued']:,} queued in {f['catch_up_seconds']:.1f} s "
+                        f"({f['catch_up_per_second']:,.0f}/s, {f['catch_up_statements']:,} statements)",
+                    ],
                 ],
             ),
             "",

@@ -40,17 +40,27 @@ class SyncSetup:
         # All people present: every generated Hubstaff user is a person here (same e-mail).
         Person.objects.bulk_create(
             [
-                Person(organization=self.organization, full_name=f"User {n}", email=f"user{n}@example.test", is_employee=True)
+                Person(
+                    organization=self.organization,
+                    full_name=f"User {n}",
+                    email=f"user{n}@example.test",
+                    is_employee=True,
+                )
                 for n in range(1, users + 1)
             ]
         )
         connect_with_personal_access_token(self.organization, hs.create_pat("user1@example.test"))
         self.start = END - timedelta(days=days - 1)
-        self.project = Project.objects.create(organization=self.organization, name="Bench project", start_date=self.start)
+        self.project = Project.objects.create(
+            organization=self.organization, name="Bench project", start_date=self.start
+        )
         self.hubstaff_project_ids = sorted(hs.ids()["projects"].values())[:projects]
         update_link(
-            self.project, enabled=True, hubstaff_project_ids=self.hubstaff_project_ids,
-            prevent_new_assignments=False, trim_assignments=False,
+            self.project,
+            enabled=True,
+            hubstaff_project_ids=self.hubstaff_project_ids,
+            prevent_new_assignments=False,
+            trim_assignments=False,
         )
         self.token = hs.issue_tokens("user1@example.test")["access_token"]
 
@@ -60,8 +70,12 @@ class SyncSetup:
         self.hs.reset_stats()
         spec = {"project_id": self.project.pk, "mode": mode, "today": END.isoformat()}
         out = subprocess.run(
-            [sys.executable, "-m", "bench.worker", json.dumps(spec)], cwd=ROOT, env=os.environ.copy(),
-            capture_output=True, text=True, check=False,
+            [sys.executable, "-m", "bench.worker", json.dumps(spec)],
+            cwd=ROOT,
+            env=os.environ.copy(),
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if out.returncode != 0:
             raise RuntimeError(f"sync worker failed:\n{out.stderr[-4000:]}")
@@ -114,7 +128,9 @@ class SyncSetup:
                 session.headers["Authorization"] = f"Bearer {self.token}"
                 sessions.append(session)
             params = {
-                "date[start]": window[0].isoformat(), "date[stop]": window[1].isoformat(), "page_limit": PAGE_LIMIT,
+                "date[start]": window[0].isoformat(),
+                "date[stop]": window[1].isoformat(),
+                "page_limit": PAGE_LIMIT,
                 "project_ids[]": self.hubstaff_project_ids,
             }
             rows = pages = 0
@@ -138,8 +154,11 @@ class SyncSetup:
         for session in sessions:
             session.close()
         return {
-            "seconds": timer.seconds, "rows": sum(r for r, _ in results), "pages": sum(p for _, p in results),
-            "per_window": [r for r, _ in results], "streams": streams,
+            "seconds": timer.seconds,
+            "rows": sum(r for r, _ in results),
+            "pages": sum(p for _, p in results),
+            "per_window": [r for r, _ in results],
+            "streams": streams,
         }
 
     def minimum_requests(self, per_window):
@@ -161,7 +180,8 @@ class SyncSetup:
             cur.execute("CREATE TABLE bench_copy_worklog (LIKE worklogs_worklog INCLUDING ALL)")
             raw = cur.cursor
             raw.copy_expert(
-                f"COPY (SELECT {columns} FROM worklogs_worklog WHERE project_id = {int(self.project.pk)}) TO STDOUT", buffer
+                f"COPY (SELECT {columns} FROM worklogs_worklog WHERE project_id = {int(self.project.pk)}) TO STDOUT",
+                buffer,
             )
             rows = buffer.getvalue().count("\n")
             buffer.seek(0)
@@ -189,7 +209,8 @@ class SyncSetup:
             touched.add((row["project_id"], row["user_id"], day))
             if len(seen_users) == users:
                 break
-        # Hubstaff's updates listing cannot show a deleted row; deletions are found by the re-read of recent days.
+        # Hubstaff's updates listing cannot show a deleted row; deletions are found by the re-read of recent
+        # days.
         other = END - timedelta(days=1 + salt)
         for row in self._rows(other, other)[:deletions]:
             self.hs.delete_activity(row["id"])
@@ -207,14 +228,21 @@ class SyncSetup:
                 wanted[(row["project_id"], row["user_id"], day)] += row["tracked"]
         keys = {source_key(p, u, d): wanted.get((p, u, d), 0) for p, u, d in touched}
         have = dict(
-            WorkLog.objects.filter(project=self.project, source_key__in=list(keys)).values_list("source_key", "duration_seconds")
+            WorkLog.objects.filter(project=self.project, source_key__in=list(keys)).values_list(
+                "source_key", "duration_seconds"
+            )
         )
         return all(have.get(key, 0) == seconds for key, seconds in keys.items())
 
     def _rows(self, start, stop):
-        rows, params = [], {"date[start]": start.isoformat(), "date[stop]": stop.isoformat(), "page_limit": PAGE_LIMIT}
+        rows, params = (
+            [],
+            {"date[start]": start.isoformat(), "date[stop]": stop.isoformat(), "page_limit": PAGE_LIMIT},
+        )
         while True:
-            body = self.hs.api_get(f"/organizations/{self.hubstaff_org_id}/activities/daily", self.token, **params).json()
+            body = self.hs.api_get(
+                f"/organizations/{self.hubstaff_org_id}/activities/daily", self.token, **params
+            ).json()
             rows += [r for r in body["daily_activities"] if r["project_id"] in self.hubstaff_project_ids]
             next_id = (body.get("pagination") or {}).get("next_page_start_id")
             if next_id is None:
@@ -248,7 +276,9 @@ def full_sync(users, projects, days, *, repeats, tag, incremental_rounds=0):
         idempotent = setup.run_sync("reset")
         incremental = []
         for i in range(incremental_rounds):
-            touched = setup.edit_and_delete(day=END - timedelta(days=40 + 7 * i), users=50, deletions=5, salt=i)
+            touched = setup.edit_and_delete(
+                day=END - timedelta(days=40 + 7 * i), users=50, deletions=5, salt=i
+            )
             result = setup.run_sync("incremental")
             result["correct"] = setup.check(touched)
             incremental.append(result)
@@ -260,22 +290,42 @@ def full_sync(users, projects, days, *, repeats, tag, incremental_rounds=0):
     minimum = setup.minimum_requests(bare[0]["per_window"])
     pages = bare[0]["pages"]
     result = {
-        "users": users, "projects": projects, "days": days, "activity_rows": setup.activity_rows,
-        "runs": repeats, "sync_seconds": sync_s, "sync_seconds_all": [round(s["seconds"], 2) for s in syncs],
-        "worklogs": first["worklogs_created"], "assignments_created": first["assignments_created"],
-        "requests": first["sandbox_requests"], "requests_made": first["requests_made"], "routes": first["sandbox_routes"],
-        "minimum_requests": minimum, "pages": pages,
-        "statements": first["statements"], "statements_per_page": first["statements"] / max(1, pages),
+        "users": users,
+        "projects": projects,
+        "days": days,
+        "activity_rows": setup.activity_rows,
+        "runs": repeats,
+        "sync_seconds": sync_s,
+        "sync_seconds_all": [round(s["seconds"], 2) for s in syncs],
+        "worklogs": first["worklogs_created"],
+        "assignments_created": first["assignments_created"],
+        "requests": first["sandbox_requests"],
+        "requests_made": first["requests_made"],
+        "routes": first["sandbox_routes"],
+        "minimum_requests": minimum,
+        "pages": pages,
+        "statements": first["statements"],
+        "statements_per_page": first["statements"] / max(1, pages),
         "executemany_rows": first["executemany_rows"],
         "peak_mib": median([s["peak_kib"] for s in syncs]) / 1024,
-        "peak_growth_mib": (median([s["peak_growth_kib"] for s in syncs]) / 1024) if first["peak_growth_kib"] is not None else None,
+        "peak_growth_mib": (median([s["peak_growth_kib"] for s in syncs]) / 1024)
+        if first["peak_growth_kib"] is not None
+        else None,
         "rows_per_second": setup.activity_rows / sync_s,
-        "bare_http_seconds": http_s, "copy_seconds": copy_s, "copy_rows": copies[0]["rows"],
-        "limit_seconds": http_s + copy_s, "ratio": sync_s / (http_s + copy_s),
-        # The same bare loop with as many windows at once as the sync fetches: a stricter limit, reported beside.
-        "streams": streams, "bare_http_streams_seconds": http_streams_s,
+        "bare_http_seconds": http_s,
+        "copy_seconds": copy_s,
+        "copy_rows": copies[0]["rows"],
+        "limit_seconds": http_s + copy_s,
+        "ratio": sync_s / (http_s + copy_s),
+        # The same bare loop with as many windows at once as the sync fetches: a stricter limit, reported
+        # beside.
+        "streams": streams,
+        "bare_http_streams_seconds": http_streams_s,
         "ratio_streams": sync_s / (http_streams_s + copy_s),
-        "idempotent_rerun": {k: idempotent[k] for k in ("seconds", "worklogs_created", "worklogs_updated", "worklogs_deleted", "statements")},
+        "idempotent_rerun": {
+            k: idempotent[k]
+            for k in ("seconds", "worklogs_created", "worklogs_updated", "worklogs_deleted", "statements")
+        },
         "wall_seconds": time.perf_counter() - started,
     }
     if incremental:
@@ -290,5 +340,7 @@ def full_sync(users, projects, days, *, repeats, tag, incremental_rounds=0):
             "routes": incremental[0]["sandbox_routes"],
         }
         result["incremental"]["time_fraction"] = result["incremental"]["seconds"] / sync_s
-        result["incremental"]["request_fraction"] = result["incremental"]["requests"] / first["sandbox_requests"]
+        result["incremental"]["request_fraction"] = (
+            result["incremental"]["requests"] / first["sandbox_requests"]
+        )
     return result

@@ -74,17 +74,29 @@ class AuthState:
         self.public_key = self.key.public_key()
         nums = self.public_key.public_numbers()
         self.jwk = {
-            "kty": "RSA", "use": "sig", "alg": "RS256", "kid": self.kid,
+            "kty": "RSA",
+            "use": "sig",
+            "alg": "RS256",
+            "kid": self.kid,
             "n": _b64(nums.n.to_bytes((nums.n.bit_length() + 7) // 8, "big")),
             "e": _b64(nums.e.to_bytes((nums.e.bit_length() + 7) // 8, "big")),
         }
 
     # --- apps ------------------------------------------------------------------------------------
-    def create_app(self, name: str, redirect_uris: list[str], homepage_url: str = "",
-                   owner_id: int | None = None) -> App:
+    def create_app(
+        self, name: str, redirect_uris: list[str], homepage_url: str = "", owner_id: int | None = None
+    ) -> App:
         with self.lock:
-            app = App(self._next_app, name, homepage_url, list(redirect_uris), secrets.token_urlsafe(24),
-                      secrets.token_urlsafe(48), owner_id, int(self.clock.now()))
+            app = App(
+                self._next_app,
+                name,
+                homepage_url,
+                list(redirect_uris),
+                secrets.token_urlsafe(24),
+                secrets.token_urlsafe(48),
+                owner_id,
+                int(self.clock.now()),
+            )
             self._next_app += 1
             self.apps[app.client_id] = app
             return app
@@ -128,26 +140,55 @@ class AuthState:
     def _sign(self, claims: dict) -> str:
         return jwt.encode(claims, self.key, algorithm="RS256", headers={"kid": self.kid})
 
-    def issue_refresh(self, user_id: int, client_id: str | None, scope: str, kind: str,
-                      name: str = "", lifetime: int | None = None) -> str:
+    def issue_refresh(
+        self,
+        user_id: int,
+        client_id: str | None,
+        scope: str,
+        kind: str,
+        name: str = "",
+        lifetime: int | None = None,
+    ) -> str:
         now = int(self.clock.now())
         jti = secrets.token_urlsafe(24)
         exp = now + (lifetime or (PAT_LIFETIME if kind == "pat" else APP_REFRESH_LIFETIME))
         rec = RefreshRecord(jti, user_id, client_id, scope, exp, kind, name, now)
         with self.lock:
             self.refresh[jti] = rec
-        claims = {"iss": self.issuer, "sub": str(user_id), "iat": now, "exp": exp, "jti": jti,
-                  "scope": scope, "typ": "refresh"}
+        claims = {
+            "iss": self.issuer,
+            "sub": str(user_id),
+            "iat": now,
+            "exp": exp,
+            "jti": jti,
+            "scope": scope,
+            "typ": "refresh",
+        }
         if client_id:
             claims["aud"] = client_id
         return self._sign(claims)
 
-    def issue_tokens(self, user, client_id: str | None, scope: str, kind: str = "app",
-                     nonce: str | None = None, pat_name: str = "") -> dict:
+    def issue_tokens(
+        self,
+        user,
+        client_id: str | None,
+        scope: str,
+        kind: str = "app",
+        nonce: str | None = None,
+        pat_name: str = "",
+    ) -> dict:
         now = int(self.clock.now())
-        access_claims = {"iss": self.issuer, "sub": str(user.id), "iat": now, "exp": now + self.access_ttl,
-                         "jti": secrets.token_urlsafe(16), "scope": scope, "typ": "access",
-                         "client_id": client_id or f"pat:{user.id}", "gen": self.access_generation}
+        access_claims = {
+            "iss": self.issuer,
+            "sub": str(user.id),
+            "iat": now,
+            "exp": now + self.access_ttl,
+            "jti": secrets.token_urlsafe(16),
+            "scope": scope,
+            "typ": "access",
+            "client_id": client_id or f"pat:{user.id}",
+            "gen": self.access_generation,
+        }
         if client_id:
             access_claims["aud"] = client_id
         body = {
@@ -158,8 +199,14 @@ class AuthState:
             "scope": scope,
         }
         if "openid" in scope.split():
-            id_claims = {"iss": self.issuer, "sub": str(user.id), "aud": client_id or f"pat:{user.id}",
-                         "iat": now, "exp": now + self.access_ttl, "auth_time": now}
+            id_claims = {
+                "iss": self.issuer,
+                "sub": str(user.id),
+                "aud": client_id or f"pat:{user.id}",
+                "iat": now,
+                "exp": now + self.access_ttl,
+                "auth_time": now,
+            }
             if nonce:
                 id_claims["nonce"] = nonce
             if "email" in scope.split():
@@ -171,9 +218,13 @@ class AuthState:
 
     def decode(self, token: str) -> dict | None:
         try:
-            return jwt.decode(token, self.public_key, algorithms=["RS256"], issuer=self.issuer,
-                              options={"verify_exp": False, "verify_aud": False, "verify_iat": False,
-                                       "verify_nbf": False})
+            return jwt.decode(
+                token,
+                self.public_key,
+                algorithms=["RS256"],
+                issuer=self.issuer,
+                options={"verify_exp": False, "verify_aud": False, "verify_iat": False, "verify_nbf": False},
+            )
         except jwt.PyJWTError:
             return None
 

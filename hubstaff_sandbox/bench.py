@@ -44,8 +44,13 @@ def run(spec: str, end: str = "2026-06-30") -> dict:
             window = stop + dt.timedelta(days=1)
         seconds = time.perf_counter() - t0
         expected = summary["counts"]["daily_activities"]
-    return {"rows": rows, "expected_rows": expected, "pages": pages, "seconds": round(seconds, 2),
-            "startup_seconds": round(load_s, 2)}
+    return {
+        "rows": rows,
+        "expected_rows": expected,
+        "pages": pages,
+        "seconds": round(seconds, 2),
+        "startup_seconds": round(load_s, 2),
+    }
 
 
 def main() -> None:

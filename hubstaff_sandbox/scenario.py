@@ -31,17 +31,73 @@ from typing import Any
 from .store import DataStore, date_to_ord
 
 FIRST_NAMES = [
-    "Ada", "Ben", "Cara", "Dev", "Eli", "Fay", "Gus", "Hana", "Ivan", "Jade", "Kai", "Lena", "Milo", "Nora",
-    "Omar", "Pia", "Quin", "Rosa", "Seth", "Tara", "Uma", "Vik", "Wren", "Xena", "Yuri", "Zoe",
+    "Ada",
+    "Ben",
+    "Cara",
+    "Dev",
+    "Eli",
+    "Fay",
+    "Gus",
+    "Hana",
+    "Ivan",
+    "Jade",
+    "Kai",
+    "Lena",
+    "Milo",
+    "Nora",
+    "Omar",
+    "Pia",
+    "Quin",
+    "Rosa",
+    "Seth",
+    "Tara",
+    "Uma",
+    "Vik",
+    "Wren",
+    "Xena",
+    "Yuri",
+    "Zoe",
 ]
 LAST_NAMES = [
-    "Adams", "Baker", "Clark", "Diaz", "Evans", "Foster", "Garcia", "Hughes", "Ito", "Jensen", "Khan",
-    "Lopez", "Meyer", "Novak", "Olsen", "Park", "Quinn", "Reyes", "Silva", "Turner",
+    "Adams",
+    "Baker",
+    "Clark",
+    "Diaz",
+    "Evans",
+    "Foster",
+    "Garcia",
+    "Hughes",
+    "Ito",
+    "Jensen",
+    "Khan",
+    "Lopez",
+    "Meyer",
+    "Novak",
+    "Olsen",
+    "Park",
+    "Quinn",
+    "Reyes",
+    "Silva",
+    "Turner",
 ]
-TIME_ZONES = ["Europe/Warsaw", "Europe/London", "America/New_York", "America/Los_Angeles", "Asia/Kolkata",
-              "UTC"]
-TASK_NAMES = ["Planning", "Design", "Implementation", "Code review", "Testing", "Meetings", "Support",
-              "Documentation"]
+TIME_ZONES = [
+    "Europe/Warsaw",
+    "Europe/London",
+    "America/New_York",
+    "America/Los_Angeles",
+    "Asia/Kolkata",
+    "UTC",
+]
+TASK_NAMES = [
+    "Planning",
+    "Design",
+    "Implementation",
+    "Code review",
+    "Testing",
+    "Meetings",
+    "Support",
+    "Documentation",
+]
 ROLES = ("owner", "manager", "user", "viewer")
 
 
@@ -67,8 +123,13 @@ def _activity_values(rng: random.Random, tracked: int) -> dict:
     manual = 0 if rng.random() < 0.9 else min(tracked, 600 * rng.randint(1, 6))
     idle = int(tracked * rng.uniform(0, 0.05))
     return {
-        "keyboard": keyboard, "mouse": min(mouse, tracked), "overall": overall,
-        "input_tracked": tracked - manual, "manual": manual, "idle": idle, "resumed": 0,
+        "keyboard": keyboard,
+        "mouse": min(mouse, tracked),
+        "overall": overall,
+        "input_tracked": tracked - manual,
+        "manual": manual,
+        "idle": idle,
+        "resumed": 0,
     }
 
 
@@ -93,7 +154,7 @@ def parse_generate(spec: str) -> dict:
         else:
             raise ScenarioError(f"unknown generator option {k!r}")
     if out["end"] is None:
-        out["end"] = dt.datetime.now(dt.timezone.utc).date()
+        out["end"] = dt.datetime.now(dt.UTC).date()
     return out
 
 
@@ -115,8 +176,12 @@ def generate(store: DataStore, spec: str | dict) -> dict:
         for k in range(opts["users"]):
             user_no += 1
             rng = random.Random(f"{opts['seed']}:user:{user_no}")
-            user = store.add_user(generated_user_name(user_no), f"user{user_no}@example.test",
-                                  TIME_ZONES[user_no % len(TIME_ZONES)], created_base + user_no * 60)
+            user = store.add_user(
+                generated_user_name(user_no),
+                f"user{user_no}@example.test",
+                TIME_ZONES[user_no % len(TIME_ZONES)],
+                created_base + user_no * 60,
+            )
             role = "owner" if k == 0 else ("manager" if k % 25 == 0 else "user")
             store.add_membership(org.id, user.id, role, created_base + user_no * 60)
             mine = rng.sample(projects, min(len(projects), rng.choice((1, 1, 2, 2, 3))))
@@ -151,8 +216,17 @@ def generate(store: DataStore, spec: str | dict) -> dict:
                 for pid, tid, tracked in rows:
                     created = _ts(day, 86400 + rng.randint(300, 7200))
                     v = _activity_values(rng, tracked)
-                    v.update(org=org.id, date=dord, user=uid, project=pid, task=tid, tracked=tracked,
-                             billable=tracked, created=created, updated=created)
+                    v.update(
+                        org=org.id,
+                        date=dord,
+                        user=uid,
+                        project=pid,
+                        task=tid,
+                        tracked=tracked,
+                        billable=tracked,
+                        created=created,
+                        updated=created,
+                    )
                     store.append_row(v)
             day += dt.timedelta(days=1)
         store.end_segment(org.id, lo)
@@ -194,8 +268,13 @@ def load(store: DataStore, data: dict, now: int) -> None:
     for i, u in enumerate(data.get("users", [])):
         if "email" not in u:
             raise ScenarioError(f"users[{i}]: email is required")
-        store.add_user(u.get("name") or u["email"].split("@")[0], u["email"], u.get("time_zone", "UTC"),
-                       _parse_ts(u.get("created_at"), now - 300 * 86400), u.get("id"))
+        store.add_user(
+            u.get("name") or u["email"].split("@")[0],
+            u["email"],
+            u.get("time_zone", "UTC"),
+            _parse_ts(u.get("created_at"), now - 300 * 86400),
+            u.get("id"),
+        )
     for i, m in enumerate(data.get("memberships", [])):
         where = f"memberships[{i}]"
         org = org_of(m.get("organization"), where)
@@ -211,8 +290,9 @@ def load(store: DataStore, data: dict, now: int) -> None:
         org = org_of(p.get("organization"), where)
         if "name" not in p:
             raise ScenarioError(f"{where}: name is required")
-        proj = store.add_project(org.id, p["name"], now - 200 * 86400, p.get("id"), p.get("status", "active"),
-                                 p.get("description"))
+        proj = store.add_project(
+            org.id, p["name"], now - 200 * 86400, p.get("id"), p.get("status", "active"), p.get("description")
+        )
         projects_by_name[(org.id, p["name"])] = proj
         projects_by_name.setdefault((0, p["name"]), proj)
         for t in p.get("tasks", []):
@@ -252,9 +332,17 @@ def load(store: DataStore, data: dict, now: int) -> None:
             if k in a:
                 v[k] = int(a[k])
         created = _parse_ts(a.get("created_at"), _ts(day, 86400 + 600))
-        v.update(org=proj.organization_id, date=date_to_ord(day), user=user.id, project=proj.id, task=tid,
-                 tracked=tracked, billable=int(a.get("billable", tracked)), created=created,
-                 updated=_parse_ts(a.get("updated_at"), created))
+        v.update(
+            org=proj.organization_id,
+            date=date_to_ord(day),
+            user=user.id,
+            project=proj.id,
+            task=tid,
+            tracked=tracked,
+            billable=int(a.get("billable", tracked)),
+            created=created,
+            updated=_parse_ts(a.get("updated_at"), created),
+        )
         rows_by_org.setdefault(proj.organization_id, []).append(v)
     for oid, rows in rows_by_org.items():
         rows.sort(key=lambda r: (r["date"], r["user"], r["project"], r["task"]))
@@ -274,5 +362,5 @@ def _parse_ts(value, default: int) -> int:
     except ValueError:
         raise ScenarioError(f"bad timestamp {value!r}") from None
     if d.tzinfo is None:
-        d = d.replace(tzinfo=dt.timezone.utc)
+        d = d.replace(tzinfo=dt.UTC)
     return int(d.timestamp())

@@ -57,11 +57,16 @@ class Faults:
 
     def describe(self) -> dict:
         return {
-            "rate_limit": self.rate_limit, "rate_limit_window": self.rate_limit_window,
+            "rate_limit": self.rate_limit,
+            "rate_limit_window": self.rate_limit_window,
             "storm": {"count": self.storm_count, "retry_after": self.storm_retry_after},
-            "error_rate": self.error_rate, "error_count": self.error_count, "error_status": self.error_status,
-            "latency": self.latency, "malformed_rate": self.malformed_rate,
-            "malformed_count": self.malformed_count, "targets": sorted(self.targets),
+            "error_rate": self.error_rate,
+            "error_count": self.error_count,
+            "error_status": self.error_status,
+            "latency": self.latency,
+            "malformed_rate": self.malformed_rate,
+            "malformed_count": self.malformed_count,
+            "targets": sorted(self.targets),
         }
 
 
@@ -69,8 +74,15 @@ class Sandbox:
     """Process-wide state. Thread-safe: ``lock`` guards faults, stats and rate-limit counters; the data
     store and the auth state have their own locks."""
 
-    def __init__(self, public_url: str, *, rate_limit: int = 1000, rate_window: int = 3600,
-                 access_token_ttl: int = 7200, control: bool = False) -> None:
+    def __init__(
+        self,
+        public_url: str,
+        *,
+        rate_limit: int = 1000,
+        rate_window: int = 3600,
+        access_token_ttl: int = 7200,
+        control: bool = False,
+    ) -> None:
         self.public_url = public_url.rstrip("/")
         self.clock = Clock()
         self.auth = AuthState(self.clock, self.public_url, access_token_ttl)
@@ -101,12 +113,20 @@ class Sandbox:
         with s.lock:
             return {
                 "organizations": [{"id": o.id, "name": o.name} for o in s.organizations.values()],
-                "projects": [{"id": p.id, "name": p.name, "organization_id": p.organization_id}
-                             for p in list(s.projects.values())[:limit * 4]],
-                "users": [{"id": u.id, "email": u.email, "name": u.name} for u in list(s.users.values())[:limit]],
-                "counts": {"organizations": len(s.organizations), "users": len(s.users),
-                           "projects": len(s.projects), "tasks": len(s.tasks),
-                           "daily_activities": s.count_rows()},
+                "projects": [
+                    {"id": p.id, "name": p.name, "organization_id": p.organization_id}
+                    for p in list(s.projects.values())[: limit * 4]
+                ],
+                "users": [
+                    {"id": u.id, "email": u.email, "name": u.name} for u in list(s.users.values())[:limit]
+                ],
+                "counts": {
+                    "organizations": len(s.organizations),
+                    "users": len(s.users),
+                    "projects": len(s.projects),
+                    "tasks": len(s.tasks),
+                    "daily_activities": s.count_rows(),
+                },
             }
 
     # --- rate limit ------------------------------------------------------------------------------
@@ -137,6 +157,7 @@ def route(method: str, template: str):
     def deco(fn):
         ROUTES.append((method, pattern, template, fn.__name__))
         return fn
+
     return deco
 
 
@@ -157,7 +178,7 @@ def parse_time(value: str | None, name: str) -> int:
     except ValueError:
         raise HTTPError(422, f"{name} is not a valid ISO 8601 time: {value!r}") from None
     if d.tzinfo is None:
-        d = d.replace(tzinfo=dt.timezone.utc)
+        d = d.replace(tzinfo=dt.UTC)
     return int(d.timestamp())
 
 
@@ -220,8 +241,10 @@ class Handler(BaseHTTPRequestHandler):
             if is_control and not sb.control_enabled:
                 raise HTTPError(404, "not found")
             if handler is None:
-                raise HTTPError(405 if template == "<method>" else 404,
-                                "method not allowed" if template == "<method>" else "not found")
+                raise HTTPError(
+                    405 if template == "<method>" else 404,
+                    "method not allowed" if template == "<method>" else "not found",
+                )
             if template.startswith("/v2/"):
                 self.apply_faults("api")
             elif template == "/access_tokens":
@@ -236,13 +259,21 @@ class Handler(BaseHTTPRequestHandler):
             self.send_json(500, {"error": "internal server error"})
         finally:
             ms = (time.perf_counter() - started) * 1000
-            print(f'{self.client_address[0]} "{method} {parts.path}" {self.status} {ms:.1f}ms',
-                  file=sys.stderr, flush=True)
+            print(
+                f'{self.client_address[0]} "{method} {parts.path}" {self.status} {ms:.1f}ms',
+                file=sys.stderr,
+                flush=True,
+            )
 
     def error_body(self, template: str, e: HTTPError) -> dict:
         if template == "/access_tokens" and e.message in (
-                "invalid_request", "invalid_client", "invalid_grant", "unsupported_grant_type", "invalid_scope",
-                "unauthorized_client"):
+            "invalid_request",
+            "invalid_client",
+            "invalid_grant",
+            "unsupported_grant_type",
+            "invalid_scope",
+            "unauthorized_client",
+        ):
             return {"error": e.message, "error_description": e.headers.pop("X-Description", e.message)}
         return {"error": e.message}
 
@@ -434,14 +465,19 @@ class Handler(BaseHTTPRequestHandler):
     def _pat_list(self, user):
         with self.sandbox.auth.lock:
             records = list(self.sandbox.auth.refresh.values())
-        return [{"name": r.name, "created": iso_ts(r.created), "expires": iso_ts(r.expires)}
-                for r in records if r.kind == "pat" and r.user_id == user.id and r.name and not r.spent]
+        return [
+            {"name": r.name, "created": iso_ts(r.created), "expires": iso_ts(r.expires)}
+            for r in records
+            if r.kind == "pat" and r.user_id == user.id and r.name and not r.spent
+        ]
 
     @route("GET", "/personal_access_tokens")
     def pats(self):
         user, sid = self.require_login()
         if user:
-            self.send_html(200, pages.pats(self._pat_list(user), user.email, csrf=self.sandbox.auth.csrf_for(sid)))
+            self.send_html(
+                200, pages.pats(self._pat_list(user), user.email, csrf=self.sandbox.auth.csrf_for(sid))
+            )
 
     @route("POST", "/personal_access_tokens")
     def pats_create(self):
@@ -450,9 +486,12 @@ class Handler(BaseHTTPRequestHandler):
             return
         self.check_csrf(sid)
         name = (self.form().get("name") or "").strip() or "Personal access token"
-        token = self.sandbox.auth.issue_refresh(user.id, None, "openid profile email hubstaff:read hubstaff:write",
-                                                "pat", name)
-        self.send_html(200, pages.pats(self._pat_list(user), user.email, token, self.sandbox.auth.csrf_for(sid)))
+        token = self.sandbox.auth.issue_refresh(
+            user.id, None, "openid profile email hubstaff:read hubstaff:write", "pat", name
+        )
+        self.send_html(
+            200, pages.pats(self._pat_list(user), user.email, token, self.sandbox.auth.csrf_for(sid))
+        )
 
     # =============================================================================================
     # OpenID Connect / OAuth 2.0
@@ -460,23 +499,37 @@ class Handler(BaseHTTPRequestHandler):
     @route("GET", "/.well-known/openid-configuration")
     def discovery(self):
         base = self.sandbox.public_url
-        self.send_json(200, {
-            "issuer": base,
-            "authorization_endpoint": f"{base}/authorizations/new",
-            "token_endpoint": f"{base}/access_tokens",
-            "userinfo_endpoint": f"{base}/userinfo",
-            "jwks_uri": f"{base}/.well-known/jwks.json",
-            "scopes_supported": list(SUPPORTED_SCOPES),
-            "response_types_supported": ["code"],
-            "response_modes_supported": ["query"],
-            "grant_types_supported": ["authorization_code", "refresh_token"],
-            "subject_types_supported": ["public"],
-            "id_token_signing_alg_values_supported": ["RS256"],
-            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-            "code_challenge_methods_supported": ["S256"],
-            "claims_supported": ["sub", "iss", "aud", "exp", "iat", "nonce", "name", "email", "email_verified",
-                                 "zoneinfo"],
-        }, {"Cache-Control": "public, max-age=604800"})
+        self.send_json(
+            200,
+            {
+                "issuer": base,
+                "authorization_endpoint": f"{base}/authorizations/new",
+                "token_endpoint": f"{base}/access_tokens",
+                "userinfo_endpoint": f"{base}/userinfo",
+                "jwks_uri": f"{base}/.well-known/jwks.json",
+                "scopes_supported": list(SUPPORTED_SCOPES),
+                "response_types_supported": ["code"],
+                "response_modes_supported": ["query"],
+                "grant_types_supported": ["authorization_code", "refresh_token"],
+                "subject_types_supported": ["public"],
+                "id_token_signing_alg_values_supported": ["RS256"],
+                "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+                "code_challenge_methods_supported": ["S256"],
+                "claims_supported": [
+                    "sub",
+                    "iss",
+                    "aud",
+                    "exp",
+                    "iat",
+                    "nonce",
+                    "name",
+                    "email",
+                    "email_verified",
+                    "zoneinfo",
+                ],
+            },
+            {"Cache-Control": "public, max-age=604800"},
+        )
 
     @route("GET", "/.well-known/jwks.json")
     def jwks(self):
@@ -491,8 +544,13 @@ class Handler(BaseHTTPRequestHandler):
             return None, None
         redirect_uri = src.get("redirect_uri") or ""
         if redirect_uri not in app.redirect_uris:
-            self.send_html(400, pages.error_page(
-                "Invalid redirect URI", "The redirect_uri does not match any redirect URL registered for this app."))
+            self.send_html(
+                400,
+                pages.error_page(
+                    "Invalid redirect URI",
+                    "The redirect_uri does not match any redirect URL registered for this app.",
+                ),
+            )
             return None, None
         return app, redirect_uri
 
@@ -506,7 +564,7 @@ class Handler(BaseHTTPRequestHandler):
         src = {k: v[-1] for k, v in self.query.items()}
         app, redirect_uri = self._authorize_params(src)
         if app is None:
-            return
+            return None
         state = src.get("state")
         if src.get("response_type") != "code":
             return self._redirect_back(redirect_uri, {"error": "unsupported_response_type", "state": state})
@@ -514,14 +572,30 @@ class Handler(BaseHTTPRequestHandler):
         if any(s not in SUPPORTED_SCOPES for s in scopes):
             return self._redirect_back(redirect_uri, {"error": "invalid_scope", "state": state})
         if src.get("code_challenge") and src.get("code_challenge_method", "plain") != "S256":
-            return self._redirect_back(redirect_uri, {
-                "error": "invalid_request", "error_description": "code_challenge_method must be S256",
-                "state": state})
+            return self._redirect_back(
+                redirect_uri,
+                {
+                    "error": "invalid_request",
+                    "error_description": "code_challenge_method must be S256",
+                    "state": state,
+                },
+            )
         user, sid = self.require_login()
         if user is None:
-            return
-        fields = {k: src.get(k) for k in ("client_id", "redirect_uri", "scope", "state", "nonce", "code_challenge",
-                                          "code_challenge_method") if src.get(k) is not None}
+            return None
+        fields = {
+            k: src.get(k)
+            for k in (
+                "client_id",
+                "redirect_uri",
+                "scope",
+                "state",
+                "nonce",
+                "code_challenge",
+                "code_challenge_method",
+            )
+            if src.get(k) is not None
+        }
         fields["scope"] = " ".join(scopes)
         self.send_html(200, pages.consent(app, scopes, fields, user.email, self.sandbox.auth.csrf_for(sid)))
 
@@ -530,16 +604,21 @@ class Handler(BaseHTTPRequestHandler):
         f = self.form()
         app, redirect_uri = self._authorize_params(f)
         if app is None:
-            return
+            return None
         user, sid = self.require_login()
         if user is None:
-            return
+            return None
         self.check_csrf(sid)
         if f.get("decision") != "allow":
             return self._redirect_back(redirect_uri, {"error": "access_denied", "state": f.get("state")})
         code = self.sandbox.auth.new_code(
-            client_id=app.client_id, user_id=user.id, redirect_uri=redirect_uri, scope=f.get("scope") or "openid",
-            nonce=f.get("nonce"), challenge=f.get("code_challenge"))
+            client_id=app.client_id,
+            user_id=user.id,
+            redirect_uri=redirect_uri,
+            scope=f.get("scope") or "openid",
+            nonce=f.get("nonce"),
+            challenge=f.get("code_challenge"),
+        )
         self._redirect_back(redirect_uri, {"code": code, "state": f.get("state")})
 
     def _client_credentials(self) -> tuple[str | None, str | None, bool]:
@@ -549,6 +628,7 @@ class Handler(BaseHTTPRequestHandler):
                 raw = base64.b64decode(header[6:].strip()).decode()
                 cid, _, secret = raw.partition(":")
                 from urllib.parse import unquote
+
                 return unquote(cid), unquote(secret), True
             except Exception:
                 raise HTTPError(401, "invalid_client", {"WWW-Authenticate": "Basic"}) from None
@@ -579,13 +659,19 @@ class Handler(BaseHTTPRequestHandler):
                 self._token_error(401, "invalid_client", "client authentication required")
             data = auth.take_code(f.get("code") or "")
             if data is None or data["client_id"] != app.client_id:
-                self._token_error(400, "invalid_grant", "authorization code is invalid, expired or already used")
+                self._token_error(
+                    400, "invalid_grant", "authorization code is invalid, expired or already used"
+                )
             if f.get("redirect_uri") != data["redirect_uri"]:
-                self._token_error(400, "invalid_grant", "redirect_uri does not match the authorization request")
+                self._token_error(
+                    400, "invalid_grant", "redirect_uri does not match the authorization request"
+                )
             if data.get("challenge"):
                 verifier = f.get("code_verifier") or ""
                 if not verifier or pkce_s256(verifier) != data["challenge"]:
-                    self._token_error(400, "invalid_grant", "PKCE code_verifier does not match the code_challenge")
+                    self._token_error(
+                        400, "invalid_grant", "PKCE code_verifier does not match the code_challenge"
+                    )
             user = store.users.get(data["user_id"])
             if user is None:
                 self._token_error(400, "invalid_grant", "user no longer exists")
@@ -596,7 +682,9 @@ class Handler(BaseHTTPRequestHandler):
                 self._token_error(400, "invalid_grant", reason)
             if rec.kind == "app" and (app is None or app.client_id != rec.client_id):
                 rec.spent = False  # not spent by a request that failed client authentication
-                self._token_error(401, "invalid_client", "client authentication failed for this refresh token")
+                self._token_error(
+                    401, "invalid_client", "client authentication failed for this refresh token"
+                )
             user = store.users.get(rec.user_id)
             if user is None:
                 self._token_error(400, "invalid_grant", "user no longer exists")
@@ -632,7 +720,11 @@ class Handler(BaseHTTPRequestHandler):
             raise HTTPError(401, "authentication required", {"WWW-Authenticate": 'Bearer realm="hubstaff"'})
         claims, reason = self.sandbox.auth.verify_access(header[7:].strip())
         if claims is None:
-            raise HTTPError(401, reason, {"WWW-Authenticate": f'Bearer error="invalid_token", error_description="{reason}"'})
+            raise HTTPError(
+                401,
+                reason,
+                {"WWW-Authenticate": f'Bearer error="invalid_token", error_description="{reason}"'},
+            )
         user = self.sandbox.store.users.get(int(claims["sub"]))
         if user is None:
             raise HTTPError(401, "invalid token")
@@ -674,7 +766,9 @@ class Handler(BaseHTTPRequestHandler):
         vals = self.query.get("include[]", []) + self.query.get("include", [])
         return {p.strip() for v in vals for p in v.split(",") if p.strip()}
 
-    def paged(self, items: list, start_id: int | None, limit: int, key=lambda x: x.id) -> tuple[list, dict | None]:
+    def paged(
+        self, items: list, start_id: int | None, limit: int, key=lambda x: x.id
+    ) -> tuple[list, dict | None]:
         items = sorted(items, key=key)
         if start_id is not None:
             items = [x for x in items if key(x) >= start_id]
@@ -693,19 +787,41 @@ class Handler(BaseHTTPRequestHandler):
 
     @staticmethod
     def user_json(u) -> dict:
-        return {"id": u.id, "name": u.name, "email": u.email, "time_zone": u.time_zone, "status": u.status,
-                "created_at": iso_ts(u.created), "updated_at": iso_ts(u.created)}
+        return {
+            "id": u.id,
+            "name": u.name,
+            "email": u.email,
+            "time_zone": u.time_zone,
+            "status": u.status,
+            "created_at": iso_ts(u.created),
+            "updated_at": iso_ts(u.created),
+        }
 
     def org_json(self, o) -> dict:
-        return {"id": o.id, "name": o.name, "status": o.status, "created_at": iso_ts(o.created),
-                "updated_at": iso_ts(o.created), "metadata": {},
-                "invite_url": f"{self.sandbox.public_url}/organizations/invite/{o.id}"}
+        return {
+            "id": o.id,
+            "name": o.name,
+            "status": o.status,
+            "created_at": iso_ts(o.created),
+            "updated_at": iso_ts(o.created),
+            "metadata": {},
+            "invite_url": f"{self.sandbox.public_url}/organizations/invite/{o.id}",
+        }
 
     @staticmethod
     def project_json(p) -> dict:
-        return {"id": p.id, "name": p.name, "description": p.description, "status": p.status, "client_id": None,
-                "billable": p.billable, "budget": None, "created_at": iso_ts(p.created),
-                "updated_at": iso_ts(p.created), "metadata": {}}
+        return {
+            "id": p.id,
+            "name": p.name,
+            "description": p.description,
+            "status": p.status,
+            "client_id": None,
+            "billable": p.billable,
+            "budget": None,
+            "created_at": iso_ts(p.created),
+            "updated_at": iso_ts(p.created),
+            "metadata": {},
+        }
 
     @route("GET", "/v2/users/me")
     def api_me(self):
@@ -730,8 +846,11 @@ class Handler(BaseHTTPRequestHandler):
         _, user = self.bearer()
         start, limit = self.paging()
         store = self.sandbox.store
-        orgs = [store.organizations[m.organization_id] for m in store.memberships.values()
-                if m.user_id == user.id and m.status == "active"]
+        orgs = [
+            store.organizations[m.organization_id]
+            for m in store.memberships.values()
+            if m.user_id == user.id and m.status == "active"
+        ]
         page, pag = self.paged(orgs, start, limit)
         out = {"organizations": [self.org_json(o) for o in page]}
         if pag:
@@ -746,8 +865,11 @@ class Handler(BaseHTTPRequestHandler):
         status = self.q("status") or "active"
         if status not in ("active", "archived", "all"):
             raise HTTPError(422, "status must be one of active, archived, all")
-        projects = [p for p in self.sandbox.store.projects.values() if p.organization_id == org.id
-                    and (status == "all" or p.status == status)]
+        projects = [
+            p
+            for p in self.sandbox.store.projects.values()
+            if p.organization_id == org.id and (status == "all" or p.status == status)
+        ]
         page, pag = self.paged(projects, start, limit)
         out = {"projects": [self.project_json(p) for p in page]}
         if pag:
@@ -769,10 +891,19 @@ class Handler(BaseHTTPRequestHandler):
         page, pag = self.paged(members, start, limit)
         out = {"members": []}
         for m in page:
-            out["members"].append({
-                "id": m.id, "user_id": m.user_id, "membership_role": m.role, "membership_status": m.status,
-                "effective_role": m.role, "has_projects": True, "last_client_activity": None,
-                "created_at": iso_ts(m.created), "updated_at": iso_ts(m.created)})
+            out["members"].append(
+                {
+                    "id": m.id,
+                    "user_id": m.user_id,
+                    "membership_role": m.role,
+                    "membership_status": m.status,
+                    "effective_role": m.role,
+                    "has_projects": True,
+                    "last_client_activity": None,
+                    "created_at": iso_ts(m.created),
+                    "updated_at": iso_ts(m.created),
+                }
+            )
         if "users" in self.includes():
             out["users"] = [self.user_json(store.users[m.user_id]) for m in page]
         if pag:
@@ -810,8 +941,9 @@ class Handler(BaseHTTPRequestHandler):
             pos = 0
             if start_id is not None:
                 import bisect
+
                 pos = bisect.bisect_left(idxs, start_id - DA_BASE - 1)
-            page = idxs[pos:pos + limit]
+            page = idxs[pos : pos + limit]
             rows = [store.row(i) for i in page]
             nxt = idxs[pos + limit] + DA_BASE + 1 if pos + limit < len(idxs) else None
         out = {"daily_activities": rows}
@@ -819,10 +951,19 @@ class Handler(BaseHTTPRequestHandler):
         if "users" in inc:
             out["users"] = [self.user_json(store.users[u]) for u in sorted({r["user_id"] for r in rows})]
         if "projects" in inc:
-            out["projects"] = [self.project_json(store.projects[p]) for p in sorted({r["project_id"] for r in rows})]
+            out["projects"] = [
+                self.project_json(store.projects[p]) for p in sorted({r["project_id"] for r in rows})
+            ]
         if "tasks" in inc:
-            out["tasks"] = [{"id": t, "summary": store.tasks[t].summary, "project_id": store.tasks[t].project_id,
-                             "status": "active"} for t in sorted({r["task_id"] for r in rows if r["task_id"]})]
+            out["tasks"] = [
+                {
+                    "id": t,
+                    "summary": store.tasks[t].summary,
+                    "project_id": store.tasks[t].project_id,
+                    "status": "active",
+                }
+                for t in sorted({r["task_id"] for r in rows if r["task_id"]})
+            ]
         if nxt is not None:
             out["pagination"] = {"next_page_start_id": nxt}
         self.send_json(200, out)
@@ -874,13 +1015,18 @@ class Handler(BaseHTTPRequestHandler):
         user_ids, pids, tids = self.id_list("user_ids"), self.id_list("project_ids"), self.id_list("task_ids")
         if m.role in ("user", "viewer"):
             user_ids = frozenset({user.id}) if user_ids is None else frozenset(user_ids & {user.id})
-        d0 = dt.datetime.fromtimestamp(t0, dt.timezone.utc).date() - dt.timedelta(days=1)
-        d1 = dt.datetime.fromtimestamp(t1, dt.timezone.utc).date()
+        d0 = dt.datetime.fromtimestamp(t0, dt.UTC).date() - dt.timedelta(days=1)
+        d1 = dt.datetime.fromtimestamp(t1, dt.UTC).date()
         store = self.sandbox.store
         slots = []
         with store.lock:
-            idxs = store.query(org.id, date_range=(date_to_ord(d0), date_to_ord(d1)), user_ids=user_ids,
-                               project_ids=pids, task_ids=tids)
+            idxs = store.query(
+                org.id,
+                date_range=(date_to_ord(d0), date_to_ord(d1)),
+                user_ids=user_ids,
+                project_ids=pids,
+                task_ids=tids,
+            )
             day_offset: dict[tuple[int, int], int] = {}
             c = store.cols
             for i in sorted(idxs, key=lambda i: (c["user"][i], c["date"][i], i)):
@@ -906,13 +1052,29 @@ class Handler(BaseHTTPRequestHandler):
         for sid, i, starts, secs, ratio in page:
             c = store.cols
             overall = int(secs * ratio)
-            out["activities"].append({
-                "id": sid, "date": iso_date(c["date"][i]), "time_slot": iso_ts(starts), "starts_at": iso_ts(starts),
-                "user_id": c["user"][i], "project_id": c["project"][i], "task_id": c["task"][i] or None,
-                "keyboard": overall // 2, "mouse": overall, "overall": overall, "tracked": secs,
-                "billable": bool(c["billable"][i]), "paid": False, "immutable": False, "time_type": "normal",
-                "timesheet_id": None, "timesheet_locked": False, "created_at": iso_ts(c["created"][i]),
-                "updated_at": iso_ts(c["updated"][i])})
+            out["activities"].append(
+                {
+                    "id": sid,
+                    "date": iso_date(c["date"][i]),
+                    "time_slot": iso_ts(starts),
+                    "starts_at": iso_ts(starts),
+                    "user_id": c["user"][i],
+                    "project_id": c["project"][i],
+                    "task_id": c["task"][i] or None,
+                    "keyboard": overall // 2,
+                    "mouse": overall,
+                    "overall": overall,
+                    "tracked": secs,
+                    "billable": bool(c["billable"][i]),
+                    "paid": False,
+                    "immutable": False,
+                    "time_type": "normal",
+                    "timesheet_id": None,
+                    "timesheet_locked": False,
+                    "created_at": iso_ts(c["created"][i]),
+                    "updated_at": iso_ts(c["updated"][i]),
+                }
+            )
         if rest:
             out["pagination"] = {"next_page_start_id": rest[0][0]}
         self.send_json(200, out)
@@ -947,8 +1109,11 @@ class Handler(BaseHTTPRequestHandler):
             out["user"] = u.id
         if "project" in body or "project_id" in body:
             ref = body.get("project_id", body.get("project"))
-            p = store.projects.get(ref) if isinstance(ref, int) else next(
-                (p for p in store.projects.values() if p.name == ref), None)
+            p = (
+                store.projects.get(ref)
+                if isinstance(ref, int)
+                else next((p for p in store.projects.values() if p.name == ref), None)
+            )
             if p is None:
                 raise HTTPError(422, f"unknown project {ref!r}")
             out["project"] = p.id
@@ -962,8 +1127,17 @@ class Handler(BaseHTTPRequestHandler):
                 raise HTTPError(422, "date must be YYYY-MM-DD") from None
         if "hours" in body and "tracked" not in body:
             body["tracked"] = int(round(float(body["hours"]) * 3600))
-        for k in ("tracked", "keyboard", "mouse", "overall", "input_tracked", "manual", "idle", "resumed",
-                  "billable"):
+        for k in (
+            "tracked",
+            "keyboard",
+            "mouse",
+            "overall",
+            "input_tracked",
+            "manual",
+            "idle",
+            "resumed",
+            "billable",
+        ):
             if k in body:
                 if not isinstance(body[k], int) or body[k] < 0:
                     raise HTTPError(422, f"{k} must be a non-negative integer")
@@ -980,9 +1154,19 @@ class Handler(BaseHTTPRequestHandler):
         v = self._activity_fields(body, partial=False)
         now = int(self.sandbox.now())
         tracked = v["tracked"]
-        defaults = {"task": 0, "keyboard": tracked // 3, "mouse": tracked // 2, "overall": tracked // 2,
-                    "input_tracked": tracked, "manual": 0, "idle": 0, "resumed": 0, "billable": tracked,
-                    "created": now, "updated": now}
+        defaults = {
+            "task": 0,
+            "keyboard": tracked // 3,
+            "mouse": tracked // 2,
+            "overall": tracked // 2,
+            "input_tracked": tracked,
+            "manual": 0,
+            "idle": 0,
+            "resumed": 0,
+            "billable": tracked,
+            "created": now,
+            "updated": now,
+        }
         store = self.sandbox.store
         with store.lock:
             idx = store.add_extra_row({**defaults, **v})
@@ -1032,8 +1216,16 @@ class Handler(BaseHTTPRequestHandler):
         if not body.get("name") or not uris:
             raise HTTPError(422, "name and redirect_uris are required")
         app = self.sandbox.auth.create_app(body["name"], uris, body.get("homepage_url", ""), None)
-        self.send_json(201, {"id": app.id, "name": app.name, "client_id": app.client_id,
-                             "client_secret": app.client_secret, "redirect_uris": app.redirect_uris})
+        self.send_json(
+            201,
+            {
+                "id": app.id,
+                "name": app.name,
+                "client_id": app.client_id,
+                "client_secret": app.client_secret,
+                "redirect_uris": app.redirect_uris,
+            },
+        )
 
     def _user_by_email(self, body: dict):
         user = self.sandbox.store.users_by_email.get(str(body.get("email", "")).lower())
@@ -1046,10 +1238,14 @@ class Handler(BaseHTTPRequestHandler):
         body = self.json_body()
         user = self._user_by_email(body)
         scope = body.get("scope") or "openid profile email hubstaff:read hubstaff:write"
-        token = self.sandbox.auth.issue_refresh(user.id, None, scope, "pat", body.get("name") or "sandbox token")
+        token = self.sandbox.auth.issue_refresh(
+            user.id, None, scope, "pat", body.get("name") or "sandbox token"
+        )
         rec = self.sandbox.auth.refresh[self.sandbox.auth.decode(token)["jti"]]
-        self.send_json(201, {"refresh_token": token, "user_id": user.id, "scope": scope,
-                             "expires_at": iso_ts(rec.expires)})
+        self.send_json(
+            201,
+            {"refresh_token": token, "user_id": user.id, "scope": scope, "expires_at": iso_ts(rec.expires)},
+        )
 
     @route("POST", "/_sandbox/tokens")
     def c_issue_tokens(self):
@@ -1060,8 +1256,12 @@ class Handler(BaseHTTPRequestHandler):
         if client_id and client_id not in self.sandbox.auth.apps:
             raise HTTPError(422, "unknown client_id")
         scope = body.get("scope") or "openid profile email hubstaff:read"
-        self.send_json(201, self.sandbox.auth.issue_tokens(user, client_id, scope, "app" if client_id else "pat",
-                                                           body.get("nonce")))
+        self.send_json(
+            201,
+            self.sandbox.auth.issue_tokens(
+                user, client_id, scope, "app" if client_id else "pat", body.get("nonce")
+            ),
+        )
 
     @route("GET", "/_sandbox/faults")
     def c_faults(self):
@@ -1073,9 +1273,21 @@ class Handler(BaseHTTPRequestHandler):
         sb, f = self.sandbox, self.sandbox.faults
         if not isinstance(body, dict):
             raise HTTPError(422, "body must be a JSON object")
-        known = {"rate_limit", "rate_limit_window", "storm", "error_rate", "error_count", "error_status", "seed",
-                 "latency", "malformed_rate", "malformed_count", "expire_access_tokens", "revoke_refresh_tokens",
-                 "targets"}
+        known = {
+            "rate_limit",
+            "rate_limit_window",
+            "storm",
+            "error_rate",
+            "error_count",
+            "error_status",
+            "seed",
+            "latency",
+            "malformed_rate",
+            "malformed_count",
+            "expire_access_tokens",
+            "revoke_refresh_tokens",
+            "targets",
+        }
         unknown = set(body) - known
         if unknown:
             raise HTTPError(422, f"unknown fault(s): {', '.join(sorted(unknown))}")
@@ -1140,8 +1352,11 @@ def redirect_uri_problem(uri: str) -> str:
     if parts.fragment:
         return f"Redirect URL {uri!r} must not contain a fragment."
     host = parts.hostname
-    local = host in ("localhost", "127.0.0.1", "[::1]", "::1") or host.endswith(".test") or host.endswith(
-        ".localhost")
+    local = (
+        host in ("localhost", "127.0.0.1", "[::1]", "::1")
+        or host.endswith(".test")
+        or host.endswith(".localhost")
+    )
     if parts.scheme == "http" and not local:
         return f"Redirect URL {uri!r} must use HTTPS (HTTP only for localhost and .test domains)."
     return ""

@@ -21,8 +21,23 @@ EPOCH = dt.date(1970, 1, 1)
 
 # Columns of the daily-activity table (all ints; task 0 = no task).
 COLUMNS = (
-    "org", "date", "sort_date", "user", "project", "task", "tracked", "keyboard", "mouse", "overall",
-    "input_tracked", "manual", "idle", "resumed", "billable", "created", "updated",
+    "org",
+    "date",
+    "sort_date",
+    "user",
+    "project",
+    "task",
+    "tracked",
+    "keyboard",
+    "mouse",
+    "overall",
+    "input_tracked",
+    "manual",
+    "idle",
+    "resumed",
+    "billable",
+    "created",
+    "updated",
 )
 
 
@@ -41,7 +56,7 @@ def iso_ts(epoch: int) -> str:
     """ISO 8601 UTC timestamp with a Z suffix, as Hubstaff prints them."""
     s = _iso_cache.get(epoch)
     if s is None:
-        s = dt.datetime.fromtimestamp(epoch, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        s = dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         if len(_iso_cache) < 200_000:
             _iso_cache[epoch] = s
     return s
@@ -127,8 +142,13 @@ class DataStore:
         # org id -> list of indexes of rows not covered by the segment bisect (added, or date edited).
         self.extras: dict[int, list[int]] = {}
         self._cache: dict[tuple, list[int]] = {}
-        self._next = {"org": 100_001, "user": 300_001, "membership": 500_001, "project": 200_001,
-                      "task": 400_001}
+        self._next = {
+            "org": 100_001,
+            "user": 300_001,
+            "membership": 500_001,
+            "project": 200_001,
+            "task": 400_001,
+        }
 
     # --- ids -------------------------------------------------------------------------------------
     def next_id(self, kind: str) -> int:
@@ -156,8 +176,15 @@ class DataStore:
         self.member_index[(org_id, user_id)] = m
         return m
 
-    def add_project(self, org_id: int, name: str, created: int, id: int | None = None,
-                    status: str = "active", description: str | None = None) -> Project:
+    def add_project(
+        self,
+        org_id: int,
+        name: str,
+        created: int,
+        id: int | None = None,
+        status: str = "active",
+        description: str | None = None,
+    ) -> Project:
         p = Project(id or self.next_id("project"), org_id, name, created, status, description)
         self._next["project"] = max(self._next["project"], p.id + 1)
         self.projects[p.id] = p
@@ -247,9 +274,16 @@ class DataStore:
     def count_rows(self) -> int:
         return sum(self.alive)
 
-    def query(self, org_id: int, *, date_range: tuple[int, int] | None = None,
-              updated_range: tuple[int, int] | None = None, user_ids=None, project_ids=None,
-              task_ids=None) -> list[int]:
+    def query(
+        self,
+        org_id: int,
+        *,
+        date_range: tuple[int, int] | None = None,
+        updated_range: tuple[int, int] | None = None,
+        user_ids=None,
+        project_ids=None,
+        task_ids=None,
+    ) -> list[int]:
         """Indexes of live rows of ``org_id`` matching the filters, ascending (= by id).
 
         ``date_range`` is inclusive at both ends (date ordinals); ``updated_range`` is [start, stop).

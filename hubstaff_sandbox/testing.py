@@ -94,15 +94,18 @@ class SandboxClient:
 
     def ids(self) -> dict:
         s = self.control("scenario?limit=100000", method="GET")
-        return {"orgs": {o["name"]: o["id"] for o in s["organizations"]},
-                "projects": {p["name"]: p["id"] for p in s["projects"]},
-                "users": {u["email"]: u["id"] for u in s["users"]}}
+        return {
+            "orgs": {o["name"]: o["id"] for o in s["organizations"]},
+            "projects": {p["name"]: p["id"] for p in s["projects"]},
+            "users": {u["email"]: u["id"] for u in s["users"]},
+        }
 
     def create_app(self, name: str, redirect_uris, homepage_url: str = "") -> dict:
         if isinstance(redirect_uris, str):
             redirect_uris = [redirect_uris]
-        return self.control("apps", {"name": name, "redirect_uris": list(redirect_uris),
-                                     "homepage_url": homepage_url})
+        return self.control(
+            "apps", {"name": name, "redirect_uris": list(redirect_uris), "homepage_url": homepage_url}
+        )
 
     def create_pat(self, email: str, scope: str | None = None) -> str:
         body = {"email": email}
@@ -110,8 +113,9 @@ class SandboxClient:
             body["scope"] = scope
         return self.control("personal_access_tokens", body)["refresh_token"]
 
-    def issue_tokens(self, email: str, client_id: str | None = None,
-                     scope: str = "openid profile email hubstaff:read") -> dict:
+    def issue_tokens(
+        self, email: str, client_id: str | None = None, scope: str = "openid profile email hubstaff:read"
+    ) -> dict:
         return self.control("tokens", {"email": email, "client_id": client_id, "scope": scope})
 
     def add_activity(self, **fields) -> dict:
@@ -140,15 +144,25 @@ class SandboxClient:
 
     # --- API -------------------------------------------------------------------------------------
     def api_get(self, path: str, token: str, **params) -> requests.Response:
-        return self.session.get(self.api_url + path, params=params,
-                                headers={"Authorization": f"Bearer {token}"}, timeout=60)
+        return self.session.get(
+            self.api_url + path, params=params, headers={"Authorization": f"Bearer {token}"}, timeout=60
+        )
 
 
 @contextlib.contextmanager
-def running_sandbox(*, scenario=None, generate: str | None = None, rate_limit: int | None = None,
-                    access_token_ttl: int | None = None, public_url: str | None = None,
-                    extra_args: list[str] | None = None, env: dict | None = None, quiet: bool = True,
-                    startup_timeout: float = 60.0, control: bool = True):
+def running_sandbox(
+    *,
+    scenario=None,
+    generate: str | None = None,
+    rate_limit: int | None = None,
+    access_token_ttl: int | None = None,
+    public_url: str | None = None,
+    extra_args: list[str] | None = None,
+    env: dict | None = None,
+    quiet: bool = True,
+    startup_timeout: float = 60.0,
+    control: bool = True,
+):
     """Start a sandbox subprocess with the control API on; yield a :class:`SandboxClient`."""
     args = [sys.executable, "-m", "hubstaff_sandbox", "--host", "127.0.0.1", "--port", "0"]
     if control:
@@ -165,12 +179,20 @@ def running_sandbox(*, scenario=None, generate: str | None = None, rate_limit: i
         args += ["--public-url", public_url]
     args += list(extra_args or [])
     proc_env = dict(os.environ)
-    proc_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PACKAGE_DIR.parent), proc_env.get("PYTHONPATH")]))
+    proc_env["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(PACKAGE_DIR.parent), proc_env.get("PYTHONPATH")])
+    )
     proc_env["PYTHONUNBUFFERED"] = "1"
     proc_env.update(env or {})
     log = tempfile.TemporaryFile() if quiet else None
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=log if quiet else None, env=proc_env,
-                            cwd=str(PACKAGE_DIR.parent), text=True)
+    proc = subprocess.Popen(
+        args,
+        stdout=subprocess.PIPE,
+        stderr=log if quiet else None,
+        env=proc_env,
+        cwd=str(PACKAGE_DIR.parent),
+        text=True,
+    )
     url_box: list[str] = []
 
     def read_stdout():

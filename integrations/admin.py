@@ -9,17 +9,49 @@ SECRET_FIELDS = ("client_secret", "access_token", "refresh_token")
 
 @admin.register(Installation)
 class InstallationAdmin(admin.ModelAdmin):
-    list_display = ("organization", "provider", "status", "client_id", "installed_at", "last_refreshed_at", "rate_limited_until")
+    list_display = (
+        "organization",
+        "provider",
+        "status",
+        "client_id",
+        "installed_at",
+        "last_refreshed_at",
+        "rate_limited_until",
+    )
     list_filter = ("provider", "status")
     search_fields = ("organization__name", "organization__slug", "client_id")
     exclude = SECRET_FIELDS
     readonly_fields = (
-        "organization", "provider", "client_id", "scope", "account", "hubstaff_organizations", "installed_by",
-        "installed_at", "last_refreshed_at", "access_token_expires_at", "created_at", "updated_at",
+        "organization",
+        "provider",
+        "client_id",
+        "scope",
+        "account",
+        "hubstaff_organizations",
+        "installed_by",
+        "installed_at",
+        "last_refreshed_at",
+        "access_token_expires_at",
+        "created_at",
+        "updated_at",
     )
-    fields = ("organization", "provider", "status", "status_reason", "client_id", "scope", "account",
-              "hubstaff_organizations", "installed_by", "installed_at", "last_refreshed_at",
-              "access_token_expires_at", "rate_limited_until", "created_at", "updated_at")
+    fields = (
+        "organization",
+        "provider",
+        "status",
+        "status_reason",
+        "client_id",
+        "scope",
+        "account",
+        "hubstaff_organizations",
+        "installed_by",
+        "installed_at",
+        "last_refreshed_at",
+        "access_token_expires_at",
+        "rate_limited_until",
+        "created_at",
+        "updated_at",
+    )
 
     def has_add_permission(self, request):
         return False  # installs go through the Integrations page or `manage.py hubstaff_connect`
@@ -27,7 +59,14 @@ class InstallationAdmin(admin.ModelAdmin):
 
 @admin.register(HubstaffProject)
 class HubstaffProjectAdmin(admin.ModelAdmin):
-    list_display = ("name", "hubstaff_id", "hubstaff_organization_name", "status", "organization", "refreshed_at")
+    list_display = (
+        "name",
+        "hubstaff_id",
+        "hubstaff_organization_name",
+        "status",
+        "organization",
+        "refreshed_at",
+    )
     list_filter = ("organization", "status")
     search_fields = ("name", "hubstaff_organization_name")
     raw_id_fields = ("installation",)
@@ -35,14 +74,31 @@ class HubstaffProjectAdmin(admin.ModelAdmin):
 
 @admin.register(ProjectLink)
 class ProjectLinkAdmin(admin.ModelAdmin):
-    list_display = ("project", "organization", "enabled", "prevent_new_assignments", "trim_assignments", "last_synced_at", "next_sync_due_at")
+    list_display = (
+        "project",
+        "organization",
+        "enabled",
+        "prevent_new_assignments",
+        "trim_assignments",
+        "last_synced_at",
+        "next_sync_due_at",
+    )
     list_filter = ("organization", "enabled")
     raw_id_fields = ("project",)
 
 
 @admin.register(SyncRun)
 class SyncRunAdmin(admin.ModelAdmin):
-    list_display = ("project", "organization", "mode", "trigger", "status", "queued_at", "finished_at", "requests_made")
+    list_display = (
+        "project",
+        "organization",
+        "mode",
+        "trigger",
+        "status",
+        "queued_at",
+        "finished_at",
+        "requests_made",
+    )
     list_filter = ("organization", "status", "mode", "trigger")
     raw_id_fields = ("project", "requested_by")
     date_hierarchy = "queued_at"

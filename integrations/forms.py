@@ -8,12 +8,18 @@ class HubstaffCredentialsForm(forms.Form):
     Client ID, it may be left empty to keep it.
     """
 
-    client_id = forms.CharField(label="Client ID", max_length=200, widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
+    client_id = forms.CharField(
+        label="Client ID",
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
     client_secret = forms.CharField(
         label="Client secret",
         max_length=500,
         required=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password", "spellcheck": "false"}, render_value=False),
+        widget=forms.PasswordInput(
+            attrs={"autocomplete": "new-password", "spellcheck": "false"}, render_value=False
+        ),
     )
 
     def __init__(self, *args, saved_client_id="", has_saved_secret=False, **kwargs):
@@ -21,12 +27,16 @@ class HubstaffCredentialsForm(forms.Form):
         self.saved_client_id = saved_client_id
         self.has_saved_secret = has_saved_secret
         if has_saved_secret:
-            self.fields["client_secret"].help_text = "A secret is saved for this Client ID; leave this empty to keep it."
+            self.fields[
+                "client_secret"
+            ].help_text = "A secret is saved for this Client ID; leave this empty to keep it."
 
     def clean(self):
         cleaned = super().clean()
         client_id = cleaned.get("client_id", "")
         keeps_saved = self.has_saved_secret and client_id == self.saved_client_id
         if client_id and not cleaned.get("client_secret") and not keeps_saved:
-            self.add_error("client_secret", "Paste the Client secret shown by Hubstaff next to the Client ID.")
+            self.add_error(
+                "client_secret", "Paste the Client secret shown by Hubstaff next to the Client ID."
+            )
         return cleaned

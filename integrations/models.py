@@ -30,10 +30,13 @@ class Installation(TenantModel):
     refresh_token = EncryptedTextField(blank=True, default="")
     access_token_expires_at = models.DateTimeField(null=True, blank=True)
     scope = models.CharField(max_length=300, blank=True, default="")
-    # What /users/me and /organizations answered at install time: {"id", "name", "email"} and [{"id", "name"}].
+    # What /users/me and /organizations answered at install time: {"id", "name", "email"} and [{"id",
+    # "name"}].
     account = models.JSONField(default=dict, blank=True)
     hubstaff_organizations = models.JSONField(default=list, blank=True)
-    installed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    installed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     installed_at = models.DateTimeField(null=True, blank=True)
     last_refreshed_at = models.DateTimeField(null=True, blank=True)
     # Set when Hubstaff answered 429: every client of this installation waits until then.
@@ -42,7 +45,9 @@ class Installation(TenantModel):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["organization", "provider"], name="installation_one_per_provider")]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "provider"], name="installation_one_per_provider")
+        ]
 
     def __str__(self):
         return f"{self.get_provider_display()} for {self.organization_id} ({self.status})"
@@ -69,7 +74,9 @@ class HubstaffProject(TenantModel):
 
     class Meta:
         ordering = ["hubstaff_organization_name", "name"]
-        constraints = [models.UniqueConstraint(fields=["installation", "hubstaff_id"], name="hubstaff_project_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["installation", "hubstaff_id"], name="hubstaff_project_unique")
+        ]
 
     def __str__(self):
         return f"{self.name} ({self.hubstaff_organization_name})"
@@ -120,7 +127,9 @@ class SyncRun(TenantModel):
     mode = models.CharField(max_length=20, choices=Mode.choices)
     trigger = models.CharField(max_length=20, choices=Trigger.choices, default=Trigger.MANUAL)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     window_start = models.DateField(null=True, blank=True)
     window_end = models.DateField(null=True, blank=True)
     progress_done = models.PositiveIntegerField(default=0)
@@ -150,7 +159,9 @@ class SyncRun(TenantModel):
         constraints = [
             # At most one sync of a project at a time, enforced by the database.
             models.UniqueConstraint(
-                fields=["project"], condition=models.Q(status__in=["queued", "running"]), name="sync_run_one_active_per_project"
+                fields=["project"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="sync_run_one_active_per_project",
             ),
         ]
 

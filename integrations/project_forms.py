@@ -13,11 +13,13 @@ class ProjectLinkForm(forms.Form):
     enabled = forms.BooleanField(label="Hubstaff", required=False)
     hubstaff_project_ids = HubstaffProjectsField(label="Select projects", coerce=int, required=False)
     prevent_new_assignments = forms.BooleanField(
-        label="Prevent new assignment creation", required=False,
+        label="Prevent new assignment creation",
+        required=False,
         help_text="Only people already assigned to this project get their work logs synced.",
     )
     trim_assignments = forms.BooleanField(
-        label="Trim assignments to work logs", required=False,
+        label="Trim assignments to work logs",
+        required=False,
         help_text="New assignments last from the first to the last synced work log, not the whole project.",
     )
 

@@ -7,7 +7,11 @@ project_link_patterns = (
         path("projects/<int:project_id>/hubstaff/settings/", views.save_link, name="save"),
         path("projects/<int:project_id>/hubstaff/sync/", views.reset_and_sync, name="sync"),
         path("projects/<int:project_id>/hubstaff/clear/", views.clear_data, name="clear"),
-        path("projects/<int:project_id>/hubstaff/refresh-projects/", views.refresh_projects, name="refresh_projects"),
+        path(
+            "projects/<int:project_id>/hubstaff/refresh-projects/",
+            views.refresh_projects,
+            name="refresh_projects",
+        ),
         path("projects/<int:project_id>/hubstaff/status/", views.sync_status, name="status"),
         path("projects/<int:project_id>/hubstaff/history/", views.sync_history, name="history"),
     ],

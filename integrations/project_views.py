@@ -49,8 +49,10 @@ def integration_settings_panel(request, project):
     initial = {}
     if link is not None:
         initial = {
-            "enabled": link.enabled, "hubstaff_project_ids": link.hubstaff_project_ids,
-            "prevent_new_assignments": link.prevent_new_assignments, "trim_assignments": link.trim_assignments,
+            "enabled": link.enabled,
+            "hubstaff_project_ids": link.hubstaff_project_ids,
+            "prevent_new_assignments": link.prevent_new_assignments,
+            "trim_assignments": link.trim_assignments,
         }
     context = {
         "installation": installation,
@@ -88,12 +90,16 @@ def save_link(request, project_id):
 def reset_and_sync(request, project_id):
     project = request.tenant.get(Project, project_id)
     try:
-        run = request_sync(project, mode=SyncRun.Mode.RESET, trigger=SyncRun.Trigger.MANUAL, user=request.user)
+        run = request_sync(
+            project, mode=SyncRun.Mode.RESET, trigger=SyncRun.Trigger.MANUAL, user=request.user
+        )
     except SyncNotPossible as exc:
         messages.error(request, str(exc))
     else:
         if run.joined:
-            messages.info(request, "A sync of this project is already running; its progress is shown on the right.")
+            messages.info(
+                request, "A sync of this project is already running; its progress is shown on the right."
+            )
         else:
             messages.success(request, "Reset and sync all work logs has started.")
     return _project_url(request, project)
@@ -108,7 +114,10 @@ def clear_data(request, project_id):
     except SyncNotPossible as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"Clear data: {run.worklogs_deleted} synced work logs were deleted. Manual work logs were kept.")
+        messages.success(
+            request,
+            f"Clear data: {run.worklogs_deleted} synced work logs were deleted. Manual work logs were kept.",
+        )
     return _project_url(request, project)
 
 
@@ -141,4 +150,6 @@ def sync_status(request, project_id):
 @require_GET
 def sync_history(request, project_id):
     project = request.tenant.get(Project, project_id)
-    return render(request, "integrations/sync_history.html", {"project": project, "runs": _runs(request, project)[:100]})
+    return render(
+        request, "integrations/sync_history.html", {"project": project, "runs": _runs(request, project)[:100]}
+    )

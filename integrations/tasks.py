@@ -13,7 +13,7 @@ def sync_project_task(self, run_id):
     try:
         sync.run_sync(run_id, final_attempt=self.request.retries >= self.max_retries)
     except sync.RetryLater as exc:
-        backoff = exc.countdown * (2 ** self.request.retries) if exc.countdown <= 60 else exc.countdown
+        backoff = exc.countdown * (2**self.request.retries) if exc.countdown <= 60 else exc.countdown
         raise self.retry(countdown=backoff + random.uniform(0, 5)) from exc
 
 

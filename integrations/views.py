@@ -27,7 +27,10 @@ def integration_list(request):
     return render(
         request,
         "integrations/integration_list.html",
-        {"installation": installation, "status_reason": installation_status_reason(installation) if installation else ""},
+        {
+            "installation": installation,
+            "status_reason": installation_status_reason(installation) if installation else "",
+        },
     )
 
 
@@ -95,7 +98,9 @@ def hubstaff_reauthorize(request):
     installation = get_installation(request.tenant.organization)
     slug = request.tenant.organization.slug
     if installation is None or not (installation.client_id and installation.client_secret):
-        messages.info(request, "Enter the Client ID and Client secret of your Hubstaff app, then click Authorize.")
+        messages.info(
+            request, "Enter the Client ID and Client secret of your Hubstaff app, then click Authorize."
+        )
         return redirect("integrations:hubstaff_install", org_slug=slug)
     try:
         return redirect(oauth.begin_authorization(request, installation))
@@ -144,7 +149,9 @@ def hubstaff_callback(request):
         messages.error(request, "Hubstaff sent back no authorization code. Click Authorize to try again.")
         return redirect("integrations:hubstaff_install", org_slug=slug)
     try:
-        installation = services.complete_authorization(installation, code=code, pending=pending, user=request.user)
+        installation = services.complete_authorization(
+            installation, code=code, pending=pending, user=request.user
+        )
     except HubstaffError as exc:
         messages.error(request, str(exc))
         return redirect("integrations:hubstaff_install", org_slug=slug)

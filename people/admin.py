@@ -12,7 +12,15 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 @admin.register(Person)
 class PersonAdmin(admin.ModelAdmin):
-    list_display = ("full_name", "email", "organization", "is_administrator", "is_manager", "is_employee", "user")
+    list_display = (
+        "full_name",
+        "email",
+        "organization",
+        "is_administrator",
+        "is_manager",
+        "is_employee",
+        "user",
+    )
     list_filter = ("organization", "is_administrator", "is_manager", "is_employee")
     search_fields = ("full_name", "email")
     raw_id_fields = ("user",)

@@ -13,5 +13,7 @@ def tenant(request):
         "role_choices": [(role, Role(role).label) for role in tenant.roles],
         "active_role_label": Role(tenant.active_role).label if tenant.active_role else "",
         "navigation": NAVIGATION.get(tenant.active_role, ()),
-        "other_memberships": [m for m in memberships(request.user) if m.organization_id != tenant.organization.id],
+        "other_memberships": [
+            m for m in memberships(request.user) if m.organization_id != tenant.organization.id
+        ],
     }

@@ -10,7 +10,9 @@ from .roles import Role
 class EmailLoginForm(AuthenticationForm):
     """The sign-in form: e-mail and password, with a pause after repeated failures."""
 
-    username = forms.EmailField(label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}))
+    username = forms.EmailField(
+        label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+    )
     error_messages = {
         **AuthenticationForm.error_messages,
         "invalid_login": "That e-mail and password do not match an account.",
@@ -35,7 +37,9 @@ class EmailLoginForm(AuthenticationForm):
 
 class PersonForm(forms.ModelForm):
     roles = forms.MultipleChoiceField(
-        choices=Role.choices, widget=forms.CheckboxSelectMultiple, required=False,
+        choices=Role.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
         help_text="Managers and Employees can have their Hubstaff time synced.",
     )
 
@@ -52,7 +56,9 @@ class PersonForm(forms.ModelForm):
 
     def clean_email(self):
         email = normalize_email(self.cleaned_data["email"])
-        clash = Person.objects.for_org(self.organization).filter(email__iexact=email).exclude(pk=self.instance.pk)
+        clash = (
+            Person.objects.for_org(self.organization).filter(email__iexact=email).exclude(pk=self.instance.pk)
+        )
         if clash.exists():
             raise forms.ValidationError("A person with this e-mail already exists in this organization.")
         return email

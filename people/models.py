@@ -72,7 +72,9 @@ class Person(TenantModel):
         constraints = [
             models.UniqueConstraint(Lower("email"), "organization", name="person_email_unique_per_org"),
             models.UniqueConstraint(
-                fields=["organization", "user"], condition=models.Q(user__isnull=False), name="person_user_unique_per_org"
+                fields=["organization", "user"],
+                condition=models.Q(user__isnull=False),
+                name="person_user_unique_per_org",
             ),
         ]
 
@@ -86,7 +88,11 @@ class Person(TenantModel):
     @property
     def roles(self):
         """The roles held, in precedence order."""
-        flags = {Role.ADMINISTRATOR: self.is_administrator, Role.MANAGER: self.is_manager, Role.EMPLOYEE: self.is_employee}
+        flags = {
+            Role.ADMINISTRATOR: self.is_administrator,
+            Role.MANAGER: self.is_manager,
+            Role.EMPLOYEE: self.is_employee,
+        }
         return [role for role in ROLE_PRECEDENCE if flags[role]]
 
     def set_roles(self, roles):

@@ -57,9 +57,7 @@ def find_membership(user, org_slug):
     if not user.is_authenticated:
         return None
     return (
-        Person.objects.select_related("organization")
-        .filter(organization__slug=org_slug, user=user)
-        .first()
+        Person.objects.select_related("organization").filter(organization__slug=org_slug, user=user).first()
     )
 
 
@@ -86,7 +84,9 @@ def resolve_tenant(request, org_slug):
     person = find_membership(request.user, org_slug)
     if person is None:
         raise Http404("No such organization.")
-    return Tenant(organization=person.organization, person=person, active_role=active_role(request.session, person))
+    return Tenant(
+        organization=person.organization, person=person, active_role=active_role(request.session, person)
+    )
 
 
 def tenant_view(*roles):

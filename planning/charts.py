@@ -61,7 +61,8 @@ def weekly_chart(rows, width=CHART_WIDTH, height=260):
                 "logged_y": fmt(top + plot_h - logged_h),
                 "logged_h": fmt(logged_h),
                 "status": row.status,
-                # Highlighted weeks also get a strip under the axis: an under-logged week may have no bar at all.
+                # Highlighted weeks also get a strip under the axis: an under-logged week may have no bar at
+                # all.
                 "flagged": row.status in Status.HIGHLIGHTED,
                 "title": f"Week of {row.monday:%d %b %Y}: planned {hours_text(row.planned)}, logged {hours_text(row.logged)}"
                 + (f" ({Status.LABELS[row.status]})" if Status.LABELS[row.status] else ""),
@@ -83,7 +84,8 @@ def weekly_chart(rows, width=CHART_WIDTH, height=260):
     }
 
 
-# -- People by week (heat map) --------------------------------------------------------------------------------
+# -- People by week (heat map)
+# --------------------------------------------------------------------------------
 
 
 def people_matrix(week_rows_by_person, names, link_for=None, width=CHART_WIDTH, row_height=20):
@@ -113,10 +115,13 @@ def people_matrix(week_rows_by_person, names, link_for=None, width=CHART_WIDTH, 
                     "x": fmt(label_w + i * cell + 1),
                     "w": fmt(max(cell - 2, 1)),
                     "status": row.status,
-                    "text": f"{float(row.logged):.0f}" if show_numbers and (row.logged or row.planned) else "",
+                    "text": f"{float(row.logged):.0f}"
+                    if show_numbers and (row.logged or row.planned)
+                    else "",
                     "text_x": fmt(label_w + i * cell + cell / 2),
                     "title": f"{name}, week of {row.monday:%d %b %Y}: planned {hours_text(row.planned)}, "
-                    f"logged {hours_text(row.logged)}" + (f" ({Status.LABELS[row.status]})" if Status.LABELS[row.status] else ""),
+                    f"logged {hours_text(row.logged)}"
+                    + (f" ({Status.LABELS[row.status]})" if Status.LABELS[row.status] else ""),
                 }
             )
         people.append(
@@ -139,7 +144,8 @@ def people_matrix(week_rows_by_person, names, link_for=None, width=CHART_WIDTH, 
     }
 
 
-# -- Project timeline -----------------------------------------------------------------------------------------
+# -- Project timeline
+# -----------------------------------------------------------------------------------------
 
 MAX_TIMELINE_WEEKS = 156
 # The timeline sits in the project page's main column, narrower than a report page.
@@ -255,7 +261,11 @@ def timeline_chart(rows, logged, first, last, today, width=TIMELINE_WIDTH, row_h
             if end <= start:
                 continue
             kind = "trimmed" if a.trimmed else ("sync" if a.origin == "sync" else "manual")
-            label = {"trimmed": "created by sync, trimmed to work logs", "sync": "created by sync", "manual": "manual"}[kind]
+            label = {
+                "trimmed": "created by sync, trimmed to work logs",
+                "sync": "created by sync",
+                "manual": "manual",
+            }[kind]
             bars.append(
                 {
                     "x": fmt(x(start)),
@@ -272,8 +282,13 @@ def timeline_chart(rows, logged, first, last, today, width=TIMELINE_WIDTH, row_h
             h = float(value) / per_person_max * (row_height - 6)
             week_x, week_label = weeks_at[monday]
             columns.append(
-                {"x": week_x, "w": column_w, "y": f"{top + row_height - 3 - h:.1f}", "h": f"{h:.1f}",
-                 "title": f"{name}, week of {week_label}: {float(value):.1f} h logged"}
+                {
+                    "x": week_x,
+                    "w": column_w,
+                    "y": f"{top + row_height - 3 - h:.1f}",
+                    "h": f"{h:.1f}",
+                    "title": f"{name}, week of {week_label}: {float(value):.1f} h logged",
+                }
             )
         people.append(
             {

@@ -27,14 +27,25 @@ def safe_cell(value):
 def csv_response(rows, filename):
     writer = csv.writer(_Echo())
     response = StreamingHttpResponse(
-        (writer.writerow([safe_cell(cell) for cell in row]) for row in rows), content_type="text/csv; charset=utf-8"
+        (writer.writerow([safe_cell(cell) for cell in row]) for row in rows),
+        content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
     return response
 
 
-WORKLOG_HEADER = ["date", "person", "email", "project", "hours", "duration_seconds", "source", "source_project_id", "note"]
+WORKLOG_HEADER = [
+    "date",
+    "person",
+    "email",
+    "project",
+    "hours",
+    "duration_seconds",
+    "source",
+    "source_project_id",
+    "note",
+]
 
 
 def worklog_csv_rows(tuples):
@@ -42,6 +53,13 @@ def worklog_csv_rows(tuples):
     yield WORKLOG_HEADER
     for day, person, email, project, seconds, source, source_project_id, note in tuples:
         yield [
-            day.isoformat(), person, email, project, round_hours(hours(seconds)), seconds, source,
-            "" if source_project_id is None else source_project_id, note,
+            day.isoformat(),
+            person,
+            email,
+            project,
+            round_hours(hours(seconds)),
+            seconds,
+            source,
+            "" if source_project_id is None else source_project_id,
+            note,
         ]

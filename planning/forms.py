@@ -16,11 +16,15 @@ class PlanningFilterForm(forms.Form):
     """The report's filters, read from the query string. Choices come from the tenant only, so another
     organization's project or person id is "not a valid choice", never a leak."""
 
-    project = forms.ModelChoiceField(queryset=Project.objects.none(), required=False, empty_label="All projects")
+    project = forms.ModelChoiceField(
+        queryset=Project.objects.none(), required=False, empty_label="All projects"
+    )
     person = forms.ModelChoiceField(queryset=Person.objects.none(), required=False, empty_label="Everyone")
     date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(
-        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        label="To",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
         help_text="Weeks run Monday to Sunday; the report covers the whole weeks of the period.",
     )
 

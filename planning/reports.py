@@ -49,7 +49,9 @@ def person_summaries(plan, today):
             lg = logged[person_id].get(monday, Decimal(0))
             rows.append(WeekRow(monday, p, lg, week_status(p, lg, monday + timedelta(days=6), today)))
         p_total, l_total = totals(rows)
-        summaries.append(PersonSummary(person_id, name, rows, p_total, l_total, period_status(p_total, l_total)))
+        summaries.append(
+            PersonSummary(person_id, name, rows, p_total, l_total, period_status(p_total, l_total))
+        )
     return summaries
 
 

@@ -60,14 +60,20 @@ def filter_worklogs(worklogs, filters):
 
 def assignments_in_period(scope, filters):
     """The assignments the filters reach, with their projects, for a table (one query)."""
-    return filter_assignments(scope(Assignment), filters).select_related("project").order_by("start_date", "project__name", "id")
+    return (
+        filter_assignments(scope(Assignment), filters)
+        .select_related("project")
+        .order_by("start_date", "project__name", "id")
+    )
 
 
 def planned_stretches(assignments):
     """The assignments as PlannedStretch values, in one query of four columns."""
     return [
         PlannedStretch(person_id, start, end, hours_per_day)
-        for person_id, start, end, hours_per_day in assignments.values_list("person_id", "start_date", "end_date", "hours_per_day")
+        for person_id, start, end, hours_per_day in assignments.values_list(
+            "person_id", "start_date", "end_date", "hours_per_day"
+        )
     ]
 
 
@@ -123,7 +129,9 @@ def person_names(scope, person_ids):
     """{person_id: full name} of these people, sorted by name (one query; none for no ids)."""
     if not person_ids:
         return {}
-    return dict(scope(Person).filter(pk__in=person_ids).order_by("full_name", "id").values_list("id", "full_name"))
+    return dict(
+        scope(Person).filter(pk__in=person_ids).order_by("full_name", "id").values_list("id", "full_name")
+    )
 
 
 def worklog_export_rows(worklogs, filters):
@@ -132,7 +140,14 @@ def worklog_export_rows(worklogs, filters):
         filter_worklogs(worklogs, filters)
         .order_by("date", "person__full_name", "project__name", "id")
         .values_list(
-            "date", "person__full_name", "person__email", "project__name", "duration_seconds", "source", "source_project_id", "note"
+            "date",
+            "person__full_name",
+            "person__email",
+            "project__name",
+            "duration_seconds",
+            "source",
+            "source_project_id",
+            "note",
         )
         .iterator(chunk_size=2000)
     )

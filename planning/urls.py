@@ -10,7 +10,11 @@ planning_patterns = (
         path("planning/projects/<int:project_id>/timeline/", views.project_timeline, name="project_timeline"),
         path("planning/people/<int:person_id>/", views.person_report, name="person_report"),
         path("planning/people/<int:person_id>/report.csv", views.person_report_csv, name="person_report_csv"),
-        path("planning/people/<int:person_id>/worklogs.csv", views.person_worklogs_csv, name="person_worklogs_csv"),
+        path(
+            "planning/people/<int:person_id>/worklogs.csv",
+            views.person_worklogs_csv,
+            name="person_worklogs_csv",
+        ),
     ],
     "planning",
 )

@@ -18,7 +18,6 @@ from people.models import Person
 from people.roles import Role
 from people.tenancy import tenant_view
 from projects.models import Project
-
 from worklogs.models import WorkLog
 
 from . import charts
@@ -26,7 +25,14 @@ from .calculations import Status, last_weeks, totals, week_rows
 from .exports import csv_response, worklog_csv_rows
 from .forms import PlanningFilterForm
 from .reports import person_summaries, report_csv_rows
-from .selectors import Filters, assignments_in_period, person_names, plan_data, project_timeline_data, worklog_export_rows
+from .selectors import (
+    Filters,
+    assignments_in_period,
+    person_names,
+    plan_data,
+    project_timeline_data,
+    worklog_export_rows,
+)
 
 
 def _person_for_report(request, person_id):
@@ -38,7 +44,9 @@ def _person_for_report(request, person_id):
 
 
 def _filter_form(request, with_person=True):
-    return PlanningFilterForm(request.GET, tenant=request.tenant, today=timezone.localdate(), with_person=with_person)
+    return PlanningFilterForm(
+        request.GET, tenant=request.tenant, today=timezone.localdate(), with_person=with_person
+    )
 
 
 def _report_context(request, form, person=None):
@@ -99,13 +107,20 @@ def person_report(request, person_id):
 
 def _bad_filters(form):
     """A CSV link with bad filters: say what is wrong, as plain text (there is no page to show it on)."""
-    lines = [f"{form[name].label if name in form.fields else 'Period'}: {' '.join(errors)}" for name, errors in form.errors.items()]
-    return HttpResponseBadRequest("The filters are not valid.\n" + "\n".join(lines), content_type="text/plain; charset=utf-8")
+    lines = [
+        f"{form[name].label if name in form.fields else 'Period'}: {' '.join(errors)}"
+        for name, errors in form.errors.items()
+    ]
+    return HttpResponseBadRequest(
+        "The filters are not valid.\n" + "\n".join(lines), content_type="text/plain; charset=utf-8"
+    )
 
 
 def _csv_filename(kind, request, filters, person=None):
     who = f"-person-{person.pk}" if person is not None else ""
-    return f"{kind}-{request.tenant.organization.slug}{who}-{filters.start:%Y-%m-%d}-{filters.end:%Y-%m-%d}.csv"
+    return (
+        f"{kind}-{request.tenant.organization.slug}{who}-{filters.start:%Y-%m-%d}-{filters.end:%Y-%m-%d}.csv"
+    )
 
 
 def _report_csv(request, person=None):
@@ -149,7 +164,9 @@ def person_worklogs_csv(request, person_id):
 
 def project_timeline_panel(request, project):
     """The project page's timeline card, loaded after the page: a big project's chart must not slow the page."""
-    return render_to_string("planning/project_timeline_placeholder.html", {"project": project}, request=request)
+    return render_to_string(
+        "planning/project_timeline_placeholder.html", {"project": project}, request=request
+    )
 
 
 @tenant_view(Role.MANAGER)
@@ -160,7 +177,9 @@ def project_timeline(request, project_id):
     today = timezone.localdate()
     assignments, logged = project_timeline_data(request.tenant.scope, project)
     assigned = {a.person_id for a in assignments}
-    names = person_names(request.tenant.scope, {pid for pid, _ in logged} - assigned)  # logged without an assignment
+    names = person_names(
+        request.tenant.scope, {pid for pid, _ in logged} - assigned
+    )  # logged without an assignment
     first, last, clipped = charts.timeline_range(project, assignments, logged, today)
     rows = charts.timeline_rows(assignments, logged, names)
     return render(

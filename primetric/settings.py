@@ -41,7 +41,9 @@ else:
     SECRET_KEY = literal("SECRET_KEY", default="dev-only-insecure-key-do-not-use-in-production-0123456789")
     DEBUG = env.bool("DEBUG", default=True)
 
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["localhost", "127.0.0.1", "[::1]", "testserver"])
+ALLOWED_HOSTS = env.list(
+    "ALLOWED_HOSTS", default=[] if PRODUCTION else ["localhost", "127.0.0.1", "[::1]", "testserver"]
+)
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # Public address of this site, used for absolute URLs given to others (the OAuth redirect URL).
@@ -208,7 +210,9 @@ if CELERY_BROKER_URL == "filesystem://":
     }
 else:
     # A task whose worker died is handed out again after this many seconds (acks_late below).
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+    }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -225,7 +229,8 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# --- REST framework ------------------------------------------------------------------------------------------
+# --- REST framework
+# ------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
@@ -243,7 +248,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
 }
 
-# --- Logging: one line per event to stderr; secrets never reach it (see integrations.hubstaff.client) -------------
+# --- Logging: one line per event to stderr; secrets never reach it (see integrations.hubstaff.client)
+# -------------
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

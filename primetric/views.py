@@ -25,7 +25,10 @@ def root(request):
 def home(request):
     tenant = request.tenant
     context = {
-        "my_assignments": tenant.scope(Assignment).filter(person=tenant.person).select_related("project").order_by("-end_date")[:10]
+        "my_assignments": tenant.scope(Assignment)
+        .filter(person=tenant.person)
+        .select_related("project")
+        .order_by("-end_date")[:10]
     }
     if tenant.holds(Role.MANAGER, Role.ADMINISTRATOR):
         context["counts"] = {

@@ -45,7 +45,10 @@ class AssignmentForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        start, end = cleaned.get("start_date"), cleaned.get("end_date")  # end before start: Assignment.clean says so
+        start, end = (
+            cleaned.get("start_date"),
+            cleaned.get("end_date"),
+        )  # end before start: Assignment.clean says so
         if start and start < self.project.start_date:
             self.add_error("start_date", f"The project starts on {self.project.start_date:%d %b %Y}.")
         if end and self.project.end_date and end > self.project.end_date:

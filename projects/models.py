@@ -45,12 +45,18 @@ class Assignment(TenantModel):
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
     )
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="assignments", db_constraint=False)
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="assignments", db_constraint=False)
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="assignments", db_constraint=False
+    )
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="assignments", db_constraint=False
+    )
     start_date = models.DateField()
     end_date = models.DateField()
     hours_per_day = models.DecimalField(
-        max_digits=4, decimal_places=2, default=Decimal("8"),
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("8"),
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("24"))],
     )
     origin = models.CharField(max_length=10, choices=Origin.choices, default=Origin.MANUAL)
@@ -63,9 +69,13 @@ class Assignment(TenantModel):
         ordering = ["start_date", "id"]
         indexes = [models.Index(fields=["project", "person"])]
         constraints = [
-            models.CheckConstraint(condition=models.Q(end_date__gte=models.F("start_date")), name="assignment_end_not_before_start"),
             models.CheckConstraint(
-                condition=models.Q(hours_per_day__gte=0) & models.Q(hours_per_day__lte=24), name="assignment_hours_per_day_range"
+                condition=models.Q(end_date__gte=models.F("start_date")),
+                name="assignment_end_not_before_start",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(hours_per_day__gte=0) & models.Q(hours_per_day__lte=24),
+                name="assignment_hours_per_day_range",
             ),
         ]
 

@@ -41,7 +41,9 @@ def project_edit(request, project_id):
         form.save()
         messages.success(request, f"Project {project.name} was saved.")
         return redirect("projects:detail", org_slug=request.tenant.organization.slug, project_id=project.pk)
-    return render(request, "projects/project_form.html", {"form": form, "project": project, "creating": False})
+    return render(
+        request, "projects/project_form.html", {"form": form, "project": project, "creating": False}
+    )
 
 
 @tenant_view(Role.MANAGER)
@@ -68,7 +70,9 @@ def assignment_create(request, project_id):
         assignment = form.save()
         messages.success(request, f"{assignment.person} was assigned to {project.name}.")
         return redirect("projects:detail", org_slug=request.tenant.organization.slug, project_id=project.pk)
-    return render(request, "projects/assignment_form.html", {"form": form, "project": project, "creating": True})
+    return render(
+        request, "projects/assignment_form.html", {"form": form, "project": project, "creating": True}
+    )
 
 
 @tenant_view(Role.MANAGER)
@@ -81,7 +85,9 @@ def assignment_edit(request, project_id, assignment_id):
         messages.success(request, "The assignment was saved.")
         return redirect("projects:detail", org_slug=request.tenant.organization.slug, project_id=project.pk)
     return render(
-        request, "projects/assignment_form.html", {"form": form, "project": project, "assignment": assignment, "creating": False}
+        request,
+        "projects/assignment_form.html",
+        {"form": form, "project": project, "assignment": assignment, "creating": False},
     )
 
 

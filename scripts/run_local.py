@@ -26,8 +26,18 @@ env.setdefault("PYTHONUNBUFFERED", "1")
 
 PROCESSES = {
     "sandbox": [
-        PY, "-m", "hubstaff_sandbox", "--host", "127.0.0.1", "--port", str(SANDBOX_PORT),
-        "--scenario", str(ROOT / "hubstaff_sandbox" / "scenarios" / "demo.json"), "--control", "--public-url", SANDBOX_URL,
+        PY,
+        "-m",
+        "hubstaff_sandbox",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(SANDBOX_PORT),
+        "--scenario",
+        str(ROOT / "hubstaff_sandbox" / "scenarios" / "demo.json"),
+        "--control",
+        "--public-url",
+        SANDBOX_URL,
     ],
     "worker": [PY, "-m", "celery", "-A", "primetric", "worker", "--loglevel", "INFO", "--concurrency", "2"],
     "beat": [PY, "-m", "celery", "-A", "primetric", "beat", "--loglevel", "INFO"],
@@ -69,7 +79,9 @@ def main():
         while not stopping:
             for name, child in children.items():
                 if child.poll() is not None:
-                    print(f"{name} exited with code {child.returncode}; stopping the others.", file=sys.stderr)
+                    print(
+                        f"{name} exited with code {child.returncode}; stopping the others.", file=sys.stderr
+                    )
                     stopping = True
             time.sleep(0.5)
     finally:

@@ -84,4 +84,8 @@ def assigned_project(organization):
     """A project of `organization`, a person of it, and that person's assignment to the project."""
     project = ProjectFactory(organization=organization)
     person = PersonFactory(organization=organization)
-    return {"project": project, "person": person, "assignment": AssignmentFactory(project=project, person=person)}
+    return {
+        "project": project,
+        "person": person,
+        "assignment": AssignmentFactory(project=project, person=person),
+    }

@@ -16,4 +16,6 @@ def walk(patterns, prefix=""):
 
 def routes(predicate):
     """Sorted (route, pattern) pairs of the site whose route satisfies the predicate."""
-    return sorted({route: entry for route, entry in walk(get_resolver().url_patterns) if predicate(route)}.items())
+    return sorted(
+        {route: entry for route, entry in walk(get_resolver().url_patterns) if predicate(route)}.items()
+    )

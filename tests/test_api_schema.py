@@ -28,7 +28,8 @@ CHECKS = [
 ]
 
 
-# Loading the schema needs no database: it is generated from the code. The same in-process app serves the tests.
+# Loading the schema needs no database: it is generated from the code. The same in-process app serves the
+# tests.
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
 
 
@@ -52,9 +53,15 @@ def in_test_transaction():
 def world(org, project, make_member, in_test_transaction):
     member = make_member(org, Role.ADMINISTRATOR, Role.MANAGER, Role.EMPLOYEE, email="all@acme.test")
     person = PersonFactory(organization=org, email="bobby@acme.test")
-    installation = Installation.objects.create(organization=org, status=Installation.Status.INSTALLED, client_id="cid")
+    installation = Installation.objects.create(
+        organization=org, status=Installation.Status.INSTALLED, client_id="cid"
+    )
     HubstaffProject.objects.create(
-        organization=org, installation=installation, hubstaff_id=101, name="Website", hubstaff_organization_id=9
+        organization=org,
+        installation=installation,
+        hubstaff_id=101,
+        name="Website",
+        hubstaff_organization_id=9,
     )
     ProjectLink.objects.create(organization=org, project=project, enabled=True, hubstaff_project_ids=[101])
     return {
@@ -64,7 +71,9 @@ def world(org, project, make_member, in_test_transaction):
             "person_id": person.pk,
             "assignment_id": AssignmentFactory(project=project, person=person).pk,
             "worklog_id": WorkLogFactory(project=project, person=person).pk,
-            "run_id": SyncRun.objects.create(organization=org, project=project, mode="reset", status="succeeded").pk,
+            "run_id": SyncRun.objects.create(
+                organization=org, project=project, mode="reset", status="succeeded"
+            ).pk,
         },
     }
 
@@ -73,7 +82,11 @@ def world(org, project, make_member, in_test_transaction):
 @settings(
     max_examples=8,
     deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+    ],
 )
 def test_api_matches_its_schema_and_never_fails(case, world):
     params = case.path_parameters or {}

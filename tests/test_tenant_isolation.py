@@ -32,13 +32,20 @@ def _sync_run(other):
     from integrations.models import SyncRun
 
     return SyncRun.objects.create(
-        organization=other["org"], project=other["project"], mode=SyncRun.Mode.RESET, status=SyncRun.Status.SUCCEEDED
+        organization=other["org"],
+        project=other["project"],
+        mode=SyncRun.Mode.RESET,
+        status=SyncRun.Status.SUCCEEDED,
     )
 
 
 def tenant_rows(org):
     rows = assigned_project(org)
-    return {"org": org, **rows, "worklog": WorkLogFactory(project=rows["project"], person=rows["person"], date=date(2026, 2, 2))}
+    return {
+        "org": org,
+        **rows,
+        "worklog": WorkLogFactory(project=rows["project"], person=rows["person"], date=date(2026, 2, 2)),
+    }
 
 
 @pytest.fixture
@@ -85,7 +92,9 @@ def test_routes_are_found():
     assert any("projects" in r for r in routes) and any("people" in r for r in routes)
 
 
-@pytest.mark.parametrize("route", [r for r in tenant_routes() if re.search(r"<(?:\w+:)?\w*(?:_id|pk)>|\(\?P<\w*(?:_id|pk)>", r)])
+@pytest.mark.parametrize(
+    "route", [r for r in tenant_routes() if re.search(r"<(?:\w+:)?\w*(?:_id|pk)>|\(\?P<\w*(?:_id|pk)>", r)]
+)
 def test_other_organizations_ids_give_404(route, all_roles_member, other_tenant):
     from conftest import signed_in
 
@@ -111,7 +120,9 @@ def test_nested_routes_are_found():
 
 
 @pytest.mark.parametrize("route,inner", NESTED, ids=[f"{r} [{i}]" for r, i in NESTED])
-def test_an_inner_id_of_another_organization_under_our_own_project_gives_404(route, inner, all_roles_member, own_tenant, other_tenant):
+def test_an_inner_id_of_another_organization_under_our_own_project_gives_404(
+    route, inner, all_roles_member, own_tenant, other_tenant
+):
     """The inner id is looked up in the organization (and the project) itself, not only the project id before it."""
     from conftest import signed_in
 

@@ -49,7 +49,9 @@ def worklog(**fields):
 
 
 def assignment(**fields):
-    return lambda: Assignment.objects.create(start_date=date(2026, 2, 1), end_date=date(2026, 2, 28), **fields)
+    return lambda: Assignment.objects.create(
+        start_date=date(2026, 2, 1), end_date=date(2026, 2, 28), **fields
+    )
 
 
 def test_rows_of_one_organization_save(ours):

@@ -11,7 +11,9 @@ from .models import WorkLog
 class ManualWorkLogForm(forms.ModelForm):
     """Time typed in by a manager; hours as a decimal (1.5 = 1 h 30 min)."""
 
-    hours = forms.DecimalField(min_value=Decimal("0.01"), max_value=Decimal("24"), decimal_places=2, label="Hours")
+    hours = forms.DecimalField(
+        min_value=Decimal("0.01"), max_value=Decimal("24"), decimal_places=2, label="Hours"
+    )
 
     class Meta:
         model = WorkLog
@@ -35,9 +37,9 @@ class ManualWorkLogForm(forms.ModelForm):
         log.project = self.project
         log.source = WorkLog.Source.MANUAL
         log.duration_seconds = int(self.cleaned_data["hours"] * 3600)
-        log.assignment = (
-            self.project.assignments.filter(person=log.person, start_date__lte=log.date, end_date__gte=log.date).first()
-        )
+        log.assignment = self.project.assignments.filter(
+            person=log.person, start_date__lte=log.date, end_date__gte=log.date
+        ).first()
         if commit:
             log.save()
         return log

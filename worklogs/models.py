@@ -17,17 +17,25 @@ class WorkLog(TenantModel):
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
     )
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="worklogs", db_constraint=False, db_index=False)
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="worklogs", db_constraint=False, db_index=False
+    )
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="worklogs", db_constraint=False)
     assignment = models.ForeignKey(
-        Assignment, null=True, blank=True, on_delete=models.SET_NULL, related_name="worklogs", db_constraint=False
+        Assignment,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="worklogs",
+        db_constraint=False,
     )
     date = models.DateField()
     duration_seconds = models.PositiveIntegerField()
     source = models.CharField(max_length=20, choices=Source.choices, default=Source.MANUAL)
     # For synced logs: what it came from, so that a re-sync updates it in place.
     source_key = models.CharField(max_length=120, blank=True, default="")
-    # For synced logs: the id of the project at the source (a Hubstaff project id), to trace many-to-one links.
+    # For synced logs: the id of the project at the source (a Hubstaff project id), to trace many-to-one
+    # links.
     source_project_id = models.BigIntegerField(null=True, blank=True)
     note = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -40,12 +48,17 @@ class WorkLog(TenantModel):
             models.Index(fields=["organization", "person", "date"]),
         ]
         constraints = [
-            models.CheckConstraint(condition=models.Q(duration_seconds__gt=0), name="worklog_duration_positive"),
+            models.CheckConstraint(
+                condition=models.Q(duration_seconds__gt=0), name="worklog_duration_positive"
+            ),
             models.UniqueConstraint(
-                fields=["project", "source", "source_key"], condition=~models.Q(source_key=""), name="worklog_source_key_unique"
+                fields=["project", "source", "source_key"],
+                condition=~models.Q(source_key=""),
+                name="worklog_source_key_unique",
             ),
             models.CheckConstraint(
-                condition=models.Q(source="manual") | ~models.Q(source_key=""), name="worklog_synced_has_source_key"
+                condition=models.Q(source="manual") | ~models.Q(source_key=""),
+                name="worklog_synced_has_source_key",
             ),
         ]
 

@@ -11,7 +11,9 @@ from people.models import Person
 class Totals:
     """A project's logged time per person and per source, from one aggregate query."""
 
-    per_person: list = field(default_factory=list)  # [{"person_id", "name", "logs", "seconds"}], most time first
+    per_person: list = field(
+        default_factory=list
+    )  # [{"person_id", "name", "logs", "seconds"}], most time first
     per_source: dict = field(default_factory=dict)  # {source: seconds}
     logs_per_source: dict = field(default_factory=dict)  # {source: number of work logs}
 
@@ -25,7 +27,11 @@ def project_totals(worklogs, organization, source=None):
     Per-person figures cover `source` only when given; per-source figures always cover every source.
     """
     people, per_source, logs_per_source = {}, {}, {}
-    rows = worklogs.order_by().values("person_id", "source").annotate(seconds=Sum("duration_seconds"), logs=Count("*"))
+    rows = (
+        worklogs.order_by()
+        .values("person_id", "source")
+        .annotate(seconds=Sum("duration_seconds"), logs=Count("*"))
+    )
     for row in rows:
         per_source[row["source"]] = per_source.get(row["source"], 0) + row["seconds"]
         logs_per_source[row["source"]] = logs_per_source.get(row["source"], 0) + row["logs"]

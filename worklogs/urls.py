@@ -5,7 +5,9 @@ from . import views
 worklog_patterns = (
     [
         path("projects/<int:project_id>/worklogs/new/", views.worklog_create, name="create"),
-        path("projects/<int:project_id>/worklogs/<int:worklog_id>/delete/", views.worklog_delete, name="delete"),
+        path(
+            "projects/<int:project_id>/worklogs/<int:worklog_id>/delete/", views.worklog_delete, name="delete"
+        ),
         path("my-work/", views.my_work, name="my_work"),
     ],
     "worklogs",

@@ -60,7 +60,9 @@ def worklog_create(request, project_id):
 @require_POST
 def worklog_delete(request, project_id, worklog_id):
     project = request.tenant.get(Project, project_id)
-    log = request.tenant.get(WorkLog, worklog_id, queryset=WorkLog.objects.filter(project=project, source=WorkLog.Source.MANUAL))
+    log = request.tenant.get(
+        WorkLog, worklog_id, queryset=WorkLog.objects.filter(project=project, source=WorkLog.Source.MANUAL)
+    )
     log.delete()
     messages.success(request, "The work log was deleted.")
     return redirect("projects:detail", org_slug=request.tenant.organization.slug, project_id=project.pk)
@@ -71,6 +73,12 @@ def my_work(request):
     person = request.tenant.person
     worklogs = request.tenant.scope(WorkLog).filter(person=person).select_related("project")
     page = Paginator(worklogs.order_by("-date", "id"), PAGE_SIZE).get_page(request.GET.get("page"))
-    assignments = request.tenant.scope(Assignment).filter(person=person).select_related("project").order_by("-end_date")
-    totals = worklogs.values("project__name").order_by("project__name").annotate(seconds=Sum("duration_seconds"))
-    return render(request, "worklogs/my_work.html", {"assignments": assignments, "page": page, "totals": totals})
+    assignments = (
+        request.tenant.scope(Assignment).filter(person=person).select_related("project").order_by("-end_date")
+    )
+    totals = (
+        worklogs.values("project__name").order_by("project__name").annotate(seconds=Sum("duration_seconds"))
+    )
+    return render(
+        request, "worklogs/my_work.html", {"assignments": assignments, "page": page, "totals": totals}
+    )

@@ -30,7 +30,9 @@ def employee_api(employee):
 def other_manager(other_org, make_member):
     from people.roles import Role
 
-    return make_member(other_org, Role.MANAGER, Role.ADMINISTRATOR, full_name="Gus Globex", email="gus@globex.test")
+    return make_member(
+        other_org, Role.MANAGER, Role.ADMINISTRATOR, full_name="Gus Globex", email="gus@globex.test"
+    )
 
 
 def url(path, org_slug="acme"):

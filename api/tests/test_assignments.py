@@ -17,7 +17,9 @@ def bobby(org):
 
 @pytest.fixture
 def assignment(project, bobby):
-    return AssignmentFactory(project=project, person=bobby, start_date=date(2026, 2, 1), end_date=date(2026, 3, 19))
+    return AssignmentFactory(
+        project=project, person=bobby, start_date=date(2026, 2, 1), end_date=date(2026, 3, 19)
+    )
 
 
 def test_manager_lists_a_projects_assignments(manager_api, assignment, project, bobby):
@@ -26,9 +28,16 @@ def test_manager_lists_a_projects_assignments(manager_api, assignment, project, 
     assert response.status_code == 200
     assert response.json()["results"] == [
         {
-            "id": assignment.pk, "project": project.pk, "person": bobby.pk, "person_name": "Bobby",
-            "start_date": "2026-02-01", "end_date": "2026-03-19", "hours_per_day": 8.0, "origin": "manual",
-            "trimmed": False, "created_at": response.json()["results"][0]["created_at"],
+            "id": assignment.pk,
+            "project": project.pk,
+            "person": bobby.pk,
+            "person_name": "Bobby",
+            "start_date": "2026-02-01",
+            "end_date": "2026-03-19",
+            "hours_per_day": 8.0,
+            "origin": "manual",
+            "trimmed": False,
+            "created_at": response.json()["results"][0]["created_at"],
             "updated_at": response.json()["results"][0]["updated_at"],
         }
     ]
@@ -43,7 +52,10 @@ def test_manager_assigns_a_person(manager_api, project, bobby):
     assert response.status_code == 201, response.json()
     assignment = Assignment.objects.get(pk=response.json()["id"])
     assert (assignment.project, assignment.person, assignment.hours_per_day, assignment.origin) == (
-        project, bobby, Decimal("4.5"), "manual",
+        project,
+        bobby,
+        Decimal("4.5"),
+        "manual",
     )
     assert assignment.organization_id == project.organization_id
 
@@ -51,7 +63,8 @@ def test_manager_assigns_a_person(manager_api, project, bobby):
 def test_hours_per_day_defaults_to_eight(manager_api, project, bobby):
     response = manager_api.post(
         url(f"projects/{project.pk}/assignments/"),
-        {"person": bobby.pk, "start_date": "2026-02-01", "end_date": "2026-02-28"}, format="json",
+        {"person": bobby.pk, "start_date": "2026-02-01", "end_date": "2026-02-28"},
+        format="json",
     )
     assert response.status_code == 201 and response.json()["hours_per_day"] == 8.0
 
@@ -59,7 +72,8 @@ def test_hours_per_day_defaults_to_eight(manager_api, project, bobby):
 def test_origin_cannot_be_set_by_the_client(manager_api, project, bobby):
     response = manager_api.post(
         url(f"projects/{project.pk}/assignments/"),
-        {"person": bobby.pk, "start_date": "2026-02-01", "end_date": "2026-02-28", "origin": "sync"}, format="json",
+        {"person": bobby.pk, "start_date": "2026-02-01", "end_date": "2026-02-28", "origin": "sync"},
+        format="json",
     )
     assert response.json()["origin"] == "manual"
 
@@ -68,7 +82,8 @@ def test_person_of_another_organization_is_a_400(manager_api, project, other_org
     stranger = PersonFactory(organization=other_org)
     response = manager_api.post(
         url(f"projects/{project.pk}/assignments/"),
-        {"person": stranger.pk, "start_date": "2026-02-01", "end_date": "2026-02-28"}, format="json",
+        {"person": stranger.pk, "start_date": "2026-02-01", "end_date": "2026-02-28"},
+        format="json",
     )
     assert response.status_code == 400
     assert response.json() == {"person": [f"No person with id {stranger.pk} in this organization."]}
@@ -86,7 +101,8 @@ def test_person_of_another_organization_is_a_400(manager_api, project, other_org
 def test_dates_must_be_within_the_project(manager_api, project, bobby, start, end, field, message):
     response = manager_api.post(
         url(f"projects/{project.pk}/assignments/"),
-        {"person": bobby.pk, "start_date": start, "end_date": end}, format="json",
+        {"person": bobby.pk, "start_date": start, "end_date": end},
+        format="json",
     )
     assert response.status_code == 400
     assert message in response.json()[field]
@@ -96,7 +112,8 @@ def test_dates_must_be_within_the_project(manager_api, project, bobby, start, en
 def test_bad_hours_per_day_is_a_400(manager_api, project, bobby, hours):
     response = manager_api.post(
         url(f"projects/{project.pk}/assignments/"),
-        {"person": bobby.pk, "start_date": "2026-02-01", "end_date": "2026-02-28", "hours_per_day": hours}, format="json",
+        {"person": bobby.pk, "start_date": "2026-02-01", "end_date": "2026-02-28", "hours_per_day": hours},
+        format="json",
     )
     assert response.status_code == 400 and "hours_per_day" in response.json()
 
@@ -105,22 +122,29 @@ def test_bad_hours_per_day_is_a_400(manager_api, project, bobby, hours):
 def test_bad_person_is_a_400(manager_api, project, person):
     response = manager_api.post(
         url(f"projects/{project.pk}/assignments/"),
-        {"person": person, "start_date": "2026-02-01", "end_date": "2026-02-28"}, format="json",
+        {"person": person, "start_date": "2026-02-01", "end_date": "2026-02-28"},
+        format="json",
     )
     assert response.status_code == 400 and "person" in response.json()
 
 
 def test_update_under_the_project_and_at_organization_level(manager_api, assignment, project):
-    response = manager_api.patch(url(f"projects/{project.pk}/assignments/{assignment.pk}/"), {"hours_per_day": 6}, format="json")
+    response = manager_api.patch(
+        url(f"projects/{project.pk}/assignments/{assignment.pk}/"), {"hours_per_day": 6}, format="json"
+    )
     assert response.status_code == 200, response.json()
-    response = manager_api.patch(url(f"assignments/{assignment.pk}/"), {"end_date": "2026-03-31"}, format="json")
+    response = manager_api.patch(
+        url(f"assignments/{assignment.pk}/"), {"end_date": "2026-03-31"}, format="json"
+    )
     assert response.status_code == 200, response.json()
     assignment.refresh_from_db()
     assert (assignment.hours_per_day, assignment.end_date) == (Decimal("6"), date(2026, 3, 31))
 
 
 def test_update_checks_the_projects_dates(manager_api, assignment):
-    response = manager_api.patch(url(f"assignments/{assignment.pk}/"), {"end_date": "2027-01-01"}, format="json")
+    response = manager_api.patch(
+        url(f"assignments/{assignment.pk}/"), {"end_date": "2027-01-01"}, format="json"
+    )
     assert response.status_code == 400 and "end_date" in response.json()
 
 
@@ -150,8 +174,11 @@ def test_employee_may_not(employee_api, assignment, project):
 
 def test_another_organizations_assignment_is_404_and_unchanged(manager_api, other_project, project):
     theirs = AssignmentFactory(project=other_project)
-    for path in (url(f"assignments/{theirs.pk}/"), url(f"projects/{project.pk}/assignments/{theirs.pk}/"),
-                 url(f"projects/{other_project.pk}/assignments/{theirs.pk}/")):
+    for path in (
+        url(f"assignments/{theirs.pk}/"),
+        url(f"projects/{project.pk}/assignments/{theirs.pk}/"),
+        url(f"projects/{other_project.pk}/assignments/{theirs.pk}/"),
+    ):
         assert manager_api.get(path).status_code == 404
         assert manager_api.patch(path, {"hours_per_day": 1}, format="json").status_code == 404
         assert manager_api.delete(path).status_code == 404

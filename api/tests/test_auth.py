@@ -33,7 +33,9 @@ def test_session_writes_need_the_csrf_token(manager, project):
 
     client = signed_in(manager)
     client.handler.enforce_csrf_checks = True
-    response = client.post(url("projects/"), {"name": "X", "start_date": "2026-01-01"}, content_type="application/json")
+    response = client.post(
+        url("projects/"), {"name": "X", "start_date": "2026-01-01"}, content_type="application/json"
+    )
     assert response.status_code == 403
     assert "CSRF" in response.json()["detail"]
 
@@ -62,7 +64,9 @@ def test_member_of_two_organizations_reaches_both(manager, other_org, make_membe
 def test_organization_list_shows_memberships_and_roles(manager_api, manager):
     response = manager_api.get("/api/v1/orgs/")
     assert response.status_code == 200
-    assert response.json()["results"] == [{"slug": "acme", "name": "Acme", "person": manager.pk, "roles": ["manager"]}]
+    assert response.json()["results"] == [
+        {"slug": "acme", "name": "Acme", "person": manager.pk, "roles": ["manager"]}
+    ]
 
 
 def test_organization_list_needs_authentication(anonymous_api):
@@ -70,7 +74,9 @@ def test_organization_list_needs_authentication(anonymous_api):
 
 
 def test_another_organizations_slug_is_404_even_for_writes(admin_api, other_org):
-    response = admin_api.post(url("people/", "globex"), {"full_name": "X", "email": "x@x.test"}, format="json")
+    response = admin_api.post(
+        url("people/", "globex"), {"full_name": "X", "email": "x@x.test"}, format="json"
+    )
     assert response.status_code == 404
     from people.models import Person
 

@@ -13,8 +13,10 @@ def test_schema_is_openapi_3_and_lists_the_contract(db):
     assert schema["openapi"].startswith("3.")
     paths = schema["paths"]
     for path in (
-        "/api/v1/orgs/{org_slug}/people/", "/api/v1/orgs/{org_slug}/people/{person_id}/",
-        "/api/v1/orgs/{org_slug}/projects/", "/api/v1/orgs/{org_slug}/projects/{project_id}/",
+        "/api/v1/orgs/{org_slug}/people/",
+        "/api/v1/orgs/{org_slug}/people/{person_id}/",
+        "/api/v1/orgs/{org_slug}/projects/",
+        "/api/v1/orgs/{org_slug}/projects/{project_id}/",
         "/api/v1/orgs/{org_slug}/projects/{project_id}/assignments/",
         "/api/v1/orgs/{org_slug}/projects/{project_id}/assignments/{assignment_id}/",
         "/api/v1/orgs/{org_slug}/assignments/{assignment_id}/",
@@ -31,7 +33,10 @@ def test_schema_is_openapi_3_and_lists_the_contract(db):
     assert "tokenAuth" in schema["components"]["securitySchemes"]
     sync = paths["/api/v1/orgs/{org_slug}/projects/{project_id}/hubstaff/sync/"]["post"]
     assert {"202", "400", "401", "403", "404", "409"} <= set(sync["responses"])
-    worklog_params = {p["name"] for p in paths["/api/v1/orgs/{org_slug}/projects/{project_id}/worklogs/"]["get"]["parameters"]}
+    worklog_params = {
+        p["name"]
+        for p in paths["/api/v1/orgs/{org_slug}/projects/{project_id}/worklogs/"]["get"]["parameters"]
+    }
     assert {"person", "date_after", "date_before", "source", "page", "page_size"} <= worklog_params
 
 

@@ -11,15 +11,26 @@ from integrations.models import HubstaffProject, Installation
 @pytest.fixture
 def installation(org):
     installation = Installation.objects.create(
-        organization=org, status=Installation.Status.INSTALLED, client_id="client-id-123", client_secret="client-s3cret",
-        access_token="access-tok-abc", refresh_token="refresh-tok-xyz",
+        organization=org,
+        status=Installation.Status.INSTALLED,
+        client_id="client-id-123",
+        client_secret="client-s3cret",
+        access_token="access-tok-abc",
+        refresh_token="refresh-tok-xyz",
         account={"id": 5, "name": "Ada", "email": "ada@hubstaff.test"},
         hubstaff_organizations=[{"id": 9, "name": "Acme HS"}, {"id": 10, "name": "Acme Labs"}],
     )
-    for hubstaff_id, name, hs_org, hs_org_name in ((101, "Website", 9, "Acme HS"), (102, "Mobile app", 10, "Acme Labs")):
+    for hubstaff_id, name, hs_org, hs_org_name in (
+        (101, "Website", 9, "Acme HS"),
+        (102, "Mobile app", 10, "Acme Labs"),
+    ):
         HubstaffProject.objects.create(
-            organization=org, installation=installation, hubstaff_id=hubstaff_id, name=name,
-            hubstaff_organization_id=hs_org, hubstaff_organization_name=hs_org_name,
+            organization=org,
+            installation=installation,
+            hubstaff_id=hubstaff_id,
+            name=name,
+            hubstaff_organization_id=hs_org,
+            hubstaff_organization_name=hs_org_name,
         )
     return installation
 
@@ -48,7 +59,9 @@ def test_needs_reauthorization_is_shown_with_its_reason(manager_api, installatio
     installation.save()
     body = manager_api.get(url("integrations/hubstaff/")).json()
     assert (body["installed"], body["status"], body["status_reason"]) == (
-        False, "needs_reauthorization", "Hubstaff refused the refresh token.",
+        False,
+        "needs_reauthorization",
+        "Hubstaff refused the refresh token.",
     )
 
 
@@ -62,7 +75,9 @@ def test_hubstaff_projects_are_listed_with_their_organization(manager_api, insta
 
 
 def test_hubstaff_projects_search_and_organization_filter(manager_api, installation):
-    ids = lambda **q: [p["id"] for p in manager_api.get(url("integrations/hubstaff/projects/"), q).json()["results"]]  # noqa: E731
+    ids = lambda **q: [
+        p["id"] for p in manager_api.get(url("integrations/hubstaff/projects/"), q).json()["results"]
+    ]  # noqa: E731
     assert ids(search="MOBILE") == [102]
     assert ids(organization=9) == [101]
     assert manager_api.get(url("integrations/hubstaff/projects/"), {"organization": "x"}).status_code == 400
@@ -78,8 +93,12 @@ def test_employee_may_not(employee_api, installation):
 
 
 def test_another_organizations_installation_is_never_shown(manager_api, other_org):
-    theirs = Installation.objects.create(organization=other_org, status="installed", account={"id": 1, "name": "Globex"})
-    HubstaffProject.objects.create(organization=other_org, installation=theirs, hubstaff_id=5, name="Secret", hubstaff_organization_id=1)
+    theirs = Installation.objects.create(
+        organization=other_org, status="installed", account={"id": 1, "name": "Globex"}
+    )
+    HubstaffProject.objects.create(
+        organization=other_org, installation=theirs, hubstaff_id=5, name="Secret", hubstaff_organization_id=1
+    )
     assert manager_api.get(url("integrations/hubstaff/")).json()["status"] == "not_installed"
     assert manager_api.get(url("integrations/hubstaff/projects/")).json()["count"] == 0
     assert manager_api.get(url("integrations/hubstaff/", "globex")).status_code == 404

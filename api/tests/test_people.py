@@ -15,8 +15,12 @@ def test_administrator_lists_people(admin_api, admin, manager):
     assert {p["email"] for p in body["results"]} == {"ada@acme.test", "max@acme.test"}
     ada = next(p for p in body["results"] if p["email"] == "ada@acme.test")
     assert ada == {
-        "id": admin.pk, "full_name": "Ada Admin", "email": "ada@acme.test", "roles": ["administrator"],
-        "can_sign_in": True, "created_at": ada["created_at"],
+        "id": admin.pk,
+        "full_name": "Ada Admin",
+        "email": "ada@acme.test",
+        "roles": ["administrator"],
+        "can_sign_in": True,
+        "created_at": ada["created_at"],
     }
 
 
@@ -26,7 +30,12 @@ def test_manager_may_read_people(manager_api, admin):
 
 
 def test_manager_may_not_add_change_or_remove_people(manager_api, admin):
-    assert manager_api.post(url("people/"), {"full_name": "X", "email": "x@acme.test"}, format="json").status_code == 403
+    assert (
+        manager_api.post(
+            url("people/"), {"full_name": "X", "email": "x@acme.test"}, format="json"
+        ).status_code
+        == 403
+    )
     assert manager_api.patch(url(f"people/{admin.pk}/"), {"full_name": "X"}, format="json").status_code == 403
     assert manager_api.delete(url(f"people/{admin.pk}/")).status_code == 403
     assert not Person.objects.filter(email="x@acme.test").exists()
@@ -49,24 +58,34 @@ def test_search_by_name_or_email(admin_api, admin, org):
 
 def test_administrator_adds_a_person_with_roles(admin_api, org):
     response = admin_api.post(
-        url("people/"), {"full_name": "Bobby", "email": " Bobby@Acme.test ", "roles": ["manager", "employee"]}, format="json"
+        url("people/"),
+        {"full_name": "Bobby", "email": " Bobby@Acme.test ", "roles": ["manager", "employee"]},
+        format="json",
     )
     assert response.status_code == 201, response.json()
     person = Person.objects.get(pk=response.json()["id"])
-    assert (person.organization, person.email, person.roles) == (org, "Bobby@Acme.test", ["manager", "employee"])
+    assert (person.organization, person.email, person.roles) == (
+        org,
+        "Bobby@Acme.test",
+        ["manager", "employee"],
+    )
     assert response.json()["roles"] == ["manager", "employee"]
 
 
 def test_adding_a_person_links_the_login_with_that_email(admin_api):
     user = UserFactory(username="sam@acme.test")
-    response = admin_api.post(url("people/"), {"full_name": "Sam", "email": "SAM@acme.test", "roles": ["employee"]}, format="json")
+    response = admin_api.post(
+        url("people/"), {"full_name": "Sam", "email": "SAM@acme.test", "roles": ["employee"]}, format="json"
+    )
     assert response.status_code == 201
     assert Person.objects.get(pk=response.json()["id"]).user == user
     assert response.json()["can_sign_in"] is True
 
 
 def test_duplicate_email_any_case_is_a_400_with_a_field_message(admin_api, manager):
-    response = admin_api.post(url("people/"), {"full_name": "Other Max", "email": "MAX@acme.test"}, format="json")
+    response = admin_api.post(
+        url("people/"), {"full_name": "Other Max", "email": "MAX@acme.test"}, format="json"
+    )
     assert response.status_code == 400
     assert response.json() == {"email": ["A person with this e-mail already exists in this organization."]}
     assert Person.objects.filter(email__iexact="max@acme.test").count() == 1
@@ -104,7 +123,9 @@ def test_malformed_json_is_a_400(admin_api):
 
 def test_administrator_updates_a_person(admin_api, employee):
     response = admin_api.put(
-        url(f"people/{employee.pk}/"), {"full_name": "Eve E.", "email": "eve@acme.test", "roles": ["manager"]}, format="json"
+        url(f"people/{employee.pk}/"),
+        {"full_name": "Eve E.", "email": "eve@acme.test", "roles": ["manager"]},
+        format="json",
     )
     assert response.status_code == 200, response.json()
     employee.refresh_from_db()
@@ -141,7 +162,9 @@ def test_administrator_cannot_remove_themselves(admin_api, admin):
 
 
 def test_another_organizations_person_is_404_and_unchanged(admin_api, other_org):
-    stranger = MemberFactory(organization=other_org, full_name="Stranger", email="s@globex.test", is_administrator=True)
+    stranger = MemberFactory(
+        organization=other_org, full_name="Stranger", email="s@globex.test", is_administrator=True
+    )
     path = url(f"people/{stranger.pk}/")
     assert admin_api.get(path).status_code == 404
     assert admin_api.put(path, {"full_name": "Hacked", "email": "h@h.test"}, format="json").status_code == 404
@@ -158,9 +181,14 @@ def test_unknown_person_is_404(admin_api):
 
 def test_unauthenticated_gets_401(anonymous_api, admin):
     assert anonymous_api.get(url("people/")).status_code == 401
-    assert anonymous_api.post(url("people/"), {"full_name": "A", "email": "a@a.test"}, format="json").status_code == 401
+    assert (
+        anonymous_api.post(url("people/"), {"full_name": "A", "email": "a@a.test"}, format="json").status_code
+        == 401
+    )
 
 
 def test_session_administrator_may_add_people(admin_client):
-    response = admin_client.post(url("people/"), {"full_name": "Bob", "email": "bob@acme.test"}, content_type="application/json")
+    response = admin_client.post(
+        url("people/"), {"full_name": "Bob", "email": "bob@acme.test"}, content_type="application/json"
+    )
     assert response.status_code == 201

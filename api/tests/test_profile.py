@@ -3,10 +3,10 @@
 import re
 
 from django.test import Client
-from api.models import ApiToken
-from api.tokens import key_digest
 
+from api.models import ApiToken
 from api.tests.conftest import url
+from api.tokens import key_digest
 
 
 def key_on(page):
@@ -39,7 +39,9 @@ def test_create_shows_the_key_once_and_it_works(manager_client, manager, project
 
 
 def test_regenerate_replaces_the_old_key(manager_client, manager):
-    first = key_on(manager_client.post("/accounts/profile/", {"action": "create"}, follow=True).content.decode())
+    first = key_on(
+        manager_client.post("/accounts/profile/", {"action": "create"}, follow=True).content.decode()
+    )
     page = manager_client.post("/accounts/profile/", {"action": "create"}, follow=True).content.decode()
     second = key_on(page)
     assert second and second != first
@@ -48,7 +50,9 @@ def test_regenerate_replaces_the_old_key(manager_client, manager):
 
 
 def test_revoke(manager_client, manager):
-    key = key_on(manager_client.post("/accounts/profile/", {"action": "create"}, follow=True).content.decode())
+    key = key_on(
+        manager_client.post("/accounts/profile/", {"action": "create"}, follow=True).content.decode()
+    )
     page = manager_client.post("/accounts/profile/", {"action": "revoke"}, follow=True).content.decode()
     assert "revoked" in page and not ApiToken.objects.filter(user=manager.user).exists()
     assert Client(HTTP_AUTHORIZATION=f"Token {key}").get(url("projects/")).status_code == 401

@@ -14,8 +14,12 @@ def test_manager_lists_projects(manager_api, project, other_project):
     assert response.status_code == 200
     assert response.json()["results"] == [
         {
-            "id": project.pk, "name": "Project A", "start_date": "2026-01-01", "end_date": "2026-09-22",
-            "archived": False, "created_at": response.json()["results"][0]["created_at"],
+            "id": project.pk,
+            "name": "Project A",
+            "start_date": "2026-01-01",
+            "end_date": "2026-09-22",
+            "archived": False,
+            "created_at": response.json()["results"][0]["created_at"],
         }
     ]
 
@@ -39,21 +43,29 @@ def test_lists_are_paginated(manager_api, org):
 
 
 def test_manager_creates_a_project(manager_api, org):
-    response = manager_api.post(url("projects/"), {"name": "New", "start_date": "2026-03-01", "end_date": None}, format="json")
+    response = manager_api.post(
+        url("projects/"), {"name": "New", "start_date": "2026-03-01", "end_date": None}, format="json"
+    )
     assert response.status_code == 201, response.json()
     project = Project.objects.get(pk=response.json()["id"])
     assert (project.organization, project.start_date, project.end_date) == (org, date(2026, 3, 1), None)
 
 
 def test_end_before_start_is_a_400_on_end_date(manager_api):
-    response = manager_api.post(url("projects/"), {"name": "N", "start_date": "2026-03-01", "end_date": "2026-02-01"}, format="json")
+    response = manager_api.post(
+        url("projects/"), {"name": "N", "start_date": "2026-03-01", "end_date": "2026-02-01"}, format="json"
+    )
     assert response.status_code == 400
     assert response.json() == {"end_date": ["The end date cannot be before the start date."]}
 
 
 @pytest.mark.parametrize(
     "payload, field",
-    [({"start_date": "2026-01-01"}, "name"), ({"name": "N"}, "start_date"), ({"name": "N", "start_date": "01/02/2026"}, "start_date")],
+    [
+        ({"start_date": "2026-01-01"}, "name"),
+        ({"name": "N"}, "start_date"),
+        ({"name": "N", "start_date": "01/02/2026"}, "start_date"),
+    ],
 )
 def test_bad_input_is_a_400_naming_the_field(manager_api, payload, field):
     response = manager_api.post(url("projects/"), payload, format="json")
@@ -61,7 +73,9 @@ def test_bad_input_is_a_400_naming_the_field(manager_api, payload, field):
 
 
 def test_manager_updates_and_archives_a_project(manager_api, project):
-    response = manager_api.patch(url(f"projects/{project.pk}/"), {"archived": True, "end_date": None}, format="json")
+    response = manager_api.patch(
+        url(f"projects/{project.pk}/"), {"archived": True, "end_date": None}, format="json"
+    )
     assert response.status_code == 200, response.json()
     project.refresh_from_db()
     assert project.archived and project.end_date is None and project.name == "Project A"
@@ -81,7 +95,10 @@ def test_manager_deletes_a_project(manager_api, project):
 def test_non_managers_may_not(request, client_name, project):
     client = request.getfixturevalue(client_name)
     assert client.get(url("projects/")).status_code == 403
-    assert client.post(url("projects/"), {"name": "N", "start_date": "2026-01-01"}, format="json").status_code == 403
+    assert (
+        client.post(url("projects/"), {"name": "N", "start_date": "2026-01-01"}, format="json").status_code
+        == 403
+    )
     assert client.delete(url(f"projects/{project.pk}/")).status_code == 403
     assert Project.objects.filter(pk=project.pk).exists()
 

@@ -14,11 +14,23 @@ from tests.factories import ProjectFactory
 def finished_run(project):
     now = timezone.now()
     return SyncRun.objects.create(
-        organization=project.organization, project=project, mode="reset", trigger="manual", status="succeeded",
-        progress_done=4, progress_total=4, progress_label="Done", worklogs_created=12, worklogs_updated=1,
-        assignments_created=1, missing_teammates=[{"hubstaff_user_id": 7, "name": "Sam", "email": "sam@x.test", "seconds": 7200}],
-        skipped_people=[{"person_id": 3, "name": "Bob", "email": "bob@x.test", "seconds": 60}], seconds_not_synced=7260,
-        queued_at=now - timedelta(minutes=5), started_at=now - timedelta(minutes=4), finished_at=now,
+        organization=project.organization,
+        project=project,
+        mode="reset",
+        trigger="manual",
+        status="succeeded",
+        progress_done=4,
+        progress_total=4,
+        progress_label="Done",
+        worklogs_created=12,
+        worklogs_updated=1,
+        assignments_created=1,
+        missing_teammates=[{"hubstaff_user_id": 7, "name": "Sam", "email": "sam@x.test", "seconds": 7200}],
+        skipped_people=[{"person_id": 3, "name": "Bob", "email": "bob@x.test", "seconds": 60}],
+        seconds_not_synced=7260,
+        queued_at=now - timedelta(minutes=5),
+        started_at=now - timedelta(minutes=4),
+        finished_at=now,
     )
 
 
@@ -28,16 +40,27 @@ def test_run_reads_with_status_progress_counts_and_warnings(manager_api, finishe
     body = response.json()
     assert body["status"] == "succeeded" and body["mode"] == "reset" and body["project"] == project.pk
     assert body["progress"] == {"done": 4, "total": 4, "percent": 100, "label": "Done"}
-    assert (body["worklogs_created"], body["worklogs_updated"], body["worklogs_deleted"], body["assignments_created"]) == (12, 1, 0, 1)
-    assert body["missing_teammates"] == [{"hubstaff_user_id": 7, "name": "Sam", "email": "sam@x.test", "seconds": 7200}]
+    assert (
+        body["worklogs_created"],
+        body["worklogs_updated"],
+        body["worklogs_deleted"],
+        body["assignments_created"],
+    ) == (12, 1, 0, 1)
+    assert body["missing_teammates"] == [
+        {"hubstaff_user_id": 7, "name": "Sam", "email": "sam@x.test", "seconds": 7200}
+    ]
     assert body["skipped_people"] == [{"person_id": 3, "name": "Bob", "email": "bob@x.test", "seconds": 60}]
     assert body["error"] == "" and body["started_at"] and body["finished_at"] and body["queued_at"]
     assert manager_api.get(url(f"projects/{project.pk}/sync-runs/{finished_run.pk}/")).json() == body
 
 
 def test_project_history_is_newest_first_and_only_this_project(manager_api, finished_run, project, org):
-    newer = SyncRun.objects.create(organization=org, project=project, mode="incremental", status="failed", error="Hubstaff said no")
-    SyncRun.objects.create(organization=org, project=ProjectFactory(organization=org), mode="reset", status="succeeded")
+    newer = SyncRun.objects.create(
+        organization=org, project=project, mode="incremental", status="failed", error="Hubstaff said no"
+    )
+    SyncRun.objects.create(
+        organization=org, project=ProjectFactory(organization=org), mode="reset", status="succeeded"
+    )
     response = manager_api.get(url(f"projects/{project.pk}/sync-runs/"))
     assert [r["id"] for r in response.json()["results"]] == [newer.pk, finished_run.pk]
     assert response.json()["results"][0]["error"] == "Hubstaff said no"
@@ -55,7 +78,9 @@ def test_only_managers(admin_api, employee_api, finished_run, project):
 
 
 def test_another_organizations_runs_are_404(manager_api, other_project, project):
-    theirs = SyncRun.objects.create(organization=other_project.organization, project=other_project, mode="reset", status="succeeded")
+    theirs = SyncRun.objects.create(
+        organization=other_project.organization, project=other_project, mode="reset", status="succeeded"
+    )
     assert manager_api.get(url(f"sync-runs/{theirs.pk}/")).status_code == 404
     assert manager_api.get(url(f"projects/{project.pk}/sync-runs/{theirs.pk}/")).status_code == 404
     assert manager_api.get(url(f"projects/{other_project.pk}/sync-runs/")).status_code == 404

@@ -18,8 +18,14 @@ def bobby(org):
 
 def synced(project, person, day, seconds=3600, hubstaff_project_id=77, **kwargs):
     return WorkLogFactory(
-        project=project, person=person, date=day, duration_seconds=seconds, source=WorkLog.Source.HUBSTAFF,
-        source_key=f"{hubstaff_project_id}:{person.pk}:{day}", source_project_id=hubstaff_project_id, **kwargs,
+        project=project,
+        person=person,
+        date=day,
+        duration_seconds=seconds,
+        source=WorkLog.Source.HUBSTAFF,
+        source_key=f"{hubstaff_project_id}:{person.pk}:{day}",
+        source_project_id=hubstaff_project_id,
+        **kwargs,
     )
 
 
@@ -30,8 +36,13 @@ def test_items_have_the_contract_fields(manager_api, project, bobby):
     assert response.status_code == 200
     assert response.json()["results"] == [
         {
-            "id": log.pk, "person": bobby.pk, "date": "2026-02-01", "duration_seconds": 5400, "source": "hubstaff",
-            "assignment": assignment.pk, "hubstaff_project_id": 77,
+            "id": log.pk,
+            "person": bobby.pk,
+            "date": "2026-02-01",
+            "duration_seconds": 5400,
+            "source": "hubstaff",
+            "assignment": assignment.pk,
+            "hubstaff_project_id": 77,
         }
     ]
 
@@ -41,7 +52,9 @@ def test_filters(manager_api, project, bobby, org):
     a = synced(project, bobby, date(2026, 2, 1))
     b = synced(project, bobby, date(2026, 3, 19))
     c = WorkLogFactory(project=project, person=sam, date=date(2026, 3, 1))
-    ids = lambda **q: [w["id"] for w in manager_api.get(url(f"projects/{project.pk}/worklogs/"), q).json()["results"]]  # noqa: E731
+    ids = lambda **q: [
+        w["id"] for w in manager_api.get(url(f"projects/{project.pk}/worklogs/"), q).json()["results"]
+    ]  # noqa: E731
     assert ids() == [b.pk, c.pk, a.pk]
     assert ids(person=bobby.pk) == [b.pk, a.pk]
     assert ids(date_after="2026-03-01") == [b.pk, c.pk]
@@ -54,8 +67,11 @@ def test_filters(manager_api, project, bobby, org):
 @pytest.mark.parametrize(
     "query, field",
     [
-        ({"person": "bobby"}, "person"), ({"date_after": "yesterday"}, "date_after"), ({"source": "jira"}, "source"),
-        ({"date_after": "2026-03-02", "date_before": "2026-03-01"}, "date_before"), ({"person": str(2**70)}, "person"),
+        ({"person": "bobby"}, "person"),
+        ({"date_after": "yesterday"}, "date_after"),
+        ({"source": "jira"}, "source"),
+        ({"date_after": "2026-03-02", "date_before": "2026-03-01"}, "date_before"),
+        ({"person": str(2**70)}, "person"),
     ],
 )
 def test_bad_filters_are_a_400(manager_api, project, query, field):
@@ -74,8 +90,16 @@ def test_only_this_projects_logs(manager_api, project, bobby, org, other_project
 def test_constant_narrow_queries_whatever_the_number_of_logs(manager_api, project, bobby):
     start = date(2026, 1, 1)
     WorkLog.objects.bulk_create(
-        WorkLog(organization=project.organization, project=project, person=bobby, date=start + timedelta(days=n % 200),
-                duration_seconds=60 + n, source=WorkLog.Source.HUBSTAFF, source_key=f"k{n}", source_project_id=n)
+        WorkLog(
+            organization=project.organization,
+            project=project,
+            person=bobby,
+            date=start + timedelta(days=n % 200),
+            duration_seconds=60 + n,
+            source=WorkLog.Source.HUBSTAFF,
+            source_key=f"k{n}",
+            source_project_id=n,
+        )
         for n in range(600)
     )
 
@@ -96,12 +120,18 @@ def test_constant_narrow_queries_whatever_the_number_of_logs(manager_api, projec
 def test_manager_logs_time(manager_api, project, bobby):
     assignment = AssignmentFactory(project=project, person=bobby)
     response = manager_api.post(
-        url(f"projects/{project.pk}/worklogs/"), {"person": bobby.pk, "date": "2026-02-02", "hours": "1.5", "note": "Call"},
+        url(f"projects/{project.pk}/worklogs/"),
+        {"person": bobby.pk, "date": "2026-02-02", "hours": "1.5", "note": "Call"},
         format="json",
     )
     assert response.status_code == 201, response.json()
     body = response.json()
-    assert (body["duration_seconds"], body["source"], body["assignment"], body["note"]) == (5400, "manual", assignment.pk, "Call")
+    assert (body["duration_seconds"], body["source"], body["assignment"], body["note"]) == (
+        5400,
+        "manual",
+        assignment.pk,
+        "Call",
+    )
     assert WorkLog.objects.get(pk=body["id"]).organization_id == project.organization_id
 
 
@@ -115,14 +145,18 @@ def test_manager_logs_time(manager_api, project, bobby):
     ],
 )
 def test_bad_time_is_a_400(manager_api, project, bobby, payload, field):
-    response = manager_api.post(url(f"projects/{project.pk}/worklogs/"), {"person": bobby.pk, **payload}, format="json")
+    response = manager_api.post(
+        url(f"projects/{project.pk}/worklogs/"), {"person": bobby.pk, **payload}, format="json"
+    )
     assert response.status_code == 400 and field in response.json()
 
 
 def test_person_of_another_organization_is_a_400(manager_api, project, other_org):
     stranger = PersonFactory(organization=other_org)
     response = manager_api.post(
-        url(f"projects/{project.pk}/worklogs/"), {"person": stranger.pk, "date": "2026-02-02", "hours": 1}, format="json"
+        url(f"projects/{project.pk}/worklogs/"),
+        {"person": stranger.pk, "date": "2026-02-02", "hours": 1},
+        format="json",
     )
     assert response.status_code == 400 and "person" in response.json()
 
@@ -149,8 +183,13 @@ def test_employee_may_not(employee_api, project):
 def test_another_organizations_logs_are_404_and_unchanged(manager_api, other_project, project):
     theirs = WorkLogFactory(project=other_project)
     assert manager_api.get(url(f"projects/{other_project.pk}/worklogs/")).status_code == 404
-    assert manager_api.post(url(f"projects/{other_project.pk}/worklogs/"), {}, format="json").status_code == 404
-    for path in (url(f"projects/{other_project.pk}/worklogs/{theirs.pk}/"), url(f"projects/{project.pk}/worklogs/{theirs.pk}/")):
+    assert (
+        manager_api.post(url(f"projects/{other_project.pk}/worklogs/"), {}, format="json").status_code == 404
+    )
+    for path in (
+        url(f"projects/{other_project.pk}/worklogs/{theirs.pk}/"),
+        url(f"projects/{project.pk}/worklogs/{theirs.pk}/"),
+    ):
         assert manager_api.get(path).status_code == 404
         assert manager_api.delete(path).status_code == 404
     assert WorkLog.objects.filter(pk=theirs.pk).exists()

@@ -13,7 +13,9 @@ class ProjectAssignmentFilters(serializers.Serializer):
 
 
 class AssignmentFilters(ProjectAssignmentFilters):
-    project = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID, help_text="A project id.")
+    project = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, help_text="A project id."
+    )
 
 
 class AssignmentEndpoint(TenantAPIView):
@@ -51,7 +53,9 @@ class ProjectAssignmentDetail(AssignmentEndpoint, generics.RetrieveUpdateDestroy
     lookup_url_kwarg = "assignment_id"
 
 
-@extend_schema_view(get=extend_schema(summary="List the organization's assignments", parameters=[AssignmentFilters]))
+@extend_schema_view(
+    get=extend_schema(summary="List the organization's assignments", parameters=[AssignmentFilters])
+)
 class AssignmentList(AssignmentEndpoint, generics.ListAPIView):
     """Every assignment of the organization, e.g. one person's across projects (create them under a project)."""
 

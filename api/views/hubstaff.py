@@ -10,10 +10,17 @@ from projects.models import Project
 
 from ..exceptions import Conflict
 from ..schema import ErrorSerializer
-from ..serializers import ClearResultSerializer, ProjectLinkSerializer, SyncRequestSerializer, SyncRunSerializer
+from ..serializers import (
+    ClearResultSerializer,
+    ProjectLinkSerializer,
+    SyncRequestSerializer,
+    SyncRunSerializer,
+)
 from ..tenancy import TenantAPIView
 
-NOT_POSSIBLE = OpenApiResponse(ErrorSerializer, description="Not possible now; `detail` says why (e.g. not installed).")
+NOT_POSSIBLE = OpenApiResponse(
+    ErrorSerializer, description="Not possible now; `detail` says why (e.g. not installed)."
+)
 
 
 class HubstaffEndpoint(TenantAPIView):
@@ -33,8 +40,12 @@ class ProjectLinkView(HubstaffEndpoint):
         link = get_link(self.project)
         if link is None:
             return {
-                "enabled": False, "hubstaff_project_ids": [], "prevent_new_assignments": False,
-                "trim_assignments": False, "last_synced_at": None, "next_sync_due_at": None,
+                "enabled": False,
+                "hubstaff_project_ids": [],
+                "prevent_new_assignments": False,
+                "trim_assignments": False,
+                "last_synced_at": None,
+                "next_sync_due_at": None,
             }
         return link
 
@@ -56,8 +67,13 @@ class ProjectLinkView(HubstaffEndpoint):
         current = self.current()
         serializer = self.get_serializer(current, data=self.request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        values = {field: serializer.validated_data.get(field, _value(current, field)) for field in serializer.WRITABLE}
-        link = update_link(self.project, **values)  # a Django ValidationError becomes a 400 with field messages
+        values = {
+            field: serializer.validated_data.get(field, _value(current, field))
+            for field in serializer.WRITABLE
+        }
+        link = update_link(
+            self.project, **values
+        )  # a Django ValidationError becomes a 400 with field messages
         return Response(self.get_serializer(link).data)
 
 
@@ -85,7 +101,10 @@ class SyncView(HubstaffEndpoint):
         serializer.is_valid(raise_exception=True)
         try:
             run = request_sync(
-                self.project, mode=serializer.validated_data["mode"], trigger=SyncRun.Trigger.API, user=request.user
+                self.project,
+                mode=serializer.validated_data["mode"],
+                trigger=SyncRun.Trigger.API,
+                user=request.user,
             )
         except SyncNotPossible as exc:
             raise Conflict(str(exc)) from None

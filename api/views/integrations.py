@@ -26,8 +26,13 @@ class InstallationStatusView(IntegrationEndpoint):
         installation = get_installation(self.tenant.organization)
         if installation is None:
             data = {
-                "installed": False, "status": "not_installed", "status_reason": "", "account": None,
-                "hubstaff_organizations": [], "installed_at": None, "last_refreshed_at": None,
+                "installed": False,
+                "status": "not_installed",
+                "status_reason": "",
+                "account": None,
+                "hubstaff_organizations": [],
+                "installed_at": None,
+                "last_refreshed_at": None,
             }
         else:
             data = {
@@ -49,7 +54,11 @@ class HubstaffProjectFilters(serializers.Serializer):
     )
 
 
-@extend_schema_view(get=extend_schema(summary="The Hubstaff projects the installation reaches", parameters=[HubstaffProjectFilters]))
+@extend_schema_view(
+    get=extend_schema(
+        summary="The Hubstaff projects the installation reaches", parameters=[HubstaffProjectFilters]
+    )
+)
 class HubstaffProjectList(IntegrationEndpoint, generics.ListAPIView):
     """From the cache the Select projects field uses; every Hubstaff organization the installation reaches."""
 
@@ -61,7 +70,9 @@ class HubstaffProjectList(IntegrationEndpoint, generics.ListAPIView):
             return HubstaffProject.objects.none()
         from integrations.services.links import reachable_projects
 
-        projects = reachable_projects(self.tenant.organization).order_by("hubstaff_organization_name", "name", "id")
+        projects = reachable_projects(self.tenant.organization).order_by(
+            "hubstaff_organization_name", "name", "id"
+        )
         filters = self.filters()
         if filters.get("search", "").strip():
             projects = projects.filter(name__icontains=filters["search"].strip())

@@ -1,9 +1,8 @@
 from rest_framework import generics
 from rest_framework.authentication import SessionAuthentication
-
-from api.authentication import HashedTokenAuthentication
 from rest_framework.permissions import IsAuthenticated
 
+from api.authentication import HashedTokenAuthentication
 from people.tenancy import memberships
 
 from ..pagination import Pagination

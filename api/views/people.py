@@ -12,11 +12,14 @@ from ..tenancy import TenantAPIView
 
 
 class PersonFilters(serializers.Serializer):
-    search = serializers.CharField(required=False, max_length=254, help_text="Part of a name or e-mail, any case.")
+    search = serializers.CharField(
+        required=False, max_length=254, help_text="Part of a name or e-mail, any case."
+    )
 
 
 class PeopleEndpoint(TenantAPIView):
-    # Administrators manage people. Managers may read them: they choose people when assigning them to projects.
+    # Administrators manage people. Managers may read them: they choose people when assigning them to
+    # projects.
     read_roles = (Role.ADMINISTRATOR, Role.MANAGER)
     write_roles = (Role.ADMINISTRATOR,)
     url_models = {"person_id": Person}

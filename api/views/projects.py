@@ -12,7 +12,10 @@ from ..tenancy import TenantAPIView
 class ProjectFilters(serializers.Serializer):
     search = serializers.CharField(required=False, max_length=200, help_text="Part of the name, any case.")
     archived = serializers.BooleanField(
-        required=False, allow_null=True, default=None, help_text="Only archived (true) or only active (false) projects."
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Only archived (true) or only active (false) projects.",
     )
 
 
@@ -47,7 +50,9 @@ class ProjectList(ProjectEndpoint, generics.ListCreateAPIView):
     get=extend_schema(summary="Read a project"),
     put=extend_schema(summary="Update a project"),
     patch=extend_schema(summary="Update some of a project's fields"),
-    delete=extend_schema(summary="Delete a project", description="Deletes it with its assignments and work logs."),
+    delete=extend_schema(
+        summary="Delete a project", description="Deletes it with its assignments and work logs."
+    ),
 )
 class ProjectDetail(ProjectEndpoint, generics.RetrieveUpdateDestroyAPIView):
     lookup_url_kwarg = "project_id"

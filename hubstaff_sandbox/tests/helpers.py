@@ -16,12 +16,17 @@ READ_SCOPE = "openid profile email hubstaff:read"
 
 
 def hidden_fields(html: str) -> dict:
-    return {unescape(n): unescape(v) for n, v in re.findall(r'<input type="hidden" name="([^"]*)" value="([^"]*)"', html)}
+    return {
+        unescape(n): unescape(v)
+        for n, v in re.findall(r'<input type="hidden" name="([^"]*)" value="([^"]*)"', html)
+    }
 
 
 def sign_in(base: str, email: str, password: str = "sandbox", next_url: str = "/apps") -> requests.Session:
     s = requests.Session()
-    r = s.post(f"{base}/login", data={"email": email, "password": password, "next": next_url}, allow_redirects=False)
+    r = s.post(
+        f"{base}/login", data={"email": email, "password": password, "next": next_url}, allow_redirects=False
+    )
     assert r.status_code == 302, r.text
     return s
 
@@ -32,19 +37,36 @@ def pkce_pair() -> tuple[str, str]:
     return verifier, challenge
 
 
-def authorize(base: str, client_id: str, email: str = "alice@acme.test", *, decision: str = "allow",
-              redirect_uri: str = REDIRECT, scope: str = READ_SCOPE, state: str = "st4te", nonce: str = "n0nce",
-              challenge: str | None = None) -> dict:
+def authorize(
+    base: str,
+    client_id: str,
+    email: str = "alice@acme.test",
+    *,
+    decision: str = "allow",
+    redirect_uri: str = REDIRECT,
+    scope: str = READ_SCOPE,
+    state: str = "st4te",
+    nonce: str = "n0nce",
+    challenge: str | None = None,
+) -> dict:
     """Run the authorization request through sign-in and consent; return the callback's query params."""
     s = requests.Session()
-    params = {"client_id": client_id, "response_type": "code", "redirect_uri": redirect_uri, "scope": scope,
-              "state": state, "nonce": nonce}
+    params = {
+        "client_id": client_id,
+        "response_type": "code",
+        "redirect_uri": redirect_uri,
+        "scope": scope,
+        "state": state,
+        "nonce": nonce,
+    }
     if challenge:
         params.update(code_challenge=challenge, code_challenge_method="S256")
     r = s.get(f"{base}/authorizations/new", params=params, allow_redirects=False)
     assert r.status_code == 302 and r.headers["Location"].startswith("/login"), (r.status_code, r.text)
     next_url = parse_qs(urlsplit(r.headers["Location"]).query)["next"][0]
-    r = s.post(f"{base}/login", data={"email": email, "password": "sandbox", "next": next_url}, allow_redirects=False)
+    r = s.post(
+        f"{base}/login", data={"email": email, "password": "sandbox", "next": next_url}, allow_redirects=False
+    )
     assert r.status_code == 302
     r = s.get(base + r.headers["Location"], allow_redirects=False)
     assert r.status_code == 200 and "wants to access your Hubstaff account" in r.text, r.text
@@ -57,13 +79,22 @@ def authorize(base: str, client_id: str, email: str = "alice@acme.test", *, deci
     return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
 
 
-def exchange(base: str, app: dict, code: str, *, verifier: str | None = None, redirect_uri: str = REDIRECT,
-             basic: bool = True) -> requests.Response:
+def exchange(
+    base: str,
+    app: dict,
+    code: str,
+    *,
+    verifier: str | None = None,
+    redirect_uri: str = REDIRECT,
+    basic: bool = True,
+) -> requests.Response:
     data = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
     if verifier:
         data["code_verifier"] = verifier
     if basic:
-        return requests.post(f"{base}/access_tokens", data=data, auth=(app["client_id"], app["client_secret"]))
+        return requests.post(
+            f"{base}/access_tokens", data=data, auth=(app["client_id"], app["client_secret"])
+        )
     data.update(client_id=app["client_id"], client_secret=app["client_secret"])
     return requests.post(f"{base}/access_tokens", data=data)
 

@@ -9,8 +9,24 @@ from hubstaff_sandbox.testing import HINT_SCENARIO, load_json, running_sandbox
 
 from .helpers import bearer
 
-DAILY_FIELDS = {"id", "date", "user_id", "project_id", "task_id", "tracked", "keyboard", "mouse", "overall",
-                "input_tracked", "manual", "idle", "resumed", "billable", "created_at", "updated_at"}
+DAILY_FIELDS = {
+    "id",
+    "date",
+    "user_id",
+    "project_id",
+    "task_id",
+    "tracked",
+    "keyboard",
+    "mouse",
+    "overall",
+    "input_tracked",
+    "manual",
+    "idle",
+    "resumed",
+    "billable",
+    "created_at",
+    "updated_at",
+}
 
 
 @pytest.fixture(scope="module")
@@ -54,14 +70,28 @@ def test_organizations_and_projects(ctx):
     assert set(org) >= {"id", "name", "status", "created_at", "updated_at", "metadata", "invite_url"}
     projects = get(ctx, f"/organizations/{ctx['org']}/projects").json()["projects"]
     assert [p["name"] for p in projects] == ["Project A", "Project B"]
-    assert set(projects[0]) >= {"id", "name", "description", "status", "client_id", "billable", "budget",
-                                "created_at", "updated_at", "metadata"}
+    assert set(projects[0]) >= {
+        "id",
+        "name",
+        "description",
+        "status",
+        "client_id",
+        "billable",
+        "budget",
+        "created_at",
+        "updated_at",
+        "metadata",
+    }
     assert get(ctx, f"/organizations/{ctx['org']}/projects", status="archived").json()["projects"] == []
     assert get(ctx, f"/organizations/{ctx['org']}/projects", status="bogus").status_code == 422
     page = get(ctx, f"/organizations/{ctx['org']}/projects", page_limit=1).json()
     assert len(page["projects"]) == 1 and page["pagination"]["next_page_start_id"] == projects[1]["id"]
-    page2 = get(ctx, f"/organizations/{ctx['org']}/projects", page_limit=1,
-                page_start_id=page["pagination"]["next_page_start_id"]).json()
+    page2 = get(
+        ctx,
+        f"/organizations/{ctx['org']}/projects",
+        page_limit=1,
+        page_start_id=page["pagination"]["next_page_start_id"],
+    ).json()
     assert page2["projects"][0]["name"] == "Project B" and "pagination" not in page2
 
 
@@ -69,10 +99,16 @@ def test_members_with_users(ctx):
     r = get(ctx, f"/organizations/{ctx['org']}/members", include="users").json()
     assert {m["membership_role"] for m in r["members"]} == {"owner", "user"}
     assert set(r["members"][0]) >= {"user_id", "membership_role", "membership_status"}
-    assert {u["email"] for u in r["users"]} == {"alice@acme.test", "bobby@acme.test", "sam@acme.test",
-                                               "dana@elsewhere.test"}
-    r2 = requests.get(f"{ctx['sb'].api_url}/organizations/{ctx['org']}/members?include[]=users",
-                      headers=bearer(ctx["token"])).json()
+    assert {u["email"] for u in r["users"]} == {
+        "alice@acme.test",
+        "bobby@acme.test",
+        "sam@acme.test",
+        "dana@elsewhere.test",
+    }
+    r2 = requests.get(
+        f"{ctx['sb'].api_url}/organizations/{ctx['org']}/members?include[]=users",
+        headers=bearer(ctx["token"]),
+    ).json()
     assert len(r2["users"]) == 4
     assert "users" not in get(ctx, f"/organizations/{ctx['org']}/members").json()
     paged = get(ctx, f"/organizations/{ctx['org']}/members", page_limit=3).json()
@@ -84,9 +120,16 @@ def test_daily_activities_demo_story(ctx):
     bobby, sam, dana = (ids["users"][e] for e in ("bobby@acme.test", "sam@acme.test", "dana@elsewhere.test"))
     a, b = ids["projects"]["Project A"], ids["projects"]["Project B"]
     rows = []
-    for start, stop in (("2026-02-01", "2026-03-03"), ("2026-03-04", "2026-04-03"), ("2026-04-04", "2026-04-30")):
-        got, _ = all_daily(ctx, f"/organizations/{ctx['org']}/activities/daily",
-                           **{"date[start]": start, "date[stop]": stop, "page_limit": 500})
+    for start, stop in (
+        ("2026-02-01", "2026-03-03"),
+        ("2026-03-04", "2026-04-03"),
+        ("2026-04-04", "2026-04-30"),
+    ):
+        got, _ = all_daily(
+            ctx,
+            f"/organizations/{ctx['org']}/activities/daily",
+            **{"date[start]": start, "date[stop]": stop, "page_limit": 500},
+        )
         rows += got
     assert set(rows[0]) == DAILY_FIELDS
     bobby_a = sorted({r["date"] for r in rows if r["user_id"] == bobby and r["project_id"] == a})
@@ -117,36 +160,47 @@ def test_daily_filters_and_pagination(ctx):
     last = get(ctx, path, **rng, page_limit=500).json()
     assert "pagination" not in last
     # stop is inclusive
-    one_day = get(ctx, path, **{"date[start]": "2026-03-19", "date[stop]": "2026-03-19"}).json()["daily_activities"]
+    one_day = get(ctx, path, **{"date[start]": "2026-03-19", "date[stop]": "2026-03-19"}).json()[
+        "daily_activities"
+    ]
     assert one_day and {r["date"] for r in one_day} == {"2026-03-19"}
     bobby, sam = ids["users"]["bobby@acme.test"], ids["users"]["sam@acme.test"]
     a, b = ids["projects"]["Project A"], ids["projects"]["Project B"]
     url = f"{ctx['sb'].api_url}{path}?date[start]=2026-02-01&date[stop]=2026-02-28&page_limit=500"
-    repeated = requests.get(url + f"&user_ids[]={bobby}&user_ids[]={sam}", headers=bearer(ctx["token"])).json()
+    repeated = requests.get(
+        url + f"&user_ids[]={bobby}&user_ids[]={sam}", headers=bearer(ctx["token"])
+    ).json()
     comma = requests.get(url + f"&user_ids={bobby},{sam}", headers=bearer(ctx["token"])).json()
     assert repeated == comma and {r["user_id"] for r in comma["daily_activities"]} == {bobby, sam}
-    only_b = requests.get(url + f"&project_ids[]={b}", headers=bearer(ctx["token"])).json()["daily_activities"]
+    only_b = requests.get(url + f"&project_ids[]={b}", headers=bearer(ctx["token"])).json()[
+        "daily_activities"
+    ]
     assert only_b and {r["project_id"] for r in only_b} == {b}
     both = requests.get(url + f"&project_ids[]={a}&project_ids[]={b}", headers=bearer(ctx["token"])).json()
     assert len(both["daily_activities"]) == len(everything)
     task = everything[0]["task_id"]
-    by_task = requests.get(url + f"&task_ids[]={task}", headers=bearer(ctx["token"])).json()["daily_activities"]
+    by_task = requests.get(url + f"&task_ids[]={task}", headers=bearer(ctx["token"])).json()[
+        "daily_activities"
+    ]
     assert by_task and {r["task_id"] for r in by_task} == {task}
     inc = get(ctx, path, **rng, include="users,projects,tasks", page_limit=10).json()
     assert {"users", "projects", "tasks"} <= set(inc)
 
 
-@pytest.mark.parametrize("params, message", [
-    ({"date[start]": "2026-01-01", "date[stop]": "2026-02-01"}, "31 days"),
-    ({"date[start]": "2026-02-01", "date[stop]": "2026-02-28", "page_limit": 501}, "page_limit"),
-    ({"date[start]": "2026-02-01", "date[stop]": "2026-02-28", "page_limit": 0}, "page_limit"),
-    ({"date[start]": "2026-02-01", "date[stop]": "2026-02-28", "page_limit": "x"}, "page_limit"),
-    ({"date[start]": "2026-02-01", "date[stop]": "2026-02-28", "page_start_id": "x"}, "page_start_id"),
-    ({"date[start]": "2026-02-30", "date[stop]": "2026-03-01"}, "date[start]"),
-    ({"date[start]": "2026-03-01", "date[stop]": "2026-02-01"}, "date[stop]"),
-    ({"date[stop]": "2026-03-01"}, "date[start]"),
-    ({"date[start]": "2026-02-01", "date[stop]": "2026-02-02", "user_ids": "a,b"}, "user_ids"),
-])
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"date[start]": "2026-01-01", "date[stop]": "2026-02-01"}, "31 days"),
+        ({"date[start]": "2026-02-01", "date[stop]": "2026-02-28", "page_limit": 501}, "page_limit"),
+        ({"date[start]": "2026-02-01", "date[stop]": "2026-02-28", "page_limit": 0}, "page_limit"),
+        ({"date[start]": "2026-02-01", "date[stop]": "2026-02-28", "page_limit": "x"}, "page_limit"),
+        ({"date[start]": "2026-02-01", "date[stop]": "2026-02-28", "page_start_id": "x"}, "page_start_id"),
+        ({"date[start]": "2026-02-30", "date[stop]": "2026-03-01"}, "date[start]"),
+        ({"date[start]": "2026-03-01", "date[stop]": "2026-02-01"}, "date[stop]"),
+        ({"date[stop]": "2026-03-01"}, "date[start]"),
+        ({"date[start]": "2026-02-01", "date[stop]": "2026-02-02", "user_ids": "a,b"}, "user_ids"),
+    ],
+)
 def test_daily_bad_parameters_are_422(ctx, params, message):
     r = get(ctx, f"/organizations/{ctx['org']}/activities/daily", **params)
     assert r.status_code == 422
@@ -154,8 +208,11 @@ def test_daily_bad_parameters_are_422(ctx, params, message):
 
 
 def test_31_day_range_is_allowed(ctx):
-    r = get(ctx, f"/organizations/{ctx['org']}/activities/daily", **{"date[start]": "2026-03-01",
-                                                                     "date[stop]": "2026-03-31"})
+    r = get(
+        ctx,
+        f"/organizations/{ctx['org']}/activities/daily",
+        **{"date[start]": "2026-03-01", "date[stop]": "2026-03-31"},
+    )
     assert r.status_code == 200
 
 
@@ -168,8 +225,14 @@ def test_auth_errors(ctx):
     r = get(ctx, path, token=no_scope)
     assert r.status_code == 403 and "hubstaff:read" in r.json()["error"]
     assert get(ctx, "/organizations/1/projects").status_code == 404
-    assert get(ctx, "/organizations/1/activities/daily", **{"date[start]": "2026-02-01",
-                                                            "date[stop]": "2026-02-02"}).status_code == 404
+    assert (
+        get(
+            ctx,
+            "/organizations/1/activities/daily",
+            **{"date[start]": "2026-02-01", "date[stop]": "2026-02-02"},
+        ).status_code
+        == 404
+    )
     assert get(ctx, "/projects/1/activities/daily").status_code == 404
     assert get(ctx, "/nothing/here").status_code == 404
 
@@ -184,56 +247,77 @@ def test_non_member_gets_403():
         ids = sb.ids()
         token = sb.issue_tokens("alice@acme.test")["access_token"]
         other, secret = ids["orgs"]["Other Org"], ids["projects"]["Secret"]
-        for path in (f"/organizations/{other}/projects", f"/organizations/{other}/members",
-                     f"/organizations/{other}/activities/daily?date[start]=2026-02-01&date[stop]=2026-02-02",
-                     f"/projects/{secret}/activities/daily?date[start]=2026-02-01&date[stop]=2026-02-02",
-                     f"/users/{ids['users']['olga@other.test']}"):
+        for path in (
+            f"/organizations/{other}/projects",
+            f"/organizations/{other}/members",
+            f"/organizations/{other}/activities/daily?date[start]=2026-02-01&date[stop]=2026-02-02",
+            f"/projects/{secret}/activities/daily?date[start]=2026-02-01&date[stop]=2026-02-02",
+            f"/users/{ids['users']['olga@other.test']}",
+        ):
             r = requests.get(sb.api_url + path, headers=bearer(token))
             assert r.status_code == 403, path
             assert "error" in r.json()
-        assert [o["name"] for o in sb.api_get("/organizations", token).json()["organizations"]] == ["Acme Hubstaff"]
+        assert [o["name"] for o in sb.api_get("/organizations", token).json()["organizations"]] == [
+            "Acme Hubstaff"
+        ]
         # the hint story: Bobby on Project A only on 2026-02-01 and 2026-03-19
         org = ids["orgs"]["Acme Hubstaff"]
         dates = set()
         for start, stop in (("2026-02-01", "2026-03-03"), ("2026-03-04", "2026-04-03")):
-            body = sb.api_get(f"/organizations/{org}/activities/daily", token, **{"date[start]": start,
-                                                                                  "date[stop]": stop}).json()
+            body = sb.api_get(
+                f"/organizations/{org}/activities/daily", token, **{"date[start]": start, "date[stop]": stop}
+            ).json()
             dates |= {r["date"] for r in body["daily_activities"]}
         assert dates == {"2026-02-01", "2026-03-19"}
 
 
 def test_plain_member_sees_own_time_only(ctx):
     token = ctx["sb"].issue_tokens("sam@acme.test")["access_token"]
-    rows = get(ctx, f"/organizations/{ctx['org']}/activities/daily", token,
-               **{"date[start]": "2026-02-01", "date[stop]": "2026-03-01"}).json()["daily_activities"]
+    rows = get(
+        ctx,
+        f"/organizations/{ctx['org']}/activities/daily",
+        token,
+        **{"date[start]": "2026-02-01", "date[stop]": "2026-03-01"},
+    ).json()["daily_activities"]
     assert rows and {r["user_id"] for r in rows} == {ctx["ids"]["users"]["sam@acme.test"]}
 
 
 def test_project_daily_activities(ctx):
     b = ctx["ids"]["projects"]["Project B"]
-    rows, _ = all_daily(ctx, f"/projects/{b}/activities/daily", **{"date[start]": "2026-03-01",
-                                                                  "date[stop]": "2026-03-31"})
+    rows, _ = all_daily(
+        ctx, f"/projects/{b}/activities/daily", **{"date[start]": "2026-03-01", "date[stop]": "2026-03-31"}
+    )
     assert rows and {r["project_id"] for r in rows} == {b}
     assert {r["date"] for r in rows} >= {"2026-03-23", "2026-03-24", "2026-03-26"}
-    r = get(ctx, f"/projects/{b}/activities/daily", **{"date[start]": "2026-01-01", "date[stop]": "2026-03-01"})
+    r = get(
+        ctx, f"/projects/{b}/activities/daily", **{"date[start]": "2026-01-01", "date[stop]": "2026-03-01"}
+    )
     assert r.status_code == 422
 
 
 def test_daily_activities_by_updated_time(ctx):
     path = f"/organizations/{ctx['org']}/activities/daily/updates"
     # scenario rows are "updated" 00:10 UTC on the day after their date
-    rows, _ = all_daily(ctx, path, **{"updated[start]": "2026-02-02T00:00:00Z",
-                                      "updated[stop]": "2026-02-03T00:10:00Z"})
+    rows, _ = all_daily(
+        ctx, path, **{"updated[start]": "2026-02-02T00:00:00Z", "updated[stop]": "2026-02-03T00:10:00Z"}
+    )
     assert {r["date"] for r in rows} == {"2026-02-01"}  # stop exclusive: 2026-02-02's rows excluded
-    rows, _ = all_daily(ctx, path, **{"updated[start]": "2026-02-02T00:00:00Z",
-                                      "updated[stop]": "2026-02-03T00:10:01Z"})
+    rows, _ = all_daily(
+        ctx, path, **{"updated[start]": "2026-02-02T00:00:00Z", "updated[stop]": "2026-02-03T00:10:01Z"}
+    )
     assert {r["date"] for r in rows} == {"2026-02-01", "2026-02-02"}
     r = get(ctx, path, **{"updated[start]": "2026-01-01T00:00:00Z", "updated[stop]": "2026-03-01T00:00:00Z"})
     assert r.status_code == 422
-    assert get(ctx, path, **{"updated[start]": "yesterday", "updated[stop]": "2026-03-01T00:00:00Z"}).status_code == 422
+    assert (
+        get(ctx, path, **{"updated[start]": "yesterday", "updated[stop]": "2026-03-01T00:00:00Z"}).status_code
+        == 422
+    )
     a = ctx["ids"]["projects"]["Project A"]
-    rows = get(ctx, f"/projects/{a}/activities/daily/updates", **{
-        "updated[start]": "2026-02-01T00:00:00Z", "updated[stop]": "2026-02-10T00:00:00Z"}).json()["daily_activities"]
+    rows = get(
+        ctx,
+        f"/projects/{a}/activities/daily/updates",
+        **{"updated[start]": "2026-02-01T00:00:00Z", "updated[stop]": "2026-02-10T00:00:00Z"},
+    ).json()["daily_activities"]
     assert rows and {r["project_id"] for r in rows} == {a}
 
 
@@ -247,13 +331,36 @@ def test_activities_time_slots(ctx):
         if "pagination" not in body:
             break
         params["page_start_id"] = body["pagination"]["next_page_start_id"]
-    assert slots and set(slots[0]) >= {"id", "date", "time_slot", "starts_at", "user_id", "project_id", "task_id",
-                                       "keyboard", "mouse", "overall", "tracked", "billable", "paid", "immutable",
-                                       "time_type", "timesheet_id", "timesheet_locked", "created_at", "updated_at"}
+    assert slots and set(slots[0]) >= {
+        "id",
+        "date",
+        "time_slot",
+        "starts_at",
+        "user_id",
+        "project_id",
+        "task_id",
+        "keyboard",
+        "mouse",
+        "overall",
+        "tracked",
+        "billable",
+        "paid",
+        "immutable",
+        "time_type",
+        "timesheet_id",
+        "timesheet_locked",
+        "created_at",
+        "updated_at",
+    }
     assert all(s["tracked"] <= 600 for s in slots)
-    daily = get(ctx, f"/organizations/{ctx['org']}/activities/daily", **{"date[start]": "2026-02-02",
-                                                                        "date[stop]": "2026-02-02"}).json()
+    daily = get(
+        ctx,
+        f"/organizations/{ctx['org']}/activities/daily",
+        **{"date[start]": "2026-02-02", "date[stop]": "2026-02-02"},
+    ).json()
     assert sum(s["tracked"] for s in slots) == sum(r["tracked"] for r in daily["daily_activities"])
     assert [s["id"] for s in slots] == sorted(s["id"] for s in slots)
-    r = get(ctx, path, **{"time_slot[start]": "2026-02-01T00:00:00Z", "time_slot[stop]": "2026-02-20T00:00:00Z"})
+    r = get(
+        ctx, path, **{"time_slot[start]": "2026-02-01T00:00:00Z", "time_slot[stop]": "2026-02-20T00:00:00Z"}
+    )
     assert r.status_code == 422

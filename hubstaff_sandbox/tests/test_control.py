@@ -22,21 +22,39 @@ def test_control_api_is_off_without_flag():
 
 
 def test_load_and_generate_replace_the_data(fresh):
-    summary = fresh.load({
-        "organizations": [{"name": "Tiny"}],
-        "users": [{"name": "Tom Tiny", "email": "tom@tiny.test", "time_zone": "UTC"}],
-        "memberships": [{"organization": "Tiny", "user": "tom@tiny.test", "role": "manager"}],
-        "projects": [{"organization": "Tiny", "name": "Only"}],
-        "daily_activities": [{"user": "tom@tiny.test", "project": "Only", "date": "2026-05-04", "hours": 2.5}],
-    })
-    assert summary["counts"] == {"organizations": 1, "users": 1, "projects": 1, "tasks": 0, "daily_activities": 1}
+    summary = fresh.load(
+        {
+            "organizations": [{"name": "Tiny"}],
+            "users": [{"name": "Tom Tiny", "email": "tom@tiny.test", "time_zone": "UTC"}],
+            "memberships": [{"organization": "Tiny", "user": "tom@tiny.test", "role": "manager"}],
+            "projects": [{"organization": "Tiny", "name": "Only"}],
+            "daily_activities": [
+                {"user": "tom@tiny.test", "project": "Only", "date": "2026-05-04", "hours": 2.5}
+            ],
+        }
+    )
+    assert summary["counts"] == {
+        "organizations": 1,
+        "users": 1,
+        "projects": 1,
+        "tasks": 0,
+        "daily_activities": 1,
+    }
     token = fresh.issue_tokens("tom@tiny.test")["access_token"]
     org = summary["organizations"][0]["id"]
-    rows = fresh.api_get(f"/organizations/{org}/activities/daily", token, **{
-        "date[start]": "2026-05-01", "date[stop]": "2026-05-31"}).json()["daily_activities"]
+    rows = fresh.api_get(
+        f"/organizations/{org}/activities/daily",
+        token,
+        **{"date[start]": "2026-05-01", "date[stop]": "2026-05-31"},
+    ).json()["daily_activities"]
     assert [(r["date"], r["tracked"], r["task_id"]) for r in rows] == [("2026-05-04", 9000, None)]
     # old users are gone (sign-in fails), and generated data replaces the scenario
-    assert requests.post(f"{fresh.url}/login", data={"email": "alice@acme.test", "password": "sandbox"}).status_code == 401
+    assert (
+        requests.post(
+            f"{fresh.url}/login", data={"email": "alice@acme.test", "password": "sandbox"}
+        ).status_code
+        == 401
+    )
     gen = fresh.generate("users=5,projects=2,days=14,seed=3,end=2026-05-31")
     assert gen["counts"]["users"] == 5 and gen["counts"]["daily_activities"] > 0
     with pytest.raises(SandboxError, match="422"):
@@ -63,13 +81,19 @@ def test_add_edit_delete_daily_activities(fresh):
     before = fresh.control(f"daily_activities/{added['id']}", method="GET")["daily_activity"]
     again = fresh.edit_activity(added["id"], date="2026-06-03")
     assert again["updated_at"] > before["updated_at"] and again["date"] == "2026-06-03"
-    upd = fresh.api_get(f"{path}/updates", token, **{"updated[start]": before["updated_at"],
-                                                      "updated[stop]": "2099-01-01T00:00:00Z"})
+    upd = fresh.api_get(
+        f"{path}/updates",
+        token,
+        **{"updated[start]": before["updated_at"], "updated[stop]": "2099-01-01T00:00:00Z"},
+    )
     assert upd.status_code == 422  # range too long
     stop = again["updated_at"].replace("Z", "+00:00")
     import datetime as dt
+
     stop = (dt.datetime.fromisoformat(stop) + dt.timedelta(seconds=1)).isoformat()
-    upd = fresh.api_get(f"{path}/updates", token, **{"updated[start]": before["updated_at"], "updated[stop]": stop})
+    upd = fresh.api_get(
+        f"{path}/updates", token, **{"updated[start]": before["updated_at"], "updated[stop]": stop}
+    )
     assert [r["id"] for r in upd.json()["daily_activities"]] == [added["id"]]
     # edit an existing scenario row's date into another month: it follows
     first = fresh.api_get(path, token, **{"date[start]": "2026-02-01", "date[stop]": "2026-02-01"}).json()
@@ -80,7 +104,9 @@ def test_add_edit_delete_daily_activities(fresh):
     gone = fresh.api_get(path, token, **{"date[start]": "2026-02-01", "date[stop]": "2026-02-01"}).json()
     assert row["id"] not in [r["id"] for r in gone["daily_activities"]]
     fresh.delete_activity(added["id"])
-    assert added["id"] not in [r["id"] for r in fresh.api_get(path, token, **window).json()["daily_activities"]]
+    assert added["id"] not in [
+        r["id"] for r in fresh.api_get(path, token, **window).json()["daily_activities"]
+    ]
     with pytest.raises(SandboxError, match="404"):
         fresh.delete_activity(added["id"])
     with pytest.raises(SandboxError, match="422"):
@@ -105,9 +131,14 @@ def test_stats_count_requests_per_route_and_status(fresh):
     token = fresh.issue_tokens("alice@acme.test")["access_token"]
     org = fresh.ids()["orgs"]["Acme Hubstaff"]
     for _ in range(3):
-        fresh.api_get(f"/organizations/{org}/activities/daily", token, **{"date[start]": "2026-02-01",
-                                                                         "date[stop]": "2026-02-02"})
-    fresh.api_get(f"/organizations/{org}/activities/daily", token, **{"date[start]": "bad", "date[stop]": "x"})
+        fresh.api_get(
+            f"/organizations/{org}/activities/daily",
+            token,
+            **{"date[start]": "2026-02-01", "date[stop]": "2026-02-02"},
+        )
+    fresh.api_get(
+        f"/organizations/{org}/activities/daily", token, **{"date[start]": "bad", "date[stop]": "x"}
+    )
     fresh.api_get("/users/me", "bad")
     requests.get(f"{fresh.url}/.well-known/openid-configuration")
     stats = fresh.stats()
@@ -122,16 +153,33 @@ def test_stats_count_requests_per_route_and_status(fresh):
 def test_log_lines_never_contain_tokens(tmp_path):
     log = tmp_path / "log.txt"
     with open(log, "w") as fh:
-        proc = subprocess.Popen([sys.executable, "-m", "hubstaff_sandbox", "--port", "0", "--control",
-                                 "--scenario", str(DEMO_SCENARIO)], stdout=subprocess.PIPE, stderr=fh, text=True,
-                                cwd=str(PACKAGE_DIR.parent))
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "hubstaff_sandbox",
+                "--port",
+                "0",
+                "--control",
+                "--scenario",
+                str(DEMO_SCENARIO),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=fh,
+            text=True,
+            cwd=str(PACKAGE_DIR.parent),
+        )
         try:
             url = proc.stdout.readline().split("listening on ", 1)[1].split()[0]
-            app = requests.post(f"{url}/_sandbox/apps", json={"name": "L", "redirect_uris": [REDIRECT]}).json()
+            app = requests.post(
+                f"{url}/_sandbox/apps", json={"name": "L", "redirect_uris": [REDIRECT]}
+            ).json()
             q = authorize(url, app["client_id"])
             tokens = exchange(url, app, q["code"]).json()
-            requests.get(f"{url}/v2/users/me?access_token={tokens['access_token']}",
-                         headers={"Authorization": "Bearer " + tokens["access_token"]})
+            requests.get(
+                f"{url}/v2/users/me?access_token={tokens['access_token']}",
+                headers={"Authorization": "Bearer " + tokens["access_token"]},
+            )
         finally:
             proc.send_signal(signal.SIGINT)
             assert proc.wait(timeout=10) == 0  # clean exit on SIGINT

@@ -13,7 +13,10 @@ from .helpers import REDIRECT, refresh
 @pytest.fixture
 def tok(hs):
     app = hs.create_app("Faulty", [REDIRECT])
-    return {"app": app, "token": hs.issue_tokens("alice@acme.test", client_id=app["client_id"])["access_token"]}
+    return {
+        "app": app,
+        "token": hs.issue_tokens("alice@acme.test", client_id=app["client_id"])["access_token"],
+    }
 
 
 def me(hs, token):
@@ -28,7 +31,10 @@ def test_rate_limit_per_application_with_retry_after(hs, tok):
     assert 3500 <= int(r.headers["Retry-After"]) <= 3600
     # another application (client id) has its own budget
     other = hs.create_app("Other", [REDIRECT])
-    assert me(hs, hs.issue_tokens("alice@acme.test", client_id=other["client_id"])["access_token"]).status_code == 200
+    assert (
+        me(hs, hs.issue_tokens("alice@acme.test", client_id=other["client_id"])["access_token"]).status_code
+        == 200
+    )
     # a short window resets
     hs.fault(rate_limit=1, rate_limit_window=1)
     assert me(hs, tok["token"]).status_code == 200
@@ -61,6 +67,7 @@ def test_5xx_by_count_and_by_seeded_fraction(hs, tok):
     def run():
         hs.fault(error_rate=0.5, seed=42, error_status=500)
         return [me(hs, tok["token"]).status_code for _ in range(40)]
+
     first, second = run(), run()
     assert first == second  # the seed makes the pattern repeatable
     assert 5 < first.count(500) < 35 and first.count(200) + first.count(500) == 40

@@ -58,8 +58,11 @@ def test_people_and_patterns():
 
 def test_several_organizations():
     store = build("users=4,projects=2,days=10,seed=1,orgs=3,end=2026-01-31")
-    assert [o.name for o in store.organizations.values()] == ["Generated Org 1", "Generated Org 2",
-                                                               "Generated Org 3"]
+    assert [o.name for o in store.organizations.values()] == [
+        "Generated Org 1",
+        "Generated Org 2",
+        "Generated Org 3",
+    ]
     assert len(store.users) == 12 and "user12@example.test" in store.users_by_email
     for org in store.organizations:
         members = {m.user_id for m in store.memberships.values() if m.organization_id == org}
@@ -75,7 +78,7 @@ def test_bad_specs(spec):
 
 def test_default_end_is_today():
     opts = parse_generate("users=1")
-    assert opts["end"] == dt.datetime.now(dt.timezone.utc).date()
+    assert opts["end"] == dt.datetime.now(dt.UTC).date()
 
 
 def test_generated_sandbox_serves_pages_by_id():

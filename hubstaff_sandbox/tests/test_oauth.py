@@ -12,8 +12,14 @@ from .helpers import REDIRECT, authorize, bearer, exchange, hidden_fields, pkce_
 def decode_with_jwks(base, token, audience=None):
     jwks = requests.get(f"{base}/.well-known/jwks.json").json()
     key = jwt.algorithms.RSAAlgorithm.from_jwk(json.dumps(jwks["keys"][0]))
-    return jwt.decode(token, key, algorithms=["RS256"], issuer=base, audience=audience,
-                      options={"verify_aud": audience is not None})
+    return jwt.decode(
+        token,
+        key,
+        algorithms=["RS256"],
+        issuer=base,
+        audience=audience,
+        options={"verify_aud": audience is not None},
+    )
 
 
 def test_discovery_document(hs):
@@ -48,9 +54,16 @@ def test_developer_site_requires_sign_in_and_creates_an_app(hs):
     # plain HTTP to a public host is refused, like Hubstaff
     r = s.post(f"{hs.url}/apps", data={"csrf": csrf, "name": "X", "redirect_uris": "http://example.com/cb"})
     assert r.status_code == 422 and "HTTPS" in r.text
-    r = s.post(f"{hs.url}/apps", data={"csrf": csrf, "name": "Primetric", "homepage_url": "http://localhost:8000",
-                                       "redirect_uris": f"{REDIRECT}\nhttps://primetric.example/cb\n"},
-               allow_redirects=False)
+    r = s.post(
+        f"{hs.url}/apps",
+        data={
+            "csrf": csrf,
+            "name": "Primetric",
+            "homepage_url": "http://localhost:8000",
+            "redirect_uris": f"{REDIRECT}\nhttps://primetric.example/cb\n",
+        },
+        allow_redirects=False,
+    )
     assert r.status_code == 302
     page = s.get(hs.url + r.headers["Location"]).text
     assert "Client ID" in page and "Client secret" in page
@@ -78,7 +91,9 @@ def test_authorization_code_flow_with_pkce_state_and_nonce(hs):
     assert body["token_type"] == "bearer" and body["expires_in"] > 0
     assert set(body["scope"].split()) == {"openid", "profile", "email", "hubstaff:read"}
     claims = decode_with_jwks(hs.url, body["id_token"], audience=app["client_id"])
-    assert claims["nonce"] == "abc" and claims["email"] == "alice@acme.test" and claims["name"] == "Alice Admin"
+    assert (
+        claims["nonce"] == "abc" and claims["email"] == "alice@acme.test" and claims["name"] == "Alice Admin"
+    )
     access = decode_with_jwks(hs.url, body["access_token"])
     assert access["exp"] > access["iat"] and "hubstaff:read" in access["scope"]
     me = requests.get(f"{hs.api_url}/users/me", headers=bearer(body["access_token"])).json()
@@ -101,10 +116,24 @@ def test_pkce_is_enforced_when_a_challenge_was_sent(hs):
     assert r.status_code == 400 and r.json()["error"] == "invalid_grant"
     # plain PKCE is not accepted: error redirect
     s = requests.Session()
-    r = s.get(f"{hs.url}/authorizations/new", params={
-        "client_id": app["client_id"], "response_type": "code", "redirect_uri": REDIRECT, "scope": "openid",
-        "state": "s1", "code_challenge": "abc", "code_challenge_method": "plain"}, allow_redirects=False)
-    assert r.status_code == 302 and "error=invalid_request" in r.headers["Location"] and "state=s1" in r.headers["Location"]
+    r = s.get(
+        f"{hs.url}/authorizations/new",
+        params={
+            "client_id": app["client_id"],
+            "response_type": "code",
+            "redirect_uri": REDIRECT,
+            "scope": "openid",
+            "state": "s1",
+            "code_challenge": "abc",
+            "code_challenge_method": "plain",
+        },
+        allow_redirects=False,
+    )
+    assert (
+        r.status_code == 302
+        and "error=invalid_request" in r.headers["Location"]
+        and "state=s1" in r.headers["Location"]
+    )
 
 
 def test_deny_redirects_back_with_access_denied_and_state(hs):
@@ -116,17 +145,34 @@ def test_deny_redirects_back_with_access_denied_and_state(hs):
 def test_redirect_uri_mismatch_is_an_error_page_never_a_redirect(hs):
     app = hs.create_app("Mismatch", [REDIRECT])
     for uri in (REDIRECT + "/extra", "http://evil.test/cb", ""):
-        r = requests.get(f"{hs.url}/authorizations/new", params={
-            "client_id": app["client_id"], "response_type": "code", "redirect_uri": uri, "state": "s"},
-            allow_redirects=False)
+        r = requests.get(
+            f"{hs.url}/authorizations/new",
+            params={
+                "client_id": app["client_id"],
+                "response_type": "code",
+                "redirect_uri": uri,
+                "state": "s",
+            },
+            allow_redirects=False,
+        )
         assert r.status_code == 400 and "Location" not in r.headers
         assert "redirect" in r.text.lower()
-    r = requests.get(f"{hs.url}/authorizations/new", params={
-        "client_id": "nope", "response_type": "code", "redirect_uri": REDIRECT}, allow_redirects=False)
+    r = requests.get(
+        f"{hs.url}/authorizations/new",
+        params={"client_id": "nope", "response_type": "code", "redirect_uri": REDIRECT},
+        allow_redirects=False,
+    )
     assert r.status_code == 400 and "Location" not in r.headers
-    r = requests.get(f"{hs.url}/authorizations/new", params={
-        "client_id": app["client_id"], "response_type": "token", "redirect_uri": REDIRECT, "state": "s"},
-        allow_redirects=False)
+    r = requests.get(
+        f"{hs.url}/authorizations/new",
+        params={
+            "client_id": app["client_id"],
+            "response_type": "token",
+            "redirect_uri": REDIRECT,
+            "state": "s",
+        },
+        allow_redirects=False,
+    )
     assert r.status_code == 302 and "error=unsupported_response_type" in r.headers["Location"]
 
 
@@ -139,11 +185,16 @@ def test_client_authentication(hs):
     r = exchange(hs.url, app, q["code"], basic=False)  # client_id/client_secret in the form
     assert r.status_code == 200
     q = authorize(hs.url, app["client_id"])
-    r = requests.post(f"{hs.url}/access_tokens", data={"grant_type": "authorization_code", "code": q["code"],
-                                                       "redirect_uri": REDIRECT})
+    r = requests.post(
+        f"{hs.url}/access_tokens",
+        data={"grant_type": "authorization_code", "code": q["code"], "redirect_uri": REDIRECT},
+    )
     assert r.status_code == 401 and r.json()["error"] == "invalid_client"
-    r = requests.post(f"{hs.url}/access_tokens", data={"grant_type": "password"}, auth=(app["client_id"],
-                                                                                        app["client_secret"]))
+    r = requests.post(
+        f"{hs.url}/access_tokens",
+        data={"grant_type": "password"},
+        auth=(app["client_id"], app["client_secret"]),
+    )
     assert r.status_code == 400 and r.json()["error"] == "unsupported_grant_type"
     q = authorize(hs.url, app["client_id"])
     r = exchange(hs.url, app, q["code"], redirect_uri=REDIRECT + "?x=1")
@@ -157,7 +208,9 @@ def test_refresh_tokens_rotate(hs):
     r = refresh(hs.url, first["refresh_token"], app)
     assert r.status_code == 200, r.text
     second = r.json()
-    assert second["refresh_token"] != first["refresh_token"] and second["access_token"] != first["access_token"]
+    assert (
+        second["refresh_token"] != first["refresh_token"] and second["access_token"] != first["access_token"]
+    )
     assert set(second) >= {"access_token", "refresh_token", "token_type", "expires_in", "scope"}
     spent = refresh(hs.url, first["refresh_token"], app)
     assert spent.status_code == 400 and spent.json()["error"] == "invalid_grant"
@@ -174,7 +227,9 @@ def test_codes_and_access_tokens_expire(fresh):
     q = authorize(fresh.url, app["client_id"])
     tokens = exchange(fresh.url, app, q["code"]).json()
     q2 = authorize(fresh.url, app["client_id"])
-    assert requests.get(f"{fresh.api_url}/users/me", headers=bearer(tokens["access_token"])).status_code == 200
+    assert (
+        requests.get(f"{fresh.api_url}/users/me", headers=bearer(tokens["access_token"])).status_code == 200
+    )
     fresh.advance_clock(tokens["expires_in"] + 1)
     r = requests.get(f"{fresh.api_url}/users/me", headers=bearer(tokens["access_token"]))
     assert r.status_code == 401 and "expired" in r.json()["error"]
@@ -182,11 +237,14 @@ def test_codes_and_access_tokens_expire(fresh):
     assert r.status_code == 400 and r.json()["error"] == "invalid_grant"
     r = refresh(fresh.url, tokens["refresh_token"], app)
     assert r.status_code == 200
-    assert requests.get(f"{fresh.api_url}/users/me", headers=bearer(r.json()["access_token"])).status_code == 200
+    assert (
+        requests.get(f"{fresh.api_url}/users/me", headers=bearer(r.json()["access_token"])).status_code == 200
+    )
 
 
 def test_access_token_ttl_option():
     from hubstaff_sandbox.testing import DEMO_SCENARIO, running_sandbox
+
     with running_sandbox(scenario=DEMO_SCENARIO, access_token_ttl=60) as sb:
         assert sb.issue_tokens("alice@acme.test")["expires_in"] == 60
 
@@ -212,7 +270,9 @@ def test_personal_access_tokens_page(hs):
     s = sign_in(hs.url, "bobby@acme.test")
     page = s.get(f"{hs.url}/personal_access_tokens").text
     assert "Personal access tokens" in page
-    r = s.post(f"{hs.url}/personal_access_tokens", data={"csrf": hidden_fields(page)["csrf"], "name": "script"})
+    r = s.post(
+        f"{hs.url}/personal_access_tokens", data={"csrf": hidden_fields(page)["csrf"], "name": "script"}
+    )
     token = re.search(r'id="personal_access_token" class="secret">([^<]+)<', r.text).group(1)
     assert "script" in r.text
     body = refresh(hs.url, token).json()
@@ -223,6 +283,7 @@ def test_personal_access_tokens_page(hs):
 
 
 def test_session_cookie_name(hs):
-    r = requests.post(f"{hs.url}/login", data={"email": "alice@acme.test", "password": "sandbox"},
-                      allow_redirects=False)
+    r = requests.post(
+        f"{hs.url}/login", data={"email": "alice@acme.test", "password": "sandbox"}, allow_redirects=False
+    )
     assert r.cookies.get("hubstaff_sandbox_session")

@@ -25,8 +25,7 @@ import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
@@ -79,7 +78,8 @@ class MalformedResponse(HubstaffError):
     """Hubstaff answered 200 with a body that is not JSON or lacks the expected key."""
 
 
-# --- requests-oauthlib plumbing ---------------------------------------------------------------------------------
+# --- requests-oauthlib plumbing
+# ---------------------------------------------------------------------------------
 
 
 class _DropDebugRecords(logging.Filter):
@@ -146,7 +146,9 @@ def describe_token_error(exc: Exception) -> str:
 def raise_for_token_endpoint_status(response):
     """Compliance hook: a 5xx or non-JSON answer of the token endpoint is transient, not an OAuth verdict."""
     if response.status_code >= 500:
-        raise TransientHubstaffError(f"Hubstaff's token endpoint answered {response.status_code}; try again later.")
+        raise TransientHubstaffError(
+            f"Hubstaff's token endpoint answered {response.status_code}; try again later."
+        )
     return response
 
 
@@ -185,7 +187,9 @@ def request_token_refresh(installation, refresh_token: str, *, sleep=time.sleep)
             if attempts > settings.HUBSTAFF_MAX_RETRIES:
                 if isinstance(exc, TransientHubstaffError):
                     raise
-                raise TransientHubstaffError("Hubstaff's token endpoint could not be reached; try again later.") from None
+                raise TransientHubstaffError(
+                    "Hubstaff's token endpoint could not be reached; try again later."
+                ) from None
             sleep(backoff_delay(attempts))
         finally:
             oauth.close()
@@ -211,7 +215,7 @@ def retry_after_seconds(response) -> float:
     except (TypeError, ValueError):
         return 60.0
     if when.tzinfo is None:
-        when = when.replace(tzinfo=dt_timezone.utc)
+        when = when.replace(tzinfo=UTC)
     return max(0.0, (when - timezone.now()).total_seconds())
 
 
@@ -224,7 +228,9 @@ def date_windows(start: date, stop: date, days: int = MAX_WINDOW_DAYS) -> Iterat
         current = end + timedelta(days=1)
 
 
-def time_windows(since: datetime, until: datetime, days: int = MAX_WINDOW_DAYS) -> Iterator[tuple[datetime, datetime]]:
+def time_windows(
+    since: datetime, until: datetime, days: int = MAX_WINDOW_DAYS
+) -> Iterator[tuple[datetime, datetime]]:
     """[since, until) as consecutive half-open windows of at most `days` days, on whole seconds.
 
     The start is floored and the end ceiled to the second, so that nothing between them is lost to rounding.
@@ -242,8 +248,8 @@ def time_windows(since: datetime, until: datetime, days: int = MAX_WINDOW_DAYS) 
 
 def _utc(moment: datetime) -> datetime:
     if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment, dt_timezone.utc)
-    return moment.astimezone(dt_timezone.utc)
+        moment = timezone.make_aware(moment, UTC)
+    return moment.astimezone(UTC)
 
 
 def iso_utc(moment: datetime) -> str:
@@ -293,15 +299,28 @@ def store_tokens(installation, token: dict, *, refreshed: bool = True) -> None:
         installation.last_refreshed_at = timezone.now()
 
 
-TOKEN_FIELDS = ["access_token", "refresh_token", "access_token_expires_at", "scope", "last_refreshed_at", "updated_at"]
+TOKEN_FIELDS = [
+    "access_token",
+    "refresh_token",
+    "access_token_expires_at",
+    "scope",
+    "last_refreshed_at",
+    "updated_at",
+]
 
 
 def _pending_key(url, params):
     """A request's identity for matching a page sent ahead with the page asked for (params' lists made hashable)."""
-    return url, tuple(sorted((name, tuple(value) if isinstance(value, list) else value) for name, value in (params or {}).items()))
+    return url, tuple(
+        sorted(
+            (name, tuple(value) if isinstance(value, list) else value)
+            for name, value in (params or {}).items()
+        )
+    )
 
 
-# --- the client -------------------------------------------------------------------------------------------------
+# --- the client
+# -------------------------------------------------------------------------------------------------
 
 
 class HubstaffClient:
@@ -309,9 +328,12 @@ class HubstaffClient:
 
     def __init__(self, installation, *, session=None, sleep=time.sleep, prefetch=False):
         self.installation = installation
-        # prefetch: while the caller works on a page of a listing, the request of the next page is already sent
-        # from a background thread (one per listing fetched at once, see daily_activity_window_pages). Only the HTTP
-        # exchange runs there; every database read or write (rate limit, tokens) and every retry decision stays in
+        # prefetch: while the caller works on a page of a listing, the request of the next page is already
+        # sent
+        # from a background thread (one per listing fetched at once, see daily_activity_window_pages). Only
+        # the HTTP
+        # exchange runs there; every database read or write (rate limit, tokens) and every retry decision
+        # stays in
         # the caller's thread.
         self.prefetch = prefetch
         self._pending = {}  # (url, params) -> (access token, future) of each request sent ahead
@@ -320,7 +342,9 @@ class HubstaffClient:
         self._worker_sessions = []  # one HTTP session per background thread (a session is not shared between threads)
         self._local = threading.local()
         self._rate_limit_checked_at = None  # time.monotonic() of the last read of rate_limited_until
-        self.session = session if session is not None else OAuth2Session(client_id=installation.client_id or None)
+        self.session = (
+            session if session is not None else OAuth2Session(client_id=installation.client_id or None)
+        )
         self.sleep = sleep
         self.requests_made = 0  # every HTTP request sent to the API, retries included
         self.token_requests_made = 0  # refreshes sent to the token endpoint
@@ -328,7 +352,8 @@ class HubstaffClient:
         self.api_url = settings.HUBSTAFF_API_URL.rstrip("/")
         allow_plain_http_to_local_hubstaff(self.api_url)
 
-    # --- public calls -------------------------------------------------------------------------------------------
+    # --- public calls
+    # -------------------------------------------------------------------------------------------
     def me(self) -> dict:
         return self._expect(self._get("/users/me"), "user", "/users/me")
 
@@ -360,12 +385,20 @@ class HubstaffClient:
     ) -> Iterator[list[dict]]:
         """Pages of daily-activity rows for dates start..stop (inclusive), window by window."""
         windows = date_windows(start, stop)
-        for _, rows in self.daily_activity_window_pages(organization_id, windows, project_ids=project_ids, user_ids=user_ids):
+        for _, rows in self.daily_activity_window_pages(
+            organization_id, windows, project_ids=project_ids, user_ids=user_ids
+        ):
             if rows is not None:
                 yield rows
 
     def daily_activity_window_pages(
-        self, organization_id, windows: Iterable[tuple[date, date]], *, project_ids=None, user_ids=None, streams: int = 1
+        self,
+        organization_id,
+        windows: Iterable[tuple[date, date]],
+        *,
+        project_ids=None,
+        user_ids=None,
+        streams: int = 1,
     ) -> Iterator[tuple[tuple[date, date], list[dict] | None]]:
         """Daily-activity rows of each window (start, stop; at most MAX_WINDOW_DAYS dates), page by page.
 
@@ -412,12 +445,17 @@ class HubstaffClient:
         path = f"/organizations/{int(organization_id)}/activities/daily/updates"
         filters = self._id_filters(project_ids=project_ids)
         for window_start, window_stop in time_windows(since, until):
-            params = {"updated[start]": iso_utc(window_start), "updated[stop]": iso_utc(window_stop), **filters}
+            params = {
+                "updated[start]": iso_utc(window_start),
+                "updated[stop]": iso_utc(window_stop),
+                **filters,
+            }
             for page in self._pages(path, "daily_activities", params):
                 if page["daily_activities"]:
                     yield page["daily_activities"]
 
-    # --- paging -------------------------------------------------------------------------------------------------
+    # --- paging
+    # -------------------------------------------------------------------------------------------------
     @staticmethod
     def _id_filters(**lists):
         return {f"{name}[]": [int(i) for i in ids] for name, ids in lists.items() if ids}
@@ -454,7 +492,8 @@ class HubstaffClient:
             raise MalformedResponse(f"Hubstaff's answer to GET {path} has no '{key}'.")
         return body[key]
 
-    # --- one request, with everything that can go wrong -----------------------------------------------------------
+    # --- one request, with everything that can go wrong
+    # -----------------------------------------------------------
     def _get(self, path: str, params: dict | None = None):
         url = self.api_url + path
         failures = 0  # 5xx, timeouts, connection errors and 429s so far in this call
@@ -476,10 +515,14 @@ class HubstaffClient:
                     response = self._send(url, params, sent_with)
             except (requests.Timeout, requests.ConnectionError) as exc:
                 failures += 1
-                kind = "did not answer in time" if isinstance(exc, requests.Timeout) else "could not be reached"
+                kind = (
+                    "did not answer in time" if isinstance(exc, requests.Timeout) else "could not be reached"
+                )
                 logger.info("hubstaff GET %s %s (attempt %s)", path, kind, failures)
                 if failures > settings.HUBSTAFF_MAX_RETRIES:
-                    raise TransientHubstaffError(f"Hubstaff {kind} (GET {path}), {failures} attempts.") from None
+                    raise TransientHubstaffError(
+                        f"Hubstaff {kind} (GET {path}), {failures} attempts."
+                    ) from None
                 self.sleep(backoff_delay(failures))
                 continue
 
@@ -503,7 +546,8 @@ class HubstaffClient:
                 logger.info("hubstaff GET %s rate limited; Retry-After %.0f s", path, wait)
                 if wait > settings.HUBSTAFF_MAX_RETRY_AFTER or failures > settings.HUBSTAFF_MAX_RETRIES:
                     raise RateLimited(
-                        f"Hubstaff's rate limit is reached; it accepts requests again in {wait:.0f} seconds.", wait
+                        f"Hubstaff's rate limit is reached; it accepts requests again in {wait:.0f} seconds.",
+                        wait,
                     )
                 self.sleep(wait)
                 self._waited_until = until
@@ -512,12 +556,15 @@ class HubstaffClient:
                 failures += 1
                 logger.info("hubstaff GET %s answered %s (attempt %s)", path, status, failures)
                 if failures > settings.HUBSTAFF_MAX_RETRIES:
-                    raise TransientHubstaffError(f"Hubstaff answered {status} to GET {path}, {failures} attempts.")
+                    raise TransientHubstaffError(
+                        f"Hubstaff answered {status} to GET {path}, {failures} attempts."
+                    )
                 self.sleep(backoff_delay(failures))
                 continue
             raise HubstaffError(self._refusal(path, response))
 
-    # --- prefetch: the next page's request in flight while the caller works ----------------------------------
+    # --- prefetch: the next page's request in flight while the caller works
+    # ----------------------------------
     def _send_ahead(self, path: str, params: dict, *, workers: int = 1) -> None:
         url = self.api_url + path
         self._drop_pending(url, params)
@@ -563,7 +610,9 @@ class HubstaffClient:
             dropped = list(self._pending.values())
             self._pending.clear()
         else:
-            dropped = [entry for entry in [self._pending.pop(_pending_key(url, params), None)] if entry is not None]
+            dropped = [
+                entry for entry in [self._pending.pop(_pending_key(url, params), None)] if entry is not None
+            ]
         for _, future in dropped:
             try:
                 future.result()
@@ -607,16 +656,22 @@ class HubstaffClient:
         }.get(response.status_code, f"Hubstaff answered {response.status_code}")
         return f"{what} (GET {path}){': ' + detail if detail else ''}."
 
-    # --- rate limit shared by every worker of the installation ----------------------------------------------------
+    # --- rate limit shared by every worker of the installation
+    # ----------------------------------------------------
     def _wait_while_rate_limited(self):
         if not self.installation.pk:
             return
         now = time.monotonic()
-        if self._rate_limit_checked_at is not None and now - self._rate_limit_checked_at < RATE_LIMIT_CHECK_SECONDS:
+        if (
+            self._rate_limit_checked_at is not None
+            and now - self._rate_limit_checked_at < RATE_LIMIT_CHECK_SECONDS
+        ):
             return
         self._rate_limit_checked_at = now
         until = (
-            Installation.objects.filter(pk=self.installation.pk).values_list("rate_limited_until", flat=True).first()
+            Installation.objects.filter(pk=self.installation.pk)
+            .values_list("rate_limited_until", flat=True)
+            .first()
         )
         if until is None or (self._waited_until is not None and until <= self._waited_until):
             return
@@ -641,7 +696,8 @@ class HubstaffClient:
             ).update(rate_limited_until=until)
         return until
 
-    # --- tokens ---------------------------------------------------------------------------------------------------
+    # --- tokens
+    # ---------------------------------------------------------------------------------------------------
     @staticmethod
     def _expiring(installation) -> bool:
         expires_at = installation.access_token_expires_at
@@ -669,7 +725,11 @@ class HubstaffClient:
             if current.needs_reauthorization:
                 self._adopt(current)
                 raise ReauthorizationRequired(installation_status_reason(current))
-            if current.access_token and current.access_token != stale_access_token and not self._expiring(current):
+            if (
+                current.access_token
+                and current.access_token != stale_access_token
+                and not self._expiring(current)
+            ):
                 self._adopt(current)  # another worker refreshed already: use theirs
                 return
             if not current.refresh_token:
@@ -680,8 +740,14 @@ class HubstaffClient:
                     token = request_token_refresh(current, current.refresh_token, sleep=self.sleep)
                 except OAuth2Error as exc:
                     refusal = f"Hubstaff refused to renew the access ({describe_token_error(exc)})."
-                    if getattr(exc, "error", "") not in ("invalid_grant", "invalid_client", "unauthorized_client"):
-                        raise HubstaffError(f"Hubstaff's token endpoint answered with an error ({describe_token_error(exc)}).") from None
+                    if getattr(exc, "error", "") not in (
+                        "invalid_grant",
+                        "invalid_client",
+                        "unauthorized_client",
+                    ):
+                        raise HubstaffError(
+                            f"Hubstaff's token endpoint answered with an error ({describe_token_error(exc)})."
+                        ) from None
                 else:
                     store_tokens(current, token)
                     current.save(update_fields=TOKEN_FIELDS)
@@ -692,6 +758,14 @@ class HubstaffClient:
         self._adopt(current)
 
     def _adopt(self, current):
-        for name in ("access_token", "refresh_token", "access_token_expires_at", "scope", "last_refreshed_at",
-                     "status", "status_reason", "rate_limited_until"):
+        for name in (
+            "access_token",
+            "refresh_token",
+            "access_token_expires_at",
+            "scope",
+            "last_refreshed_at",
+            "status",
+            "status_reason",
+            "rate_limited_until",
+        ):
             setattr(self.installation, name, getattr(current, name))

@@ -27,7 +27,9 @@ def _cache_key(kind: str, url: str) -> str:
 def _fetch_json(url: str, what: str) -> dict:
     allow_plain_http_to_local_hubstaff(url)
     try:
-        response = requests.get(url, timeout=settings.HUBSTAFF_REQUEST_TIMEOUT, headers={"Accept": "application/json"})
+        response = requests.get(
+            url, timeout=settings.HUBSTAFF_REQUEST_TIMEOUT, headers={"Accept": "application/json"}
+        )
     except (requests.Timeout, requests.ConnectionError):
         raise TransientHubstaffError(f"Hubstaff's {what} could not be reached ({url}).") from None
     if response.status_code >= 500:

@@ -132,7 +132,9 @@ def exchange_code(installation, code: str, pending: dict) -> dict:
             f"Hubstaff refused to issue tokens ({describe_token_error(exc)}). Click Authorize to start again."
         ) from None
     except (requests.Timeout, requests.ConnectionError):
-        raise TransientHubstaffError("Hubstaff's token endpoint could not be reached; try again later.") from None
+        raise TransientHubstaffError(
+            "Hubstaff's token endpoint could not be reached; try again later."
+        ) from None
     finally:
         oauth.close()
 
@@ -160,7 +162,9 @@ def validate_id_token(id_token: str | None, *, client_id: str, nonce: str) -> di
         raise AuthorizationFailed("Hubstaff's ID token is not a valid JWT.") from None
     supported = set(config.get("id_token_signing_alg_values_supported") or ["RS256"])
     if algorithm not in supported & ASYMMETRIC_ALGORITHMS:
-        raise AuthorizationFailed(f"Hubstaff's ID token uses an unexpected signature algorithm ({algorithm}).")
+        raise AuthorizationFailed(
+            f"Hubstaff's ID token uses an unexpected signature algorithm ({algorithm})."
+        )
     try:
         claims = jwt.decode(
             id_token,
@@ -172,13 +176,17 @@ def validate_id_token(id_token: str | None, *, client_id: str, nonce: str) -> di
             options={"require": ["iss", "aud", "exp", "iat", "sub"]},
         )
     except jwt.ExpiredSignatureError:
-        raise AuthorizationFailed("Hubstaff's ID token has expired. Click Authorize to start again.") from None
+        raise AuthorizationFailed(
+            "Hubstaff's ID token has expired. Click Authorize to start again."
+        ) from None
     except jwt.InvalidAudienceError:
         raise AuthorizationFailed("Hubstaff's ID token was issued to another application.") from None
     except jwt.InvalidIssuerError:
         raise AuthorizationFailed("Hubstaff's ID token comes from an unexpected issuer.") from None
     except jwt.PyJWTError as exc:
-        raise AuthorizationFailed(f"Hubstaff's ID token could not be verified ({exc.__class__.__name__}).") from None
+        raise AuthorizationFailed(
+            f"Hubstaff's ID token could not be verified ({exc.__class__.__name__})."
+        ) from None
     if not constant_time_compare(str(claims.get("nonce", "")), nonce):
         raise AuthorizationFailed("Hubstaff's ID token does not answer this authorization request (nonce).")
     return claims

@@ -199,7 +199,9 @@ class SyncPlan:
         for user_id, teammate in other.missing_teammates.items():
             previous = missing.get(user_id)
             missing[user_id] = (
-                teammate if previous is None else replace(teammate, seconds=previous.seconds + teammate.seconds)
+                teammate
+                if previous is None
+                else replace(teammate, seconds=previous.seconds + teammate.seconds)
             )
         skipped = dict(self.skipped_people)
         for person_id, seconds in other.skipped_people.items():
@@ -277,11 +279,26 @@ def match_people(users: Iterable[HubstaffUser], people: Iterable[Person]) -> dic
 class _Wanted:
     """A work log the Hubstaff data asks for, before its assignment is chosen."""
 
-    __slots__ = ("key", "hubstaff_project_id", "hubstaff_user_id", "day", "seconds", "person_id", "assignment_id",
-                 "new_assignment_for_person")
+    __slots__ = (
+        "key",
+        "hubstaff_project_id",
+        "hubstaff_user_id",
+        "day",
+        "seconds",
+        "person_id",
+        "assignment_id",
+        "new_assignment_for_person",
+    )
 
-    def __init__(self, key: str, hubstaff_project_id: int, hubstaff_user_id: int, day: date, seconds: int,
-                 person_id: int) -> None:
+    def __init__(
+        self,
+        key: str,
+        hubstaff_project_id: int,
+        hubstaff_user_id: int,
+        day: date,
+        seconds: int,
+        person_id: int,
+    ) -> None:
         self.key = key
         self.hubstaff_project_id = hubstaff_project_id
         self.hubstaff_user_id = hubstaff_user_id
@@ -334,7 +351,8 @@ def plan_sync(
     """
     first, last = _scope(covered, project)
 
-    # One row per activity id, so an overlap between fetched pages does not double the time (the last one wins).
+    # One row per activity id, so an overlap between fetched pages does not double the time (the last one
+    # wins).
     rows: dict[int, DailyActivity] = {}
     totals: dict[tuple[date, int, int], int] = {}
     for activity in activities:
@@ -485,8 +503,16 @@ def _diff_logs(
         current = pop(wanted.key, None)
         if current is None:
             creates.append(
-                NewLog(wanted.key, wanted.person_id, wanted.day, wanted.seconds, wanted.hubstaff_project_id,
-                       wanted.hubstaff_user_id, wanted.assignment_id, wanted.new_assignment_for_person)
+                NewLog(
+                    wanted.key,
+                    wanted.person_id,
+                    wanted.day,
+                    wanted.seconds,
+                    wanted.hubstaff_project_id,
+                    wanted.hubstaff_user_id,
+                    wanted.assignment_id,
+                    wanted.new_assignment_for_person,
+                )
             )
         elif (
             current.person_id != wanted.person_id
@@ -495,8 +521,13 @@ def _diff_logs(
             or wanted.new_assignment_for_person is not None
         ):
             updates.append(
-                LogUpdate(current.id, wanted.person_id, wanted.seconds, wanted.assignment_id,
-                          wanted.new_assignment_for_person)
+                LogUpdate(
+                    current.id,
+                    wanted.person_id,
+                    wanted.seconds,
+                    wanted.assignment_id,
+                    wanted.new_assignment_for_person,
+                )
             )
 
     deletes.extend(log.id for log in existing_by_key.values())

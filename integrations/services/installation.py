@@ -88,7 +88,11 @@ def finish_install(installation, token: dict, *, user=None) -> Installation:
     if user is not None and getattr(user, "is_authenticated", False):
         installation.installed_by = user
     installation.save(update_fields=["status", "status_reason", "installed_at", "installed_by", "updated_at"])
-    logger.info("hubstaff installed for organization %s (installation %s)", installation.organization_id, installation.pk)
+    logger.info(
+        "hubstaff installed for organization %s (installation %s)",
+        installation.organization_id,
+        installation.pk,
+    )
     try:
         refresh_hubstaff_projects(installation)
     except HubstaffError as exc:  # the install itself worked; the project list can be refreshed later
@@ -101,7 +105,11 @@ def check_installation(installation, client: HubstaffClient | None = None) -> In
     client = client or HubstaffClient(installation)
     user = client.me()
     organizations = [{"id": o.get("id"), "name": o.get("name", "")} for o in client.organizations()]
-    installation.account = {"id": user.get("id"), "name": user.get("name", ""), "email": user.get("email", "")}
+    installation.account = {
+        "id": user.get("id"),
+        "name": user.get("name", ""),
+        "email": user.get("email", ""),
+    }
     installation.hubstaff_organizations = organizations
     installation.save(update_fields=["account", "hubstaff_organizations", "updated_at"])
     return installation
@@ -148,12 +156,20 @@ def _upsert_projects(batch) -> int:
             batch,
             update_conflicts=True,
             unique_fields=["installation", "hubstaff_id"],
-            update_fields=["name", "status", "hubstaff_organization_id", "hubstaff_organization_name", "refreshed_at"],
+            update_fields=[
+                "name",
+                "status",
+                "hubstaff_organization_id",
+                "hubstaff_organization_name",
+                "refreshed_at",
+            ],
         )
     return len(batch)
 
 
-def connect_with_personal_access_token(organization, personal_access_token: str, *, user=None) -> Installation:
+def connect_with_personal_access_token(
+    organization, personal_access_token: str, *, user=None
+) -> Installation:
     """Install Hubstaff headlessly with a personal access token (a long-lived refresh token; no OAuth app).
 
     The token is exchanged at the token endpoint without client credentials, like Hubstaff's public PAT clients.
@@ -170,7 +186,9 @@ def connect_with_personal_access_token(organization, personal_access_token: str,
     try:
         token = request_token_refresh(installation, personal_access_token)
     except OAuth2Error as exc:
-        raise HubstaffError(f"Hubstaff did not accept the personal access token ({describe_token_error(exc)}).") from None
+        raise HubstaffError(
+            f"Hubstaff did not accept the personal access token ({describe_token_error(exc)})."
+        ) from None
     return finish_install(installation, token, user=user)
 
 
@@ -180,11 +198,16 @@ def uninstall(installation) -> None:
     Project links stay, so that a new install picks them up, but nothing syncs without an installation; work
     logs already synced stay until a manager clears them.
     """
-    logger.info("hubstaff uninstalled for organization %s (installation %s)", installation.organization_id, installation.pk)
+    logger.info(
+        "hubstaff uninstalled for organization %s (installation %s)",
+        installation.organization_id,
+        installation.pk,
+    )
     installation.delete()
 
 
-# --- encryption keys -----------------------------------------------------------------------------------------------
+# --- encryption keys
+# -----------------------------------------------------------------------------------------------
 
 
 def encrypted_fields():
@@ -217,6 +240,8 @@ def rotate_encryption_keys(batch_size: int = 500) -> dict[str, int]:
             with transaction.atomic():
                 for pk, ciphertext in pending[start : start + batch_size]:
                     rotated = crypto.rotate(ciphertext)
-                    model._base_manager.filter(pk=pk).update(**{name: Value(rotated, output_field=models.TextField())})
+                    model._base_manager.filter(pk=pk).update(
+                        **{name: Value(rotated, output_field=models.TextField())}
+                    )
                     counts[label] += 1
     return counts

@@ -36,7 +36,9 @@ def daily_slot(project_id, day):
     minute, and keeps each project at the same hour every day.
     """
     offset = int(hashlib.sha256(f"sync-slot:{project_id}".encode()).hexdigest()[:8], 16) % 86400
-    midnight = timezone.make_aware(datetime.combine(day, datetime.min.time()), timezone.get_default_timezone())
+    midnight = timezone.make_aware(
+        datetime.combine(day, datetime.min.time()), timezone.get_default_timezone()
+    )
     return midnight + timedelta(seconds=offset)
 
 
@@ -58,13 +60,23 @@ def update_link(project, *, enabled, hubstaff_project_ids, prevent_new_assignmen
     if enabled and get_installation(project.organization) is None:
         raise ValidationError({"enabled": ["An Administrator must install Hubstaff first."]})
     if enabled and not ids:
-        raise ValidationError({"hubstaff_project_ids": ["Select at least one Hubstaff project to sync from."]})
+        raise ValidationError(
+            {"hubstaff_project_ids": ["Select at least one Hubstaff project to sync from."]}
+        )
     if ids:
-        known = set(reachable_projects(project.organization).filter(hubstaff_id__in=ids).values_list("hubstaff_id", flat=True))
+        known = set(
+            reachable_projects(project.organization)
+            .filter(hubstaff_id__in=ids)
+            .values_list("hubstaff_id", flat=True)
+        )
         unknown = [i for i in ids if i not in known]
         if unknown:
             raise ValidationError(
-                {"hubstaff_project_ids": [f"Hubstaff projects not reached by this organization's installation: {unknown}"]}
+                {
+                    "hubstaff_project_ids": [
+                        f"Hubstaff projects not reached by this organization's installation: {unknown}"
+                    ]
+                }
             )
     link, _ = ProjectLink.objects.select_for_update().get_or_create(
         organization_id=project.organization_id, project=project

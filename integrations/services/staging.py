@@ -53,10 +53,20 @@ class Staging:
                 ordinal = ordinals.get(day)
                 if ordinal is None:
                     ordinal = ordinals[day] = date.fromisoformat(day).toordinal()
-                buffer.extend((int(row["id"]), ordinal, int(row["user_id"]), int(project_id), int(row.get("tracked") or 0)))
+                buffer.extend(
+                    (
+                        int(row["id"]),
+                        ordinal,
+                        int(row["user_id"]),
+                        int(project_id),
+                        int(row.get("tracked") or 0),
+                    )
+                )
         except (AttributeError, KeyError, TypeError, ValueError, OverflowError) as exc:
             del buffer[before:]
-            raise MalformedResponse(f"Hubstaff sent a daily activity that is not as documented ({exc.__class__.__name__}: {exc}).") from None
+            raise MalformedResponse(
+                f"Hubstaff sent a daily activity that is not as documented ({exc.__class__.__name__}: {exc})."
+            ) from None
         kept = (len(buffer) - before) // _FIELDS
         self.rows += kept
         if len(buffer) >= BUFFER_ROWS * _FIELDS:

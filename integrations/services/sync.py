@@ -55,23 +55,37 @@ QUEUED_STALE_AFTER = timedelta(hours=2)
 MAX_TAKEOVERS = 2
 # Days of one fetch step (Hubstaff's per-request limit); the progress bar moves once a step.
 FETCH_WINDOW_DAYS = MAX_WINDOW_DAYS
-# Days planned and written at a time in the apply phase (a fetch window is cut in two: memory holds one batch).
+# Days planned and written at a time in the apply phase (a fetch window is cut in two: memory holds one
+# batch).
 APPLY_BATCH_DAYS = 16
 # Rows of one multi-row INSERT or UPDATE (fewer where the database limits parameters, as SQLite does).
 WRITE_BATCH_ROWS = 2000
-# The run's progress and heartbeat are written at most this often while pages arrive (one UPDATE, not one a page).
+# The run's progress and heartbeat are written at most this often while pages arrive (one UPDATE, not one a
+# page).
 PROGRESS_EVERY_SECONDS = 1.0
 # A sync that created or deleted at least this many work logs, and at least this share of the rows the planner
-# believes the table has, refreshes the table's statistics when it ends: what autovacuum would do within its next
-# minute (it analyzes once a tenth of a table changed), done before the next query needs it. Until then the planner
+# believes the table has, refreshes the table's statistics when it ends: what autovacuum would do within its
+# next
+# minute (it analyzes once a tenth of a table changed), done before the next query needs it. Until then the
+# planner
 # takes a project's new rows for a handful and may read all of them where one index lookup would do: the
 # incremental sync right after a year's reset took 3 s instead of 0.3.
 ANALYZE_AFTER_ROWS = 10_000
 ANALYZE_AFTER_SHARE = 0.1
 
 WORKLOG_COLUMNS = (
-    "organization_id", "project_id", "person_id", "assignment_id", "date", "duration_seconds", "source", "source_key",
-    "source_project_id", "note", "created_at", "updated_at",
+    "organization_id",
+    "project_id",
+    "person_id",
+    "assignment_id",
+    "date",
+    "duration_seconds",
+    "source",
+    "source_key",
+    "source_project_id",
+    "note",
+    "created_at",
+    "updated_at",
 )
 
 
@@ -128,7 +142,9 @@ def request_sync(project, *, mode, trigger, user=None, send_task=True):
 
 def clear_project(project, *, user=None, trigger=SyncRun.Trigger.MANUAL):
     """Clear data: delete every synced work log of the project (manual ones stay). Recorded as a run."""
-    run, created = _create_run(project, mode=SyncRun.Mode.CLEAR, trigger=trigger, user=user, status=SyncRun.Status.RUNNING)
+    run, created = _create_run(
+        project, mode=SyncRun.Mode.CLEAR, trigger=trigger, user=user, status=SyncRun.Status.RUNNING
+    )
     if not created:
         raise SyncNotPossible("A sync of this project is running; Clear data when it has finished.")
     with transaction.atomic():
@@ -142,11 +158,17 @@ def clear_project(project, *, user=None, trigger=SyncRun.Trigger.MANUAL):
 
 
 def synced_worklogs(project):
-    return WorkLog.objects.for_org(project.organization_id).filter(project=project, source=WorkLog.Source.HUBSTAFF)
+    return WorkLog.objects.for_org(project.organization_id).filter(
+        project=project, source=WorkLog.Source.HUBSTAFF
+    )
 
 
 def active_run(project):
-    return SyncRun.objects.for_org(project.organization_id).filter(project=project, status__in=SyncRun.ACTIVE_STATUSES).first()
+    return (
+        SyncRun.objects.for_org(project.organization_id)
+        .filter(project=project, status__in=SyncRun.ACTIVE_STATUSES)
+        .first()
+    )
 
 
 def expire_stale_runs(project=None, now=None):
@@ -164,7 +186,9 @@ def expire_stale_runs(project=None, now=None):
         dead, lost = dead.filter(project=project), lost.filter(project=project)
     requeue = list(dead.filter(takeovers__lt=MAX_TAKEOVERS).values_list("pk", flat=True))
     requeued = SyncRun.objects.filter(pk__in=requeue, status=SyncRun.Status.RUNNING).update(
-        status=SyncRun.Status.QUEUED, takeovers=F("takeovers") + 1, queued_at=now,
+        status=SyncRun.Status.QUEUED,
+        takeovers=F("takeovers") + 1,
+        queued_at=now,
         progress_label="The worker running this sync stopped; the sync is being redone.",
     )
     if requeued:
@@ -187,8 +211,13 @@ def _create_run(project, *, mode, trigger, user, status):
             with transaction.atomic():
                 now = timezone.now()
                 run = SyncRun.objects.create(
-                    organization_id=project.organization_id, project=project, mode=mode, trigger=trigger,
-                    requested_by=user if user and user.is_authenticated else None, status=status, queued_at=now,
+                    organization_id=project.organization_id,
+                    project=project,
+                    mode=mode,
+                    trigger=trigger,
+                    requested_by=user if user and user.is_authenticated else None,
+                    status=status,
+                    queued_at=now,
                     started_at=now if status == SyncRun.Status.RUNNING else None,
                     heartbeat_at=now if status == SyncRun.Status.RUNNING else None,
                 )
@@ -233,7 +262,8 @@ def run_sync(run_id, *, final_attempt=True, client_factory=HubstaffClient, today
         if reason:
             _finish(run, SyncRun.Status.FAILED, error=reason)
             return run
-        # prefetch: the next page's request is in flight while a page is staged (HTTP only, in the client's threads).
+        # prefetch: the next page's request is in flight while a page is staged (HTTP only, in the client's
+        # threads).
         client = client_factory(installation, prefetch=True)
         try:
             Sync(run, project, installation, link, client, today=today or timezone.localdate()).run()
@@ -241,14 +271,19 @@ def run_sync(run_id, *, final_attempt=True, client_factory=HubstaffClient, today
             client.close()
             SyncRun.objects.filter(pk=run.pk).update(requests_made=client.requests_made)
     except ReauthorizationRequired as exc:
-        _finish(run, SyncRun.Status.FAILED, error=str(exc) or "Hubstaff refused the stored authorization; re-authorize.")
+        _finish(
+            run,
+            SyncRun.Status.FAILED,
+            error=str(exc) or "Hubstaff refused the stored authorization; re-authorize.",
+        )
     except (RateLimited, TransientHubstaffError) as exc:
         if final_attempt:
             _finish(run, SyncRun.Status.FAILED, error=f"Hubstaff did not answer properly: {exc}")
         else:
             countdown = getattr(exc, "retry_after", None) or 60
             SyncRun.objects.filter(pk=run.pk).update(
-                status=SyncRun.Status.QUEUED, queued_at=timezone.now(),  # waiting on purpose, not lost
+                status=SyncRun.Status.QUEUED,
+                queued_at=timezone.now(),  # waiting on purpose, not lost
                 progress_label=f"Hubstaff is busy; trying again in {int(countdown)} s.",
             )
             raise RetryLater(str(exc), countdown) from exc
@@ -256,7 +291,11 @@ def run_sync(run_id, *, final_attempt=True, client_factory=HubstaffClient, today
         _finish(run, SyncRun.Status.FAILED, error=f"Hubstaff answered unexpectedly: {exc}")
     except Exception:
         logger.exception("Sync run %s failed", run.pk)
-        _finish(run, SyncRun.Status.FAILED, error="The sync failed on our side; nothing was changed. The error was logged.")
+        _finish(
+            run,
+            SyncRun.Status.FAILED,
+            error="The sync failed on our side; nothing was changed. The error was logged.",
+        )
     run.refresh_from_db()
     return run
 
@@ -305,7 +344,9 @@ class Sync:
         else:
             spans = self._changed_spans(sources, window, until=started)
         self._update(
-            mode=mode, window_start=window[0] if window else None, window_end=window[1] if window else None,
+            mode=mode,
+            window_start=window[0] if window else None,
+            window_end=window[1] if window else None,
             progress_total=max(1, sum((s.end - s.start).days + 1 for s in spans) * max(1, len(sources))),
             progress_label="Fetching work logs from Hubstaff",
         )
@@ -315,7 +356,8 @@ class Sync:
             counts, report = self._apply(staging, users, spans, window, reset=mode == SyncRun.Mode.RESET)
         with transaction.atomic():
             ProjectLink.objects.filter(pk=self.link.pk).update(
-                synced_through=started, last_synced_at=timezone.now(),
+                synced_through=started,
+                last_synced_at=timezone.now(),
                 next_sync_due_at=next_daily_slot(self.project.pk, timezone.now()),
             )
             _finish(self.sync_run, SyncRun.Status.SUCCEEDED, **counts, **report)
@@ -346,7 +388,9 @@ class Sync:
         users = {}
         for org_id in sources:
             for user in self.client.members(org_id):
-                users[int(user["id"])] = rules.HubstaffUser(int(user["id"]), user.get("name") or "", user.get("email"))
+                users[int(user["id"])] = rules.HubstaffUser(
+                    int(user["id"]), user.get("name") or "", user.get("email")
+                )
         return users
 
     def _changed_spans(self, sources, window, *, until):
@@ -368,7 +412,9 @@ class Sync:
 
     def _fetch(self, sources, spans, staging):
         done = 0
-        windows = [window for span in spans for window in date_windows(span.start, span.end, FETCH_WINDOW_DAYS)]
+        windows = [
+            window for span in spans for window in date_windows(span.start, span.end, FETCH_WINDOW_DAYS)
+        ]
         for org_id, project_ids in sources.items():
             wanted = set(project_ids)
             for window, rows in self.client.daily_activity_window_pages(
@@ -402,38 +448,56 @@ class Sync:
             writer.call(_lock_link, self.link.pk)
             people = [
                 rules.Person(pk, full_name, email)
-                for pk, full_name, email in Person.objects.for_org(org_id).values_list("pk", "full_name", "email")
+                for pk, full_name, email in Person.objects.for_org(org_id).values_list(
+                    "pk", "full_name", "email"
+                )
             ]
             self.assignments = {
-                a.pk: _rule_assignment(a) for a in Assignment.objects.for_org(org_id).filter(project=self.project)
+                a.pk: _rule_assignment(a)
+                for a in Assignment.objects.for_org(org_id).filter(project=self.project)
             }
             # Assignments made by this run: a stretch of one of those is not counted as a stretch.
             self.created_here = set()
-            # Stretched spans are written once, after the last batch (the rules read self.assignments, not the table).
+            # Stretched spans are written once, after the last batch (the rules read self.assignments, not the
+            # table).
             self.stretched_spans = {}
             for span in spans:
                 for fetched in date_windows(span.start, span.end, FETCH_WINDOW_DAYS):
                     for batch in date_windows(*fetched, APPLY_BATCH_DAYS):
                         batch = rules.DateSpan(*batch)
                         plan = rules.plan_sync(
-                            activities=staging.activities(fetched, batch.start, batch.end), users=users, people=people,
-                            assignments=list(self.assignments.values()), existing_logs=self._existing(batch),
-                            covered=batch, project=self.project_dates, options=self.options,
+                            activities=staging.activities(fetched, batch.start, batch.end),
+                            users=users,
+                            people=people,
+                            assignments=list(self.assignments.values()),
+                            existing_logs=self._existing(batch),
+                            covered=batch,
+                            project=self.project_dates,
+                            options=self.options,
                         )
                         self._write(plan, counts, deleted, writer)
                         not_synced = not_synced.merge(
-                            rules.SyncPlan(missing_teammates=plan.missing_teammates, skipped_people=plan.skipped_people)
+                            rules.SyncPlan(
+                                missing_teammates=plan.missing_teammates, skipped_people=plan.skipped_people
+                            )
                         )
                         del plan  # before the next batch is read: memory holds one batch at a time
             if self.stretched_spans:
                 now = timezone.now()
                 writer.submit(
-                    update_rows, Assignment, ("start_date", "end_date", "updated_at"),
+                    update_rows,
+                    Assignment,
+                    ("start_date", "end_date", "updated_at"),
                     [(pk, span.start, span.end, now) for pk, span in sorted(self.stretched_spans.items())],
-                    where={"organization_id": org_id, "project_id": self.project.pk, "origin": Assignment.Origin.SYNC},
+                    where={
+                        "organization_id": org_id,
+                        "project_id": self.project.pk,
+                        "origin": Assignment.Origin.SYNC,
+                    },
                 )
             if reset:
-                # A fresh full sync keeps no synced log outside the window (e.g. after the project's dates changed).
+                # A fresh full sync keeps no synced log outside the window (e.g. after the project's dates
+                # changed).
                 deleted.append(writer.submit(_delete_outside, self.project, window))
         counts["worklogs_deleted"] += sum(future.result() for future in deleted)
         people_by_id = {p.id: p for p in people}
@@ -443,12 +507,17 @@ class Sync:
                 for t in sorted(not_synced.missing_teammates.values(), key=lambda t: (-t.seconds, t.name))
             ],
             "skipped_people": [
-                {"person_id": pid, "name": people_by_id[pid].full_name, "email": people_by_id[pid].email, "seconds": seconds}
+                {
+                    "person_id": pid,
+                    "name": people_by_id[pid].full_name,
+                    "email": people_by_id[pid].email,
+                    "seconds": seconds,
+                }
                 for pid, seconds in sorted(not_synced.skipped_people.items(), key=lambda item: -item[1])
             ],
         }
-        report["seconds_not_synced"] = (
-            sum(t["seconds"] for t in report["missing_teammates"]) + sum(not_synced.skipped_people.values())
+        report["seconds_not_synced"] = sum(t["seconds"] for t in report["missing_teammates"]) + sum(
+            not_synced.skipped_people.values()
         )
         return dict(counts), report
 
@@ -458,7 +527,13 @@ class Sync:
             cursor.execute(
                 f"SELECT id, source_key, person_id, date, duration_seconds, assignment_id FROM {table} "
                 "WHERE organization_id = %s AND project_id = %s AND source = %s AND date BETWEEN %s AND %s",
-                [self.project.organization_id, self.project.pk, WorkLog.Source.HUBSTAFF, span.start, span.end],
+                [
+                    self.project.organization_id,
+                    self.project.pk,
+                    WorkLog.Source.HUBSTAFF,
+                    span.start,
+                    span.end,
+                ],
             )
             rows = cursor.fetchall()
         if connection.vendor != "postgresql":
@@ -470,7 +545,9 @@ class Sync:
         org_id = self.project.organization_id
         new_assignment_ids = {}
         if plan.new_assignments:
-            created = writer.call(_create_assignments, self.project, plan.new_assignments, self.options.trim_assignments)
+            created = writer.call(
+                _create_assignments, self.project, plan.new_assignments, self.options.trim_assignments
+            )
             for assignment in created:
                 self.created_here.add(assignment.pk)
                 new_assignment_ids[assignment.person_id] = assignment.pk
@@ -478,32 +555,58 @@ class Sync:
             counts["assignments_created"] += len(created)
         for assignment_id, span in plan.stretched_assignments.items():
             self.stretched_spans[assignment_id] = span
-            self.assignments[assignment_id] = replace(self.assignments[assignment_id], start_date=span.start, end_date=span.end)
+            self.assignments[assignment_id] = replace(
+                self.assignments[assignment_id], start_date=span.start, end_date=span.end
+            )
         # Earlier assignments this run stretched, counted once each however many batches stretched them.
         counts["assignments_stretched"] = len(self.stretched_spans.keys() - self.created_here)
 
         def assignment_of(item):
-            return item.assignment_id if item.assignment_id is not None else new_assignment_ids.get(item.new_assignment_for_person)
+            return (
+                item.assignment_id
+                if item.assignment_id is not None
+                else new_assignment_ids.get(item.new_assignment_for_person)
+            )
 
         now = timezone.now()
         if plan.creates:
             project_id, hubstaff = self.project.pk, WorkLog.Source.HUBSTAFF
             rows = [
-                (org_id, project_id, log.person_id, assignment_of(log), log.date, log.duration_seconds, hubstaff,
-                 log.source_key, log.hubstaff_project_id, "", now, now)
+                (
+                    org_id,
+                    project_id,
+                    log.person_id,
+                    assignment_of(log),
+                    log.date,
+                    log.duration_seconds,
+                    hubstaff,
+                    log.source_key,
+                    log.hubstaff_project_id,
+                    "",
+                    now,
+                    now,
+                )
                 for log in plan.creates
             ]
             if connection.vendor == "postgresql":
                 # COPY text made here, so that a writer thread only waits for the database.
-                writer.submit(copy_text, WorkLog, WORKLOG_COLUMNS, "".join(map(_worklog_copy_line(now), rows)))
+                writer.submit(
+                    copy_text, WorkLog, WORKLOG_COLUMNS, "".join(map(_worklog_copy_line(now), rows))
+                )
             else:
                 writer.submit(insert_rows, WorkLog, WORKLOG_COLUMNS, rows)
             counts["worklogs_created"] += len(plan.creates)
         if plan.updates:
             writer.submit(
-                update_rows, WorkLog, ("person_id", "duration_seconds", "assignment_id", "updated_at"),
+                update_rows,
+                WorkLog,
+                ("person_id", "duration_seconds", "assignment_id", "updated_at"),
                 [(u.id, u.person_id, u.duration_seconds, assignment_of(u), now) for u in plan.updates],
-                where={"organization_id": org_id, "project_id": self.project.pk, "source": WorkLog.Source.HUBSTAFF},
+                where={
+                    "organization_id": org_id,
+                    "project_id": self.project.pk,
+                    "source": WorkLog.Source.HUBSTAFF,
+                },
             )
             counts["worklogs_updated"] += len(plan.updates)
         if plan.deletes:
@@ -556,7 +659,12 @@ def refresh_worklog_statistics():
 
 def _rule_assignment(assignment):
     return rules.Assignment(
-        assignment.pk, assignment.person_id, assignment.start_date, assignment.end_date, assignment.origin, assignment.trimmed
+        assignment.pk,
+        assignment.person_id,
+        assignment.start_date,
+        assignment.end_date,
+        assignment.origin,
+        assignment.trimmed,
     )
 
 
@@ -564,7 +672,8 @@ def _as_date(value):
     return value if isinstance(value, date) else date.fromisoformat(value)
 
 
-# The writes of the apply phase: each runs in the writer's transaction (its thread and connection, or this one's).
+# The writes of the apply phase: each runs in the writer's transaction (its thread and connection, or this
+# one's).
 
 
 def _lock_link(link_pk):
@@ -576,8 +685,13 @@ def _create_assignments(project, spans, trimmed):
     return Assignment.objects.bulk_create(
         [
             Assignment(
-                organization_id=project.organization_id, project=project, person_id=person_id, start_date=span.start,
-                end_date=span.end, origin=Assignment.Origin.SYNC, trimmed=trimmed,
+                organization_id=project.organization_id,
+                project=project,
+                person_id=person_id,
+                start_date=span.start,
+                end_date=span.end,
+                origin=Assignment.Origin.SYNC,
+                trimmed=trimmed,
             )
             for person_id, span in spans.items()
         ]
@@ -609,9 +723,12 @@ def contiguous_spans(days):
 
 
 # ---------------------------------------------------------------------------------------------- bulk writes
-# bulk_create and bulk_update build a model instance per row and (bulk_update) a CASE per column: at a sync's scale
-# that, not the database, was most of the time (docs/performance.md). These write plain tuples instead, through
-# Django's connection (so inside its transaction): COPY on PostgreSQL, else multi-row statements of WRITE_BATCH_ROWS.
+# bulk_create and bulk_update build a model instance per row and (bulk_update) a CASE per column: at a sync's
+# scale
+# that, not the database, was most of the time (docs/performance.md). These write plain tuples instead,
+# through
+# Django's connection (so inside its transaction): COPY on PostgreSQL, else multi-row statements of
+# WRITE_BATCH_ROWS.
 
 
 def _copy_text(value):
@@ -631,12 +748,34 @@ def _worklog_copy_line(now):
     null = _copy_text(None)
 
     def line(row):
-        org_id, project_id, person_id, assignment_id, day, seconds, source, key, hubstaff_project_id, note, _, _ = row
+        (
+            org_id,
+            project_id,
+            person_id,
+            assignment_id,
+            day,
+            seconds,
+            source,
+            key,
+            hubstaff_project_id,
+            note,
+            _,
+            _,
+        ) = row
         assignment = null if assignment_id is None else "%d" % assignment_id
-        return (
-            "%d\t%d\t%d\t%s\t%s\t%d\t%s\t%s\t%d\t%s\t%s\t%s\n"
-            % (org_id, project_id, person_id, assignment, day.isoformat(), seconds, _copy_text(source), _copy_text(key),
-               hubstaff_project_id, _copy_text(note), now_text, now_text)
+        return "%d\t%d\t%d\t%s\t%s\t%d\t%s\t%s\t%d\t%s\t%s\t%s\n" % (
+            org_id,
+            project_id,
+            person_id,
+            assignment,
+            day.isoformat(),
+            seconds,
+            _copy_text(source),
+            _copy_text(key),
+            hubstaff_project_id,
+            _copy_text(note),
+            now_text,
+            now_text,
         )
 
     return line
@@ -647,7 +786,9 @@ def copy_text(model, columns, text):
     opts, ops = model._meta, connection.ops
     names = ", ".join(ops.quote_name(opts.get_field(column).column) for column in columns)
     with connection.cursor() as cursor, connection.wrap_database_errors:
-        cursor.cursor.copy_expert(f"COPY {ops.quote_name(opts.db_table)} ({names}) FROM STDIN", io.StringIO(text))
+        cursor.cursor.copy_expert(
+            f"COPY {ops.quote_name(opts.db_table)} ({names}) FROM STDIN", io.StringIO(text)
+        )
 
 
 def _db_value_adapter(field):
@@ -689,7 +830,9 @@ def insert_rows(model, columns, rows):
     with connection.cursor() as cursor:
         for start in range(0, len(rows), size):
             chunk = rows[start : start + size]
-            cursor.execute(head + ", ".join([placeholder] * len(chunk)), [value for row in chunk for value in row])
+            cursor.execute(
+                head + ", ".join([placeholder] * len(chunk)), [value for row in chunk for value in row]
+            )
 
 
 def update_rows(model, columns, rows, *, where=None):
@@ -704,7 +847,9 @@ def update_rows(model, columns, rows, *, where=None):
     table = ops.quote_name(opts.db_table)
     pk = opts.pk
     fields = [opts.get_field(column) for column in columns]
-    conditions = [(ops.quote_name(opts.get_field(column).column), value) for column, value in (where or {}).items()]
+    conditions = [
+        (ops.quote_name(opts.get_field(column).column), value) for column, value in (where or {}).items()
+    ]
     rows = _adapted(rows, [pk, *fields])
     if connection.vendor == "postgresql":
         names = ["pk", *(f"v{i}" for i in range(len(fields)))]
@@ -739,7 +884,9 @@ def due_links(now=None):
     now = now or timezone.now()
     installed = Installation.objects.filter(status=Installation.Status.INSTALLED).values("organization_id")
     return (
-        ProjectLink.objects.filter(enabled=True, next_sync_due_at__lte=now, project__archived=False, organization_id__in=installed)
+        ProjectLink.objects.filter(
+            enabled=True, next_sync_due_at__lte=now, project__archived=False, organization_id__in=installed
+        )
         .exclude(hubstaff_project_ids=[])
         .select_related("project", "project__organization")
         .order_by("next_sync_due_at")

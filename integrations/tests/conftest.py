@@ -18,7 +18,9 @@ from integrations.models import Installation
 API = "https://api.hubstaff.test/v2"
 ACCOUNT = "https://account.hubstaff.test"
 DEVELOPER = "https://developer.hubstaff.test"
-LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "integrations-tests"}}
+LOCMEM = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "integrations-tests"}
+}
 
 
 @pytest.fixture
@@ -32,7 +34,9 @@ def hubstaff_settings(settings):
     settings.HUBSTAFF_MAX_RETRY_AFTER = 120.0
     settings.HUBSTAFF_REQUEST_TIMEOUT = 5.0
     settings.SITE_URL = "http://localhost:8000"
-    settings.CACHES = LOCMEM  # the discovery document is cached: keep tests apart from the dev cache and each other
+    settings.CACHES = (
+        LOCMEM  # the discovery document is cached: keep tests apart from the dev cache and each other
+    )
     cache.clear()
     yield settings
     cache.clear()
@@ -67,7 +71,13 @@ def sandbox():
 @pytest.fixture
 def hubstaff_sandbox(sandbox, settings):
     """The shared sandbox, with every Hubstaff setting pointing at it, and faults cleared afterwards."""
-    point_hubstaff_at(settings, sandbox, HUBSTAFF_MAX_RETRIES=3, HUBSTAFF_REQUEST_TIMEOUT=10.0, SITE_URL="http://localhost:8000")
+    point_hubstaff_at(
+        settings,
+        sandbox,
+        HUBSTAFF_MAX_RETRIES=3,
+        HUBSTAFF_REQUEST_TIMEOUT=10.0,
+        SITE_URL="http://localhost:8000",
+    )
     sandbox.reset_faults()
     yield sandbox
     sandbox.reset_faults()
@@ -75,7 +85,10 @@ def hubstaff_sandbox(sandbox, settings):
 
 
 def _hidden_fields(html):
-    return {unescape(n): unescape(v) for n, v in re.findall(r'<input type="hidden" name="([^"]*)" value="([^"]*)"', html)}
+    return {
+        unescape(n): unescape(v)
+        for n, v in re.findall(r'<input type="hidden" name="([^"]*)" value="([^"]*)"', html)
+    }
 
 
 @pytest.fixture
@@ -88,16 +101,25 @@ def consent_at_sandbox(hubstaff_sandbox):
     def consent(authorization_url, *, email="alice@acme.test", decision="allow"):
         browser = requests.Session()
         r = browser.get(authorization_url, allow_redirects=False, timeout=10)
-        assert r.status_code == 302 and r.headers["Location"].startswith("/login"), (r.status_code, r.text[:500])
+        assert r.status_code == 302 and r.headers["Location"].startswith("/login"), (
+            r.status_code,
+            r.text[:500],
+        )
         next_url = parse_qs(urlsplit(r.headers["Location"]).query)["next"][0]
-        r = browser.post(f"{hubstaff_sandbox.url}/login", data={"email": email, "password": "sandbox", "next": next_url},
-                         allow_redirects=False, timeout=10)
+        r = browser.post(
+            f"{hubstaff_sandbox.url}/login",
+            data={"email": email, "password": "sandbox", "next": next_url},
+            allow_redirects=False,
+            timeout=10,
+        )
         assert r.status_code == 302, r.text[:500]
         r = browser.get(hubstaff_sandbox.url + r.headers["Location"], timeout=10)
         assert r.status_code == 200, r.text[:500]
         form = _hidden_fields(r.text)
         form["decision"] = decision
-        r = browser.post(f"{hubstaff_sandbox.url}/authorizations", data=form, allow_redirects=False, timeout=10)
+        r = browser.post(
+            f"{hubstaff_sandbox.url}/authorizations", data=form, allow_redirects=False, timeout=10
+        )
         assert r.status_code == 302, r.text[:500]
         location = urlsplit(r.headers["Location"])
         return f"{location.path}?{location.query}"

@@ -2,8 +2,7 @@
 
 import json
 import threading
-from datetime import date, datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -48,21 +47,52 @@ def query(call):
 
 
 def org_json(i):
-    return {"id": i, "name": f"Org {i}", "status": "active", "created_at": "2026-01-01T00:00:00Z",
-            "updated_at": "2026-01-01T00:00:00Z", "metadata": {}, "invite_url": f"https://app.hubstaff.com/i/{i}"}
+    return {
+        "id": i,
+        "name": f"Org {i}",
+        "status": "active",
+        "created_at": "2026-01-01T00:00:00Z",
+        "updated_at": "2026-01-01T00:00:00Z",
+        "metadata": {},
+        "invite_url": f"https://app.hubstaff.com/i/{i}",
+    }
 
 
 def activity(i, day, user_id=7, project_id=100, tracked=3600):
-    return {"id": i, "date": day, "user_id": user_id, "project_id": project_id, "task_id": None, "tracked": tracked,
-            "keyboard": 100, "mouse": 200, "overall": 300, "input_tracked": tracked, "manual": 0, "idle": 0,
-            "resumed": 0, "billable": tracked, "created_at": "2026-02-03T17:00:04.712558Z",
-            "updated_at": "2026-02-03T17:00:04.712558Z"}
+    return {
+        "id": i,
+        "date": day,
+        "user_id": user_id,
+        "project_id": project_id,
+        "task_id": None,
+        "tracked": tracked,
+        "keyboard": 100,
+        "mouse": 200,
+        "overall": 300,
+        "input_tracked": tracked,
+        "manual": 0,
+        "idle": 0,
+        "resumed": 0,
+        "billable": tracked,
+        "created_at": "2026-02-03T17:00:04.712558Z",
+        "updated_at": "2026-02-03T17:00:04.712558Z",
+    }
 
 
 @responses.activate
 def test_me_returns_the_user(client):
-    responses.get(f"{API}/users/me", json={"user": {"id": 1, "name": "Alice Admin", "email": "alice@acme.test",
-                                                    "time_zone": "Europe/Warsaw", "status": "active"}})
+    responses.get(
+        f"{API}/users/me",
+        json={
+            "user": {
+                "id": 1,
+                "name": "Alice Admin",
+                "email": "alice@acme.test",
+                "time_zone": "Europe/Warsaw",
+                "status": "active",
+            }
+        },
+    )
     assert client.me()["email"] == "alice@acme.test"
     assert responses.calls[0].request.headers["Authorization"] == "Bearer access-token-aaa"
     assert client.requests_made == 1
@@ -77,7 +107,10 @@ def test_every_request_has_a_timeout(client, settings):
 
 @responses.activate
 def test_organizations_follow_pagination_at_the_maximum_page_limit(client):
-    responses.get(f"{API}/organizations", json={"organizations": [org_json(1), org_json(2)], "pagination": {"next_page_start_id": 3}})
+    responses.get(
+        f"{API}/organizations",
+        json={"organizations": [org_json(1), org_json(2)], "pagination": {"next_page_start_id": 3}},
+    )
     responses.get(f"{API}/organizations", json={"organizations": [org_json(3)]})
 
     names = [o["name"] for o in client.organizations()]
@@ -89,7 +122,9 @@ def test_organizations_follow_pagination_at_the_maximum_page_limit(client):
 
 @responses.activate
 def test_listing_is_a_generator_that_fetches_pages_lazily(client):
-    responses.get(f"{API}/organizations", json={"organizations": [org_json(1)], "pagination": {"next_page_start_id": 2}})
+    responses.get(
+        f"{API}/organizations", json={"organizations": [org_json(1)], "pagination": {"next_page_start_id": 2}}
+    )
     responses.get(f"{API}/organizations", json={"organizations": [org_json(2)]})
     organizations = client.organizations()
     assert next(organizations)["id"] == 1
@@ -98,36 +133,71 @@ def test_listing_is_a_generator_that_fetches_pages_lazily(client):
 
 @responses.activate
 def test_projects_ask_for_every_status(client):
-    responses.get(f"{API}/organizations/10/projects", json={"projects": [
-        {"id": 100, "name": "Project A", "description": "", "status": "active", "client_id": None, "billable": True,
-         "budget": None, "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z", "metadata": {}},
-    ]})
+    responses.get(
+        f"{API}/organizations/10/projects",
+        json={
+            "projects": [
+                {
+                    "id": 100,
+                    "name": "Project A",
+                    "description": "",
+                    "status": "active",
+                    "client_id": None,
+                    "billable": True,
+                    "budget": None,
+                    "created_at": "2026-01-01T00:00:00Z",
+                    "updated_at": "2026-01-01T00:00:00Z",
+                    "metadata": {},
+                },
+            ]
+        },
+    )
     assert [p["name"] for p in client.projects(10)] == ["Project A"]
     assert query(responses.calls[0])["status"] == ["all"]
 
 
 @responses.activate
 def test_members_are_users_joined_with_their_membership(client):
-    responses.get(f"{API}/organizations/10/members", json={
-        "members": [
-            {"id": 501, "user_id": 7, "membership_role": "user", "membership_status": "active"},
-            {"id": 502, "user_id": 8, "membership_role": "owner", "membership_status": "active"},
-        ],
-        "users": [
-            {"id": 7, "name": "Bobby Brown", "email": "bobby@acme.test", "time_zone": "Europe/Warsaw", "status": "active"},
-            {"id": 8, "name": "Alice Admin", "email": "alice@acme.test", "time_zone": "Europe/Warsaw", "status": "active"},
-        ],
-    })
+    responses.get(
+        f"{API}/organizations/10/members",
+        json={
+            "members": [
+                {"id": 501, "user_id": 7, "membership_role": "user", "membership_status": "active"},
+                {"id": 502, "user_id": 8, "membership_role": "owner", "membership_status": "active"},
+            ],
+            "users": [
+                {
+                    "id": 7,
+                    "name": "Bobby Brown",
+                    "email": "bobby@acme.test",
+                    "time_zone": "Europe/Warsaw",
+                    "status": "active",
+                },
+                {
+                    "id": 8,
+                    "name": "Alice Admin",
+                    "email": "alice@acme.test",
+                    "time_zone": "Europe/Warsaw",
+                    "status": "active",
+                },
+            ],
+        },
+    )
     members = list(client.members(10))
     assert [(m["id"], m["email"], m["membership_role"]) for m in members] == [
-        (7, "bobby@acme.test", "user"), (8, "alice@acme.test", "owner")]
+        (7, "bobby@acme.test", "user"),
+        (8, "alice@acme.test", "owner"),
+    ]
     assert query(responses.calls[0])["include[]"] == ["users"]
 
 
 def test_date_windows_cover_the_range_within_31_days():
     windows = list(date_windows(date(2026, 1, 1), date(2026, 3, 15)))
-    assert windows == [(date(2026, 1, 1), date(2026, 1, 31)), (date(2026, 2, 1), date(2026, 3, 3)),
-                       (date(2026, 3, 4), date(2026, 3, 15))]
+    assert windows == [
+        (date(2026, 1, 1), date(2026, 1, 31)),
+        (date(2026, 2, 1), date(2026, 3, 3)),
+        (date(2026, 3, 4), date(2026, 3, 15)),
+    ]
     assert list(date_windows(date(2026, 1, 1), date(2026, 1, 1))) == [(date(2026, 1, 1), date(2026, 1, 1))]
     assert list(date_windows(date(2026, 1, 2), date(2026, 1, 1))) == []
 
@@ -135,16 +205,26 @@ def test_date_windows_cover_the_range_within_31_days():
 @responses.activate
 def test_daily_activity_pages_are_windowed_and_paged(client):
     url = f"{API}/organizations/10/activities/daily"
-    responses.get(url, json={"daily_activities": [activity(1, "2026-01-05")], "pagination": {"next_page_start_id": 2}})
+    responses.get(
+        url, json={"daily_activities": [activity(1, "2026-01-05")], "pagination": {"next_page_start_id": 2}}
+    )
     responses.get(url, json={"daily_activities": [activity(2, "2026-01-30")]})
     responses.get(url, json={"daily_activities": [activity(3, "2026-02-10")]})
 
-    pages = list(client.daily_activity_pages(10, start=date(2026, 1, 1), stop=date(2026, 2, 20), project_ids=[100, 101], user_ids=[7]))
+    pages = list(
+        client.daily_activity_pages(
+            10, start=date(2026, 1, 1), stop=date(2026, 2, 20), project_ids=[100, 101], user_ids=[7]
+        )
+    )
 
     assert [[row["id"] for row in page] for page in pages] == [[1], [2], [3]]
     first, second, third = (query(c) for c in responses.calls)
     assert first["date[start]"] == ["2026-01-01"] and first["date[stop]"] == ["2026-01-31"]
-    assert first["project_ids[]"] == ["100", "101"] and first["user_ids[]"] == ["7"] and first["page_limit"] == ["500"]
+    assert (
+        first["project_ids[]"] == ["100", "101"]
+        and first["user_ids[]"] == ["7"]
+        and first["page_limit"] == ["500"]
+    )
     assert second["page_start_id"] == ["2"] and second["date[start]"] == ["2026-01-01"]
     assert third["date[start]"] == ["2026-02-01"] and third["date[stop]"] == ["2026-02-20"]
     assert "page_start_id" not in third
@@ -203,13 +283,18 @@ def test_windows_fetched_at_once_give_every_page_once_with_the_same_requests(ins
     if streams == 1:
         assert windows_in_order == sorted(windows_in_order), "one stream: one window after the other"
     else:
-        assert windows_in_order[:streams] == list(range(1, streams + 1)), "the first pages come from as many windows as streams"
+        assert windows_in_order[:streams] == list(range(1, streams + 1)), (
+            "the first pages come from as many windows as streams"
+        )
 
 
 @responses.activate
 def test_without_prefetch_windows_come_one_after_the_other(client):
     paged_windows(f"{API}/organizations/10/activities/daily", pages_per_window=2)
-    got = [(window[0].month, page and page[0]["id"]) for window, page in client.daily_activity_window_pages(10, MONTHS[:2], streams=2)]
+    got = [
+        (window[0].month, page and page[0]["id"])
+        for window, page in client.daily_activity_window_pages(10, MONTHS[:2], streams=2)
+    ]
     assert got == [(1, 100), (1, 101), (1, None), (2, 200), (2, 201), (2, None)]
 
 
@@ -219,7 +304,11 @@ def test_a_5xx_of_a_page_sent_ahead_is_retried_in_order(installation, sleeps):
     paged_windows(url, pages_per_window=2, fail={("2026-02-01", 1): 503})
     client = HubstaffClient(installation, sleep=sleeps, prefetch=True)
     try:
-        got = [(w[0].month, p[0]["id"]) for w, p in client.daily_activity_window_pages(10, MONTHS[:2], streams=2) if p]
+        got = [
+            (w[0].month, p[0]["id"])
+            for w, p in client.daily_activity_window_pages(10, MONTHS[:2], streams=2)
+            if p
+        ]
     finally:
         client.close()
     assert got == [(1, 100), (2, 200), (1, 101), (2, 201)]  # interleaved, the retried page in its place
@@ -234,7 +323,9 @@ def test_a_refusal_of_a_page_sent_ahead_is_raised_here_and_nothing_is_left_runni
     with pytest.raises(HubstaffError, match="refused"):
         for _ in client.daily_activity_window_pages(10, MONTHS, streams=2):
             pass
-    assert client._pending == {}, "the other window's page sent ahead is waited for and dropped by the listing itself"
+    assert client._pending == {}, (
+        "the other window's page sent ahead is waited for and dropped by the listing itself"
+    )
     client.close()
     assert client._executor is None
     assert not [t for t in threading.enumerate() if t.name.startswith("hubstaff-prefetch")]
@@ -245,21 +336,27 @@ def test_daily_activity_update_pages_use_the_updated_range_in_windows(client):
     url = f"{API}/organizations/10/activities/daily/updates"
     responses.get(url, json={"daily_activities": [activity(1, "2026-01-05")]})
     responses.get(url, json={"daily_activities": []})
-    since = datetime(2026, 1, 1, 6, 0, 0, 250000, tzinfo=dt_timezone.utc)
-    until = datetime(2026, 2, 10, 6, 0, 0, 500000, tzinfo=dt_timezone.utc)
+    since = datetime(2026, 1, 1, 6, 0, 0, 250000, tzinfo=UTC)
+    until = datetime(2026, 2, 10, 6, 0, 0, 500000, tzinfo=UTC)
 
     pages = list(client.daily_activity_update_pages(10, since=since, until=until, project_ids=[100]))
 
     assert [[row["id"] for row in page] for page in pages] == [[1]]  # empty pages are not yielded
     first, second = (query(c) for c in responses.calls)
-    assert first["updated[start]"] == ["2026-01-01T06:00:00Z"] and first["updated[stop]"] == ["2026-02-01T06:00:00Z"]
-    assert second["updated[start]"] == ["2026-02-01T06:00:00Z"] and second["updated[stop]"] == ["2026-02-10T06:00:01Z"]
+    assert first["updated[start]"] == ["2026-01-01T06:00:00Z"] and first["updated[stop]"] == [
+        "2026-02-01T06:00:00Z"
+    ]
+    assert second["updated[start]"] == ["2026-02-01T06:00:00Z"] and second["updated[stop]"] == [
+        "2026-02-10T06:00:01Z"
+    ]
     assert first["project_ids[]"] == ["100"]
 
 
 @responses.activate
 def test_429_waits_retry_after_records_it_and_retries(client, sleeps, installation):
-    responses.get(f"{API}/users/me", status=429, headers={"Retry-After": "30"}, json={"error": "rate limit exceeded"})
+    responses.get(
+        f"{API}/users/me", status=429, headers={"Retry-After": "30"}, json={"error": "rate limit exceeded"}
+    )
     responses.get(f"{API}/users/me", json={"user": {"id": 1}})
 
     assert client.me() == {"id": 1}
@@ -272,7 +369,9 @@ def test_429_waits_retry_after_records_it_and_retries(client, sleeps, installati
 
 @responses.activate
 def test_429_longer_than_we_wait_raises_rate_limited(client, sleeps, installation):
-    responses.get(f"{API}/users/me", status=429, headers={"Retry-After": "900"}, json={"error": "rate limit exceeded"})
+    responses.get(
+        f"{API}/users/me", status=429, headers={"Retry-After": "900"}, json={"error": "rate limit exceeded"}
+    )
 
     with pytest.raises(RateLimited) as caught:
         client.me()
@@ -280,12 +379,16 @@ def test_429_longer_than_we_wait_raises_rate_limited(client, sleeps, installatio
     assert caught.value.retry_after == 900
     assert "900 seconds" in str(caught.value)
     assert sleeps == []
-    assert Installation.objects.get(pk=installation.pk).rate_limited_until > timezone.now() + timedelta(seconds=800)
+    assert Installation.objects.get(pk=installation.pk).rate_limited_until > timezone.now() + timedelta(
+        seconds=800
+    )
 
 
 @responses.activate
 def test_a_rate_limit_recorded_by_another_worker_is_waited_for_before_sending(client, sleeps, installation):
-    Installation.objects.filter(pk=installation.pk).update(rate_limited_until=timezone.now() + timedelta(seconds=20))
+    Installation.objects.filter(pk=installation.pk).update(
+        rate_limited_until=timezone.now() + timedelta(seconds=20)
+    )
     responses.get(f"{API}/users/me", json={"user": {"id": 1}})
 
     client.me()
@@ -295,7 +398,9 @@ def test_a_rate_limit_recorded_by_another_worker_is_waited_for_before_sending(cl
 
 @responses.activate
 def test_a_long_rate_limit_recorded_by_another_worker_raises_without_sending(client, sleeps, installation):
-    Installation.objects.filter(pk=installation.pk).update(rate_limited_until=timezone.now() + timedelta(minutes=30))
+    Installation.objects.filter(pk=installation.pk).update(
+        rate_limited_until=timezone.now() + timedelta(minutes=30)
+    )
 
     with pytest.raises(RateLimited):
         client.me()
@@ -349,7 +454,9 @@ def test_a_timeout_then_success(client, sleeps):
 
 @responses.activate
 def test_body_that_is_not_json_is_malformed(client):
-    responses.get(f"{API}/organizations", body='{"organizations": [{"id": 1, "na', content_type="application/json")
+    responses.get(
+        f"{API}/organizations", body='{"organizations": [{"id": 1, "na', content_type="application/json"
+    )
     with pytest.raises(MalformedResponse) as caught:
         list(client.organizations())
     assert "not valid JSON" in str(caught.value)
@@ -364,23 +471,36 @@ def test_body_without_the_expected_key_is_malformed(client):
 
 @responses.activate
 def test_paging_that_does_not_advance_is_malformed(client):
-    responses.get(f"{API}/organizations", json={"organizations": [org_json(1)], "pagination": {"next_page_start_id": 1}})
+    responses.get(
+        f"{API}/organizations", json={"organizations": [org_json(1)], "pagination": {"next_page_start_id": 1}}
+    )
     with pytest.raises(MalformedResponse):
         list(client.organizations())
 
 
 @responses.activate
 def test_403_is_a_clear_error_without_retry(client, sleeps):
-    responses.get(f"{API}/organizations/10/members", status=403, json={"error": "you are not a member of this organization"})
+    responses.get(
+        f"{API}/organizations/10/members",
+        status=403,
+        json={"error": "you are not a member of this organization"},
+    )
     with pytest.raises(HubstaffError) as caught:
         list(client.members(10))
-    assert str(caught.value) == "Hubstaff refused access (GET /organizations/10/members): you are not a member of this organization."
+    assert (
+        str(caught.value)
+        == "Hubstaff refused access (GET /organizations/10/members): you are not a member of this organization."
+    )
     assert client.requests_made == 1 and sleeps == []
 
 
 @responses.activate
 def test_422_is_a_clear_error(client):
-    responses.get(f"{API}/organizations/10/activities/daily", status=422, json={"error": "date range must not exceed 31 days"})
+    responses.get(
+        f"{API}/organizations/10/activities/daily",
+        status=422,
+        json={"error": "date range must not exceed 31 days"},
+    )
     with pytest.raises(HubstaffError) as caught:
         list(client.daily_activity_pages(10, start=date(2026, 1, 1), stop=date(2026, 1, 2)))
     assert "date range must not exceed 31 days" in str(caught.value)

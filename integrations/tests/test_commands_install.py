@@ -23,7 +23,9 @@ def test_hubstaff_connect_installs_with_a_personal_access_token(org, hubstaff_sa
     assert "alice@acme.test" in output and "Acme Hubstaff" in output
     assert token not in output
     installation = Installation.objects.get(organization=org)
-    assert installation.is_installed and installation.client_id == "" and installation.refresh_token != token  # rotated
+    assert (
+        installation.is_installed and installation.client_id == "" and installation.refresh_token != token
+    )  # rotated
     assert HubstaffProject.objects.filter(installation=installation, name="Project A").exists()
 
 
@@ -37,7 +39,14 @@ def test_hubstaff_connect_reads_the_token_from_the_environment(org, hubstaff_san
 @pytest.mark.sandbox
 def test_hubstaff_connect_with_a_refused_token_says_so_without_echoing_it(org, hubstaff_sandbox):
     with pytest.raises(CommandError) as caught:
-        call_command("hubstaff_connect", "--org", org.slug, "--personal-access-token", "not-a-real-token", stdout=StringIO())
+        call_command(
+            "hubstaff_connect",
+            "--org",
+            org.slug,
+            "--personal-access-token",
+            "not-a-real-token",
+            stdout=StringIO(),
+        )
     assert "did not accept the personal access token" in str(caught.value)
     assert "not-a-real-token" not in str(caught.value)
 
@@ -55,7 +64,10 @@ def test_hubstaff_connect_needs_a_known_organization(db):
 
 def raw_secrets(pk):
     with connection.cursor() as cursor:
-        cursor.execute("SELECT client_secret, access_token, refresh_token FROM integrations_installation WHERE id = %s", [pk])
+        cursor.execute(
+            "SELECT client_secret, access_token, refresh_token FROM integrations_installation WHERE id = %s",
+            [pk],
+        )
         return cursor.fetchone()
 
 
@@ -68,12 +80,19 @@ def test_rotate_encryption_keys_reencrypts_with_the_newest_key(installation, set
     call_command("rotate_encryption_keys", stdout=out)
 
     assert "integrations.Installation.client_secret: 1 re-encrypted" in out.getvalue()
-    for ciphertext, plain in zip(raw_secrets(installation.pk), ["secret-456-do-not-leak", "access-token-aaa", "refresh-token-rrr"], strict=True):
+    for ciphertext, plain in zip(
+        raw_secrets(installation.pk),
+        ["secret-456-do-not-leak", "access-token-aaa", "refresh-token-rrr"],
+        strict=True,
+    ):
         assert Fernet(new_key.encode()).decrypt(ciphertext.encode()).decode() == plain
     settings.FIELD_ENCRYPTION_KEYS = [new_key]  # the old key can go now
     stored = Installation.objects.get(pk=installation.pk)
     assert (stored.client_secret, stored.access_token, stored.refresh_token) == (
-        "secret-456-do-not-leak", "access-token-aaa", "refresh-token-rrr")
+        "secret-456-do-not-leak",
+        "access-token-aaa",
+        "refresh-token-rrr",
+    )
 
 
 def test_rotate_encryption_keys_skips_empty_values(org, settings):

@@ -20,7 +20,10 @@ def test_installed_hubstaff_offers_manage_and_shows_the_status(admin_client, org
 
 
 def test_needs_reauthorization_is_shown_on_the_card(admin_client, org, installation):
-    Installation.objects.filter(pk=installation.pk).update(status=Installation.Status.NEEDS_REAUTHORIZATION, status_reason="Hubstaff refused to renew the access (invalid_grant).")
+    Installation.objects.filter(pk=installation.pk).update(
+        status=Installation.Status.NEEDS_REAUTHORIZATION,
+        status_reason="Hubstaff refused to renew the access (invalid_grant).",
+    )
     page = admin_client.get(f"/{org.slug}/integrations/").content.decode()
     assert "Needs re-authorization" in page and "invalid_grant" in page and "must re-authorize" in page
 

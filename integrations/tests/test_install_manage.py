@@ -30,7 +30,9 @@ def test_never_renders_the_secret_or_tokens(admin_client, org, installation):
 
 def test_needs_reauthorization_says_why_and_what_to_do(admin_client, org, installation):
     Installation.objects.filter(pk=installation.pk).update(
-        status=Installation.Status.NEEDS_REAUTHORIZATION, status_reason="Hubstaff refused to renew the access (invalid_grant: revoked).")
+        status=Installation.Status.NEEDS_REAUTHORIZATION,
+        status_reason="Hubstaff refused to renew the access (invalid_grant: revoked).",
+    )
     page = admin_client.get(url(org)).content.decode()
     assert "Needs re-authorization" in page and "invalid_grant: revoked" in page and "do not sync" in page
     assert "properly installed" not in page
@@ -38,7 +40,9 @@ def test_needs_reauthorization_says_why_and_what_to_do(admin_client, org, instal
 
 def test_without_installation_it_sends_to_install(admin_client, org):
     response = admin_client.get(url(org))
-    assert response.status_code == 302 and response["Location"] == f"/{org.slug}/integrations/hubstaff/install/"
+    assert (
+        response.status_code == 302 and response["Location"] == f"/{org.slug}/integrations/hubstaff/install/"
+    )
 
 
 @pytest.mark.parametrize("client_fixture", ["manager_client", "employee_client"])
@@ -47,8 +51,12 @@ def test_only_administrators_can_manage(request, org, installation, client_fixtu
 
 
 def test_another_organizations_installation_is_not_reachable(admin_client, other_org, make_member):
-    Installation.objects.create(organization=other_org, status=Installation.Status.INSTALLED, client_id="globex-app",
-                                account={"name": "Globex Owner", "email": "owner@globex.test"})
+    Installation.objects.create(
+        organization=other_org,
+        status=Installation.Status.INSTALLED,
+        client_id="globex-app",
+        account={"name": "Globex Owner", "email": "owner@globex.test"},
+    )
     response = admin_client.get(url(other_org))
     assert response.status_code == 404
     assert b"Globex Owner" not in response.content
@@ -56,7 +64,9 @@ def test_another_organizations_installation_is_not_reachable(admin_client, other
 
 def test_an_administrator_of_both_sees_each_organizations_own(org, other_org, installation, make_member):
     admin_of_both = make_member(org, Role.ADMINISTRATOR, email="both@acme.test")
-    MemberFactory(organization=other_org, user=admin_of_both.user, email="both@acme.test", is_administrator=True)
+    MemberFactory(
+        organization=other_org, user=admin_of_both.user, email="both@acme.test", is_administrator=True
+    )
     client = Client()
     assert client.login(username=admin_of_both.user.username, password=PASSWORD)
     assert b"Alice Admin" in client.get(url(org)).content

@@ -16,9 +16,15 @@ pytestmark = pytest.mark.usefixtures("hubstaff_settings")
 @pytest.fixture(autouse=True)
 def discovery_document():
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        mock.get(f"{ACCOUNT}/.well-known/openid-configuration", json={
-            "issuer": ACCOUNT, "authorization_endpoint": f"{ACCOUNT}/authorizations/new",
-            "token_endpoint": f"{ACCOUNT}/access_tokens", "jwks_uri": f"{ACCOUNT}/.well-known/jwks.json"})
+        mock.get(
+            f"{ACCOUNT}/.well-known/openid-configuration",
+            json={
+                "issuer": ACCOUNT,
+                "authorization_endpoint": f"{ACCOUNT}/authorizations/new",
+                "token_endpoint": f"{ACCOUNT}/access_tokens",
+                "jwks_uri": f"{ACCOUNT}/.well-known/jwks.json",
+            },
+        )
         yield mock
 
 

@@ -19,9 +19,15 @@ pytestmark = pytest.mark.usefixtures("hubstaff_settings")
 @pytest.fixture(autouse=True)
 def discovery_document():
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        mock.get(f"{ACCOUNT}/.well-known/openid-configuration", json={
-            "issuer": ACCOUNT, "authorization_endpoint": f"{ACCOUNT}/authorizations/new",
-            "token_endpoint": f"{ACCOUNT}/access_tokens", "jwks_uri": f"{ACCOUNT}/.well-known/jwks.json"})
+        mock.get(
+            f"{ACCOUNT}/.well-known/openid-configuration",
+            json={
+                "issuer": ACCOUNT,
+                "authorization_endpoint": f"{ACCOUNT}/authorizations/new",
+                "token_endpoint": f"{ACCOUNT}/access_tokens",
+                "jwks_uri": f"{ACCOUNT}/.well-known/jwks.json",
+            },
+        )
         yield mock
 
 
@@ -35,7 +41,10 @@ def test_configure_hubstaff_lists_the_values_to_paste_with_copy_buttons(admin_cl
     assert f'href="{DEVELOPER}/apps"' in page
     assert "Add New Application" in page and "<strong>Create</strong>" in page
     assert 'id="hubstaff-app-name" value="Primetric" readonly' in page
-    assert 'id="hubstaff-redirect-url" value="http://localhost:8000/integrations/hubstaff/callback/" readonly' in page
+    assert (
+        'id="hubstaff-redirect-url" value="http://localhost:8000/integrations/hubstaff/callback/" readonly'
+        in page
+    )
     assert 'id="hubstaff-homepage-url" value="http://localhost:8000" readonly' in page
     for element in ("hubstaff-app-name", "hubstaff-redirect-url", "hubstaff-homepage-url"):
         assert f'data-copy="{element}"' in page
@@ -48,7 +57,9 @@ def test_redirect_url_is_built_from_site_url(admin_client, org, settings):
     assert "https://plan.example.com/integrations/hubstaff/callback/" in page
 
 
-def test_authorize_saves_the_credentials_and_goes_to_hubstaff_with_state_nonce_and_pkce(admin_client, org, admin):
+def test_authorize_saves_the_credentials_and_goes_to_hubstaff_with_state_nonce_and_pkce(
+    admin_client, org, admin
+):
     response = admin_client.post(url(org), {"client_id": "cid-1", "client_secret": "csecret-1"})
 
     assert response.status_code == 302
@@ -61,7 +72,11 @@ def test_authorize_saves_the_credentials_and_goes_to_hubstaff_with_state_nonce_a
     assert query["scope"] == "openid profile email hubstaff:read"
     assert query["state"] == pending["state"] and len(pending["state"]) >= 32
     assert query["nonce"] == pending["nonce"]
-    expected = base64.urlsafe_b64encode(hashlib.sha256(pending["code_verifier"].encode()).digest()).rstrip(b"=").decode()
+    expected = (
+        base64.urlsafe_b64encode(hashlib.sha256(pending["code_verifier"].encode()).digest())
+        .rstrip(b"=")
+        .decode()
+    )
     assert query["code_challenge"] == expected and query["code_challenge_method"] == "S256"
     assert pending["organization_id"] == org.pk and pending["user_id"] == admin.user.pk
 
@@ -92,7 +107,9 @@ def test_empty_secret_keeps_the_saved_one_for_the_same_client_id(admin_client, o
     assert response.status_code == 302
     installation.refresh_from_db()
     assert installation.client_secret == "secret-456-do-not-leak"
-    assert installation.access_token == "access-token-aaa"  # the working tokens stay until the new ones arrive
+    assert (
+        installation.access_token == "access-token-aaa"
+    )  # the working tokens stay until the new ones arrive
 
 
 def test_another_client_id_starts_over(admin_client, org, installation):

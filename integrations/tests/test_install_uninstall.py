@@ -11,9 +11,17 @@ def url(org):
     return f"/{org.slug}/integrations/hubstaff/uninstall/"
 
 
-def test_uninstall_forgets_credentials_and_tokens_and_keeps_work_logs(admin_client, org, installation, project):
-    HubstaffProject.objects.create(organization=org, installation=installation, hubstaff_id=100, name="Project A",
-                                   hubstaff_organization_id=10, hubstaff_organization_name="Acme Hubstaff")
+def test_uninstall_forgets_credentials_and_tokens_and_keeps_work_logs(
+    admin_client, org, installation, project
+):
+    HubstaffProject.objects.create(
+        organization=org,
+        installation=installation,
+        hubstaff_id=100,
+        name="Project A",
+        hubstaff_organization_id=10,
+        hubstaff_organization_name="Acme Hubstaff",
+    )
     ProjectLink.objects.create(organization=org, project=project, enabled=True, hubstaff_project_ids=[100])
     WorkLogFactory(project=project)
 
@@ -49,5 +57,7 @@ def test_another_organizations_installation_is_untouched(admin_client, org, othe
     before = Installation.objects.filter(pk=theirs.pk).values().get()
     assert admin_client.post(url(other_org)).status_code == 404
     assert admin_client.post(url(org)).status_code == 302
-    assert not Installation.objects.filter(pk=installation.pk).exists(), "our own installation is the one removed"
+    assert not Installation.objects.filter(pk=installation.pk).exists(), (
+        "our own installation is the one removed"
+    )
     assert Installation.objects.filter(pk=theirs.pk).values().get() == before

@@ -15,10 +15,17 @@ CALLBACK = "/integrations/hubstaff/callback/"
 def pending(admin_client, admin, org):
     installation = Installation.objects.create(organization=org, client_id="cid", client_secret="secret")
     session = admin_client.session
-    session[SESSION_KEY] = {"state": "s" * 43, "nonce": "n", "code_verifier": "v" * 64,
-                            "redirect_uri": "http://localhost:8000" + CALLBACK, "organization_id": org.pk,
-                            "installation_id": installation.pk, "client_id": "cid", "user_id": admin.user.pk,
-                            "started_at": time.time()}
+    session[SESSION_KEY] = {
+        "state": "s" * 43,
+        "nonce": "n",
+        "code_verifier": "v" * 64,
+        "redirect_uri": "http://localhost:8000" + CALLBACK,
+        "organization_id": org.pk,
+        "installation_id": installation.pk,
+        "client_id": "cid",
+        "user_id": admin.user.pk,
+        "started_at": time.time(),
+    }
     session.save()
     return installation
 
@@ -53,7 +60,11 @@ def test_an_expired_authorization_is_400(admin_client, pending):
 
 
 def test_an_error_from_hubstaff_is_shown_on_the_install_page(admin_client, org, pending):
-    response = admin_client.get(CALLBACK, {"error": "invalid_scope", "error_description": "scope <b>x</b>", "state": "s" * 43}, follow=True)
+    response = admin_client.get(
+        CALLBACK,
+        {"error": "invalid_scope", "error_description": "scope <b>x</b>", "state": "s" * 43},
+        follow=True,
+    )
     page = response.content.decode()
     assert response.redirect_chain[-1][0] == f"/{org.slug}/integrations/hubstaff/install/"
     assert "Hubstaff did not authorize Primetric (invalid_scope: scope &lt;b&gt;x&lt;/b&gt;)" in page

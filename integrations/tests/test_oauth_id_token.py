@@ -26,18 +26,32 @@ def jwk(key, kid):
 @pytest.fixture(autouse=True)
 def hubstaff_keys():
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        mock.get(f"{ACCOUNT}/.well-known/openid-configuration", json={
-            "issuer": ACCOUNT, "authorization_endpoint": f"{ACCOUNT}/authorizations/new",
-            "token_endpoint": f"{ACCOUNT}/access_tokens", "jwks_uri": f"{ACCOUNT}/.well-known/jwks.json",
-            "id_token_signing_alg_values_supported": ["RS256"]})
+        mock.get(
+            f"{ACCOUNT}/.well-known/openid-configuration",
+            json={
+                "issuer": ACCOUNT,
+                "authorization_endpoint": f"{ACCOUNT}/authorizations/new",
+                "token_endpoint": f"{ACCOUNT}/access_tokens",
+                "jwks_uri": f"{ACCOUNT}/.well-known/jwks.json",
+                "id_token_signing_alg_values_supported": ["RS256"],
+            },
+        )
         mock.get(f"{ACCOUNT}/.well-known/jwks.json", json={"keys": [jwk(KEY, "k1")]})
         yield mock
 
 
 def id_token(key=KEY, kid="k1", algorithm="RS256", **overrides):
     now = int(time.time())
-    claims = {"iss": ACCOUNT, "sub": "1", "aud": "client-123", "iat": now, "exp": now + 3600, "nonce": "n0nce",
-              "email": "alice@acme.test", **overrides}
+    claims = {
+        "iss": ACCOUNT,
+        "sub": "1",
+        "aud": "client-123",
+        "iat": now,
+        "exp": now + 3600,
+        "nonce": "n0nce",
+        "email": "alice@acme.test",
+        **overrides,
+    }
     claims = {k: v for k, v in claims.items() if v is not None}
     return jwt.encode(claims, key, algorithm=algorithm, headers={"kid": kid})
 
@@ -50,17 +64,27 @@ def test_a_valid_id_token_gives_its_claims():
     assert check(id_token())["email"] == "alice@acme.test"
 
 
-@pytest.mark.parametrize("token, reason", [
-    (lambda: id_token(aud="another-app"), "another application"),
-    (lambda: id_token(iss="https://evil.test"), "unexpected issuer"),
-    (lambda: id_token(nonce="replayed"), "nonce"),
-    (lambda: id_token(nonce=None), "nonce"),
-    (lambda: id_token(exp=int(time.time()) - 3600, iat=int(time.time()) - 7200), "expired"),
-    (lambda: id_token(key=OTHER_KEY), "could not be verified"),
-    (lambda: jwt.encode({"iss": ACCOUNT, "aud": "client-123", "nonce": "n0nce"}, "a-shared-secret-that-is-long-enough-1234", algorithm="HS256"), "unexpected signature algorithm"),
-    (lambda: "not-a-jwt", "not a valid JWT"),
-    (lambda: None, "no ID token"),
-])
+@pytest.mark.parametrize(
+    "token, reason",
+    [
+        (lambda: id_token(aud="another-app"), "another application"),
+        (lambda: id_token(iss="https://evil.test"), "unexpected issuer"),
+        (lambda: id_token(nonce="replayed"), "nonce"),
+        (lambda: id_token(nonce=None), "nonce"),
+        (lambda: id_token(exp=int(time.time()) - 3600, iat=int(time.time()) - 7200), "expired"),
+        (lambda: id_token(key=OTHER_KEY), "could not be verified"),
+        (
+            lambda: jwt.encode(
+                {"iss": ACCOUNT, "aud": "client-123", "nonce": "n0nce"},
+                "a-shared-secret-that-is-long-enough-1234",
+                algorithm="HS256",
+            ),
+            "unexpected signature algorithm",
+        ),
+        (lambda: "not-a-jwt", "not a valid JWT"),
+        (lambda: None, "no ID token"),
+    ],
+)
 def test_an_id_token_that_fails_a_check_is_refused(token, reason):
     with pytest.raises(AuthorizationFailed) as caught:
         check(token())
@@ -70,7 +94,11 @@ def test_an_id_token_that_fails_a_check_is_refused(token, reason):
 def test_an_unknown_key_id_fetches_the_key_set_again(hubstaff_keys):
     """Hubstaff rotated its signing key: the cached key set is stale, one refetch finds the new key."""
     check(id_token())  # caches the key set with k1
-    hubstaff_keys.replace(responses.GET, f"{ACCOUNT}/.well-known/jwks.json", json={"keys": [jwk(KEY, "k1"), jwk(OTHER_KEY, "k2")]})
+    hubstaff_keys.replace(
+        responses.GET,
+        f"{ACCOUNT}/.well-known/jwks.json",
+        json={"keys": [jwk(KEY, "k1"), jwk(OTHER_KEY, "k2")]},
+    )
     assert check(id_token(key=OTHER_KEY, kid="k2"))["sub"] == "1"
 
 

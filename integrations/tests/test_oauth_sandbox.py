@@ -20,7 +20,9 @@ def authorize(admin_client, org, app, **extra):
     return response["Location"]
 
 
-def test_full_code_flow_installs_and_names_account_and_organizations(admin_client, org, hubstaff_app, consent_at_sandbox, hubstaff_sandbox):
+def test_full_code_flow_installs_and_names_account_and_organizations(
+    admin_client, org, hubstaff_app, consent_at_sandbox, hubstaff_sandbox
+):
     authorization_url = authorize(admin_client, org, hubstaff_app)
     query = parse_qs(urlsplit(authorization_url).query)
     assert authorization_url.startswith(hubstaff_sandbox.url + "/authorizations/new?")
@@ -40,17 +42,26 @@ def test_full_code_flow_installs_and_names_account_and_organizations(admin_clien
     assert installation.account["email"] == "alice@acme.test"
     assert [o["name"] for o in installation.hubstaff_organizations] == ["Acme Hubstaff"]
     assert installation.access_token and installation.refresh_token
-    assert set(HubstaffProject.objects.filter(installation=installation).values_list("name", flat=True)) >= {"Project A", "Project B"}
+    assert set(HubstaffProject.objects.filter(installation=installation).values_list("name", flat=True)) >= {
+        "Project A",
+        "Project B",
+    }
 
 
-def test_token_exchange_without_the_pkce_verifier_is_refused_by_the_sandbox(admin_client, org, hubstaff_app, consent_at_sandbox, hubstaff_sandbox):
+def test_token_exchange_without_the_pkce_verifier_is_refused_by_the_sandbox(
+    admin_client, org, hubstaff_app, consent_at_sandbox, hubstaff_sandbox
+):
     """The code is bound to our code_challenge: the sandbox refuses it without the matching verifier."""
     authorization_url = authorize(admin_client, org, hubstaff_app)
     callback = consent_at_sandbox(authorization_url)
     code = parse_qs(urlsplit(callback).query)["code"][0]
     response = hubstaff_sandbox.session.post(
         f"{hubstaff_sandbox.url}/access_tokens",
-        data={"grant_type": "authorization_code", "code": code, "redirect_uri": "http://localhost:8000/integrations/hubstaff/callback/"},
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": "http://localhost:8000/integrations/hubstaff/callback/",
+        },
         auth=(hubstaff_app["client_id"], hubstaff_app["client_secret"]),
     )
     assert response.status_code == 400 and response.json()["error"] == "invalid_grant"
@@ -74,7 +85,9 @@ def test_replayed_callback_is_refused(admin_client, org, hubstaff_app, consent_a
     assert Installation.objects.get(organization=org).access_token == before
 
 
-def test_denied_consent_comes_back_to_the_install_page_with_the_client_id_kept(admin_client, org, hubstaff_app, consent_at_sandbox):
+def test_denied_consent_comes_back_to_the_install_page_with_the_client_id_kept(
+    admin_client, org, hubstaff_app, consent_at_sandbox
+):
     callback = consent_at_sandbox(authorize(admin_client, org, hubstaff_app), decision="deny")
     response = admin_client.get(callback, follow=True)
     page = response.content.decode()
@@ -103,7 +116,9 @@ def install(admin_client, org, app, consent):
     return installation
 
 
-def test_expired_access_token_is_refreshed_and_the_rotated_refresh_token_saved(admin_client, org, hubstaff_app, consent_at_sandbox, hubstaff_sandbox):
+def test_expired_access_token_is_refreshed_and_the_rotated_refresh_token_saved(
+    admin_client, org, hubstaff_app, consent_at_sandbox, hubstaff_sandbox
+):
     installation = install(admin_client, org, hubstaff_app, consent_at_sandbox)
     old_access, old_refresh = installation.access_token, installation.refresh_token
     hubstaff_sandbox.fault(expire_access_tokens=True)  # Hubstaff now answers 401 to the token we hold
@@ -117,15 +132,20 @@ def test_expired_access_token_is_refreshed_and_the_rotated_refresh_token_saved(a
     assert installation.last_refreshed_at is not None
     # the spent refresh token is dead at Hubstaff: only the saved one works
     spent = hubstaff_sandbox.session.post(
-        f"{hubstaff_sandbox.url}/access_tokens", data={"grant_type": "refresh_token", "refresh_token": old_refresh},
+        f"{hubstaff_sandbox.url}/access_tokens",
+        data={"grant_type": "refresh_token", "refresh_token": old_refresh},
         auth=(hubstaff_app["client_id"], hubstaff_app["client_secret"]),
     )
     assert spent.status_code == 400
 
 
-def test_token_about_to_expire_is_refreshed_before_the_call(admin_client, org, hubstaff_app, consent_at_sandbox, hubstaff_sandbox):
+def test_token_about_to_expire_is_refreshed_before_the_call(
+    admin_client, org, hubstaff_app, consent_at_sandbox, hubstaff_sandbox
+):
     installation = install(admin_client, org, hubstaff_app, consent_at_sandbox)
-    Installation.objects.filter(pk=installation.pk).update(access_token_expires_at=timezone.now() + timedelta(seconds=10))
+    Installation.objects.filter(pk=installation.pk).update(
+        access_token_expires_at=timezone.now() + timedelta(seconds=10)
+    )
     installation.refresh_from_db()
     hubstaff_sandbox.reset_stats()
 
@@ -138,7 +158,9 @@ def test_token_about_to_expire_is_refreshed_before_the_call(admin_client, org, h
     assert client.requests_made == 1
 
 
-def test_revoked_refresh_token_marks_the_installation_needs_reauthorization(admin_client, org, hubstaff_app, consent_at_sandbox, hubstaff_sandbox):
+def test_revoked_refresh_token_marks_the_installation_needs_reauthorization(
+    admin_client, org, hubstaff_app, consent_at_sandbox, hubstaff_sandbox
+):
     installation = install(admin_client, org, hubstaff_app, consent_at_sandbox)
     hubstaff_sandbox.fault(expire_access_tokens=True, revoke_refresh_tokens=True)
 
@@ -152,7 +174,9 @@ def test_revoked_refresh_token_marks_the_installation_needs_reauthorization(admi
     assert "Needs re-authorization" in page and "Re-authorize" in page
 
 
-def test_reauthorize_after_revocation_installs_again(admin_client, org, hubstaff_app, consent_at_sandbox, hubstaff_sandbox):
+def test_reauthorize_after_revocation_installs_again(
+    admin_client, org, hubstaff_app, consent_at_sandbox, hubstaff_sandbox
+):
     installation = install(admin_client, org, hubstaff_app, consent_at_sandbox)
     hubstaff_sandbox.fault(expire_access_tokens=True, revoke_refresh_tokens=True)
     with pytest.raises(ReauthorizationRequired):
@@ -182,9 +206,14 @@ def test_two_workers_refreshing_at_once_spend_the_refresh_token_once(org, hubsta
 
     tokens = hubstaff_sandbox.issue_tokens("alice@acme.test", client_id=hubstaff_app["client_id"])
     installation = Installation.objects.create(
-        organization=org, status=Installation.Status.INSTALLED, client_id=hubstaff_app["client_id"],
-        client_secret=hubstaff_app["client_secret"], access_token=tokens["access_token"],
-        refresh_token=tokens["refresh_token"], access_token_expires_at=timezone.now() - timedelta(seconds=1))
+        organization=org,
+        status=Installation.Status.INSTALLED,
+        client_id=hubstaff_app["client_id"],
+        client_secret=hubstaff_app["client_secret"],
+        access_token=tokens["access_token"],
+        refresh_token=tokens["refresh_token"],
+        access_token_expires_at=timezone.now() - timedelta(seconds=1),
+    )
     hubstaff_sandbox.fault(latency=0.5, targets=["token"])  # a slow token endpoint: the refreshes overlap
     hubstaff_sandbox.reset_stats()
     results, start = [], threading.Barrier(2)

@@ -11,11 +11,22 @@ from tests.factories import WorkLogFactory
 
 @pytest.fixture
 def installation(org):
-    inst = Installation.objects.create(organization=org, status="installed", access_token="a", refresh_token="r",
-                                       access_token_expires_at=timezone.now() + timezone.timedelta(hours=1))
+    inst = Installation.objects.create(
+        organization=org,
+        status="installed",
+        access_token="a",
+        refresh_token="r",
+        access_token_expires_at=timezone.now() + timezone.timedelta(hours=1),
+    )
     for hubstaff_id, name in [(200001, "Project A"), (200002, "Project B")]:
-        HubstaffProject.objects.create(organization=org, installation=inst, hubstaff_id=hubstaff_id, name=name,
-                                       hubstaff_organization_id=100001, hubstaff_organization_name="Acme Hubstaff")
+        HubstaffProject.objects.create(
+            organization=org,
+            installation=inst,
+            hubstaff_id=hubstaff_id,
+            name=name,
+            hubstaff_organization_id=100001,
+            hubstaff_organization_name="Acme Hubstaff",
+        )
     return inst
 
 
@@ -32,18 +43,32 @@ def test_without_installation_the_panel_says_an_administrator_must_install(manag
 
 def test_panel_lists_hubstaff_projects_with_their_organization(manager_client, project, installation):
     page = manager_client.get(f"/acme/projects/{project.pk}/").content.decode()
-    for label in ["Hubstaff", "Select projects", "Prevent new assignment creation", "Trim assignments to work logs",
-                  "Reset and sync all work logs", "Clear data", "Project A — Acme Hubstaff", "Project B — Acme Hubstaff"]:
+    for label in [
+        "Hubstaff",
+        "Select projects",
+        "Prevent new assignment creation",
+        "Trim assignments to work logs",
+        "Reset and sync all work logs",
+        "Clear data",
+        "Project A — Acme Hubstaff",
+        "Project B — Acme Hubstaff",
+    ]:
         assert label in page
 
 
 def test_manager_ticks_hubstaff_and_selects_projects(manager_client, project, installation):
-    response = manager_client.post(settings_url(project, "settings"), {
-        "enabled": "on", "hubstaff_project_ids": ["200001", "200002"], "trim_assignments": "on"})
+    response = manager_client.post(
+        settings_url(project, "settings"),
+        {"enabled": "on", "hubstaff_project_ids": ["200001", "200002"], "trim_assignments": "on"},
+    )
     assert response.status_code == 302
     link = ProjectLink.objects.get(project=project)
     assert (link.enabled, link.hubstaff_project_ids, link.prevent_new_assignments, link.trim_assignments) == (
-        True, [200001, 200002], False, True)
+        True,
+        [200001, 200002],
+        False,
+        True,
+    )
     assert link.next_sync_due_at is not None
 
 
@@ -54,14 +79,19 @@ def test_ticking_hubstaff_without_projects_is_refused(manager_client, project, i
 
 
 def test_a_hubstaff_project_the_installation_does_not_reach_is_refused(manager_client, project, installation):
-    response = manager_client.post(settings_url(project, "settings"), {"enabled": "on", "hubstaff_project_ids": ["999"]}, follow=True)
+    response = manager_client.post(
+        settings_url(project, "settings"), {"enabled": "on", "hubstaff_project_ids": ["999"]}, follow=True
+    )
     assert "Select a valid choice" in response.content.decode()
     assert not ProjectLink.objects.filter(project=project).exists()
 
 
-def test_reset_and_sync_queues_one_run_and_a_second_click_joins_it(manager_client, project, installation, queued_tasks,
-                                                                   django_capture_on_commit_callbacks):
-    manager_client.post(settings_url(project, "settings"), {"enabled": "on", "hubstaff_project_ids": ["200001"]})
+def test_reset_and_sync_queues_one_run_and_a_second_click_joins_it(
+    manager_client, project, installation, queued_tasks, django_capture_on_commit_callbacks
+):
+    manager_client.post(
+        settings_url(project, "settings"), {"enabled": "on", "hubstaff_project_ids": ["200001"]}
+    )
     with django_capture_on_commit_callbacks(execute=True):
         first = manager_client.post(settings_url(project, "sync"), follow=True)
     assert "Reset and sync all work logs has started." in first.content.decode()
@@ -97,13 +127,23 @@ def test_clear_data_deletes_only_synced_logs(manager_client, project, employee, 
     assert list(project.worklogs.all()) == [manual]
 
 
-def test_missing_teammates_warning_with_add_as_employee_for_administrators(make_member, org, project, installation):
+def test_missing_teammates_warning_with_add_as_employee_for_administrators(
+    make_member, org, project, installation
+):
     from conftest import signed_in
     from people.roles import Role
 
-    SyncRun.objects.create(organization=org, project=project, mode="reset", status="succeeded", finished_at=timezone.now(),
-                           missing_teammates=[{"hubstaff_user_id": 4, "name": "Dana Ghost", "email": "dana@elsewhere.test", "seconds": 7200}],
-                           skipped_people=[{"person_id": 1, "name": "Sam Smith", "email": "sam@acme.test", "seconds": 3600}])
+    SyncRun.objects.create(
+        organization=org,
+        project=project,
+        mode="reset",
+        status="succeeded",
+        finished_at=timezone.now(),
+        missing_teammates=[
+            {"hubstaff_user_id": 4, "name": "Dana Ghost", "email": "dana@elsewhere.test", "seconds": 7200}
+        ],
+        skipped_people=[{"person_id": 1, "name": "Sam Smith", "email": "sam@acme.test", "seconds": 3600}],
+    )
     both = signed_in(make_member(org, Role.ADMINISTRATOR, Role.MANAGER))
     page = both.get(f"/acme/projects/{project.pk}/").content.decode()
     assert "Missing teammates" in page and "Dana Ghost" in page and "2.00 h not synced" in page
@@ -115,7 +155,9 @@ def test_missing_teammates_warning_with_add_as_employee_for_administrators(make_
 
 
 def test_add_as_employee_link_fills_the_form(admin_client):
-    page = admin_client.get("/acme/people/new/?email=dana%40elsewhere.test&full_name=Dana+Ghost&role=employee").content.decode()
+    page = admin_client.get(
+        "/acme/people/new/?email=dana%40elsewhere.test&full_name=Dana+Ghost&role=employee"
+    ).content.decode()
     assert 'value="dana@elsewhere.test"' in page and 'value="Dana Ghost"' in page
 
 
@@ -126,5 +168,7 @@ def test_employee_cannot_change_integration_settings(employee_client, project, a
 
 @pytest.mark.parametrize("action", ["settings", "sync", "clear", "refresh-projects", "status", "history"])
 def test_another_organizations_project_is_not_found(manager_client, other_project, action):
-    assert 404 in {manager_client.get(settings_url(other_project, action)).status_code,
-                   manager_client.post(settings_url(other_project, action)).status_code}
+    assert 404 in {
+        manager_client.get(settings_url(other_project, action)).status_code,
+        manager_client.post(settings_url(other_project, action)).status_code,
+    }

@@ -14,7 +14,14 @@ FEBRUARY = (date(2026, 2, 1), date(2026, 3, 3))
 
 
 def row(i, day, user_id=7, project_id=100, tracked=3600):
-    return {"id": i, "date": day, "user_id": user_id, "project_id": project_id, "task_id": None, "tracked": tracked}
+    return {
+        "id": i,
+        "date": day,
+        "user_id": user_id,
+        "project_id": project_id,
+        "task_id": None,
+        "tracked": tracked,
+    }
 
 
 def test_rows_come_back_by_window_as_fetched_keeping_only_the_wanted_projects():
@@ -43,7 +50,11 @@ def test_a_batch_of_dates_reads_only_its_days_of_the_window():
 
 def test_a_missing_or_null_tracked_counts_zero_and_a_row_without_project_is_dropped():
     with Staging() as staging:
-        staging.add(JANUARY, [{**row(1, "2026-01-02"), "tracked": None}, {**row(2, "2026-01-02"), "project_id": None}], {100})
+        staging.add(
+            JANUARY,
+            [{**row(1, "2026-01-02"), "tracked": None}, {**row(2, "2026-01-02"), "project_id": None}],
+            {100},
+        )
         assert staging.activities(JANUARY) == [DailyActivity(1, date(2026, 1, 2), 7, 100, None, 0)]
 
 
@@ -57,16 +68,33 @@ def test_past_its_memory_the_staging_goes_to_a_temporary_file_and_reads_back_the
         assert staging._file._rolled, "1,000 rows of 40 bytes must have gone to the file"
         got = staging.activities(JANUARY)
     assert got == [
-        DailyActivity(r["id"], date.fromisoformat(r["date"]), r["user_id"], r["project_id"], None, r["tracked"])
-        for page in pages for r in page
+        DailyActivity(
+            r["id"], date.fromisoformat(r["date"]), r["user_id"], r["project_id"], None, r["tracked"]
+        )
+        for page in pages
+        for r in page
     ]
     assert staging.closed
 
 
 @pytest.mark.parametrize(
     "bad",
-    [{"id": 2**63}, {"id": None}, {"date": "2026-13-01"}, {"date": None}, {"user_id": "seven"}, {"tracked": "1h"}],
-    ids=["id too large", "no id", "impossible date", "no date", "user id not a number", "tracked not a number"],
+    [
+        {"id": 2**63},
+        {"id": None},
+        {"date": "2026-13-01"},
+        {"date": None},
+        {"user_id": "seven"},
+        {"tracked": "1h"},
+    ],
+    ids=[
+        "id too large",
+        "no id",
+        "impossible date",
+        "no date",
+        "user id not a number",
+        "tracked not a number",
+    ],
 )
 def test_a_row_not_as_documented_is_a_malformed_answer_and_nothing_of_its_page_is_kept(bad):
     with Staging() as staging:

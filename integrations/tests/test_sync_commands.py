@@ -27,16 +27,38 @@ def test_sync_project_says_why_it_cannot_sync(project):
 @pytest.fixture
 def linked_projects(org):
     inst = Installation.objects.create(organization=org, status="installed")
-    HubstaffProject.objects.create(organization=org, installation=inst, hubstaff_id=1, name="H", hubstaff_organization_id=9)
+    HubstaffProject.objects.create(
+        organization=org, installation=inst, hubstaff_id=1, name="H", hubstaff_organization_id=9
+    )
     now = timezone.now()
     projects = [ProjectFactory(organization=org) for _ in range(3)]
-    ProjectLink.objects.create(organization=org, project=projects[0], enabled=True, hubstaff_project_ids=[1], next_sync_due_at=now - timedelta(minutes=1))
-    ProjectLink.objects.create(organization=org, project=projects[1], enabled=True, hubstaff_project_ids=[1], next_sync_due_at=now + timedelta(hours=3))
-    ProjectLink.objects.create(organization=org, project=projects[2], enabled=False, hubstaff_project_ids=[1], next_sync_due_at=now - timedelta(hours=1))
+    ProjectLink.objects.create(
+        organization=org,
+        project=projects[0],
+        enabled=True,
+        hubstaff_project_ids=[1],
+        next_sync_due_at=now - timedelta(minutes=1),
+    )
+    ProjectLink.objects.create(
+        organization=org,
+        project=projects[1],
+        enabled=True,
+        hubstaff_project_ids=[1],
+        next_sync_due_at=now + timedelta(hours=3),
+    )
+    ProjectLink.objects.create(
+        organization=org,
+        project=projects[2],
+        enabled=False,
+        hubstaff_project_ids=[1],
+        next_sync_due_at=now - timedelta(hours=1),
+    )
     return projects
 
 
-def test_sync_due_queues_only_due_enabled_links_and_moves_their_slot(linked_projects, queued_tasks, capsys, django_capture_on_commit_callbacks):
+def test_sync_due_queues_only_due_enabled_links_and_moves_their_slot(
+    linked_projects, queued_tasks, capsys, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         call_command("sync_due")
     assert "1 project syncs queued." in capsys.readouterr().out
@@ -58,19 +80,25 @@ def test_daily_slots_spread_projects_over_the_day():
     assert timezone.now() < slot <= timezone.now() + timedelta(days=1)
 
 
-def test_a_run_whose_worker_died_is_queued_again_then_given_up(linked_projects, queued_tasks, django_capture_on_commit_callbacks):
+def test_a_run_whose_worker_died_is_queued_again_then_given_up(
+    linked_projects, queued_tasks, django_capture_on_commit_callbacks
+):
     from integrations.services import sync
 
     project = linked_projects[0]
     old = timezone.now() - sync.STALE_AFTER - timedelta(seconds=1)
-    run = SyncRun.objects.create(organization=project.organization, project=project, mode="reset", status="running", heartbeat_at=old)
+    run = SyncRun.objects.create(
+        organization=project.organization, project=project, mode="reset", status="running", heartbeat_at=old
+    )
     for attempt in range(1, sync.MAX_TAKEOVERS + 1):
         with django_capture_on_commit_callbacks(execute=True):
             assert sync.expire_stale_runs() == 1
         run.refresh_from_db()
         assert (run.status, run.takeovers) == ("queued", attempt)
         assert queued_tasks[-1] == (run.pk,)
-        SyncRun.objects.filter(pk=run.pk).update(status="running", heartbeat_at=old)  # claimed, and died again
+        SyncRun.objects.filter(pk=run.pk).update(
+            status="running", heartbeat_at=old
+        )  # claimed, and died again
     sync.expire_stale_runs()
     run.refresh_from_db()
     assert run.status == "failed" and "stopped answering" in run.error
@@ -80,5 +108,11 @@ def test_a_live_run_is_left_alone(linked_projects):
     from integrations.services import sync
 
     project = linked_projects[0]
-    SyncRun.objects.create(organization=project.organization, project=project, mode="reset", status="running", heartbeat_at=timezone.now())
+    SyncRun.objects.create(
+        organization=project.organization,
+        project=project,
+        mode="reset",
+        status="running",
+        heartbeat_at=timezone.now(),
+    )
     assert sync.expire_stale_runs() == 0

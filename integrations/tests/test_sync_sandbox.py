@@ -61,14 +61,24 @@ def people(org):
 
 @pytest.fixture
 def project_a(org, people):
-    project = ProjectFactory(organization=org, name="Project A", start_date=date(2026, 1, 1), end_date=date(2026, 9, 22))
-    AssignmentFactory(project=project, person=people["bobby"], start_date=date(2026, 1, 1), end_date=date(2026, 9, 22))
+    project = ProjectFactory(
+        organization=org, name="Project A", start_date=date(2026, 1, 1), end_date=date(2026, 9, 22)
+    )
+    AssignmentFactory(
+        project=project, person=people["bobby"], start_date=date(2026, 1, 1), end_date=date(2026, 9, 22)
+    )
     return project
 
 
 def link(project, hs, *names, prevent=False, trim=False):
     ids = [hs.ids()["projects"][name] for name in names]
-    return update_link(project, enabled=True, hubstaff_project_ids=ids, prevent_new_assignments=prevent, trim_assignments=trim)
+    return update_link(
+        project,
+        enabled=True,
+        hubstaff_project_ids=ids,
+        prevent_new_assignments=prevent,
+        trim_assignments=trim,
+    )
 
 
 def sync_now(project, mode="reset", expect="succeeded"):
@@ -93,10 +103,20 @@ def test_reset_syncs_everyone_matched_and_reports_the_missing_teammate(installed
     assert logged(project_a) == expected_seconds("Project A", {"bobby@acme.test", "sam@acme.test"})
     # Sam had no assignment: one is created, as long as the project.
     sam_assignment = Assignment.objects.get(project=project_a, person=people["sam"])
-    assert (sam_assignment.origin, sam_assignment.start_date, sam_assignment.end_date) == ("sync", date(2026, 1, 1), date(2026, 9, 22))
+    assert (sam_assignment.origin, sam_assignment.start_date, sam_assignment.end_date) == (
+        "sync",
+        date(2026, 1, 1),
+        date(2026, 9, 22),
+    )
     # Dana tracks time but is not a person here: named, with the time not synced.
-    dana_seconds = sum(r["tracked"] for r in DEMO["daily_activities"] if r["user"] == "dana@elsewhere.test" and r["project"] == "Project A")
-    assert [(t["name"], t["email"], t["seconds"]) for t in run.missing_teammates] == [("Dana Ghost", "dana@elsewhere.test", dana_seconds)]
+    dana_seconds = sum(
+        r["tracked"]
+        for r in DEMO["daily_activities"]
+        if r["user"] == "dana@elsewhere.test" and r["project"] == "Project A"
+    )
+    assert [(t["name"], t["email"], t["seconds"]) for t in run.missing_teammates] == [
+        ("Dana Ghost", "dana@elsewhere.test", dana_seconds)
+    ]
     assert run.worklogs_created == len(logged(project_a)) and run.assignments_created == 1
     assert run.requests_made > 0 and run.progress_done == run.progress_total
 
@@ -105,17 +125,35 @@ def test_work_logs_point_to_the_persons_assignment(installed, project_a, people,
     link(project_a, hs, "Project A")
     sync_now(project_a)
     bobby_assignment = Assignment.objects.get(project=project_a, person=people["bobby"])
-    assert set(WorkLog.objects.filter(project=project_a, person=people["bobby"]).values_list("assignment", flat=True)) == {bobby_assignment.pk}
+    assert set(
+        WorkLog.objects.filter(project=project_a, person=people["bobby"]).values_list("assignment", flat=True)
+    ) == {bobby_assignment.pk}
 
 
 def test_running_the_same_sync_twice_changes_nothing(installed, project_a, hs):
     link(project_a, hs, "Project A")
     sync_now(project_a)
-    before = list(WorkLog.objects.filter(project=project_a).values_list("pk", "duration_seconds", "updated_at").order_by("pk"))
+    before = list(
+        WorkLog.objects.filter(project=project_a)
+        .values_list("pk", "duration_seconds", "updated_at")
+        .order_by("pk")
+    )
     assert before, "the first sync must have written work logs"
     again = sync_now(project_a)
-    assert (again.worklogs_created, again.worklogs_updated, again.worklogs_deleted, again.assignments_created) == (0, 0, 0, 0)
-    assert list(WorkLog.objects.filter(project=project_a).values_list("pk", "duration_seconds", "updated_at").order_by("pk")) == before
+    assert (
+        again.worklogs_created,
+        again.worklogs_updated,
+        again.worklogs_deleted,
+        again.assignments_created,
+    ) == (0, 0, 0, 0)
+    assert (
+        list(
+            WorkLog.objects.filter(project=project_a)
+            .values_list("pk", "duration_seconds", "updated_at")
+            .order_by("pk")
+        )
+        == before
+    )
 
 
 def test_prevent_new_assignment_creation_syncs_only_bobby(installed, project_a, people, hs):
@@ -131,16 +169,26 @@ def test_trim_assignments_to_work_logs_crops_sams_assignment(installed, project_
     sync_now(project_a)
     sam_days = sorted(day for email, day in expected_seconds("Project A", {"sam@acme.test"}))
     assignment = Assignment.objects.get(project=project_a, person=people["sam"])
-    assert (assignment.start_date, assignment.end_date, assignment.trimmed) == (sam_days[0], sam_days[-1], True)
+    assert (assignment.start_date, assignment.end_date, assignment.trimmed) == (
+        sam_days[0],
+        sam_days[-1],
+        True,
+    )
 
 
 def test_many_hubstaff_projects_feed_one_project_traceably(installed, project_a, people, hs):
     link(project_a, hs, "Project A", "Project B")
     sync_now(project_a)
     ids = hs.ids()["projects"]
-    sources = set(WorkLog.objects.filter(project=project_a, person=people["bobby"]).values_list("source_project_id", flat=True))
+    sources = set(
+        WorkLog.objects.filter(project=project_a, person=people["bobby"]).values_list(
+            "source_project_id", flat=True
+        )
+    )
     assert sources == {ids["Project A"], ids["Project B"]}
-    b_rows = [r for r in DEMO["daily_activities"] if r["project"] == "Project B" and r["user"] == "bobby@acme.test"]
+    b_rows = [
+        r for r in DEMO["daily_activities"] if r["project"] == "Project B" and r["user"] == "bobby@acme.test"
+    ]
     b_logged = WorkLog.objects.filter(project=project_a, source_project_id=ids["Project B"])
     assert sum(b_logged.values_list("duration_seconds", flat=True)) == sum(r["tracked"] for r in b_rows)
 
@@ -152,10 +200,14 @@ def test_incremental_sync_picks_up_edits_and_deletions(installed, project_a, peo
     token = hs.issue_tokens("alice@acme.test")["access_token"]
     org_id = hs.ids()["orgs"]["Acme Hubstaff"]
     rows = hs.api_get(
-        f"/organizations/{org_id}/activities/daily", token, **{"date[start]": "2026-02-02", "date[stop]": "2026-02-02"}
+        f"/organizations/{org_id}/activities/daily",
+        token,
+        **{"date[start]": "2026-02-02", "date[stop]": "2026-02-02"},
     ).json()["daily_activities"]
     bobby_id = hs.ids()["users"]["bobby@acme.test"]
-    bobby_rows = [r for r in rows if r["user_id"] == bobby_id and r["project_id"] == hs.ids()["projects"]["Project A"]]
+    bobby_rows = [
+        r for r in rows if r["user_id"] == bobby_id and r["project_id"] == hs.ids()["projects"]["Project A"]
+    ]
     hs.edit_activity(bobby_rows[0]["id"], tracked=bobby_rows[0]["tracked"] + 1800)
     # A day added then deleted inside the trailing window: the re-read of recent days removes it here too.
     added = hs.add_activity(user="sam@acme.test", project="Project A", date="2026-09-21", tracked=3600)
@@ -185,7 +237,9 @@ def test_clear_data_deletes_synced_logs_and_keeps_manual_ones(installed, project
 def test_reset_never_touches_manual_logs_or_manual_assignments(installed, project_a, people, hs):
     link(project_a, hs, "Project A", trim=True)
     bobby_assignment = Assignment.objects.get(project=project_a, person=people["bobby"])
-    manual = WorkLogFactory(project=project_a, person=people["bobby"], date=date(2026, 2, 2), duration_seconds=60)
+    manual = WorkLogFactory(
+        project=project_a, person=people["bobby"], date=date(2026, 2, 2), duration_seconds=60
+    )
     sync_now(project_a)
     sync_now(project_a)
     manual.refresh_from_db()
@@ -197,7 +251,9 @@ def test_a_missing_teammate_added_later_is_synced_next_time(installed, project_a
     link(project_a, hs, "Project A")
     first = sync_now(project_a)
     assert [t["email"] for t in first.missing_teammates] == ["dana@elsewhere.test"]
-    Person.objects.create(organization=org, full_name="Dana Ghost", email="DANA@elsewhere.test", is_employee=True)
+    Person.objects.create(
+        organization=org, full_name="Dana Ghost", email="DANA@elsewhere.test", is_employee=True
+    )
     second = sync_now(project_a)
     assert second.missing_teammates == []
     assert any(email == "dana@elsewhere.test" for email, _ in logged(project_a))
@@ -206,7 +262,9 @@ def test_a_missing_teammate_added_later_is_synced_next_time(installed, project_a
 def test_a_failing_hubstaff_leaves_the_work_logs_as_they_were(installed, project_a, hs):
     link(project_a, hs, "Project A")
     sync_now(project_a)
-    before = sorted(WorkLog.objects.filter(project=project_a).values_list("pk", "source_key", "duration_seconds"))
+    before = sorted(
+        WorkLog.objects.filter(project=project_a).values_list("pk", "source_key", "duration_seconds")
+    )
     assert before, "the first sync must have written work logs"
     hs.fault(error_rate=1.0)
     try:
@@ -214,7 +272,10 @@ def test_a_failing_hubstaff_leaves_the_work_logs_as_they_were(installed, project
     finally:
         hs.reset_faults()
     assert run.status == "failed" and "Hubstaff" in run.error
-    assert sorted(WorkLog.objects.filter(project=project_a).values_list("pk", "source_key", "duration_seconds")) == before
+    assert (
+        sorted(WorkLog.objects.filter(project=project_a).values_list("pk", "source_key", "duration_seconds"))
+        == before
+    )
 
 
 def test_a_second_request_joins_the_running_sync(installed, project_a, hs):
@@ -239,7 +300,9 @@ def test_the_sync_project_command_runs_the_sync_itself_and_sends_no_task(
 
     link(project_a, hs, "Project A")
     with django_capture_on_commit_callbacks(execute=True):
-        call_command("sync_project", "--org", project_a.organization.slug, "--project", str(project_a.pk), "--reset")
+        call_command(
+            "sync_project", "--org", project_a.organization.slug, "--project", str(project_a.pk), "--reset"
+        )
     assert queued_tasks == [], "a worker would race the command for the same run"
     assert "succeeded" in capsys.readouterr().out
     assert SyncRun.objects.get(project=project_a).status == "succeeded"

@@ -31,9 +31,16 @@ ME = f"{API}/users/me"
 @pytest.fixture(autouse=True)
 def discovery_document():
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        mock.get(f"{ACCOUNT}/.well-known/openid-configuration", json={
-            "issuer": ACCOUNT, "authorization_endpoint": f"{ACCOUNT}/authorizations/new", "token_endpoint": TOKEN_URL,
-            "jwks_uri": f"{ACCOUNT}/.well-known/jwks.json", "id_token_signing_alg_values_supported": ["RS256"]})
+        mock.get(
+            f"{ACCOUNT}/.well-known/openid-configuration",
+            json={
+                "issuer": ACCOUNT,
+                "authorization_endpoint": f"{ACCOUNT}/authorizations/new",
+                "token_endpoint": TOKEN_URL,
+                "jwks_uri": f"{ACCOUNT}/.well-known/jwks.json",
+                "id_token_signing_alg_values_supported": ["RS256"],
+            },
+        )
         yield mock
 
 
@@ -42,16 +49,25 @@ def no_sleep(seconds):
 
 
 def refreshed(access="access-token-new", refresh="refresh-token-new", expires_in=7200):
-    return {"access_token": access, "refresh_token": refresh, "token_type": "bearer", "expires_in": expires_in,
-            "scope": "openid profile email hubstaff:read"}
+    return {
+        "access_token": access,
+        "refresh_token": refresh,
+        "token_type": "bearer",
+        "expires_in": expires_in,
+        "scope": "openid profile email hubstaff:read",
+    }
 
 
 def token_requests(mock):
     return [c for c in mock.calls if c.request.url == TOKEN_URL]
 
 
-def test_a_token_about_to_expire_is_refreshed_first_and_the_rotated_pair_saved(installation, discovery_document):
-    Installation.objects.filter(pk=installation.pk).update(access_token_expires_at=timezone.now() + timedelta(seconds=30))
+def test_a_token_about_to_expire_is_refreshed_first_and_the_rotated_pair_saved(
+    installation, discovery_document
+):
+    Installation.objects.filter(pk=installation.pk).update(
+        access_token_expires_at=timezone.now() + timedelta(seconds=30)
+    )
     installation.refresh_from_db()
     discovery_document.post(TOKEN_URL, json=refreshed())
     discovery_document.get(ME, json={"user": {"id": 1}})
@@ -62,7 +78,10 @@ def test_a_token_about_to_expire_is_refreshed_first_and_the_rotated_pair_saved(i
     [call] = token_requests(discovery_document)
     body = parse_qs(call.request.body)
     assert body == {"grant_type": ["refresh_token"], "refresh_token": ["refresh-token-rrr"]}
-    assert call.request.headers["Authorization"] == "Basic " + base64.b64encode(b"client-123:secret-456-do-not-leak").decode()
+    assert (
+        call.request.headers["Authorization"]
+        == "Basic " + base64.b64encode(b"client-123:secret-456-do-not-leak").decode()
+    )
     assert discovery_document.calls[-1].request.headers["Authorization"] == "Bearer access-token-new"
     stored = Installation.objects.get(pk=installation.pk)
     assert (stored.access_token, stored.refresh_token) == ("access-token-new", "refresh-token-new")
@@ -96,7 +115,9 @@ def test_a_second_401_after_refreshing_is_an_error_not_a_loop(installation, disc
 
 def test_invalid_grant_marks_needs_reauthorization(installation, discovery_document):
     discovery_document.get(ME, status=401, json={"error": "token expired"})
-    discovery_document.post(TOKEN_URL, status=400, json={"error": "invalid_grant", "error_description": "refresh token revoked"})
+    discovery_document.post(
+        TOKEN_URL, status=400, json={"error": "invalid_grant", "error_description": "refresh token revoked"}
+    )
 
     with pytest.raises(ReauthorizationRequired) as caught:
         HubstaffClient(installation, sleep=no_sleep).me()
@@ -118,17 +139,23 @@ def test_a_marked_installation_sends_nothing(installation, discovery_document):
 
 
 def test_no_refresh_token_needs_reauthorization(installation, discovery_document):
-    Installation.objects.filter(pk=installation.pk).update(refresh_token="", access_token_expires_at=timezone.now())
+    Installation.objects.filter(pk=installation.pk).update(
+        refresh_token="", access_token_expires_at=timezone.now()
+    )
     installation.refresh_from_db()
     with pytest.raises(ReauthorizationRequired):
         HubstaffClient(installation, sleep=no_sleep).me()
     assert Installation.objects.get(pk=installation.pk).needs_reauthorization
 
 
-def test_a_token_refreshed_meanwhile_by_another_worker_is_used_instead_of_refreshing(installation, discovery_document):
+def test_a_token_refreshed_meanwhile_by_another_worker_is_used_instead_of_refreshing(
+    installation, discovery_document
+):
     """Our copy is stale and expiring; under the lock we see another worker's fresh token and take it."""
     installation.access_token_expires_at = timezone.now() + timedelta(seconds=5)
-    Installation.objects.filter(pk=installation.pk).update(access_token_expires_at=installation.access_token_expires_at)
+    Installation.objects.filter(pk=installation.pk).update(
+        access_token_expires_at=installation.access_token_expires_at
+    )
     other = Installation.objects.get(pk=installation.pk)
     other.access_token, other.refresh_token = "access-by-other-worker", "refresh-by-other-worker"
     other.access_token_expires_at = timezone.now() + timedelta(hours=2)
@@ -149,12 +176,16 @@ def test_refresh_takes_a_row_lock(installation, discovery_document):
 
     with CaptureQueriesContext(connection) as queries:
         HubstaffClient(installation, sleep=no_sleep).me()
-    locking = [q["sql"] for q in queries if "integrations_installation" in q["sql"] and q["sql"].startswith("SELECT")]
+    locking = [
+        q["sql"] for q in queries if "integrations_installation" in q["sql"] and q["sql"].startswith("SELECT")
+    ]
     if connection.features.has_select_for_update:
         assert any("FOR UPDATE" in sql for sql in locking)
 
 
-def test_a_token_endpoint_outage_is_transient_and_does_not_mark_the_installation(installation, discovery_document, settings):
+def test_a_token_endpoint_outage_is_transient_and_does_not_mark_the_installation(
+    installation, discovery_document, settings
+):
     installation.access_token_expires_at = timezone.now()
     discovery_document.post(TOKEN_URL, status=503, body="<html>down</html>")
 
@@ -165,8 +196,12 @@ def test_a_token_endpoint_outage_is_transient_and_does_not_mark_the_installation
     assert Installation.objects.get(pk=installation.pk).is_installed
 
 
-def test_personal_access_token_installations_refresh_without_client_credentials(installation, discovery_document):
-    Installation.objects.filter(pk=installation.pk).update(client_id="", client_secret="", access_token_expires_at=timezone.now())
+def test_personal_access_token_installations_refresh_without_client_credentials(
+    installation, discovery_document
+):
+    Installation.objects.filter(pk=installation.pk).update(
+        client_id="", client_secret="", access_token_expires_at=timezone.now()
+    )
     installation.refresh_from_db()
     discovery_document.post(TOKEN_URL, json=refreshed())
     discovery_document.get(ME, json={"user": {"id": 1}})
@@ -175,17 +210,30 @@ def test_personal_access_token_installations_refresh_without_client_credentials(
 
     [call] = token_requests(discovery_document)
     assert "Authorization" not in call.request.headers
-    assert parse_qs(call.request.body) == {"grant_type": ["refresh_token"], "refresh_token": ["refresh-token-rrr"]}
+    assert parse_qs(call.request.body) == {
+        "grant_type": ["refresh_token"],
+        "refresh_token": ["refresh-token-rrr"],
+    }
 
 
 def test_secrets_are_encrypted_at_rest(installation):
     with connection.cursor() as cursor:
-        cursor.execute("SELECT client_secret, access_token, refresh_token FROM integrations_installation WHERE id = %s", [installation.pk])
+        cursor.execute(
+            "SELECT client_secret, access_token, refresh_token FROM integrations_installation WHERE id = %s",
+            [installation.pk],
+        )
         row = cursor.fetchone()
-    assert "secret-456-do-not-leak" not in row[0] and "access-token-aaa" not in row[1] and "refresh-token-rrr" not in row[2]
+    assert (
+        "secret-456-do-not-leak" not in row[0]
+        and "access-token-aaa" not in row[1]
+        and "refresh-token-rrr" not in row[2]
+    )
     stored = Installation.objects.get(pk=installation.pk)
     assert (stored.client_secret, stored.access_token, stored.refresh_token) == (
-        "secret-456-do-not-leak", "access-token-aaa", "refresh-token-rrr")
+        "secret-456-do-not-leak",
+        "access-token-aaa",
+        "refresh-token-rrr",
+    )
 
 
 def test_no_secret_reaches_a_log_line_or_an_error(installation, discovery_document, caplog):
@@ -195,13 +243,21 @@ def test_no_secret_reaches_a_log_line_or_an_error(installation, discovery_docume
     installation.access_token_expires_at = timezone.now()
     discovery_document.post(TOKEN_URL, json=refreshed(access="access-SECRET-1", refresh="refresh-SECRET-1"))
     discovery_document.get(ME, status=401, json={"error": "token expired"})
-    discovery_document.post(TOKEN_URL, status=400, json={"error": "invalid_grant", "error_description": "revoked"})
+    discovery_document.post(
+        TOKEN_URL, status=400, json={"error": "invalid_grant", "error_description": "revoked"}
+    )
 
     with pytest.raises(ReauthorizationRequired) as caught:
         HubstaffClient(installation, sleep=no_sleep).me()
 
-    secrets = ["secret-456-do-not-leak", "access-token-aaa", "refresh-token-rrr", "access-SECRET-1", "refresh-SECRET-1",
-               base64.b64encode(b"client-123:secret-456-do-not-leak").decode()]
+    secrets = [
+        "secret-456-do-not-leak",
+        "access-token-aaa",
+        "refresh-token-rrr",
+        "access-SECRET-1",
+        "refresh-SECRET-1",
+        base64.b64encode(b"client-123:secret-456-do-not-leak").decode(),
+    ]
     assert caplog.records, "the client logs what it does"
     for secret in secrets:
         assert secret not in caplog.text
@@ -213,7 +269,11 @@ def test_status_reason_texts():
     assert installation_status_reason(None).startswith("Hubstaff is not installed")
     installed = Installation(status=Installation.Status.INSTALLED)
     assert installation_status_reason(installed) == "Hubstaff is properly installed."
-    marked = Installation(status=Installation.Status.NEEDS_REAUTHORIZATION, status_reason="Hubstaff refused to renew the access (invalid_grant).")
+    marked = Installation(
+        status=Installation.Status.NEEDS_REAUTHORIZATION,
+        status_reason="Hubstaff refused to renew the access (invalid_grant).",
+    )
     assert installation_status_reason(marked) == (
-        "Hubstaff refused to renew the access (invalid_grant). An administrator must re-authorize Hubstaff on the Integrations page.")
+        "Hubstaff refused to renew the access (invalid_grant). An administrator must re-authorize Hubstaff on the Integrations page."
+    )
     assert "waiting" in installation_status_reason(Installation(status=Installation.Status.PENDING))

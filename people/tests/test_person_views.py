@@ -13,7 +13,8 @@ def test_administrator_sees_people_list(admin_client, admin, employee):
 
 def test_administrator_adds_a_person_with_roles(admin_client, org):
     response = admin_client.post(
-        "/acme/people/new/", {"full_name": "Sam Smith", "email": " sam@acme.test ", "roles": ["manager", "employee"]}
+        "/acme/people/new/",
+        {"full_name": "Sam Smith", "email": " sam@acme.test ", "roles": ["manager", "employee"]},
     )
     assert response.status_code == 302
     sam = Person.objects.get(organization=org, email="sam@acme.test")
@@ -21,14 +22,18 @@ def test_administrator_adds_a_person_with_roles(admin_client, org):
 
 
 def test_invalid_email_gives_a_form_error_and_saves_nothing(admin_client, org):
-    response = admin_client.post("/acme/people/new/", {"full_name": "Sam", "email": "not-an-email", "roles": ["employee"]})
+    response = admin_client.post(
+        "/acme/people/new/", {"full_name": "Sam", "email": "not-an-email", "roles": ["employee"]}
+    )
     assert response.status_code == 200
     assert "Enter a valid email address." in response.content.decode()
     assert not Person.objects.filter(full_name="Sam").exists()
 
 
 def test_duplicate_email_ignoring_case_gives_a_clear_error(admin_client, org, employee):
-    response = admin_client.post("/acme/people/new/", {"full_name": "Eve Two", "email": "EVE@acme.test", "roles": ["employee"]})
+    response = admin_client.post(
+        "/acme/people/new/", {"full_name": "Eve Two", "email": "EVE@acme.test", "roles": ["employee"]}
+    )
     assert response.status_code == 200
     assert "A person with this e-mail already exists in this organization." in response.content.decode()
     assert Person.objects.filter(organization=org, email__iexact="eve@acme.test").count() == 1
@@ -36,13 +41,16 @@ def test_duplicate_email_ignoring_case_gives_a_clear_error(admin_client, org, em
 
 def test_new_person_is_linked_to_an_existing_login_with_that_email(admin_client, org, other_org):
     outsider = MemberFactory(organization=other_org, email="lee@globex.test")
-    admin_client.post("/acme/people/new/", {"full_name": "Lee", "email": "lee@globex.test", "roles": ["employee"]})
+    admin_client.post(
+        "/acme/people/new/", {"full_name": "Lee", "email": "lee@globex.test", "roles": ["employee"]}
+    )
     assert Person.objects.get(organization=org, email="lee@globex.test").user == outsider.user
 
 
 def test_administrator_edits_a_person(admin_client, employee):
     response = admin_client.post(
-        f"/acme/people/{employee.pk}/edit/", {"full_name": "Eve Renamed", "email": employee.email, "roles": ["employee"]}
+        f"/acme/people/{employee.pk}/edit/",
+        {"full_name": "Eve Renamed", "email": employee.email, "roles": ["employee"]},
     )
     assert response.status_code == 302
     employee.refresh_from_db()
@@ -52,7 +60,9 @@ def test_administrator_edits_a_person(admin_client, employee):
 def test_another_organizations_person_is_not_found(admin_client, other_org):
     stranger = PersonFactory(organization=other_org)
     assert admin_client.get(f"/acme/people/{stranger.pk}/edit/").status_code == 404
-    response = admin_client.post(f"/acme/people/{stranger.pk}/edit/", {"full_name": "Hacked", "email": "x@y.test"})
+    response = admin_client.post(
+        f"/acme/people/{stranger.pk}/edit/", {"full_name": "Hacked", "email": "x@y.test"}
+    )
     assert response.status_code == 404
     stranger.refresh_from_db()
     assert stranger.full_name != "Hacked"

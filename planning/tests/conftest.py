@@ -16,15 +16,38 @@ def plan(org, other_org, project, employee):
     Bob: no assignment, 2 h logged on Project B (unplanned). Globex: a plan and logs that must never show."""
     project_b = ProjectFactory(organization=org, name="Project B")
     bob = PersonFactory(organization=org, full_name="Bob Builder", email="bob@acme.test")
-    AssignmentFactory(project=project, person=employee, start_date=date(2026, 2, 4), end_date=date(2026, 2, 10), hours_per_day=8)
+    AssignmentFactory(
+        project=project,
+        person=employee,
+        start_date=date(2026, 2, 4),
+        end_date=date(2026, 2, 10),
+        hours_per_day=8,
+    )
     WorkLogFactory(project=project, person=employee, date=date(2026, 2, 3), duration_seconds=8 * HOUR)
     WorkLogFactory(project=project, person=employee, date=date(2026, 2, 5), duration_seconds=8 * HOUR)
-    WorkLogFactory(project=project, person=employee, date=date(2026, 2, 9), duration_seconds=16 * HOUR, note="=HYPERLINK(1)")
+    WorkLogFactory(
+        project=project,
+        person=employee,
+        date=date(2026, 2, 9),
+        duration_seconds=16 * HOUR,
+        note="=HYPERLINK(1)",
+    )
     WorkLogFactory(project=project_b, person=bob, date=date(2026, 2, 12), duration_seconds=2 * HOUR)
-    WorkLogFactory(project=project, person=employee, date=date(2026, 3, 2), duration_seconds=5 * HOUR)  # after the period
+    WorkLogFactory(
+        project=project, person=employee, date=date(2026, 3, 2), duration_seconds=5 * HOUR
+    )  # after the period
 
     globex_project = ProjectFactory(organization=other_org, name="Globex secret project")
     globex_person = PersonFactory(organization=other_org, full_name="Gina Globex", email="gina@globex.test")
-    AssignmentFactory(project=globex_project, person=globex_person, start_date=date(2026, 2, 2), end_date=date(2026, 2, 13))
-    WorkLogFactory(project=globex_project, person=globex_person, date=date(2026, 2, 3), duration_seconds=99 * HOUR)
-    return {"project_b": project_b, "bob": bob, "globex_project": globex_project, "globex_person": globex_person}
+    AssignmentFactory(
+        project=globex_project, person=globex_person, start_date=date(2026, 2, 2), end_date=date(2026, 2, 13)
+    )
+    WorkLogFactory(
+        project=globex_project, person=globex_person, date=date(2026, 2, 3), duration_seconds=99 * HOUR
+    )
+    return {
+        "project_b": project_b,
+        "bob": bob,
+        "globex_project": globex_project,
+        "globex_person": globex_person,
+    }

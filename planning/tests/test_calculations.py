@@ -69,7 +69,7 @@ def test_working_days_between_matches_counting_day_by_day():
     from datetime import timedelta
 
     start = date(2026, 1, 1)
-    for length in range(0, 40):
+    for length in range(40):
         for shift in range(7):
             a = start + timedelta(days=shift)
             b = a + timedelta(days=length)
@@ -140,7 +140,10 @@ def test_logged_hours_per_week_sums_seconds_by_person_and_week():
     ],
 )
 def test_week_status_highlights_more_than_ten_percent_off(planned, logged, status):
-    assert week_status(Decimal(planned), Decimal(logged), week_end=date(2026, 2, 8), today=date(2026, 3, 1)) == status
+    assert (
+        week_status(Decimal(planned), Decimal(logged), week_end=date(2026, 2, 8), today=date(2026, 3, 1))
+        == status
+    )
 
 
 def test_this_week_is_not_under_until_it_is_over_but_may_be_over():
@@ -160,17 +163,24 @@ def test_week_rows_for_everyone_and_for_one_person():
         (Decimal(40), Decimal(5), Status.UNDER),
     ]
     one = week_rows(weeks, planned, logged, today=date(2026, 3, 1), person_id=2)
-    assert [(r.planned, r.logged, r.status) for r in one] == [(Decimal(20), Decimal(30), Status.OVER), (0, 0, Status.NONE)]
+    assert [(r.planned, r.logged, r.status) for r in one] == [
+        (Decimal(20), Decimal(30), Status.OVER),
+        (0, 0, Status.NONE),
+    ]
     assert totals(everyone) == (Decimal(100), Decimal(75))
     assert everyone[0].difference == Decimal(10)
 
 
-@pytest.mark.parametrize("count, max_labels, stride", [(12, 15, 1), (52, 13, 4), (53, 13, 5), (156, 14, 12), (0, 10, 1)])
+@pytest.mark.parametrize(
+    "count, max_labels, stride", [(12, 15, 1), (52, 13, 4), (53, 13, 5), (156, 14, 12), (0, 10, 1)]
+)
 def test_labels_thin_out_on_long_periods(count, max_labels, stride):
     assert label_stride(count, max_labels) == stride
     assert len(range(0, count, stride)) <= max(max_labels, 1) or count == 0
 
 
-@pytest.mark.parametrize("value, ceiling", [(0, 1), (0.4, 1), (7, 10), (37.5, 50), (40, 50), (120, 200), (2400, 2500), (10, 10)])
+@pytest.mark.parametrize(
+    "value, ceiling", [(0, 1), (0.4, 1), (7, 10), (37.5, 50), (40, 50), (120, 200), (2400, 2500), (10, 10)]
+)
 def test_axis_ceiling_is_round(value, ceiling):
     assert nice_ceiling(value) == ceiling

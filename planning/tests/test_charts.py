@@ -46,8 +46,11 @@ def test_people_matrix_shows_numbers_only_when_cells_are_wide_enough():
 
 
 def test_people_matrix_grows_one_row_per_person_and_shortens_long_names():
-    matrix = charts.people_matrix({pid: rows(12) for pid in range(50)}, {pid: "A very long name indeed, too long" for pid in range(50)},
-                                  link_for=lambda pid: f"/p/{pid}/")
+    matrix = charts.people_matrix(
+        {pid: rows(12) for pid in range(50)},
+        dict.fromkeys(range(50), "A very long name indeed, too long"),
+        link_for=lambda pid: f"/p/{pid}/",
+    )
     assert matrix["height"] == 50 * 20
     assert matrix["people"][49]["href"] == "/p/49/"
     assert matrix["people"][0]["name"].endswith("…") and len(matrix["people"][0]["name"]) == 24
@@ -79,11 +82,17 @@ def test_timeline_range_covers_project_assignments_and_logs_in_whole_weeks():
     project = FakeProject(date(2026, 2, 4), date(2026, 3, 4))
     a = FakeAssignment(1, FakePerson("Eve"), date(2026, 1, 20), date(2026, 2, 10))
     logged = {(2, date(2026, 3, 16)): Decimal(1)}
-    assert charts.timeline_range(project, [a], logged, today=date(2026, 2, 1)) == (date(2026, 1, 19), date(2026, 3, 22), False)
+    assert charts.timeline_range(project, [a], logged, today=date(2026, 2, 1)) == (
+        date(2026, 1, 19),
+        date(2026, 3, 22),
+        False,
+    )
 
 
 def test_timeline_range_of_an_open_ended_project_runs_to_today():
-    first, last, clipped = charts.timeline_range(FakeProject(date(2026, 1, 1), None), [], {}, today=date(2026, 6, 10))
+    first, last, clipped = charts.timeline_range(
+        FakeProject(date(2026, 1, 1), None), [], {}, today=date(2026, 6, 10)
+    )
     assert (first, last, clipped) == (date(2025, 12, 29), date(2026, 6, 14), False)
 
 
@@ -119,4 +128,6 @@ def test_timeline_months_thin_their_labels_over_three_years():
 
 def test_weeks_of_period_and_chart_agree_on_the_number_of_bars():
     weeks = weeks_of_period(date(2026, 1, 1), date(2026, 12, 31))
-    assert len(charts.weekly_chart([WeekRow(w, Decimal(0), Decimal(0), "none") for w in weeks])["weeks"]) == 53
+    assert (
+        len(charts.weekly_chart([WeekRow(w, Decimal(0), Decimal(0), "none") for w in weeks])["weeks"]) == 53
+    )

@@ -10,8 +10,16 @@ from .conftest import HOUR
 
 def test_my_work_shows_my_weeks_chart_with_my_hours_only(employee_client, org, project, employee):
     monday = week_start(timezone.localdate()) - timedelta(weeks=2)
-    AssignmentFactory(project=project, person=employee, start_date=monday, end_date=monday + timedelta(days=4), hours_per_day=6)
-    WorkLogFactory(project=project, person=employee, date=monday + timedelta(days=1), duration_seconds=5 * HOUR)
+    AssignmentFactory(
+        project=project,
+        person=employee,
+        start_date=monday,
+        end_date=monday + timedelta(days=4),
+        hours_per_day=6,
+    )
+    WorkLogFactory(
+        project=project, person=employee, date=monday + timedelta(days=1), duration_seconds=5 * HOUR
+    )
     someone = PersonFactory(organization=org)
     WorkLogFactory(project=project, person=someone, date=monday, duration_seconds=9 * HOUR)
 

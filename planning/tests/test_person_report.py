@@ -11,7 +11,10 @@ def url(person):
 def test_manager_sees_a_persons_weeks_and_assignments(manager_client, plan, employee):
     response = manager_client.get(url(employee), PERIOD)
     assert response.status_code == 200
-    assert [(w.planned, w.logged, w.status) for w in response.context["weeks"]] == [(24, 16, "under"), (16, 16, "ok")]
+    assert [(w.planned, w.logged, w.status) for w in response.context["weeks"]] == [
+        (24, 16, "under"),
+        (16, 16, "ok"),
+    ]
     html = response.content.decode()
     assert "Planned vs logged: Eve Employee" in html
     assert "Project A" in html and "Bob Builder" not in html
@@ -54,7 +57,9 @@ def test_person_report_with_bad_dates_is_a_clear_error(employee_client, employee
     assert "Enter a valid date." in response.content.decode()
 
 
-def test_person_report_queries_do_not_grow_with_work_logs(manager_client, project, employee, django_assert_max_num_queries):
+def test_person_report_queries_do_not_grow_with_work_logs(
+    manager_client, project, employee, django_assert_max_num_queries
+):
     from datetime import date
 
     from tests.factories import AssignmentFactory, WorkLogFactory

@@ -11,13 +11,24 @@ def timeline(response):
     return html[start : html.index("</section>", start)]
 
 
-def test_project_page_shows_assignment_bars_told_apart_and_logged_weeks(manager_client, org, project, employee):
+def test_project_page_shows_assignment_bars_told_apart_and_logged_weeks(
+    manager_client, org, project, employee
+):
     sam = PersonFactory(organization=org, full_name="Sam Synced")
     tom = PersonFactory(organization=org, full_name="Tom Trimmed")
     lou = PersonFactory(organization=org, full_name="Lou Logged")
-    AssignmentFactory(project=project, person=employee, start_date=date(2026, 1, 5), end_date=date(2026, 3, 27))
+    AssignmentFactory(
+        project=project, person=employee, start_date=date(2026, 1, 5), end_date=date(2026, 3, 27)
+    )
     AssignmentFactory(project=project, person=sam, origin="sync")
-    AssignmentFactory(project=project, person=tom, origin="sync", trimmed=True, start_date=date(2026, 2, 1), end_date=date(2026, 3, 19))
+    AssignmentFactory(
+        project=project,
+        person=tom,
+        origin="sync",
+        trimmed=True,
+        start_date=date(2026, 2, 1),
+        end_date=date(2026, 3, 19),
+    )
     WorkLogFactory(project=project, person=employee, date=date(2026, 1, 6), duration_seconds=6 * HOUR)
     WorkLogFactory(project=project, person=lou, date=date(2026, 2, 3), duration_seconds=HOUR)
 
@@ -37,12 +48,17 @@ def test_project_page_shows_assignment_bars_told_apart_and_logged_weeks(manager_
 
 
 def test_empty_project_says_so(manager_client, project):
-    assert "Nobody is assigned and no time is logged yet." in timeline(manager_client.get(f"/acme/planning/projects/{project.pk}/timeline/"))
+    assert "Nobody is assigned and no time is logged yet." in timeline(
+        manager_client.get(f"/acme/planning/projects/{project.pk}/timeline/")
+    )
 
 
-def test_timeline_never_shows_another_organizations_rows(manager_client, org, other_org, project, other_project):
+def test_timeline_never_shows_another_organizations_rows(
+    manager_client, org, other_org, project, other_project
+):
     stranger = PersonFactory(organization=other_org, full_name="Gina Globex")
-    # A row of another organization pointing at our project cannot be made through the app, and PostgreSQL refuses
+    # A row of another organization pointing at our project cannot be made through the app, and PostgreSQL
+    # refuses
     # it at commit (tests/test_tenant_keys.py); planted inside the test's transaction, it must still not show.
     planted = WorkLogFactory(project=project, organization=other_org, person=stranger, date=date(2026, 2, 3))
     html = timeline(manager_client.get(f"/acme/planning/projects/{project.pk}/timeline/"))
@@ -52,7 +68,9 @@ def test_timeline_never_shows_another_organizations_rows(manager_client, org, ot
 
 def test_open_ended_project_runs_to_today_and_long_ones_are_clipped(manager_client, org, employee):
     project = ProjectFactory(organization=org, start_date=date(2020, 1, 1), end_date=None)
-    AssignmentFactory(project=project, person=employee, start_date=date(2020, 1, 1), end_date=date(2030, 1, 1))
+    AssignmentFactory(
+        project=project, person=employee, start_date=date(2020, 1, 1), end_date=date(2030, 1, 1)
+    )
     html = timeline(manager_client.get(f"/acme/planning/projects/{project.pk}/timeline/"))
     assert "showing the first three years" in html
 

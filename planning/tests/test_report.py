@@ -33,12 +33,20 @@ def test_people_are_listed_with_their_own_totals_and_highlights(manager_client, 
     response = manager_client.get(URL, PERIOD)
     people = {p.name: p for p in response.context["people"]}
     assert set(people) == {"Eve Employee", "Bob Builder"}
-    assert (people["Eve Employee"].planned, people["Eve Employee"].logged, people["Eve Employee"].status) == (40, 32, "under")
+    assert (people["Eve Employee"].planned, people["Eve Employee"].logged, people["Eve Employee"].status) == (
+        40,
+        32,
+        "under",
+    )
     assert [w.status for w in people["Eve Employee"].weeks] == ["under", "ok"]
-    assert (people["Bob Builder"].planned, people["Bob Builder"].logged, people["Bob Builder"].status) == (0, 2, "unplanned")
+    assert (people["Bob Builder"].planned, people["Bob Builder"].logged, people["Bob Builder"].status) == (
+        0,
+        2,
+        "unplanned",
+    )
     html = page(response)
     assert 'class="status-under"' in html and 'class="status-unplanned"' in html
-    assert f'/acme/planning/people/{employee.pk}/?' in html
+    assert f"/acme/planning/people/{employee.pk}/?" in html
 
 
 def test_another_organizations_data_is_never_counted(manager_client, plan):
@@ -98,7 +106,10 @@ def test_another_organizations_person_is_a_form_error(manager_client, plan):
         ({"date_from": "2026-02-30"}, "Enter a valid date."),
         ({"project": "abc"}, "Select a valid choice"),
         ({"person": "1; DROP TABLE"}, "Select a valid choice"),
-        ({"date_from": "2026-03-01", "date_to": "2026-02-01"}, "The end of the period cannot be before its start."),
+        (
+            {"date_from": "2026-03-01", "date_to": "2026-02-01"},
+            "The end of the period cannot be before its start.",
+        ),
         ({"date_from": "2020-01-01", "date_to": "2026-02-01"}, "Choose a period of at most three years."),
     ],
 )
@@ -131,7 +142,9 @@ def test_a_year_for_fifty_people_renders_with_thinned_labels(manager_client, org
     project = ProjectFactory(organization=org, start_date=date(2025, 1, 1), end_date=date(2026, 12, 31))
     people = [PersonFactory(organization=org) for _ in range(50)]
     for person in people:
-        AssignmentFactory(project=project, person=person, start_date=date(2025, 3, 1), end_date=date(2026, 2, 28))
+        AssignmentFactory(
+            project=project, person=person, start_date=date(2025, 3, 1), end_date=date(2026, 2, 28)
+        )
     response = manager_client.get(URL, {"date_from": "2025-03-03", "date_to": "2026-03-01"})
     assert response.status_code == 200
     chart = response.context["chart"]
@@ -144,16 +157,27 @@ def test_a_year_for_fifty_people_renders_with_thinned_labels(manager_client, org
 def _many(org, project, people, logs_each):
     persons = [PersonFactory(organization=org) for _ in range(people)]
     for person in persons:
-        AssignmentFactory(project=project, person=person, start_date=date(2026, 1, 5), end_date=date(2026, 3, 27))
+        AssignmentFactory(
+            project=project, person=person, start_date=date(2026, 1, 5), end_date=date(2026, 3, 27)
+        )
         for n in range(logs_each):
-            WorkLogFactory(project=project, person=person, date=date(2026, 1, 5) + timedelta(days=n), duration_seconds=HOUR)
+            WorkLogFactory(
+                project=project,
+                person=person,
+                date=date(2026, 1, 5) + timedelta(days=n),
+                duration_seconds=HOUR,
+            )
 
 
-def test_queries_do_not_grow_with_people_and_work_logs(manager_client, org, project, django_assert_max_num_queries):
+def test_queries_do_not_grow_with_people_and_work_logs(
+    manager_client, org, project, django_assert_max_num_queries
+):
     _many(org, project, people=2, logs_each=2)
     with django_assert_max_num_queries(12) as few:
         manager_client.get(URL, {"date_from": "2026-01-05", "date_to": "2026-03-29", "project": project.pk})
     _many(org, project, people=30, logs_each=40)
     with django_assert_max_num_queries(len(few.captured_queries)):
-        response = manager_client.get(URL, {"date_from": "2026-01-05", "date_to": "2026-03-29", "project": project.pk})
+        response = manager_client.get(
+            URL, {"date_from": "2026-01-05", "date_to": "2026-03-29", "project": project.pk}
+        )
     assert len(response.context["people"]) == 32

@@ -7,14 +7,18 @@ from tests.factories import AssignmentFactory, PersonFactory
 
 
 def test_manager_creates_a_project_and_lands_on_its_page(manager_client, org):
-    response = manager_client.post("/acme/projects/new/", {"name": "Apollo", "start_date": "2026-01-01", "end_date": "2026-09-22"})
+    response = manager_client.post(
+        "/acme/projects/new/", {"name": "Apollo", "start_date": "2026-01-01", "end_date": "2026-09-22"}
+    )
     project = Project.objects.get(organization=org, name="Apollo")
     assert response["Location"] == f"/acme/projects/{project.pk}/"
     assert "Apollo" in manager_client.get(response["Location"]).content.decode()
 
 
 def test_project_ending_before_it_starts_gives_a_form_error(manager_client, org):
-    response = manager_client.post("/acme/projects/new/", {"name": "Bad", "start_date": "2026-05-01", "end_date": "2026-04-01"})
+    response = manager_client.post(
+        "/acme/projects/new/", {"name": "Bad", "start_date": "2026-05-01", "end_date": "2026-04-01"}
+    )
     assert response.status_code == 200
     assert "The end date cannot be before the start date." in response.content.decode()
     assert not Project.objects.filter(name="Bad").exists()
@@ -42,7 +46,11 @@ def test_manager_assigns_a_person(manager_client, project, employee):
     )
     assert response.status_code == 302
     assignment = Assignment.objects.get(project=project, person=employee)
-    assert (assignment.start_date, assignment.end_date, assignment.origin) == (date(2026, 2, 1), date(2026, 3, 19), "manual")
+    assert (assignment.start_date, assignment.end_date, assignment.origin) == (
+        date(2026, 2, 1),
+        date(2026, 3, 19),
+        "manual",
+    )
 
 
 def test_assignment_outside_the_project_dates_is_refused(manager_client, project, employee):
@@ -82,14 +90,20 @@ def test_another_organizations_project_and_assignment_are_not_found(manager_clie
     foreign = AssignmentFactory(project=other_project)
     assert manager_client.get(f"/acme/projects/{other_project.pk}/").status_code == 404
     assert manager_client.get(f"/acme/projects/{other_project.pk}/edit/").status_code == 404
-    assert manager_client.post(f"/acme/projects/{other_project.pk}/assignments/{foreign.pk}/delete/").status_code == 404
+    assert (
+        manager_client.post(f"/acme/projects/{other_project.pk}/assignments/{foreign.pk}/delete/").status_code
+        == 404
+    )
     assert Assignment.objects.filter(pk=foreign.pk).exists()
 
 
 def test_an_assignment_is_looked_up_inside_its_project(manager_client, org, project, employee):
     elsewhere = Project.objects.create(organization=org, name="Elsewhere", start_date=date(2026, 1, 1))
     assignment = AssignmentFactory(project=elsewhere, person=employee)
-    assert manager_client.get(f"/acme/projects/{project.pk}/assignments/{assignment.pk}/edit/").status_code == 404
+    assert (
+        manager_client.get(f"/acme/projects/{project.pk}/assignments/{assignment.pk}/edit/").status_code
+        == 404
+    )
 
 
 @pytest.mark.parametrize("path", ["/acme/projects/", "/acme/projects/new/"])

@@ -11,7 +11,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_manager_signs_in_switches_role_creates_a_project_and_assigns_a_person(
     page, live_server, sign_in, screenshot, org, make_member
 ):
-    alice = make_member(org, Role.ADMINISTRATOR, Role.MANAGER, full_name="Alice Admin", email="alice@acme.test")
+    alice = make_member(
+        org, Role.ADMINISTRATOR, Role.MANAGER, full_name="Alice Admin", email="alice@acme.test"
+    )
     make_member(org, Role.EMPLOYEE, full_name="Bobby Brown", email="bobby@acme.test")
 
     sign_in(page, alice)
@@ -46,7 +48,11 @@ def test_manager_signs_in_switches_role_creates_a_project_and_assigns_a_person(
     assert page.locator("#assignments").get_by_role("cell", name="Bobby Brown").is_visible()
     screenshot(page, "project-with-assignment")
     assignment = Assignment.objects.get(project=project)
-    assert (str(assignment.start_date), str(assignment.end_date), assignment.hours_per_day) == ("2026-01-01", "2026-09-22", 6)
+    assert (str(assignment.start_date), str(assignment.end_date), assignment.hours_per_day) == (
+        "2026-01-01",
+        "2026-09-22",
+        6,
+    )
 
 
 def test_employee_sees_my_work_and_no_manager_navigation(page, sign_in, screenshot, org, make_member):

@@ -16,7 +16,9 @@ def copy_value(page, label):
     return page.evaluate("navigator.clipboard.readText()")
 
 
-def test_administrator_installs_hubstaff(page, context, live_server, hubstaff_sandbox, admin, org, sign_in, screenshot):
+def test_administrator_installs_hubstaff(
+    page, context, live_server, hubstaff_sandbox, admin, org, sign_in, screenshot
+):
     # Log in to Primetric and go to the Integrations tab in the Administrator role.
     sign_in(page, admin)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Integrations").click()
@@ -71,13 +73,16 @@ def test_administrator_installs_hubstaff(page, context, live_server, hubstaff_sa
     screenshot(page, "credentials-pasted")
     page.get_by_role("button", name="Authorize").click()
 
-    # At Hubstaff: signed in already on the developer site, so straight to the consent page; authorize once more.
+    # At Hubstaff: signed in already on the developer site, so straight to the consent page; authorize once
+    # more.
     page.wait_for_url(f"{hubstaff_sandbox.url}/**")
     if page.get_by_role("heading", name="Sign in to Hubstaff").is_visible():
         page.get_by_label("Email").fill("alice@acme.test")
         page.get_by_label("Password").fill("sandbox")
         page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Primetric wants to access your Hubstaff account")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Primetric wants to access your Hubstaff account")
+    ).to_be_visible()
     screenshot(page, "hubstaff-consent")
     page.get_by_role("button", name="Allow").click()
 
@@ -100,8 +105,12 @@ def test_administrator_installs_hubstaff(page, context, live_server, hubstaff_sa
     screenshot(page, "integrations-installed")
 
 
-def test_denied_consent_comes_back_with_a_clear_message(page, context, live_server, hubstaff_sandbox, admin, org, sign_in, screenshot):
-    app = hubstaff_sandbox.create_app("Primetric", [f"{live_server.url}/integrations/hubstaff/callback/"], live_server.url)
+def test_denied_consent_comes_back_with_a_clear_message(
+    page, context, live_server, hubstaff_sandbox, admin, org, sign_in, screenshot
+):
+    app = hubstaff_sandbox.create_app(
+        "Primetric", [f"{live_server.url}/integrations/hubstaff/callback/"], live_server.url
+    )
     sign_in(page, admin)
     page.goto(f"{live_server.url}/{org.slug}/integrations/hubstaff/install/")
     page.get_by_label("Client ID").fill(app["client_id"])
@@ -119,9 +128,14 @@ def test_denied_consent_comes_back_with_a_clear_message(page, context, live_serv
     screenshot(page, "denied")
 
 
-def test_manage_reauthorize_and_uninstall(page, context, live_server, hubstaff_sandbox, admin, org, sign_in, screenshot):
+def test_manage_reauthorize_and_uninstall(
+    page, context, live_server, hubstaff_sandbox, admin, org, sign_in, screenshot
+):
     Installation.objects.create(
-        organization=org, status=Installation.Status.NEEDS_REAUTHORIZATION, client_id="cid", client_secret="csecret",
+        organization=org,
+        status=Installation.Status.NEEDS_REAUTHORIZATION,
+        client_id="cid",
+        client_secret="csecret",
         status_reason="Hubstaff refused to renew the access (invalid_grant: refresh token revoked).",
         account={"id": 1, "name": "Alice Admin", "email": "alice@acme.test"},
         hubstaff_organizations=[{"id": 1, "name": "Acme Hubstaff"}],

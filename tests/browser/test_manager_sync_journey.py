@@ -42,10 +42,14 @@ def worker_thread(monkeypatch):
 def test_manager_links_project_a_resets_and_syncs_sees_missing_teammate_and_clears(
     page, live_server, sign_in, screenshot, org, make_member, hubstaff_sandbox, worker_thread
 ):
-    alice = make_member(org, Role.ADMINISTRATOR, Role.MANAGER, full_name="Alice Admin", email="alice@acme.test")
+    alice = make_member(
+        org, Role.ADMINISTRATOR, Role.MANAGER, full_name="Alice Admin", email="alice@acme.test"
+    )
     bobby = make_member(org, Role.EMPLOYEE, full_name="Bobby Brown", email="bobby@acme.test")
     sam = make_member(org, Role.EMPLOYEE, full_name="Sam Smith", email="sam@acme.test")
-    project = ProjectFactory(organization=org, name="Project A", start_date=date(2026, 1, 1), end_date=date(2026, 9, 22))
+    project = ProjectFactory(
+        organization=org, name="Project A", start_date=date(2026, 1, 1), end_date=date(2026, 9, 22)
+    )
     AssignmentFactory(project=project, person=bobby)
     connect_with_personal_access_token(org, hubstaff_sandbox.create_pat("alice@acme.test"))
     hubstaff_sandbox.fault(latency=0.4)  # slow answers, so that the progress bar can be watched

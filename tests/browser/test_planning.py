@@ -21,8 +21,33 @@ from worklogs.models import WorkLog
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PEOPLE = 50
-FIRST = ["Ada", "Bobby", "Cleo", "Dan", "Eve", "Finn", "Gus", "Hana", "Ivo", "Jun", "Kai", "Lea", "Mia", "Nils", "Ola",
-         "Pia", "Quin", "Rui", "Sam", "Tia", "Uma", "Vic", "Wen", "Xia", "Yan"]
+FIRST = [
+    "Ada",
+    "Bobby",
+    "Cleo",
+    "Dan",
+    "Eve",
+    "Finn",
+    "Gus",
+    "Hana",
+    "Ivo",
+    "Jun",
+    "Kai",
+    "Lea",
+    "Mia",
+    "Nils",
+    "Ola",
+    "Pia",
+    "Quin",
+    "Rui",
+    "Sam",
+    "Tia",
+    "Uma",
+    "Vic",
+    "Wen",
+    "Xia",
+    "Yan",
+]
 LAST = ["Anders", "Berg", "Costa", "Dahl"]
 
 
@@ -32,11 +57,21 @@ def make_a_year(org):
     today = timezone.localdate()
     start = today - timedelta(days=365)
     projects = [
-        Project.objects.create(organization=org, name=name, start_date=start, end_date=None if name == "Platform" else today + timedelta(days=90))
+        Project.objects.create(
+            organization=org,
+            name=name,
+            start_date=start,
+            end_date=None if name == "Platform" else today + timedelta(days=90),
+        )
         for name in ("Platform", "Mobile app", "Billing", "Data warehouse", "Website")
     ]
     people = Person.objects.bulk_create(
-        Person(organization=org, full_name=f"{FIRST[i % 25]} {LAST[i // 25 * 2 + i % 2]}", email=f"p{i}@acme.test", is_employee=True)
+        Person(
+            organization=org,
+            full_name=f"{FIRST[i % 25]} {LAST[i // 25 * 2 + i % 2]}",
+            email=f"p{i}@acme.test",
+            is_employee=True,
+        )
         for i in range(PEOPLE)
     )
     assignments, logs = [], []
@@ -46,16 +81,32 @@ def make_a_year(org):
         a_end = today + timedelta(days=rng.randint(-60, 80))  # everyone is in the last 12 weeks
         synced = i % 3 == 0
         assignments.append(
-            Assignment(organization=org, project=project, person=person, start_date=a_start, end_date=a_end,
-                       hours_per_day=Decimal(rng.choice([4, 6, 8])), origin="sync" if synced else "manual", trimmed=synced and i % 2 == 0)
+            Assignment(
+                organization=org,
+                project=project,
+                person=person,
+                start_date=a_start,
+                end_date=a_end,
+                hours_per_day=Decimal(rng.choice([4, 6, 8])),
+                origin="sync" if synced else "manual",
+                trimmed=synced and i % 2 == 0,
+            )
         )
         usual = rng.choice([3, 5, 7, 8, 9])
         day = a_start
         while day <= min(a_end, today):
             if day.weekday() < 5 and rng.random() < 0.9:
                 logs.append(
-                    WorkLog(organization=org, project=project, person=person, date=day, duration_seconds=int(usual * 3600 * rng.uniform(0.6, 1.3)),
-                            source="hubstaff" if synced else "manual", source_key=f"k{i}-{day}" if synced else "", source_project_id=7 if synced else None)
+                    WorkLog(
+                        organization=org,
+                        project=project,
+                        person=person,
+                        date=day,
+                        duration_seconds=int(usual * 3600 * rng.uniform(0.6, 1.3)),
+                        source="hubstaff" if synced else "manual",
+                        source_key=f"k{i}-{day}" if synced else "",
+                        source_project_id=7 if synced else None,
+                    )
                 )
             day += timedelta(days=1)
     Assignment.objects.bulk_create(assignments)
@@ -75,7 +126,10 @@ def watch(page, live_server):
             problems.append(f"console: {message.text}")
 
     page.on("console", on_console)
-    page.on("request", lambda r: problems.append(f"request {r.url}") if not r.url.startswith(live_server.url) else None)
+    page.on(
+        "request",
+        lambda r: problems.append(f"request {r.url}") if not r.url.startswith(live_server.url) else None,
+    )
     return problems
 
 
@@ -86,7 +140,9 @@ def element_shot(page, selector, name):
     return path
 
 
-def test_manager_reads_planned_vs_logged_for_fifty_people_over_a_year(page, live_server, sign_in, screenshot, org, make_member):
+def test_manager_reads_planned_vs_logged_for_fifty_people_over_a_year(
+    page, live_server, sign_in, screenshot, org, make_member
+):
     manager = make_member(org, Role.MANAGER, full_name="Max Manager", email="max@acme.test")
     projects, people, log_count = make_a_year(org)
     assert log_count > 8000
@@ -101,7 +157,9 @@ def test_manager_reads_planned_vs_logged_for_fifty_people_over_a_year(page, live
     assert page.locator("#weekly-chart svg .week").count() == 12
     assert page.locator(".matrix-body .matrix-row").count() == PEOPLE
     scroll = page.locator("#people .chart-scroll")
-    assert scroll.evaluate("el => el.scrollHeight > el.clientHeight + 100"), "50 people scroll inside their box"
+    assert scroll.evaluate("el => el.scrollHeight > el.clientHeight + 100"), (
+        "50 people scroll inside their box"
+    )
     assert page.locator("#people .people-table tbody tr").count() == PEOPLE
     screenshot(page, "report-12-weeks")
     element_shot(page, "#weekly-chart", "weekly-chart-12-weeks")
@@ -145,7 +203,9 @@ def test_manager_reads_planned_vs_logged_for_fifty_people_over_a_year(page, live
     assert not problems, problems
 
 
-def test_manager_sees_a_project_timeline_with_weekly_logged_hours(page, live_server, sign_in, screenshot, org, make_member):
+def test_manager_sees_a_project_timeline_with_weekly_logged_hours(
+    page, live_server, sign_in, screenshot, org, make_member
+):
     manager = make_member(org, Role.MANAGER, full_name="Max Manager", email="max@acme.test")
     projects, people, _ = make_a_year(org)
     problems = watch(page, live_server)
@@ -172,15 +232,30 @@ def test_manager_sees_a_project_timeline_with_weekly_logged_hours(page, live_ser
     assert not problems, problems
 
 
-def test_employee_sees_their_weeks_on_my_work_and_their_own_report(page, live_server, sign_in, screenshot, org, make_member):
+def test_employee_sees_their_weeks_on_my_work_and_their_own_report(
+    page, live_server, sign_in, screenshot, org, make_member
+):
     projects, people, _ = make_a_year(org)
     eve = make_member(org, Role.EMPLOYEE, full_name="Eve Employee", email="eve@acme.test")
     monday = week_start(timezone.localdate()) - timedelta(weeks=3)
-    Assignment.objects.create(organization=org, project=projects[1], person=eve, start_date=monday - timedelta(weeks=8),
-                              end_date=monday + timedelta(weeks=8), hours_per_day=6)
+    Assignment.objects.create(
+        organization=org,
+        project=projects[1],
+        person=eve,
+        start_date=monday - timedelta(weeks=8),
+        end_date=monday + timedelta(weeks=8),
+        hours_per_day=6,
+    )
     WorkLog.objects.bulk_create(
-        WorkLog(organization=org, project=projects[1], person=eve, date=monday - timedelta(days=n), duration_seconds=(4 + n % 5) * 3600)
-        for n in range(50) if (monday - timedelta(days=n)).weekday() < 5
+        WorkLog(
+            organization=org,
+            project=projects[1],
+            person=eve,
+            date=monday - timedelta(days=n),
+            duration_seconds=(4 + n % 5) * 3600,
+        )
+        for n in range(50)
+        if (monday - timedelta(days=n)).weekday() < 5
     )
     problems = watch(page, live_server)
 

@@ -17,7 +17,9 @@ DEMO = json.loads(DEMO_SCENARIO.read_text())
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "load: the load test (many organizations, two real workers); CI runs it")
+    config.addinivalue_line(
+        "markers", "load: the load test (many organizations, two real workers); CI runs it"
+    )
 
 
 @pytest.fixture(scope="session")
@@ -29,7 +31,9 @@ def reliability_sandbox():
 @pytest.fixture
 def hs(reliability_sandbox, settings):
     """The sandbox with fresh demo data, no faults, every Hubstaff setting pointing at it and quick retries."""
-    point_hubstaff_at(settings, reliability_sandbox, HUBSTAFF_MAX_RETRY_AFTER=1.0, HUBSTAFF_REQUEST_TIMEOUT=5.0)
+    point_hubstaff_at(
+        settings, reliability_sandbox, HUBSTAFF_MAX_RETRY_AFTER=1.0, HUBSTAFF_REQUEST_TIMEOUT=5.0
+    )
     reliability_sandbox.reset_faults()
     reliability_sandbox.load(DEMO)
     reliability_sandbox.reset_stats()
@@ -58,8 +62,17 @@ def project_a(org, people, installed, hs):
     """Project A (1 Jan - 22 Sep 2026) linked to Hubstaff's Project A; Bobby assigned by hand, Sam not."""
     from integrations.services.links import update_link
 
-    project = ProjectFactory(organization=org, name="Project A", start_date=date(2026, 1, 1), end_date=date(2026, 9, 22))
-    AssignmentFactory(project=project, person=people["bobby"], start_date=date(2026, 1, 1), end_date=date(2026, 9, 22))
-    update_link(project, enabled=True, hubstaff_project_ids=[hs.ids()["projects"]["Project A"]],
-                prevent_new_assignments=False, trim_assignments=False)
+    project = ProjectFactory(
+        organization=org, name="Project A", start_date=date(2026, 1, 1), end_date=date(2026, 9, 22)
+    )
+    AssignmentFactory(
+        project=project, person=people["bobby"], start_date=date(2026, 1, 1), end_date=date(2026, 9, 22)
+    )
+    update_link(
+        project,
+        enabled=True,
+        hubstaff_project_ids=[hs.ids()["projects"]["Project A"]],
+        prevent_new_assignments=False,
+        trim_assignments=False,
+    )
     return project

@@ -21,7 +21,8 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 
 
-# --- required services -----------------------------------------------------------------------------------------
+# --- required services
+# -----------------------------------------------------------------------------------------
 
 
 def _missing(what, variable, reason):
@@ -35,7 +36,11 @@ def require_postgres():
     from django.db import connection
 
     if connection.vendor != "postgresql":
-        _missing("PostgreSQL", "REQUIRE_POSTGRES", f"DATABASE_URL points at {connection.vendor}; set DATABASE_URL=postgres://...")
+        _missing(
+            "PostgreSQL",
+            "REQUIRE_POSTGRES",
+            f"DATABASE_URL points at {connection.vendor}; set DATABASE_URL=postgres://...",
+        )
 
 
 def redis_url():
@@ -55,7 +60,8 @@ def require_redis():
     return url
 
 
-# --- what Hubstaff holds: the oracle a sync is compared with ---------------------------------------------------------
+# --- what Hubstaff holds: the oracle a sync is compared with
+# ---------------------------------------------------------
 
 
 def hubstaff_truth(hs, *, project_names, emails, start, stop, org_name="Acme Hubstaff"):
@@ -74,7 +80,11 @@ def hubstaff_truth(hs, *, project_names, emails, start, stop, org_name="Acme Hub
     for window_start, window_stop in date_windows(start, stop):
         start_id = None
         while True:
-            params = {"date[start]": window_start.isoformat(), "date[stop]": window_stop.isoformat(), "page_limit": 500}
+            params = {
+                "date[start]": window_start.isoformat(),
+                "date[stop]": window_stop.isoformat(),
+                "page_limit": 500,
+            }
             if start_id is not None:
                 params["page_start_id"] = start_id
             body = hs.api_get(f"/organizations/{org_id}/activities/daily", token, **params).json()
@@ -108,9 +118,13 @@ def duplicates(project):
     from worklogs.models import WorkLog
 
     keys = Counter(
-        WorkLog.objects.filter(project=project, source="hubstaff").values_list("person_id", "date", "source_project_id")
+        WorkLog.objects.filter(project=project, source="hubstaff").values_list(
+            "person_id", "date", "source_project_id"
+        )
     )
-    source_keys = Counter(WorkLog.objects.filter(project=project, source="hubstaff").values_list("source_key", flat=True))
+    source_keys = Counter(
+        WorkLog.objects.filter(project=project, source="hubstaff").values_list("source_key", flat=True)
+    )
     return [k for k, n in keys.items() if n > 1] + [k for k, n in source_keys.items() if n > 1]
 
 
@@ -121,16 +135,27 @@ def snapshot(project):
 
     logs = sorted(
         WorkLog.objects.filter(project=project).values_list(
-            "pk", "person_id", "assignment_id", "date", "duration_seconds", "source", "source_key", "source_project_id", "note"
+            "pk",
+            "person_id",
+            "assignment_id",
+            "date",
+            "duration_seconds",
+            "source",
+            "source_key",
+            "source_project_id",
+            "note",
         )
     )
     assignments = sorted(
-        Assignment.objects.filter(project=project).values_list("pk", "person_id", "start_date", "end_date", "origin", "trimmed")
+        Assignment.objects.filter(project=project).values_list(
+            "pk", "person_id", "start_date", "end_date", "origin", "trimmed"
+        )
     )
     return {"worklogs": logs, "assignments": assignments}
 
 
-# --- a real Celery worker ---------------------------------------------------------------------------------------
+# --- a real Celery worker
+# ---------------------------------------------------------------------------------------
 
 
 def database_url_of_test_db():
@@ -149,7 +174,9 @@ def database_url_of_test_db():
 def worker_env(hs, *, broker_url, visibility_timeout=None, extra=None):
     from django.conf import settings
 
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}  # set by the browser tests' conftest
+    env = {
+        k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"
+    }  # set by the browser tests' conftest
     env.update(
         {
             "DATABASE_URL": database_url_of_test_db(),
@@ -181,10 +208,28 @@ class Worker:
         self.log_path = Path(log_dir) / f"{name}.log"
         self.log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "primetric", "worker", "--loglevel", "WARNING",
-             "--concurrency", str(concurrency), "--hostname", f"{name}@%h", "--without-gossip", "--without-mingle",
-             "--without-heartbeat"],
-            cwd=REPO, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "primetric",
+                "worker",
+                "--loglevel",
+                "WARNING",
+                "--concurrency",
+                str(concurrency),
+                "--hostname",
+                f"{name}@%h",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
     def kill(self):

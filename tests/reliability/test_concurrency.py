@@ -52,7 +52,9 @@ def all_at_once(count, work):
 
 
 def truth(hs, project):
-    return hubstaff_truth(hs, project_names=["Project A"], emails=EMAILS, start=project.start_date, stop=project.end_date)
+    return hubstaff_truth(
+        hs, project_names=["Project A"], emails=EMAILS, start=project.start_date, stop=project.end_date
+    )
 
 
 def test_twenty_simultaneous_sync_requests_make_one_sync(project_a, manager, hs, queued_tasks):
@@ -80,7 +82,9 @@ def test_twenty_simultaneous_deliveries_of_one_run_sync_it_once(project_a, hs):
     results = all_at_once(20, lambda i: sync.run_sync(run.pk))
 
     finished = [r for r in results if r is not None]
-    assert len(finished) == 1 and finished[0].status == "succeeded", [r and (r.status, r.error) for r in results]
+    assert len(finished) == 1 and finished[0].status == "succeeded", [
+        r and (r.status, r.error) for r in results
+    ]
     assert finished[0].requests_made == hs.stats()["total"]  # nobody else called Hubstaff
     assert synced_result(project) == truth(hs, project)
     assert duplicates(project) == []
@@ -98,7 +102,9 @@ def test_twenty_simultaneous_requests_while_a_sync_runs_join_it(project_a, hs):
 
 def test_two_workers_refreshing_at_once_spend_the_rotating_refresh_token_once(installed, hs):
     """Both need a new access token at the same moment: one refresh at Hubstaff, both proceed with its result."""
-    Installation.objects.filter(pk=installed.pk).update(access_token_expires_at=timezone.now() - timedelta(seconds=1))
+    Installation.objects.filter(pk=installed.pk).update(
+        access_token_expires_at=timezone.now() - timedelta(seconds=1)
+    )
     hs.fault(expire_access_tokens=True)  # the old access token is refused too, as if it had really expired
     hs.reset_stats()
 
@@ -119,11 +125,15 @@ def test_two_workers_refreshing_at_once_spend_the_rotating_refresh_token_once(in
 
 
 def test_twenty_workers_refreshing_at_once_spend_it_once(installed, hs):
-    Installation.objects.filter(pk=installed.pk).update(access_token_expires_at=timezone.now() - timedelta(seconds=1))
+    Installation.objects.filter(pk=installed.pk).update(
+        access_token_expires_at=timezone.now() - timedelta(seconds=1)
+    )
     hs.fault(expire_access_tokens=True)
     hs.reset_stats()
 
-    results = all_at_once(20, lambda i: HubstaffClient(Installation.objects.get(pk=installed.pk)).me()["email"])
+    results = all_at_once(
+        20, lambda i: HubstaffClient(Installation.objects.get(pk=installed.pk)).me()["email"]
+    )
 
     assert results == ["alice@acme.test"] * 20
     assert hs.stats()["routes"].get("POST /access_tokens", {}) == {"200": 1}

@@ -37,7 +37,9 @@ RATE_LIMIT = 1000  # Hubstaff's: requests per hour per application
 @pytest.fixture
 def load_sandbox(settings):
     require_postgres()
-    with running_sandbox(generate=f"users={USERS},projects={PROJECTS},days={DAYS},seed=1,orgs={ORGS}", rate_limit=RATE_LIMIT) as hs:
+    with running_sandbox(
+        generate=f"users={USERS},projects={PROJECTS},days={DAYS},seed=1,orgs={ORGS}", rate_limit=RATE_LIMIT
+    ) as hs:
         settings.HUBSTAFF_ACCOUNT_URL = hs.url
         settings.HUBSTAFF_API_URL = hs.api_url
         settings.HUBSTAFF_DEVELOPER_URL = hs.url
@@ -54,15 +56,29 @@ def build_tenants(hs):
     due = timezone.now() - timedelta(minutes=1)
     for index, hs_org in enumerate(sorted(summary["organizations"], key=lambda o: o["id"])):
         org = Organization.objects.create(name=f"Load {index}", slug=f"load-{index}")
-        members = users[index * USERS:(index + 1) * USERS]  # the generator numbers users organization by organization
+        members = users[
+            index * USERS : (index + 1) * USERS
+        ]  # the generator numbers users organization by organization
         Person.objects.bulk_create(
-            [Person(organization=org, full_name=u["name"], email=u["email"], is_employee=True) for u in members]
+            [
+                Person(organization=org, full_name=u["name"], email=u["email"], is_employee=True)
+                for u in members
+            ]
         )
-        connect_with_personal_access_token(org, hs.create_pat(members[0]["email"]))  # the first user is the owner
+        connect_with_personal_access_token(
+            org, hs.create_pat(members[0]["email"])
+        )  # the first user is the owner
         for number, hubstaff_project_id in enumerate(sorted(projects_of[hs_org["id"]]), start=1):
-            project = Project.objects.create(organization=org, name=f"Project {number}", start_date=today - timedelta(days=DAYS - 1))
-            ProjectLink.objects.create(organization=org, project=project, enabled=True,
-                                       hubstaff_project_ids=[hubstaff_project_id], next_sync_due_at=due)
+            project = Project.objects.create(
+                organization=org, name=f"Project {number}", start_date=today - timedelta(days=DAYS - 1)
+            )
+            ProjectLink.objects.create(
+                organization=org,
+                project=project,
+                enabled=True,
+                hubstaff_project_ids=[hubstaff_project_id],
+                next_sync_due_at=due,
+            )
 
 
 def test_two_hundred_organizations_five_projects_each_all_due_at_once(load_sandbox, tmp_path, monkeypatch):
@@ -80,12 +96,18 @@ def test_two_hundred_organizations_five_projects_each_all_due_at_once(load_sandb
     env = worker_env(hs, broker_url=broker)
     workers = [Worker(env, name=f"load{i}", log_dir=tmp_path) for i in (1, 2)]
     try:
-        monkeypatch.delattr(tasks.sync_project_task, "delay")  # really send the tasks (the suite records them otherwise)
+        monkeypatch.delattr(
+            tasks.sync_project_task, "delay"
+        )  # really send the tasks (the suite records them otherwise)
         started = time.monotonic()
         queued = sync.enqueue_due_syncs()
         assert queued == ORGS * PROJECTS
-        wait_for(lambda: not SyncRun.objects.filter(status__in=SyncRun.ACTIVE_STATUSES).exists(), timeout=240, interval=0.5,
-                 message=f"every sync to finish\n{workers[0].output()}\n{workers[1].output()}")
+        wait_for(
+            lambda: not SyncRun.objects.filter(status__in=SyncRun.ACTIVE_STATUSES).exists(),
+            timeout=240,
+            interval=0.5,
+            message=f"every sync to finish\n{workers[0].output()}\n{workers[1].output()}",
+        )
         elapsed = time.monotonic() - started
     finally:
         for worker in workers:
@@ -93,7 +115,10 @@ def test_two_hundred_organizations_five_projects_each_all_due_at_once(load_sandb
 
     runs = SyncRun.objects.all()
     by_status = dict(runs.values_list("status").annotate(n=Count("id")))
-    assert by_status == {"succeeded": ORGS * PROJECTS}, (by_status, list(runs.exclude(status="succeeded").values_list("error", flat=True)[:5]))
+    assert by_status == {"succeeded": ORGS * PROJECTS}, (
+        by_status,
+        list(runs.exclude(status="succeeded").values_list("error", flat=True)[:5]),
+    )
     assert not runs.exclude(missing_teammates=[]).exists()
     per_org = dict(runs.values_list("organization_id").annotate(n=Sum("requests_made")))
     stats = hs.stats()
@@ -103,28 +128,40 @@ def test_two_hundred_organizations_five_projects_each_all_due_at_once(load_sandb
             statuses[code] += n
     assert "429" not in statuses, stats  # no installation went over Hubstaff's rate budget
     assert max(per_org.values()) <= RATE_LIMIT
-    # A sample of organizations: every second tracked at Hubstaff arrived, once (the windows cover all the data).
+    # A sample of organizations: every second tracked at Hubstaff arrived, once (the windows cover all the
+    # data).
     for organization in Organization.objects.order_by("pk")[:: ORGS // 5]:
         installation = Installation.objects.get(organization=organization)
         client = HubstaffClient(installation)
         hubstaff_org = installation.hubstaff_organizations[0]["id"]
         today = timezone.localdate()
         at_hubstaff = defaultdict(int)
-        for page in client.daily_activity_pages(hubstaff_org, start=today - timedelta(days=DAYS + 1), stop=today):
+        for page in client.daily_activity_pages(
+            hubstaff_org, start=today - timedelta(days=DAYS + 1), stop=today
+        ):
             for row in page:
                 at_hubstaff[row["project_id"]] += row["tracked"]
         here = dict(
-            WorkLog.objects.filter(organization=organization).values_list("source_project_id").annotate(s=Sum("duration_seconds"))
+            WorkLog.objects.filter(organization=organization)
+            .values_list("source_project_id")
+            .annotate(s=Sum("duration_seconds"))
         )
         assert here == {k: v for k, v in at_hubstaff.items() if v}, organization
 
     figures = {
-        "organizations": ORGS, "projects": ORGS * PROJECTS, "workers": 2, "worker_concurrency": 1,
-        "setup_seconds": round(setup_seconds, 1), "sync_seconds": round(elapsed, 1),
+        "organizations": ORGS,
+        "projects": ORGS * PROJECTS,
+        "workers": 2,
+        "worker_concurrency": 1,
+        "setup_seconds": round(setup_seconds, 1),
+        "sync_seconds": round(elapsed, 1),
         "syncs_per_second": round(ORGS * PROJECTS / elapsed, 1),
-        "hubstaff_requests": stats["total"], "max_requests_per_installation": max(per_org.values()),
-        "rate_budget_per_installation_per_hour": RATE_LIMIT, "responses_429": statuses.get("429", 0),
-        "work_logs": WorkLog.objects.count(), "database": django_settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1],
+        "hubstaff_requests": stats["total"],
+        "max_requests_per_installation": max(per_org.values()),
+        "rate_budget_per_installation_per_hour": RATE_LIMIT,
+        "responses_429": statuses.get("429", 0),
+        "work_logs": WorkLog.objects.count(),
+        "database": django_settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1],
     }
     out = REPO / "artifacts" / "reliability"
     out.mkdir(parents=True, exist_ok=True)

@@ -47,8 +47,11 @@ def change_hubstaff(hs):
     """Edits at Hubstaff after the first sync: one old day edited, one recent day added, one recent day deleted."""
     ids = hs.ids()
     token = hs.issue_tokens("alice@acme.test")["access_token"]
-    rows = hs.api_get(f"/organizations/{ids['orgs']['Acme Hubstaff']}/activities/daily", token,
-                      **{"date[start]": "2026-02-03", "date[stop]": "2026-02-03"}).json()["daily_activities"]
+    rows = hs.api_get(
+        f"/organizations/{ids['orgs']['Acme Hubstaff']}/activities/daily",
+        token,
+        **{"date[start]": "2026-02-03", "date[stop]": "2026-02-03"},
+    ).json()["daily_activities"]
     bobby = next(r for r in rows if r["user_id"] == ids["users"]["bobby@acme.test"])
     hs.edit_activity(bobby["id"], tracked=bobby["tracked"] + 1800)
     hs.add_activity(user="sam@acme.test", project="Project A", date="2026-09-21", tracked=5400)
@@ -72,8 +75,12 @@ def stagings(monkeypatch):
 @pytest.fixture
 def synced_once(project_a, people, hs):
     """Project A after a first, clean reset sync, with a manual work log; then Hubstaff's data changes."""
-    WorkLogFactory(project=project_a, person=people["bobby"], date=date(2026, 2, 3), duration_seconds=600, note="manual")
-    hs.recent_row = hs.add_activity(user="bobby@acme.test", project="Project A", date="2026-09-18", tracked=3600)
+    WorkLogFactory(
+        project=project_a, person=people["bobby"], date=date(2026, 2, 3), duration_seconds=600, note="manual"
+    )
+    hs.recent_row = hs.add_activity(
+        user="bobby@acme.test", project="Project A", date="2026-09-18", tracked=3600
+    )
     run = sync.run_sync(sync.request_sync(project_a, mode="reset", trigger="manual").pk)
     assert run.status == "succeeded", run.error
     assert synced_result(project_a) == truth(hs)
@@ -91,12 +98,25 @@ FAULTS = [
     ("answers slower than the timeout", {"latency": 1.5}, "unchanged", "did not answer in time"),
     ("malformed JSON", {"malformed_count": 1}, "unchanged", "not valid JSON"),
     ("access tokens expire", {"expire_access_tokens": True}, "complete", None),
-    ("refresh token revoked", {"expire_access_tokens": True, "revoke_refresh_tokens": True}, "unchanged", "re-authorize"),
+    (
+        "refresh token revoked",
+        {"expire_access_tokens": True, "revoke_refresh_tokens": True},
+        "unchanged",
+        "re-authorize",
+    ),
     # The token endpoint failing while a refresh is needed is an outage, not a refusal: no re-authorization.
-    ("token endpoint answers 5xx", {"expire_access_tokens": True, "error_rate": 1.0, "targets": ["token"]},
-     "unchanged", "token endpoint"),
-    ("token endpoint slower than the timeout", {"expire_access_tokens": True, "latency": 1.5, "targets": ["token"]},
-     "unchanged", "token endpoint"),
+    (
+        "token endpoint answers 5xx",
+        {"expire_access_tokens": True, "error_rate": 1.0, "targets": ["token"]},
+        "unchanged",
+        "token endpoint",
+    ),
+    (
+        "token endpoint slower than the timeout",
+        {"expire_access_tokens": True, "latency": 1.5, "targets": ["token"]},
+        "unchanged",
+        "token endpoint",
+    ),
 ]
 # Requests a sync makes before the fault starts: a reset makes ~10 (members + 9 windows), an incremental ~4.
 START_AFTER = {"reset": 4, "incremental": 2}
@@ -145,8 +165,10 @@ def test_a_fault_mid_sync_leaves_the_complete_result_or_the_previous_one(
 def test_after_a_failed_sync_the_next_one_completes(synced_once, hs, mode):
     """The fault passes; the next sync brings the complete result (nothing was left half-done to trip it)."""
     project = synced_once
-    first = sync.run_sync(sync.request_sync(project, mode=mode, trigger="manual").pk,
-                          client_factory=fault_after(hs, START_AFTER[mode], error_rate=1.0))
+    first = sync.run_sync(
+        sync.request_sync(project, mode=mode, trigger="manual").pk,
+        client_factory=fault_after(hs, START_AFTER[mode], error_rate=1.0),
+    )
     hs.reset_faults()
     assert first.status == "failed"
     second = sync.run_sync(sync.request_sync(project, mode=mode, trigger="manual").pk)
@@ -165,12 +187,16 @@ def test_the_task_waits_and_retries_through_a_storm_then_succeeds(synced_once, h
 
     project = synced_once
     run = sync.request_sync(project, mode="reset", trigger="manual")
-    hs.fault(storm={"count": 4, "retry_after": 30})  # 30 s > HUBSTAFF_MAX_RETRY_AFTER: each attempt gives up at once
+    hs.fault(
+        storm={"count": 4, "retry_after": 30}
+    )  # 30 s > HUBSTAFF_MAX_RETRY_AFTER: each attempt gives up at once
     countdowns = []
     original = sync.run_sync
 
     def run_sync(run_id, **kwargs):
-        Installation.objects.update(rate_limited_until=None)  # stands for the Retry-After seconds having passed
+        Installation.objects.update(
+            rate_limited_until=None
+        )  # stands for the Retry-After seconds having passed
         try:
             return original(run_id, **kwargs)
         except sync.RetryLater as exc:

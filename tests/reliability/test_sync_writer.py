@@ -102,13 +102,12 @@ def test_a_failing_write_rolls_back_every_write_and_is_raised_here():
         new_org("w-twice")
         gate.wait(5)
 
-    with pytest.raises(IntegrityError):
-        with writer.transaction_writer(threaded=True) as w:
-            w.submit(new_org, "w-kept-back")
-            w.submit(first_then_wait)
-            failing = w.submit(new_org, "w-twice")  # the slug is unique
-            later = w.submit(new_org, "w-after")
-            gate.set()
+    with pytest.raises(IntegrityError), writer.transaction_writer(threaded=True) as w:
+        w.submit(new_org, "w-kept-back")
+        w.submit(first_then_wait)
+        failing = w.submit(new_org, "w-twice")  # the slug is unique
+        later = w.submit(new_org, "w-after")
+        gate.set()
     assert slugs() == set()
     assert isinstance(failing.exception(timeout=5), IntegrityError)
     assert isinstance(later.exception(timeout=5), writer.WriterStopped)
@@ -135,7 +134,9 @@ def test_the_caller_is_never_left_waiting_after_a_failure():
             w.submit(new_org, "w-dup")
             behind.append(w.submit(new_org, "w-behind"))
             gate.set()
-            for n in range(50):  # more than the queue holds: the caller would block if the writer stopped reading
+            for n in range(
+                50
+            ):  # more than the queue holds: the caller would block if the writer stopped reading
                 behind.append(w.submit(new_org, f"w-{n}"))
 
     with pytest.raises(IntegrityError):
@@ -164,21 +165,32 @@ def reset(project):
     return sync.run_sync(run.pk)
 
 
-def test_a_sync_outside_any_transaction_writes_through_the_writer_thread_correctly(project_a, hs, writers, queued_tasks):
+def test_a_sync_outside_any_transaction_writes_through_the_writer_thread_correctly(
+    project_a, hs, writers, queued_tasks
+):
     assert connection.vendor == "postgresql" and not connection.in_atomic_block
     run = reset(project_a)
     assert run.status == "succeeded", run.error
     assert len(writers) == 1, "the threaded writer was not used"
-    assert synced_result(project_a) == hubstaff_truth(hs, project_names=["Project A"], emails=EMAILS, start=WINDOW[0], stop=WINDOW[1])
+    assert synced_result(project_a) == hubstaff_truth(
+        hs, project_names=["Project A"], emails=EMAILS, start=WINDOW[0], stop=WINDOW[1]
+    )
     sam = Assignment.objects.get(project=project_a, person__email="sam@acme.test")
     assert (sam.origin, sam.start_date, sam.end_date) == ("sync", *WINDOW)
-    assert set(WorkLog.objects.filter(project=project_a, person=sam.person).values_list("assignment", flat=True)) == {sam.pk}
+    assert set(
+        WorkLog.objects.filter(project=project_a, person=sam.person).values_list("assignment", flat=True)
+    ) == {sam.pk}
     assert duplicates(project_a) == [] and not writer_threads()
 
     before = snapshot(project_a)
     again = reset(project_a)
     assert again.status == "succeeded", again.error
-    assert (again.worklogs_created, again.worklogs_updated, again.worklogs_deleted, again.assignments_created) == (0, 0, 0, 0)
+    assert (
+        again.worklogs_created,
+        again.worklogs_updated,
+        again.worklogs_deleted,
+        again.assignments_created,
+    ) == (0, 0, 0, 0)
     assert snapshot(project_a) == before
 
 
@@ -189,11 +201,15 @@ def test_a_sync_inside_a_transaction_writes_inline_in_it(project_a, hs, writers,
         run = reset(project_a)
         assert run.status == "succeeded", run.error
         assert writers == [], "inside a transaction the writes must stay on this connection"
-        assert synced_result(project_a) == hubstaff_truth(hs, project_names=["Project A"], emails=EMAILS, start=WINDOW[0], stop=WINDOW[1])
+        assert synced_result(project_a) == hubstaff_truth(
+            hs, project_names=["Project A"], emails=EMAILS, start=WINDOW[0], stop=WINDOW[1]
+        )
 
 
 @pytest.mark.parametrize("where", ["a write", "the rules"])
-def test_a_failure_in_the_middle_of_the_apply_leaves_everything_as_it_was(project_a, hs, writers, queued_tasks, monkeypatch, where):
+def test_a_failure_in_the_middle_of_the_apply_leaves_everything_as_it_was(
+    project_a, hs, writers, queued_tasks, monkeypatch, where
+):
     first = reset(project_a)
     assert first.status == "succeeded", first.error
     # Every synced log now differs from Hubstaff, so that the next reset writes in every batch.

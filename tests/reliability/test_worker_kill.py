@@ -22,7 +22,17 @@ from integrations.models import SyncRun
 from integrations.services import sync
 from tests.factories import WorkLogFactory
 
-from .support import Worker, duplicates, hubstaff_truth, require_postgres, require_redis, snapshot, synced_result, wait_for, worker_env
+from .support import (
+    Worker,
+    duplicates,
+    hubstaff_truth,
+    require_postgres,
+    require_redis,
+    snapshot,
+    synced_result,
+    wait_for,
+    worker_env,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -45,7 +55,11 @@ def workers(broker, hs, tmp_path):
     started = []
 
     def start(name):
-        worker = Worker(worker_env(hs, broker_url=broker, visibility_timeout=VISIBILITY_TIMEOUT), name=name, log_dir=tmp_path)
+        worker = Worker(
+            worker_env(hs, broker_url=broker, visibility_timeout=VISIBILITY_TIMEOUT),
+            name=name,
+            log_dir=tmp_path,
+        )
         started.append(worker)
         return worker
 
@@ -64,9 +78,13 @@ def part_way(hs, run):
 
 
 @pytest.mark.parametrize("mode", ["reset", "incremental"])
-def test_a_sync_whose_worker_is_killed_is_redone_and_correct(project_a, people, hs, workers, mode, queued_tasks):
+def test_a_sync_whose_worker_is_killed_is_redone_and_correct(
+    project_a, people, hs, workers, mode, queued_tasks
+):
     project = project_a
-    WorkLogFactory(project=project, person=people["bobby"], date=date(2026, 2, 3), duration_seconds=600, note="manual")
+    WorkLogFactory(
+        project=project, person=people["bobby"], date=date(2026, 2, 3), duration_seconds=600, note="manual"
+    )
     if mode == "incremental":
         first = sync.run_sync(sync.request_sync(project, mode="reset", trigger="manual").pk)
         assert first.status == "succeeded", first.error
@@ -77,12 +95,17 @@ def test_a_sync_whose_worker_is_killed_is_redone_and_correct(project_a, people, 
     hs.fault(latency=0.6)  # ~10 requests: the sync lasts several seconds
 
     run = sync.request_sync(project, mode=mode, trigger="manual")
-    assert queued_tasks[-1] == (run.pk,)  # request_sync queued it (recorded by the suite's fixture); send it for real:
+    assert queued_tasks[-1] == (
+        run.pk,
+    )  # request_sync queued it (recorded by the suite's fixture); send it for real:
     hs.reset_stats()
     tasks.sync_project_task.apply_async(args=[run.pk])
     first_worker = workers("first")
-    wait_for(lambda: part_way(hs, run), timeout=60,
-             message=f"the first worker to be part-way through the sync\n{first_worker.output()}")
+    wait_for(
+        lambda: part_way(hs, run),
+        timeout=60,
+        message=f"the first worker to be part-way through the sync\n{first_worker.output()}",
+    )
     first_worker.kill()
     killed_at = status(run)
     assert killed_at[0] == "running", killed_at
@@ -91,20 +114,27 @@ def test_a_sync_whose_worker_is_killed_is_redone_and_correct(project_a, people, 
     SyncRun.objects.filter(pk=run.pk).update(heartbeat_at=F("heartbeat_at") - sync.STALE_AFTER)
     time.sleep(VISIBILITY_TIMEOUT + 1)  # Redis hands the unacknowledged message out again after this
     second_worker = workers("second")
-    wait_for(lambda: status(run)[0] in ("succeeded", "failed"), timeout=90,
-             message=f"the redelivered sync to finish\n{second_worker.output()}")
+    wait_for(
+        lambda: status(run)[0] in ("succeeded", "failed"),
+        timeout=90,
+        message=f"the redelivered sync to finish\n{second_worker.output()}",
+    )
 
     finished = SyncRun.objects.get(pk=run.pk)
     assert finished.status == "succeeded", finished.error
     hs.reset_faults()
     window = (project.start_date, project.end_date)
-    assert synced_result(project) == hubstaff_truth(hs, project_names=["Project A"], emails=EMAILS, start=window[0], stop=window[1])
+    assert synced_result(project) == hubstaff_truth(
+        hs, project_names=["Project A"], emails=EMAILS, start=window[0], stop=window[1]
+    )
     assert duplicates(project) == []
     assert [row for row in snapshot(project)["worklogs"] if row[5] == "manual"] == manual_before
     assert SyncRun.objects.filter(project=project, status__in=SyncRun.ACTIVE_STATUSES).count() == 0
 
 
-def test_a_killed_sync_never_stays_running_and_the_next_request_redoes_it(project_a, hs, workers, queued_tasks):
+def test_a_killed_sync_never_stays_running_and_the_next_request_redoes_it(
+    project_a, hs, workers, queued_tasks
+):
     """Without a redelivery (the message is lost), the next request finds the dead run and has it redone."""
     project = project_a
     hs.fault(latency=0.6)
@@ -112,12 +142,17 @@ def test_a_killed_sync_never_stays_running_and_the_next_request_redoes_it(projec
     hs.reset_stats()
     tasks.sync_project_task.apply_async(args=[run.pk])
     worker = workers("only")
-    wait_for(lambda: part_way(hs, run), timeout=60,
-             message=f"the worker to be part-way through the sync\n{worker.output()}")
+    wait_for(
+        lambda: part_way(hs, run),
+        timeout=60,
+        message=f"the worker to be part-way through the sync\n{worker.output()}",
+    )
     worker.kill()
     import redis
 
-    redis.Redis.from_url(worker_env(hs, broker_url=require_redis())["CELERY_BROKER_URL"]).flushdb()  # message lost
+    redis.Redis.from_url(
+        worker_env(hs, broker_url=require_redis())["CELERY_BROKER_URL"]
+    ).flushdb()  # message lost
     hs.reset_faults()
 
     # While its heartbeat is fresh the run is "running" and a new request joins it ...
@@ -128,9 +163,14 @@ def test_a_killed_sync_never_stays_running_and_the_next_request_redoes_it(projec
     again = sync.request_sync(project, mode="reset", trigger="manual")
     assert again.pk == run.pk
     requeued = SyncRun.objects.get(pk=run.pk)
-    assert (requeued.status, requeued.takeovers) == ("queued", 1) and "being redone" in requeued.progress_label
+    assert (requeued.status, requeued.takeovers) == (
+        "queued",
+        1,
+    ) and "being redone" in requeued.progress_label
     assert queued_tasks == [(run.pk,)]
     assert sync.run_sync(again.pk).status == "succeeded"
     window = (project.start_date, project.end_date)
-    assert synced_result(project) == hubstaff_truth(hs, project_names=["Project A"], emails=EMAILS, start=window[0], stop=window[1])
+    assert synced_result(project) == hubstaff_truth(
+        hs, project_names=["Project A"], emails=EMAILS, start=window[0], stop=window[1]
+    )
     assert duplicates(project) == []

@@ -22,7 +22,10 @@ CALLBACK = "/integrations/hubstaff/callback/"
 
 
 def authorize(client, org, app):
-    response = client.post(f"/{org.slug}/integrations/hubstaff/install/", {"client_id": app["client_id"], "client_secret": app["client_secret"]})
+    response = client.post(
+        f"/{org.slug}/integrations/hubstaff/install/",
+        {"client_id": app["client_id"], "client_secret": app["client_secret"]},
+    )
     assert response.status_code == 302, response.content[:500]
     return response["Location"]
 
@@ -41,7 +44,9 @@ def with_query(url, **changes):
 def nothing_installed(org):
     installation = Installation.objects.filter(organization=org).first()
     return installation is None or (
-        installation.status != Installation.Status.INSTALLED and not installation.access_token and not installation.refresh_token
+        installation.status != Installation.Status.INSTALLED
+        and not installation.access_token
+        and not installation.refresh_token
     )
 
 
@@ -74,10 +79,15 @@ def test_a_replayed_callback_is_refused_and_changes_nothing(admin_client, org, h
     tokens = Installation.objects.filter(organization=org).values_list("access_token", "refresh_token").get()
 
     assert admin_client.get(callback).status_code == 400
-    assert Installation.objects.filter(organization=org).values_list("access_token", "refresh_token").get() == tokens
+    assert (
+        Installation.objects.filter(organization=org).values_list("access_token", "refresh_token").get()
+        == tokens
+    )
 
 
-def test_a_spent_code_replayed_into_a_new_authorization_is_refused_by_hubstaff(admin_client, org, hs, hubstaff_app):
+def test_a_spent_code_replayed_into_a_new_authorization_is_refused_by_hubstaff(
+    admin_client, org, hs, hubstaff_app
+):
     first = consent(hs, authorize(admin_client, org, hubstaff_app))
     assert admin_client.get(first).status_code == 302
     tokens = Installation.objects.filter(organization=org).values_list("access_token", "refresh_token").get()
@@ -89,13 +99,17 @@ def test_a_spent_code_replayed_into_a_new_authorization_is_refused_by_hubstaff(a
     assert (installation.access_token, installation.refresh_token) == tokens  # the spent code changed nothing
 
 
-def test_an_attackers_callback_opened_in_a_victims_session_is_refused(org, other_org, make_member, hs, hubstaff_app, settings):
+def test_an_attackers_callback_opened_in_a_victims_session_is_refused(
+    org, other_org, make_member, hs, hubstaff_app, settings
+):
     """Login CSRF: the attacker authorizes their own Hubstaff account and makes the victim's browser open the callback."""
     victim = make_member(org, Role.ADMINISTRATOR, email="victim@acme.test")
     attacker = make_member(other_org, Role.ADMINISTRATOR, email="attacker@globex.test")
     attacker_client, victim_client = signed_in(attacker), signed_in(victim)
     attacker_app = hs.create_app("Evil", [settings.SITE_URL + CALLBACK])
-    attackers_callback = consent(hs, authorize(attacker_client, other_org, attacker_app), email="bobby@acme.test")
+    attackers_callback = consent(
+        hs, authorize(attacker_client, other_org, attacker_app), email="bobby@acme.test"
+    )
 
     # A victim with no authorization under way, and a victim who started one of their own:
     assert victim_client.get(attackers_callback).status_code == 400
@@ -104,7 +118,9 @@ def test_an_attackers_callback_opened_in_a_victims_session_is_refused(org, other
     assert nothing_installed(org) and nothing_installed(other_org)
 
 
-def test_a_callback_with_the_victims_state_in_another_users_session_is_refused(org, make_member, hs, hubstaff_app):
+def test_a_callback_with_the_victims_state_in_another_users_session_is_refused(
+    org, make_member, hs, hubstaff_app
+):
     """The state is bound to the session (and the user): a stolen callback URL is useless in another browser."""
     victim = make_member(org, Role.ADMINISTRATOR, email="victim@acme.test")
     colleague = make_member(org, Role.ADMINISTRATOR, email="colleague@acme.test")
@@ -116,7 +132,9 @@ def test_a_callback_with_the_victims_state_in_another_users_session_is_refused(o
     assert nothing_installed(org)
 
 
-def test_a_session_carried_over_to_another_user_is_refused(admin_client, admin, org, make_member, hs, hubstaff_app):
+def test_a_session_carried_over_to_another_user_is_refused(
+    admin_client, admin, org, make_member, hs, hubstaff_app
+):
     """Same session cookie, different user signed in (the pending authorization names its user): refused."""
     callback = consent(hs, authorize(admin_client, org, hubstaff_app))
     other = make_member(org, Role.ADMINISTRATOR, email="other-admin@acme.test")
@@ -145,7 +163,11 @@ def test_a_pkce_verifier_that_does_not_match_is_refused(admin_client, org, hs, h
     authorization_url = authorize(admin_client, org, hubstaff_app)
     query = parse_qs(urlsplit(authorization_url).query)
     pending = admin_client.session[SESSION_KEY]
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(pending["code_verifier"].encode()).digest()).rstrip(b"=").decode()
+    challenge = (
+        base64.urlsafe_b64encode(hashlib.sha256(pending["code_verifier"].encode()).digest())
+        .rstrip(b"=")
+        .decode()
+    )
     assert query["code_challenge"] == [challenge] and query["code_challenge_method"] == ["S256"]
     assert len(pending["code_verifier"]) >= 43 and len(query["state"][0]) >= 32
 
@@ -158,7 +180,9 @@ def test_a_pkce_verifier_that_does_not_match_is_refused(admin_client, org, hs, h
     assert nothing_installed(org)
 
 
-def test_the_redirect_url_is_this_sites_whatever_host_the_request_names(admin_client, org, hs, hubstaff_app, settings):
+def test_the_redirect_url_is_this_sites_whatever_host_the_request_names(
+    admin_client, org, hs, hubstaff_app, settings
+):
     settings.ALLOWED_HOSTS = ["testserver", "evil.test"]
     response = admin_client.post(
         f"/{org.slug}/integrations/hubstaff/install/",
@@ -180,7 +204,9 @@ def test_hubstaff_refuses_a_redirect_url_that_is_not_registered(admin_client, or
 def test_sign_in_never_redirects_off_site(client, admin, target):
     from tests.factories import PASSWORD
 
-    response = client.post(f"/accounts/login/?next={target}", {"username": admin.user.username, "password": PASSWORD})
+    response = client.post(
+        f"/accounts/login/?next={target}", {"username": admin.user.username, "password": PASSWORD}
+    )
     assert response.status_code == 302
     location = response["Location"]
     assert location.startswith("/") and not location.startswith("//") and "evil" not in location, location
@@ -189,4 +215,6 @@ def test_sign_in_never_redirects_off_site(client, admin, target):
 def test_callback_errors_redirect_only_to_this_sites_pages(admin_client, org, hs, hubstaff_app):
     callback = consent(hs, authorize(admin_client, org, hubstaff_app), decision="deny")
     response = admin_client.get(with_query(callback, next="https://evil.test/"))
-    assert response.status_code == 302 and response["Location"] == f"/{org.slug}/integrations/hubstaff/install/"
+    assert (
+        response.status_code == 302 and response["Location"] == f"/{org.slug}/integrations/hubstaff/install/"
+    )

@@ -67,6 +67,17 @@ def test_an_api_endpoint_answers_only_its_roles(route, pattern, method, role, me
     url = fill(route, own_objects)
     response = getattr(client, method)(url, {}, format="json")
     if allowed:
-        assert response.status_code not in (401, 403, 404, 405) and response.status_code < 500, (method, url, role, response.status_code)
+        assert response.status_code not in (401, 403, 404, 405) and response.status_code < 500, (
+            method,
+            url,
+            role,
+            response.status_code,
+        )
     else:
-        assert response.status_code == 403, (method, url, role, response.status_code, getattr(response, "data", None))
+        assert response.status_code == 403, (
+            method,
+            url,
+            role,
+            response.status_code,
+            getattr(response, "data", None),
+        )

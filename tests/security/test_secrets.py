@@ -43,9 +43,13 @@ def secrets_of(installation, app, seen):
 @pytest.fixture
 def installed_and_synced(capfd, caplog, admin_client, org, hs, hubstaff_app):
     """The full life: install by OAuth, refresh (rotation), link and sync; returns every secret value ever held."""
-    caplog.set_level(logging.DEBUG)  # DEBUG everywhere: oauthlib logs whole tokens at DEBUG, the app must filter them
-    response = admin_client.post(f"/{org.slug}/integrations/hubstaff/install/",
-                                 {"client_id": hubstaff_app["client_id"], "client_secret": hubstaff_app["client_secret"]})
+    caplog.set_level(
+        logging.DEBUG
+    )  # DEBUG everywhere: oauthlib logs whole tokens at DEBUG, the app must filter them
+    response = admin_client.post(
+        f"/{org.slug}/integrations/hubstaff/install/",
+        {"client_id": hubstaff_app["client_id"], "client_secret": hubstaff_app["client_secret"]},
+    )
     callback = consent(hs, response["Location"])
     code = callback.split("code=")[1].split("&")[0]
     assert admin_client.get(callback).status_code == 302
@@ -54,16 +58,25 @@ def installed_and_synced(capfd, caplog, admin_client, org, hs, hubstaff_app):
     seen = secrets_of(installation, hubstaff_app, {code})
 
     # An expired access token: the client refreshes (the refresh token rotates); both generations are secrets.
-    Installation.objects.filter(pk=installation.pk).update(access_token_expires_at=timezone.now() - timedelta(seconds=1))
+    Installation.objects.filter(pk=installation.pk).update(
+        access_token_expires_at=timezone.now() - timedelta(seconds=1)
+    )
     installation.refresh_from_db()
     HubstaffClient(installation).me()
     seen = secrets_of(installation, hubstaff_app, seen)
     assert len(seen) == 6  # client secret, code, two access tokens, two refresh tokens
 
-    project = ProjectFactory(organization=org, name="Project A", start_date=date(2026, 1, 1), end_date=date(2026, 9, 22))
+    project = ProjectFactory(
+        organization=org, name="Project A", start_date=date(2026, 1, 1), end_date=date(2026, 9, 22)
+    )
     AssignmentFactory(project=project, person=PersonFactory(organization=org, email="bobby@acme.test"))
-    update_link(project, enabled=True, hubstaff_project_ids=[hs.ids()["projects"]["Project A"]],
-                prevent_new_assignments=False, trim_assignments=False)
+    update_link(
+        project,
+        enabled=True,
+        hubstaff_project_ids=[hs.ids()["projects"]["Project A"]],
+        prevent_new_assignments=False,
+        trim_assignments=False,
+    )
     run = sync.run_sync(sync.request_sync(project, mode="reset", trigger="manual").pk)
     assert run.status == "succeeded", run.error
     return installation, seen
@@ -92,7 +105,8 @@ def test_the_encrypted_columns_hold_fernet_tokens(installed_and_synced):
     installation, _ = installed_and_synced
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT client_secret, access_token, refresh_token FROM integrations_installation WHERE id = %s", [installation.pk]
+            "SELECT client_secret, access_token, refresh_token FROM integrations_installation WHERE id = %s",
+            [installation.pk],
         )
         stored = cursor.fetchone()
     assert all(value.startswith("gAAAA") for value in stored)  # Fernet's version byte, base64
@@ -100,7 +114,11 @@ def test_the_encrypted_columns_hold_fernet_tokens(installed_and_synced):
 
 def test_rotating_the_encryption_key_keeps_every_installation(installed_and_synced, settings, hs):
     installation, _ = installed_and_synced
-    before = Installation.objects.filter(pk=installation.pk).values_list("client_secret", "access_token", "refresh_token").get()
+    before = (
+        Installation.objects.filter(pk=installation.pk)
+        .values_list("client_secret", "access_token", "refresh_token")
+        .get()
+    )
     old_keys = list(settings.FIELD_ENCRYPTION_KEYS)
     new_key = Fernet.generate_key().decode()
 
@@ -120,14 +138,19 @@ def test_rotating_the_encryption_key_keeps_every_installation(installed_and_sync
 def stored_ciphertext(installation):
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT client_secret, access_token, refresh_token FROM integrations_installation WHERE id = %s", [installation.pk]
+            "SELECT client_secret, access_token, refresh_token FROM integrations_installation WHERE id = %s",
+            [installation.pk],
         )
         return cursor.fetchone()
 
 
 def test_rotating_without_the_old_key_fails_clearly_and_loses_nothing(installed_and_synced, settings):
     installation, _ = installed_and_synced
-    secrets_before = Installation.objects.filter(pk=installation.pk).values_list("client_secret", "access_token", "refresh_token").get()
+    secrets_before = (
+        Installation.objects.filter(pk=installation.pk)
+        .values_list("client_secret", "access_token", "refresh_token")
+        .get()
+    )
     stored_before = stored_ciphertext(installation)
     old_keys = list(settings.FIELD_ENCRYPTION_KEYS)
     settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]  # the old key forgotten by mistake
@@ -135,5 +158,9 @@ def test_rotating_without_the_old_key_fails_clearly_and_loses_nothing(installed_
         call_command("rotate_encryption_keys")
     assert stored_ciphertext(installation) == stored_before, "nothing was re-encrypted half-way"
     settings.FIELD_ENCRYPTION_KEYS = old_keys
-    secrets_after = Installation.objects.filter(pk=installation.pk).values_list("client_secret", "access_token", "refresh_token").get()
+    secrets_after = (
+        Installation.objects.filter(pk=installation.pk)
+        .values_list("client_secret", "access_token", "refresh_token")
+        .get()
+    )
     assert secrets_after == secrets_before and all(secrets_after)

@@ -29,7 +29,16 @@ def state(other_org):
     """Every row of the other organization, whole (every field), so that any change to it shows."""
     return [
         list(model.objects.filter(organization=other_org).order_by("pk").values())
-        for model in (Project, Person, Assignment, WorkLog, SyncRun, Installation, HubstaffProject, ProjectLink)
+        for model in (
+            Project,
+            Person,
+            Assignment,
+            WorkLog,
+            SyncRun,
+            Installation,
+            HubstaffProject,
+            ProjectLink,
+        )
     ]
 
 
@@ -71,7 +80,9 @@ def test_a_page_with_another_organizations_slug_or_ids_leaks_nothing(
 
 
 @pytest.mark.parametrize("route,pattern", PAGES, ids=[r for r, _ in PAGES])
-def test_own_pages_never_show_another_organizations_data(route, pattern, everything_member, own_objects, other_objects):
+def test_own_pages_never_show_another_organizations_data(
+    route, pattern, everything_member, own_objects, other_objects
+):
     """Lists, reports and CSV exports of our organization: the other organization's names never appear."""
     client = signed_in(everything_member)
     response = client.get(fill(route, own_objects), follow=True)
@@ -84,7 +95,9 @@ def test_own_pages_never_show_another_organizations_data(route, pattern, everyth
 def test_api_lists_never_show_another_organizations_data(everything_member, own_objects, other_objects):
     client = token_client(everything_member)
     for route, pattern in API:
-        if "get" in {m.lower() for m in pattern.callback.cls.http_method_names} and hasattr(pattern.callback.cls, "get"):
+        if "get" in {m.lower() for m in pattern.callback.cls.http_method_names} and hasattr(
+            pattern.callback.cls, "get"
+        ):
             response = client.get(fill(route, own_objects))
             assert response.status_code == 200, (route, response.status_code)
             assert SECRET_NAME not in response.content.decode(), route

@@ -32,7 +32,8 @@ def csrf_client(person):
     return client
 
 
-# --- CSRF -----------------------------------------------------------------------------------------------------
+# --- CSRF
+# -----------------------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("route,pattern", PAGES, ids=[r for r, _ in PAGES])
@@ -43,7 +44,9 @@ def test_every_post_without_a_csrf_token_is_refused(route, pattern, everything_m
 
 @pytest.mark.parametrize("path", ["/accounts/login/", "/accounts/logout/", "/accounts/profile/"])
 def test_account_posts_without_a_csrf_token_are_refused(path, everything_member):
-    response = csrf_client(everything_member).post(path, {"username": "x", "password": "y", "action": "create"})
+    response = csrf_client(everything_member).post(
+        path, {"username": "x", "password": "y", "action": "create"}
+    )
     assert response.status_code == 403
 
 
@@ -51,19 +54,27 @@ def test_a_post_with_the_csrf_token_goes_through(everything_member, org):
     client = csrf_client(everything_member)
     page = client.get(f"/{org.slug}/projects/new/")
     token = page.cookies["primetric_csrftoken"].value
-    response = client.post(f"/{org.slug}/projects/new/", {"name": "Made", "start_date": "2026-01-01", "csrfmiddlewaretoken": token})
+    response = client.post(
+        f"/{org.slug}/projects/new/",
+        {"name": "Made", "start_date": "2026-01-01", "csrfmiddlewaretoken": token},
+    )
     assert response.status_code == 302
 
 
 def test_the_api_with_a_session_needs_the_csrf_token(everything_member, org):
-    response = csrf_client(everything_member).post(f"/api/v1/orgs/{org.slug}/projects/", {"name": "x", "start_date": "2026-01-01"})
+    response = csrf_client(everything_member).post(
+        f"/api/v1/orgs/{org.slug}/projects/", {"name": "x", "start_date": "2026-01-01"}
+    )
     assert response.status_code == 403 and "CSRF" in response.json()["detail"]
 
 
-# --- headers ----------------------------------------------------------------------------------------------------
+# --- headers
+# ----------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", ["/accounts/login/", "/acme/", "/acme/projects/", "/no-such-org/", "/api/v1/orgs/", "/healthz"])
+@pytest.mark.parametrize(
+    "path", ["/accounts/login/", "/acme/", "/acme/projects/", "/no-such-org/", "/api/v1/orgs/", "/healthz"]
+)
 def test_security_headers_and_a_content_security_policy_on_every_answer(path, everything_member):
     client = Client()
     client.force_login(everything_member.user)
@@ -83,15 +94,22 @@ def test_security_headers_and_a_content_security_policy_on_every_answer(path, ev
 def test_pages_load_no_inline_script_that_the_policy_would_block(everything_member, org):
     client = Client()
     client.force_login(everything_member.user)
-    for path in (f"/{org.slug}/", f"/{org.slug}/projects/", f"/{org.slug}/people/", f"/{org.slug}/integrations/"):
+    for path in (
+        f"/{org.slug}/",
+        f"/{org.slug}/projects/",
+        f"/{org.slug}/people/",
+        f"/{org.slug}/integrations/",
+    ):
         html = client.get(path).content.decode()
         assert "<script>" not in html and " onclick=" not in html and "javascript:" not in html, path
 
 
-# --- production settings (a subprocess: settings are read once) --------------------------------------------------
+# --- production settings (a subprocess: settings are read once)
+# --------------------------------------------------
 
 
-# Set by test harnesses in this process (the browser tests' conftest sets DJANGO_ALLOW_ASYNC_UNSAFE), never in production.
+# Set by test harnesses in this process (the browser tests' conftest sets DJANGO_ALLOW_ASYNC_UNSAFE), never in
+# production.
 TEST_ONLY_VARIABLES = {"DJANGO_ALLOW_ASYNC_UNSAFE", "CELERY_TASK_ALWAYS_EAGER", "DEBUG"}
 
 
@@ -107,7 +125,9 @@ def production(*args, **env):
         **env,
     }
     environment = {k: v for k, v in environment.items() if v is not None}
-    return subprocess.run([sys.executable, *args], cwd=REPO, env=environment, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, *args], cwd=REPO, env=environment, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_check_deploy_is_clean_with_production_settings():
@@ -147,9 +167,16 @@ def test_sessions_are_secure_in_production():
     assert result.returncode == 0, result.stderr
     values = json.loads(result.stdout.strip().splitlines()[-1])
     assert values == {
-        "DEBUG": False, "SESSION_COOKIE_SECURE": True, "SESSION_COOKIE_HTTPONLY": True, "SESSION_COOKIE_SAMESITE": "Lax",
-        "CSRF_COOKIE_SECURE": True, "SECURE_SSL_REDIRECT": True, "SECURE_HSTS_SECONDS": 31536000,
-        "SECURE_HSTS_INCLUDE_SUBDOMAINS": True, "SECURE_CONTENT_TYPE_NOSNIFF": True, "X_FRAME_OPTIONS": "DENY",
+        "DEBUG": False,
+        "SESSION_COOKIE_SECURE": True,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "CSRF_COOKIE_SECURE": True,
+        "SECURE_SSL_REDIRECT": True,
+        "SECURE_HSTS_SECONDS": 31536000,
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": True,
+        "SECURE_CONTENT_TYPE_NOSNIFF": True,
+        "X_FRAME_OPTIONS": "DENY",
     }
 
 
@@ -164,7 +191,8 @@ def test_the_session_cookie_is_httponly_and_a_new_session_starts_at_sign_in(clie
     assert cookie["httponly"] and cookie.value and cookie.value != before  # no session fixation
 
 
-# --- sign-in throttling -------------------------------------------------------------------------------------------
+# --- sign-in throttling
+# -------------------------------------------------------------------------------------------
 
 
 def sign_in(client, email, password, address="10.0.0.1"):
@@ -183,13 +211,19 @@ def test_repeated_failures_pause_sign_in_even_with_the_right_password(admin, set
 def test_failures_from_many_addresses_against_one_account_pause_it(admin, settings):
     for i in range(settings.LOGIN_FAILURE_LIMIT):
         sign_in(Client(), admin.user.username, "wrong", address=f"10.0.1.{i}")
-    assert "Too many failed sign-ins" in sign_in(Client(), admin.user.username, PASSWORD, address="10.0.2.1").content.decode()
+    assert (
+        "Too many failed sign-ins"
+        in sign_in(Client(), admin.user.username, PASSWORD, address="10.0.2.1").content.decode()
+    )
 
 
 def test_failures_from_one_address_against_many_accounts_pause_that_address(admin, settings):
     for i in range(settings.LOGIN_FAILURE_LIMIT):
         sign_in(Client(), f"guess{i}@acme.test", "wrong", address="10.0.3.1")
-    assert "Too many failed sign-ins" in sign_in(Client(), admin.user.username, PASSWORD, address="10.0.3.1").content.decode()
+    assert (
+        "Too many failed sign-ins"
+        in sign_in(Client(), admin.user.username, PASSWORD, address="10.0.3.1").content.decode()
+    )
     assert sign_in(Client(), admin.user.username, PASSWORD, address="10.0.3.2").status_code == 302
 
 
@@ -198,7 +232,9 @@ def test_sign_in_works_again_after_the_pause(admin, settings):
 
     for _ in range(settings.LOGIN_FAILURE_LIMIT):
         sign_in(Client(), admin.user.username, "wrong")
-    assert "Too many failed sign-ins" in sign_in(Client(), admin.user.username, PASSWORD).content.decode()  # paused
+    assert (
+        "Too many failed sign-ins" in sign_in(Client(), admin.user.username, PASSWORD).content.decode()
+    )  # paused
     cache.clear()  # the failure window (LOGIN_FAILURE_WINDOW seconds) has passed
     assert sign_in(Client(), admin.user.username, PASSWORD).status_code == 302
 
@@ -206,4 +242,7 @@ def test_sign_in_works_again_after_the_pause(admin, settings):
 def test_unknown_and_known_accounts_fail_alike(admin):
     unknown = sign_in(Client(), "nobody@acme.test", "wrong", address="10.0.4.1").content.decode()
     known = sign_in(Client(), admin.user.username, "wrong", address="10.0.4.2").content.decode()
-    assert "That e-mail and password do not match an account." in unknown and "That e-mail and password do not match an account." in known
+    assert (
+        "That e-mail and password do not match an account." in unknown
+        and "That e-mail and password do not match an account." in known
+    )

@@ -36,7 +36,8 @@ def test_synced_log_needs_a_source_key():
 def test_manager_adds_a_manual_work_log_linked_to_the_assignment(manager_client, project, employee):
     assignment = AssignmentFactory(project=project, person=employee)
     response = manager_client.post(
-        f"/acme/projects/{project.pk}/worklogs/new/", {"person": employee.pk, "date": "2026-02-03", "hours": "1.5", "note": "Review"}
+        f"/acme/projects/{project.pk}/worklogs/new/",
+        {"person": employee.pk, "date": "2026-02-03", "hours": "1.5", "note": "Review"},
     )
     assert response.status_code == 302
     log = WorkLog.objects.get(project=project)
@@ -46,7 +47,8 @@ def test_manager_adds_a_manual_work_log_linked_to_the_assignment(manager_client,
 
 def test_work_log_outside_the_project_is_refused(manager_client, project, employee):
     response = manager_client.post(
-        f"/acme/projects/{project.pk}/worklogs/new/", {"person": employee.pk, "date": "2027-01-01", "hours": "1"}
+        f"/acme/projects/{project.pk}/worklogs/new/",
+        {"person": employee.pk, "date": "2027-01-01", "hours": "1"},
     )
     assert "The date must be within the project&#x27;s dates." in response.content.decode()
     assert not WorkLog.objects.exists()
@@ -60,8 +62,13 @@ def test_synced_work_logs_cannot_be_deleted_by_hand(manager_client, project, emp
 
 def test_another_organizations_work_log_is_not_found(manager_client, project, other_project):
     foreign = WorkLogFactory(project=other_project)
-    assert manager_client.post(f"/acme/projects/{project.pk}/worklogs/{foreign.pk}/delete/").status_code == 404
-    assert manager_client.post(f"/acme/projects/{other_project.pk}/worklogs/{foreign.pk}/delete/").status_code == 404
+    assert (
+        manager_client.post(f"/acme/projects/{project.pk}/worklogs/{foreign.pk}/delete/").status_code == 404
+    )
+    assert (
+        manager_client.post(f"/acme/projects/{other_project.pk}/worklogs/{foreign.pk}/delete/").status_code
+        == 404
+    )
     assert WorkLog.objects.filter(pk=foreign.pk).exists()
 
 

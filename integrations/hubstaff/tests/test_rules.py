@@ -83,7 +83,9 @@ def manual(id: int, person: Person, start: date, end: date) -> Assignment:
 
 
 def synced(id: int, person: Person, start: date, end: date, trimmed: bool = True) -> Assignment:
-    return Assignment(id=id, person_id=person.id, start_date=start, end_date=end, origin="sync", trimmed=trimmed)
+    return Assignment(
+        id=id, person_id=person.id, start_date=start, end_date=end, origin="sync", trimmed=trimmed
+    )
 
 
 def plan(
@@ -194,7 +196,9 @@ class World:
         return sorted((a for a in self.assignments.values() if a.person_id == person.id), key=lambda a: a.id)
 
     def logs_of(self, person: Person) -> list[SyncedLog]:
-        return sorted((log for log in self.logs.values() if log.person_id == person.id), key=lambda log: log.date)
+        return sorted(
+            (log for log in self.logs.values() if log.person_id == person.id), key=lambda log: log.date
+        )
 
 
 def assert_no_changes(result: SyncPlan) -> None:
@@ -236,8 +240,12 @@ def test_source_key_is_stable():
 
 
 def test_source_key_differs_per_hubstaff_project_user_and_date():
-    keys = {source_key(100, 11, d(2, 1)), source_key(200, 11, d(2, 1)), source_key(100, 12, d(2, 1)),
-            source_key(100, 11, d(2, 2))}
+    keys = {
+        source_key(100, 11, d(2, 1)),
+        source_key(200, 11, d(2, 1)),
+        source_key(100, 12, d(2, 1)),
+        source_key(100, 11, d(2, 2)),
+    }
     assert len(keys) == 4
 
 
@@ -279,26 +287,39 @@ def test_shared_email_matches_lowest_person_id_whatever_the_order():
 
 
 def seed_activities():
-    return [act(d(2, 1), BOBBY_HS), act(d(2, 2), BOBBY_HS), act(d(2, 1), SAM_HS, 2 * HOUR),
-            act(d(2, 3), SAM_HS, 3 * HOUR)]
+    return [
+        act(d(2, 1), BOBBY_HS),
+        act(d(2, 2), BOBBY_HS),
+        act(d(2, 1), SAM_HS, 2 * HOUR),
+        act(d(2, 3), SAM_HS, 3 * HOUR),
+    ]
 
 
 def test_prevent_on_syncs_only_work_logs_of_assigned_bobby():
-    result = plan(seed_activities(), assignments=[manual(5, BOBBY, d(1, 1), d(9, 22))],
-                  options=Options(prevent_new_assignments=True))
+    result = plan(
+        seed_activities(),
+        assignments=[manual(5, BOBBY, d(1, 1), d(9, 22))],
+        options=Options(prevent_new_assignments=True),
+    )
     assert {(log.person_id, log.date) for log in result.creates} == {(BOBBY.id, d(2, 1)), (BOBBY.id, d(2, 2))}
 
 
 def test_prevent_on_reports_unassigned_sam_as_skipped_with_his_time():
-    result = plan(seed_activities(), assignments=[manual(5, BOBBY, d(1, 1), d(9, 22))],
-                  options=Options(prevent_new_assignments=True))
+    result = plan(
+        seed_activities(),
+        assignments=[manual(5, BOBBY, d(1, 1), d(9, 22))],
+        options=Options(prevent_new_assignments=True),
+    )
     assert result.skipped_people == {SAM.id: 5 * HOUR}
     assert result.new_assignments == {}
 
 
 def test_prevent_on_assigned_person_is_not_skipped():
-    result = plan(seed_activities(), assignments=[manual(5, BOBBY, d(1, 1), d(9, 22))],
-                  options=Options(prevent_new_assignments=True))
+    result = plan(
+        seed_activities(),
+        assignments=[manual(5, BOBBY, d(1, 1), d(9, 22))],
+        options=Options(prevent_new_assignments=True),
+    )
     assert BOBBY.id not in result.skipped_people
 
 
@@ -310,7 +331,9 @@ def test_prevent_off_plans_a_new_assignment_for_sam():
 
 def test_prevent_off_syncs_work_logs_of_sam_too():
     result = plan(seed_activities(), assignments=[manual(5, BOBBY, d(1, 1), d(9, 22))])
-    assert {(log.person_id, log.date, log.duration_seconds) for log in result.creates if log.person_id == SAM.id} == {
+    assert {
+        (log.person_id, log.date, log.duration_seconds) for log in result.creates if log.person_id == SAM.id
+    } == {
         (SAM.id, d(2, 1), 2 * HOUR),
         (SAM.id, d(2, 3), 3 * HOUR),
     }
@@ -377,9 +400,15 @@ def test_open_ended_project_untrimmed_sync_assignment_follows_later_work():
 
 
 def test_several_hubstaff_projects_feed_one_project_each_log_keeping_its_hubstaff_project():
-    result = plan([act(d(2, 1), project_id=PROJECT_A_HS, tracked=HOUR),
-                   act(d(2, 1), project_id=PROJECT_B_HS, tracked=2 * HOUR)])
-    assert sorted((log.hubstaff_project_id, log.duration_seconds, log.source_key) for log in result.creates) == [
+    result = plan(
+        [
+            act(d(2, 1), project_id=PROJECT_A_HS, tracked=HOUR),
+            act(d(2, 1), project_id=PROJECT_B_HS, tracked=2 * HOUR),
+        ]
+    )
+    assert sorted(
+        (log.hubstaff_project_id, log.duration_seconds, log.source_key) for log in result.creates
+    ) == [
         (PROJECT_A_HS, HOUR, source_key(PROJECT_A_HS, BOBBY_HS.id, d(2, 1))),
         (PROJECT_B_HS, 2 * HOUR, source_key(PROJECT_B_HS, BOBBY_HS.id, d(2, 1))),
     ]
@@ -391,17 +420,25 @@ def test_new_log_keeps_its_hubstaff_user():
 
 
 def test_several_hubstaff_projects_still_give_one_new_assignment():
-    result = plan([act(d(2, 1), project_id=PROJECT_A_HS), act(d(3, 1), project_id=PROJECT_B_HS)],
-                  options=Options(trim_assignments=True))
+    result = plan(
+        [act(d(2, 1), project_id=PROJECT_A_HS), act(d(3, 1), project_id=PROJECT_B_HS)],
+        options=Options(trim_assignments=True),
+    )
     assert result.new_assignments == {BOBBY.id: DateSpan(d(2, 1), d(3, 1))}
 
 
-# ----------------------------------------------------------------------------- one log per user, project and day
+# ----------------------------------------------------------------------------- one log per user, project and
+# day
 
 
 def test_rows_of_one_user_project_and_day_sum_into_one_log():
-    result = plan([act(d(2, 1), tracked=HOUR, task_id=1), act(d(2, 1), tracked=1800, task_id=2),
-                   act(d(2, 1), tracked=600, task_id=None)])
+    result = plan(
+        [
+            act(d(2, 1), tracked=HOUR, task_id=1),
+            act(d(2, 1), tracked=1800, task_id=2),
+            act(d(2, 1), tracked=600, task_id=None),
+        ]
+    )
     assert [(log.date, log.duration_seconds) for log in result.creates] == [(d(2, 1), HOUR + 1800 + 600)]
 
 
@@ -448,7 +485,9 @@ def test_activities_outside_covered_span_are_ignored():
 
 
 def test_trimmed_new_assignment_ignores_work_outside_project_dates():
-    result = plan([act(date(2023, 12, 1)), act(d(2, 1))], covered=None, options=Options(trim_assignments=True))
+    result = plan(
+        [act(date(2023, 12, 1)), act(d(2, 1))], covered=None, options=Options(trim_assignments=True)
+    )
     assert result.new_assignments == {BOBBY.id: DateSpan(d(2, 1), d(2, 1))}
 
 
@@ -456,8 +495,9 @@ def test_trimmed_new_assignment_ignores_work_outside_project_dates():
 
 
 def test_unmatched_user_with_time_is_a_missing_teammate_with_name_email_and_seconds():
-    result = plan([act(d(2, 1), SAM_HS, HOUR), act(d(2, 2), SAM_HS, 1800, project_id=PROJECT_B_HS)],
-                  people=[BOBBY])
+    result = plan(
+        [act(d(2, 1), SAM_HS, HOUR), act(d(2, 2), SAM_HS, 1800, project_id=PROJECT_B_HS)], people=[BOBBY]
+    )
     assert result.missing_teammates == {SAM_HS.id: MissingTeammate(SAM_HS.id, "Sam", "sam@example.com", 5400)}
 
 
@@ -499,7 +539,8 @@ def test_missing_teammate_is_not_skipped_person():
     assert result.skipped_people == {} and set(result.missing_teammates) == {SAM_HS.id}
 
 
-# ----------------------------------------------------------------------------- edits and deletions in Hubstaff
+# ----------------------------------------------------------------------------- edits and deletions in
+# Hubstaff
 
 
 def test_activity_edited_in_hubstaff_updates_the_log():
@@ -530,8 +571,11 @@ def test_log_outside_the_covered_span_is_kept():
 
 def test_existing_log_moves_to_the_person_an_email_now_matches():
     log = SyncedLog(1, source_key(PROJECT_A_HS, BOBBY_HS.id, d(2, 1)), SAM.id, d(2, 1), HOUR, 6)
-    result = plan([act(d(2, 1))], existing_logs=[log],
-                  assignments=[manual(5, BOBBY, d(1, 1), d(9, 22)), manual(6, SAM, d(1, 1), d(9, 22))])
+    result = plan(
+        [act(d(2, 1))],
+        existing_logs=[log],
+        assignments=[manual(5, BOBBY, d(1, 1), d(9, 22)), manual(6, SAM, d(1, 1), d(9, 22))],
+    )
     assert result.updates == [LogUpdate(1, BOBBY.id, HOUR, 5)]
 
 
@@ -574,12 +618,16 @@ def test_reset_deletes_logs_of_a_deselected_hubstaff_project():
     world = World()
     world.sync([act(d(2, 1), project_id=PROJECT_A_HS), act(d(2, 1), project_id=PROJECT_B_HS)], covered=None)
     result = world.plan([act(d(2, 1), project_id=PROJECT_A_HS)], covered=None)
-    (b_log,) = [log for log_id, log in world.logs.items() if world.hubstaff_project_of[log_id] == PROJECT_B_HS]
+    (b_log,) = [
+        log for log_id, log in world.logs.items() if world.hubstaff_project_of[log_id] == PROJECT_B_HS
+    ]
     assert result.deletes == [b_log.id] and result.creates == [] and result.updates == []
 
 
 def test_reset_deletes_synced_logs_of_any_date():
-    log = SyncedLog(1, source_key(PROJECT_A_HS, BOBBY_HS.id, date(2020, 1, 1)), BOBBY.id, date(2020, 1, 1), HOUR, 5)
+    log = SyncedLog(
+        1, source_key(PROJECT_A_HS, BOBBY_HS.id, date(2020, 1, 1)), BOBBY.id, date(2020, 1, 1), HOUR, 5
+    )
     assert plan([], existing_logs=[log], covered=None).deletes == [1]
 
 
@@ -606,8 +654,11 @@ def test_uncovered_log_points_to_the_closest_manual_assignment():
 
 
 def test_manual_assignment_is_never_stretched():
-    result = plan([act(d(2, 3)), act(d(5, 1))], assignments=[manual(5, BOBBY, d(3, 1), d(3, 31))],
-                  options=Options(trim_assignments=True))
+    result = plan(
+        [act(d(2, 3)), act(d(5, 1))],
+        assignments=[manual(5, BOBBY, d(3, 1), d(3, 31))],
+        options=Options(trim_assignments=True),
+    )
     assert result.stretched_assignments == {} and result.new_assignments == {}
     assert {log.assignment_id for log in result.creates} == {5}
 
@@ -653,16 +704,22 @@ def test_manual_assignment_wins_over_an_overlapping_sync_assignment():
 
 
 def test_prevent_on_still_syncs_a_person_with_a_sync_assignment_and_stretches_it():
-    result = plan([act(d(3, 1))], assignments=[synced(5, BOBBY, d(2, 1), d(2, 10))],
-                  options=Options(prevent_new_assignments=True))
+    result = plan(
+        [act(d(3, 1))],
+        assignments=[synced(5, BOBBY, d(2, 1), d(2, 10))],
+        options=Options(prevent_new_assignments=True),
+    )
     assert [log.assignment_id for log in result.creates] == [5]
     assert result.stretched_assignments == {5: DateSpan(d(2, 1), d(3, 1))}
     assert result.skipped_people == {}
 
 
 def test_assignments_of_other_people_do_not_count():
-    result = plan([act(d(2, 1), SAM_HS)], assignments=[manual(5, BOBBY, d(1, 1), d(9, 22))],
-                  options=Options(prevent_new_assignments=True))
+    result = plan(
+        [act(d(2, 1), SAM_HS)],
+        assignments=[manual(5, BOBBY, d(1, 1), d(9, 22))],
+        options=Options(prevent_new_assignments=True),
+    )
     assert result.creates == [] and result.skipped_people == {SAM.id: HOUR}
 
 
@@ -673,8 +730,12 @@ def test_person_without_logs_gets_no_new_assignment():
 # ----------------------------------------------------------------------------- idempotence
 
 
-IDEMPOTENCE_OPTIONS = [Options(), Options(trim_assignments=True), Options(prevent_new_assignments=True),
-                       Options(prevent_new_assignments=True, trim_assignments=True)]
+IDEMPOTENCE_OPTIONS = [
+    Options(),
+    Options(trim_assignments=True),
+    Options(prevent_new_assignments=True),
+    Options(prevent_new_assignments=True, trim_assignments=True),
+]
 
 
 @pytest.mark.parametrize("options", IDEMPOTENCE_OPTIONS, ids=repr)
@@ -683,8 +744,15 @@ def test_second_identical_sync_changes_nothing(options, project):
     world = World(project=project, assignments=[manual(5, BOBBY, d(2, 1), d(2, 20))])
     stranger = HubstaffUser(50, "Stranger", "stranger@example.com")
     world.users[stranger.id] = stranger
-    activities = [act(d(1, 10)), act(d(2, 5)), act(d(3, 19), project_id=PROJECT_B_HS), act(d(2, 1), SAM_HS),
-                  act(d(3, 19), SAM_HS), act(d(2, 2), stranger), act(d(2, 3), tracked=0)]
+    activities = [
+        act(d(1, 10)),
+        act(d(2, 5)),
+        act(d(3, 19), project_id=PROJECT_B_HS),
+        act(d(2, 1), SAM_HS),
+        act(d(3, 19), SAM_HS),
+        act(d(2, 2), stranger),
+        act(d(2, 3), tracked=0),
+    ]
     span = DateSpan(d(1, 1), d(4, 30))
     first = world.sync(activities, span, options)
     assert first.has_changes
@@ -724,11 +792,20 @@ def halves(first: date, last: date, split: date) -> list[DateSpan]:
 @pytest.mark.parametrize("options", IDEMPOTENCE_OPTIONS, ids=repr)
 @pytest.mark.parametrize("project", [PROJECT_A, OPEN_PROJECT], ids=["ended", "open"])
 def test_two_half_window_batches_equal_one_full_call(options, project):
-    activities = [act(d(2, 1)), act(d(3, 19)), act(d(1, 3), SAM_HS), act(d(2, 28), SAM_HS),
-                  act(d(3, 1), SAM_HS, project_id=PROJECT_B_HS), act(d(4, 1), SAM_HS),
-                  act(d(2, 2), HubstaffUser(50, "Stranger", None))]
+    activities = [
+        act(d(2, 1)),
+        act(d(3, 19)),
+        act(d(1, 3), SAM_HS),
+        act(d(2, 28), SAM_HS),
+        act(d(3, 1), SAM_HS, project_id=PROJECT_B_HS),
+        act(d(4, 1), SAM_HS),
+        act(d(2, 2), HubstaffUser(50, "Stranger", None)),
+    ]
     assignments = [manual(5, BOBBY, d(2, 1), d(2, 10))]
-    one, batched = World(project=project, assignments=assignments), World(project=project, assignments=assignments)
+    one, batched = (
+        World(project=project, assignments=assignments),
+        World(project=project, assignments=assignments),
+    )
 
     whole = one.sync(activities, DateSpan(d(1, 1), d(4, 30)), options)
     merged = batched.sync_in_batches(activities, halves(d(1, 1), d(4, 30), d(2, 15)), options)
@@ -740,30 +817,45 @@ def test_two_half_window_batches_equal_one_full_call(options, project):
 
 def test_batches_give_one_trimmed_assignment_stretched_across_them():
     world = World()
-    merged = world.sync_in_batches([act(d(2, 1)), act(d(3, 19))], halves(d(1, 1), d(9, 22), d(2, 29)),
-                                   Options(trim_assignments=True))
+    merged = world.sync_in_batches(
+        [act(d(2, 1)), act(d(3, 19))], halves(d(1, 1), d(9, 22), d(2, 29)), Options(trim_assignments=True)
+    )
     assert [(a.start_date, a.end_date) for a in world.assignments_of(BOBBY)] == [(d(2, 1), d(3, 19))]
     assert merged.new_assignments == {BOBBY.id: DateSpan(d(2, 1), d(2, 1))}
 
 
 def test_merge_sums_time_of_missing_teammates_and_skipped_people():
     left = SyncPlan(missing_teammates={12: MissingTeammate(12, "Sam", None, 60)}, skipped_people={1: 10})
-    right = SyncPlan(missing_teammates={12: MissingTeammate(12, "Sam", "sam@example.com", 40),
-                                        13: MissingTeammate(13, "Al", None, 5)}, skipped_people={1: 5, 2: 7})
+    right = SyncPlan(
+        missing_teammates={
+            12: MissingTeammate(12, "Sam", "sam@example.com", 40),
+            13: MissingTeammate(13, "Al", None, 5),
+        },
+        skipped_people={1: 5, 2: 7},
+    )
     merged = left.merge(right)
-    assert merged.missing_teammates == {12: MissingTeammate(12, "Sam", "sam@example.com", 100),
-                                        13: MissingTeammate(13, "Al", None, 5)}
+    assert merged.missing_teammates == {
+        12: MissingTeammate(12, "Sam", "sam@example.com", 100),
+        13: MissingTeammate(13, "Al", None, 5),
+    }
     assert merged.skipped_people == {1: 15, 2: 7}
 
 
 def test_merge_concatenates_changes_and_joins_spans():
     new_log = NewLog("k", 1, d(2, 1), 60, 100, 11, 5)
     left = SyncPlan(creates=[new_log], deletes=[1], stretched_assignments={5: DateSpan(d(2, 1), d(2, 3))})
-    right = SyncPlan(updates=[LogUpdate(2, 1, 30, 5)], deletes=[3],
-                     stretched_assignments={5: DateSpan(d(1, 30), d(2, 2))},
-                     new_assignments={2: DateSpan(d(1, 1), d(1, 2))})
+    right = SyncPlan(
+        updates=[LogUpdate(2, 1, 30, 5)],
+        deletes=[3],
+        stretched_assignments={5: DateSpan(d(1, 30), d(2, 2))},
+        new_assignments={2: DateSpan(d(1, 1), d(1, 2))},
+    )
     merged = left.merge(right)
-    assert merged.creates == [new_log] and merged.updates == [LogUpdate(2, 1, 30, 5)] and merged.deletes == [1, 3]
+    assert (
+        merged.creates == [new_log]
+        and merged.updates == [LogUpdate(2, 1, 30, 5)]
+        and merged.deletes == [1, 3]
+    )
     assert merged.stretched_assignments == {5: DateSpan(d(1, 30), d(2, 3))}
     assert merged.new_assignments == {2: DateSpan(d(1, 1), d(1, 2))}
 
@@ -785,19 +877,31 @@ activity_rows = st.lists(
 )
 option_values = st.builds(Options, prevent_new_assignments=st.booleans(), trim_assignments=st.booleans())
 projects = st.sampled_from([ProjectDates(d(1, 1), d(3, 20)), ProjectDates(d(1, 10), None)])
-start_assignments = st.sampled_from([
-    (),
-    (manual(5, BOBBY, d(2, 1), d(2, 10)),),
-    (manual(5, BOBBY, d(2, 1), d(2, 10)), synced(6, SAM, d(1, 20), d(1, 25))),
-    (synced(6, SAM, d(2, 20), d(3, 1), trimmed=False), manual(7, SAM, d(2, 1), d(2, 25))),
-    (synced(6, SAM, d(1, 1), d(1, 5)), manual(7, SAM, d(1, 11), d(1, 20)), manual(8, BOBBY, d(3, 1), d(3, 5))),
-])
+start_assignments = st.sampled_from(
+    [
+        (),
+        (manual(5, BOBBY, d(2, 1), d(2, 10)),),
+        (manual(5, BOBBY, d(2, 1), d(2, 10)), synced(6, SAM, d(1, 20), d(1, 25))),
+        (synced(6, SAM, d(2, 20), d(3, 1), trimmed=False), manual(7, SAM, d(2, 1), d(2, 25))),
+        (
+            synced(6, SAM, d(1, 1), d(1, 5)),
+            manual(7, SAM, d(1, 11), d(1, 20)),
+            manual(8, BOBBY, d(3, 1), d(3, 5)),
+        ),
+    ]
+)
 
 
 def build_activities(rows):
     return [
-        DailyActivity(id=n, date=d(1, 1) + timedelta(offset), user_id=user.id, project_id=project_id, task_id=None,
-                      tracked=tracked)
+        DailyActivity(
+            id=n,
+            date=d(1, 1) + timedelta(offset),
+            user_id=user.id,
+            project_id=project_id,
+            task_id=None,
+            tracked=tracked,
+        )
         for n, (offset, user, project_id, tracked) in enumerate(rows, start=1)
     ]
 
@@ -810,8 +914,9 @@ def test_property_batches_compose_and_a_rerun_changes_nothing(rows, options, pro
     batched = World(project=project, users=USERS, people=PEOPLE, assignments=assignments)
 
     whole = one.sync(activities, QUARTER, options)
-    merged = batched.sync_in_batches(activities, halves(QUARTER.start, QUARTER.end, d(1, 1) + timedelta(split)),
-                                     options)
+    merged = batched.sync_in_batches(
+        activities, halves(QUARTER.start, QUARTER.end, d(1, 1) + timedelta(split)), options
+    )
 
     assert batched.snapshot() == one.snapshot()
     assert merged.missing_teammates == whole.missing_teammates

@@ -21,7 +21,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--org", required=True, metavar="SLUG", help="the organization's slug")
         parser.add_argument(
-            "--personal-access-token", metavar="TOKEN", default=None,
+            "--personal-access-token",
+            metavar="TOKEN",
+            default=None,
             help=f"the personal access token (default: ${TOKEN_ENV})",
         )
 

@@ -22,4 +22,6 @@ class Command(BaseCommand):
             ) from None
         for label, count in counts.items():
             self.stdout.write(f"{label}: {count} re-encrypted")
-        self.stdout.write(self.style.SUCCESS(f"Done: {sum(counts.values())} secrets re-encrypted with the newest key."))
+        self.stdout.write(
+            self.style.SUCCESS(f"Done: {sum(counts.values())} secrets re-encrypted with the newest key.")
+        )

@@ -9,7 +9,9 @@ from projects.models import Project
 
 
 class Command(BaseCommand):
-    help = "Sync a project's work logs from Hubstaff now (incremental by default, --reset for a full re-sync)."
+    help = (
+        "Sync a project's work logs from Hubstaff now (incremental by default, --reset for a full re-sync)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--org", required=True, help="Organization slug")
@@ -30,7 +32,9 @@ class Command(BaseCommand):
         except SyncNotPossible as exc:
             raise CommandError(str(exc)) from None
         if run.joined:
-            self.stdout.write(f"A sync of this project is already running (run {run.pk}); it is left to its worker.")
+            self.stdout.write(
+                f"A sync of this project is already running (run {run.pk}); it is left to its worker."
+            )
             return
         run = run_sync(run.pk) or SyncRun.objects.get(pk=run.pk)
         self.stdout.write(
@@ -39,6 +43,8 @@ class Command(BaseCommand):
             f"{len(run.missing_teammates)} missing teammates; {run.requests_made} Hubstaff requests."
         )
         for teammate in run.missing_teammates:
-            self.stdout.write(f"  missing: {teammate['name']} <{teammate['email']}> {teammate['seconds'] / 3600:.2f} h")
+            self.stdout.write(
+                f"  missing: {teammate['name']} <{teammate['email']}> {teammate['seconds'] / 3600:.2f} h"
+            )
         if run.status != SyncRun.Status.SUCCEEDED:
             raise CommandError(run.error)

@@ -6,12 +6,16 @@ from django.db.models import Q
 
 
 class Command(BaseCommand):
-    help = "Create an API token (Authorization: Token <key>) for the login with this e-mail and print its key."
+    help = (
+        "Create an API token (Authorization: Token <key>) for the login with this e-mail and print its key."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--email", required=True, help="The login's e-mail (any case).")
         parser.add_argument(
-            "--regenerate", action="store_true", help="Replace the login's existing token (the old key stops working)."
+            "--regenerate",
+            action="store_true",
+            help="Replace the login's existing token (the old key stops working).",
         )
 
     def handle(self, *args, email, regenerate, **options):

@@ -32,16 +32,22 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, quiet=False, **options):
         demo, _ = Organization.objects.get_or_create(slug="demo", defaults={"name": "Demo Company"})
-        side, _ = Organization.objects.get_or_create(slug="side-project", defaults={"name": "Side Project Ltd"})
+        side, _ = Organization.objects.get_or_create(
+            slug="side-project", defaults={"name": "Side Project Ltd"}
+        )
         people = {}
         for full_name, email, roles, can_sign_in in DEMO_PEOPLE:
             user = None
             if can_sign_in:
-                user, created = get_user_model().objects.get_or_create(username=email, defaults={"email": email, "first_name": full_name})
+                user, created = get_user_model().objects.get_or_create(
+                    username=email, defaults={"email": email, "first_name": full_name}
+                )
                 if created:
                     user.set_password(DEMO_PASSWORD)
                     user.save()
-            person = Person.objects.filter(organization=demo, email__iexact=email).first() or Person(organization=demo, email=email)
+            person = Person.objects.filter(organization=demo, email__iexact=email).first() or Person(
+                organization=demo, email=email
+            )
             person.full_name = full_name
             person.user = user
             person.set_roles(roles)
@@ -50,22 +56,39 @@ class Command(BaseCommand):
         # One login in two organizations: Alice also manages a side project.
         alice = people["alice@acme.test"]
         Person.objects.get_or_create(
-            organization=side, email=alice.email,
-            defaults={"full_name": alice.full_name, "user": alice.user, "is_administrator": True, "is_manager": True},
+            organization=side,
+            email=alice.email,
+            defaults={
+                "full_name": alice.full_name,
+                "user": alice.user,
+                "is_administrator": True,
+                "is_manager": True,
+            },
         )
-        Project.objects.get_or_create(organization=side, name="Website relaunch", defaults={"start_date": date(2026, 3, 1)})
+        Project.objects.get_or_create(
+            organization=side, name="Website relaunch", defaults={"start_date": date(2026, 3, 1)}
+        )
 
         # The seed's Project A: 1 Jan to 22 Sep, Bobby assigned, Sam not.
         project_a, _ = Project.objects.get_or_create(
-            organization=demo, name="Project A", defaults={"start_date": date(2026, 1, 1), "end_date": date(2026, 9, 22)}
+            organization=demo,
+            name="Project A",
+            defaults={"start_date": date(2026, 1, 1), "end_date": date(2026, 9, 22)},
         )
         Assignment.objects.get_or_create(
-            organization=demo, project=project_a, person=people["bobby@acme.test"], origin=Assignment.Origin.MANUAL,
+            organization=demo,
+            project=project_a,
+            person=people["bobby@acme.test"],
+            origin=Assignment.Origin.MANUAL,
             defaults={"start_date": date(2026, 1, 1), "end_date": date(2026, 9, 22), "hours_per_day": 8},
         )
-        Project.objects.get_or_create(organization=demo, name="Project B", defaults={"start_date": date(2026, 1, 1)})
         Project.objects.get_or_create(
-            organization=demo, name="Internal tools", defaults={"start_date": date(2025, 6, 1), "end_date": date(2025, 12, 31)}
+            organization=demo, name="Project B", defaults={"start_date": date(2026, 1, 1)}
+        )
+        Project.objects.get_or_create(
+            organization=demo,
+            name="Internal tools",
+            defaults={"start_date": date(2025, 6, 1), "end_date": date(2025, 12, 31)},
         )
         if not quiet:
             self.stdout.write(self.style.SUCCESS("Demo organization ready: /demo/"))
