@@ -38,11 +38,12 @@ from requests_oauthlib import OAuth2Session
 
 from integrations.models import Installation
 
+from .windows import MAX_WINDOW_DAYS, date_windows, iso_utc, time_windows  # noqa: F401 (sync.py, until it moves)
+
 logger = logging.getLogger(__name__)
 
 # Hubstaff's limits (docs/hubstaff.md, "API v2 conventions").
 MAX_PAGE_LIMIT = 500
-MAX_WINDOW_DAYS = 31
 # Refresh when the access token has less than this left, so that a request never starts with a dying token.
 REFRESH_MARGIN = timedelta(seconds=60)
 # Longest single backoff pause between retries of a 5xx or a timeout.
@@ -217,43 +218,6 @@ def retry_after_seconds(response) -> float:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - timezone.now()).total_seconds())
-
-
-def date_windows(start: date, stop: date, days: int = MAX_WINDOW_DAYS) -> Iterator[tuple[date, date]]:
-    """[start, stop] (both inclusive) as consecutive windows of at most `days` dates each."""
-    current = start
-    while current <= stop:
-        end = min(stop, current + timedelta(days=days - 1))
-        yield current, end
-        current = end + timedelta(days=1)
-
-
-def time_windows(
-    since: datetime, until: datetime, days: int = MAX_WINDOW_DAYS
-) -> Iterator[tuple[datetime, datetime]]:
-    """[since, until) as consecutive half-open windows of at most `days` days, on whole seconds.
-
-    The start is floored and the end ceiled to the second, so that nothing between them is lost to rounding.
-    """
-    since = _utc(since).replace(microsecond=0)
-    until_utc = _utc(until)
-    if until_utc.microsecond:
-        until_utc = until_utc.replace(microsecond=0) + timedelta(seconds=1)
-    current = since
-    while current < until_utc:
-        end = min(until_utc, current + timedelta(days=days))
-        yield current, end
-        current = end
-
-
-def _utc(moment: datetime) -> datetime:
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment, UTC)
-    return moment.astimezone(UTC)
-
-
-def iso_utc(moment: datetime) -> str:
-    return _utc(moment).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def installation_status_reason(installation) -> str:

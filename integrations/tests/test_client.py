@@ -16,8 +16,8 @@ from integrations.hubstaff.client import (
     MalformedResponse,
     RateLimited,
     TransientHubstaffError,
-    date_windows,
 )
+from integrations.hubstaff.windows import date_windows
 from integrations.models import Installation
 
 from .conftest import API
