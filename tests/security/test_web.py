@@ -126,7 +126,13 @@ def production(*args, **env):
     }
     environment = {k: v for k, v in environment.items() if v is not None}
     return subprocess.run(
-        [sys.executable, *args], cwd=REPO, env=environment, capture_output=True, text=True, timeout=120
+        [sys.executable, *args],
+        cwd=REPO,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
