@@ -18,7 +18,6 @@ Secrets never reach a log line or an exception message: exceptions carry only wh
 from __future__ import annotations
 
 import logging
-import os
 import random
 import threading
 import time
@@ -27,7 +26,6 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
@@ -60,52 +58,6 @@ REFRESH_MARGIN = timedelta(seconds=60)
 MAX_BACKOFF_SECONDS = 60.0
 # The rate limit other workers recorded is read from the database at most this often (not once a request).
 RATE_LIMIT_CHECK_SECONDS = 2.0
-
-
-# --- requests-oauthlib plumbing
-# ---------------------------------------------------------------------------------
-
-
-class _DropDebugRecords(logging.Filter):
-    """requests-oauthlib and oauthlib log whole tokens and token responses at DEBUG: never let those through."""
-
-    def filter(self, record):
-        return record.levelno > logging.DEBUG
-
-
-def _silence_token_logging():
-    for name in (
-        "requests_oauthlib.oauth2_session",
-        "requests_oauthlib.oauth2_auth",
-        "oauthlib.oauth2.rfc6749.clients.base",
-        "oauthlib.oauth2.rfc6749.parameters",
-        "oauthlib.oauth2.rfc6749.tokens",
-        "oauthlib.oauth2.rfc6749",
-        "oauthlib.oauth2",
-        "oauthlib",
-        "requests_oauthlib",
-    ):
-        target = logging.getLogger(name)
-        if not any(isinstance(f, _DropDebugRecords) for f in target.filters):
-            target.addFilter(_DropDebugRecords())
-
-
-_silence_token_logging()
-
-_LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
-
-
-def allow_plain_http_to_local_hubstaff(*urls: str) -> None:
-    """oauthlib refuses plain HTTP; allow it only when every Hubstaff address is this machine (the sandbox).
-
-    The real Hubstaff is HTTPS-only, so production never sets this.
-    """
-    for url in urls:
-        parts = urlsplit(url)
-        host = (parts.hostname or "").lower()
-        if parts.scheme == "http" and (host in _LOCAL_HOSTS or host.endswith((".test", ".localhost"))):
-            os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"
-            return
 
 
 def token_auth(installation) -> requests.auth.HTTPBasicAuth | None:
@@ -144,7 +96,6 @@ def request_token_refresh(installation, refresh_token: str, *, sleep=time.sleep)
     from . import discovery  # discovery imports this module's exceptions
 
     token_url = discovery.token_endpoint()
-    allow_plain_http_to_local_hubstaff(token_url)
     attempts = 0
     while True:
         oauth = OAuth2Session(client_id=installation.client_id or None)
@@ -276,7 +227,6 @@ class HubstaffClient:
         self.token_requests_made = 0  # refreshes sent to the token endpoint
         self._waited_until = None  # the rate-limit end this client already slept through
         self.api_url = settings.HUBSTAFF_API_URL.rstrip("/")
-        allow_plain_http_to_local_hubstaff(self.api_url)
 
     # --- public calls
     # -------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import requests
 import responses
 from django.utils import timezone
 
+from integrations.hubstaff import transport
 from integrations.hubstaff.client import HubstaffClient
 from integrations.hubstaff.errors import HubstaffError, MalformedResponse, RateLimited, TransientHubstaffError
 from integrations.hubstaff.windows import date_windows
@@ -508,3 +509,20 @@ def test_a_plain_requests_session_can_be_injected(installation, sleeps):
         client = HubstaffClient(installation, session=session, sleep=sleeps)
         assert client.me() == {"id": 1}
     assert responses.calls[0].request.headers["Authorization"] == "Bearer access-token-aaa"
+
+
+@pytest.mark.parametrize(
+    ("url", "local"),
+    [
+        ("http://127.0.0.1:8001/v2", True),
+        ("http://localhost:8001", True),
+        ("http://[::1]:8001", True),
+        ("http://hubstaff.test", True),
+        ("https://127.0.0.1:8001", False),
+        ("https://api.hubstaff.com/v2", False),
+        ("http://api.hubstaff.com/v2", False),
+        ("", False),
+    ],
+)
+def test_plain_http_is_allowed_only_to_this_machine(url, local):
+    assert transport.is_local_plain_http(url) is local
