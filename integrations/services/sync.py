@@ -15,12 +15,11 @@ same project (a partial unique constraint), and a request made while one is acti
 whose worker died (no heartbeat for STALE_AFTER) is marked failed and taken over by the next request.
 """
 
-import io
 import logging
 import time
 from collections import defaultdict
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
@@ -39,6 +38,7 @@ from integrations.hubstaff.client import (
 )
 from integrations.models import HubstaffProject, Installation, ProjectLink, SyncRun
 from people.models import Person
+from primetric import db
 from projects.models import Assignment
 from worklogs.models import WorkLog
 
@@ -58,8 +58,6 @@ FETCH_WINDOW_DAYS = MAX_WINDOW_DAYS
 # Days planned and written at a time in the apply phase (a fetch window is cut in two: memory holds one
 # batch).
 APPLY_BATCH_DAYS = 16
-# Rows of one multi-row INSERT or UPDATE (fewer where the database limits parameters, as SQLite does).
-WRITE_BATCH_ROWS = 2000
 # The run's progress and heartbeat are written at most this often while pages arrive (one UPDATE, not one a
 # page).
 PROGRESS_EVERY_SECONDS = 1.0
@@ -485,7 +483,7 @@ class Sync:
             if self.stretched_spans:
                 now = timezone.now()
                 writer.submit(
-                    update_rows,
+                    db.update_rows,
                     Assignment,
                     ("start_date", "end_date", "updated_at"),
                     [(pk, span.start, span.end, now) for pk, span in sorted(self.stretched_spans.items())],
@@ -591,14 +589,14 @@ class Sync:
             if connection.vendor == "postgresql":
                 # COPY text made here, so that a writer thread only waits for the database.
                 writer.submit(
-                    copy_text, WorkLog, WORKLOG_COLUMNS, "".join(map(_worklog_copy_line(now), rows))
+                    db.copy_text, WorkLog, WORKLOG_COLUMNS, "".join(map(_worklog_copy_line(now), rows))
                 )
             else:
-                writer.submit(insert_rows, WorkLog, WORKLOG_COLUMNS, rows)
+                writer.submit(db.insert_rows, WorkLog, WORKLOG_COLUMNS, rows)
             counts["worklogs_created"] += len(plan.creates)
         if plan.updates:
             writer.submit(
-                update_rows,
+                db.update_rows,
                 WorkLog,
                 ("person_id", "duration_seconds", "assignment_id", "updated_at"),
                 [(u.id, u.person_id, u.duration_seconds, assignment_of(u), now) for u in plan.updates],
@@ -722,30 +720,13 @@ def contiguous_spans(days):
     return [rules.DateSpan(start, end) for start, end in spans]
 
 
-# ---------------------------------------------------------------------------------------------- bulk writes
-# bulk_create and bulk_update build a model instance per row and (bulk_update) a CASE per column: at a sync's
-# scale
-# that, not the database, was most of the time (docs/performance.md). These write plain tuples instead,
-# through
-# Django's connection (so inside its transaction): COPY on PostgreSQL, else multi-row statements of
-# WRITE_BATCH_ROWS.
-
-
-def _copy_text(value):
-    """A value as COPY text (tab, newline, backslash escaped; None as NULL)."""
-    if value is None:
-        return "\\N"
-    if isinstance(value, str):
-        return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    return str(value)
+# COPY text of new work logs (primetric.db writes it).
 
 
 def _worklog_copy_line(now):
     """A new work log's row (WORKLOG_COLUMNS) as a line of COPY text: ints and a date as they are, the rest escaped."""
-    now_text = _copy_text(now)
-    null = _copy_text(None)
+    now_text = db.copy_value(now)
+    null = db.copy_value(None)
 
     def line(row):
         (
@@ -770,110 +751,15 @@ def _worklog_copy_line(now):
             assignment,
             day.isoformat(),
             seconds,
-            _copy_text(source),
-            _copy_text(key),
+            db.copy_value(source),
+            db.copy_value(key),
             hubstaff_project_id,
-            _copy_text(note),
+            db.copy_value(note),
             now_text,
             now_text,
         )
 
     return line
-
-
-def copy_text(model, columns, text):
-    """PostgreSQL only: COPY lines of text (one row each, `columns` in order) into the model's table."""
-    opts, ops = model._meta, connection.ops
-    names = ", ".join(ops.quote_name(opts.get_field(column).column) for column in columns)
-    with connection.cursor() as cursor, connection.wrap_database_errors:
-        cursor.cursor.copy_expert(
-            f"COPY {ops.quote_name(opts.db_table)} ({names}) FROM STDIN", io.StringIO(text)
-        )
-
-
-def _db_value_adapter(field):
-    internal = field.get_internal_type()
-    if internal == "DateField":
-        return connection.ops.adapt_datefield_value
-    if internal == "DateTimeField":
-        return connection.ops.adapt_datetimefield_value
-    return None
-
-
-def _adapted(rows, fields):
-    adapters = [(i, adapt) for i, adapt in enumerate(map(_db_value_adapter, fields)) if adapt is not None]
-    if not adapters:
-        return rows
-    adapted = []
-    for row in rows:
-        row = list(row)
-        for i, adapt in adapters:
-            row[i] = adapt(row[i])
-        adapted.append(row)
-    return adapted
-
-
-def _batch_size(fields, rows):
-    return max(1, min(WRITE_BATCH_ROWS, connection.ops.bulk_batch_size(fields, rows)))
-
-
-def insert_rows(model, columns, rows):
-    """INSERT `rows` (tuples of values in `columns` order) with multi-row statements."""
-    if not rows:
-        return
-    opts, ops = model._meta, connection.ops
-    fields = [opts.get_field(column) for column in columns]
-    head = f"INSERT INTO {ops.quote_name(opts.db_table)} ({', '.join(ops.quote_name(f.column) for f in fields)}) VALUES "
-    placeholder = f"({', '.join(['%s'] * len(fields))})"
-    rows = _adapted(rows, fields)
-    size = _batch_size(fields, rows)
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), size):
-            chunk = rows[start : start + size]
-            cursor.execute(
-                head + ", ".join([placeholder] * len(chunk)), [value for row in chunk for value in row]
-            )
-
-
-def update_rows(model, columns, rows, *, where=None):
-    """Set `columns` of many rows to each row's own values: `rows` are tuples (pk, *values).
-
-    PostgreSQL: one UPDATE ... FROM (VALUES ...) per batch. Elsewhere: one executemany of a per-row UPDATE (cheap in
-    SQLite, which runs in-process). `where` adds equality conditions ({column: value}) that every row must meet.
-    """
-    if not rows:
-        return
-    opts, ops = model._meta, connection.ops
-    table = ops.quote_name(opts.db_table)
-    pk = opts.pk
-    fields = [opts.get_field(column) for column in columns]
-    conditions = [
-        (ops.quote_name(opts.get_field(column).column), value) for column, value in (where or {}).items()
-    ]
-    rows = _adapted(rows, [pk, *fields])
-    if connection.vendor == "postgresql":
-        names = ["pk", *(f"v{i}" for i in range(len(fields)))]
-        casts = [f"%s::{field.db_type(connection)}" for field in (pk, *fields)]
-        sets = ", ".join(f"{ops.quote_name(f.column)} = v.v{i}" for i, f in enumerate(fields))
-        extra = "".join(f" AND {table}.{column} = %s" for column, _ in conditions)
-        placeholder = f"({', '.join(casts)})"
-        size = _batch_size([pk, *fields], rows)
-        with connection.cursor() as cursor:
-            for start in range(0, len(rows), size):
-                chunk = rows[start : start + size]
-                cursor.execute(
-                    f"UPDATE {table} SET {sets} FROM (VALUES {', '.join([placeholder] * len(chunk))}) AS v ({', '.join(names)}) "
-                    f"WHERE {table}.{ops.quote_name(pk.column)} = v.pk{extra}",
-                    [value for row in chunk for value in row] + [value for _, value in conditions],
-                )
-        return
-    sets = ", ".join(f"{ops.quote_name(f.column)} = %s" for f in fields)
-    extra = "".join(f" AND {column} = %s" for column, _ in conditions)
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"UPDATE {table} SET {sets} WHERE {ops.quote_name(pk.column)} = %s{extra}",
-            [(*row[1:], row[0], *(value for _, value in conditions)) for row in rows],
-        )
 
 
 # ---------------------------------------------------------------------------------------------- the schedule
