@@ -22,7 +22,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -42,6 +42,7 @@ from primetric import db
 from projects.models import Assignment
 from worklogs.models import WorkLog
 
+from . import statistics
 from .links import get_installation, get_link, next_daily_slot
 from .staging import Staging
 from .writer import transaction_writer
@@ -61,15 +62,6 @@ APPLY_BATCH_DAYS = 16
 # The run's progress and heartbeat are written at most this often while pages arrive (one UPDATE, not one a
 # page).
 PROGRESS_EVERY_SECONDS = 1.0
-# A sync that created or deleted at least this many work logs, and at least this share of the rows the planner
-# believes the table has, refreshes the table's statistics when it ends: what autovacuum would do within its
-# next
-# minute (it analyzes once a tenth of a table changed), done before the next query needs it. Until then the
-# planner
-# takes a project's new rows for a handful and may read all of them where one index lookup would do: the
-# incremental sync right after a year's reset took 3 s instead of 0.3.
-ANALYZE_AFTER_ROWS = 10_000
-ANALYZE_AFTER_SHARE = 0.1
 
 WORKLOG_COLUMNS = (
     "organization_id",
@@ -359,9 +351,7 @@ class Sync:
                 next_sync_due_at=next_daily_slot(self.project.pk, timezone.now()),
             )
             _finish(self.sync_run, SyncRun.Status.SUCCEEDED, **counts, **report)
-        written = counts.get("worklogs_created", 0) + counts.get("worklogs_deleted", 0)
-        if written >= ANALYZE_AFTER_ROWS and written >= ANALYZE_AFTER_SHARE * planner_worklog_rows():
-            refresh_worklog_statistics()
+        statistics.refresh_after_sync(counts.get("worklogs_created", 0) + counts.get("worklogs_deleted", 0))
 
     # -- fetch
 
@@ -629,30 +619,6 @@ class Sync:
         fields, self._progress_pending = self._progress_pending, {}
         self._progress_at = now
         self._update(**fields)
-
-
-def planner_worklog_rows():
-    """How many rows the planner's statistics say the work-log table has (0 where never analyzed, or not PostgreSQL)."""
-    if connection.vendor != "postgresql":
-        return 0
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [WorkLog._meta.db_table])
-        return max(0, cursor.fetchone()[0])
-
-
-def refresh_worklog_statistics():
-    """ANALYZE the work-log table (PostgreSQL), unless that would wait: if autovacuum or another sync holds the
-    table's statistics lock, they are being refreshed already. Never fails the sync that asks."""
-    if connection.vendor != "postgresql":
-        return False
-    try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SET LOCAL lock_timeout = '1s'")
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(WorkLog._meta.db_table)}")
-    except DatabaseError as exc:
-        logger.warning("Work-log statistics not refreshed: %s", exc)
-        return False
-    return True
 
 
 def _rule_assignment(assignment):

@@ -10,7 +10,7 @@ from django.db import connection
 from conftest import point_hubstaff_at
 from hubstaff_sandbox.testing import DEMO_SCENARIO, running_sandbox
 from integrations.models import SyncRun
-from integrations.services import sync
+from integrations.services import statistics, sync
 from integrations.services.installation import connect_with_personal_access_token
 from integrations.services.links import update_link
 from people.models import Person
@@ -320,15 +320,15 @@ def test_a_sync_that_writes_many_work_logs_refreshes_the_planner_statistics(
     updates read the whole project once per row (docs/performance.md)."""
     require_postgres()
     WorkLogFactory.create_batch(3, project=project_a, person=people["bobby"])
-    assert sync.refresh_worklog_statistics()
-    before = sync.planner_worklog_rows()
+    assert statistics.refresh_worklog_statistics()
+    before = statistics.planner_worklog_rows()
     assert before == WorkLog.objects.count()
-    monkeypatch.setattr(sync, "ANALYZE_AFTER_ROWS", rows)
-    monkeypatch.setattr(sync, "ANALYZE_AFTER_SHARE", share)
+    monkeypatch.setattr(statistics, "ANALYZE_AFTER_ROWS", rows)
+    monkeypatch.setattr(statistics, "ANALYZE_AFTER_SHARE", share)
     link(project_a, hs, "Project A")
     run = sync_now(project_a)
     assert run.worklogs_created >= 5
-    assert sync.planner_worklog_rows() == (WorkLog.objects.count() if refreshed else before)
+    assert statistics.planner_worklog_rows() == (WorkLog.objects.count() if refreshed else before)
 
 
 def test_refreshing_statistics_does_not_wait_for_a_vacuum_and_fails_nothing(db):
@@ -345,7 +345,7 @@ def test_refreshing_statistics_does_not_wait_for_a_vacuum_and_fails_nothing(db):
         with other.cursor() as cursor:
             cursor.execute("LOCK TABLE worklogs_worklog IN SHARE UPDATE EXCLUSIVE MODE")
         started = time.monotonic()
-        assert sync.refresh_worklog_statistics() is False
+        assert statistics.refresh_worklog_statistics() is False
         assert time.monotonic() - started < 10
         assert WorkLog.objects.count() >= 0  # this connection's transaction is still usable
     finally:
