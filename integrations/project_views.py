@@ -15,7 +15,7 @@ from .models import SyncRun
 from .project_forms import ProjectLinkForm
 from .services.installation import refresh_hubstaff_projects
 from .services.links import get_installation, get_link, update_link
-from .services.sync import SyncNotPossible, clear_project, request_sync, sync_blocker
+from .services.runs import SyncNotPossible, clear_project, request_sync, sync_blocker
 
 HISTORY_SHOWN = 5
 

@@ -6,7 +6,7 @@ from rest_framework.response import Response
 
 from integrations.models import SyncRun
 from integrations.services.links import get_link, update_link
-from integrations.services.sync import SyncNotPossible, clear_project, request_sync
+from integrations.services.runs import SyncNotPossible, clear_project, request_sync
 from people.roles import Role
 from projects.models import Project
 

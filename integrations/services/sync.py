@@ -10,9 +10,8 @@ A sync has two phases, so that a failure part-way never changes what a project h
    with bulk statements (on PostgreSQL by a writer thread, while the next batch is planned: `writer.py`). If
    anything fails, the transaction rolls back and the project keeps its work logs.
 
-At most one sync of a project runs at a time: the database refuses a second queued or running `SyncRun` of the
-same project (a partial unique constraint), and a request made while one is active gets the active one back. A run
-whose worker died (no heartbeat for STALE_AFTER) is marked failed and taken over by the next request.
+`run_sync` is the entry point a worker (or `manage.py sync_project`) calls with a queued run's id: it claims the
+run (`runs.py`: the run's life from request to finish), runs `Sync` and records the outcome in the run.
 """
 
 import logging
@@ -22,38 +21,33 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from integrations.hubstaff import rules
-from integrations.hubstaff.client import (
-    MAX_WINDOW_DAYS,
-    HubstaffClient,
+from integrations.hubstaff.client import HubstaffClient
+from integrations.hubstaff.errors import (
     HubstaffError,
     RateLimited,
     ReauthorizationRequired,
     TransientHubstaffError,
-    date_windows,
 )
-from integrations.models import HubstaffProject, Installation, ProjectLink, SyncRun
+from integrations.hubstaff.windows import MAX_WINDOW_DAYS, date_windows
+from integrations.models import HubstaffProject, ProjectLink, SyncRun
 from people.models import Person
 from primetric import db
 from projects.models import Assignment
 from worklogs.models import WorkLog
 
-from . import statistics
+from . import runs, statistics
 from .links import get_installation, get_link, next_daily_slot
+from .runs import RetryLater, claim, sync_blocker, synced_worklogs
 from .staging import Staging
 from .writer import transaction_writer
 
 logger = logging.getLogger(__name__)
 
-STALE_AFTER = timedelta(minutes=10)
-# A queued run no worker picked up for this long is considered lost (its message is gone).
-QUEUED_STALE_AFTER = timedelta(hours=2)
-# How many times a run whose worker died is queued again before it is failed.
-MAX_TAKEOVERS = 2
 # Days of one fetch step (Hubstaff's per-request limit); the progress bar moves once a step.
 FETCH_WINDOW_DAYS = MAX_WINDOW_DAYS
 # Days planned and written at a time in the apply phase (a fetch window is cut in two: memory holds one
@@ -79,166 +73,6 @@ WORKLOG_COLUMNS = (
 )
 
 
-class SyncNotPossible(Exception):
-    """The project cannot be synced now; the message says why, in words for the user."""
-
-
-class RetryLater(Exception):
-    """Hubstaff is busy (rate limit, 5xx, timeouts): the task should try again after `countdown` seconds."""
-
-    def __init__(self, message, countdown):
-        super().__init__(message)
-        self.countdown = countdown
-
-
-# ---------------------------------------------------------------------------------------------- requests
-
-
-def sync_blocker(project, installation=None, link=None):
-    """Why this project cannot be synced now, or None."""
-    installation = installation or get_installation(project.organization)
-    if installation is None:
-        return "An Administrator must install Hubstaff first (Integrations tab)."
-    if installation.needs_reauthorization:
-        return "Hubstaff needs re-authorization: an Administrator must authorize it again (Integrations tab)."
-    if not installation.is_installed:
-        return "The Hubstaff installation is not finished: an Administrator must authorize it (Integrations tab)."
-    link = link or get_link(project)
-    if link is None or not link.enabled:
-        return "Tick Hubstaff in this project's Integration settings first."
-    if not link.hubstaff_project_ids:
-        return "Select at least one Hubstaff project in Select projects."
-    return None
-
-
-def request_sync(project, *, mode, trigger, user=None, send_task=True):
-    """Queue a sync of the project, or return the one already queued or running (a second request joins it).
-
-    `send_task=False`: the caller runs the sync itself (`run_sync`), so no worker is sent the task.
-    """
-    if mode not in (SyncRun.Mode.RESET, SyncRun.Mode.INCREMENTAL):
-        raise ValueError(f"Unknown sync mode {mode!r}")
-    reason = sync_blocker(project)
-    if reason:
-        raise SyncNotPossible(reason)
-    run, created = _create_run(project, mode=mode, trigger=trigger, user=user, status=SyncRun.Status.QUEUED)
-    run.joined = not created  # the caller may say "already running" rather than "started"
-    if created and send_task:
-        from integrations.tasks import sync_project_task
-
-        transaction.on_commit(lambda: sync_project_task.delay(run.pk))
-    return run
-
-
-def clear_project(project, *, user=None, trigger=SyncRun.Trigger.MANUAL):
-    """Clear data: delete every synced work log of the project (manual ones stay). Recorded as a run."""
-    run, created = _create_run(
-        project, mode=SyncRun.Mode.CLEAR, trigger=trigger, user=user, status=SyncRun.Status.RUNNING
-    )
-    if not created:
-        raise SyncNotPossible("A sync of this project is running; Clear data when it has finished.")
-    with transaction.atomic():
-        deleted, _ = synced_worklogs(project).delete()
-        link = get_link(project)
-        if link is not None:
-            # The next incremental sync must fetch everything again.
-            ProjectLink.objects.filter(pk=link.pk).update(synced_through=None)
-        _finish(run, SyncRun.Status.SUCCEEDED, worklogs_deleted=deleted)
-    return run
-
-
-def synced_worklogs(project):
-    return WorkLog.objects.for_org(project.organization_id).filter(
-        project=project, source=WorkLog.Source.HUBSTAFF
-    )
-
-
-def active_run(project):
-    return (
-        SyncRun.objects.for_org(project.organization_id)
-        .filter(project=project, status__in=SyncRun.ACTIVE_STATUSES)
-        .first()
-    )
-
-
-def expire_stale_runs(project=None, now=None):
-    """Deal with runs whose worker died, so that none stays "running" forever and a killed sync is redone.
-
-    A running run without a heartbeat for STALE_AFTER is queued again and its task sent again, at most
-    MAX_TAKEOVERS times (a message Redis redelivers later finds it claimed or finished and does nothing); after
-    that, or for a queued run no worker took within QUEUED_STALE_AFTER, the run is failed with the reason.
-    Returns how many runs were requeued or failed.
-    """
-    now = now or timezone.now()
-    dead = SyncRun.objects.filter(status=SyncRun.Status.RUNNING, heartbeat_at__lt=now - STALE_AFTER)
-    lost = SyncRun.objects.filter(status=SyncRun.Status.QUEUED, queued_at__lt=now - QUEUED_STALE_AFTER)
-    if project is not None:
-        dead, lost = dead.filter(project=project), lost.filter(project=project)
-    requeue = list(dead.filter(takeovers__lt=MAX_TAKEOVERS).values_list("pk", flat=True))
-    requeued = SyncRun.objects.filter(pk__in=requeue, status=SyncRun.Status.RUNNING).update(
-        status=SyncRun.Status.QUEUED,
-        takeovers=F("takeovers") + 1,
-        queued_at=now,
-        progress_label="The worker running this sync stopped; the sync is being redone.",
-    )
-    if requeued:
-        from integrations.tasks import sync_project_task
-
-        for run_id in requeue:
-            transaction.on_commit(lambda run_id=run_id: sync_project_task.delay(run_id))
-    failed = (dead.exclude(pk__in=requeue) | lost).update(
-        status=SyncRun.Status.FAILED,
-        finished_at=now,
-        error="The worker running this sync stopped answering; the sync was abandoned and can be started again.",
-    )
-    return requeued + failed
-
-
-def _create_run(project, *, mode, trigger, user, status):
-    expire_stale_runs(project)
-    for _ in range(3):
-        try:
-            with transaction.atomic():
-                now = timezone.now()
-                run = SyncRun.objects.create(
-                    organization_id=project.organization_id,
-                    project=project,
-                    mode=mode,
-                    trigger=trigger,
-                    requested_by=user if user and user.is_authenticated else None,
-                    status=status,
-                    queued_at=now,
-                    started_at=now if status == SyncRun.Status.RUNNING else None,
-                    heartbeat_at=now if status == SyncRun.Status.RUNNING else None,
-                )
-                return run, True
-        except IntegrityError:
-            running = active_run(project)
-            if running is not None:
-                return running, False
-    raise SyncNotPossible("Another sync of this project started at the same moment; try again.")
-
-
-# ---------------------------------------------------------------------------------------------- running
-
-
-def claim(run_id, now=None):
-    """Take a queued run (or a running one whose worker died) for this worker; None if there is nothing to do."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        run = SyncRun.objects.select_for_update().select_related("project").filter(pk=run_id).first()
-        if run is None or run.status not in SyncRun.ACTIVE_STATUSES:
-            return None
-        if run.status == SyncRun.Status.RUNNING and run.heartbeat_at and now - run.heartbeat_at < STALE_AFTER:
-            return None  # another worker is on it
-        run.status = SyncRun.Status.RUNNING
-        run.started_at = now
-        run.heartbeat_at = now
-        run.progress_done = 0
-        run.save(update_fields=["status", "started_at", "heartbeat_at", "progress_done"])
-    return run
-
-
 def run_sync(run_id, *, final_attempt=True, client_factory=HubstaffClient, today=None):
     """Carry out a queued sync run (the Celery task's body). Safe to call twice: a finished run is left alone."""
     run = claim(run_id)
@@ -250,7 +84,7 @@ def run_sync(run_id, *, final_attempt=True, client_factory=HubstaffClient, today
         link = get_link(project)
         reason = sync_blocker(project, installation, link)
         if reason:
-            _finish(run, SyncRun.Status.FAILED, error=reason)
+            runs.finish(run, SyncRun.Status.FAILED, error=reason)
             return run
         # prefetch: the next page's request is in flight while a page is staged (HTTP only, in the client's
         # threads).
@@ -261,14 +95,14 @@ def run_sync(run_id, *, final_attempt=True, client_factory=HubstaffClient, today
             client.close()
             SyncRun.objects.filter(pk=run.pk).update(requests_made=client.requests_made)
     except ReauthorizationRequired as exc:
-        _finish(
+        runs.finish(
             run,
             SyncRun.Status.FAILED,
             error=str(exc) or "Hubstaff refused the stored authorization; re-authorize.",
         )
     except (RateLimited, TransientHubstaffError) as exc:
         if final_attempt:
-            _finish(run, SyncRun.Status.FAILED, error=f"Hubstaff did not answer properly: {exc}")
+            runs.finish(run, SyncRun.Status.FAILED, error=f"Hubstaff did not answer properly: {exc}")
         else:
             countdown = getattr(exc, "retry_after", None) or 60
             SyncRun.objects.filter(pk=run.pk).update(
@@ -278,26 +112,16 @@ def run_sync(run_id, *, final_attempt=True, client_factory=HubstaffClient, today
             )
             raise RetryLater(str(exc), countdown) from exc
     except HubstaffError as exc:
-        _finish(run, SyncRun.Status.FAILED, error=f"Hubstaff answered unexpectedly: {exc}")
+        runs.finish(run, SyncRun.Status.FAILED, error=f"Hubstaff answered unexpectedly: {exc}")
     except Exception:
         logger.exception("Sync run %s failed", run.pk)
-        _finish(
+        runs.finish(
             run,
             SyncRun.Status.FAILED,
             error="The sync failed on our side; nothing was changed. The error was logged.",
         )
     run.refresh_from_db()
     return run
-
-
-def _finish(run, status, **fields):
-    fields.update(status=status, finished_at=timezone.now(), heartbeat_at=timezone.now())
-    if status == SyncRun.Status.SUCCEEDED:
-        fields.setdefault("progress_done", run.progress_total)
-        fields.setdefault("progress_label", "Done")
-    SyncRun.objects.filter(pk=run.pk).update(**fields)
-    for name, value in fields.items():
-        setattr(run, name, value)
 
 
 class Sync:
@@ -350,7 +174,7 @@ class Sync:
                 last_synced_at=timezone.now(),
                 next_sync_due_at=next_daily_slot(self.project.pk, timezone.now()),
             )
-            _finish(self.sync_run, SyncRun.Status.SUCCEEDED, **counts, **report)
+            runs.finish(self.sync_run, SyncRun.Status.SUCCEEDED, **counts, **report)
         statistics.refresh_after_sync(counts.get("worklogs_created", 0) + counts.get("worklogs_deleted", 0))
 
     # -- fetch
@@ -726,38 +550,3 @@ def _worklog_copy_line(now):
         )
 
     return line
-
-
-# ---------------------------------------------------------------------------------------------- the schedule
-
-
-def due_links(now=None):
-    """Links whose daily sync is due: enabled, with projects selected, of an installed installation."""
-    now = now or timezone.now()
-    installed = Installation.objects.filter(status=Installation.Status.INSTALLED).values("organization_id")
-    return (
-        ProjectLink.objects.filter(
-            enabled=True, next_sync_due_at__lte=now, project__archived=False, organization_id__in=installed
-        )
-        .exclude(hubstaff_project_ids=[])
-        .select_related("project", "project__organization")
-        .order_by("next_sync_due_at")
-    )
-
-
-def enqueue_due_syncs(now=None):
-    """Queue the incremental sync of every project whose daily slot has come; returns how many were queued.
-
-    Each project keeps its own slot of the day (links.daily_slot), so the syncs are spread over 24 hours.
-    """
-    now = now or timezone.now()
-    expire_stale_runs(now=now)
-    queued = 0
-    for link in due_links(now).iterator(chunk_size=500):
-        try:
-            request_sync(link.project, mode=SyncRun.Mode.INCREMENTAL, trigger=SyncRun.Trigger.SCHEDULE)
-            queued += 1
-        except SyncNotPossible as exc:
-            logger.info("Scheduled sync of project %s skipped: %s", link.project_id, exc)
-        ProjectLink.objects.filter(pk=link.pk).update(next_sync_due_at=next_daily_slot(link.project_id, now))
-    return queued

@@ -20,7 +20,7 @@ from hubstaff_sandbox.testing import running_sandbox
 from integrations import tasks
 from integrations.hubstaff.client import HubstaffClient
 from integrations.models import Installation, ProjectLink, SyncRun
-from integrations.services import sync
+from integrations.services import schedule
 from integrations.services.installation import connect_with_personal_access_token
 from people.models import Organization, Person
 from projects.models import Project
@@ -100,7 +100,7 @@ def test_two_hundred_organizations_five_projects_each_all_due_at_once(load_sandb
             tasks.sync_project_task, "delay"
         )  # really send the tasks (the suite records them otherwise)
         started = time.monotonic()
-        queued = sync.enqueue_due_syncs()
+        queued = schedule.enqueue_due_syncs()
         assert queued == ORGS * PROJECTS
         wait_for(
             lambda: not SyncRun.objects.filter(status__in=SyncRun.ACTIVE_STATUSES).exists(),

@@ -12,7 +12,7 @@ import pytest
 from django.db import IntegrityError, connection
 
 from integrations.hubstaff import rules
-from integrations.services import sync, writer
+from integrations.services import runs, sync, writer
 from people.models import Organization
 from primetric import db
 from projects.models import Assignment
@@ -161,7 +161,7 @@ def test_not_threaded_the_writes_run_at_once_in_the_callers_transaction():
 
 
 def reset(project):
-    run = sync.request_sync(project, mode="reset", trigger="manual")
+    run = runs.request_sync(project, mode="reset", trigger="manual")
     return sync.run_sync(run.pk)
 
 
