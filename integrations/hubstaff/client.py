@@ -18,172 +18,36 @@ Secrets never reach a log line or an exception message: exceptions carry only wh
 from __future__ import annotations
 
 import logging
-import random
 import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, date, datetime, timedelta
-from email.utils import parsedate_to_datetime
+from datetime import date, datetime, timedelta
 
 import requests
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
-from oauthlib.oauth2 import OAuth2Error
 from requests_oauthlib import OAuth2Session
-
-from integrations.models import Installation
 
 from .errors import (
     HubstaffError,
     MalformedResponse,
     RateLimited,
-    ReauthorizationRequired,
+    ReauthorizationRequired,  # noqa: F401 (services/sync.py, until its import moves)
     TransientHubstaffError,
-    describe_token_error,
-    installation_status_reason,
     refusal,
 )
+from .retries import backoff_delay, retry_after_seconds
+from .tokens import InstallationTokens, record_rate_limit, recorded_rate_limit
 from .windows import MAX_WINDOW_DAYS, date_windows, iso_utc, time_windows  # noqa: F401 (sync.py, until it moves)
 
 logger = logging.getLogger(__name__)
 
 # Hubstaff's limits (docs/hubstaff.md, "API v2 conventions").
 MAX_PAGE_LIMIT = 500
-# Refresh when the access token has less than this left, so that a request never starts with a dying token.
-REFRESH_MARGIN = timedelta(seconds=60)
-# Longest single backoff pause between retries of a 5xx or a timeout.
-MAX_BACKOFF_SECONDS = 60.0
 # The rate limit other workers recorded is read from the database at most this often (not once a request).
 RATE_LIMIT_CHECK_SECONDS = 2.0
-
-
-def token_auth(installation) -> requests.auth.HTTPBasicAuth | None:
-    """Client authentication for the token endpoint: HTTP Basic like Hubstaff's own CLI.
-
-    A personal-access-token installation has no client credentials and refreshes without them.
-    """
-    if installation.client_id and installation.client_secret:
-        return requests.auth.HTTPBasicAuth(installation.client_id, installation.client_secret)
-    return None
-
-
-def raise_for_token_endpoint_status(response):
-    """Compliance hook: a 5xx or non-JSON answer of the token endpoint is transient, not an OAuth verdict."""
-    if response.status_code >= 500:
-        raise TransientHubstaffError(
-            f"Hubstaff's token endpoint answered {response.status_code}; try again later."
-        )
-    return response
-
-
-def expires_at_from(token: dict) -> datetime | None:
-    try:
-        seconds = float(token.get("expires_in"))
-    except (TypeError, ValueError):
-        return None
-    return timezone.now() + timedelta(seconds=seconds)
-
-
-def request_token_refresh(installation, refresh_token: str, *, sleep=time.sleep) -> dict:
-    """Spend `refresh_token` at Hubstaff's token endpoint and return the new token response.
-
-    Retries 5xx and connection errors; a refusal (`invalid_grant`, `invalid_client`) raises oauthlib's
-    OAuth2Error for the caller to judge. Used by the client and by the personal-access-token install.
-    """
-    from . import discovery  # discovery imports this module's exceptions
-
-    token_url = discovery.token_endpoint()
-    attempts = 0
-    while True:
-        oauth = OAuth2Session(client_id=installation.client_id or None)
-        oauth.register_compliance_hook("refresh_token_response", raise_for_token_endpoint_status)
-        try:
-            return oauth.refresh_token(
-                token_url,
-                refresh_token=refresh_token,
-                auth=token_auth(installation),
-                timeout=settings.HUBSTAFF_REQUEST_TIMEOUT,
-                headers={"Accept": "application/json"},
-            )
-        except (requests.ConnectionError, requests.Timeout, TransientHubstaffError) as exc:
-            attempts += 1
-            if attempts > settings.HUBSTAFF_MAX_RETRIES:
-                if isinstance(exc, TransientHubstaffError):
-                    raise
-                raise TransientHubstaffError(
-                    "Hubstaff's token endpoint could not be reached; try again later."
-                ) from None
-            sleep(backoff_delay(attempts))
-        finally:
-            oauth.close()
-
-
-def backoff_delay(attempt: int) -> float:
-    """Exponential backoff with jitter: base * 2^(attempt-1), plus up to as much again at random."""
-    base = settings.HUBSTAFF_RETRY_BASE_DELAY * (2 ** (attempt - 1))
-    return min(MAX_BACKOFF_SECONDS, base + random.uniform(0, base))
-
-
-def retry_after_seconds(response) -> float:
-    """Seconds from a Retry-After header (delta-seconds or an HTTP date); 60 if absent or unreadable."""
-    value = (response.headers.get("Retry-After") or "").strip()
-    if not value:
-        return 60.0
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return 60.0
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - timezone.now()).total_seconds())
-
-
-def mark_needs_reauthorization(installation, reason: str) -> None:
-    """Record that Hubstaff refused this installation's tokens; forget the dead tokens. Saves immediately."""
-    installation.status = Installation.Status.NEEDS_REAUTHORIZATION
-    installation.status_reason = reason
-    installation.access_token = ""
-    installation.refresh_token = ""
-    installation.access_token_expires_at = None
-    Installation.objects.filter(pk=installation.pk).update(
-        status=installation.status,
-        status_reason=reason,
-        access_token="",
-        refresh_token="",
-        access_token_expires_at=None,
-        updated_at=timezone.now(),
-    )
-    logger.warning("hubstaff installation %s needs re-authorization: %s", installation.pk, reason)
-
-
-def store_tokens(installation, token: dict, *, refreshed: bool = True) -> None:
-    """Put a token response on the installation (in memory; the caller saves)."""
-    installation.access_token = token["access_token"]
-    # Hubstaff rotates refresh tokens; keep the old one only if none came back (then it was not rotated).
-    installation.refresh_token = token.get("refresh_token") or installation.refresh_token
-    installation.access_token_expires_at = expires_at_from(token)
-    scope = token.get("scope")
-    if scope:
-        installation.scope = " ".join(scope) if isinstance(scope, (list, tuple)) else str(scope)
-    if refreshed:
-        installation.last_refreshed_at = timezone.now()
-
-
-TOKEN_FIELDS = [
-    "access_token",
-    "refresh_token",
-    "access_token_expires_at",
-    "scope",
-    "last_refreshed_at",
-    "updated_at",
-]
 
 
 def _pending_key(url, params):
@@ -224,7 +88,7 @@ class HubstaffClient:
         )
         self.sleep = sleep
         self.requests_made = 0  # every HTTP request sent to the API, retries included
-        self.token_requests_made = 0  # refreshes sent to the token endpoint
+        self.tokens = InstallationTokens(installation, sleep=sleep)
         self._waited_until = None  # the rate-limit end this client already slept through
         self.api_url = settings.HUBSTAFF_API_URL.rstrip("/")
 
@@ -381,8 +245,7 @@ class HubstaffClient:
                 sent_with, future = ahead  # sent ahead (prefetch), after the same checks as below
             else:
                 self._wait_while_rate_limited()
-                self._ensure_fresh_token()
-                sent_with = self.installation.access_token
+                sent_with = self.tokens.access_token()
                 self.requests_made += 1
             try:
                 if ahead is not None:
@@ -413,7 +276,7 @@ class HubstaffClient:
             if status == 401 and not refreshed_after_401:
                 refreshed_after_401 = True
                 logger.info("hubstaff GET %s answered 401; refreshing the access token once", path)
-                self._refresh(stale_access_token=sent_with)
+                self.tokens.refresh(stale_access_token=sent_with)
                 continue
             if status == 429:
                 failures += 1
@@ -442,8 +305,7 @@ class HubstaffClient:
         url = self.api_url + path
         self._drop_pending(url, params)
         self._wait_while_rate_limited()
-        self._ensure_fresh_token()
-        sent_with = self.installation.access_token
+        sent_with = self.tokens.access_token()
         self.requests_made += 1
         if self._executor is None or self._executor_workers < workers:
             self._shutdown_executor()
@@ -526,11 +388,7 @@ class HubstaffClient:
         ):
             return
         self._rate_limit_checked_at = now
-        until = (
-            Installation.objects.filter(pk=self.installation.pk)
-            .values_list("rate_limited_until", flat=True)
-            .first()
-        )
+        until = recorded_rate_limit(self.installation)
         if until is None or (self._waited_until is not None and until <= self._waited_until):
             return
         wait = (until - timezone.now()).total_seconds()
@@ -543,85 +401,10 @@ class HubstaffClient:
 
     def _record_rate_limit(self, seconds: float) -> datetime:
         until = timezone.now() + timedelta(seconds=seconds)
-        self.installation.rate_limited_until = until
-        if self.installation.pk:
-            from django.db.models import Q
-
-            Installation.objects.filter(pk=self.installation.pk).filter(
-                Q(rate_limited_until__isnull=True) | Q(rate_limited_until__lt=until)
-            ).update(rate_limited_until=until)
+        record_rate_limit(self.installation, until)
         return until
 
-    # --- tokens
-    # ---------------------------------------------------------------------------------------------------
-    @staticmethod
-    def _expiring(installation) -> bool:
-        expires_at = installation.access_token_expires_at
-        return expires_at is not None and expires_at - timezone.now() < REFRESH_MARGIN
-
-    def _ensure_fresh_token(self):
-        inst = self.installation
-        if inst.needs_reauthorization:
-            raise ReauthorizationRequired(installation_status_reason(inst))
-        if not inst.access_token or self._expiring(inst):
-            self._refresh(stale_access_token=inst.access_token)
-
-    def _refresh(self, *, stale_access_token: str):
-        """Get a new access token, unless another worker already did while we waited for the lock.
-
-        The row lock (SELECT ... FOR UPDATE on PostgreSQL; SQLite's write transaction serializes the same way)
-        is held across the token request, so that a rotating refresh token is spent exactly once.
-        """
-        refusal = None
-        with transaction.atomic():
-            try:
-                current = Installation.objects.select_for_update().get(pk=self.installation.pk)
-            except Installation.DoesNotExist:
-                raise ReauthorizationRequired("The Hubstaff integration was uninstalled.") from None
-            if current.needs_reauthorization:
-                self._adopt(current)
-                raise ReauthorizationRequired(installation_status_reason(current))
-            if (
-                current.access_token
-                and current.access_token != stale_access_token
-                and not self._expiring(current)
-            ):
-                self._adopt(current)  # another worker refreshed already: use theirs
-                return
-            if not current.refresh_token:
-                refusal = "Hubstaff gave no refresh token, so the access cannot be renewed."
-            else:
-                self.token_requests_made += 1
-                try:
-                    token = request_token_refresh(current, current.refresh_token, sleep=self.sleep)
-                except OAuth2Error as exc:
-                    refusal = f"Hubstaff refused to renew the access ({describe_token_error(exc)})."
-                    if getattr(exc, "error", "") not in (
-                        "invalid_grant",
-                        "invalid_client",
-                        "unauthorized_client",
-                    ):
-                        raise HubstaffError(
-                            f"Hubstaff's token endpoint answered with an error ({describe_token_error(exc)})."
-                        ) from None
-                else:
-                    store_tokens(current, token)
-                    current.save(update_fields=TOKEN_FIELDS)
-                    logger.info("hubstaff installation %s: access token refreshed", current.pk)
-        if refusal:
-            mark_needs_reauthorization(self.installation, refusal)
-            raise ReauthorizationRequired(installation_status_reason(self.installation))
-        self._adopt(current)
-
-    def _adopt(self, current):
-        for name in (
-            "access_token",
-            "refresh_token",
-            "access_token_expires_at",
-            "scope",
-            "last_refreshed_at",
-            "status",
-            "status_reason",
-            "rate_limited_until",
-        ):
-            setattr(self.installation, name, getattr(current, name))
+    @property
+    def token_requests_made(self) -> int:
+        """Refreshes this client sent to the token endpoint."""
+        return self.tokens.requests_made

@@ -25,8 +25,8 @@ from oauthlib.oauth2 import OAuth2Error, WebApplicationClient
 from requests_oauthlib import OAuth2Session
 
 from . import discovery
-from .client import raise_for_token_endpoint_status, token_auth
 from .errors import AuthorizationFailed, TransientHubstaffError, describe_token_error
+from .tokens import raise_for_token_endpoint_status, token_auth
 
 SCOPES = ["openid", "profile", "email", "hubstaff:read"]
 SESSION_KEY = "hubstaff_authorization"
