@@ -1,18 +1,17 @@
-"""Hubstaff API v2 over HTTP: the one place that knows Hubstaff's addresses, paging, limits and tokens.
+"""Hubstaff API v2 over HTTP: the one place that knows Hubstaff's addresses, paging and limits.
 
-Everything here is HTTP and token bookkeeping; nothing maps Hubstaff's data to ours. A `HubstaffClient` is built
-for one `Installation` and
+Everything here is HTTP; nothing maps Hubstaff's data to ours (mapping.py does) and nothing writes a database row
+(tokens.py does, for the client). A `HubstaffClient` is built for one `Installation` and
 - sends every request with a timeout, through requests-oauthlib's `OAuth2Session`;
-- pages through listings with a generator (`page_start_id` / `page_limit`), never loading a whole listing;
-- splits date ranges into windows within Hubstaff's per-request limit (31 days; docs/hubstaff.md);
-- honours 429 `Retry-After` (waits up to HUBSTAFF_MAX_RETRY_AFTER, and records `rate_limited_until` on the
+- pages through listings with a generator (`page_start_id` / `page_limit`), never loading a whole listing, and
+  with `prefetch` sends the next page's request from a background thread while the caller works on a page;
+- asks for date ranges in windows within Hubstaff's per-request limit (windows.py);
+- honours 429 `Retry-After` (waits up to HUBSTAFF_MAX_RETRY_AFTER, and records the limit's end on the
   installation so that every worker of the organization waits too), and retries 5xx, timeouts and connection
-  errors with exponential backoff and jitter, at most HUBSTAFF_MAX_RETRIES times;
-- refreshes the access token shortly before it expires and once on a 401, under a row lock so that two workers
-  never spend the same (rotating) refresh token; a refused refresh marks the installation *needs
-  re-authorization* and raises `ReauthorizationRequired`.
+  errors with exponential backoff and jitter, at most HUBSTAFF_MAX_RETRIES times (retries.py);
+- sends the access token `tokens.InstallationTokens` keeps fresh, and has it refreshed once on a 401.
 
-Secrets never reach a log line or an exception message: exceptions carry only what a user may read.
+Secrets never reach a log line or an exception message: exceptions carry only what a user may read (errors.py).
 """
 
 from __future__ import annotations
@@ -30,6 +29,7 @@ from django.conf import settings
 from django.utils import timezone
 from requests_oauthlib import OAuth2Session
 
+from . import mapping
 from .errors import (
     HubstaffError,
     MalformedResponse,
@@ -68,19 +68,19 @@ class HubstaffClient:
     """Hubstaff API v2 for one installation. Not thread-safe: one client per worker/task."""
 
     def __init__(self, installation, *, session=None, sleep=time.sleep, prefetch=False):
+        """`session` (an OAuth2Session by default) and `sleep` are the seams tests inject faults and time through.
+
+        `prefetch`: while the caller works on a page of a listing, the request of the next page is already sent
+        from a background thread (one per listing fetched at once, see daily_activity_window_pages). Only the
+        HTTP exchange runs there; every database read or write (rate limit, tokens) and every retry decision
+        stays in the caller's thread.
+        """
         self.installation = installation
-        # prefetch: while the caller works on a page of a listing, the request of the next page is already
-        # sent
-        # from a background thread (one per listing fetched at once, see daily_activity_window_pages). Only
-        # the HTTP
-        # exchange runs there; every database read or write (rate limit, tokens) and every retry decision
-        # stays in
-        # the caller's thread.
         self.prefetch = prefetch
         self._pending = {}  # (url, params) -> (access token, future) of each request sent ahead
         self._executor = None
         self._executor_workers = 0
-        self._worker_sessions = []  # one HTTP session per background thread (a session is not shared between threads)
+        self._worker_sessions = []  # one HTTP session per background thread (threads share no session)
         self._local = threading.local()
         self._rate_limit_checked_at = None  # time.monotonic() of the last read of rate_limited_until
         self.session = (
@@ -110,26 +110,7 @@ class HubstaffClient:
         """The organization's users (id, name, email, time_zone, status, ...) with their membership fields."""
         path = f"/organizations/{int(organization_id)}/members"
         for page in self._pages(path, "members", {"include[]": "users"}):
-            users = {u.get("id"): u for u in page.get("users") or [] if isinstance(u, dict)}
-            for member in page["members"]:
-                user_id = member.get("user_id")
-                user = dict(users.get(user_id) or {"id": user_id, "name": "", "email": None})
-                user.setdefault("id", user_id)
-                user["membership_id"] = member.get("id")
-                user["membership_role"] = member.get("membership_role")
-                user["membership_status"] = member.get("membership_status")
-                yield user
-
-    def daily_activity_pages(
-        self, organization_id, *, start: date, stop: date, project_ids=None, user_ids=None
-    ) -> Iterator[list[dict]]:
-        """Pages of daily-activity rows for dates start..stop (inclusive), window by window."""
-        windows = date_windows(start, stop)
-        for _, rows in self.daily_activity_window_pages(
-            organization_id, windows, project_ids=project_ids, user_ids=user_ids
-        ):
-            if rows is not None:
-                yield rows
+            yield from mapping.member_users(page)
 
     def daily_activity_window_pages(
         self,
@@ -235,44 +216,24 @@ class HubstaffClient:
     # --- one request, with everything that can go wrong
     # -----------------------------------------------------------
     def _get(self, path: str, params: dict | None = None):
+        """The JSON body of GET `path`, after the retries, waits and token refresh its failures call for."""
         url = self.api_url + path
         failures = 0  # 5xx, timeouts, connection errors and 429s so far in this call
         refreshed_after_401 = False
         while True:
-            ahead = self._take_pending(url, params)
-            body = None
-            if ahead is not None:
-                sent_with, future = ahead  # sent ahead (prefetch), after the same checks as below
-            else:
-                self._wait_while_rate_limited()
-                sent_with = self.tokens.access_token()
-                self.requests_made += 1
             try:
-                if ahead is not None:
-                    response, body = future.result()
-                else:
-                    response = self._send(url, params, sent_with)
+                response, sent_with, body = self._exchange(url, params)
             except (requests.Timeout, requests.ConnectionError) as exc:
                 failures += 1
                 kind = (
                     "did not answer in time" if isinstance(exc, requests.Timeout) else "could not be reached"
                 )
                 logger.info("hubstaff GET %s %s (attempt %s)", path, kind, failures)
-                if failures > settings.HUBSTAFF_MAX_RETRIES:
-                    raise TransientHubstaffError(
-                        f"Hubstaff {kind} (GET {path}), {failures} attempts."
-                    ) from None
-                self.sleep(backoff_delay(failures))
+                self._back_off(failures, f"Hubstaff {kind} (GET {path}), {failures} attempts.")
                 continue
-
             status = response.status_code
             if status == 200:
-                if body is not None:
-                    return body
-                try:
-                    return response.json()
-                except ValueError:
-                    raise MalformedResponse(f"Hubstaff's answer to GET {path} is not valid JSON.") from None
+                return body if body is not None else self._json(response, path)
             if status == 401 and not refreshed_after_401:
                 refreshed_after_401 = True
                 logger.info("hubstaff GET %s answered 401; refreshing the access token once", path)
@@ -280,33 +241,61 @@ class HubstaffClient:
                 continue
             if status == 429:
                 failures += 1
-                wait = retry_after_seconds(response)
-                until = self._record_rate_limit(wait)
-                logger.info("hubstaff GET %s rate limited; Retry-After %.0f s", path, wait)
-                if wait > settings.HUBSTAFF_MAX_RETRY_AFTER or failures > settings.HUBSTAFF_MAX_RETRIES:
-                    raise RateLimited.for_seconds(wait)
-                self.sleep(wait)
-                self._waited_until = until
+                self._wait_out_rate_limit(path, response, failures)
                 continue
             if status >= 500:
                 failures += 1
                 logger.info("hubstaff GET %s answered %s (attempt %s)", path, status, failures)
-                if failures > settings.HUBSTAFF_MAX_RETRIES:
-                    raise TransientHubstaffError(
-                        f"Hubstaff answered {status} to GET {path}, {failures} attempts."
-                    )
-                self.sleep(backoff_delay(failures))
+                self._back_off(failures, f"Hubstaff answered {status} to GET {path}, {failures} attempts.")
                 continue
             raise HubstaffError(refusal(path, response))
+
+    def _exchange(self, url: str, params: dict | None):
+        """(response, access token sent, decoded body or None): the request sent ahead for it, or sent now."""
+        ahead = self._take_pending(url, params)
+        if ahead is not None:
+            sent_with, future = ahead  # sent ahead (prefetch), after the same checks as below
+            response, body = future.result()
+            return response, sent_with, body
+        sent_with = self._ready_to_send()
+        return self._send(url, params, sent_with), sent_with, None
+
+    def _ready_to_send(self) -> str:
+        """Wait out a rate limit other workers recorded, count the request, and return the token to send."""
+        self._wait_while_rate_limited()
+        access_token = self.tokens.access_token()
+        self.requests_made += 1
+        return access_token
+
+    @staticmethod
+    def _json(response, path: str):
+        try:
+            return response.json()
+        except ValueError:
+            raise MalformedResponse(f"Hubstaff's answer to GET {path} is not valid JSON.") from None
+
+    def _back_off(self, failures: int, message: str) -> None:
+        """Sleep before the next attempt, or raise TransientHubstaffError(message) once the retries are spent."""
+        if failures > settings.HUBSTAFF_MAX_RETRIES:
+            raise TransientHubstaffError(message) from None
+        self.sleep(backoff_delay(failures))
+
+    def _wait_out_rate_limit(self, path: str, response, failures: int) -> None:
+        """After a 429: record its end for every worker, then sleep through it or raise RateLimited."""
+        wait = retry_after_seconds(response)
+        until = self._record_rate_limit(wait)
+        logger.info("hubstaff GET %s rate limited; Retry-After %.0f s", path, wait)
+        if wait > settings.HUBSTAFF_MAX_RETRY_AFTER or failures > settings.HUBSTAFF_MAX_RETRIES:
+            raise RateLimited.for_seconds(wait)
+        self.sleep(wait)
+        self._waited_until = until
 
     # --- prefetch: the next page's request in flight while the caller works
     # ----------------------------------
     def _send_ahead(self, path: str, params: dict, *, workers: int = 1) -> None:
         url = self.api_url + path
         self._drop_pending(url, params)
-        self._wait_while_rate_limited()
-        sent_with = self.tokens.access_token()
-        self.requests_made += 1
+        sent_with = self._ready_to_send()
         if self._executor is None or self._executor_workers < workers:
             self._shutdown_executor()
             self._executor = ThreadPoolExecutor(

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from integrations import crypto
 from integrations.crypto import EncryptedTextField
-from integrations.hubstaff import oauth
+from integrations.hubstaff import mapping, oauth
 from integrations.hubstaff.client import HubstaffClient
 from integrations.hubstaff.errors import HubstaffError, describe_token_error
 from integrations.hubstaff.tokens import request_token_refresh, store_tokens
@@ -100,12 +100,8 @@ def check_installation(installation, client: HubstaffClient | None = None) -> In
     """Ask Hubstaff who we are and which organizations we reach, and record it on the installation."""
     client = client or HubstaffClient(installation)
     user = client.me()
-    organizations = [{"id": o.get("id"), "name": o.get("name", "")} for o in client.organizations()]
-    installation.account = {
-        "id": user.get("id"),
-        "name": user.get("name", ""),
-        "email": user.get("email", ""),
-    }
+    organizations = [mapping.organization(o) for o in client.organizations()]
+    installation.account = mapping.account(user)
     installation.hubstaff_organizations = organizations
     installation.save(update_fields=["account", "hubstaff_organizations", "updated_at"])
     return installation
@@ -119,7 +115,7 @@ def refresh_hubstaff_projects(installation, client: HubstaffClient | None = None
     """
     client = client or HubstaffClient(installation)
     started = timezone.now()
-    organizations = [{"id": o.get("id"), "name": o.get("name", "")} for o in client.organizations()]
+    organizations = [mapping.organization(o) for o in client.organizations()]
     seen = 0
     for organization in organizations:
         batch = []
@@ -128,12 +124,8 @@ def refresh_hubstaff_projects(installation, client: HubstaffClient | None = None
                 HubstaffProject(
                     organization_id=installation.organization_id,
                     installation=installation,
-                    hubstaff_id=project["id"],
-                    name=(project.get("name") or f"Project {project['id']}")[:300],
-                    status=(project.get("status") or "")[:30],
-                    hubstaff_organization_id=organization["id"],
-                    hubstaff_organization_name=(organization["name"] or "")[:300],
                     refreshed_at=started,
+                    **mapping.project_fields(project, organization),
                 )
             )
             if len(batch) >= PROJECT_BATCH:

@@ -199,7 +199,7 @@ def test_date_windows_cover_the_range_within_31_days():
 
 
 @responses.activate
-def test_daily_activity_pages_are_windowed_and_paged(client):
+def test_daily_activities_are_asked_window_by_window_and_paged(client):
     url = f"{API}/organizations/10/activities/daily"
     responses.get(
         url, json={"daily_activities": [activity(1, "2026-01-05")], "pagination": {"next_page_start_id": 2}}
@@ -207,11 +207,12 @@ def test_daily_activity_pages_are_windowed_and_paged(client):
     responses.get(url, json={"daily_activities": [activity(2, "2026-01-30")]})
     responses.get(url, json={"daily_activities": [activity(3, "2026-02-10")]})
 
-    pages = list(
-        client.daily_activity_pages(
-            10, start=date(2026, 1, 1), stop=date(2026, 2, 20), project_ids=[100, 101], user_ids=[7]
-        )
-    )
+    windows = date_windows(date(2026, 1, 1), date(2026, 2, 20))
+    pages = [
+        rows
+        for _, rows in client.daily_activity_window_pages(10, windows, project_ids=[100, 101], user_ids=[7])
+        if rows is not None
+    ]
 
     assert [[row["id"] for row in page] for page in pages] == [[1], [2], [3]]
     first, second, third = (query(c) for c in responses.calls)
@@ -498,7 +499,7 @@ def test_422_is_a_clear_error(client):
         json={"error": "date range must not exceed 31 days"},
     )
     with pytest.raises(HubstaffError) as caught:
-        list(client.daily_activity_pages(10, start=date(2026, 1, 1), stop=date(2026, 1, 2)))
+        list(client.daily_activity_window_pages(10, [(date(2026, 1, 1), date(2026, 1, 2))]))
     assert "date range must not exceed 31 days" in str(caught.value)
 
 
