@@ -8,14 +8,9 @@ from __future__ import annotations
 
 import logging
 
-from django.apps import apps
-from django.db import models, transaction
-from django.db.models import TextField, Value
-from django.db.models.functions import Cast
+from django.db import transaction
 from django.utils import timezone
 
-from integrations import crypto
-from integrations.crypto import EncryptedTextField
 from integrations.hubstaff import mapping, oauth
 from integrations.hubstaff.client import HubstaffClient
 from integrations.hubstaff.errors import HubstaffError, describe_token_error
@@ -192,44 +187,3 @@ def uninstall(installation) -> None:
         installation.pk,
     )
     installation.delete()
-
-
-# --- encryption keys
-# -----------------------------------------------------------------------------------------------
-
-
-def encrypted_fields():
-    """(model, field name) of every EncryptedTextField of every installed model."""
-    for model in apps.get_models():
-        for field in model._meta.concrete_fields:
-            if isinstance(field, EncryptedTextField):
-                yield model, field.name
-
-
-def rotate_encryption_keys(batch_size: int = 500) -> dict[str, int]:
-    """Re-encrypt every stored secret with the newest key of FIELD_ENCRYPTION_KEYS (MultiFernet.rotate).
-
-    Reads the ciphertext as stored (cast to plain text, so the field does not decrypt it) and writes the rotated
-    ciphertext back as a plain value (so the field does not encrypt it twice). Returns counts per model.field.
-    """
-    counts = {}
-    for model, name in encrypted_fields():
-        label = f"{model._meta.label}.{name}"
-        counts[label] = 0
-        rows = (
-            model._base_manager.exclude(**{name: ""})
-            .exclude(**{f"{name}__isnull": True})
-            .annotate(_ciphertext=Cast(name, output_field=TextField()))
-            .values_list("pk", "_ciphertext")
-            .order_by("pk")
-        )
-        pending = list(rows.iterator(chunk_size=batch_size))
-        for start in range(0, len(pending), batch_size):
-            with transaction.atomic():
-                for pk, ciphertext in pending[start : start + batch_size]:
-                    rotated = crypto.rotate(ciphertext)
-                    model._base_manager.filter(pk=pk).update(
-                        **{name: Value(rotated, output_field=models.TextField())}
-                    )
-                    counts[label] += 1
-    return counts
