@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 
 from conftest import signed_in
+from integrations.models import SyncRun
 from tests.factories import WorkLogFactory, assigned_project
 from tests.routes import routes
 
@@ -29,8 +30,6 @@ OTHER_TENANT_IDS = {
 
 
 def _sync_run(other):
-    from integrations.models import SyncRun
-
     return SyncRun.objects.create(
         organization=other["org"],
         project=other["project"],
