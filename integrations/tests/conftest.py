@@ -4,6 +4,7 @@ from datetime import timedelta
 from functools import partial
 
 import pytest
+import responses
 from django.core.cache import cache
 from django.utils import timezone
 
@@ -35,6 +36,23 @@ def hubstaff_settings(settings):
     cache.clear()
     yield settings
     cache.clear()
+
+
+@pytest.fixture
+def discovery_document():
+    """Hubstaff's OpenID configuration at ACCOUNT, served by `responses`: the mock, for tests to add routes to."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.get(
+            f"{ACCOUNT}/.well-known/openid-configuration",
+            json={
+                "issuer": ACCOUNT,
+                "authorization_endpoint": f"{ACCOUNT}/authorizations/new",
+                "token_endpoint": f"{ACCOUNT}/access_tokens",
+                "jwks_uri": f"{ACCOUNT}/.well-known/jwks.json",
+                "id_token_signing_alg_values_supported": ["RS256"],
+            },
+        )
+        yield mock
 
 
 @pytest.fixture
