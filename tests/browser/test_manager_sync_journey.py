@@ -1,4 +1,4 @@
-"""The seed's "Syncing work logs from Hubstaff" in a real browser, against the Hubstaff sandbox over HTTP."""
+"""Syncing work logs from Hubstaff (docs/sync.md) in a real browser, against the Hubstaff sandbox over HTTP."""
 
 import threading
 from datetime import date
