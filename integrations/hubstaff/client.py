@@ -34,13 +34,12 @@ from .errors import (
     HubstaffError,
     MalformedResponse,
     RateLimited,
-    ReauthorizationRequired,  # noqa: F401 (services/sync.py, until its import moves)
     TransientHubstaffError,
     refusal,
 )
 from .retries import backoff_delay, retry_after_seconds
 from .tokens import InstallationTokens, record_rate_limit, recorded_rate_limit
-from .windows import MAX_WINDOW_DAYS, date_windows, iso_utc, time_windows  # noqa: F401 (sync.py, until it moves)
+from .windows import iso_utc, time_windows
 
 logger = logging.getLogger(__name__)
 
@@ -121,7 +120,7 @@ class HubstaffClient:
         user_ids=None,
         streams: int = 1,
     ) -> Iterator[tuple[tuple[date, date], list[dict] | None]]:
-        """Daily-activity rows of each window (start, stop; at most MAX_WINDOW_DAYS dates), page by page.
+        """Daily-activity rows of each window (start, stop; at most windows.MAX_WINDOW_DAYS dates), page by page.
 
         Yields (window, rows) for each page with rows, then (window, None) once the window is complete. With
         `prefetch` on, `streams` windows are fetched at once, each with its next page in flight, and their pages
