@@ -1,6 +1,7 @@
 """HubstaffClient against mocked Hubstaff answers shaped like the documented ones (docs/hubstaff.md)."""
 
 import json
+import os
 import threading
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
@@ -527,3 +528,11 @@ def test_a_plain_requests_session_can_be_injected(installation, sleeps):
 )
 def test_plain_http_is_allowed_only_to_this_machine(url, local):
     assert transport.is_local_plain_http(url) is local
+
+
+def test_plain_http_is_allowed_when_the_settings_point_at_a_local_sandbox(settings, monkeypatch):
+    monkeypatch.delenv("OAUTHLIB_INSECURE_TRANSPORT", raising=False)
+    settings.HUBSTAFF_API_URL = "https://api.hubstaff.com/v2"
+    assert "OAUTHLIB_INSECURE_TRANSPORT" not in os.environ
+    settings.HUBSTAFF_API_URL = "http://127.0.0.1:8001/v2"
+    assert os.environ["OAUTHLIB_INSECURE_TRANSPORT"] == "1"
