@@ -59,7 +59,7 @@ class Apply:
         self.plan = plan or rules.plan_sync
         self.counts = defaultdict(int)
         self.deleted = []  # futures of the number of work logs each DELETE removed
-        self.not_synced = rules.SyncPlan()  # the batches' missing teammates and skipped people, added up
+        self.not_synced = rules.NotSynced()  # the batches' missing teammates and skipped people, added up
         self.assignments = {}  # id -> the rules' view of each assignment on P, as this run changed them
         self.created_here = (
             set()
@@ -77,11 +77,7 @@ class Apply:
             for fetched, batch in _batches(windows):
                 plan = self._plan(staging.activities(fetched, batch.start, batch.end), batch, users, people)
                 self._write(plan, writer)
-                self.not_synced = self.not_synced.merge(
-                    rules.SyncPlan(
-                        missing_teammates=plan.missing_teammates, skipped_people=plan.skipped_people
-                    )
-                )
+                self.not_synced.add(plan)
                 del plan  # before the next batch is read: memory holds one batch at a time
             self._write_stretched(writer)
             if reset:
@@ -100,7 +96,7 @@ class Apply:
             a.pk: _rule_assignment(a) for a in Assignment.objects.for_org(org_id).filter(project=self.project)
         }
         return [
-            rules.Person(pk, full_name, email)
+            rules.Teammate(pk, full_name, email)
             for pk, full_name, email in Person.objects.for_org(org_id).values_list("pk", "full_name", "email")
         ]
 
@@ -265,13 +261,8 @@ def _batches(windows):
 
 
 def _rule_assignment(assignment):
-    return rules.Assignment(
-        assignment.pk,
-        assignment.person_id,
-        assignment.start_date,
-        assignment.end_date,
-        assignment.origin,
-        assignment.trimmed,
+    return rules.AssignedSpan(
+        assignment.pk, assignment.person_id, assignment.start_date, assignment.end_date, assignment.origin
     )
 
 
