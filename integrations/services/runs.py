@@ -20,9 +20,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from integrations.models import ProjectLink, SyncRun
+from integrations.selectors import get_installation, get_link
 from worklogs.models import WorkLog
-
-from .links import get_installation, get_link
 
 STALE_AFTER = timedelta(minutes=10)
 # A queued run no worker picked up for this long is considered lost (its message is gone).

@@ -10,11 +10,18 @@ A sync has two phases, so that a failure part-way never changes what a project h
 
 `run_sync` is the entry point a worker (or `manage.py sync_project`) calls with a queued run's id: it claims the
 run (`runs.py`: the run's life from request to finish), runs `Sync` and records the outcome in the run.
+
+The one seam for tests is `run_sync(parts=Parts(...))`: the Hubstaff client, the staging and the rules a sync is
+made of, each replaceable to inject a fault (Hubstaff failing after some requests, the rules raising in the third
+batch) or to watch a step (every staging closed), rather than patching this module's names. Production always
+uses the defaults. Faults of Hubstaff itself are better set at the sandbox (`hubstaff_sandbox.testing`).
 """
 
 import logging
 import time
 from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -31,10 +38,11 @@ from integrations.hubstaff.errors import (
 )
 from integrations.hubstaff.windows import MAX_WINDOW_DAYS, date_windows
 from integrations.models import HubstaffProject, ProjectLink, SyncRun
+from integrations.selectors import get_installation, get_link
 
 from . import runs, statistics
 from .apply import Apply
-from .links import get_installation, get_link, next_daily_slot
+from .links import next_daily_slot
 from .runs import RetryLater, claim, sync_blocker
 from .staging import Staging
 
@@ -47,7 +55,16 @@ FETCH_WINDOW_DAYS = MAX_WINDOW_DAYS
 PROGRESS_EVERY_SECONDS = 1.0
 
 
-def run_sync(run_id, *, final_attempt=True, client_factory=HubstaffClient, today=None):
+@dataclass(frozen=True)
+class Parts:
+    """What a sync is made of (see the module's docstring: the seam for tests)."""
+
+    client: Callable = HubstaffClient  # (installation, *, prefetch) -> a Hubstaff client
+    staging: Callable = Staging  # () -> an empty Staging
+    plan: Callable = rules.plan_sync  # the rules: keyword arguments of rules.plan_sync -> a SyncPlan
+
+
+def run_sync(run_id, *, final_attempt=True, today=None, parts=Parts()):
     """Carry out a queued sync run (the Celery task's body). Safe to call twice: a finished run is left alone."""
     run = claim(run_id)
     if run is None:
@@ -62,9 +79,10 @@ def run_sync(run_id, *, final_attempt=True, client_factory=HubstaffClient, today
             return run
         # prefetch: the next page's request is in flight while a page is staged (HTTP only, in the client's
         # threads).
-        client = client_factory(installation, prefetch=True)
+        client = parts.client(installation, prefetch=True)
         try:
-            Sync(run, project, installation, link, client, today=today or timezone.localdate()).run()
+            today = today or timezone.localdate()
+            Sync(run, project, installation, link, client, today=today, parts=parts).run()
         finally:
             client.close()
             SyncRun.objects.filter(pk=run.pk).update(requests_made=client.requests_made)
@@ -101,8 +119,9 @@ def run_sync(run_id, *, final_attempt=True, client_factory=HubstaffClient, today
 class Sync:
     """One reset or incremental sync of one project: fetch into staging, then apply in one transaction."""
 
-    def __init__(self, run, project, installation, link, client, *, today):
+    def __init__(self, run, project, installation, link, client, *, today, parts=Parts()):
         self.sync_run = run
+        self.parts = parts
         self.project = project
         self.installation = installation
         self.link = link
@@ -134,12 +153,18 @@ class Sync:
             progress_label="Fetching work logs from Hubstaff",
         )
         windows = [w for span in spans for w in date_windows(span.start, span.end, FETCH_WINDOW_DAYS)]
-        with Staging() as staging:
+        with self.parts.staging() as staging:
             self._fetch(sources, windows, staging)
             self._update(progress_label="Saving work logs")
-            counts, report = Apply(
-                self.sync_run, self.project, self.link, options=self.options, project_dates=self.project_dates
-            ).run(staging, users, windows, window, reset=mode == SyncRun.Mode.RESET)
+            apply = Apply(
+                self.sync_run,
+                self.project,
+                self.link,
+                options=self.options,
+                project_dates=self.project_dates,
+                plan=self.parts.plan,
+            )
+            counts, report = apply.run(staging, users, windows, window, reset=mode == SyncRun.Mode.RESET)
         self._succeed(started, counts, report)
         statistics.refresh_after_sync(counts.get("worklogs_created", 0) + counts.get("worklogs_deleted", 0))
 
