@@ -12,7 +12,7 @@ from projects.models import Project
 
 from ..exceptions import Conflict
 from ..schema import ErrorSerializer
-from ..serializers import (
+from ..serializers.hubstaff import (
     ClearResultSerializer,
     ProjectLinkSerializer,
     SyncRequestSerializer,

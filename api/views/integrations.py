@@ -8,7 +8,8 @@ from integrations.models import HubstaffProject
 from integrations.services.links import get_installation, reachable_projects
 from people.roles import Role
 
-from ..serializers import MAX_ID, HubstaffProjectSerializer, InstallationStatusSerializer
+from ..serializers.base import MAX_ID
+from ..serializers.hubstaff import HubstaffProjectSerializer, InstallationStatusSerializer
 from ..tenancy import TenantAPIView
 
 
