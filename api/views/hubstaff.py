@@ -5,7 +5,8 @@ from rest_framework import generics, status
 from rest_framework.response import Response
 
 from integrations.models import SyncRun
-from integrations.services.links import get_link, update_link
+from integrations.selectors import get_link
+from integrations.services.links import update_link
 from integrations.services.runs import SyncNotPossible, clear_project, request_sync
 from people.roles import Role
 from projects.models import Project

@@ -5,7 +5,7 @@ from rest_framework import generics, serializers
 from rest_framework.response import Response
 
 from integrations.models import HubstaffProject
-from integrations.services.links import get_installation, reachable_projects
+from integrations.selectors import get_installation, reachable_projects
 from people.roles import Role
 
 from ..serializers.base import MAX_ID
