@@ -8,11 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations.models import ProjectLink
-from integrations.selectors import (
-    get_installation,
-    get_link,  # noqa: F401 (services/sync.py and the API, until their imports move)
-    reachable_projects,
-)
+from integrations.selectors import get_installation, reachable_projects
 
 
 def daily_slot(project_id, day):
