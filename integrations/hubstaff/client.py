@@ -60,7 +60,6 @@ def _pending_key(url, params):
 
 
 # --- the client
-# -------------------------------------------------------------------------------------------------
 
 
 class HubstaffClient:
@@ -92,7 +91,6 @@ class HubstaffClient:
         self.api_url = settings.HUBSTAFF_API_URL.rstrip("/")
 
     # --- public calls
-    # -------------------------------------------------------------------------------------------
     def me(self) -> dict:
         return self._expect(self._get("/users/me"), "user", "/users/me")
 
@@ -175,7 +173,6 @@ class HubstaffClient:
                     yield page["daily_activities"]
 
     # --- paging
-    # -------------------------------------------------------------------------------------------------
     @staticmethod
     def _id_filters(**lists):
         return {f"{name}[]": [int(i) for i in ids] for name, ids in lists.items() if ids}
@@ -213,7 +210,6 @@ class HubstaffClient:
         return body[key]
 
     # --- one request, with everything that can go wrong
-    # -----------------------------------------------------------
     def _get(self, path: str, params: dict | None = None):
         """The JSON body of GET `path`, after the retries, waits and token refresh its failures call for."""
         url = self.api_url + path
@@ -290,7 +286,6 @@ class HubstaffClient:
         self._waited_until = until
 
     # --- prefetch: the next page's request in flight while the caller works
-    # ----------------------------------
     def _send_ahead(self, path: str, params: dict, *, workers: int = 1) -> None:
         url = self.api_url + path
         self._drop_pending(url, params)
@@ -365,7 +360,6 @@ class HubstaffClient:
         return session.request("GET", url, params=params, headers=headers, timeout=timeout)
 
     # --- rate limit shared by every worker of the installation
-    # ----------------------------------------------------
     def _wait_while_rate_limited(self):
         if not self.installation.pk:
             return

@@ -68,7 +68,6 @@ _ADOPTED_FIELDS = (
 
 
 # --- the token endpoint
-# -------------------------------------------------------------------------------------------
 
 
 def token_auth(installation) -> requests.auth.HTTPBasicAuth | None:
@@ -123,7 +122,6 @@ def request_token_refresh(installation, refresh_token: str, *, sleep=time.sleep)
 
 
 # --- storage
-# -----------------------------------------------------------------------------------------------------
 
 
 def expires_at_from(token: dict) -> datetime | None:
@@ -166,7 +164,6 @@ def mark_needs_reauthorization(installation, reason: str) -> None:
 
 
 # --- the rate limit every worker of an installation shares
-# ------------------------------------------------------
 
 
 def recorded_rate_limit(installation) -> datetime | None:
@@ -188,7 +185,6 @@ def record_rate_limit(installation, until: datetime) -> None:
 
 
 # --- a client's tokens
-# --------------------------------------------------------------------------------------------
 
 
 def _expiring(installation) -> bool:
