@@ -50,13 +50,13 @@ WORKLOG_COLUMNS = (
 class Apply:
     """The apply phase of one sync run: `run(...)` plans and writes every batch and returns (counts, report)."""
 
-    def __init__(self, sync_run, project, link, *, options, project_dates, plan=None):
+    def __init__(self, sync_run, project, link, *, options, project_dates, plan=rules.plan_sync):
         self.sync_run = sync_run
         self.project = project
         self.link = link
         self.options = options
         self.project_dates = project_dates
-        self.plan = plan or rules.plan_sync
+        self.plan = plan
         self.counts = defaultdict(int)
         self.deleted = []  # futures of the number of work logs each DELETE removed
         self.not_synced = rules.NotSynced()  # the batches' missing teammates and skipped people, added up

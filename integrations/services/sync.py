@@ -13,7 +13,8 @@ run (`runs.py`: the run's life from request to finish), runs `Sync` and records 
 
 The one seam for tests is `run_sync(parts=Parts(...))`: the Hubstaff client, the staging and the rules a sync is
 made of, each replaceable to inject a fault (Hubstaff failing after some requests, the rules raising in the third
-batch) or to watch a step (every staging closed), rather than patching this module's names. Production always
+batch), to watch a step (every staging closed) or to lower a threshold (the statistics refresh), rather than
+patching this module's names. Production always
 uses the defaults. Faults of Hubstaff itself are better set at the sandbox (`hubstaff_sandbox.testing`).
 """
 
@@ -62,6 +63,7 @@ class Parts:
     client: Callable = HubstaffClient  # (installation, *, prefetch) -> a Hubstaff client
     staging: Callable = Staging  # () -> an empty Staging
     plan: Callable = rules.plan_sync  # the rules: keyword arguments of rules.plan_sync -> a SyncPlan
+    refresh_statistics: Callable = statistics.refresh_after_sync  # (work logs written) -> None
 
 
 def run_sync(run_id, *, final_attempt=True, today=None, parts=Parts()):
@@ -166,7 +168,7 @@ class Sync:
             )
             counts, report = apply.run(staging, users, windows, window, reset=mode == SyncRun.Mode.RESET)
         self._succeed(started, counts, report)
-        statistics.refresh_after_sync(counts.get("worklogs_created", 0) + counts.get("worklogs_deleted", 0))
+        self.parts.refresh_statistics(counts.get("worklogs_created", 0) + counts.get("worklogs_deleted", 0))
 
     def _spans(self, mode, sources, window, started):
         """The dates to fetch: all of the window for a reset, what changed since the last sync otherwise."""
