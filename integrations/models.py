@@ -146,7 +146,7 @@ class SyncRun(TenantModel):
     skipped_people = models.JSONField(default=list, blank=True)
     seconds_not_synced = models.PositiveBigIntegerField(default=0)
     error = models.TextField(blank=True, default="")
-    # Times the run was queued again because its worker died (see services.sync.expire_stale_runs).
+    # Times the run was queued again because its worker died (see services.runs.expire_stale_runs).
     takeovers = models.PositiveSmallIntegerField(default=0)
     queued_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
