@@ -14,8 +14,8 @@ run (`runs.py`: the run's life from request to finish), runs `Sync` and records 
 The one seam for tests is `run_sync(parts=Parts(...))`: the Hubstaff client, the staging and the rules a sync is
 made of, each replaceable to inject a fault (Hubstaff failing after some requests, the rules raising in the third
 batch), to watch a step (every staging closed) or to lower a threshold (the statistics refresh), rather than
-patching this module's names. Production always
-uses the defaults. Faults of Hubstaff itself are better set at the sandbox (`hubstaff_sandbox.testing`).
+patching this module's names. Production always uses the defaults. Faults of Hubstaff itself are better set at
+the sandbox (`hubstaff_sandbox.testing`).
 """
 
 import logging
