@@ -317,11 +317,12 @@ class ApiMixin(SlotsMixin):
         return {"updated_range": (u0, u1), "date_range": (date_to_ord(reach), 10**7)}, False
 
     def _daily_response(self, org, me, member, *, project_ids=None, by_updated=False) -> None:
+        """Daily rows of the organization, or of one project (whose routes declare no project_ids and
+        side-load no projects)."""
         start_id, limit = self.paging()
         user_ids, task_ids = self.id_list("user_ids"), self.id_list("task_ids")
-        pids = self.id_list("project_ids")
-        if project_ids is not None:
-            pids = project_ids if pids is None else frozenset(pids & project_ids)
+        pids = self.id_list("project_ids") if project_ids is None else project_ids
+        allowed = {"users", "projects", "tasks"} if project_ids is None else {"users", "tasks"}
         if by_updated:
             ranges, empty = self._updated_range(org)
         else:
@@ -343,11 +344,11 @@ class ApiMixin(SlotsMixin):
             "daily_activities",
             rows,
             {"next_page_start_id": nxt} if nxt is not None else None,
-            **self._side_loads(rows),
+            **self._side_loads(rows, allowed),
         )
 
-    def _side_loads(self, rows: list[dict]) -> dict:
-        store, inc, out = self.sandbox.store, self.includes(), {}
+    def _side_loads(self, rows: list[dict], allowed: set) -> dict:
+        store, inc, out = self.sandbox.store, self.includes() & allowed, {}
         if "users" in inc:
             out["users"] = [user_json(store.users[u]) for u in sorted({r["user_id"] for r in rows})]
         if "projects" in inc:
@@ -407,9 +408,7 @@ class ApiMixin(SlotsMixin):
         floor = years_before(self.org_today(org), FLOOR_YEARS)
         if c0 < org.local_time(floor, 0):
             raise invalid(f"created[start] must not be earlier than {floor.isoformat()} (3 years ago)")
-        pids = self.id_list("project_ids")
-        if project_ids is not None:
-            pids = project_ids if pids is None else frozenset(pids & project_ids)
+        pids = self.id_list("project_ids") if project_ids is None else project_ids
         store = self.sandbox.store
         with store.lock:
             entries = timelog.query(
@@ -421,7 +420,9 @@ class ApiMixin(SlotsMixin):
                 task_ids=self.id_list("task_ids"),
             )
             page, pag = self.paged(entries, start_id, limit, key=lambda e: e["id"])
-            self.send_listing("time_edit_logs", [timelog.public(e) for e in page], pag)
+            items = [timelog.public(e) for e in page]
+            sides = self._side_loads(items, {"users", "projects", "tasks"})
+            self.send_listing("time_edit_logs", items, pag, **sides)
 
     @route("GET", "/v2/organizations/{org_id}/time_edit_logs")
     def api_time_edit_logs(self, org_id):

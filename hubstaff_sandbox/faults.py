@@ -182,13 +182,15 @@ class FaultsMixin:
         with sb.lock:
             routes = {k: {str(s): n for s, n in v.items()} for k, v in sorted(sb.stats.items())}
             total = sum(n for v in sb.stats.values() for n in v.values())
-        self.send_json(200, {"routes": routes, "total": total})
+            params = {k: sorted(v) for k, v in sorted(sb.params.items())}
+        self.send_json(200, {"routes": routes, "total": total, "params": params})
 
     @route("POST", "/_sandbox/stats/reset")
     def c_reset_stats(self):
         with self.sandbox.lock:
             self.sandbox.stats.clear()
-        self.send_json(200, {"routes": {}, "total": 0})
+            self.sandbox.params.clear()
+        self.send_json(200, {"routes": {}, "total": 0, "params": {}})
 
     @route("POST", "/_sandbox/clock")
     def c_clock(self):

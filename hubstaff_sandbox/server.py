@@ -55,6 +55,7 @@ class Sandbox:
         self.faults = Faults()
         self.lock = threading.Lock()
         self.stats: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+        self.params: dict[str, set[str]] = defaultdict(set)
         self.windows: dict[str, list] = {}  # app key -> [window start, count]
 
     def now(self) -> float:
@@ -159,6 +160,9 @@ class Handler(ApiMixin, ControlMixin, FaultsMixin, BaseHTTPRequestHandler):
                 break
         is_control = parts.path.startswith("/_sandbox/")
         self.stats_key = None if is_control else f"{method} {re.sub(r'{[a-z_]+}', '{id}', template)}"
+        if template.startswith("/v2/"):
+            with sb.lock:  # query parameter names per route, for contract.undeclared_params
+                sb.params[self.stats_key].update(self.query)
         try:
             self.read_body()
             if is_control and not sb.control_enabled:
