@@ -633,7 +633,7 @@ class Handler(ApiMixin, ControlMixin, FaultsMixin, BaseHTTPRequestHandler):
         claims, user = self.bearer(require_scope=None)
         scopes = claims["scope"].split()
         out = {"sub": str(user.id)}
-        if "email" in scopes:
+        if "email" in scopes and user.email:
             out.update(email=user.email, email_verified=True)
         if "profile" in scopes:
             out.update(name=user.name, zoneinfo=user.time_zone)

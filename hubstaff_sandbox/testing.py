@@ -65,6 +65,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 SCENARIOS_DIR = PACKAGE_DIR / "scenarios"
 DEMO_SCENARIO = SCENARIOS_DIR / "demo.json"
 HINT_SCENARIO = SCENARIOS_DIR / "hint.json"
+EDGE_SCENARIO = SCENARIOS_DIR / "edge_cases.json"
 
 
 class SandboxError(RuntimeError):

@@ -9,7 +9,7 @@ import datetime as dt
 
 import pytest
 
-from hubstaff_sandbox.testing import running_sandbox
+from hubstaff_sandbox.testing import EDGE_SCENARIO, running_sandbox
 
 from .rules_scenario import rules_scenario
 
@@ -244,3 +244,22 @@ def test_time_edit_log_records_edits_moves_and_deletions(sb):
         sb.api_get(f"/organizations/{org}/time_edit_logs", token, **{"created[start]": start}).status_code
         == 400
     )
+
+
+def test_the_edge_case_scenario_file():
+    with running_sandbox(scenario=EDGE_SCENARIO) as sb:
+        ids = sb.ids()
+        org, token = ids["orgs"]["Edge Hubstaff"], sb.issue_tokens("olivia@edge.test")["access_token"]
+        window = {"date[start]": "2026-03-01", "date[stop]": "2026-03-31", "include": "users"}
+        body = sb.api_get(f"/organizations/{org}/activities/daily", token, **window).json()
+        umar = ids["users"]["umar@edge.test"]
+        assert sorted(r["date"] for r in body["daily_activities"] if r["user_id"] == umar) == [
+            "2026-03-02",  # 20:00 UTC on 1 March is 09:00 on 2 March in UTC+13
+            "2026-03-02",
+            "2026-03-03",
+        ]
+        assert any("email" not in u for u in body["users"])
+        members = sb.api_get(f"/organizations/{org}/members", token).json()["members"]
+        assert ids["users"]["rita@edge.test"] not in {m["user_id"] for m in members}
+        lapsed = ids["orgs"]["Lapsed Hubstaff"]
+        assert sb.api_get(f"/organizations/{lapsed}/projects", token).status_code == 403
