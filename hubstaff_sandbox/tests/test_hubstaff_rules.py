@@ -6,6 +6,7 @@ member JSON without an id."""
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -13,7 +14,8 @@ from hubstaff_sandbox.testing import EDGE_SCENARIO, running_sandbox
 
 from .rules_scenario import rules_scenario
 
-TODAY = dt.datetime.now(dt.UTC).date()
+# the rules organization's day (Europe/Warsaw): the floor and the reach are counted from it
+TODAY = dt.datetime.now(ZoneInfo("Europe/Warsaw")).date()
 
 
 def days_ago(n: int) -> str:
@@ -128,7 +130,7 @@ def test_daily_date_is_the_organizations_day_of_the_start(time_zone, expected):
         ).json()["daily_activities"]
         assert sorted(r["date"] for r in rows) == expected
         # the floor and "today" follow the organization's day too: its today is never refused
-        org_today = dt.datetime.now(__import__("zoneinfo").ZoneInfo(time_zone)).date().isoformat()
+        org_today = dt.datetime.now(ZoneInfo(time_zone)).date().isoformat()
         assert (
             sb.api_get(
                 f"/organizations/{org}/activities/daily",
