@@ -1,12 +1,12 @@
-"""The sandbox HTTP server: request plumbing, developer site and OAuth/OIDC.
+"""The sandbox HTTP server: process-wide state and request plumbing.
 
-API v2 is in api.py and slots.py, the control API in control.py and faults.py; handlers register with
-routing.route and are mixed into one request handler here.
+Handlers live in mixins (developer site: devsite.py; OAuth/OIDC: oauth.py; API v2: api.py and slots.py;
+control API: control.py and faults.py), register with routing.route and are mixed into one request handler
+here.
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import json
 import math
@@ -18,18 +18,17 @@ import time
 from collections import defaultdict
 from http.cookies import SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, unquote, urlencode, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
-from . import pages, scenario
+from . import loader, scenario
 from .api import ApiMixin
-from .auth import SUPPORTED_SCOPES, AuthState, Clock, pkce_s256
+from .auth import AuthState, Clock
 from .control import ControlMixin
+from .devsite import COOKIE, DevSiteMixin
 from .faults import Faults, FaultsMixin
-from .routing import ROUTES, HTTPError, api_error_body, route
-from .store import DataStore, iso_ts
-
-COOKIE = "hubstaff_sandbox_session"
-PASSWORD = "sandbox"
+from .oauth import OAuthMixin
+from .routing import ROUTES, HTTPError, api_error_body
+from .store import DataStore
 
 
 class Sandbox:
@@ -65,7 +64,7 @@ class Sandbox:
     def load_scenario(self, data: dict | None = None, generate: str | None = None) -> dict:
         store = DataStore()
         if data:
-            scenario.load(store, data, int(self.now()))
+            loader.load(store, data, int(self.now()))
         if generate:
             scenario.generate(store, generate)
         self.store = store
@@ -108,7 +107,7 @@ class Sandbox:
         return None
 
 
-class Handler(ApiMixin, ControlMixin, FaultsMixin, BaseHTTPRequestHandler):
+class Handler(DevSiteMixin, OAuthMixin, ApiMixin, ControlMixin, FaultsMixin, BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "HubstaffSandbox/1.0"
     sandbox: Sandbox  # set on the subclass made by make_server
@@ -311,346 +310,6 @@ class Handler(ApiMixin, ControlMixin, FaultsMixin, BaseHTTPRequestHandler):
     def check_csrf(self, sid: str) -> None:
         if self.form().get("csrf") != self.sandbox.auth.csrf_for(sid):
             raise HTTPError(403, "invalid form token; reload the page")
-
-    # =============================================================================================
-    # Developer site
-    # =============================================================================================
-    @route("GET", "/")
-    def home(self):
-        user, _ = self.session_user()
-        self.send_html(200, pages.home(user.email if user else None, self.sandbox.public_url))
-
-    @route("GET", "/login")
-    def login_form(self):
-        self.send_html(200, pages.login(self.q("next") or "/apps"))
-
-    @route("POST", "/login")
-    def login(self):
-        f = self.form()
-        email, password = (f.get("email") or "").strip(), f.get("password") or ""
-        next_url = f.get("next") or "/apps"
-        if not next_url.startswith("/") or next_url.startswith("//"):
-            next_url = "/apps"
-        user = self.sandbox.store.users_by_email.get(email.lower())
-        if user is None or password != PASSWORD:
-            self.send_html(401, pages.login(next_url, "Invalid email or password.", email))
-            return
-        sid = self.sandbox.auth.new_session(user.id)
-        self.redirect(next_url, {"Set-Cookie": f"{COOKIE}={sid}; Path=/; HttpOnly; SameSite=Lax"})
-
-    @route("GET", "/logout")
-    def logout(self):
-        _, sid = self.session_user()
-        if sid:
-            self.sandbox.auth.sessions.pop(sid, None)
-        self.redirect("/login", {"Set-Cookie": f"{COOKIE}=; Path=/; Max-Age=0"})
-
-    @route("GET", "/apps")
-    def apps(self):
-        user, _ = self.require_login()
-        if user:
-            with self.sandbox.auth.lock:
-                mine = [a for a in self.sandbox.auth.apps.values() if a.owner_id in (user.id, None)]
-            self.send_html(200, pages.apps_list(mine, user.email))
-
-    @route("GET", "/apps/new")
-    def apps_new(self):
-        user, sid = self.require_login()
-        if user:
-            self.send_html(200, pages.app_form(user.email, csrf=self.sandbox.auth.csrf_for(sid)))
-
-    @route("POST", "/apps")
-    def apps_create(self):
-        user, sid = self.require_login()
-        if not user:
-            return
-        self.check_csrf(sid)
-        f = self.form()
-        name = (f.get("name") or "").strip()
-        uris = [u.strip() for u in (f.get("redirect_uris") or "").splitlines() if u.strip()]
-        error = "" if name else "Application name is required."
-        if not error and not uris:
-            error = "At least one redirect URL is required."
-        for u in uris:
-            if not error:
-                error = redirect_uri_problem(u)
-        if error:
-            self.send_html(422, pages.app_form(user.email, error, f, self.sandbox.auth.csrf_for(sid)))
-            return
-        app = self.sandbox.auth.create_app(name, uris, (f.get("homepage_url") or "").strip(), user.id)
-        self.redirect(f"/apps/{app.id}")
-
-    @route("GET", "/apps/{app_id}")
-    def apps_show(self, app_id):
-        user, _ = self.require_login()
-        if not user:
-            return
-        app = self.sandbox.auth.app_by_id(int(app_id)) if app_id.isdigit() else None
-        if app is None or app.owner_id not in (user.id, None):
-            self.send_html(404, pages.error_page("Not found", "No such OAuth app."))
-            return
-        self.send_html(200, pages.app_detail(app, user.email))
-
-    def _pat_list(self, user):
-        with self.sandbox.auth.lock:
-            records = list(self.sandbox.auth.refresh.values())
-        return [
-            {"name": r.name, "created": iso_ts(r.created), "expires": iso_ts(r.expires)}
-            for r in records
-            if r.kind == "pat" and r.user_id == user.id and r.name and not r.spent
-        ]
-
-    @route("GET", "/personal_access_tokens")
-    def pats(self):
-        user, sid = self.require_login()
-        if user:
-            self.send_html(
-                200, pages.pats(self._pat_list(user), user.email, csrf=self.sandbox.auth.csrf_for(sid))
-            )
-
-    @route("POST", "/personal_access_tokens")
-    def pats_create(self):
-        user, sid = self.require_login()
-        if not user:
-            return
-        self.check_csrf(sid)
-        name = (self.form().get("name") or "").strip() or "Personal access token"
-        token = self.sandbox.auth.issue_refresh(
-            user.id, None, "openid profile email hubstaff:read hubstaff:write", "pat", name
-        )
-        self.send_html(
-            200, pages.pats(self._pat_list(user), user.email, token, self.sandbox.auth.csrf_for(sid))
-        )
-
-    # =============================================================================================
-    # OpenID Connect / OAuth 2.0
-    # =============================================================================================
-    @route("GET", "/.well-known/openid-configuration")
-    def discovery(self):
-        base = self.sandbox.public_url
-        self.send_json(
-            200,
-            {
-                "issuer": base,
-                "authorization_endpoint": f"{base}/authorizations/new",
-                "token_endpoint": f"{base}/access_tokens",
-                "userinfo_endpoint": f"{base}/userinfo",
-                "jwks_uri": f"{base}/.well-known/jwks.json",
-                "scopes_supported": list(SUPPORTED_SCOPES),
-                "response_types_supported": ["code"],
-                "response_modes_supported": ["query"],
-                "grant_types_supported": ["authorization_code", "refresh_token"],
-                "subject_types_supported": ["public"],
-                "id_token_signing_alg_values_supported": ["RS256"],
-                "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-                "code_challenge_methods_supported": ["S256"],
-                "claims_supported": [
-                    "sub",
-                    "iss",
-                    "aud",
-                    "exp",
-                    "iat",
-                    "nonce",
-                    "name",
-                    "email",
-                    "email_verified",
-                    "zoneinfo",
-                ],
-            },
-            {"Cache-Control": "public, max-age=604800"},
-        )
-
-    @route("GET", "/.well-known/jwks.json")
-    def jwks(self):
-        self.send_json(200, {"keys": [self.sandbox.auth.jwk]})
-
-    def _authorize_params(self, src: dict) -> tuple:
-        """Validate client and redirect URI (errors shown as a page, never redirected)."""
-        auth = self.sandbox.auth
-        app = auth.apps.get(src.get("client_id") or "")
-        if app is None:
-            self.send_html(400, pages.error_page("Invalid request", "Unknown client_id."))
-            return None, None
-        redirect_uri = src.get("redirect_uri") or ""
-        if redirect_uri not in app.redirect_uris:
-            self.send_html(
-                400,
-                pages.error_page(
-                    "Invalid redirect URI",
-                    "The redirect_uri does not match any redirect URL registered for this app.",
-                ),
-            )
-            return None, None
-        return app, redirect_uri
-
-    def _redirect_back(self, redirect_uri: str, params: dict) -> None:
-        params = {k: v for k, v in params.items() if v is not None}
-        sep = "&" if "?" in redirect_uri else "?"
-        self.redirect(redirect_uri + sep + urlencode(params))
-
-    @route("GET", "/authorizations/new")
-    def authorize(self):
-        src = {k: v[-1] for k, v in self.query.items()}
-        app, redirect_uri = self._authorize_params(src)
-        if app is None:
-            return None
-        state = src.get("state")
-        if src.get("response_type") != "code":
-            return self._redirect_back(redirect_uri, {"error": "unsupported_response_type", "state": state})
-        scopes = (src.get("scope") or "openid").split()
-        if any(s not in SUPPORTED_SCOPES for s in scopes):
-            return self._redirect_back(redirect_uri, {"error": "invalid_scope", "state": state})
-        if src.get("code_challenge") and src.get("code_challenge_method", "plain") != "S256":
-            return self._redirect_back(
-                redirect_uri,
-                {
-                    "error": "invalid_request",
-                    "error_description": "code_challenge_method must be S256",
-                    "state": state,
-                },
-            )
-        user, sid = self.require_login()
-        if user is None:
-            return None
-        fields = {
-            k: src.get(k)
-            for k in (
-                "client_id",
-                "redirect_uri",
-                "scope",
-                "state",
-                "nonce",
-                "code_challenge",
-                "code_challenge_method",
-            )
-            if src.get(k) is not None
-        }
-        fields["scope"] = " ".join(scopes)
-        self.send_html(200, pages.consent(app, scopes, fields, user.email, self.sandbox.auth.csrf_for(sid)))
-        return None
-
-    @route("POST", "/authorizations")
-    def authorize_decision(self):
-        f = self.form()
-        app, redirect_uri = self._authorize_params(f)
-        if app is None:
-            return None
-        user, sid = self.require_login()
-        if user is None:
-            return None
-        self.check_csrf(sid)
-        if f.get("decision") != "allow":
-            return self._redirect_back(redirect_uri, {"error": "access_denied", "state": f.get("state")})
-        code = self.sandbox.auth.new_code(
-            client_id=app.client_id,
-            user_id=user.id,
-            redirect_uri=redirect_uri,
-            scope=f.get("scope") or "openid",
-            nonce=f.get("nonce"),
-            challenge=f.get("code_challenge"),
-        )
-        return self._redirect_back(redirect_uri, {"code": code, "state": f.get("state")})
-
-    def _client_credentials(self) -> tuple[str | None, str | None, bool]:
-        header = self.headers.get("Authorization") or ""
-        if header.lower().startswith("basic "):
-            try:
-                raw = base64.b64decode(header[6:].strip()).decode()
-                cid, _, secret = raw.partition(":")
-                return unquote(cid), unquote(secret), True
-            except Exception:
-                raise HTTPError(401, "invalid_client", {"WWW-Authenticate": "Basic"}) from None
-        f = self.form()
-        if f.get("client_id") is not None or f.get("client_secret") is not None:
-            return f.get("client_id"), f.get("client_secret"), True
-        return None, None, False
-
-    def _token_error(self, status: int, error: str, description: str):
-        headers = {"X-Description": description}
-        if error == "invalid_client":
-            headers["WWW-Authenticate"] = 'Basic realm="hubstaff"'
-        raise HTTPError(status, error, headers)
-
-    @route("POST", "/access_tokens")
-    def token(self):
-        auth, store = self.sandbox.auth, self.sandbox.store
-        f = self.form()
-        grant = f.get("grant_type")
-        cid, secret, given = self._client_credentials()
-        app = None
-        if given:
-            app = auth.check_client(cid, secret)
-            if app is None:
-                self._token_error(401, "invalid_client", "client authentication failed")
-        if grant == "authorization_code":
-            if app is None:
-                self._token_error(401, "invalid_client", "client authentication required")
-            data = auth.take_code(f.get("code") or "")
-            if data is None or data["client_id"] != app.client_id:
-                self._token_error(
-                    400, "invalid_grant", "authorization code is invalid, expired or already used"
-                )
-            if f.get("redirect_uri") != data["redirect_uri"]:
-                self._token_error(
-                    400, "invalid_grant", "redirect_uri does not match the authorization request"
-                )
-            if data.get("challenge"):
-                verifier = f.get("code_verifier") or ""
-                if not verifier or pkce_s256(verifier) != data["challenge"]:
-                    self._token_error(
-                        400, "invalid_grant", "PKCE code_verifier does not match the code_challenge"
-                    )
-            user = store.users.get(data["user_id"])
-            if user is None:
-                self._token_error(400, "invalid_grant", "user no longer exists")
-            body = auth.issue_tokens(user, app.client_id, data["scope"], "app", data.get("nonce"))
-        elif grant == "refresh_token":
-            rec, reason = auth.use_refresh(f.get("refresh_token") or "")
-            if rec is None:
-                self._token_error(400, "invalid_grant", reason)
-            if rec.kind == "app" and (app is None or app.client_id != rec.client_id):
-                rec.spent = False  # not spent by a request that failed client authentication
-                self._token_error(
-                    401, "invalid_client", "client authentication failed for this refresh token"
-                )
-            user = store.users.get(rec.user_id)
-            if user is None:
-                self._token_error(400, "invalid_grant", "user no longer exists")
-            client_id = rec.client_id if rec.kind == "app" else (app.client_id if app else None)
-            body = auth.issue_tokens(user, client_id, rec.scope, rec.kind, pat_name=rec.name)
-            if rec.kind == "pat":
-                # the rotated token continues the personal token's lineage, client-independent
-                new = auth.refresh[auth.decode(body["refresh_token"])["jti"]]
-                new.client_id = None
-        elif not grant:
-            self._token_error(400, "invalid_request", "grant_type is required")
-        else:
-            self._token_error(400, "unsupported_grant_type", f"grant_type {grant!r} is not supported")
-        self.send_json(200, body, {"Pragma": "no-cache"})
-
-    @route("GET", "/userinfo")
-    def userinfo(self):
-        claims, user = self.bearer(require_scope=None)
-        scopes = claims["scope"].split()
-        out = {"sub": str(user.id)}
-        if "email" in scopes and user.email:
-            out.update(email=user.email, email_verified=True)
-        if "profile" in scopes:
-            out.update(name=user.name, zoneinfo=user.time_zone)
-        self.send_json(200, out)
-
-
-def redirect_uri_problem(uri: str) -> str:
-    parts = urlsplit(uri)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return f"Redirect URL {uri!r} must be a full URL."
-    if parts.fragment:
-        return f"Redirect URL {uri!r} must not contain a fragment."
-    host = parts.hostname
-    local = host in ("localhost", "127.0.0.1", "[::1]", "::1") or host.endswith((".test", ".localhost"))
-    if parts.scheme == "http" and not local:
-        return f"Redirect URL {uri!r} must use HTTPS (HTTP only for localhost and .test domains)."
-    return ""
 
 
 class Server(ThreadingHTTPServer):
