@@ -8,6 +8,7 @@ docs/hubstaff.md), so clients must read the status and ``error``, never match ``
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 
@@ -101,9 +102,4 @@ def years_before(day: dt.date, years: int) -> dt.date:
 def month_before(day: dt.date) -> dt.date:
     """The same day of the previous month, clamped to that month's end, as Ruby's ``1.month.ago``."""
     year, month = (day.year, day.month - 1) if day.month > 1 else (day.year - 1, 12)
-    for d in (day.day, 30, 29, 28):
-        try:
-            return dt.date(year, month, min(day.day, d))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
