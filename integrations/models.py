@@ -90,6 +90,14 @@ class ProjectLink(TenantModel):
     hubstaff_project_ids = models.JSONField(default=list, blank=True)
     prevent_new_assignments = models.BooleanField("Prevent new assignment creation", default=False)
     trim_assignments = models.BooleanField("Trim assignments to work logs", default=False)
+    # Hubstaff counts a work break's seconds inside `tracked`; counting them keeps our totals equal to
+    # Hubstaff's (docs/hubstaff.md, "Work breaks").
+    count_work_breaks = models.BooleanField("Count work breaks as work", default=True)
+    # IANA name of the Hubstaff organization's time zone (Hubstaff dates its rows by it but does not publish
+    # it); blank: the installing account's time zone, else UTC. Gives the sync its "today", floor and reach.
+    hubstaff_time_zone = models.CharField(
+        "Hubstaff organization time zone", max_length=64, blank=True, default=""
+    )
     # Start of the last successful sync: the next incremental sync asks Hubstaff what changed since then.
     synced_through = models.DateTimeField(null=True, blank=True)
     last_synced_at = models.DateTimeField(null=True, blank=True)
@@ -131,6 +139,9 @@ class SyncRun(TenantModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     window_start = models.DateField(null=True, blank=True)
+    # The first date this run read from Hubstaff (a reset: the later of the window's start and Hubstaff's
+    # 3-year floor; older logs stay as they are). None when it read nothing by date.
+    reread_from = models.DateField(null=True, blank=True)
     window_end = models.DateField(null=True, blank=True)
     progress_done = models.PositiveIntegerField(default=0)
     progress_total = models.PositiveIntegerField(default=0)
