@@ -17,6 +17,11 @@ def sync_project_task(self, run_id):
     try:
         sync.run_sync(run_id, final_attempt=self.request.retries >= self.max_retries)
     except runs.RetryLater as exc:
+        if exc.paced:
+            # Waiting for Hubstaff's rate limit while the run goes forward is no failure: a new message for when
+            # the limit allows more, with this task's retries left as they are.
+            sync_project_task.apply_async((run_id,), countdown=exc.countdown)
+            return
         backoff = exc.countdown * (2**self.request.retries) if exc.countdown <= 60 else exc.countdown
         raise self.retry(countdown=backoff + random.uniform(0, 5)) from exc
 

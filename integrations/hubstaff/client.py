@@ -6,6 +6,8 @@ Everything here is HTTP; nothing maps Hubstaff's data to ours (mapping.py does) 
 - pages through listings with a generator (`page_start_id` / `page_limit`), never loading a whole listing, and
   with `prefetch` sends the next page's request from a background thread while the caller works on a page;
 - asks for date ranges in windows within Hubstaff's per-request limit (windows.py);
+- takes each request from the installation's shared request budget first (budget.py), waiting for the next
+  window when it is spent, so that a long sync paces itself to Hubstaff's limit instead of meeting 429s;
 - honours 429 `Retry-After` (waits up to HUBSTAFF_MAX_RETRY_AFTER, and records the limit's end on the
   installation so that every worker of the organization waits too), and retries 5xx, timeouts and connection
   errors with exponential backoff and jitter, at most HUBSTAFF_MAX_RETRIES times (retries.py);
@@ -30,6 +32,7 @@ from django.utils import timezone
 from requests_oauthlib import OAuth2Session
 
 from . import mapping
+from .budget import RequestBudget
 from .errors import (
     HubstaffError,
     MalformedResponse,
@@ -87,6 +90,7 @@ class HubstaffClient:
         self.sleep = sleep
         self.requests_made = 0  # every HTTP request sent to the API, retries included
         self.tokens = InstallationTokens(installation, sleep=sleep)
+        self.budget = RequestBudget(installation, sleep=sleep)
         self._waited_until = None  # the rate-limit end this client already slept through
         self.api_url = settings.HUBSTAFF_API_URL.rstrip("/")
 
@@ -256,8 +260,9 @@ class HubstaffClient:
         return self._send(url, params, sent_with), sent_with, None
 
     def _ready_to_send(self) -> str:
-        """Wait out a rate limit other workers recorded, count the request, and return the token to send."""
+        """Wait out a rate limit other workers recorded and the budget, count the request, return the token."""
         self._wait_while_rate_limited()
+        self.budget.take()
         access_token = self.tokens.access_token()
         self.requests_made += 1
         return access_token

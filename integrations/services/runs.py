@@ -23,6 +23,8 @@ from integrations.models import ProjectLink, SyncRun
 from integrations.selectors import get_installation, get_link
 from worklogs.models import WorkLog
 
+from . import checkpoint
+
 STALE_AFTER = timedelta(minutes=10)
 # A queued run no worker picked up for this long is considered lost (its message is gone).
 QUEUED_STALE_AFTER = timedelta(hours=2)
@@ -35,11 +37,16 @@ class SyncNotPossible(Exception):
 
 
 class RetryLater(Exception):
-    """Hubstaff is busy (rate limit, 5xx, timeouts): the task should try again after `countdown` seconds."""
+    """Hubstaff is busy (rate limit, 5xx, timeouts): the task should try again after `countdown` seconds.
 
-    def __init__(self, message, countdown):
+    `paced`: the run waits for the rate limit while making progress (its checkpoint grows): not a failure, so
+    the wait does not count against the task's retries.
+    """
+
+    def __init__(self, message, countdown, *, paced=False):
         super().__init__(message)
         self.countdown = countdown
+        self.paced = paced
 
 
 # run id -> None: hands a queued run to a worker (set at startup by register_dispatch).
@@ -200,6 +207,8 @@ def claim(run_id, now=None):
 
 
 def finish(run, status, **fields):
+    """End the run with `status` and `fields`; its checkpoint goes (applied, or never to be)."""
+    checkpoint.forget(run)
     fields.update(status=status, finished_at=timezone.now(), heartbeat_at=timezone.now())
     if status == SyncRun.Status.SUCCEEDED:
         fields.setdefault("progress_done", run.progress_total)
