@@ -114,6 +114,27 @@ class ProjectLink(TenantModel):
         return f"Hubstaff link of {self.project_id}"
 
 
+class LinkedHubstaffProject(TenantModel):
+    """A Hubstaff project selected by a project's link: one project of an organization at a time.
+
+    Kept in step with `ProjectLink.hubstaff_project_ids` by `services.links.update_link`, in its transaction;
+    the unique constraint is what refuses a second link, also when two saves race (a JSON list cannot carry it).
+    """
+
+    link = models.ForeignKey(ProjectLink, on_delete=models.CASCADE, related_name="linked_hubstaff_projects")
+    hubstaff_project_id = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "hubstaff_project_id"], name="hubstaff_project_linked_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"Hubstaff project {self.hubstaff_project_id} linked by {self.link_id}"
+
+
 class SyncRun(TenantModel):
     """One sync (or clear) of a project: what was asked, how far it got, and what it did."""
 
@@ -166,6 +187,9 @@ class SyncRun(TenantModel):
     # What the first attempt decided to fetch (mode, start, window, spans, sources), so that an attempt after a
     # retry or a worker's death fetches the same dates and resumes from the checkpoint (services/checkpoint.py).
     fetch_plan = models.JSONField(default=dict, blank=True)
+    # The worker holding the run: set when it claims the run; its heartbeats and its finish count only while
+    # they still match (a worker whose lease expired and was taken over writes nothing). See services.runs.
+    lease_id = models.CharField(max_length=32, blank=True, default="")
     queued_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)

@@ -23,29 +23,37 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 
-from integrations.hubstaff import rules
-from integrations.hubstaff.budget import BudgetSpent
+from integrations.hubstaff import mapping, rules
 from integrations.hubstaff.client import HubstaffClient
 from integrations.hubstaff.errors import (
     HubstaffError,
     RateLimited,
     ReauthorizationRequired,
+    Refused,
+    Rejected,
     TransientHubstaffError,
 )
-from integrations.hubstaff.windows import MAX_WINDOW_DAYS, date_windows
+from integrations.hubstaff.windows import (
+    MAX_WINDOW_DAYS,
+    daily_floor,
+    date_windows,
+    organization_date,
+    updates_reach,
+    zone,
+)
 from integrations.models import HubstaffProject, ProjectLink, SyncRun
 from integrations.selectors import get_installation, get_link
 
-from . import checkpoint, runs, statistics
+from . import checkpoint, runs, statistics, waiting
 from .apply import Apply
 from .links import next_daily_slot
-from .runs import RetryLater, claim, sync_blocker
+from .runs import claim, sync_blocker
 from .staging import Staging
 
 logger = logging.getLogger(__name__)
@@ -55,6 +63,9 @@ FETCH_WINDOW_DAYS = MAX_WINDOW_DAYS
 # The run's progress and heartbeat are written at most this often while pages arrive (one UPDATE, not one a
 # page).
 PROGRESS_EVERY_SECONDS = 1.0
+# An incremental sync asks what changed since a little before the last one started, so that a change Hubstaff
+# records late (or a clock apart from ours) does not fall between two runs.
+SYNC_OVERLAP = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -70,15 +81,13 @@ class Parts:
 def run_sync(run_id, *, final_attempt=True, today=None, parts=Parts()):
     """Carry out a queued sync run (the Celery task's body). Safe to call twice: a finished run is left alone.
 
-    Waiting for Hubstaff's rate limit is not a failure: the run is queued again with `RetryLater(paced=True)`
-    (whatever `final_attempt` says) when its attempt read a window or only waited for the installation's
-    budget, and the next attempt resumes from the run's checkpoint.
+    Waiting for the installation's request budget is not a failure: the run is queued again with
+    `RetryLater(paced=True)` whatever `final_attempt` says, and the next attempt resumes from its checkpoint.
     """
     run = claim(run_id)
     if run is None:
         return None
     project = run.project
-    work = None
     try:
         installation = get_installation(project.organization)
         link = get_link(project)
@@ -90,9 +99,10 @@ def run_sync(run_id, *, final_attempt=True, today=None, parts=Parts()):
         # threads).
         client = parts.client(installation, prefetch=True)
         try:
-            today = today or timezone.localdate()
-            work = Sync(run, project, installation, link, client, today=today, parts=parts)
-            work.run()
+            # "Today" is the Hubstaff organization's day: Hubstaff dates rows by it.
+            time_zone = mapping.organization_time_zone(link.hubstaff_time_zone, installation.account)
+            today = today or organization_date(timezone.now(), time_zone)
+            Sync(run, project, installation, link, client, today=today, parts=parts).run()
         finally:
             client.close()
             SyncRun.objects.filter(pk=run.pk).update(requests_made=F("requests_made") + client.requests_made)
@@ -103,7 +113,10 @@ def run_sync(run_id, *, final_attempt=True, today=None, parts=Parts()):
             error=str(exc) or "Hubstaff refused the stored authorization; re-authorize.",
         )
     except (RateLimited, TransientHubstaffError) as exc:
-        _retry_or_fail(run, exc, work, final_attempt)
+        waiting.retry_or_fail(run, exc, final_attempt)
+    except (Rejected, Refused) as exc:
+        # Hubstaff's own reason says what to do (an inactive plan, parameters it refused); the tokens are fine.
+        runs.finish(run, SyncRun.Status.FAILED, error=str(exc))
     except HubstaffError as exc:
         runs.finish(run, SyncRun.Status.FAILED, error=f"Hubstaff answered unexpectedly: {exc}")
     except Exception:
@@ -117,29 +130,6 @@ def run_sync(run_id, *, final_attempt=True, today=None, parts=Parts()):
     return run
 
 
-def _retry_or_fail(run, exc, work, final_attempt):
-    """Hubstaff is busy: queue the run again (RetryLater) or, on the final attempt of a failure, fail it."""
-    paced = isinstance(exc, BudgetSpent) or (
-        isinstance(exc, RateLimited) and work is not None and work.windows_saved > 0
-    )
-    if final_attempt and not paced:
-        runs.finish(run, SyncRun.Status.FAILED, error=f"Hubstaff did not answer properly: {exc}")
-        return
-    countdown = getattr(exc, "retry_after", None) or 60
-    if isinstance(exc, RateLimited):
-        until = getattr(exc, "until", None) or timezone.now() + timedelta(seconds=countdown)
-        done, total = SyncRun.objects.filter(pk=run.pk).values_list("progress_done", "progress_total").first()
-        label = waiting_label(until, done, total)
-    else:
-        label = f"Hubstaff is busy; trying again in {int(countdown)} s."
-    SyncRun.objects.filter(pk=run.pk).update(
-        status=SyncRun.Status.QUEUED,
-        queued_at=timezone.now(),  # waiting on purpose, not lost
-        progress_label=label,
-    )
-    raise RetryLater(str(exc), countdown, paced=paced) from exc
-
-
 class Sync:
     """One reset or incremental sync of one project: fetch into staging, then apply in one transaction."""
 
@@ -151,6 +141,7 @@ class Sync:
         self.link = link
         self.client = client
         self.today = today
+        self.time_zone = mapping.organization_time_zone(link.hubstaff_time_zone, installation.account)
         self.options = rules.Options(
             prevent_new_assignments=link.prevent_new_assignments, trim_assignments=link.trim_assignments
         )
@@ -158,7 +149,6 @@ class Sync:
         self._progress_at = None  # time.monotonic() of the last progress/heartbeat UPDATE
         self._progress_pending = {}  # progress fields not written yet (throttled)
         self.pages_read = 0  # pages of daily activities read, by this attempt and the ones before it
-        self.windows_saved = 0  # windows this attempt read in full and saved to the checkpoint
         self._windows_left = 0
         self._windows_read = 0
 
@@ -167,15 +157,19 @@ class Sync:
     def run(self):
         checkpoint.sweep()
         sources = self._sources()
-        plan = checkpoint.stored_plan(self.sync_run, sources) or self._plan(sources)
-        if plan.mode == SyncRun.Mode.RESET:
+        plan = checkpoint.stored_plan(self.sync_run, sources)
+        if (
+            plan.mode if plan else self.sync_run.mode
+        ) == SyncRun.Mode.RESET or self.link.synced_through is None:
             self.client.budget.share_fairly(self.sync_run)  # a large sync leaves others their share
         self.client.budget.on_wait = self._waiting
         users = self._users(sources)
+        plan = plan or self._plan(sources)
         self._update(
             mode=plan.mode,
             window_start=plan.window[0] if plan.window else None,
             window_end=plan.window[1] if plan.window else None,
+            reread_from=plan.spans[0].start if plan.spans else None,
             progress_label="Fetching work logs from Hubstaff",
         )
         windows = [w for span in plan.spans for w in date_windows(span.start, span.end, FETCH_WINDOW_DAYS)]
@@ -212,12 +206,19 @@ class Sync:
         return plan
 
     def _spans(self, mode, sources, window, started):
-        """The dates to fetch: all of the window for a reset, what changed since the last sync otherwise."""
+        """The dates to fetch: all of the window for a reset, what changed since the last sync otherwise.
+
+        Never a date before Hubstaff's 3-year floor (with a day's margin): a reset re-reads from the floor and
+        leaves older logs as they are (Apply deletes only outside the project's window).
+        """
         if window is None:
             return []
+        readable = (max(window[0], daily_floor(self.today)), window[1])
+        if readable[0] > readable[1]:
+            return []
         if mode == SyncRun.Mode.RESET:
-            return [rules.DateSpan(*window)]
-        return self._changed_spans(sources, window, until=started)
+            return [rules.DateSpan(*readable)]
+        return self._changed_spans(sources, readable, until=started)
 
     def _succeed(self, started, counts, report):
         """The link remembers how far it is synced, the run its counts and report: in the transaction of the work
@@ -249,30 +250,59 @@ class Sync:
         return {org_id: sorted(group) for org_id, group in sorted(by_org.items())}
 
     def _users(self, sources):
+        """Hubstaff users by id, people who left the organization included (their history stays theirs)."""
         users = {}
         for org_id in sources:
             for user in self.client.members(org_id):
-                users[int(user["id"])] = rules.HubstaffUser(
-                    int(user["id"]), user.get("name") or "", user.get("email")
-                )
+                hubstaff_user = mapping.hubstaff_user(user)
+                users[hubstaff_user.id] = hubstaff_user
         return users
 
     def _changed_spans(self, sources, window, *, until):
-        """Days to re-read: those Hubstaff says changed since the last sync, plus a trailing window of recent days."""
+        """Days to re-read since the last sync: those Hubstaff's changes name, plus the trailing recent days.
+
+        - /daily/updates names the days of rows changed (it reaches a month back: relied on only when the last sync
+          is more recent than that; else the whole gap since the last sync is re-read by date);
+        - the time edit log names the days of old time edited, moved or deleted (the original and the new day);
+        - the last HUBSTAFF_TRAILING_DAYS are always re-read (time tracked lately, deletions nothing names).
+        """
         start, end = window
+        since = self.link.synced_through - SYNC_OVERLAP
+        if since >= updates_reach(until):
+            days = self._updated_days(sources, since, until)
+        else:
+            gap_from = max(start, organization_date(since, self.time_zone) - timedelta(days=1))
+            days = {gap_from + timedelta(days=i) for i in range((end - gap_from).days + 1)}
+        days |= self._edited_days(sources, since, until)
+        trailing_from = max(start, end - timedelta(days=settings.HUBSTAFF_TRAILING_DAYS - 1))
+        days.update(trailing_from + timedelta(days=i) for i in range((end - trailing_from).days + 1))
+        return contiguous_spans(day for day in days if start <= day <= end)
+
+    def _updated_days(self, sources, since, until):
         days = set()
         for org_id, project_ids in sources.items():
             for page in self.client.daily_activity_update_pages(
-                org_id, since=self.link.synced_through, until=until, project_ids=project_ids
+                org_id, since=since, until=until, project_ids=project_ids
             ):
-                for row in page:
-                    day = date.fromisoformat(row["date"])
-                    if start <= day <= end:
-                        days.add(day)
+                days.update(map(mapping.activity_date, page))
                 self._progress()  # the heartbeat
-        trailing_from = max(start, end - timedelta(days=settings.HUBSTAFF_TRAILING_DAYS - 1))
-        days.update(trailing_from + timedelta(days=i) for i in range((end - trailing_from).days + 1))
-        return contiguous_spans(days)
+        return days
+
+    def _edited_days(self, sources, since, until):
+        """The days the time edit log entries created since `since` name (never asked before Hubstaff's floor)."""
+        floor = datetime.combine(daily_floor(self.today), datetime.min.time(), tzinfo=zone(self.time_zone))
+        since = max(since, floor)
+        days = set()
+        if since >= until:
+            return days
+        for org_id, project_ids in sources.items():
+            for page in self.client.time_edit_log_pages(
+                org_id, since=since, until=until, project_ids=project_ids
+            ):
+                for entry in page:
+                    days |= mapping.edit_log_days(entry, self.time_zone)
+                self._progress()  # the heartbeat
+        return days
 
     def _fetch(self, sources, windows, staging):
         """Every window of every source into `staging`: those an earlier attempt saved from the checkpoint, the
@@ -304,11 +334,10 @@ class Sync:
                 self.pages_read += read
                 self._windows_left -= 1
                 self._windows_read += 1
-                self.windows_saved += 1
                 self._progress(**self._page_progress())
                 continue
             pages[window] += 1
-            staging.add(window, rows, wanted)
+            staging.add(window, rows, wanted, self.link.count_work_breaks)
             self._progress(progress_label=f"Fetching work logs from Hubstaff: {staging.rows} activities")
 
     def _page_progress(self):
@@ -322,7 +351,7 @@ class Sync:
         """The budget waits until `until` before the next request: the page says so (and the heartbeat moves)."""
         progress = self._page_progress()
         self._progress_pending.clear()
-        label = waiting_label(until, progress["progress_done"], progress["progress_total"])
+        label = waiting.waiting_label(until, progress["progress_done"], progress["progress_total"])
         self._update(progress_label=label, **progress)
 
     # -- progress
@@ -344,12 +373,6 @@ class Sync:
         fields, self._progress_pending = self._progress_pending, {}
         self._progress_at = now
         self._update(**fields)
-
-
-def waiting_label(until, done, total):
-    """What the page says while a run waits for the rate limit: until when, and how far it has got."""
-    when = timezone.localtime(until)
-    return f"Waiting for Hubstaff's rate limit until {when:%H:%M}; {done:,} of {total:,} pages read"
 
 
 def contiguous_spans(days):

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("integrations", "0005_link_time_zone_work_breaks_reread_from"),
+        ("integrations", "0006_link_unique_hubstaff_project_run_lease"),
     ]
 
     operations = [
