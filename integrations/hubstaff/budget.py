@@ -39,10 +39,8 @@ class BudgetSpent(RateLimited):
     """The installation's request budget of this window is spent; the next window starts at `until`."""
 
     def __init__(self, until: datetime, wait: float):
-        super().__init__(
-            f"Hubstaff's rate budget of this hour is spent; requests resume at {timezone.localtime(until):%H:%M}.",
-            wait,
-        )
+        when = timezone.localtime(until)
+        super().__init__(f"The Hubstaff request budget is spent; requests resume at {when:%H:%M}.", wait)
         self.until = until
 
 
