@@ -37,7 +37,7 @@ from .errors import (
     describe_token_error,
     installation_status_reason,
 )
-from .retries import backoff_delay
+from .retries import MAX_RETRY_AFTER, backoff_delay
 
 logger = logging.getLogger(__name__)
 
@@ -167,12 +167,15 @@ def mark_needs_reauthorization(installation, reason: str) -> None:
 
 
 def recorded_rate_limit(installation) -> datetime | None:
-    """The end of the rate limit some worker of the installation recorded (None if none, or not saved)."""
+    """The end of the rate limit some worker of the installation recorded (None if none, or not saved); never
+    more than retries.MAX_RETRY_AFTER ahead, whatever an older version stored."""
     if not installation.pk:
         return None
-    return (
+    until = (
         Installation.objects.filter(pk=installation.pk).values_list("rate_limited_until", flat=True).first()
     )
+    latest = timezone.now() + timedelta(seconds=MAX_RETRY_AFTER)
+    return min(until, latest) if until is not None else None
 
 
 def record_rate_limit(installation, until: datetime) -> None:
