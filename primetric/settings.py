@@ -130,8 +130,10 @@ AUTHENTICATION_BACKENDS = ["people.auth.EmailBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "root"
 LOGOUT_REDIRECT_URL = "login"
-# Failed logins allowed per e-mail and per client address before a pause.
+# Failed sign-ins allowed per account, and per client address, within the window before a pause (people/auth.py).
+# The address limit is higher: many people may share one office address.
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=30)
 LOGIN_FAILURE_WINDOW = env.int("LOGIN_FAILURE_WINDOW", default=300)
 
 LANGUAGE_CODE = "en-us"
