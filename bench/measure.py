@@ -3,7 +3,7 @@
 import statistics
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 
 class StatementCounter:
@@ -18,10 +18,8 @@ class StatementCounter:
         with self._lock:
             self.statements += 1
             if many:
-                try:
+                with suppress(TypeError):  # a generator of rows has no length
                     self.executemany_rows += len(params)
-                except TypeError:
-                    pass
         return execute(sql, params, many, context)
 
     def count(self, n=1):

@@ -10,7 +10,7 @@ from people.roles import Role
 from people.tenancy import tenant_view
 from projects.models import Project
 
-from .hubstaff.client import HubstaffError
+from .hubstaff.errors import HubstaffError
 from .models import SyncRun
 from .project_forms import ProjectLinkForm
 from .services.installation import refresh_hubstaff_projects

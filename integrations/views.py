@@ -13,7 +13,7 @@ from people.tenancy import resolve_tenant, tenant_view
 
 from .forms import HubstaffCredentialsForm
 from .hubstaff import oauth
-from .hubstaff.client import HubstaffError, installation_status_reason
+from .hubstaff.errors import HubstaffError, installation_status_reason
 from .models import Installation
 from .services import installation as services
 from .services.links import get_installation

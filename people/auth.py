@@ -15,12 +15,14 @@ from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 
+from .emails import normalize_email
+
 
 class EmailBackend(ModelBackend):
     """Users sign in with their e-mail (stored as the username, lower-cased); paused after repeated failures."""
 
     def authenticate(self, request, username=None, password=None, **kwargs):
-        email = (username or kwargs.get("email") or "").strip().lower()
+        email = normalize_email(username or kwargs.get("email"))
         if not email or password is None:
             return None
         address = client_address(request)
@@ -53,7 +55,7 @@ def client_address(request):
 
 
 def _account_key(email):
-    digest = hashlib.sha256((email or "").strip().lower().encode()).hexdigest()[:32]
+    digest = hashlib.sha256((normalize_email(email) or "").encode()).hexdigest()[:32]
     return f"login-failures:email:{digest}"
 
 

@@ -52,9 +52,12 @@ def test_filters(manager_api, project, bobby, org):
     a = synced(project, bobby, date(2026, 2, 1))
     b = synced(project, bobby, date(2026, 3, 19))
     c = WorkLogFactory(project=project, person=sam, date=date(2026, 3, 1))
-    ids = lambda **q: [
-        w["id"] for w in manager_api.get(url(f"projects/{project.pk}/worklogs/"), q).json()["results"]
-    ]  # noqa: E731
+
+    def ids(**q):
+        return [
+            w["id"] for w in manager_api.get(url(f"projects/{project.pk}/worklogs/"), q).json()["results"]
+        ]
+
     assert ids() == [b.pk, c.pk, a.pk]
     assert ids(person=bobby.pk) == [b.pk, a.pk]
     assert ids(date_after="2026-03-01") == [b.pk, c.pk]

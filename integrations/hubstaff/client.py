@@ -38,44 +38,28 @@ from requests_oauthlib import OAuth2Session
 
 from integrations.models import Installation
 
+from .errors import (
+    HubstaffError,
+    MalformedResponse,
+    RateLimited,
+    ReauthorizationRequired,
+    TransientHubstaffError,
+    describe_token_error,
+    installation_status_reason,
+    refusal,
+)
+from .windows import MAX_WINDOW_DAYS, date_windows, iso_utc, time_windows  # noqa: F401 (sync.py, until it moves)
+
 logger = logging.getLogger(__name__)
 
 # Hubstaff's limits (docs/hubstaff.md, "API v2 conventions").
 MAX_PAGE_LIMIT = 500
-MAX_WINDOW_DAYS = 31
 # Refresh when the access token has less than this left, so that a request never starts with a dying token.
 REFRESH_MARGIN = timedelta(seconds=60)
 # Longest single backoff pause between retries of a 5xx or a timeout.
 MAX_BACKOFF_SECONDS = 60.0
 # The rate limit other workers recorded is read from the database at most this often (not once a request).
 RATE_LIMIT_CHECK_SECONDS = 2.0
-
-
-class HubstaffError(Exception):
-    """Something went wrong talking to Hubstaff. `str()` is a reason a user may read; it never holds a secret."""
-
-
-class ReauthorizationRequired(HubstaffError):
-    """Hubstaff refused to refresh the tokens (or there is none): an administrator must authorize again.
-
-    The installation is already marked *needs re-authorization* when this is raised.
-    """
-
-
-class RateLimited(HubstaffError):
-    """Hubstaff's rate limit is reached for longer than we are willing to wait inside one call."""
-
-    def __init__(self, message: str, retry_after: float):
-        super().__init__(message)
-        self.retry_after = float(retry_after)
-
-
-class TransientHubstaffError(HubstaffError):
-    """5xx answers, timeouts or connection errors that persisted through every retry."""
-
-
-class MalformedResponse(HubstaffError):
-    """Hubstaff answered 200 with a body that is not JSON or lacks the expected key."""
 
 
 # --- requests-oauthlib plumbing
@@ -132,15 +116,6 @@ def token_auth(installation) -> requests.auth.HTTPBasicAuth | None:
     if installation.client_id and installation.client_secret:
         return requests.auth.HTTPBasicAuth(installation.client_id, installation.client_secret)
     return None
-
-
-def describe_token_error(exc: Exception) -> str:
-    """A user-readable reason from an oauthlib error, without echoing anything secret."""
-    if isinstance(exc, OAuth2Error):
-        error = getattr(exc, "error", "") or "error"
-        description = (getattr(exc, "description", "") or "").strip()
-        return f"{error}: {description}" if description and description != error else error
-    return exc.__class__.__name__
 
 
 def raise_for_token_endpoint_status(response):
@@ -217,55 +192,6 @@ def retry_after_seconds(response) -> float:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - timezone.now()).total_seconds())
-
-
-def date_windows(start: date, stop: date, days: int = MAX_WINDOW_DAYS) -> Iterator[tuple[date, date]]:
-    """[start, stop] (both inclusive) as consecutive windows of at most `days` dates each."""
-    current = start
-    while current <= stop:
-        end = min(stop, current + timedelta(days=days - 1))
-        yield current, end
-        current = end + timedelta(days=1)
-
-
-def time_windows(
-    since: datetime, until: datetime, days: int = MAX_WINDOW_DAYS
-) -> Iterator[tuple[datetime, datetime]]:
-    """[since, until) as consecutive half-open windows of at most `days` days, on whole seconds.
-
-    The start is floored and the end ceiled to the second, so that nothing between them is lost to rounding.
-    """
-    since = _utc(since).replace(microsecond=0)
-    until_utc = _utc(until)
-    if until_utc.microsecond:
-        until_utc = until_utc.replace(microsecond=0) + timedelta(seconds=1)
-    current = since
-    while current < until_utc:
-        end = min(until_utc, current + timedelta(days=days))
-        yield current, end
-        current = end
-
-
-def _utc(moment: datetime) -> datetime:
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment, UTC)
-    return moment.astimezone(UTC)
-
-
-def iso_utc(moment: datetime) -> str:
-    return _utc(moment).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def installation_status_reason(installation) -> str:
-    """One sentence for pages: the installation's state and, when it is not working, why and what to do."""
-    if installation is None:
-        return "Hubstaff is not installed. An administrator can install it on the Integrations page."
-    if installation.is_installed:
-        return "Hubstaff is properly installed."
-    if installation.needs_reauthorization:
-        reason = installation.status_reason or "Hubstaff no longer accepts this installation's authorization."
-        return f"{reason} An administrator must re-authorize Hubstaff on the Integrations page."
-    return "Hubstaff is waiting for an administrator to finish the authorization on the Integrations page."
 
 
 def mark_needs_reauthorization(installation, reason: str) -> None:
@@ -545,10 +471,7 @@ class HubstaffClient:
                 until = self._record_rate_limit(wait)
                 logger.info("hubstaff GET %s rate limited; Retry-After %.0f s", path, wait)
                 if wait > settings.HUBSTAFF_MAX_RETRY_AFTER or failures > settings.HUBSTAFF_MAX_RETRIES:
-                    raise RateLimited(
-                        f"Hubstaff's rate limit is reached; it accepts requests again in {wait:.0f} seconds.",
-                        wait,
-                    )
+                    raise RateLimited.for_seconds(wait)
                 self.sleep(wait)
                 self._waited_until = until
                 continue
@@ -561,7 +484,7 @@ class HubstaffClient:
                     )
                 self.sleep(backoff_delay(failures))
                 continue
-            raise HubstaffError(self._refusal(path, response))
+            raise HubstaffError(refusal(path, response))
 
     # --- prefetch: the next page's request in flight while the caller works
     # ----------------------------------
@@ -641,21 +564,6 @@ class HubstaffClient:
         headers["Authorization"] = f"Bearer {access_token}"
         return session.request("GET", url, params=params, headers=headers, timeout=timeout)
 
-    @staticmethod
-    def _refusal(path: str, response) -> str:
-        try:
-            detail = response.json().get("error")
-        except (ValueError, AttributeError):
-            detail = None
-        detail = str(detail)[:200] if detail else ""
-        what = {
-            401: "Hubstaff does not accept the access token",
-            403: "Hubstaff refused access",
-            404: "Hubstaff does not know this resource",
-            422: "Hubstaff rejected the request",
-        }.get(response.status_code, f"Hubstaff answered {response.status_code}")
-        return f"{what} (GET {path}){': ' + detail if detail else ''}."
-
     # --- rate limit shared by every worker of the installation
     # ----------------------------------------------------
     def _wait_while_rate_limited(self):
@@ -679,9 +587,7 @@ class HubstaffClient:
         if wait <= 0:
             return
         if wait > settings.HUBSTAFF_MAX_RETRY_AFTER:
-            raise RateLimited(
-                f"Hubstaff's rate limit is reached; it accepts requests again in {wait:.0f} seconds.", wait
-            )
+            raise RateLimited.for_seconds(wait)
         self.sleep(wait)
         self._waited_until = until
 

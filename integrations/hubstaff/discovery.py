@@ -13,7 +13,8 @@ import requests
 from django.conf import settings
 from django.core.cache import cache
 
-from .client import MalformedResponse, TransientHubstaffError, allow_plain_http_to_local_hubstaff
+from .client import allow_plain_http_to_local_hubstaff
+from .errors import MalformedResponse, TransientHubstaffError
 
 DISCOVERY_TTL = 7 * 24 * 3600
 JWKS_TTL = 3600

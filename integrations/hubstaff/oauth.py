@@ -25,14 +25,8 @@ from oauthlib.oauth2 import OAuth2Error, WebApplicationClient
 from requests_oauthlib import OAuth2Session
 
 from . import discovery
-from .client import (
-    HubstaffError,
-    TransientHubstaffError,
-    allow_plain_http_to_local_hubstaff,
-    describe_token_error,
-    raise_for_token_endpoint_status,
-    token_auth,
-)
+from .client import allow_plain_http_to_local_hubstaff, raise_for_token_endpoint_status, token_auth
+from .errors import AuthorizationFailed, TransientHubstaffError, describe_token_error
 
 SCOPES = ["openid", "profile", "email", "hubstaff:read"]
 SESSION_KEY = "hubstaff_authorization"
@@ -41,10 +35,6 @@ PENDING_LIFETIME = 30 * 60
 # Signature algorithms we accept for ID tokens (never "none" nor a shared-secret HMAC).
 ASYMMETRIC_ALGORITHMS = {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"}
 CLOCK_SKEW = 60
-
-
-class AuthorizationFailed(HubstaffError):
-    """The authorization did not complete; `str()` says why in words an administrator can act on."""
 
 
 def callback_url() -> str:

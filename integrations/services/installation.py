@@ -17,13 +17,8 @@ from django.utils import timezone
 from integrations import crypto
 from integrations.crypto import EncryptedTextField
 from integrations.hubstaff import oauth
-from integrations.hubstaff.client import (
-    HubstaffClient,
-    HubstaffError,
-    describe_token_error,
-    request_token_refresh,
-    store_tokens,
-)
+from integrations.hubstaff.client import HubstaffClient, request_token_refresh, store_tokens
+from integrations.hubstaff.errors import HubstaffError, describe_token_error
 from integrations.models import HubstaffProject, Installation
 
 logger = logging.getLogger(__name__)

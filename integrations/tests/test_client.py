@@ -10,14 +10,9 @@ import requests
 import responses
 from django.utils import timezone
 
-from integrations.hubstaff.client import (
-    HubstaffClient,
-    HubstaffError,
-    MalformedResponse,
-    RateLimited,
-    TransientHubstaffError,
-    date_windows,
-)
+from integrations.hubstaff.client import HubstaffClient
+from integrations.hubstaff.errors import HubstaffError, MalformedResponse, RateLimited, TransientHubstaffError
+from integrations.hubstaff.windows import date_windows
 from integrations.models import Installation
 
 from .conftest import API

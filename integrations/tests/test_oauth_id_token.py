@@ -8,7 +8,8 @@ import pytest
 import responses
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from integrations.hubstaff.oauth import AuthorizationFailed, validate_id_token
+from integrations.hubstaff.errors import AuthorizationFailed
+from integrations.hubstaff.oauth import validate_id_token
 
 from .conftest import ACCOUNT
 

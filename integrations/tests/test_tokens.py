@@ -11,8 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from integrations.hubstaff.client import (
-    HubstaffClient,
+from integrations.hubstaff.client import HubstaffClient
+from integrations.hubstaff.errors import (
     HubstaffError,
     ReauthorizationRequired,
     TransientHubstaffError,
@@ -274,6 +274,7 @@ def test_status_reason_texts():
         status_reason="Hubstaff refused to renew the access (invalid_grant).",
     )
     assert installation_status_reason(marked) == (
-        "Hubstaff refused to renew the access (invalid_grant). An administrator must re-authorize Hubstaff on the Integrations page."
+        "Hubstaff refused to renew the access (invalid_grant). "
+        "An administrator must re-authorize Hubstaff on the Integrations page."
     )
     assert "waiting" in installation_status_reason(Installation(status=Installation.Status.PENDING))

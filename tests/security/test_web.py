@@ -127,12 +127,12 @@ def production(*args, **env):
     environment = {k: v for k, v in environment.items() if v is not None}
     return subprocess.run(
         [sys.executable, *args],
-        check=False,
         cwd=REPO,
         env=environment,
         capture_output=True,
         text=True,
         timeout=120,
+        check=False,
     )
 
 

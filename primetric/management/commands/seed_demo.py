@@ -92,7 +92,7 @@ class Command(BaseCommand):
         )
         if not quiet:
             self.stdout.write(self.style.SUCCESS("Demo organization ready: /demo/"))
-            for full_name, email, roles, can_sign_in in DEMO_PEOPLE:
+            for _full_name, email, roles, can_sign_in in DEMO_PEOPLE:
                 if can_sign_in:
                     labels = ", ".join(Role(r).label for r in roles)
                     self.stdout.write(f"  {email:<20} password {DEMO_PASSWORD}   ({labels})")
