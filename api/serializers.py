@@ -19,7 +19,7 @@ from people.services import save_person
 from projects.forms import AssignmentForm, ProjectForm
 from projects.models import Assignment, Project
 from worklogs.forms import ManualWorkLogForm
-from worklogs.models import WorkLog
+from worklogs.models import NOTE_MAX_LENGTH, WorkLog
 
 # The largest id a database integer column holds: bigger numbers are refused as input, never sent to the
 # database.
@@ -286,6 +286,13 @@ class WorkLogDetailSerializer(FormBackedSerializer):
         ]
         read_only_fields = ["project", "duration_seconds", "source", "assignment", "created_at", "updated_at"]
         validators = []
+        extra_kwargs = {
+            "note": {
+                "error_messages": {
+                    "max_length": f"A note can be at most {NOTE_MAX_LENGTH:,} characters long.",
+                }
+            }
+        }
 
     def form_kwargs(self):
         return {"project": self.context["project"]}

@@ -5,7 +5,7 @@ from django import forms
 from people.models import Person
 from projects.forms import DateInput
 
-from .models import WorkLog
+from .models import NOTE_MAX_LENGTH, WorkLog
 
 
 class ManualWorkLogForm(forms.ModelForm):
@@ -19,6 +19,12 @@ class ManualWorkLogForm(forms.ModelForm):
         model = WorkLog
         fields = ["person", "date", "note"]
         widgets = {"date": DateInput(), "note": forms.TextInput()}
+        error_messages = {
+            "note": {
+                "max_length": f"A note can be at most {NOTE_MAX_LENGTH:,} characters long "
+                "(this one has %(show_value)d)."
+            }
+        }
 
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)
