@@ -6,6 +6,7 @@ from .auth import client_address, login_blocked
 from .emails import stored_email
 from .models import Person
 from .roles import Role
+from .text import CleanTextField
 
 
 class EmailLoginForm(AuthenticationForm):
@@ -47,6 +48,7 @@ class PersonForm(forms.ModelForm):
         model = Person
         fields = ["full_name", "email"]
         labels = {"full_name": "Full name", "email": "Email"}
+        field_classes = {"full_name": CleanTextField}
 
     def __init__(self, *args, organization, **kwargs):
         self.organization = organization

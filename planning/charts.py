@@ -11,6 +11,8 @@ from datetime import date, timedelta
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from people.text import clean_text
+
 from .calculations import Status, label_stride, nice_ceiling, week_start
 
 CHART_WIDTH = 960
@@ -64,7 +66,8 @@ def weekly_chart(rows, width=CHART_WIDTH, height=260):
                 # Highlighted weeks also get a strip under the axis: an under-logged week may have no bar at
                 # all.
                 "flagged": row.status in Status.HIGHLIGHTED,
-                "title": f"Week of {row.monday:%d %b %Y}: planned {hours_text(row.planned)}, logged {hours_text(row.logged)}"
+                "title": f"Week of {row.monday:%d %b %Y}: planned {hours_text(row.planned)}, "
+                f"logged {hours_text(row.logged)}"
                 + (f" ({Status.LABELS[row.status]})" if Status.LABELS[row.status] else ""),
                 "label": f"{row.monday:%d %b}" if i % stride == 0 else "",
                 "label_x": fmt(x + slot / 2),
@@ -107,7 +110,7 @@ def people_matrix(week_rows_by_person, names, link_for=None, width=CHART_WIDTH, 
     people = []
     for index, (person_id, rows) in enumerate(week_rows_by_person.items()):
         y = index * row_height
-        name = names.get(person_id, "")
+        name = clean_text(names.get(person_id, ""))
         cells = []
         for i, row in enumerate(rows):
             cells.append(
@@ -177,10 +180,12 @@ def timeline_rows(assignments, logged, names):
     """A row per person: their assignments, in name order; people who logged time with no assignment last."""
     rows = {}
     for a in assignments:
-        rows.setdefault(a.person_id, TimelineRow(a.person_id, a.person.full_name)).assignments.append(a)
+        rows.setdefault(
+            a.person_id, TimelineRow(a.person_id, clean_text(a.person.full_name))
+        ).assignments.append(a)
     ordered = list(rows.values())
     extra = sorted({pid for pid, _ in logged} - set(rows), key=lambda pid: (names.get(pid, ""), pid))
-    ordered += [TimelineRow(pid, names.get(pid, "")) for pid in extra]
+    ordered += [TimelineRow(pid, clean_text(names.get(pid, ""))) for pid in extra]
     return ordered
 
 
@@ -273,7 +278,8 @@ def timeline_chart(rows, logged, first, last, today, width=TIMELINE_WIDTH, row_h
                     "y": fmt(top + 7),
                     "h": fmt(row_height - 14),
                     "kind": kind,
-                    "title": f"{row.name}: {a.start_date:%d %b %Y} – {a.end_date:%d %b %Y}, {a.hours_per_day} h/day ({label})",
+                    "title": f"{row.name}: {a.start_date:%d %b %Y} – {a.end_date:%d %b %Y}, "
+                    f"{a.hours_per_day} h/day ({label})",
                 }
             )
         columns = []

@@ -99,6 +99,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "people.context_processors.tenant",
             ],
+            # `|bdi` and `|plain` for names and notes (people/templatetags/display.py), in every template.
+            "builtins": ["people.templatetags.display"],
         },
     },
 ]

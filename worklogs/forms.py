@@ -3,6 +3,7 @@ from decimal import Decimal
 from django import forms
 
 from people.models import Person
+from people.text import CleanMultilineTextField
 from projects.forms import DateInput
 
 from .models import NOTE_MAX_LENGTH, WorkLog
@@ -18,6 +19,7 @@ class ManualWorkLogForm(forms.ModelForm):
     class Meta:
         model = WorkLog
         fields = ["person", "date", "note"]
+        field_classes = {"note": CleanMultilineTextField}
         widgets = {"date": DateInput(), "note": forms.TextInput()}
         error_messages = {
             "note": {
