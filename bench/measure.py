@@ -35,7 +35,7 @@ def counting_statements():
 
     counter = StatementCounter()
 
-    def watch(sender, connection, **kwargs):
+    def watch(connection, **kwargs):  # Django sends the signal's arguments by keyword
         if counter not in connection.execute_wrappers:
             connection.execute_wrappers.append(counter)
 

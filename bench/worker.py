@@ -16,13 +16,13 @@ def main():
     spec = json.loads(sys.argv[1])
     setup_django()
     from integrations import tasks
-    from integrations.services import sync
+    from integrations.services import runs, sync
     from primetric import db
     from projects.models import Project
 
     tasks.sync_project_task.delay = lambda *args, **kwargs: None  # the benchmark runs the sync itself, below
     project = Project.objects.get(pk=spec["project_id"])
-    run = sync.request_sync(project, mode=spec["mode"], trigger="manual")
+    run = runs.request_sync(project, mode=spec["mode"], trigger="manual")
     gc.collect()
     rss_before, _ = rss_kib()
     peak_resettable = reset_peak_rss()

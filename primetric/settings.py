@@ -253,7 +253,7 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
 }
 
-# --- Logging: one line per event to stderr; secrets never reach it (see integrations.hubstaff.client)
+# --- Logging: one line per event to stderr; secrets never reach it (see integrations.hubstaff.transport)
 # -------------
 # runserver's access log (`django.server`, Django's own format) drops OAuth codes and `state` from URLs
 # (primetric/access_log.py); gunicorn's does the same through primetric/gunicorn.conf.py.

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from api.tests.conftest import url
-from tests.factories import AssignmentFactory, PersonFactory, WorkLogFactory
+from tests.factories import AssignmentFactory, PersonFactory, ProjectFactory, WorkLogFactory
 from worklogs.models import WorkLog
 
 
@@ -83,8 +83,6 @@ def test_bad_filters_are_a_400(manager_api, project, query, field):
 
 
 def test_only_this_projects_logs(manager_api, project, bobby, org, other_project):
-    from tests.factories import ProjectFactory
-
     WorkLogFactory(project=ProjectFactory(organization=org), person=bobby)
     WorkLogFactory(project=other_project)
     assert manager_api.get(url(f"projects/{project.pk}/worklogs/")).json()["count"] == 0

@@ -6,7 +6,6 @@ from datetime import timedelta
 from urllib.parse import parse_qs
 
 import pytest
-import responses
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -22,26 +21,10 @@ from integrations.models import Installation
 
 from .conftest import ACCOUNT, API
 
-pytestmark = pytest.mark.usefixtures("hubstaff_settings")
+pytestmark = pytest.mark.usefixtures("hubstaff_settings", "discovery_document")
 
 TOKEN_URL = f"{ACCOUNT}/access_tokens"
 ME = f"{API}/users/me"
-
-
-@pytest.fixture(autouse=True)
-def discovery_document():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        mock.get(
-            f"{ACCOUNT}/.well-known/openid-configuration",
-            json={
-                "issuer": ACCOUNT,
-                "authorization_endpoint": f"{ACCOUNT}/authorizations/new",
-                "token_endpoint": TOKEN_URL,
-                "jwks_uri": f"{ACCOUNT}/.well-known/jwks.json",
-                "id_token_signing_alg_values_supported": ["RS256"],
-            },
-        )
-        yield mock
 
 
 def no_sleep(seconds):

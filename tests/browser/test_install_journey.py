@@ -1,4 +1,4 @@
-"""The seed's "Integration instruction", walked in Chromium against the Hubstaff sandbox."""
+"""The install page's two steps (docs/integrations.md, "The install flow"), walked in Chromium against the sandbox."""
 
 import pytest
 from playwright.sync_api import expect

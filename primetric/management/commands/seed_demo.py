@@ -1,4 +1,7 @@
-"""Create the demo organization that tells the seed's stories; safe to run again."""
+"""Create the demo organization, whose people and projects match the sandbox's demo data (docs/hubstaff.md).
+
+Safe to run again.
+"""
 
 from datetime import date
 
@@ -69,7 +72,8 @@ class Command(BaseCommand):
             organization=side, name="Website relaunch", defaults={"start_date": date(2026, 3, 1)}
         )
 
-        # The seed's Project A: 1 Jan to 22 Sep, Bobby assigned, Sam not.
+        # Project A, as in the sandbox's demo data: 1 Jan to 22 Sep, Bobby assigned, Sam not (Sam's time shows as a
+        # missing teammate until he is added).
         project_a, _ = Project.objects.get_or_create(
             organization=demo,
             name="Project A",
