@@ -80,9 +80,11 @@ MIDDLEWARE = [
     "primetric.middleware.ContentSecurityPolicyMiddleware",
 ]
 
-if PRODUCTION:
-    # Static files served by the app itself behind gunicorn; in development runserver serves them.
+if PRODUCTION or not DEBUG:
+    # Static files served by the app itself (gunicorn, or runserver without DEBUG as `make run` starts it); with
+    # DEBUG on, runserver serves them. Outside production straight from the static folders, no collectstatic.
     MIDDLEWARE.insert(2, "whitenoise.middleware.WhiteNoiseMiddleware")
+    WHITENOISE_USE_FINDERS = not PRODUCTION
 
 ROOT_URLCONF = "primetric.urls"
 WSGI_APPLICATION = "primetric.wsgi.application"
@@ -157,6 +159,9 @@ STORAGES = {
 }
 
 # --- Security -------------------------------------------------------------------------------------------
+# Error reports (the DEBUG page, error e-mails) hide our secrets: settings, tokens, the OAuth code and verifier.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "primetric.error_reports.SecretsFilter"
+DEFAULT_EXCEPTION_REPORTER = "primetric.error_reports.SecretsReporter"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_NAME = "primetric_session"
 CSRF_COOKIE_NAME = "primetric_csrftoken"

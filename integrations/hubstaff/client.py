@@ -27,6 +27,7 @@ from datetime import date, datetime, timedelta
 import requests
 from django.conf import settings
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 from requests_oauthlib import OAuth2Session
 
 from . import mapping
@@ -214,6 +215,7 @@ class HubstaffClient:
 
     # --- one request, with everything that can go wrong
     # -----------------------------------------------------------
+    @sensitive_variables("sent_with")
     def _get(self, path: str, params: dict | None = None):
         """The JSON body of GET `path`, after the retries, waits and token refresh its failures call for."""
         url = self.api_url + path
@@ -249,6 +251,7 @@ class HubstaffClient:
                 continue
             raise HubstaffError(refusal(path, response))
 
+    @sensitive_variables("sent_with", "ahead")
     def _exchange(self, url: str, params: dict | None):
         """(response, access token sent, decoded body or None): the request sent ahead for it, or sent now."""
         ahead = self._take_pending(url, params)
@@ -259,6 +262,7 @@ class HubstaffClient:
         sent_with = self._ready_to_send()
         return self._send(url, params, sent_with), sent_with, None
 
+    @sensitive_variables("access_token")
     def _ready_to_send(self) -> str:
         """Wait out a rate limit other workers recorded, count the request, and return the token to send."""
         self._wait_while_rate_limited()
@@ -313,6 +317,7 @@ class HubstaffClient:
             session = self.session  # a session given to the client (tests): used as given
         self._local.session = session
 
+    @sensitive_variables("access_token")
     def _send_and_decode(self, url, params, access_token):
         """In a background thread: the request, and the JSON of a 200 (None if absent or not JSON)."""
         response = self._send(url, params, access_token, session=self._local.session)
@@ -354,6 +359,7 @@ class HubstaffClient:
     def close(self) -> None:
         self._shutdown_executor()
 
+    @sensitive_variables("access_token", "headers")
     def _send(self, url, params, access_token, session=None):
         session = session if session is not None else self.session
         headers = {"Accept": "application/json"}
