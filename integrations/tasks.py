@@ -8,6 +8,7 @@ import random
 
 from celery import shared_task
 
+from .hubstaff.retries import MAX_RETRY_AFTER
 from .services import runs, schedule, sync
 
 
@@ -17,14 +18,19 @@ def sync_project_task(self, run_id):
     try:
         sync.run_sync(run_id, final_attempt=self.request.retries >= self.max_retries)
     except runs.RetryLater as exc:
-        backoff = exc.countdown * (2**self.request.retries) if exc.countdown <= 60 else exc.countdown
-        raise self.retry(countdown=backoff + random.uniform(0, 5)) from exc
+        raise self.retry(countdown=retry_countdown(exc.countdown, self.request.retries)) from exc
 
 
 @shared_task(acks_late=True, time_limit=10 * 60)
 def enqueue_due_syncs():
     """Celery beat, every few minutes: queue the projects whose daily sync slot has come."""
     return schedule.enqueue_due_syncs()
+
+
+def retry_countdown(countdown, retries):
+    """Seconds before the task's next try: a short wait doubles with each retry; none exceeds an hour."""
+    backoff = countdown * (2**retries) if countdown <= 60 else countdown
+    return min(MAX_RETRY_AFTER, backoff) + random.uniform(0, 5)
 
 
 def send_run(run_id):

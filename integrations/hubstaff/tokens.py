@@ -38,7 +38,7 @@ from .errors import (
     describe_token_error,
     installation_status_reason,
 )
-from .retries import backoff_delay
+from .retries import MAX_RETRY_AFTER, backoff_delay
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +69,6 @@ _ADOPTED_FIELDS = (
 
 
 # --- the token endpoint
-# -------------------------------------------------------------------------------------------
 
 
 @sensitive_variables()
@@ -126,7 +125,6 @@ def request_token_refresh(installation, refresh_token: str, *, sleep=time.sleep)
 
 
 # --- storage
-# -----------------------------------------------------------------------------------------------------
 
 
 def expires_at_from(token: dict) -> datetime | None:
@@ -170,16 +168,18 @@ def mark_needs_reauthorization(installation, reason: str) -> None:
 
 
 # --- the rate limit every worker of an installation shares
-# ------------------------------------------------------
 
 
 def recorded_rate_limit(installation) -> datetime | None:
-    """The end of the rate limit some worker of the installation recorded (None if none, or not saved)."""
+    """The end of the rate limit some worker of the installation recorded (None if none, or not saved); never
+    more than retries.MAX_RETRY_AFTER ahead, whatever an older version stored."""
     if not installation.pk:
         return None
-    return (
+    until = (
         Installation.objects.filter(pk=installation.pk).values_list("rate_limited_until", flat=True).first()
     )
+    latest = timezone.now() + timedelta(seconds=MAX_RETRY_AFTER)
+    return min(until, latest) if until is not None else None
 
 
 def record_rate_limit(installation, until: datetime) -> None:
@@ -192,7 +192,6 @@ def record_rate_limit(installation, until: datetime) -> None:
 
 
 # --- a client's tokens
-# --------------------------------------------------------------------------------------------
 
 
 def _expiring(installation) -> bool:

@@ -17,7 +17,7 @@ from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
-from integrations.hubstaff import rules
+from integrations.hubstaff import mapping, rules
 from integrations.hubstaff.windows import date_windows
 from integrations.models import ProjectLink
 from people.models import Person
@@ -50,13 +50,13 @@ WORKLOG_COLUMNS = (
 class Apply:
     """The apply phase of one sync run: `run(...)` plans and writes every batch and returns (counts, report)."""
 
-    def __init__(self, sync_run, project, link, *, options, project_dates, plan=None):
+    def __init__(self, sync_run, project, link, *, options, project_dates, plan=rules.plan_sync):
         self.sync_run = sync_run
         self.project = project
         self.link = link
         self.options = options
         self.project_dates = project_dates
-        self.plan = plan or rules.plan_sync
+        self.plan = plan
         self.counts = defaultdict(int)
         self.deleted = []  # futures of the number of work logs each DELETE removed
         self.not_synced = rules.NotSynced()  # the batches' missing teammates and skipped people, added up
@@ -234,7 +234,13 @@ class Apply:
         """Who was not synced, for the run's record: missing teammates and skipped people with their time."""
         people_by_id = {p.id: p for p in people}
         missing = [
-            {"hubstaff_user_id": t.id, "name": t.name, "email": t.email or "", "seconds": t.seconds}
+            {
+                "hubstaff_user_id": t.id,
+                "name": t.name,
+                "email": t.email or "",
+                "seconds": t.seconds,
+                "reason": mapping.NO_PERSON_WITH_EMAIL if t.email else mapping.NO_VISIBLE_EMAIL,
+            }
             for t in sorted(self.not_synced.missing_teammates.values(), key=lambda t: (-t.seconds, t.name))
         ]
         skipped = [
