@@ -182,7 +182,7 @@ class SyncRun(TenantModel):
     skipped_people = models.JSONField(default=list, blank=True)
     seconds_not_synced = models.PositiveBigIntegerField(default=0)
     error = models.TextField(blank=True, default="")
-    # Times the run was queued again because its worker died (see services.runs.expire_stale_runs).
+    # Times the run was taken over because its worker died (see services.runs: claim, recover_runs).
     takeovers = models.PositiveSmallIntegerField(default=0)
     # What the first attempt decided to fetch (mode, start, window, spans, sources), so that an attempt after a
     # retry or a worker's death fetches the same dates and resumes from the checkpoint (services/checkpoint.py).
@@ -192,6 +192,8 @@ class SyncRun(TenantModel):
     lease_id = models.CharField(max_length=32, blank=True, default="")
     queued_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
+    # Running: the lease's last renewal (it expires runs.lease_length() later). Queued: when a worker is due to
+    # take it (when queued, or when its retry is due); long past that, its message is taken as lost.
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

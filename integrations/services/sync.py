@@ -38,6 +38,7 @@ from integrations.hubstaff.errors import (
     Refused,
     Rejected,
     TransientHubstaffError,
+    Uninstalled,
 )
 from integrations.hubstaff.windows import (
     MAX_WINDOW_DAYS,
@@ -53,7 +54,7 @@ from integrations.selectors import get_installation, get_link
 from . import checkpoint, runs, statistics, waiting
 from .apply import Apply
 from .links import next_daily_slot
-from .runs import claim, sync_blocker
+from .runs import SyncStopped, claim, sync_blocker
 from .staging import Staging
 
 logger = logging.getLogger(__name__)
@@ -81,53 +82,65 @@ class Parts:
 def run_sync(run_id, *, final_attempt=True, today=None, parts=Parts()):
     """Carry out a queued sync run (the Celery task's body). Safe to call twice: a finished run is left alone.
 
-    Waiting for the installation's request budget is not a failure: the run is queued again with
-    `RetryLater(paced=True)` whatever `final_attempt` says, and the next attempt resumes from its checkpoint.
+    Raises runs.LeaseHeld when another worker holds the run (the task comes back later), RetryLater when Hubstaff
+    is busy and this is not the final attempt, or when the run waits for the installation's request budget
+    (`paced`, whatever `final_attempt` says: the next attempt resumes from the run's checkpoint).
     """
     run = claim(run_id)
     if run is None:
         return None
-    project = run.project
     try:
-        installation = get_installation(project.organization)
-        link = get_link(project)
-        reason = sync_blocker(project, installation, link)
-        if reason:
-            runs.finish(run, SyncRun.Status.FAILED, error=reason)
-            return run
-        # prefetch: the next page's request is in flight while a page is staged (HTTP only, in the client's
-        # threads).
-        client = parts.client(installation, prefetch=True)
-        try:
-            # "Today" is the Hubstaff organization's day: Hubstaff dates rows by it.
-            time_zone = mapping.organization_time_zone(link.hubstaff_time_zone, installation.account)
-            today = today or organization_date(timezone.now(), time_zone)
-            Sync(run, project, installation, link, client, today=today, parts=parts).run()
-        finally:
-            client.close()
-            SyncRun.objects.filter(pk=run.pk).update(requests_made=F("requests_made") + client.requests_made)
-    except ReauthorizationRequired as exc:
-        runs.finish(
-            run,
-            SyncRun.Status.FAILED,
-            error=str(exc) or "Hubstaff refused the stored authorization; re-authorize.",
-        )
-    except (RateLimited, TransientHubstaffError) as exc:
+        with runs.keep_lease(run):
+            _carry_out(run, today, parts)
+    except Exception as exc:
+        _record_failure(run, exc, final_attempt)
+    run.refresh_from_db()
+    return run
+
+
+def _carry_out(run, today, parts):
+    project = run.project
+    installation = get_installation(project.organization)
+    link = get_link(project)
+    reason = sync_blocker(project, installation, link)
+    if reason:
+        runs.finish(run, SyncRun.Status.FAILED, error=reason)
+        return
+    # prefetch: the next page's request is in flight while a page is staged (HTTP only, in the client's threads).
+    client = parts.client(installation, prefetch=True)
+    try:
+        # "Today" is the Hubstaff organization's day: Hubstaff dates rows by it.
+        time_zone = mapping.organization_time_zone(link.hubstaff_time_zone, installation.account)
+        today = today or organization_date(timezone.now(), time_zone)
+        Sync(run, project, installation, link, client, today=today, parts=parts).run()
+    finally:
+        client.close()
+        SyncRun.objects.filter(pk=run.pk).update(requests_made=F("requests_made") + client.requests_made)
+
+
+def _record_failure(run, exc, final_attempt):
+    """Record in the run what stopped it; re-raise as RetryLater when Hubstaff is busy and another try is left."""
+    if isinstance(exc, Uninstalled):
+        runs.finish(run, SyncRun.Status.FAILED, error=runs.UNINSTALLED_MESSAGE)
+    elif isinstance(exc, SyncStopped):
+        runs.finish(run, SyncRun.Status.FAILED, error=str(exc))
+    elif isinstance(exc, ReauthorizationRequired):
+        error = str(exc) or "Hubstaff refused the stored authorization; re-authorize."
+        runs.finish(run, SyncRun.Status.FAILED, error=error)
+    elif isinstance(exc, RateLimited | TransientHubstaffError):
         waiting.retry_or_fail(run, exc, final_attempt)
-    except (Rejected, Refused) as exc:
+    elif isinstance(exc, Rejected | Refused):
         # Hubstaff's own reason says what to do (an inactive plan, parameters it refused); the tokens are fine.
         runs.finish(run, SyncRun.Status.FAILED, error=str(exc))
-    except HubstaffError as exc:
+    elif isinstance(exc, HubstaffError):
         runs.finish(run, SyncRun.Status.FAILED, error=f"Hubstaff answered unexpectedly: {exc}")
-    except Exception:
-        logger.exception("Sync run %s failed", run.pk)
+    else:
+        logger.error("Sync run %s failed", run.pk, exc_info=exc)
         runs.finish(
             run,
             SyncRun.Status.FAILED,
             error="The sync failed on our side; nothing was changed. The error was logged.",
         )
-    run.refresh_from_db()
-    return run
 
 
 class Sync:

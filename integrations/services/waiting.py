@@ -39,9 +39,11 @@ def retry_or_fail(run, exc, final_attempt):
         message = waiting_label(until, done, total)
     else:
         message = f"Hubstaff is busy; trying again in {int(countdown)} s."
-    SyncRun.objects.filter(pk=run.pk).update(
+    SyncRun.objects.filter(pk=run.pk, lease_id=run.lease_id).update(
         status=SyncRun.Status.QUEUED,
-        queued_at=timezone.now(),  # waiting on purpose, not lost
+        lease_id="",
+        # When the retry is due: the periodic check sends a queued run again only once that has long passed.
+        heartbeat_at=timezone.now() + timedelta(seconds=countdown),
         progress_label=message,
     )
     raise RetryLater(str(exc), countdown, paced=paced) from exc
