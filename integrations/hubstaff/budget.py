@@ -6,7 +6,9 @@ row (the window's start and the requests taken in it), with one conditional UPDA
 sync of the installation share the same budget. When the window's budget is spent, the client waits for the next
 window (a little after its end, so that Hubstaff's own window has turned too): sleeping if that is within
 HUBSTAFF_MAX_RETRY_AFTER, or raising `BudgetSpent` so that the sync is queued again for then and resumes from its
-checkpoint.
+checkpoint. An attempt that has not saved a window yet sleeps through the wait instead (at most one window): a
+window needing more pages than a window's budget would otherwise be started again by every attempt and never
+finish.
 
 Fair share, the simplest rule we could defend: a *large* sync (a reset) takes requests only up to half of a
 window's budget while another sync of the same organization is queued or running; alone, it may use all of it.
@@ -61,6 +63,9 @@ class RequestBudget:
         self.sleep = sleep
         self.run = None  # the sync run this client works for, if it is a large one (see share_fairly)
         self.on_wait = None  # called with the end of the wait before sleeping (the run's progress label)
+        # Whether a long wait may end the attempt (BudgetSpent) rather than be slept through: the sync allows it
+        # once the attempt has saved a window, so that every attempt moves the run forward.
+        self.may_stop = lambda: True
         self._others_checked_at = None
         self._others_active = False
 
@@ -77,7 +82,7 @@ class RequestBudget:
             if until is None:
                 return
             wait = max(0.0, (until - timezone.now()).total_seconds())
-            if wait > settings.HUBSTAFF_MAX_RETRY_AFTER:
+            if wait > settings.HUBSTAFF_MAX_RETRY_AFTER and self.may_stop():
                 raise BudgetSpent(until, wait)
             if self.on_wait is not None:
                 self.on_wait(until)

@@ -162,6 +162,7 @@ class Sync:
         self._progress_at = None  # time.monotonic() of the last progress/heartbeat UPDATE
         self._progress_pending = {}  # progress fields not written yet (throttled)
         self.pages_read = 0  # pages of daily activities read, by this attempt and the ones before it
+        self.windows_saved = 0  # windows this attempt read in full and saved to the checkpoint
         self._windows_left = 0
         self._windows_read = 0
 
@@ -171,11 +172,10 @@ class Sync:
         checkpoint.sweep()
         sources = self._sources()
         plan = checkpoint.stored_plan(self.sync_run, sources)
-        if (
-            plan.mode if plan else self.sync_run.mode
-        ) == SyncRun.Mode.RESET or self.link.synced_through is None:
-            self.client.budget.share_fairly(self.sync_run)  # a large sync leaves others their share
-        self.client.budget.on_wait = self._waiting
+        budget = self.client.budget
+        if self.link.synced_through is None or SyncRun.Mode.RESET in (self.sync_run.mode, plan and plan.mode):
+            budget.share_fairly(self.sync_run)  # a large sync leaves others their share
+        budget.on_wait, budget.may_stop = self._waiting, lambda: self.windows_saved > 0
         users = self._users(sources)
         plan = plan or self._plan(sources)
         self._update(
@@ -347,6 +347,7 @@ class Sync:
                 self.pages_read += read
                 self._windows_left -= 1
                 self._windows_read += 1
+                self.windows_saved += 1
                 self._progress(**self._page_progress())
                 continue
             pages[window] += 1
