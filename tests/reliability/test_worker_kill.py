@@ -15,11 +15,12 @@ Two deaths:
 """
 
 import time
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import redis
 from django.db.models import F
+from django.utils import timezone
 from kombu import Connection
 
 from integrations import tasks
@@ -212,9 +213,13 @@ def pool_worker(request, hs, tmp_path):
     worker = Worker(env, name=f"pool-{request.param}", log_dir=tmp_path)
 
     def send(run):
-        with Connection(url, transport_options=options) as connection:
-            tasks.sync_project_task.apply_async(args=[run.pk], connection=connection)
+        send_id(run.pk)
 
+    def send_id(run_id):
+        with Connection(url, transport_options=options) as connection:
+            tasks.sync_project_task.apply_async(args=[run_id], connection=connection)
+
+    send.by_id = send_id
     yield worker, send
     worker.stop()
 
@@ -266,3 +271,24 @@ def test_a_killed_pool_child_s_sync_is_taken_over_and_the_worker_goes_on(
         message=f"the next sync on the same worker\n{worker.output()}",
     )
     assert status(later)[0] == "succeeded", status(later)
+
+
+def test_a_queued_run_whose_message_was_lost_is_sent_again_by_the_check_and_finishes(
+    project_a, pool_worker, monkeypatch
+):
+    """The run was queued but its message never reached the broker (or the broker lost it): the periodic check,
+    once the run is LOST_AFTER overdue, sends it again to the real worker, which syncs it."""
+    worker, send = pool_worker
+    run = runs.request_sync(
+        project_a, mode="reset", trigger="manual"
+    )  # the suite's fixture keeps the message
+    time.sleep(3)
+    assert status(run)[0] == "queued"  # nothing reached the worker
+    monkeypatch.setitem(runs._dispatch, "send", send.by_id)  # what IntegrationsConfig.ready registers
+    assert runs.recover_runs(now=timezone.now() + runs.LOST_AFTER + timedelta(seconds=1)) == 1
+    wait_for(
+        lambda: status(run)[0] in ("succeeded", "failed"),
+        timeout=60,
+        message=f"the re-sent run to finish\n{worker.output()}",
+    )
+    assert status(run)[0] == "succeeded", status(run)
