@@ -118,8 +118,8 @@ def test_a_sync_whose_worker_is_killed_is_redone_and_correct(
     killed_at = status(run)
     assert killed_at[0] == "running", killed_at
 
-    # The worker has been dead for longer than STALE_AFTER (see the module's docstring).
-    SyncRun.objects.filter(pk=run.pk).update(heartbeat_at=F("heartbeat_at") - runs.STALE_AFTER)
+    # The worker has been dead for longer than its lease (as if the lease had run out).
+    SyncRun.objects.filter(pk=run.pk).update(heartbeat_at=F("heartbeat_at") - runs.lease_length())
     time.sleep(VISIBILITY_TIMEOUT + 1)  # Redis hands the unacknowledged message out again after this
     second_worker = workers("second")
     wait_for(
@@ -165,8 +165,8 @@ def test_a_killed_sync_never_stays_running_and_the_next_request_redoes_it(
 
     # While its heartbeat is fresh the run is "running" and a new request joins it ...
     assert runs.request_sync(project, mode="reset", trigger="manual").pk == run.pk
-    # ... once it is older than STALE_AFTER, the run is queued again (its task sent again) and redone.
-    SyncRun.objects.filter(pk=run.pk).update(heartbeat_at=F("heartbeat_at") - runs.STALE_AFTER)
+    # ... once its lease expired, the run is queued again (its task sent again) and redone.
+    SyncRun.objects.filter(pk=run.pk).update(heartbeat_at=F("heartbeat_at") - runs.lease_length())
     queued_tasks.clear()
     again = runs.request_sync(project, mode="reset", trigger="manual")
     assert again.pk == run.pk
