@@ -9,20 +9,21 @@ HUBSTAFF_RATE_WINDOW_SECONDS). Two ways of waiting are measured:
 - *resumed*: each wait ends the attempt (HUBSTAFF_MAX_RETRY_AFTER below W, as with Hubstaff's hour); the run is
   queued with the wait and started again after it, as the Celery task does, resuming from its checkpoint.
 
-The limit: k = ceil(minimum / B) windows, of which the last need not be waited to its end, so a reset cannot
-finish before (k - 1) * W seconds; requests cannot be fewer than the unlimited reset's.
+W is set from the unlimited reset's time t so that fetching a window's budget takes at most half a window (the
+budget, not the machine, is what limits). The limit: k = ceil(minimum / B) windows; a reset cannot end before the
+start of its last window plus the time to fetch that window's share at full speed, (k - 1) * W + t / k; requests
+cannot be fewer than the unlimited reset's.
 """
 
 import math
 import time
-from datetime import timedelta
 
 from django.test import override_settings
 
 from .measure import Timer
 from .sync import END, SyncSetup, sandbox
 
-WINDOW_SECONDS = 4.0
+MIN_WINDOW_SECONDS = 4.0
 
 
 def run(users, projects, days):
@@ -32,6 +33,8 @@ def run(users, projects, days):
         unlimited = _reset(setup, hs)
         truth = _logs(setup.project)
         budget = math.ceil(unlimited["requests"] / 4)
+        windows = math.ceil(unlimited["requests"] / budget)
+        window = max(MIN_WINDOW_SECONDS, round(2 * unlimited["seconds"] / windows))
         result = {
             "users": users,
             "projects": projects,
@@ -39,17 +42,17 @@ def run(users, projects, days):
             "minimum": unlimited["requests"],
             "unlimited_seconds": unlimited["seconds"],
             "budget": budget,
-            "window": WINDOW_SECONDS,
-            "windows": math.ceil(unlimited["requests"] / budget),
+            "window": window,
+            "windows": windows,
         }
-        for name, max_retry_after in (("one attempt", WINDOW_SECONDS * 2), ("resumed", 0.5)):
+        for name, max_retry_after in (("one attempt", window * 2), ("resumed", 0.5)):
             setup.clear()
             with override_settings(
                 HUBSTAFF_RATE_BUDGET=budget,
-                HUBSTAFF_RATE_WINDOW_SECONDS=WINDOW_SECONDS,
+                HUBSTAFF_RATE_WINDOW_SECONDS=window,
                 HUBSTAFF_MAX_RETRY_AFTER=max_retry_after,
             ):
-                _fresh_window(setup, hs, budget)
+                _fresh_window(setup, hs, budget, window)
                 figures = _reset(setup, hs)
             hs.reset_faults()
             figures["same_work_logs"] = _logs(setup.project) == truth
@@ -57,14 +60,14 @@ def run(users, projects, days):
         return result
 
 
-def _fresh_window(setup, hs, budget):
+def _fresh_window(setup, hs, budget, window):
     from integrations.models import Installation
 
     Installation.objects.filter(organization=setup.organization).update(
         budget_window_started_at=None, budget_used=0, rate_limited_until=None
     )
-    hs.fault(rate_limit=budget, rate_limit_window=WINDOW_SECONDS)
-    time.sleep(WINDOW_SECONDS)  # the sandbox's window of earlier requests has ended too
+    hs.fault(rate_limit=budget, rate_limit_window=window)
+    time.sleep(window)  # the sandbox's window of earlier requests has ended too
 
 
 def _reset(setup, hs):
@@ -100,5 +103,7 @@ def _logs(project):
 
 
 def limit_seconds(result):
-    """The earliest a reset of `windows` windows can end: the last window's start."""
-    return timedelta(seconds=(result["windows"] - 1) * result["window"]).total_seconds()
+    """The earliest a reset of `windows` windows can end: its last window's start, plus that window's share of
+    the unlimited reset's time."""
+    k = result["windows"]
+    return (k - 1) * result["window"] + result["unlimited_seconds"] / k

@@ -275,6 +275,7 @@ def _budget_section(b):
                 name,
                 r["seconds"],
                 f"{r['seconds'] / limit:.2f}" if limit else "–",
+                f"{r['seconds'] / b['window']:.2f}",
                 r["requests"],
                 f"+{r['requests'] - b['minimum']} ({(r['requests'] - b['minimum']) / b['windows']:.1f} a window)",
                 r["refused"],
@@ -288,13 +289,15 @@ def _budget_section(b):
         "the same)",
         "",
         f"Unlimited, the reset makes {b['minimum']} requests (the minimum) in {b['unlimited_seconds']:.1f} s. "
-        f"Limit: it cannot end before the start of its last window, {limit:.0f} s.",
+        f"Limit: it cannot end before the start of its last window plus that window's share of the unlimited "
+        f"time, {limit:.1f} s ({b['windows']} windows take {b['windows'] * b['window']:.0f} s).",
         "",
         _table(
             [
                 "waiting",
                 "seconds",
                 "ratio to the limit",
+                "windows",
                 "requests",
                 "above the minimum",
                 "429s",

@@ -66,6 +66,7 @@ class RequestBudget:
         # Whether a long wait may end the attempt (BudgetSpent) rather than be slept through: the sync allows it
         # once the attempt has saved a window, so that every attempt moves the run forward.
         self.may_stop = lambda: True
+        self.window_pages = 1  # pages a fetch window takes, as the sync has seen so far (it updates this)
         self._others_checked_at = None
         self._others_active = False
 
@@ -87,6 +88,20 @@ class RequestBudget:
             if self.on_wait is not None:
                 self.on_wait(until)
             self.sleep(wait)
+
+    def room_for_window(self) -> bool:
+        """Whether this window's budget has room for a whole fetch window (always, when a wait would be slept
+        through rather than end the attempt: nothing fetched is lost then)."""
+        if not self.installation.pk or not self.may_stop():
+            return True
+        started, used = (
+            Installation.objects.filter(pk=self.installation.pk)
+            .values_list("budget_window_started_at", "budget_used")
+            .first()
+        ) or (None, 0)
+        if started is None or started <= timezone.now() - window_length():
+            return True
+        return self._cap() - used >= self.window_pages
 
     def _try_take(self) -> datetime | None:
         """None if a request was taken; otherwise when the next window starts (with the slack)."""
@@ -121,15 +136,3 @@ class RequestBudget:
                 .exists()
             )
         return self._others_active
-
-
-def budget_left(installation) -> int:
-    """Requests left in the installation's current window (the whole budget if the window has turned)."""
-    started, used = (
-        Installation.objects.filter(pk=installation.pk)
-        .values_list("budget_window_started_at", "budget_used")
-        .first()
-    ) or (None, 0)
-    if started is None or started <= timezone.now() - window_length():
-        return settings.HUBSTAFF_RATE_BUDGET
-    return max(0, settings.HUBSTAFF_RATE_BUDGET - used)

@@ -150,7 +150,9 @@ class HubstaffClient:
 
         Yields (window, rows) for each page with rows, then (window, None) once the window is complete. With
         `prefetch` on, `streams` windows are fetched at once, each with its next page in flight, and their pages
-        come interleaved: the same requests as one window after the other, in less time.
+        come interleaved: the same requests as one window after the other, in less time. A window is not started
+        while the budget has no room for it and another is still being read (budget.py: a window cut short by a
+        wait is read again from its first page).
         """
         path = f"/organizations/{int(organization_id)}/activities/daily"
         filters = self._id_filters(project_ids=project_ids, user_ids=user_ids)
@@ -161,21 +163,25 @@ class HubstaffClient:
         def open_next():
             window = next(waiting, None)
             if window is None:
-                return
+                return False
             params = {"date[start]": window[0].isoformat(), "date[stop]": window[1].isoformat(), **filters}
             if self.prefetch:
                 self._send_ahead(path, {**params, "page_limit": MAX_PAGE_LIMIT}, workers=streams)
             open_windows.append((window, self._pages(path, "daily_activities", params, workers=streams)))
+            return True
 
         for _ in range(streams):
             open_next()
+        to_open = 0  # windows due to start: held back while the budget has no room for one and others run
         try:
             while open_windows:
                 window, pages = open_windows.popleft()
                 page = next(pages, None)
                 if page is None:
                     yield window, None
-                    open_next()
+                    to_open += 1
+                    while to_open and (not open_windows or self.budget.room_for_window()):
+                        to_open = to_open - 1 if open_next() else 0
                     continue
                 open_windows.append((window, pages))
                 if page["daily_activities"]:

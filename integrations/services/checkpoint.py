@@ -88,16 +88,17 @@ def restore(run, staging, keys):
             staging.load((start, end), data)
 
 
-def save(run, org_id, window, *, pages, rows, data):
-    """Save one window read in full: its activities (`data`, packed) and how many pages it took."""
+def save_window(run, org_id, window, staging, *, skip, pages):
+    """Save one window of a Hubstaff organization read in full: its rows in `staging` after the first `skip` (those
+    of other organizations under the same window), and how many pages it took."""
     FetchCheckpoint.objects.create(
         run_id=run.pk,
         hubstaff_organization_id=org_id,
         window_start=window[0],
         window_end=window[1],
         pages=pages,
-        row_count=rows,
-        rows=data,
+        row_count=staging.row_count(window) - skip,
+        rows=staging.packed(window, skip),
     )
 
 

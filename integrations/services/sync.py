@@ -323,15 +323,14 @@ class Sync:
         return days
 
     def _fetch(self, sources, windows, staging):
-        """Every window of every source into `staging`: those an earlier attempt saved from the checkpoint, the
-        others from Hubstaff, each saved to the checkpoint once read in full."""
+        """Every window into `staging`: those saved by earlier attempts from the checkpoint, others from Hubstaff."""
         saved = checkpoint.fetched(self.sync_run)
         wanted_keys = {(org_id, w) for org_id in sources for w in windows}
         checkpoint.restore(self.sync_run, staging, wanted_keys & saved.keys())
         todo = {org_id: [w for w in windows if (org_id, w) not in saved] for org_id in sources}
         self.pages_read = sum(pages for key, pages in saved.items() if key in wanted_keys)
-        self._windows_left = sum(len(ws) for ws in todo.values())
-        self._windows_read = len(wanted_keys) - self._windows_left
+        self._windows_left = left = sum(len(ws) for ws in todo.values())
+        self._windows_read = len(wanted_keys) - left
         self._progress(force=True, **self._page_progress())
         for org_id, project_ids in sources.items():
             self._fetch_source(org_id, set(project_ids), todo[org_id], staging)
@@ -345,14 +344,12 @@ class Sync:
             if window not in before:  # the rows of other sources under this window come first
                 before[window] = staging.row_count(window)
             if rows is None:  # the window is complete: saved, so that no later attempt asks for it again
-                kept = staging.row_count(window) - before[window]
                 read = max(1, pages.pop(window, 0))
-                data = staging.packed(window, before.pop(window))
-                checkpoint.save(self.sync_run, org_id, window, pages=read, rows=kept, data=data)
-                self.pages_read += read
-                self._windows_left -= 1
-                self._windows_read += 1
-                self.windows_saved += 1
+                skip = before.pop(window)
+                checkpoint.save_window(self.sync_run, org_id, window, staging, skip=skip, pages=read)
+                self.pages_read, self._windows_left = self.pages_read + read, self._windows_left - 1
+                self._windows_read, self.windows_saved = self._windows_read + 1, self.windows_saved + 1
+                self.client.budget.window_pages = max(1, round(self.pages_read / self._windows_read))
                 self._progress(**self._page_progress())
                 continue
             pages[window] += 1
@@ -360,8 +357,7 @@ class Sync:
             self._progress(progress_label=f"Fetching work logs from Hubstaff: {staging.rows} activities")
 
     def _page_progress(self):
-        """Pages read, of an estimate of all: the windows left at the pages a window has taken so far (one at
-        least)."""
+        """Pages read, of an estimate of all: the windows left at the pages a window has taken so far (1 at least)."""
         per_window = self.pages_read / self._windows_read if self._windows_read else 1.0
         total = self.pages_read + round(self._windows_left * max(1.0, per_window))
         return {"progress_done": self.pages_read, "progress_total": max(1, total)}

@@ -168,14 +168,7 @@ def test_a_reset_leaves_half_of_the_window_to_the_other_syncs(project, org, sett
     installation = Installation.objects.get(organization=org)
     reset = runs.request_sync(project, mode="reset", trigger="manual", send_task=False)
     other = Project.objects.create(organization=org, name="Daily", start_date=date(2026, 1, 1))
-    update_link(
-        other,
-        enabled=True,
-        hubstaff_project_ids=project.hubstaff_link.hubstaff_project_ids[:1],
-        prevent_new_assignments=False,
-        trim_assignments=False,
-    )
-    runs.request_sync(other, mode="incremental", trigger="schedule", send_task=False)
+    SyncRun.objects.create(organization=org, project=other, mode="incremental", trigger="schedule")  # queued
     large = RequestBudget(installation)
     large.share_fairly(reset)
     for _ in range(5):
