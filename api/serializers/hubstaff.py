@@ -21,10 +21,33 @@ class ProjectLinkSerializer(serializers.Serializer):
     )
     prevent_new_assignments = serializers.BooleanField(help_text="Prevent new assignment creation.")
     trim_assignments = serializers.BooleanField(help_text="Trim assignments to work logs.")
+    count_work_breaks = serializers.BooleanField(
+        default=True,
+        help_text=(
+            "Count work breaks as work: Hubstaff counts work-break seconds inside tracked time; true keeps "
+            "Hubstaff's totals, false leaves break time out."
+        ),
+    )
+    hubstaff_time_zone = serializers.CharField(
+        max_length=64,
+        allow_blank=True,
+        default="",
+        help_text=(
+            "Hubstaff organization time zone (IANA name; Hubstaff dates time by its organization's day and does "
+            "not publish the zone). Blank: the installing account's time zone, else UTC."
+        ),
+    )
     last_synced_at = serializers.DateTimeField(read_only=True, allow_null=True)
     next_sync_due_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
-    WRITABLE = ("enabled", "hubstaff_project_ids", "prevent_new_assignments", "trim_assignments")
+    WRITABLE = (
+        "enabled",
+        "hubstaff_project_ids",
+        "prevent_new_assignments",
+        "trim_assignments",
+        "count_work_breaks",
+        "hubstaff_time_zone",
+    )
 
 
 class SyncRequestSerializer(serializers.Serializer):
@@ -47,6 +70,9 @@ class MissingTeammateSerializer(serializers.Serializer):
     name = serializers.CharField(allow_blank=True, default="")
     email = serializers.CharField(allow_blank=True, default="")
     seconds = serializers.IntegerField(default=0)
+    reason = serializers.CharField(
+        allow_blank=True, default="", help_text="Why not synced, e.g. no visible e-mail in Hubstaff."
+    )
 
 
 class SkippedPersonSerializer(serializers.Serializer):
@@ -74,6 +100,7 @@ class SyncRunSerializer(serializers.ModelSerializer):
             "progress",
             "window_start",
             "window_end",
+            "reread_from",
             "worklogs_created",
             "worklogs_updated",
             "worklogs_deleted",

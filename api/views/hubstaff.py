@@ -45,6 +45,8 @@ class ProjectLinkView(HubstaffEndpoint):
                 "hubstaff_project_ids": [],
                 "prevent_new_assignments": False,
                 "trim_assignments": False,
+                "count_work_breaks": True,
+                "hubstaff_time_zone": "",
                 "last_synced_at": None,
                 "next_sync_due_at": None,
             }

@@ -17,7 +17,7 @@ from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
-from integrations.hubstaff import rules
+from integrations.hubstaff import mapping, rules
 from integrations.hubstaff.windows import date_windows
 from integrations.models import ProjectLink
 from people.models import Person
@@ -234,7 +234,13 @@ class Apply:
         """Who was not synced, for the run's record: missing teammates and skipped people with their time."""
         people_by_id = {p.id: p for p in people}
         missing = [
-            {"hubstaff_user_id": t.id, "name": t.name, "email": t.email or "", "seconds": t.seconds}
+            {
+                "hubstaff_user_id": t.id,
+                "name": t.name,
+                "email": t.email or "",
+                "seconds": t.seconds,
+                "reason": mapping.NO_PERSON_WITH_EMAIL if t.email else mapping.NO_VISIBLE_EMAIL,
+            }
             for t in sorted(self.not_synced.missing_teammates.values(), key=lambda t: (-t.seconds, t.name))
         ]
         skipped = [

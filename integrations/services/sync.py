@@ -14,8 +14,8 @@ run (`runs.py`: the run's life from request to finish), runs `Sync` and records 
 The one seam for tests is `run_sync(parts=Parts(...))`: the Hubstaff client, the staging and the rules a sync is
 made of, each replaceable to inject a fault (Hubstaff failing after some requests, the rules raising in the third
 batch), to watch a step (every staging closed) or to lower a threshold (the statistics refresh), rather than
-patching this module's names. Production always
-uses the defaults. Faults of Hubstaff itself are better set at the sandbox (`hubstaff_sandbox.testing`).
+patching this module's names. Production always uses the defaults. Faults of Hubstaff itself are better set at
+the sandbox (`hubstaff_sandbox.testing`).
 """
 
 import logging
@@ -23,21 +23,30 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from integrations.hubstaff import rules
+from integrations.hubstaff import mapping, rules
 from integrations.hubstaff.client import HubstaffClient
 from integrations.hubstaff.errors import (
     HubstaffError,
     RateLimited,
     ReauthorizationRequired,
+    Refused,
+    Rejected,
     TransientHubstaffError,
 )
-from integrations.hubstaff.windows import MAX_WINDOW_DAYS, date_windows
+from integrations.hubstaff.windows import (
+    MAX_WINDOW_DAYS,
+    daily_floor,
+    date_windows,
+    organization_date,
+    updates_reach,
+    zone,
+)
 from integrations.models import HubstaffProject, ProjectLink, SyncRun
 from integrations.selectors import get_installation, get_link
 
@@ -54,6 +63,9 @@ FETCH_WINDOW_DAYS = MAX_WINDOW_DAYS
 # The run's progress and heartbeat are written at most this often while pages arrive (one UPDATE, not one a
 # page).
 PROGRESS_EVERY_SECONDS = 1.0
+# An incremental sync asks what changed since a little before the last one started, so that a change Hubstaff
+# records late (or a clock apart from ours) does not fall between two runs.
+SYNC_OVERLAP = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -83,7 +95,9 @@ def run_sync(run_id, *, final_attempt=True, today=None, parts=Parts()):
         # threads).
         client = parts.client(installation, prefetch=True)
         try:
-            today = today or timezone.localdate()
+            # "Today" is the Hubstaff organization's day: Hubstaff dates rows by it.
+            time_zone = mapping.organization_time_zone(link.hubstaff_time_zone, installation.account)
+            today = today or organization_date(timezone.now(), time_zone)
             Sync(run, project, installation, link, client, today=today, parts=parts).run()
         finally:
             client.close()
@@ -105,6 +119,9 @@ def run_sync(run_id, *, final_attempt=True, today=None, parts=Parts()):
                 progress_label=f"Hubstaff is busy; trying again in {int(countdown)} s.",
             )
             raise RetryLater(str(exc), countdown) from exc
+    except (Rejected, Refused) as exc:
+        # Hubstaff's own reason says what to do (an inactive plan, parameters it refused); the tokens are fine.
+        runs.finish(run, SyncRun.Status.FAILED, error=str(exc))
     except HubstaffError as exc:
         runs.finish(run, SyncRun.Status.FAILED, error=f"Hubstaff answered unexpectedly: {exc}")
     except Exception:
@@ -129,6 +146,7 @@ class Sync:
         self.link = link
         self.client = client
         self.today = today
+        self.time_zone = mapping.organization_time_zone(link.hubstaff_time_zone, installation.account)
         self.options = rules.Options(
             prevent_new_assignments=link.prevent_new_assignments, trim_assignments=link.trim_assignments
         )
@@ -151,6 +169,7 @@ class Sync:
             mode=mode,
             window_start=window[0] if window else None,
             window_end=window[1] if window else None,
+            reread_from=spans[0].start if spans else None,
             progress_total=max(1, sum((s.end - s.start).days + 1 for s in spans) * max(1, len(sources))),
             progress_label="Fetching work logs from Hubstaff",
         )
@@ -171,12 +190,19 @@ class Sync:
         self.parts.refresh_statistics(counts.get("worklogs_created", 0) + counts.get("worklogs_deleted", 0))
 
     def _spans(self, mode, sources, window, started):
-        """The dates to fetch: all of the window for a reset, what changed since the last sync otherwise."""
+        """The dates to fetch: all of the window for a reset, what changed since the last sync otherwise.
+
+        Never a date before Hubstaff's 3-year floor (with a day's margin): a reset re-reads from the floor and
+        leaves older logs as they are (Apply deletes only outside the project's window).
+        """
         if window is None:
             return []
+        readable = (max(window[0], daily_floor(self.today)), window[1])
+        if readable[0] > readable[1]:
+            return []
         if mode == SyncRun.Mode.RESET:
-            return [rules.DateSpan(*window)]
-        return self._changed_spans(sources, window, until=started)
+            return [rules.DateSpan(*readable)]
+        return self._changed_spans(sources, readable, until=started)
 
     def _succeed(self, started, counts, report):
         """The link remembers how far it is synced, the run its counts; both or neither."""
@@ -208,30 +234,59 @@ class Sync:
         return {org_id: sorted(group) for org_id, group in sorted(by_org.items())}
 
     def _users(self, sources):
+        """Hubstaff users by id, people who left the organization included (their history stays theirs)."""
         users = {}
         for org_id in sources:
             for user in self.client.members(org_id):
-                users[int(user["id"])] = rules.HubstaffUser(
-                    int(user["id"]), user.get("name") or "", user.get("email")
-                )
+                hubstaff_user = mapping.hubstaff_user(user)
+                users[hubstaff_user.id] = hubstaff_user
         return users
 
     def _changed_spans(self, sources, window, *, until):
-        """Days to re-read: those Hubstaff says changed since the last sync, plus a trailing window of recent days."""
+        """Days to re-read since the last sync: those Hubstaff's changes name, plus the trailing recent days.
+
+        - /daily/updates names the days of rows changed (it reaches a month back: relied on only when the last sync
+          is more recent than that; else the whole gap since the last sync is re-read by date);
+        - the time edit log names the days of old time edited, moved or deleted (the original and the new day);
+        - the last HUBSTAFF_TRAILING_DAYS are always re-read (time tracked lately, deletions nothing names).
+        """
         start, end = window
+        since = self.link.synced_through - SYNC_OVERLAP
+        if since >= updates_reach(until):
+            days = self._updated_days(sources, since, until)
+        else:
+            gap_from = max(start, organization_date(since, self.time_zone) - timedelta(days=1))
+            days = {gap_from + timedelta(days=i) for i in range((end - gap_from).days + 1)}
+        days |= self._edited_days(sources, since, until)
+        trailing_from = max(start, end - timedelta(days=settings.HUBSTAFF_TRAILING_DAYS - 1))
+        days.update(trailing_from + timedelta(days=i) for i in range((end - trailing_from).days + 1))
+        return contiguous_spans(day for day in days if start <= day <= end)
+
+    def _updated_days(self, sources, since, until):
         days = set()
         for org_id, project_ids in sources.items():
             for page in self.client.daily_activity_update_pages(
-                org_id, since=self.link.synced_through, until=until, project_ids=project_ids
+                org_id, since=since, until=until, project_ids=project_ids
             ):
-                for row in page:
-                    day = date.fromisoformat(row["date"])
-                    if start <= day <= end:
-                        days.add(day)
+                days.update(map(mapping.activity_date, page))
                 self._progress()  # the heartbeat
-        trailing_from = max(start, end - timedelta(days=settings.HUBSTAFF_TRAILING_DAYS - 1))
-        days.update(trailing_from + timedelta(days=i) for i in range((end - trailing_from).days + 1))
-        return contiguous_spans(days)
+        return days
+
+    def _edited_days(self, sources, since, until):
+        """The days the time edit log entries created since `since` name (never asked before Hubstaff's floor)."""
+        floor = datetime.combine(daily_floor(self.today), datetime.min.time(), tzinfo=zone(self.time_zone))
+        since = max(since, floor)
+        days = set()
+        if since >= until:
+            return days
+        for org_id, project_ids in sources.items():
+            for page in self.client.time_edit_log_pages(
+                org_id, since=since, until=until, project_ids=project_ids
+            ):
+                for entry in page:
+                    days |= mapping.edit_log_days(entry, self.time_zone)
+                self._progress()  # the heartbeat
+        return days
 
     def _fetch(self, sources, windows, staging):
         done = 0
@@ -244,7 +299,7 @@ class Sync:
                     done += (window[1] - window[0]).days + 1
                     self._progress(progress_done=done)
                     continue
-                staging.add(window, rows, wanted)
+                staging.add(window, rows, wanted, self.link.count_work_breaks)
                 self._progress(progress_label=f"Fetching work logs from Hubstaff: {staging.rows} activities")
         self._progress(force=True)
 
