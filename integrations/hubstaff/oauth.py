@@ -25,7 +25,12 @@ from oauthlib.oauth2 import OAuth2Error, WebApplicationClient
 from requests_oauthlib import OAuth2Session
 
 from . import discovery
-from .errors import AuthorizationFailed, TransientHubstaffError, describe_token_error
+from .errors import (
+    AuthorizationFailed,
+    ClientCredentialsRejected,
+    TransientHubstaffError,
+    describe_token_error,
+)
 from .tokens import raise_for_token_endpoint_status, token_auth
 
 SCOPES = ["openid", "profile", "email", "hubstaff:read"]
@@ -112,7 +117,7 @@ def exchange_code(installation, code: str, pending: dict) -> dict:
     except OAuth2Error as exc:
         error = getattr(exc, "error", "")
         if error == "invalid_client":
-            raise AuthorizationFailed(
+            raise ClientCredentialsRejected(
                 "Hubstaff did not accept the Client ID and Client secret (invalid_client). Copy both again from the "
                 "app you created at Hubstaff, then click Authorize."
             ) from None

@@ -191,11 +191,14 @@ def claim(run_id, now=None):
             return None
         if run.status == SyncRun.Status.RUNNING and run.heartbeat_at and now - run.heartbeat_at < STALE_AFTER:
             return None  # another worker is on it
+        # A run that started before is being tried again (Hubstaff was busy): say so, and drop the "trying
+        # again in 60 s" of the wait, which is over.
+        run.progress_label = "Trying Hubstaff again" if run.started_at else "Starting"
         run.status = SyncRun.Status.RUNNING
         run.started_at = now
         run.heartbeat_at = now
         run.progress_done = 0
-        run.save(update_fields=["status", "started_at", "heartbeat_at", "progress_done"])
+        run.save(update_fields=["status", "started_at", "heartbeat_at", "progress_done", "progress_label"])
     return run
 
 

@@ -238,3 +238,16 @@ def test_two_workers_refreshing_at_once_spend_the_refresh_token_once(org, hubsta
     assert results == ["alice@acme.test", "alice@acme.test"]
     assert hubstaff_sandbox.stats()["routes"]["POST /access_tokens"] == {"200": 1}
     assert Installation.objects.get(pk=installation.pk).is_installed
+
+
+def test_a_rejected_client_secret_is_forgotten_and_the_form_asks_for_it_again(
+    admin_client, org, hubstaff_app, consent_at_sandbox
+):
+    wrong = {**hubstaff_app, "client_secret": "not-the-secret"}
+    callback = consent_at_sandbox(authorize(admin_client, org, wrong))
+    response = admin_client.get(callback, follow=True)
+    page = response.content.decode()
+    assert "did not accept the Client ID and Client secret" in page
+    assert "A secret is saved" not in page and "leave this empty to keep it" not in page
+    installation = Installation.objects.get(organization=org)
+    assert installation.client_secret == "" and installation.status == Installation.Status.PENDING
