@@ -4,13 +4,19 @@
 - a Retry-After is read as one hour at most, wherever it is read.
 """
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from api.tests.conftest import url
 from conftest import token_client
+from integrations import tasks
+from integrations.hubstaff.retries import MAX_RETRY_AFTER
+from integrations.hubstaff.tokens import recorded_rate_limit
+from integrations.models import Installation, SyncRun
+from integrations.services import runs, sync
 from projects.models import DATE_RANGE_MESSAGE, Project
 from tests.factories import ProjectFactory
 
@@ -62,3 +68,30 @@ def test_the_bounds_themselves_are_accepted(manager_client, org):
 def test_the_database_refuses_project_dates_outside_the_bounds(org, dates):
     with pytest.raises(IntegrityError), transaction.atomic():
         Project.objects.create(organization=org, name="Raw", **dates)
+
+
+def test_a_retry_after_of_centuries_waits_an_hour_at_most(project_a, hs):
+    """A 429 with Retry-After: 100000000000 (year 5195): the organization waits an hour, the task an hour."""
+    hs.fault(storm={"count": 1, "retry_after": 100000000000})
+    run = runs.request_sync(
+        project_a, mode=SyncRun.Mode.RESET, trigger=SyncRun.Trigger.MANUAL, send_task=False
+    )
+    before = timezone.now()
+    with pytest.raises(runs.RetryLater) as waiting:
+        sync.run_sync(run.pk, final_attempt=False)
+    hour = timedelta(seconds=MAX_RETRY_AFTER)
+    assert 0 < waiting.value.countdown <= MAX_RETRY_AFTER
+    until = Installation.objects.get(organization=project_a.organization).rate_limited_until
+    assert before + hour - timedelta(minutes=1) <= until <= timezone.now() + hour
+    assert tasks.retry_countdown(waiting.value.countdown, retries=4) <= MAX_RETRY_AFTER + 5
+    run.refresh_from_db()
+    assert run.status == SyncRun.Status.QUEUED and "trying again in 3600 s" in run.progress_label
+
+
+def test_a_rate_limit_stored_for_centuries_is_read_as_an_hour(project_a):
+    """What an older version stored (rate_limited_until in the year 5195) holds the syncs an hour at most."""
+    installation = Installation.objects.get(organization=project_a.organization)
+    Installation.objects.filter(pk=installation.pk).update(
+        rate_limited_until=timezone.now() + timedelta(days=365 * 3000)
+    )
+    assert recorded_rate_limit(installation) <= timezone.now() + timedelta(seconds=MAX_RETRY_AFTER)
