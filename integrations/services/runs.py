@@ -257,7 +257,7 @@ def claim(run_id, now=None):
             run.takeovers += 1  # its worker died: this worker takes over
             run.progress_label = DIED_MESSAGE
             fields += ["takeovers", "progress_label"]
-        else:
+        elif run.progress_label != DIED_MESSAGE:
             # A run that started before is being tried again (Hubstaff was busy): say so, and drop the
             # "trying again in 60 s" of the wait, which is over.
             run.progress_label = "Trying Hubstaff again" if run.started_at else "Starting"
