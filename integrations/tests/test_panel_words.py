@@ -54,7 +54,7 @@ def test_a_synced_work_log_names_its_hubstaff_project(manager_client, project, e
     synced_log(project, employee)
     synced_log(project, employee, day=date(2026, 2, 3), hubstaff_project=999)  # no longer in the cached list
     html = project_page(manager_client, project)
-    assert "Hubstaff: Project A" in html and "Hubstaff #200001" not in html
+    assert "Hubstaff: <bdi>Project A</bdi>" in html and "Hubstaff #200001" not in html
     assert "Hubstaff #999" in html
 
 
