@@ -25,10 +25,13 @@ def describe_changes(added, changed, removed):
 
 @register.filter
 def worklog_changes(run):
-    """A run's work-log counts in words; a Clear data run only removes."""
-    if run.mode == "clear":
-        return f"{_work_logs(run.worklogs_deleted)} removed"
-    return describe_changes(run.worklogs_created, run.worklogs_updated, run.worklogs_deleted)
+    """A run's work-log counts in words; a Clear data run only removes. Counts a run lacks count as none."""
+    created, updated, deleted = (
+        getattr(run, f"worklogs_{n}", 0) or 0 for n in ("created", "updated", "deleted")
+    )
+    if getattr(run, "mode", "") == "clear":
+        return f"{_work_logs(deleted)} removed"
+    return describe_changes(created, updated, deleted)
 
 
 @register.filter
