@@ -24,6 +24,7 @@ from .templatetags.sync_words import count_of
 HISTORY_SHOWN = 5
 # Session key of refused Integration settings, shown once by the page the save redirects to.
 _SUBMITTED = "integration-settings-submitted:{}"
+_SHOWN_AT_FIELD = {"enabled", "hubstaff_project_ids", "hubstaff_time_zone"}
 
 
 def _project_url(request, project):
@@ -78,6 +79,13 @@ def integration_settings_panel(request, project):
         "link": link,
         "form": ProjectLinkForm(initial=initial, project=project),
         "field_errors": submitted["errors"] if submitted else {},
+        # Errors of no field shown in the panel: listed above the form.
+        "other_errors": [
+            e
+            for field, errs in (submitted or {}).get("errors", {}).items()
+            if field not in _SHOWN_AT_FIELD
+            for e in errs
+        ],
         "synced_worklogs": 0 if _is_installed(installation) else synced_worklogs(project).count(),
         "blocker": sync_blocker(project, installation, link) if installation else None,
         "sync_made_assignments": sync_assignments_without_worklogs(project).count(),
@@ -86,7 +94,7 @@ def integration_settings_panel(request, project):
     return render_to_string("integrations/project_panel.html", context, request=request)
 
 
-def _keep_submitted(request, project, form, errors):
+def _keep_submitted(request, project, errors):
     """Refused settings: keep what was ticked and the errors, per field, for the page the redirect shows."""
     values = {
         "enabled": bool(request.POST.get("enabled")),
@@ -116,7 +124,7 @@ def save_link(request, project_id):
         else:
             messages.success(request, "Integration settings were saved.")
             return _project_url(request, project)
-    _keep_submitted(request, project, form, errors)
+    _keep_submitted(request, project, errors)
     messages.error(request, "Integration settings were not saved: see the errors in the form.")
     return redirect(
         reverse("projects:detail", args=[request.tenant.organization.slug, project.pk])

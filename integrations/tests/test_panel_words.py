@@ -197,3 +197,14 @@ def test_the_installed_page_points_to_the_next_step(client, make_member, org, in
     admin_only = make_member(org, Role.ADMINISTRATOR, email="only@acme.test")
     html = signed_in(admin_only).get("/acme/integrations/hubstaff/").content.decode()
     assert "A Manager does the rest" in html and "Switch to Manager" not in html
+
+
+def test_a_refused_setting_of_no_shown_field_is_listed_above_the_form(manager_client, project, installation):
+    session = manager_client.session
+    session[f"integration-settings-submitted:{project.pk}"] = {
+        "values": {"enabled": True, "hubstaff_project_ids": [200001]},
+        "errors": {"__all__": ["Something about the whole form."]},
+    }
+    session.save()
+    html = project_page(manager_client, project)
+    assert '<div class="form-errors" role="alert"><p>Something about the whole form.</p></div>' in html
