@@ -19,6 +19,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.sandbox, pytest.mark.django_db(tr
 
 WIDTHS = (390, 1280)
 SERIOUS = {"serious", "critical"}
+# Minor by axe's measure, but a screen reader announces a nameless column: none anywhere either.
+ALWAYS = {"empty-table-header"}
 AXE = Axe()
 
 
@@ -54,9 +56,14 @@ def pages(org, scene):
         ("home", f"/{slug}/", "manager"),
         ("projects", f"/{slug}/projects/", "manager"),
         ("project", f"/{slug}/projects/{project.pk}/", "manager"),
+        ("sync-history", f"/{slug}/projects/{project.pk}/hubstaff/history/", "manager"),
+        ("project-form", f"/{slug}/projects/{project.pk}/edit/", "manager"),
+        ("assignment-form", f"/{slug}/projects/{project.pk}/assignments/new/", "manager"),
+        ("worklog-form", f"/{slug}/projects/{project.pk}/worklogs/new/", "manager"),
         ("planning-report", f"/{slug}/planning/report/", "manager"),
         ("person-report", f"/{slug}/planning/people/{bobby.pk}/", "manager"),
         ("people", f"/{slug}/people/", "administrator"),
+        ("person-form", f"/{slug}/people/{bobby.pk}/edit/", "administrator"),
         ("integrations", f"/{slug}/integrations/", "administrator"),
         ("hubstaff-installed", f"/{slug}/integrations/hubstaff/", "administrator"),
         ("install", f"/{slug}/integrations/hubstaff/install/", "administrator"),
@@ -88,7 +95,7 @@ def serious_violations(page):
     return [
         f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:5]}"
         for v in results.response["violations"]
-        if v["impact"] in SERIOUS
+        if v["impact"] in SERIOUS or v["id"] in ALWAYS
     ]
 
 
