@@ -38,7 +38,8 @@ def status_context(request, project):
         "last_sync": last_sync,
         "history": runs[:HISTORY_SHOWN],
         "more_history": len(runs) > HISTORY_SHOWN,
-        "can_add_people": request.tenant.holds(Role.ADMINISTRATOR),
+        # Managers add missing teammates too (as Managers or Employees), then sync again.
+        "can_add_people": request.tenant.holds(Role.ADMINISTRATOR, Role.MANAGER),
     }
 
 

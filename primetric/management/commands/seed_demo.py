@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from people.invitations import invitation_state, invite
 from people.models import Organization, Person
 from people.roles import Role
 from projects.models import Assignment, Project
@@ -20,6 +21,8 @@ DEMO_PEOPLE = [
     ("Bobby Brown", "bobby@acme.test", [Role.EMPLOYEE], True),
     ("Sam Smith", "sam@acme.test", [Role.EMPLOYEE], True),
     ("Erin Employee", "erin@acme.test", [Role.EMPLOYEE, Role.MANAGER], True),
+    # Invited but not signed in yet: her invitation waits in the local mailbox (/dev/mail/).
+    ("Paula Pending", "paula@acme.test", [Role.EMPLOYEE], False),
 ]
 
 
@@ -49,7 +52,8 @@ class Command(BaseCommand):
                 organization=demo, email=email
             )
             person.full_name = full_name
-            person.user = user
+            if can_sign_in:  # a login got by accepting the invitation stays
+                person.user = user
             person.set_roles(roles)
             person.save()
             people[email] = person
@@ -90,6 +94,9 @@ class Command(BaseCommand):
             name="Internal tools",
             defaults={"start_date": date(2025, 6, 1), "end_date": date(2025, 12, 31)},
         )
+        paula = people["paula@acme.test"]
+        if invitation_state(paula) in ("none", "expired"):
+            invite(paula, invited_by=people["alice@acme.test"])
         if not quiet:
             self.stdout.write(self.style.SUCCESS("Demo organization ready: /demo/"))
             for full_name, email, roles, can_sign_in in DEMO_PEOPLE:
