@@ -96,7 +96,10 @@ class PersonSerializer(FormBackedSerializer):
         child=serializers.ChoiceField(choices=Role.choices),
         required=False,
         max_length=3,
-        help_text="Any of administrator, manager, employee. Managers and Employees can have their Hubstaff time synced.",
+        help_text=(
+            "Any of administrator, manager, employee. "
+            "Managers and Employees can have their Hubstaff time synced."
+        ),
     )
     can_sign_in = serializers.SerializerMethodField(
         help_text="Whether the person has accepted an invitation and can sign in to this organization."
@@ -327,7 +330,10 @@ class ProjectLinkSerializer(serializers.Serializer):
     hubstaff_project_ids = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
         max_length=1000,
-        help_text="Select projects: ids of Hubstaff projects the installation reaches (see integrations/hubstaff/projects/).",
+        help_text=(
+            "Select projects: ids of Hubstaff projects the installation reaches "
+            "(see integrations/hubstaff/projects/)."
+        ),
     )
     prevent_new_assignments = serializers.BooleanField(help_text="Prevent new assignment creation.")
     trim_assignments = serializers.BooleanField(help_text="Trim assignments to work logs.")

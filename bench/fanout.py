@@ -57,7 +57,7 @@ def run(*, organizations, projects_per_org):
     from django.utils import timezone
 
     from integrations.models import ProjectLink, SyncRun
-    from integrations.services.sync import due_links, enqueue_due_syncs
+    from integrations.services.schedule import due_links, enqueue_due_syncs
 
     start = timezone.now().replace(microsecond=0)
     ProjectLink.objects.update(

@@ -1,4 +1,7 @@
-"""``python -m bench [--quick | --smoke] [--only SECTION ...] [--no-write]``: run, print the tables, write docs/performance.md."""
+"""``python -m bench [--quick | --smoke] [--only SECTION ...] [--no-write]``: run, print, write the tables.
+
+The tables go to docs/performance.md unless --no-write.
+"""
 
 import argparse
 import json
@@ -128,7 +131,7 @@ def machine():
         pass
     try:
         commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False
         ).stdout.strip()
     except OSError:
         commit = "?"

@@ -66,20 +66,20 @@ def seed_project(*, worklogs, assignments, tag):
     buffer = io.StringIO()
     written = 0
     for day in range(per_person):
-        for person, assignment in zip(people, made):
+        for person, assignment in zip(people, made, strict=True):
             if written == worklogs:
                 break
             d = start + timedelta(days=day)
             buffer.write(
-                f"{organization.pk}\t{project.pk}\t{person.pk}\t{assignment.pk}\t{d.isoformat()}\t{rng.randint(1800, 30000)}\t"
-                f"hubstaff\thubstaff:1:{person.pk}:{d.isoformat()}\t1\t\t{now}\t{now}\n"
+                f"{organization.pk}\t{project.pk}\t{person.pk}\t{assignment.pk}\t{d.isoformat()}\t"
+                f"{rng.randint(1800, 30000)}\thubstaff\thubstaff:1:{person.pk}:{d.isoformat()}\t1\t\t{now}\t{now}\n"
             )
             written += 1
     buffer.seek(0)
     with connection.cursor() as cur:
         cur.cursor.copy_expert(
-            "COPY worklogs_worklog (organization_id, project_id, person_id, assignment_id, date, duration_seconds, source, "
-            "source_key, source_project_id, note, created_at, updated_at) FROM STDIN",
+            "COPY worklogs_worklog (organization_id, project_id, person_id, assignment_id, date, duration_seconds, "
+            "source, source_key, source_project_id, note, created_at, updated_at) FROM STDIN",
             buffer,
         )
         cur.execute("ANALYZE worklogs_worklog")
@@ -161,7 +161,7 @@ class Gunicorn:
                 return self
             except requests.ConnectionError:
                 if self.process.poll() is not None:
-                    raise RuntimeError(self.process.stderr.read().decode()[-3000:])
+                    raise RuntimeError(self.process.stderr.read().decode()[-3000:]) from None
                 time.sleep(0.2)
         raise RuntimeError("gunicorn did not start")
 

@@ -26,7 +26,8 @@ def render(results):
     out = [
         f"Run: `python -m bench{'' if results['kind'] == 'full' else ' --' + results['kind']}` on {m['date']}, commit "
         f"{m['commit']}; {m['cpu']}, {m['cores']} cores, {m['memory']}; {m['os']}; Python {m['python']}, PostgreSQL "
-        f"{m['postgresql']}; load average at start {m['load_at_start']}. Total {results['total_seconds'] / 60:.1f} min.",
+        f"{m['postgresql']}; load average at start {m['load_at_start']}. "
+        f"Total {results['total_seconds'] / 60:.1f} min.",
         "",
     ]
     s = results.get("sync")
@@ -75,7 +76,8 @@ def render(results):
                         "same reset again (nothing changes)",
                         f"{s['idempotent_rerun']['seconds']:.1f} s, "
                         f"{s['idempotent_rerun']['worklogs_created']}/{s['idempotent_rerun']['worklogs_updated']}/"
-                        f"{s['idempotent_rerun']['worklogs_deleted']} created/updated/deleted, {s['idempotent_rerun']['statements']:,} statements",
+                        f"{s['idempotent_rerun']['worklogs_deleted']} created/updated/deleted, "
+                        f"{s['idempotent_rerun']['statements']:,} statements",
                     ],
                 ],
             ),
@@ -153,8 +155,8 @@ def render(results):
     p = results.get("pages")
     if p:
         out += [
-            f"### 4. Pages (a project with {p['worklogs']:,} work logs and {p['assignments']} assignments; gunicorn, 2 workers; "
-            "one client, sequential requests)",
+            f"### 4. Pages (a project with {p['worklogs']:,} work logs and {p['assignments']} assignments; "
+            "gunicorn, 2 workers; one client, sequential requests)",
             "",
             _table(
                 [
@@ -186,8 +188,8 @@ def render(results):
     f = results.get("fanout")
     if f:
         out += [
-            f"### 5. Scheduler fan-out ({f['links']:,} linked projects in {f['organizations']:,} organizations; a simulated "
-            f"day of {f['ticks']} beats of 15 min, queueing into Redis)",
+            f"### 5. Scheduler fan-out ({f['links']:,} linked projects in {f['organizations']:,} organizations; "
+            f"a simulated day of {f['ticks']} beats of 15 min, queueing into Redis)",
             "",
             _table(
                 ["figure", "value"],

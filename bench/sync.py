@@ -95,7 +95,7 @@ class SyncSetup:
         """
         from django.db import connection
 
-        from integrations.services.sync import clear_project
+        from integrations.services.runs import clear_project
         from projects.models import Assignment
 
         clear_project(self.project)

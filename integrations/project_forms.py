@@ -1,6 +1,6 @@
 from django import forms
 
-from .services.links import reachable_projects
+from .selectors import reachable_projects
 
 
 class HubstaffProjectsField(forms.TypedMultipleChoiceField):

@@ -3,7 +3,8 @@ from django.contrib.auth import authenticate, get_user_model, password_validatio
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
 from .auth import clear_login_failures, login_blocked, record_login_failure
-from .models import Organization, Person, normalize_email, validate_slug_not_reserved
+from .emails import stored_email
+from .models import Organization, Person, validate_slug_not_reserved
 from .roles import Role
 
 
@@ -65,7 +66,7 @@ class PersonForm(forms.ModelForm):
             del self.fields["invite"]
 
     def clean_email(self):
-        email = normalize_email(self.cleaned_data["email"])
+        email = stored_email(self.cleaned_data["email"])
         clash = (
             Person.objects.for_org(self.organization).filter(email__iexact=email).exclude(pk=self.instance.pk)
         )
@@ -109,7 +110,7 @@ class SignupForm(forms.Form):
         return slug
 
     def clean_email(self):
-        return normalize_email(self.cleaned_data["email"])
+        return stored_email(self.cleaned_data["email"])
 
     def clean(self):
         cleaned = super().clean()

@@ -94,11 +94,11 @@ def test_a_missing_organization_is_refused_through_the_project_key(ours):
 
 def test_deleting_still_cascades(ours):
     checked_now(worklog(**ours))
-    checked_now(lambda: ours["assignment"].delete())
+    checked_now(ours["assignment"].delete)
     assert WorkLog.objects.get(project=ours["project"]).assignment is None
     checked_now(lambda: Person.objects.filter(pk=ours["person"].pk).delete())
     assert not WorkLog.objects.filter(project=ours["project"]).exists()
-    checked_now(lambda: ours["organization"].delete())
+    checked_now(ours["organization"].delete)
     assert not Project.objects.filter(pk=ours["project"].pk).exists()
 
 

@@ -5,6 +5,8 @@ from rest_framework import generics, status
 from rest_framework.response import Response
 
 from integrations.models import SyncRun
+from integrations.services.links import get_link, update_link
+from integrations.services.runs import SyncNotPossible, clear_project, request_sync
 from people.roles import Role
 from projects.models import Project
 
@@ -35,8 +37,6 @@ class ProjectLinkView(HubstaffEndpoint):
     serializer_class = ProjectLinkSerializer
 
     def current(self):
-        from integrations.services.links import get_link
-
         link = get_link(self.project)
         if link is None:
             return {
@@ -62,8 +62,6 @@ class ProjectLinkView(HubstaffEndpoint):
         return self.update(partial=True)
 
     def update(self, *, partial):
-        from integrations.services.links import update_link
-
         current = self.current()
         serializer = self.get_serializer(current, data=self.request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
@@ -95,8 +93,6 @@ class SyncView(HubstaffEndpoint):
         responses={202: SyncRunSerializer, 409: NOT_POSSIBLE},
     )
     def post(self, request, *args, **kwargs):
-        from integrations.services.sync import SyncNotPossible, request_sync
-
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
@@ -121,8 +117,6 @@ class ClearView(HubstaffEndpoint):
         responses={200: ClearResultSerializer, 409: NOT_POSSIBLE},
     )
     def post(self, request, *args, **kwargs):
-        from integrations.services.sync import SyncNotPossible, clear_project
-
         try:
             run = clear_project(self.project, user=request.user, trigger=SyncRun.Trigger.API)
         except SyncNotPossible as exc:

@@ -5,6 +5,7 @@ from rest_framework import generics, serializers
 from rest_framework.response import Response
 
 from integrations.models import HubstaffProject
+from integrations.services.links import get_installation, reachable_projects
 from people.roles import Role
 
 from ..serializers import MAX_ID, HubstaffProjectSerializer, InstallationStatusSerializer
@@ -21,8 +22,6 @@ class InstallationStatusView(IntegrationEndpoint):
 
     @extend_schema(summary="The Hubstaff installation's state")
     def get(self, request, *args, **kwargs):
-        from integrations.services.links import get_installation
-
         installation = get_installation(self.tenant.organization)
         if installation is None:
             data = {
@@ -68,8 +67,6 @@ class HubstaffProjectList(IntegrationEndpoint, generics.ListAPIView):
     def get_queryset(self):
         if self.is_schema_generation():
             return HubstaffProject.objects.none()
-        from integrations.services.links import reachable_projects
-
         projects = reachable_projects(self.tenant.organization).order_by(
             "hubstaff_organization_name", "name", "id"
         )

@@ -7,26 +7,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from integrations.models import HubstaffProject, Installation, ProjectLink
-
-SYNC_INTERVAL = timedelta(hours=24)
-
-
-def get_installation(organization):
-    """The organization's Hubstaff installation, whatever its state, or None."""
-    return Installation.objects.for_org(organization).filter(provider=Installation.Provider.HUBSTAFF).first()
-
-
-def get_link(project):
-    return ProjectLink.objects.for_org(project.organization_id).filter(project=project).first()
-
-
-def reachable_projects(organization):
-    """The Hubstaff projects the organization's installation reaches (the Select projects choices)."""
-    installation = get_installation(organization)
-    if installation is None:
-        return HubstaffProject.objects.none()
-    return HubstaffProject.objects.for_org(organization).filter(installation=installation)
+from integrations.models import ProjectLink
+from integrations.selectors import (
+    get_installation,
+    get_link,  # noqa: F401 (services/sync.py and the API, until their imports move)
+    reachable_projects,
+)
 
 
 def daily_slot(project_id, day):

@@ -16,7 +16,7 @@ from array import array
 from collections import defaultdict
 from datetime import date
 
-from integrations.hubstaff.client import MalformedResponse
+from integrations.hubstaff.errors import MalformedResponse
 from integrations.hubstaff.rules import DailyActivity
 
 # Rows are held in memory up to this many before they are written out (a few pages).
@@ -31,7 +31,8 @@ class Staging:
     """Activities fetched by one sync, by window: `add(window, page, wanted)`, then `activities(window)`."""
 
     def __init__(self):
-        self._file = tempfile.SpooledTemporaryFile(max_size=IN_MEMORY_BYTES, prefix="primetric-sync-")
+        # Closed by close() (the staging is the context manager).
+        self._file = tempfile.SpooledTemporaryFile(max_size=IN_MEMORY_BYTES, prefix="primetric-sync-")  # noqa: SIM115
         self._segments = defaultdict(list)  # window -> [(offset, rows), ...] in the file
         self._buffers = {}  # window -> rows not written yet (windows may be fetched at once, their pages interleaved)
         self._ordinals = {}  # date text -> ordinal (a window has a few dozen dates)
@@ -82,10 +83,7 @@ class Staging:
         buffer.tofile(self._file)
 
     def activities(self, window, first=None, last=None):
-        """The rows kept under `window` (of dates first..last, if given), as the rules' DailyActivity rows.
-
-        Hubstaff's daily rows carry no task here: the rules sum a day's rows per user and project anyway.
-        """
+        """The rows kept under `window` (of dates first..last, if given), as the rules' DailyActivity rows."""
         self._flush(window)
         low = first.toordinal() if first is not None else -1
         high = last.toordinal() if last is not None else 1 << 62
@@ -96,13 +94,13 @@ class Staging:
         dates = {}
         result = []
         it = iter(values)
-        for activity_id, ordinal, user_id, project_id, tracked in zip(it, it, it, it, it):
+        for activity_id, ordinal, user_id, project_id, tracked in zip(it, it, it, it, it, strict=False):
             if ordinal < low or ordinal > high:
                 continue
             day = dates.get(ordinal)
             if day is None:
                 day = dates[ordinal] = date.fromordinal(ordinal)
-            result.append(DailyActivity(activity_id, day, user_id, project_id, None, tracked))
+            result.append(DailyActivity(activity_id, day, user_id, project_id, tracked))
         return result
 
     @property

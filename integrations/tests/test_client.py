@@ -1,6 +1,7 @@
 """HubstaffClient against mocked Hubstaff answers shaped like the documented ones (docs/hubstaff.md)."""
 
 import json
+import os
 import threading
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
@@ -10,14 +11,10 @@ import requests
 import responses
 from django.utils import timezone
 
-from integrations.hubstaff.client import (
-    HubstaffClient,
-    HubstaffError,
-    MalformedResponse,
-    RateLimited,
-    TransientHubstaffError,
-    date_windows,
-)
+from integrations.hubstaff import transport
+from integrations.hubstaff.client import HubstaffClient
+from integrations.hubstaff.errors import HubstaffError, MalformedResponse, RateLimited, TransientHubstaffError
+from integrations.hubstaff.windows import date_windows
 from integrations.models import Installation
 
 from .conftest import API
@@ -203,7 +200,7 @@ def test_date_windows_cover_the_range_within_31_days():
 
 
 @responses.activate
-def test_daily_activity_pages_are_windowed_and_paged(client):
+def test_daily_activities_are_asked_window_by_window_and_paged(client):
     url = f"{API}/organizations/10/activities/daily"
     responses.get(
         url, json={"daily_activities": [activity(1, "2026-01-05")], "pagination": {"next_page_start_id": 2}}
@@ -211,11 +208,12 @@ def test_daily_activity_pages_are_windowed_and_paged(client):
     responses.get(url, json={"daily_activities": [activity(2, "2026-01-30")]})
     responses.get(url, json={"daily_activities": [activity(3, "2026-02-10")]})
 
-    pages = list(
-        client.daily_activity_pages(
-            10, start=date(2026, 1, 1), stop=date(2026, 2, 20), project_ids=[100, 101], user_ids=[7]
-        )
-    )
+    windows = date_windows(date(2026, 1, 1), date(2026, 2, 20))
+    pages = [
+        rows
+        for _, rows in client.daily_activity_window_pages(10, windows, project_ids=[100, 101], user_ids=[7])
+        if rows is not None
+    ]
 
     assert [[row["id"] for row in page] for page in pages] == [[1], [2], [3]]
     first, second, third = (query(c) for c in responses.calls)
@@ -502,7 +500,7 @@ def test_422_is_a_clear_error(client):
         json={"error": "date range must not exceed 31 days"},
     )
     with pytest.raises(HubstaffError) as caught:
-        list(client.daily_activity_pages(10, start=date(2026, 1, 1), stop=date(2026, 1, 2)))
+        list(client.daily_activity_window_pages(10, [(date(2026, 1, 1), date(2026, 1, 2))]))
     assert "date range must not exceed 31 days" in str(caught.value)
 
 
@@ -513,3 +511,28 @@ def test_a_plain_requests_session_can_be_injected(installation, sleeps):
         client = HubstaffClient(installation, session=session, sleep=sleeps)
         assert client.me() == {"id": 1}
     assert responses.calls[0].request.headers["Authorization"] == "Bearer access-token-aaa"
+
+
+@pytest.mark.parametrize(
+    ("url", "local"),
+    [
+        ("http://127.0.0.1:8001/v2", True),
+        ("http://localhost:8001", True),
+        ("http://[::1]:8001", True),
+        ("http://hubstaff.test", True),
+        ("https://127.0.0.1:8001", False),
+        ("https://api.hubstaff.com/v2", False),
+        ("http://api.hubstaff.com/v2", False),
+        ("", False),
+    ],
+)
+def test_plain_http_is_allowed_only_to_this_machine(url, local):
+    assert transport.is_local_plain_http(url) is local
+
+
+def test_plain_http_is_allowed_when_the_settings_point_at_a_local_sandbox(settings, monkeypatch):
+    monkeypatch.delenv("OAUTHLIB_INSECURE_TRANSPORT", raising=False)
+    settings.HUBSTAFF_API_URL = "https://api.hubstaff.com/v2"
+    assert "OAUTHLIB_INSECURE_TRANSPORT" not in os.environ
+    settings.HUBSTAFF_API_URL = "http://127.0.0.1:8001/v2"
+    assert os.environ["OAUTHLIB_INSECURE_TRANSPORT"] == "1"

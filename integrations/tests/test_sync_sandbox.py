@@ -10,7 +10,7 @@ from django.db import connection
 from conftest import point_hubstaff_at
 from hubstaff_sandbox.testing import DEMO_SCENARIO, running_sandbox
 from integrations.models import SyncRun
-from integrations.services import sync
+from integrations.services import runs, statistics, sync
 from integrations.services.installation import connect_with_personal_access_token
 from integrations.services.links import update_link
 from people.models import Person
@@ -83,7 +83,7 @@ def link(project, hs, *names, prevent=False, trim=False):
 
 def sync_now(project, mode="reset", expect="succeeded"):
     """Run a sync to its end; it must end as `expect` (so that no test passes on a sync that failed)."""
-    run = sync.request_sync(project, mode=mode, trigger="manual")
+    run = runs.request_sync(project, mode=mode, trigger="manual")
     run = sync.run_sync(run.pk, today=TODAY)
     assert run.status == expect, run.error
     return run
@@ -229,7 +229,7 @@ def test_clear_data_deletes_synced_logs_and_keeps_manual_ones(installed, project
     manual = WorkLogFactory(project=project_a, person=people["bobby"], date=date(2026, 2, 2), note="typed in")
     sync_now(project_a)
     assert WorkLog.objects.filter(project=project_a, source="hubstaff").exists()
-    run = sync.clear_project(project_a)
+    run = runs.clear_project(project_a)
     assert run.worklogs_deleted > 0 and run.mode == "clear" and run.status == "succeeded"
     assert list(WorkLog.objects.filter(project=project_a)) == [manual]
 
@@ -280,8 +280,8 @@ def test_a_failing_hubstaff_leaves_the_work_logs_as_they_were(installed, project
 
 def test_a_second_request_joins_the_running_sync(installed, project_a, hs):
     link(project_a, hs, "Project A")
-    first = sync.request_sync(project_a, mode="reset", trigger="manual")
-    second = sync.request_sync(project_a, mode="incremental", trigger="api")
+    first = runs.request_sync(project_a, mode="reset", trigger="manual")
+    second = runs.request_sync(project_a, mode="incremental", trigger="api")
     assert second.pk == first.pk
     assert SyncRun.objects.filter(project=project_a).count() == 1
     assert sync.run_sync(first.pk, today=TODAY).status == "succeeded"
@@ -289,8 +289,8 @@ def test_a_second_request_joins_the_running_sync(installed, project_a, hs):
 
 
 def test_sync_without_installation_says_an_administrator_must_install(project_a, org):
-    with pytest.raises(sync.SyncNotPossible, match="An Administrator must install Hubstaff first"):
-        sync.request_sync(project_a, mode="reset", trigger="manual")
+    with pytest.raises(runs.SyncNotPossible, match="An Administrator must install Hubstaff first"):
+        runs.request_sync(project_a, mode="reset", trigger="manual")
 
 
 def test_the_sync_project_command_runs_the_sync_itself_and_sends_no_task(
@@ -320,15 +320,15 @@ def test_a_sync_that_writes_many_work_logs_refreshes_the_planner_statistics(
     updates read the whole project once per row (docs/performance.md)."""
     require_postgres()
     WorkLogFactory.create_batch(3, project=project_a, person=people["bobby"])
-    assert sync.refresh_worklog_statistics()
-    before = sync.planner_worklog_rows()
+    assert statistics.refresh_worklog_statistics()
+    before = statistics.planner_worklog_rows()
     assert before == WorkLog.objects.count()
-    monkeypatch.setattr(sync, "ANALYZE_AFTER_ROWS", rows)
-    monkeypatch.setattr(sync, "ANALYZE_AFTER_SHARE", share)
+    monkeypatch.setattr(statistics, "ANALYZE_AFTER_ROWS", rows)
+    monkeypatch.setattr(statistics, "ANALYZE_AFTER_SHARE", share)
     link(project_a, hs, "Project A")
     run = sync_now(project_a)
     assert run.worklogs_created >= 5
-    assert sync.planner_worklog_rows() == (WorkLog.objects.count() if refreshed else before)
+    assert statistics.planner_worklog_rows() == (WorkLog.objects.count() if refreshed else before)
 
 
 def test_refreshing_statistics_does_not_wait_for_a_vacuum_and_fails_nothing(db):
@@ -345,7 +345,7 @@ def test_refreshing_statistics_does_not_wait_for_a_vacuum_and_fails_nothing(db):
         with other.cursor() as cursor:
             cursor.execute("LOCK TABLE worklogs_worklog IN SHARE UPDATE EXCLUSIVE MODE")
         started = time.monotonic()
-        assert sync.refresh_worklog_statistics() is False
+        assert statistics.refresh_worklog_statistics() is False
         assert time.monotonic() - started < 10
         assert WorkLog.objects.count() >= 0  # this connection's transaction is still usable
     finally:

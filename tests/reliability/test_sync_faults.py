@@ -13,7 +13,7 @@ import pytest
 
 from integrations.hubstaff.client import HubstaffClient
 from integrations.models import Installation, SyncRun
-from integrations.services import sync
+from integrations.services import runs, sync
 from tests.factories import WorkLogFactory
 
 from .support import duplicates, hubstaff_truth, snapshot, synced_result
@@ -81,7 +81,7 @@ def synced_once(project_a, people, hs):
     hs.recent_row = hs.add_activity(
         user="bobby@acme.test", project="Project A", date="2026-09-18", tracked=3600
     )
-    run = sync.run_sync(sync.request_sync(project_a, mode="reset", trigger="manual").pk)
+    run = sync.run_sync(runs.request_sync(project_a, mode="reset", trigger="manual").pk)
     assert run.status == "succeeded", run.error
     assert synced_result(project_a) == truth(hs)
     change_hubstaff(hs)
@@ -130,7 +130,7 @@ def test_a_fault_mid_sync_leaves_the_complete_result_or_the_previous_one(
     settings.HUBSTAFF_REQUEST_TIMEOUT = 0.5  # the "slow" fault answers after 1.5 s
     project = synced_once
     before = snapshot(project)
-    run = sync.request_sync(project, mode=mode, trigger="manual")
+    run = runs.request_sync(project, mode=mode, trigger="manual")
 
     client_class = fault_after(hs, START_AFTER[mode], **fault)
     finished = sync.run_sync(run.pk, client_factory=client_class)
@@ -154,9 +154,9 @@ def test_a_fault_mid_sync_leaves_the_complete_result_or_the_previous_one(
     installation = Installation.objects.get(organization=project.organization)
     if "revoke_refresh_tokens" in fault:
         assert installation.status == Installation.Status.NEEDS_REAUTHORIZATION
-        assert "re-authorization" in sync.sync_blocker(project)
-        with pytest.raises(sync.SyncNotPossible, match="re-authorization"):
-            sync.request_sync(project, mode=mode, trigger="manual")
+        assert "re-authorization" in runs.sync_blocker(project)
+        with pytest.raises(runs.SyncNotPossible, match="re-authorization"):
+            runs.request_sync(project, mode=mode, trigger="manual")
     else:
         assert installation.status == Installation.Status.INSTALLED
 
@@ -166,12 +166,12 @@ def test_after_a_failed_sync_the_next_one_completes(synced_once, hs, mode):
     """The fault passes; the next sync brings the complete result (nothing was left half-done to trip it)."""
     project = synced_once
     first = sync.run_sync(
-        sync.request_sync(project, mode=mode, trigger="manual").pk,
+        runs.request_sync(project, mode=mode, trigger="manual").pk,
         client_factory=fault_after(hs, START_AFTER[mode], error_rate=1.0),
     )
     hs.reset_faults()
     assert first.status == "failed"
-    second = sync.run_sync(sync.request_sync(project, mode=mode, trigger="manual").pk)
+    second = sync.run_sync(runs.request_sync(project, mode=mode, trigger="manual").pk)
     assert second.status == "succeeded", second.error
     assert synced_result(project) == truth(hs)
     assert duplicates(project) == []
@@ -186,7 +186,7 @@ def test_the_task_waits_and_retries_through_a_storm_then_succeeds(synced_once, h
     from integrations import tasks
 
     project = synced_once
-    run = sync.request_sync(project, mode="reset", trigger="manual")
+    run = runs.request_sync(project, mode="reset", trigger="manual")
     hs.fault(
         storm={"count": 4, "retry_after": 30}
     )  # 30 s > HUBSTAFF_MAX_RETRY_AFTER: each attempt gives up at once
@@ -199,7 +199,7 @@ def test_the_task_waits_and_retries_through_a_storm_then_succeeds(synced_once, h
         )  # stands for the Retry-After seconds having passed
         try:
             return original(run_id, **kwargs)
-        except sync.RetryLater as exc:
+        except runs.RetryLater as exc:
             countdowns.append(exc.countdown)
             assert SyncRun.objects.get(pk=run_id).status == "queued"
             raise
@@ -217,10 +217,10 @@ def test_the_task_gives_up_after_its_retries_with_a_clear_error(synced_once, hs)
 
     project = synced_once
     before = snapshot(project)
-    run = sync.request_sync(project, mode="incremental", trigger="manual")
+    run = runs.request_sync(project, mode="incremental", trigger="manual")
     hs.fault(error_rate=1.0)
     tasks.sync_project_task.apply(args=[run.pk])
     run.refresh_from_db()
     assert run.status == "failed" and "Hubstaff did not answer properly" in run.error and "500" in run.error
     assert snapshot(project) == before
-    assert sync.active_run(project) is None
+    assert runs.active_run(project) is None

@@ -12,8 +12,9 @@ import pytest
 from django.db import IntegrityError, connection
 
 from integrations.hubstaff import rules
-from integrations.services import sync, writer
+from integrations.services import runs, sync, writer
 from people.models import Organization
+from primetric import db
 from projects.models import Assignment
 from worklogs.models import WorkLog
 
@@ -115,10 +116,9 @@ def test_a_failing_write_rolls_back_every_write_and_is_raised_here():
 
 
 def test_an_error_of_the_caller_rolls_back_what_was_written():
-    with pytest.raises(RuntimeError, match="planning failed"):
-        with writer.transaction_writer(threaded=True) as w:
-            w.call(new_org, "w-written")
-            raise RuntimeError("planning failed")
+    with pytest.raises(RuntimeError, match="planning failed"), writer.transaction_writer(threaded=True) as w:
+        w.call(new_org, "w-written")
+        raise RuntimeError("planning failed")
     assert slugs() == set()
     assert not writer_threads()
 
@@ -161,7 +161,7 @@ def test_not_threaded_the_writes_run_at_once_in_the_callers_transaction():
 
 
 def reset(project):
-    run = sync.request_sync(project, mode="reset", trigger="manual")
+    run = runs.request_sync(project, mode="reset", trigger="manual")
     return sync.run_sync(run.pk)
 
 
@@ -218,7 +218,7 @@ def test_a_failure_in_the_middle_of_the_apply_leaves_everything_as_it_was(
 
     calls = {"n": 0}
     if where == "a write":
-        real = sync.update_rows
+        real = db.update_rows
 
         def failing(*args, **kwargs):
             calls["n"] += 1
@@ -226,7 +226,7 @@ def test_a_failure_in_the_middle_of_the_apply_leaves_everything_as_it_was(
                 raise IntegrityError("the database refused the second batch")
             return real(*args, **kwargs)
 
-        monkeypatch.setattr(sync, "update_rows", failing)
+        monkeypatch.setattr(db, "update_rows", failing)
     else:
         real = rules.plan_sync
 

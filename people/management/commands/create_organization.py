@@ -7,7 +7,8 @@ from django.db import transaction
 
 from people.invitations import create_invitation
 from people.mail import absolute_url
-from people.models import Organization, Person, normalize_email
+from people.emails import stored_email
+from people.models import Organization, Person
 
 
 class Command(BaseCommand):
@@ -20,7 +21,7 @@ class Command(BaseCommand):
         parser.add_argument("--admin-name", default="", help="Their full name (default: the e-mail).")
 
     def handle(self, *args, name, slug, admin_email, admin_name, **options):
-        email = normalize_email(admin_email)
+        email = stored_email(admin_email)
         organization = Organization(name=name.strip(), slug=slug.strip().lower())
         person = Person(organization=organization, full_name=admin_name.strip() or email, email=email)
         try:

@@ -1,4 +1,7 @@
-"""Create the demo organization that tells the seed's stories; safe to run again."""
+"""Create the demo organization, whose people and projects match the sandbox's demo data (docs/hubstaff.md).
+
+Safe to run again.
+"""
 
 from datetime import date
 
@@ -73,7 +76,8 @@ class Command(BaseCommand):
             organization=side, name="Website relaunch", defaults={"start_date": date(2026, 3, 1)}
         )
 
-        # The seed's Project A: 1 Jan to 22 Sep, Bobby assigned, Sam not.
+        # Project A, as in the sandbox's demo data: 1 Jan to 22 Sep, Bobby assigned, Sam not (Sam's time shows as a
+        # missing teammate until he is added).
         project_a, _ = Project.objects.get_or_create(
             organization=demo,
             name="Project A",
@@ -99,7 +103,7 @@ class Command(BaseCommand):
             invite(paula, invited_by=people["alice@acme.test"])
         if not quiet:
             self.stdout.write(self.style.SUCCESS("Demo organization ready: /demo/"))
-            for full_name, email, roles, can_sign_in in DEMO_PEOPLE:
+            for _full_name, email, roles, can_sign_in in DEMO_PEOPLE:
                 if can_sign_in:
                     labels = ", ".join(Role(r).label for r in roles)
                     self.stdout.write(f"  {email:<20} password {DEMO_PASSWORD}   ({labels})")
