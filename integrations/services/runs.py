@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from integrations import notifications
 from integrations.models import ProjectLink, SyncRun
 from worklogs.models import WorkLog
 
@@ -208,3 +209,4 @@ def finish(run, status, **fields):
     SyncRun.objects.filter(pk=run.pk).update(**fields)
     for name, value in fields.items():
         setattr(run, name, value)
+    notifications.run_finished(run)
