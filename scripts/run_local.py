@@ -63,6 +63,7 @@ def main():
     morgan@acme.test  primetric-demo   Manager
     bobby@acme.test   primetric-demo   Employee
 
+  E-mails are never sent: read them at http://localhost:{WEB_PORT}/dev/mail/ (files under var/mail/).
   Ctrl-C stops everything.
 """,
         flush=True,
