@@ -44,5 +44,5 @@ def mailbox(request):
     if not (settings.DEV_MAILBOX and settings.EMAIL_BACKEND == FILE_BACKEND):
         raise Http404("No mailbox here.")
     directory = Path(settings.EMAIL_FILE_PATH)
-    messages = read_messages(directory) if directory.is_dir() else []
-    return render(request, "dev_mailbox.html", {"messages": messages, "directory": directory})
+    mails = read_messages(directory) if directory.is_dir() else []
+    return render(request, "dev_mailbox.html", {"mails": mails, "directory": directory})
