@@ -18,8 +18,6 @@ from .measure import median, percentile
 def seed_project(*, worklogs, assignments, tag):
     """An organization with a manager, `assignments` people assigned to one project and `worklogs` synced logs."""
     from django.contrib.auth import get_user_model
-    from django.db import connection
-    from django.utils import timezone
 
     from api.tokens import issue_token
     from people.models import Organization, Person
@@ -59,15 +57,24 @@ def seed_project(*, worklogs, assignments, tag):
             for p in people
         ]
     )
-    # Work logs by COPY: seeding is not what is measured.
+    _copy_worklogs(organization, project, people, made, worklogs, start)
+    return {"organization": organization, "project": project, "user": user, "token": issue_token(user).key}
+
+
+def _copy_worklogs(organization, project, people, assignments, count, start):
+    """`count` synced work logs spread over the people, one a day each from `start`, written by COPY: seeding is
+    not what is measured."""
+    from django.db import connection
+    from django.utils import timezone
+
     rng = random.Random(1)
     now = timezone.now().isoformat()
-    per_person = -(-worklogs // len(people))
+    per_person = -(-count // len(people))
     buffer = io.StringIO()
     written = 0
     for day in range(per_person):
-        for person, assignment in zip(people, made, strict=True):
-            if written == worklogs:
+        for person, assignment in zip(people, assignments, strict=True):
+            if written == count:
                 break
             d = start + timedelta(days=day)
             buffer.write(
@@ -83,7 +90,6 @@ def seed_project(*, worklogs, assignments, tag):
             buffer,
         )
         cur.execute("ANALYZE worklogs_worklog")
-    return {"organization": organization, "project": project, "user": user, "token": issue_token(user).key}
 
 
 def session_cookie(user):
@@ -159,7 +165,7 @@ class Gunicorn:
             try:
                 requests.get(self.url + "/healthz", timeout=2)
                 return self
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # still starting (slowly on a busy machine)
                 if self.process.poll() is not None:
                     raise RuntimeError(self.process.stderr.read().decode()[-3000:]) from None
                 time.sleep(0.2)

@@ -55,6 +55,8 @@ def integration_settings_panel(request, project):
             "hubstaff_project_ids": link.hubstaff_project_ids,
             "prevent_new_assignments": link.prevent_new_assignments,
             "trim_assignments": link.trim_assignments,
+            "count_work_breaks": link.count_work_breaks,
+            "hubstaff_time_zone": link.hubstaff_time_zone,
         }
     context = {
         "installation": installation,

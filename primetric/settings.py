@@ -235,9 +235,12 @@ if CELERY_BROKER_URL == "filesystem://":
         "store_processed": False,
     }
 else:
-    # A task whose worker died is handed out again after this many seconds (acks_late below).
+    # Redis hands an unacknowledged task out again after this many seconds (acks_late below): what brings back
+    # the task of a worker killed outright. It must exceed the longest countdown a task waits with (a retry
+    # after a Retry-After: one hour at most), or a waiting task is handed out twice; a run whose worker died is
+    # set going sooner by the lease and the periodic check (integrations.services.runs), not by this timeout.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=7200)
     }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_ACKS_LATE = True
@@ -253,7 +256,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "integrations.tasks.enqueue_due_syncs",
         "schedule": timedelta(minutes=env.int("SYNC_BEAT_MINUTES", default=15)),
     },
+    # Runs whose worker died or whose message was lost, set going again (services.runs.recover_runs).
+    "recover-sync-runs": {
+        "task": "integrations.tasks.recover_sync_runs",
+        "schedule": timedelta(seconds=env.int("SYNC_RECOVER_SECONDS", default=60)),
+    },
 }
+# A sync run's lease: a run whose worker has not renewed it for this long is taken over (services.runs).
+SYNC_LEASE_SECONDS = env.int("SYNC_LEASE_SECONDS", default=90)
 
 # --- REST framework
 # ------------------------------------------------------------------------------------------

@@ -5,14 +5,15 @@ from rest_framework import generics, status
 from rest_framework.response import Response
 
 from integrations.models import SyncRun
-from integrations.services.links import get_link, update_link
+from integrations.selectors import get_link
+from integrations.services.links import update_link
 from integrations.services.runs import SyncNotPossible, clear_project, request_sync
 from people.roles import Role
 from projects.models import Project
 
 from ..exceptions import Conflict
 from ..schema import ErrorSerializer
-from ..serializers import (
+from ..serializers.hubstaff import (
     ClearResultSerializer,
     ProjectLinkSerializer,
     SyncRequestSerializer,
@@ -44,6 +45,8 @@ class ProjectLinkView(HubstaffEndpoint):
                 "hubstaff_project_ids": [],
                 "prevent_new_assignments": False,
                 "trim_assignments": False,
+                "count_work_breaks": True,
+                "hubstaff_time_zone": "",
                 "last_synced_at": None,
                 "next_sync_due_at": None,
             }

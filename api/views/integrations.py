@@ -5,10 +5,11 @@ from rest_framework import generics, serializers
 from rest_framework.response import Response
 
 from integrations.models import HubstaffProject
-from integrations.services.links import get_installation, reachable_projects
+from integrations.selectors import get_installation, reachable_projects
 from people.roles import Role
 
-from ..serializers import MAX_ID, HubstaffProjectSerializer, InstallationStatusSerializer
+from ..serializers.base import MAX_ID
+from ..serializers.hubstaff import HubstaffProjectSerializer, InstallationStatusSerializer
 from ..tenancy import TenantAPIView
 
 

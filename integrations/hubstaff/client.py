@@ -31,11 +31,10 @@ from requests_oauthlib import OAuth2Session
 
 from . import mapping
 from .errors import (
-    HubstaffError,
     MalformedResponse,
     RateLimited,
     TransientHubstaffError,
-    refusal,
+    refusal_error,
 )
 from .retries import backoff_delay, retry_after_seconds
 from .tokens import InstallationTokens, record_rate_limit, recorded_rate_limit
@@ -60,7 +59,6 @@ def _pending_key(url, params):
 
 
 # --- the client
-# -------------------------------------------------------------------------------------------------
 
 
 class HubstaffClient:
@@ -92,7 +90,6 @@ class HubstaffClient:
         self.api_url = settings.HUBSTAFF_API_URL.rstrip("/")
 
     # --- public calls
-    # -------------------------------------------------------------------------------------------
     def me(self) -> dict:
         return self._expect(self._get("/users/me"), "user", "/users/me")
 
@@ -106,10 +103,34 @@ class HubstaffClient:
             yield from page["projects"]
 
     def members(self, organization_id) -> Iterator[dict]:
-        """The organization's users (id, name, email, time_zone, status, ...) with their membership fields."""
+        """The organization's users (id, name, email, time_zone, status, ...) with their membership fields.
+
+        People who left the organization are included (`include_removed`, false by default at Hubstaff): their
+        past time is still in the daily activities and must stay theirs.
+        """
         path = f"/organizations/{int(organization_id)}/members"
-        for page in self._pages(path, "members", {"include[]": "users"}):
+        for page in self._pages(path, "members", {"include[]": "users", "include_removed": "true"}):
             yield from mapping.member_users(page)
+
+    def time_edit_log_pages(
+        self, organization_id, *, since: datetime, until: datetime, project_ids=None
+    ) -> Iterator[list[dict]]:
+        """Pages of the time edit log entries created in [since, until), window by window (GET .../time_edit_logs).
+
+        Entries record additions, edits, moves and deletions of time with the new and the original start; a
+        project filter also matches entries that moved time away from that project (docs/hubstaff.md).
+        """
+        path = f"/organizations/{int(organization_id)}/time_edit_logs"
+        filters = self._id_filters(project_ids=project_ids)
+        for window_start, window_stop in time_windows(since, until):
+            params = {
+                "created[start]": iso_utc(window_start),
+                "created[stop]": iso_utc(window_stop),
+                **filters,
+            }
+            for page in self._pages(path, "time_edit_logs", params):
+                if page["time_edit_logs"]:
+                    yield page["time_edit_logs"]
 
     def daily_activity_window_pages(
         self,
@@ -175,7 +196,6 @@ class HubstaffClient:
                     yield page["daily_activities"]
 
     # --- paging
-    # -------------------------------------------------------------------------------------------------
     @staticmethod
     def _id_filters(**lists):
         return {f"{name}[]": [int(i) for i in ids] for name, ids in lists.items() if ids}
@@ -213,7 +233,6 @@ class HubstaffClient:
         return body[key]
 
     # --- one request, with everything that can go wrong
-    # -----------------------------------------------------------
     def _get(self, path: str, params: dict | None = None):
         """The JSON body of GET `path`, after the retries, waits and token refresh its failures call for."""
         url = self.api_url + path
@@ -247,7 +266,7 @@ class HubstaffClient:
                 logger.info("hubstaff GET %s answered %s (attempt %s)", path, status, failures)
                 self._back_off(failures, f"Hubstaff answered {status} to GET {path}, {failures} attempts.")
                 continue
-            raise HubstaffError(refusal(path, response))
+            raise refusal_error(path, response)
 
     def _exchange(self, url: str, params: dict | None):
         """(response, access token sent, decoded body or None): the request sent ahead for it, or sent now."""
@@ -290,7 +309,6 @@ class HubstaffClient:
         self._waited_until = until
 
     # --- prefetch: the next page's request in flight while the caller works
-    # ----------------------------------
     def _send_ahead(self, path: str, params: dict, *, workers: int = 1) -> None:
         url = self.api_url + path
         self._drop_pending(url, params)
@@ -365,7 +383,6 @@ class HubstaffClient:
         return session.request("GET", url, params=params, headers=headers, timeout=timeout)
 
     # --- rate limit shared by every worker of the installation
-    # ----------------------------------------------------
     def _wait_while_rate_limited(self):
         if not self.installation.pk:
             return

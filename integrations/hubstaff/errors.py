@@ -20,6 +20,13 @@ class ReauthorizationRequired(HubstaffError):
     """
 
 
+class Uninstalled(ReauthorizationRequired):
+    """The installation was deleted (uninstalled) while a client was using it: no further request is sent."""
+
+    def __init__(self, message: str = "The Hubstaff integration was uninstalled."):
+        super().__init__(message)
+
+
 class RateLimited(HubstaffError):
     """Hubstaff's rate limit is reached for longer than we are willing to wait inside one call."""
 
@@ -42,6 +49,17 @@ class MalformedResponse(HubstaffError):
     """Hubstaff answered 200 with a body that is not JSON or lacks the expected key."""
 
 
+class Rejected(HubstaffError):
+    """Hubstaff answered 400 "Invalid parameters": it refused what was asked (its `error` text says why)."""
+
+
+class Refused(HubstaffError):
+    """Hubstaff answered 403: the organization's plan is not active, or the account may not see this.
+
+    The tokens are fine: the installation is not marked as needing re-authorization.
+    """
+
+
 class AuthorizationFailed(HubstaffError):
     """The authorization did not complete; `str()` says why in words an administrator can act on."""
 
@@ -56,19 +74,28 @@ def describe_token_error(exc: Exception) -> str:
 
 
 def refusal(path: str, response) -> str:
-    """Why Hubstaff refused GET `path` (a 4xx other than 429), with the first 200 characters of its reason."""
+    """Why Hubstaff refused GET `path` (a 4xx other than 429), with the first 200 characters of its `error`."""
     try:
         detail = response.json().get("error")
     except (ValueError, AttributeError):
         detail = None
     detail = str(detail)[:200] if detail else ""
     what = {
+        400: "Hubstaff rejected the request",
         401: "Hubstaff does not accept the access token",
         403: "Hubstaff refused access",
         404: "Hubstaff does not know this resource",
-        422: "Hubstaff rejected the request",
     }.get(response.status_code, f"Hubstaff answered {response.status_code}")
     return f"{what} (GET {path}){': ' + detail if detail else ''}."
+
+
+def refusal_error(path: str, response) -> HubstaffError:
+    """The exception for a 4xx other than 401 and 429: Rejected (400), Refused (403) or HubstaffError.
+
+    Never branches on Hubstaff's `code` or `error_code` (not published); the status and `error` say enough.
+    """
+    kind = {400: Rejected, 403: Refused}.get(response.status_code, HubstaffError)
+    return kind(refusal(path, response))
 
 
 def installation_status_reason(installation) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 from datetime import UTC
 from email.utils import parsedate_to_datetime
@@ -13,6 +14,9 @@ from django.utils import timezone
 MAX_BACKOFF_SECONDS = 60.0
 # What a 429 without a readable Retry-After is taken to mean.
 DEFAULT_RETRY_AFTER = 60.0
+# The longest wait a Retry-After is believed for: Hubstaff's limit is per hour, and one odd header (a Retry-After
+# of 100000000000 s put an organization's rate_limited_until in the year 5195) must not stop its syncs for longer.
+MAX_RETRY_AFTER = 3600.0
 
 
 def backoff_delay(attempt: int) -> float:
@@ -21,19 +25,27 @@ def backoff_delay(attempt: int) -> float:
     return min(MAX_BACKOFF_SECONDS, base + random.uniform(0, base))
 
 
+def capped(seconds: float) -> float:
+    """A wait Hubstaff asked for, within 0 .. MAX_RETRY_AFTER (NaN, a negative or an endless one included)."""
+    if math.isnan(seconds):
+        return DEFAULT_RETRY_AFTER
+    return min(MAX_RETRY_AFTER, max(0.0, seconds))
+
+
 def retry_after_seconds(response) -> float:
-    """Seconds from a Retry-After header (delta-seconds or an HTTP date); 60 if absent or unreadable."""
+    """Seconds from a Retry-After header (delta-seconds or an HTTP date), at most an hour; 60 if absent or
+    unreadable."""
     value = (response.headers.get("Retry-After") or "").strip()
     if not value:
         return DEFAULT_RETRY_AFTER
     try:
-        return max(0.0, float(value))
+        return capped(float(value))
     except ValueError:
         pass
     try:
         when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return DEFAULT_RETRY_AFTER
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - timezone.now()).total_seconds())
+    return capped((when - timezone.now()).total_seconds())

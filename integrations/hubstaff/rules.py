@@ -305,7 +305,8 @@ def plan_sync(
       of that day's ``tracked``; a sum of 0 gives no log (rules 3 and 4).
       Rows repeated with the same activity id count once (the last one wins).
     - Rule 1: a user with time and no person of that e-mail is a missing
-      teammate and their time is not synced.
+      teammate and their time is not synced.  A user Hubstaff no longer lists
+      at all keeps the person their synced logs of ``covered`` point to.
     - Rule 2: a person with any assignment on P gets the logs.  A log points to
       an assignment covering its date (a manual one first, then the earliest);
       if none covers it, the person's sync-created assignment nearest in time is
@@ -326,7 +327,10 @@ def plan_sync(
     first, last = _scope(covered, project)
     plan = SyncPlan()
     totals = _daily_totals(activities, first, last)
-    wanted_logs, wanted_by_person = _wanted_logs(plan, totals, users, match_people(users.values(), people))
+    existing_logs = list(existing_logs)
+    matches = match_people(users.values(), people)
+    _keep_unlisted_users(matches, totals, users, existing_logs)
+    wanted_logs, wanted_by_person = _wanted_logs(plan, totals, users, matches)
     skipped = _assign(plan, wanted_by_person, assignments, project, options)
     if skipped:
         wanted_logs = [log for log in wanted_logs if log.person_id not in skipped]
@@ -355,6 +359,24 @@ def _daily_totals(
         group = (day, activity.project_id, activity.user_id)
         totals[group] = totals.get(group, 0) + activity.tracked
     return totals
+
+
+def _keep_unlisted_users(
+    matches: dict[int, int],
+    totals: dict[tuple[date, int, int], int],
+    users: Mapping[int, HubstaffUser],
+    existing_logs: list[SyncedLog],
+) -> None:
+    """A user with time whom Hubstaff no longer lists (not even among the members who left) keeps the person their
+    synced logs point to: a person's history is never deleted because Hubstaff stopped naming them."""
+    unlisted = {user_id for _, _, user_id in totals if user_id not in users}
+    if not unlisted:
+        return
+    for log in existing_logs:
+        parts = log.source_key.split(":")
+        user_id = int(parts[2]) if len(parts) == 4 and parts[2].isdigit() else None
+        if user_id in unlisted and user_id not in matches:
+            matches[user_id] = log.person_id
 
 
 def _wanted_logs(

@@ -35,10 +35,11 @@ from .errors import (
     HubstaffError,
     ReauthorizationRequired,
     TransientHubstaffError,
+    Uninstalled,
     describe_token_error,
     installation_status_reason,
 )
-from .retries import backoff_delay
+from .retries import MAX_RETRY_AFTER, backoff_delay
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +70,6 @@ _ADOPTED_FIELDS = (
 
 
 # --- the token endpoint
-# -------------------------------------------------------------------------------------------
 
 
 def token_auth(installation) -> requests.auth.HTTPBasicAuth | None:
@@ -124,7 +124,6 @@ def request_token_refresh(installation, refresh_token: str, *, sleep=time.sleep)
 
 
 # --- storage
-# -----------------------------------------------------------------------------------------------------
 
 
 def expires_at_from(token: dict) -> datetime | None:
@@ -168,16 +167,20 @@ def mark_needs_reauthorization(installation, reason: str) -> None:
 
 
 # --- the rate limit every worker of an installation shares
-# ------------------------------------------------------
 
 
 def recorded_rate_limit(installation) -> datetime | None:
-    """The end of the rate limit some worker of the installation recorded (None if none, or not saved)."""
+    """The end of the rate limit some worker of the installation recorded (None if none, or not saved); never
+    more than retries.MAX_RETRY_AFTER ahead, whatever an older version stored. Raises Uninstalled if the
+    installation is gone."""
     if not installation.pk:
         return None
-    return (
-        Installation.objects.filter(pk=installation.pk).values_list("rate_limited_until", flat=True).first()
-    )
+    row = Installation.objects.filter(pk=installation.pk).values_list("rate_limited_until").first()
+    if row is None:
+        raise Uninstalled()  # the client reads this every few seconds: it stops within them
+    until = row[0]
+    latest = timezone.now() + timedelta(seconds=MAX_RETRY_AFTER)
+    return min(until, latest) if until is not None else None
 
 
 def record_rate_limit(installation, until: datetime) -> None:
@@ -190,7 +193,6 @@ def record_rate_limit(installation, until: datetime) -> None:
 
 
 # --- a client's tokens
-# --------------------------------------------------------------------------------------------
 
 
 def _expiring(installation) -> bool:
@@ -221,7 +223,7 @@ class InstallationTokens:
             try:
                 current = Installation.objects.select_for_update().get(pk=self.installation.pk)
             except Installation.DoesNotExist:
-                raise ReauthorizationRequired("The Hubstaff integration was uninstalled.") from None
+                raise Uninstalled() from None
             refusal = self._refresh_locked(current, stale_access_token)
         if refusal:
             mark_needs_reauthorization(self.installation, refusal)

@@ -17,7 +17,7 @@ from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
-from integrations.hubstaff import rules
+from integrations.hubstaff import mapping, rules
 from integrations.hubstaff.windows import date_windows
 from integrations.models import ProjectLink
 from people.models import Person
@@ -25,7 +25,7 @@ from primetric import db
 from projects.models import Assignment
 from worklogs.models import WorkLog
 
-from .runs import synced_worklogs
+from .runs import check_still_wanted, synced_worklogs
 from .writer import transaction_writer
 
 # Days planned and written at a time (a fetch window is cut in two: memory holds one batch).
@@ -50,13 +50,13 @@ WORKLOG_COLUMNS = (
 class Apply:
     """The apply phase of one sync run: `run(...)` plans and writes every batch and returns (counts, report)."""
 
-    def __init__(self, sync_run, project, link, *, options, project_dates, plan=None):
+    def __init__(self, sync_run, project, link, *, options, project_dates, plan=rules.plan_sync):
         self.sync_run = sync_run
         self.project = project
         self.link = link
         self.options = options
         self.project_dates = project_dates
-        self.plan = plan or rules.plan_sync
+        self.plan = plan
         self.counts = defaultdict(int)
         self.deleted = []  # futures of the number of work logs each DELETE removed
         self.not_synced = rules.NotSynced()  # the batches' missing teammates and skipped people, added up
@@ -72,7 +72,7 @@ class Apply:
         threaded = connection.vendor == "postgresql" and not connection.in_atomic_block
         with transaction_writer(threaded=threaded, name=f"sync-run-{self.sync_run.pk}") as writer:
             # Serialize with anything else writing this project's synced data, before anything is read.
-            writer.call(_lock_link, self.link.pk)
+            writer.call(_lock_link, self.sync_run, self.link.pk)
             people = self._load()
             for fetched, batch in _batches(windows):
                 plan = self._plan(staging.activities(fetched, batch.start, batch.end), batch, users, people)
@@ -234,7 +234,13 @@ class Apply:
         """Who was not synced, for the run's record: missing teammates and skipped people with their time."""
         people_by_id = {p.id: p for p in people}
         missing = [
-            {"hubstaff_user_id": t.id, "name": t.name, "email": t.email or "", "seconds": t.seconds}
+            {
+                "hubstaff_user_id": t.id,
+                "name": t.name,
+                "email": t.email or "",
+                "seconds": t.seconds,
+                "reason": mapping.NO_PERSON_WITH_EMAIL if t.email else mapping.NO_VISIBLE_EMAIL,
+            }
             for t in sorted(self.not_synced.missing_teammates.values(), key=lambda t: (-t.seconds, t.name))
         ]
         skipped = [
@@ -273,8 +279,10 @@ def _as_date(value):
 # The writes: each runs in the writer's transaction (its thread and connection, or this one's).
 
 
-def _lock_link(link_pk):
+def _lock_link(sync_run, link_pk):
+    """Lock the link, then make sure the sync may still write (not uninstalled or disabled meanwhile)."""
     ProjectLink.objects.select_for_update().filter(pk=link_pk).first()
+    check_still_wanted(sync_run, link_pk)
 
 
 def _create_assignments(project, spans, trimmed):

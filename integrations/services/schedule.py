@@ -12,7 +12,7 @@ from django.utils import timezone
 from integrations.models import Installation, ProjectLink, SyncRun
 
 from .links import next_daily_slot
-from .runs import SyncNotPossible, expire_stale_runs, request_sync
+from .runs import SyncNotPossible, recover_runs, request_sync
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ def enqueue_due_syncs(now=None):
     Each project keeps its own slot of the day (links.daily_slot), so the syncs are spread over 24 hours.
     """
     now = now or timezone.now()
-    expire_stale_runs(now=now)
+    recover_runs(now=now)
     queued = 0
     for link in due_links(now).iterator(chunk_size=500):
         try:

@@ -16,6 +16,7 @@ from array import array
 from collections import defaultdict
 from datetime import date
 
+from integrations.hubstaff import mapping
 from integrations.hubstaff.errors import MalformedResponse
 from integrations.hubstaff.rules import DailyActivity
 
@@ -38,31 +39,26 @@ class Staging:
         self._ordinals = {}  # date text -> ordinal (a window has a few dozen dates)
         self.rows = 0
 
-    def add(self, window, page, wanted_projects):
-        """Keep the page's rows of the wanted Hubstaff projects under `window`; return how many were kept."""
+    def add(self, window, page, wanted_projects, count_work_breaks=True):
+        """Keep the page's rows of the wanted Hubstaff projects under `window`; return how many were kept.
+
+        A row's seconds are as `mapping.activity` reads them (work breaks counted or not)."""
         buffer = self._buffers.get(window)
         if buffer is None:
             buffer = self._buffers[window] = array("q")
         ordinals = self._ordinals
         before = len(buffer)
+        as_activity = mapping.activity
         try:
             for row in page:
                 project_id = row.get("project_id")
                 if project_id is None or int(project_id) not in wanted_projects:
                     continue
-                day = row["date"]
+                activity_id, day, user_id, project_id, seconds = as_activity(row, count_work_breaks)
                 ordinal = ordinals.get(day)
                 if ordinal is None:
                     ordinal = ordinals[day] = date.fromisoformat(day).toordinal()
-                buffer.extend(
-                    (
-                        int(row["id"]),
-                        ordinal,
-                        int(row["user_id"]),
-                        int(project_id),
-                        int(row.get("tracked") or 0),
-                    )
-                )
+                buffer.extend((activity_id, ordinal, user_id, project_id, seconds))
         except (AttributeError, KeyError, TypeError, ValueError, OverflowError) as exc:
             del buffer[before:]
             raise MalformedResponse(

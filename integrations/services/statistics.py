@@ -20,9 +20,9 @@ ANALYZE_AFTER_ROWS = 10_000
 ANALYZE_AFTER_SHARE = 0.1
 
 
-def refresh_after_sync(written):
+def refresh_after_sync(written, *, min_rows=ANALYZE_AFTER_ROWS, min_share=ANALYZE_AFTER_SHARE):
     """Refresh the statistics if a sync that created or deleted `written` work logs changed enough of the table."""
-    if written >= ANALYZE_AFTER_ROWS and written >= ANALYZE_AFTER_SHARE * planner_worklog_rows():
+    if written >= min_rows and written >= min_share * planner_worklog_rows():
         refresh_worklog_statistics()
 
 

@@ -10,32 +10,51 @@ A sync has two phases, so that a failure part-way never changes what a project h
 
 `run_sync` is the entry point a worker (or `manage.py sync_project`) calls with a queued run's id: it claims the
 run (`runs.py`: the run's life from request to finish), runs `Sync` and records the outcome in the run.
+
+The one seam for tests is `run_sync(parts=Parts(...))`: the Hubstaff client, the staging and the rules a sync is
+made of, each replaceable to inject a fault (Hubstaff failing after some requests, the rules raising in the third
+batch), to watch a step (every staging closed) or to lower a threshold (the statistics refresh), rather than
+patching this module's names. Production always uses the defaults. Faults of Hubstaff itself are better set at
+the sandbox (`hubstaff_sandbox.testing`).
 """
 
 import logging
 import time
 from collections import defaultdict
-from datetime import date, timedelta
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from integrations.hubstaff import rules
+from integrations.hubstaff import mapping, rules
 from integrations.hubstaff.client import HubstaffClient
 from integrations.hubstaff.errors import (
     HubstaffError,
     RateLimited,
     ReauthorizationRequired,
+    Refused,
+    Rejected,
     TransientHubstaffError,
+    Uninstalled,
 )
-from integrations.hubstaff.windows import MAX_WINDOW_DAYS, date_windows
+from integrations.hubstaff.windows import (
+    MAX_WINDOW_DAYS,
+    daily_floor,
+    date_windows,
+    organization_date,
+    updates_reach,
+    zone,
+)
 from integrations.models import HubstaffProject, ProjectLink, SyncRun
+from integrations.selectors import get_installation, get_link
 
 from . import runs, statistics
 from .apply import Apply
-from .links import get_installation, get_link, next_daily_slot
-from .runs import RetryLater, claim, sync_blocker
+from .links import next_daily_slot
+from .runs import RetryLater, SyncStopped, claim, sync_blocker
 from .staging import Staging
 
 logger = logging.getLogger(__name__)
@@ -45,69 +64,107 @@ FETCH_WINDOW_DAYS = MAX_WINDOW_DAYS
 # The run's progress and heartbeat are written at most this often while pages arrive (one UPDATE, not one a
 # page).
 PROGRESS_EVERY_SECONDS = 1.0
+# An incremental sync asks what changed since a little before the last one started, so that a change Hubstaff
+# records late (or a clock apart from ours) does not fall between two runs.
+SYNC_OVERLAP = timedelta(hours=1)
 
 
-def run_sync(run_id, *, final_attempt=True, client_factory=HubstaffClient, today=None):
-    """Carry out a queued sync run (the Celery task's body). Safe to call twice: a finished run is left alone."""
+@dataclass(frozen=True)
+class Parts:
+    """What a sync is made of (see the module's docstring: the seam for tests)."""
+
+    client: Callable = HubstaffClient  # (installation, *, prefetch) -> a Hubstaff client
+    staging: Callable = Staging  # () -> an empty Staging
+    plan: Callable = rules.plan_sync  # the rules: keyword arguments of rules.plan_sync -> a SyncPlan
+    refresh_statistics: Callable = statistics.refresh_after_sync  # (work logs written) -> None
+
+
+def run_sync(run_id, *, final_attempt=True, today=None, parts=Parts()):
+    """Carry out a queued sync run (the Celery task's body). Safe to call twice: a finished run is left alone.
+
+    Raises runs.LeaseHeld when another worker holds the run (the task comes back later), RetryLater when Hubstaff
+    is busy and this is not the final attempt.
+    """
     run = claim(run_id)
     if run is None:
         return None
-    project = run.project
     try:
-        installation = get_installation(project.organization)
-        link = get_link(project)
-        reason = sync_blocker(project, installation, link)
-        if reason:
-            runs.finish(run, SyncRun.Status.FAILED, error=reason)
-            return run
-        # prefetch: the next page's request is in flight while a page is staged (HTTP only, in the client's
-        # threads).
-        client = client_factory(installation, prefetch=True)
-        try:
-            Sync(run, project, installation, link, client, today=today or timezone.localdate()).run()
-        finally:
-            client.close()
-            SyncRun.objects.filter(pk=run.pk).update(requests_made=client.requests_made)
-    except ReauthorizationRequired as exc:
-        runs.finish(
-            run,
-            SyncRun.Status.FAILED,
-            error=str(exc) or "Hubstaff refused the stored authorization; re-authorize.",
-        )
-    except (RateLimited, TransientHubstaffError) as exc:
+        with runs.keep_lease(run):
+            _carry_out(run, today, parts)
+    except Exception as exc:
+        _record_failure(run, exc, final_attempt)
+    run.refresh_from_db()
+    return run
+
+
+def _carry_out(run, today, parts):
+    project = run.project
+    installation = get_installation(project.organization)
+    link = get_link(project)
+    reason = sync_blocker(project, installation, link)
+    if reason:
+        runs.finish(run, SyncRun.Status.FAILED, error=reason)
+        return
+    # prefetch: the next page's request is in flight while a page is staged (HTTP only, in the client's threads).
+    client = parts.client(installation, prefetch=True)
+    try:
+        # "Today" is the Hubstaff organization's day: Hubstaff dates rows by it.
+        time_zone = mapping.organization_time_zone(link.hubstaff_time_zone, installation.account)
+        today = today or organization_date(timezone.now(), time_zone)
+        Sync(run, project, installation, link, client, today=today, parts=parts).run()
+    finally:
+        client.close()
+        SyncRun.objects.filter(pk=run.pk).update(requests_made=client.requests_made)
+
+
+def _record_failure(run, exc, final_attempt):
+    """Record in the run what stopped it; re-raise as RetryLater when Hubstaff is busy and another try is left."""
+    if isinstance(exc, Uninstalled):
+        runs.finish(run, SyncRun.Status.FAILED, error=runs.UNINSTALLED_MESSAGE)
+    elif isinstance(exc, SyncStopped):
+        runs.finish(run, SyncRun.Status.FAILED, error=str(exc))
+    elif isinstance(exc, ReauthorizationRequired):
+        error = str(exc) or "Hubstaff refused the stored authorization; re-authorize."
+        runs.finish(run, SyncRun.Status.FAILED, error=error)
+    elif isinstance(exc, RateLimited | TransientHubstaffError):
         if final_attempt:
             runs.finish(run, SyncRun.Status.FAILED, error=f"Hubstaff did not answer properly: {exc}")
-        else:
-            countdown = getattr(exc, "retry_after", None) or 60
-            SyncRun.objects.filter(pk=run.pk).update(
-                status=SyncRun.Status.QUEUED,
-                queued_at=timezone.now(),  # waiting on purpose, not lost
-                progress_label=f"Hubstaff is busy; trying again in {int(countdown)} s.",
-            )
-            raise RetryLater(str(exc), countdown) from exc
-    except HubstaffError as exc:
+            return
+        countdown = getattr(exc, "retry_after", None) or 60
+        SyncRun.objects.filter(pk=run.pk, lease_id=run.lease_id).update(
+            status=SyncRun.Status.QUEUED,
+            lease_id="",
+            # When the retry is due: the periodic check sends a queued run again only once that has long passed.
+            heartbeat_at=timezone.now() + timedelta(seconds=countdown),
+            progress_label=f"Hubstaff is busy; trying again in {int(countdown)} s.",
+        )
+        raise RetryLater(str(exc), countdown) from exc
+    elif isinstance(exc, Rejected | Refused):
+        # Hubstaff's own reason says what to do (an inactive plan, parameters it refused); the tokens are fine.
+        runs.finish(run, SyncRun.Status.FAILED, error=str(exc))
+    elif isinstance(exc, HubstaffError):
         runs.finish(run, SyncRun.Status.FAILED, error=f"Hubstaff answered unexpectedly: {exc}")
-    except Exception:
-        logger.exception("Sync run %s failed", run.pk)
+    else:
+        logger.error("Sync run %s failed", run.pk, exc_info=exc)
         runs.finish(
             run,
             SyncRun.Status.FAILED,
             error="The sync failed on our side; nothing was changed. The error was logged.",
         )
-    run.refresh_from_db()
-    return run
 
 
 class Sync:
     """One reset or incremental sync of one project: fetch into staging, then apply in one transaction."""
 
-    def __init__(self, run, project, installation, link, client, *, today):
+    def __init__(self, run, project, installation, link, client, *, today, parts=Parts()):
         self.sync_run = run
+        self.parts = parts
         self.project = project
         self.installation = installation
         self.link = link
         self.client = client
         self.today = today
+        self.time_zone = mapping.organization_time_zone(link.hubstaff_time_zone, installation.account)
         self.options = rules.Options(
             prevent_new_assignments=link.prevent_new_assignments, trim_assignments=link.trim_assignments
         )
@@ -130,26 +187,40 @@ class Sync:
             mode=mode,
             window_start=window[0] if window else None,
             window_end=window[1] if window else None,
+            reread_from=spans[0].start if spans else None,
             progress_total=max(1, sum((s.end - s.start).days + 1 for s in spans) * max(1, len(sources))),
             progress_label="Fetching work logs from Hubstaff",
         )
         windows = [w for span in spans for w in date_windows(span.start, span.end, FETCH_WINDOW_DAYS)]
-        with Staging() as staging:
+        with self.parts.staging() as staging:
             self._fetch(sources, windows, staging)
             self._update(progress_label="Saving work logs")
-            counts, report = Apply(
-                self.sync_run, self.project, self.link, options=self.options, project_dates=self.project_dates
-            ).run(staging, users, windows, window, reset=mode == SyncRun.Mode.RESET)
+            apply = Apply(
+                self.sync_run,
+                self.project,
+                self.link,
+                options=self.options,
+                project_dates=self.project_dates,
+                plan=self.parts.plan,
+            )
+            counts, report = apply.run(staging, users, windows, window, reset=mode == SyncRun.Mode.RESET)
         self._succeed(started, counts, report)
-        statistics.refresh_after_sync(counts.get("worklogs_created", 0) + counts.get("worklogs_deleted", 0))
+        self.parts.refresh_statistics(counts.get("worklogs_created", 0) + counts.get("worklogs_deleted", 0))
 
     def _spans(self, mode, sources, window, started):
-        """The dates to fetch: all of the window for a reset, what changed since the last sync otherwise."""
+        """The dates to fetch: all of the window for a reset, what changed since the last sync otherwise.
+
+        Never a date before Hubstaff's 3-year floor (with a day's margin): a reset re-reads from the floor and
+        leaves older logs as they are (Apply deletes only outside the project's window).
+        """
         if window is None:
             return []
+        readable = (max(window[0], daily_floor(self.today)), window[1])
+        if readable[0] > readable[1]:
+            return []
         if mode == SyncRun.Mode.RESET:
-            return [rules.DateSpan(*window)]
-        return self._changed_spans(sources, window, until=started)
+            return [rules.DateSpan(*readable)]
+        return self._changed_spans(sources, readable, until=started)
 
     def _succeed(self, started, counts, report):
         """The link remembers how far it is synced, the run its counts; both or neither."""
@@ -181,30 +252,59 @@ class Sync:
         return {org_id: sorted(group) for org_id, group in sorted(by_org.items())}
 
     def _users(self, sources):
+        """Hubstaff users by id, people who left the organization included (their history stays theirs)."""
         users = {}
         for org_id in sources:
             for user in self.client.members(org_id):
-                users[int(user["id"])] = rules.HubstaffUser(
-                    int(user["id"]), user.get("name") or "", user.get("email")
-                )
+                hubstaff_user = mapping.hubstaff_user(user)
+                users[hubstaff_user.id] = hubstaff_user
         return users
 
     def _changed_spans(self, sources, window, *, until):
-        """Days to re-read: those Hubstaff says changed since the last sync, plus a trailing window of recent days."""
+        """Days to re-read since the last sync: those Hubstaff's changes name, plus the trailing recent days.
+
+        - /daily/updates names the days of rows changed (it reaches a month back: relied on only when the last sync
+          is more recent than that; else the whole gap since the last sync is re-read by date);
+        - the time edit log names the days of old time edited, moved or deleted (the original and the new day);
+        - the last HUBSTAFF_TRAILING_DAYS are always re-read (time tracked lately, deletions nothing names).
+        """
         start, end = window
+        since = self.link.synced_through - SYNC_OVERLAP
+        if since >= updates_reach(until):
+            days = self._updated_days(sources, since, until)
+        else:
+            gap_from = max(start, organization_date(since, self.time_zone) - timedelta(days=1))
+            days = {gap_from + timedelta(days=i) for i in range((end - gap_from).days + 1)}
+        days |= self._edited_days(sources, since, until)
+        trailing_from = max(start, end - timedelta(days=settings.HUBSTAFF_TRAILING_DAYS - 1))
+        days.update(trailing_from + timedelta(days=i) for i in range((end - trailing_from).days + 1))
+        return contiguous_spans(day for day in days if start <= day <= end)
+
+    def _updated_days(self, sources, since, until):
         days = set()
         for org_id, project_ids in sources.items():
             for page in self.client.daily_activity_update_pages(
-                org_id, since=self.link.synced_through, until=until, project_ids=project_ids
+                org_id, since=since, until=until, project_ids=project_ids
             ):
-                for row in page:
-                    day = date.fromisoformat(row["date"])
-                    if start <= day <= end:
-                        days.add(day)
+                days.update(map(mapping.activity_date, page))
                 self._progress()  # the heartbeat
-        trailing_from = max(start, end - timedelta(days=settings.HUBSTAFF_TRAILING_DAYS - 1))
-        days.update(trailing_from + timedelta(days=i) for i in range((end - trailing_from).days + 1))
-        return contiguous_spans(days)
+        return days
+
+    def _edited_days(self, sources, since, until):
+        """The days the time edit log entries created since `since` name (never asked before Hubstaff's floor)."""
+        floor = datetime.combine(daily_floor(self.today), datetime.min.time(), tzinfo=zone(self.time_zone))
+        since = max(since, floor)
+        days = set()
+        if since >= until:
+            return days
+        for org_id, project_ids in sources.items():
+            for page in self.client.time_edit_log_pages(
+                org_id, since=since, until=until, project_ids=project_ids
+            ):
+                for entry in page:
+                    days |= mapping.edit_log_days(entry, self.time_zone)
+                self._progress()  # the heartbeat
+        return days
 
     def _fetch(self, sources, windows, staging):
         done = 0
@@ -217,7 +317,7 @@ class Sync:
                     done += (window[1] - window[0]).days + 1
                     self._progress(progress_done=done)
                     continue
-                staging.add(window, rows, wanted)
+                staging.add(window, rows, wanted, self.link.count_work_breaks)
                 self._progress(progress_label=f"Fetching work logs from Hubstaff: {staging.rows} activities")
         self._progress(force=True)
 

@@ -13,7 +13,14 @@ from django.utils import timezone
 
 from integrations.hubstaff import transport
 from integrations.hubstaff.client import HubstaffClient
-from integrations.hubstaff.errors import HubstaffError, MalformedResponse, RateLimited, TransientHubstaffError
+from integrations.hubstaff.errors import (
+    HubstaffError,
+    MalformedResponse,
+    RateLimited,
+    Refused,
+    Rejected,
+    TransientHubstaffError,
+)
 from integrations.hubstaff.windows import date_windows
 from integrations.models import Installation
 
@@ -159,8 +166,14 @@ def test_members_are_users_joined_with_their_membership(client):
         f"{API}/organizations/10/members",
         json={
             "members": [
-                {"id": 501, "user_id": 7, "membership_role": "user", "membership_status": "active"},
-                {"id": 502, "user_id": 8, "membership_role": "owner", "membership_status": "active"},
+                {"user_id": 7, "membership_role": "user", "membership_status": "active"},
+                {"user_id": 8, "membership_role": "owner", "membership_status": "active"},
+                {
+                    "user_id": 9,
+                    "membership_role": "user",
+                    "membership_status": "removed",
+                    "removed_at": "2026-03-15T12:00:00Z",
+                },
             ],
             "users": [
                 {
@@ -177,15 +190,42 @@ def test_members_are_users_joined_with_their_membership(client):
                     "time_zone": "Europe/Warsaw",
                     "status": "active",
                 },
+                {"id": 9, "name": "Rita Leaver", "time_zone": "UTC", "status": "active"},
             ],
         },
     )
     members = list(client.members(10))
-    assert [(m["id"], m["email"], m["membership_role"]) for m in members] == [
-        (7, "bobby@acme.test", "user"),
-        (8, "alice@acme.test", "owner"),
+    assert [(m["id"], m["email"], m["membership_role"], m["removed"]) for m in members] == [
+        (7, "bobby@acme.test", "user", False),
+        (8, "alice@acme.test", "owner", False),
+        (9, None, "user", True),
     ]
+    # Members who left are asked for: their past time stays theirs.
     assert query(responses.calls[0])["include[]"] == ["users"]
+    assert query(responses.calls[0])["include_removed"] == ["true"]
+
+
+@responses.activate
+def test_time_edit_log_pages_ask_by_creation_time_in_31_day_windows(client):
+    since = datetime(2026, 1, 1, 8, 0, tzinfo=UTC)
+    responses.get(
+        f"{API}/organizations/10/time_edit_logs",
+        json={"time_edit_logs": [{"id": 1, "starts_at": "2026-01-02T09:00:00Z"}]},
+    )
+    pages = list(
+        client.time_edit_log_pages(10, since=since, until=since + timedelta(days=40), project_ids=[5])
+    )
+    assert pages == [[{"id": 1, "starts_at": "2026-01-02T09:00:00Z"}]] * 2
+    first, second = (query(call) for call in responses.calls)
+    assert (first["created[start]"], first["created[stop]"]) == (
+        ["2026-01-01T08:00:00Z"],
+        ["2026-02-01T08:00:00Z"],
+    )
+    assert (second["created[start]"], second["created[stop]"]) == (
+        ["2026-02-01T08:00:00Z"],
+        ["2026-02-10T08:00:00Z"],
+    )
+    assert first["project_ids[]"] == ["5"]
 
 
 def test_date_windows_cover_the_range_within_31_days():
@@ -493,15 +533,38 @@ def test_403_is_a_clear_error_without_retry(client, sleeps):
 
 
 @responses.activate
-def test_422_is_a_clear_error(client):
+def test_400_is_rejected_with_hubstaffs_error_text(client, sleeps):
     responses.get(
         f"{API}/organizations/10/activities/daily",
-        status=422,
-        json={"error": "date range must not exceed 31 days"},
+        status=400,
+        json={"code": "invalid_params", "error": "date range must not exceed 31 days", "error_code": 11000},
     )
-    with pytest.raises(HubstaffError) as caught:
+    with pytest.raises(Rejected) as caught:
         list(client.daily_activity_window_pages(10, [(date(2026, 1, 1), date(2026, 1, 2))]))
-    assert "date range must not exceed 31 days" in str(caught.value)
+    assert str(caught.value) == (
+        "Hubstaff rejected the request (GET /organizations/10/activities/daily): date range must not exceed 31 days."
+    )
+    assert client.requests_made == 1 and sleeps == []
+
+
+@responses.activate
+def test_an_inactive_plan_is_refused_and_the_tokens_are_left_alone(client, installation):
+    responses.get(
+        f"{API}/organizations/10/members",
+        status=403,
+        json={
+            "code": "inactive_plan",
+            "error": "API access is only for organizations on an active plan",
+            "error_code": 10004,
+        },
+    )
+    with pytest.raises(Refused, match="API access is only for organizations on an active plan"):
+        list(client.members(10))
+    installation.refresh_from_db()
+    assert (
+        installation.status == Installation.Status.INSTALLED
+        and installation.refresh_token == "refresh-token-rrr"
+    )
 
 
 @responses.activate

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from integrations.hubstaff.client import MalformedResponse
+from integrations.hubstaff.errors import MalformedResponse
 from integrations.hubstaff.rules import DailyActivity
 from integrations.services import staging as staging_module
 from integrations.services.staging import Staging

@@ -9,6 +9,7 @@ import sys
 
 import pytest
 from cryptography.fernet import Fernet
+from django.core.cache import cache
 from django.core.management.utils import get_random_secret_key
 from django.test import Client
 
@@ -228,8 +229,6 @@ def test_failures_from_one_address_against_many_accounts_pause_that_address(admi
 
 
 def test_sign_in_works_again_after_the_pause(admin, settings):
-    from django.core.cache import cache
-
     for _ in range(settings.LOGIN_FAILURE_LIMIT):
         sign_in(Client(), admin.user.username, "wrong")
     assert (

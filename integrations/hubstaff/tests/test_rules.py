@@ -541,6 +541,20 @@ def test_activity_of_a_user_hubstaff_did_not_list_is_a_missing_teammate_without_
     assert result.missing_teammates == {99: MissingTeammate(99, "", None, HOUR)}
 
 
+def test_a_user_hubstaff_no_longer_lists_keeps_the_person_of_their_synced_logs():
+    """Never delete a synced log because its person left Hubstaff, even if Hubstaff stopped listing them."""
+    gone = HubstaffUser(99, "Gone", "gone@example.com")
+    log = SyncedLog(1, source_key(PROJECT_A_HS, gone.id, d(2, 1)), BOBBY.id, d(2, 1), HOUR, 5)
+    result = plan(
+        [act(d(2, 1), gone), act(d(2, 2), gone)],
+        users=[BOBBY_HS],
+        existing_logs=[log],
+        assignments=[manual(5, BOBBY, d(1, 1), d(9, 22))],
+    )
+    assert result.deletes == [] and result.updates == [] and result.missing_teammates == {}
+    assert [(c.person_id, c.date) for c in result.creates] == [(BOBBY.id, d(2, 2))]
+
+
 def test_person_added_after_a_first_sync_is_missing_then_synced():
     world = World(people=[BOBBY])
     activities = [act(d(2, 1), SAM_HS), act(d(2, 5), SAM_HS)]

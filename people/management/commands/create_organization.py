@@ -5,9 +5,9 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from people.emails import stored_email
 from people.invitations import create_invitation
 from people.mail import absolute_url
-from people.emails import stored_email
 from people.models import Organization, Person
 
 

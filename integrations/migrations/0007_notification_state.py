@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('integrations', '0004_drop_staged_activity'),
+        ('integrations', '0006_link_unique_hubstaff_project_run_lease'),
         ('people', '0003_invitations_signups_notifications'),
     ]
 
