@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
@@ -46,7 +47,6 @@ class PersonForm(forms.ModelForm):
     invite = forms.BooleanField(
         label="E-mail an invitation to sign in",
         required=False,
-        help_text="A link to choose a password (or to join with the login they already have), valid for 7 days.",
     )
 
     class Meta:
@@ -64,6 +64,12 @@ class PersonForm(forms.ModelForm):
             self.fields["roles"].initial = self.instance.roles
         if self.instance.user_id:
             del self.fields["invite"]
+        else:
+            days = settings.INVITATION_MAX_AGE // 86400
+            self.fields["invite"].help_text = (
+                "A link to choose a password (or to join with the login they already have), "
+                f"valid for {days} day{'s' if days != 1 else ''}."
+            )
 
     def clean_email(self):
         email = stored_email(self.cleaned_data["email"])
