@@ -56,6 +56,9 @@ class Command(BaseCommand):
                 if can_sign_in:
                     labels = ", ".join(Role(r).label for r in roles)
                     self.stdout.write(f"  {email:<20} password {DEMO_PASSWORD}   ({labels})")
+            self.stdout.write(
+                "  paula@acme.test      invited: her invitation is in the local mailbox, /dev/mail/"
+            )
 
 
 def _demo_person(demo, full_name, email, roles, can_sign_in):
