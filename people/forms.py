@@ -143,4 +143,5 @@ class EmailPasswordResetForm(PasswordResetForm):
 
     def get_users(self, email):
         users = get_user_model()._default_manager.filter(username=email.strip().lower(), is_active=True)
-        return (user for user in users if user.has_usable_password())
+        # Django sends to the login's e-mail field: every login made here has one (its username, as typed).
+        return (user for user in users if user.has_usable_password() and user.email)
