@@ -14,7 +14,8 @@ def file_mail(settings, tmp_path):
     return tmp_path
 
 
-def test_the_mailbox_lists_the_e_mails_with_clickable_links(client, file_mail):
+@pytest.mark.usefixtures("file_mail")
+def test_the_mailbox_lists_the_e_mails_with_clickable_links(client):
     send_mail("First", "Open http://testserver/accounts/login/ now", "a@x.test", ["one@x.test"])
     send_mail("Second", "Hello", "a@x.test", ["two@x.test"])
     page = client.get("/dev/mail/").content.decode()
@@ -22,7 +23,8 @@ def test_the_mailbox_lists_the_e_mails_with_clickable_links(client, file_mail):
     assert '<a href="http://testserver/accounts/login/"' in page
 
 
-def test_no_mailbox_in_production(client, file_mail, settings):
+@pytest.mark.usefixtures("file_mail")
+def test_no_mailbox_in_production(client, settings):
     settings.DEV_MAILBOX = False
     assert client.get("/dev/mail/").status_code == 404
 
