@@ -167,3 +167,21 @@ def test_a_failed_send_is_sent_again_by_the_retried_task(installation, admin, mo
     monkeypatch.setattr(people_mail, "send_mail", working)
     notifications.notify_installation(installation.pk)
     assert len(mail.outbox) == 1
+
+
+def test_the_task_retries_when_the_mail_server_fails(installation, admin, monkeypatch):
+    from people import mail as people_mail
+
+    working = people_mail.send_mail
+    failures = [OSError("connection refused")]
+
+    def flaky(*args, **kwargs):
+        if failures:
+            raise failures.pop()
+        return working(*args, **kwargs)
+
+    monkeypatch.setattr(people_mail, "send_mail", flaky)
+    mark_needs_reauthorization(installation, "invalid_grant")
+    result = notifications.notify_installation_task.apply(args=[installation.pk])
+    assert result.successful()
+    assert len(mail.outbox) == 1 and not failures
