@@ -1,5 +1,6 @@
 """Pages outside any organization: sign-up, invitations, password reset and change."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -21,7 +22,6 @@ from .invitations import (
 from .rate_limits import allow_request, client_address
 from .signup import SignupError, confirm_signup, find_pending_signup, start_signup
 
-BACKEND = "people.auth.EmailBackend"
 THROTTLED = "Too many requests from here. Wait an hour and try again."
 
 
@@ -98,7 +98,8 @@ def _set_password_and_accept(request, invitation):
         except InvitationError as error:
             messages.error(request, str(error))
             return redirect("login")
-        login(request, person.user, backend=BACKEND)
+        # The login just chose its password here: signed in with the site's own (first) backend.
+        login(request, person.user, backend=settings.AUTHENTICATION_BACKENDS[0])
         messages.success(request, f"Welcome to {person.organization.name}.")
         return redirect("home", org_slug=person.organization.slug)
     return render(
