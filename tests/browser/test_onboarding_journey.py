@@ -142,3 +142,22 @@ def test_a_forgotten_password_is_reset_from_the_mailbox(page, live_server, mailb
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{live_server.url}/acme/")
+
+
+def test_a_member_turns_notifications_off_and_changes_the_password_on_the_profile_page(
+    page, live_server, admin, sign_in, screenshot
+):
+    sign_in(page, admin)
+    page.get_by_role("link", name="ada@acme.test").click()
+    page.get_by_role("button", name="Turn off e-mail notifications from Acme").click()
+    expect(page.get_by_text("E-mail notifications from Acme are off.")).to_be_visible()
+    screenshot(page, "profile")
+    page.get_by_role("link", name="Change password").click()
+    page.get_by_label("Old password").fill("test-password-123")
+    page.get_by_label("New password", exact=True).fill(PASSWORD)
+    page.get_by_label("New password confirmation").fill(PASSWORD)
+    screenshot(page, "password-change")
+    page.get_by_role("button", name="Change password").click()
+    expect(page.get_by_text("Your password was changed.")).to_be_visible()
+    admin.refresh_from_db()
+    assert admin.email_notifications is False and admin.user.check_password(PASSWORD)
