@@ -3,10 +3,11 @@ from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
-from .auth import clear_login_failures, login_blocked, record_login_failure
+from .auth import client_address, login_blocked
 from .emails import stored_email
 from .models import Organization, Person, validate_slug_not_reserved
 from .roles import Role
+from .text import CleanTextField
 
 
 class EmailLoginForm(AuthenticationForm):
@@ -22,17 +23,16 @@ class EmailLoginForm(AuthenticationForm):
     }
 
     def clean(self):
+        # The backend counts the failures and refuses a paused account or address (people/auth.py); the form only
+        # tells the pause apart from a wrong password.
         email = self.cleaned_data.get("username")
         password = self.cleaned_data.get("password")
-        address = self.request.META.get("REMOTE_ADDR") if self.request else None
         if email and password:
-            if login_blocked(email, address):
+            if login_blocked(email, client_address(self.request)):
                 raise forms.ValidationError(self.error_messages["throttled"], code="throttled")
             self.user_cache = authenticate(self.request, username=email, password=password)
             if self.user_cache is None:
-                record_login_failure(email, address)
                 raise self.get_invalid_login_error()
-            clear_login_failures(email, address)
             self.confirm_login_allowed(self.user_cache)
         return self.cleaned_data
 
@@ -53,6 +53,7 @@ class PersonForm(forms.ModelForm):
         model = Person
         fields = ["full_name", "email"]
         labels = {"full_name": "Full name", "email": "Email"}
+        field_classes = {"full_name": CleanTextField}
 
     def __init__(self, *args, organization, allowed_roles=None, **kwargs):
         self.organization = organization
@@ -96,14 +97,14 @@ class RoleSwitchForm(forms.Form):
 class SignupForm(forms.Form):
     """A new organization and its first Administrator; the password is checked by Django's validators."""
 
-    organization_name = forms.CharField(label="Organization name", max_length=200)
+    organization_name = CleanTextField(label="Organization name", max_length=200)
     slug = forms.SlugField(
         label="Address",
         max_length=60,
         help_text="Your organization's pages live at /<address>/: letters, digits and hyphens.",
         validators=[validate_slug_not_reserved],
     )
-    full_name = forms.CharField(label="Your full name", max_length=200)
+    full_name = CleanTextField(label="Your full name", max_length=200)
     email = forms.EmailField(label="Your e-mail", max_length=254)
     password = forms.CharField(
         label="Password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})

@@ -11,6 +11,8 @@ from datetime import date, timedelta
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from people.text import clean_text
+
 from .calculations import Status, label_stride, nice_ceiling, week_start
 
 CHART_WIDTH = 960
@@ -111,7 +113,7 @@ def people_matrix(week_rows_by_person, names, link_for=None, width=CHART_WIDTH, 
     people = []
     for index, (person_id, rows) in enumerate(week_rows_by_person.items()):
         y = index * row_height
-        name = names.get(person_id, "")
+        name = clean_text(names.get(person_id, ""))
         cells = []
         for i, row in enumerate(rows):
             cells.append(
@@ -179,10 +181,12 @@ def timeline_rows(assignments, logged, names):
     """A row per person: their assignments, in name order; people who logged time with no assignment last."""
     rows = {}
     for a in assignments:
-        rows.setdefault(a.person_id, TimelineRow(a.person_id, a.person.full_name)).assignments.append(a)
+        rows.setdefault(
+            a.person_id, TimelineRow(a.person_id, clean_text(a.person.full_name))
+        ).assignments.append(a)
     ordered = list(rows.values())
     extra = sorted({pid for pid, _ in logged} - set(rows), key=lambda pid: (names.get(pid, ""), pid))
-    ordered += [TimelineRow(pid, names.get(pid, "")) for pid in extra]
+    ordered += [TimelineRow(pid, clean_text(names.get(pid, ""))) for pid in extra]
     return ordered
 
 

@@ -24,6 +24,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 from oauthlib.oauth2 import OAuth2Error
 from requests_oauthlib import OAuth2Session
 
@@ -72,6 +73,7 @@ _ADOPTED_FIELDS = (
 # --- the token endpoint
 
 
+@sensitive_variables()
 def token_auth(installation) -> requests.auth.HTTPBasicAuth | None:
     """Client authentication for the token endpoint: HTTP Basic like Hubstaff's own CLI.
 
@@ -91,6 +93,7 @@ def raise_for_token_endpoint_status(response):
     return response
 
 
+@sensitive_variables()
 def request_token_refresh(installation, refresh_token: str, *, sleep=time.sleep) -> dict:
     """Spend `refresh_token` at Hubstaff's token endpoint and return the new token response.
 
@@ -134,6 +137,7 @@ def expires_at_from(token: dict) -> datetime | None:
     return timezone.now() + timedelta(seconds=seconds)
 
 
+@sensitive_variables()
 def store_tokens(installation, token: dict, *, refreshed: bool = True) -> None:
     """Put a token response on the installation (in memory; the caller saves)."""
     installation.access_token = token["access_token"]
@@ -208,6 +212,7 @@ class InstallationTokens:
         self.sleep = sleep
         self.requests_made = 0  # refreshes sent to the token endpoint
 
+    @sensitive_variables()
     def access_token(self) -> str:
         """A token that does not expire within REFRESH_MARGIN, refreshed first if needed."""
         installation = self.installation
@@ -217,6 +222,7 @@ class InstallationTokens:
             self.refresh(stale_access_token=installation.access_token)
         return self.installation.access_token
 
+    @sensitive_variables()
     def refresh(self, *, stale_access_token: str) -> None:
         """Get a new access token, unless another worker already did while we waited for the lock."""
         with transaction.atomic():
@@ -230,6 +236,7 @@ class InstallationTokens:
             raise ReauthorizationRequired(installation_status_reason(self.installation))
         self._adopt(current)
 
+    @sensitive_variables()
     def _refresh_locked(self, current, stale_access_token: str) -> str | None:
         """Under the row lock: renew `current`'s tokens and save them; the refusal's reason if Hubstaff refused."""
         if current.needs_reauthorization:
@@ -253,6 +260,7 @@ class InstallationTokens:
         logger.info("hubstaff installation %s: access token refreshed", current.pk)
         return None
 
+    @sensitive_variables()
     def _adopt(self, current) -> None:
         for name in _ADOPTED_FIELDS:
             setattr(self.installation, name, getattr(current, name))

@@ -9,6 +9,7 @@ from people.emails import stored_email
 from people.invitations import create_invitation
 from people.mail import absolute_url
 from people.models import Organization, Person
+from people.text import clean_text
 
 
 class Command(BaseCommand):
@@ -22,8 +23,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, name, slug, admin_email, admin_name, **options):
         email = stored_email(admin_email)
-        organization = Organization(name=name.strip(), slug=slug.strip().lower())
-        person = Person(organization=organization, full_name=admin_name.strip() or email, email=email)
+        organization = Organization(name=clean_text(name), slug=slug.strip().lower())
+        person = Person(organization=organization, full_name=clean_text(admin_name) or email, email=email)
         try:
             organization.full_clean()
             person.full_clean(exclude=["organization"])
