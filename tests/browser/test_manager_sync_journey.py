@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 from django.db import connection
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from integrations import tasks
@@ -154,7 +155,12 @@ def test_manager_adds_and_invites_a_missing_teammate_and_syncs_again(
         if not SyncRun.objects.filter(project=project, status__in=SyncRun.ACTIVE_STATUSES).exists():
             break
         time.sleep(0.5)
-    page.goto(f"{live_server.url}/acme/projects/{project.pk}/")
+    for _ in range(5):  # the page's own reload when the sync ends may abort ours: try again
+        try:
+            page.goto(f"{live_server.url}/acme/projects/{project.pk}/")
+            break
+        except PlaywrightError:
+            page.wait_for_timeout(500)
     screenshot(page, "synced-again")
     dana = Person.objects.get(organization=org, email="dana@elsewhere.test")
     assert WorkLog.objects.filter(project=project, person=dana, source="hubstaff").exists()
