@@ -66,9 +66,10 @@ class Apply:
         )  # assignments made by this run: a stretch of one is not counted as a stretch
         self.stretched_spans = {}  # written once, after the last batch (the rules read self.assignments)
 
-    def run(self, staging, users, windows, window, *, reset):
+    def run(self, staging, users, windows, window, *, reset, finish=None):
         """Plan and write the staged rows of the fetch `windows` (the dates `window` of P, or None); `reset` also
-        deletes the synced logs outside `window`."""
+        deletes the synced logs outside `window`. `finish(counts, report)` runs last in the same transaction
+        (the run's record and the link's synced_through: committed with the work logs or not at all)."""
         threaded = connection.vendor == "postgresql" and not connection.in_atomic_block
         with transaction_writer(threaded=threaded, name=f"sync-run-{self.sync_run.pk}") as writer:
             # Serialize with anything else writing this project's synced data, before anything is read.
@@ -84,8 +85,11 @@ class Apply:
                 # A fresh full sync keeps no synced log outside the window (e.g. after the project's dates
                 # changed).
                 self.deleted.append(writer.submit(_delete_outside, self.project, window))
-        self.counts["worklogs_deleted"] += sum(future.result() for future in self.deleted)
-        return dict(self.counts), self._report(people)
+            self.counts["worklogs_deleted"] += sum(future.result() for future in self.deleted)
+            report = self._report(people)
+            if finish is not None:
+                writer.call(finish, dict(self.counts), report)
+        return dict(self.counts), report
 
     # -- planning
 

@@ -43,13 +43,15 @@ def update_link(
     hubstaff_project_ids,
     prevent_new_assignments,
     trim_assignments,
-    count_work_breaks=True,
-    hubstaff_time_zone="",
+    count_work_breaks=None,
+    hubstaff_time_zone=None,
 ):
     """Save a project's Integration settings: enabled only with at least one Hubstaff project selected, and only
-    projects the installation reaches (the page and the API both come here)."""
+    projects the installation reaches (the page and the API both come here). `count_work_breaks` and
+    `hubstaff_time_zone` left None keep what the link has (a new link: counted, the default time zone)."""
     ids = sorted({int(i) for i in hubstaff_project_ids or []})
-    hubstaff_time_zone = (hubstaff_time_zone or "").strip()
+    if hubstaff_time_zone is not None:
+        hubstaff_time_zone = hubstaff_time_zone.strip()
     if hubstaff_time_zone and hubstaff_time_zone not in available_timezones():
         raise ValidationError(
             {
@@ -86,8 +88,10 @@ def update_link(
     link.hubstaff_project_ids = ids
     link.prevent_new_assignments = bool(prevent_new_assignments)
     link.trim_assignments = bool(trim_assignments)
-    link.count_work_breaks = bool(count_work_breaks)
-    link.hubstaff_time_zone = hubstaff_time_zone
+    if count_work_breaks is not None:
+        link.count_work_breaks = bool(count_work_breaks)
+    if hubstaff_time_zone is not None:
+        link.hubstaff_time_zone = hubstaff_time_zone
     if link.enabled and link.next_sync_due_at is None:
         link.next_sync_due_at = next_daily_slot(project.pk, timezone.now())
     link.save()

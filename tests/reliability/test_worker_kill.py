@@ -97,8 +97,10 @@ def test_a_sync_whose_worker_is_killed_is_redone_and_correct(
         first = sync.run_sync(runs.request_sync(project, mode="reset", trigger="manual").pk)
         assert first.status == "succeeded", first.error
         # Changes on days far apart: the incremental sync re-reads each of them (a request each), so it lasts.
+        # Time added to days this old is manual time (Hubstaff's time edit log names its day; /daily/updates
+        # reaches one month back only).
         for day in ("2026-02-10", "2026-04-15", "2026-06-17", "2026-09-21"):
-            hs.add_activity(user="sam@acme.test", project="Project A", date=day, tracked=5400)
+            hs.add_activity(user="sam@acme.test", project="Project A", date=day, tracked=5400, manual=5400)
     manual_before = [row for row in snapshot(project)["worklogs"] if row[5] == "manual"]
     hs.fault(latency=0.6)  # ~10 requests: the sync lasts several seconds
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('integrations', '0006_link_unique_hubstaff_project_run_lease'),
+        ('integrations', '0007_sync_checkpoints_request_budget'),
         ('people', '0003_invitations_signups_notifications'),
     ]
 
