@@ -66,6 +66,10 @@ class AuthorizationFailed(HubstaffError):
     """The authorization did not complete; `str()` says why in words an administrator can act on."""
 
 
+class ClientCredentialsRejected(AuthorizationFailed):
+    """Hubstaff refused the app's Client ID and secret (invalid_client): the saved secret is not worth keeping."""
+
+
 def describe_token_error(exc: Exception) -> str:
     """A user-readable reason from an oauthlib error, without echoing anything secret."""
     if isinstance(exc, OAuth2Error):

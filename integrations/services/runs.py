@@ -33,6 +33,7 @@ from django.db import DatabaseError, IntegrityError, connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from integrations import notifications
 from integrations.models import Installation, ProjectLink, SyncRun
 from integrations.selectors import get_installation, get_link
 from worklogs.models import WorkLog
@@ -264,6 +265,11 @@ def claim(run_id, now=None):
             run.takeovers += 1  # its worker died: this worker takes over
             run.progress_label = DIED_MESSAGE
             fields += ["takeovers", "progress_label"]
+        elif run.progress_label != DIED_MESSAGE:
+            # A run that started before is being tried again (Hubstaff was busy): say so, and drop the
+            # "trying again in 60 s" of the wait, which is over.
+            run.progress_label = "Trying Hubstaff again" if run.started_at else "Starting"
+            fields.append("progress_label")
         run.status = SyncRun.Status.RUNNING
         run.started_at = now
         run.heartbeat_at = now
@@ -335,6 +341,7 @@ def finish(run, status, **fields):
     """Record the run's outcome. A worker that lost the run's lease records nothing: raises SyncStopped for a
     success (so the transaction recording it rolls back), logs otherwise."""
     if _finish_run(run, status, **fields):
+        notifications.run_finished(run)
         return
     if status == SyncRun.Status.SUCCEEDED:
         raise SyncStopped("Another worker took this sync over; this one wrote nothing.")

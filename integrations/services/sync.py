@@ -56,6 +56,7 @@ from .apply import Apply
 from .links import next_daily_slot
 from .runs import SyncStopped, claim, sync_blocker
 from .staging import Staging
+from .waits import announce_waits
 
 logger = logging.getLogger(__name__)
 
@@ -107,7 +108,7 @@ def _carry_out(run, today, parts):
         runs.finish(run, SyncRun.Status.FAILED, error=reason)
         return
     # prefetch: the next page's request is in flight while a page is staged (HTTP only, in the client's threads).
-    client = parts.client(installation, prefetch=True)
+    client = announce_waits(parts.client(installation, prefetch=True), run)
     try:
         # "Today" is the Hubstaff organization's day: Hubstaff dates rows by it.
         time_zone = mapping.organization_time_zone(link.hubstaff_time_zone, installation.account)

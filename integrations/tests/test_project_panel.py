@@ -178,7 +178,7 @@ def test_clear_data_deletes_only_synced_logs(manager_client, project, employee, 
     WorkLogFactory(project=project, person=employee, source="hubstaff", source_key="hubstaff:1:2:2026-02-02")
     manual = WorkLogFactory(project=project, person=employee, date=date(2026, 2, 3))
     response = manager_client.post(settings_url(project, "clear"), follow=True)
-    assert "Clear data: 1 synced work logs were deleted." in response.content.decode()
+    assert "Clear data: 1 synced work log deleted; manual work logs were kept." in response.content.decode()
     assert list(project.worklogs.all()) == [manual]
 
 
@@ -205,8 +205,11 @@ def test_missing_teammates_warning_with_add_as_employee_for_administrators(
     assert "Add each of them as a Manager or Employee with the same e-mail address" in page
     assert "/acme/people/new/?email=dana%40elsewhere.test" in page
     assert "Not synced because of Prevent new assignment creation" in page and "Sam Smith" in page
+    # Managers add missing teammates too, and come back to this project to sync again.
     manager_only = signed_in(make_member(org, Role.MANAGER))
-    assert "Add as Employee" not in manager_only.get(f"/acme/projects/{project.pk}/").content.decode()
+    page = manager_only.get(f"/acme/projects/{project.pk}/").content.decode()
+    assert ">Add and invite</a>" in page
+    assert f"next=/acme/projects/{project.pk}/%23integration-settings" in page
 
 
 def test_add_as_employee_link_fills_the_form(admin_client):
