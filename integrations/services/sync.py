@@ -56,7 +56,7 @@ from .apply import Apply
 from .links import next_daily_slot
 from .runs import SyncStopped, claim, sync_blocker
 from .staging import Staging
-from .waits import announce_waits
+from .waiting import announce_waits
 
 logger = logging.getLogger(__name__)
 

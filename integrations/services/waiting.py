@@ -1,4 +1,8 @@
-"""A sync run that must wait for Hubstaff: queued again with the reason, or failed on its last attempt.
+"""A sync run that must wait for Hubstaff: what its page says while it waits, and when it is queued again with the
+reason or failed on its last attempt.
+
+Inside one attempt the client backs off after a 5xx or a timeout, or sleeps through a Retry-After: the run's
+progress names that wait, then the retry, rather than the phase it was in or "Waiting for a worker".
 
 Waiting for the installation's request budget is not a failure: the run paces itself (hubstaff/budget.py), its
 checkpoint keeps what it fetched (checkpoint.py) so the next attempt resumes, and the task re-sends the run
@@ -47,3 +51,22 @@ def retry_or_fail(run, exc, final_attempt):
         progress_label=message,
     )
     raise RetryLater(str(exc), countdown, paced=paced) from exc
+
+
+RETRYING = "Trying Hubstaff again"
+
+
+def announce_waits(client, run):
+    """Wrap the client's `sleep` (its seam for waiting) so that each wait is named on the run, then the retry."""
+    sleep = getattr(client, "sleep", None)
+    if sleep is None:
+        return client
+
+    def waiting(seconds):
+        label = f"Hubstaff is busy; trying again in {max(1, round(seconds))} s."
+        SyncRun.objects.filter(pk=run.pk).update(progress_label=label)
+        sleep(seconds)
+        SyncRun.objects.filter(pk=run.pk).update(progress_label=RETRYING)
+
+    client.sleep = waiting
+    return client
