@@ -18,8 +18,15 @@ SIZES = {
         "incremental_rounds": 3,
         "growth": [(500, 30), (500, 120), (100, 365), (2000, 120)],
         "growth_repeats": 2,
-        "pages": {"worklogs": 100_000, "assignments": 200, "requests_count": 200},
+        "pages": {
+            "worklogs": 100_000,
+            "assignments": 200,
+            "requests_count": 200,
+            "planning": {"people": 500, "days": 365},
+        },
         "fanout": {"organizations": 1000, "projects_per_org": 10},
+        # A year of 500 people at 0.15 s a request: ~2 min at 1 stream, 1 at 2, 30 s at 4 (one run each).
+        "latency": {"users": 500, "projects": 10, "days": 365, "latency": 0.15, "repeats": 1},
     },
     "quick": {
         "scale": (500, 10, 120),
@@ -27,8 +34,14 @@ SIZES = {
         "incremental_rounds": 2,
         "growth": [(500, 30), (100, 120)],
         "growth_repeats": 1,
-        "pages": {"worklogs": 20_000, "assignments": 200, "requests_count": 50},
+        "pages": {
+            "worklogs": 20_000,
+            "assignments": 200,
+            "requests_count": 50,
+            "planning": {"people": 200, "days": 365},
+        },
         "fanout": {"organizations": 200, "projects_per_org": 10},
+        "latency": {"users": 500, "projects": 10, "days": 60, "latency": 0.15, "repeats": 1},
     },
     "smoke": {
         "scale": (20, 3, 20),
@@ -36,11 +49,17 @@ SIZES = {
         "incremental_rounds": 1,
         "growth": [(10, 10)],
         "growth_repeats": 1,
-        "pages": {"worklogs": 300, "assignments": 10, "requests_count": 3},
+        "pages": {
+            "worklogs": 300,
+            "assignments": 10,
+            "requests_count": 3,
+            "planning": {"people": 25, "days": 30},
+        },
         "fanout": {"organizations": 5, "projects_per_org": 4},
+        "latency": {"users": 10, "projects": 3, "days": 10, "latency": 0.02, "repeats": 1},
     },
 }
-SECTIONS = ("sync", "growth", "pages", "fanout")
+SECTIONS = ("sync", "growth", "pages", "fanout", "latency")
 
 
 def main(argv=None):
@@ -68,7 +87,7 @@ def main(argv=None):
     setup_django()
     results = {"kind": kind, "machine": machine(), "sections": list(sections)}
 
-    from . import fanout, pages, sync
+    from . import fanout, latency, pages, sync
 
     if "sync" in sections:
         users, projects, days = sizes["scale"]
@@ -96,6 +115,9 @@ def main(argv=None):
     if "fanout" in sections:
         print(f"[fanout] {sizes['fanout']} ...", flush=True)
         results["fanout"] = fanout.run(**sizes["fanout"])
+    if "latency" in sections:
+        print(f"[latency] {sizes['latency']} ...", flush=True)
+        results["latency"] = latency.run(**sizes["latency"])
     results["total_seconds"] = time.perf_counter() - started
 
     from .report import render
