@@ -33,7 +33,12 @@ test: install browser
 browser:
 	@test -x /usr/bin/chromium || scripts/install-chromium
 
+## Static checks (CI runs them first): formatting, lint, the import layers, dead code, Django's checks.
 check: install
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/vulture
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 

@@ -1,34 +1,44 @@
-"""Fixtures shared by the whole suite: organizations, members in each role, signed-in clients."""
+"""Fixtures shared by the whole suite: organizations, members in each role, signed-in clients, the sandbox.
+
+One fixture per thing: a suite's conftest adds only what is its own (e.g. the browser's Hubstaff settings).
+"""
 
 import os
+import re
+from html import unescape
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import redis
+import requests
+from django.conf import settings as django_settings
+from django.core.cache import cache
 from django.test import Client
+from django.urls import reverse
 from hypothesis import settings as hypothesis_settings
+from rest_framework.test import APIClient
 
+from api.tokens import issue_token
+from hubstaff_sandbox.testing import DEMO_SCENARIO, running_sandbox
+from integrations import tasks
 from people.roles import Role
 from tests.factories import PASSWORD, MemberFactory, OrganizationFactory, ProjectFactory
 
 # CI (HYPOTHESIS_PROFILE=ci) tries the same examples on every run, so its verdict on a commit does not depend
-# on
-# luck; anywhere else each run explores new examples.
+# on luck; anywhere else each run explores new examples.
 hypothesis_settings.register_profile("ci", derandomize=True)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 def pytest_sessionstart(session):
     """CI sets REQUIRE_POSTGRES / REQUIRE_REDIS: then a suite that would fall back to SQLite, or miss Redis, fails."""
-    from django.conf import settings
-
-    engine = settings.DATABASES["default"]["ENGINE"]
+    engine = django_settings.DATABASES["default"]["ENGINE"]
     if os.environ.get("REQUIRE_POSTGRES") and "postgresql" not in engine:
         pytest.exit(
             f"REQUIRE_POSTGRES is set but the database engine is {engine}; set DATABASE_URL", returncode=1
         )
     if os.environ.get("REQUIRE_REDIS"):
-        import redis
-
-        url = settings.REDIS_URL
+        url = django_settings.REDIS_URL
         try:
             redis.Redis.from_url(url).ping()
         except Exception as exc:  # noqa: BLE001
@@ -43,15 +53,11 @@ def _test_settings(settings):
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}
     }
-    from django.core.cache import cache
-
     cache.clear()
 
 
 @pytest.fixture(autouse=True)
 def queued_tasks(monkeypatch):
-    from integrations import tasks
-
     queued = []
     monkeypatch.setattr(tasks.sync_project_task, "delay", lambda *args, **kwargs: queued.append(args))
     return queued
@@ -100,12 +106,55 @@ def point_hubstaff_at(settings, sandbox, **overrides):
         setattr(settings, name, value)
 
 
+@pytest.fixture(scope="session")
+def sandbox():
+    """One Hubstaff sandbox for the whole session (demo scenario: alice@acme.test / sandbox owns "Acme Hubstaff"),
+    over real HTTP on 127.0.0.1, started by the first test that asks for it.
+
+    Each suite's own fixture points the settings at it and clears its faults before and after a test; a test
+    that loads another scenario or moves the sandbox's clock undoes it.
+    """
+    with running_sandbox(scenario=DEMO_SCENARIO, rate_limit=100000) as hs:
+        yield hs
+
+
+def create_primetric_app(sandbox, settings):
+    """An OAuth app registered at the sandbox with this site's callback URL as its Redirect URL."""
+    redirect_url = settings.SITE_URL + reverse("hubstaff_callback")
+    return sandbox.create_app("Primetric", [redirect_url], homepage_url=settings.SITE_URL)
+
+
+def consent(sandbox, authorization_url, *, email="alice@acme.test", decision="allow"):
+    """Play the browser at the sandbox: follow an authorization URL, sign in, Allow or Deny.
+
+    Returns the path and query (for Django's test client) of the callback that Hubstaff redirects to.
+    """
+    browser = requests.Session()
+    r = browser.get(authorization_url, allow_redirects=False, timeout=10)
+    assert r.status_code == 302 and r.headers["Location"].startswith("/login"), (r.status_code, r.text[:500])
+    next_url = parse_qs(urlsplit(r.headers["Location"]).query)["next"][0]
+    r = browser.post(
+        f"{sandbox.url}/login",
+        data={"email": email, "password": "sandbox", "next": next_url},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert r.status_code == 302, r.text[:500]
+    r = browser.get(sandbox.url + r.headers["Location"], timeout=10)
+    assert r.status_code == 200, r.text[:500]
+    form = {
+        unescape(n): unescape(v)
+        for n, v in re.findall(r'<input type="hidden" name="([^"]*)" value="([^"]*)"', r.text)
+    }
+    form["decision"] = decision
+    r = browser.post(f"{sandbox.url}/authorizations", data=form, allow_redirects=False, timeout=10)
+    assert r.status_code == 302, r.text[:500]
+    location = urlsplit(r.headers["Location"])
+    return f"{location.path}?{location.query}"
+
+
 def token_client(person):
     """A REST API client signed in with a new API token of the person's login."""
-    from rest_framework.test import APIClient
-
-    from api.tokens import issue_token
-
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(person.user).key}")
     return client
@@ -133,6 +182,19 @@ def employee(org, make_member):
 
 
 @pytest.fixture
+def all_roles_member(org, make_member):
+    """A member holding all three roles: every page and endpoint of the organization is open to them."""
+    return make_member(
+        org,
+        Role.ADMINISTRATOR,
+        Role.MANAGER,
+        Role.EMPLOYEE,
+        full_name="Alex All",
+        email="all-roles@acme.test",
+    )
+
+
+@pytest.fixture
 def admin_client(admin):
     return signed_in(admin)
 
@@ -145,6 +207,16 @@ def manager_client(manager):
 @pytest.fixture
 def employee_client(employee):
     return signed_in(employee)
+
+
+@pytest.fixture
+def all_roles_client(all_roles_member):
+    return signed_in(all_roles_member)
+
+
+@pytest.fixture
+def all_roles_api(all_roles_member):
+    return token_client(all_roles_member)
 
 
 @pytest.fixture

@@ -53,57 +53,22 @@ def purge_queue():
 
 
 def run(*, organizations, projects_per_org):
-    from django.db import connection
     from django.utils import timezone
 
-    from integrations.models import ProjectLink, SyncRun
-    from integrations.services.sync import due_links, enqueue_due_syncs
+    from integrations.models import ProjectLink
 
     start = timezone.now().replace(microsecond=0)
-    ProjectLink.objects.update(
-        enabled=False
-    )  # links of the other sections: the beat sees only this section's
+    # Links of the other sections: the beat sees only this section's.
+    ProjectLink.objects.update(enabled=False)
     seed(organizations=organizations, projects_per_org=projects_per_org, now=start)
     total_links = organizations * projects_per_org
     purge_queue()
-
-    # How the slots spread: links due per beat tick and per minute over the next 24 hours.
-    due = list(
-        ProjectLink.objects.filter(next_sync_due_at__isnull=False).values_list("next_sync_due_at", flat=True)
-    )
-    per_tick = Counter(int((d - start) / BEAT) for d in due)
-    per_minute = Counter(int((d - start).total_seconds() // 60) for d in due)
-    ticks = int(timedelta(days=1) / BEAT)
-    tick_counts = [per_tick.get(i, 0) for i in range(ticks)]
-
-    # The beat query alone at a tick: EXPLAIN ANALYZE.
-    sample = start + BEAT
-    sql, params = due_links(sample).query.sql_with_params()
-    with connection.cursor() as cur:
-        cur.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params)
-        plan = cur.fetchone()[0]
-    due_query_ms = plan[0]["Execution Time"]
-    plan_nodes = _scan_nodes(plan[0]["Plan"])
-
-    # A day of beats: every tick finds and queues the projects whose slot has come (real Redis broker).
-    tick_seconds, tick_statements, queued_total = [], [], 0
-    for i in range(1, ticks + 1):
-        now = start + BEAT * i
-        with counting_statements() as counter:
-            began = time.perf_counter()
-            queued = enqueue_due_syncs(now=now)
-            tick_seconds.append(time.perf_counter() - began)
-        tick_statements.append((counter.statements, queued))
-        queued_total += queued
-    # After downtime: every link due at once (one tick queues the whole day's syncs).
-    SyncRun.objects.filter(trigger=SyncRun.Trigger.SCHEDULE).delete()
-    ProjectLink.objects.update(next_sync_due_at=start)
-    with counting_statements() as counter:
-        began = time.perf_counter()
-        catch_up = enqueue_due_syncs(now=start + timedelta(minutes=1))
-        catch_up_seconds = time.perf_counter() - began
+    tick_counts, per_minute_max = _slot_spread(start)
+    ticks = len(tick_counts)
+    due_query_ms, plan_nodes = _explain_due_links(start + BEAT)
+    tick_seconds, statements, queued_total = _day_of_beats(start, ticks)
+    catch_up, catch_up_seconds, catch_up_statements = _catch_up(start)
     purge_queue()
-    statements = sum(s for s, _ in tick_statements)
     return {
         "links": total_links,
         "organizations": organizations,
@@ -112,7 +77,7 @@ def run(*, organizations, projects_per_org):
         "per_tick_min": min(tick_counts),
         "per_tick_median": median(tick_counts),
         "per_tick_max": max(tick_counts),
-        "per_minute_max": max(per_minute.values()),
+        "per_minute_max": per_minute_max,
         "mean_per_tick": total_links / ticks,
         "due_query_ms": due_query_ms,
         "due_query_scans": plan_nodes,
@@ -123,8 +88,66 @@ def run(*, organizations, projects_per_org):
         "catch_up_queued": catch_up,
         "catch_up_seconds": catch_up_seconds,
         "catch_up_per_second": catch_up / catch_up_seconds if catch_up_seconds else None,
-        "catch_up_statements": counter.statements,
+        "catch_up_statements": catch_up_statements,
     }
+
+
+def _slot_spread(start):
+    """How the slots spread: links due per beat tick over the next 24 hours, and the most in one minute."""
+    from integrations.models import ProjectLink
+
+    due = list(
+        ProjectLink.objects.filter(next_sync_due_at__isnull=False).values_list("next_sync_due_at", flat=True)
+    )
+    per_tick = Counter(int((d - start) / BEAT) for d in due)
+    per_minute = Counter(int((d - start).total_seconds() // 60) for d in due)
+    ticks = int(timedelta(days=1) / BEAT)
+    return [per_tick.get(i, 0) for i in range(ticks)], max(per_minute.values())
+
+
+def _explain_due_links(at):
+    """The beat query alone at a tick, by EXPLAIN ANALYZE: its time (ms) and the scans it makes."""
+    from django.db import connection
+
+    from integrations.services.schedule import due_links
+
+    sql, params = due_links(at).query.sql_with_params()
+    with connection.cursor() as cur:
+        cur.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params)
+        plan = cur.fetchone()[0]
+    return plan[0]["Execution Time"], _scan_nodes(plan[0]["Plan"])
+
+
+def _day_of_beats(start, ticks):
+    """Every tick finds and queues the projects whose slot has come (real Redis broker).
+
+    Returns each tick's seconds, the statements of the whole day, and how many syncs were queued.
+    """
+    from integrations.services.schedule import enqueue_due_syncs
+
+    tick_seconds, statements, queued_total = [], 0, 0
+    for i in range(1, ticks + 1):
+        with counting_statements() as counter:
+            began = time.perf_counter()
+            queued = enqueue_due_syncs(now=start + BEAT * i)
+            tick_seconds.append(time.perf_counter() - began)
+        statements += counter.statements
+        queued_total += queued
+    return tick_seconds, statements, queued_total
+
+
+def _catch_up(start):
+    """After downtime every link is due at once: one tick queues the whole day's syncs (queued, s, statements)."""
+    from integrations.models import ProjectLink, SyncRun
+    from integrations.services.schedule import enqueue_due_syncs
+
+    SyncRun.objects.filter(trigger=SyncRun.Trigger.SCHEDULE).delete()
+    ProjectLink.objects.update(next_sync_due_at=start)
+    with counting_statements() as counter:
+        began = time.perf_counter()
+        queued = enqueue_due_syncs(now=start + timedelta(minutes=1))
+        seconds = time.perf_counter() - began
+    return queued, seconds, counter.statements
 
 
 def _scan_nodes(node):

@@ -1,4 +1,7 @@
-"""``python -m bench [--quick | --smoke] [--only SECTION ...] [--no-write]``: run, print the tables, write docs/performance.md."""
+"""``python -m bench [--quick | --smoke] [--only SECTION ...] [--no-write]``: run, print, write the tables.
+
+The tables go to docs/performance.md unless --no-write.
+"""
 
 import argparse
 import json
@@ -63,6 +66,35 @@ SECTIONS = ("sync", "growth", "pages", "fanout", "latency")
 
 
 def main(argv=None):
+    args, parser = _parse(argv)
+    if not args.database.startswith("primetric_bench"):
+        parser.error("the database name must start with primetric_bench (it is dropped and created)")
+    kind = "smoke" if args.smoke else "quick" if args.quick else "full"
+    sections = args.only or SECTIONS
+
+    os.environ["BENCH_DATABASE"] = args.database
+    bench_env(args.database)
+    started = time.perf_counter()
+    recreate_database(args.database)
+    setup_django()
+    results = {"kind": kind, "machine": machine(), "sections": list(sections)}
+    results.update(_run_sections(sections, SIZES[kind]))
+    results["total_seconds"] = time.perf_counter() - started
+
+    from .report import render, write_docs
+
+    text = render(results)
+    print(text)
+    if args.json:
+        with open(args.json, "w") as out:
+            json.dump(results, out, indent=1, default=str)
+    if not args.no_write and kind != "smoke":
+        write_docs(text)
+        print(f"Written to {ROOT / 'docs' / 'performance.md'}")
+    return results
+
+
+def _parse(argv):
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     size = parser.add_mutually_exclusive_group()
     size.add_argument("--quick", action="store_true", help="smaller sizes (a few minutes)")
@@ -73,22 +105,15 @@ def main(argv=None):
     )
     parser.add_argument("--no-write", action="store_true", help="do not write docs/performance.md")
     parser.add_argument("--json", help="also write the raw results to this file")
-    args = parser.parse_args(argv)
-    if not args.database.startswith("primetric_bench"):
-        parser.error("the database name must start with primetric_bench (it is dropped and created)")
-    kind = "smoke" if args.smoke else "quick" if args.quick else "full"
-    sizes = SIZES[kind]
-    sections = args.only or SECTIONS
+    return parser.parse_args(argv), parser
 
-    os.environ["BENCH_DATABASE"] = args.database
-    bench_env(args.database)
-    started = time.perf_counter()
-    recreate_database(args.database)
-    setup_django()
-    results = {"kind": kind, "machine": machine(), "sections": list(sections)}
 
+def _run_sections(sections, sizes):
+    """Each asked-for section at the run's sizes, in order: {section: its figures}."""
+    # Imported once Django is set up for the bench database.
     from . import fanout, latency, pages, sync
 
+    results = {}
     if "sync" in sections:
         users, projects, days = sizes["scale"]
         print(
@@ -118,20 +143,6 @@ def main(argv=None):
     if "latency" in sections:
         print(f"[latency] {sizes['latency']} ...", flush=True)
         results["latency"] = latency.run(**sizes["latency"])
-    results["total_seconds"] = time.perf_counter() - started
-
-    from .report import render
-
-    text = render(results)
-    print(text)
-    if args.json:
-        with open(args.json, "w") as out:
-            json.dump(results, out, indent=1, default=str)
-    if not args.no_write and kind != "smoke":
-        from .report import write_docs
-
-        write_docs(text)
-        print(f"Written to {ROOT / 'docs' / 'performance.md'}")
     return results
 
 
@@ -145,12 +156,13 @@ def machine():
     memory = "?"
     try:
         with open("/proc/meminfo") as info:
-            memory = f"{int(next(line.split()[1] for line in info if line.startswith('MemTotal'))) / 1024**2:.0f} GiB"
+            kib = int(next(line.split()[1] for line in info if line.startswith("MemTotal")))
+            memory = f"{kib / 1024**2:.0f} GiB"
     except (OSError, StopIteration):
         pass
     try:
         commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False
         ).stdout.strip()
     except OSError:
         commit = "?"

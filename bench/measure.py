@@ -3,7 +3,7 @@
 import statistics
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 
 class StatementCounter:
@@ -18,10 +18,8 @@ class StatementCounter:
         with self._lock:
             self.statements += 1
             if many:
-                try:
+                with suppress(TypeError):  # a generator of rows has no length
                     self.executemany_rows += len(params)
-                except TypeError:
-                    pass
         return execute(sql, params, many, context)
 
     def count(self, n=1):
@@ -37,7 +35,7 @@ def counting_statements():
 
     counter = StatementCounter()
 
-    def watch(sender, connection, **kwargs):
+    def watch(connection, **kwargs):  # Django sends the signal's arguments by keyword
         if counter not in connection.execute_wrappers:
             connection.execute_wrappers.append(counter)
 

@@ -229,9 +229,9 @@ class Gunicorn:
             try:
                 requests.get(self.url + "/healthz", timeout=2)
                 return self
-            except (requests.ConnectionError, requests.Timeout):
+            except (requests.ConnectionError, requests.Timeout):  # still starting (slowly on a busy machine)
                 if self.process.poll() is not None:
-                    raise RuntimeError(self.process.stderr.read().decode()[-3000:])
+                    raise RuntimeError(self.process.stderr.read().decode()[-3000:]) from None
                 time.sleep(0.2)
         raise RuntimeError("gunicorn did not start")
 

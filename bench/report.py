@@ -24,258 +24,283 @@ def _table(header, rows):
 
 
 def render(results):
+    """The Markdown of a run: the machine, then each section the run measured, in the document's order."""
+    s = results.get("sync")
+    out = _machine(results)
+    if s:
+        out += _sync_section(s)
+        if s.get("incremental"):
+            out += _incremental_section(s["incremental"])
+    if results.get("growth"):
+        out += _growth_section(results["growth"], s)
+    if results.get("pages"):
+        out += _pages_section(results["pages"])
+    if results.get("fanout"):
+        out += _fanout_section(results["fanout"])
+    if results.get("latency"):
+        out += _latency_section(results["latency"])
+    return "\n".join(out)
+
+
+def _machine(results):
+    """Where and when the run was made."""
     m = results["machine"]
-    out = [
+    return [
         f"Run: `python -m bench{'' if results['kind'] == 'full' else ' --' + results['kind']}` on {m['date']}, commit "
         f"{m['commit']}; {m['cpu']}, {m['cores']} cores, {m['memory']}; {m['os']}; Python {m['python']}, PostgreSQL "
-        f"{m['postgresql']}; load average at start {m['load_at_start']}. Total {results['total_seconds'] / 60:.1f} min.",
+        f"{m['postgresql']}; load average at start {m['load_at_start']}. "
+        f"Total {results['total_seconds'] / 60:.1f} min.",
         "",
     ]
-    s = results.get("sync")
-    if s:
-        out += [
-            f"### 1. Reset and sync at scale ({s['users']} users, {s['projects']} projects, {s['days']} days: "
-            f"{s['activity_rows']:,} daily activities; median of {s['runs']} runs, each beside its limit)",
-            "",
-            _table(
-                ["figure", "value"],
+
+
+def _sync_section(s):
+    """1. A reset and sync at scale, beside its limits."""
+    return [
+        f"### 1. Reset and sync at scale ({s['users']} users, {s['projects']} projects, {s['days']} days: "
+        f"{s['activity_rows']:,} daily activities; median of {s['runs']} runs, each beside its limit)",
+        "",
+        _table(
+            ["figure", "value"],
+            [
                 [
-                    [
-                        "sync wall time (s)",
-                        f"{s['sync_seconds']:.1f} (runs: {', '.join(map(str, s['sync_seconds_all']))})",
-                    ],
-                    ["work logs written", s["worklogs"]],
-                    ["assignments created", s["assignments_created"]],
-                    [
-                        "API requests (sandbox stats)",
-                        f"{s['requests']} (minimum {s['minimum_requests']}: "
-                        f"{s['minimum_requests'] - 1} full pages of 500 in 31-day windows + 1 members page)",
-                    ],
-                    [
-                        "database statements",
-                        f"{s['statements']:,} ({s['statements_per_page']:.1f} per page of 500 rows)",
-                    ],
-                    [
-                        "peak memory of the sync process (MiB)",
-                        f"{s['peak_mib']:.0f} (growth during the sync: {_f(s['peak_growth_mib'])})",
-                    ],
-                    ["daily activities per second", f"{s['rows_per_second']:,.0f}"],
-                    [
-                        "limit: bare HTTP paging, same listing (s)",
-                        f"{s['bare_http_seconds']:.1f} ({s['pages']} pages)",
-                    ],
-                    [
-                        "limit: COPY of the same work logs into a table of the same shape (s)",
-                        f"{s['copy_seconds']:.1f} ({s['copy_rows']:,} rows)",
-                    ],
-                    ["**sync / limit**", f"**{s['ratio']:.2f}x** (limit {s['limit_seconds']:.1f} s)"],
-                    [
-                        f"stricter: the bare loop with {s['streams']} windows at once, as the sync fetches (s)",
-                        f"{s['bare_http_streams_seconds']:.1f}; sync / (that + COPY) = **{s['ratio_streams']:.2f}x**",
-                    ],
-                    [
-                        "same reset again (nothing changes)",
-                        f"{s['idempotent_rerun']['seconds']:.1f} s, "
-                        f"{s['idempotent_rerun']['worklogs_created']}/{s['idempotent_rerun']['worklogs_updated']}/"
-                        f"{s['idempotent_rerun']['worklogs_deleted']} created/updated/deleted, {s['idempotent_rerun']['statements']:,} statements",
-                    ],
+                    "sync wall time (s)",
+                    f"{s['sync_seconds']:.1f} (runs: {', '.join(map(str, s['sync_seconds_all']))})",
                 ],
-            ),
-            "",
-        ]
-        inc = s.get("incremental")
-        if inc:
-            out += [
-                "### 3. Daily incremental sync after the full one (one day edited for 50 users, 5 activities deleted; "
-                f"median of {len(inc['updated'])} rounds)",
-                "",
-                _table(
-                    ["figure", "value"],
-                    [
-                        [
-                            "wall time (s)",
-                            f"{inc['seconds']:.2f} = **{100 * inc['time_fraction']:.1f} %** of the full sync",
-                        ],
-                        [
-                            "API requests",
-                            f"{inc['requests']:.0f} = **{100 * inc['request_fraction']:.1f} %** of the full sync "
-                            f"({', '.join(f'{k.split()[1]}: {v}' for k, v in inc['routes'].items())})",
-                        ],
-                        ["database statements", f"{inc['statements']:.0f}"],
-                        [
-                            "work logs updated / deleted / created per round",
-                            f"{inc['updated']} / {inc['deleted']} / {inc['created']}",
-                        ],
-                        ["edits and deletions in the result", "yes" if inc["correct"] else "**NO**"],
-                    ],
-                ),
-                "",
-            ]
-    g = results.get("growth")
-    if g:
-        rows = sorted(g + ([s] if s else []), key=lambda r: (r["users"], r["days"]))
-        out += [
-            "### 2. Growth (reset from empty; medians)",
-            "",
-            _table(
+                ["work logs written", s["worklogs"]],
+                ["assignments created", s["assignments_created"]],
                 [
-                    "users",
-                    "days",
-                    "daily activities",
-                    "work logs",
-                    "sync (s)",
-                    "µs per activity",
-                    "requests (minimum)",
-                    "statements",
-                    "statements per page",
-                    "peak MiB",
-                    "sync / limit",
-                    "sync / stricter limit",
+                    "API requests (sandbox stats)",
+                    f"{s['requests']} (minimum {s['minimum_requests']}: "
+                    f"{s['minimum_requests'] - 1} full pages of 500 in 31-day windows + 1 members page)",
                 ],
                 [
-                    [
-                        r["users"],
-                        r["days"],
-                        r["activity_rows"],
-                        r["worklogs"],
-                        r["sync_seconds"],
-                        1e6 * r["sync_seconds"] / max(1, r["activity_rows"]),
-                        f"{r['requests']} ({r['minimum_requests']})",
-                        r["statements"],
-                        r["statements_per_page"],
-                        r["peak_mib"],
-                        f"{r['ratio']:.2f}x",
-                        f"{r['ratio_streams']:.2f}x" if "ratio_streams" in r else "–",
-                    ]
-                    for r in rows
-                ],
-            ),
-            "",
-        ]
-    p = results.get("pages")
-    if p:
-        pl = p.get("planning")
-        names = [n for n in ("project page", "work-log API list", "planning report") if n in p]
-        out += [
-            "### 4. Pages (gunicorn, 2 workers; one client, sequential requests)",
-            "",
-            f"The project page and the work-log API list: a project with {p['worklogs']:,} work logs and "
-            f"{p['assignments']} assignments (SQL queries also counted on one with {p['small_worklogs']:,} logs)."
-            + (
-                f" The planning report: the whole period of an organization of {pl['people']:,} people over "
-                f"{pl['days']} days ({pl['worklogs']:,} work logs on 10 projects; SQL queries also counted with "
-                f"{pl['small_people']} people)."
-                if pl
-                else ""
-            ),
-            "",
-            _table(
-                [
-                    "page",
-                    "requests",
-                    "median (ms)",
-                    "p95 (ms)",
-                    "p95 target (ms)",
-                    "max (ms)",
-                    "bytes",
-                    "SQL queries",
-                    "SQL queries (small)",
+                    "database statements",
+                    f"{s['statements']:,} ({s['statements_per_page']:.1f} per page of 500 rows)",
                 ],
                 [
-                    [
-                        name,
-                        p[name]["requests"],
-                        p[name]["median_ms"],
-                        p[name]["p95_ms"],
-                        PAGE_TARGETS_MS.get(name, "–"),
-                        p[name]["max_ms"],
-                        p[name]["bytes"],
-                        p["queries"][name],
-                        p["queries_small"][name],
-                    ]
-                    for name in names
+                    "peak memory of the sync process (MiB)",
+                    f"{s['peak_mib']:.0f} (growth during the sync: {_f(s['peak_growth_mib'])})",
                 ],
-            ),
-            "",
-        ]
-    f = results.get("fanout")
-    if f:
-        out += [
-            f"### 5. Scheduler fan-out ({f['links']:,} linked projects in {f['organizations']:,} organizations; a simulated "
-            f"day of {f['ticks']} beats of 15 min, queueing into Redis)",
-            "",
-            _table(
-                ["figure", "value"],
+                ["daily activities per second", f"{s['rows_per_second']:,.0f}"],
                 [
-                    ["syncs queued over the day", f["queued"]],
-                    [
-                        "queued per beat: min / median / max (mean)",
-                        f"{f['per_tick_min']} / {f['per_tick_median']:.0f} / "
-                        f"{f['per_tick_max']} ({f['mean_per_tick']:.0f})",
-                    ],
-                    ["most slots in one minute", f["per_minute_max"]],
-                    [
-                        "beat task per tick: median / max (s)",
-                        f"{f['tick_median_s']:.2f} / {f['tick_max_s']:.2f}",
-                    ],
-                    ["beat task, whole day (s)", f"{f['day_seconds']:.1f}"],
-                    ["statements per queued sync", f"{f['statements_per_queued']:.1f}"],
-                    [
-                        "due_links query (EXPLAIN ANALYZE, ms)",
-                        f"{f['due_query_ms']:.1f} ({'; '.join(f['due_query_scans'])})",
-                    ],
-                    [
-                        "catch-up: all due at once",
-                        f"{f['catch_up_queued']:,} queued in {f['catch_up_seconds']:.1f} s "
-                        f"({f['catch_up_per_second']:,.0f}/s, {f['catch_up_statements']:,} statements)",
-                    ],
-                ],
-            ),
-            "",
-        ]
-    lat = results.get("latency")
-    if lat:
-        out += [
-            f"### 6. Far away: every API request answered after {lat['latency']} s ({lat['users']} users, "
-            f"{lat['projects']} projects, {lat['days']} days: {lat['activity_rows']:,} daily activities; reset from "
-            f"empty; {lat['repeats']} run(s) per setting)",
-            "",
-            "The limit is the network's: requests x latency / streams (windows fetched at once, "
-            "`HUBSTAFF_FETCH_STREAMS`); target: sync / limit within 1.3x. The floor also knows the "
-            f"{lat['windows']} windows: the members listing first, then each stream pages through one window "
-            "after another.",
-            "",
-            _table(
-                [
-                    "streams",
-                    "sync (s)",
-                    "requests",
-                    "limit (s)",
-                    "**sync / limit**",
-                    "floor (s)",
-                    "sync / floor",
-                    "work logs",
+                    "limit: bare HTTP paging, same listing (s)",
+                    f"{s['bare_http_seconds']:.1f} ({s['pages']} pages)",
                 ],
                 [
-                    [
-                        c["streams"],
-                        f"{c['seconds']:.1f}"
-                        + (
-                            f" ({', '.join(map(str, c['seconds_all']))})" if len(c["seconds_all"]) > 1 else ""
-                        ),
-                        c["requests"],
-                        f"{c['limit_seconds']:.1f}",
-                        f"**{c['ratio']:.2f}x**",
-                        f"{c['floor_seconds']:.1f}",
-                        f"{c['ratio_floor']:.2f}x",
-                        c["worklogs"],
-                    ]
-                    for c in lat["curve"]
+                    "limit: COPY of the same work logs into a table of the same shape (s)",
+                    f"{s['copy_seconds']:.1f} ({s['copy_rows']:,} rows)",
                 ],
-            ),
-            "",
-        ]
-    return "\n".join(out)
+                ["**sync / limit**", f"**{s['ratio']:.2f}x** (limit {s['limit_seconds']:.1f} s)"],
+                [
+                    f"stricter: the bare loop with {s['streams']} windows at once, as the sync fetches (s)",
+                    f"{s['bare_http_streams_seconds']:.1f}; sync / (that + COPY) = **{s['ratio_streams']:.2f}x**",
+                ],
+                [
+                    "same reset again (nothing changes)",
+                    f"{s['idempotent_rerun']['seconds']:.1f} s, "
+                    f"{s['idempotent_rerun']['worklogs_created']}/{s['idempotent_rerun']['worklogs_updated']}/"
+                    f"{s['idempotent_rerun']['worklogs_deleted']} created/updated/deleted, "
+                    f"{s['idempotent_rerun']['statements']:,} statements",
+                ],
+            ],
+        ),
+        "",
+    ]
+
+
+def _incremental_section(inc):
+    """3. The daily incremental sync after the full one."""
+    return [
+        "### 3. Daily incremental sync after the full one (one day edited for 50 users, 5 activities deleted; "
+        f"median of {len(inc['updated'])} rounds)",
+        "",
+        _table(
+            ["figure", "value"],
+            [
+                [
+                    "wall time (s)",
+                    f"{inc['seconds']:.2f} = **{100 * inc['time_fraction']:.1f} %** of the full sync",
+                ],
+                [
+                    "API requests",
+                    f"{inc['requests']:.0f} = **{100 * inc['request_fraction']:.1f} %** of the full sync "
+                    f"({', '.join(f'{k.split()[1]}: {v}' for k, v in inc['routes'].items())})",
+                ],
+                ["database statements", f"{inc['statements']:.0f}"],
+                [
+                    "work logs updated / deleted / created per round",
+                    f"{inc['updated']} / {inc['deleted']} / {inc['created']}",
+                ],
+                ["edits and deletions in the result", "yes" if inc["correct"] else "**NO**"],
+            ],
+        ),
+        "",
+    ]
+
+
+def _growth_section(g, s):
+    """2. How a reset from empty grows with users and days (the scale run among them)."""
+    rows = sorted(g + ([s] if s else []), key=lambda r: (r["users"], r["days"]))
+    return [
+        "### 2. Growth (reset from empty; medians)",
+        "",
+        _table(
+            [
+                "users",
+                "days",
+                "daily activities",
+                "work logs",
+                "sync (s)",
+                "µs per activity",
+                "requests (minimum)",
+                "statements",
+                "statements per page",
+                "peak MiB",
+                "sync / limit",
+                "sync / stricter limit",
+            ],
+            [
+                [
+                    r["users"],
+                    r["days"],
+                    r["activity_rows"],
+                    r["worklogs"],
+                    r["sync_seconds"],
+                    1e6 * r["sync_seconds"] / max(1, r["activity_rows"]),
+                    f"{r['requests']} ({r['minimum_requests']})",
+                    r["statements"],
+                    r["statements_per_page"],
+                    r["peak_mib"],
+                    f"{r['ratio']:.2f}x",
+                    f"{r['ratio_streams']:.2f}x" if "ratio_streams" in r else "–",
+                ]
+                for r in rows
+            ],
+        ),
+        "",
+    ]
+
+
+def _pages_section(p):
+    """4. The project page and the work-log API on a big project; the planning report of a big organization."""
+    pl = p.get("planning")
+    names = [n for n in ("project page", "work-log API list", "planning report") if n in p]
+    intro = (
+        f"The project page and the work-log API list: a project with {p['worklogs']:,} work logs and "
+        f"{p['assignments']} assignments (SQL queries also counted on one with {p['small_worklogs']:,} logs)."
+    )
+    if pl:
+        intro += (
+            f" The planning report: the whole period of an organization of {pl['people']:,} people over "
+            f"{pl['days']} days ({pl['worklogs']:,} work logs on 10 projects; SQL queries also counted with "
+            f"{pl['small_people']} people)."
+        )
+    return [
+        "### 4. Pages (gunicorn, 2 workers; one client, sequential requests)",
+        "",
+        intro,
+        "",
+        _table(
+            [
+                "page",
+                "requests",
+                "median (ms)",
+                "p95 (ms)",
+                "p95 target (ms)",
+                "max (ms)",
+                "bytes",
+                "SQL queries",
+                "SQL queries (small)",
+            ],
+            [
+                [
+                    name,
+                    p[name]["requests"],
+                    p[name]["median_ms"],
+                    p[name]["p95_ms"],
+                    PAGE_TARGETS_MS.get(name, "–"),
+                    p[name]["max_ms"],
+                    p[name]["bytes"],
+                    p["queries"][name],
+                    p["queries_small"][name],
+                ]
+                for name in names
+            ],
+        ),
+        "",
+    ]
+
+
+def _fanout_section(f):
+    """5. The scheduler's day of beats over many linked projects."""
+    return [
+        f"### 5. Scheduler fan-out ({f['links']:,} linked projects in {f['organizations']:,} organizations; "
+        f"a simulated day of {f['ticks']} beats of 15 min, queueing into Redis)",
+        "",
+        _table(
+            ["figure", "value"],
+            [
+                ["syncs queued over the day", f["queued"]],
+                [
+                    "queued per beat: min / median / max (mean)",
+                    f"{f['per_tick_min']} / {f['per_tick_median']:.0f} / "
+                    f"{f['per_tick_max']} ({f['mean_per_tick']:.0f})",
+                ],
+                ["most slots in one minute", f["per_minute_max"]],
+                [
+                    "beat task per tick: median / max (s)",
+                    f"{f['tick_median_s']:.2f} / {f['tick_max_s']:.2f}",
+                ],
+                ["beat task, whole day (s)", f"{f['day_seconds']:.1f}"],
+                ["statements per queued sync", f"{f['statements_per_queued']:.1f}"],
+                [
+                    "due_links query (EXPLAIN ANALYZE, ms)",
+                    f"{f['due_query_ms']:.1f} ({'; '.join(f['due_query_scans'])})",
+                ],
+                [
+                    "catch-up: all due at once",
+                    f"{f['catch_up_queued']:,} queued in {f['catch_up_seconds']:.1f} s "
+                    f"({f['catch_up_per_second']:,.0f}/s, {f['catch_up_statements']:,} statements)",
+                ],
+            ],
+        ),
+        "",
+    ]
+
+
+def _latency_section(lat):
+    """6. The reset sync with every Hubstaff request answered after a latency, at 1, 2 and 4 streams."""
+    return [
+        f"### 6. Far away: every API request answered after {lat['latency']} s ({lat['users']} users, "
+        f"{lat['projects']} projects, {lat['days']} days: {lat['activity_rows']:,} daily activities; reset from "
+        f"empty; {lat['repeats']} run(s) per setting)",
+        "",
+        "The limit is the network's: requests x latency / streams (windows fetched at once, "
+        "`HUBSTAFF_FETCH_STREAMS`); target: sync / limit within 1.3x. The floor also knows the "
+        f"{lat['windows']} windows: the members listing first, then each stream pages through one window after "
+        "another.",
+        "",
+        _table(
+            ["streams", "sync (s)", "requests", "limit (s)", "**sync / limit**", "floor (s)", "sync / floor"]
+            + ["work logs"],
+            [
+                [
+                    c["streams"],
+                    f"{c['seconds']:.1f}"
+                    + (f" ({', '.join(map(str, c['seconds_all']))})" if len(c["seconds_all"]) > 1 else ""),
+                    c["requests"],
+                    f"{c['limit_seconds']:.1f}",
+                    f"**{c['ratio']:.2f}x**",
+                    f"{c['floor_seconds']:.1f}",
+                    f"{c['ratio_floor']:.2f}x",
+                    c["worklogs"],
+                ]
+                for c in lat["curve"]
+            ],
+        ),
+        "",
+    ]
 
 
 def write_docs(text):

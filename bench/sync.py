@@ -31,7 +31,7 @@ class SyncSetup:
         from people.models import Organization, Person
         from projects.models import Project
 
-        self.hs, self.users, self.days = hs, users, days
+        self.hs, self.users, self.projects, self.days = hs, users, projects, days
         point_at_sandbox(hs)
         summary = hs.scenario()
         self.hubstaff_org_id = summary["organizations"][0]["id"]
@@ -95,7 +95,7 @@ class SyncSetup:
         """
         from django.db import connection
 
-        from integrations.services.sync import clear_project
+        from integrations.services.runs import clear_project
         from projects.models import Assignment
 
         clear_project(self.project)
@@ -258,43 +258,66 @@ def sandbox(users, projects, days):
 
 
 def full_sync(users, projects, days, *, repeats, tag, incremental_rounds=0):
+    """Sections 1 and 3 for one size: `repeats` rounds of (bare HTTP, COPY, reset sync from empty), side by side."""
     from django.conf import settings
 
-    """Sections 1 and 3 for one size: `repeats` rounds of (bare HTTP, COPY, reset sync from empty), side by side."""
     started = time.perf_counter()
+    streams = settings.HUBSTAFF_FETCH_STREAMS
     with sandbox(users, projects, days) as hs:
         setup = SyncSetup(hs, users=users, projects=projects, days=days, tag=tag)
-        streams = settings.HUBSTAFF_FETCH_STREAMS
-        bare, bare_streams, copies, syncs = [], [], [], []
-        for i in range(repeats):
-            if i:
-                setup.clear()
-            bare.append(setup.bare_http())
-            bare_streams.append(setup.bare_http(streams))
-            syncs.append(setup.run_sync("reset"))
-            copies.append(setup.copy_limit())
+        rounds = _reset_rounds(setup, repeats, streams)
         idempotent = setup.run_sync("reset")
-        incremental = []
-        for i in range(incremental_rounds):
-            touched = setup.edit_and_delete(
-                day=END - timedelta(days=40 + 7 * i), users=50, deletions=5, salt=i
-            )
-            result = setup.run_sync("incremental")
-            result["correct"] = setup.check(touched)
-            incremental.append(result)
+        incremental = _incremental_rounds(setup, incremental_rounds)
+    result = _summary(setup, rounds, streams)
+    result["idempotent_rerun"] = {
+        k: idempotent[k]
+        for k in ("seconds", "worklogs_created", "worklogs_updated", "worklogs_deleted", "statements")
+    }
+    result["wall_seconds"] = time.perf_counter() - started
+    if incremental:
+        result["incremental"] = _incremental_summary(incremental, result["sync_seconds"], rounds["syncs"][0])
+    return result
+
+
+def _reset_rounds(setup, repeats, streams):
+    """Each round: the bare paging (one window at a time, then `streams` at once), the reset sync, the COPY."""
+    rounds = {"bare": [], "bare_streams": [], "syncs": [], "copies": []}
+    for i in range(repeats):
+        if i:
+            setup.clear()
+        rounds["bare"].append(setup.bare_http())
+        rounds["bare_streams"].append(setup.bare_http(streams))
+        rounds["syncs"].append(setup.run_sync("reset"))
+        rounds["copies"].append(setup.copy_limit())
+    return rounds
+
+
+def _incremental_rounds(setup, count):
+    """Each round edits a day for 50 users and deletes 5 activities, syncs incrementally and checks the result."""
+    incremental = []
+    for i in range(count):
+        touched = setup.edit_and_delete(day=END - timedelta(days=40 + 7 * i), users=50, deletions=5, salt=i)
+        result = setup.run_sync("incremental")
+        result["correct"] = setup.check(touched)
+        incremental.append(result)
+    return incremental
+
+
+def _summary(setup, rounds, streams):
+    """The reset sync's medians beside its limits (bare paging + COPY)."""
+    syncs, bare, copies = rounds["syncs"], rounds["bare"], rounds["copies"]
     sync_s = median([s["seconds"] for s in syncs])
     http_s = median([b["seconds"] for b in bare])
-    http_streams_s = median([b["seconds"] for b in bare_streams])
+    http_streams_s = median([b["seconds"] for b in rounds["bare_streams"]])
     copy_s = median([c["seconds"] for c in copies])
     first = syncs[0]
-    minimum = setup.minimum_requests(bare[0]["per_window"])
     pages = bare[0]["pages"]
-    result = {
-        "users": users,
-        "projects": projects,
-        "days": days,
+    return {
+        "users": setup.users,
+        "projects": setup.projects,
+        "days": setup.days,
         "activity_rows": setup.activity_rows,
-        "runs": repeats,
+        "runs": len(syncs),
         "sync_seconds": sync_s,
         "sync_seconds_all": [round(s["seconds"], 2) for s in syncs],
         "worklogs": first["worklogs_created"],
@@ -302,7 +325,7 @@ def full_sync(users, projects, days, *, repeats, tag, incremental_rounds=0):
         "requests": first["sandbox_requests"],
         "requests_made": first["requests_made"],
         "routes": first["sandbox_routes"],
-        "minimum_requests": minimum,
+        "minimum_requests": setup.minimum_requests(bare[0]["per_window"]),
         "pages": pages,
         "statements": first["statements"],
         "statements_per_page": first["statements"] / max(1, pages),
@@ -317,30 +340,25 @@ def full_sync(users, projects, days, *, repeats, tag, incremental_rounds=0):
         "copy_rows": copies[0]["rows"],
         "limit_seconds": http_s + copy_s,
         "ratio": sync_s / (http_s + copy_s),
-        # The same bare loop with as many windows at once as the sync fetches: a stricter limit, reported
-        # beside.
+        # The same bare loop with as many windows at once as the sync fetches: a stricter limit, reported beside.
         "streams": streams,
         "bare_http_streams_seconds": http_streams_s,
         "ratio_streams": sync_s / (http_streams_s + copy_s),
-        "idempotent_rerun": {
-            k: idempotent[k]
-            for k in ("seconds", "worklogs_created", "worklogs_updated", "worklogs_deleted", "statements")
-        },
-        "wall_seconds": time.perf_counter() - started,
     }
-    if incremental:
-        result["incremental"] = {
-            "seconds": median([r["seconds"] for r in incremental]),
-            "requests": median([r["sandbox_requests"] for r in incremental]),
-            "statements": median([r["statements"] for r in incremental]),
-            "updated": [r["worklogs_updated"] for r in incremental],
-            "deleted": [r["worklogs_deleted"] for r in incremental],
-            "created": [r["worklogs_created"] for r in incremental],
-            "correct": all(r["correct"] for r in incremental),
-            "routes": incremental[0]["sandbox_routes"],
-        }
-        result["incremental"]["time_fraction"] = result["incremental"]["seconds"] / sync_s
-        result["incremental"]["request_fraction"] = (
-            result["incremental"]["requests"] / first["sandbox_requests"]
-        )
-    return result
+
+
+def _incremental_summary(incremental, sync_s, first):
+    """Section 3: the incremental rounds' medians, as fractions of the full sync too."""
+    summary = {
+        "seconds": median([r["seconds"] for r in incremental]),
+        "requests": median([r["sandbox_requests"] for r in incremental]),
+        "statements": median([r["statements"] for r in incremental]),
+        "updated": [r["worklogs_updated"] for r in incremental],
+        "deleted": [r["worklogs_deleted"] for r in incremental],
+        "created": [r["worklogs_created"] for r in incremental],
+        "correct": all(r["correct"] for r in incremental),
+        "routes": incremental[0]["sandbox_routes"],
+    }
+    summary["time_fraction"] = summary["seconds"] / sync_s
+    summary["request_fraction"] = summary["requests"] / first["sandbox_requests"]
+    return summary

@@ -16,23 +16,24 @@ def main():
     spec = json.loads(sys.argv[1])
     setup_django()
     from integrations import tasks
-    from integrations.services import sync
+    from integrations.services import runs, sync
+    from primetric import db
     from projects.models import Project
 
     tasks.sync_project_task.delay = lambda *args, **kwargs: None  # the benchmark runs the sync itself, below
     project = Project.objects.get(pk=spec["project_id"])
-    run = sync.request_sync(project, mode=spec["mode"], trigger="manual")
+    run = runs.request_sync(project, mode=spec["mode"], trigger="manual")
     gc.collect()
     rss_before, _ = rss_kib()
     peak_resettable = reset_peak_rss()
     with counting_statements() as counter, Timer() as timer:
-        copy_text = sync.copy_text
+        copy_text = db.copy_text
 
         def counted_copy(*args, **kwargs):  # COPY goes to the raw cursor, past execute_wrapper: count it here
             counter.count()
             return copy_text(*args, **kwargs)
 
-        sync.copy_text = counted_copy
+        db.copy_text = counted_copy
         run = sync.run_sync(run.pk, today=date.fromisoformat(spec["today"]))
     rss_after, peak = rss_kib()
     print(

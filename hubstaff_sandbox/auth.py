@@ -209,7 +209,7 @@ class AuthState:
             }
             if nonce:
                 id_claims["nonce"] = nonce
-            if "email" in scope.split():
+            if "email" in scope.split() and user.email:
                 id_claims.update(email=user.email, email_verified=True)
             if "profile" in scope.split():
                 id_claims.update(name=user.name, zoneinfo=user.time_zone)

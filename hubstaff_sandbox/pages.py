@@ -85,10 +85,14 @@ def app_form(email: str, error: str = "", values: dict | None = None, csrf: str 
         f"""
 <div class="card"><h1>New OAuth app</h1>{err}
 <form method="post" action="/apps">{hidden("csrf", csrf)}
-<label for="name">Application name</label><input type="text" id="name" name="name" value="{escape(v.get("name", ""))}" required>
-<label for="contact_email">Contact email</label><input type="email" id="contact_email" name="contact_email" value="{escape(v.get("contact_email", ""))}">
-<label for="homepage_url">Homepage URL</label><input type="url" id="homepage_url" name="homepage_url" value="{escape(v.get("homepage_url", ""))}">
-<label for="redirect_uris">Redirect URLs</label><textarea id="redirect_uris" name="redirect_uris" required>{escape(v.get("redirect_uris", ""))}</textarea>
+<label for="name">Application name</label>
+<input type="text" id="name" name="name" value="{escape(v.get("name", ""))}" required>
+<label for="contact_email">Contact email</label>
+<input type="email" id="contact_email" name="contact_email" value="{escape(v.get("contact_email", ""))}">
+<label for="homepage_url">Homepage URL</label>
+<input type="url" id="homepage_url" name="homepage_url" value="{escape(v.get("homepage_url", ""))}">
+<label for="redirect_uris">Redirect URLs</label>
+<textarea id="redirect_uris" name="redirect_uris" required>{escape(v.get("redirect_uris", ""))}</textarea>
 <p class="muted">One URL per line. HTTPS, except localhost and .test domains.</p>
 <button class="btn" type="submit">Create</button> <a class="btn secondary" href="/apps">Cancel</a></form></div>""",
         email,

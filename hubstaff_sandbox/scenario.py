@@ -99,6 +99,7 @@ TASK_NAMES = [
     "Documentation",
 ]
 ROLES = ("owner", "manager", "user", "viewer")
+PROJECT_TYPES = ("project", "work_order", "work_break")
 
 
 class ScenarioError(ValueError):
@@ -158,13 +159,33 @@ def parse_generate(spec: str) -> dict:
     return out
 
 
+def _person_day(rng: random.Random, mine: list, mean_hours: float, part_timer: bool) -> list[tuple]:
+    """(project, task, seconds) of one person's working day (the rng's draws in a fixed order)."""
+    total = max(0.5, rng.gauss(mean_hours * (0.6 if part_timer else 1.0), 1.2))
+    day_projects = mine if len(mine) == 1 else rng.sample(mine, rng.randint(1, len(mine)))
+    shares = [rng.uniform(0.5, 1.5) for _ in day_projects]
+    rows = []
+    for (pid, tasks), share in zip(sorted(day_projects), shares, strict=True):
+        seconds = int(total * 3600 * share / sum(shares))
+        n_tasks = rng.choice((1, 1, 2, 2, 3, 4))
+        chosen = sorted(rng.sample(tasks, n_tasks))
+        if rng.random() < 0.15:
+            chosen[0] = 0  # some time without a task
+            chosen = sorted(set(chosen))
+        parts = [rng.uniform(0.3, 1.0) for _ in chosen]
+        for tid, part in zip(chosen, parts, strict=True):
+            tracked = max(60, int(seconds * part / sum(parts)) // 60 * 60)
+            rows.append((pid, tid, tracked))
+    return rows
+
+
 def generate(store: DataStore, spec: str | dict) -> dict:
     """Fill ``store`` with generated organizations (see module docstring). Deterministic per spec."""
     opts = parse_generate(spec) if isinstance(spec, str) else spec
     end: dt.date = opts["end"]
     start = end - dt.timedelta(days=opts["days"] - 1)
     created_base = _ts(start - dt.timedelta(days=400))
-    user_no = sum(1 for u in store.users.values() if u.email.endswith("@example.test"))
+    user_no = sum(1 for u in store.users.values() if (u.email or "").endswith("@example.test"))
     for o in range(1, opts["orgs"] + 1):
         org = store.add_org(f"Generated Org {o}", created_base)
         projects = []
@@ -198,21 +219,8 @@ def generate(store: DataStore, spec: str | dict) -> dict:
                         continue
                 elif rng.random() > 0.03:
                     continue
-                total = max(0.5, rng.gauss(mean_hours * (0.6 if part_timer else 1.0), 1.2))
-                day_projects = mine if len(mine) == 1 else rng.sample(mine, rng.randint(1, len(mine)))
-                shares = [rng.uniform(0.5, 1.5) for _ in day_projects]
-                rows = []
-                for (pid, tasks), share in zip(sorted(day_projects), shares):
-                    seconds = int(total * 3600 * share / sum(shares))
-                    n_tasks = rng.choice((1, 1, 2, 2, 3, 4))
-                    chosen = sorted(rng.sample(tasks, n_tasks))
-                    if rng.random() < 0.15:
-                        chosen[0] = 0  # some time without a task
-                        chosen = sorted(set(chosen))
-                    parts = [rng.uniform(0.3, 1.0) for _ in chosen]
-                    for tid, part in zip(chosen, parts):
-                        tracked = max(60, int(seconds * part / sum(parts)) // 60 * 60)
-                        rows.append((pid, tid, tracked))
+                rows = _person_day(rng, mine, mean_hours, part_timer)
+                begins = _ts(day, 9 * 3600)  # generated organizations keep their days in UTC
                 for pid, tid, tracked in rows:
                     created = _ts(day, 86400 + rng.randint(300, 7200))
                     v = _activity_values(rng, tracked)
@@ -224,134 +232,16 @@ def generate(store: DataStore, spec: str | dict) -> dict:
                         task=tid,
                         tracked=tracked,
                         billable=tracked,
+                        work_break=0,
+                        start=begins,
                         created=created,
                         updated=created,
                     )
                     store.append_row(v)
+                    begins += tracked
             day += dt.timedelta(days=1)
         store.end_segment(org.id, lo)
     return opts
-
-
-def _resolve_user(store: DataStore, ref, where: str):
-    if isinstance(ref, int):
-        user = store.users.get(ref)
-    else:
-        user = store.users_by_email.get(str(ref).lower())
-    if user is None:
-        raise ScenarioError(f"{where}: unknown user {ref!r}")
-    return user
-
-
-def load(store: DataStore, data: dict, now: int) -> None:
-    """Load a scenario dict into an (empty) store."""
-    if not isinstance(data, dict):
-        raise ScenarioError("scenario must be a JSON object")
-    orgs_by_name = {}
-    for i, o in enumerate(data.get("organizations", [])):
-        if "name" not in o:
-            raise ScenarioError(f"organizations[{i}]: name is required")
-        created = _parse_ts(o.get("created_at"), now - 400 * 86400)
-        orgs_by_name[o["name"]] = store.add_org(o["name"], created, o.get("id"))
-    default_org = next(iter(orgs_by_name.values()), None)
-
-    def org_of(ref, where):
-        if ref is None:
-            if default_org is None:
-                raise ScenarioError(f"{where}: no organization")
-            return default_org
-        org = orgs_by_name.get(ref) if not isinstance(ref, int) else store.organizations.get(ref)
-        if org is None:
-            raise ScenarioError(f"{where}: unknown organization {ref!r}")
-        return org
-
-    for i, u in enumerate(data.get("users", [])):
-        if "email" not in u:
-            raise ScenarioError(f"users[{i}]: email is required")
-        store.add_user(
-            u.get("name") or u["email"].split("@")[0],
-            u["email"],
-            u.get("time_zone", "UTC"),
-            _parse_ts(u.get("created_at"), now - 300 * 86400),
-            u.get("id"),
-        )
-    for i, m in enumerate(data.get("memberships", [])):
-        where = f"memberships[{i}]"
-        org = org_of(m.get("organization"), where)
-        user = _resolve_user(store, m.get("user"), where)
-        role = m.get("role", "user")
-        if role not in ROLES:
-            raise ScenarioError(f"{where}: role must be one of {', '.join(ROLES)}")
-        store.add_membership(org.id, user.id, role, now - 300 * 86400)
-    projects_by_name: dict[tuple[int, str], Any] = {}
-    tasks_by_name: dict[tuple[int, str], int] = {}
-    for i, p in enumerate(data.get("projects", [])):
-        where = f"projects[{i}]"
-        org = org_of(p.get("organization"), where)
-        if "name" not in p:
-            raise ScenarioError(f"{where}: name is required")
-        proj = store.add_project(
-            org.id, p["name"], now - 200 * 86400, p.get("id"), p.get("status", "active"), p.get("description")
-        )
-        projects_by_name[(org.id, p["name"])] = proj
-        projects_by_name.setdefault((0, p["name"]), proj)
-        for t in p.get("tasks", []):
-            tasks_by_name[(proj.id, t)] = store.add_task(proj.id, t).id
-
-    rows_by_org: dict[int, list[dict]] = {oid: [] for oid in store.organizations}
-    for i, a in enumerate(data.get("daily_activities", [])):
-        where = f"daily_activities[{i}]"
-        user = _resolve_user(store, a.get("user"), where)
-        pref = a.get("project")
-        if isinstance(pref, int):
-            proj = store.projects.get(pref)
-        else:
-            org_ref = a.get("organization")
-            proj = projects_by_name.get((org_of(org_ref, where).id if org_ref else 0, pref))
-        if proj is None:
-            raise ScenarioError(f"{where}: unknown project {pref!r}")
-        task = a.get("task")
-        tid = 0
-        if task is not None:
-            tid = task if isinstance(task, int) else tasks_by_name.get((proj.id, task), 0)
-            if not tid:
-                tid = store.add_task(proj.id, task).id
-                tasks_by_name[(proj.id, task)] = tid
-        try:
-            day = dt.date.fromisoformat(a["date"])
-        except (KeyError, TypeError, ValueError):
-            raise ScenarioError(f"{where}: date (YYYY-MM-DD) is required") from None
-        tracked = a.get("tracked")
-        if tracked is None and "hours" in a:
-            tracked = int(round(float(a["hours"]) * 3600))
-        if not isinstance(tracked, int) or tracked < 0:
-            raise ScenarioError(f"{where}: tracked (seconds) is required")
-        rng = random.Random(f"scenario:{user.id}:{proj.id}:{tid}:{day}")
-        v = _activity_values(rng, tracked)
-        for k in ("keyboard", "mouse", "overall", "input_tracked", "manual", "idle", "resumed"):
-            if k in a:
-                v[k] = int(a[k])
-        created = _parse_ts(a.get("created_at"), _ts(day, 86400 + 600))
-        v.update(
-            org=proj.organization_id,
-            date=date_to_ord(day),
-            user=user.id,
-            project=proj.id,
-            task=tid,
-            tracked=tracked,
-            billable=int(a.get("billable", tracked)),
-            created=created,
-            updated=_parse_ts(a.get("updated_at"), created),
-        )
-        rows_by_org.setdefault(proj.organization_id, []).append(v)
-    for oid, rows in rows_by_org.items():
-        rows.sort(key=lambda r: (r["date"], r["user"], r["project"], r["task"]))
-        lo = store.begin_segment(oid)
-        for v in rows:
-            store.append_row(v)
-        store.end_segment(oid, lo)
-    if data.get("generate"):
-        generate(store, data["generate"])
 
 
 def _parse_ts(value, default: int) -> int:

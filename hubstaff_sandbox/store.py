@@ -15,6 +15,7 @@ import datetime as dt
 import threading
 from array import array
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 DA_BASE = 1_000_000
 EPOCH = dt.date(1970, 1, 1)
@@ -36,9 +37,12 @@ COLUMNS = (
     "idle",
     "resumed",
     "billable",
+    "work_break",
+    "start",
     "created",
     "updated",
 )
+WIDE_COLUMNS = ("start", "created", "updated")  # epoch seconds: 64-bit
 
 
 def date_to_ord(d: dt.date) -> int:
@@ -79,13 +83,27 @@ class Organization:
     name: str
     created: int
     status: str = "active"
+    # Not in API v2's Organization: only the day of each daily row shows it (docs/hubstaff.md).
+    time_zone: str = "UTC"
+    # Hubstaff answers 403 "API access is only for organizations on an active plan".
+    inactive_plan: bool = False
+
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+    def local_date(self, epoch: float) -> dt.date:
+        return dt.datetime.fromtimestamp(epoch, self.zone()).date()
+
+    def local_time(self, day: dt.date, hour: int = 9) -> int:
+        """Epoch seconds of ``hour``:00 on ``day`` in the organization's time zone."""
+        return int(dt.datetime.combine(day, dt.time(hour), tzinfo=self.zone()).timestamp())
 
 
 @dataclass
 class User:
     id: int
     name: str
-    email: str
+    email: str | None  # None: the e-mail is not visible (Hubstaff's User.email is optional)
     time_zone: str
     created: int
     status: str = "active"
@@ -99,6 +117,11 @@ class Membership:
     role: str
     created: int
     status: str = "active"
+    removed: int | None = None  # epoch seconds the member left the organization
+
+    @property
+    def active(self) -> bool:
+        return self.removed is None and self.status == "active"
 
 
 @dataclass
@@ -110,6 +133,7 @@ class Project:
     status: str = "active"
     description: str | None = None
     billable: bool = True
+    type: str = "project"  # project, work_order or work_break
 
 
 @dataclass
@@ -132,10 +156,12 @@ class DataStore:
     member_index: dict[tuple[int, int], Membership] = field(default_factory=dict)
     projects: dict[int, Project] = field(default_factory=dict)
     tasks: dict[int, Task] = field(default_factory=dict)
+    # Time edit log entries (dicts as the API prints them), in id order; see timelog.py.
+    edit_logs: list[dict] = field(default_factory=list)
     version: int = 0
 
     def __post_init__(self) -> None:
-        self.cols = {name: array("q" if name in ("created", "updated") else "i") for name in COLUMNS}
+        self.cols = {name: array("q" if name in WIDE_COLUMNS else "i") for name in COLUMNS}
         self.alive = bytearray()
         # org id -> (lo, hi) index range of base rows, date-sorted.
         self.segments: dict[int, tuple[int, int]] = {}
@@ -148,6 +174,7 @@ class DataStore:
             "membership": 500_001,
             "project": 200_001,
             "task": 400_001,
+            "edit_log": 700_001,
         }
 
     # --- ids -------------------------------------------------------------------------------------
@@ -163,15 +190,20 @@ class DataStore:
         self.organizations[org.id] = org
         return org
 
-    def add_user(self, name: str, email: str, time_zone: str, created: int, id: int | None = None) -> User:
+    def add_user(
+        self, name: str, email: str | None, time_zone: str, created: int, id: int | None = None
+    ) -> User:
         user = User(id or self.next_id("user"), name, email, time_zone, created)
         self._next["user"] = max(self._next["user"], user.id + 1)
         self.users[user.id] = user
-        self.users_by_email[email.lower()] = user
+        if email:
+            self.users_by_email[email.lower()] = user
         return user
 
-    def add_membership(self, org_id: int, user_id: int, role: str, created: int) -> Membership:
-        m = Membership(self.next_id("membership"), org_id, user_id, role, created)
+    def add_membership(
+        self, org_id: int, user_id: int, role: str, created: int, removed: int | None = None
+    ) -> Membership:
+        m = Membership(self.next_id("membership"), org_id, user_id, role, created, removed=removed)
         self.memberships[m.id] = m
         self.member_index[(org_id, user_id)] = m
         return m
@@ -250,6 +282,7 @@ class DataStore:
             "idle": c["idle"][idx],
             "resumed": c["resumed"][idx],
             "billable": c["billable"][idx],
+            "work_break": c["work_break"][idx],
             "created_at": iso_ts(c["created"][idx]),
             "updated_at": iso_ts(c["updated"][idx]),
         }

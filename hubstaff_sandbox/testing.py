@@ -34,10 +34,13 @@ Options (all optional):
 - ``create_app(name, redirect_uris, homepage_url="")`` -> {"id", "client_id", "client_secret", ...};
 - ``create_pat(email, scope=None)`` -> a personal access token (a refresh token string);
 - ``issue_tokens(email, client_id=None, scope=...)`` -> a token response, without the browser flow;
-- ``add_activity(**fields)``, ``edit_activity(id, **fields)``, ``delete_activity(id)``;
+- ``add_activity(**fields)``, ``edit_activity(id, **fields)``, ``delete_activity(id)`` (edits, moves,
+  deletions and manual additions are recorded in the time edit log; ``time_edit_logs()`` lists them);
+- ``edit_org(org_id, time_zone=..., inactive_plan=...)``, ``remove_member(org_id, user, removed_at=None)``;
 - ``fault(**kw)`` (keys as in docs/hubstaff.md, e.g. ``fault(rate_limit=5)``,
   ``fault(storm={"count": 3, "retry_after": 2})``, ``fault(error_rate=0.5, seed=1)``, ``fault(latency=0.2)``,
-  ``fault(malformed_count=1)``, ``fault(expire_access_tokens=True)``, ``fault(revoke_refresh_tokens=True)``),
+  ``fault(malformed_count=1)``, ``fault(expire_access_tokens=True)``, ``fault(revoke_refresh_tokens=True)``,
+  ``fault(daily_floor="clamp")``, ``fault(updates_reach="reject")``),
   ``reset_faults()``;
 - ``stats()`` -> {"routes": {"GET /v2/...": {"200": n}}, "total": n}, ``reset_stats()``;
 - ``advance_clock(seconds)``: move the sandbox's clock forward (token and code expiry);
@@ -62,6 +65,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 SCENARIOS_DIR = PACKAGE_DIR / "scenarios"
 DEMO_SCENARIO = SCENARIOS_DIR / "demo.json"
 HINT_SCENARIO = SCENARIOS_DIR / "hint.json"
+EDGE_SCENARIO = SCENARIOS_DIR / "edge_cases.json"
 
 
 class SandboxError(RuntimeError):
@@ -97,7 +101,7 @@ class SandboxClient:
         return {
             "orgs": {o["name"]: o["id"] for o in s["organizations"]},
             "projects": {p["name"]: p["id"] for p in s["projects"]},
-            "users": {u["email"]: u["id"] for u in s["users"]},
+            "users": {u["email"] or u["name"]: u["id"] for u in s["users"]},
         }
 
     def create_app(self, name: str, redirect_uris, homepage_url: str = "") -> dict:
@@ -127,6 +131,19 @@ class SandboxClient:
     def delete_activity(self, activity_id: int) -> dict:
         return self.control(f"daily_activities/{activity_id}", method="DELETE")
 
+    def edit_org(self, org_id: int, **fields) -> dict:
+        """``time_zone`` and/or ``inactive_plan`` of an organization."""
+        return self.control(f"organizations/{org_id}", fields, method="PATCH")
+
+    def remove_member(self, org_id: int, user, removed_at: str | None = None) -> dict:
+        """The user (e-mail, name or id) leaves the organization now (or at ``removed_at``)."""
+        body = {"removed_at": removed_at} if removed_at else {"removed": True}
+        return self.control(f"organizations/{org_id}/members/{user}", body, method="PATCH")
+
+    def time_edit_logs(self) -> list[dict]:
+        """Every time edit log entry, of every organization."""
+        return self.control("time_edit_logs", method="GET")["time_edit_logs"]
+
     def fault(self, **kw) -> dict:
         return self.control("faults", kw)
 
@@ -149,6 +166,48 @@ class SandboxClient:
         )
 
 
+def _command(scenario, generate, rate_limit, access_token_ttl, public_url, extra_args, control) -> list[str]:
+    args = [sys.executable, "-m", "hubstaff_sandbox", "--host", "127.0.0.1", "--port", "0"]
+    if control:
+        args.append("--control")
+    if isinstance(scenario, (str, os.PathLike)):
+        args += ["--scenario", str(scenario)]
+    if generate:
+        args += ["--generate", generate]
+    if rate_limit is not None:
+        args += ["--rate-limit", str(rate_limit)]
+    if access_token_ttl is not None:
+        args += ["--access-token-ttl", str(access_token_ttl)]
+    if public_url:
+        args += ["--public-url", public_url]
+    return args + list(extra_args or [])
+
+
+def _wait_for_url(proc: subprocess.Popen, log, startup_timeout: float) -> str:
+    """The URL the sandbox prints once it listens (read on a thread, so that a silent process times out)."""
+    url_box: list[str] = []
+
+    def read_stdout():
+        for line in proc.stdout:
+            if not url_box and "listening on " in line:
+                url_box.append(line.split("listening on ", 1)[1].split()[0])
+
+    threading.Thread(target=read_stdout, daemon=True).start()
+    deadline = time.monotonic() + startup_timeout
+    while not url_box:
+        if proc.poll() is not None:
+            err = ""
+            if log:
+                log.seek(0)
+                err = log.read().decode(errors="replace")[-2000:]
+            raise SandboxError(f"sandbox exited with {proc.returncode}: {err}")
+        if time.monotonic() > deadline:
+            proc.kill()
+            raise SandboxError("sandbox did not start in time")
+        time.sleep(0.02)
+    return url_box[0]
+
+
 @contextlib.contextmanager
 def running_sandbox(
     *,
@@ -164,74 +223,40 @@ def running_sandbox(
     control: bool = True,
 ):
     """Start a sandbox subprocess with the control API on; yield a :class:`SandboxClient`."""
-    args = [sys.executable, "-m", "hubstaff_sandbox", "--host", "127.0.0.1", "--port", "0"]
-    if control:
-        args.append("--control")
-    if isinstance(scenario, (str, os.PathLike)):
-        args += ["--scenario", str(scenario)]
-    if generate:
-        args += ["--generate", generate]
-    if rate_limit is not None:
-        args += ["--rate-limit", str(rate_limit)]
-    if access_token_ttl is not None:
-        args += ["--access-token-ttl", str(access_token_ttl)]
-    if public_url:
-        args += ["--public-url", public_url]
-    args += list(extra_args or [])
+    args = _command(scenario, generate, rate_limit, access_token_ttl, public_url, extra_args, control)
     proc_env = dict(os.environ)
     proc_env["PYTHONPATH"] = os.pathsep.join(
         filter(None, [str(PACKAGE_DIR.parent), proc_env.get("PYTHONPATH")])
     )
     proc_env["PYTHONUNBUFFERED"] = "1"
     proc_env.update(env or {})
-    log = tempfile.TemporaryFile() if quiet else None
-    proc = subprocess.Popen(
-        args,
-        stdout=subprocess.PIPE,
-        stderr=log if quiet else None,
-        env=proc_env,
-        cwd=str(PACKAGE_DIR.parent),
-        text=True,
-    )
-    url_box: list[str] = []
-
-    def read_stdout():
-        for line in proc.stdout:
-            if not url_box and "listening on " in line:
-                url_box.append(line.split("listening on ", 1)[1].split()[0])
-
-    reader = threading.Thread(target=read_stdout, daemon=True)
-    reader.start()
-    deadline = time.monotonic() + startup_timeout
-    while not url_box:
-        if proc.poll() is not None:
-            err = ""
-            if log:
-                log.seek(0)
-                err = log.read().decode(errors="replace")[-2000:]
-            raise SandboxError(f"sandbox exited with {proc.returncode}: {err}")
-        if time.monotonic() > deadline:
-            proc.kill()
-            raise SandboxError("sandbox did not start in time")
-        time.sleep(0.02)
-    client = SandboxClient(public_url or url_box[0], proc)
-    if public_url:
-        client.url = url_box[0]
-        client.api_url = client.url + "/v2"
-    try:
-        if isinstance(scenario, dict):
-            client.load(scenario)
-        yield client
-    finally:
-        client.session.close()
-        proc.terminate()
+    with contextlib.ExitStack() as stack:
+        log = stack.enter_context(tempfile.TemporaryFile()) if quiet else None
+        proc = subprocess.Popen(
+            args,
+            stdout=subprocess.PIPE,
+            stderr=log if quiet else None,
+            env=proc_env,
+            cwd=str(PACKAGE_DIR.parent),
+            text=True,
+        )
+        url = _wait_for_url(proc, log, startup_timeout)
+        client = SandboxClient(public_url or url, proc)
+        if public_url:
+            client.url = url
+            client.api_url = client.url + "/v2"
         try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if log:
-            log.close()
+            if isinstance(scenario, dict):
+                client.load(scenario)
+            yield client
+        finally:
+            client.session.close()
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
 
 def load_json(path) -> dict:

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core.signals import setting_changed
 
 
 class IntegrationsConfig(AppConfig):
@@ -7,6 +8,12 @@ class IntegrationsConfig(AppConfig):
     def ready(self):
         from projects.panels import register_project_panel
 
+        from . import tasks
+        from .hubstaff import transport
         from .project_views import integration_settings_panel
+        from .services import runs
 
         register_project_panel(integration_settings_panel, area="side")
+        runs.register_dispatch(tasks.send_run)
+        transport.configure()
+        setting_changed.connect(transport.on_setting_changed, dispatch_uid="hubstaff-transport")

@@ -2,16 +2,19 @@
 
 Keys come from settings.FIELD_ENCRYPTION_KEYS (Fernet keys, newest first). MultiFernet encrypts with the
 first key and decrypts with any, so a new key can be put in front while old rows are still readable;
-`manage.py rotate_encryption_keys` then re-encrypts every stored secret with the newest key, after which the
-old key can be dropped.
+`rotate_encryption_keys` (run by `manage.py rotate_encryption_keys`) then re-encrypts every stored secret with
+the newest key, after which the old key can be dropped.
 """
 
 from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import models
+from django.db import models, transaction
+from django.db.models import Value
+from django.db.models.functions import Cast
 
 
 @lru_cache(maxsize=4)
@@ -54,3 +57,43 @@ class EncryptedTextField(models.TextField):
         if value in (None, ""):
             return value
         return encrypt(value)
+
+
+# --- key rotation
+
+
+def encrypted_fields():
+    """(model, field name) of every EncryptedTextField of every installed model."""
+    for model in apps.get_models():
+        for field in model._meta.concrete_fields:
+            if isinstance(field, EncryptedTextField):
+                yield model, field.name
+
+
+def rotate_encryption_keys(batch_size: int = 500) -> dict[str, int]:
+    """Re-encrypt every stored secret with the newest key of FIELD_ENCRYPTION_KEYS (MultiFernet.rotate).
+
+    Reads the ciphertext as stored (cast to plain text, so the field does not decrypt it) and writes the rotated
+    ciphertext back as a plain value (so the field does not encrypt it twice). Returns counts per model.field.
+    """
+    counts = {}
+    for model, name in encrypted_fields():
+        label = f"{model._meta.label}.{name}"
+        counts[label] = 0
+        rows = (
+            model._base_manager.exclude(**{name: ""})
+            .exclude(**{f"{name}__isnull": True})
+            .annotate(_ciphertext=Cast(name, output_field=models.TextField()))
+            .values_list("pk", "_ciphertext")
+            .order_by("pk")
+        )
+        pending = list(rows.iterator(chunk_size=batch_size))
+        for start in range(0, len(pending), batch_size):
+            with transaction.atomic():
+                for pk, ciphertext in pending[start : start + batch_size]:
+                    rotated = rotate(ciphertext)
+                    model._base_manager.filter(pk=pk).update(
+                        **{name: Value(rotated, output_field=models.TextField())}
+                    )
+                    counts[label] += 1
+    return counts

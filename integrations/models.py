@@ -90,6 +90,14 @@ class ProjectLink(TenantModel):
     hubstaff_project_ids = models.JSONField(default=list, blank=True)
     prevent_new_assignments = models.BooleanField("Prevent new assignment creation", default=False)
     trim_assignments = models.BooleanField("Trim assignments to work logs", default=False)
+    # Hubstaff counts a work break's seconds inside `tracked`; counting them keeps our totals equal to
+    # Hubstaff's (docs/hubstaff.md, "Work breaks").
+    count_work_breaks = models.BooleanField("Count work breaks as work", default=True)
+    # IANA name of the Hubstaff organization's time zone (Hubstaff dates its rows by it but does not publish
+    # it); blank: the installing account's time zone, else UTC. Gives the sync its "today", floor and reach.
+    hubstaff_time_zone = models.CharField(
+        "Hubstaff organization time zone", max_length=64, blank=True, default=""
+    )
     # Start of the last successful sync: the next incremental sync asks Hubstaff what changed since then.
     synced_through = models.DateTimeField(null=True, blank=True)
     last_synced_at = models.DateTimeField(null=True, blank=True)
@@ -100,6 +108,27 @@ class ProjectLink(TenantModel):
 
     def __str__(self):
         return f"Hubstaff link of {self.project_id}"
+
+
+class LinkedHubstaffProject(TenantModel):
+    """A Hubstaff project selected by a project's link: one project of an organization at a time.
+
+    Kept in step with `ProjectLink.hubstaff_project_ids` by `services.links.update_link`, in its transaction;
+    the unique constraint is what refuses a second link, also when two saves race (a JSON list cannot carry it).
+    """
+
+    link = models.ForeignKey(ProjectLink, on_delete=models.CASCADE, related_name="linked_hubstaff_projects")
+    hubstaff_project_id = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "hubstaff_project_id"], name="hubstaff_project_linked_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"Hubstaff project {self.hubstaff_project_id} linked by {self.link_id}"
 
 
 class SyncRun(TenantModel):
@@ -131,6 +160,9 @@ class SyncRun(TenantModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     window_start = models.DateField(null=True, blank=True)
+    # The first date this run read from Hubstaff (a reset: the later of the window's start and Hubstaff's
+    # 3-year floor; older logs stay as they are). None when it read nothing by date.
+    reread_from = models.DateField(null=True, blank=True)
     window_end = models.DateField(null=True, blank=True)
     progress_done = models.PositiveIntegerField(default=0)
     progress_total = models.PositiveIntegerField(default=0)
@@ -146,8 +178,11 @@ class SyncRun(TenantModel):
     skipped_people = models.JSONField(default=list, blank=True)
     seconds_not_synced = models.PositiveBigIntegerField(default=0)
     error = models.TextField(blank=True, default="")
-    # Times the run was queued again because its worker died (see services.sync.expire_stale_runs).
+    # Times the run was queued again because its worker died (see services.runs.expire_stale_runs).
     takeovers = models.PositiveSmallIntegerField(default=0)
+    # The worker holding the run: set when it claims the run; its heartbeats and its finish count only while
+    # they still match (a worker whose lease expired and was taken over writes nothing). See services.runs.
+    lease_id = models.CharField(max_length=32, blank=True, default="")
     queued_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)

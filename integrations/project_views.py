@@ -10,12 +10,13 @@ from people.roles import Role
 from people.tenancy import tenant_view
 from projects.models import Project
 
-from .hubstaff.client import HubstaffError
+from .hubstaff.errors import HubstaffError
 from .models import SyncRun
 from .project_forms import ProjectLinkForm
+from .selectors import get_installation, get_link
 from .services.installation import refresh_hubstaff_projects
-from .services.links import get_installation, get_link, update_link
-from .services.sync import SyncNotPossible, clear_project, request_sync, sync_blocker
+from .services.links import update_link
+from .services.runs import SyncNotPossible, clear_project, request_sync, sync_blocker
 
 HISTORY_SHOWN = 5
 
@@ -53,6 +54,8 @@ def integration_settings_panel(request, project):
             "hubstaff_project_ids": link.hubstaff_project_ids,
             "prevent_new_assignments": link.prevent_new_assignments,
             "trim_assignments": link.trim_assignments,
+            "count_work_breaks": link.count_work_breaks,
+            "hubstaff_time_zone": link.hubstaff_time_zone,
         }
     context = {
         "installation": installation,

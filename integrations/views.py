@@ -13,10 +13,10 @@ from people.tenancy import resolve_tenant, tenant_view
 
 from .forms import HubstaffCredentialsForm
 from .hubstaff import oauth
-from .hubstaff.client import HubstaffError, installation_status_reason
+from .hubstaff.errors import HubstaffError, installation_status_reason
 from .models import Installation
+from .selectors import get_installation, hubstaff_project_count
 from .services import installation as services
-from .services.links import get_installation
 
 APP_NAME = "Primetric"
 
@@ -86,7 +86,7 @@ def hubstaff_manage(request):
             "installation": installation,
             "status_reason": installation_status_reason(installation),
             "uses_personal_access_token": not installation.client_id,
-            "project_count": installation.hubstaff_projects.count(),
+            "project_count": hubstaff_project_count(installation),
         },
     )
 

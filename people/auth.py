@@ -7,12 +7,14 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 
+from .emails import normalize_email
+
 
 class EmailBackend(ModelBackend):
     """Users sign in with their e-mail (stored as the username, lower-cased)."""
 
     def authenticate(self, request, username=None, password=None, **kwargs):
-        email = (username or kwargs.get("email") or "").strip().lower()
+        email = normalize_email(username or kwargs.get("email"))
         if not email or password is None:
             return None
         user = get_user_model().objects.filter(username=email).first()
@@ -25,7 +27,7 @@ class EmailBackend(ModelBackend):
 
 
 def _keys(email, address):
-    digest = hashlib.sha256((email or "").strip().lower().encode()).hexdigest()[:32]
+    digest = hashlib.sha256((normalize_email(email) or "").encode()).hexdigest()[:32]
     return [f"login-failures:email:{digest}", f"login-failures:addr:{address or '-'}"]
 
 

@@ -3,7 +3,8 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.forms import AuthenticationForm
 
 from .auth import clear_login_failures, login_blocked, record_login_failure
-from .models import Person, normalize_email
+from .emails import stored_email
+from .models import Person
 from .roles import Role
 
 
@@ -55,7 +56,7 @@ class PersonForm(forms.ModelForm):
             self.fields["roles"].initial = self.instance.roles
 
     def clean_email(self):
-        email = normalize_email(self.cleaned_data["email"])
+        email = stored_email(self.cleaned_data["email"])
         clash = (
             Person.objects.for_org(self.organization).filter(email__iexact=email).exclude(pk=self.instance.pk)
         )

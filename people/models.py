@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 
+from .emails import stored_email
 from .roles import ROLE_PRECEDENCE, Role
 
 # Slugs that would shadow the site's own top-level paths.
@@ -46,11 +47,6 @@ class TenantModel(models.Model):
         abstract = True
 
 
-def normalize_email(email):
-    """E-mails are compared trimmed and case-insensitively; we store them trimmed, as typed."""
-    return (email or "").strip()
-
-
 class Person(TenantModel):
     """A teammate of an organization; with a login user, also a member who can sign in."""
 
@@ -82,7 +78,7 @@ class Person(TenantModel):
         return self.full_name
 
     def save(self, *args, **kwargs):
-        self.email = normalize_email(self.email)
+        self.email = stored_email(self.email)
         super().save(*args, **kwargs)
 
     @property

@@ -1,6 +1,7 @@
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from .emails import normalize_email
 from .models import Person
 
 
@@ -13,7 +14,7 @@ def save_person(form):
     """
     person = form.save()
     if person.user_id is None:
-        user = get_user_model().objects.filter(username=person.email.lower()).first()
+        user = get_user_model().objects.filter(username=normalize_email(person.email)).first()
         if user and not Person.objects.for_org(person.organization).filter(user=user).exists():
             person.user = user
             person.save(update_fields=["user"])

@@ -24,6 +24,12 @@ def hours_text(value):
     return f"{float(value):.1f} h"
 
 
+def _status_note(row):
+    """A week's status for a tooltip, e.g. " (Under-logged)"; nothing for a status without a label."""
+    label = Status.LABELS[row.status]
+    return f" ({label})" if label else ""
+
+
 # -- Weekly planned vs logged -------------------------------------------------------------------------------
 
 
@@ -61,11 +67,10 @@ def weekly_chart(rows, width=CHART_WIDTH, height=260):
                 "logged_y": fmt(top + plot_h - logged_h),
                 "logged_h": fmt(logged_h),
                 "status": row.status,
-                # Highlighted weeks also get a strip under the axis: an under-logged week may have no bar at
-                # all.
+                # Highlighted weeks also get a strip under the axis: an under-logged week may have no bar.
                 "flagged": row.status in Status.HIGHLIGHTED,
-                "title": f"Week of {row.monday:%d %b %Y}: planned {hours_text(row.planned)}, logged {hours_text(row.logged)}"
-                + (f" ({Status.LABELS[row.status]})" if Status.LABELS[row.status] else ""),
+                "title": f"Week of {row.monday:%d %b %Y}: "
+                f"planned {hours_text(row.planned)}, logged {hours_text(row.logged)}{_status_note(row)}",
                 "label": f"{row.monday:%d %b}" if i % stride == 0 else "",
                 "label_x": fmt(x + slot / 2),
             }
@@ -84,8 +89,7 @@ def weekly_chart(rows, width=CHART_WIDTH, height=260):
     }
 
 
-# -- People by week (heat map)
-# --------------------------------------------------------------------------------
+# -- People by week (heat map) ------------------------------------------------------------------------------
 
 
 # Beyond this many cells, a cell is a bare coloured rectangle (~60 bytes) without its tooltip of numbers (~150
@@ -180,8 +184,7 @@ def people_matrix(weeks, cells_by_person, names, link_for=None, width=CHART_WIDT
     }
 
 
-# -- Project timeline
-# -----------------------------------------------------------------------------------------
+# -- Project timeline ---------------------------------------------------------------------------------------
 
 MAX_TIMELINE_WEEKS = 156
 # The timeline sits in the project page's main column, narrower than a report page.
@@ -220,144 +223,209 @@ def timeline_rows(assignments, logged, names):
     return ordered
 
 
+@dataclass(frozen=True)
+class _TimelineScale:
+    """Where a day stands on the timeline: the plot runs from `label_w` to `width - right` over first..last."""
+
+    first: date
+    last: date
+    width: int
+    label_w: int = 180
+    right: int = 8
+
+    @property
+    def plot_w(self):
+        return self.width - self.label_w - self.right
+
+    @property
+    def days(self):
+        return (self.last - self.first).days + 1
+
+    @property
+    def week_w(self):
+        return 7 / self.days * self.plot_w
+
+    def x(self, day):
+        return self.label_w + (day - self.first).days / self.days * self.plot_w
+
+    def clamp(self, day):
+        return min(max(day, self.first), self.last + timedelta(days=1))
+
+    def shows(self, day):
+        return self.first <= day <= self.last
+
+
+ASSIGNMENT_KINDS = {
+    "trimmed": "created by sync, trimmed to work logs",
+    "sync": "created by sync",
+    "manual": "manual",
+}
+TIMELINE_HEADER_H, TIMELINE_TOTAL_H = 58, 34
+
+
 def timeline_chart(rows, logged, first, last, today, width=TIMELINE_WIDTH, row_height=28):
     """Assignment bars per person over the calendar, with each person's logged hours per week drawn over them.
 
     The header (months, today, total logged per week) is a separate SVG so that it stays visible while the
     people scroll.
     """
-    label_w, right = 180, 8
-    plot_w = width - label_w - right
-    days = (last - first).days + 1
-
-    def x(day):
-        return label_w + (day - first).days / days * plot_w
-
-    def clamp(day):
-        return min(max(day, first), last + timedelta(days=1))
-
-    week_w = 7 / days * plot_w
+    scale = _TimelineScale(first, last, width)
     per_person_max = max([float(v) for v in logged.values()] + [40.0])
+    totals = _weekly_totals(logged)
+    total_max = nice_ceiling(max(list(totals.values()) + [1]))
+    logged_by_person = _logged_by_person(logged, scale)
+    weeks = _WeekColumns(scale, logged_by_person, per_person_max)
+    people = [
+        _timeline_person(row, index * row_height, row_height, scale, weeks, logged_by_person)
+        for index, row in enumerate(rows)
+    ]
+    return {
+        "width": width,
+        "label_w": scale.label_w,
+        "plot_right": fmt(width - scale.right),
+        "header_h": TIMELINE_HEADER_H,
+        "total_max": f"{total_max:g}",
+        "height": max(len(people) * row_height, row_height),
+        "ticks": _month_ticks(scale),
+        "total_bars": _total_bars(totals, total_max, scale),
+        "people": people,
+        "today_x": fmt(scale.x(today)) if scale.shows(today) else None,
+        "per_person_max": f"{per_person_max:.0f}",
+    }
+
+
+def _weekly_totals(logged):
+    """Hours logged per week by everyone: {monday: hours}."""
     totals = {}
     for (_, monday), value in logged.items():
         totals[monday] = totals.get(monday, 0) + float(value)
-    total_max = nice_ceiling(max(list(totals.values()) + [1]))
+    return totals
 
-    # Months along the top, thinned to about one label per 60 units.
+
+def _logged_by_person(logged, scale):
+    """Each person's shown weeks, grouped once: rows x weeks, not rows x all logged weeks of everyone."""
+    by_person = {}
+    for (pid, monday), value in logged.items():
+        if scale.shows(monday):
+            by_person.setdefault(pid, []).append((monday, value))
+    return by_person
+
+
+def _month_ticks(scale):
+    """Months along the top, thinned to about one label per 60 units; the year on the first label and where it
+    changes."""
     months = []
-    month = date(first.year, first.month, 1)
-    while month <= last:
-        if month >= first:
+    month = date(scale.first.year, scale.first.month, 1)
+    while month <= scale.last:
+        if month >= scale.first:
             months.append(month)
         month = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
-    stride = label_stride(len(months), max(plot_w // 60, 1))
+    stride = label_stride(len(months), max(scale.plot_w // 60, 1))
     ticks, labelled_year = [], None
     for i, m in enumerate(months):
-        labelled = i % stride == 0 and x(m) <= width - right - 48  # no label cut off at the right edge
-        # The year shows on the first label and wherever it changes.
+        # No label cut off at the right edge.
+        labelled = i % stride == 0 and scale.x(m) <= scale.width - scale.right - 48
         label = f"{m:%b %Y}" if m.year != labelled_year else f"{m:%b}"
         if labelled:
             labelled_year = m.year
-        ticks.append({"x": fmt(x(m)), "label": label, "labelled": labelled})
+        ticks.append({"x": fmt(scale.x(m)), "label": label, "labelled": labelled})
+    return ticks
 
-    header_h, total_h = 58, 34
-    total_bars = []
+
+def _total_bars(totals, total_max, scale):
+    """The header's bars: hours logged per week by everyone."""
+    bars = []
     for monday, value in sorted(totals.items()):
-        if first <= monday <= last:
-            h = value / total_max * total_h
-            total_bars.append(
+        if scale.shows(monday):
+            h = value / total_max * TIMELINE_TOTAL_H
+            bars.append(
                 {
-                    "x": fmt(x(monday) + week_w * 0.1),
-                    "w": fmt(max(week_w * 0.8, 0.5)),
-                    "y": fmt(header_h - 2 - h),
+                    "x": fmt(scale.x(monday) + scale.week_w * 0.1),
+                    "w": fmt(max(scale.week_w * 0.8, 0.5)),
+                    "y": fmt(TIMELINE_HEADER_H - 2 - h),
                     "h": fmt(h),
                     "title": f"Week of {monday:%d %b %Y}: {hours_text(value)} logged in total",
                 }
             )
+    return bars
 
-    # Each person's weeks, grouped once: rows x weeks, not rows x all logged weeks of everyone.
-    logged_by_person = {}
-    for (pid, monday), value in logged.items():
-        if first <= monday <= last:
-            logged_by_person.setdefault(pid, []).append((monday, value))
 
-    # Shared by every row: where each week's column stands, and its label.
-    weeks_at = {
-        monday: (fmt(x(monday) + week_w * 0.2), f"{monday:%d %b %Y}")
-        for monday in {monday for weeks in logged_by_person.values() for monday, _ in weeks}
-    }
-    column_w = fmt(max(week_w * 0.6, 0.5))
+class _WeekColumns:
+    """Shared by every row: where each logged week's column stands, its label, its width and its scale."""
 
-    people = []
-    for index, row in enumerate(rows):
-        top = index * row_height
-        bars = []
-        for a in row.assignments:
-            start, end = clamp(a.start_date), clamp(a.end_date + timedelta(days=1))
-            if end <= start:
-                continue
-            kind = "trimmed" if a.trimmed else ("sync" if a.origin == "sync" else "manual")
-            label = {
-                "trimmed": "created by sync, trimmed to work logs",
-                "sync": "created by sync",
-                "manual": "manual",
-            }[kind]
-            bars.append(
-                {
-                    "x": fmt(x(start)),
-                    "w": fmt(max(x(end) - x(start), 1)),
-                    "y": fmt(top + 7),
-                    "h": fmt(row_height - 14),
-                    "kind": kind,
-                    "title": f"{row.name}: {a.start_date:%d %b %Y} – {a.end_date:%d %b %Y}, {a.hours_per_day} h/day ({label})",
-                }
-            )
-        columns = []
-        name = escape(row.name)
-        for monday, value in sorted(logged_by_person.get(row.person_id, ())):
-            h = float(value) / per_person_max * (row_height - 6)
-            week_x, week_label = weeks_at[monday]
-            columns.append(
-                {
-                    "x": week_x,
-                    "w": column_w,
-                    "y": f"{top + row_height - 3 - h:.1f}",
-                    "h": f"{h:.1f}",
-                    "title": f"{name}, week of {week_label}: {float(value):.1f} h logged",
-                }
-            )
-        people.append(
+    def __init__(self, scale, logged_by_person, per_person_max):
+        self.at = {
+            monday: (fmt(scale.x(monday) + scale.week_w * 0.2), f"{monday:%d %b %Y}")
+            for monday in {monday for weeks in logged_by_person.values() for monday, _ in weeks}
+        }
+        self.width = fmt(max(scale.week_w * 0.6, 0.5))
+        self.per_person_max = per_person_max
+
+
+def _assignment_bars(row, top, row_height, scale):
+    """A person's assignments as bars, clipped to the shown weeks."""
+    bars = []
+    for a in row.assignments:
+        start, end = scale.clamp(a.start_date), scale.clamp(a.end_date + timedelta(days=1))
+        if end <= start:
+            continue
+        kind = "trimmed" if a.trimmed else ("sync" if a.origin == "sync" else "manual")
+        period = f"{a.start_date:%d %b %Y} – {a.end_date:%d %b %Y}"
+        bars.append(
             {
-                # Drawn here rather than in a template loop: a big project has thousands of weekly columns.
-                "columns_svg": mark_safe(  # noqa: S308 - numbers, and the name escaped above
-                    "".join(
-                        f'<rect class="logged-week" x="{c["x"]}" y="{c["y"]}" width="{c["w"]}" height="{c["h"]}">'
-                        f"<title>{c['title']}</title></rect>"
-                        for c in columns
-                    )
-                ),
-                "y": fmt(top),
-                "h": row_height,
-                "text_y": fmt(top + row_height / 2 + 4),
-                "name": row.name if len(row.name) <= 24 else row.name[:23] + "…",
-                "full_name": row.name,
-                "unassigned": not row.assignments,
-                "bars": bars,
-                "columns": columns,
-                "line_y": fmt(top + row_height),
+                "x": fmt(scale.x(start)),
+                "w": fmt(max(scale.x(end) - scale.x(start), 1)),
+                "y": fmt(top + 7),
+                "h": fmt(row_height - 14),
+                "kind": kind,
+                "title": f"{row.name}: {period}, {a.hours_per_day} h/day ({ASSIGNMENT_KINDS[kind]})",
             }
         )
-    today_x = fmt(x(today)) if first <= today <= last else None
+    return bars
+
+
+def _logged_columns(row, top, row_height, weeks, person_weeks):
+    """A person's hours logged per week, as columns drawn over their assignment bars."""
+    columns = []
+    name = escape(row.name)
+    for monday, value in sorted(person_weeks):
+        h = float(value) / weeks.per_person_max * (row_height - 6)
+        week_x, week_label = weeks.at[monday]
+        columns.append(
+            {
+                "x": week_x,
+                "w": weeks.width,
+                "y": f"{top + row_height - 3 - h:.1f}",
+                "h": f"{h:.1f}",
+                "title": f"{name}, week of {week_label}: {float(value):.1f} h logged",
+            }
+        )
+    return columns
+
+
+def _columns_svg(columns):
+    """Drawn here rather than in a template loop: a big project has thousands of weekly columns."""
+    return mark_safe(  # noqa: S308 - numbers, and the name escaped in _logged_columns
+        "".join(
+            f'<rect class="logged-week" x="{c["x"]}" y="{c["y"]}" width="{c["w"]}" height="{c["h"]}">'
+            f"<title>{c['title']}</title></rect>"
+            for c in columns
+        )
+    )
+
+
+def _timeline_person(row, top, row_height, scale, weeks, logged_by_person):
+    """One person's row of the timeline: the name, the assignment bars, the weekly logged columns."""
+    columns = _logged_columns(row, top, row_height, weeks, logged_by_person.get(row.person_id, ()))
     return {
-        "width": width,
-        "label_w": label_w,
-        "plot_right": fmt(width - right),
-        "header_h": header_h,
-        "total_max": f"{total_max:g}",
-        "height": max(len(people) * row_height, row_height),
-        "ticks": ticks,
-        "total_bars": total_bars,
-        "people": people,
-        "today_x": today_x,
-        "per_person_max": f"{per_person_max:.0f}",
+        "columns_svg": _columns_svg(columns),
+        "y": fmt(top),
+        "h": row_height,
+        "text_y": fmt(top + row_height / 2 + 4),
+        "name": row.name if len(row.name) <= 24 else row.name[:23] + "…",
+        "full_name": row.name,
+        "unassigned": not row.assignments,
+        "bars": _assignment_bars(row, top, row_height, scale),
+        "columns": columns,
+        "line_y": fmt(top + row_height),
     }

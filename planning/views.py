@@ -21,12 +21,11 @@ from projects.models import Project
 from worklogs.models import WorkLog
 
 from . import charts
-from .calculations import Status, last_weeks, totals
+from .calculations import Status, totals
 from .exports import csv_response, worklog_csv_rows
 from .forms import PlanningFilterForm
 from .reports import person_summaries, report_csv_rows, weekly_rows
 from .selectors import (
-    Filters,
     assignments_in_period,
     person_names,
     plan_data,
@@ -199,21 +198,3 @@ def project_timeline(request, project_id):
             "clipped": clipped,
         },
     )
-
-
-def my_weeks_context(request, weeks=12):
-    """My work's chart: the signed-in person's planned and logged hours over the last weeks (three queries)."""
-    today = timezone.localdate()
-    start, end = last_weeks(today, weeks)
-    filters = Filters(start=start, end=end, person=request.tenant.person)
-    plan = plan_data(request.tenant.scope, filters)
-    rows = weekly_rows(plan, today)
-    planned_total, logged_total = totals(rows)
-    return {
-        "org": request.tenant.organization,
-        "person": request.tenant.person,
-        "chart": charts.weekly_chart(rows, height=220),
-        "planned_total": planned_total,
-        "logged_total": logged_total,
-        "filters": filters,
-    }

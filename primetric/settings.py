@@ -248,7 +248,7 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
 }
 
-# --- Logging: one line per event to stderr; secrets never reach it (see integrations.hubstaff.client)
+# --- Logging: one line per event to stderr; secrets never reach it (see integrations.hubstaff.transport)
 # -------------
 LOGGING = {
     "version": 1,

@@ -1,3 +1,4 @@
+from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -6,13 +7,28 @@ from django.db import models
 
 from people.models import Organization, Person, TenantModel
 
+# The dates a project may have. Hubstaff keeps three years of activities; a date far outside would make a sync ask
+# for centuries of days (a typo such as 0001-01-01 spent an organization's hourly request budget at once).
+EARLIEST_DATE = date(2000, 1, 1)
+LATEST_DATE = date(2100, 12, 31)
+DATE_RANGE_MESSAGE = f"Enter a date between {EARLIEST_DATE:%d %b %Y} and {LATEST_DATE:%d %b %Y}."
+PROJECT_DATE_VALIDATORS = [
+    MinValueValidator(EARLIEST_DATE, message=DATE_RANGE_MESSAGE),
+    MaxValueValidator(LATEST_DATE, message=DATE_RANGE_MESSAGE),
+]
+
 
 class Project(TenantModel):
     # Indexed by the (organization_id, id) unique index of the tenant keys (people/tenant_keys.py).
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False)
     name = models.CharField(max_length=200)
-    start_date = models.DateField()
-    end_date = models.DateField(null=True, blank=True, help_text="Leave empty for an open-ended project.")
+    start_date = models.DateField(validators=PROJECT_DATE_VALIDATORS)
+    end_date = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Leave empty for an open-ended project.",
+        validators=PROJECT_DATE_VALIDATORS,
+    )
     archived = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -22,6 +38,11 @@ class Project(TenantModel):
             models.CheckConstraint(
                 condition=models.Q(end_date__isnull=True) | models.Q(end_date__gte=models.F("start_date")),
                 name="project_end_not_before_start",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(start_date__gte=EARLIEST_DATE, start_date__lte=LATEST_DATE)
+                & (models.Q(end_date__isnull=True) | models.Q(end_date__lte=LATEST_DATE)),
+                name="project_dates_in_range",
             ),
         ]
 

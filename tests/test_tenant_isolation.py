@@ -9,7 +9,8 @@ from datetime import date
 
 import pytest
 
-from people.roles import Role
+from conftest import signed_in
+from integrations.models import SyncRun
 from tests.factories import WorkLogFactory, assigned_project
 from tests.routes import routes
 
@@ -29,8 +30,6 @@ OTHER_TENANT_IDS = {
 
 
 def _sync_run(other):
-    from integrations.models import SyncRun
-
     return SyncRun.objects.create(
         organization=other["org"],
         project=other["project"],
@@ -82,11 +81,6 @@ def assert_not_found(client, url):
     assert 404 in statuses and statuses <= {404, 405}, (url, statuses)
 
 
-@pytest.fixture
-def all_roles_member(org, make_member):
-    return make_member(org, Role.ADMINISTRATOR, Role.MANAGER, Role.EMPLOYEE)
-
-
 def test_routes_are_found():
     routes = tenant_routes()
     assert any("projects" in r for r in routes) and any("people" in r for r in routes)
@@ -96,8 +90,6 @@ def test_routes_are_found():
     "route", [r for r in tenant_routes() if re.search(r"<(?:\w+:)?\w*(?:_id|pk)>|\(\?P<\w*(?:_id|pk)>", r)]
 )
 def test_other_organizations_ids_give_404(route, all_roles_member, other_tenant):
-    from conftest import signed_in
-
     client = signed_in(all_roles_member)
     url = fill(route, "acme", other_tenant)
     assert_not_found(client, url)
@@ -124,8 +116,6 @@ def test_an_inner_id_of_another_organization_under_our_own_project_gives_404(
     route, inner, all_roles_member, own_tenant, other_tenant
 ):
     """The inner id is looked up in the organization (and the project) itself, not only the project id before it."""
-    from conftest import signed_in
-
     client = signed_in(all_roles_member)
     assert_not_found(client, fill(route, "acme", other_tenant, own=own_tenant, foreign=inner))
     # The control: with our own inner id the same URL is found (so the 404 above came from the foreign id).
@@ -135,8 +125,6 @@ def test_an_inner_id_of_another_organization_under_our_own_project_gives_404(
 
 @pytest.mark.parametrize("route", tenant_routes())
 def test_another_organizations_slug_gives_404(route, all_roles_member, other_tenant):
-    from conftest import signed_in
-
     client = signed_in(all_roles_member)
     url = fill(route, other_tenant["org"].slug, other_tenant)
     assert_not_found(client, url)

@@ -4,6 +4,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from conftest import token_client
+from people.roles import Role
 
 
 @pytest.fixture
@@ -28,8 +29,6 @@ def employee_api(employee):
 
 @pytest.fixture
 def other_manager(other_org, make_member):
-    from people.roles import Role
-
     return make_member(
         other_org, Role.MANAGER, Role.ADMINISTRATOR, full_name="Gus Globex", email="gus@globex.test"
     )

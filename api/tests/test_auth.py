@@ -3,6 +3,9 @@
 from rest_framework.test import APIClient
 
 from api.tests.conftest import url
+from conftest import signed_in
+from people.models import Person
+from people.roles import Role
 
 
 def test_unauthenticated_request_gets_401_with_token_challenge(anonymous_api, org):
@@ -29,8 +32,6 @@ def test_session_authenticates_too(manager_client, project):
 
 
 def test_session_writes_need_the_csrf_token(manager, project):
-    from conftest import signed_in
-
     client = signed_in(manager)
     client.handler.enforce_csrf_checks = True
     response = client.post(
@@ -55,8 +56,6 @@ def test_unknown_organization_gets_404(manager_api):
 
 
 def test_member_of_two_organizations_reaches_both(manager, other_org, make_member, manager_api):
-    from people.roles import Role
-
     make_member(other_org, Role.MANAGER, user=manager.user, email=manager.email)
     assert manager_api.get(url("projects/", "globex")).status_code == 200
 
@@ -78,8 +77,6 @@ def test_another_organizations_slug_is_404_even_for_writes(admin_api, other_org)
         url("people/", "globex"), {"full_name": "X", "email": "x@x.test"}, format="json"
     )
     assert response.status_code == 404
-    from people.models import Person
-
     assert not Person.objects.filter(email="x@x.test").exists()
 
 

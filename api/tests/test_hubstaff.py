@@ -57,6 +57,8 @@ def test_unlinked_project_reads_as_not_enabled(manager_api, project):
         "hubstaff_project_ids": [],
         "prevent_new_assignments": False,
         "trim_assignments": False,
+        "count_work_breaks": True,
+        "hubstaff_time_zone": "",
         "last_synced_at": None,
         "next_sync_due_at": None,
     }
@@ -78,6 +80,34 @@ def test_partial_update_keeps_the_rest(manager_api, project, link):
     assert response.status_code == 200
     link.refresh_from_db()
     assert (link.enabled, link.hubstaff_project_ids, link.trim_assignments) == (True, [101], True)
+
+
+def test_work_breaks_and_the_organization_time_zone_are_settings(manager_api, project, link):
+    response = manager_api.patch(
+        url(f"projects/{project.pk}/hubstaff/"),
+        {"count_work_breaks": False, "hubstaff_time_zone": "Pacific/Tongatapu"},
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    assert (response.json()["count_work_breaks"], response.json()["hubstaff_time_zone"]) == (
+        False,
+        "Pacific/Tongatapu",
+    )
+    link.refresh_from_db()
+    assert (link.count_work_breaks, link.hubstaff_time_zone, link.hubstaff_project_ids) == (
+        False,
+        "Pacific/Tongatapu",
+        [101],
+    )
+
+
+def test_an_unknown_time_zone_is_a_400(manager_api, project, link):
+    response = manager_api.patch(
+        url(f"projects/{project.pk}/hubstaff/"), {"hubstaff_time_zone": "Mars/Olympus"}, format="json"
+    )
+    assert response.status_code == 400 and "Mars/Olympus" in response.json()["hubstaff_time_zone"][0]
+    link.refresh_from_db()
+    assert link.hubstaff_time_zone == ""
 
 
 def test_unreached_hubstaff_project_is_a_400(manager_api, project, installation):

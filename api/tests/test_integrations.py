@@ -75,9 +75,9 @@ def test_hubstaff_projects_are_listed_with_their_organization(manager_api, insta
 
 
 def test_hubstaff_projects_search_and_organization_filter(manager_api, installation):
-    ids = lambda **q: [
-        p["id"] for p in manager_api.get(url("integrations/hubstaff/projects/"), q).json()["results"]
-    ]  # noqa: E731
+    def ids(**q):
+        return [p["id"] for p in manager_api.get(url("integrations/hubstaff/projects/"), q).json()["results"]]
+
     assert ids(search="MOBILE") == [102]
     assert ids(organization=9) == [101]
     assert manager_api.get(url("integrations/hubstaff/projects/"), {"organization": "x"}).status_code == 400

@@ -7,6 +7,7 @@ from django.test import Client
 from api.models import ApiToken
 from api.tests.conftest import url
 from api.tokens import key_digest
+from tests.factories import PASSWORD
 
 
 def key_on(page):
@@ -59,8 +60,6 @@ def test_revoke(manager_client, manager):
 
 
 def test_creating_needs_the_csrf_token(manager):
-    from tests.factories import PASSWORD
-
     client = Client(enforce_csrf_checks=True)
     client.login(username=manager.user.username, password=PASSWORD)
     assert client.post("/accounts/profile/", {"action": "create"}).status_code == 403

@@ -47,7 +47,7 @@ def test_run_reads_with_status_progress_counts_and_warnings(manager_api, finishe
         body["assignments_created"],
     ) == (12, 1, 0, 1)
     assert body["missing_teammates"] == [
-        {"hubstaff_user_id": 7, "name": "Sam", "email": "sam@x.test", "seconds": 7200}
+        {"hubstaff_user_id": 7, "name": "Sam", "email": "sam@x.test", "seconds": 7200, "reason": ""}
     ]
     assert body["skipped_people"] == [{"person_id": 3, "name": "Bob", "email": "bob@x.test", "seconds": 60}]
     assert body["error"] == "" and body["started_at"] and body["finished_at"] and body["queued_at"]

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from api.tests.conftest import url
-from tests.factories import AssignmentFactory, PersonFactory, WorkLogFactory
+from tests.factories import AssignmentFactory, PersonFactory, ProjectFactory, WorkLogFactory
 from worklogs.models import WorkLog
 
 
@@ -52,9 +52,12 @@ def test_filters(manager_api, project, bobby, org):
     a = synced(project, bobby, date(2026, 2, 1))
     b = synced(project, bobby, date(2026, 3, 19))
     c = WorkLogFactory(project=project, person=sam, date=date(2026, 3, 1))
-    ids = lambda **q: [
-        w["id"] for w in manager_api.get(url(f"projects/{project.pk}/worklogs/"), q).json()["results"]
-    ]  # noqa: E731
+
+    def ids(**q):
+        return [
+            w["id"] for w in manager_api.get(url(f"projects/{project.pk}/worklogs/"), q).json()["results"]
+        ]
+
     assert ids() == [b.pk, c.pk, a.pk]
     assert ids(person=bobby.pk) == [b.pk, a.pk]
     assert ids(date_after="2026-03-01") == [b.pk, c.pk]
@@ -80,8 +83,6 @@ def test_bad_filters_are_a_400(manager_api, project, query, field):
 
 
 def test_only_this_projects_logs(manager_api, project, bobby, org, other_project):
-    from tests.factories import ProjectFactory
-
     WorkLogFactory(project=ProjectFactory(organization=org), person=bobby)
     WorkLogFactory(project=other_project)
     assert manager_api.get(url(f"projects/{project.pk}/worklogs/")).json()["count"] == 0

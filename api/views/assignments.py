@@ -4,7 +4,8 @@ from rest_framework import generics, serializers
 from people.roles import Role
 from projects.models import Assignment, Project
 
-from ..serializers import MAX_ID, AssignmentSerializer
+from ..serializers.base import MAX_ID
+from ..serializers.projects import AssignmentSerializer
 from ..tenancy import TenantAPIView
 
 

@@ -5,12 +5,15 @@ from rest_framework import generics, status
 from rest_framework.response import Response
 
 from integrations.models import SyncRun
+from integrations.selectors import get_link
+from integrations.services.links import update_link
+from integrations.services.runs import SyncNotPossible, clear_project, request_sync
 from people.roles import Role
 from projects.models import Project
 
 from ..exceptions import Conflict
 from ..schema import ErrorSerializer
-from ..serializers import (
+from ..serializers.hubstaff import (
     ClearResultSerializer,
     ProjectLinkSerializer,
     SyncRequestSerializer,
@@ -35,8 +38,6 @@ class ProjectLinkView(HubstaffEndpoint):
     serializer_class = ProjectLinkSerializer
 
     def current(self):
-        from integrations.services.links import get_link
-
         link = get_link(self.project)
         if link is None:
             return {
@@ -44,6 +45,8 @@ class ProjectLinkView(HubstaffEndpoint):
                 "hubstaff_project_ids": [],
                 "prevent_new_assignments": False,
                 "trim_assignments": False,
+                "count_work_breaks": True,
+                "hubstaff_time_zone": "",
                 "last_synced_at": None,
                 "next_sync_due_at": None,
             }
@@ -62,8 +65,6 @@ class ProjectLinkView(HubstaffEndpoint):
         return self.update(partial=True)
 
     def update(self, *, partial):
-        from integrations.services.links import update_link
-
         current = self.current()
         serializer = self.get_serializer(current, data=self.request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
@@ -95,8 +96,6 @@ class SyncView(HubstaffEndpoint):
         responses={202: SyncRunSerializer, 409: NOT_POSSIBLE},
     )
     def post(self, request, *args, **kwargs):
-        from integrations.services.sync import SyncNotPossible, request_sync
-
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
@@ -121,8 +120,6 @@ class ClearView(HubstaffEndpoint):
         responses={200: ClearResultSerializer, 409: NOT_POSSIBLE},
     )
     def post(self, request, *args, **kwargs):
-        from integrations.services.sync import SyncNotPossible, clear_project
-
         try:
             run = clear_project(self.project, user=request.user, trigger=SyncRun.Trigger.API)
         except SyncNotPossible as exc:

@@ -5,9 +5,11 @@ from rest_framework import generics, serializers
 from rest_framework.response import Response
 
 from integrations.models import HubstaffProject
+from integrations.selectors import get_installation, reachable_projects
 from people.roles import Role
 
-from ..serializers import MAX_ID, HubstaffProjectSerializer, InstallationStatusSerializer
+from ..serializers.base import MAX_ID
+from ..serializers.hubstaff import HubstaffProjectSerializer, InstallationStatusSerializer
 from ..tenancy import TenantAPIView
 
 
@@ -21,8 +23,6 @@ class InstallationStatusView(IntegrationEndpoint):
 
     @extend_schema(summary="The Hubstaff installation's state")
     def get(self, request, *args, **kwargs):
-        from integrations.services.links import get_installation
-
         installation = get_installation(self.tenant.organization)
         if installation is None:
             data = {
@@ -68,8 +68,6 @@ class HubstaffProjectList(IntegrationEndpoint, generics.ListAPIView):
     def get_queryset(self):
         if self.is_schema_generation():
             return HubstaffProject.objects.none()
-        from integrations.services.links import reachable_projects
-
         projects = reachable_projects(self.tenant.organization).order_by(
             "hubstaff_organization_name", "name", "id"
         )

@@ -7,7 +7,7 @@ from people.tenancy import memberships
 
 from ..pagination import Pagination
 from ..schema import ApiAutoSchema
-from ..serializers import MembershipSerializer
+from ..serializers.people import MembershipSerializer
 
 
 class OrganizationList(generics.ListAPIView):

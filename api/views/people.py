@@ -7,7 +7,7 @@ from people.selectors import search_people
 
 from ..exceptions import Conflict
 from ..schema import ErrorSerializer
-from ..serializers import PersonSerializer
+from ..serializers.people import PersonSerializer
 from ..tenancy import TenantAPIView
 
 

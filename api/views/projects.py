@@ -5,7 +5,7 @@ from people.roles import Role
 from projects.models import Project
 from projects.selectors import search_projects
 
-from ..serializers import ProjectSerializer
+from ..serializers.projects import ProjectSerializer
 from ..tenancy import TenantAPIView
 
 

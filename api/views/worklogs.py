@@ -7,7 +7,7 @@ from worklogs.models import WorkLog
 
 from ..exceptions import Conflict
 from ..schema import ErrorSerializer
-from ..serializers import WorkLogDetailSerializer, WorkLogFilterSerializer, WorkLogSerializer
+from ..serializers.worklogs import WorkLogDetailSerializer, WorkLogFilterSerializer, WorkLogSerializer
 from ..tenancy import TenantAPIView
 
 

@@ -24,6 +24,7 @@ DAILY_FIELDS = {
     "idle",
     "resumed",
     "billable",
+    "work_break",
     "created_at",
     "updated_at",
 }
@@ -54,12 +55,24 @@ def all_daily(ctx, path, token=None, **params):
 
 def test_users_me_and_user(ctx):
     me = get(ctx, "/users/me").json()["user"]
-    assert set(me) == {"id", "name", "email", "time_zone", "status", "created_at", "updated_at"}
+    assert set(me) == {
+        "id",
+        "name",
+        "first_name",
+        "last_name",
+        "email",
+        "time_zone",
+        "ip_address",
+        "status",
+        "created_at",
+        "updated_at",
+    }
     assert (me["name"], me["email"], me["time_zone"]) == ("Alice Admin", "alice@acme.test", "Europe/Warsaw")
     bobby_id = ctx["ids"]["users"]["bobby@acme.test"]
     assert get(ctx, f"/users/{bobby_id}").json()["user"]["name"] == "Bobby Brown"
     r = get(ctx, "/users/999")
-    assert r.status_code == 404 and r.json() == {"error": "user not found"}
+    assert r.status_code == 404
+    assert r.json() == {"code": "not_found", "error": "Could not find record", "error_code": 12000}
 
 
 def test_organizations_and_projects(ctx):
@@ -83,7 +96,7 @@ def test_organizations_and_projects(ctx):
         "metadata",
     }
     assert get(ctx, f"/organizations/{ctx['org']}/projects", status="archived").json()["projects"] == []
-    assert get(ctx, f"/organizations/{ctx['org']}/projects", status="bogus").status_code == 422
+    assert get(ctx, f"/organizations/{ctx['org']}/projects", status="bogus").status_code == 400
     page = get(ctx, f"/organizations/{ctx['org']}/projects", page_limit=1).json()
     assert len(page["projects"]) == 1 and page["pagination"]["next_page_start_id"] == projects[1]["id"]
     page2 = get(
@@ -201,9 +214,9 @@ def test_daily_filters_and_pagination(ctx):
         ({"date[start]": "2026-02-01", "date[stop]": "2026-02-02", "user_ids": "a,b"}, "user_ids"),
     ],
 )
-def test_daily_bad_parameters_are_422(ctx, params, message):
+def test_daily_bad_parameters_are_400(ctx, params, message):
     r = get(ctx, f"/organizations/{ctx['org']}/activities/daily", **params)
-    assert r.status_code == 422
+    assert r.status_code == 400
     assert message in r.json()["error"]
 
 
@@ -292,38 +305,57 @@ def test_project_daily_activities(ctx):
     r = get(
         ctx, f"/projects/{b}/activities/daily", **{"date[start]": "2026-01-01", "date[stop]": "2026-03-01"}
     )
-    assert r.status_code == 422
+    assert r.status_code == 400
 
 
-def test_daily_activities_by_updated_time(ctx):
+@pytest.fixture(scope="module")
+def recent():
+    """Demo people and projects with rows of the last days (/daily/updates and time slots reach back a month
+    and six months); each row is created and updated 00:10 UTC the day after its date."""
+    scenario = load_json(HINT_SCENARIO)
+    today = dt.datetime.now(dt.UTC).date()
+    days = [today - dt.timedelta(days=n) for n in (4, 3, 2)]
+    scenario["daily_activities"] = [
+        {"user": "bobby@acme.test", "project": "Project A", "date": d.isoformat(), "hours": 3} for d in days
+    ] + [{"user": "bobby@acme.test", "project": "Project B", "date": days[1].isoformat(), "hours": 1}]
+    with running_sandbox(scenario=scenario) as sb:
+        ids = sb.ids()
+        yield {
+            "ids": ids,
+            "token": sb.issue_tokens("alice@acme.test")["access_token"],
+            "org": ids["orgs"]["Acme Hubstaff"],
+            "sb": sb,
+            "days": [d.isoformat() for d in days],
+        }
+
+
+def test_daily_activities_by_updated_time(recent):
+    ctx, days = recent, recent["days"]
     path = f"/organizations/{ctx['org']}/activities/daily/updates"
-    # scenario rows are "updated" 00:10 UTC on the day after their date
-    rows, _ = all_daily(
-        ctx, path, **{"updated[start]": "2026-02-02T00:00:00Z", "updated[stop]": "2026-02-03T00:10:00Z"}
-    )
-    assert {r["date"] for r in rows} == {"2026-02-01"}  # stop exclusive: 2026-02-02's rows excluded
-    rows, _ = all_daily(
-        ctx, path, **{"updated[start]": "2026-02-02T00:00:00Z", "updated[stop]": "2026-02-03T00:10:01Z"}
-    )
-    assert {r["date"] for r in rows} == {"2026-02-01", "2026-02-02"}
-    r = get(ctx, path, **{"updated[start]": "2026-01-01T00:00:00Z", "updated[stop]": "2026-03-01T00:00:00Z"})
-    assert r.status_code == 422
-    assert (
-        get(ctx, path, **{"updated[start]": "yesterday", "updated[stop]": "2026-03-01T00:00:00Z"}).status_code
-        == 422
-    )
-    a = ctx["ids"]["projects"]["Project A"]
+    after = {d: (dt.date.fromisoformat(d) + dt.timedelta(days=1)).isoformat() for d in days}
+    window = {"updated[start]": f"{days[0]}T00:00:00Z", "updated[stop]": f"{after[days[0]]}T00:10:00Z"}
+    rows, _ = all_daily(ctx, path, **window)
+    assert rows == []  # stop exclusive: the row updated exactly at the stop is left out
+    window["updated[stop]"] = f"{after[days[0]]}T00:10:01Z"
+    rows, _ = all_daily(ctx, path, **window)
+    assert {r["date"] for r in rows} == {days[0]}
+    rows, _ = all_daily(ctx, path, **{"updated[start]": f"{days[0]}T00:00:00Z"})  # stop is optional
+    assert {r["date"] for r in rows} == set(days)
+    long_range = {"updated[start]": "2026-01-01T00:00:00Z", "updated[stop]": "2026-03-01T00:00:00Z"}
+    assert get(ctx, path, **long_range).status_code == 400
+    bad = {"updated[start]": "yesterday", "updated[stop]": "2026-03-01T00:00:00Z"}
+    assert get(ctx, path, **bad).status_code == 400
+    b = ctx["ids"]["projects"]["Project B"]
     rows = get(
-        ctx,
-        f"/projects/{a}/activities/daily/updates",
-        **{"updated[start]": "2026-02-01T00:00:00Z", "updated[stop]": "2026-02-10T00:00:00Z"},
+        ctx, f"/projects/{b}/activities/daily/updates", **{"updated[start]": f"{days[0]}T00:00:00Z"}
     ).json()["daily_activities"]
-    assert rows and {r["project_id"] for r in rows} == {a}
+    assert [(r["project_id"], r["date"]) for r in rows] == [(b, days[1])]
 
 
-def test_activities_time_slots(ctx):
+def test_activities_time_slots(recent):
+    ctx, day = recent, recent["days"][1]
     path = f"/organizations/{ctx['org']}/activities"
-    params = {"time_slot[start]": "2026-02-02T00:00:00Z", "time_slot[stop]": "2026-02-03T00:00:00Z"}
+    params = {"time_slot[start]": f"{day}T00:00:00Z", "time_slot[stop]": f"{day}T23:59:59Z"}
     slots = []
     while True:
         body = get(ctx, path, **params, page_limit=50).json()
@@ -356,11 +388,13 @@ def test_activities_time_slots(ctx):
     daily = get(
         ctx,
         f"/organizations/{ctx['org']}/activities/daily",
-        **{"date[start]": "2026-02-02", "date[stop]": "2026-02-02"},
+        **{"date[start]": day, "date[stop]": day},
     ).json()
     assert sum(s["tracked"] for s in slots) == sum(r["tracked"] for r in daily["daily_activities"])
     assert [s["id"] for s in slots] == sorted(s["id"] for s in slots)
+    week = {"time_slot[start]": f"{day}T00:00:00Z", "time_slot[stop]": f"{recent['days'][0]}T00:00:00Z"}
+    assert get(ctx, path, **week).status_code == 400  # stop before start
     r = get(
         ctx, path, **{"time_slot[start]": "2026-02-01T00:00:00Z", "time_slot[stop]": "2026-02-20T00:00:00Z"}
     )
-    assert r.status_code == 422
+    assert r.status_code == 400

@@ -1,5 +1,6 @@
 """Control API (/_sandbox/), stats, logging hygiene and process lifecycle."""
 
+import datetime as dt
 import signal
 import subprocess
 import sys
@@ -69,8 +70,11 @@ def test_add_edit_delete_daily_activities(fresh):
     token = fresh.issue_tokens("alice@acme.test")["access_token"]
     fresh.advance_clock(0)
     path = f"/organizations/{org}/activities/daily"
-    window = {"date[start]": "2026-06-01", "date[stop]": "2026-06-30"}
-    added = fresh.add_activity(user="sam@acme.test", project="Project B", date="2026-06-02", tracked=3600)
+    # within the last month: /daily/updates returns only the last month's activities
+    today = dt.datetime.now(dt.UTC).date()
+    day = [(today - dt.timedelta(days=n)).isoformat() for n in range(21)]
+    window = {"date[start]": day[20], "date[stop]": day[1]}
+    added = fresh.add_activity(user="sam@acme.test", project="Project B", date=day[19], tracked=3600)
     assert added["project_id"] == ids["projects"]["Project B"] and added["tracked"] == 3600
     rows = fresh.api_get(path, token, **window).json()["daily_activities"]
     assert [r["id"] for r in rows] == [added["id"]]
@@ -79,17 +83,15 @@ def test_add_edit_delete_daily_activities(fresh):
     # editing moves updated_at, so the updates endpoint reports it
     fresh.advance_clock(120)
     before = fresh.control(f"daily_activities/{added['id']}", method="GET")["daily_activity"]
-    again = fresh.edit_activity(added["id"], date="2026-06-03")
-    assert again["updated_at"] > before["updated_at"] and again["date"] == "2026-06-03"
+    again = fresh.edit_activity(added["id"], date=day[18])
+    assert again["updated_at"] > before["updated_at"] and again["date"] == day[18]
     upd = fresh.api_get(
         f"{path}/updates",
         token,
         **{"updated[start]": before["updated_at"], "updated[stop]": "2099-01-01T00:00:00Z"},
     )
-    assert upd.status_code == 422  # range too long
+    assert upd.status_code == 400  # range too long
     stop = again["updated_at"].replace("Z", "+00:00")
-    import datetime as dt
-
     stop = (dt.datetime.fromisoformat(stop) + dt.timedelta(seconds=1)).isoformat()
     upd = fresh.api_get(
         f"{path}/updates", token, **{"updated[start]": before["updated_at"], "updated[stop]": stop}
@@ -98,7 +100,7 @@ def test_add_edit_delete_daily_activities(fresh):
     # edit an existing scenario row's date into another month: it follows
     first = fresh.api_get(path, token, **{"date[start]": "2026-02-01", "date[stop]": "2026-02-01"}).json()
     row = first["daily_activities"][0]
-    fresh.edit_activity(row["id"], date="2026-06-10")
+    fresh.edit_activity(row["id"], date=day[10])
     moved = fresh.api_get(path, token, **window).json()["daily_activities"]
     assert row["id"] in [r["id"] for r in moved]
     gone = fresh.api_get(path, token, **{"date[start]": "2026-02-01", "date[stop]": "2026-02-01"}).json()
@@ -110,7 +112,7 @@ def test_add_edit_delete_daily_activities(fresh):
     with pytest.raises(SandboxError, match="404"):
         fresh.delete_activity(added["id"])
     with pytest.raises(SandboxError, match="422"):
-        fresh.add_activity(user="sam@acme.test", project="Project B", date="2026-06-02")
+        fresh.add_activity(user="sam@acme.test", project="Project B", date=day[19])
 
 
 def test_create_app_and_tokens(hs):
@@ -143,7 +145,7 @@ def test_stats_count_requests_per_route_and_status(fresh):
     requests.get(f"{fresh.url}/.well-known/openid-configuration")
     stats = fresh.stats()
     routes = stats["routes"]
-    assert routes["GET /v2/organizations/{id}/activities/daily"] == {"200": 3, "422": 1}
+    assert routes["GET /v2/organizations/{id}/activities/daily"] == {"200": 3, "400": 1}
     assert routes["GET /v2/users/me"] == {"401": 1}
     assert routes["GET /.well-known/openid-configuration"] == {"200": 1}
     assert stats["total"] == 6

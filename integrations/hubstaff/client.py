@@ -1,312 +1,51 @@
-"""Hubstaff API v2 over HTTP: the one place that knows Hubstaff's addresses, paging, limits and tokens.
+"""Hubstaff API v2 over HTTP: the one place that knows Hubstaff's addresses, paging and limits.
 
-Everything here is HTTP and token bookkeeping; nothing maps Hubstaff's data to ours. A `HubstaffClient` is built
-for one `Installation` and
+Everything here is HTTP; nothing maps Hubstaff's data to ours (mapping.py does) and nothing writes a database row
+(tokens.py does, for the client). A `HubstaffClient` is built for one `Installation` and
 - sends every request with a timeout, through requests-oauthlib's `OAuth2Session`;
-- pages through listings with a generator (`page_start_id` / `page_limit`), never loading a whole listing;
-- splits date ranges into windows within Hubstaff's per-request limit (31 days; docs/hubstaff.md);
-- honours 429 `Retry-After` (waits up to HUBSTAFF_MAX_RETRY_AFTER, and records `rate_limited_until` on the
+- pages through listings with a generator (`page_start_id` / `page_limit`), never loading a whole listing, and
+  with `prefetch` sends the next page's request from a background thread while the caller works on a page;
+- asks for date ranges in windows within Hubstaff's per-request limit (windows.py);
+- honours 429 `Retry-After` (waits up to HUBSTAFF_MAX_RETRY_AFTER, and records the limit's end on the
   installation so that every worker of the organization waits too), and retries 5xx, timeouts and connection
-  errors with exponential backoff and jitter, at most HUBSTAFF_MAX_RETRIES times;
-- refreshes the access token shortly before it expires and once on a 401, under a row lock so that two workers
-  never spend the same (rotating) refresh token; a refused refresh marks the installation *needs
-  re-authorization* and raises `ReauthorizationRequired`.
+  errors with exponential backoff and jitter, at most HUBSTAFF_MAX_RETRIES times (retries.py);
+- sends the access token `tokens.InstallationTokens` keeps fresh, and has it refreshed once on a 401.
 
-Secrets never reach a log line or an exception message: exceptions carry only what a user may read.
+Secrets never reach a log line or an exception message: exceptions carry only what a user may read (errors.py).
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import random
 import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, date, datetime, timedelta
-from email.utils import parsedate_to_datetime
-from urllib.parse import urlsplit
+from datetime import date, datetime, timedelta
 
 import requests
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
-from oauthlib.oauth2 import OAuth2Error
 from requests_oauthlib import OAuth2Session
 
-from integrations.models import Installation
+from . import mapping
+from .errors import (
+    MalformedResponse,
+    RateLimited,
+    TransientHubstaffError,
+    refusal_error,
+)
+from .retries import backoff_delay, retry_after_seconds
+from .tokens import InstallationTokens, record_rate_limit, recorded_rate_limit
+from .windows import iso_utc, time_windows
 
 logger = logging.getLogger(__name__)
 
 # Hubstaff's limits (docs/hubstaff.md, "API v2 conventions").
 MAX_PAGE_LIMIT = 500
-MAX_WINDOW_DAYS = 31
-# Refresh when the access token has less than this left, so that a request never starts with a dying token.
-REFRESH_MARGIN = timedelta(seconds=60)
-# Longest single backoff pause between retries of a 5xx or a timeout.
-MAX_BACKOFF_SECONDS = 60.0
 # The rate limit other workers recorded is read from the database at most this often (not once a request).
 RATE_LIMIT_CHECK_SECONDS = 2.0
-
-
-class HubstaffError(Exception):
-    """Something went wrong talking to Hubstaff. `str()` is a reason a user may read; it never holds a secret."""
-
-
-class ReauthorizationRequired(HubstaffError):
-    """Hubstaff refused to refresh the tokens (or there is none): an administrator must authorize again.
-
-    The installation is already marked *needs re-authorization* when this is raised.
-    """
-
-
-class RateLimited(HubstaffError):
-    """Hubstaff's rate limit is reached for longer than we are willing to wait inside one call."""
-
-    def __init__(self, message: str, retry_after: float):
-        super().__init__(message)
-        self.retry_after = float(retry_after)
-
-
-class TransientHubstaffError(HubstaffError):
-    """5xx answers, timeouts or connection errors that persisted through every retry."""
-
-
-class MalformedResponse(HubstaffError):
-    """Hubstaff answered 200 with a body that is not JSON or lacks the expected key."""
-
-
-# --- requests-oauthlib plumbing
-# ---------------------------------------------------------------------------------
-
-
-class _DropDebugRecords(logging.Filter):
-    """requests-oauthlib and oauthlib log whole tokens and token responses at DEBUG: never let those through."""
-
-    def filter(self, record):
-        return record.levelno > logging.DEBUG
-
-
-def _silence_token_logging():
-    for name in (
-        "requests_oauthlib.oauth2_session",
-        "requests_oauthlib.oauth2_auth",
-        "oauthlib.oauth2.rfc6749.clients.base",
-        "oauthlib.oauth2.rfc6749.parameters",
-        "oauthlib.oauth2.rfc6749.tokens",
-        "oauthlib.oauth2.rfc6749",
-        "oauthlib.oauth2",
-        "oauthlib",
-        "requests_oauthlib",
-    ):
-        target = logging.getLogger(name)
-        if not any(isinstance(f, _DropDebugRecords) for f in target.filters):
-            target.addFilter(_DropDebugRecords())
-
-
-_silence_token_logging()
-
-_LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
-
-
-def allow_plain_http_to_local_hubstaff(*urls: str) -> None:
-    """oauthlib refuses plain HTTP; allow it only when every Hubstaff address is this machine (the sandbox).
-
-    The real Hubstaff is HTTPS-only, so production never sets this.
-    """
-    for url in urls:
-        parts = urlsplit(url)
-        host = (parts.hostname or "").lower()
-        if parts.scheme == "http" and (host in _LOCAL_HOSTS or host.endswith((".test", ".localhost"))):
-            os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"
-            return
-
-
-def token_auth(installation) -> requests.auth.HTTPBasicAuth | None:
-    """Client authentication for the token endpoint: HTTP Basic like Hubstaff's own CLI.
-
-    A personal-access-token installation has no client credentials and refreshes without them.
-    """
-    if installation.client_id and installation.client_secret:
-        return requests.auth.HTTPBasicAuth(installation.client_id, installation.client_secret)
-    return None
-
-
-def describe_token_error(exc: Exception) -> str:
-    """A user-readable reason from an oauthlib error, without echoing anything secret."""
-    if isinstance(exc, OAuth2Error):
-        error = getattr(exc, "error", "") or "error"
-        description = (getattr(exc, "description", "") or "").strip()
-        return f"{error}: {description}" if description and description != error else error
-    return exc.__class__.__name__
-
-
-def raise_for_token_endpoint_status(response):
-    """Compliance hook: a 5xx or non-JSON answer of the token endpoint is transient, not an OAuth verdict."""
-    if response.status_code >= 500:
-        raise TransientHubstaffError(
-            f"Hubstaff's token endpoint answered {response.status_code}; try again later."
-        )
-    return response
-
-
-def expires_at_from(token: dict) -> datetime | None:
-    try:
-        seconds = float(token.get("expires_in"))
-    except (TypeError, ValueError):
-        return None
-    return timezone.now() + timedelta(seconds=seconds)
-
-
-def request_token_refresh(installation, refresh_token: str, *, sleep=time.sleep) -> dict:
-    """Spend `refresh_token` at Hubstaff's token endpoint and return the new token response.
-
-    Retries 5xx and connection errors; a refusal (`invalid_grant`, `invalid_client`) raises oauthlib's
-    OAuth2Error for the caller to judge. Used by the client and by the personal-access-token install.
-    """
-    from . import discovery  # discovery imports this module's exceptions
-
-    token_url = discovery.token_endpoint()
-    allow_plain_http_to_local_hubstaff(token_url)
-    attempts = 0
-    while True:
-        oauth = OAuth2Session(client_id=installation.client_id or None)
-        oauth.register_compliance_hook("refresh_token_response", raise_for_token_endpoint_status)
-        try:
-            return oauth.refresh_token(
-                token_url,
-                refresh_token=refresh_token,
-                auth=token_auth(installation),
-                timeout=settings.HUBSTAFF_REQUEST_TIMEOUT,
-                headers={"Accept": "application/json"},
-            )
-        except (requests.ConnectionError, requests.Timeout, TransientHubstaffError) as exc:
-            attempts += 1
-            if attempts > settings.HUBSTAFF_MAX_RETRIES:
-                if isinstance(exc, TransientHubstaffError):
-                    raise
-                raise TransientHubstaffError(
-                    "Hubstaff's token endpoint could not be reached; try again later."
-                ) from None
-            sleep(backoff_delay(attempts))
-        finally:
-            oauth.close()
-
-
-def backoff_delay(attempt: int) -> float:
-    """Exponential backoff with jitter: base * 2^(attempt-1), plus up to as much again at random."""
-    base = settings.HUBSTAFF_RETRY_BASE_DELAY * (2 ** (attempt - 1))
-    return min(MAX_BACKOFF_SECONDS, base + random.uniform(0, base))
-
-
-def retry_after_seconds(response) -> float:
-    """Seconds from a Retry-After header (delta-seconds or an HTTP date); 60 if absent or unreadable."""
-    value = (response.headers.get("Retry-After") or "").strip()
-    if not value:
-        return 60.0
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return 60.0
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - timezone.now()).total_seconds())
-
-
-def date_windows(start: date, stop: date, days: int = MAX_WINDOW_DAYS) -> Iterator[tuple[date, date]]:
-    """[start, stop] (both inclusive) as consecutive windows of at most `days` dates each."""
-    current = start
-    while current <= stop:
-        end = min(stop, current + timedelta(days=days - 1))
-        yield current, end
-        current = end + timedelta(days=1)
-
-
-def time_windows(
-    since: datetime, until: datetime, days: int = MAX_WINDOW_DAYS
-) -> Iterator[tuple[datetime, datetime]]:
-    """[since, until) as consecutive half-open windows of at most `days` days, on whole seconds.
-
-    The start is floored and the end ceiled to the second, so that nothing between them is lost to rounding.
-    """
-    since = _utc(since).replace(microsecond=0)
-    until_utc = _utc(until)
-    if until_utc.microsecond:
-        until_utc = until_utc.replace(microsecond=0) + timedelta(seconds=1)
-    current = since
-    while current < until_utc:
-        end = min(until_utc, current + timedelta(days=days))
-        yield current, end
-        current = end
-
-
-def _utc(moment: datetime) -> datetime:
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment, UTC)
-    return moment.astimezone(UTC)
-
-
-def iso_utc(moment: datetime) -> str:
-    return _utc(moment).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def installation_status_reason(installation) -> str:
-    """One sentence for pages: the installation's state and, when it is not working, why and what to do."""
-    if installation is None:
-        return "Hubstaff is not installed. An administrator can install it on the Integrations page."
-    if installation.is_installed:
-        return "Hubstaff is properly installed."
-    if installation.needs_reauthorization:
-        reason = installation.status_reason or "Hubstaff no longer accepts this installation's authorization."
-        return f"{reason} An administrator must re-authorize Hubstaff on the Integrations page."
-    return "Hubstaff is waiting for an administrator to finish the authorization on the Integrations page."
-
-
-def mark_needs_reauthorization(installation, reason: str) -> None:
-    """Record that Hubstaff refused this installation's tokens; forget the dead tokens. Saves immediately."""
-    installation.status = Installation.Status.NEEDS_REAUTHORIZATION
-    installation.status_reason = reason
-    installation.access_token = ""
-    installation.refresh_token = ""
-    installation.access_token_expires_at = None
-    Installation.objects.filter(pk=installation.pk).update(
-        status=installation.status,
-        status_reason=reason,
-        access_token="",
-        refresh_token="",
-        access_token_expires_at=None,
-        updated_at=timezone.now(),
-    )
-    logger.warning("hubstaff installation %s needs re-authorization: %s", installation.pk, reason)
-
-
-def store_tokens(installation, token: dict, *, refreshed: bool = True) -> None:
-    """Put a token response on the installation (in memory; the caller saves)."""
-    installation.access_token = token["access_token"]
-    # Hubstaff rotates refresh tokens; keep the old one only if none came back (then it was not rotated).
-    installation.refresh_token = token.get("refresh_token") or installation.refresh_token
-    installation.access_token_expires_at = expires_at_from(token)
-    scope = token.get("scope")
-    if scope:
-        installation.scope = " ".join(scope) if isinstance(scope, (list, tuple)) else str(scope)
-    if refreshed:
-        installation.last_refreshed_at = timezone.now()
-
-
-TOKEN_FIELDS = [
-    "access_token",
-    "refresh_token",
-    "access_token_expires_at",
-    "scope",
-    "last_refreshed_at",
-    "updated_at",
-]
 
 
 def _pending_key(url, params):
@@ -320,26 +59,25 @@ def _pending_key(url, params):
 
 
 # --- the client
-# -------------------------------------------------------------------------------------------------
 
 
 class HubstaffClient:
     """Hubstaff API v2 for one installation. Not thread-safe: one client per worker/task."""
 
     def __init__(self, installation, *, session=None, sleep=time.sleep, prefetch=False):
+        """`session` (an OAuth2Session by default) and `sleep` are the seams tests inject faults and time through.
+
+        `prefetch`: while the caller works on a page of a listing, the request of the next page is already sent
+        from a background thread (one per listing fetched at once, see daily_activity_window_pages). Only the
+        HTTP exchange runs there; every database read or write (rate limit, tokens) and every retry decision
+        stays in the caller's thread.
+        """
         self.installation = installation
-        # prefetch: while the caller works on a page of a listing, the request of the next page is already
-        # sent
-        # from a background thread (one per listing fetched at once, see daily_activity_window_pages). Only
-        # the HTTP
-        # exchange runs there; every database read or write (rate limit, tokens) and every retry decision
-        # stays in
-        # the caller's thread.
         self.prefetch = prefetch
         self._pending = {}  # (url, params) -> (access token, future) of each request sent ahead
         self._executor = None
         self._executor_workers = 0
-        self._worker_sessions = []  # one HTTP session per background thread (a session is not shared between threads)
+        self._worker_sessions = []  # one HTTP session per background thread (threads share no session)
         self._local = threading.local()
         self._rate_limit_checked_at = None  # time.monotonic() of the last read of rate_limited_until
         self.session = (
@@ -347,13 +85,11 @@ class HubstaffClient:
         )
         self.sleep = sleep
         self.requests_made = 0  # every HTTP request sent to the API, retries included
-        self.token_requests_made = 0  # refreshes sent to the token endpoint
+        self.tokens = InstallationTokens(installation, sleep=sleep)
         self._waited_until = None  # the rate-limit end this client already slept through
         self.api_url = settings.HUBSTAFF_API_URL.rstrip("/")
-        allow_plain_http_to_local_hubstaff(self.api_url)
 
     # --- public calls
-    # -------------------------------------------------------------------------------------------
     def me(self) -> dict:
         return self._expect(self._get("/users/me"), "user", "/users/me")
 
@@ -367,29 +103,34 @@ class HubstaffClient:
             yield from page["projects"]
 
     def members(self, organization_id) -> Iterator[dict]:
-        """The organization's users (id, name, email, time_zone, status, ...) with their membership fields."""
-        path = f"/organizations/{int(organization_id)}/members"
-        for page in self._pages(path, "members", {"include[]": "users"}):
-            users = {u.get("id"): u for u in page.get("users") or [] if isinstance(u, dict)}
-            for member in page["members"]:
-                user_id = member.get("user_id")
-                user = dict(users.get(user_id) or {"id": user_id, "name": "", "email": None})
-                user.setdefault("id", user_id)
-                user["membership_id"] = member.get("id")
-                user["membership_role"] = member.get("membership_role")
-                user["membership_status"] = member.get("membership_status")
-                yield user
+        """The organization's users (id, name, email, time_zone, status, ...) with their membership fields.
 
-    def daily_activity_pages(
-        self, organization_id, *, start: date, stop: date, project_ids=None, user_ids=None
+        People who left the organization are included (`include_removed`, false by default at Hubstaff): their
+        past time is still in the daily activities and must stay theirs.
+        """
+        path = f"/organizations/{int(organization_id)}/members"
+        for page in self._pages(path, "members", {"include[]": "users", "include_removed": "true"}):
+            yield from mapping.member_users(page)
+
+    def time_edit_log_pages(
+        self, organization_id, *, since: datetime, until: datetime, project_ids=None
     ) -> Iterator[list[dict]]:
-        """Pages of daily-activity rows for dates start..stop (inclusive), window by window."""
-        windows = date_windows(start, stop)
-        for _, rows in self.daily_activity_window_pages(
-            organization_id, windows, project_ids=project_ids, user_ids=user_ids
-        ):
-            if rows is not None:
-                yield rows
+        """Pages of the time edit log entries created in [since, until), window by window (GET .../time_edit_logs).
+
+        Entries record additions, edits, moves and deletions of time with the new and the original start; a
+        project filter also matches entries that moved time away from that project (docs/hubstaff.md).
+        """
+        path = f"/organizations/{int(organization_id)}/time_edit_logs"
+        filters = self._id_filters(project_ids=project_ids)
+        for window_start, window_stop in time_windows(since, until):
+            params = {
+                "created[start]": iso_utc(window_start),
+                "created[stop]": iso_utc(window_stop),
+                **filters,
+            }
+            for page in self._pages(path, "time_edit_logs", params):
+                if page["time_edit_logs"]:
+                    yield page["time_edit_logs"]
 
     def daily_activity_window_pages(
         self,
@@ -400,7 +141,7 @@ class HubstaffClient:
         user_ids=None,
         streams: int = 1,
     ) -> Iterator[tuple[tuple[date, date], list[dict] | None]]:
-        """Daily-activity rows of each window (start, stop; at most MAX_WINDOW_DAYS dates), page by page.
+        """Daily-activity rows of each window (start, stop; at most windows.MAX_WINDOW_DAYS dates), page by page.
 
         Yields (window, rows) for each page with rows, then (window, None) once the window is complete. With
         `prefetch` on, `streams` windows are fetched at once, each with its next page in flight, and their pages
@@ -455,7 +196,6 @@ class HubstaffClient:
                     yield page["daily_activities"]
 
     # --- paging
-    # -------------------------------------------------------------------------------------------------
     @staticmethod
     def _id_filters(**lists):
         return {f"{name}[]": [int(i) for i in ids] for name, ids in lists.items() if ids}
@@ -493,85 +233,86 @@ class HubstaffClient:
         return body[key]
 
     # --- one request, with everything that can go wrong
-    # -----------------------------------------------------------
     def _get(self, path: str, params: dict | None = None):
+        """The JSON body of GET `path`, after the retries, waits and token refresh its failures call for."""
         url = self.api_url + path
         failures = 0  # 5xx, timeouts, connection errors and 429s so far in this call
         refreshed_after_401 = False
         while True:
-            ahead = self._take_pending(url, params)
-            body = None
-            if ahead is not None:
-                sent_with, future = ahead  # sent ahead (prefetch), after the same checks as below
-            else:
-                self._wait_while_rate_limited()
-                self._ensure_fresh_token()
-                sent_with = self.installation.access_token
-                self.requests_made += 1
             try:
-                if ahead is not None:
-                    response, body = future.result()
-                else:
-                    response = self._send(url, params, sent_with)
+                response, sent_with, body = self._exchange(url, params)
             except (requests.Timeout, requests.ConnectionError) as exc:
                 failures += 1
                 kind = (
                     "did not answer in time" if isinstance(exc, requests.Timeout) else "could not be reached"
                 )
                 logger.info("hubstaff GET %s %s (attempt %s)", path, kind, failures)
-                if failures > settings.HUBSTAFF_MAX_RETRIES:
-                    raise TransientHubstaffError(
-                        f"Hubstaff {kind} (GET {path}), {failures} attempts."
-                    ) from None
-                self.sleep(backoff_delay(failures))
+                self._back_off(failures, f"Hubstaff {kind} (GET {path}), {failures} attempts.")
                 continue
-
             status = response.status_code
             if status == 200:
-                if body is not None:
-                    return body
-                try:
-                    return response.json()
-                except ValueError:
-                    raise MalformedResponse(f"Hubstaff's answer to GET {path} is not valid JSON.") from None
+                return body if body is not None else self._json(response, path)
             if status == 401 and not refreshed_after_401:
                 refreshed_after_401 = True
                 logger.info("hubstaff GET %s answered 401; refreshing the access token once", path)
-                self._refresh(stale_access_token=sent_with)
+                self.tokens.refresh(stale_access_token=sent_with)
                 continue
             if status == 429:
                 failures += 1
-                wait = retry_after_seconds(response)
-                until = self._record_rate_limit(wait)
-                logger.info("hubstaff GET %s rate limited; Retry-After %.0f s", path, wait)
-                if wait > settings.HUBSTAFF_MAX_RETRY_AFTER or failures > settings.HUBSTAFF_MAX_RETRIES:
-                    raise RateLimited(
-                        f"Hubstaff's rate limit is reached; it accepts requests again in {wait:.0f} seconds.",
-                        wait,
-                    )
-                self.sleep(wait)
-                self._waited_until = until
+                self._wait_out_rate_limit(path, response, failures)
                 continue
             if status >= 500:
                 failures += 1
                 logger.info("hubstaff GET %s answered %s (attempt %s)", path, status, failures)
-                if failures > settings.HUBSTAFF_MAX_RETRIES:
-                    raise TransientHubstaffError(
-                        f"Hubstaff answered {status} to GET {path}, {failures} attempts."
-                    )
-                self.sleep(backoff_delay(failures))
+                self._back_off(failures, f"Hubstaff answered {status} to GET {path}, {failures} attempts.")
                 continue
-            raise HubstaffError(self._refusal(path, response))
+            raise refusal_error(path, response)
+
+    def _exchange(self, url: str, params: dict | None):
+        """(response, access token sent, decoded body or None): the request sent ahead for it, or sent now."""
+        ahead = self._take_pending(url, params)
+        if ahead is not None:
+            sent_with, future = ahead  # sent ahead (prefetch), after the same checks as below
+            response, body = future.result()
+            return response, sent_with, body
+        sent_with = self._ready_to_send()
+        return self._send(url, params, sent_with), sent_with, None
+
+    def _ready_to_send(self) -> str:
+        """Wait out a rate limit other workers recorded, count the request, and return the token to send."""
+        self._wait_while_rate_limited()
+        access_token = self.tokens.access_token()
+        self.requests_made += 1
+        return access_token
+
+    @staticmethod
+    def _json(response, path: str):
+        try:
+            return response.json()
+        except ValueError:
+            raise MalformedResponse(f"Hubstaff's answer to GET {path} is not valid JSON.") from None
+
+    def _back_off(self, failures: int, message: str) -> None:
+        """Sleep before the next attempt, or raise TransientHubstaffError(message) once the retries are spent."""
+        if failures > settings.HUBSTAFF_MAX_RETRIES:
+            raise TransientHubstaffError(message) from None
+        self.sleep(backoff_delay(failures))
+
+    def _wait_out_rate_limit(self, path: str, response, failures: int) -> None:
+        """After a 429: record its end for every worker, then sleep through it or raise RateLimited."""
+        wait = retry_after_seconds(response)
+        until = self._record_rate_limit(wait)
+        logger.info("hubstaff GET %s rate limited; Retry-After %.0f s", path, wait)
+        if wait > settings.HUBSTAFF_MAX_RETRY_AFTER or failures > settings.HUBSTAFF_MAX_RETRIES:
+            raise RateLimited.for_seconds(wait)
+        self.sleep(wait)
+        self._waited_until = until
 
     # --- prefetch: the next page's request in flight while the caller works
-    # ----------------------------------
     def _send_ahead(self, path: str, params: dict, *, workers: int = 1) -> None:
         url = self.api_url + path
         self._drop_pending(url, params)
-        self._wait_while_rate_limited()
-        self._ensure_fresh_token()
-        sent_with = self.installation.access_token
-        self.requests_made += 1
+        sent_with = self._ready_to_send()
         if self._executor is None or self._executor_workers < workers:
             self._shutdown_executor()
             self._executor = ThreadPoolExecutor(
@@ -641,23 +382,7 @@ class HubstaffClient:
         headers["Authorization"] = f"Bearer {access_token}"
         return session.request("GET", url, params=params, headers=headers, timeout=timeout)
 
-    @staticmethod
-    def _refusal(path: str, response) -> str:
-        try:
-            detail = response.json().get("error")
-        except (ValueError, AttributeError):
-            detail = None
-        detail = str(detail)[:200] if detail else ""
-        what = {
-            401: "Hubstaff does not accept the access token",
-            403: "Hubstaff refused access",
-            404: "Hubstaff does not know this resource",
-            422: "Hubstaff rejected the request",
-        }.get(response.status_code, f"Hubstaff answered {response.status_code}")
-        return f"{what} (GET {path}){': ' + detail if detail else ''}."
-
     # --- rate limit shared by every worker of the installation
-    # ----------------------------------------------------
     def _wait_while_rate_limited(self):
         if not self.installation.pk:
             return
@@ -668,104 +393,23 @@ class HubstaffClient:
         ):
             return
         self._rate_limit_checked_at = now
-        until = (
-            Installation.objects.filter(pk=self.installation.pk)
-            .values_list("rate_limited_until", flat=True)
-            .first()
-        )
+        until = recorded_rate_limit(self.installation)
         if until is None or (self._waited_until is not None and until <= self._waited_until):
             return
         wait = (until - timezone.now()).total_seconds()
         if wait <= 0:
             return
         if wait > settings.HUBSTAFF_MAX_RETRY_AFTER:
-            raise RateLimited(
-                f"Hubstaff's rate limit is reached; it accepts requests again in {wait:.0f} seconds.", wait
-            )
+            raise RateLimited.for_seconds(wait)
         self.sleep(wait)
         self._waited_until = until
 
     def _record_rate_limit(self, seconds: float) -> datetime:
         until = timezone.now() + timedelta(seconds=seconds)
-        self.installation.rate_limited_until = until
-        if self.installation.pk:
-            from django.db.models import Q
-
-            Installation.objects.filter(pk=self.installation.pk).filter(
-                Q(rate_limited_until__isnull=True) | Q(rate_limited_until__lt=until)
-            ).update(rate_limited_until=until)
+        record_rate_limit(self.installation, until)
         return until
 
-    # --- tokens
-    # ---------------------------------------------------------------------------------------------------
-    @staticmethod
-    def _expiring(installation) -> bool:
-        expires_at = installation.access_token_expires_at
-        return expires_at is not None and expires_at - timezone.now() < REFRESH_MARGIN
-
-    def _ensure_fresh_token(self):
-        inst = self.installation
-        if inst.needs_reauthorization:
-            raise ReauthorizationRequired(installation_status_reason(inst))
-        if not inst.access_token or self._expiring(inst):
-            self._refresh(stale_access_token=inst.access_token)
-
-    def _refresh(self, *, stale_access_token: str):
-        """Get a new access token, unless another worker already did while we waited for the lock.
-
-        The row lock (SELECT ... FOR UPDATE on PostgreSQL; SQLite's write transaction serializes the same way)
-        is held across the token request, so that a rotating refresh token is spent exactly once.
-        """
-        refusal = None
-        with transaction.atomic():
-            try:
-                current = Installation.objects.select_for_update().get(pk=self.installation.pk)
-            except Installation.DoesNotExist:
-                raise ReauthorizationRequired("The Hubstaff integration was uninstalled.") from None
-            if current.needs_reauthorization:
-                self._adopt(current)
-                raise ReauthorizationRequired(installation_status_reason(current))
-            if (
-                current.access_token
-                and current.access_token != stale_access_token
-                and not self._expiring(current)
-            ):
-                self._adopt(current)  # another worker refreshed already: use theirs
-                return
-            if not current.refresh_token:
-                refusal = "Hubstaff gave no refresh token, so the access cannot be renewed."
-            else:
-                self.token_requests_made += 1
-                try:
-                    token = request_token_refresh(current, current.refresh_token, sleep=self.sleep)
-                except OAuth2Error as exc:
-                    refusal = f"Hubstaff refused to renew the access ({describe_token_error(exc)})."
-                    if getattr(exc, "error", "") not in (
-                        "invalid_grant",
-                        "invalid_client",
-                        "unauthorized_client",
-                    ):
-                        raise HubstaffError(
-                            f"Hubstaff's token endpoint answered with an error ({describe_token_error(exc)})."
-                        ) from None
-                else:
-                    store_tokens(current, token)
-                    current.save(update_fields=TOKEN_FIELDS)
-                    logger.info("hubstaff installation %s: access token refreshed", current.pk)
-        if refusal:
-            mark_needs_reauthorization(self.installation, refusal)
-            raise ReauthorizationRequired(installation_status_reason(self.installation))
-        self._adopt(current)
-
-    def _adopt(self, current):
-        for name in (
-            "access_token",
-            "refresh_token",
-            "access_token_expires_at",
-            "scope",
-            "last_refreshed_at",
-            "status",
-            "status_reason",
-            "rate_limited_until",
-        ):
-            setattr(self.installation, name, getattr(current, name))
+    @property
+    def token_requests_made(self) -> int:
+        """Refreshes this client sent to the token endpoint."""
+        return self.tokens.requests_made

@@ -13,7 +13,7 @@ import requests
 from django.conf import settings
 from django.core.cache import cache
 
-from .client import MalformedResponse, TransientHubstaffError, allow_plain_http_to_local_hubstaff
+from .errors import MalformedResponse, TransientHubstaffError
 
 DISCOVERY_TTL = 7 * 24 * 3600
 JWKS_TTL = 3600
@@ -25,7 +25,6 @@ def _cache_key(kind: str, url: str) -> str:
 
 
 def _fetch_json(url: str, what: str) -> dict:
-    allow_plain_http_to_local_hubstaff(url)
     try:
         response = requests.get(
             url, timeout=settings.HUBSTAFF_REQUEST_TIMEOUT, headers={"Accept": "application/json"}

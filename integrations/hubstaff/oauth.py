@@ -25,14 +25,8 @@ from oauthlib.oauth2 import OAuth2Error, WebApplicationClient
 from requests_oauthlib import OAuth2Session
 
 from . import discovery
-from .client import (
-    HubstaffError,
-    TransientHubstaffError,
-    allow_plain_http_to_local_hubstaff,
-    describe_token_error,
-    raise_for_token_endpoint_status,
-    token_auth,
-)
+from .errors import AuthorizationFailed, TransientHubstaffError, describe_token_error
+from .tokens import raise_for_token_endpoint_status, token_auth
 
 SCOPES = ["openid", "profile", "email", "hubstaff:read"]
 SESSION_KEY = "hubstaff_authorization"
@@ -41,10 +35,6 @@ PENDING_LIFETIME = 30 * 60
 # Signature algorithms we accept for ID tokens (never "none" nor a shared-secret HMAC).
 ASYMMETRIC_ALGORITHMS = {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"}
 CLOCK_SKEW = 60
-
-
-class AuthorizationFailed(HubstaffError):
-    """The authorization did not complete; `str()` says why in words an administrator can act on."""
 
 
 def callback_url() -> str:
@@ -60,7 +50,6 @@ def begin_authorization(request, installation) -> str:
     state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     redirect_uri = callback_url()
     endpoint = discovery.authorization_endpoint()
-    allow_plain_http_to_local_hubstaff(endpoint)
     request.session[SESSION_KEY] = {
         "state": state,
         "nonce": nonce,
@@ -109,7 +98,6 @@ def describe_callback_error(params) -> str:
 def exchange_code(installation, code: str, pending: dict) -> dict:
     """Trade the authorization code (and the PKCE verifier) for tokens. Raises AuthorizationFailed."""
     token_url = discovery.token_endpoint()
-    allow_plain_http_to_local_hubstaff(token_url)
     oauth = OAuth2Session(client_id=installation.client_id, redirect_uri=pending["redirect_uri"])
     oauth.register_compliance_hook("access_token_response", raise_for_token_endpoint_status)
     try:

@@ -10,8 +10,12 @@ Batches.  The apply layer may call :func:`plan_sync` once per batch of dates
 assignments as they are after that.  The plans compose: applying every batch
 gives the same work logs and assignments as one call over the union of the
 batches, as long as a person has at most one sync-created assignment on P
-(which is all a sync ever creates).  :meth:`SyncPlan.merge` adds the batch
-plans up for reporting (missing teammates and skipped people).
+(which is all a sync ever creates).  :class:`NotSynced` adds up what the
+batches could not sync (missing teammates and skipped people) for the report.
+
+Names: a :class:`Teammate` is a person of P's organization (the product's
+word), an :class:`AssignedSpan` an existing assignment on P, as the rules see
+them (the Django models ``Person`` and ``Assignment`` hold more).
 """
 
 from __future__ import annotations
@@ -32,13 +36,12 @@ SOURCE_KEY_PREFIX = "hubstaff"
 
 
 class DailyActivity(NamedTuple):
-    """One Hubstaff daily-activity row (user, Hubstaff project, task, date)."""
+    """One Hubstaff daily-activity row (user, Hubstaff project, date; a day's rows are summed, tasks or not)."""
 
     id: int
     date: date
     user_id: int
     project_id: int
-    task_id: int | None
     tracked: int
 
 
@@ -50,8 +53,8 @@ class HubstaffUser:
 
 
 @dataclass(frozen=True)
-class Person:
-    """A person of P's organization."""
+class Teammate:
+    """A person of P's organization (matched to Hubstaff users by e-mail)."""
 
     id: int
     full_name: str
@@ -59,15 +62,14 @@ class Person:
 
 
 @dataclass(frozen=True)
-class Assignment:
-    """An existing assignment on P."""
+class AssignedSpan:
+    """An existing assignment on P: whose, when, and whether a sync made it (only those are stretched)."""
 
     id: int
     person_id: int
     start_date: date
     end_date: date
     origin: str  # ORIGIN_MANUAL or ORIGIN_SYNC
-    trimmed: bool = False
 
     def distance(self, day: date) -> int:
         """Days from ``day`` to the nearest day of the assignment (0 inside it)."""
@@ -112,12 +114,6 @@ class DateSpan:
         if self.end < self.start:
             raise ValueError(f"empty span {self.start}..{self.end}")
 
-    def contains(self, day: date) -> bool:
-        return self.start <= day <= self.end
-
-    def hull(self, other: DateSpan) -> DateSpan:
-        return DateSpan(min(self.start, other.start), max(self.end, other.end))
-
 
 # --------------------------------------------------------------------------- outputs
 
@@ -135,7 +131,6 @@ class NewLog(NamedTuple):
     date: date
     duration_seconds: int
     hubstaff_project_id: int
-    hubstaff_user_id: int
     assignment_id: int | None
     new_assignment_for_person: int | None = None
 
@@ -181,47 +176,29 @@ class SyncPlan:
     missing_teammates: dict[int, MissingTeammate] = field(default_factory=dict)
     skipped_people: dict[int, int] = field(default_factory=dict)
 
-    @property
-    def has_changes(self) -> bool:
-        """Whether applying the plan would write anything."""
-        return bool(
-            self.creates or self.updates or self.deletes or self.new_assignments or self.stretched_assignments
-        )
 
-    def merge(self, other: SyncPlan) -> SyncPlan:
-        """Add up the plans of successive batches (rule 1 and 2: report who was not synced).
+@dataclass
+class NotSynced:
+    """What the plans of a sync's batches could not sync, added up: `add(plan)` after each batch.
 
-        Changes are concatenated; a person's or assignment's spans are joined;
-        the not-synced seconds of a missing teammate or skipped person are summed
-        (the latest name and e-mail of a missing teammate win).
-        """
-        missing = dict(self.missing_teammates)
-        for user_id, teammate in other.missing_teammates.items():
+    The not-synced seconds of a missing teammate or skipped person are summed (the latest name and e-mail of a
+    missing teammate win).
+    """
+
+    missing_teammates: dict[int, MissingTeammate] = field(default_factory=dict)
+    skipped_people: dict[int, int] = field(default_factory=dict)
+
+    def add(self, plan: SyncPlan) -> None:
+        missing = self.missing_teammates
+        for user_id, teammate in plan.missing_teammates.items():
             previous = missing.get(user_id)
             missing[user_id] = (
                 teammate
                 if previous is None
                 else replace(teammate, seconds=previous.seconds + teammate.seconds)
             )
-        skipped = dict(self.skipped_people)
-        for person_id, seconds in other.skipped_people.items():
-            skipped[person_id] = skipped.get(person_id, 0) + seconds
-        return SyncPlan(
-            creates=[*self.creates, *other.creates],
-            updates=[*self.updates, *other.updates],
-            deletes=[*self.deletes, *other.deletes],
-            new_assignments=_join_spans(self.new_assignments, other.new_assignments),
-            stretched_assignments=_join_spans(self.stretched_assignments, other.stretched_assignments),
-            missing_teammates=missing,
-            skipped_people=skipped,
-        )
-
-
-def _join_spans(left: Mapping[int, DateSpan], right: Mapping[int, DateSpan]) -> dict[int, DateSpan]:
-    joined = dict(left)
-    for key, span in right.items():
-        joined[key] = joined[key].hull(span) if key in joined else span
-    return joined
+        for person_id, seconds in plan.skipped_people.items():
+            self.skipped_people[person_id] = self.skipped_people.get(person_id, 0) + seconds
 
 
 # --------------------------------------------------------------------------- rules
@@ -256,7 +233,7 @@ def normalize_email(email: str | None) -> str | None:
     return cleaned or None
 
 
-def match_people(users: Iterable[HubstaffUser], people: Iterable[Person]) -> dict[int, int]:
+def match_people(users: Iterable[HubstaffUser], people: Iterable[Teammate]) -> dict[int, int]:
     """Rule 1 (matching by e-mail): Hubstaff user id -> id of the person with the same e-mail.
 
     E-mails are compared trimmed and case-insensitively; a user or person
@@ -282,7 +259,6 @@ class _Wanted:
     __slots__ = (
         "key",
         "hubstaff_project_id",
-        "hubstaff_user_id",
         "day",
         "seconds",
         "person_id",
@@ -294,14 +270,12 @@ class _Wanted:
         self,
         key: str,
         hubstaff_project_id: int,
-        hubstaff_user_id: int,
         day: date,
         seconds: int,
         person_id: int,
     ) -> None:
         self.key = key
         self.hubstaff_project_id = hubstaff_project_id
-        self.hubstaff_user_id = hubstaff_user_id
         self.day = day
         self.seconds = seconds
         self.person_id = person_id
@@ -313,8 +287,8 @@ def plan_sync(
     *,
     activities: Iterable[DailyActivity],
     users: Mapping[int, HubstaffUser],
-    people: Iterable[Person],
-    assignments: Iterable[Assignment],
+    people: Iterable[Teammate],
+    assignments: Iterable[AssignedSpan],
     existing_logs: Iterable[SyncedLog],
     covered: DateSpan | None,
     project: ProjectDates,
@@ -331,7 +305,8 @@ def plan_sync(
       of that day's ``tracked``; a sum of 0 gives no log (rules 3 and 4).
       Rows repeated with the same activity id count once (the last one wins).
     - Rule 1: a user with time and no person of that e-mail is a missing
-      teammate and their time is not synced.
+      teammate and their time is not synced.  A user Hubstaff no longer lists
+      at all keeps the person their synced logs of ``covered`` point to.
     - Rule 2: a person with any assignment on P gets the logs.  A log points to
       an assignment covering its date (a manual one first, then the earliest);
       if none covers it, the person's sync-created assignment nearest in time is
@@ -350,9 +325,26 @@ def plan_sync(
     value made once (docs/performance.md); the tests pin the decisions.
     """
     first, last = _scope(covered, project)
+    plan = SyncPlan()
+    totals = _daily_totals(activities, first, last)
+    existing_logs = list(existing_logs)
+    matches = match_people(users.values(), people)
+    _keep_unlisted_users(matches, totals, users, existing_logs)
+    wanted_logs, wanted_by_person = _wanted_logs(plan, totals, users, matches)
+    skipped = _assign(plan, wanted_by_person, assignments, project, options)
+    if skipped:
+        wanted_logs = [log for log in wanted_logs if log.person_id not in skipped]
+    _diff_logs(plan, wanted_logs, existing_logs, covered)
+    return plan
 
-    # One row per activity id, so an overlap between fetched pages does not double the time (the last one
-    # wins).
+
+def _daily_totals(
+    activities: Iterable[DailyActivity], first: date, last: date | None
+) -> dict[tuple[date, int, int], int]:
+    """Seconds tracked per (date, Hubstaff project, Hubstaff user) from first to last (rules 3 and 4).
+
+    One row per activity id, so an overlap between fetched pages does not double the time (the last one wins).
+    """
     rows: dict[int, DailyActivity] = {}
     totals: dict[tuple[date, int, int], int] = {}
     for activity in activities:
@@ -366,11 +358,36 @@ def plan_sync(
             totals[group] -= previous.tracked
         group = (day, activity.project_id, activity.user_id)
         totals[group] = totals.get(group, 0) + activity.tracked
+    return totals
 
-    matches = match_people(users.values(), people)
-    plan = SyncPlan()
+
+def _keep_unlisted_users(
+    matches: dict[int, int],
+    totals: dict[tuple[date, int, int], int],
+    users: Mapping[int, HubstaffUser],
+    existing_logs: list[SyncedLog],
+) -> None:
+    """A user with time whom Hubstaff no longer lists (not even among the members who left) keeps the person their
+    synced logs point to: a person's history is never deleted because Hubstaff stopped naming them."""
+    unlisted = {user_id for _, _, user_id in totals if user_id not in users}
+    if not unlisted:
+        return
+    for log in existing_logs:
+        parts = log.source_key.split(":")
+        user_id = int(parts[2]) if len(parts) == 4 and parts[2].isdigit() else None
+        if user_id in unlisted and user_id not in matches:
+            matches[user_id] = log.person_id
+
+
+def _wanted_logs(
+    plan: SyncPlan,
+    totals: dict[tuple[date, int, int], int],
+    users: Mapping[int, HubstaffUser],
+    matches: dict[int, int],
+) -> tuple[list[_Wanted], dict[int, list[_Wanted]]]:
+    """The logs the totals ask for, in (date, Hubstaff project, Hubstaff user) order (the order of the plan's
+    creates), and the same by person; time of users no person matches goes to the plan's missing teammates."""
     missing_seconds: dict[int, int] = {}
-    # Every wanted log in (date, Hubstaff project, Hubstaff user) order: the order of the plan's creates.
     wanted_logs: list[_Wanted] = []
     wanted_by_person: dict[int, list[_Wanted]] = {}
     for group, seconds in sorted(totals.items()):
@@ -381,7 +398,7 @@ def plan_sync(
         if person_id is None:
             missing_seconds[user_id] = missing_seconds.get(user_id, 0) + seconds
             continue
-        wanted = _Wanted(source_key(project_id, user_id, day), project_id, user_id, day, seconds, person_id)
+        wanted = _Wanted(source_key(project_id, user_id, day), project_id, day, seconds, person_id)
         wanted_logs.append(wanted)
         logs = wanted_by_person.get(person_id)
         if logs is None:
@@ -390,11 +407,20 @@ def plan_sync(
             logs.append(wanted)
     for user_id, seconds in sorted(missing_seconds.items()):
         _add_missing(plan, users.get(user_id), user_id, seconds)
+    return wanted_logs, wanted_by_person
 
-    by_person: dict[int, list[Assignment]] = {}
+
+def _assign(
+    plan: SyncPlan,
+    wanted_by_person: dict[int, list[_Wanted]],
+    assignments: Iterable[AssignedSpan],
+    project: ProjectDates,
+    options: Options,
+) -> set[int]:
+    """Rule 2: point each person's logs to an assignment, stretched or new; returns the people skipped."""
+    by_person: dict[int, list[AssignedSpan]] = {}
     for assignment in assignments:
         by_person.setdefault(assignment.person_id, []).append(assignment)
-
     skipped: set[int] = set()
     for person_id, logs in sorted(wanted_by_person.items()):
         own = by_person.get(person_id)
@@ -407,11 +433,7 @@ def plan_sync(
             plan.new_assignments[person_id] = _new_assignment_span(logs, project, options)
             for log in logs:
                 log.new_assignment_for_person = person_id
-    if skipped:
-        wanted_logs = [log for log in wanted_logs if log.person_id not in skipped]
-
-    _diff_logs(plan, wanted_logs, existing_logs, covered)
-    return plan
+    return skipped
 
 
 def _scope(covered: DateSpan | None, project: ProjectDates) -> tuple[date, date | None]:
@@ -433,13 +455,13 @@ def _add_missing(plan: SyncPlan, user: HubstaffUser | None, user_id: int, second
     plan.missing_teammates[user_id] = MissingTeammate(id=user_id, name=name, email=email, seconds=seconds)
 
 
-def _covering_order(assignment: Assignment) -> tuple[int, date, int]:
+def _covering_order(assignment: AssignedSpan) -> tuple[int, date, int]:
     # Manual first: a stretched sync assignment may come to overlap a manual one, and the
     # logs that pointed to the manual one must keep doing so on the next run (idempotence).
     return (0 if assignment.origin == ORIGIN_MANUAL else 1, assignment.start_date, assignment.id)
 
 
-def _attach_to_existing(logs: list[_Wanted], own: list[Assignment]) -> dict[int, DateSpan]:
+def _attach_to_existing(logs: list[_Wanted], own: list[AssignedSpan]) -> dict[int, DateSpan]:
     """Point each log to one of the person's assignments; return the stretched spans.
 
     A log goes to an assignment covering its date (manual first, then the earliest). Uncovered dates go to the
@@ -509,7 +531,6 @@ def _diff_logs(
                     wanted.day,
                     wanted.seconds,
                     wanted.hubstaff_project_id,
-                    wanted.hubstaff_user_id,
                     wanted.assignment_id,
                     wanted.new_assignment_for_person,
                 )

@@ -8,22 +8,13 @@ from __future__ import annotations
 
 import logging
 
-from django.apps import apps
-from django.db import models, transaction
-from django.db.models import TextField, Value
-from django.db.models.functions import Cast
+from django.db import transaction
 from django.utils import timezone
 
-from integrations import crypto
-from integrations.crypto import EncryptedTextField
-from integrations.hubstaff import oauth
-from integrations.hubstaff.client import (
-    HubstaffClient,
-    HubstaffError,
-    describe_token_error,
-    request_token_refresh,
-    store_tokens,
-)
+from integrations.hubstaff import mapping, oauth
+from integrations.hubstaff.client import HubstaffClient
+from integrations.hubstaff.errors import HubstaffError, describe_token_error
+from integrations.hubstaff.tokens import request_token_refresh, store_tokens
 from integrations.models import HubstaffProject, Installation
 
 logger = logging.getLogger(__name__)
@@ -104,12 +95,8 @@ def check_installation(installation, client: HubstaffClient | None = None) -> In
     """Ask Hubstaff who we are and which organizations we reach, and record it on the installation."""
     client = client or HubstaffClient(installation)
     user = client.me()
-    organizations = [{"id": o.get("id"), "name": o.get("name", "")} for o in client.organizations()]
-    installation.account = {
-        "id": user.get("id"),
-        "name": user.get("name", ""),
-        "email": user.get("email", ""),
-    }
+    organizations = [mapping.organization(o) for o in client.organizations()]
+    installation.account = mapping.account(user)
     installation.hubstaff_organizations = organizations
     installation.save(update_fields=["account", "hubstaff_organizations", "updated_at"])
     return installation
@@ -123,7 +110,7 @@ def refresh_hubstaff_projects(installation, client: HubstaffClient | None = None
     """
     client = client or HubstaffClient(installation)
     started = timezone.now()
-    organizations = [{"id": o.get("id"), "name": o.get("name", "")} for o in client.organizations()]
+    organizations = [mapping.organization(o) for o in client.organizations()]
     seen = 0
     for organization in organizations:
         batch = []
@@ -132,12 +119,8 @@ def refresh_hubstaff_projects(installation, client: HubstaffClient | None = None
                 HubstaffProject(
                     organization_id=installation.organization_id,
                     installation=installation,
-                    hubstaff_id=project["id"],
-                    name=(project.get("name") or f"Project {project['id']}")[:300],
-                    status=(project.get("status") or "")[:30],
-                    hubstaff_organization_id=organization["id"],
-                    hubstaff_organization_name=(organization["name"] or "")[:300],
                     refreshed_at=started,
+                    **mapping.project_fields(project, organization),
                 )
             )
             if len(batch) >= PROJECT_BATCH:
@@ -204,44 +187,3 @@ def uninstall(installation) -> None:
         installation.pk,
     )
     installation.delete()
-
-
-# --- encryption keys
-# -----------------------------------------------------------------------------------------------
-
-
-def encrypted_fields():
-    """(model, field name) of every EncryptedTextField of every installed model."""
-    for model in apps.get_models():
-        for field in model._meta.concrete_fields:
-            if isinstance(field, EncryptedTextField):
-                yield model, field.name
-
-
-def rotate_encryption_keys(batch_size: int = 500) -> dict[str, int]:
-    """Re-encrypt every stored secret with the newest key of FIELD_ENCRYPTION_KEYS (MultiFernet.rotate).
-
-    Reads the ciphertext as stored (cast to plain text, so the field does not decrypt it) and writes the rotated
-    ciphertext back as a plain value (so the field does not encrypt it twice). Returns counts per model.field.
-    """
-    counts = {}
-    for model, name in encrypted_fields():
-        label = f"{model._meta.label}.{name}"
-        counts[label] = 0
-        rows = (
-            model._base_manager.exclude(**{name: ""})
-            .exclude(**{f"{name}__isnull": True})
-            .annotate(_ciphertext=Cast(name, output_field=TextField()))
-            .values_list("pk", "_ciphertext")
-            .order_by("pk")
-        )
-        pending = list(rows.iterator(chunk_size=batch_size))
-        for start in range(0, len(pending), batch_size):
-            with transaction.atomic():
-                for pk, ciphertext in pending[start : start + batch_size]:
-                    rotated = crypto.rotate(ciphertext)
-                    model._base_manager.filter(pk=pk).update(
-                        **{name: Value(rotated, output_field=models.TextField())}
-                    )
-                    counts[label] += 1
-    return counts

@@ -2,31 +2,14 @@
 
 import hashlib
 from datetime import datetime, timedelta
+from zoneinfo import available_timezones
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from integrations.models import HubstaffProject, Installation, ProjectLink
-
-SYNC_INTERVAL = timedelta(hours=24)
-
-
-def get_installation(organization):
-    """The organization's Hubstaff installation, whatever its state, or None."""
-    return Installation.objects.for_org(organization).filter(provider=Installation.Provider.HUBSTAFF).first()
-
-
-def get_link(project):
-    return ProjectLink.objects.for_org(project.organization_id).filter(project=project).first()
-
-
-def reachable_projects(organization):
-    """The Hubstaff projects the organization's installation reaches (the Select projects choices)."""
-    installation = get_installation(organization)
-    if installation is None:
-        return HubstaffProject.objects.none()
-    return HubstaffProject.objects.for_org(organization).filter(installation=installation)
+from integrations.models import ProjectLink
+from integrations.selectors import get_installation, reachable_projects
 
 
 def daily_slot(project_id, day):
@@ -53,10 +36,28 @@ def next_daily_slot(project_id, after):
 
 
 @transaction.atomic
-def update_link(project, *, enabled, hubstaff_project_ids, prevent_new_assignments, trim_assignments):
+def update_link(
+    project,
+    *,
+    enabled,
+    hubstaff_project_ids,
+    prevent_new_assignments,
+    trim_assignments,
+    count_work_breaks=True,
+    hubstaff_time_zone="",
+):
     """Save a project's Integration settings: enabled only with at least one Hubstaff project selected, and only
     projects the installation reaches (the page and the API both come here)."""
     ids = sorted({int(i) for i in hubstaff_project_ids or []})
+    hubstaff_time_zone = (hubstaff_time_zone or "").strip()
+    if hubstaff_time_zone and hubstaff_time_zone not in available_timezones():
+        raise ValidationError(
+            {
+                "hubstaff_time_zone": [
+                    f"Unknown time zone {hubstaff_time_zone!r}: use a name like Europe/Warsaw."
+                ]
+            }
+        )
     if enabled and get_installation(project.organization) is None:
         raise ValidationError({"enabled": ["An Administrator must install Hubstaff first."]})
     if enabled and not ids:
@@ -85,6 +86,8 @@ def update_link(project, *, enabled, hubstaff_project_ids, prevent_new_assignmen
     link.hubstaff_project_ids = ids
     link.prevent_new_assignments = bool(prevent_new_assignments)
     link.trim_assignments = bool(trim_assignments)
+    link.count_work_breaks = bool(count_work_breaks)
+    link.hubstaff_time_zone = hubstaff_time_zone
     if link.enabled and link.next_sync_due_at is None:
         link.next_sync_due_at = next_daily_slot(project.pk, timezone.now())
     link.save()

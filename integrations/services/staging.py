@@ -16,7 +16,8 @@ from array import array
 from collections import defaultdict
 from datetime import date
 
-from integrations.hubstaff.client import MalformedResponse
+from integrations.hubstaff import mapping
+from integrations.hubstaff.errors import MalformedResponse
 from integrations.hubstaff.rules import DailyActivity
 
 # Rows are held in memory up to this many before they are written out (a few pages).
@@ -31,37 +32,33 @@ class Staging:
     """Activities fetched by one sync, by window: `add(window, page, wanted)`, then `activities(window)`."""
 
     def __init__(self):
-        self._file = tempfile.SpooledTemporaryFile(max_size=IN_MEMORY_BYTES, prefix="primetric-sync-")
+        # Closed by close() (the staging is the context manager).
+        self._file = tempfile.SpooledTemporaryFile(max_size=IN_MEMORY_BYTES, prefix="primetric-sync-")  # noqa: SIM115
         self._segments = defaultdict(list)  # window -> [(offset, rows), ...] in the file
         self._buffers = {}  # window -> rows not written yet (windows may be fetched at once, their pages interleaved)
         self._ordinals = {}  # date text -> ordinal (a window has a few dozen dates)
         self.rows = 0
 
-    def add(self, window, page, wanted_projects):
-        """Keep the page's rows of the wanted Hubstaff projects under `window`; return how many were kept."""
+    def add(self, window, page, wanted_projects, count_work_breaks=True):
+        """Keep the page's rows of the wanted Hubstaff projects under `window`; return how many were kept.
+
+        A row's seconds are as `mapping.activity` reads them (work breaks counted or not)."""
         buffer = self._buffers.get(window)
         if buffer is None:
             buffer = self._buffers[window] = array("q")
         ordinals = self._ordinals
         before = len(buffer)
+        as_activity = mapping.activity
         try:
             for row in page:
                 project_id = row.get("project_id")
                 if project_id is None or int(project_id) not in wanted_projects:
                     continue
-                day = row["date"]
+                activity_id, day, user_id, project_id, seconds = as_activity(row, count_work_breaks)
                 ordinal = ordinals.get(day)
                 if ordinal is None:
                     ordinal = ordinals[day] = date.fromisoformat(day).toordinal()
-                buffer.extend(
-                    (
-                        int(row["id"]),
-                        ordinal,
-                        int(row["user_id"]),
-                        int(project_id),
-                        int(row.get("tracked") or 0),
-                    )
-                )
+                buffer.extend((activity_id, ordinal, user_id, project_id, seconds))
         except (AttributeError, KeyError, TypeError, ValueError, OverflowError) as exc:
             del buffer[before:]
             raise MalformedResponse(
@@ -82,10 +79,7 @@ class Staging:
         buffer.tofile(self._file)
 
     def activities(self, window, first=None, last=None):
-        """The rows kept under `window` (of dates first..last, if given), as the rules' DailyActivity rows.
-
-        Hubstaff's daily rows carry no task here: the rules sum a day's rows per user and project anyway.
-        """
+        """The rows kept under `window` (of dates first..last, if given), as the rules' DailyActivity rows."""
         self._flush(window)
         low = first.toordinal() if first is not None else -1
         high = last.toordinal() if last is not None else 1 << 62
@@ -96,13 +90,13 @@ class Staging:
         dates = {}
         result = []
         it = iter(values)
-        for activity_id, ordinal, user_id, project_id, tracked in zip(it, it, it, it, it):
+        for activity_id, ordinal, user_id, project_id, tracked in zip(it, it, it, it, it, strict=False):
             if ordinal < low or ordinal > high:
                 continue
             day = dates.get(ordinal)
             if day is None:
                 day = dates[ordinal] = date.fromordinal(ordinal)
-            result.append(DailyActivity(activity_id, day, user_id, project_id, None, tracked))
+            result.append(DailyActivity(activity_id, day, user_id, project_id, tracked))
         return result
 
     @property

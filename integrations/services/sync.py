@@ -2,254 +2,83 @@
 
 A sync has two phases, so that a failure part-way never changes what a project has:
 
-1. **Fetch.** Pages of Hubstaff's daily activities are streamed into the run's staging (`staging.py`: packed rows
-   in a temporary file, by fetch window), outside any transaction; memory holds a few pages at a time. The run's
-   progress and heartbeat move as pages arrive.
-2. **Apply.** In one transaction, the staged rows are read back half a fetch window at a time, the pure rules
-   (`integrations.hubstaff.rules.plan_sync`) decide what to create, update and delete, and the plan is written
-   with bulk statements (on PostgreSQL by a writer thread, while the next batch is planned: `writer.py`). If
-   anything fails, the transaction rolls back and the project keeps its work logs.
+1. **Fetch** (here). Pages of Hubstaff's daily activities are streamed into the run's staging (`staging.py`:
+   packed rows in a temporary file, by fetch window), outside any transaction; memory holds a few pages at a time.
+   The run's progress and heartbeat move as pages arrive.
+2. **Apply** (`apply.py`). In one transaction, the staged rows are planned by the pure rules batch by batch and
+   written in bulk. If anything fails, the transaction rolls back and the project keeps its work logs.
 
-At most one sync of a project runs at a time: the database refuses a second queued or running `SyncRun` of the
-same project (a partial unique constraint), and a request made while one is active gets the active one back. A run
-whose worker died (no heartbeat for STALE_AFTER) is marked failed and taken over by the next request.
+`run_sync` is the entry point a worker (or `manage.py sync_project`) calls with a queued run's id: it claims the
+run (`runs.py`: the run's life from request to finish), runs `Sync` and records the outcome in the run.
+
+The one seam for tests is `run_sync(parts=Parts(...))`: the Hubstaff client, the staging and the rules a sync is
+made of, each replaceable to inject a fault (Hubstaff failing after some requests, the rules raising in the third
+batch), to watch a step (every staging closed) or to lower a threshold (the statistics refresh), rather than
+patching this module's names. Production always uses the defaults. Faults of Hubstaff itself are better set at
+the sandbox (`hubstaff_sandbox.testing`).
 """
 
-import io
 import logging
 import time
 from collections import defaultdict
-from dataclasses import replace
-from datetime import date, datetime, timedelta
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, connection, transaction
-from django.db.models import F, Q
+from django.db import transaction
 from django.utils import timezone
 
-from integrations.hubstaff import rules
-from integrations.hubstaff.client import (
-    MAX_WINDOW_DAYS,
-    HubstaffClient,
+from integrations.hubstaff import mapping, rules
+from integrations.hubstaff.client import HubstaffClient
+from integrations.hubstaff.errors import (
     HubstaffError,
     RateLimited,
     ReauthorizationRequired,
+    Refused,
+    Rejected,
     TransientHubstaffError,
-    date_windows,
 )
-from integrations.models import HubstaffProject, Installation, ProjectLink, SyncRun
-from people.models import Person
-from projects.models import Assignment
-from worklogs.models import WorkLog
+from integrations.hubstaff.windows import (
+    MAX_WINDOW_DAYS,
+    daily_floor,
+    date_windows,
+    organization_date,
+    updates_reach,
+    zone,
+)
+from integrations.models import HubstaffProject, ProjectLink, SyncRun
+from integrations.selectors import get_installation, get_link
 
-from .links import get_installation, get_link, next_daily_slot
+from . import runs, statistics
+from .apply import Apply
+from .links import next_daily_slot
+from .runs import RetryLater, claim, sync_blocker
 from .staging import Staging
-from .writer import transaction_writer
 
 logger = logging.getLogger(__name__)
 
-STALE_AFTER = timedelta(minutes=10)
-# A queued run no worker picked up for this long is considered lost (its message is gone).
-QUEUED_STALE_AFTER = timedelta(hours=2)
-# How many times a run whose worker died is queued again before it is failed.
-MAX_TAKEOVERS = 2
 # Days of one fetch step (Hubstaff's per-request limit); the progress bar moves once a step.
 FETCH_WINDOW_DAYS = MAX_WINDOW_DAYS
-# Days planned and written at a time in the apply phase (a fetch window is cut in two: memory holds one
-# batch).
-APPLY_BATCH_DAYS = 16
-# Rows of one multi-row INSERT or UPDATE (fewer where the database limits parameters, as SQLite does).
-WRITE_BATCH_ROWS = 2000
 # The run's progress and heartbeat are written at most this often while pages arrive (one UPDATE, not one a
 # page).
 PROGRESS_EVERY_SECONDS = 1.0
-# A sync that created or deleted at least this many work logs, and at least this share of the rows the planner
-# believes the table has, refreshes the table's statistics when it ends: what autovacuum would do within its
-# next
-# minute (it analyzes once a tenth of a table changed), done before the next query needs it. Until then the
-# planner
-# takes a project's new rows for a handful and may read all of them where one index lookup would do: the
-# incremental sync right after a year's reset took 3 s instead of 0.3.
-ANALYZE_AFTER_ROWS = 10_000
-ANALYZE_AFTER_SHARE = 0.1
-
-WORKLOG_COLUMNS = (
-    "organization_id",
-    "project_id",
-    "person_id",
-    "assignment_id",
-    "date",
-    "duration_seconds",
-    "source",
-    "source_key",
-    "source_project_id",
-    "note",
-    "created_at",
-    "updated_at",
-)
+# An incremental sync asks what changed since a little before the last one started, so that a change Hubstaff
+# records late (or a clock apart from ours) does not fall between two runs.
+SYNC_OVERLAP = timedelta(hours=1)
 
 
-class SyncNotPossible(Exception):
-    """The project cannot be synced now; the message says why, in words for the user."""
+@dataclass(frozen=True)
+class Parts:
+    """What a sync is made of (see the module's docstring: the seam for tests)."""
+
+    client: Callable = HubstaffClient  # (installation, *, prefetch) -> a Hubstaff client
+    staging: Callable = Staging  # () -> an empty Staging
+    plan: Callable = rules.plan_sync  # the rules: keyword arguments of rules.plan_sync -> a SyncPlan
+    refresh_statistics: Callable = statistics.refresh_after_sync  # (work logs written) -> None
 
 
-class RetryLater(Exception):
-    """Hubstaff is busy (rate limit, 5xx, timeouts): the task should try again after `countdown` seconds."""
-
-    def __init__(self, message, countdown):
-        super().__init__(message)
-        self.countdown = countdown
-
-
-# ---------------------------------------------------------------------------------------------- requests
-
-
-def sync_blocker(project, installation=None, link=None):
-    """Why this project cannot be synced now, or None."""
-    installation = installation or get_installation(project.organization)
-    if installation is None:
-        return "An Administrator must install Hubstaff first (Integrations tab)."
-    if installation.needs_reauthorization:
-        return "Hubstaff needs re-authorization: an Administrator must authorize it again (Integrations tab)."
-    if not installation.is_installed:
-        return "The Hubstaff installation is not finished: an Administrator must authorize it (Integrations tab)."
-    link = link or get_link(project)
-    if link is None or not link.enabled:
-        return "Tick Hubstaff in this project's Integration settings first."
-    if not link.hubstaff_project_ids:
-        return "Select at least one Hubstaff project in Select projects."
-    return None
-
-
-def request_sync(project, *, mode, trigger, user=None, send_task=True):
-    """Queue a sync of the project, or return the one already queued or running (a second request joins it).
-
-    `send_task=False`: the caller runs the sync itself (`run_sync`), so no worker is sent the task.
-    """
-    if mode not in (SyncRun.Mode.RESET, SyncRun.Mode.INCREMENTAL):
-        raise ValueError(f"Unknown sync mode {mode!r}")
-    reason = sync_blocker(project)
-    if reason:
-        raise SyncNotPossible(reason)
-    run, created = _create_run(project, mode=mode, trigger=trigger, user=user, status=SyncRun.Status.QUEUED)
-    run.joined = not created  # the caller may say "already running" rather than "started"
-    if created and send_task:
-        from integrations.tasks import sync_project_task
-
-        transaction.on_commit(lambda: sync_project_task.delay(run.pk))
-    return run
-
-
-def clear_project(project, *, user=None, trigger=SyncRun.Trigger.MANUAL):
-    """Clear data: delete every synced work log of the project (manual ones stay). Recorded as a run."""
-    run, created = _create_run(
-        project, mode=SyncRun.Mode.CLEAR, trigger=trigger, user=user, status=SyncRun.Status.RUNNING
-    )
-    if not created:
-        raise SyncNotPossible("A sync of this project is running; Clear data when it has finished.")
-    with transaction.atomic():
-        deleted, _ = synced_worklogs(project).delete()
-        link = get_link(project)
-        if link is not None:
-            # The next incremental sync must fetch everything again.
-            ProjectLink.objects.filter(pk=link.pk).update(synced_through=None)
-        _finish(run, SyncRun.Status.SUCCEEDED, worklogs_deleted=deleted)
-    return run
-
-
-def synced_worklogs(project):
-    return WorkLog.objects.for_org(project.organization_id).filter(
-        project=project, source=WorkLog.Source.HUBSTAFF
-    )
-
-
-def active_run(project):
-    return (
-        SyncRun.objects.for_org(project.organization_id)
-        .filter(project=project, status__in=SyncRun.ACTIVE_STATUSES)
-        .first()
-    )
-
-
-def expire_stale_runs(project=None, now=None):
-    """Deal with runs whose worker died, so that none stays "running" forever and a killed sync is redone.
-
-    A running run without a heartbeat for STALE_AFTER is queued again and its task sent again, at most
-    MAX_TAKEOVERS times (a message Redis redelivers later finds it claimed or finished and does nothing); after
-    that, or for a queued run no worker took within QUEUED_STALE_AFTER, the run is failed with the reason.
-    Returns how many runs were requeued or failed.
-    """
-    now = now or timezone.now()
-    dead = SyncRun.objects.filter(status=SyncRun.Status.RUNNING, heartbeat_at__lt=now - STALE_AFTER)
-    lost = SyncRun.objects.filter(status=SyncRun.Status.QUEUED, queued_at__lt=now - QUEUED_STALE_AFTER)
-    if project is not None:
-        dead, lost = dead.filter(project=project), lost.filter(project=project)
-    requeue = list(dead.filter(takeovers__lt=MAX_TAKEOVERS).values_list("pk", flat=True))
-    requeued = SyncRun.objects.filter(pk__in=requeue, status=SyncRun.Status.RUNNING).update(
-        status=SyncRun.Status.QUEUED,
-        takeovers=F("takeovers") + 1,
-        queued_at=now,
-        progress_label="The worker running this sync stopped; the sync is being redone.",
-    )
-    if requeued:
-        from integrations.tasks import sync_project_task
-
-        for run_id in requeue:
-            transaction.on_commit(lambda run_id=run_id: sync_project_task.delay(run_id))
-    failed = (dead.exclude(pk__in=requeue) | lost).update(
-        status=SyncRun.Status.FAILED,
-        finished_at=now,
-        error="The worker running this sync stopped answering; the sync was abandoned and can be started again.",
-    )
-    return requeued + failed
-
-
-def _create_run(project, *, mode, trigger, user, status):
-    expire_stale_runs(project)
-    for _ in range(3):
-        try:
-            with transaction.atomic():
-                now = timezone.now()
-                run = SyncRun.objects.create(
-                    organization_id=project.organization_id,
-                    project=project,
-                    mode=mode,
-                    trigger=trigger,
-                    requested_by=user if user and user.is_authenticated else None,
-                    status=status,
-                    queued_at=now,
-                    started_at=now if status == SyncRun.Status.RUNNING else None,
-                    heartbeat_at=now if status == SyncRun.Status.RUNNING else None,
-                )
-                return run, True
-        except IntegrityError:
-            running = active_run(project)
-            if running is not None:
-                return running, False
-    raise SyncNotPossible("Another sync of this project started at the same moment; try again.")
-
-
-# ---------------------------------------------------------------------------------------------- running
-
-
-def claim(run_id, now=None):
-    """Take a queued run (or a running one whose worker died) for this worker; None if there is nothing to do."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        run = SyncRun.objects.select_for_update().select_related("project").filter(pk=run_id).first()
-        if run is None or run.status not in SyncRun.ACTIVE_STATUSES:
-            return None
-        if run.status == SyncRun.Status.RUNNING and run.heartbeat_at and now - run.heartbeat_at < STALE_AFTER:
-            return None  # another worker is on it
-        run.status = SyncRun.Status.RUNNING
-        run.started_at = now
-        run.heartbeat_at = now
-        run.progress_done = 0
-        run.save(update_fields=["status", "started_at", "heartbeat_at", "progress_done"])
-    return run
-
-
-def run_sync(run_id, *, final_attempt=True, client_factory=HubstaffClient, today=None):
+def run_sync(run_id, *, final_attempt=True, today=None, parts=Parts()):
     """Carry out a queued sync run (the Celery task's body). Safe to call twice: a finished run is left alone."""
     run = claim(run_id)
     if run is None:
@@ -260,25 +89,28 @@ def run_sync(run_id, *, final_attempt=True, client_factory=HubstaffClient, today
         link = get_link(project)
         reason = sync_blocker(project, installation, link)
         if reason:
-            _finish(run, SyncRun.Status.FAILED, error=reason)
+            runs.finish(run, SyncRun.Status.FAILED, error=reason)
             return run
         # prefetch: the next page's request is in flight while a page is staged (HTTP only, in the client's
         # threads).
-        client = client_factory(installation, prefetch=True)
+        client = parts.client(installation, prefetch=True)
         try:
-            Sync(run, project, installation, link, client, today=today or timezone.localdate()).run()
+            # "Today" is the Hubstaff organization's day: Hubstaff dates rows by it.
+            time_zone = mapping.organization_time_zone(link.hubstaff_time_zone, installation.account)
+            today = today or organization_date(timezone.now(), time_zone)
+            Sync(run, project, installation, link, client, today=today, parts=parts).run()
         finally:
             client.close()
             SyncRun.objects.filter(pk=run.pk).update(requests_made=client.requests_made)
     except ReauthorizationRequired as exc:
-        _finish(
+        runs.finish(
             run,
             SyncRun.Status.FAILED,
             error=str(exc) or "Hubstaff refused the stored authorization; re-authorize.",
         )
     except (RateLimited, TransientHubstaffError) as exc:
         if final_attempt:
-            _finish(run, SyncRun.Status.FAILED, error=f"Hubstaff did not answer properly: {exc}")
+            runs.finish(run, SyncRun.Status.FAILED, error=f"Hubstaff did not answer properly: {exc}")
         else:
             countdown = getattr(exc, "retry_after", None) or 60
             SyncRun.objects.filter(pk=run.pk).update(
@@ -287,11 +119,14 @@ def run_sync(run_id, *, final_attempt=True, client_factory=HubstaffClient, today
                 progress_label=f"Hubstaff is busy; trying again in {int(countdown)} s.",
             )
             raise RetryLater(str(exc), countdown) from exc
+    except (Rejected, Refused) as exc:
+        # Hubstaff's own reason says what to do (an inactive plan, parameters it refused); the tokens are fine.
+        runs.finish(run, SyncRun.Status.FAILED, error=str(exc))
     except HubstaffError as exc:
-        _finish(run, SyncRun.Status.FAILED, error=f"Hubstaff answered unexpectedly: {exc}")
+        runs.finish(run, SyncRun.Status.FAILED, error=f"Hubstaff answered unexpectedly: {exc}")
     except Exception:
         logger.exception("Sync run %s failed", run.pk)
-        _finish(
+        runs.finish(
             run,
             SyncRun.Status.FAILED,
             error="The sync failed on our side; nothing was changed. The error was logged.",
@@ -300,26 +135,18 @@ def run_sync(run_id, *, final_attempt=True, client_factory=HubstaffClient, today
     return run
 
 
-def _finish(run, status, **fields):
-    fields.update(status=status, finished_at=timezone.now(), heartbeat_at=timezone.now())
-    if status == SyncRun.Status.SUCCEEDED:
-        fields.setdefault("progress_done", run.progress_total)
-        fields.setdefault("progress_label", "Done")
-    SyncRun.objects.filter(pk=run.pk).update(**fields)
-    for name, value in fields.items():
-        setattr(run, name, value)
-
-
 class Sync:
     """One reset or incremental sync of one project: fetch into staging, then apply in one transaction."""
 
-    def __init__(self, run, project, installation, link, client, *, today):
+    def __init__(self, run, project, installation, link, client, *, today, parts=Parts()):
         self.sync_run = run
+        self.parts = parts
         self.project = project
         self.installation = installation
         self.link = link
         self.client = client
         self.today = today
+        self.time_zone = mapping.organization_time_zone(link.hubstaff_time_zone, installation.account)
         self.options = rules.Options(
             prevent_new_assignments=link.prevent_new_assignments, trim_assignments=link.trim_assignments
         )
@@ -337,33 +164,55 @@ class Sync:
             mode = SyncRun.Mode.RESET  # nothing synced yet: an incremental sync is a full one
         sources = self._sources()
         users = self._users(sources)
-        if window is None:
-            spans = []
-        elif mode == SyncRun.Mode.RESET:
-            spans = [rules.DateSpan(*window)]
-        else:
-            spans = self._changed_spans(sources, window, until=started)
+        spans = self._spans(mode, sources, window, started)
         self._update(
             mode=mode,
             window_start=window[0] if window else None,
             window_end=window[1] if window else None,
+            reread_from=spans[0].start if spans else None,
             progress_total=max(1, sum((s.end - s.start).days + 1 for s in spans) * max(1, len(sources))),
             progress_label="Fetching work logs from Hubstaff",
         )
-        with Staging() as staging:
-            self._fetch(sources, spans, staging)
+        windows = [w for span in spans for w in date_windows(span.start, span.end, FETCH_WINDOW_DAYS)]
+        with self.parts.staging() as staging:
+            self._fetch(sources, windows, staging)
             self._update(progress_label="Saving work logs")
-            counts, report = self._apply(staging, users, spans, window, reset=mode == SyncRun.Mode.RESET)
+            apply = Apply(
+                self.sync_run,
+                self.project,
+                self.link,
+                options=self.options,
+                project_dates=self.project_dates,
+                plan=self.parts.plan,
+            )
+            counts, report = apply.run(staging, users, windows, window, reset=mode == SyncRun.Mode.RESET)
+        self._succeed(started, counts, report)
+        self.parts.refresh_statistics(counts.get("worklogs_created", 0) + counts.get("worklogs_deleted", 0))
+
+    def _spans(self, mode, sources, window, started):
+        """The dates to fetch: all of the window for a reset, what changed since the last sync otherwise.
+
+        Never a date before Hubstaff's 3-year floor (with a day's margin): a reset re-reads from the floor and
+        leaves older logs as they are (Apply deletes only outside the project's window).
+        """
+        if window is None:
+            return []
+        readable = (max(window[0], daily_floor(self.today)), window[1])
+        if readable[0] > readable[1]:
+            return []
+        if mode == SyncRun.Mode.RESET:
+            return [rules.DateSpan(*readable)]
+        return self._changed_spans(sources, readable, until=started)
+
+    def _succeed(self, started, counts, report):
+        """The link remembers how far it is synced, the run its counts; both or neither."""
         with transaction.atomic():
             ProjectLink.objects.filter(pk=self.link.pk).update(
                 synced_through=started,
                 last_synced_at=timezone.now(),
                 next_sync_due_at=next_daily_slot(self.project.pk, timezone.now()),
             )
-            _finish(self.sync_run, SyncRun.Status.SUCCEEDED, **counts, **report)
-        written = counts.get("worklogs_created", 0) + counts.get("worklogs_deleted", 0)
-        if written >= ANALYZE_AFTER_ROWS and written >= ANALYZE_AFTER_SHARE * planner_worklog_rows():
-            refresh_worklog_statistics()
+            runs.finish(self.sync_run, SyncRun.Status.SUCCEEDED, **counts, **report)
 
     # -- fetch
 
@@ -385,36 +234,62 @@ class Sync:
         return {org_id: sorted(group) for org_id, group in sorted(by_org.items())}
 
     def _users(self, sources):
+        """Hubstaff users by id, people who left the organization included (their history stays theirs)."""
         users = {}
         for org_id in sources:
             for user in self.client.members(org_id):
-                users[int(user["id"])] = rules.HubstaffUser(
-                    int(user["id"]), user.get("name") or "", user.get("email")
-                )
+                hubstaff_user = mapping.hubstaff_user(user)
+                users[hubstaff_user.id] = hubstaff_user
         return users
 
     def _changed_spans(self, sources, window, *, until):
-        """Days to re-read: those Hubstaff says changed since the last sync, plus a trailing window of recent days."""
+        """Days to re-read since the last sync: those Hubstaff's changes name, plus the trailing recent days.
+
+        - /daily/updates names the days of rows changed (it reaches a month back: relied on only when the last sync
+          is more recent than that; else the whole gap since the last sync is re-read by date);
+        - the time edit log names the days of old time edited, moved or deleted (the original and the new day);
+        - the last HUBSTAFF_TRAILING_DAYS are always re-read (time tracked lately, deletions nothing names).
+        """
         start, end = window
+        since = self.link.synced_through - SYNC_OVERLAP
+        if since >= updates_reach(until):
+            days = self._updated_days(sources, since, until)
+        else:
+            gap_from = max(start, organization_date(since, self.time_zone) - timedelta(days=1))
+            days = {gap_from + timedelta(days=i) for i in range((end - gap_from).days + 1)}
+        days |= self._edited_days(sources, since, until)
+        trailing_from = max(start, end - timedelta(days=settings.HUBSTAFF_TRAILING_DAYS - 1))
+        days.update(trailing_from + timedelta(days=i) for i in range((end - trailing_from).days + 1))
+        return contiguous_spans(day for day in days if start <= day <= end)
+
+    def _updated_days(self, sources, since, until):
         days = set()
         for org_id, project_ids in sources.items():
             for page in self.client.daily_activity_update_pages(
-                org_id, since=self.link.synced_through, until=until, project_ids=project_ids
+                org_id, since=since, until=until, project_ids=project_ids
             ):
-                for row in page:
-                    day = date.fromisoformat(row["date"])
-                    if start <= day <= end:
-                        days.add(day)
+                days.update(map(mapping.activity_date, page))
                 self._progress()  # the heartbeat
-        trailing_from = max(start, end - timedelta(days=settings.HUBSTAFF_TRAILING_DAYS - 1))
-        days.update(trailing_from + timedelta(days=i) for i in range((end - trailing_from).days + 1))
-        return contiguous_spans(days)
+        return days
 
-    def _fetch(self, sources, spans, staging):
+    def _edited_days(self, sources, since, until):
+        """The days the time edit log entries created since `since` name (never asked before Hubstaff's floor)."""
+        floor = datetime.combine(daily_floor(self.today), datetime.min.time(), tzinfo=zone(self.time_zone))
+        since = max(since, floor)
+        days = set()
+        if since >= until:
+            return days
+        for org_id, project_ids in sources.items():
+            for page in self.client.time_edit_log_pages(
+                org_id, since=since, until=until, project_ids=project_ids
+            ):
+                for entry in page:
+                    days |= mapping.edit_log_days(entry, self.time_zone)
+                self._progress()  # the heartbeat
+        return days
+
+    def _fetch(self, sources, windows, staging):
         done = 0
-        windows = [
-            window for span in spans for window in date_windows(span.start, span.end, FETCH_WINDOW_DAYS)
-        ]
         for org_id, project_ids in sources.items():
             wanted = set(project_ids)
             for window, rows in self.client.daily_activity_window_pages(
@@ -424,193 +299,9 @@ class Sync:
                     done += (window[1] - window[0]).days + 1
                     self._progress(progress_done=done)
                     continue
-                staging.add(window, rows, wanted)
+                staging.add(window, rows, wanted, self.link.count_work_breaks)
                 self._progress(progress_label=f"Fetching work logs from Hubstaff: {staging.rows} activities")
         self._progress(force=True)
-
-    # -- apply
-
-    def _apply(self, staging, users, spans, window, *, reset):
-        """Plan every batch with the rules and write the plans, all in one transaction (see services/writer.py).
-
-        A batch is half a fetch window (a window's rows are kept together in the staging). On PostgreSQL the writes
-        run in a writer thread on its own connection, so that the database writes a batch while the next one is
-        planned here; this thread reads only what the writes cannot have changed (the work logs of batches not
-        written yet: batches never share a date).
-        """
-        org_id = self.project.organization_id
-        threaded = connection.vendor == "postgresql" and not connection.in_atomic_block
-        counts = defaultdict(int)
-        not_synced = rules.SyncPlan()  # the batches' missing teammates and skipped people, added up
-        deleted = []  # futures of the number of work logs each DELETE removed
-        with transaction_writer(threaded=threaded, name=f"sync-run-{self.sync_run.pk}") as writer:
-            # Serialize with anything else writing this project's synced data, before anything is read.
-            writer.call(_lock_link, self.link.pk)
-            people = [
-                rules.Person(pk, full_name, email)
-                for pk, full_name, email in Person.objects.for_org(org_id).values_list(
-                    "pk", "full_name", "email"
-                )
-            ]
-            self.assignments = {
-                a.pk: _rule_assignment(a)
-                for a in Assignment.objects.for_org(org_id).filter(project=self.project)
-            }
-            # Assignments made by this run: a stretch of one of those is not counted as a stretch.
-            self.created_here = set()
-            # Stretched spans are written once, after the last batch (the rules read self.assignments, not the
-            # table).
-            self.stretched_spans = {}
-            for span in spans:
-                for fetched in date_windows(span.start, span.end, FETCH_WINDOW_DAYS):
-                    for batch in date_windows(*fetched, APPLY_BATCH_DAYS):
-                        batch = rules.DateSpan(*batch)
-                        plan = rules.plan_sync(
-                            activities=staging.activities(fetched, batch.start, batch.end),
-                            users=users,
-                            people=people,
-                            assignments=list(self.assignments.values()),
-                            existing_logs=self._existing(batch),
-                            covered=batch,
-                            project=self.project_dates,
-                            options=self.options,
-                        )
-                        self._write(plan, counts, deleted, writer)
-                        not_synced = not_synced.merge(
-                            rules.SyncPlan(
-                                missing_teammates=plan.missing_teammates, skipped_people=plan.skipped_people
-                            )
-                        )
-                        del plan  # before the next batch is read: memory holds one batch at a time
-            if self.stretched_spans:
-                now = timezone.now()
-                writer.submit(
-                    update_rows,
-                    Assignment,
-                    ("start_date", "end_date", "updated_at"),
-                    [(pk, span.start, span.end, now) for pk, span in sorted(self.stretched_spans.items())],
-                    where={
-                        "organization_id": org_id,
-                        "project_id": self.project.pk,
-                        "origin": Assignment.Origin.SYNC,
-                    },
-                )
-            if reset:
-                # A fresh full sync keeps no synced log outside the window (e.g. after the project's dates
-                # changed).
-                deleted.append(writer.submit(_delete_outside, self.project, window))
-        counts["worklogs_deleted"] += sum(future.result() for future in deleted)
-        people_by_id = {p.id: p for p in people}
-        report = {
-            "missing_teammates": [
-                {"hubstaff_user_id": t.id, "name": t.name, "email": t.email or "", "seconds": t.seconds}
-                for t in sorted(not_synced.missing_teammates.values(), key=lambda t: (-t.seconds, t.name))
-            ],
-            "skipped_people": [
-                {
-                    "person_id": pid,
-                    "name": people_by_id[pid].full_name,
-                    "email": people_by_id[pid].email,
-                    "seconds": seconds,
-                }
-                for pid, seconds in sorted(not_synced.skipped_people.items(), key=lambda item: -item[1])
-            ],
-        }
-        report["seconds_not_synced"] = sum(t["seconds"] for t in report["missing_teammates"]) + sum(
-            not_synced.skipped_people.values()
-        )
-        return dict(counts), report
-
-    def _existing(self, span):
-        table = connection.ops.quote_name(WorkLog._meta.db_table)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT id, source_key, person_id, date, duration_seconds, assignment_id FROM {table} "
-                "WHERE organization_id = %s AND project_id = %s AND source = %s AND date BETWEEN %s AND %s",
-                [
-                    self.project.organization_id,
-                    self.project.pk,
-                    WorkLog.Source.HUBSTAFF,
-                    span.start,
-                    span.end,
-                ],
-            )
-            rows = cursor.fetchall()
-        if connection.vendor != "postgresql":
-            return [rules.SyncedLog(i, k, p, _as_date(d), s, a) for i, k, p, d, s, a in rows]
-        return list(map(rules.SyncedLog._make, rows))
-
-    def _write(self, plan, counts, deleted, writer):
-        """Hand one batch's plan to the writer (waiting only for the ids of new assignments, which later rows need)."""
-        org_id = self.project.organization_id
-        new_assignment_ids = {}
-        if plan.new_assignments:
-            created = writer.call(
-                _create_assignments, self.project, plan.new_assignments, self.options.trim_assignments
-            )
-            for assignment in created:
-                self.created_here.add(assignment.pk)
-                new_assignment_ids[assignment.person_id] = assignment.pk
-                self.assignments[assignment.pk] = _rule_assignment(assignment)
-            counts["assignments_created"] += len(created)
-        for assignment_id, span in plan.stretched_assignments.items():
-            self.stretched_spans[assignment_id] = span
-            self.assignments[assignment_id] = replace(
-                self.assignments[assignment_id], start_date=span.start, end_date=span.end
-            )
-        # Earlier assignments this run stretched, counted once each however many batches stretched them.
-        counts["assignments_stretched"] = len(self.stretched_spans.keys() - self.created_here)
-
-        def assignment_of(item):
-            return (
-                item.assignment_id
-                if item.assignment_id is not None
-                else new_assignment_ids.get(item.new_assignment_for_person)
-            )
-
-        now = timezone.now()
-        if plan.creates:
-            project_id, hubstaff = self.project.pk, WorkLog.Source.HUBSTAFF
-            rows = [
-                (
-                    org_id,
-                    project_id,
-                    log.person_id,
-                    assignment_of(log),
-                    log.date,
-                    log.duration_seconds,
-                    hubstaff,
-                    log.source_key,
-                    log.hubstaff_project_id,
-                    "",
-                    now,
-                    now,
-                )
-                for log in plan.creates
-            ]
-            if connection.vendor == "postgresql":
-                # COPY text made here, so that a writer thread only waits for the database.
-                writer.submit(
-                    copy_text, WorkLog, WORKLOG_COLUMNS, "".join(map(_worklog_copy_line(now), rows))
-                )
-            else:
-                writer.submit(insert_rows, WorkLog, WORKLOG_COLUMNS, rows)
-            counts["worklogs_created"] += len(plan.creates)
-        if plan.updates:
-            writer.submit(
-                update_rows,
-                WorkLog,
-                ("person_id", "duration_seconds", "assignment_id", "updated_at"),
-                [(u.id, u.person_id, u.duration_seconds, assignment_of(u), now) for u in plan.updates],
-                where={
-                    "organization_id": org_id,
-                    "project_id": self.project.pk,
-                    "source": WorkLog.Source.HUBSTAFF,
-                },
-            )
-            counts["worklogs_updated"] += len(plan.updates)
-        if plan.deletes:
-            deleted.append(writer.submit(_delete_logs, self.project, plan.deletes))
 
     # -- progress
 
@@ -633,84 +324,6 @@ class Sync:
         self._update(**fields)
 
 
-def planner_worklog_rows():
-    """How many rows the planner's statistics say the work-log table has (0 where never analyzed, or not PostgreSQL)."""
-    if connection.vendor != "postgresql":
-        return 0
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [WorkLog._meta.db_table])
-        return max(0, cursor.fetchone()[0])
-
-
-def refresh_worklog_statistics():
-    """ANALYZE the work-log table (PostgreSQL), unless that would wait: if autovacuum or another sync holds the
-    table's statistics lock, they are being refreshed already. Never fails the sync that asks."""
-    if connection.vendor != "postgresql":
-        return False
-    try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SET LOCAL lock_timeout = '1s'")
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(WorkLog._meta.db_table)}")
-    except DatabaseError as exc:
-        logger.warning("Work-log statistics not refreshed: %s", exc)
-        return False
-    return True
-
-
-def _rule_assignment(assignment):
-    return rules.Assignment(
-        assignment.pk,
-        assignment.person_id,
-        assignment.start_date,
-        assignment.end_date,
-        assignment.origin,
-        assignment.trimmed,
-    )
-
-
-def _as_date(value):
-    return value if isinstance(value, date) else date.fromisoformat(value)
-
-
-# The writes of the apply phase: each runs in the writer's transaction (its thread and connection, or this
-# one's).
-
-
-def _lock_link(link_pk):
-    ProjectLink.objects.select_for_update().filter(pk=link_pk).first()
-
-
-def _create_assignments(project, spans, trimmed):
-    """One assignment per person (`spans`: person id -> DateSpan), made by the sync; returns them with their ids."""
-    return Assignment.objects.bulk_create(
-        [
-            Assignment(
-                organization_id=project.organization_id,
-                project=project,
-                person_id=person_id,
-                start_date=span.start,
-                end_date=span.end,
-                origin=Assignment.Origin.SYNC,
-                trimmed=trimmed,
-            )
-            for person_id, span in spans.items()
-        ]
-    )
-
-
-def _delete_logs(project, ids):
-    deleted, _ = synced_worklogs(project).filter(pk__in=ids).delete()
-    return deleted
-
-
-def _delete_outside(project, window):
-    outside = synced_worklogs(project)
-    if window is not None:
-        outside = outside.filter(Q(date__lt=window[0]) | Q(date__gt=window[1]))
-    deleted, _ = outside.delete()
-    return deleted
-
-
 def contiguous_spans(days):
     """Sorted inclusive spans covering exactly the given dates."""
     spans = []
@@ -720,192 +333,3 @@ def contiguous_spans(days):
         else:
             spans.append([day, day])
     return [rules.DateSpan(start, end) for start, end in spans]
-
-
-# ---------------------------------------------------------------------------------------------- bulk writes
-# bulk_create and bulk_update build a model instance per row and (bulk_update) a CASE per column: at a sync's
-# scale
-# that, not the database, was most of the time (docs/performance.md). These write plain tuples instead,
-# through
-# Django's connection (so inside its transaction): COPY on PostgreSQL, else multi-row statements of
-# WRITE_BATCH_ROWS.
-
-
-def _copy_text(value):
-    """A value as COPY text (tab, newline, backslash escaped; None as NULL)."""
-    if value is None:
-        return "\\N"
-    if isinstance(value, str):
-        return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    return str(value)
-
-
-def _worklog_copy_line(now):
-    """A new work log's row (WORKLOG_COLUMNS) as a line of COPY text: ints and a date as they are, the rest escaped."""
-    now_text = _copy_text(now)
-    null = _copy_text(None)
-
-    def line(row):
-        (
-            org_id,
-            project_id,
-            person_id,
-            assignment_id,
-            day,
-            seconds,
-            source,
-            key,
-            hubstaff_project_id,
-            note,
-            _,
-            _,
-        ) = row
-        assignment = null if assignment_id is None else "%d" % assignment_id
-        return "%d\t%d\t%d\t%s\t%s\t%d\t%s\t%s\t%d\t%s\t%s\t%s\n" % (
-            org_id,
-            project_id,
-            person_id,
-            assignment,
-            day.isoformat(),
-            seconds,
-            _copy_text(source),
-            _copy_text(key),
-            hubstaff_project_id,
-            _copy_text(note),
-            now_text,
-            now_text,
-        )
-
-    return line
-
-
-def copy_text(model, columns, text):
-    """PostgreSQL only: COPY lines of text (one row each, `columns` in order) into the model's table."""
-    opts, ops = model._meta, connection.ops
-    names = ", ".join(ops.quote_name(opts.get_field(column).column) for column in columns)
-    with connection.cursor() as cursor, connection.wrap_database_errors:
-        cursor.cursor.copy_expert(
-            f"COPY {ops.quote_name(opts.db_table)} ({names}) FROM STDIN", io.StringIO(text)
-        )
-
-
-def _db_value_adapter(field):
-    internal = field.get_internal_type()
-    if internal == "DateField":
-        return connection.ops.adapt_datefield_value
-    if internal == "DateTimeField":
-        return connection.ops.adapt_datetimefield_value
-    return None
-
-
-def _adapted(rows, fields):
-    adapters = [(i, adapt) for i, adapt in enumerate(map(_db_value_adapter, fields)) if adapt is not None]
-    if not adapters:
-        return rows
-    adapted = []
-    for row in rows:
-        row = list(row)
-        for i, adapt in adapters:
-            row[i] = adapt(row[i])
-        adapted.append(row)
-    return adapted
-
-
-def _batch_size(fields, rows):
-    return max(1, min(WRITE_BATCH_ROWS, connection.ops.bulk_batch_size(fields, rows)))
-
-
-def insert_rows(model, columns, rows):
-    """INSERT `rows` (tuples of values in `columns` order) with multi-row statements."""
-    if not rows:
-        return
-    opts, ops = model._meta, connection.ops
-    fields = [opts.get_field(column) for column in columns]
-    head = f"INSERT INTO {ops.quote_name(opts.db_table)} ({', '.join(ops.quote_name(f.column) for f in fields)}) VALUES "
-    placeholder = f"({', '.join(['%s'] * len(fields))})"
-    rows = _adapted(rows, fields)
-    size = _batch_size(fields, rows)
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), size):
-            chunk = rows[start : start + size]
-            cursor.execute(
-                head + ", ".join([placeholder] * len(chunk)), [value for row in chunk for value in row]
-            )
-
-
-def update_rows(model, columns, rows, *, where=None):
-    """Set `columns` of many rows to each row's own values: `rows` are tuples (pk, *values).
-
-    PostgreSQL: one UPDATE ... FROM (VALUES ...) per batch. Elsewhere: one executemany of a per-row UPDATE (cheap in
-    SQLite, which runs in-process). `where` adds equality conditions ({column: value}) that every row must meet.
-    """
-    if not rows:
-        return
-    opts, ops = model._meta, connection.ops
-    table = ops.quote_name(opts.db_table)
-    pk = opts.pk
-    fields = [opts.get_field(column) for column in columns]
-    conditions = [
-        (ops.quote_name(opts.get_field(column).column), value) for column, value in (where or {}).items()
-    ]
-    rows = _adapted(rows, [pk, *fields])
-    if connection.vendor == "postgresql":
-        names = ["pk", *(f"v{i}" for i in range(len(fields)))]
-        casts = [f"%s::{field.db_type(connection)}" for field in (pk, *fields)]
-        sets = ", ".join(f"{ops.quote_name(f.column)} = v.v{i}" for i, f in enumerate(fields))
-        extra = "".join(f" AND {table}.{column} = %s" for column, _ in conditions)
-        placeholder = f"({', '.join(casts)})"
-        size = _batch_size([pk, *fields], rows)
-        with connection.cursor() as cursor:
-            for start in range(0, len(rows), size):
-                chunk = rows[start : start + size]
-                cursor.execute(
-                    f"UPDATE {table} SET {sets} FROM (VALUES {', '.join([placeholder] * len(chunk))}) AS v ({', '.join(names)}) "
-                    f"WHERE {table}.{ops.quote_name(pk.column)} = v.pk{extra}",
-                    [value for row in chunk for value in row] + [value for _, value in conditions],
-                )
-        return
-    sets = ", ".join(f"{ops.quote_name(f.column)} = %s" for f in fields)
-    extra = "".join(f" AND {column} = %s" for column, _ in conditions)
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"UPDATE {table} SET {sets} WHERE {ops.quote_name(pk.column)} = %s{extra}",
-            [(*row[1:], row[0], *(value for _, value in conditions)) for row in rows],
-        )
-
-
-# ---------------------------------------------------------------------------------------------- the schedule
-
-
-def due_links(now=None):
-    """Links whose daily sync is due: enabled, with projects selected, of an installed installation."""
-    now = now or timezone.now()
-    installed = Installation.objects.filter(status=Installation.Status.INSTALLED).values("organization_id")
-    return (
-        ProjectLink.objects.filter(
-            enabled=True, next_sync_due_at__lte=now, project__archived=False, organization_id__in=installed
-        )
-        .exclude(hubstaff_project_ids=[])
-        .select_related("project", "project__organization")
-        .order_by("next_sync_due_at")
-    )
-
-
-def enqueue_due_syncs(now=None):
-    """Queue the incremental sync of every project whose daily slot has come; returns how many were queued.
-
-    Each project keeps its own slot of the day (links.daily_slot), so the syncs are spread over 24 hours.
-    """
-    now = now or timezone.now()
-    expire_stale_runs(now=now)
-    queued = 0
-    for link in due_links(now).iterator(chunk_size=500):
-        try:
-            request_sync(link.project, mode=SyncRun.Mode.INCREMENTAL, trigger=SyncRun.Trigger.SCHEDULE)
-            queued += 1
-        except SyncNotPossible as exc:
-            logger.info("Scheduled sync of project %s skipped: %s", link.project_id, exc)
-        ProjectLink.objects.filter(pk=link.pk).update(next_sync_due_at=next_daily_slot(link.project_id, now))
-    return queued

@@ -75,7 +75,7 @@ class _ThreadedWriter:
         return future
 
     def call(self, fn, *args, **kwargs):
-        """Run `fn(*args, **kwargs)` in the writer's transaction after everything queued before, and return its result."""
+        """Run `fn(*args, **kwargs)` in the writer's transaction after everything queued before; return its result."""
         return self.submit(fn, *args, **kwargs).result()
 
     def finish(self, commit):

@@ -1,18 +1,14 @@
-"""Fixtures of the integrations tests: Hubstaff settings, installations, and one running Hubstaff sandbox."""
+"""Fixtures of the integrations tests: Hubstaff settings, installations, the session's sandbox set up for them."""
 
-import re
 from datetime import timedelta
-from html import unescape
-from urllib.parse import parse_qs, urlsplit
+from functools import partial
 
 import pytest
-import requests
+import responses
 from django.core.cache import cache
-from django.urls import reverse
 from django.utils import timezone
 
-from conftest import point_hubstaff_at
-from hubstaff_sandbox.testing import DEMO_SCENARIO, running_sandbox
+from conftest import consent, create_primetric_app, point_hubstaff_at
 from integrations.models import Installation
 
 API = "https://api.hubstaff.test/v2"
@@ -43,6 +39,23 @@ def hubstaff_settings(settings):
 
 
 @pytest.fixture
+def discovery_document():
+    """Hubstaff's OpenID configuration at ACCOUNT, served by `responses`: the mock, for tests to add routes to."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.get(
+            f"{ACCOUNT}/.well-known/openid-configuration",
+            json={
+                "issuer": ACCOUNT,
+                "authorization_endpoint": f"{ACCOUNT}/authorizations/new",
+                "token_endpoint": f"{ACCOUNT}/access_tokens",
+                "jwks_uri": f"{ACCOUNT}/.well-known/jwks.json",
+                "id_token_signing_alg_values_supported": ["RS256"],
+            },
+        )
+        yield mock
+
+
+@pytest.fixture
 def installation(org):
     """An installed Hubstaff OAuth app with a valid access token."""
     return Installation.objects.create(
@@ -56,16 +69,6 @@ def installation(org):
         account={"id": 1, "name": "Alice Admin", "email": "alice@acme.test"},
         hubstaff_organizations=[{"id": 10, "name": "Acme Hubstaff"}],
     )
-
-
-@pytest.fixture(scope="session")
-def sandbox():
-    """One Hubstaff sandbox (demo scenario) for the whole session, over real HTTP on 127.0.0.1.
-
-    Tests that inject faults, load other scenarios or move its clock must undo it (see `hubstaff_sandbox`).
-    """
-    with running_sandbox(scenario=DEMO_SCENARIO, rate_limit=100000) as hs:
-        yield hs
 
 
 @pytest.fixture
@@ -84,51 +87,13 @@ def hubstaff_sandbox(sandbox, settings):
     cache.clear()
 
 
-def _hidden_fields(html):
-    return {
-        unescape(n): unescape(v)
-        for n, v in re.findall(r'<input type="hidden" name="([^"]*)" value="([^"]*)"', html)
-    }
-
-
 @pytest.fixture
 def consent_at_sandbox(hubstaff_sandbox):
-    """Play the browser at the sandbox: follow an authorization URL, sign in, Allow or Deny.
-
-    Returns the path and query (for Django's test client) of the callback that Hubstaff redirects to.
-    """
-
-    def consent(authorization_url, *, email="alice@acme.test", decision="allow"):
-        browser = requests.Session()
-        r = browser.get(authorization_url, allow_redirects=False, timeout=10)
-        assert r.status_code == 302 and r.headers["Location"].startswith("/login"), (
-            r.status_code,
-            r.text[:500],
-        )
-        next_url = parse_qs(urlsplit(r.headers["Location"]).query)["next"][0]
-        r = browser.post(
-            f"{hubstaff_sandbox.url}/login",
-            data={"email": email, "password": "sandbox", "next": next_url},
-            allow_redirects=False,
-            timeout=10,
-        )
-        assert r.status_code == 302, r.text[:500]
-        r = browser.get(hubstaff_sandbox.url + r.headers["Location"], timeout=10)
-        assert r.status_code == 200, r.text[:500]
-        form = _hidden_fields(r.text)
-        form["decision"] = decision
-        r = browser.post(
-            f"{hubstaff_sandbox.url}/authorizations", data=form, allow_redirects=False, timeout=10
-        )
-        assert r.status_code == 302, r.text[:500]
-        location = urlsplit(r.headers["Location"])
-        return f"{location.path}?{location.query}"
-
-    return consent
+    """consent(authorization_url, email=..., decision=...) at the sandbox (see conftest.consent)."""
+    return partial(consent, hubstaff_sandbox)
 
 
 @pytest.fixture
 def hubstaff_app(hubstaff_sandbox, settings):
     """An OAuth app registered at the sandbox with this site's callback URL as Redirect URL."""
-    redirect_url = settings.SITE_URL + reverse("hubstaff_callback")
-    return hubstaff_sandbox.create_app("Primetric", [redirect_url], homepage_url=settings.SITE_URL)
+    return create_primetric_app(hubstaff_sandbox, settings)

@@ -1,6 +1,7 @@
 """HubstaffClient against mocked Hubstaff answers shaped like the documented ones (docs/hubstaff.md)."""
 
 import json
+import os
 import threading
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
@@ -10,14 +11,17 @@ import requests
 import responses
 from django.utils import timezone
 
-from integrations.hubstaff.client import (
-    HubstaffClient,
+from integrations.hubstaff import transport
+from integrations.hubstaff.client import HubstaffClient
+from integrations.hubstaff.errors import (
     HubstaffError,
     MalformedResponse,
     RateLimited,
+    Refused,
+    Rejected,
     TransientHubstaffError,
-    date_windows,
 )
+from integrations.hubstaff.windows import date_windows
 from integrations.models import Installation
 
 from .conftest import API
@@ -162,8 +166,14 @@ def test_members_are_users_joined_with_their_membership(client):
         f"{API}/organizations/10/members",
         json={
             "members": [
-                {"id": 501, "user_id": 7, "membership_role": "user", "membership_status": "active"},
-                {"id": 502, "user_id": 8, "membership_role": "owner", "membership_status": "active"},
+                {"user_id": 7, "membership_role": "user", "membership_status": "active"},
+                {"user_id": 8, "membership_role": "owner", "membership_status": "active"},
+                {
+                    "user_id": 9,
+                    "membership_role": "user",
+                    "membership_status": "removed",
+                    "removed_at": "2026-03-15T12:00:00Z",
+                },
             ],
             "users": [
                 {
@@ -180,15 +190,42 @@ def test_members_are_users_joined_with_their_membership(client):
                     "time_zone": "Europe/Warsaw",
                     "status": "active",
                 },
+                {"id": 9, "name": "Rita Leaver", "time_zone": "UTC", "status": "active"},
             ],
         },
     )
     members = list(client.members(10))
-    assert [(m["id"], m["email"], m["membership_role"]) for m in members] == [
-        (7, "bobby@acme.test", "user"),
-        (8, "alice@acme.test", "owner"),
+    assert [(m["id"], m["email"], m["membership_role"], m["removed"]) for m in members] == [
+        (7, "bobby@acme.test", "user", False),
+        (8, "alice@acme.test", "owner", False),
+        (9, None, "user", True),
     ]
+    # Members who left are asked for: their past time stays theirs.
     assert query(responses.calls[0])["include[]"] == ["users"]
+    assert query(responses.calls[0])["include_removed"] == ["true"]
+
+
+@responses.activate
+def test_time_edit_log_pages_ask_by_creation_time_in_31_day_windows(client):
+    since = datetime(2026, 1, 1, 8, 0, tzinfo=UTC)
+    responses.get(
+        f"{API}/organizations/10/time_edit_logs",
+        json={"time_edit_logs": [{"id": 1, "starts_at": "2026-01-02T09:00:00Z"}]},
+    )
+    pages = list(
+        client.time_edit_log_pages(10, since=since, until=since + timedelta(days=40), project_ids=[5])
+    )
+    assert pages == [[{"id": 1, "starts_at": "2026-01-02T09:00:00Z"}]] * 2
+    first, second = (query(call) for call in responses.calls)
+    assert (first["created[start]"], first["created[stop]"]) == (
+        ["2026-01-01T08:00:00Z"],
+        ["2026-02-01T08:00:00Z"],
+    )
+    assert (second["created[start]"], second["created[stop]"]) == (
+        ["2026-02-01T08:00:00Z"],
+        ["2026-02-10T08:00:00Z"],
+    )
+    assert first["project_ids[]"] == ["5"]
 
 
 def test_date_windows_cover_the_range_within_31_days():
@@ -203,7 +240,7 @@ def test_date_windows_cover_the_range_within_31_days():
 
 
 @responses.activate
-def test_daily_activity_pages_are_windowed_and_paged(client):
+def test_daily_activities_are_asked_window_by_window_and_paged(client):
     url = f"{API}/organizations/10/activities/daily"
     responses.get(
         url, json={"daily_activities": [activity(1, "2026-01-05")], "pagination": {"next_page_start_id": 2}}
@@ -211,11 +248,12 @@ def test_daily_activity_pages_are_windowed_and_paged(client):
     responses.get(url, json={"daily_activities": [activity(2, "2026-01-30")]})
     responses.get(url, json={"daily_activities": [activity(3, "2026-02-10")]})
 
-    pages = list(
-        client.daily_activity_pages(
-            10, start=date(2026, 1, 1), stop=date(2026, 2, 20), project_ids=[100, 101], user_ids=[7]
-        )
-    )
+    windows = date_windows(date(2026, 1, 1), date(2026, 2, 20))
+    pages = [
+        rows
+        for _, rows in client.daily_activity_window_pages(10, windows, project_ids=[100, 101], user_ids=[7])
+        if rows is not None
+    ]
 
     assert [[row["id"] for row in page] for page in pages] == [[1], [2], [3]]
     first, second, third = (query(c) for c in responses.calls)
@@ -495,15 +533,38 @@ def test_403_is_a_clear_error_without_retry(client, sleeps):
 
 
 @responses.activate
-def test_422_is_a_clear_error(client):
+def test_400_is_rejected_with_hubstaffs_error_text(client, sleeps):
     responses.get(
         f"{API}/organizations/10/activities/daily",
-        status=422,
-        json={"error": "date range must not exceed 31 days"},
+        status=400,
+        json={"code": "invalid_params", "error": "date range must not exceed 31 days", "error_code": 11000},
     )
-    with pytest.raises(HubstaffError) as caught:
-        list(client.daily_activity_pages(10, start=date(2026, 1, 1), stop=date(2026, 1, 2)))
-    assert "date range must not exceed 31 days" in str(caught.value)
+    with pytest.raises(Rejected) as caught:
+        list(client.daily_activity_window_pages(10, [(date(2026, 1, 1), date(2026, 1, 2))]))
+    assert str(caught.value) == (
+        "Hubstaff rejected the request (GET /organizations/10/activities/daily): date range must not exceed 31 days."
+    )
+    assert client.requests_made == 1 and sleeps == []
+
+
+@responses.activate
+def test_an_inactive_plan_is_refused_and_the_tokens_are_left_alone(client, installation):
+    responses.get(
+        f"{API}/organizations/10/members",
+        status=403,
+        json={
+            "code": "inactive_plan",
+            "error": "API access is only for organizations on an active plan",
+            "error_code": 10004,
+        },
+    )
+    with pytest.raises(Refused, match="API access is only for organizations on an active plan"):
+        list(client.members(10))
+    installation.refresh_from_db()
+    assert (
+        installation.status == Installation.Status.INSTALLED
+        and installation.refresh_token == "refresh-token-rrr"
+    )
 
 
 @responses.activate
@@ -513,3 +574,28 @@ def test_a_plain_requests_session_can_be_injected(installation, sleeps):
         client = HubstaffClient(installation, session=session, sleep=sleeps)
         assert client.me() == {"id": 1}
     assert responses.calls[0].request.headers["Authorization"] == "Bearer access-token-aaa"
+
+
+@pytest.mark.parametrize(
+    ("url", "local"),
+    [
+        ("http://127.0.0.1:8001/v2", True),
+        ("http://localhost:8001", True),
+        ("http://[::1]:8001", True),
+        ("http://hubstaff.test", True),
+        ("https://127.0.0.1:8001", False),
+        ("https://api.hubstaff.com/v2", False),
+        ("http://api.hubstaff.com/v2", False),
+        ("", False),
+    ],
+)
+def test_plain_http_is_allowed_only_to_this_machine(url, local):
+    assert transport.is_local_plain_http(url) is local
+
+
+def test_plain_http_is_allowed_when_the_settings_point_at_a_local_sandbox(settings, monkeypatch):
+    monkeypatch.delenv("OAUTHLIB_INSECURE_TRANSPORT", raising=False)
+    settings.HUBSTAFF_API_URL = "https://api.hubstaff.com/v2"
+    assert "OAUTHLIB_INSECURE_TRANSPORT" not in os.environ
+    settings.HUBSTAFF_API_URL = "http://127.0.0.1:8001/v2"
+    assert os.environ["OAUTHLIB_INSECURE_TRANSPORT"] == "1"

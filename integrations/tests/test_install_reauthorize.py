@@ -3,29 +3,13 @@
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import responses
 
 from integrations.hubstaff.oauth import SESSION_KEY
 from integrations.models import Installation
 
 from .conftest import ACCOUNT
 
-pytestmark = pytest.mark.usefixtures("hubstaff_settings")
-
-
-@pytest.fixture(autouse=True)
-def discovery_document():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        mock.get(
-            f"{ACCOUNT}/.well-known/openid-configuration",
-            json={
-                "issuer": ACCOUNT,
-                "authorization_endpoint": f"{ACCOUNT}/authorizations/new",
-                "token_endpoint": f"{ACCOUNT}/access_tokens",
-                "jwks_uri": f"{ACCOUNT}/.well-known/jwks.json",
-            },
-        )
-        yield mock
+pytestmark = pytest.mark.usefixtures("hubstaff_settings", "discovery_document")
 
 
 def url(org):

@@ -13,22 +13,7 @@ from integrations.models import Installation
 
 from .conftest import ACCOUNT, DEVELOPER
 
-pytestmark = pytest.mark.usefixtures("hubstaff_settings")
-
-
-@pytest.fixture(autouse=True)
-def discovery_document():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        mock.get(
-            f"{ACCOUNT}/.well-known/openid-configuration",
-            json={
-                "issuer": ACCOUNT,
-                "authorization_endpoint": f"{ACCOUNT}/authorizations/new",
-                "token_endpoint": f"{ACCOUNT}/access_tokens",
-                "jwks_uri": f"{ACCOUNT}/.well-known/jwks.json",
-            },
-        )
-        yield mock
+pytestmark = pytest.mark.usefixtures("hubstaff_settings", "discovery_document")
 
 
 def url(org):

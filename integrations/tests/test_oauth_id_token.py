@@ -8,7 +8,8 @@ import pytest
 import responses
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from integrations.hubstaff.oauth import AuthorizationFailed, validate_id_token
+from integrations.hubstaff.errors import AuthorizationFailed
+from integrations.hubstaff.oauth import validate_id_token
 
 from .conftest import ACCOUNT
 
@@ -24,20 +25,9 @@ def jwk(key, kid):
 
 
 @pytest.fixture(autouse=True)
-def hubstaff_keys():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        mock.get(
-            f"{ACCOUNT}/.well-known/openid-configuration",
-            json={
-                "issuer": ACCOUNT,
-                "authorization_endpoint": f"{ACCOUNT}/authorizations/new",
-                "token_endpoint": f"{ACCOUNT}/access_tokens",
-                "jwks_uri": f"{ACCOUNT}/.well-known/jwks.json",
-                "id_token_signing_alg_values_supported": ["RS256"],
-            },
-        )
-        mock.get(f"{ACCOUNT}/.well-known/jwks.json", json={"keys": [jwk(KEY, "k1")]})
-        yield mock
+def hubstaff_keys(discovery_document):
+    discovery_document.get(f"{ACCOUNT}/.well-known/jwks.json", json={"keys": [jwk(KEY, "k1")]})
+    return discovery_document
 
 
 def id_token(key=KEY, kid="k1", algorithm="RS256", **overrides):

@@ -6,7 +6,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.utils import timezone
 
-from integrations.hubstaff.client import HubstaffClient, ReauthorizationRequired
+from integrations.hubstaff.client import HubstaffClient
+from integrations.hubstaff.errors import ReauthorizationRequired
 from integrations.models import HubstaffProject, Installation
 
 pytestmark = pytest.mark.sandbox

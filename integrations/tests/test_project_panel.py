@@ -72,6 +72,61 @@ def test_manager_ticks_hubstaff_and_selects_projects(manager_client, project, in
     assert link.next_sync_due_at is not None
 
 
+def test_work_breaks_and_the_organization_time_zone_in_integration_settings(
+    manager_client, project, installation
+):
+    installation.account = {
+        "id": 1,
+        "name": "Alice",
+        "email": "alice@acme.test",
+        "time_zone": "Pacific/Honolulu",
+    }
+    installation.save()
+    page = manager_client.get(f"/acme/projects/{project.pk}/").content.decode()
+    assert "Count work breaks as work" in page and "Hubstaff organization time zone" in page
+    assert 'name="count_work_breaks" checked' in page  # the default: Hubstaff's tracked totals
+    assert "Left empty: Pacific/Honolulu." in page  # the installing account's time zone
+    manager_client.post(
+        settings_url(project, "settings"),
+        {"enabled": "on", "hubstaff_project_ids": ["200001"], "hubstaff_time_zone": "Pacific/Tongatapu"},
+    )
+    link = ProjectLink.objects.get(project=project)
+    assert (link.count_work_breaks, link.hubstaff_time_zone) == (False, "Pacific/Tongatapu")
+    page = manager_client.get(f"/acme/projects/{project.pk}/").content.decode()
+    assert 'name="count_work_breaks" checked' not in page and 'value="Pacific/Tongatapu"' in page
+    manager_client.post(
+        settings_url(project, "settings"),
+        {"enabled": "on", "hubstaff_project_ids": ["200001"], "hubstaff_time_zone": "Nowhere/Town"},
+    )
+    assert ProjectLink.objects.get(project=project).hubstaff_time_zone == "Pacific/Tongatapu"
+
+
+def test_the_last_sync_says_from_which_date_it_re_read_and_why_a_teammate_is_missing(
+    manager_client, org, project, installation
+):
+    SyncRun.objects.create(
+        organization=org,
+        project=project,
+        mode="reset",
+        status="succeeded",
+        finished_at=timezone.now(),
+        window_start=date(2022, 1, 3),
+        reread_from=date(2023, 12, 1),
+        missing_teammates=[
+            {
+                "hubstaff_user_id": 4,
+                "name": "Nameless Ned",
+                "email": "",
+                "seconds": 3600,
+                "reason": "no visible e-mail in Hubstaff",
+            }
+        ],
+    )
+    page = manager_client.get(f"/acme/projects/{project.pk}/").content.decode()
+    assert "Re-read from" in page and "01 Dec 2023" in page and "older work logs were kept" in page
+    assert "Nameless Ned" in page and "(no visible e-mail in Hubstaff)" in page
+
+
 def test_ticking_hubstaff_without_projects_is_refused(manager_client, project, installation):
     response = manager_client.post(settings_url(project, "settings"), {"enabled": "on"}, follow=True)
     assert "Select at least one Hubstaff project" in response.content.decode()

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from integrations.hubstaff.client import MalformedResponse
+from integrations.hubstaff.errors import MalformedResponse
 from integrations.hubstaff.rules import DailyActivity
 from integrations.services import staging as staging_module
 from integrations.services.staging import Staging
@@ -31,11 +31,11 @@ def test_rows_come_back_by_window_as_fetched_keeping_only_the_wanted_projects():
         assert staging.add(JANUARY, [row(4, "2026-01-05"), row(1, "2026-01-05", tracked=30)], {100}) == 2
         assert staging.rows == 4
         assert staging.activities(JANUARY) == [
-            DailyActivity(1, date(2026, 1, 5), 7, 100, None, 3600),
-            DailyActivity(4, date(2026, 1, 5), 7, 100, None, 3600),
-            DailyActivity(1, date(2026, 1, 5), 7, 100, None, 30),  # repeated ids are kept: the rules decide
+            DailyActivity(1, date(2026, 1, 5), 7, 100, 3600),
+            DailyActivity(4, date(2026, 1, 5), 7, 100, 3600),
+            DailyActivity(1, date(2026, 1, 5), 7, 100, 30),  # repeated ids are kept: the rules decide
         ]
-        assert staging.activities(FEBRUARY) == [DailyActivity(3, date(2026, 2, 10), 8, 100, None, 60)]
+        assert staging.activities(FEBRUARY) == [DailyActivity(3, date(2026, 2, 10), 8, 100, 60)]
         assert staging.activities((date(2026, 4, 1), date(2026, 4, 30))) == []
 
 
@@ -55,7 +55,7 @@ def test_a_missing_or_null_tracked_counts_zero_and_a_row_without_project_is_drop
             [{**row(1, "2026-01-02"), "tracked": None}, {**row(2, "2026-01-02"), "project_id": None}],
             {100},
         )
-        assert staging.activities(JANUARY) == [DailyActivity(1, date(2026, 1, 2), 7, 100, None, 0)]
+        assert staging.activities(JANUARY) == [DailyActivity(1, date(2026, 1, 2), 7, 100, 0)]
 
 
 def test_past_its_memory_the_staging_goes_to_a_temporary_file_and_reads_back_the_same(monkeypatch):
@@ -68,9 +68,7 @@ def test_past_its_memory_the_staging_goes_to_a_temporary_file_and_reads_back_the
         assert staging._file._rolled, "1,000 rows of 40 bytes must have gone to the file"
         got = staging.activities(JANUARY)
     assert got == [
-        DailyActivity(
-            r["id"], date.fromisoformat(r["date"]), r["user_id"], r["project_id"], None, r["tracked"]
-        )
+        DailyActivity(r["id"], date.fromisoformat(r["date"]), r["user_id"], r["project_id"], r["tracked"])
         for page in pages
         for r in page
     ]
@@ -101,5 +99,5 @@ def test_a_row_not_as_documented_is_a_malformed_answer_and_nothing_of_its_page_i
         staging.add(JANUARY, [row(1, "2026-01-01")], {100})
         with pytest.raises(MalformedResponse, match="not as documented"):
             staging.add(JANUARY, [row(2, "2026-01-02"), {**row(3, "2026-01-03"), **bad}], {100})
-        assert staging.activities(JANUARY) == [DailyActivity(1, date(2026, 1, 1), 7, 100, None, 3600)]
+        assert staging.activities(JANUARY) == [DailyActivity(1, date(2026, 1, 1), 7, 100, 3600)]
         assert staging.rows == 1

@@ -83,29 +83,29 @@ def test_daily_slots_spread_projects_over_the_day():
 def test_a_run_whose_worker_died_is_queued_again_then_given_up(
     linked_projects, queued_tasks, django_capture_on_commit_callbacks
 ):
-    from integrations.services import sync
+    from integrations.services import runs
 
     project = linked_projects[0]
-    old = timezone.now() - sync.STALE_AFTER - timedelta(seconds=1)
+    old = timezone.now() - runs.STALE_AFTER - timedelta(seconds=1)
     run = SyncRun.objects.create(
         organization=project.organization, project=project, mode="reset", status="running", heartbeat_at=old
     )
-    for attempt in range(1, sync.MAX_TAKEOVERS + 1):
+    for attempt in range(1, runs.MAX_TAKEOVERS + 1):
         with django_capture_on_commit_callbacks(execute=True):
-            assert sync.expire_stale_runs() == 1
+            assert runs.expire_stale_runs() == 1
         run.refresh_from_db()
         assert (run.status, run.takeovers) == ("queued", attempt)
         assert queued_tasks[-1] == (run.pk,)
         SyncRun.objects.filter(pk=run.pk).update(
             status="running", heartbeat_at=old
         )  # claimed, and died again
-    sync.expire_stale_runs()
+    runs.expire_stale_runs()
     run.refresh_from_db()
     assert run.status == "failed" and "stopped answering" in run.error
 
 
 def test_a_live_run_is_left_alone(linked_projects):
-    from integrations.services import sync
+    from integrations.services import runs
 
     project = linked_projects[0]
     SyncRun.objects.create(
@@ -115,4 +115,4 @@ def test_a_live_run_is_left_alone(linked_projects):
         status="running",
         heartbeat_at=timezone.now(),
     )
-    assert sync.expire_stale_runs() == 0
+    assert runs.expire_stale_runs() == 0

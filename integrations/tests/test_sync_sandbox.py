@@ -1,5 +1,6 @@
 """The sync against the running Hubstaff sandbox over real HTTP: the seed's stories, end to end."""
 
+import functools
 import json
 from collections import defaultdict
 from datetime import date
@@ -10,7 +11,7 @@ from django.db import connection
 from conftest import point_hubstaff_at
 from hubstaff_sandbox.testing import DEMO_SCENARIO, running_sandbox
 from integrations.models import SyncRun
-from integrations.services import sync
+from integrations.services import runs, statistics, sync
 from integrations.services.installation import connect_with_personal_access_token
 from integrations.services.links import update_link
 from people.models import Person
@@ -81,10 +82,10 @@ def link(project, hs, *names, prevent=False, trim=False):
     )
 
 
-def sync_now(project, mode="reset", expect="succeeded"):
+def sync_now(project, mode="reset", expect="succeeded", parts=None):
     """Run a sync to its end; it must end as `expect` (so that no test passes on a sync that failed)."""
-    run = sync.request_sync(project, mode=mode, trigger="manual")
-    run = sync.run_sync(run.pk, today=TODAY)
+    run = runs.request_sync(project, mode=mode, trigger="manual")
+    run = sync.run_sync(run.pk, today=TODAY, parts=parts or sync.Parts())
     assert run.status == expect, run.error
     return run
 
@@ -229,7 +230,7 @@ def test_clear_data_deletes_synced_logs_and_keeps_manual_ones(installed, project
     manual = WorkLogFactory(project=project_a, person=people["bobby"], date=date(2026, 2, 2), note="typed in")
     sync_now(project_a)
     assert WorkLog.objects.filter(project=project_a, source="hubstaff").exists()
-    run = sync.clear_project(project_a)
+    run = runs.clear_project(project_a)
     assert run.worklogs_deleted > 0 and run.mode == "clear" and run.status == "succeeded"
     assert list(WorkLog.objects.filter(project=project_a)) == [manual]
 
@@ -280,8 +281,8 @@ def test_a_failing_hubstaff_leaves_the_work_logs_as_they_were(installed, project
 
 def test_a_second_request_joins_the_running_sync(installed, project_a, hs):
     link(project_a, hs, "Project A")
-    first = sync.request_sync(project_a, mode="reset", trigger="manual")
-    second = sync.request_sync(project_a, mode="incremental", trigger="api")
+    first = runs.request_sync(project_a, mode="reset", trigger="manual")
+    second = runs.request_sync(project_a, mode="incremental", trigger="api")
     assert second.pk == first.pk
     assert SyncRun.objects.filter(project=project_a).count() == 1
     assert sync.run_sync(first.pk, today=TODAY).status == "succeeded"
@@ -289,8 +290,8 @@ def test_a_second_request_joins_the_running_sync(installed, project_a, hs):
 
 
 def test_sync_without_installation_says_an_administrator_must_install(project_a, org):
-    with pytest.raises(sync.SyncNotPossible, match="An Administrator must install Hubstaff first"):
-        sync.request_sync(project_a, mode="reset", trigger="manual")
+    with pytest.raises(runs.SyncNotPossible, match="An Administrator must install Hubstaff first"):
+        runs.request_sync(project_a, mode="reset", trigger="manual")
 
 
 def test_the_sync_project_command_runs_the_sync_itself_and_sends_no_task(
@@ -314,24 +315,23 @@ def test_the_sync_project_command_runs_the_sync_itself_and_sends_no_task(
     ids=["many rows, a large share: refreshed", "too few rows", "too small a share of the table"],
 )
 def test_a_sync_that_writes_many_work_logs_refreshes_the_planner_statistics(
-    installed, project_a, people, hs, monkeypatch, rows, share, refreshed
+    installed, project_a, people, hs, rows, share, refreshed
 ):
     """Else the planner takes a project's new rows for a handful until autovacuum comes, and the next sync's
     updates read the whole project once per row (docs/performance.md)."""
     require_postgres()
     WorkLogFactory.create_batch(3, project=project_a, person=people["bobby"])
-    assert sync.refresh_worklog_statistics()
-    before = sync.planner_worklog_rows()
+    assert statistics.refresh_worklog_statistics()
+    before = statistics.planner_worklog_rows()
     assert before == WorkLog.objects.count()
-    monkeypatch.setattr(sync, "ANALYZE_AFTER_ROWS", rows)
-    monkeypatch.setattr(sync, "ANALYZE_AFTER_SHARE", share)
+    refresh = functools.partial(statistics.refresh_after_sync, min_rows=rows, min_share=share)
     link(project_a, hs, "Project A")
-    run = sync_now(project_a)
+    run = sync_now(project_a, parts=sync.Parts(refresh_statistics=refresh))
     assert run.worklogs_created >= 5
-    assert sync.planner_worklog_rows() == (WorkLog.objects.count() if refreshed else before)
+    assert statistics.planner_worklog_rows() == (WorkLog.objects.count() if refreshed else before)
 
 
-def test_refreshing_statistics_does_not_wait_for_a_vacuum_and_fails_nothing(db):
+def test_refreshing_statistics_does_not_wait_for_a_vacuum_and_fails_nothing(project_a, people):
     """While autovacuum (here: another session) holds the table's statistics lock, the refresh gives up within
     its lock timeout instead of holding the worker."""
     require_postgres()
@@ -339,15 +339,18 @@ def test_refreshing_statistics_does_not_wait_for_a_vacuum_and_fails_nothing(db):
 
     import psycopg2
 
+    log = WorkLogFactory(project=project_a, person=people["bobby"])  # written by this transaction
     params = connection.get_connection_params()
     other = psycopg2.connect(**params)
     try:
         with other.cursor() as cursor:
             cursor.execute("LOCK TABLE worklogs_worklog IN SHARE UPDATE EXCLUSIVE MODE")
         started = time.monotonic()
-        assert sync.refresh_worklog_statistics() is False
+        assert statistics.refresh_worklog_statistics() is False
         assert time.monotonic() - started < 10
-        assert WorkLog.objects.count() >= 0  # this connection's transaction is still usable
+        # The failed ANALYZE was rolled back to its savepoint: the transaction goes on, with what it wrote.
+        assert not connection.needs_rollback
+        assert WorkLog.objects.filter(pk=log.pk).exists()
     finally:
         other.rollback()
         other.close()

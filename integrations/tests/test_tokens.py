@@ -6,13 +6,12 @@ from datetime import timedelta
 from urllib.parse import parse_qs
 
 import pytest
-import responses
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from integrations.hubstaff.client import (
-    HubstaffClient,
+from integrations.hubstaff.client import HubstaffClient
+from integrations.hubstaff.errors import (
     HubstaffError,
     ReauthorizationRequired,
     TransientHubstaffError,
@@ -22,26 +21,10 @@ from integrations.models import Installation
 
 from .conftest import ACCOUNT, API
 
-pytestmark = pytest.mark.usefixtures("hubstaff_settings")
+pytestmark = pytest.mark.usefixtures("hubstaff_settings", "discovery_document")
 
 TOKEN_URL = f"{ACCOUNT}/access_tokens"
 ME = f"{API}/users/me"
-
-
-@pytest.fixture(autouse=True)
-def discovery_document():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        mock.get(
-            f"{ACCOUNT}/.well-known/openid-configuration",
-            json={
-                "issuer": ACCOUNT,
-                "authorization_endpoint": f"{ACCOUNT}/authorizations/new",
-                "token_endpoint": TOKEN_URL,
-                "jwks_uri": f"{ACCOUNT}/.well-known/jwks.json",
-                "id_token_signing_alg_values_supported": ["RS256"],
-            },
-        )
-        yield mock
 
 
 def no_sleep(seconds):
@@ -274,6 +257,7 @@ def test_status_reason_texts():
         status_reason="Hubstaff refused to renew the access (invalid_grant).",
     )
     assert installation_status_reason(marked) == (
-        "Hubstaff refused to renew the access (invalid_grant). An administrator must re-authorize Hubstaff on the Integrations page."
+        "Hubstaff refused to renew the access (invalid_grant). "
+        "An administrator must re-authorize Hubstaff on the Integrations page."
     )
     assert "waiting" in installation_status_reason(Installation(status=Installation.Status.PENDING))

@@ -2,6 +2,8 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
+from conftest import signed_in
+from people.roles import Role
 from tests.factories import PASSWORD
 
 
@@ -40,9 +42,6 @@ def test_anonymous_visitor_is_sent_to_sign_in(org):
 
 
 def test_login_belonging_to_two_organizations_chooses(make_member, org, other_org):
-    from conftest import signed_in
-    from people.roles import Role
-
     here = make_member(org, Role.EMPLOYEE)
     make_member(other_org, Role.EMPLOYEE, user=here.user, email=here.email)
     page = signed_in(here).get("/").content.decode()

@@ -1,9 +1,8 @@
+from conftest import signed_in
 from people.roles import Role
 
 
 def test_navigation_follows_the_active_role(make_member, org):
-    from conftest import signed_in
-
     person = make_member(org, Role.ADMINISTRATOR, Role.MANAGER, Role.EMPLOYEE)
     client = signed_in(person)
     page = client.get("/acme/").content.decode()
@@ -20,8 +19,6 @@ def test_navigation_follows_the_active_role(make_member, org):
 
 
 def test_permissions_use_roles_held_not_the_active_one(make_member, org):
-    from conftest import signed_in
-
     person = make_member(org, Role.MANAGER, Role.EMPLOYEE)
     client = signed_in(person)
     client.post("/acme/role/", {"role": "employee"})
@@ -36,8 +33,6 @@ def test_a_role_not_held_cannot_be_switched_to(employee_client):
 
 
 def test_active_role_is_kept_per_organization(make_member, org, other_org):
-    from conftest import signed_in
-
     here = make_member(org, Role.MANAGER, Role.EMPLOYEE)
     there = make_member(other_org, Role.MANAGER, Role.EMPLOYEE, user=here.user, email=here.email)
     assert there.user == here.user

@@ -2,11 +2,11 @@
 
 from django import template
 
+from planning.my_weeks import my_weeks_context
+
 register = template.Library()
 
 
 @register.inclusion_tag("planning/my_weeks.html", takes_context=True)
 def my_weeks(context, weeks=12):
-    from planning.views import my_weeks_context
-
     return my_weeks_context(context["request"], weeks=weeks)

@@ -1,6 +1,6 @@
 """The numbers behind the charts, without the database."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -69,8 +69,6 @@ def test_working_days_between(start, end, expected):
 
 
 def test_working_days_between_matches_counting_day_by_day():
-    from datetime import timedelta
-
     start = date(2026, 1, 1)
     for length in range(40):
         for shift in range(7):

@@ -2,7 +2,7 @@ import csv
 import io
 from datetime import date
 
-from tests.factories import WorkLogFactory
+from tests.factories import AssignmentFactory, PersonFactory, WorkLogFactory
 
 from .conftest import PERIOD
 
@@ -137,8 +137,6 @@ def test_worklogs_csv_queries_do_not_grow_with_rows(
 def test_report_csv_queries_do_not_grow_with_people(
     manager_client, org, project, django_assert_max_num_queries
 ):
-    from tests.factories import AssignmentFactory, PersonFactory
-
     AssignmentFactory(project=project, person=PersonFactory(organization=org))
     with django_assert_max_num_queries(8) as few:
         read_csv(manager_client.get("/acme/planning/report.csv", PERIOD))

@@ -1,5 +1,8 @@
+from datetime import date
+
 from conftest import signed_in
 from people.roles import Role
+from tests.factories import AssignmentFactory, WorkLogFactory
 
 from .conftest import PERIOD
 
@@ -60,10 +63,6 @@ def test_person_report_with_bad_dates_is_a_clear_error(employee_client, employee
 def test_person_report_queries_do_not_grow_with_work_logs(
     manager_client, project, employee, django_assert_max_num_queries
 ):
-    from datetime import date
-
-    from tests.factories import AssignmentFactory, WorkLogFactory
-
     AssignmentFactory(project=project, person=employee)
     WorkLogFactory(project=project, person=employee, date=date(2026, 2, 3))
     with django_assert_max_num_queries(12) as few:

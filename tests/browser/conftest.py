@@ -1,4 +1,4 @@
-"""Shared Playwright fixtures: Debian's Chromium, a page on the live server, screenshots, the Hubstaff sandbox.
+"""Shared Playwright fixtures: Debian's Chromium, a page on the live server, screenshots, the sandbox's settings.
 
 The product is served on http://localhost:<port> (pytest-django's live_server binds to "localhost") and the
 sandbox on http://127.0.0.1:<port>: different hosts, so their cookies never mix, as with the real Hubstaff.
@@ -17,7 +17,7 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 from django.core.cache import cache  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from hubstaff_sandbox.testing import DEMO_SCENARIO, running_sandbox  # noqa: E402
+from conftest import point_hubstaff_at  # noqa: E402
 from tests.factories import PASSWORD  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
@@ -97,21 +97,10 @@ def sign_in(live_server):
     return do
 
 
-@pytest.fixture(scope="session")
-def sandbox():
-    """One Hubstaff sandbox (demo scenario: alice@acme.test / sandbox owns "Acme Hubstaff") for the session."""
-    with running_sandbox(scenario=DEMO_SCENARIO, rate_limit=100000) as hs:
-        yield hs
-
-
 @pytest.fixture
 def hubstaff_sandbox(sandbox, settings, live_server):
     """Point every Hubstaff setting (and the CSP's form-action) at the sandbox, and SITE_URL at the live server."""
-    settings.HUBSTAFF_ACCOUNT_URL = sandbox.url
-    settings.HUBSTAFF_API_URL = sandbox.api_url
-    settings.HUBSTAFF_DEVELOPER_URL = sandbox.url
-    settings.HUBSTAFF_RETRY_BASE_DELAY = 0.01
-    settings.SITE_URL = live_server.url
+    point_hubstaff_at(settings, sandbox, SITE_URL=live_server.url)
     # Authorize posts here and is redirected to Hubstaff: the browser checks that target against form-action.
     settings.CONTENT_SECURITY_POLICY = re.sub(
         r"form-action 'self'[^;]*;", f"form-action 'self' {sandbox.url};", settings.CONTENT_SECURITY_POLICY

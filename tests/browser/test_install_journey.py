@@ -1,4 +1,4 @@
-"""The seed's "Integration instruction", walked in Chromium against the Hubstaff sandbox."""
+"""The install page's two steps (docs/integrations.md, "The install flow"), walked in Chromium against the sandbox."""
 
 import pytest
 from playwright.sync_api import expect
@@ -14,6 +14,48 @@ def copy_value(page, label):
     button.click()
     expect(button).to_have_text("Copied")
     return page.evaluate("navigator.clipboard.readText()")
+
+
+def create_hubstaff_app(page, context, hubstaff_sandbox, screenshot, *, name, homepage_url, redirect_url):
+    """The instruction's step 1 in Hubstaff's developer site (a new tab): sign in, add an app, read its keys."""
+    with context.expect_page() as new_tab:
+        page.get_by_role("link", name=f"{hubstaff_sandbox.url}/apps").click()
+    hubstaff = new_tab.value
+    hubstaff.wait_for_load_state()
+    expect(hubstaff.get_by_role("heading", name="Sign in to Hubstaff")).to_be_visible()
+    hubstaff.get_by_label("Email").fill("alice@acme.test")
+    hubstaff.get_by_label("Password").fill("sandbox")
+    screenshot(hubstaff, "hubstaff-sign-in")
+    hubstaff.get_by_role("button", name="Sign in").click()
+
+    # Add a new application, paste the values, Create.
+    expect(hubstaff.get_by_role("heading", name="OAuth apps")).to_be_visible()
+    hubstaff.get_by_role("link", name="New").click()
+    hubstaff.get_by_label("Application name").fill(name)
+    hubstaff.get_by_label("Homepage URL").fill(homepage_url)
+    hubstaff.get_by_label("Redirect URLs").fill(redirect_url)
+    screenshot(hubstaff, "hubstaff-new-app")
+    hubstaff.get_by_role("button", name="Create").click()
+    expect(hubstaff.get_by_role("heading", name="Primetric")).to_be_visible()
+    client_id = hubstaff.locator("#client_id").inner_text().strip()
+    client_secret = hubstaff.locator("#client_secret").inner_text().strip()
+    screenshot(hubstaff, "hubstaff-app-created")
+    hubstaff.close()
+    return client_id, client_secret
+
+
+def consent_at_hubstaff(page, hubstaff_sandbox, screenshot):
+    """Signed in already on the developer site, so straight to the consent page (sign in if it asks)."""
+    page.wait_for_url(f"{hubstaff_sandbox.url}/**")
+    if page.get_by_role("heading", name="Sign in to Hubstaff").is_visible():
+        page.get_by_label("Email").fill("alice@acme.test")
+        page.get_by_label("Password").fill("sandbox")
+        page.get_by_role("button", name="Sign in").click()
+    expect(
+        page.get_by_role("heading", name="Primetric wants to access your Hubstaff account")
+    ).to_be_visible()
+    screenshot(page, "hubstaff-consent")
+    page.get_by_role("button", name="Allow").click()
 
 
 def test_administrator_installs_hubstaff(
@@ -41,30 +83,16 @@ def test_administrator_installs_hubstaff(
     assert homepage_url == live_server.url
     screenshot(page, "values-copied")
 
-    # Go to Hubstaff's developer site (a new tab); sign in.
-    with context.expect_page() as new_tab:
-        page.get_by_role("link", name=f"{hubstaff_sandbox.url}/apps").click()
-    hubstaff = new_tab.value
-    hubstaff.wait_for_load_state()
-    expect(hubstaff.get_by_role("heading", name="Sign in to Hubstaff")).to_be_visible()
-    hubstaff.get_by_label("Email").fill("alice@acme.test")
-    hubstaff.get_by_label("Password").fill("sandbox")
-    screenshot(hubstaff, "hubstaff-sign-in")
-    hubstaff.get_by_role("button", name="Sign in").click()
-
-    # Add a new application, paste the values, Create.
-    expect(hubstaff.get_by_role("heading", name="OAuth apps")).to_be_visible()
-    hubstaff.get_by_role("link", name="New").click()
-    hubstaff.get_by_label("Application name").fill(name)
-    hubstaff.get_by_label("Homepage URL").fill(homepage_url)
-    hubstaff.get_by_label("Redirect URLs").fill(redirect_url)
-    screenshot(hubstaff, "hubstaff-new-app")
-    hubstaff.get_by_role("button", name="Create").click()
-    expect(hubstaff.get_by_role("heading", name="Primetric")).to_be_visible()
-    client_id = hubstaff.locator("#client_id").inner_text().strip()
-    client_secret = hubstaff.locator("#client_secret").inner_text().strip()
-    screenshot(hubstaff, "hubstaff-app-created")
-    hubstaff.close()
+    # At Hubstaff's developer site: add a new application with those values.
+    client_id, client_secret = create_hubstaff_app(
+        page,
+        context,
+        hubstaff_sandbox,
+        screenshot,
+        name=name,
+        homepage_url=homepage_url,
+        redirect_url=redirect_url,
+    )
 
     # Configure Primetric: paste Client ID and Client secret, Authorize.
     page.bring_to_front()
@@ -73,18 +101,8 @@ def test_administrator_installs_hubstaff(
     screenshot(page, "credentials-pasted")
     page.get_by_role("button", name="Authorize").click()
 
-    # At Hubstaff: signed in already on the developer site, so straight to the consent page; authorize once
-    # more.
-    page.wait_for_url(f"{hubstaff_sandbox.url}/**")
-    if page.get_by_role("heading", name="Sign in to Hubstaff").is_visible():
-        page.get_by_label("Email").fill("alice@acme.test")
-        page.get_by_label("Password").fill("sandbox")
-        page.get_by_role("button", name="Sign in").click()
-    expect(
-        page.get_by_role("heading", name="Primetric wants to access your Hubstaff account")
-    ).to_be_visible()
-    screenshot(page, "hubstaff-consent")
-    page.get_by_role("button", name="Allow").click()
+    # At Hubstaff: authorize once more.
+    consent_at_hubstaff(page, hubstaff_sandbox, screenshot)
 
     # Back in Primetric: the integration is properly installed.
     page.wait_for_url(f"{live_server.url}/{org.slug}/integrations/hubstaff/")

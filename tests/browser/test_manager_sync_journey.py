@@ -1,4 +1,4 @@
-"""The seed's "Syncing work logs from Hubstaff" in a real browser, against the Hubstaff sandbox over HTTP."""
+"""Syncing work logs from Hubstaff (docs/sync.md) in a real browser, against the Hubstaff sandbox over HTTP."""
 
 import threading
 from datetime import date
@@ -39,8 +39,9 @@ def worker_thread(monkeypatch):
         thread.join(timeout=60)
 
 
+@pytest.mark.usefixtures("worker_thread")
 def test_manager_links_project_a_resets_and_syncs_sees_missing_teammate_and_clears(
-    page, live_server, sign_in, screenshot, org, make_member, hubstaff_sandbox, worker_thread
+    page, live_server, sign_in, screenshot, org, make_member, hubstaff_sandbox
 ):
     alice = make_member(
         org, Role.ADMINISTRATOR, Role.MANAGER, full_name="Alice Admin", email="alice@acme.test"

@@ -7,6 +7,7 @@ violation, keep 50 people readable (a scroll container) and a year of weeks read
 import random
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -190,7 +191,7 @@ def test_manager_reads_planned_vs_logged_for_fifty_people_over_a_year(
     # The export carries the filters.
     with page.expect_download() as download:
         page.get_by_role("link", name="Export report (CSV)").click()
-    lines = open(download.value.path(), encoding="utf-8").read().splitlines()
+    lines = Path(download.value.path()).read_text(encoding="utf-8").splitlines()
     assert lines[0].startswith("week_start,week_end,person,planned_hours")
     assert len(lines) == 1 + PEOPLE * 53
 

@@ -1,4 +1,5 @@
-"""Fixtures of the reliability suite: one Hubstaff sandbox (demo data), an installed organization, Project A linked.
+"""Fixtures of the reliability suite: the session's Hubstaff sandbox (demo data, the root conftest's `sandbox`), an
+installed organization, Project A linked.
 
 Hubstaff retry settings are small here so that storms, 5xx bursts and timeouts take a second, not minutes.
 """
@@ -10,7 +11,7 @@ import pytest
 from django.core.cache import cache
 
 from conftest import point_hubstaff_at
-from hubstaff_sandbox.testing import DEMO_SCENARIO, running_sandbox
+from hubstaff_sandbox.testing import DEMO_SCENARIO
 from tests.factories import AssignmentFactory, PersonFactory, ProjectFactory
 
 DEMO = json.loads(DEMO_SCENARIO.read_text())
@@ -22,23 +23,15 @@ def pytest_configure(config):
     )
 
 
-@pytest.fixture(scope="session")
-def reliability_sandbox():
-    with running_sandbox(scenario=DEMO_SCENARIO, rate_limit=100000) as hs:
-        yield hs
-
-
 @pytest.fixture
-def hs(reliability_sandbox, settings):
+def hs(sandbox, settings):
     """The sandbox with fresh demo data, no faults, every Hubstaff setting pointing at it and quick retries."""
-    point_hubstaff_at(
-        settings, reliability_sandbox, HUBSTAFF_MAX_RETRY_AFTER=1.0, HUBSTAFF_REQUEST_TIMEOUT=5.0
-    )
-    reliability_sandbox.reset_faults()
-    reliability_sandbox.load(DEMO)
-    reliability_sandbox.reset_stats()
-    yield reliability_sandbox
-    reliability_sandbox.reset_faults()
+    point_hubstaff_at(settings, sandbox, HUBSTAFF_MAX_RETRY_AFTER=1.0, HUBSTAFF_REQUEST_TIMEOUT=5.0)
+    sandbox.reset_faults()
+    sandbox.load(DEMO)
+    sandbox.reset_stats()
+    yield sandbox
+    sandbox.reset_faults()
     cache.clear()
 
 

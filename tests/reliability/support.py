@@ -75,7 +75,7 @@ def hubstaff_truth(hs, *, project_names, emails, start, stop, org_name="Acme Hub
     email_of = {user_id: email for email, user_id in ids["users"].items()}
     token = hs.issue_tokens("alice@acme.test")["access_token"]
     sums = defaultdict(int)
-    from integrations.hubstaff.client import date_windows
+    from integrations.hubstaff.windows import date_windows
 
     for window_start, window_stop in date_windows(start, stop):
         start_id = None

@@ -13,6 +13,7 @@ from django.utils import timezone
 from conftest import signed_in
 from integrations.hubstaff.client import HubstaffClient
 from integrations.models import Installation, SyncRun
+from integrations.services import runs as sync_runs
 from integrations.services import sync
 
 from .support import duplicates, hubstaff_truth, require_postgres, synced_result
@@ -76,7 +77,7 @@ def test_twenty_simultaneous_sync_requests_make_one_sync(project_a, manager, hs,
 def test_twenty_simultaneous_deliveries_of_one_run_sync_it_once(project_a, hs):
     """The same task delivered many times (redelivery, a duplicated message): one worker claims it, the rest leave."""
     project = project_a
-    run = sync.request_sync(project, mode="reset", trigger="manual")
+    run = sync_runs.request_sync(project, mode="reset", trigger="manual")
     hs.reset_stats()
 
     results = all_at_once(20, lambda i: sync.run_sync(run.pk))
@@ -92,10 +93,10 @@ def test_twenty_simultaneous_deliveries_of_one_run_sync_it_once(project_a, hs):
 
 def test_twenty_simultaneous_requests_while_a_sync_runs_join_it(project_a, hs):
     project = project_a
-    first = sync.request_sync(project, mode="reset", trigger="manual")
-    assert sync.claim(first.pk) is not None  # a worker has it: running, not only queued
+    first = sync_runs.request_sync(project, mode="reset", trigger="manual")
+    assert sync_runs.claim(first.pk) is not None  # a worker has it: running, not only queued
     assert SyncRun.objects.get(pk=first.pk).status == SyncRun.Status.RUNNING
-    runs = all_at_once(20, lambda i: sync.request_sync(project, mode="incremental", trigger="api").pk)
+    runs = all_at_once(20, lambda i: sync_runs.request_sync(project, mode="incremental", trigger="api").pk)
     assert set(runs) == {first.pk}
     assert SyncRun.objects.filter(project=project).count() == 1
 

@@ -19,8 +19,9 @@ from django.utils import timezone
 from hubstaff_sandbox.testing import running_sandbox
 from integrations import tasks
 from integrations.hubstaff.client import HubstaffClient
+from integrations.hubstaff.windows import date_windows
 from integrations.models import Installation, ProjectLink, SyncRun
-from integrations.services import sync
+from integrations.services import schedule
 from integrations.services.installation import connect_with_personal_access_token
 from people.models import Organization, Person
 from projects.models import Project
@@ -100,7 +101,7 @@ def test_two_hundred_organizations_five_projects_each_all_due_at_once(load_sandb
             tasks.sync_project_task, "delay"
         )  # really send the tasks (the suite records them otherwise)
         started = time.monotonic()
-        queued = sync.enqueue_due_syncs()
+        queued = schedule.enqueue_due_syncs()
         assert queued == ORGS * PROJECTS
         wait_for(
             lambda: not SyncRun.objects.filter(status__in=SyncRun.ACTIVE_STATUSES).exists(),
@@ -136,10 +137,9 @@ def test_two_hundred_organizations_five_projects_each_all_due_at_once(load_sandb
         hubstaff_org = installation.hubstaff_organizations[0]["id"]
         today = timezone.localdate()
         at_hubstaff = defaultdict(int)
-        for page in client.daily_activity_pages(
-            hubstaff_org, start=today - timedelta(days=DAYS + 1), stop=today
-        ):
-            for row in page:
+        windows = date_windows(today - timedelta(days=DAYS + 1), today)
+        for _, page in client.daily_activity_window_pages(hubstaff_org, windows):
+            for row in page or ():
                 at_hubstaff[row["project_id"]] += row["tracked"]
         here = dict(
             WorkLog.objects.filter(organization=organization)

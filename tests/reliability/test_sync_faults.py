@@ -1,9 +1,9 @@
 """Hubstaff misbehaving in the middle of a sync, for a reset and for an incremental sync.
 
 Each fault is switched on at the sandbox after the sync has made some requests (so part of the data is already
-fetched), then the outcome is checked against PRODUCT.md's promise: the project's work logs are either the
-complete correct result or exactly what they were before; never duplicated; the run's status and error say what
-happened; a revoked authorization marks the installation "needs re-authorization".
+fetched), then the outcome is checked against the sync's promise (docs/sync.md, the two phases): the project's
+work logs are either the complete correct result or exactly what they were before; never duplicated; the run's
+status and error say what happened; a revoked authorization marks the installation "needs re-authorization".
 """
 
 import threading
@@ -13,7 +13,8 @@ import pytest
 
 from integrations.hubstaff.client import HubstaffClient
 from integrations.models import Installation, SyncRun
-from integrations.services import sync
+from integrations.services import runs, sync
+from integrations.services.staging import Staging
 from tests.factories import WorkLogFactory
 
 from .support import duplicates, hubstaff_truth, snapshot, synced_result
@@ -23,7 +24,8 @@ EMAILS = {"bobby@acme.test", "sam@acme.test"}
 
 
 def fault_after(hs, requests, **fault):
-    """A HubstaffClient that switches the sandbox fault on after `requests` API requests of the sync."""
+    """A HubstaffClient (for `sync.Parts(client=...)`) that switches the sandbox fault on after `requests` API
+    requests of the sync."""
     lock = threading.Lock()
 
     class FaultAfter(HubstaffClient):
@@ -58,18 +60,21 @@ def change_hubstaff(hs):
     hs.delete_activity(hs.recent_row["id"])
 
 
-@pytest.fixture
-def stagings(monkeypatch):
-    """Every staging a sync opens during the test (each must be closed when its sync ends, however it ends)."""
+class RecordedStaging(Staging):
+    """A staging that notes itself in `opened` (each must be closed when its sync ends, however it ends)."""
+
     opened = []
 
-    class RecordedStaging(sync.Staging):
-        def __init__(self):
-            super().__init__()
-            opened.append(self)
+    def __init__(self):
+        super().__init__()
+        RecordedStaging.opened.append(self)
 
-    monkeypatch.setattr(sync, "Staging", RecordedStaging)
-    return opened
+
+@pytest.fixture
+def stagings():
+    """Every staging a sync made with `Parts(staging=RecordedStaging)` opens during the test."""
+    RecordedStaging.opened = []
+    return RecordedStaging.opened
 
 
 @pytest.fixture
@@ -81,7 +86,7 @@ def synced_once(project_a, people, hs):
     hs.recent_row = hs.add_activity(
         user="bobby@acme.test", project="Project A", date="2026-09-18", tracked=3600
     )
-    run = sync.run_sync(sync.request_sync(project_a, mode="reset", trigger="manual").pk)
+    run = sync.run_sync(runs.request_sync(project_a, mode="reset", trigger="manual").pk)
     assert run.status == "succeeded", run.error
     assert synced_result(project_a) == truth(hs)
     change_hubstaff(hs)
@@ -130,10 +135,10 @@ def test_a_fault_mid_sync_leaves_the_complete_result_or_the_previous_one(
     settings.HUBSTAFF_REQUEST_TIMEOUT = 0.5  # the "slow" fault answers after 1.5 s
     project = synced_once
     before = snapshot(project)
-    run = sync.request_sync(project, mode=mode, trigger="manual")
+    run = runs.request_sync(project, mode=mode, trigger="manual")
 
     client_class = fault_after(hs, START_AFTER[mode], **fault)
-    finished = sync.run_sync(run.pk, client_factory=client_class)
+    finished = sync.run_sync(run.pk, parts=sync.Parts(client=client_class, staging=RecordedStaging))
     hs.reset_faults()
 
     assert client_class.sent > START_AFTER[mode], "the fault must start in the middle of the sync"
@@ -154,9 +159,9 @@ def test_a_fault_mid_sync_leaves_the_complete_result_or_the_previous_one(
     installation = Installation.objects.get(organization=project.organization)
     if "revoke_refresh_tokens" in fault:
         assert installation.status == Installation.Status.NEEDS_REAUTHORIZATION
-        assert "re-authorization" in sync.sync_blocker(project)
-        with pytest.raises(sync.SyncNotPossible, match="re-authorization"):
-            sync.request_sync(project, mode=mode, trigger="manual")
+        assert "re-authorization" in runs.sync_blocker(project)
+        with pytest.raises(runs.SyncNotPossible, match="re-authorization"):
+            runs.request_sync(project, mode=mode, trigger="manual")
     else:
         assert installation.status == Installation.Status.INSTALLED
 
@@ -166,49 +171,49 @@ def test_after_a_failed_sync_the_next_one_completes(synced_once, hs, mode):
     """The fault passes; the next sync brings the complete result (nothing was left half-done to trip it)."""
     project = synced_once
     first = sync.run_sync(
-        sync.request_sync(project, mode=mode, trigger="manual").pk,
-        client_factory=fault_after(hs, START_AFTER[mode], error_rate=1.0),
+        runs.request_sync(project, mode=mode, trigger="manual").pk,
+        parts=sync.Parts(client=fault_after(hs, START_AFTER[mode], error_rate=1.0)),
     )
     hs.reset_faults()
     assert first.status == "failed"
-    second = sync.run_sync(sync.request_sync(project, mode=mode, trigger="manual").pk)
+    second = sync.run_sync(runs.request_sync(project, mode=mode, trigger="manual").pk)
     assert second.status == "succeeded", second.error
     assert synced_result(project) == truth(hs)
     assert duplicates(project) == []
 
 
-def test_the_task_waits_and_retries_through_a_storm_then_succeeds(synced_once, hs, monkeypatch):
+def test_the_task_waits_and_retries_through_a_storm_then_succeeds(synced_once, hs):
     """sync_project_task: Hubstaff busy for longer than one attempt's retries -> RetryLater -> the task retries.
 
-    Celery's eager apply() runs the retries at once (it ignores the countdown); the real countdown honours
-    Retry-After (RetryLater.countdown).
+    Celery's eager apply() runs the retries at once (it ignores the countdown); the run says how long it waits,
+    honouring Retry-After (RetryLater.countdown).
     """
+    from celery.signals import task_prerun
+
     from integrations import tasks
 
     project = synced_once
-    run = sync.request_sync(project, mode="reset", trigger="manual")
+    run = runs.request_sync(project, mode="reset", trigger="manual")
     hs.fault(
         storm={"count": 4, "retry_after": 30}
     )  # 30 s > HUBSTAFF_MAX_RETRY_AFTER: each attempt gives up at once
-    countdowns = []
-    original = sync.run_sync
+    seen = []  # the run's status and label as each attempt starts
 
-    def run_sync(run_id, **kwargs):
-        Installation.objects.update(
-            rate_limited_until=None
-        )  # stands for the Retry-After seconds having passed
-        try:
-            return original(run_id, **kwargs)
-        except sync.RetryLater as exc:
-            countdowns.append(exc.countdown)
-            assert SyncRun.objects.get(pk=run_id).status == "queued"
-            raise
+    def before_attempt(**kwargs):
+        row = SyncRun.objects.get(pk=run.pk)
+        seen.append((row.status, row.progress_label))
+        # Stands for the Retry-After seconds having passed before the retry.
+        Installation.objects.update(rate_limited_until=None)
 
-    monkeypatch.setattr(sync, "run_sync", run_sync)
-    tasks.sync_project_task.apply(args=[run.pk])
+    task_prerun.connect(before_attempt, sender=tasks.sync_project_task, weak=False)
+    try:
+        tasks.sync_project_task.apply(args=[run.pk])
+    finally:
+        task_prerun.disconnect(before_attempt, sender=tasks.sync_project_task)
     run.refresh_from_db()
     assert run.status == "succeeded", run.error
-    assert countdowns and all(c == 30 for c in countdowns)
+    retries = seen[1:]
+    assert retries and all(s == ("queued", "Hubstaff is busy; trying again in 30 s.") for s in retries), seen
     assert synced_result(project) == truth(hs)
 
 
@@ -217,10 +222,10 @@ def test_the_task_gives_up_after_its_retries_with_a_clear_error(synced_once, hs)
 
     project = synced_once
     before = snapshot(project)
-    run = sync.request_sync(project, mode="incremental", trigger="manual")
+    run = runs.request_sync(project, mode="incremental", trigger="manual")
     hs.fault(error_rate=1.0)
     tasks.sync_project_task.apply(args=[run.pk])
     run.refresh_from_db()
     assert run.status == "failed" and "Hubstaff did not answer properly" in run.error and "500" in run.error
     assert snapshot(project) == before
-    assert sync.active_run(project) is None
+    assert runs.active_run(project) is None

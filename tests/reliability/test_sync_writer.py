@@ -6,13 +6,14 @@ does in a worker. The rest of the suite runs inside test transactions, where the
 """
 
 import threading
+from contextlib import contextmanager
 from datetime import date
 
 import pytest
 from django.db import IntegrityError, connection
 
 from integrations.hubstaff import rules
-from integrations.services import sync, writer
+from integrations.services import runs, sync, writer
 from people.models import Organization
 from projects.models import Assignment
 from worklogs.models import WorkLog
@@ -115,10 +116,9 @@ def test_a_failing_write_rolls_back_every_write_and_is_raised_here():
 
 
 def test_an_error_of_the_caller_rolls_back_what_was_written():
-    with pytest.raises(RuntimeError, match="planning failed"):
-        with writer.transaction_writer(threaded=True) as w:
-            w.call(new_org, "w-written")
-            raise RuntimeError("planning failed")
+    with pytest.raises(RuntimeError, match="planning failed"), writer.transaction_writer(threaded=True) as w:
+        w.call(new_org, "w-written")
+        raise RuntimeError("planning failed")
     assert slugs() == set()
     assert not writer_threads()
 
@@ -160,9 +160,32 @@ def test_not_threaded_the_writes_run_at_once_in_the_callers_transaction():
 # -------------------------------------------------------------------------------- a sync through the writer
 
 
-def reset(project):
-    run = sync.request_sync(project, mode="reset", trigger="manual")
-    return sync.run_sync(run.pk)
+def reset(project, parts=None):
+    run = runs.request_sync(project, mode="reset", trigger="manual")
+    return sync.run_sync(run.pk, parts=parts or sync.Parts())
+
+
+@contextmanager
+def database_refuses_update(table, nth):
+    """PostgreSQL itself refuses the `nth` UPDATE statement on `table` from now on (a trigger raises)."""
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE SEQUENCE test_refused_updates")
+        cursor.execute(
+            "CREATE FUNCTION test_refuse_update() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            f"IF nextval('test_refused_updates') = {int(nth)} THEN "
+            "RAISE EXCEPTION 'the database refused this batch'; END IF; RETURN NULL; END $$"
+        )
+        cursor.execute(
+            f"CREATE TRIGGER test_refuse_update BEFORE UPDATE ON {table} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION test_refuse_update()"
+        )
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TRIGGER test_refuse_update ON {table}")
+            cursor.execute("DROP FUNCTION test_refuse_update()")
+            cursor.execute("DROP SEQUENCE test_refused_updates")
 
 
 def test_a_sync_outside_any_transaction_writes_through_the_writer_thread_correctly(
@@ -208,7 +231,7 @@ def test_a_sync_inside_a_transaction_writes_inline_in_it(project_a, hs, writers,
 
 @pytest.mark.parametrize("where", ["a write", "the rules"])
 def test_a_failure_in_the_middle_of_the_apply_leaves_everything_as_it_was(
-    project_a, hs, writers, queued_tasks, monkeypatch, where
+    project_a, hs, writers, queued_tasks, where
 ):
     first = reset(project_a)
     assert first.status == "succeeded", first.error
@@ -217,29 +240,20 @@ def test_a_failure_in_the_middle_of_the_apply_leaves_everything_as_it_was(
     before = snapshot(project_a)
 
     calls = {"n": 0}
+
+    def failing_rules(**kwargs):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise ValueError("the rules failed on the third batch")
+        return rules.plan_sync(**kwargs)
+
     if where == "a write":
-        real = sync.update_rows
-
-        def failing(*args, **kwargs):
-            calls["n"] += 1
-            if calls["n"] == 2:
-                raise IntegrityError("the database refused the second batch")
-            return real(*args, **kwargs)
-
-        monkeypatch.setattr(sync, "update_rows", failing)
+        # The second batch's UPDATE of work logs, after the first batch's writes went through.
+        with database_refuses_update(WorkLog._meta.db_table, 2):
+            run = reset(project_a)
     else:
-        real = rules.plan_sync
-
-        def failing(**kwargs):
-            calls["n"] += 1
-            if calls["n"] == 3:
-                raise ValueError("the rules failed on the third batch")
-            return real(**kwargs)
-
-        monkeypatch.setattr(sync.rules, "plan_sync", failing)
-
-    run = reset(project_a)
-    assert calls["n"] >= 2
+        run = reset(project_a, sync.Parts(plan=failing_rules))
+        assert calls["n"] >= 3
     assert run.status == "failed" and "nothing was changed" in run.error
     assert snapshot(project_a) == before
     assert not writer_threads()

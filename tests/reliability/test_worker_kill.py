@@ -6,7 +6,7 @@ as the test. The sandbox answers slowly (latency) so that the sync lasts long en
 Why it comes back (settings.py): tasks are acknowledged late (acks_late) and a lost worker's message is rejected
 back (reject_on_worker_lost); a worker killed outright never acknowledges, so Redis hands the message out again
 once the visibility timeout has passed. The test shortens that timeout (CELERY_VISIBILITY_TIMEOUT=5; 3600 s in
-production). A redelivered run is taken over only when its heartbeat is older than sync.STALE_AFTER (10 min): in
+production). A redelivered run is taken over only when its heartbeat is older than runs.STALE_AFTER (10 min): in
 production the visibility timeout (1 h) is longer than that; here the test ages the dead run's heartbeat by
 STALE_AFTER to stand for the same wait without spending ten minutes.
 """
@@ -19,7 +19,7 @@ from django.db.models import F
 
 from integrations import tasks
 from integrations.models import SyncRun
-from integrations.services import sync
+from integrations.services import runs, sync
 from tests.factories import WorkLogFactory
 
 from .support import (
@@ -86,7 +86,7 @@ def test_a_sync_whose_worker_is_killed_is_redone_and_correct(
         project=project, person=people["bobby"], date=date(2026, 2, 3), duration_seconds=600, note="manual"
     )
     if mode == "incremental":
-        first = sync.run_sync(sync.request_sync(project, mode="reset", trigger="manual").pk)
+        first = sync.run_sync(runs.request_sync(project, mode="reset", trigger="manual").pk)
         assert first.status == "succeeded", first.error
         # Changes on days far apart: the incremental sync re-reads each of them (a request each), so it lasts.
         for day in ("2026-02-10", "2026-04-15", "2026-06-17", "2026-09-21"):
@@ -94,7 +94,7 @@ def test_a_sync_whose_worker_is_killed_is_redone_and_correct(
     manual_before = [row for row in snapshot(project)["worklogs"] if row[5] == "manual"]
     hs.fault(latency=0.6)  # ~10 requests: the sync lasts several seconds
 
-    run = sync.request_sync(project, mode=mode, trigger="manual")
+    run = runs.request_sync(project, mode=mode, trigger="manual")
     assert queued_tasks[-1] == (
         run.pk,
     )  # request_sync queued it (recorded by the suite's fixture); send it for real:
@@ -111,7 +111,7 @@ def test_a_sync_whose_worker_is_killed_is_redone_and_correct(
     assert killed_at[0] == "running", killed_at
 
     # The worker has been dead for longer than STALE_AFTER (see the module's docstring).
-    SyncRun.objects.filter(pk=run.pk).update(heartbeat_at=F("heartbeat_at") - sync.STALE_AFTER)
+    SyncRun.objects.filter(pk=run.pk).update(heartbeat_at=F("heartbeat_at") - runs.STALE_AFTER)
     time.sleep(VISIBILITY_TIMEOUT + 1)  # Redis hands the unacknowledged message out again after this
     second_worker = workers("second")
     wait_for(
@@ -138,7 +138,7 @@ def test_a_killed_sync_never_stays_running_and_the_next_request_redoes_it(
     """Without a redelivery (the message is lost), the next request finds the dead run and has it redone."""
     project = project_a
     hs.fault(latency=0.6)
-    run = sync.request_sync(project, mode="reset", trigger="manual")
+    run = runs.request_sync(project, mode="reset", trigger="manual")
     hs.reset_stats()
     tasks.sync_project_task.apply_async(args=[run.pk])
     worker = workers("only")
@@ -156,11 +156,11 @@ def test_a_killed_sync_never_stays_running_and_the_next_request_redoes_it(
     hs.reset_faults()
 
     # While its heartbeat is fresh the run is "running" and a new request joins it ...
-    assert sync.request_sync(project, mode="reset", trigger="manual").pk == run.pk
+    assert runs.request_sync(project, mode="reset", trigger="manual").pk == run.pk
     # ... once it is older than STALE_AFTER, the run is queued again (its task sent again) and redone.
-    SyncRun.objects.filter(pk=run.pk).update(heartbeat_at=F("heartbeat_at") - sync.STALE_AFTER)
+    SyncRun.objects.filter(pk=run.pk).update(heartbeat_at=F("heartbeat_at") - runs.STALE_AFTER)
     queued_tasks.clear()
-    again = sync.request_sync(project, mode="reset", trigger="manual")
+    again = runs.request_sync(project, mode="reset", trigger="manual")
     assert again.pk == run.pk
     requeued = SyncRun.objects.get(pk=run.pk)
     assert (requeued.status, requeued.takeovers) == (

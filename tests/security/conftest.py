@@ -5,6 +5,11 @@ from datetime import date
 
 import pytest
 
+from conftest import (
+    consent,  # noqa: F401 - the OAuth tests import it from here
+    create_primetric_app,
+    point_hubstaff_at,
+)
 from integrations.models import HubstaffProject, Installation, ProjectLink, SyncRun
 from people.roles import Role
 from tests.factories import AssignmentFactory, PersonFactory, ProjectFactory, WorkLogFactory
@@ -76,8 +81,7 @@ def other_objects(other_org):
         error=f"{SECRET_NAME} error",
     )
     # Their Hubstaff installation, its projects and their project's Integration settings: the integration
-    # routes
-    # (settings, uninstall, re-authorize, link) must not reach them either.
+    # routes (settings, uninstall, re-authorize, link) must not reach them either.
     installation = Installation.objects.create(
         organization=other_org,
         client_id="globex-app",
@@ -112,60 +116,17 @@ def members(org, make_member):
     return {role: make_member(org, role, email=f"only-{role}@acme.test") for role in Role.values}
 
 
-# --- the Hubstaff sandbox, for the OAuth attacks and the secrets dump
-# ------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def security_sandbox():
-    from hubstaff_sandbox.testing import DEMO_SCENARIO, running_sandbox
-
-    with running_sandbox(scenario=DEMO_SCENARIO, rate_limit=100000) as hs:
-        yield hs
+# --- the session's Hubstaff sandbox (conftest.sandbox), for the OAuth attacks and the secrets dump ----------
 
 
 @pytest.fixture
-def hs(security_sandbox, settings):
-    from conftest import point_hubstaff_at
-
-    point_hubstaff_at(settings, security_sandbox, SITE_URL="http://localhost:8000")
-    security_sandbox.reset_faults()
-    yield security_sandbox
-    security_sandbox.reset_faults()
+def hs(sandbox, settings):
+    point_hubstaff_at(settings, sandbox, SITE_URL="http://localhost:8000")
+    sandbox.reset_faults()
+    yield sandbox
+    sandbox.reset_faults()
 
 
 @pytest.fixture
 def hubstaff_app(hs, settings):
-    return hs.create_app(
-        "Primetric", [settings.SITE_URL + "/integrations/hubstaff/callback/"], homepage_url=settings.SITE_URL
-    )
-
-
-def consent(hs, authorization_url, *, email="alice@acme.test", decision="allow"):
-    """Play the browser at the sandbox: sign in, Allow; return the callback's path and query for Django's client."""
-    from html import unescape
-    from urllib.parse import parse_qs, urlsplit
-
-    import requests
-
-    browser = requests.Session()
-    r = browser.get(authorization_url, allow_redirects=False, timeout=10)
-    assert r.status_code == 302 and r.headers["Location"].startswith("/login"), (r.status_code, r.text[:300])
-    next_url = parse_qs(urlsplit(r.headers["Location"]).query)["next"][0]
-    r = browser.post(
-        f"{hs.url}/login",
-        data={"email": email, "password": "sandbox", "next": next_url},
-        allow_redirects=False,
-        timeout=10,
-    )
-    r = browser.get(hs.url + r.headers["Location"], timeout=10)
-    assert r.status_code == 200, r.text[:300]
-    form = {
-        unescape(n): unescape(v)
-        for n, v in re.findall(r'<input type="hidden" name="([^"]*)" value="([^"]*)"', r.text)
-    }
-    form["decision"] = decision
-    r = browser.post(f"{hs.url}/authorizations", data=form, allow_redirects=False, timeout=10)
-    assert r.status_code == 302, r.text[:300]
-    location = urlsplit(r.headers["Location"])
-    return f"{location.path}?{location.query}"
+    return create_primetric_app(hs, settings)

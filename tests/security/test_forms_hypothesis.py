@@ -97,14 +97,6 @@ def submit(client, url, data, *models):
 
 
 @pytest.fixture
-def manager_admin(org, make_member):
-    from conftest import signed_in
-
-    person = make_member(org, Role.ADMINISTRATOR, Role.MANAGER, Role.EMPLOYEE, email="forms@acme.test")
-    return signed_in(person)
-
-
-@pytest.fixture
 def a_project(org):
     project = ProjectFactory(
         organization=org, name="Fuzzed", start_date=date(2026, 1, 1), end_date=date(2026, 12, 31)
@@ -116,9 +108,9 @@ def a_project(org):
 
 @EXAMPLES
 @given(full_name=junk, email=st.one_of(st.emails(), junk), roles=roles)
-def test_person_form(manager_admin, org, full_name, email, roles):
+def test_person_form(all_roles_client, org, full_name, email, roles):
     submit(
-        manager_admin,
+        all_roles_client,
         f"/{org.slug}/people/new/",
         {"full_name": full_name, "email": email, "roles": roles},
         Person,
@@ -127,9 +119,9 @@ def test_person_form(manager_admin, org, full_name, email, roles):
 
 @EXAMPLES
 @given(full_name=junk, email=st.one_of(st.emails(), st.just("ASSIGNED@acme.test "), junk), roles=roles)
-def test_person_edit_form(manager_admin, org, a_project, full_name, email, roles):
+def test_person_edit_form(all_roles_client, org, a_project, full_name, email, roles):
     submit(
-        manager_admin,
+        all_roles_client,
         f"/{org.slug}/people/{a_project.assigned.pk}/edit/",
         {"full_name": full_name, "email": email, "roles": roles},
         Person,
@@ -138,15 +130,15 @@ def test_person_edit_form(manager_admin, org, a_project, full_name, email, roles
 
 @EXAMPLES
 @given(name=junk, start=dates, end=st.one_of(st.just(""), dates), archived=booleans)
-def test_project_forms(manager_admin, org, a_project, name, start, end, archived):
+def test_project_forms(all_roles_client, org, a_project, name, start, end, archived):
     data = {"name": name, "start_date": start, "end_date": end, "archived": archived}
-    submit(manager_admin, f"/{org.slug}/projects/new/", data, Project)
-    submit(manager_admin, f"/{org.slug}/projects/{a_project.pk}/edit/", data, Project)
+    submit(all_roles_client, f"/{org.slug}/projects/new/", data, Project)
+    submit(all_roles_client, f"/{org.slug}/projects/{a_project.pk}/edit/", data, Project)
 
 
 @EXAMPLES
 @given(person=st.one_of(st.just("own"), st.just("other"), junk), start=dates, end=dates, hours=numbers)
-def test_assignment_forms(manager_admin, org, other_org, a_project, person, start, end, hours):
+def test_assignment_forms(all_roles_client, org, other_org, a_project, person, start, end, hours):
     people = {"own": a_project.assigned.pk, "other": PersonFactory(organization=other_org).pk}
     data = {
         "person": people.get(person, person),
@@ -154,10 +146,10 @@ def test_assignment_forms(manager_admin, org, other_org, a_project, person, star
         "end_date": end,
         "hours_per_day": hours,
     }
-    submit(manager_admin, f"/{org.slug}/projects/{a_project.pk}/assignments/new/", data, Assignment)
+    submit(all_roles_client, f"/{org.slug}/projects/{a_project.pk}/assignments/new/", data, Assignment)
     assignment = a_project.assignments.first()
     submit(
-        manager_admin,
+        all_roles_client,
         f"/{org.slug}/projects/{a_project.pk}/assignments/{assignment.pk}/edit/",
         data,
         Assignment,
@@ -167,21 +159,21 @@ def test_assignment_forms(manager_admin, org, other_org, a_project, person, star
 
 @EXAMPLES
 @given(person=st.one_of(st.just("own"), junk), day=dates, hours=numbers, note=junk)
-def test_manual_work_log_form(manager_admin, org, a_project, person, day, hours, note):
+def test_manual_work_log_form(all_roles_client, org, a_project, person, day, hours, note):
     data = {
         "person": a_project.assigned.pk if person == "own" else person,
         "date": day,
         "hours": hours,
         "note": note,
     }
-    submit(manager_admin, f"/{org.slug}/projects/{a_project.pk}/worklogs/new/", data, WorkLog)
+    submit(all_roles_client, f"/{org.slug}/projects/{a_project.pk}/worklogs/new/", data, WorkLog)
 
 
 @EXAMPLES
 @given(client_id=junk, client_secret=junk)
-def test_install_form(manager_admin, org, hs, client_id, client_secret):
+def test_install_form(all_roles_client, org, hs, client_id, client_secret):
     result = submit(
-        manager_admin,
+        all_roles_client,
         f"/{org.slug}/integrations/hubstaff/install/",
         {"client_id": client_id, "client_secret": client_secret},
         Installation,
@@ -200,7 +192,7 @@ def test_install_form(manager_admin, org, hs, client_id, client_secret):
     prevent=booleans,
     trim=booleans,
 )
-def test_integration_settings_form(manager_admin, org, a_project, enabled, ids, prevent, trim):
+def test_integration_settings_form(all_roles_client, org, a_project, enabled, ids, prevent, trim):
     installation, _ = Installation.objects.get_or_create(
         organization=org, defaults={"status": Installation.Status.INSTALLED}
     )
@@ -212,10 +204,10 @@ def test_integration_settings_form(manager_admin, org, a_project, enabled, ids, 
             defaults={"name": f"HS {hubstaff_id}", "hubstaff_organization_id": 1},
         )
     before = database()
-    manager_admin.cookies.pop(
+    all_roles_client.cookies.pop(
         "messages", None
     )  # only this submission's messages (the client follows no redirect)
-    response = manager_admin.post(
+    response = all_roles_client.post(
         f"/{org.slug}/projects/{a_project.pk}/hubstaff/settings/",
         {
             "enabled": enabled,
@@ -242,8 +234,8 @@ def test_integration_settings_form(manager_admin, org, a_project, enabled, ids, 
 
 @EXAMPLES
 @given(role=junk)
-def test_role_switch_form(manager_admin, org, role):
-    response = manager_admin.post(f"/{org.slug}/role/", {"role": role})
+def test_role_switch_form(all_roles_client, org, role):
+    response = all_roles_client.post(f"/{org.slug}/role/", {"role": role})
     assert response.status_code == 302
 
 
@@ -264,7 +256,7 @@ def test_sign_in_form(db, client, username, password):
         max_size=5,
     )
 )
-def test_filters_in_query_strings(manager_admin, org, a_project, params):
+def test_filters_in_query_strings(all_roles_client, org, a_project, params):
     """Report filters, searches and paging come from the URL: any value is a page or a 400, never a 500."""
     person = a_project.assigned
     for path in (
@@ -277,14 +269,14 @@ def test_filters_in_query_strings(manager_admin, org, a_project, params):
         f"projects/{a_project.pk}/",
         "my-work/",
     ):
-        response = manager_admin.get(f"/{org.slug}/{path}", params)
+        response = all_roles_client.get(f"/{org.slug}/{path}", params)
         assert response.status_code in (200, 400), (path, params, response.status_code)
 
 
 @pytest.mark.parametrize("path", ["people/", "projects/"])
-def test_a_nul_character_in_a_search_is_not_a_500(manager_admin, org, path):
+def test_a_nul_character_in_a_search_is_not_a_500(all_roles_client, org, path):
     """Found by test_filters_in_query_strings: PostgreSQL refuses NUL in a query parameter."""
-    assert manager_admin.get(f"/{org.slug}/{path}", {"q": "a\x00b"}).status_code == 200
+    assert all_roles_client.get(f"/{org.slug}/{path}", {"q": "a\x00b"}).status_code == 200
 
 
 # --- the API's serializers are forms too
@@ -298,14 +290,6 @@ json_junk = st.one_of(
     st.lists(junk, max_size=3),
     st.dictionaries(junk, junk, max_size=2),
 )
-
-
-@pytest.fixture
-def api_client(org, make_member):
-    from conftest import token_client
-
-    person = make_member(org, Role.ADMINISTRATOR, Role.MANAGER, Role.EMPLOYEE, email="api-forms@acme.test")
-    return token_client(person)
 
 
 @settings(EXAMPLES, max_examples=25)
@@ -335,7 +319,7 @@ def api_client(org, make_member):
         },
     )
 )
-def test_api_writes(api_client, org, a_project, body):
+def test_api_writes(all_roles_api, org, a_project, body):
     """Every writable collection and object of the API: a 2xx or a 4xx with a JSON reason, never a 500."""
     base = f"/api/v1/orgs/{org.slug}"
     assignment = a_project.assignments.first()
@@ -350,7 +334,7 @@ def test_api_writes(api_client, org, a_project, body):
         ("put", f"/projects/{a_project.pk}/hubstaff/"),
         ("post", f"/projects/{a_project.pk}/hubstaff/sync/"),
     ]:
-        response = getattr(api_client, method)(base + path, body, format="json")
+        response = getattr(all_roles_api, method)(base + path, body, format="json")
         assert response.status_code < 500, (method, path, body)
         if response.status_code >= 400:
             assert response.json(), (method, path)

@@ -102,7 +102,8 @@ def test_a_spent_code_replayed_into_a_new_authorization_is_refused_by_hubstaff(
 def test_an_attackers_callback_opened_in_a_victims_session_is_refused(
     org, other_org, make_member, hs, hubstaff_app, settings
 ):
-    """Login CSRF: the attacker authorizes their own Hubstaff account and makes the victim's browser open the callback."""
+    """Login CSRF: the attacker authorizes their own Hubstaff account and makes the victim's browser open the
+    callback."""
     victim = make_member(org, Role.ADMINISTRATOR, email="victim@acme.test")
     attacker = make_member(other_org, Role.ADMINISTRATOR, email="attacker@globex.test")
     attacker_client, victim_client = signed_in(attacker), signed_in(victim)

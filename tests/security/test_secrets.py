@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from integrations.hubstaff.client import HubstaffClient
 from integrations.models import Installation
-from integrations.services import sync
+from integrations.services import runs, sync
 from integrations.services.links import update_link
 from tests.factories import AssignmentFactory, PersonFactory, ProjectFactory
 
@@ -77,7 +77,7 @@ def installed_and_synced(capfd, caplog, admin_client, org, hs, hubstaff_app):
         prevent_new_assignments=False,
         trim_assignments=False,
     )
-    run = sync.run_sync(sync.request_sync(project, mode="reset", trigger="manual").pk)
+    run = sync.run_sync(runs.request_sync(project, mode="reset", trigger="manual").pk)
     assert run.status == "succeeded", run.error
     return installation, seen
 

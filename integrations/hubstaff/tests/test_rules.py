@@ -16,18 +16,18 @@ from hypothesis import strategies as st
 
 from integrations.hubstaff import rules
 from integrations.hubstaff.rules import (
-    Assignment,
+    AssignedSpan,
     DailyActivity,
     DateSpan,
     HubstaffUser,
     LogUpdate,
     MissingTeammate,
-    NewLog,
+    NotSynced,
     Options,
-    Person,
     ProjectDates,
     SyncedLog,
     SyncPlan,
+    Teammate,
     match_people,
     plan_sync,
     source_key,
@@ -40,13 +40,15 @@ PROJECT_B_HS = 200  # another Hubstaff project feeding the same project
 
 BOBBY_HS = HubstaffUser(id=11, name="Bobby", email="bobby@example.com")
 SAM_HS = HubstaffUser(id=12, name="Sam", email="sam@example.com")
-BOBBY = Person(id=1, full_name="Bobby Brown", email="bobby@example.com")
-SAM = Person(id=2, full_name="Sam Smith", email="sam@example.com")
+BOBBY = Teammate(id=1, full_name="Bobby Brown", email="bobby@example.com")
+SAM = Teammate(id=2, full_name="Sam Smith", email="sam@example.com")
 
 # The seed's Project A: 1 January to 22 September.
 PROJECT_A = ProjectDates(start_date=date(2024, 1, 1), end_date=date(2024, 9, 22))
 OPEN_PROJECT = ProjectDates(start_date=date(2024, 1, 1), end_date=None)
 QUARTER = DateSpan(date(2024, 1, 1), date(2024, 3, 31))
+WHOLE_PROJECT_A = DateSpan(date(2024, 1, 1), date(2024, 9, 22))
+DEFAULT_OPTIONS = Options()
 
 
 def d(month: int, day: int) -> date:
@@ -65,7 +67,6 @@ def act(
     user: HubstaffUser = BOBBY_HS,
     tracked: int = HOUR,
     project_id: int = PROJECT_A_HS,
-    task_id: int | None = None,
     id: int | None = None,
 ) -> DailyActivity:
     return DailyActivity(
@@ -73,19 +74,16 @@ def act(
         date=day,
         user_id=user.id,
         project_id=project_id,
-        task_id=task_id,
         tracked=tracked,
     )
 
 
-def manual(id: int, person: Person, start: date, end: date) -> Assignment:
-    return Assignment(id=id, person_id=person.id, start_date=start, end_date=end, origin="manual")
+def manual(id: int, person: Teammate, start: date, end: date) -> AssignedSpan:
+    return AssignedSpan(id=id, person_id=person.id, start_date=start, end_date=end, origin="manual")
 
 
-def synced(id: int, person: Person, start: date, end: date, trimmed: bool = True) -> Assignment:
-    return Assignment(
-        id=id, person_id=person.id, start_date=start, end_date=end, origin="sync", trimmed=trimmed
-    )
+def synced(id: int, person: Teammate, start: date, end: date) -> AssignedSpan:
+    return AssignedSpan(id=id, person_id=person.id, start_date=start, end_date=end, origin="sync")
 
 
 def plan(
@@ -95,9 +93,9 @@ def plan(
     people=(BOBBY, SAM),
     assignments=(),
     existing_logs=(),
-    covered: DateSpan | None = DateSpan(d(1, 1), d(9, 22)),
+    covered: DateSpan | None = WHOLE_PROJECT_A,
     project: ProjectDates = PROJECT_A,
-    options: Options = Options(),
+    options: Options = DEFAULT_OPTIONS,
 ) -> SyncPlan:
     return plan_sync(
         activities=list(activities),
@@ -118,12 +116,13 @@ class World:
         self.project = project
         self.users = {u.id: u for u in users}
         self.people = list(people)
-        self.assignments: dict[int, Assignment] = {a.id: a for a in assignments}
+        self.assignments: dict[int, AssignedSpan] = {a.id: a for a in assignments}
+        self.trimmed: set[int] = set()  # assignments this world's syncs made with Options.trim_assignments
         self.logs: dict[int, SyncedLog] = {}
         self.hubstaff_project_of: dict[int, int] = {}
         self._ids = iter(range(10_000, 10**9))
 
-    def plan(self, activities, covered: DateSpan | None, options: Options = Options()) -> SyncPlan:
+    def plan(self, activities, covered: DateSpan | None, options: Options = DEFAULT_OPTIONS) -> SyncPlan:
         return plan_sync(
             activities=list(activities),
             users=self.users,
@@ -135,26 +134,28 @@ class World:
             options=options,
         )
 
-    def sync(self, activities, covered: DateSpan | None, options: Options = Options()) -> SyncPlan:
+    def sync(self, activities, covered: DateSpan | None, options: Options = DEFAULT_OPTIONS) -> SyncPlan:
         result = self.plan(activities, covered, options)
         self.apply(result, options)
         return result
 
-    def sync_in_batches(self, activities, spans: list[DateSpan], options: Options = Options()) -> SyncPlan:
+    def sync_in_batches(
+        self, activities, spans: list[DateSpan], options: Options = DEFAULT_OPTIONS
+    ) -> list[SyncPlan]:
         activities = list(activities)
-        total = SyncPlan()
-        for span in spans:
-            total = total.merge(self.sync([a for a in activities if span.contains(a.date)], span, options))
-        return total
+        return [
+            self.sync([a for a in activities if span.start <= a.date <= span.end], span, options)
+            for span in spans
+        ]
 
     def apply(self, result: SyncPlan, options: Options) -> None:
         created: dict[int, int] = {}
         for person_id, span in result.new_assignments.items():
             new_id = next(self._ids)
             created[person_id] = new_id
-            self.assignments[new_id] = Assignment(
-                new_id, person_id, span.start, span.end, "sync", trimmed=options.trim_assignments
-            )
+            self.assignments[new_id] = AssignedSpan(new_id, person_id, span.start, span.end, "sync")
+            if options.trim_assignments:
+                self.trimmed.add(new_id)
         for assignment_id, span in result.stretched_assignments.items():
             assert self.assignments[assignment_id].origin == "sync", "a manual assignment was changed"
             self.assignments[assignment_id] = replace(
@@ -183,7 +184,7 @@ class World:
 
         def describe(assignment_id):
             a = self.assignments[assignment_id]
-            return (a.person_id, a.start_date, a.end_date, a.origin, a.trimmed)
+            return (a.person_id, a.start_date, a.end_date, a.origin, a.id in self.trimmed)
 
         logs = sorted(
             (log.source_key, log.person_id, log.date, log.duration_seconds, describe(log.assignment_id))
@@ -192,17 +193,35 @@ class World:
         assignments = sorted(describe(a) for a in self.assignments)
         return logs, assignments
 
-    def assignments_of(self, person: Person) -> list[Assignment]:
+    def assignments_of(self, person: Teammate) -> list[AssignedSpan]:
         return sorted((a for a in self.assignments.values() if a.person_id == person.id), key=lambda a: a.id)
 
-    def logs_of(self, person: Person) -> list[SyncedLog]:
+    def logs_of(self, person: Teammate) -> list[SyncedLog]:
         return sorted(
             (log for log in self.logs.values() if log.person_id == person.id), key=lambda log: log.date
         )
 
 
+def has_changes(result: SyncPlan) -> bool:
+    """Whether applying the plan would write anything."""
+    return bool(
+        result.creates
+        or result.updates
+        or result.deletes
+        or result.new_assignments
+        or result.stretched_assignments
+    )
+
+
+def not_synced(plans: list[SyncPlan]) -> NotSynced:
+    total = NotSynced()
+    for result in plans:
+        total.add(result)
+    return total
+
+
 def assert_no_changes(result: SyncPlan) -> None:
-    assert not result.has_changes, result
+    assert not has_changes(result), result
 
 
 # ----------------------------------------------------------------------------- sync_window
@@ -258,19 +277,19 @@ def test_match_by_email():
 
 def test_match_ignores_email_case_and_surrounding_spaces():
     user = HubstaffUser(id=11, name="Bobby", email="  Bobby@Example.COM ")
-    person = Person(id=1, full_name="Bobby", email="bobby@EXAMPLE.com  ")
+    person = Teammate(id=1, full_name="Bobby", email="bobby@EXAMPLE.com  ")
     assert match_people([user], [person]) == {11: 1}
 
 
 @pytest.mark.parametrize("email", [None, "", "   "])
 def test_user_without_email_never_matches(email):
-    blank_person = Person(id=9, full_name="No mail", email="")
+    blank_person = Teammate(id=9, full_name="No mail", email="")
     user = HubstaffUser(id=11, name="Bobby", email=email)
     assert match_people([user], [BOBBY, blank_person]) == {}
 
 
 def test_person_without_email_never_matches():
-    assert match_people([HubstaffUser(1, "x", "x@example.com")], [Person(1, "x", " ")]) == {}
+    assert match_people([HubstaffUser(1, "x", "x@example.com")], [Teammate(1, "x", " ")]) == {}
 
 
 def test_different_emails_do_not_match():
@@ -278,8 +297,8 @@ def test_different_emails_do_not_match():
 
 
 def test_shared_email_matches_lowest_person_id_whatever_the_order():
-    twin = Person(id=7, full_name="Bobby twin", email="BOBBY@example.com")
-    later = Person(id=8, full_name="Bobby later", email="bobby@example.com")
+    twin = Teammate(id=7, full_name="Bobby twin", email="BOBBY@example.com")
+    later = Teammate(id=8, full_name="Bobby later", email="bobby@example.com")
     assert match_people([BOBBY_HS], [later, twin]) == {BOBBY_HS.id: 7}
 
 
@@ -381,7 +400,7 @@ def test_trim_new_assignment_is_sync_and_trimmed_when_applied():
     world = World()
     world.sync([act(d(2, 1))], DateSpan(d(1, 1), d(9, 22)), Options(trim_assignments=True))
     (assignment,) = world.assignments_of(BOBBY)
-    assert (assignment.origin, assignment.trimmed) == ("sync", True)
+    assert assignment.origin == "sync" and assignment.id in world.trimmed
 
 
 def test_open_ended_project_without_trim_assignment_runs_from_project_start_to_last_log():
@@ -416,7 +435,7 @@ def test_several_hubstaff_projects_feed_one_project_each_log_keeping_its_hubstaf
 
 def test_new_log_keeps_its_hubstaff_user():
     (log,) = plan([act(d(2, 1), SAM_HS)]).creates
-    assert (log.hubstaff_user_id, log.person_id) == (SAM_HS.id, SAM.id)
+    assert (log.source_key, log.person_id) == (source_key(PROJECT_A_HS, SAM_HS.id, d(2, 1)), SAM.id)
 
 
 def test_several_hubstaff_projects_still_give_one_new_assignment():
@@ -434,21 +453,21 @@ def test_several_hubstaff_projects_still_give_one_new_assignment():
 def test_rows_of_one_user_project_and_day_sum_into_one_log():
     result = plan(
         [
-            act(d(2, 1), tracked=HOUR, task_id=1),
-            act(d(2, 1), tracked=1800, task_id=2),
-            act(d(2, 1), tracked=600, task_id=None),
+            act(d(2, 1), tracked=HOUR),  # one row per task at Hubstaff: the tasks are not kept
+            act(d(2, 1), tracked=1800),
+            act(d(2, 1), tracked=600),
         ]
     )
     assert [(log.date, log.duration_seconds) for log in result.creates] == [(d(2, 1), HOUR + 1800 + 600)]
 
 
 def test_zero_second_rows_give_no_log():
-    result = plan([act(d(2, 1), tracked=0), act(d(2, 1), tracked=0, task_id=3)])
+    result = plan([act(d(2, 1), tracked=0), act(d(2, 1), tracked=0)])
     assert result.creates == [] and result.new_assignments == {}
 
 
 def test_zero_second_row_next_to_real_time_adds_nothing():
-    result = plan([act(d(2, 1), tracked=0), act(d(2, 1), tracked=HOUR, task_id=3)])
+    result = plan([act(d(2, 1), tracked=0), act(d(2, 1), tracked=HOUR)])
     assert [log.duration_seconds for log in result.creates] == [HOUR]
 
 
@@ -520,6 +539,20 @@ def test_user_with_only_zero_seconds_is_not_a_missing_teammate():
 def test_activity_of_a_user_hubstaff_did_not_list_is_a_missing_teammate_without_name():
     result = plan([act(d(2, 1), HubstaffUser(99, "?", None))])
     assert result.missing_teammates == {99: MissingTeammate(99, "", None, HOUR)}
+
+
+def test_a_user_hubstaff_no_longer_lists_keeps_the_person_of_their_synced_logs():
+    """Never delete a synced log because its person left Hubstaff, even if Hubstaff stopped listing them."""
+    gone = HubstaffUser(99, "Gone", "gone@example.com")
+    log = SyncedLog(1, source_key(PROJECT_A_HS, gone.id, d(2, 1)), BOBBY.id, d(2, 1), HOUR, 5)
+    result = plan(
+        [act(d(2, 1), gone), act(d(2, 2), gone)],
+        users=[BOBBY_HS],
+        existing_logs=[log],
+        assignments=[manual(5, BOBBY, d(1, 1), d(9, 22))],
+    )
+    assert result.deletes == [] and result.updates == [] and result.missing_teammates == {}
+    assert [(c.person_id, c.date) for c in result.creates] == [(BOBBY.id, d(2, 2))]
 
 
 def test_person_added_after_a_first_sync_is_missing_then_synced():
@@ -755,7 +788,7 @@ def test_second_identical_sync_changes_nothing(options, project):
     ]
     span = DateSpan(d(1, 1), d(4, 30))
     first = world.sync(activities, span, options)
-    assert first.has_changes
+    assert has_changes(first)
     second = world.plan(activities, span, options)
     assert_no_changes(second)
     assert second.missing_teammates == first.missing_teammates
@@ -779,7 +812,7 @@ def test_rerun_after_stretching_towards_a_manual_assignment_changes_nothing():
 
 
 def test_empty_plan_reports_no_changes():
-    assert not SyncPlan().has_changes
+    assert not has_changes(SyncPlan())
 
 
 # ----------------------------------------------------------------------------- batches compose
@@ -808,7 +841,7 @@ def test_two_half_window_batches_equal_one_full_call(options, project):
     )
 
     whole = one.sync(activities, DateSpan(d(1, 1), d(4, 30)), options)
-    merged = batched.sync_in_batches(activities, halves(d(1, 1), d(4, 30), d(2, 15)), options)
+    merged = not_synced(batched.sync_in_batches(activities, halves(d(1, 1), d(4, 30), d(2, 15)), options))
 
     assert batched.snapshot() == one.snapshot()
     assert merged.missing_teammates == whole.missing_teammates
@@ -817,54 +850,38 @@ def test_two_half_window_batches_equal_one_full_call(options, project):
 
 def test_batches_give_one_trimmed_assignment_stretched_across_them():
     world = World()
-    merged = world.sync_in_batches(
+    plans = world.sync_in_batches(
         [act(d(2, 1)), act(d(3, 19))], halves(d(1, 1), d(9, 22), d(2, 29)), Options(trim_assignments=True)
     )
     assert [(a.start_date, a.end_date) for a in world.assignments_of(BOBBY)] == [(d(2, 1), d(3, 19))]
-    assert merged.new_assignments == {BOBBY.id: DateSpan(d(2, 1), d(2, 1))}
+    # Made by the first batch; the second stretches it.
+    assert [p.new_assignments for p in plans] == [{BOBBY.id: DateSpan(d(2, 1), d(2, 1))}, {}]
 
 
-def test_merge_sums_time_of_missing_teammates_and_skipped_people():
-    left = SyncPlan(missing_teammates={12: MissingTeammate(12, "Sam", None, 60)}, skipped_people={1: 10})
-    right = SyncPlan(
-        missing_teammates={
-            12: MissingTeammate(12, "Sam", "sam@example.com", 40),
-            13: MissingTeammate(13, "Al", None, 5),
-        },
-        skipped_people={1: 5, 2: 7},
+def test_not_synced_sums_time_of_missing_teammates_and_skipped_people_over_batches():
+    total = NotSynced()
+    total.add(SyncPlan(missing_teammates={12: MissingTeammate(12, "Sam", None, 60)}, skipped_people={1: 10}))
+    total.add(
+        SyncPlan(
+            missing_teammates={
+                12: MissingTeammate(12, "Sam", "sam@example.com", 40),
+                13: MissingTeammate(13, "Al", None, 5),
+            },
+            skipped_people={1: 5, 2: 7},
+        )
     )
-    merged = left.merge(right)
-    assert merged.missing_teammates == {
+    assert total.missing_teammates == {
         12: MissingTeammate(12, "Sam", "sam@example.com", 100),
         13: MissingTeammate(13, "Al", None, 5),
     }
-    assert merged.skipped_people == {1: 15, 2: 7}
-
-
-def test_merge_concatenates_changes_and_joins_spans():
-    new_log = NewLog("k", 1, d(2, 1), 60, 100, 11, 5)
-    left = SyncPlan(creates=[new_log], deletes=[1], stretched_assignments={5: DateSpan(d(2, 1), d(2, 3))})
-    right = SyncPlan(
-        updates=[LogUpdate(2, 1, 30, 5)],
-        deletes=[3],
-        stretched_assignments={5: DateSpan(d(1, 30), d(2, 2))},
-        new_assignments={2: DateSpan(d(1, 1), d(1, 2))},
-    )
-    merged = left.merge(right)
-    assert (
-        merged.creates == [new_log]
-        and merged.updates == [LogUpdate(2, 1, 30, 5)]
-        and merged.deletes == [1, 3]
-    )
-    assert merged.stretched_assignments == {5: DateSpan(d(1, 30), d(2, 3))}
-    assert merged.new_assignments == {2: DateSpan(d(1, 1), d(1, 2))}
+    assert total.skipped_people == {1: 15, 2: 7}
 
 
 # ----------------------------------------------------------------------------- properties
 
 
 USERS = (BOBBY_HS, SAM_HS, HubstaffUser(13, "Kim", " KIM@example.com"), HubstaffUser(14, "Nobody", None))
-PEOPLE = (BOBBY, SAM, Person(3, "Kim", "kim@example.com"))
+PEOPLE = (BOBBY, SAM, Teammate(3, "Kim", "kim@example.com"))
 
 activity_rows = st.lists(
     st.tuples(
@@ -882,7 +899,7 @@ start_assignments = st.sampled_from(
         (),
         (manual(5, BOBBY, d(2, 1), d(2, 10)),),
         (manual(5, BOBBY, d(2, 1), d(2, 10)), synced(6, SAM, d(1, 20), d(1, 25))),
-        (synced(6, SAM, d(2, 20), d(3, 1), trimmed=False), manual(7, SAM, d(2, 1), d(2, 25))),
+        (synced(6, SAM, d(2, 20), d(3, 1)), manual(7, SAM, d(2, 1), d(2, 25))),
         (
             synced(6, SAM, d(1, 1), d(1, 5)),
             manual(7, SAM, d(1, 11), d(1, 20)),
@@ -899,7 +916,6 @@ def build_activities(rows):
             date=d(1, 1) + timedelta(offset),
             user_id=user.id,
             project_id=project_id,
-            task_id=None,
             tracked=tracked,
         )
         for n, (offset, user, project_id, tracked) in enumerate(rows, start=1)
@@ -914,8 +930,10 @@ def test_property_batches_compose_and_a_rerun_changes_nothing(rows, options, pro
     batched = World(project=project, users=USERS, people=PEOPLE, assignments=assignments)
 
     whole = one.sync(activities, QUARTER, options)
-    merged = batched.sync_in_batches(
-        activities, halves(QUARTER.start, QUARTER.end, d(1, 1) + timedelta(split)), options
+    merged = not_synced(
+        batched.sync_in_batches(
+            activities, halves(QUARTER.start, QUARTER.end, d(1, 1) + timedelta(split)), options
+        )
     )
 
     assert batched.snapshot() == one.snapshot()

@@ -4,7 +4,7 @@ import os
 
 from django.core.management.base import BaseCommand, CommandError
 
-from integrations.hubstaff.client import HubstaffError
+from integrations.hubstaff.errors import HubstaffError
 from integrations.services.installation import connect_with_personal_access_token
 from people.models import Organization
 

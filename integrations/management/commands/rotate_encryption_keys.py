@@ -3,7 +3,7 @@
 from cryptography.fernet import InvalidToken
 from django.core.management.base import BaseCommand, CommandError
 
-from integrations.services.installation import rotate_encryption_keys
+from integrations.crypto import rotate_encryption_keys
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from integrations.services.sync import enqueue_due_syncs
+from integrations.services.schedule import enqueue_due_syncs
 
 
 class Command(BaseCommand):

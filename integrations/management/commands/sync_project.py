@@ -3,7 +3,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from integrations.models import SyncRun
-from integrations.services.sync import SyncNotPossible, request_sync, run_sync
+from integrations.services.runs import SyncNotPossible, request_sync
+from integrations.services.sync import run_sync
 from people.models import Organization
 from projects.models import Project
 

@@ -1,4 +1,7 @@
-"""Create the demo organization that tells the seed's stories; safe to run again."""
+"""Create the demo organization, whose people and projects match the sandbox's demo data (docs/hubstaff.md).
+
+Safe to run again.
+"""
 
 from datetime import date
 
@@ -35,64 +38,77 @@ class Command(BaseCommand):
         side, _ = Organization.objects.get_or_create(
             slug="side-project", defaults={"name": "Side Project Ltd"}
         )
-        people = {}
-        for full_name, email, roles, can_sign_in in DEMO_PEOPLE:
-            user = None
-            if can_sign_in:
-                user, created = get_user_model().objects.get_or_create(
-                    username=email, defaults={"email": email, "first_name": full_name}
-                )
-                if created:
-                    user.set_password(DEMO_PASSWORD)
-                    user.save()
-            person = Person.objects.filter(organization=demo, email__iexact=email).first() or Person(
-                organization=demo, email=email
-            )
-            person.full_name = full_name
-            person.user = user
-            person.set_roles(roles)
-            person.save()
-            people[email] = person
-        # One login in two organizations: Alice also manages a side project.
-        alice = people["alice@acme.test"]
-        Person.objects.get_or_create(
-            organization=side,
-            email=alice.email,
-            defaults={
-                "full_name": alice.full_name,
-                "user": alice.user,
-                "is_administrator": True,
-                "is_manager": True,
-            },
-        )
-        Project.objects.get_or_create(
-            organization=side, name="Website relaunch", defaults={"start_date": date(2026, 3, 1)}
-        )
-
-        # The seed's Project A: 1 Jan to 22 Sep, Bobby assigned, Sam not.
-        project_a, _ = Project.objects.get_or_create(
-            organization=demo,
-            name="Project A",
-            defaults={"start_date": date(2026, 1, 1), "end_date": date(2026, 9, 22)},
-        )
-        Assignment.objects.get_or_create(
-            organization=demo,
-            project=project_a,
-            person=people["bobby@acme.test"],
-            origin=Assignment.Origin.MANUAL,
-            defaults={"start_date": date(2026, 1, 1), "end_date": date(2026, 9, 22), "hours_per_day": 8},
-        )
-        Project.objects.get_or_create(
-            organization=demo, name="Project B", defaults={"start_date": date(2026, 1, 1)}
-        )
-        Project.objects.get_or_create(
-            organization=demo,
-            name="Internal tools",
-            defaults={"start_date": date(2025, 6, 1), "end_date": date(2025, 12, 31)},
-        )
+        people = {
+            email: _demo_person(demo, full_name, email, roles, can_sign_in)
+            for full_name, email, roles, can_sign_in in DEMO_PEOPLE
+        }
+        _side_project(side, people["alice@acme.test"])
+        _demo_projects(demo, bobby=people["bobby@acme.test"])
         if not quiet:
             self.stdout.write(self.style.SUCCESS("Demo organization ready: /demo/"))
-            for full_name, email, roles, can_sign_in in DEMO_PEOPLE:
+            for _full_name, email, roles, can_sign_in in DEMO_PEOPLE:
                 if can_sign_in:
                     labels = ", ".join(Role(r).label for r in roles)
                     self.stdout.write(f"  {email:<20} password {DEMO_PASSWORD}   ({labels})")
+
+
+def _demo_person(demo, full_name, email, roles, can_sign_in):
+    """A person of the demo organization, with a login (password DEMO_PASSWORD when new) if they sign in."""
+    user = None
+    if can_sign_in:
+        user, created = get_user_model().objects.get_or_create(
+            username=email, defaults={"email": email, "first_name": full_name}
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+    person = Person.objects.filter(organization=demo, email__iexact=email).first() or Person(
+        organization=demo, email=email
+    )
+    person.full_name = full_name
+    person.user = user
+    person.set_roles(roles)
+    person.save()
+    return person
+
+
+def _side_project(side, alice):
+    """One login in two organizations: Alice also manages a side project."""
+    Person.objects.get_or_create(
+        organization=side,
+        email=alice.email,
+        defaults={
+            "full_name": alice.full_name,
+            "user": alice.user,
+            "is_administrator": True,
+            "is_manager": True,
+        },
+    )
+    Project.objects.get_or_create(
+        organization=side, name="Website relaunch", defaults={"start_date": date(2026, 3, 1)}
+    )
+
+
+def _demo_projects(demo, *, bobby):
+    """Project A, as in the sandbox's demo data: 1 Jan to 22 Sep, Bobby assigned, Sam not (Sam's time shows as a
+    missing teammate until he is added); Project B; a past project."""
+    project_a, _ = Project.objects.get_or_create(
+        organization=demo,
+        name="Project A",
+        defaults={"start_date": date(2026, 1, 1), "end_date": date(2026, 9, 22)},
+    )
+    Assignment.objects.get_or_create(
+        organization=demo,
+        project=project_a,
+        person=bobby,
+        origin=Assignment.Origin.MANUAL,
+        defaults={"start_date": date(2026, 1, 1), "end_date": date(2026, 9, 22), "hours_per_day": 8},
+    )
+    Project.objects.get_or_create(
+        organization=demo, name="Project B", defaults={"start_date": date(2026, 1, 1)}
+    )
+    Project.objects.get_or_create(
+        organization=demo,
+        name="Internal tools",
+        defaults={"start_date": date(2025, 6, 1), "end_date": date(2025, 12, 31)},
+    )

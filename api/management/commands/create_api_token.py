@@ -4,6 +4,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 
+from api.tokens import current_token, issue_token
+
 
 class Command(BaseCommand):
     help = (
@@ -19,9 +21,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, email, regenerate, **options):
-        # The token service lives with the API; imported here so that loading `people` never loads it.
-        from api.tokens import current_token, issue_token
-
         email = email.strip()
         users = get_user_model().objects.filter(Q(username__iexact=email) | Q(email__iexact=email))
         if not users:

@@ -1,0 +1,161 @@
+"""A project's Hubstaff link, its sync runs, and the installation's state: what integrations' services return."""
+
+from rest_framework import serializers
+
+from integrations.models import HubstaffProject, Installation, SyncRun
+
+from .base import MAX_ID
+
+
+class ProjectLinkSerializer(serializers.Serializer):
+    """A project's Integration settings for Hubstaff."""
+
+    enabled = serializers.BooleanField(help_text="The Hubstaff checkbox.")
+    hubstaff_project_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        max_length=1000,
+        help_text=(
+            "Select projects: ids of Hubstaff projects the installation reaches "
+            "(see integrations/hubstaff/projects/)."
+        ),
+    )
+    prevent_new_assignments = serializers.BooleanField(help_text="Prevent new assignment creation.")
+    trim_assignments = serializers.BooleanField(help_text="Trim assignments to work logs.")
+    count_work_breaks = serializers.BooleanField(
+        default=True,
+        help_text=(
+            "Count work breaks as work: Hubstaff counts work-break seconds inside tracked time; true keeps "
+            "Hubstaff's totals, false leaves break time out."
+        ),
+    )
+    hubstaff_time_zone = serializers.CharField(
+        max_length=64,
+        allow_blank=True,
+        default="",
+        help_text=(
+            "Hubstaff organization time zone (IANA name; Hubstaff dates time by its organization's day and does "
+            "not publish the zone). Blank: the installing account's time zone, else UTC."
+        ),
+    )
+    last_synced_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    next_sync_due_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+    WRITABLE = (
+        "enabled",
+        "hubstaff_project_ids",
+        "prevent_new_assignments",
+        "trim_assignments",
+        "count_work_breaks",
+        "hubstaff_time_zone",
+    )
+
+
+class SyncRequestSerializer(serializers.Serializer):
+    mode = serializers.ChoiceField(
+        choices=[SyncRun.Mode.RESET, SyncRun.Mode.INCREMENTAL],
+        default=SyncRun.Mode.INCREMENTAL,
+        help_text="`reset`: Reset and sync all work logs. `incremental`: fetch what changed since the last sync.",
+    )
+
+
+class SyncProgressSerializer(serializers.Serializer):
+    done = serializers.IntegerField(source="progress_done")
+    total = serializers.IntegerField(source="progress_total")
+    percent = serializers.IntegerField(source="progress_percent")
+    label = serializers.CharField(source="progress_label")
+
+
+class MissingTeammateSerializer(serializers.Serializer):
+    hubstaff_user_id = serializers.IntegerField(allow_null=True, default=None)
+    name = serializers.CharField(allow_blank=True, default="")
+    email = serializers.CharField(allow_blank=True, default="")
+    seconds = serializers.IntegerField(default=0)
+    reason = serializers.CharField(
+        allow_blank=True, default="", help_text="Why not synced, e.g. no visible e-mail in Hubstaff."
+    )
+
+
+class SkippedPersonSerializer(serializers.Serializer):
+    person_id = serializers.IntegerField(allow_null=True, default=None)
+    name = serializers.CharField(allow_blank=True, default="")
+    email = serializers.CharField(allow_blank=True, default="")
+    seconds = serializers.IntegerField(default=0)
+
+
+class SyncRunSerializer(serializers.ModelSerializer):
+    """One sync (or Clear data) of a project: its state, progress, counts and warnings."""
+
+    progress = SyncProgressSerializer(source="*", read_only=True)
+    missing_teammates = MissingTeammateSerializer(many=True, read_only=True)
+    skipped_people = SkippedPersonSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = SyncRun
+        fields = [
+            "id",
+            "project",
+            "status",
+            "mode",
+            "trigger",
+            "progress",
+            "window_start",
+            "window_end",
+            "reread_from",
+            "worklogs_created",
+            "worklogs_updated",
+            "worklogs_deleted",
+            "assignments_created",
+            "assignments_stretched",
+            "missing_teammates",
+            "skipped_people",
+            "seconds_not_synced",
+            "error",
+            "queued_at",
+            "started_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+
+class ClearResultSerializer(serializers.Serializer):
+    worklogs_deleted = serializers.IntegerField(help_text="How many synced work logs were deleted.")
+    sync_run = SyncRunSerializer()
+
+
+class HubstaffOrganizationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(allow_blank=True, default="")
+
+
+class HubstaffAccountSerializer(serializers.Serializer):
+    id = serializers.IntegerField(allow_null=True, default=None)
+    name = serializers.CharField(allow_blank=True, default="")
+    email = serializers.CharField(allow_blank=True, default="")
+
+
+class InstallationStatusSerializer(serializers.Serializer):
+    """The Hubstaff installation's state. Never a secret: no client secret, no token."""
+
+    installed = serializers.BooleanField(help_text="Properly installed: syncs can run.")
+    status = serializers.ChoiceField(
+        choices=[("not_installed", "Not installed")] + list(Installation.Status.choices),
+    )
+    status_reason = serializers.CharField(allow_blank=True)
+    account = HubstaffAccountSerializer(allow_null=True)
+    hubstaff_organizations = HubstaffOrganizationSerializer(many=True)
+    installed_at = serializers.DateTimeField(allow_null=True)
+    last_refreshed_at = serializers.DateTimeField(allow_null=True)
+
+
+class HubstaffProjectSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(
+        source="hubstaff_id", help_text="The Hubstaff project id (for hubstaff_project_ids)."
+    )
+    organization = serializers.SerializerMethodField()
+
+    class Meta:
+        model = HubstaffProject
+        fields = ["id", "name", "status", "organization"]
+
+    def get_organization(self, project) -> HubstaffOrganizationSerializer:
+        return {"id": project.hubstaff_organization_id, "name": project.hubstaff_organization_name}

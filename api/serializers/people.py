@@ -1,0 +1,69 @@
+"""People and the signed-in user's memberships: what the people endpoints and /orgs/ read and write."""
+
+from django.db import IntegrityError, transaction
+from rest_framework import serializers
+
+from people.forms import PersonForm
+from people.models import Person
+from people.roles import Role
+from people.services import save_person
+
+from .base import FormBackedSerializer
+
+
+class MembershipSerializer(serializers.Serializer):
+    slug = serializers.CharField(source="organization.slug")
+    name = serializers.CharField(source="organization.name")
+    person = serializers.IntegerField(source="pk", help_text="Your person id in this organization.")
+    roles = serializers.ListField(child=serializers.ChoiceField(choices=Role.choices))
+
+
+class PersonSerializer(FormBackedSerializer):
+    """A teammate: full name, e-mail (unique in the organization, case-insensitively) and roles."""
+
+    roles = serializers.ListField(
+        child=serializers.ChoiceField(choices=Role.choices),
+        required=False,
+        max_length=3,
+        help_text=(
+            "Any of administrator, manager, employee. "
+            "Managers and Employees can have their Hubstaff time synced."
+        ),
+    )
+    can_sign_in = serializers.SerializerMethodField(
+        help_text="Whether a login account is linked to this person."
+    )
+
+    form_class = PersonForm
+
+    class Meta:
+        model = Person
+        fields = ["id", "full_name", "email", "roles", "can_sign_in", "created_at"]
+        read_only_fields = ["created_at"]
+        # The form checks uniqueness in the organization (case-insensitively), with its own message.
+        validators = []
+
+    def get_can_sign_in(self, person) -> bool:
+        return person.user_id is not None
+
+    def form_kwargs(self):
+        return {"organization": self.context["tenant"].organization}
+
+    def form_initial_data(self):
+        if self.instance is None:
+            return {}
+        return {
+            "full_name": self.instance.full_name,
+            "email": self.instance.email,
+            "roles": self.instance.roles,
+        }
+
+    def save_form(self, form):
+        try:
+            with transaction.atomic():
+                return save_person(form)
+        except IntegrityError:
+            # Another request took the e-mail between the form's check and the insert.
+            raise serializers.ValidationError(
+                {"email": ["A person with this e-mail already exists in this organization."]}
+            ) from None

@@ -1,0 +1,26 @@
+"""Reads of the integrations app that pages, forms, the API and the sync share (services/ holds the writes)."""
+
+from integrations.models import HubstaffProject, Installation, ProjectLink
+
+
+def get_installation(organization):
+    """The organization's Hubstaff installation, whatever its state, or None."""
+    return Installation.objects.for_org(organization).filter(provider=Installation.Provider.HUBSTAFF).first()
+
+
+def get_link(project):
+    """The project's link to Hubstaff (its Integration settings), or None if it was never saved."""
+    return ProjectLink.objects.for_org(project.organization_id).filter(project=project).first()
+
+
+def reachable_projects(organization):
+    """The Hubstaff projects the organization's installation reaches (the Select projects choices)."""
+    installation = get_installation(organization)
+    if installation is None:
+        return HubstaffProject.objects.none()
+    return HubstaffProject.objects.for_org(organization).filter(installation=installation)
+
+
+def hubstaff_project_count(installation) -> int:
+    """How many Hubstaff projects the installation reached when they were last refreshed."""
+    return installation.hubstaff_projects.count()

@@ -1,0 +1,356 @@
+"""The apply phase of a sync: the staged rows, planned batch by batch by the rules, written in one transaction.
+
+In one transaction, the staged rows are read back half a fetch window at a time (a batch: a window's rows are kept
+together in the staging), the pure rules (`integrations.hubstaff.rules.plan_sync`) decide what to create, update
+and delete, and the plan is written with bulk statements (`primetric.db`). On PostgreSQL the writes run in a
+writer thread on its own connection (`writer.py`), so that the database writes a batch while the next one is
+planned here; this thread reads only what the writes cannot have changed (the work logs of batches not written
+yet: batches never share a date). If anything fails, the transaction rolls back and the project keeps its work
+logs.
+"""
+
+from collections import defaultdict
+from dataclasses import replace
+from datetime import date
+
+from django.db import connection
+from django.db.models import Q
+from django.utils import timezone
+
+from integrations.hubstaff import mapping, rules
+from integrations.hubstaff.windows import date_windows
+from integrations.models import ProjectLink
+from people.models import Person
+from primetric import db
+from projects.models import Assignment
+from worklogs.models import WorkLog
+
+from .runs import synced_worklogs
+from .writer import transaction_writer
+
+# Days planned and written at a time (a fetch window is cut in two: memory holds one batch).
+APPLY_BATCH_DAYS = 16
+
+WORKLOG_COLUMNS = (
+    "organization_id",
+    "project_id",
+    "person_id",
+    "assignment_id",
+    "date",
+    "duration_seconds",
+    "source",
+    "source_key",
+    "source_project_id",
+    "note",
+    "created_at",
+    "updated_at",
+)
+
+
+class Apply:
+    """The apply phase of one sync run: `run(...)` plans and writes every batch and returns (counts, report)."""
+
+    def __init__(self, sync_run, project, link, *, options, project_dates, plan=rules.plan_sync):
+        self.sync_run = sync_run
+        self.project = project
+        self.link = link
+        self.options = options
+        self.project_dates = project_dates
+        self.plan = plan
+        self.counts = defaultdict(int)
+        self.deleted = []  # futures of the number of work logs each DELETE removed
+        self.not_synced = rules.NotSynced()  # the batches' missing teammates and skipped people, added up
+        self.assignments = {}  # id -> the rules' view of each assignment on P, as this run changed them
+        self.created_here = (
+            set()
+        )  # assignments made by this run: a stretch of one is not counted as a stretch
+        self.stretched_spans = {}  # written once, after the last batch (the rules read self.assignments)
+
+    def run(self, staging, users, windows, window, *, reset):
+        """Plan and write the staged rows of the fetch `windows` (the dates `window` of P, or None); `reset` also
+        deletes the synced logs outside `window`."""
+        threaded = connection.vendor == "postgresql" and not connection.in_atomic_block
+        with transaction_writer(threaded=threaded, name=f"sync-run-{self.sync_run.pk}") as writer:
+            # Serialize with anything else writing this project's synced data, before anything is read.
+            writer.call(_lock_link, self.link.pk)
+            people = self._load()
+            for fetched, batch in _batches(windows):
+                plan = self._plan(staging.activities(fetched, batch.start, batch.end), batch, users, people)
+                self._write(plan, writer)
+                self.not_synced.add(plan)
+                del plan  # before the next batch is read: memory holds one batch at a time
+            self._write_stretched(writer)
+            if reset:
+                # A fresh full sync keeps no synced log outside the window (e.g. after the project's dates
+                # changed).
+                self.deleted.append(writer.submit(_delete_outside, self.project, window))
+        self.counts["worklogs_deleted"] += sum(future.result() for future in self.deleted)
+        return dict(self.counts), self._report(people)
+
+    # -- planning
+
+    def _load(self):
+        """The organization's people and P's assignments, as the rules take them."""
+        org_id = self.project.organization_id
+        self.assignments = {
+            a.pk: _rule_assignment(a) for a in Assignment.objects.for_org(org_id).filter(project=self.project)
+        }
+        return [
+            rules.Teammate(pk, full_name, email)
+            for pk, full_name, email in Person.objects.for_org(org_id).values_list("pk", "full_name", "email")
+        ]
+
+    def _plan(self, activities, batch, users, people):
+        return self.plan(
+            activities=activities,
+            users=users,
+            people=people,
+            assignments=list(self.assignments.values()),
+            existing_logs=self._existing(batch),
+            covered=batch,
+            project=self.project_dates,
+            options=self.options,
+        )
+
+    def _existing(self, span):
+        """P's synced work logs of the span's dates, as the rules take them."""
+        table = connection.ops.quote_name(WorkLog._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id, source_key, person_id, date, duration_seconds, assignment_id FROM {table} "
+                "WHERE organization_id = %s AND project_id = %s AND source = %s AND date BETWEEN %s AND %s",
+                [
+                    self.project.organization_id,
+                    self.project.pk,
+                    WorkLog.Source.HUBSTAFF,
+                    span.start,
+                    span.end,
+                ],
+            )
+            rows = cursor.fetchall()
+        if connection.vendor != "postgresql":
+            return [rules.SyncedLog(i, k, p, _as_date(d), s, a) for i, k, p, d, s, a in rows]
+        return list(map(rules.SyncedLog._make, rows))
+
+    # -- writing
+
+    def _write(self, plan, writer):
+        """Hand one batch's plan to the writer (waiting only for the ids of new assignments, which later rows need)."""
+        new_assignment_ids = self._write_new_assignments(plan, writer)
+        self._note_stretched(plan)
+
+        def assignment_of(item):
+            if item.assignment_id is not None:
+                return item.assignment_id
+            return new_assignment_ids.get(item.new_assignment_for_person)
+
+        now = timezone.now()
+        if plan.creates:
+            self._write_creates(plan.creates, assignment_of, now, writer)
+        if plan.updates:
+            writer.submit(
+                db.update_rows,
+                WorkLog,
+                ("person_id", "duration_seconds", "assignment_id", "updated_at"),
+                [(u.id, u.person_id, u.duration_seconds, assignment_of(u), now) for u in plan.updates],
+                where={
+                    "organization_id": self.project.organization_id,
+                    "project_id": self.project.pk,
+                    "source": WorkLog.Source.HUBSTAFF,
+                },
+            )
+            self.counts["worklogs_updated"] += len(plan.updates)
+        if plan.deletes:
+            self.deleted.append(writer.submit(_delete_logs, self.project, plan.deletes))
+
+    def _write_new_assignments(self, plan, writer):
+        """Create the batch's new assignments; returns person id -> the new assignment's id."""
+        if not plan.new_assignments:
+            return {}
+        created = writer.call(
+            _create_assignments, self.project, plan.new_assignments, self.options.trim_assignments
+        )
+        for assignment in created:
+            self.created_here.add(assignment.pk)
+            self.assignments[assignment.pk] = _rule_assignment(assignment)
+        self.counts["assignments_created"] += len(created)
+        return {assignment.person_id: assignment.pk for assignment in created}
+
+    def _note_stretched(self, plan):
+        for assignment_id, span in plan.stretched_assignments.items():
+            self.stretched_spans[assignment_id] = span
+            self.assignments[assignment_id] = replace(
+                self.assignments[assignment_id], start_date=span.start, end_date=span.end
+            )
+        # Earlier assignments this run stretched, counted once each however many batches stretched them.
+        self.counts["assignments_stretched"] = len(self.stretched_spans.keys() - self.created_here)
+
+    def _write_creates(self, creates, assignment_of, now, writer):
+        org_id, project_id, hubstaff = self.project.organization_id, self.project.pk, WorkLog.Source.HUBSTAFF
+        rows = [
+            (
+                org_id,
+                project_id,
+                log.person_id,
+                assignment_of(log),
+                log.date,
+                log.duration_seconds,
+                hubstaff,
+                log.source_key,
+                log.hubstaff_project_id,
+                "",
+                now,
+                now,
+            )
+            for log in creates
+        ]
+        if connection.vendor == "postgresql":
+            # COPY text made here, so that a writer thread only waits for the database.
+            text = "".join(map(_worklog_copy_line(now), rows))
+            writer.submit(db.copy_text, WorkLog, WORKLOG_COLUMNS, text)
+        else:
+            writer.submit(db.insert_rows, WorkLog, WORKLOG_COLUMNS, rows)
+        self.counts["worklogs_created"] += len(creates)
+
+    def _write_stretched(self, writer):
+        if not self.stretched_spans:
+            return
+        now = timezone.now()
+        writer.submit(
+            db.update_rows,
+            Assignment,
+            ("start_date", "end_date", "updated_at"),
+            [(pk, span.start, span.end, now) for pk, span in sorted(self.stretched_spans.items())],
+            where={
+                "organization_id": self.project.organization_id,
+                "project_id": self.project.pk,
+                "origin": Assignment.Origin.SYNC,
+            },
+        )
+
+    # -- the run's report
+
+    def _report(self, people):
+        """Who was not synced, for the run's record: missing teammates and skipped people with their time."""
+        people_by_id = {p.id: p for p in people}
+        missing = [
+            {
+                "hubstaff_user_id": t.id,
+                "name": t.name,
+                "email": t.email or "",
+                "seconds": t.seconds,
+                "reason": mapping.NO_PERSON_WITH_EMAIL if t.email else mapping.NO_VISIBLE_EMAIL,
+            }
+            for t in sorted(self.not_synced.missing_teammates.values(), key=lambda t: (-t.seconds, t.name))
+        ]
+        skipped = [
+            {
+                "person_id": pid,
+                "name": people_by_id[pid].full_name,
+                "email": people_by_id[pid].email,
+                "seconds": seconds,
+            }
+            for pid, seconds in sorted(self.not_synced.skipped_people.items(), key=lambda item: -item[1])
+        ]
+        return {
+            "missing_teammates": missing,
+            "skipped_people": skipped,
+            "seconds_not_synced": sum(t["seconds"] for t in missing) + sum(s["seconds"] for s in skipped),
+        }
+
+
+def _batches(windows):
+    """(fetch window, batch) for every batch of the fetch windows, in date order."""
+    for fetched in windows:
+        for start, end in date_windows(*fetched, APPLY_BATCH_DAYS):
+            yield fetched, rules.DateSpan(start, end)
+
+
+def _rule_assignment(assignment):
+    return rules.AssignedSpan(
+        assignment.pk, assignment.person_id, assignment.start_date, assignment.end_date, assignment.origin
+    )
+
+
+def _as_date(value):
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+# The writes: each runs in the writer's transaction (its thread and connection, or this one's).
+
+
+def _lock_link(link_pk):
+    ProjectLink.objects.select_for_update().filter(pk=link_pk).first()
+
+
+def _create_assignments(project, spans, trimmed):
+    """One assignment per person (`spans`: person id -> DateSpan), made by the sync; returns them with their ids."""
+    return Assignment.objects.bulk_create(
+        [
+            Assignment(
+                organization_id=project.organization_id,
+                project=project,
+                person_id=person_id,
+                start_date=span.start,
+                end_date=span.end,
+                origin=Assignment.Origin.SYNC,
+                trimmed=trimmed,
+            )
+            for person_id, span in spans.items()
+        ]
+    )
+
+
+def _delete_logs(project, ids):
+    deleted, _ = synced_worklogs(project).filter(pk__in=ids).delete()
+    return deleted
+
+
+def _delete_outside(project, window):
+    outside = synced_worklogs(project)
+    if window is not None:
+        outside = outside.filter(Q(date__lt=window[0]) | Q(date__gt=window[1]))
+    deleted, _ = outside.delete()
+    return deleted
+
+
+def _worklog_copy_line(now):
+    """A new work log's row (WORKLOG_COLUMNS) as a line of COPY text: ints and a date as they are, the rest escaped.
+
+    Plain %-formatting of ints and one escape call per text column: it runs once per row written.
+    """
+    now_text = db.copy_value(now)
+    null = db.copy_value(None)
+
+    def line(row):
+        (
+            org_id,
+            project_id,
+            person_id,
+            assignment_id,
+            day,
+            seconds,
+            source,
+            key,
+            hubstaff_project_id,
+            note,
+            _,
+            _,
+        ) = row
+        assignment = null if assignment_id is None else "%d" % assignment_id  # noqa: UP031
+        return "%d\t%d\t%d\t%s\t%s\t%d\t%s\t%s\t%d\t%s\t%s\t%s\n" % (  # noqa: UP031
+            org_id,
+            project_id,
+            person_id,
+            assignment,
+            day.isoformat(),
+            seconds,
+            db.copy_value(source),
+            db.copy_value(key),
+            hubstaff_project_id,
+            db.copy_value(note),
+            now_text,
+            now_text,
+        )
+
+    return line

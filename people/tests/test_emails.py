@@ -1,0 +1,35 @@
+"""The one e-mail rule (people/emails.py): trimmed, case-insensitive; blank is no e-mail."""
+
+import pytest
+
+from people.emails import normalize_email, stored_email
+
+
+@pytest.mark.parametrize(
+    ("typed", "key"),
+    [
+        ("ada@acme.test", "ada@acme.test"),
+        ("  Ada@Acme.TEST\t", "ada@acme.test"),
+        ("\nADA@ACME.TEST \n", "ada@acme.test"),
+    ],
+)
+def test_the_key_is_trimmed_and_lower_case(typed, key):
+    assert normalize_email(typed) == key
+
+
+def test_the_same_address_typed_two_ways_has_one_key():
+    assert normalize_email(" Bobby@Acme.test") == normalize_email("bobby@ACME.test ")
+
+
+@pytest.mark.parametrize("blank", [None, "", "   ", "\t\n"])
+def test_a_blank_email_has_no_key(blank):
+    assert normalize_email(blank) is None
+
+
+def test_different_addresses_keep_different_keys():
+    assert normalize_email("ada@acme.test") != normalize_email("adam@acme.test")
+
+
+def test_stored_email_is_trimmed_with_its_case_as_typed():
+    assert stored_email("  Ada@Acme.TEST ") == "Ada@Acme.TEST"
+    assert stored_email(None) == ""
