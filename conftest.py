@@ -60,6 +60,12 @@ def _test_settings(settings):
 def queued_tasks(monkeypatch):
     queued = []
     monkeypatch.setattr(tasks.sync_project_task, "delay", lambda *args, **kwargs: queued.append(args))
+    # The schedule sends its runs in batches, through apply_async with one producer (tasks.send_runs).
+    monkeypatch.setattr(
+        tasks.sync_project_task,
+        "apply_async",
+        lambda args=(), kwargs=None, **options: queued.append(tuple(args)),
+    )
     return queued
 
 

@@ -36,3 +36,15 @@ def retry_countdown(countdown, retries):
 def send_run(run_id):
     """Hand a queued run to a worker (what `runs` calls once the run is committed)."""
     sync_project_task.delay(run_id)
+
+
+# Messages buffered before they go to the broker: on Redis, one pipelined round trip per batch instead of two
+# round trips a message (a catch-up beat sends thousands).
+SEND_BATCH = 500
+
+
+def send_runs(run_ids):
+    """Hand many queued runs to workers, a message each, sent to the broker in batches through one producer."""
+    with sync_project_task.app.producer_or_acquire() as producer, producer.batch(max_size=SEND_BATCH):
+        for run_id in run_ids:
+            sync_project_task.apply_async((run_id,), producer=producer)
