@@ -261,7 +261,11 @@ def _fanout_section(f):
                 [
                     "catch-up: all due at once",
                     f"{f['catch_up_queued']:,} queued in {f['catch_up_seconds']:.1f} s "
-                    f"({f['catch_up_per_second']:,.0f}/s, {f['catch_up_statements']:,} statements)",
+                    f"({f['catch_up_per_second']:,.0f}/s, {f['catch_up_statements']:,} statements; target 10 s)",
+                ],
+                [
+                    "catch-up: then sent to Redis a message each by a worker (s)",
+                    _f(f.get("catch_up_fan_out_seconds")),
                 ],
             ],
         ),

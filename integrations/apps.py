@@ -14,6 +14,6 @@ class IntegrationsConfig(AppConfig):
         from .services import runs
 
         register_project_panel(integration_settings_panel, area="side")
-        runs.register_dispatch(tasks.send_run, tasks.send_runs)
+        runs.register_dispatch(tasks.send_run, tasks.dispatch_runs)
         transport.configure()
         setting_changed.connect(transport.on_setting_changed, dispatch_uid="hubstaff-transport")

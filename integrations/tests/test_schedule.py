@@ -7,6 +7,7 @@ from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from integrations import tasks
 from integrations.models import Installation, ProjectLink, SyncRun
 from integrations.services import runs, schedule
 from tests.factories import OrganizationFactory, ProjectFactory
@@ -108,3 +109,15 @@ def test_a_run_requested_meanwhile_makes_the_batch_queue_one_by_one(
         idle.pk, idle.organization_id, mode="incremental", trigger="schedule", now=now
     )
     assert made is not None and made.project_id == idle.pk
+
+
+def test_a_batch_of_runs_reaches_the_broker_through_one_producer(monkeypatch):
+    sent = []
+    monkeypatch.setattr(
+        tasks.sync_project_task,
+        "apply_async",
+        lambda args=(), kwargs=None, producer=None, **options: sent.append((args, producer)),
+    )
+    tasks.send_runs_task.run([3, 1, 2])  # what a worker does with the schedule's message
+    assert [args for args, _ in sent] == [(3,), (1,), (2,)]
+    assert len({id(producer) for _, producer in sent}) == 1 and sent[0][1] is not None

@@ -99,7 +99,7 @@ def test_two_hundred_organizations_five_projects_each_all_due_at_once(load_sandb
     try:
         # Really send the tasks (the suite records them otherwise).
         monkeypatch.delattr(tasks.sync_project_task, "delay")
-        monkeypatch.delattr(tasks.sync_project_task, "apply_async")
+        monkeypatch.delattr(tasks.send_runs_task, "delay")
         started = time.monotonic()
         queued = schedule.enqueue_due_syncs()
         assert queued == ORGS * PROJECTS
