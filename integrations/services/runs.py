@@ -15,7 +15,7 @@ removing it.
 from datetime import timedelta
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -103,64 +103,46 @@ def request_sync(project, *, mode, trigger, user=None, send_task=True):
 def queue_runs(projects, *, mode, trigger, now):
     """Queue a sync of each of many projects at once, for the schedule: [(project_id, organization_id)] in.
 
-    What request_sync does for one project, in a fixed number of statements for any number of them: one query
-    for the projects that already have an active run (skipped: their run goes on, as request_sync would join
-    it), one INSERT for the others' runs; their tasks are sent after the transaction commits, together
-    (`send_many`). The caller has already checked what sync_blocker checks, in its query (schedule.due_links
-    does), and expired the stale runs. Returns the new runs' ids.
+    What request_sync does for one project, in one statement for any number of them: an INSERT of their runs
+    that skips the projects with an active run (the partial unique constraint: their run goes on, as
+    request_sync would join it). Their tasks are sent after the transaction commits, together (`send_many`).
+    The caller has already checked what sync_blocker checks, in its query (schedule.due_links does), and
+    expired the stale runs. Returns the new runs' ids.
     """
-    projects = dict(projects)  # project_id -> organization_id
-    active = set(
-        SyncRun.objects.filter(project_id__in=projects, status__in=SyncRun.ACTIVE_STATUSES).values_list(
-            "project_id", flat=True
-        )
+    if not projects:
+        return []
+    columns, values = _queued_run_columns(mode=mode, trigger=trigger, now=now)
+    rows = ", ".join(["(%s, %s)"] * len(projects))
+    # The columns every run shares are parameters once, not once per run; WHERE true tells SQLite's parser that
+    # ON CONFLICT belongs to the INSERT.
+    sql = (
+        f"WITH wanted (project_id, organization_id) AS (VALUES {rows}) "
+        f'INSERT INTO "{SyncRun._meta.db_table}" (project_id, organization_id, {", ".join(columns)}) '
+        f"SELECT project_id, organization_id, {', '.join(['%s'] * len(columns))} FROM wanted WHERE true "
+        'ON CONFLICT DO NOTHING RETURNING "id"'
     )
-    wanted = [
-        SyncRun(
-            organization_id=organization_id,
-            project_id=project_id,
-            mode=mode,
-            trigger=trigger,
-            status=SyncRun.Status.QUEUED,
-            queued_at=now,
-        )
-        for project_id, organization_id in projects.items()
-        if project_id not in active
-    ]
-    try:
-        with transaction.atomic():
-            made = SyncRun.objects.bulk_create(wanted)
-    except IntegrityError:
-        # A run of one of them was requested meanwhile (a click, another beat): one by one, joining those.
-        made = [
-            run
-            for run in (
-                _create_run_now(run.project_id, run.organization_id, mode=mode, trigger=trigger, now=now)
-                for run in wanted
-            )
-            if run is not None
-        ]
-    run_ids = [run.pk for run in made]
+    params = [value for pair in projects for value in pair] + values
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        run_ids = [row[0] for row in cursor.fetchall()]
     if run_ids:
         send_many = _dispatcher("send_many")
         transaction.on_commit(lambda: send_many(run_ids))
     return run_ids
 
 
-def _create_run_now(project_id, organization_id, *, mode, trigger, now):
-    """One queued run of the project, or None if it has an active one."""
-    try:
-        with transaction.atomic():
-            return SyncRun.objects.create(
-                organization_id=organization_id,
-                project_id=project_id,
-                mode=mode,
-                trigger=trigger,
-                status=SyncRun.Status.QUEUED,
-                queued_at=now,
-            )
-    except IntegrityError:
-        return None
+def _queued_run_columns(*, mode, trigger, now):
+    """The columns of a queued run but its id, project and organization, and their values ready for the database:
+    the model's defaults, and the mode, trigger, status and time given."""
+    given = {"mode": mode, "trigger": trigger, "status": SyncRun.Status.QUEUED, "queued_at": now}
+    columns, values = [], []
+    for field in SyncRun._meta.concrete_fields:
+        if field.primary_key or field.attname in ("project_id", "organization_id"):
+            continue
+        value = given[field.attname] if field.attname in given else field.get_default()
+        columns.append(connection.ops.quote_name(field.column))
+        values.append(field.get_db_prep_save(value, connection))
+    return columns, values
 
 
 def clear_project(project, *, user=None, trigger=SyncRun.Trigger.MANUAL):

@@ -7,7 +7,7 @@ minutes through `integrations.tasks.enqueue_due_syncs`).
 
 import logging
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from integrations.models import Installation, ProjectLink, SyncRun
@@ -16,8 +16,8 @@ from .links import next_daily_slot
 from .runs import expire_stale_runs, queue_runs
 
 logger = logging.getLogger(__name__)
-# Links queued together: one query for their active runs, one INSERT of their runs, one UPDATE of their slots,
-# and their tasks sent together. After downtime every link is due at once (10,000 of them: 20 batches).
+# Links queued together: one INSERT of their runs, one UPDATE of their slots, and one message for their tasks.
+# After downtime every link is due at once (10,000 of them: 20 batches).
 BATCH = 500
 
 
@@ -58,7 +58,7 @@ def enqueue_due_syncs(now=None):
 
 
 def _queue_batch(links, now):
-    """Queue the syncs of a batch of due links and move their slots, in one transaction."""
+    """Queue the syncs of a batch of due links and move their slots: two statements, in one transaction."""
     with transaction.atomic():
         run_ids = queue_runs(
             [(project_id, organization_id) for _, project_id, organization_id in links],
@@ -66,16 +66,24 @@ def _queue_batch(links, now):
             trigger=SyncRun.Trigger.SCHEDULE,
             now=now,
         )
-        ProjectLink.objects.bulk_update(
-            [
-                ProjectLink(pk=pk, next_sync_due_at=next_daily_slot(project_id, now))
-                for pk, project_id, _ in links
-            ],
-            ["next_sync_due_at"],
-        )
+        _move_slots([(pk, next_daily_slot(project_id, now)) for pk, project_id, _ in links])
     if len(run_ids) < len(links):
         logger.info(
             "%d scheduled syncs skipped: their project's sync is still queued or running.",
             len(links) - len(run_ids),
         )
     return len(run_ids)
+
+
+def _move_slots(slots):
+    """Set each link's next slot, [(link id, when)], in one UPDATE (bulk_update's CASE of 500 branches cost more
+    CPU than the rest of a batch)."""
+    adapt = connection.ops.adapt_datetimefield_value
+    table = ProjectLink._meta.db_table
+    rows = ", ".join(["(%s, %s)"] * len(slots))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH slots (id, due) AS (VALUES {rows}) "
+            f'UPDATE "{table}" SET next_sync_due_at = slots.due FROM slots WHERE "{table}".id = slots.id',
+            [value for pk, due in slots for value in (pk, adapt(due))],
+        )

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from django.db import IntegrityError, connection
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -86,29 +86,28 @@ def test_a_project_still_syncing_is_skipped_but_its_slot_moves(
 
 
 @pytest.mark.django_db
-def test_a_run_requested_meanwhile_makes_the_batch_queue_one_by_one(
-    queued_tasks, django_capture_on_commit_callbacks, monkeypatch
+def test_queueing_the_same_projects_again_skips_them_in_the_same_statement(
+    queued_tasks, django_capture_on_commit_callbacks
 ):
-    busy, idle = due_projects(2)
-
-    def conflict(runs, **kwargs):  # a run of one of them was queued between the check and the INSERT
-        raise IntegrityError("duplicate key value violates unique constraint")
-
-    monkeypatch.setattr(SyncRun.objects, "bulk_create", conflict)
-    queued, _ = queue(django_capture_on_commit_callbacks)
-    assert queued == 2
-    assert sorted(queued_tasks) == sorted((r.pk,) for r in SyncRun.objects.all())
-    # One by one, a project with an active run is joined, not queued twice.
-    SyncRun.objects.filter(project=idle).delete()
+    """The INSERT itself skips a project with an active run (the partial unique constraint), so a run requested
+    between the beat's query and its INSERT is joined, not doubled, and nothing fails."""
+    projects = due_projects(3)
+    pairs = [(p.pk, p.organization_id) for p in projects]
     now = timezone.now()
-    assert (
-        runs._create_run_now(busy.pk, busy.organization_id, mode="incremental", trigger="schedule", now=now)
-        is None
+    with django_capture_on_commit_callbacks(execute=True):
+        first = runs.queue_runs(pairs, mode="incremental", trigger="schedule", now=now)
+        again = runs.queue_runs(pairs, mode="incremental", trigger="schedule", now=now)
+    assert len(first) == 3 and again == []
+    run = SyncRun.objects.get(pk=first[0])
+    assert (run.status, run.mode, run.trigger, run.queued_at, run.progress_label, run.missing_teammates) == (
+        "queued",
+        "incremental",
+        "schedule",
+        now,
+        "",
+        [],
     )
-    made = runs._create_run_now(
-        idle.pk, idle.organization_id, mode="incremental", trigger="schedule", now=now
-    )
-    assert made is not None and made.project_id == idle.pk
+    assert sorted(queued_tasks) == sorted((pk,) for pk in first)
 
 
 def test_a_batch_of_runs_reaches_the_broker_through_one_producer(monkeypatch):
