@@ -7,7 +7,9 @@ requests x latency / streams. What the sync does besides waiting (decoding, plan
 distance above that limit: work that overlaps the waits costs nothing.
 
 Beside it, a stricter floor that knows the windows: the other requests (the members listing) one by one, then the
-windows' pages, each stream taking the next window as it finishes one (a window's pages follow one another).
+windows' pages, each stream taking the next window as it finishes one (a window's pages follow one another). And
+measured: the bare loop of bench/sync.py paging through the same windows with the same streams and the same
+latency, which also pays the sandbox's own time per page (on a busy machine, as much as the latency).
 """
 
 import heapq
@@ -35,6 +37,7 @@ def run(*, users, projects, days, latency, streams=(1, 2, 4), repeats=1, tag="la
                     if curve or runs:
                         setup.clear()
                     runs.append(setup.run_sync("reset"))
+                bare = setup.bare_http(count)["seconds"]
                 requests = runs[0]["sandbox_requests"]
                 seconds = median([r["seconds"] for r in runs])
                 limit = requests * latency / count
@@ -50,6 +53,8 @@ def run(*, users, projects, days, latency, streams=(1, 2, 4), repeats=1, tag="la
                         "ratio": seconds / limit,
                         "floor_seconds": floor,
                         "ratio_floor": seconds / floor,
+                        "bare_seconds": bare,
+                        "ratio_bare": seconds / bare,
                         "worklogs": runs[0]["worklogs_created"],
                     }
                 )

@@ -283,11 +283,12 @@ def _latency_section(lat):
         "The limit is the network's: requests x latency / streams (windows fetched at once, "
         "`HUBSTAFF_FETCH_STREAMS`); target: sync / limit within 1.3x. The floor also knows the "
         f"{lat['windows']} windows: the members listing first, then each stream pages through one window after "
-        "another.",
+        "another. The bare loop pages through the same windows with the same streams and latency, doing nothing "
+        "else: it also pays the sandbox's time per page.",
         "",
         _table(
             ["streams", "sync (s)", "requests", "limit (s)", "**sync / limit**", "floor (s)", "sync / floor"]
-            + ["work logs"],
+            + ["bare loop (s)", "sync / bare loop", "work logs"],
             [
                 [
                     c["streams"],
@@ -298,6 +299,8 @@ def _latency_section(lat):
                     f"**{c['ratio']:.2f}x**",
                     f"{c['floor_seconds']:.1f}",
                     f"{c['ratio_floor']:.2f}x",
+                    _f(c.get("bare_seconds")),
+                    f"{c['ratio_bare']:.2f}x" if "ratio_bare" in c else "–",
                     c["worklogs"],
                 ]
                 for c in lat["curve"]
