@@ -10,4 +10,4 @@ RUN PRIMETRIC_ENV=production SECRET_KEY=build-only FIELD_ENCRYPTION_KEYS=MDEyMzQ
 RUN useradd --create-home primetric && mkdir -p /app/var && chown -R primetric /app/var
 USER primetric
 EXPOSE 8000
-CMD ["gunicorn", "primetric.wsgi:application", "--bind", "0.0.0.0:8000"]
+CMD ["gunicorn", "-c", "primetric/gunicorn.conf.py", "primetric.wsgi:application", "--bind", "0.0.0.0:8000"]

@@ -178,13 +178,15 @@ class SyncRun(TenantModel):
     skipped_people = models.JSONField(default=list, blank=True)
     seconds_not_synced = models.PositiveBigIntegerField(default=0)
     error = models.TextField(blank=True, default="")
-    # Times the run was queued again because its worker died (see services.runs.expire_stale_runs).
+    # Times the run was taken over because its worker died (see services.runs: claim, recover_runs).
     takeovers = models.PositiveSmallIntegerField(default=0)
     # The worker holding the run: set when it claims the run; its heartbeats and its finish count only while
     # they still match (a worker whose lease expired and was taken over writes nothing). See services.runs.
     lease_id = models.CharField(max_length=32, blank=True, default="")
     queued_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
+    # Running: the lease's last renewal (it expires runs.lease_length() later). Queued: when a worker is due to
+    # take it (when queued, or when its retry is due); long past that, its message is taken as lost.
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

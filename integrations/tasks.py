@@ -17,8 +17,18 @@ def sync_project_task(self, run_id):
     """Carry out a queued sync run; Hubstaff being busy makes it wait and try again, honouring Retry-After."""
     try:
         sync.run_sync(run_id, final_attempt=self.request.retries >= self.max_retries)
+    except runs.LeaseHeld as exc:
+        # Another worker holds the run: come back when its lease would expire (taken over then if it died).
+        # A new message, not a retry: waiting for a live worker spends none of this run's retries.
+        sync_project_task.apply_async(args=[run_id], countdown=exc.countdown)
     except runs.RetryLater as exc:
         raise self.retry(countdown=retry_countdown(exc.countdown, self.request.retries)) from exc
+
+
+@shared_task(acks_late=True, time_limit=5 * 60)
+def recover_sync_runs():
+    """Celery beat, every minute: runs whose worker died (lease expired) or whose message was lost, set going."""
+    return runs.recover_runs()
 
 
 @shared_task(acks_late=True, time_limit=10 * 60)

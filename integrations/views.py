@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_GET, require_POST
 
 from people.models import Organization
@@ -34,6 +35,7 @@ def integration_list(request):
     )
 
 
+@sensitive_post_parameters("client_secret")
 @tenant_view(Role.ADMINISTRATOR)
 def hubstaff_install(request):
     """The seed's instructions in two steps; Authorize saves the credentials and goes to Hubstaff."""
@@ -125,6 +127,7 @@ def hubstaff_uninstall(request):
 
 @login_required
 @require_GET
+@sensitive_variables()  # the code, the state and the pending verifier
 def hubstaff_callback(request):
     """Where Hubstaff sends the browser back. One address for every organization: the session says which."""
     pending = oauth.pop_pending(request, request.GET.get("state"))

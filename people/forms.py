@@ -2,10 +2,11 @@ from django import forms
 from django.contrib.auth import authenticate
 from django.contrib.auth.forms import AuthenticationForm
 
-from .auth import clear_login_failures, login_blocked, record_login_failure
+from .auth import client_address, login_blocked
 from .emails import stored_email
 from .models import Person
 from .roles import Role
+from .text import CleanTextField
 
 
 class EmailLoginForm(AuthenticationForm):
@@ -21,17 +22,16 @@ class EmailLoginForm(AuthenticationForm):
     }
 
     def clean(self):
+        # The backend counts the failures and refuses a paused account or address (people/auth.py); the form only
+        # tells the pause apart from a wrong password.
         email = self.cleaned_data.get("username")
         password = self.cleaned_data.get("password")
-        address = self.request.META.get("REMOTE_ADDR") if self.request else None
         if email and password:
-            if login_blocked(email, address):
+            if login_blocked(email, client_address(self.request)):
                 raise forms.ValidationError(self.error_messages["throttled"], code="throttled")
             self.user_cache = authenticate(self.request, username=email, password=password)
             if self.user_cache is None:
-                record_login_failure(email, address)
                 raise self.get_invalid_login_error()
-            clear_login_failures(email, address)
             self.confirm_login_allowed(self.user_cache)
         return self.cleaned_data
 
@@ -48,6 +48,7 @@ class PersonForm(forms.ModelForm):
         model = Person
         fields = ["full_name", "email"]
         labels = {"full_name": "Full name", "email": "Email"}
+        field_classes = {"full_name": CleanTextField}
 
     def __init__(self, *args, organization, **kwargs):
         self.organization = organization

@@ -11,6 +11,8 @@ from datetime import date, timedelta
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
+from people.text import clean_text
+
 from .calculations import Status, label_stride, nice_ceiling, week_start
 
 CHART_WIDTH = 960
@@ -148,7 +150,7 @@ def people_matrix(weeks, cells_by_person, names, link_for=None, width=CHART_WIDT
 
     people, rows = [], []
     for index, (person_id, (statuses, planned_row, logged_row)) in enumerate(cells_by_person.items()):
-        name = names.get(person_id, "")
+        name = clean_text(names.get(person_id, ""))
         short = name if len(name) <= 24 else name[:23] + "…"
         href = link_for(person_id) if link_for else ""
         if tooltips:
@@ -216,10 +218,12 @@ def timeline_rows(assignments, logged, names):
     """A row per person: their assignments, in name order; people who logged time with no assignment last."""
     rows = {}
     for a in assignments:
-        rows.setdefault(a.person_id, TimelineRow(a.person_id, a.person.full_name)).assignments.append(a)
+        rows.setdefault(
+            a.person_id, TimelineRow(a.person_id, clean_text(a.person.full_name))
+        ).assignments.append(a)
     ordered = list(rows.values())
     extra = sorted({pid for pid, _ in logged} - set(rows), key=lambda pid: (names.get(pid, ""), pid))
-    ordered += [TimelineRow(pid, names.get(pid, "")) for pid in extra]
+    ordered += [TimelineRow(pid, clean_text(names.get(pid, ""))) for pid in extra]
     return ordered
 
 

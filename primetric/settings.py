@@ -69,6 +69,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "primetric.middleware.ApiJsonErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -79,9 +80,11 @@ MIDDLEWARE = [
     "primetric.middleware.ContentSecurityPolicyMiddleware",
 ]
 
-if PRODUCTION:
-    # Static files served by the app itself behind gunicorn; in development runserver serves them.
-    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+if PRODUCTION or not DEBUG:
+    # Static files served by the app itself (gunicorn, or runserver without DEBUG as `make run` starts it); with
+    # DEBUG on, runserver serves them. Outside production straight from the static folders, no collectstatic.
+    MIDDLEWARE.insert(2, "whitenoise.middleware.WhiteNoiseMiddleware")
+    WHITENOISE_USE_FINDERS = not PRODUCTION
 
 ROOT_URLCONF = "primetric.urls"
 WSGI_APPLICATION = "primetric.wsgi.application"
@@ -98,6 +101,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "people.context_processors.tenant",
             ],
+            # `|bdi` and `|plain` for names and notes (people/templatetags/display.py), in every template.
+            "builtins": ["people.templatetags.display"],
         },
     },
 ]
@@ -130,8 +135,10 @@ AUTHENTICATION_BACKENDS = ["people.auth.EmailBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "root"
 LOGOUT_REDIRECT_URL = "login"
-# Failed logins allowed per e-mail and per client address before a pause.
+# Failed sign-ins allowed per account, and per client address, within the window before a pause (people/auth.py).
+# The address limit is higher: many people may share one office address.
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=30)
 LOGIN_FAILURE_WINDOW = env.int("LOGIN_FAILURE_WINDOW", default=300)
 
 LANGUAGE_CODE = "en-us"
@@ -152,6 +159,9 @@ STORAGES = {
 }
 
 # --- Security -------------------------------------------------------------------------------------------
+# Error reports (the DEBUG page, error e-mails) hide our secrets: settings, tokens, the OAuth code and verifier.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "primetric.error_reports.SecretsFilter"
+DEFAULT_EXCEPTION_REPORTER = "primetric.error_reports.SecretsReporter"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_NAME = "primetric_session"
 CSRF_COOKIE_NAME = "primetric_csrftoken"
@@ -200,7 +210,7 @@ CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.format(hubstaff=HUBSTAFF_ACCOU
 # --- Celery -------------------------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
 if CELERY_BROKER_URL == "filesystem://":
-    _broker_dir = VAR_DIR / "celery-broker"
+    _broker_dir = Path(env.str("CELERY_FILESYSTEM_BROKER_DIR", default=str(VAR_DIR / "celery-broker")))
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
@@ -209,9 +219,12 @@ if CELERY_BROKER_URL == "filesystem://":
         "store_processed": False,
     }
 else:
-    # A task whose worker died is handed out again after this many seconds (acks_late below).
+    # Redis hands an unacknowledged task out again after this many seconds (acks_late below): what brings back
+    # the task of a worker killed outright. It must exceed the longest countdown a task waits with (a retry
+    # after a Retry-After: one hour at most), or a waiting task is handed out twice; a run whose worker died is
+    # set going sooner by the lease and the periodic check (integrations.services.runs), not by this timeout.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=7200)
     }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_ACKS_LATE = True
@@ -227,7 +240,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "integrations.tasks.enqueue_due_syncs",
         "schedule": timedelta(minutes=env.int("SYNC_BEAT_MINUTES", default=15)),
     },
+    # Runs whose worker died or whose message was lost, set going again (services.runs.recover_runs).
+    "recover-sync-runs": {
+        "task": "integrations.tasks.recover_sync_runs",
+        "schedule": timedelta(seconds=env.int("SYNC_RECOVER_SECONDS", default=60)),
+    },
 }
+# A sync run's lease: a run whose worker has not renewed it for this long is taken over (services.runs).
+SYNC_LEASE_SECONDS = env.int("SYNC_LEASE_SECONDS", default=90)
 
 # --- REST framework
 # ------------------------------------------------------------------------------------------
@@ -250,11 +270,31 @@ SPECTACULAR_SETTINGS = {
 
 # --- Logging: one line per event to stderr; secrets never reach it (see integrations.hubstaff.transport)
 # -------------
+# runserver's access log (`django.server`, Django's own format) drops OAuth codes and `state` from URLs
+# (primetric/access_log.py); gunicorn's does the same through primetric/gunicorn.conf.py.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"redact_query_strings": {"()": "primetric.access_log.RedactQueryStrings"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["redact_query_strings"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+    },
 }

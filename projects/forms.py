@@ -1,6 +1,7 @@
 from django import forms
 
 from people.models import Person
+from people.text import CleanTextField
 
 from .models import Assignment, Project
 
@@ -16,6 +17,7 @@ class ProjectForm(forms.ModelForm):
     class Meta:
         model = Project
         fields = ["name", "start_date", "end_date", "archived"]
+        field_classes = {"name": CleanTextField}
         labels = {"start_date": "Start date", "end_date": "End date"}
         widgets = {"start_date": DateInput(), "end_date": DateInput()}
 

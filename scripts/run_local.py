@@ -23,6 +23,9 @@ env.setdefault("HUBSTAFF_ACCOUNT_URL", SANDBOX_URL)
 env.setdefault("HUBSTAFF_API_URL", f"{SANDBOX_URL}/v2")
 env.setdefault("HUBSTAFF_DEVELOPER_URL", SANDBOX_URL)
 env.setdefault("PYTHONUNBUFFERED", "1")
+# The product as people will see it: proper 404 and 500 pages, static files from whitenoise. `DEBUG=1 make run`
+# brings Django's debug pages back (they hide our secrets: primetric/error_reports.py).
+env.setdefault("DEBUG", "0")
 
 PROCESSES = {
     "sandbox": [
@@ -45,6 +48,12 @@ PROCESSES = {
 }
 
 
+def debug_state():
+    if env["DEBUG"].strip().lower() in {"1", "true", "yes", "on"}:
+        return "on (Django's debug pages)"
+    return "off (DEBUG=1 make run for Django's debug pages)"
+
+
 def main():
     (ROOT / "var" / "celery-broker" / "queue").mkdir(parents=True, exist_ok=True)
     (ROOT / "var" / "celery-broker" / "processed").mkdir(parents=True, exist_ok=True)
@@ -63,6 +72,7 @@ def main():
     morgan@acme.test  primetric-demo   Manager
     bobby@acme.test   primetric-demo   Employee
 
+  DEBUG is {debug_state()}.
   Ctrl-C stops everything.
 """,
         flush=True,

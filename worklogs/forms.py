@@ -3,9 +3,10 @@ from decimal import Decimal
 from django import forms
 
 from people.models import Person
+from people.text import CleanMultilineTextField
 from projects.forms import DateInput
 
-from .models import WorkLog
+from .models import NOTE_MAX_LENGTH, WorkLog
 
 
 class ManualWorkLogForm(forms.ModelForm):
@@ -18,7 +19,14 @@ class ManualWorkLogForm(forms.ModelForm):
     class Meta:
         model = WorkLog
         fields = ["person", "date", "note"]
+        field_classes = {"note": CleanMultilineTextField}
         widgets = {"date": DateInput(), "note": forms.TextInput()}
+        error_messages = {
+            "note": {
+                "max_length": f"A note can be at most {NOTE_MAX_LENGTH:,} characters long "
+                "(this one has %(show_value)d)."
+            }
+        }
 
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)

@@ -3,6 +3,9 @@ from django.db import models
 from people.models import Organization, Person, TenantModel
 from projects.models import Assignment, Project
 
+# The longest note a person may type on a manual work log (it goes into every CSV export of the project).
+NOTE_MAX_LENGTH = 2000
+
 
 class WorkLog(TenantModel):
     """Time a person spent on a project on one date, typed in here or synced from a time tracker."""
@@ -37,7 +40,8 @@ class WorkLog(TenantModel):
     # For synced logs: the id of the project at the source (a Hubstaff project id), to trace many-to-one
     # links.
     source_project_id = models.BigIntegerField(null=True, blank=True)
-    note = models.TextField(blank=True, default="")
+    # Bounded for what people type (forms, API); synced notes are stored as Hubstaff sends them.
+    note = models.TextField(blank=True, default="", max_length=NOTE_MAX_LENGTH)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

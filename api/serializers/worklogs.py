@@ -5,7 +5,7 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from worklogs.forms import ManualWorkLogForm
-from worklogs.models import WorkLog
+from worklogs.models import NOTE_MAX_LENGTH, WorkLog
 
 from .base import MAX_ID, FormBackedSerializer, TenantPersonField
 
@@ -65,6 +65,13 @@ class WorkLogDetailSerializer(FormBackedSerializer):
         ]
         read_only_fields = ["project", "duration_seconds", "source", "assignment", "created_at", "updated_at"]
         validators = []
+        extra_kwargs = {
+            "note": {
+                "error_messages": {
+                    "max_length": f"A note can be at most {NOTE_MAX_LENGTH:,} characters long.",
+                }
+            }
+        }
 
     def form_kwargs(self):
         return {"project": self.context["project"]}

@@ -27,6 +27,7 @@ from datetime import date, datetime, timedelta
 import requests
 from django.conf import settings
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 from requests_oauthlib import OAuth2Session
 
 from . import mapping
@@ -233,6 +234,7 @@ class HubstaffClient:
         return body[key]
 
     # --- one request, with everything that can go wrong
+    @sensitive_variables("sent_with")
     def _get(self, path: str, params: dict | None = None):
         """The JSON body of GET `path`, after the retries, waits and token refresh its failures call for."""
         url = self.api_url + path
@@ -268,6 +270,7 @@ class HubstaffClient:
                 continue
             raise refusal_error(path, response)
 
+    @sensitive_variables("sent_with", "ahead")
     def _exchange(self, url: str, params: dict | None):
         """(response, access token sent, decoded body or None): the request sent ahead for it, or sent now."""
         ahead = self._take_pending(url, params)
@@ -278,6 +281,7 @@ class HubstaffClient:
         sent_with = self._ready_to_send()
         return self._send(url, params, sent_with), sent_with, None
 
+    @sensitive_variables("access_token")
     def _ready_to_send(self) -> str:
         """Wait out a rate limit other workers recorded, count the request, and return the token to send."""
         self._wait_while_rate_limited()
@@ -309,6 +313,7 @@ class HubstaffClient:
         self._waited_until = until
 
     # --- prefetch: the next page's request in flight while the caller works
+    @sensitive_variables("sent_with")
     def _send_ahead(self, path: str, params: dict, *, workers: int = 1) -> None:
         url = self.api_url + path
         self._drop_pending(url, params)
@@ -331,6 +336,7 @@ class HubstaffClient:
             session = self.session  # a session given to the client (tests): used as given
         self._local.session = session
 
+    @sensitive_variables("access_token")
     def _send_and_decode(self, url, params, access_token):
         """In a background thread: the request, and the JSON of a 200 (None if absent or not JSON)."""
         response = self._send(url, params, access_token, session=self._local.session)
@@ -372,6 +378,7 @@ class HubstaffClient:
     def close(self) -> None:
         self._shutdown_executor()
 
+    @sensitive_variables("access_token", "headers")
     def _send(self, url, params, access_token, session=None):
         session = session if session is not None else self.session
         headers = {"Accept": "application/json"}

@@ -20,6 +20,13 @@ class ReauthorizationRequired(HubstaffError):
     """
 
 
+class Uninstalled(ReauthorizationRequired):
+    """The installation was deleted (uninstalled) while a client was using it: no further request is sent."""
+
+    def __init__(self, message: str = "The Hubstaff integration was uninstalled."):
+        super().__init__(message)
+
+
 class RateLimited(HubstaffError):
     """Hubstaff's rate limit is reached for longer than we are willing to wait inside one call."""
 

@@ -21,6 +21,7 @@ import requests
 from django.conf import settings
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare
+from django.views.decorators.debug import sensitive_variables
 from oauthlib.oauth2 import OAuth2Error, WebApplicationClient
 from requests_oauthlib import OAuth2Session
 
@@ -42,6 +43,7 @@ def callback_url() -> str:
     return settings.SITE_URL.rstrip("/") + reverse("hubstaff_callback")
 
 
+@sensitive_variables()
 def begin_authorization(request, installation) -> str:
     """Remember a new authorization attempt in the session and return the URL of Hubstaff's consent page."""
     client = WebApplicationClient(installation.client_id)
@@ -68,6 +70,7 @@ def begin_authorization(request, installation) -> str:
     return url
 
 
+@sensitive_variables()
 def pop_pending(request, state: str | None) -> dict | None:
     """What `begin_authorization` stored, if `state` is its state; it is removed from the session either way."""
     pending = request.session.pop(SESSION_KEY, None)
@@ -95,6 +98,7 @@ def describe_callback_error(params) -> str:
     return text
 
 
+@sensitive_variables()
 def exchange_code(installation, code: str, pending: dict) -> dict:
     """Trade the authorization code (and the PKCE verifier) for tokens. Raises AuthorizationFailed."""
     token_url = discovery.token_endpoint()
@@ -127,6 +131,7 @@ def exchange_code(installation, code: str, pending: dict) -> dict:
         oauth.close()
 
 
+@sensitive_variables()
 def _signing_key(token: str, algorithm: str):
     kid = jwt.get_unverified_header(token).get("kid")
     for refresh in (False, True):
@@ -139,6 +144,7 @@ def _signing_key(token: str, algorithm: str):
     raise AuthorizationFailed("Hubstaff's ID token is signed with a key Hubstaff does not publish.")
 
 
+@sensitive_variables()
 def validate_id_token(id_token: str | None, *, client_id: str, nonce: str) -> dict:
     """The ID token's claims after checking signature, issuer, audience, nonce and expiry."""
     if not id_token:

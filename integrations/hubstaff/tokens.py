@@ -24,6 +24,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 from oauthlib.oauth2 import OAuth2Error
 from requests_oauthlib import OAuth2Session
 
@@ -34,6 +35,7 @@ from .errors import (
     HubstaffError,
     ReauthorizationRequired,
     TransientHubstaffError,
+    Uninstalled,
     describe_token_error,
     installation_status_reason,
 )
@@ -70,6 +72,7 @@ _ADOPTED_FIELDS = (
 # --- the token endpoint
 
 
+@sensitive_variables()
 def token_auth(installation) -> requests.auth.HTTPBasicAuth | None:
     """Client authentication for the token endpoint: HTTP Basic like Hubstaff's own CLI.
 
@@ -89,6 +92,7 @@ def raise_for_token_endpoint_status(response):
     return response
 
 
+@sensitive_variables()
 def request_token_refresh(installation, refresh_token: str, *, sleep=time.sleep) -> dict:
     """Spend `refresh_token` at Hubstaff's token endpoint and return the new token response.
 
@@ -132,6 +136,7 @@ def expires_at_from(token: dict) -> datetime | None:
     return timezone.now() + timedelta(seconds=seconds)
 
 
+@sensitive_variables()
 def store_tokens(installation, token: dict, *, refreshed: bool = True) -> None:
     """Put a token response on the installation (in memory; the caller saves)."""
     installation.access_token = token["access_token"]
@@ -168,12 +173,14 @@ def mark_needs_reauthorization(installation, reason: str) -> None:
 
 def recorded_rate_limit(installation) -> datetime | None:
     """The end of the rate limit some worker of the installation recorded (None if none, or not saved); never
-    more than retries.MAX_RETRY_AFTER ahead, whatever an older version stored."""
+    more than retries.MAX_RETRY_AFTER ahead, whatever an older version stored. Raises Uninstalled if the
+    installation is gone."""
     if not installation.pk:
         return None
-    until = (
-        Installation.objects.filter(pk=installation.pk).values_list("rate_limited_until", flat=True).first()
-    )
+    row = Installation.objects.filter(pk=installation.pk).values_list("rate_limited_until").first()
+    if row is None:
+        raise Uninstalled()  # the client reads this every few seconds: it stops within them
+    until = row[0]
     latest = timezone.now() + timedelta(seconds=MAX_RETRY_AFTER)
     return min(until, latest) if until is not None else None
 
@@ -203,6 +210,7 @@ class InstallationTokens:
         self.sleep = sleep
         self.requests_made = 0  # refreshes sent to the token endpoint
 
+    @sensitive_variables()
     def access_token(self) -> str:
         """A token that does not expire within REFRESH_MARGIN, refreshed first if needed."""
         installation = self.installation
@@ -212,19 +220,21 @@ class InstallationTokens:
             self.refresh(stale_access_token=installation.access_token)
         return self.installation.access_token
 
+    @sensitive_variables()
     def refresh(self, *, stale_access_token: str) -> None:
         """Get a new access token, unless another worker already did while we waited for the lock."""
         with transaction.atomic():
             try:
                 current = Installation.objects.select_for_update().get(pk=self.installation.pk)
             except Installation.DoesNotExist:
-                raise ReauthorizationRequired("The Hubstaff integration was uninstalled.") from None
+                raise Uninstalled() from None
             refusal = self._refresh_locked(current, stale_access_token)
         if refusal:
             mark_needs_reauthorization(self.installation, refusal)
             raise ReauthorizationRequired(installation_status_reason(self.installation))
         self._adopt(current)
 
+    @sensitive_variables()
     def _refresh_locked(self, current, stale_access_token: str) -> str | None:
         """Under the row lock: renew `current`'s tokens and save them; the refusal's reason if Hubstaff refused."""
         if current.needs_reauthorization:
@@ -248,6 +258,7 @@ class InstallationTokens:
         logger.info("hubstaff installation %s: access token refreshed", current.pk)
         return None
 
+    @sensitive_variables()
     def _adopt(self, current) -> None:
         for name in _ADOPTED_FIELDS:
             setattr(self.installation, name, getattr(current, name))

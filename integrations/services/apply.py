@@ -25,7 +25,7 @@ from primetric import db
 from projects.models import Assignment
 from worklogs.models import WorkLog
 
-from .runs import synced_worklogs
+from .runs import check_still_wanted, synced_worklogs
 from .writer import transaction_writer
 
 # Days planned and written at a time (a fetch window is cut in two: memory holds one batch).
@@ -72,7 +72,7 @@ class Apply:
         threaded = connection.vendor == "postgresql" and not connection.in_atomic_block
         with transaction_writer(threaded=threaded, name=f"sync-run-{self.sync_run.pk}") as writer:
             # Serialize with anything else writing this project's synced data, before anything is read.
-            writer.call(_lock_link, self.link.pk)
+            writer.call(_lock_link, self.sync_run, self.link.pk)
             people = self._load()
             for fetched, batch in _batches(windows):
                 plan = self._plan(staging.activities(fetched, batch.start, batch.end), batch, users, people)
@@ -279,8 +279,10 @@ def _as_date(value):
 # The writes: each runs in the writer's transaction (its thread and connection, or this one's).
 
 
-def _lock_link(link_pk):
+def _lock_link(sync_run, link_pk):
+    """Lock the link, then make sure the sync may still write (not uninstalled or disabled meanwhile)."""
     ProjectLink.objects.select_for_update().filter(pk=link_pk).first()
+    check_still_wanted(sync_run, link_pk)
 
 
 def _create_assignments(project, spans, trimmed):

@@ -10,6 +10,7 @@ import logging
 
 from django.db import transaction
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from integrations.hubstaff import mapping, oauth
 from integrations.hubstaff.client import HubstaffClient
@@ -23,6 +24,7 @@ PROJECT_BATCH = 500
 
 
 @transaction.atomic
+@sensitive_variables()
 def save_credentials(organization, *, client_id: str, client_secret: str = "", user=None) -> Installation:
     """Store the Hubstaff app's Client ID and secret (encrypted) before the browser goes to Hubstaff.
 
@@ -48,6 +50,7 @@ def save_credentials(organization, *, client_id: str, client_secret: str = "", u
     return installation
 
 
+@sensitive_variables()
 def complete_authorization(installation, *, code: str, pending: dict, user=None) -> Installation:
     """Finish the OAuth flow: exchange the code, verify the ID token, check the API, mark installed."""
     token = oauth.exchange_code(installation, code, pending)
@@ -55,6 +58,7 @@ def complete_authorization(installation, *, code: str, pending: dict, user=None)
     return finish_install(installation, token, user=user)
 
 
+@sensitive_variables("token")
 def finish_install(installation, token: dict, *, user=None) -> Installation:
     """Save fresh tokens, then prove they work with a real API call (/users/me, /organizations).
 
@@ -150,6 +154,7 @@ def _upsert_projects(batch) -> int:
     return len(batch)
 
 
+@sensitive_variables("personal_access_token", "token")
 def connect_with_personal_access_token(
     organization, personal_access_token: str, *, user=None
 ) -> Installation:

@@ -1,8 +1,17 @@
 """The life of a sync run: requested, claimed by a worker, finished; expired when its worker died.
 
 At most one sync of a project runs at a time: the database refuses a second queued or running `SyncRun` of the
-same project (a partial unique constraint), and a request made while one is active gets the active one back. A run
-whose worker died (no heartbeat for STALE_AFTER) is queued again, at most MAX_TAKEOVERS times, then failed.
+same project (a partial unique constraint), and a request made while one is active gets the active one back.
+
+A running run is owned by a lease: the worker that claimed it holds `lease_id`, and `heartbeat_at` is renewed
+while it works (by the progress heartbeat, and by `keep_lease`'s thread every third of the lease, also while the
+client sleeps through a Retry-After or the apply writes). A lease not renewed for `lease_length()` (90 s) has
+expired: its worker died. A redelivered task takes over an expired lease (`claim`); a task that finds a live lease
+held by another worker is told to come back when it would expire (`LeaseHeld`), never dropped. A worker whose lease
+was taken over finishes nothing (`finish` matches the lease). The periodic check `recover_runs` (Celery beat,
+every minute) queues again the runs whose lease expired and sends again the queued runs no worker took (their
+message was lost), so no run stays "running" or "queued" for long after its worker or its message is gone. A run
+taken over MAX_TAKEOVERS times (its sync kills its worker) is failed.
 
 Handing a run to a worker: this module does not import the Celery tasks, which import the services (the tasks are
 the top of the app, the services below them). The function that sends a run id to a worker is registered once at
@@ -12,26 +21,60 @@ every view, command and the beat through `request_sync`, and a function-level im
 removing it.
 """
 
+import logging
+import threading
+import uuid
+from contextlib import contextmanager
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db import DatabaseError, IntegrityError, connection, connections, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
-from integrations.models import ProjectLink, SyncRun
+from integrations.models import Installation, ProjectLink, SyncRun
 from integrations.selectors import get_installation, get_link
 from worklogs.models import WorkLog
 
+logger = logging.getLogger(__name__)
+
+# A Clear data run (done inside a web request, not by a worker) still "running" after this long has died.
 STALE_AFTER = timedelta(minutes=10)
-# A queued run no worker picked up for this long is considered lost (its message is gone).
-QUEUED_STALE_AFTER = timedelta(hours=2)
-# How many times a run whose worker died is queued again before it is failed.
-MAX_TAKEOVERS = 2
+# A queued run no worker took this long after it was due has lost its message: it is sent again.
+LOST_AFTER = timedelta(minutes=3)
+# How many times a run whose worker died is taken over before it is failed.
+MAX_TAKEOVERS = 3
+DIED_MESSAGE = "The worker running this sync stopped; the sync is being redone."
+ABANDONED_MESSAGE = (
+    "The worker running this sync stopped answering several times; the sync was abandoned and can be started "
+    "again."
+)
+
+
+def lease_length():
+    """How long a run's lease lasts without a renewal (settings.SYNC_LEASE_SECONDS, 90 s by default)."""
+    return timedelta(seconds=getattr(settings, "SYNC_LEASE_SECONDS", 90))
+
+
+UNINSTALLED_MESSAGE = "Hubstaff was uninstalled during the sync; nothing was written."
 
 
 class SyncNotPossible(Exception):
     """The project cannot be synced now; the message says why, in words for the user."""
+
+
+class LeaseHeld(Exception):
+    """Another worker holds the run's live lease: the task should come back after `countdown` seconds."""
+
+    def __init__(self, countdown):
+        super().__init__(f"Another worker holds this run for {countdown:.0f} s more.")
+        self.countdown = countdown
+
+
+class SyncStopped(Exception):
+    """The sync must not apply what it fetched (Hubstaff uninstalled or the link disabled meanwhile, or the run
+    taken over by another worker); the message says so, in words for the user."""
 
 
 class RetryLater(Exception):
@@ -134,7 +177,13 @@ def queue_runs(projects, *, mode, trigger, now):
 def _queued_run_columns(*, mode, trigger, now):
     """The columns of a queued run but its id, project and organization, and their values ready for the database:
     the model's defaults, and the mode, trigger, status and time given."""
-    given = {"mode": mode, "trigger": trigger, "status": SyncRun.Status.QUEUED, "queued_at": now}
+    given = {
+        "mode": mode,
+        "trigger": trigger,
+        "status": SyncRun.Status.QUEUED,
+        "queued_at": now,
+        "heartbeat_at": now,
+    }
     columns, values = [], []
     for field in SyncRun._meta.concrete_fields:
         if field.primary_key or field.attname in ("project_id", "organization_id"):
@@ -176,39 +225,50 @@ def active_run(project):
     )
 
 
-def expire_stale_runs(project=None, now=None):
-    """Deal with runs whose worker died, so that none stays "running" forever and a killed sync is redone.
+def recover_runs(project=None, now=None):
+    """Runs whose worker or message is gone, set going again, so that none stays "running" or "queued" for long.
 
-    A running run without a heartbeat for STALE_AFTER is queued again and its task sent again, at most
-    MAX_TAKEOVERS times (a message Redis redelivers later finds it claimed or finished and does nothing); after
-    that, or for a queued run no worker took within QUEUED_STALE_AFTER, the run is failed with the reason.
-    Returns how many runs were requeued or failed.
+    - running, lease expired: queued again and sent again (at most MAX_TAKEOVERS times, then failed);
+    - queued, and not taken LOST_AFTER after it was due (`heartbeat_at`: when queued or when its retry is due):
+      its message was lost (a broker restarted without persistence, a filesystem broker cleared): sent again.
+      A second message of a run that has one does no harm: `claim` lets one worker have it;
+    - a Clear data run still running after STALE_AFTER (its web request died): failed.
+    Returns how many runs were requeued, sent again or failed.
     """
     now = now or timezone.now()
-    dead = SyncRun.objects.filter(status=SyncRun.Status.RUNNING, heartbeat_at__lt=now - STALE_AFTER)
-    lost = SyncRun.objects.filter(status=SyncRun.Status.QUEUED, queued_at__lt=now - QUEUED_STALE_AFTER)
-    if project is not None:
-        dead, lost = dead.filter(project=project), lost.filter(project=project)
-    requeue = list(dead.filter(takeovers__lt=MAX_TAKEOVERS).values_list("pk", flat=True))
+    runs = SyncRun.objects.all() if project is None else SyncRun.objects.filter(project=project)
+    running = runs.filter(status=SyncRun.Status.RUNNING)
+    expired = running.exclude(mode=SyncRun.Mode.CLEAR).filter(heartbeat_at__lt=now - lease_length())
+    requeue = list(expired.filter(takeovers__lt=MAX_TAKEOVERS).values_list("pk", flat=True))
     requeued = SyncRun.objects.filter(pk__in=requeue, status=SyncRun.Status.RUNNING).update(
         status=SyncRun.Status.QUEUED,
         takeovers=F("takeovers") + 1,
-        queued_at=now,
-        progress_label="The worker running this sync stopped; the sync is being redone.",
+        heartbeat_at=now,
+        lease_id="",
+        progress_label=DIED_MESSAGE,
     )
-    if requeued:
-        for run_id in requeue:
-            _send_after_commit(run_id)
-    failed = (dead.exclude(pk__in=requeue) | lost).update(
-        status=SyncRun.Status.FAILED,
-        finished_at=now,
-        error="The worker running this sync stopped answering; the sync was abandoned and can be started again.",
+    abandoned = expired.exclude(pk__in=requeue) | running.filter(
+        mode=SyncRun.Mode.CLEAR, heartbeat_at__lt=now - STALE_AFTER
     )
-    return requeued + failed
+    failed = abandoned.update(status=SyncRun.Status.FAILED, finished_at=now, error=ABANDONED_MESSAGE)
+    lost = list(
+        runs.filter(status=SyncRun.Status.QUEUED)
+        .filter(
+            Q(heartbeat_at__lt=now - LOST_AFTER)
+            | Q(heartbeat_at__isnull=True, queued_at__lt=now - LOST_AFTER)
+        )
+        .values_list("pk", flat=True)
+    )
+    SyncRun.objects.filter(pk__in=lost).update(heartbeat_at=now)  # sent again once per LOST_AFTER at most
+    for run_id in [*(requeue if requeued else []), *lost]:
+        _send_after_commit(run_id)
+    if requeued or failed or lost:
+        logger.info("sync runs recovered: %s requeued, %s failed, %s sent again", requeued, failed, len(lost))
+    return requeued + failed + len(lost)
 
 
 def _create_run(project, *, mode, trigger, user, status):
-    expire_stale_runs(project)
+    recover_runs(project)
     for _ in range(3):
         try:
             with transaction.atomic():
@@ -222,7 +282,7 @@ def _create_run(project, *, mode, trigger, user, status):
                     status=status,
                     queued_at=now,
                     started_at=now if status == SyncRun.Status.RUNNING else None,
-                    heartbeat_at=now if status == SyncRun.Status.RUNNING else None,
+                    heartbeat_at=now,
                 )
                 return run, True
         except IntegrityError:
@@ -236,27 +296,115 @@ def _create_run(project, *, mode, trigger, user, status):
 
 
 def claim(run_id, now=None):
-    """Take a queued run (or a running one whose worker died) for this worker; None if there is nothing to do."""
+    """Take a queued run, or a running one whose lease expired, for this worker; None if there is nothing to do.
+
+    Raises LeaseHeld if another worker holds a live lease on it (the task comes back when it would expire).
+    """
     now = now or timezone.now()
     with transaction.atomic():
         run = SyncRun.objects.select_for_update().select_related("project").filter(pk=run_id).first()
         if run is None or run.status not in SyncRun.ACTIVE_STATUSES:
             return None
-        if run.status == SyncRun.Status.RUNNING and run.heartbeat_at and now - run.heartbeat_at < STALE_AFTER:
-            return None  # another worker is on it
+        fields = ["status", "started_at", "heartbeat_at", "progress_done", "lease_id"]
+        if run.status == SyncRun.Status.RUNNING:
+            expires = (run.heartbeat_at or now) + lease_length()
+            if expires > now:
+                raise LeaseHeld((expires - now).total_seconds() + 1)
+            if run.takeovers >= MAX_TAKEOVERS:
+                _finish_run(run, SyncRun.Status.FAILED, error=ABANDONED_MESSAGE)
+                return None
+            run.takeovers += 1  # its worker died: this worker takes over
+            run.progress_label = DIED_MESSAGE
+            fields += ["takeovers", "progress_label"]
         run.status = SyncRun.Status.RUNNING
         run.started_at = now
         run.heartbeat_at = now
         run.progress_done = 0
-        run.save(update_fields=["status", "started_at", "heartbeat_at", "progress_done"])
+        run.lease_id = uuid.uuid4().hex
+        run.save(update_fields=fields)
     return run
 
 
+def renew_lease(run):
+    """Renew the run's lease now; False if this worker no longer holds it."""
+    return bool(
+        SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.RUNNING, lease_id=run.lease_id).update(
+            heartbeat_at=timezone.now()
+        )
+    )
+
+
+@contextmanager
+def keep_lease(run):
+    """Renew the run's lease from a thread every third of its length while the block runs.
+
+    The progress heartbeat renews it while pages arrive; this thread also covers the pauses between (a Retry-After
+    slept through, the apply's transaction), so that a live worker never loses its run. The thread uses its own
+    database connection and closes it.
+    """
+    stop = threading.Event()
+    every = lease_length().total_seconds() / 3
+
+    def renew():
+        try:
+            while not stop.wait(every):
+                try:
+                    if not renew_lease(run):
+                        return
+                except DatabaseError:
+                    logger.warning("sync run %s: the lease could not be renewed", run.pk, exc_info=True)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=renew, name=f"sync-run-{run.pk}-lease", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+
+
+def check_still_wanted(run, link_pk):
+    """Inside the apply's transaction, before anything is written: raise SyncStopped if the sync must not apply.
+
+    The installation's row is locked (an uninstall waits for the apply, or the apply sees it gone), the link is
+    re-read, and the run must still be this worker's.
+    """
+    installation = (
+        Installation.objects.select_for_update().filter(organization_id=run.organization_id).first()
+    )
+    if installation is None or not installation.is_installed:
+        raise SyncStopped(UNINSTALLED_MESSAGE)
+    link = ProjectLink.objects.filter(pk=link_pk).values_list("enabled", flat=True).first()
+    if not link:
+        raise SyncStopped("Hubstaff was turned off for this project during the sync; nothing was written.")
+    if run.lease_id and not SyncRun.objects.filter(pk=run.pk, lease_id=run.lease_id).exists():
+        raise SyncStopped("Another worker took this sync over; this one wrote nothing.")
+
+
 def finish(run, status, **fields):
+    """Record the run's outcome. A worker that lost the run's lease records nothing: raises SyncStopped for a
+    success (so the transaction recording it rolls back), logs otherwise."""
+    if _finish_run(run, status, **fields):
+        return
+    if status == SyncRun.Status.SUCCEEDED:
+        raise SyncStopped("Another worker took this sync over; this one wrote nothing.")
+    logger.warning(
+        "sync run %s: taken over by another worker; its outcome here (%s) is dropped", run.pk, status
+    )
+
+
+def _finish_run(run, status, **fields):
     fields.update(status=status, finished_at=timezone.now(), heartbeat_at=timezone.now())
     if status == SyncRun.Status.SUCCEEDED:
         fields.setdefault("progress_done", run.progress_total)
         fields.setdefault("progress_label", "Done")
-    SyncRun.objects.filter(pk=run.pk).update(**fields)
-    for name, value in fields.items():
-        setattr(run, name, value)
+    rows = SyncRun.objects.filter(pk=run.pk)
+    if run.lease_id:
+        rows = rows.filter(lease_id=run.lease_id)
+    updated = rows.update(**fields)
+    if updated:
+        for name, value in fields.items():
+            setattr(run, name, value)
+    return bool(updated)

@@ -38,6 +38,7 @@ from integrations.hubstaff.errors import (
     Refused,
     Rejected,
     TransientHubstaffError,
+    Uninstalled,
 )
 from integrations.hubstaff.windows import (
     MAX_WINDOW_DAYS,
@@ -53,7 +54,7 @@ from integrations.selectors import get_installation, get_link
 from . import runs, statistics
 from .apply import Apply
 from .links import next_daily_slot
-from .runs import RetryLater, claim, sync_blocker
+from .runs import RetryLater, SyncStopped, claim, sync_blocker
 from .staging import Staging
 
 logger = logging.getLogger(__name__)
@@ -79,60 +80,77 @@ class Parts:
 
 
 def run_sync(run_id, *, final_attempt=True, today=None, parts=Parts()):
-    """Carry out a queued sync run (the Celery task's body). Safe to call twice: a finished run is left alone."""
+    """Carry out a queued sync run (the Celery task's body). Safe to call twice: a finished run is left alone.
+
+    Raises runs.LeaseHeld when another worker holds the run (the task comes back later), RetryLater when Hubstaff
+    is busy and this is not the final attempt.
+    """
     run = claim(run_id)
     if run is None:
         return None
-    project = run.project
     try:
-        installation = get_installation(project.organization)
-        link = get_link(project)
-        reason = sync_blocker(project, installation, link)
-        if reason:
-            runs.finish(run, SyncRun.Status.FAILED, error=reason)
-            return run
-        # prefetch: the next page's request is in flight while a page is staged (HTTP only, in the client's
-        # threads).
-        client = parts.client(installation, prefetch=True)
-        try:
-            # "Today" is the Hubstaff organization's day: Hubstaff dates rows by it.
-            time_zone = mapping.organization_time_zone(link.hubstaff_time_zone, installation.account)
-            today = today or organization_date(timezone.now(), time_zone)
-            Sync(run, project, installation, link, client, today=today, parts=parts).run()
-        finally:
-            client.close()
-            SyncRun.objects.filter(pk=run.pk).update(requests_made=client.requests_made)
-    except ReauthorizationRequired as exc:
-        runs.finish(
-            run,
-            SyncRun.Status.FAILED,
-            error=str(exc) or "Hubstaff refused the stored authorization; re-authorize.",
-        )
-    except (RateLimited, TransientHubstaffError) as exc:
+        with runs.keep_lease(run):
+            _carry_out(run, today, parts)
+    except Exception as exc:
+        _record_failure(run, exc, final_attempt)
+    run.refresh_from_db()
+    return run
+
+
+def _carry_out(run, today, parts):
+    project = run.project
+    installation = get_installation(project.organization)
+    link = get_link(project)
+    reason = sync_blocker(project, installation, link)
+    if reason:
+        runs.finish(run, SyncRun.Status.FAILED, error=reason)
+        return
+    # prefetch: the next page's request is in flight while a page is staged (HTTP only, in the client's threads).
+    client = parts.client(installation, prefetch=True)
+    try:
+        # "Today" is the Hubstaff organization's day: Hubstaff dates rows by it.
+        time_zone = mapping.organization_time_zone(link.hubstaff_time_zone, installation.account)
+        today = today or organization_date(timezone.now(), time_zone)
+        Sync(run, project, installation, link, client, today=today, parts=parts).run()
+    finally:
+        client.close()
+        SyncRun.objects.filter(pk=run.pk).update(requests_made=client.requests_made)
+
+
+def _record_failure(run, exc, final_attempt):
+    """Record in the run what stopped it; re-raise as RetryLater when Hubstaff is busy and another try is left."""
+    if isinstance(exc, Uninstalled):
+        runs.finish(run, SyncRun.Status.FAILED, error=runs.UNINSTALLED_MESSAGE)
+    elif isinstance(exc, SyncStopped):
+        runs.finish(run, SyncRun.Status.FAILED, error=str(exc))
+    elif isinstance(exc, ReauthorizationRequired):
+        error = str(exc) or "Hubstaff refused the stored authorization; re-authorize."
+        runs.finish(run, SyncRun.Status.FAILED, error=error)
+    elif isinstance(exc, RateLimited | TransientHubstaffError):
         if final_attempt:
             runs.finish(run, SyncRun.Status.FAILED, error=f"Hubstaff did not answer properly: {exc}")
-        else:
-            countdown = getattr(exc, "retry_after", None) or 60
-            SyncRun.objects.filter(pk=run.pk).update(
-                status=SyncRun.Status.QUEUED,
-                queued_at=timezone.now(),  # waiting on purpose, not lost
-                progress_label=f"Hubstaff is busy; trying again in {int(countdown)} s.",
-            )
-            raise RetryLater(str(exc), countdown) from exc
-    except (Rejected, Refused) as exc:
+            return
+        countdown = getattr(exc, "retry_after", None) or 60
+        SyncRun.objects.filter(pk=run.pk, lease_id=run.lease_id).update(
+            status=SyncRun.Status.QUEUED,
+            lease_id="",
+            # When the retry is due: the periodic check sends a queued run again only once that has long passed.
+            heartbeat_at=timezone.now() + timedelta(seconds=countdown),
+            progress_label=f"Hubstaff is busy; trying again in {int(countdown)} s.",
+        )
+        raise RetryLater(str(exc), countdown) from exc
+    elif isinstance(exc, Rejected | Refused):
         # Hubstaff's own reason says what to do (an inactive plan, parameters it refused); the tokens are fine.
         runs.finish(run, SyncRun.Status.FAILED, error=str(exc))
-    except HubstaffError as exc:
+    elif isinstance(exc, HubstaffError):
         runs.finish(run, SyncRun.Status.FAILED, error=f"Hubstaff answered unexpectedly: {exc}")
-    except Exception:
-        logger.exception("Sync run %s failed", run.pk)
+    else:
+        logger.error("Sync run %s failed", run.pk, exc_info=exc)
         runs.finish(
             run,
             SyncRun.Status.FAILED,
             error="The sync failed on our side; nothing was changed. The error was logged.",
         )
-    run.refresh_from_db()
-    return run
 
 
 class Sync:
@@ -273,18 +291,23 @@ class Sync:
         return days
 
     def _edited_days(self, sources, since, until):
-        """The days the time edit log entries created since `since` name (never asked before Hubstaff's floor)."""
+        """The days the time edit log entries created since `since` name (never asked before Hubstaff's floor).
+
+        The whole organization's log is read and the entries about the linked projects kept here: whether
+        Hubstaff's project filter also matches time moved away from a project is not published, and edits are
+        few (one page a day for most organizations).
+        """
         floor = datetime.combine(daily_floor(self.today), datetime.min.time(), tzinfo=zone(self.time_zone))
         since = max(since, floor)
         days = set()
         if since >= until:
             return days
         for org_id, project_ids in sources.items():
-            for page in self.client.time_edit_log_pages(
-                org_id, since=since, until=until, project_ids=project_ids
-            ):
+            wanted = set(project_ids)
+            for page in self.client.time_edit_log_pages(org_id, since=since, until=until):
                 for entry in page:
-                    days |= mapping.edit_log_days(entry, self.time_zone)
+                    if mapping.edit_log_concerns(entry, wanted):
+                        days |= mapping.edit_log_days(entry, self.time_zone)
                 self._progress()  # the heartbeat
         return days
 

@@ -86,20 +86,20 @@ def test_a_run_whose_worker_died_is_queued_again_then_given_up(
     from integrations.services import runs
 
     project = linked_projects[0]
-    old = timezone.now() - runs.STALE_AFTER - timedelta(seconds=1)
+    old = timezone.now() - runs.lease_length() - timedelta(seconds=1)
     run = SyncRun.objects.create(
         organization=project.organization, project=project, mode="reset", status="running", heartbeat_at=old
     )
     for attempt in range(1, runs.MAX_TAKEOVERS + 1):
         with django_capture_on_commit_callbacks(execute=True):
-            assert runs.expire_stale_runs() == 1
+            assert runs.recover_runs() == 1
         run.refresh_from_db()
         assert (run.status, run.takeovers) == ("queued", attempt)
         assert queued_tasks[-1] == (run.pk,)
         SyncRun.objects.filter(pk=run.pk).update(
             status="running", heartbeat_at=old
         )  # claimed, and died again
-    runs.expire_stale_runs()
+    runs.recover_runs()
     run.refresh_from_db()
     assert run.status == "failed" and "stopped answering" in run.error
 
@@ -115,4 +115,4 @@ def test_a_live_run_is_left_alone(linked_projects):
         status="running",
         heartbeat_at=timezone.now(),
     )
-    assert runs.expire_stale_runs() == 0
+    assert runs.recover_runs() == 0

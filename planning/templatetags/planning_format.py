@@ -5,6 +5,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from people.templatetags.display import bdi
 from planning.calculations import Status
 
 register = template.Library()
@@ -54,10 +55,10 @@ def status_badge(status):
 @register.simple_tag
 def people_rows(people):
     """The rows of the report's people table (a year of 500 people: 500 rows of seven cells, written here at a
-    fraction of what a template loop costs). Only the name and the link are text to escape: the rest are numbers
-    and labels of ours."""
+    fraction of what a template loop costs). Only the name (isolated as `|bdi` does) and the link are text to
+    escape: the rest are numbers and labels of ours."""
     rows = [
-        f'<tr class="status-{p.status}"><td><a href="{escape(p.href)}">{escape(p.name)}</a></td>'
+        f'<tr class="status-{p.status}"><td><a href="{escape(p.href)}">{bdi(p.name)}</a></td>'
         f'<td class="num">{hours(p.planned)}</td><td class="num">{hours(p.logged)}</td>'
         f'<td class="num">{signed_hours(p.difference)}</td>'
         f'<td class="num">{f"{p.ratio}%" if p.ratio is not None else "–"}</td>'

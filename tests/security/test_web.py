@@ -219,7 +219,7 @@ def test_failures_from_many_addresses_against_one_account_pause_it(admin, settin
 
 
 def test_failures_from_one_address_against_many_accounts_pause_that_address(admin, settings):
-    for i in range(settings.LOGIN_FAILURE_LIMIT):
+    for i in range(settings.LOGIN_ADDRESS_FAILURE_LIMIT):
         sign_in(Client(), f"guess{i}@acme.test", "wrong", address="10.0.3.1")
     assert (
         "Too many failed sign-ins"

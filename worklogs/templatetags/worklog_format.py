@@ -1,7 +1,7 @@
-from html import escape
-
 from django import template
 from django.utils.safestring import mark_safe
+
+from people.templatetags.display import bdi
 
 register = template.Library()
 
@@ -31,7 +31,7 @@ def weekday(value):
 def person_totals_rows(totals):
     """The rows of a project's per-person totals (200 people: written here, not by a template loop)."""
     rows = [
-        f'<tr><td>{escape(row["name"])}</td><td class="num">{row["logs"]}</td>'
+        f'<tr><td>{bdi(row["name"])}</td><td class="num">{row["logs"]}</td>'
         f'<td class="num">{as_hours(row["seconds"])}</td></tr>'
         for row in totals
     ]

@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('people', '0002_tenant_keys'),
         ('projects', '0002_tenant_keys'),
-        ('worklogs', '0002_tenant_keys'),
+        ('worklogs', '0003_note_max_length'),
     ]
 
     operations = [

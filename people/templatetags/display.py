@@ -1,0 +1,28 @@
+"""Filters for showing what people and Hubstaff wrote (a built-in of every template: settings.TEMPLATES).
+
+`{{ name|bdi }}` isolates the text in `<bdi>` so that right-to-left text, or a leftover bidi character, cannot
+reorder what follows it on the line; `{{ name|plain }}` is for places where an element cannot go (a `<title>`,
+an attribute, an `<option>`, SVG text): there the text is only cleaned. Both drop control characters and bidi
+overrides (people.text.clean_text), also from data stored before they were cleaned at input.
+"""
+
+from django import template
+from django.utils.html import conditional_escape, format_html
+
+from people.text import clean_text
+
+register = template.Library()
+
+
+@register.filter
+def bdi(value):
+    if value is None or value == "":
+        return ""
+    return format_html("<bdi>{}</bdi>", conditional_escape(clean_text(value, multiline=True)))
+
+
+@register.filter
+def plain(value):
+    if value is None:
+        return ""
+    return clean_text(value)
