@@ -60,6 +60,8 @@ def _test_settings(settings):
 def queued_tasks(monkeypatch):
     queued = []
     monkeypatch.setattr(tasks.sync_project_task, "delay", lambda *args, **kwargs: queued.append(args))
+    # The schedule hands its runs over by batches (tasks.dispatch_runs): recorded as the runs they carry.
+    monkeypatch.setattr(tasks.send_runs_task, "delay", lambda run_ids: queued.extend((i,) for i in run_ids))
     return queued
 
 

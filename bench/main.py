@@ -21,9 +21,16 @@ SIZES = {
         "incremental_rounds": 3,
         "growth": [(500, 30), (500, 120), (100, 365), (2000, 120)],
         "growth_repeats": 2,
-        "pages": {"worklogs": 100_000, "assignments": 200, "requests_count": 200},
+        "pages": {
+            "worklogs": 100_000,
+            "assignments": 200,
+            "requests_count": 200,
+            "planning": {"people": 500, "days": 365},
+        },
         "fanout": {"organizations": 1000, "projects_per_org": 10},
         "budget": (60, 2, 365),
+        # A year of 500 people at 0.15 s a request: ~2 min at 1 stream, 1 at 2, 30 s at 4 (one run each).
+        "latency": {"users": 500, "projects": 10, "days": 365, "latency": 0.15, "repeats": 1},
     },
     "quick": {
         "scale": (500, 10, 120),
@@ -31,9 +38,15 @@ SIZES = {
         "incremental_rounds": 2,
         "growth": [(500, 30), (100, 120)],
         "growth_repeats": 1,
-        "pages": {"worklogs": 20_000, "assignments": 200, "requests_count": 50},
+        "pages": {
+            "worklogs": 20_000,
+            "assignments": 200,
+            "requests_count": 50,
+            "planning": {"people": 200, "days": 365},
+        },
         "fanout": {"organizations": 200, "projects_per_org": 10},
         "budget": (60, 2, 365),
+        "latency": {"users": 500, "projects": 10, "days": 60, "latency": 0.15, "repeats": 1},
     },
     "smoke": {
         "scale": (20, 3, 20),
@@ -41,12 +54,18 @@ SIZES = {
         "incremental_rounds": 1,
         "growth": [(10, 10)],
         "growth_repeats": 1,
-        "pages": {"worklogs": 300, "assignments": 10, "requests_count": 3},
+        "pages": {
+            "worklogs": 300,
+            "assignments": 10,
+            "requests_count": 3,
+            "planning": {"people": 25, "days": 30},
+        },
         "fanout": {"organizations": 5, "projects_per_org": 4},
         "budget": (20, 2, 120),
+        "latency": {"users": 10, "projects": 3, "days": 10, "latency": 0.02, "repeats": 1},
     },
 }
-SECTIONS = ("sync", "growth", "pages", "fanout", "budget")
+SECTIONS = ("sync", "growth", "pages", "fanout", "budget", "latency")
 
 
 def main(argv=None):
@@ -95,7 +114,7 @@ def _parse(argv):
 def _run_sections(sections, sizes):
     """Each asked-for section at the run's sizes, in order: {section: its figures}."""
     # Imported once Django is set up for the bench database.
-    from . import budget, fanout, pages, sync
+    from . import budget, fanout, latency, pages, sync
 
     results = {}
     if "sync" in sections:
@@ -127,6 +146,9 @@ def _run_sections(sections, sizes):
     if "budget" in sections:
         print(f"[budget] {sizes['budget']} ...", flush=True)
         results["budget"] = budget.run(*sizes["budget"])
+    if "latency" in sections:
+        print(f"[latency] {sizes['latency']} ...", flush=True)
+        results["latency"] = latency.run(**sizes["latency"])
     return results
 
 

@@ -1,6 +1,7 @@
 """Section 4: the project page and the work-log API list of a project with many work logs, served by gunicorn."""
 
 import io
+import itertools
 import os
 import random
 import socket
@@ -15,13 +16,12 @@ from .environment import ROOT
 from .measure import median, percentile
 
 
-def seed_project(*, worklogs, assignments, tag):
-    """An organization with a manager, `assignments` people assigned to one project and `worklogs` synced logs."""
+def seed_organization(*, people, tag):
+    """An organization with a manager (a login user with an API token) and `people` employees."""
     from django.contrib.auth import get_user_model
 
     from api.tokens import issue_token
     from people.models import Organization, Person
-    from projects.models import Assignment, Project
 
     organization = Organization.objects.create(name=f"Bench pages {tag}", slug=f"bench-pages-{tag}")
     user = get_user_model().objects.create_user(username=f"bench-manager-{tag}", password="bench-password-1")
@@ -32,9 +32,7 @@ def seed_project(*, worklogs, assignments, tag):
         is_manager=True,
         user=user,
     )
-    start = date(2025, 1, 1)
-    project = Project.objects.create(organization=organization, name="Big project", start_date=start)
-    people = Person.objects.bulk_create(
+    employees = Person.objects.bulk_create(
         [
             Person(
                 organization=organization,
@@ -42,9 +40,43 @@ def seed_project(*, worklogs, assignments, tag):
                 email=f"p{i}-{tag}@example.test",
                 is_employee=True,
             )
-            for i in range(assignments)
+            for i in range(people)
         ]
     )
+    return {"organization": organization, "user": user, "token": issue_token(user).key, "people": employees}
+
+
+def copy_worklogs(rows):
+    """Work logs by COPY (seeding is not what is measured): rows of (organization, project, person, assignment,
+    date, seconds); then fresh planner statistics, as autovacuum would soon have."""
+    from django.db import connection
+    from django.utils import timezone
+
+    now = timezone.now().isoformat()
+    buffer = io.StringIO()
+    for organization_id, project_id, person_id, assignment_id, day, seconds in rows:
+        buffer.write(
+            f"{organization_id}\t{project_id}\t{person_id}\t{assignment_id}\t{day.isoformat()}\t{seconds}\t"
+            f"hubstaff\thubstaff:{project_id}:{person_id}:{day.isoformat()}\t1\t\t{now}\t{now}\n"
+        )
+    buffer.seek(0)
+    with connection.cursor() as cur:
+        cur.cursor.copy_expert(
+            "COPY worklogs_worklog (organization_id, project_id, person_id, assignment_id, date, duration_seconds, "
+            "source, source_key, source_project_id, note, created_at, updated_at) FROM STDIN",
+            buffer,
+        )
+        cur.execute("ANALYZE worklogs_worklog")
+
+
+def seed_project(*, worklogs, assignments, tag):
+    """An organization with a manager, `assignments` people assigned to one project and `worklogs` synced logs."""
+    from projects.models import Assignment, Project
+
+    seeded = seed_organization(people=assignments, tag=tag)
+    organization, people = seeded["organization"], seeded["people"]
+    start = date(2025, 1, 1)
+    project = Project.objects.create(organization=organization, name="Big project", start_date=start)
     made = Assignment.objects.bulk_create(
         [
             Assignment(
@@ -57,39 +89,22 @@ def seed_project(*, worklogs, assignments, tag):
             for p in people
         ]
     )
-    _copy_worklogs(organization, project, people, made, worklogs, start)
-    return {"organization": organization, "project": project, "user": user, "token": issue_token(user).key}
-
-
-def _copy_worklogs(organization, project, people, assignments, count, start):
-    """`count` synced work logs spread over the people, one a day each from `start`, written by COPY: seeding is
-    not what is measured."""
-    from django.db import connection
-    from django.utils import timezone
-
     rng = random.Random(1)
-    now = timezone.now().isoformat()
-    per_person = -(-count // len(people))
-    buffer = io.StringIO()
-    written = 0
-    for day in range(per_person):
-        for person, assignment in zip(people, assignments, strict=True):
-            if written == count:
-                break
-            d = start + timedelta(days=day)
-            buffer.write(
-                f"{organization.pk}\t{project.pk}\t{person.pk}\t{assignment.pk}\t{d.isoformat()}\t"
-                f"{rng.randint(1800, 30000)}\thubstaff\thubstaff:1:{person.pk}:{d.isoformat()}\t1\t\t{now}\t{now}\n"
-            )
-            written += 1
-    buffer.seek(0)
-    with connection.cursor() as cur:
-        cur.cursor.copy_expert(
-            "COPY worklogs_worklog (organization_id, project_id, person_id, assignment_id, date, duration_seconds, "
-            "source, source_key, source_project_id, note, created_at, updated_at) FROM STDIN",
-            buffer,
+    per_person = -(-worklogs // len(people))
+    rows = (
+        (
+            organization.pk,
+            project.pk,
+            person.pk,
+            assignment.pk,
+            start + timedelta(days=day),
+            rng.randint(1800, 30000),
         )
-        cur.execute("ANALYZE worklogs_worklog")
+        for day in range(per_person)
+        for person, assignment in zip(people, made, strict=True)
+    )
+    copy_worklogs(itertools.islice(rows, worklogs))
+    return {**seeded, "project": project}
 
 
 def session_cookie(user):
@@ -101,26 +116,75 @@ def session_cookie(user):
     return settings.SESSION_COOKIE_NAME, client.cookies[settings.SESSION_COOKIE_NAME].value
 
 
-def urls(seeded):
-    slug, pk = seeded["organization"].slug, seeded["project"].pk
+def seed_planning(*, people, days, projects=10, tag):
+    """An organization planning `people` people over `days` days on `projects` projects: everyone on a project
+    at 8 h a day for the whole period, every third person also on a second one at 2 h a day for its first half;
+    a work log every weekday on the first project (3-9 h) and every other weekday on the second (1-3 h)."""
+    from projects.models import Assignment, Project
+
+    seeded = seed_organization(people=people, tag=tag)
+    organization, employees = seeded["organization"], seeded["people"]
+    start = date(2025, 1, 1)
+    end = start + timedelta(days=days - 1)
+    made = Project.objects.bulk_create(
+        [
+            Project(organization=organization, name=f"Project {i:02d}", start_date=start)
+            for i in range(projects)
+        ]
+    )
+    plans = []
+    for i, person in enumerate(employees):
+        plans.append((person, made[i % projects], start, end, 8))
+        if i % 3 == 0:
+            plans.append((person, made[(i + 1) % projects], start, start + timedelta(days=days // 2), 2))
+    assignments = Assignment.objects.bulk_create(
+        [
+            Assignment(
+                organization=organization, project=pr, person=pe, start_date=s, end_date=e, hours_per_day=h
+            )
+            for pe, pr, s, e, h in plans
+        ]
+    )
+    rng = random.Random(2)
+
+    def rows():
+        for n in range(days):
+            day = start + timedelta(days=n)
+            if day.weekday() >= 5:
+                continue
+            for a in assignments:
+                if a.start_date <= day <= a.end_date and (a.hours_per_day == 8 or n % 2 == 0):
+                    low, high = (3, 9) if a.hours_per_day == 8 else (1, 3)
+                    seconds = rng.randint(low * 3600, high * 3600)
+                    yield organization.pk, a.project_id, a.person_id, a.pk, day, seconds
+
+    copy_worklogs(rows())
+    query = f"date_from={start.isoformat()}&date_to={end.isoformat()}"
+    return {**seeded, "url": f"/{organization.slug}/planning/report/?{query}"}
+
+
+def urls(project, planning):
+    """{name: (url, seeded organization, how it signs in)} of the measured pages."""
+    slug, pk = project["organization"].slug, project["project"].pk
     return {
-        "project page": f"/{slug}/projects/{pk}/",
-        "work-log API list": f"/api/v1/orgs/{slug}/projects/{pk}/worklogs/",
+        "project page": (f"/{slug}/projects/{pk}/", project, "session"),
+        "work-log API list": (f"/api/v1/orgs/{slug}/projects/{pk}/worklogs/", project, "token"),
+        "planning report": (planning["url"], planning, "session"),
     }
 
 
-def queries_per_request(seeded):
-    """SQL queries of one request of each URL, in this process (Django's test client)."""
+def queries_per_request(pages):
+    """SQL queries of one request of each page, in this process (Django's test client)."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     counts = {}
-    for name, url in urls(seeded).items():
+    for name, (url, seeded, auth) in pages.items():
         client = Client()
-        if name.startswith("project"):
+        headers = {}
+        if auth == "session":
             client.force_login(seeded["user"])
-            headers = {}
         else:
             headers = {"Authorization": f"Token {seeded['token']}"}
         client.get(url, headers=headers)  # warm caches (sessions, content types)
@@ -205,29 +269,35 @@ def drive(url, *, headers=None, cookies=None, requests_count, warmup=10):
     }
 
 
-def run(*, worklogs, assignments, requests_count, tag="main"):
+def run(*, worklogs, assignments, requests_count, planning, tag="main"):
     from worklogs.models import WorkLog
 
-    seeded = seed_project(worklogs=worklogs, assignments=assignments, tag=tag)
-    small = seed_project(
+    project = seed_project(worklogs=worklogs, assignments=assignments, tag=tag)
+    project_small = seed_project(
         worklogs=max(100, worklogs // 100), assignments=min(assignments, 20), tag=tag + "-small"
     )
+    report = seed_planning(**planning, tag=tag + "-planning")
+    report_small = seed_planning(
+        people=max(1, planning["people"] // 25), days=planning["days"], tag=tag + "-ps"
+    )
+    pages = urls(project, report)
     result = {
-        "worklogs": WorkLog.objects.filter(project=seeded["project"]).count(),
+        "worklogs": WorkLog.objects.filter(project=project["project"]).count(),
         "assignments": assignments,
-        "queries": queries_per_request(seeded),
-        "queries_small": queries_per_request(small),
-        "small_worklogs": WorkLog.objects.filter(project=small["project"]).count(),
+        "queries": queries_per_request(pages),
+        "queries_small": queries_per_request(urls(project_small, report_small)),
+        "small_worklogs": WorkLog.objects.filter(project=project_small["project"]).count(),
+        "planning": {
+            **planning,
+            "worklogs": WorkLog.objects.filter(organization=report["organization"]).count(),
+            "small_people": max(1, planning["people"] // 25),
+        },
     }
-    cookie = dict([session_cookie(seeded["user"])])
     with Gunicorn() as server:
-        for name, path in urls(seeded).items():
-            if name.startswith("project"):
-                result[name] = drive(server.url + path, cookies=cookie, requests_count=requests_count)
+        for name, (path, seeded, auth) in pages.items():
+            if auth == "session":
+                options = {"cookies": dict([session_cookie(seeded["user"])])}
             else:
-                result[name] = drive(
-                    server.url + path,
-                    headers={"Authorization": f"Token {seeded['token']}"},
-                    requests_count=requests_count,
-                )
+                options = {"headers": {"Authorization": f"Token {seeded['token']}"}}
+            result[name] = drive(server.url + path, requests_count=requests_count, **options)
     return result

@@ -78,7 +78,8 @@ class SyncSetup:
             check=False,
         )
         if out.returncode != 0:
-            raise RuntimeError(f"sync worker failed:\n{out.stderr[-4000:]}")
+            # The first error (often the cause) and the last lines.
+            raise RuntimeError(f"sync worker failed:\n{out.stderr[:4000]}\n...\n{out.stderr[-4000:]}")
         result = json.loads(out.stdout.strip().splitlines()[-1])
         if result["status"] != "succeeded":
             raise RuntimeError(f"sync {result['status']}: {result['error']}")

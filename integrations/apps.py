@@ -17,6 +17,6 @@ class IntegrationsConfig(AppConfig):
 
         register_project_panel(integration_settings_panel, area="side")
         register_source_project_namer(hubstaff_project_names)
-        runs.register_dispatch(tasks.send_run)
+        runs.register_dispatch(tasks.send_run, tasks.dispatch_runs)
         transport.configure()
         setting_changed.connect(transport.on_setting_changed, dispatch_uid="hubstaff-transport")

@@ -8,7 +8,7 @@ width and scales to its container; long periods thin their labels, many people s
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.utils.html import escape
+from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
 from people.text import clean_text
@@ -94,58 +94,95 @@ def weekly_chart(rows, width=CHART_WIDTH, height=260):
 # -- People by week (heat map) ------------------------------------------------------------------------------
 
 
-def people_matrix(week_rows_by_person, names, link_for=None, width=CHART_WIDTH, row_height=20):
+# Beyond this many cells, a cell is a bare coloured rectangle (~60 bytes) without its tooltip of numbers (~150
+# more): a year of 500 people is 26,500 cells, which would make a 5 MB page; the person's report, a click away
+# from the row's name, has every number.
+MATRIX_TOOLTIPS_MAX_CELLS = 10_000
+
+
+def people_matrix(weeks, cells_by_person, names, link_for=None, width=CHART_WIDTH, row_height=20):
     """One row per person, one cell per week, coloured by Status; with a separate header (it stays put).
 
-    week_rows_by_person: {person_id: [WeekRow, ...]} in display order; names: {person_id: name}.
+    weeks: the Mondays; cells_by_person: {person_id: (statuses, planned seconds, logged seconds)}, three lists
+    with a value per week, in display order; names: {person_id: name}. The rows are drawn here as strings: a year
+    of 500 people is 26,500 cells, too many for a template loop.
     """
     label_w, right = 180, 8
-    weeks = next(iter(week_rows_by_person.values()), [])
     n = max(len(weeks), 1)
     cell = (width - label_w - right) / n
     show_numbers = cell >= 34
+    tooltips = len(weeks) * len(cells_by_person) <= MATRIX_TOOLTIPS_MAX_CELLS
     stride = label_stride(len(weeks), max(int((width - label_w) // 56), 1))
     header = [
-        {"x": fmt(label_w + i * cell + cell / 2), "label": f"{row.monday:%d %b}"}
-        for i, row in enumerate(weeks)
+        {"x": fmt(label_w + i * cell + cell / 2), "label": f"{monday:%d %b}"}
+        for i, monday in enumerate(weeks)
         if i % stride == 0
     ]
-    people = []
-    for index, (person_id, rows) in enumerate(week_rows_by_person.items()):
-        y = index * row_height
-        name = clean_text(names.get(person_id, ""))
-        cells = []
-        for i, row in enumerate(rows):
-            cells.append(
-                {
-                    "x": fmt(label_w + i * cell + 1),
-                    "w": fmt(max(cell - 2, 1)),
-                    "status": row.status,
-                    "text": f"{float(row.logged):.0f}"
-                    if show_numbers and (row.logged or row.planned)
-                    else "",
-                    "text_x": fmt(label_w + i * cell + cell / 2),
-                    "title": f"{name}, week of {row.monday:%d %b %Y}: planned {hours_text(row.planned)}, "
-                    f"logged {hours_text(row.logged)}{_status_note(row)}",
-                }
-            )
-        people.append(
-            {
-                "y": fmt(y + 1),
-                "h": fmt(row_height - 2),
-                "text_y": fmt(y + row_height / 2 + 4),
-                "name": name if len(name) <= 24 else name[:23] + "…",
-                "full_name": name,
-                "href": link_for(person_id) if link_for else "",
-                "cells": cells,
-            }
+    # What every row shares: where each week's cell stands, its label, and the cell drawn whole for each status.
+    columns = [
+        (fmt(label_w + i * cell + 1), fmt(label_w + i * cell + cell / 2), f"{monday:%d %b %Y}")
+        for i, monday in enumerate(weeks)
+    ]
+    cell_w, cell_h = fmt(max(cell - 2, 1)), fmt(row_height - 2)
+    text_y = fmt(row_height / 2 + 4)
+    bare = {
+        status: [
+            f'<rect class="{status}" x="{x}" y="1" width="{cell_w}" height="{cell_h}"/>'
+            for x, _, _ in columns
+        ]
+        for status in Status.LABELS
+    }
+
+    def detailed(name, status, i, planned, logged):
+        x, text_x, label = columns[i]
+        title = f"{name}, week of {label}: planned {planned / 3600:.1f} h, logged {logged / 3600:.1f} h" + (
+            f" ({Status.LABELS[status]})" if Status.LABELS[status] else ""
         )
+        text = (
+            f'<text x="{text_x}" y="{text_y}" text-anchor="middle">{logged / 3600:.0f}</text>'
+            if show_numbers and (logged or planned)
+            else ""
+        )
+        return (
+            f'<g class="cell {status}"><title>{title}</title><rect x="{x}" y="1" width="{cell_w}" '
+            f'height="{cell_h}" rx="2"></rect>{text}</g>'
+        )
+
+    people, rows = [], []
+    for index, (person_id, (statuses, planned_row, logged_row)) in enumerate(cells_by_person.items()):
+        name = clean_text(names.get(person_id, ""))
+        short = name if len(name) <= 24 else name[:23] + "…"
+        href = link_for(person_id) if link_for else ""
+        if tooltips:
+            safe_name = escape(name)
+            cells = zip(statuses, planned_row, logged_row, strict=True)
+            svg = "".join(
+                detailed(safe_name, status, i, planned, logged)
+                for i, (status, planned, logged) in enumerate(cells)
+            )
+        else:
+            svg = "".join([bare[status][i] for i, status in enumerate(statuses)])
+        top = fmt(index * row_height)
+        if href:
+            label = format_html(
+                '<a href="{}"><text class="row-label" x="4" y="{}"><title>{}</title>{}</text></a>',
+                href,
+                text_y,
+                name,
+                short,
+            )
+        else:
+            label = format_html('<text class="row-label" x="4" y="{}">{}</text>', text_y, short)
+        rows.append(f'<g class="matrix-row" transform="translate(0 {top})">{label}{svg}</g>')
+        people.append({"top": top, "name": short, "full_name": name, "href": href, "cells_svg": svg})
     return {
         "width": width,
         "label_w": label_w,
         "height": max(len(people) * row_height, row_height),
         "header": header,
         "people": people,
+        # Numbers, labels of ours, and names escaped (format_html, escape above).
+        "rows_svg": mark_safe("\n".join(rows)),  # noqa: S308
     }
 
 

@@ -9,8 +9,9 @@ from urllib.parse import urlencode
 from django.utils import timezone
 
 from . import charts
-from .calculations import totals, week_rows
+from .calculations import totals
 from .forms import PlanningFilterForm
+from .reports import weekly_rows
 from .selectors import plan_data
 
 
@@ -30,7 +31,7 @@ def my_weeks_context(request):
     else:
         filters = form.filters(person=me)
     plan = plan_data(request.tenant.scope, filters)
-    rows = week_rows(plan.weeks, plan.planned, plan.logged, today)
+    rows = weekly_rows(plan, today)
     planned_total, logged_total = totals(rows)
     return {
         "request": request,

@@ -1,31 +1,38 @@
 """Reads for the planning views: a fixed handful of aggregate queries, whatever the number of rows.
 
-Work logs are summed in the database (GROUP BY person and week, with TruncWeek); assignments are read as the
-few columns the plan needs. Callers pass querysets already scoped to the tenant (`request.tenant.scope(...)`).
+Logged time is read from the work logs' weekly totals (worklogs.WeeklyTotal, kept by triggers: a row per
+project, person, source and week), summed per person and week in the database, so a year of an organization
+costs a row per person and week rather than one per log; assignments are read as the few columns the plan
+needs. Callers pass querysets already scoped to the tenant (`request.tenant.scope(...)`).
 """
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
+from django.db import connection
 from django.db.models import Max, Min, Sum
-from django.db.models.functions import TruncWeek
 
 from people.models import Person
 from projects.models import Assignment
-from worklogs.models import WorkLog
+from worklogs.models import WeeklyTotal, WorkLog
 
 from .calculations import (
     PlannedStretch,
+    by_week,
+    hours,
     logged_hours_per_week,
     opening_period,
-    planned_hours_per_week,
+    planned_seconds_by_person,
+    week_start,
     weeks_of_period,
 )
 
 
 @dataclass
 class Filters:
-    """What a report is narrowed to: a period of whole weeks, optionally one project and one person."""
+    """What a report is narrowed to: a period of whole weeks (Monday to Sunday), optionally one project and one
+    person. Logged time is read by week, so a period starting mid-week counts that whole week."""
 
     start: date
     end: date
@@ -53,6 +60,15 @@ def filter_assignments(assignments, filters):
     if filters.person is not None:
         assignments = assignments.filter(person=filters.person)
     return assignments
+
+
+def filter_weekly_totals(totals, filters):
+    totals = totals.filter(week__gte=week_start(filters.start), week__lte=filters.end)
+    if filters.project is not None:
+        totals = totals.filter(project=filters.project)
+    if filters.person is not None:
+        totals = totals.filter(person=filters.person)
+    return totals
 
 
 def filter_worklogs(worklogs, filters):
@@ -105,25 +121,73 @@ def planned_stretches(assignments):
     ]
 
 
-def logged_seconds_per_week(worklogs):
-    """(person_id, monday, seconds) rows: work logs summed per person and week in the database."""
+def logged_seconds_per_week(totals):
+    """(person_id, monday, seconds) rows: weekly totals (of every project and source) summed per person and week
+    in the database."""
     return (
-        worklogs.annotate(week=TruncWeek("date"))
-        .values("person_id", "week")
-        .annotate(seconds=Sum("duration_seconds"))
+        totals.values("person_id", "week")
+        .annotate(seconds=Sum("seconds"))
         .order_by()
         .values_list("person_id", "week", "seconds")
     )
 
 
+def logged_seconds_by_person(totals, weeks):
+    """{person_id: [logged seconds in each of `weeks`]} (consecutive Mondays) from their weekly totals.
+
+    On PostgreSQL the database gathers each person's weekly totals into arrays: a row per person to read rather
+    than one per person and week (a year of 500 people: 500 rows instead of 26,500); a week logged on several
+    projects or from several sources comes as several values, summed here.
+    """
+    rows = {}
+    if not weeks:
+        return rows
+    first, count = weeks[0], len(weeks)
+    if connection.vendor == "postgresql":
+        sql, params = totals.order_by().values_list("person_id", "week", "seconds").query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT person_id, array_agg((week - %s::date) / 7), array_agg(seconds) "
+                f"FROM ({sql}) AS weekly GROUP BY person_id",
+                [first, *params],
+            )
+            per_person = (
+                (person_id, zip(indexes, seconds, strict=True)) for person_id, indexes, seconds in cursor
+            )
+            for person_id, values in per_person:
+                row = rows[person_id] = [0] * count
+                for i, value in values:
+                    row[i] += value
+        return rows
+    for person_id, monday, seconds in logged_seconds_per_week(totals):
+        row = rows.get(person_id)
+        if row is None:
+            row = rows[person_id] = [0] * count
+        row[(monday - first).days // 7] += seconds
+    return rows
+
+
 @dataclass
 class PlanData:
-    """Planned and logged hours per (person_id, monday), and the names of the people in either."""
+    """Planned and logged seconds per person and week, and the names of the people with either.
+
+    Whole seconds (ints), a list per person with a value for each of `weeks`, so that a report's many cells are
+    summed and compared exactly and cheaply; `planned` and `logged` give them as {(person_id, monday): hours}
+    (Decimals, the weeks with nothing left out) for the pages that show a few weeks.
+    """
 
     weeks: list
-    planned: dict
-    logged: dict
+    planned_seconds: dict  # person_id -> [seconds per week]
+    logged_seconds: dict  # person_id -> [seconds per week]
     people: dict = field(default_factory=dict)  # person_id -> full name, sorted by name
+
+    @cached_property
+    def planned(self):
+        return {key: hours(seconds) for key, seconds in by_week(self.planned_seconds, self.weeks).items()}
+
+    @cached_property
+    def logged(self):
+        return {key: hours(seconds) for key, seconds in by_week(self.logged_seconds, self.weeks).items()}
 
 
 def plan_data(scope, filters):
@@ -132,11 +196,14 @@ def plan_data(scope, filters):
     `scope` is the tenant's `scope` (request.tenant.scope): every read goes through it.
     """
     weeks = filters.weeks
-    stretches = planned_stretches(filter_assignments(scope(Assignment), filters))
-    planned = planned_hours_per_week(stretches, weeks)
-    logged = logged_hours_per_week(logged_seconds_per_week(filter_worklogs(scope(WorkLog), filters)))
-    people = person_names(scope, {pid for pid, _ in planned} | {pid for pid, _ in logged})
-    return PlanData(weeks=weeks, planned=planned, logged=logged, people=people)
+    planned = planned_seconds_by_person(
+        planned_stretches(filter_assignments(scope(Assignment), filters)), weeks
+    )
+    logged = logged_seconds_by_person(filter_weekly_totals(scope(WeeklyTotal), filters), weeks)
+    with_time = {pid for rows in (planned, logged) for pid, row in rows.items() if any(row)}
+    return PlanData(
+        weeks=weeks, planned_seconds=planned, logged_seconds=logged, people=person_names(scope, with_time)
+    )
 
 
 def project_timeline_data(scope, project):
@@ -147,8 +214,7 @@ def project_timeline_data(scope, project):
         .select_related("person")
         .order_by("person__full_name", "person_id", "start_date", "id")
     )
-    worklogs = scope(WorkLog).filter(project=project)
-    rows = list(logged_seconds_per_week(worklogs))
+    rows = list(logged_seconds_per_week(scope(WeeklyTotal).filter(project=project)))
     logged = logged_hours_per_week(rows)
     return assignments, logged
 

@@ -21,10 +21,10 @@ from projects.models import Project
 from worklogs.models import WorkLog
 
 from . import charts
-from .calculations import Status, totals, week_rows
+from .calculations import Status, totals
 from .exports import csv_response, worklog_csv_rows
 from .forms import PlanningFilterForm
-from .reports import person_summaries, report_csv_rows
+from .reports import person_summaries, report_csv_rows, weekly_rows
 from .selectors import (
     assignments_in_period,
     person_names,
@@ -53,7 +53,7 @@ def _report_context(request, form, person=None):
     today = timezone.localdate()
     filters = form.filters(person=person)
     plan = plan_data(request.tenant.scope, filters)
-    weeks = week_rows(plan.weeks, plan.planned, plan.logged, today)
+    weeks = weekly_rows(plan, today)
     planned_total, logged_total = totals(weeks)
     org_slug = request.tenant.organization.slug
     query = urlencode(filters.as_query())
@@ -69,12 +69,18 @@ def _report_context(request, form, person=None):
     }
     if person is None:
         people = person_summaries(plan, today)
+        # One reverse() for everyone: a year of 500 people links each name twice (matrix and table).
+        person_url = reverse("planning:person_report", args=[org_slug, 0]).removesuffix("0/")
+        for summary in people:
+            summary.href = f"{person_url}{summary.person_id}/?{query}"
         context["people"] = people
         if people:
+            hrefs = {s.person_id: s.href for s in people}
             context["matrix"] = charts.people_matrix(
-                {s.person_id: s.weeks for s in people},
+                plan.weeks,
+                {s.person_id: (s.statuses, s.planned_seconds, s.logged_seconds) for s in people},
                 plan.people,
-                link_for=lambda pid: reverse("planning:person_report", args=[org_slug, pid]) + "?" + query,
+                link_for=hrefs.get,
             )
     return context
 

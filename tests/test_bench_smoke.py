@@ -81,6 +81,8 @@ def test_the_benchmark_runs_at_smoke_size(tmp_path):
         "4. Pages",
         "5. Scheduler fan-out",
         "6. A reset needing",
+        "7. Far away",
     ):
         assert heading in result.stdout
     assert "edits and deletions in the result | yes" in result.stdout
+    assert "| planning report |" in result.stdout

@@ -72,3 +72,36 @@ class WorkLog(TenantModel):
     @property
     def hours(self):
         return self.duration_seconds / 3600
+
+
+class WeeklyTotal(TenantModel):
+    """A project's work logs summed per person, source and week: derived data, written only by database triggers.
+
+    Every statement that inserts, updates or deletes work logs (the sync's COPY and bulk statements, manual logs,
+    clearing a project, Django's cascades, raw SQL) keeps these rows in step within its own transaction (see
+    worklogs/totals.py), so that pages read a project's totals and the planning reports' weekly hours here
+    instead of aggregating every log. A row exists while its project, person, source and week have a work log;
+    it is never written from Python.
+    """
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+    )
+    project = models.ForeignKey(
+        Project, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+    )
+    person = models.ForeignKey(
+        Person, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+    )
+    source = models.CharField(max_length=20)
+    week = models.DateField(help_text="The Monday of the week.")
+    logs = models.BigIntegerField()
+    seconds = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "week"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "project", "person", "source", "week"], name="weeklytotal_unique"
+            ),
+        ]

@@ -2,14 +2,12 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Sum
-
-from people.models import Person
+from django.db.models import Sum
 
 
 @dataclass
 class Totals:
-    """A project's logged time per person and per source, from one aggregate query."""
+    """A project's logged time per person and per source, from its weekly totals."""
 
     per_person: list = field(
         default_factory=list
@@ -21,28 +19,27 @@ class Totals:
         return self.logs_per_source.get(source, 0) if source else sum(self.logs_per_source.values())
 
 
-def project_totals(worklogs, organization, source=None):
-    """Totals of a project's work logs (one GROUP BY over the logs, one small query for names).
+def project_totals(totals, source=None):
+    """Totals of a project's work logs, summed from its weekly totals (one query, a row per person and source).
 
-    Per-person figures cover `source` only when given; per-source figures always cover every source.
+    `totals` is the project's WeeklyTotal queryset, scoped to the tenant. Per-person figures cover `source`
+    only when given; per-source figures always cover every source.
     """
     people, per_source, logs_per_source = {}, {}, {}
     rows = (
-        worklogs.order_by()
-        .values("person_id", "source")
-        .annotate(seconds=Sum("duration_seconds"), logs=Count("*"))
+        totals.order_by()
+        .values("person_id", "person__full_name", "source")
+        .annotate(logs=Sum("logs"), seconds=Sum("seconds"))
+        .values_list("person_id", "person__full_name", "source", "logs", "seconds")
     )
-    for row in rows:
-        per_source[row["source"]] = per_source.get(row["source"], 0) + row["seconds"]
-        logs_per_source[row["source"]] = logs_per_source.get(row["source"], 0) + row["logs"]
-        if source and row["source"] != source:
+    for person_id, name, row_source, logs, seconds in rows:
+        per_source[row_source] = per_source.get(row_source, 0) + seconds
+        logs_per_source[row_source] = logs_per_source.get(row_source, 0) + logs
+        if source and row_source != source:
             continue
-        entry = people.setdefault(row["person_id"], {"person_id": row["person_id"], "logs": 0, "seconds": 0})
-        entry["logs"] += row["logs"]
-        entry["seconds"] += row["seconds"]
-    names = dict(Person.objects.for_org(organization).filter(pk__in=people).values_list("pk", "full_name"))
-    for entry in people.values():
-        entry["name"] = names.get(entry["person_id"], "")
+        entry = people.setdefault(person_id, {"person_id": person_id, "name": name, "logs": 0, "seconds": 0})
+        entry["logs"] += logs
+        entry["seconds"] += seconds
     per_person = sorted(people.values(), key=lambda e: (-e["seconds"], e["name"]))
     return Totals(per_person=per_person, per_source=per_source, logs_per_source=logs_per_source)
 

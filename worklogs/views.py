@@ -10,7 +10,7 @@ from people.tenancy import tenant_view
 from projects.models import Assignment, Project
 
 from .forms import ManualWorkLogForm
-from .models import WorkLog
+from .models import WeeklyTotal, WorkLog
 from .selectors import project_totals, recent_worklogs
 from .sources import name_sources
 
@@ -20,14 +20,14 @@ PAGE_SIZE = 50
 def project_worklogs_panel(request, project):
     """The work-log section of a project's page: totals per person and the logs, a page at a time.
 
-    Its cost does not grow with the number of logs beyond one aggregate: the totals come from a single GROUP BY,
-    the paginator reuses their count, and the page itself is read through the (project, date) index.
+    Its cost follows the project's people and weeks, not its logs: the totals are summed from its weekly totals
+    (kept by triggers), the paginator reuses their count, and the page is read through the (project, date) index.
     """
     worklogs = request.tenant.scope(WorkLog).filter(project=project)
     source = request.GET.get("source")
     if source not in WorkLog.Source.values:
         source = None
-    totals = project_totals(worklogs, request.tenant.organization, source)
+    totals = project_totals(request.tenant.scope(WeeklyTotal).filter(project=project), source)
     listed = worklogs.filter(source=source) if source else worklogs
     paginator = Paginator(recent_worklogs(listed), PAGE_SIZE)
     paginator.count = totals.count(source)  # known already: spare the paginator its own COUNT(*)

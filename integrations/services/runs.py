@@ -29,7 +29,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import DatabaseError, IntegrityError, connections, transaction
+from django.db import DatabaseError, IntegrityError, connection, connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -93,19 +93,27 @@ class RetryLater(Exception):
         self.paced = paced
 
 
-# run id -> None: hands a queued run to a worker (set at startup by register_dispatch).
+# "send": run id -> None, hands a queued run to a worker; "send_many": run ids -> None, hands many at once (their
+# messages in batches). Set at startup by register_dispatch.
 _dispatch = {}
 
 
-def register_dispatch(send):
-    """Set how a queued run reaches a worker: `send(run_id)`, called after the queuing transaction commits."""
+def register_dispatch(send, send_many=None):
+    """Set how queued runs reach workers: `send(run_id)` and `send_many(run_ids)`, called after the queuing
+    transaction commits (without `send_many`, `send` is called for each)."""
     _dispatch["send"] = send
+    _dispatch["send_many"] = send_many or (lambda run_ids: [send(run_id) for run_id in run_ids])
+
+
+def _dispatcher(name):
+    sender = _dispatch.get(name)
+    if sender is None:
+        raise ImproperlyConfigured("No sync dispatch registered: IntegrationsConfig.ready registers it.")
+    return sender
 
 
 def _send_after_commit(run_id):
-    send = _dispatch.get("send")
-    if send is None:
-        raise ImproperlyConfigured("No sync dispatch registered: IntegrationsConfig.ready registers it.")
+    send = _dispatcher("send")
     transaction.on_commit(lambda: send(run_id))
 
 
@@ -141,6 +149,57 @@ def request_sync(project, *, mode, trigger, user=None, send_task=True):
     if created and send_task:
         _send_after_commit(run.pk)
     return run
+
+
+def queue_runs(projects, *, mode, trigger, now):
+    """Queue a sync of each of many projects at once, for the schedule: [(project_id, organization_id)] in.
+
+    What request_sync does for one project, in one statement for any number of them: an INSERT of their runs
+    that skips the projects with an active run (the partial unique constraint: their run goes on, as
+    request_sync would join it). Their tasks are sent after the transaction commits, together (`send_many`).
+    The caller has already checked what sync_blocker checks, in its query (schedule.due_links does), and
+    expired the stale runs. Returns the new runs' ids.
+    """
+    if not projects:
+        return []
+    columns, values = _queued_run_columns(mode=mode, trigger=trigger, now=now)
+    rows = ", ".join(["(%s, %s)"] * len(projects))
+    # The columns every run shares are parameters once, not once per run; WHERE true tells SQLite's parser that
+    # ON CONFLICT belongs to the INSERT.
+    sql = (
+        f"WITH wanted (project_id, organization_id) AS (VALUES {rows}) "
+        f'INSERT INTO "{SyncRun._meta.db_table}" (project_id, organization_id, {", ".join(columns)}) '
+        f"SELECT project_id, organization_id, {', '.join(['%s'] * len(columns))} FROM wanted WHERE true "
+        'ON CONFLICT DO NOTHING RETURNING "id"'
+    )
+    params = [value for pair in projects for value in pair] + values
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        run_ids = [row[0] for row in cursor.fetchall()]
+    if run_ids:
+        send_many = _dispatcher("send_many")
+        transaction.on_commit(lambda: send_many(run_ids))
+    return run_ids
+
+
+def _queued_run_columns(*, mode, trigger, now):
+    """The columns of a queued run but its id, project and organization, and their values ready for the database:
+    the model's defaults, and the mode, trigger, status and time given."""
+    given = {
+        "mode": mode,
+        "trigger": trigger,
+        "status": SyncRun.Status.QUEUED,
+        "queued_at": now,
+        "heartbeat_at": now,
+    }
+    columns, values = [], []
+    for field in SyncRun._meta.concrete_fields:
+        if field.primary_key or field.attname in ("project_id", "organization_id"):
+            continue
+        value = given[field.attname] if field.attname in given else field.get_default()
+        columns.append(connection.ops.quote_name(field.column))
+        values.append(field.get_db_prep_save(value, connection))
+    return columns, values
 
 
 def clear_project(project, *, user=None, trigger=SyncRun.Trigger.MANUAL):

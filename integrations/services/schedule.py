@@ -7,14 +7,18 @@ minutes through `integrations.tasks.enqueue_due_syncs`).
 
 import logging
 
+from django.db import connection, transaction
 from django.utils import timezone
 
 from integrations.models import Installation, ProjectLink, SyncRun
 
 from .links import next_daily_slot
-from .runs import SyncNotPossible, recover_runs, request_sync
+from .runs import queue_runs, recover_runs
 
 logger = logging.getLogger(__name__)
+# Links queued together: one INSERT of their runs, one UPDATE of their slots, and one message for their tasks.
+# After downtime every link is due at once (10,000 of them: 20 batches).
+BATCH = 500
 
 
 def due_links(now=None):
@@ -34,16 +38,52 @@ def due_links(now=None):
 def enqueue_due_syncs(now=None):
     """Queue the incremental sync of every project whose daily slot has come; returns how many were queued.
 
-    Each project keeps its own slot of the day (links.daily_slot), so the syncs are spread over 24 hours.
+    Each project keeps its own slot of the day (links.daily_slot), so the syncs are spread over 24 hours. The
+    due links are queued by batches (BATCH), a few statements each: a beat after downtime, when every project is
+    due at once, queues thousands in seconds. A project whose sync is still queued or running is skipped (not
+    counted); every due link's slot moves to its next day either way.
     """
     now = now or timezone.now()
     recover_runs(now=now)
     queued = 0
-    for link in due_links(now).iterator(chunk_size=500):
-        try:
-            request_sync(link.project, mode=SyncRun.Mode.INCREMENTAL, trigger=SyncRun.Trigger.SCHEDULE)
-            queued += 1
-        except SyncNotPossible as exc:
-            logger.info("Scheduled sync of project %s skipped: %s", link.project_id, exc)
-        ProjectLink.objects.filter(pk=link.pk).update(next_sync_due_at=next_daily_slot(link.project_id, now))
+    batch = []
+    for link in due_links(now).values_list("pk", "project_id", "organization_id").iterator(chunk_size=BATCH):
+        batch.append(link)
+        if len(batch) == BATCH:
+            queued += _queue_batch(batch, now)
+            batch = []
+    if batch:
+        queued += _queue_batch(batch, now)
     return queued
+
+
+def _queue_batch(links, now):
+    """Queue the syncs of a batch of due links and move their slots: two statements, in one transaction."""
+    with transaction.atomic():
+        run_ids = queue_runs(
+            [(project_id, organization_id) for _, project_id, organization_id in links],
+            mode=SyncRun.Mode.INCREMENTAL,
+            trigger=SyncRun.Trigger.SCHEDULE,
+            now=now,
+        )
+        _move_slots([(pk, next_daily_slot(project_id, now)) for pk, project_id, _ in links])
+    if len(run_ids) < len(links):
+        logger.info(
+            "%d scheduled syncs skipped: their project's sync is still queued or running.",
+            len(links) - len(run_ids),
+        )
+    return len(run_ids)
+
+
+def _move_slots(slots):
+    """Set each link's next slot, [(link id, when)], in one UPDATE (bulk_update's CASE of 500 branches cost more
+    CPU than the rest of a batch)."""
+    adapt = connection.ops.adapt_datetimefield_value
+    table = ProjectLink._meta.db_table
+    rows = ", ".join(["(%s, %s)"] * len(slots))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH slots (id, due) AS (VALUES {rows}) "
+            f'UPDATE "{table}" SET next_sync_due_at = slots.due FROM slots WHERE "{table}".id = slots.id',
+            [value for pk, due in slots for value in (pk, adapt(due))],
+        )

@@ -8,15 +8,18 @@ import pytest
 from planning.calculations import (
     PlannedStretch,
     Status,
+    hours,
     label_stride,
     last_weeks,
     logged_hours_per_week,
     nice_ceiling,
     planned_hours_per_week,
+    seconds_status,
     totals,
     week_rows,
     week_start,
     week_status,
+    week_statuses,
     weeks_of_period,
     working_days_between,
     working_days_in_week,
@@ -142,6 +145,23 @@ def test_week_status_highlights_more_than_ten_percent_off(planned, logged, statu
         week_status(Decimal(planned), Decimal(logged), week_end=date(2026, 2, 8), today=date(2026, 3, 1))
         == status
     )
+
+
+@pytest.mark.parametrize("week_over", [True, False])
+def test_week_statuses_in_seconds_give_the_verdicts_of_week_status(week_over):
+    """The report judges its many weeks in whole seconds: the same verdicts as week_status in hours, at the edges
+    of the tolerance too (44 h of 40 is on plan, one second more is over)."""
+    planned = [0, 0, 40, 40, 40, 40, 40, 40, 40, 40, 7.5]
+    logged = [0, 3, 40, 44, 44 + 1 / 3600, 36, 36 - 1 / 3600, 0, 8, 50, 6.75]
+    planned_s = [round(h * 3600) for h in planned]
+    logged_s = [round(h * 3600) for h in logged]
+    today = date(2026, 3, 1) if week_over else date(2026, 2, 3)
+    expected = [
+        week_status(hours(p), hours(lg), week_end=date(2026, 2, 8), today=today)
+        for p, lg in zip(planned_s, logged_s, strict=True)
+    ]
+    assert week_statuses(planned_s, logged_s, [week_over] * len(planned)) == expected
+    assert [seconds_status(p, lg, week_over) for p, lg in zip(planned_s, logged_s, strict=True)] == expected
 
 
 def test_this_week_is_not_under_until_it_is_over_but_may_be_over():

@@ -38,20 +38,44 @@ def test_weekly_chart_with_nothing_has_a_flat_axis():
     assert chart["y_max"] == 1 and all(w["logged_h"] == "0.0" for w in chart["weeks"])
 
 
+def mondays(n):
+    return [MON + timedelta(weeks=i) for i in range(n)]
+
+
+def cells(n, planned=40, logged=30, status="under"):
+    return [status] * n, [planned * 3600] * n, [logged * 3600] * n
+
+
 def test_people_matrix_shows_numbers_only_when_cells_are_wide_enough():
-    narrow = charts.people_matrix({1: rows(52)}, {1: "Eve"})
-    wide = charts.people_matrix({1: rows(12)}, {1: "Eve"})
-    assert narrow["people"][0]["cells"][0]["text"] == "" and wide["people"][0]["cells"][0]["text"] == "30"
+    narrow = charts.people_matrix(mondays(52), {1: cells(52)}, {1: "Eve"})
+    wide = charts.people_matrix(mondays(12), {1: cells(12)}, {1: "Eve"})
+    assert "</text>" not in narrow["people"][0]["cells_svg"]
+    assert 'text-anchor="middle">30</text>' in wide["people"][0]["cells_svg"]
     assert len(narrow["header"]) <= 14
+
+
+def test_people_matrix_cells_say_their_numbers_until_there_are_too_many():
+    few = charts.people_matrix(mondays(2), {1: cells(2)}, {1: "Eve & Co"})
+    assert few["people"][0]["cells_svg"].count('<g class="cell under">') == 2
+    assert (
+        "<title>Eve &amp; Co, week of 02 Feb 2026: planned 40.0 h, logged 30.0 h (under plan)</title>"
+        in (few["people"][0]["cells_svg"])
+    )
+    people = charts.MATRIX_TOOLTIPS_MAX_CELLS // 52 + 1
+    many = charts.people_matrix(mondays(52), {pid: cells(52) for pid in range(people)}, {})
+    row = many["people"][0]["cells_svg"]
+    assert row.count('<rect class="under"') == 52 and "<title>" not in row
 
 
 def test_people_matrix_grows_one_row_per_person_and_shortens_long_names():
     matrix = charts.people_matrix(
-        {pid: rows(12) for pid in range(50)},
+        mondays(12),
+        {pid: cells(12) for pid in range(50)},
         dict.fromkeys(range(50), "A very long name indeed, too long"),
         link_for=lambda pid: f"/p/{pid}/",
     )
     assert matrix["height"] == 50 * 20
+    assert matrix["people"][49]["top"] == f"{49 * 20:.1f}"
     assert matrix["people"][49]["href"] == "/p/49/"
     assert matrix["people"][0]["name"].endswith("…") and len(matrix["people"][0]["name"]) == 24
 

@@ -97,9 +97,9 @@ def test_two_hundred_organizations_five_projects_each_all_due_at_once(load_sandb
     env = worker_env(hs, broker_url=broker)
     workers = [Worker(env, name=f"load{i}", log_dir=tmp_path) for i in (1, 2)]
     try:
-        monkeypatch.delattr(
-            tasks.sync_project_task, "delay"
-        )  # really send the tasks (the suite records them otherwise)
+        # Really send the tasks (the suite records them otherwise).
+        monkeypatch.delattr(tasks.sync_project_task, "delay")
+        monkeypatch.delattr(tasks.send_runs_task, "delay")
         started = time.monotonic()
         queued = schedule.enqueue_due_syncs()
         assert queued == ORGS * PROJECTS
