@@ -214,3 +214,34 @@ class SyncRun(TenantModel):
         if not self.progress_total:
             return 0
         return min(100, round(100 * self.progress_done / self.progress_total))
+
+
+class HubstaffUserLink(TenantModel):
+    """A Hubstaff user taken as a person of the organization whatever their e-mails say.
+
+    Set by a Manager from the missing teammates ("This is ..."); every later sync maps the user's time to the person
+    before matching by e-mail (`rules.match_people`). The person is of the same organization (a tenant key on
+    PostgreSQL, see people/tenant_keys.py).
+    """
+
+    hubstaff_user_id = models.BigIntegerField()
+    # The user's name in Hubstaff when linked, for the person's page (Hubstaff is not asked again to show it).
+    hubstaff_user_name = models.CharField(max_length=300, blank=True, default="")
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, related_name="hubstaff_user_links", db_constraint=False
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["hubstaff_user_name", "hubstaff_user_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "hubstaff_user_id"], name="hubstaff_user_linked_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"Hubstaff user {self.hubstaff_user_id} is person {self.person_id}"

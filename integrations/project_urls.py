@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from . import project_views as views
+from . import user_link_views
 
 project_link_patterns = (
     [
@@ -14,6 +15,11 @@ project_link_patterns = (
         ),
         path("projects/<int:project_id>/hubstaff/status/", views.sync_status, name="status"),
         path("projects/<int:project_id>/hubstaff/history/", views.sync_history, name="history"),
+        path(
+            "projects/<int:project_id>/hubstaff/link-user/",
+            user_link_views.link_hubstaff_user,
+            name="link_user",
+        ),
     ],
     "project_hubstaff",
 )

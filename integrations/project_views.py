@@ -17,6 +17,7 @@ from .selectors import get_installation, get_link
 from .services.installation import refresh_hubstaff_projects
 from .services.links import update_link
 from .services.runs import SyncNotPossible, clear_project, request_sync, sync_blocker
+from .user_link_views import link_choices
 
 HISTORY_SHOWN = 5
 
@@ -33,10 +34,15 @@ def status_context(request, project):
     runs = list(_runs(request, project)[: HISTORY_SHOWN + 1])
     current = runs[0] if runs else None
     last_sync = next((r for r in runs if r.mode != SyncRun.Mode.CLEAR and not r.is_active), None)
+    missing = last_sync.missing_teammates if last_sync else []
+    link_people, linked = link_choices(request, missing) if missing else ([], {})
     return {
         "project": project,
         "run": current,
         "last_sync": last_sync,
+        # The missing teammates, each with the person a Manager linked them to since ("This is ..."), if any.
+        "missing_teammates": [{**t, "linked_to": linked.get(t.get("hubstaff_user_id"))} for t in missing],
+        "link_people": link_people,
         "history": runs[:HISTORY_SHOWN],
         "more_history": len(runs) > HISTORY_SHOWN,
         "can_add_people": request.tenant.holds(Role.ADMINISTRATOR),

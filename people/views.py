@@ -5,6 +5,7 @@ from django.views.decorators.http import require_POST
 
 from .forms import EmailLoginForm, PersonForm, RoleSwitchForm
 from .models import Person
+from .panels import render_person_panels
 from .roles import NAVIGATION, Role
 from .selectors import clean_search, search_people
 from .services import save_person
@@ -59,4 +60,13 @@ def person_edit(request, person_id):
         save_person(form)
         messages.success(request, f"{person.full_name} was saved.")
         return redirect("people:list", org_slug=request.tenant.organization.slug)
-    return render(request, "people/person_form.html", {"form": form, "person": person, "creating": False})
+    return render(
+        request,
+        "people/person_form.html",
+        {
+            "form": form,
+            "person": person,
+            "creating": False,
+            "panels": render_person_panels(request, person),
+        },
+    )

@@ -26,6 +26,7 @@ from projects.models import Assignment
 from worklogs.models import WorkLog
 
 from .runs import check_still_wanted, synced_worklogs
+from .user_links import links_by_user
 from .writer import transaction_writer
 
 # Days planned and written at a time (a fetch window is cut in two: memory holds one batch).
@@ -65,6 +66,7 @@ class Apply:
             set()
         )  # assignments made by this run: a stretch of one is not counted as a stretch
         self.stretched_spans = {}  # written once, after the last batch (the rules read self.assignments)
+        self.links = {}  # Hubstaff user id -> person id, linked by hand (services.user_links)
 
     def run(self, staging, users, windows, window, *, reset):
         """Plan and write the staged rows of the fetch `windows` (the dates `window` of P, or None); `reset` also
@@ -90,11 +92,12 @@ class Apply:
     # -- planning
 
     def _load(self):
-        """The organization's people and P's assignments, as the rules take them."""
+        """The organization's people, P's assignments and the Hubstaff user links, as the rules take them."""
         org_id = self.project.organization_id
         self.assignments = {
             a.pk: _rule_assignment(a) for a in Assignment.objects.for_org(org_id).filter(project=self.project)
         }
+        self.links = links_by_user(org_id)
         return [
             rules.Teammate(pk, full_name, email)
             for pk, full_name, email in Person.objects.for_org(org_id).values_list("pk", "full_name", "email")
@@ -110,6 +113,7 @@ class Apply:
             covered=batch,
             project=self.project_dates,
             options=self.options,
+            links=self.links,
         )
 
     def _existing(self, span):
