@@ -113,6 +113,18 @@ def project_fields(project: dict, hubstaff_organization: dict) -> dict:
     }
 
 
+def edit_log_concerns(entry: dict, project_ids: set[int]) -> bool:
+    """Whether a time edit log entry may have changed time of these Hubstaff projects: its project or its original
+    project is one of them, or it names neither (then it may be any project's)."""
+    named = [entry.get(key) for key in ("project_id", "original_project_id") if entry.get(key) is not None]
+    if not named:
+        return True
+    try:
+        return any(int(project_id) in project_ids for project_id in named)
+    except (TypeError, ValueError):
+        return True
+
+
 def organization_time_zone(link_time_zone: str, account: dict | None) -> str:
     """The Hubstaff organization's time zone (Hubstaff does not publish it): the link's setting, else the
     installing account's own `time_zone` (a guess: owners usually live where their organization does), else

@@ -291,18 +291,23 @@ class Sync:
         return days
 
     def _edited_days(self, sources, since, until):
-        """The days the time edit log entries created since `since` name (never asked before Hubstaff's floor)."""
+        """The days the time edit log entries created since `since` name (never asked before Hubstaff's floor).
+
+        The whole organization's log is read and the entries about the linked projects kept here: whether
+        Hubstaff's project filter also matches time moved away from a project is not published, and edits are
+        few (one page a day for most organizations).
+        """
         floor = datetime.combine(daily_floor(self.today), datetime.min.time(), tzinfo=zone(self.time_zone))
         since = max(since, floor)
         days = set()
         if since >= until:
             return days
         for org_id, project_ids in sources.items():
-            for page in self.client.time_edit_log_pages(
-                org_id, since=since, until=until, project_ids=project_ids
-            ):
+            wanted = set(project_ids)
+            for page in self.client.time_edit_log_pages(org_id, since=since, until=until):
                 for entry in page:
-                    days |= mapping.edit_log_days(entry, self.time_zone)
+                    if mapping.edit_log_concerns(entry, wanted):
+                        days |= mapping.edit_log_days(entry, self.time_zone)
                 self._progress()  # the heartbeat
         return days
 

@@ -301,7 +301,6 @@ def test_a_move_and_a_deletion_forty_days_back_are_caught_by_the_daily_sync(org,
     deleted = rows_of(moved_day - timedelta(days=1))[-1]
     hs.edit_activity(moved["id"], date=(moved_day - timedelta(days=3)).isoformat())
     hs.delete_activity(deleted["id"])
-    hs.advance_clock(60)
 
     daily = sync_now(project, mode="incremental")
     assert daily.worklogs_updated + daily.worklogs_created + daily.worklogs_deleted >= 2
@@ -309,6 +308,20 @@ def test_a_move_and_a_deletion_forty_days_back_are_caught_by_the_daily_sync(org,
     assert (check.worklogs_created, check.worklogs_updated, check.worklogs_deleted) == (0, 0, 0)
     # Members, updates, the time edit log, the re-read days and the trailing week: a few per cent of a reset.
     assert daily.requests_made * 100 <= reset.requests_made * 5, (daily.requests_made, reset.requests_made)
+
+
+def test_time_moved_to_another_hubstaff_project_long_ago_leaves_the_daily_sync(setup, hs):
+    project, _ = setup([("bobby@acme.test", "Build", 40), ("bobby@acme.test", "Build", 41)])
+    sync_now(project)
+    token = hs.issue_tokens("alice@acme.test")["access_token"]
+    day = days_ago(40).isoformat()
+    params = {"date[start]": day, "date[stop]": day}
+    rows = hs.api_get(f"/organizations/{hs.ids()['orgs'][ORG]}/activities/daily", token, **params)
+    row = rows.json()["daily_activities"][0]
+    hs.edit_activity(row["id"], project="Break")
+    run = sync_now(project, mode="incremental")
+    assert run.worklogs_deleted == 1
+    assert logged(project) == {("bobby@acme.test", days_ago(41)): 3600}
 
 
 # --- time zones

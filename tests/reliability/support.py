@@ -232,6 +232,26 @@ class Worker:
             start_new_session=True,
         )
 
+    def pool_children(self):
+        """Process ids of the worker's pool children (the main process's children), from /proc."""
+        children = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # the process ended meanwhile
+            if int(fields[1]) == self.process.pid:
+                children.append(int(stat.parent.name))
+        return children
+
+    def kill_pool_children(self):
+        """SIGKILL the pool children only, as the OOM killer does: the main process lives on."""
+        children = self.pool_children()
+        assert children, f"the worker has no pool child\n{self.output()}"
+        for pid in children:
+            os.kill(pid, signal.SIGKILL)
+        return children
+
     def kill(self):
         """SIGKILL the worker and its pool children (its own process group): no warm shutdown, no ack."""
         if self.process.poll() is None:

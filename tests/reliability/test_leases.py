@@ -8,6 +8,7 @@ import threading
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from integrations import tasks
@@ -140,11 +141,12 @@ def uninstall_during_fetch(hs, project, *, after_requests):
     seen = {}
 
     def uninstall_later():
-        wait_for(
-            lambda: hs.stats()["total"] >= after_requests, timeout=30, message="the sync to be under way"
-        )
-        uninstall(Installation.objects.get(organization=project.organization))
-        seen["at_uninstall"] = hs.stats()["total"]
+        try:
+            wait_for(lambda: hs.stats()["total"] >= after_requests, timeout=30, message="the sync under way")
+            uninstall(Installation.objects.get(organization=project.organization))
+            seen["at_uninstall"] = hs.stats()["total"]
+        finally:
+            connection.close()  # this thread's own
 
     thread = threading.Thread(target=uninstall_later)
     thread.start()

@@ -1,26 +1,33 @@
-"""A Celery worker killed with SIGKILL in the middle of a sync, on Redis and PostgreSQL, with real workers.
+"""A Celery worker killed with SIGKILL in the middle of a sync, with real workers on PostgreSQL.
 
-`celery -A primetric worker` runs in a subprocess on the same PostgreSQL test database and the same Redis broker
-as the test. The sandbox answers slowly (latency) so that the sync lasts long enough to be killed part-way.
+`celery -A primetric worker` runs in a subprocess on the same PostgreSQL test database as the test, on Redis or on
+the filesystem broker. The sandbox answers slowly (latency) so that the sync lasts long enough to be killed
+part-way.
 
-Why it comes back (settings.py): tasks are acknowledged late (acks_late) and a lost worker's message is rejected
-back (reject_on_worker_lost); a worker killed outright never acknowledges, so Redis hands the message out again
-once the visibility timeout has passed. The test shortens that timeout (CELERY_VISIBILITY_TIMEOUT=5; 3600 s in
-production). A redelivered run is taken over only when its heartbeat is older than runs.STALE_AFTER (10 min): in
-production the visibility timeout (1 h) is longer than that; here the test ages the dead run's heartbeat by
-STALE_AFTER to stand for the same wait without spending ten minutes.
+Two deaths:
+- a pool child killed (what the OOM killer does; the main process survives): the main process rejects the lost
+  task back to the broker (task_reject_on_worker_lost, acks_late) and starts a new child, which gets it again; the
+  run's lease is still live, so the task comes back when it would expire (SYNC_LEASE_SECONDS, 6 s here, 90 s in
+  production), takes the run over and finishes it. Then the worker syncs another project: it is not stalled.
+- the whole worker killed: nothing rejects the message. Redis hands it out again after its visibility timeout (5 s
+  here, 2 h in production); a lost message (or a filesystem broker, which keeps none in flight) is sent again by
+  the periodic check `runs.recover_runs` once the lease expired (test_leases.py covers the check itself).
 """
 
 import time
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+import redis
 from django.db.models import F
+from django.utils import timezone
+from kombu import Connection
 
 from integrations import tasks
 from integrations.models import SyncRun
 from integrations.services import runs, sync
-from tests.factories import WorkLogFactory
+from integrations.services.links import update_link
+from tests.factories import ProjectFactory, WorkLogFactory
 
 from .support import (
     Worker,
@@ -37,6 +44,7 @@ from .support import (
 pytestmark = pytest.mark.django_db(transaction=True)
 
 VISIBILITY_TIMEOUT = 5
+LEASE_SECONDS = 6
 EMAILS = {"bobby@acme.test", "sam@acme.test"}
 
 
@@ -89,8 +97,10 @@ def test_a_sync_whose_worker_is_killed_is_redone_and_correct(
         first = sync.run_sync(runs.request_sync(project, mode="reset", trigger="manual").pk)
         assert first.status == "succeeded", first.error
         # Changes on days far apart: the incremental sync re-reads each of them (a request each), so it lasts.
+        # Time added to days this old is manual time (Hubstaff's time edit log names its day; /daily/updates
+        # reaches one month back only).
         for day in ("2026-02-10", "2026-04-15", "2026-06-17", "2026-09-21"):
-            hs.add_activity(user="sam@acme.test", project="Project A", date=day, tracked=5400)
+            hs.add_activity(user="sam@acme.test", project="Project A", date=day, tracked=5400, manual=5400)
     manual_before = [row for row in snapshot(project)["worklogs"] if row[5] == "manual"]
     hs.fault(latency=0.6)  # ~10 requests: the sync lasts several seconds
 
@@ -110,8 +120,8 @@ def test_a_sync_whose_worker_is_killed_is_redone_and_correct(
     killed_at = status(run)
     assert killed_at[0] == "running", killed_at
 
-    # The worker has been dead for longer than STALE_AFTER (see the module's docstring).
-    SyncRun.objects.filter(pk=run.pk).update(heartbeat_at=F("heartbeat_at") - runs.STALE_AFTER)
+    # The worker has been dead for longer than its lease (as if the lease had run out).
+    SyncRun.objects.filter(pk=run.pk).update(heartbeat_at=F("heartbeat_at") - runs.lease_length())
     time.sleep(VISIBILITY_TIMEOUT + 1)  # Redis hands the unacknowledged message out again after this
     second_worker = workers("second")
     wait_for(
@@ -157,8 +167,8 @@ def test_a_killed_sync_never_stays_running_and_the_next_request_redoes_it(
 
     # While its heartbeat is fresh the run is "running" and a new request joins it ...
     assert runs.request_sync(project, mode="reset", trigger="manual").pk == run.pk
-    # ... once it is older than STALE_AFTER, the run is queued again (its task sent again) and redone.
-    SyncRun.objects.filter(pk=run.pk).update(heartbeat_at=F("heartbeat_at") - runs.STALE_AFTER)
+    # ... once its lease expired, the run is queued again (its task sent again) and redone.
+    SyncRun.objects.filter(pk=run.pk).update(heartbeat_at=F("heartbeat_at") - runs.lease_length())
     queued_tasks.clear()
     again = runs.request_sync(project, mode="reset", trigger="manual")
     assert again.pk == run.pk
@@ -174,3 +184,113 @@ def test_a_killed_sync_never_stays_running_and_the_next_request_redoes_it(
         hs, project_names=["Project A"], emails=EMAILS, start=window[0], stop=window[1]
     )
     assert duplicates(project) == []
+
+
+# --- a pool child killed, on Redis and on the filesystem broker
+
+
+@pytest.fixture(params=["redis", "filesystem"])
+def pool_worker(request, hs, tmp_path):
+    """A worker (one pool child) on the named broker, and how to send it a run: (worker, send)."""
+    require_postgres()
+    if request.param == "redis":
+        url = require_redis()
+        redis.Redis.from_url(url).flushdb()  # no message left over from an earlier run
+        options, extra = {}, {}
+    else:
+        url, folder = "filesystem://", tmp_path / "broker"
+        options = {
+            "data_folder_in": str(folder / "queue"),
+            "data_folder_out": str(folder / "queue"),
+            "processed_folder": str(folder / "processed"),
+            "control_folder": str(folder / "control"),
+            "store_processed": False,
+        }
+        for name in ("queue", "processed", "control"):
+            (folder / name).mkdir(parents=True)
+        extra = {"REDIS_URL": "", "CELERY_FILESYSTEM_BROKER_DIR": str(folder)}
+    extra["SYNC_LEASE_SECONDS"] = str(LEASE_SECONDS)
+    env = worker_env(hs, broker_url=url, visibility_timeout=VISIBILITY_TIMEOUT, extra=extra)
+    env["CELERY_BROKER_URL"] = url
+    worker = Worker(env, name=f"pool-{request.param}", log_dir=tmp_path)
+
+    def send(run):
+        send_id(run.pk)
+
+    def send_id(run_id):
+        with Connection(url, transport_options=options) as connection:
+            tasks.sync_project_task.apply_async(args=[run_id], connection=connection)
+
+    send.by_id = send_id
+    yield worker, send
+    worker.stop()
+
+
+def test_a_killed_pool_child_s_sync_is_taken_over_and_the_worker_goes_on(
+    project_a, org, hs, pool_worker, queued_tasks
+):
+    """kill -9 of the pool child mid-sync: the run succeeds within a bounded time (the lease, then the sync), and
+    a later sync of another project runs on the same worker."""
+    worker, send = pool_worker
+    hs.fault(latency=0.6)
+    run = runs.request_sync(project_a, mode="reset", trigger="manual")
+    hs.reset_stats()
+    send(run)
+    wait_for(lambda: part_way(hs, run), timeout=60, message=f"the sync under way\n{worker.output()}")
+    killed = worker.kill_pool_children()
+    killed_at = time.monotonic()
+    assert status(run)[0] == "running"
+    wait_for(
+        lambda: status(run)[0] in ("succeeded", "failed"),
+        timeout=LEASE_SECONDS + 60,
+        message=f"the sync of the killed child {killed} to be taken over and finish\n{worker.output()}",
+    )
+    finished = SyncRun.objects.get(pk=run.pk)
+    assert (finished.status, finished.takeovers) == ("succeeded", 1), (finished.error, worker.output())
+    assert time.monotonic() - killed_at < LEASE_SECONDS + 60
+    hs.reset_faults()
+    window = (project_a.start_date, project_a.end_date)
+    assert synced_result(project_a) == hubstaff_truth(
+        hs, project_names=["Project A"], emails=EMAILS, start=window[0], stop=window[1]
+    )
+    assert duplicates(project_a) == []
+
+    project_b = ProjectFactory(
+        organization=org, name="Project B", start_date=date(2026, 1, 1), end_date=date(2026, 9, 22)
+    )
+    update_link(
+        project_b,
+        enabled=True,
+        hubstaff_project_ids=[hs.ids()["projects"]["Project B"]],
+        prevent_new_assignments=False,
+        trim_assignments=False,
+    )
+    later = runs.request_sync(project_b, mode="reset", trigger="manual")
+    send(later)
+    wait_for(
+        lambda: status(later)[0] in ("succeeded", "failed"),
+        timeout=60,
+        message=f"the next sync on the same worker\n{worker.output()}",
+    )
+    assert status(later)[0] == "succeeded", status(later)
+
+
+def test_a_queued_run_whose_message_was_lost_is_sent_again_by_the_check_and_finishes(
+    project_a, pool_worker, monkeypatch
+):
+    """The run was queued but its message never reached the broker (or the broker lost it): the periodic check,
+    once the run is LOST_AFTER overdue, sends it again to the real worker, which syncs it."""
+    worker, send = pool_worker
+    run = runs.request_sync(
+        project_a, mode="reset", trigger="manual"
+    )  # the suite's fixture keeps the message
+    time.sleep(3)
+    assert status(run)[0] == "queued"  # nothing reached the worker
+    monkeypatch.setitem(runs._dispatch, "send", send.by_id)  # what IntegrationsConfig.ready registers
+    assert runs.recover_runs(now=timezone.now() + runs.LOST_AFTER + timedelta(seconds=1)) == 1
+    wait_for(
+        lambda: status(run)[0] in ("succeeded", "failed"),
+        timeout=60,
+        message=f"the re-sent run to finish\n{worker.output()}",
+    )
+    assert status(run)[0] == "succeeded", status(run)

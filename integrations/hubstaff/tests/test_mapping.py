@@ -69,6 +69,19 @@ def test_a_time_edit_log_entry_names_the_new_and_the_original_days_one_day_eithe
     assert mapping.edit_log_days({"starts_at": "not a time"}, "UTC") == set()
 
 
+@pytest.mark.parametrize(
+    "entry, concerns",
+    [
+        ({"project_id": 5, "original_project_id": None}, True),
+        ({"project_id": 7, "original_project_id": 5}, True),  # time moved away from a linked project
+        ({"project_id": 7, "original_project_id": 8}, False),
+        ({}, True),  # no project named: it may be any project's
+    ],
+)
+def test_a_time_edit_log_entry_concerns_the_linked_projects_by_its_new_or_original_project(entry, concerns):
+    assert mapping.edit_log_concerns(entry, {5, 6}) is concerns
+
+
 def test_the_organization_time_zone_is_the_links_else_the_installing_accounts_else_utc():
     assert (
         mapping.organization_time_zone("Pacific/Honolulu", {"time_zone": "Europe/Warsaw"})
