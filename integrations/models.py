@@ -138,6 +138,8 @@ class SyncRun(TenantModel):
         RESET = "reset", "Reset and sync all work logs"
         INCREMENTAL = "incremental", "Sync changes"
         CLEAR = "clear", "Clear data"
+        # A reset's fetch and plan with nothing written: what a reset would change, in `preview`.
+        PREVIEW = "preview", "Preview of Reset and sync all work logs"
 
     class Trigger(models.TextChoices):
         MANUAL = "manual", "Manual"
@@ -177,6 +179,9 @@ class SyncRun(TenantModel):
     missing_teammates = models.JSONField(default=list, blank=True)
     skipped_people = models.JSONField(default=list, blank=True)
     seconds_not_synced = models.PositiveBigIntegerField(default=0)
+    # A preview's detail (services.preview.PreviewReport): work logs created / updated / deleted per person, the
+    # assignments it would create or stretch. The counts above are what a reset would make; nothing was written.
+    preview = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True, default="")
     # Times the run was taken over because its worker died (see services.runs: claim, recover_runs).
     takeovers = models.PositiveSmallIntegerField(default=0)

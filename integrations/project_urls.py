@@ -7,6 +7,7 @@ project_link_patterns = (
     [
         path("projects/<int:project_id>/hubstaff/settings/", views.save_link, name="save"),
         path("projects/<int:project_id>/hubstaff/sync/", views.reset_and_sync, name="sync"),
+        path("projects/<int:project_id>/hubstaff/preview/", views.preview_reset, name="preview"),
         path("projects/<int:project_id>/hubstaff/clear/", views.clear_data, name="clear"),
         path(
             "projects/<int:project_id>/hubstaff/refresh-projects/",

@@ -33,13 +33,17 @@ def _runs(request, project):
 def status_context(request, project):
     runs = list(_runs(request, project)[: HISTORY_SHOWN + 1])
     current = runs[0] if runs else None
-    last_sync = next((r for r in runs if r.mode != SyncRun.Mode.CLEAR and not r.is_active), None)
+    not_syncs = (SyncRun.Mode.CLEAR, SyncRun.Mode.PREVIEW)
+    last_sync = next((r for r in runs if r.mode not in not_syncs and not r.is_active), None)
+    # The preview is shown until anything else runs after it (its Apply, a sync, Clear data).
+    preview = current if current and current.mode == SyncRun.Mode.PREVIEW and not current.is_active else None
     missing = last_sync.missing_teammates if last_sync else []
     link_people, linked = link_choices(request, missing) if missing else ([], {})
     return {
         "project": project,
         "run": current,
         "last_sync": last_sync,
+        "preview": preview,
         # The missing teammates, each with the person a Manager linked them to since ("This is ..."), if any.
         "missing_teammates": [{**t, "linked_to": linked.get(t.get("hubstaff_user_id"))} for t in missing],
         "link_people": link_people,
@@ -111,6 +115,27 @@ def reset_and_sync(request, project_id):
             )
         else:
             messages.success(request, "Reset and sync all work logs has started.")
+    return _project_url(request, project)
+
+
+@tenant_view(Role.MANAGER)
+@require_POST
+def preview_reset(request, project_id):
+    """Preview of Reset and sync all work logs: a reset's fetch and plan, nothing written; Apply runs the reset."""
+    project = request.tenant.get(Project, project_id)
+    try:
+        run = request_sync(
+            project, mode=SyncRun.Mode.PREVIEW, trigger=SyncRun.Trigger.MANUAL, user=request.user
+        )
+    except SyncNotPossible as exc:
+        messages.error(request, str(exc))
+    else:
+        if run.joined:
+            messages.info(
+                request, "A sync of this project is already running; its progress is shown on the right."
+            )
+        else:
+            messages.success(request, "The preview has started: nothing is written until you click Apply.")
     return _project_url(request, project)
 
 

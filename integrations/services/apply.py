@@ -51,7 +51,9 @@ WORKLOG_COLUMNS = (
 class Apply:
     """The apply phase of one sync run: `run(...)` plans and writes every batch and returns (counts, report)."""
 
-    def __init__(self, sync_run, project, link, *, options, project_dates, plan=rules.plan_sync):
+    def __init__(
+        self, sync_run, project, link, *, options, project_dates, plan=rules.plan_sync, preview=None
+    ):
         self.sync_run = sync_run
         self.project = project
         self.link = link
@@ -67,6 +69,7 @@ class Apply:
         )  # assignments made by this run: a stretch of one is not counted as a stretch
         self.stretched_spans = {}  # written once, after the last batch (the rules read self.assignments)
         self.links = {}  # Hubstaff user id -> person id, linked by hand (services.user_links)
+        self.preview = preview  # a preview.PreviewReport noting every plan per person, for a preview run
 
     def run(self, staging, users, windows, window, *, reset):
         """Plan and write the staged rows of the fetch `windows` (the dates `window` of P, or None); `reset` also
@@ -77,7 +80,12 @@ class Apply:
             writer.call(_lock_link, self.sync_run, self.link.pk)
             people = self._load()
             for fetched, batch in _batches(windows):
-                plan = self._plan(staging.activities(fetched, batch.start, batch.end), batch, users, people)
+                existing = self._existing(batch)
+                plan = self._plan(
+                    staging.activities(fetched, batch.start, batch.end), existing, batch, users, people
+                )
+                if self.preview is not None:
+                    self.preview.add(plan, existing)
                 self._write(plan, writer)
                 self.not_synced.add(plan)
                 del plan  # before the next batch is read: memory holds one batch at a time
@@ -85,6 +93,8 @@ class Apply:
             if reset:
                 # A fresh full sync keeps no synced log outside the window (e.g. after the project's dates
                 # changed).
+                if self.preview is not None:
+                    self.preview.add_deleted_outside(_outside(self.project, window))
                 self.deleted.append(writer.submit(_delete_outside, self.project, window))
         self.counts["worklogs_deleted"] += sum(future.result() for future in self.deleted)
         return dict(self.counts), self._report(people)
@@ -103,13 +113,13 @@ class Apply:
             for pk, full_name, email in Person.objects.for_org(org_id).values_list("pk", "full_name", "email")
         ]
 
-    def _plan(self, activities, batch, users, people):
+    def _plan(self, activities, existing, batch, users, people):
         return self.plan(
             activities=activities,
             users=users,
             people=people,
             assignments=list(self.assignments.values()),
-            existing_logs=self._existing(batch),
+            existing_logs=existing,
             covered=batch,
             project=self.project_dates,
             options=self.options,
@@ -312,11 +322,16 @@ def _delete_logs(project, ids):
     return deleted
 
 
-def _delete_outside(project, window):
+def _outside(project, window):
+    """P's synced work logs outside the window (all of them when there is none)."""
     outside = synced_worklogs(project)
     if window is not None:
         outside = outside.filter(Q(date__lt=window[0]) | Q(date__gt=window[1]))
-    deleted, _ = outside.delete()
+    return outside
+
+
+def _delete_outside(project, window):
+    deleted, _ = _outside(project, window).delete()
     return deleted
 
 

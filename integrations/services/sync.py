@@ -54,6 +54,7 @@ from integrations.selectors import get_installation, get_link
 from . import runs, statistics
 from .apply import Apply
 from .links import next_daily_slot
+from .preview import PreviewReport
 from .runs import RetryLater, SyncStopped, claim, sync_blocker
 from .staging import Staging
 
@@ -192,9 +193,10 @@ class Sync:
             progress_label="Fetching work logs from Hubstaff",
         )
         windows = [w for span in spans for w in date_windows(span.start, span.end, FETCH_WINDOW_DAYS)]
+        preview = PreviewReport() if mode == SyncRun.Mode.PREVIEW else None
         with self.parts.staging() as staging:
             self._fetch(sources, windows, staging)
-            self._update(progress_label="Saving work logs")
+            self._update(progress_label="Planning the changes" if preview else "Saving work logs")
             apply = Apply(
                 self.sync_run,
                 self.project,
@@ -202,8 +204,19 @@ class Sync:
                 options=self.options,
                 project_dates=self.project_dates,
                 plan=self.parts.plan,
+                preview=preview,
             )
-            counts, report = apply.run(staging, users, windows, window, reset=mode == SyncRun.Mode.RESET)
+            if preview is None:
+                counts, report = apply.run(staging, users, windows, window, reset=mode == SyncRun.Mode.RESET)
+            else:
+                # The reset's own apply, in a transaction rolled back at its end: exact counts, nothing written.
+                with transaction.atomic():
+                    counts, report = apply.run(staging, users, windows, window, reset=True)
+                    report["preview"] = preview.as_json(self.project.organization_id, apply.created_here)
+                    transaction.set_rollback(True)
+        if preview is not None:
+            runs.finish(self.sync_run, SyncRun.Status.SUCCEEDED, **counts, **report)
+            return
         self._succeed(started, counts, report)
         self.parts.refresh_statistics(counts.get("worklogs_created", 0) + counts.get("worklogs_deleted", 0))
 
@@ -218,7 +231,7 @@ class Sync:
         readable = (max(window[0], daily_floor(self.today)), window[1])
         if readable[0] > readable[1]:
             return []
-        if mode == SyncRun.Mode.RESET:
+        if mode in (SyncRun.Mode.RESET, SyncRun.Mode.PREVIEW):
             return [rules.DateSpan(*readable)]
         return self._changed_spans(sources, readable, until=started)
 
