@@ -1,4 +1,5 @@
-"""Linking a Hubstaff user whose e-mail differs to a person, in a real browser, against the Hubstaff sandbox."""
+"""Linking a Hubstaff user whose e-mail differs to a person, and previewing a reset before applying it, in a real
+browser against the Hubstaff sandbox (PostgreSQL: the worker thread and the page share the database)."""
 
 import threading
 from datetime import date
@@ -91,3 +92,46 @@ def test_manager_says_who_a_missing_teammate_is_and_their_time_syncs(
     links.get_by_role("button", name="Remove").click()
     assert page.get_by_text("is no longer linked to Dana Green").is_visible()
     assert not HubstaffUserLink.objects.exists()
+
+
+def test_manager_previews_the_reset_then_applies_it(
+    page, live_server, sign_in, screenshot, org, make_member, hubstaff_sandbox, worker
+):
+    alice = make_member(
+        org, Role.ADMINISTRATOR, Role.MANAGER, full_name="Alice Admin", email="alice@acme.test"
+    )
+    bobby = make_member(org, Role.EMPLOYEE, full_name="Bobby Brown", email="bobby@acme.test")
+    make_member(org, Role.EMPLOYEE, full_name="Sam Smith", email="sam@acme.test")
+    project = ProjectFactory(
+        organization=org, name="Project A", start_date=date(2026, 1, 1), end_date=date(2026, 9, 22)
+    )
+    AssignmentFactory(project=project, person=bobby)
+    connect_with_personal_access_token(org, hubstaff_sandbox.create_pat("alice@acme.test"))
+    update_link(
+        project,
+        enabled=True,
+        hubstaff_project_ids=[hubstaff_sandbox.ids()["projects"]["Project A"]],
+        prevent_new_assignments=False,
+        trim_assignments=False,
+    )
+
+    sign_in(page, alice)
+    page.get_by_label("Role").select_option("manager")
+    page.get_by_role("link", name="Project A").click()
+    panel = page.locator("#integration-settings")
+    assert panel.get_by_text("it costs the same requests").is_visible()
+    panel.get_by_role("button", name="Preview").click()
+    # When the preview ends the page reloads by itself and shows what a reset would change.
+    report = page.locator("#preview-report")
+    report.wait_for(timeout=60_000)
+    assert report.get_by_text("Nothing was written").is_visible()
+    assert report.locator(".preview-people").get_by_text("Sam Smith").is_visible()
+    assert report.get_by_text("Dana Ghost").is_visible()
+    assert not WorkLog.objects.filter(project=project).exists()
+    screenshot(page, "preview")
+
+    report.get_by_role("button", name="Apply").click()
+    page.locator("#preview-report").wait_for(state="detached", timeout=60_000)
+    page.locator("#sync-status .missing-teammates").wait_for(timeout=60_000)
+    assert WorkLog.objects.filter(project=project, source="hubstaff").exists()
+    screenshot(page, "applied")
