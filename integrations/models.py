@@ -182,6 +182,8 @@ class SyncRun(TenantModel):
     # A preview's detail (services.preview.PreviewReport): work logs created / updated / deleted per person, the
     # assignments it would create or stretch. The counts above are what a reset would make; nothing was written.
     preview = models.JSONField(default=dict, blank=True)
+    # A preview's fetch, kept a few minutes for its Apply (services.kept_fetch); dropped once used.
+    kept_fetch = models.BinaryField(null=True, blank=True, editable=False)
     error = models.TextField(blank=True, default="")
     # Times the run was taken over because its worker died (see services.runs: claim, recover_runs).
     takeovers = models.PositiveSmallIntegerField(default=0)

@@ -51,7 +51,7 @@ from integrations.hubstaff.windows import (
 from integrations.models import HubstaffProject, ProjectLink, SyncRun
 from integrations.selectors import get_installation, get_link
 
-from . import runs, statistics
+from . import kept_fetch, runs, statistics
 from .apply import Apply
 from .links import next_daily_slot
 from .preview import PreviewReport
@@ -182,8 +182,12 @@ class Sync:
         if mode == SyncRun.Mode.INCREMENTAL and self.link.synced_through is None:
             mode = SyncRun.Mode.RESET  # nothing synced yet: an incremental sync is a full one
         sources = self._sources()
-        users = self._users(sources)
         spans = self._spans(mode, sources, window, started)
+        windows = [w for span in spans for w in date_windows(span.start, span.end, FETCH_WINDOW_DAYS)]
+        asked = kept_fetch.fingerprint(self.link, self.time_zone, self.today, windows)
+        # A reset applying a preview made minutes ago plans the rows that preview fetched.
+        kept = kept_fetch.take(self.project, asked, self.sync_run.pk, use=mode == SyncRun.Mode.RESET)
+        users = kept[0] if kept else self._users(sources)
         self._update(
             mode=mode,
             window_start=window[0] if window else None,
@@ -192,10 +196,13 @@ class Sync:
             progress_total=max(1, sum((s.end - s.start).days + 1 for s in spans) * max(1, len(sources))),
             progress_label="Fetching work logs from Hubstaff",
         )
-        windows = [w for span in spans for w in date_windows(span.start, span.end, FETCH_WINDOW_DAYS)]
         preview = PreviewReport() if mode == SyncRun.Mode.PREVIEW else None
         with self.parts.staging() as staging:
-            self._fetch(sources, windows, staging)
+            if kept:
+                for fetched, rows in zip(windows, kept[1], strict=True):
+                    staging.add_activities(fetched, rows)
+            else:
+                self._fetch(sources, windows, staging)
             self._update(progress_label="Planning the changes" if preview else "Saving work logs")
             apply = Apply(
                 self.sync_run,
@@ -214,6 +221,7 @@ class Sync:
                     counts, report = apply.run(staging, users, windows, window, reset=True)
                     report["preview"] = preview.as_json(self.project.organization_id, apply.created_here)
                     transaction.set_rollback(True)
+                report["kept_fetch"] = kept_fetch.dump(staging, windows, users, asked)
         if preview is not None:
             runs.finish(self.sync_run, SyncRun.Status.SUCCEEDED, **counts, **report)
             return

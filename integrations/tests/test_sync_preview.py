@@ -1,5 +1,7 @@
 """Preview of Reset and sync all work logs: a reset's fetch and plan with nothing written, through the sandbox."""
 
+from datetime import timedelta
+
 import pytest
 
 from conftest import token_client
@@ -124,3 +126,33 @@ def test_the_api_previews(request, manager):
 def test_another_organizations_project_cannot_be_previewed(manager_client, other_project):
     assert manager_client.post(f"/acme/projects/{other_project.pk}/hubstaff/preview/").status_code == 404
     assert not SyncRun.objects.exists()
+
+
+@pytest.mark.usefixtures("installed")
+def test_apply_within_minutes_reuses_the_previews_fetch(request):
+    project, sandbox = request.getfixturevalue("project_a"), request.getfixturevalue("hs")
+    link(project, sandbox, "Project A")
+    preview = run_to_end(project, mode="preview")
+    assert preview.requests_made > 0 and preview.kept_fetch
+    reset = run_to_end(project, mode="reset")
+    assert reset.requests_made == 0  # planned from the preview's rows, Hubstaff not asked again
+    assert [getattr(reset, c) for c in COUNTS] == [getattr(preview, c) for c in COUNTS]
+    assert reset.missing_teammates == preview.missing_teammates
+    preview.refresh_from_db()
+    assert preview.kept_fetch is None  # used once
+    # Used once: the next reset fetches again, and finds nothing to change.
+    again = run_to_end(project, mode="reset")
+    assert again.requests_made > 0 and again.worklogs_created == again.worklogs_deleted == 0
+
+
+@pytest.mark.usefixtures("installed")
+def test_a_preview_of_other_settings_or_too_old_is_not_reused(request):
+    project, sandbox = request.getfixturevalue("project_a"), request.getfixturevalue("hs")
+    link(project, sandbox, "Project A")
+    run_to_end(project, mode="preview")
+    ProjectLink.objects.filter(project=project).update(count_work_breaks=False)
+    assert run_to_end(project, mode="reset").requests_made > 0
+
+    preview = run_to_end(project, mode="preview")
+    SyncRun.objects.filter(pk=preview.pk).update(finished_at=preview.finished_at - timedelta(minutes=11))
+    assert run_to_end(project, mode="reset").requests_made > 0
