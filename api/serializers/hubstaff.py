@@ -57,7 +57,8 @@ class SyncRequestSerializer(serializers.Serializer):
         help_text=(
             "`reset`: Reset and sync all work logs. `incremental`: fetch what changed since the last sync. "
             "`preview`: what a reset would change, nothing written (the run's counts and `preview`); it makes "
-            "the same requests to Hubstaff as a reset."
+            "the same requests to Hubstaff as a reset, and a `reset` within 10 minutes asking the same reuses "
+            "what it read."
         ),
     )
 
