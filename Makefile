@@ -45,9 +45,19 @@ check: install
 bench: install
 	$(PY) -m bench
 
+# Docker's own check where Compose is installed; elsewhere say what to install and check the file's structure
+# with Python (scripts/check_compose.py) rather than fail with "docker-compose: not found".
 docker-config:
-	@if docker compose version >/dev/null 2>&1; then SECRET_KEY=x FIELD_ENCRYPTION_KEYS=x docker compose config --quiet; \
-	else SECRET_KEY=x FIELD_ENCRYPTION_KEYS=x docker-compose config -q; fi && echo "docker-compose.yml is valid"
+	@if docker compose version >/dev/null 2>&1; then \
+		SECRET_KEY=x FIELD_ENCRYPTION_KEYS=x docker compose config --quiet && echo "docker-compose.yml is valid"; \
+	elif command -v docker-compose >/dev/null 2>&1; then \
+		SECRET_KEY=x FIELD_ENCRYPTION_KEYS=x docker-compose config -q && echo "docker-compose.yml is valid"; \
+	else \
+		echo "Neither 'docker compose' nor 'docker-compose' is installed. To run the stack, install Docker Engine"; \
+		echo "with the Compose plugin (https://docs.docker.com/compose/install/; on Debian or Ubuntu:"; \
+		echo "apt-get install docker.io docker-compose-plugin). Checking the file's structure with Python instead."; \
+		$(if $(wildcard $(PY)),$(PY),$(PYTHON)) scripts/check_compose.py docker-compose.yml; \
+	fi
 
 clean:
 	rm -rf var staticfiles .pytest_cache

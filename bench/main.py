@@ -23,6 +23,7 @@ SIZES = {
         "growth_repeats": 2,
         "pages": {"worklogs": 100_000, "assignments": 200, "requests_count": 200},
         "fanout": {"organizations": 1000, "projects_per_org": 10},
+        "budget": (60, 2, 365),
     },
     "quick": {
         "scale": (500, 10, 120),
@@ -32,6 +33,7 @@ SIZES = {
         "growth_repeats": 1,
         "pages": {"worklogs": 20_000, "assignments": 200, "requests_count": 50},
         "fanout": {"organizations": 200, "projects_per_org": 10},
+        "budget": (60, 2, 365),
     },
     "smoke": {
         "scale": (20, 3, 20),
@@ -41,9 +43,10 @@ SIZES = {
         "growth_repeats": 1,
         "pages": {"worklogs": 300, "assignments": 10, "requests_count": 3},
         "fanout": {"organizations": 5, "projects_per_org": 4},
+        "budget": (20, 2, 120),
     },
 }
-SECTIONS = ("sync", "growth", "pages", "fanout")
+SECTIONS = ("sync", "growth", "pages", "fanout", "budget")
 
 
 def main(argv=None):
@@ -92,7 +95,7 @@ def _parse(argv):
 def _run_sections(sections, sizes):
     """Each asked-for section at the run's sizes, in order: {section: its figures}."""
     # Imported once Django is set up for the bench database.
-    from . import fanout, pages, sync
+    from . import budget, fanout, pages, sync
 
     results = {}
     if "sync" in sections:
@@ -121,6 +124,9 @@ def _run_sections(sections, sizes):
     if "fanout" in sections:
         print(f"[fanout] {sizes['fanout']} ...", flush=True)
         results["fanout"] = fanout.run(**sizes["fanout"])
+    if "budget" in sections:
+        print(f"[budget] {sizes['budget']} ...", flush=True)
+        results["budget"] = budget.run(*sizes["budget"])
     return results
 
 

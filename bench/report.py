@@ -35,6 +35,8 @@ def render(results):
         out += _pages_section(results["pages"])
     if results.get("fanout"):
         out += _fanout_section(results["fanout"])
+    if results.get("budget"):
+        out += _budget_section(results["budget"])
     return "\n".join(out)
 
 
@@ -258,3 +260,51 @@ def write_docs(text):
     head, rest = current.split(START, 1)
     _, tail = rest.split(END, 1)
     path.write_text(f"{head}{START}\n{text}\n{END}{tail}")
+
+
+def _budget_section(b):
+    """6. A reset needing four rate windows, paced to the request budget."""
+    from .budget import limit_seconds
+
+    limit = limit_seconds(b)
+    rows = []
+    for name in ("one attempt", "resumed"):
+        r = b[name]
+        rows.append(
+            [
+                name,
+                r["seconds"],
+                f"{r['seconds'] / limit:.2f}" if limit else "–",
+                f"{r['seconds'] / b['window']:.2f}",
+                r["requests"],
+                f"+{r['requests'] - b['minimum']} ({(r['requests'] - b['minimum']) / b['windows']:.1f} a window)",
+                r["refused"],
+                r["attempts"],
+                "yes" if r["same_work_logs"] else "NO",
+            ]
+        )
+    return [
+        f"### 6. A reset needing {b['windows']} rate windows ({b['users']} users, {b['projects']} projects, "
+        f"{b['days']} days; budget {b['budget']} requests per {b['window']:.0f} s window, the sandbox enforcing "
+        "the same)",
+        "",
+        f"Unlimited, the reset makes {b['minimum']} requests (the minimum) in {b['unlimited_seconds']:.1f} s. "
+        f"Limit: it cannot end before the start of its last window plus that window's share of the unlimited "
+        f"time, {limit:.1f} s ({b['windows']} windows take {b['windows'] * b['window']:.0f} s).",
+        "",
+        _table(
+            [
+                "waiting",
+                "seconds",
+                "ratio to the limit",
+                "windows",
+                "requests",
+                "above the minimum",
+                "429s",
+                "attempts",
+                "same work logs",
+            ],
+            rows,
+        ),
+        "",
+    ]

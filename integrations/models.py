@@ -41,6 +41,10 @@ class Installation(TenantModel):
     last_refreshed_at = models.DateTimeField(null=True, blank=True)
     # Set when Hubstaff answered 429: every client of this installation waits until then.
     rate_limited_until = models.DateTimeField(null=True, blank=True)
+    # The request budget every client of this installation draws from (hubstaff/budget.py): the current
+    # window's start and the requests taken in it.
+    budget_window_started_at = models.DateTimeField(null=True, blank=True)
+    budget_used = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -187,6 +191,9 @@ class SyncRun(TenantModel):
     error = models.TextField(blank=True, default="")
     # Times the run was taken over because its worker died (see services.runs: claim, recover_runs).
     takeovers = models.PositiveSmallIntegerField(default=0)
+    # What the first attempt decided to fetch (mode, start, window, spans, sources), so that an attempt after a
+    # retry or a worker's death fetches the same dates and resumes from the checkpoint (services/checkpoint.py).
+    fetch_plan = models.JSONField(default=dict, blank=True)
     # The worker holding the run: set when it claims the run; its heartbeats and its finish count only while
     # they still match (a worker whose lease expired and was taken over writes nothing). See services.runs.
     lease_id = models.CharField(max_length=32, blank=True, default="")
@@ -221,6 +228,35 @@ class SyncRun(TenantModel):
         if not self.progress_total:
             return 0
         return min(100, round(100 * self.progress_done / self.progress_total))
+
+
+class FetchCheckpoint(models.Model):
+    """One fetch window a sync run has read in full from Hubstaff, with its rows (services/checkpoint.py).
+
+    The row is the checkpoint: a window is fetched if and only if its row exists, and its activities are in it,
+    written in one statement. A logged table, so that it survives a worker's death and a database restart. Deleted
+    when the run finishes (succeeded or failed), and with the run.
+    """
+
+    run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="checkpoints")
+    hubstaff_organization_id = models.BigIntegerField()
+    window_start = models.DateField()
+    window_end = models.DateField()
+    pages = models.PositiveIntegerField(default=0)
+    row_count = models.PositiveIntegerField(default=0)
+    # The window's activities of the run's Hubstaff projects, packed as staging.py keeps them.
+    rows = models.BinaryField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "hubstaff_organization_id", "window_start", "window_end"],
+                name="fetch_checkpoint_unique_window",
+            )
+        ]
+
+    def __str__(self):
+        return f"Run {self.run_id}: {self.window_start}..{self.window_end} of {self.hubstaff_organization_id}"
 
 
 class HubstaffUserLink(TenantModel):

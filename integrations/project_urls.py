@@ -10,6 +10,11 @@ project_link_patterns = (
         path("projects/<int:project_id>/hubstaff/preview/", views.preview_reset, name="preview"),
         path("projects/<int:project_id>/hubstaff/clear/", views.clear_data, name="clear"),
         path(
+            "projects/<int:project_id>/hubstaff/remove-sync-assignments/",
+            views.remove_sync_made_assignments,
+            name="remove_sync_assignments",
+        ),
+        path(
             "projects/<int:project_id>/hubstaff/refresh-projects/",
             views.refresh_projects,
             name="refresh_projects",

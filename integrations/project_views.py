@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from people.roles import Role
@@ -14,12 +15,17 @@ from .hubstaff.errors import HubstaffError
 from .models import SyncRun
 from .project_forms import ProjectLinkForm
 from .selectors import get_installation, get_link
+from .services.cleanup import remove_sync_assignments, sync_assignments_without_worklogs
 from .services.installation import refresh_hubstaff_projects
 from .services.links import update_link
-from .services.runs import SyncNotPossible, clear_project, request_sync, sync_blocker
+from .services.runs import SyncNotPossible, clear_project, request_sync, sync_blocker, synced_worklogs
+from .templatetags.sync_words import count_of
 from .user_link_views import link_choices
 
 HISTORY_SHOWN = 5
+# Session key of refused Integration settings, shown once by the page the save redirects to.
+_SUBMITTED = "integration-settings-submitted:{}"
+_SHOWN_AT_FIELD = {"enabled", "hubstaff_project_ids", "hubstaff_time_zone"}
 
 
 def _project_url(request, project):
@@ -30,7 +36,12 @@ def _runs(request, project):
     return request.tenant.scope(SyncRun).filter(project=project).select_related("requested_by")
 
 
-def status_context(request, project):
+def _is_installed(installation):
+    return installation is not None and installation.status != installation.Status.PENDING
+
+
+def status_context(request, project, installation=None):
+    installation = installation or get_installation(project.organization)
     runs = list(_runs(request, project)[: HISTORY_SHOWN + 1])
     current = runs[0] if runs else None
     not_syncs = (SyncRun.Mode.CLEAR, SyncRun.Mode.PREVIEW)
@@ -50,6 +61,9 @@ def status_context(request, project):
         "history": runs[:HISTORY_SHOWN],
         "more_history": len(runs) > HISTORY_SHOWN,
         "can_add_people": request.tenant.holds(Role.ADMINISTRATOR),
+        # Without an installation an old run's error ("re-authorize") is no longer what to do: the notice
+        # above says to install.
+        "installed": _is_installed(installation),
     }
 
 
@@ -67,14 +81,43 @@ def integration_settings_panel(request, project):
             "count_work_breaks": link.count_work_breaks,
             "hubstaff_time_zone": link.hubstaff_time_zone,
         }
+    submitted = request.session.pop(_SUBMITTED.format(project.pk), None)
+    if submitted:
+        initial = submitted["values"]  # what the manager ticked, with the errors at their fields
     context = {
         "installation": installation,
         "link": link,
         "form": ProjectLinkForm(initial=initial, project=project),
+        "field_errors": submitted["errors"] if submitted else {},
+        # Errors of no field shown in the panel: listed above the form.
+        "other_errors": [
+            e
+            for field, errs in (submitted or {}).get("errors", {}).items()
+            if field not in _SHOWN_AT_FIELD
+            for e in errs
+        ],
+        "synced_worklogs": 0 if _is_installed(installation) else synced_worklogs(project).count(),
         "blocker": sync_blocker(project, installation, link) if installation else None,
-        **status_context(request, project),
+        "sync_made_assignments": sync_assignments_without_worklogs(project).count(),
+        **status_context(request, project, installation),
     }
     return render_to_string("integrations/project_panel.html", context, request=request)
+
+
+def _keep_submitted(request, project, errors):
+    """Refused settings: keep what was ticked and the errors, per field, for the page the redirect shows."""
+    values = {
+        "enabled": bool(request.POST.get("enabled")),
+        "hubstaff_project_ids": [int(i) for i in request.POST.getlist("hubstaff_project_ids") if i.isdigit()],
+        "prevent_new_assignments": bool(request.POST.get("prevent_new_assignments")),
+        "trim_assignments": bool(request.POST.get("trim_assignments")),
+        "count_work_breaks": bool(request.POST.get("count_work_breaks")),
+        "hubstaff_time_zone": request.POST.get("hubstaff_time_zone", "")[:64],
+    }
+    request.session[_SUBMITTED.format(project.pk)] = {
+        "values": values,
+        "errors": {field: [str(e) for e in errs] for field, errs in errors.items()},
+    }
 
 
 @tenant_view(Role.MANAGER)
@@ -82,20 +125,21 @@ def integration_settings_panel(request, project):
 def save_link(request, project_id):
     project = request.tenant.get(Project, project_id)
     form = ProjectLinkForm(request.POST, project=project)
+    errors = form.errors
     if form.is_valid():
         try:
             update_link(project, **form.cleaned_data)
         except ValidationError as exc:
-            for messages_ in exc.message_dict.values():
-                for message in messages_:
-                    messages.error(request, message)
+            errors = exc.message_dict
         else:
             messages.success(request, "Integration settings were saved.")
-    else:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-    return _project_url(request, project)
+            return _project_url(request, project)
+    _keep_submitted(request, project, errors)
+    messages.error(request, "Integration settings were not saved: see the errors in the form.")
+    return redirect(
+        reverse("projects:detail", args=[request.tenant.organization.slug, project.pk])
+        + "#integration-settings"
+    )
 
 
 @tenant_view(Role.MANAGER)
@@ -148,10 +192,28 @@ def clear_data(request, project_id):
     except SyncNotPossible as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(
-            request,
-            f"Clear data: {run.worklogs_deleted} synced work logs were deleted. Manual work logs were kept.",
-        )
+        kept = sync_assignments_without_worklogs(project).count()
+        deleted = count_of(run.worklogs_deleted, "synced work log")
+        message = f"Clear data: {deleted} deleted; manual work logs were kept."
+        if kept:
+            message += (
+                f" {count_of(kept, 'assignment')} that syncs created {'was' if kept == 1 else 'were'} kept:"
+                " Remove sync-made assignments in Integration settings deletes them."
+            )
+        messages.success(request, message)
+    return _project_url(request, project)
+
+
+@tenant_view(Role.MANAGER)
+@require_POST
+def remove_sync_made_assignments(request, project_id):
+    project = request.tenant.get(Project, project_id)
+    try:
+        removed = remove_sync_assignments(project)
+    except SyncNotPossible as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"{count_of(removed, 'assignment')} made by syncs removed.")
     return _project_url(request, project)
 
 
@@ -168,7 +230,7 @@ def refresh_projects(request, project_id):
         except HubstaffError as exc:
             messages.error(request, f"The Hubstaff projects could not be refreshed: {exc}")
         else:
-            messages.success(request, f"{count} Hubstaff projects are available in Select projects.")
+            messages.success(request, f"{count_of(count, 'Hubstaff project')} in Select projects.")
     return _project_url(request, project)
 
 

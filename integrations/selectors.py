@@ -3,6 +3,16 @@
 from integrations.models import HubstaffProject, Installation, ProjectLink
 
 
+def hubstaff_project_names(organization, ids):
+    """{Hubstaff project id: name} from the organization's cached list (one query): a work log's source."""
+    return dict(
+        HubstaffProject.objects.for_org(organization)
+        .filter(hubstaff_id__in=ids)
+        .values_list("hubstaff_id", "name")
+        .distinct()
+    )
+
+
 def get_installation(organization):
     """The organization's Hubstaff installation, whatever its state, or None."""
     return Installation.objects.for_org(organization).filter(provider=Installation.Provider.HUBSTAFF).first()

@@ -22,6 +22,11 @@ def sync_project_task(self, run_id):
         # A new message, not a retry: waiting for a live worker spends none of this run's retries.
         sync_project_task.apply_async(args=[run_id], countdown=exc.countdown)
     except runs.RetryLater as exc:
+        if exc.paced:
+            # Waiting for the installation's request budget is no failure: a new message for when the budget
+            # allows more, with this task's retries left as they are (the run resumes from its checkpoint).
+            sync_project_task.apply_async(args=[run_id], countdown=exc.countdown)
+            return
         raise self.retry(countdown=retry_countdown(exc.countdown, self.request.retries)) from exc
 
 

@@ -14,7 +14,7 @@ from people.tenancy import resolve_tenant, tenant_view
 
 from .forms import HubstaffCredentialsForm
 from .hubstaff import oauth
-from .hubstaff.errors import HubstaffError, installation_status_reason
+from .hubstaff.errors import ClientCredentialsRejected, HubstaffError, installation_status_reason
 from .models import Installation
 from .selectors import get_installation, hubstaff_project_count
 from .services import installation as services
@@ -155,6 +155,10 @@ def hubstaff_callback(request):
         installation = services.complete_authorization(
             installation, code=code, pending=pending, user=request.user
         )
+    except ClientCredentialsRejected as exc:
+        services.forget_client_secret(installation)
+        messages.error(request, str(exc))
+        return redirect("integrations:hubstaff_install", org_slug=slug)
     except HubstaffError as exc:
         messages.error(request, str(exc))
         return redirect("integrations:hubstaff_install", org_slug=slug)

@@ -67,6 +67,29 @@ def last_weeks(today, count=12):
     return this_week - timedelta(weeks=count - 1), this_week + timedelta(days=6)
 
 
+def opening_period(today, *, first, last, project_span=None, weeks=12, max_weeks=157):
+    """The (start, end) a report opens on when it is given no dates, so that synced time shows up at once.
+
+    `first` and `last` are the earliest and latest days with a plan or a work log (None when there are none).
+    For a project (`project_span` = its start and end, the end None when open-ended): its own period joined with
+    the span of its plans and logs, at most `max_weeks` (then the most recent ones, up to today or its last log).
+    Otherwise: the `weeks` weeks up to the most recent day with a plan or a log that is not in the future; with
+    only future plans, the first `weeks` weeks of them; with nothing at all, the weeks up to this week.
+    """
+    if project_span is not None:
+        start = min(d for d in (project_span[0], first) if d is not None)
+        end = max(d for d in (project_span[1], last, project_span[0]) if d is not None)
+        if project_span[1] is None and last is None:
+            end = max(end, today)
+        end = min(end, max(today, last or start))
+        return max(start, week_start(end) - timedelta(weeks=max_weeks - 1)), end
+    if first is None:
+        return last_weeks(today, weeks)
+    if first > today:
+        return week_start(first), week_start(first) + timedelta(weeks=weeks, days=-1)
+    return last_weeks(min(last, today), weeks)
+
+
 def working_days_between(start, end):
     """Monday-to-Friday days in start..end, both included (0 if end is before start)."""
     if end < start:

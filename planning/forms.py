@@ -6,7 +6,7 @@ from people.models import Person
 from projects.models import Project
 
 from .calculations import last_weeks, week_start
-from .selectors import Filters
+from .selectors import Filters, default_period
 
 DEFAULT_WEEKS = 12
 MAX_WEEKS = 157  # three years
@@ -28,13 +28,15 @@ class PlanningFilterForm(forms.Form):
         help_text="Weeks run Monday to Sunday; the report covers the whole weeks of the period.",
     )
 
-    def __init__(self, data, *, tenant, today, with_person=True):
-        self.today = today
-        default_from, default_to = last_weeks(today, DEFAULT_WEEKS)
-        # Blank dates mean the default period; show it in the inputs.
+    def __init__(self, data, *, tenant, today, with_person=True, person=None):
+        """`person`: the report's own person (a person's page), whose plans and logs choose the default period."""
+        self.today, self.tenant, self.person = today, tenant, person
         data = {key: value for key, value in data.items() if value != ""} if data is not None else {}
-        data.setdefault("date_from", default_from.isoformat())
-        data.setdefault("date_to", default_to.isoformat())
+        if ("date_from" in data) != ("date_to" in data):
+            # One date given: the other is that of the last weeks, as before.
+            default_from, default_to = last_weeks(today, DEFAULT_WEEKS)
+            data.setdefault("date_from", default_from.isoformat())
+            data.setdefault("date_to", default_to.isoformat())
         super().__init__(data)
         self.fields["project"].queryset = tenant.scope(Project).order_by("archived", "name", "id")
         if with_person:
@@ -44,6 +46,8 @@ class PlanningFilterForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        if "date_from" not in self.data and not self.has_error("project") and not self.has_error("person"):
+            self._open_on_the_data(cleaned)
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
         if start and end:
             if end < start:
@@ -61,3 +65,16 @@ class PlanningFilterForm(forms.Form):
             project=data.get("project"),
             person=person if person is not None else data.get("person"),
         )
+
+    def _open_on_the_data(self, cleaned):
+        """No dates given: the period with the project's or the person's plans and logs; the inputs show it."""
+        start, end = default_period(
+            self.tenant.scope,
+            self.today,
+            project=cleaned.get("project"),
+            person=self.person or cleaned.get("person"),
+            weeks=DEFAULT_WEEKS,
+            max_weeks=MAX_WEEKS,
+        )
+        cleaned["date_from"], cleaned["date_to"] = start, end
+        self.data = {**self.data, "date_from": start.isoformat(), "date_to": end.isoformat()}

@@ -1,29 +1,45 @@
-"""My work's chart: the signed-in person's planned and logged hours over the last weeks.
+"""My work's chart: the signed-in person's planned and logged hours, over the period they pick.
 
 My work is a page of `worklogs`, a lower app; it draws this chart through the `{% my_weeks %}` tag
 (planning/templatetags/planning_charts.py), so worklogs never imports planning.
 """
 
+from urllib.parse import urlencode
+
 from django.utils import timezone
 
 from . import charts
-from .calculations import last_weeks, totals, week_rows
-from .selectors import Filters, plan_data
+from .calculations import totals, week_rows
+from .forms import PlanningFilterForm
+from .selectors import plan_data
 
 
-def my_weeks_context(request, weeks=12):
-    """The chart and totals of the last `weeks` weeks for the signed-in person (three queries)."""
+def my_weeks_context(request):
+    """The chart and totals of the signed-in person, with the reports' period picker (a few queries).
+
+    Without dates it opens on the person's most recent weeks with plans or logs; a bad period keeps that
+    default chart and shows the form's errors.
+    """
     today = timezone.localdate()
-    start, end = last_weeks(today, weeks)
-    filters = Filters(start=start, end=end, person=request.tenant.person)
+    me = request.tenant.person
+    form = PlanningFilterForm(request.GET, tenant=request.tenant, today=today, with_person=False, person=me)
+    if not form.is_valid():
+        fallback = PlanningFilterForm({}, tenant=request.tenant, today=today, with_person=False, person=me)
+        fallback.is_valid()
+        filters = fallback.filters(person=me)
+    else:
+        filters = form.filters(person=me)
     plan = plan_data(request.tenant.scope, filters)
     rows = week_rows(plan.weeks, plan.planned, plan.logged, today)
     planned_total, logged_total = totals(rows)
     return {
+        "request": request,
         "org": request.tenant.organization,
-        "person": request.tenant.person,
+        "person": me,
+        "form": form,
         "chart": charts.weekly_chart(rows, height=220),
         "planned_total": planned_total,
         "logged_total": logged_total,
         "filters": filters,
+        "query": urlencode(filters.as_query()),
     }

@@ -7,14 +7,20 @@ few columns the plan needs. Callers pass querysets already scoped to the tenant 
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Sum
+from django.db.models import Max, Min, Sum
 from django.db.models.functions import TruncWeek
 
 from people.models import Person
 from projects.models import Assignment
 from worklogs.models import WorkLog
 
-from .calculations import PlannedStretch, logged_hours_per_week, planned_hours_per_week, weeks_of_period
+from .calculations import (
+    PlannedStretch,
+    logged_hours_per_week,
+    opening_period,
+    planned_hours_per_week,
+    weeks_of_period,
+)
 
 
 @dataclass
@@ -56,6 +62,28 @@ def filter_worklogs(worklogs, filters):
     if filters.person is not None:
         worklogs = worklogs.filter(person=filters.person)
     return worklogs
+
+
+def default_period(scope, today, *, project=None, person=None, weeks=12, max_weeks=157):
+    """The period a report opens on without dates: the project's, or the most recent weeks with plans or logs
+    of the person (or of everyone), rather than blindly the last weeks (two aggregate queries)."""
+    assignments, worklogs = scope(Assignment), scope(WorkLog)
+    if project is not None:
+        assignments, worklogs = assignments.filter(project=project), worklogs.filter(project=project)
+    if person is not None:
+        assignments, worklogs = assignments.filter(person=person), worklogs.filter(person=person)
+    planned = assignments.aggregate(first=Min("start_date"), last=Max("end_date"))
+    logged = worklogs.aggregate(first=Min("date"), last=Max("date"))
+    firsts = [d for d in (planned["first"], logged["first"]) if d is not None]
+    lasts = [d for d in (planned["last"], logged["last"]) if d is not None]
+    return opening_period(
+        today,
+        first=min(firsts, default=None),
+        last=max(lasts, default=None),
+        project_span=(project.start_date, project.end_date) if project is not None else None,
+        weeks=weeks,
+        max_weeks=max_weeks,
+    )
 
 
 def assignments_in_period(scope, filters):

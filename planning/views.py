@@ -42,9 +42,9 @@ def _person_for_report(request, person_id):
     return person
 
 
-def _filter_form(request, with_person=True):
+def _filter_form(request, with_person=True, person=None):
     return PlanningFilterForm(
-        request.GET, tenant=request.tenant, today=timezone.localdate(), with_person=with_person
+        request.GET, tenant=request.tenant, today=timezone.localdate(), with_person=with_person, person=person
     )
 
 
@@ -95,7 +95,7 @@ def report(request):
 def person_report(request, person_id):
     """Planned vs logged for one person: Managers for anyone, every member for themself."""
     person = _person_for_report(request, person_id)
-    form = _filter_form(request, with_person=False)
+    form = _filter_form(request, with_person=False, person=person)
     context = {"form": form, "person": person, "statuses": Status}
     if not form.is_valid():
         return render(request, "planning/person_report.html", context, status=400)
@@ -123,7 +123,7 @@ def _csv_filename(kind, request, filters, person=None):
 
 
 def _report_csv(request, person=None):
-    form = _filter_form(request, with_person=person is None)
+    form = _filter_form(request, with_person=person is None, person=person)
     if not form.is_valid():
         return _bad_filters(form)
     filters = form.filters(person=person)
@@ -133,7 +133,7 @@ def _report_csv(request, person=None):
 
 
 def _worklogs_csv(request, person=None):
-    form = _filter_form(request, with_person=person is None)
+    form = _filter_form(request, with_person=person is None, person=person)
     if not form.is_valid():
         return _bad_filters(form)
     filters = form.filters(person=person)

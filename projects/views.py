@@ -28,7 +28,7 @@ def project_create(request):
     form = ProjectForm(request.POST or None, organization=request.tenant.organization)
     if request.method == "POST" and form.is_valid():
         project = form.save()
-        messages.success(request, f"Project {project.name} was created.")
+        messages.success(request, f"{project.name} was created.")
         return redirect("projects:detail", org_slug=request.tenant.organization.slug, project_id=project.pk)
     return render(request, "projects/project_form.html", {"form": form, "creating": True})
 

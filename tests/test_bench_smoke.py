@@ -80,6 +80,7 @@ def test_the_benchmark_runs_at_smoke_size(tmp_path):
         "3. Daily incremental sync",
         "4. Pages",
         "5. Scheduler fan-out",
+        "6. A reset needing",
     ):
         assert heading in result.stdout
     assert "edits and deletions in the result | yes" in result.stdout

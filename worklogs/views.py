@@ -12,6 +12,7 @@ from projects.models import Assignment, Project
 from .forms import ManualWorkLogForm
 from .models import WorkLog
 from .selectors import project_totals, recent_worklogs
+from .sources import name_sources
 
 PAGE_SIZE = 50
 
@@ -30,11 +31,13 @@ def project_worklogs_panel(request, project):
     listed = worklogs.filter(source=source) if source else worklogs
     paginator = Paginator(recent_worklogs(listed), PAGE_SIZE)
     paginator.count = totals.count(source)  # known already: spare the paginator its own COUNT(*)
+    page = paginator.get_page(request.GET.get("page"))
+    page.object_list = name_sources(request.tenant.organization, page.object_list)
     return render_to_string(
         "worklogs/project_panel.html",
         {
             "project": project,
-            "page": paginator.get_page(request.GET.get("page")),
+            "page": page,
             "totals": totals.per_person,
             "per_source": totals.per_source,
             "source": source or "",

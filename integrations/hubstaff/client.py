@@ -6,6 +6,8 @@ Everything here is HTTP; nothing maps Hubstaff's data to ours (mapping.py does) 
 - pages through listings with a generator (`page_start_id` / `page_limit`), never loading a whole listing, and
   with `prefetch` sends the next page's request from a background thread while the caller works on a page;
 - asks for date ranges in windows within Hubstaff's per-request limit (windows.py);
+- takes each request from the installation's shared request budget first (budget.py), waiting for the next
+  window when it is spent, so that a long sync paces itself to Hubstaff's limit instead of meeting 429s;
 - honours 429 `Retry-After` (waits up to HUBSTAFF_MAX_RETRY_AFTER, and records the limit's end on the
   installation so that every worker of the organization waits too), and retries 5xx, timeouts and connection
   errors with exponential backoff and jitter, at most HUBSTAFF_MAX_RETRIES times (retries.py);
@@ -31,6 +33,7 @@ from django.views.decorators.debug import sensitive_variables
 from requests_oauthlib import OAuth2Session
 
 from . import mapping
+from .budget import RequestBudget
 from .errors import (
     MalformedResponse,
     RateLimited,
@@ -87,6 +90,7 @@ class HubstaffClient:
         self.sleep = sleep
         self.requests_made = 0  # every HTTP request sent to the API, retries included
         self.tokens = InstallationTokens(installation, sleep=sleep)
+        self.budget = RequestBudget(installation, sleep=sleep)
         self._waited_until = None  # the rate-limit end this client already slept through
         self.api_url = settings.HUBSTAFF_API_URL.rstrip("/")
 
@@ -146,7 +150,9 @@ class HubstaffClient:
 
         Yields (window, rows) for each page with rows, then (window, None) once the window is complete. With
         `prefetch` on, `streams` windows are fetched at once, each with its next page in flight, and their pages
-        come interleaved: the same requests as one window after the other, in less time.
+        come interleaved: the same requests as one window after the other, in less time. A window is not started
+        while the budget has no room for it and another is still being read (budget.py: a window cut short by a
+        wait is read again from its first page).
         """
         path = f"/organizations/{int(organization_id)}/activities/daily"
         filters = self._id_filters(project_ids=project_ids, user_ids=user_ids)
@@ -157,21 +163,25 @@ class HubstaffClient:
         def open_next():
             window = next(waiting, None)
             if window is None:
-                return
+                return False
             params = {"date[start]": window[0].isoformat(), "date[stop]": window[1].isoformat(), **filters}
             if self.prefetch:
                 self._send_ahead(path, {**params, "page_limit": MAX_PAGE_LIMIT}, workers=streams)
             open_windows.append((window, self._pages(path, "daily_activities", params, workers=streams)))
+            return True
 
         for _ in range(streams):
             open_next()
+        to_open = 0  # windows due to start: held back while the budget has no room for one and others run
         try:
             while open_windows:
                 window, pages = open_windows.popleft()
                 page = next(pages, None)
                 if page is None:
                     yield window, None
-                    open_next()
+                    to_open += 1
+                    while to_open and (not open_windows or self.budget.room_for_window()):
+                        to_open = to_open - 1 if open_next() else 0
                     continue
                 open_windows.append((window, pages))
                 if page["daily_activities"]:
@@ -283,8 +293,9 @@ class HubstaffClient:
 
     @sensitive_variables("access_token")
     def _ready_to_send(self) -> str:
-        """Wait out a rate limit other workers recorded, count the request, and return the token to send."""
+        """Wait out a rate limit other workers recorded and the budget, count the request, return the token."""
         self._wait_while_rate_limited()
+        self.budget.take()
         access_token = self.tokens.access_token()
         self.requests_made += 1
         return access_token

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from oauthlib.oauth2 import OAuth2Error
 
+from people.text import clean_text
+
 
 class HubstaffError(Exception):
     """Something went wrong talking to Hubstaff. `str()` is a reason a user may read; it never holds a secret."""
@@ -64,11 +66,15 @@ class AuthorizationFailed(HubstaffError):
     """The authorization did not complete; `str()` says why in words an administrator can act on."""
 
 
+class ClientCredentialsRejected(AuthorizationFailed):
+    """Hubstaff refused the app's Client ID and secret (invalid_client): the saved secret is not worth keeping."""
+
+
 def describe_token_error(exc: Exception) -> str:
     """A user-readable reason from an oauthlib error, without echoing anything secret."""
     if isinstance(exc, OAuth2Error):
-        error = getattr(exc, "error", "") or "error"
-        description = (getattr(exc, "description", "") or "").strip()
+        error = clean_text(getattr(exc, "error", "") or "") or "error"
+        description = clean_text(getattr(exc, "description", "") or "")
         return f"{error}: {description}" if description and description != error else error
     return exc.__class__.__name__
 
@@ -79,7 +85,7 @@ def refusal(path: str, response) -> str:
         detail = response.json().get("error")
     except (ValueError, AttributeError):
         detail = None
-    detail = str(detail)[:200] if detail else ""
+    detail = clean_text(str(detail))[:200] if detail else ""  # Hubstaff's text, shown and stored: made safe
     what = {
         400: "Hubstaff rejected the request",
         401: "Hubstaff does not accept the access token",

@@ -2,12 +2,19 @@
 
 The client hands out Hubstaff's objects as documented (docs/hubstaff.md); the few places that turn them into our
 shapes call these, so that a change of Hubstaff's format is met here.
+
+Every text Hubstaff sends that we keep or show (names, e-mails, project and organization names, time zones) goes
+through `people.text.clean_text` here, once: NUL and the other control characters, which PostgreSQL refuses in a
+text column (a run's report, a cached project), and the bidi embeddings, overrides and isolates (U+202A-E,
+U+2066-9), which would reorder what a page shows around a name, are removed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
+
+from people.text import clean_text
 
 from . import rules
 from .windows import organization_date
@@ -20,7 +27,7 @@ NO_PERSON_WITH_EMAIL = "no person with this e-mail"
 def email(user: dict) -> str | None:
     """A user's e-mail; None when Hubstaff shows none (the key absent, null or blank are alike)."""
     value = user.get("email")
-    return value.strip() or None if isinstance(value, str) else None
+    return clean_text(value) or None if isinstance(value, str) else None
 
 
 def member_users(page: dict) -> Iterator[dict]:
@@ -38,6 +45,7 @@ def member_users(page: dict) -> Iterator[dict]:
         side_loaded = users.get(user_id) or member.get("user")
         user = dict(side_loaded) if isinstance(side_loaded, dict) else {"name": ""}
         user["id"] = user_id
+        user["name"] = _text(user.get("name"))
         user["email"] = email(user)
         user["membership_role"] = member.get("membership_role")
         user["membership_status"] = member.get("membership_status")
@@ -50,7 +58,7 @@ def member_users(page: dict) -> Iterator[dict]:
 
 def hubstaff_user(user: dict) -> rules.HubstaffUser:
     """A user of `member_users` as the rules take it."""
-    return rules.HubstaffUser(int(user["id"]), user.get("name") or "", email(user))
+    return rules.HubstaffUser(int(user["id"]), _text(user.get("name")), email(user))
 
 
 def activity(row: dict, count_work_breaks: bool = True) -> tuple[int, str, int, int, int]:
@@ -91,25 +99,25 @@ def account(user: dict) -> dict:
     """The signed-in user of /users/me as the installation keeps it."""
     return {
         "id": user.get("id"),
-        "name": user.get("name", ""),
-        "email": user.get("email", ""),
-        "time_zone": user.get("time_zone") or "",
+        "name": _text(user.get("name")),
+        "email": _text(user.get("email")),
+        "time_zone": _text(user.get("time_zone")),
     }
 
 
 def organization(hubstaff_organization: dict) -> dict:
     """A Hubstaff organization as the installation keeps it."""
-    return {"id": hubstaff_organization.get("id"), "name": hubstaff_organization.get("name", "")}
+    return {"id": hubstaff_organization.get("id"), "name": _text(hubstaff_organization.get("name"))}
 
 
 def project_fields(project: dict, hubstaff_organization: dict) -> dict:
     """A Hubstaff project of `hubstaff_organization` (see `organization`) as a HubstaffProject's fields."""
     return {
         "hubstaff_id": project["id"],
-        "name": (project.get("name") or f"Project {project['id']}")[:300],
-        "status": (project.get("status") or "")[:30],
+        "name": (_text(project.get("name")) or f"Project {project['id']}")[:300],
+        "status": _text(project.get("status"))[:30],
         "hubstaff_organization_id": hubstaff_organization["id"],
-        "hubstaff_organization_name": (hubstaff_organization["name"] or "")[:300],
+        "hubstaff_organization_name": _text(hubstaff_organization["name"])[:300],
     }
 
 
@@ -130,3 +138,8 @@ def organization_time_zone(link_time_zone: str, account: dict | None) -> str:
     installing account's own `time_zone` (a guess: owners usually live where their organization does), else
     UTC."""
     return link_time_zone or (account or {}).get("time_zone") or "UTC"
+
+
+def _text(value) -> str:
+    """A text field of Hubstaff's, safe to keep and show ("" for a missing or non-text value)."""
+    return clean_text(value) if isinstance(value, str) else ""

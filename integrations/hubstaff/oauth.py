@@ -26,11 +26,19 @@ from oauthlib.oauth2 import OAuth2Error, WebApplicationClient
 from requests_oauthlib import OAuth2Session
 
 from . import discovery
-from .errors import AuthorizationFailed, TransientHubstaffError, describe_token_error
+from .errors import (
+    AuthorizationFailed,
+    ClientCredentialsRejected,
+    TransientHubstaffError,
+    describe_token_error,
+)
 from .tokens import raise_for_token_endpoint_status, token_auth
 
 SCOPES = ["openid", "profile", "email", "hubstaff:read"]
-SESSION_KEY = "hubstaff_authorization"
+# The session keeps the authorizations started and not yet completed, by state: an administrator may start one in
+# two tabs, and allowing access in the older must not cancel the newer. A few at most, the oldest dropped first.
+SESSION_KEY = "hubstaff_authorizations"
+MAX_PENDING = 5
 # How long a started authorization may take (sign-in and consent at Hubstaff included).
 PENDING_LIFETIME = 30 * 60
 # Signature algorithms we accept for ID tokens (never "none" nor a shared-secret HMAC).
@@ -52,7 +60,8 @@ def begin_authorization(request, installation) -> str:
     state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     redirect_uri = callback_url()
     endpoint = discovery.authorization_endpoint()
-    request.session[SESSION_KEY] = {
+    pendings = _live_pendings(request.session)
+    pendings[state] = {
         "state": state,
         "nonce": nonce,
         "code_verifier": verifier,
@@ -63,6 +72,8 @@ def begin_authorization(request, installation) -> str:
         "user_id": request.user.pk,
         "started_at": time.time(),
     }
+    newest = sorted(pendings.items(), key=lambda item: item[1]["started_at"])[-MAX_PENDING:]
+    request.session[SESSION_KEY] = dict(newest)
     oauth = OAuth2Session(client_id=installation.client_id, redirect_uri=redirect_uri, scope=SCOPES)
     url, _ = oauth.authorization_url(
         endpoint, state=state, nonce=nonce, code_challenge=challenge, code_challenge_method="S256"
@@ -70,13 +81,34 @@ def begin_authorization(request, installation) -> str:
     return url
 
 
+def _live_pendings(session) -> dict:
+    """The started authorizations, by state, without those past PENDING_LIFETIME (or of an unknown shape)."""
+    stored = session.get(SESSION_KEY)
+    if not isinstance(stored, dict):
+        return {}
+    now = time.time()
+    return {
+        key: pending
+        for key, pending in stored.items()
+        if isinstance(pending, dict) and now - float(pending.get("started_at", 0)) <= PENDING_LIFETIME
+    }
+
+
 @sensitive_variables()
 def pop_pending(request, state: str | None) -> dict | None:
-    """What `begin_authorization` stored, if `state` is its state; it is removed from the session either way."""
-    pending = request.session.pop(SESSION_KEY, None)
-    if not isinstance(pending, dict) or not state:
+    """What `begin_authorization` stored under `state`, removed from the session; the others stay.
+
+    A callback with no state or an unknown one forgets every pending authorization: it was not started here.
+    """
+    stored = request.session.get(SESSION_KEY)
+    stored = stored if isinstance(stored, dict) else {}
+    key = next((k for k in stored if state and constant_time_compare(str(k), state)), None)
+    if key is None:
+        request.session.pop(SESSION_KEY, None)
         return None
-    if not constant_time_compare(str(pending.get("state", "")), state):
+    pending = stored.pop(key)
+    request.session[SESSION_KEY] = stored  # reassigned, so that the session is saved
+    if not isinstance(pending, dict) or not constant_time_compare(str(pending.get("state", "")), state):
         return None
     if pending.get("user_id") != request.user.pk:
         return None
@@ -116,7 +148,7 @@ def exchange_code(installation, code: str, pending: dict) -> dict:
     except OAuth2Error as exc:
         error = getattr(exc, "error", "")
         if error == "invalid_client":
-            raise AuthorizationFailed(
+            raise ClientCredentialsRejected(
                 "Hubstaff did not accept the Client ID and Client secret (invalid_client). Copy both again from the "
                 "app you created at Hubstaff, then click Authorize."
             ) from None

@@ -71,9 +71,10 @@ class Apply:
         self.links = {}  # Hubstaff user id -> person id, linked by hand (services.user_links)
         self.preview = preview  # a preview.PreviewReport noting every plan per person, for a preview run
 
-    def run(self, staging, users, windows, window, *, reset):
+    def run(self, staging, users, windows, window, *, reset, finish=None):
         """Plan and write the staged rows of the fetch `windows` (the dates `window` of P, or None); `reset` also
-        deletes the synced logs outside `window`."""
+        deletes the synced logs outside `window`. `finish(counts, report)` runs last in the same transaction
+        (the run's record and the link's synced_through: committed with the work logs or not at all)."""
         threaded = connection.vendor == "postgresql" and not connection.in_atomic_block
         with transaction_writer(threaded=threaded, name=f"sync-run-{self.sync_run.pk}") as writer:
             # Serialize with anything else writing this project's synced data, before anything is read.
@@ -96,8 +97,11 @@ class Apply:
                 if self.preview is not None:
                     self.preview.add_deleted_outside(_outside(self.project, window))
                 self.deleted.append(writer.submit(_delete_outside, self.project, window))
-        self.counts["worklogs_deleted"] += sum(future.result() for future in self.deleted)
-        return dict(self.counts), self._report(people)
+            self.counts["worklogs_deleted"] += sum(future.result() for future in self.deleted)
+            report = self._report(people)
+            if finish is not None:
+                writer.call(finish, dict(self.counts), report)
+        return dict(self.counts), report
 
     # -- planning
 

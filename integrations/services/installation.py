@@ -50,6 +50,14 @@ def save_credentials(organization, *, client_id: str, client_secret: str = "", u
     return installation
 
 
+def forget_client_secret(installation) -> Installation:
+    """Hubstaff rejected the secret: drop it, so that the install form asks for it again rather than offering
+    to keep a secret that does not work."""
+    installation.client_secret = ""
+    installation.save(update_fields=["client_secret"])
+    return installation
+
+
 @sensitive_variables()
 def complete_authorization(installation, *, code: str, pending: dict, user=None) -> Installation:
     """Finish the OAuth flow: exchange the code, verify the ID token, check the API, mark installed."""

@@ -37,6 +37,8 @@ from integrations.models import Installation, ProjectLink, SyncRun
 from integrations.selectors import get_installation, get_link
 from worklogs.models import WorkLog
 
+from . import checkpoint
+
 logger = logging.getLogger(__name__)
 
 # A Clear data run (done inside a web request, not by a worker) still "running" after this long has died.
@@ -78,11 +80,16 @@ class SyncStopped(Exception):
 
 
 class RetryLater(Exception):
-    """Hubstaff is busy (rate limit, 5xx, timeouts): the task should try again after `countdown` seconds."""
+    """Hubstaff is busy (rate limit, 5xx, timeouts): the task should try again after `countdown` seconds.
 
-    def __init__(self, message, countdown):
+    `paced`: the run waits for the installation's request budget (hubstaff/budget.py) and will resume from its
+    checkpoint: not a failure, so the wait does not count against the task's retries.
+    """
+
+    def __init__(self, message, countdown, *, paced=False):
         super().__init__(message)
         self.countdown = countdown
+        self.paced = paced
 
 
 # run id -> None: hands a queued run to a worker (set at startup by register_dispatch).
@@ -257,6 +264,11 @@ def claim(run_id, now=None):
             run.takeovers += 1  # its worker died: this worker takes over
             run.progress_label = DIED_MESSAGE
             fields += ["takeovers", "progress_label"]
+        elif run.progress_label != DIED_MESSAGE:
+            # A run that started before is being tried again (Hubstaff was busy): say so, and drop the
+            # "trying again in 60 s" of the wait, which is over.
+            run.progress_label = "Trying Hubstaff again" if run.started_at else "Starting"
+            fields.append("progress_label")
         run.status = SyncRun.Status.RUNNING
         run.started_at = now
         run.heartbeat_at = now
@@ -346,6 +358,9 @@ def _finish_run(run, status, **fields):
         rows = rows.filter(lease_id=run.lease_id)
     updated = rows.update(**fields)
     if updated:
+        checkpoint.forget(
+            run
+        )  # what it fetched is applied, or never will be (not when another worker took it)
         for name, value in fields.items():
             setattr(run, name, value)
     return bool(updated)

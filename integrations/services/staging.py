@@ -5,12 +5,15 @@ somewhere without filling memory. Rows are kept per fetch window (a range of dat
 five 64-bit integers (activity id, date as an ordinal, user id, project id, tracked seconds), in memory up to
 `IN_MEMORY_BYTES` and then in an anonymous temporary file that the operating system removes when it is closed or
 the process ends. Reading a window back gives the rules' `DailyActivity` rows of that window, in the order fetched.
+A window's rows also come out and go back in as bytes (`packed`, `load`: little-endian), which is how the run's
+checkpoint keeps a window it fetched in full (checkpoint.py).
 
 Nothing here decides anything: repeated activity ids, zero seconds and dates outside the window are kept as Hubstaff
 sent them, for the rules to judge. A row that is not as documented (a field missing, not a number, not a date) is a
 `MalformedResponse`, as a page that is not JSON is.
 """
 
+import sys
 import tempfile
 from array import array
 from collections import defaultdict
@@ -86,15 +89,42 @@ class Staging:
         self._segments[window].append((self._file.tell(), len(buffer) // _FIELDS))
         buffer.tofile(self._file)
 
-    def activities(self, window, first=None, last=None):
-        """The rows kept under `window` (of dates first..last, if given), as the rules' DailyActivity rows."""
+    def row_count(self, window):
+        """How many rows are kept under `window` so far."""
+        buffered = len(self._buffers.get(window) or ()) // _FIELDS
+        return buffered + sum(rows for _, rows in self._segments.get(window, ()))
+
+    def packed(self, window, skip=0):
+        """The rows kept under `window`, after the first `skip`, as little-endian bytes (for the checkpoint)."""
+        values = self._values(window)[skip * _FIELDS :]
+        if sys.byteorder != "little":
+            values.byteswap()
+        return values.tobytes()
+
+    def load(self, window, data):
+        """Keep rows given as `packed` gave them under `window` (a window fetched by an earlier attempt)."""
+        values = array("q")
+        values.frombytes(bytes(data))
+        if sys.byteorder != "little":
+            values.byteswap()
         self._flush(window)
-        low = first.toordinal() if first is not None else -1
-        high = last.toordinal() if last is not None else 1 << 62
+        self._buffers[window] = values
+        self.rows += len(values) // _FIELDS
+        self._flush(window)
+
+    def _values(self, window):
+        self._flush(window)
         values = array("q")
         for offset, rows in self._segments.get(window, ()):
             self._file.seek(offset)
             values.frombytes(self._file.read(rows * _FIELDS * _ITEM))
+        return values
+
+    def activities(self, window, first=None, last=None):
+        """The rows kept under `window` (of dates first..last, if given), as the rules' DailyActivity rows."""
+        low = first.toordinal() if first is not None else -1
+        high = last.toordinal() if last is not None else 1 << 62
+        values = self._values(window)
         dates = {}
         result = []
         it = iter(values)

@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from integrations.hubstaff import mapping, rules
@@ -51,12 +52,13 @@ from integrations.hubstaff.windows import (
 from integrations.models import HubstaffProject, ProjectLink, SyncRun
 from integrations.selectors import get_installation, get_link
 
-from . import kept_fetch, runs, statistics
+from . import checkpoint, kept_fetch, runs, statistics, waiting
 from .apply import Apply
 from .links import next_daily_slot
 from .preview import PreviewReport
-from .runs import RetryLater, SyncStopped, claim, sync_blocker
+from .runs import SyncStopped, claim, sync_blocker
 from .staging import Staging
+from .waits import announce_waits
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +86,8 @@ def run_sync(run_id, *, final_attempt=True, today=None, parts=Parts()):
     """Carry out a queued sync run (the Celery task's body). Safe to call twice: a finished run is left alone.
 
     Raises runs.LeaseHeld when another worker holds the run (the task comes back later), RetryLater when Hubstaff
-    is busy and this is not the final attempt.
+    is busy and this is not the final attempt, or when the run waits for the installation's request budget
+    (`paced`, whatever `final_attempt` says: the next attempt resumes from the run's checkpoint).
     """
     run = claim(run_id)
     if run is None:
@@ -107,7 +110,7 @@ def _carry_out(run, today, parts):
         runs.finish(run, SyncRun.Status.FAILED, error=reason)
         return
     # prefetch: the next page's request is in flight while a page is staged (HTTP only, in the client's threads).
-    client = parts.client(installation, prefetch=True)
+    client = announce_waits(parts.client(installation, prefetch=True), run)
     try:
         # "Today" is the Hubstaff organization's day: Hubstaff dates rows by it.
         time_zone = mapping.organization_time_zone(link.hubstaff_time_zone, installation.account)
@@ -115,7 +118,7 @@ def _carry_out(run, today, parts):
         Sync(run, project, installation, link, client, today=today, parts=parts).run()
     finally:
         client.close()
-        SyncRun.objects.filter(pk=run.pk).update(requests_made=client.requests_made)
+        SyncRun.objects.filter(pk=run.pk).update(requests_made=F("requests_made") + client.requests_made)
 
 
 def _record_failure(run, exc, final_attempt):
@@ -128,18 +131,7 @@ def _record_failure(run, exc, final_attempt):
         error = str(exc) or "Hubstaff refused the stored authorization; re-authorize."
         runs.finish(run, SyncRun.Status.FAILED, error=error)
     elif isinstance(exc, RateLimited | TransientHubstaffError):
-        if final_attempt:
-            runs.finish(run, SyncRun.Status.FAILED, error=f"Hubstaff did not answer properly: {exc}")
-            return
-        countdown = getattr(exc, "retry_after", None) or 60
-        SyncRun.objects.filter(pk=run.pk, lease_id=run.lease_id).update(
-            status=SyncRun.Status.QUEUED,
-            lease_id="",
-            # When the retry is due: the periodic check sends a queued run again only once that has long passed.
-            heartbeat_at=timezone.now() + timedelta(seconds=countdown),
-            progress_label=f"Hubstaff is busy; trying again in {int(countdown)} s.",
-        )
-        raise RetryLater(str(exc), countdown) from exc
+        waiting.retry_or_fail(run, exc, final_attempt)
     elif isinstance(exc, Rejected | Refused):
         # Hubstaff's own reason says what to do (an inactive plan, parameters it refused); the tokens are fine.
         runs.finish(run, SyncRun.Status.FAILED, error=str(exc))
@@ -172,31 +164,36 @@ class Sync:
         self.project_dates = rules.ProjectDates(project.start_date, project.end_date)
         self._progress_at = None  # time.monotonic() of the last progress/heartbeat UPDATE
         self._progress_pending = {}  # progress fields not written yet (throttled)
+        self.pages_read = 0  # pages of daily activities read, by this attempt and the ones before it
+        self.windows_saved = 0  # windows this attempt read in full and saved to the checkpoint
+        self._windows_left = 0
+        self._windows_read = 0
 
     # -- the whole run
 
     def run(self):
-        started = timezone.now()
-        window = rules.sync_window(self.project_dates, self.today)
-        mode = self.sync_run.mode
-        if mode == SyncRun.Mode.INCREMENTAL and self.link.synced_through is None:
-            mode = SyncRun.Mode.RESET  # nothing synced yet: an incremental sync is a full one
+        checkpoint.sweep()
         sources = self._sources()
-        spans = self._spans(mode, sources, window, started)
-        windows = [w for span in spans for w in date_windows(span.start, span.end, FETCH_WINDOW_DAYS)]
+        plan = checkpoint.stored_plan(self.sync_run, sources)
+        budget = self.client.budget
+        full = (SyncRun.Mode.RESET, SyncRun.Mode.PREVIEW)
+        if self.link.synced_through is None or self.sync_run.mode in full or (plan and plan.mode in full):
+            budget.share_fairly(self.sync_run)  # a large sync leaves others their share
+        budget.on_wait, budget.may_stop = self._waiting, lambda: self.windows_saved > 0
+        plan = plan or self._plan(sources)
+        windows = [w for span in plan.spans for w in date_windows(span.start, span.end, FETCH_WINDOW_DAYS)]
         asked = kept_fetch.fingerprint(self.link, self.time_zone, self.today, windows)
         # A reset applying a preview made minutes ago plans the rows that preview fetched.
-        kept = kept_fetch.take(self.project, asked, self.sync_run.pk, use=mode == SyncRun.Mode.RESET)
+        kept = kept_fetch.take(self.project, asked, self.sync_run.pk, use=plan.mode == SyncRun.Mode.RESET)
         users = kept[0] if kept else self._users(sources)
         self._update(
-            mode=mode,
-            window_start=window[0] if window else None,
-            window_end=window[1] if window else None,
-            reread_from=spans[0].start if spans else None,
-            progress_total=max(1, sum((s.end - s.start).days + 1 for s in spans) * max(1, len(sources))),
+            mode=plan.mode,
+            window_start=plan.window[0] if plan.window else None,
+            window_end=plan.window[1] if plan.window else None,
+            reread_from=plan.spans[0].start if plan.spans else None,
             progress_label="Fetching work logs from Hubstaff",
         )
-        preview = PreviewReport() if mode == SyncRun.Mode.PREVIEW else None
+        preview = PreviewReport() if plan.mode == SyncRun.Mode.PREVIEW else None
         with self.parts.staging() as staging:
             if kept:
                 for fetched, rows in zip(windows, kept[1], strict=True):
@@ -213,20 +210,39 @@ class Sync:
                 plan=self.parts.plan,
                 preview=preview,
             )
-            if preview is None:
-                counts, report = apply.run(staging, users, windows, window, reset=mode == SyncRun.Mode.RESET)
-            else:
-                # The reset's own apply, in a transaction rolled back at its end: exact counts, nothing written.
-                with transaction.atomic():
-                    counts, report = apply.run(staging, users, windows, window, reset=True)
-                    report["preview"] = preview.as_json(self.project.organization_id, apply.created_here)
-                    transaction.set_rollback(True)
-                report["kept_fetch"] = kept_fetch.dump(staging, windows, users, asked)
-        if preview is not None:
-            runs.finish(self.sync_run, SyncRun.Status.SUCCEEDED, **counts, **report)
-            return
-        self._succeed(started, counts, report)
+            if preview is not None:
+                self._preview(apply, staging, users, windows, plan.window, asked)
+                return
+            counts, _ = apply.run(
+                staging,
+                users,
+                windows,
+                plan.window,
+                reset=plan.mode == SyncRun.Mode.RESET,
+                finish=lambda counts, report: self._succeed(plan.started, counts, report),
+            )
         self.parts.refresh_statistics(counts.get("worklogs_created", 0) + counts.get("worklogs_deleted", 0))
+
+    def _preview(self, apply, staging, users, windows, window, asked):
+        """A preview: the reset's own apply, in a transaction rolled back at its end (exact counts, nothing
+        written); the run keeps the report, and the fetch for the reset that may apply it."""
+        with transaction.atomic():
+            counts, report = apply.run(staging, users, windows, window, reset=True)
+            report["preview"] = apply.preview.as_json(self.project.organization_id, apply.created_here)
+            transaction.set_rollback(True)
+        report["kept_fetch"] = kept_fetch.dump(staging, windows, users, asked)
+        runs.finish(self.sync_run, SyncRun.Status.SUCCEEDED, **counts, **report)
+
+    def _plan(self, sources):
+        """The first attempt's decision of what to fetch, stored on the run for the attempts after it."""
+        started = timezone.now()
+        window = rules.sync_window(self.project_dates, self.today)
+        mode = self.sync_run.mode
+        if mode == SyncRun.Mode.INCREMENTAL and self.link.synced_through is None:
+            mode = SyncRun.Mode.RESET  # nothing synced yet: an incremental sync is a full one
+        plan = checkpoint.FetchPlan(mode, started, window, self._spans(mode, sources, window, started))
+        checkpoint.store_plan(self.sync_run, plan, sources)
+        return plan
 
     def _spans(self, mode, sources, window, started):
         """The dates to fetch: all of the window for a reset, what changed since the last sync otherwise.
@@ -244,14 +260,14 @@ class Sync:
         return self._changed_spans(sources, readable, until=started)
 
     def _succeed(self, started, counts, report):
-        """The link remembers how far it is synced, the run its counts; both or neither."""
-        with transaction.atomic():
-            ProjectLink.objects.filter(pk=self.link.pk).update(
-                synced_through=started,
-                last_synced_at=timezone.now(),
-                next_sync_due_at=next_daily_slot(self.project.pk, timezone.now()),
-            )
-            runs.finish(self.sync_run, SyncRun.Status.SUCCEEDED, **counts, **report)
+        """The link remembers how far it is synced, the run its counts and report: in the transaction of the work
+        logs (the apply's), so that a run never says it failed after its work logs were committed."""
+        ProjectLink.objects.filter(pk=self.link.pk).update(
+            synced_through=started,
+            last_synced_at=timezone.now(),
+            next_sync_due_at=next_daily_slot(self.project.pk, timezone.now()),
+        )
+        runs.finish(self.sync_run, SyncRun.Status.SUCCEEDED, **counts, **report)
 
     # -- fetch
 
@@ -333,19 +349,51 @@ class Sync:
         return days
 
     def _fetch(self, sources, windows, staging):
-        done = 0
+        """Every window into `staging`: those saved by earlier attempts from the checkpoint, others from Hubstaff."""
+        saved = checkpoint.fetched(self.sync_run)
+        wanted_keys = {(org_id, w) for org_id in sources for w in windows}
+        checkpoint.restore(self.sync_run, staging, wanted_keys & saved.keys())
+        todo = {org_id: [w for w in windows if (org_id, w) not in saved] for org_id in sources}
+        self.pages_read = sum(pages for key, pages in saved.items() if key in wanted_keys)
+        self._windows_left = left = sum(len(ws) for ws in todo.values())
+        self._windows_read = len(wanted_keys) - left
+        self._progress(force=True, **self._page_progress())
         for org_id, project_ids in sources.items():
-            wanted = set(project_ids)
-            for window, rows in self.client.daily_activity_window_pages(
-                org_id, windows, project_ids=project_ids, streams=settings.HUBSTAFF_FETCH_STREAMS
-            ):
-                if rows is None:  # the window is complete
-                    done += (window[1] - window[0]).days + 1
-                    self._progress(progress_done=done)
-                    continue
-                staging.add(window, rows, wanted, self.link.count_work_breaks)
-                self._progress(progress_label=f"Fetching work logs from Hubstaff: {staging.rows} activities")
+            self._fetch_source(org_id, set(project_ids), todo[org_id], staging)
         self._progress(force=True)
+
+    def _fetch_source(self, org_id, wanted, windows, staging):
+        before, pages = {}, defaultdict(int)
+        for window, rows in self.client.daily_activity_window_pages(
+            org_id, windows, project_ids=sorted(wanted), streams=settings.HUBSTAFF_FETCH_STREAMS
+        ):
+            if window not in before:  # the rows of other sources under this window come first
+                before[window] = staging.row_count(window)
+            if rows is None:  # the window is complete: saved, so that no later attempt asks for it again
+                read = max(1, pages.pop(window, 0))
+                skip = before.pop(window)
+                checkpoint.save_window(self.sync_run, org_id, window, staging, skip=skip, pages=read)
+                self.pages_read, self._windows_left = self.pages_read + read, self._windows_left - 1
+                self._windows_read, self.windows_saved = self._windows_read + 1, self.windows_saved + 1
+                self.client.budget.window_pages = max(1, round(self.pages_read / self._windows_read))
+                self._progress(**self._page_progress())
+                continue
+            pages[window] += 1
+            staging.add(window, rows, wanted, self.link.count_work_breaks)
+            self._progress(progress_label=f"Fetching work logs from Hubstaff: {staging.rows} activities")
+
+    def _page_progress(self):
+        """Pages read, of an estimate of all: the windows left at the pages a window has taken so far (1 at least)."""
+        per_window = self.pages_read / self._windows_read if self._windows_read else 1.0
+        total = self.pages_read + round(self._windows_left * max(1.0, per_window))
+        return {"progress_done": self.pages_read, "progress_total": max(1, total)}
+
+    def _waiting(self, until):
+        """The budget waits until `until` before the next request: the page says so (and the heartbeat moves)."""
+        progress = self._page_progress()
+        self._progress_pending.clear()
+        label = waiting.waiting_label(until, progress["progress_done"], progress["progress_total"])
+        self._update(progress_label=label, **progress)
 
     # -- progress
 

@@ -51,7 +51,7 @@ def test_authorize_saves_the_credentials_and_goes_to_hubstaff_with_state_nonce_a
     location = urlsplit(response["Location"])
     assert f"{location.scheme}://{location.netloc}{location.path}" == f"{ACCOUNT}/authorizations/new"
     query = {k: v[0] for k, v in parse_qs(location.query).items()}
-    pending = admin_client.session[SESSION_KEY]
+    (pending,) = admin_client.session[SESSION_KEY].values()
     assert query["client_id"] == "cid-1" and query["response_type"] == "code"
     assert query["redirect_uri"] == "http://localhost:8000/integrations/hubstaff/callback/"
     assert query["scope"] == "openid profile email hubstaff:read"

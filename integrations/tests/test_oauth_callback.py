@@ -16,15 +16,17 @@ def pending(admin_client, admin, org):
     installation = Installation.objects.create(organization=org, client_id="cid", client_secret="secret")
     session = admin_client.session
     session[SESSION_KEY] = {
-        "state": "s" * 43,
-        "nonce": "n",
-        "code_verifier": "v" * 64,
-        "redirect_uri": "http://localhost:8000" + CALLBACK,
-        "organization_id": org.pk,
-        "installation_id": installation.pk,
-        "client_id": "cid",
-        "user_id": admin.user.pk,
-        "started_at": time.time(),
+        "s" * 43: {
+            "state": "s" * 43,
+            "nonce": "n",
+            "code_verifier": "v" * 64,
+            "redirect_uri": "http://localhost:8000" + CALLBACK,
+            "organization_id": org.pk,
+            "installation_id": installation.pk,
+            "client_id": "cid",
+            "user_id": admin.user.pk,
+            "started_at": time.time(),
+        }
     }
     session.save()
     return installation
@@ -54,7 +56,8 @@ def test_state_mismatch_is_400(admin_client, pending):
 
 def test_an_expired_authorization_is_400(admin_client, pending):
     session = admin_client.session
-    session[SESSION_KEY] = {**session[SESSION_KEY], "started_at": time.time() - 3600}
+    pending = session[SESSION_KEY]["s" * 43]
+    session[SESSION_KEY] = {"s" * 43: {**pending, "started_at": time.time() - 3600}}
     session.save()
     assert admin_client.get(CALLBACK, {"code": "c", "state": "s" * 43}).status_code == 400
 

@@ -238,3 +238,40 @@ def test_two_workers_refreshing_at_once_spend_the_refresh_token_once(org, hubsta
     assert results == ["alice@acme.test", "alice@acme.test"]
     assert hubstaff_sandbox.stats()["routes"]["POST /access_tokens"] == {"200": 1}
     assert Installation.objects.get(pk=installation.pk).is_installed
+
+
+def test_a_rejected_client_secret_is_forgotten_and_the_form_asks_for_it_again(
+    admin_client, org, hubstaff_app, consent_at_sandbox
+):
+    wrong = {**hubstaff_app, "client_secret": "not-the-secret"}
+    callback = consent_at_sandbox(authorize(admin_client, org, wrong))
+    response = admin_client.get(callback, follow=True)
+    page = response.content.decode()
+    assert "did not accept the Client ID and Client secret" in page
+    assert "A secret is saved" not in page and "leave this empty to keep it" not in page
+    installation = Installation.objects.get(organization=org)
+    assert installation.client_secret == "" and installation.status == Installation.Status.PENDING
+
+
+def test_allowing_access_in_an_older_tab_does_not_cancel_the_newer_one(
+    admin_client, org, hubstaff_app, consent_at_sandbox
+):
+    older = consent_at_sandbox(authorize(admin_client, org, hubstaff_app))
+    newer = consent_at_sandbox(authorize(admin_client, org, hubstaff_app))
+
+    first = admin_client.get(older, follow=True).content.decode()
+    assert "properly installed" in first
+    second = admin_client.get(newer, follow=True)
+    assert second.status_code == 200 and "properly installed" in second.content.decode()
+    assert "not recognized" not in second.content.decode()
+    assert Installation.objects.get(organization=org).status == Installation.Status.INSTALLED
+
+
+def test_only_a_few_started_authorizations_are_kept_the_oldest_first_dropped(admin_client, org, hubstaff_app):
+    from integrations.hubstaff.oauth import MAX_PENDING, SESSION_KEY
+
+    urls = [authorize(admin_client, org, hubstaff_app) for _ in range(MAX_PENDING + 2)]
+    states = [parse_qs(urlsplit(url).query)["state"][0] for url in urls]
+    assert list(admin_client.session[SESSION_KEY]) == states[2:]
+    response = admin_client.get("/integrations/hubstaff/callback/", {"code": "c", "state": states[0]})
+    assert response.status_code == 400

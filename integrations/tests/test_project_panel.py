@@ -178,7 +178,7 @@ def test_clear_data_deletes_only_synced_logs(manager_client, project, employee, 
     WorkLogFactory(project=project, person=employee, source="hubstaff", source_key="hubstaff:1:2:2026-02-02")
     manual = WorkLogFactory(project=project, person=employee, date=date(2026, 2, 3))
     response = manager_client.post(settings_url(project, "clear"), follow=True)
-    assert "Clear data: 1 synced work logs were deleted." in response.content.decode()
+    assert "Clear data: 1 synced work log deleted; manual work logs were kept." in response.content.decode()
     assert list(project.worklogs.all()) == [manual]
 
 

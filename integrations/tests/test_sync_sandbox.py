@@ -10,6 +10,7 @@ from django.db import connection
 
 from conftest import point_hubstaff_at
 from hubstaff_sandbox.testing import DEMO_SCENARIO, running_sandbox
+from integrations.hubstaff.client import HubstaffClient
 from integrations.models import SyncRun
 from integrations.services import runs, statistics, sync
 from integrations.services.installation import connect_with_personal_access_token
@@ -354,3 +355,19 @@ def test_refreshing_statistics_does_not_wait_for_a_vacuum_and_fails_nothing(proj
     finally:
         other.rollback()
         other.close()
+
+
+def test_while_the_client_waits_out_hubstaffs_rate_limit_the_run_says_so(installed, project_a, hs, settings):
+    settings.HUBSTAFF_MAX_RETRY_AFTER = 5
+    link(project_a, hs, "Project A")
+    labels = []
+
+    class Watched(HubstaffClient):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.sleep = lambda seconds: labels.append(SyncRun.objects.get(project=project_a).progress_label)
+
+    hs.fault(storm={"count": 1, "retry_after": 1})
+    run = sync_now(project_a, parts=sync.Parts(client=Watched))
+    assert labels and labels[0] == "Hubstaff is busy; trying again in 1 s."
+    assert run.status == "succeeded" and run.progress_label == "Done"

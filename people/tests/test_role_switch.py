@@ -44,3 +44,12 @@ def test_active_role_is_kept_per_organization(make_member, org, other_org):
 
 def test_role_switch_requires_post(employee_client):
     assert employee_client.get("/acme/role/").status_code == 405
+
+
+def test_the_role_switcher_shows_only_to_a_person_with_more_than_one_role(make_member, org):
+    one_role = signed_in(make_member(org, Role.EMPLOYEE, email="one@acme.test"))
+    page = one_role.get("/acme/").content.decode()
+    assert 'id="role-select"' not in page and ">Employee<" in page
+
+    two_roles = signed_in(make_member(org, Role.MANAGER, Role.EMPLOYEE, email="two@acme.test"))
+    assert 'id="role-select"' in two_roles.get("/acme/").content.decode()

@@ -8,5 +8,5 @@ register = template.Library()
 
 
 @register.inclusion_tag("planning/my_weeks.html", takes_context=True)
-def my_weeks(context, weeks=12):
-    return my_weeks_context(context["request"], weeks=weeks)
+def my_weeks(context):
+    return my_weeks_context(context["request"])

@@ -54,7 +54,7 @@ def test_another_organizations_data_is_never_counted(manager_client, plan):
     assert "Gina" not in html and "Globex secret" not in html and "99.0" not in html
 
 
-def test_default_period_is_the_last_twelve_weeks_up_to_this_week(manager_client, plan):
+def test_without_plans_or_logs_the_default_period_is_the_last_twelve_weeks_up_to_this_week(manager_client):
     response = manager_client.get(URL)
     assert response.status_code == 200
     weeks = response.context["weeks"]

@@ -90,10 +90,10 @@ def test_manager_links_project_a_resets_and_syncs_sees_missing_teammate_and_clea
     sam_assignment = Assignment.objects.get(project=project, person=sam)
     assert sam_assignment.origin == "sync" and sam_assignment.trimmed
     assert page.locator("#assignments").get_by_text("sync, trimmed").is_visible()
-    assert page.locator("#worklogs").get_by_text("Hubstaff #").first.is_visible()
+    assert page.locator("#worklogs").get_by_text("Hubstaff: Project A").first.is_visible()
 
     page.once("dialog", lambda dialog: dialog.accept())
     page.locator("#integration-settings").get_by_role("button", name="Clear data").click()
-    assert page.get_by_text("synced work logs were deleted").is_visible()
+    assert page.get_by_text("synced work logs deleted").is_visible()
     assert not WorkLog.objects.filter(project=project, source="hubstaff").exists()
     screenshot(page, "after-clear-data")

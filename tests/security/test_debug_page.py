@@ -37,7 +37,7 @@ def test_a_crash_in_the_oauth_callback_shows_no_secret_on_the_debug_page(
         {"client_id": hubstaff_app["client_id"], "client_secret": hubstaff_app["client_secret"]},
     )
     callback = consent(hs, response["Location"])
-    pending = admin_client.session[oauth.SESSION_KEY]
+    (pending,) = admin_client.session[oauth.SESSION_KEY].values()
     query = parse_qs(urlsplit(callback).query)
 
     issued = {}

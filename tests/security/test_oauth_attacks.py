@@ -163,7 +163,7 @@ def test_a_code_issued_to_another_client_is_refused(admin_client, org, hs, hubst
 def test_a_pkce_verifier_that_does_not_match_is_refused(admin_client, org, hs, hubstaff_app):
     authorization_url = authorize(admin_client, org, hubstaff_app)
     query = parse_qs(urlsplit(authorization_url).query)
-    pending = admin_client.session[SESSION_KEY]
+    (pending,) = admin_client.session[SESSION_KEY].values()
     challenge = (
         base64.urlsafe_b64encode(hashlib.sha256(pending["code_verifier"].encode()).digest())
         .rstrip(b"=")
@@ -174,7 +174,8 @@ def test_a_pkce_verifier_that_does_not_match_is_refused(admin_client, org, hs, h
 
     callback = consent(hs, authorization_url)
     session = admin_client.session
-    session[SESSION_KEY] = {**session[SESSION_KEY], "code_verifier": "w" * 64}
+    (state, pending) = next(iter(session[SESSION_KEY].items()))
+    session[SESSION_KEY] = {state: {**pending, "code_verifier": "w" * 64}}
     session.save()
     response = admin_client.get(callback, follow=True)
     assert "Hubstaff refused to issue tokens (invalid_grant" in response.content.decode()

@@ -1,0 +1,138 @@
+"""The installation's request budget: every client of an installation paces itself to Hubstaff's rate limit.
+
+Hubstaff allows an OAuth app HUBSTAFF_RATE_BUDGET requests (1000) per HUBSTAFF_RATE_WINDOW_SECONDS (an hour).
+Rather than spending it and meeting 429s, each request first takes one unit from a counter on the `Installation`
+row (the window's start and the requests taken in it), with one conditional UPDATE, so that every worker and every
+sync of the installation share the same budget. When the window's budget is spent, the client waits for the next
+window (a little after its end, so that Hubstaff's own window has turned too): sleeping if that is within
+HUBSTAFF_MAX_RETRY_AFTER, or raising `BudgetSpent` so that the sync is queued again for then and resumes from its
+checkpoint. An attempt that has not saved a window yet sleeps through the wait instead (at most one window): a
+window needing more pages than a window's budget would otherwise be started again by every attempt and never
+finish.
+
+Fair share, the simplest rule we could defend: a *large* sync (a reset) takes requests only up to half of a
+window's budget while another sync of the same organization is queued or running; alone, it may use all of it.
+The other syncs (daily incrementals, a few requests each) may use whatever is left, so the half a reset leaves is
+theirs: one large reset never starves the daily syncs of the other projects, and never waits for nothing.
+
+A 429 is still possible (another app of the same Hubstaff account, a clock off by a second): the client honours
+it as before (retries.py). Our window and Hubstaff's are not aligned to the second; the slack after a window's
+end covers the difference.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import F, Q
+from django.utils import timezone
+
+from integrations.models import Installation, SyncRun
+
+from .errors import RateLimited
+
+# Whether other syncs of the organization are active is read at most this often (not once a request).
+OTHERS_CHECK_SECONDS = 2.0
+
+
+class BudgetSpent(RateLimited):
+    """The installation's request budget of this window is spent; the next window starts at `until`."""
+
+    def __init__(self, until: datetime, wait: float):
+        when = timezone.localtime(until)
+        super().__init__(f"The Hubstaff request budget is spent; requests resume at {when:%H:%M}.", wait)
+        self.until = until
+
+
+def window_length() -> timedelta:
+    return timedelta(seconds=settings.HUBSTAFF_RATE_WINDOW_SECONDS)
+
+
+def slack() -> timedelta:
+    """How long after our window's end a waiting client starts again: 5 % of the window, at most a minute."""
+    return timedelta(seconds=min(60.0, settings.HUBSTAFF_RATE_WINDOW_SECONDS * 0.05))
+
+
+class RequestBudget:
+    """One client's draw on its installation's budget: `take()` before each request, sleeping or raising."""
+
+    def __init__(self, installation, *, sleep=time.sleep):
+        self.installation = installation
+        self.sleep = sleep
+        self.run = None  # the sync run this client works for, if it is a large one (see share_fairly)
+        self.on_wait = None  # called with the end of the wait before sleeping (the run's progress label)
+        # Whether a long wait may end the attempt (BudgetSpent) rather than be slept through: the sync allows it
+        # once the attempt has saved a window, so that every attempt moves the run forward.
+        self.may_stop = lambda: True
+        self.window_pages = 1  # pages a fetch window takes, as the sync has seen so far (it updates this)
+        self._others_checked_at = None
+        self._others_active = False
+
+    def share_fairly(self, run) -> None:
+        """This client fetches for a large sync (`run`): it leaves half of a window to the organization's others."""
+        self.run = run
+
+    def take(self) -> None:
+        """Take one request from the budget, first waiting for the next window if this one is spent."""
+        if not self.installation.pk:
+            return
+        while True:
+            until = self._try_take()
+            if until is None:
+                return
+            wait = max(0.0, (until - timezone.now()).total_seconds())
+            if wait > settings.HUBSTAFF_MAX_RETRY_AFTER and self.may_stop():
+                raise BudgetSpent(until, wait)
+            if self.on_wait is not None:
+                self.on_wait(until)
+            self.sleep(wait)
+
+    def room_for_window(self) -> bool:
+        """Whether this window's budget has room for a whole fetch window (always, when a wait would be slept
+        through rather than end the attempt: nothing fetched is lost then)."""
+        if not self.installation.pk or not self.may_stop():
+            return True
+        started, used = (
+            Installation.objects.filter(pk=self.installation.pk)
+            .values_list("budget_window_started_at", "budget_used")
+            .first()
+        ) or (None, 0)
+        if started is None or started <= timezone.now() - window_length():
+            return True
+        return self._cap() - used >= self.window_pages
+
+    def _try_take(self) -> datetime | None:
+        """None if a request was taken; otherwise when the next window starts (with the slack)."""
+        now = timezone.now()
+        rows = Installation.objects.filter(pk=self.installation.pk)
+        started = rows.filter(
+            Q(budget_window_started_at__isnull=True) | Q(budget_window_started_at__lte=now - window_length())
+        ).update(budget_window_started_at=now, budget_used=1)
+        if started:
+            return None
+        if rows.filter(budget_used__lt=self._cap()).update(budget_used=F("budget_used") + 1):
+            return None
+        window_started = rows.values_list("budget_window_started_at", flat=True).first()
+        if window_started is None:  # the row was just reset by another worker: try again
+            return now
+        return window_started + window_length() + slack()
+
+    def _cap(self) -> int:
+        budget = settings.HUBSTAFF_RATE_BUDGET
+        if self.run is None or not self._others_waiting():
+            return budget
+        return budget - budget // 2
+
+    def _others_waiting(self) -> bool:
+        now = time.monotonic()
+        if self._others_checked_at is None or now - self._others_checked_at >= OTHERS_CHECK_SECONDS:
+            self._others_checked_at = now
+            self._others_active = (
+                SyncRun.objects.for_org(self.installation.organization_id)
+                .filter(status__in=SyncRun.ACTIVE_STATUSES)
+                .exclude(pk=self.run.pk)
+                .exists()
+            )
+        return self._others_active

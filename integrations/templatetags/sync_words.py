@@ -1,0 +1,40 @@
+"""A sync's counts in words, for the sync history and the last sync ("62 work logs added, none changed or
+removed" rather than "+62 ~0 -0")."""
+
+from django import template
+
+register = template.Library()
+
+
+def _work_logs(count):
+    return f"{count} work log{'' if count == 1 else 's'}"
+
+
+def describe_changes(added, changed, removed):
+    """What a sync did to the work logs, in one sentence; the zeros are named together at the end."""
+    counts = [(added, "added"), (changed, "changed"), (removed, "removed")]
+    done = [(n, verb) for n, verb in counts if n]
+    none = [verb for n, verb in counts if not n]
+    if not done:
+        return "No work logs added, changed or removed"
+    words = [f"{_work_logs(done[0][0])} {done[0][1]}"] + [f"{n} {verb}" for n, verb in done[1:]]
+    if none:
+        words.append("none " + " or ".join(none))
+    return ", ".join(words)
+
+
+@register.filter
+def worklog_changes(run):
+    """A run's work-log counts in words; a Clear data run only removes. Counts a run lacks count as none."""
+    created, updated, deleted = (
+        getattr(run, f"worklogs_{n}", 0) or 0 for n in ("created", "updated", "deleted")
+    )
+    if getattr(run, "mode", "") == "clear":
+        return f"{_work_logs(deleted)} removed"
+    return describe_changes(created, updated, deleted)
+
+
+@register.filter
+def count_of(number, noun):
+    """`3|count_of:"assignment"` -> "3 assignments"; `1|count_of:"assignment"` -> "1 assignment"."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"

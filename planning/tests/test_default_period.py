@@ -1,0 +1,116 @@
+"""The period a report opens on without dates: where the plans and the synced time are, not blindly the last
+12 weeks (right after syncing February's work in November, "Logged 0.0 h" told the manager nothing)."""
+
+from datetime import date, timedelta
+
+from django.utils import timezone
+
+from planning.calculations import opening_period, week_start
+from tests.factories import AssignmentFactory, ProjectFactory, WorkLogFactory
+
+from .conftest import HOUR
+
+TODAY = date(2026, 11, 25)  # a Wednesday
+
+
+def test_a_project_opens_on_its_own_period_joined_with_its_plans_and_logs():
+    span = (date(2026, 1, 1), date(2026, 9, 22))
+    assert opening_period(TODAY, first=date(2026, 2, 3), last=date(2026, 4, 28), project_span=span) == span
+    # A log before the project's start widens the period to it.
+    assert opening_period(TODAY, first=date(2025, 12, 1), last=date(2026, 4, 28), project_span=span) == (
+        date(2025, 12, 1),
+        date(2026, 9, 22),
+    )
+
+
+def test_an_open_ended_project_runs_to_its_last_log_or_today():
+    span = (date(2026, 1, 1), None)
+    assert opening_period(TODAY, first=None, last=None, project_span=span) == (date(2026, 1, 1), TODAY)
+    assert opening_period(TODAY, first=date(2026, 1, 5), last=date(2026, 4, 1), project_span=span) == (
+        date(2026, 1, 1),
+        date(2026, 4, 1),
+    )
+
+
+def test_a_project_longer_than_the_limit_keeps_its_most_recent_weeks_up_to_today():
+    span = (date(2020, 1, 1), date(2030, 12, 31))
+    start, end = opening_period(TODAY, first=None, last=None, project_span=span, max_weeks=10)
+    assert end == TODAY and start == week_start(TODAY) - timedelta(weeks=9)
+
+
+def test_a_person_opens_on_the_most_recent_weeks_with_plans_or_logs():
+    start, end = opening_period(TODAY, first=date(2026, 2, 2), last=date(2026, 4, 28))
+    assert week_start(end) == date(2026, 4, 27) and start == date(2026, 2, 9)  # the 12 weeks up to 28 Apr
+    # A plan that runs on past today: the weeks up to this week.
+    assert week_start(opening_period(TODAY, first=date(2026, 2, 2), last=date(2027, 1, 1))[1]) == week_start(
+        TODAY
+    )
+
+
+def test_only_future_plans_open_on_their_first_weeks_and_nothing_on_the_last_weeks():
+    first = date(2027, 1, 6)
+    assert opening_period(TODAY, first=first, last=date(2027, 6, 1)) == (
+        date(2027, 1, 4),
+        date(2027, 3, 28),
+    )
+    assert opening_period(TODAY, first=None, last=None)[1] == week_start(TODAY) + timedelta(days=6)
+
+
+def test_the_report_of_a_project_opens_on_the_projects_period(manager_client, org):
+    project = ProjectFactory(organization=org, start_date=date(2025, 3, 3), end_date=date(2025, 6, 27))
+    WorkLogFactory(project=project, date=date(2025, 4, 8), duration_seconds=3 * HOUR)
+    response = manager_client.get("/acme/planning/report/", {"project": project.pk})
+    assert response.status_code == 200
+    filters = response.context["filters"]
+    assert (filters.start, filters.end) == (date(2025, 3, 3), date(2025, 6, 29))
+    assert response.context["logged_total"] == 3
+    html = response.content.decode()
+    assert 'value="2025-03-03"' in html and 'value="2025-06-27"' in html  # the inputs show the period
+
+
+def test_the_timelines_link_leads_to_the_synced_time(manager_client, org):
+    project = ProjectFactory(organization=org, start_date=date(2025, 2, 1), end_date=date(2025, 4, 30))
+    WorkLogFactory(
+        project=project, date=date(2025, 3, 4), duration_seconds=5 * HOUR, source="hubstaff", source_key="k1"
+    )
+    html = manager_client.get(f"/acme/planning/projects/{project.pk}/timeline/").content.decode()
+    link = f"/acme/planning/report/?project={project.pk}"
+    assert f'href="{link}"' in html
+    assert manager_client.get(link).context["logged_total"] == 5
+
+
+def test_the_organization_report_opens_on_the_most_recent_weeks_with_time(manager_client, org, employee):
+    WorkLogFactory(project__organization=org, person=employee, date=date(2025, 5, 6), duration_seconds=HOUR)
+    response = manager_client.get("/acme/planning/report/")
+    weeks = response.context["weeks"]
+    assert len(weeks) == 12 and weeks[-1].monday == date(2025, 5, 5)
+    assert response.context["logged_total"] == 1
+
+
+def test_a_persons_report_opens_on_their_own_recent_weeks(manager_client, org, employee):
+    AssignmentFactory(
+        project__organization=org, person=employee, start_date=date(2025, 1, 6), end_date=date(2025, 2, 28)
+    )
+    response = manager_client.get(f"/acme/planning/people/{employee.pk}/")
+    assert response.context["weeks"][-1].monday == date(2025, 2, 24)
+    assert response.context["planned_total"] > 0
+
+
+def test_my_weeks_open_on_my_synced_time_and_offer_the_period_picker(employee_client, org, employee):
+    project = ProjectFactory(organization=org, start_date=date(2025, 2, 1), end_date=date(2025, 4, 30))
+    WorkLogFactory(project=project, person=employee, date=date(2025, 4, 15), duration_seconds=7 * HOUR)
+    html = employee_client.get("/acme/my-work/").content.decode()
+    assert "logged 7.0 h." in html
+    assert 'name="date_from" value="2025-01-27"' in html and 'name="date_to" value="2025-04-20"' in html
+    assert f"/acme/planning/people/{employee.pk}/?date_from=2025-01-27&amp;date_to=2025-04-20" in html
+
+    picked = employee_client.get("/acme/my-work/", {"date_from": "2025-04-14", "date_to": "2025-04-20"})
+    assert "14 Apr 2025 – 20 Apr 2025: planned 0.0 h, logged 7.0 h." in picked.content.decode()
+
+
+def test_my_weeks_with_a_bad_period_say_so_and_keep_the_default_chart(employee_client, employee):
+    response = employee_client.get("/acme/my-work/", {"date_from": "2026-03-01", "date_to": "2026-02-01"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "The end of the period cannot be before its start." in html
+    assert f"{week_start(timezone.localdate()) + timedelta(days=6):%d %b %Y}: planned" in html

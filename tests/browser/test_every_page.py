@@ -1,0 +1,187 @@
+"""Every page at a phone's width (390 px) and a desktop's (1280 px): nothing scrolls sideways, axe-core finds no
+serious or critical violation, and a screenshot of each is saved under artifacts/screenshots/ to be looked at.
+
+The scene is the seed's: Alice (all three roles) synced Project A from the Hubstaff sandbox, so the project page
+carries the long work-log table, the last sync's result and the missing teammate.
+"""
+
+from datetime import date
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from integrations.services import links, runs, sync
+from integrations.services.installation import connect_with_personal_access_token
+from people.roles import Role
+from tests.factories import AssignmentFactory, ProjectFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.sandbox, pytest.mark.django_db(transaction=True)]
+
+WIDTHS = (390, 1280)
+SERIOUS = {"serious", "critical"}
+# Minor by axe's measure, but a screen reader announces a nameless column: none anywhere either.
+ALWAYS = {"empty-table-header"}
+AXE = Axe()
+
+
+@pytest.fixture
+def synced_scene(org, make_member, hubstaff_sandbox):
+    """Alice (administrator, manager, employee), Bobby and Sam, Project A synced once from the sandbox."""
+    alice = make_member(
+        org, Role.ADMINISTRATOR, Role.MANAGER, Role.EMPLOYEE, full_name="Alice Admin", email="alice@acme.test"
+    )
+    bobby = make_member(org, Role.EMPLOYEE, full_name="Bobby Brown", email="bobby@acme.test")
+    make_member(org, Role.EMPLOYEE, full_name="Sam Smith", email="sam@acme.test")
+    project = ProjectFactory(
+        organization=org, name="Project A", start_date=date(2026, 1, 1), end_date=date(2026, 9, 22)
+    )
+    AssignmentFactory(project=project, person=bobby)
+    connect_with_personal_access_token(org, hubstaff_sandbox.create_pat("alice@acme.test"))
+    links.update_link(
+        project,
+        enabled=True,
+        hubstaff_project_ids=[hubstaff_sandbox.ids()["projects"]["Project A"]],
+        prevent_new_assignments=False,
+        trim_assignments=True,
+    )
+    run = runs.request_sync(project, mode="reset", trigger="manual", send_task=False)
+    assert sync.run_sync(run.pk).status == "succeeded"
+    return {"alice": alice, "bobby": bobby, "project": project}
+
+
+def pages(org, scene):
+    """(name, path, role) of every page a signed-in member reaches; the role is chosen before the visit."""
+    slug, project, bobby = org.slug, scene["project"], scene["bobby"]
+    return [
+        ("home", f"/{slug}/", "manager"),
+        ("projects", f"/{slug}/projects/", "manager"),
+        ("project", f"/{slug}/projects/{project.pk}/", "manager"),
+        ("sync-history", f"/{slug}/projects/{project.pk}/hubstaff/history/", "manager"),
+        ("project-form", f"/{slug}/projects/{project.pk}/edit/", "manager"),
+        ("assignment-form", f"/{slug}/projects/{project.pk}/assignments/new/", "manager"),
+        ("worklog-form", f"/{slug}/projects/{project.pk}/worklogs/new/", "manager"),
+        ("planning-report", f"/{slug}/planning/report/", "manager"),
+        ("person-report", f"/{slug}/planning/people/{bobby.pk}/", "manager"),
+        ("people", f"/{slug}/people/", "administrator"),
+        ("person-form", f"/{slug}/people/{bobby.pk}/edit/", "administrator"),
+        ("integrations", f"/{slug}/integrations/", "administrator"),
+        ("hubstaff-installed", f"/{slug}/integrations/hubstaff/", "administrator"),
+        ("install", f"/{slug}/integrations/hubstaff/install/", "administrator"),
+        ("my-work", f"/{slug}/my-work/", "employee"),
+        ("profile", "/accounts/profile/", "employee"),
+    ]
+
+
+OVERFLOWING = """() => {
+  const width = document.documentElement.clientWidth;
+  return [...document.querySelectorAll("body *")]
+    .filter(el => el.getBoundingClientRect().right > width + 1 && !el.closest("[data-scrolls]"))
+    .filter(el => ![...el.children].some(c => c.getBoundingClientRect().right > width + 1))
+    .slice(0, 5)
+    .map(el => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + "." + [...el.classList].join("."));
+}"""
+
+
+def sideways_scroll(page):
+    """None when the page is as wide as the window; otherwise its width and the elements that stick out."""
+    scroll, client = page.evaluate(
+        "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    return None if scroll == client else f"{scroll}px wide, sticking out: {page.evaluate(OVERFLOWING)}"
+
+
+def serious_violations(page):
+    results = AXE.run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:5]}"
+        for v in results.response["violations"]
+        if v["impact"] in SERIOUS or v["id"] in ALWAYS
+    ]
+
+
+def choose_role(page, live_server, org, role):
+    """The role switcher, as a person would use it (it submits itself on change)."""
+    page.goto(f"{live_server.url}/{org.slug}/")
+    select = page.get_by_label("Role")
+    if select.input_value() != role:
+        with page.expect_navigation():
+            select.select_option(role)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_every_page_fits_the_screen_and_passes_axe(
+    page, live_server, sign_in, screenshot, org, synced_scene, width
+):
+    page.set_viewport_size({"width": width, "height": 860})
+    sign_in(page, synced_scene["alice"])
+    problems = []
+    for name, path, role in pages(org, synced_scene):
+        choose_role(page, live_server, org, role)
+        response = page.goto(live_server.url + path)
+        assert response.status == 200, (name, response.status)
+        page.locator("[aria-busy=true]").wait_for(state="detached")  # the lazy timeline card
+        if sideways := sideways_scroll(page):
+            problems.append(f"{name} at {width}px is {sideways}")
+        problems += [f"{name} at {width}px: {v}" for v in serious_violations(page)]
+        screenshot(page, name)
+    assert not problems, "\n".join(problems)
+
+
+def test_on_a_phone_integration_settings_and_the_last_sync_come_before_the_work_logs(
+    page, live_server, sign_in, screenshot, org, synced_scene
+):
+    sign_in(page, synced_scene["alice"])
+    choose_role(page, live_server, org, "manager")
+    project_page = f"{live_server.url}/{org.slug}/projects/{synced_scene['project'].pk}/"
+
+    def top(selector):
+        return page.locator(selector).bounding_box()["y"]
+
+    page.set_viewport_size({"width": 390, "height": 860})
+    page.goto(project_page)
+    assert top("#assignments") < top("#integration-settings") < top("#sync-status") < top("#worklogs")
+    screenshot(page, "phone")
+
+    page.set_viewport_size({"width": 1280, "height": 860})
+    page.goto(project_page)
+    # Side by side on a desktop: the settings are beside the assignments, at the top.
+    assert top("#integration-settings") == top("#assignments")
+    assert page.locator("#integration-settings").bounding_box()["x"] > 800
+
+
+FOCUSED = """() => {
+  const el = document.activeElement;
+  const style = getComputedStyle(el);
+  return {tag: el.tagName, id: el.id, name: el.getAttribute("name"),
+          outline: style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0};
+}"""
+
+
+def tab_through(page, presses):
+    """Press Tab `presses` times from the top of the page; what got the focus, and whether it showed."""
+    page.locator("body").focus()
+    seen = []
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        seen.append(page.evaluate(FOCUSED))
+    return seen
+
+
+def test_keyboard_alone_reaches_the_role_switcher_and_select_projects_with_the_focus_visible(
+    page, live_server, sign_in, org, synced_scene
+):
+    sign_in(page, synced_scene["alice"])
+    choose_role(page, live_server, org, "manager")
+    page.goto(f"{live_server.url}/{org.slug}/projects/{synced_scene['project'].pk}/")
+    seen = tab_through(page, 40)
+    assert any(f["id"] == "role-select" for f in seen), seen
+    assert any(f["id"] == "hubstaff-project-search" for f in seen), seen
+    assert any(f["name"] == "hubstaff_project_ids" for f in seen), seen
+    invisible = [f for f in seen if not f["outline"] and f["tag"] != "BODY"]  # BODY: past the last element
+    assert not invisible, invisible
+
+    # The role switcher works from the keyboard: focus it, pick a role with the arrow keys.
+    page.locator("#role-select").focus()
+    with page.expect_navigation():
+        page.keyboard.press("ArrowDown")  # Manager -> Employee submits the switcher by itself
+    assert page.get_by_role("link", name="My work").is_visible()
