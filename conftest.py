@@ -63,6 +63,17 @@ def queued_tasks(monkeypatch):
     return queued
 
 
+@pytest.fixture(autouse=True)
+def queued_notifications(monkeypatch):
+    """Notification tasks queued by the sync's hooks, as (task name, id); tests run them by hand."""
+    from integrations import notifications
+
+    queued = []
+    for task in (notifications.notify_installation_task, notifications.notify_run_task):
+        monkeypatch.setattr(task, "delay", lambda object_id, name=task.name: queued.append((name, object_id)))
+    return queued
+
+
 @pytest.fixture
 def org(db):
     return OrganizationFactory(name="Acme", slug="acme")

@@ -1,10 +1,12 @@
-"""The signed-in user's profile page, /accounts/profile/: their organizations and their API token."""
+"""The signed-in user's profile page, /accounts/profile/: their organizations, e-mail notifications, password
+and API token."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
+from people.forms import NotificationsForm
 from people.tenancy import memberships
 
 from .tokens import current_token, issue_token, revoke_token
@@ -27,6 +29,9 @@ def profile(request):
                 messages.success(request, "A new API token was created. The previous one no longer works.")
             else:
                 messages.success(request, "Your API token was created.")
+        elif action == "notifications":
+            _save_notifications(request)
+            return redirect("profile")
         elif action == "revoke" and revoke_token(request.user):
             messages.success(request, "Your API token was revoked. Scripts using it can no longer sign in.")
             return redirect("profile")
@@ -37,3 +42,17 @@ def profile(request):
         "people/profile.html",
         {"token": current_token(request.user), "new_key": new_key, "memberships": memberships(request.user)},
     )
+
+
+def _save_notifications(request):
+    """Turn one membership's notification e-mails on or off; only the user's own memberships are found."""
+    form = NotificationsForm(request.POST)
+    if not form.is_valid():
+        return
+    person = memberships(request.user).filter(organization_id=form.cleaned_data["organization"]).first()
+    if person is None:
+        return
+    person.email_notifications = form.cleaned_data["email_notifications"]
+    person.save(update_fields=["email_notifications"])
+    state = "on" if person.email_notifications else "off"
+    messages.success(request, f"E-mail notifications from {person.organization.name} are {state}.")

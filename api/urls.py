@@ -5,7 +5,18 @@ from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 
 from .profile import profile
-from .views import assignments, docs, hubstaff, integrations, orgs, people, projects, user_links, worklogs
+from .views import (
+    assignments,
+    docs,
+    hubstaff,
+    integrations,
+    invitations,
+    orgs,
+    people,
+    projects,
+    user_links,
+    worklogs,
+)
 
 app_name = "api"
 
@@ -18,6 +29,11 @@ def not_found(request, *args, **kwargs):
 org_patterns = [
     path("people/", people.PersonList.as_view(), name="people"),
     path("people/<int:person_id>/", people.PersonDetail.as_view(), name="person"),
+    path(
+        "people/<int:person_id>/invitation/",
+        invitations.PersonInvitation.as_view(),
+        name="person_invitation",
+    ),
     path("projects/", projects.ProjectList.as_view(), name="projects"),
     path("projects/<int:project_id>/", projects.ProjectDetail.as_view(), name="project"),
     path(

@@ -259,6 +259,27 @@ class FetchCheckpoint(models.Model):
         return f"Run {self.run_id}: {self.window_start}..{self.window_end} of {self.hubstaff_organization_id}"
 
 
+class NotificationState(TenantModel):
+    """What we last e-mailed about one subject (an installation, a project), per kind of notification.
+
+    A notification goes out when the state changes, never twice for the same state: integrations/notifications.py.
+    """
+
+    kind = models.CharField(max_length=40)
+    subject_id = models.PositiveBigIntegerField()
+    # "needs_reauthorization" / "ok", "failing" / "ok", or the sorted keys of the missing teammates reported.
+    state = models.JSONField(default=str)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "subject_id"], name="notification_state_one_per_subject")
+        ]
+
+    def __str__(self):
+        return f"{self.kind} of {self.subject_id}: {self.state}"
+
+
 class HubstaffUserLink(TenantModel):
     """A Hubstaff user taken as a person of the organization whatever their e-mails say.
 

@@ -60,7 +60,8 @@ def status_context(request, project, installation=None):
         "link_people": link_people,
         "history": runs[:HISTORY_SHOWN],
         "more_history": len(runs) > HISTORY_SHOWN,
-        "can_add_people": request.tenant.holds(Role.ADMINISTRATOR),
+        # Managers add missing teammates too (as Managers or Employees), then sync again.
+        "can_add_people": request.tenant.holds(Role.ADMINISTRATOR, Role.MANAGER),
         # Without an installation an old run's error ("re-authorize") is no longer what to do: the notice
         # above says to install.
         "installed": _is_installed(installation),

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Organization, Person
+from .models import Invitation, Organization, Person
 
 
 @admin.register(Organization)
@@ -24,3 +24,13 @@ class PersonAdmin(admin.ModelAdmin):
     list_filter = ("organization", "is_administrator", "is_manager", "is_employee")
     search_fields = ("full_name", "email")
     raw_id_fields = ("user",)
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ("email", "organization", "created_at", "expires_at", "accepted_at", "revoked_at")
+    list_filter = ("organization",)
+    search_fields = ("email",)
+    raw_id_fields = ("person", "invited_by")
+    # The digest is useless to anybody; nothing here can make a working link.
+    exclude = ("key_digest",)

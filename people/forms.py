@@ -1,10 +1,11 @@
 from django import forms
-from django.contrib.auth import authenticate
-from django.contrib.auth.forms import AuthenticationForm
+from django.conf import settings
+from django.contrib.auth import authenticate, get_user_model, password_validation
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
 from .auth import client_address, login_blocked
 from .emails import stored_email
-from .models import Person
+from .models import Organization, Person, validate_slug_not_reserved
 from .roles import Role
 from .text import CleanTextField
 
@@ -43,6 +44,10 @@ class PersonForm(forms.ModelForm):
         required=False,
         help_text="Managers and Employees can have their Hubstaff time synced.",
     )
+    invite = forms.BooleanField(
+        label="E-mail an invitation to sign in",
+        required=False,
+    )
 
     class Meta:
         model = Person
@@ -50,11 +55,22 @@ class PersonForm(forms.ModelForm):
         labels = {"full_name": "Full name", "email": "Email"}
         field_classes = {"full_name": CleanTextField}
 
-    def __init__(self, *args, organization, **kwargs):
+    def __init__(self, *args, organization, allowed_roles=None, **kwargs):
         self.organization = organization
         super().__init__(*args, **kwargs)
+        if allowed_roles is not None:
+            # A Manager adds teammates as Managers or Employees, never as Administrators.
+            self.fields["roles"].choices = [c for c in Role.choices if c[0] in allowed_roles]
         if self.instance.pk:
             self.fields["roles"].initial = self.instance.roles
+        if self.instance.user_id:
+            del self.fields["invite"]
+        else:
+            days = settings.INVITATION_MAX_AGE // 86400
+            self.fields["invite"].help_text = (
+                "A link to choose a password (or to join with the login they already have), "
+                f"valid for {days} day{'s' if days != 1 else ''}."
+            )
 
     def clean_email(self):
         email = stored_email(self.cleaned_data["email"])
@@ -76,3 +92,57 @@ class PersonForm(forms.ModelForm):
 
 class RoleSwitchForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices)
+
+
+class SignupForm(forms.Form):
+    """A new organization and its first Administrator; the password is checked by Django's validators."""
+
+    organization_name = CleanTextField(label="Organization name", max_length=200)
+    slug = forms.SlugField(
+        label="Address",
+        max_length=60,
+        help_text="Your organization's pages live at /<address>/: letters, digits and hyphens.",
+        validators=[validate_slug_not_reserved],
+    )
+    full_name = CleanTextField(label="Your full name", max_length=200)
+    email = forms.EmailField(label="Your e-mail", max_length=254)
+    password = forms.CharField(
+        label="Password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def clean_slug(self):
+        slug = self.cleaned_data["slug"].lower()
+        if Organization.objects.filter(slug__iexact=slug).exists():
+            raise forms.ValidationError("This address is taken; choose another.")
+        return slug
+
+    def clean_email(self):
+        return stored_email(self.cleaned_data["email"])
+
+    def clean(self):
+        cleaned = super().clean()
+        password = cleaned.get("password")
+        if password and cleaned.get("email"):
+            user = get_user_model()(username=cleaned["email"].lower(), email=cleaned["email"])
+            user.first_name = cleaned.get("full_name", "")[:150]
+            try:
+                password_validation.validate_password(password, user)
+            except forms.ValidationError as error:
+                self.add_error("password", error)
+        return cleaned
+
+
+class NotificationsForm(forms.Form):
+    """The profile page's e-mail choice, per organization the user belongs to."""
+
+    organization = forms.IntegerField()
+    email_notifications = forms.BooleanField(required=False)
+
+
+class EmailPasswordResetForm(PasswordResetForm):
+    """Django's reset form, finding the login by its e-mail as people sign in with it (the username)."""
+
+    def get_users(self, email):
+        users = get_user_model()._default_manager.filter(username=email.strip().lower(), is_active=True)
+        # Django sends to the login's e-mail field: every login made here has one (its username, as typed).
+        return (user for user in users if user.has_usable_password() and user.email)

@@ -8,7 +8,19 @@ from .roles import ROLE_PRECEDENCE, Role
 
 # Slugs that would shadow the site's own top-level paths.
 RESERVED_SLUGS = frozenset(
-    {"admin", "accounts", "api", "integrations", "static", "media", "healthz", "favicon.ico", "robots.txt"}
+    {
+        "admin",
+        "accounts",
+        "api",
+        "integrations",
+        "static",
+        "media",
+        "healthz",
+        "favicon.ico",
+        "robots.txt",
+        "signup",
+        "dev",
+    }
 )
 
 
@@ -61,6 +73,8 @@ class Person(TenantModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="people"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # The person's own choice, on their profile page: e-mails about this organization's integration and syncs.
+    email_notifications = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["full_name", "id"]
@@ -99,3 +113,45 @@ class Person(TenantModel):
 
     def has_role(self, *roles):
         return any(role in self.roles for role in roles)
+
+
+class Invitation(TenantModel):
+    """An e-mailed, single-use link by which a person gets a login (or joins with the one they have).
+
+    Only the SHA-256 digest of the link's random key is stored; the link is signed and expires (people/links.py).
+    """
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="invitations")
+    # The address the link was sent to: a later change of the person's e-mail makes it useless.
+    email = models.EmailField(max_length=254)
+    key_digest = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"Invitation of {self.email}"
+
+    def is_pending(self, now):
+        return self.accepted_at is None and self.revoked_at is None and self.expires_at > now
+
+
+class PendingSignup(models.Model):
+    """A sign-up waiting for its e-mail address to be confirmed; the password is kept hashed only."""
+
+    organization_name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=60)
+    full_name = models.CharField(max_length=200)
+    email = models.EmailField(max_length=254)
+    password_hash = models.CharField(max_length=256)
+    key_digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"Sign-up of {self.slug}"

@@ -15,6 +15,10 @@ ROLE_PRECEDENCE = (Role.ADMINISTRATOR, Role.MANAGER, Role.EMPLOYEE)
 # (url name, label) per active role; the header shows these links.
 NAVIGATION = {
     Role.ADMINISTRATOR: (("people:list", "People"), ("integrations:list", "Integrations")),
-    Role.MANAGER: (("projects:list", "Projects"), ("planning:report", "Planned vs logged")),
+    Role.MANAGER: (
+        ("projects:list", "Projects"),
+        ("planning:report", "Planned vs logged"),
+        ("people:list", "People"),
+    ),
     Role.EMPLOYEE: (("worklogs:my_work", "My work"),),
 }

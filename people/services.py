@@ -1,21 +1,18 @@
-from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from .emails import normalize_email
-from .models import Person
+from .invitations import revoke_invitations
 
 
 @transaction.atomic
 def save_person(form):
-    """Save a person from a valid PersonForm; link the login account that has the same e-mail, if any.
+    """Save a person from a valid PersonForm. It never links a login account.
 
-    A person's login is how they become a member: an existing account with this e-mail can sign in to this
-    organization from now on.
+    A login joins an organization only when its owner accepts an invitation (people/invitations.py): linking
+    the account that has the same e-mail here would let any organization attach anybody's login to itself and
+    would tell the inviter whether that e-mail has an account. A changed e-mail withdraws pending invitations.
     """
+    email_changed = form.instance.pk is not None and "email" in form.changed_data
     person = form.save()
-    if person.user_id is None:
-        user = get_user_model().objects.filter(username=normalize_email(person.email)).first()
-        if user and not Person.objects.for_org(person.organization).filter(user=user).exists():
-            person.user = user
-            person.save(update_fields=["user"])
+    if email_changed:
+        revoke_invitations(person)
     return person

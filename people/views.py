@@ -1,15 +1,22 @@
 from django.contrib import messages
 from django.contrib.auth.views import LoginView
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from .forms import EmailLoginForm, PersonForm, RoleSwitchForm
-from .models import Person
+from .invitations import InvitationError, invitation_state, invite, revoke_invitations
+from .models import Invitation, Person
 from .panels import render_person_panels
 from .roles import NAVIGATION, Role
 from .selectors import clean_search, search_people
 from .services import save_person
 from .tenancy import set_active_role, tenant_view
+
+# A Manager adds teammates (e.g. the missing ones a sync reports) as Managers or Employees only.
+MANAGER_GRANTS = (Role.MANAGER, Role.EMPLOYEE)
 
 
 class SignInView(LoginView):
@@ -32,24 +39,62 @@ def switch_role(request):
     return redirect(NAVIGATION[role][0][0], org_slug=org_slug)
 
 
-@tenant_view(Role.ADMINISTRATOR)
+def _allowed_roles(tenant):
+    return None if tenant.holds(Role.ADMINISTRATOR) else MANAGER_GRANTS
+
+
+def _may_invite(tenant, person):
+    """Administrators invite anyone; a Manager invites the Managers and Employees they may add."""
+    return tenant.holds(Role.ADMINISTRATOR) or not person.is_administrator
+
+
+def _safe_next(request):
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    allowed = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if allowed else None
+
+
+@tenant_view(Role.ADMINISTRATOR, Role.MANAGER)
 def person_list(request):
     query = clean_search(request.GET.get("q"))
-    people = search_people(request.tenant.scope(Person).select_related("user"), query)
-    return render(request, "people/person_list.html", {"people": people, "query": query})
+    people = search_people(request.tenant.scope(Person).select_related("user"), query).prefetch_related(
+        Prefetch("invitations", queryset=Invitation.objects.order_by("-created_at", "-id"))
+    )
+    rows = [
+        {"person": p, "state": invitation_state(p), "may_invite": _may_invite(request.tenant, p)}
+        for p in people
+    ]
+    context = {"rows": rows, "query": query, "can_edit": request.tenant.holds(Role.ADMINISTRATOR)}
+    return render(request, "people/person_list.html", context)
 
 
-@tenant_view(Role.ADMINISTRATOR)
+@tenant_view(Role.ADMINISTRATOR, Role.MANAGER)
 def person_create(request):
     initial = {"email": request.GET.get("email", ""), "full_name": request.GET.get("full_name", "")}
     if request.GET.get("role") in Role.values:
         initial["roles"] = [request.GET["role"]]
-    form = PersonForm(request.POST or None, organization=request.tenant.organization, initial=initial)
+    initial["invite"] = True
+    form = PersonForm(
+        request.POST or None,
+        organization=request.tenant.organization,
+        allowed_roles=_allowed_roles(request.tenant),
+        initial=initial,
+    )
     if request.method == "POST" and form.is_valid():
         person = save_person(form)
-        messages.success(request, f"{person.full_name} was added.")
+        if form.cleaned_data.get("invite"):
+            invite(person, invited_by=request.tenant.person, request=request)
+            messages.success(request, f"{person.full_name} was added and invited by e-mail.")
+        else:
+            messages.success(request, f"{person.full_name} was added.")
+        next_url = _safe_next(request)
+        if next_url:  # e.g. back to the project whose sync reported the person missing
+            return redirect(next_url)
         return redirect("people:list", org_slug=request.tenant.organization.slug)
-    return render(request, "people/person_form.html", {"form": form, "creating": True})
+    context = {"form": form, "creating": True, "next": _safe_next(request)}
+    return render(request, "people/person_form.html", context)
 
 
 @tenant_view(Role.ADMINISTRATOR)
@@ -58,6 +103,8 @@ def person_edit(request, person_id):
     form = PersonForm(request.POST or None, instance=person, organization=request.tenant.organization)
     if request.method == "POST" and form.is_valid():
         save_person(form)
+        if form.cleaned_data.get("invite"):
+            invite(person, invited_by=request.tenant.person, request=request)
         messages.success(request, f"{person.full_name} was saved.")
         return redirect("people:list", org_slug=request.tenant.organization.slug)
     return render(
@@ -70,3 +117,30 @@ def person_edit(request, person_id):
             "panels": render_person_panels(request, person),
         },
     )
+
+
+@tenant_view(Role.ADMINISTRATOR, Role.MANAGER)
+@require_POST
+def person_invite(request, person_id):
+    """Send (or send again) an invitation; an earlier link stops working."""
+    person = request.tenant.get(Person, person_id)
+    if not _may_invite(request.tenant, person):
+        raise PermissionDenied("Only an Administrator invites an Administrator.")
+    try:
+        invite(person, invited_by=request.tenant.person, request=request)
+    except InvitationError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"An invitation was e-mailed to {person.email}.")
+    return redirect("people:list", org_slug=request.tenant.organization.slug)
+
+
+@tenant_view(Role.ADMINISTRATOR, Role.MANAGER)
+@require_POST
+def person_revoke_invitation(request, person_id):
+    person = request.tenant.get(Person, person_id)
+    if not _may_invite(request.tenant, person):
+        raise PermissionDenied("Only an Administrator manages an Administrator's invitation.")
+    if revoke_invitations(person):
+        messages.success(request, f"The invitation of {person.full_name} was withdrawn.")
+    return redirect("people:list", org_slug=request.tenant.organization.slug)

@@ -158,6 +158,32 @@ STORAGES = {
     },
 }
 
+# --- E-mail ---------------------------------------------------------------------------------------------
+# EMAIL_URL (django-environ): smtp+tls://user:password@host:587 in production. Unset in development, every
+# message is written to a file under var/mail/ and listed at /dev/mail/: `make run` never sends a real e-mail.
+if "EMAIL_URL" in os.environ or PRODUCTION:
+    _email = env.email_url("EMAIL_URL", default="smtp://localhost:25")
+    if _email.get("EMAIL_FILE_PATH"):
+        _email["EMAIL_FILE_PATH"] = str(BASE_DIR / _email["EMAIL_FILE_PATH"])
+else:
+    _email = {
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(VAR_DIR / "mail"),
+    }
+vars().update({key: value for key, value in _email.items() if value not in (None, "")})
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Primetric <primetric@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+# The development mailbox page (/dev/mail/) lists the files of the file-based backend; never in production.
+DEV_MAILBOX = not PRODUCTION and env.bool("DEV_MAILBOX", default=True)
+# How long the links in e-mails work: confirming a sign-up, accepting an invitation, resetting a password.
+SIGNUP_LINK_MAX_AGE = env.int("SIGNUP_LINK_MAX_AGE", default=2 * 24 * 3600)
+INVITATION_MAX_AGE = env.int("INVITATION_MAX_AGE", default=7 * 24 * 3600)
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=24 * 3600)
+# Sign-ups and password-reset requests allowed per client address (and per e-mail) in ACCOUNT_REQUEST_WINDOW.
+ACCOUNT_REQUEST_LIMIT = env.int("ACCOUNT_REQUEST_LIMIT", default=5)
+ACCOUNT_REQUEST_WINDOW = env.int("ACCOUNT_REQUEST_WINDOW", default=3600)
+
 # --- Security -------------------------------------------------------------------------------------------
 # Error reports (the DEBUG page, error e-mails) hide our secrets: settings, tokens, the OAuth code and verifier.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "primetric.error_reports.SecretsFilter"

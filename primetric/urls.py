@@ -3,14 +3,17 @@ from django.urls import include, path
 
 from api.urls import profile_urlpatterns
 from integrations.urls import callback_urlpatterns
+from people.account_urls import signup_urlpatterns
 
-from . import views
+from . import dev_mail, views
 
 urlpatterns = [
     path("", views.root, name="root"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("people.account_urls")),
+    path("signup/", include(signup_urlpatterns)),
+    path("dev/mail/", dev_mail.mailbox, name="dev_mailbox"),
     path("api/", include("api.urls")),
     path("accounts/profile/", include(profile_urlpatterns)),
     path("", include(callback_urlpatterns)),

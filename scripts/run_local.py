@@ -73,6 +73,7 @@ def main():
     bobby@acme.test   primetric-demo   Employee
 
   DEBUG is {debug_state()}.
+  E-mails are never sent: read them at http://localhost:{WEB_PORT}/dev/mail/ (files under var/mail/).
   Ctrl-C stops everything.
 """,
         flush=True,

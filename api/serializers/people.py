@@ -4,6 +4,7 @@ from django.db import IntegrityError, transaction
 from rest_framework import serializers
 
 from people.forms import PersonForm
+from people.invitations import invitation_state, invite
 from people.models import Person
 from people.roles import Role
 from people.services import save_person
@@ -31,20 +32,32 @@ class PersonSerializer(FormBackedSerializer):
         ),
     )
     can_sign_in = serializers.SerializerMethodField(
-        help_text="Whether a login account is linked to this person."
+        help_text="Whether the person has accepted an invitation and can sign in to this organization."
+    )
+    login = serializers.SerializerMethodField(
+        help_text="active (can sign in), invited (an invitation is pending), expired (it expired) or none."
+    )
+    invite = serializers.BooleanField(
+        write_only=True,
+        required=False,
+        default=False,
+        help_text="E-mail the person an invitation to sign in (see people/{id}/invitation/).",
     )
 
     form_class = PersonForm
 
     class Meta:
         model = Person
-        fields = ["id", "full_name", "email", "roles", "can_sign_in", "created_at"]
+        fields = ["id", "full_name", "email", "roles", "can_sign_in", "login", "invite", "created_at"]
         read_only_fields = ["created_at"]
         # The form checks uniqueness in the organization (case-insensitively), with its own message.
         validators = []
 
     def get_can_sign_in(self, person) -> bool:
         return person.user_id is not None
+
+    def get_login(self, person) -> str:
+        return invitation_state(person)
 
     def form_kwargs(self):
         return {"organization": self.context["tenant"].organization}
@@ -61,9 +74,12 @@ class PersonSerializer(FormBackedSerializer):
     def save_form(self, form):
         try:
             with transaction.atomic():
-                return save_person(form)
+                person = save_person(form)
         except IntegrityError:
             # Another request took the e-mail between the form's check and the insert.
             raise serializers.ValidationError(
                 {"email": ["A person with this e-mail already exists in this organization."]}
             ) from None
+        if form.cleaned_data.get("invite"):
+            invite(person, invited_by=self.context["tenant"].person, request=self.context.get("request"))
+        return person

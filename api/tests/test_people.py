@@ -20,6 +20,7 @@ def test_administrator_lists_people(admin_api, admin, manager):
         "email": "ada@acme.test",
         "roles": ["administrator"],
         "can_sign_in": True,
+        "login": "active",
         "created_at": ada["created_at"],
     }
 
@@ -72,14 +73,14 @@ def test_administrator_adds_a_person_with_roles(admin_api, org):
     assert response.json()["roles"] == ["manager", "employee"]
 
 
-def test_adding_a_person_links_the_login_with_that_email(admin_api):
-    user = UserFactory(username="sam@acme.test")
+def test_adding_a_person_never_links_the_login_with_that_email(admin_api):
+    UserFactory(username="sam@acme.test")
     response = admin_api.post(
         url("people/"), {"full_name": "Sam", "email": "SAM@acme.test", "roles": ["employee"]}, format="json"
     )
     assert response.status_code == 201
-    assert Person.objects.get(pk=response.json()["id"]).user == user
-    assert response.json()["can_sign_in"] is True
+    assert Person.objects.get(pk=response.json()["id"]).user is None
+    assert response.json()["can_sign_in"] is False and response.json()["login"] == "none"
 
 
 def test_duplicate_email_any_case_is_a_400_with_a_field_message(admin_api, manager):

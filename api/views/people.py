@@ -40,7 +40,9 @@ class PersonList(PeopleEndpoint, generics.ListCreateAPIView):
     def get_queryset(self):
         if self.is_schema_generation():
             return Person.objects.none()
-        return search_people(self.tenant.scope(Person), self.filters().get("search"))
+        # The login state of each person reads their invitations: one query for the page, not one a person.
+        people = search_people(self.tenant.scope(Person), self.filters().get("search"))
+        return people.prefetch_related("invitations")
 
 
 @extend_schema_view(

@@ -114,10 +114,12 @@ class RequestBudget:
             return None
         if rows.filter(budget_used__lt=self._cap()).update(budget_used=F("budget_used") + 1):
             return None
-        window_started = rows.values_list("budget_window_started_at", flat=True).first()
-        if window_started is None:  # the row was just reset by another worker: try again
+        row = rows.values_list("budget_window_started_at", flat=True)
+        if not row:  # uninstalled meanwhile: no budget to keep (the client stops on its own check)
+            return None
+        if row[0] is None:  # the row was just reset by another worker: try again
             return now
-        return window_started + window_length() + slack()
+        return row[0] + window_length() + slack()
 
     def _cap(self) -> int:
         budget = settings.HUBSTAFF_RATE_BUDGET

@@ -28,6 +28,7 @@ from django.views.decorators.debug import sensitive_variables
 from oauthlib.oauth2 import OAuth2Error
 from requests_oauthlib import OAuth2Session
 
+from integrations import notifications
 from integrations.models import Installation
 
 from . import discovery
@@ -166,6 +167,7 @@ def mark_needs_reauthorization(installation, reason: str) -> None:
         updated_at=timezone.now(),
     )
     logger.warning("hubstaff installation %s needs re-authorization: %s", installation.pk, reason)
+    notifications.installation_changed(installation)
 
 
 # --- the rate limit every worker of an installation shares

@@ -33,6 +33,7 @@ from django.db import DatabaseError, IntegrityError, connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from integrations import notifications
 from integrations.models import Installation, ProjectLink, SyncRun
 from integrations.selectors import get_installation, get_link
 from worklogs.models import WorkLog
@@ -340,6 +341,7 @@ def finish(run, status, **fields):
     """Record the run's outcome. A worker that lost the run's lease records nothing: raises SyncStopped for a
     success (so the transaction recording it rolls back), logs otherwise."""
     if _finish_run(run, status, **fields):
+        notifications.run_finished(run)
         return
     if status == SyncRun.Status.SUCCEEDED:
         raise SyncStopped("Another worker took this sync over; this one wrote nothing.")

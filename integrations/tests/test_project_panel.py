@@ -205,8 +205,11 @@ def test_missing_teammates_warning_with_add_as_employee_for_administrators(
     assert "Add each of them as a Manager or Employee with the same e-mail address" in page
     assert "/acme/people/new/?email=dana%40elsewhere.test" in page
     assert "Not synced because of Prevent new assignment creation" in page and "Sam Smith" in page
+    # Managers add missing teammates too, and come back to this project to sync again.
     manager_only = signed_in(make_member(org, Role.MANAGER))
-    assert "Add as Employee" not in manager_only.get(f"/acme/projects/{project.pk}/").content.decode()
+    page = manager_only.get(f"/acme/projects/{project.pk}/").content.decode()
+    assert ">Add and invite</a>" in page
+    assert f"next=/acme/projects/{project.pk}/%23integration-settings" in page
 
 
 def test_add_as_employee_link_fills_the_form(admin_client):

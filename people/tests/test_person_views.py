@@ -39,12 +39,14 @@ def test_duplicate_email_ignoring_case_gives_a_clear_error(admin_client, org, em
     assert Person.objects.filter(organization=org, email__iexact="eve@acme.test").count() == 1
 
 
-def test_new_person_is_linked_to_an_existing_login_with_that_email(admin_client, org, other_org):
+def test_an_existing_login_with_that_email_is_never_attached_by_adding_a_person(admin_client, org, other_org):
     outsider = MemberFactory(organization=other_org, email="lee@globex.test")
     admin_client.post(
         "/acme/people/new/", {"full_name": "Lee", "email": "lee@globex.test", "roles": ["employee"]}
     )
-    assert Person.objects.get(organization=org, email="lee@globex.test").user == outsider.user
+    lee = Person.objects.get(organization=org, email="lee@globex.test")
+    assert lee.user is None
+    assert not outsider.user.people.filter(organization=org).exists()
 
 
 def test_administrator_edits_a_person(admin_client, employee):
@@ -69,6 +71,14 @@ def test_another_organizations_person_is_not_found(admin_client, other_org):
 
 
 @pytest.mark.parametrize("path", ["/acme/people/", "/acme/people/new/", "/acme/integrations/"])
-def test_employee_and_manager_cannot_reach_administrator_pages(employee_client, manager_client, path):
+def test_employee_cannot_reach_people_or_integration_pages(employee_client, path):
     assert employee_client.get(path).status_code == 403
+
+
+@pytest.mark.parametrize("path", ["/acme/integrations/"])
+def test_manager_cannot_reach_administrator_pages(manager_client, path):
     assert manager_client.get(path).status_code == 403
+
+
+def test_manager_cannot_edit_people(manager_client, employee):
+    assert manager_client.get(f"/acme/people/{employee.pk}/edit/").status_code == 403

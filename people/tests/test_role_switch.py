@@ -11,7 +11,7 @@ def test_navigation_follows_the_active_role(make_member, org):
     response = client.post("/acme/role/", {"role": "manager"})
     assert response.status_code == 302 and response["Location"] == "/acme/projects/"
     page = client.get("/acme/").content.decode()
-    assert ">Projects<" in page and ">People<" not in page
+    assert ">Projects<" in page and ">Integrations<" not in page
 
     client.post("/acme/role/", {"role": "employee"})
     page = client.get("/acme/").content.decode()

@@ -25,7 +25,8 @@ def test_manager_signs_in_switches_role_creates_a_project_and_assigns_a_person(
     page.get_by_label("Role").select_option("manager")  # submits by itself
     page.wait_for_url(f"{live_server.url}/acme/projects/")
     assert nav.get_by_role("link", name="Projects").is_visible()
-    assert nav.get_by_role("link", name="People").count() == 0
+    assert nav.get_by_role("link", name="Integrations").count() == 0
+    assert nav.get_by_role("link", name="People").is_visible()  # Managers add and invite teammates
     screenshot(page, "projects-as-manager")
 
     page.get_by_role("link", name="New project").click()

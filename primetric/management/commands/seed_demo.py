@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from people.invitations import invitation_state, invite
 from people.models import Organization, Person
 from people.roles import Role
 from projects.models import Assignment, Project
@@ -23,6 +24,8 @@ DEMO_PEOPLE = [
     ("Bobby Brown", "bobby@acme.test", [Role.EMPLOYEE], True),
     ("Sam Smith", "sam@acme.test", [Role.EMPLOYEE], True),
     ("Erin Employee", "erin@acme.test", [Role.EMPLOYEE, Role.MANAGER], True),
+    # Invited but not signed in yet: her invitation waits in the local mailbox (/dev/mail/).
+    ("Paula Pending", "paula@acme.test", [Role.EMPLOYEE], False),
 ]
 
 
@@ -44,12 +47,18 @@ class Command(BaseCommand):
         }
         _side_project(side, people["alice@acme.test"])
         _demo_projects(demo, bobby=people["bobby@acme.test"])
+        paula = people["paula@acme.test"]
+        if invitation_state(paula) in ("none", "expired"):
+            invite(paula, invited_by=people["alice@acme.test"])
         if not quiet:
             self.stdout.write(self.style.SUCCESS("Demo organization ready: /demo/"))
             for _full_name, email, roles, can_sign_in in DEMO_PEOPLE:
                 if can_sign_in:
                     labels = ", ".join(Role(r).label for r in roles)
                     self.stdout.write(f"  {email:<20} password {DEMO_PASSWORD}   ({labels})")
+            self.stdout.write(
+                "  paula@acme.test      invited: her invitation is in the local mailbox, /dev/mail/"
+            )
 
 
 def _demo_person(demo, full_name, email, roles, can_sign_in):
@@ -66,7 +75,8 @@ def _demo_person(demo, full_name, email, roles, can_sign_in):
         organization=demo, email=email
     )
     person.full_name = full_name
-    person.user = user
+    if can_sign_in:  # a login got by accepting the invitation stays
+        person.user = user
     person.set_roles(roles)
     person.save()
     return person

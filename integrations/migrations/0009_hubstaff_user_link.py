@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
     PostgreSQL, people/tenant_keys.py)."""
 
     dependencies = [
-        ('integrations', '0007_sync_checkpoints_request_budget'),
+        ('integrations', '0008_notification_state'),
         ('people', '0002_tenant_keys'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

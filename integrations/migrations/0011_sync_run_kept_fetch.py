@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('integrations', '0009_sync_run_preview'),
+        ('integrations', '0010_sync_run_preview'),
     ]
 
     operations = [

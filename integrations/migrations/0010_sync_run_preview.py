@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('integrations', '0008_hubstaff_user_link'),
+        ('integrations', '0009_hubstaff_user_link'),
     ]
 
     operations = [

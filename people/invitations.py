@@ -1,0 +1,130 @@
+"""Invitations: how a person gets a login, or joins this organization with the login they already have.
+
+A login joins an organization only here, by its owner accepting an invitation sent to its e-mail address.
+Nothing an inviter sees depends on whether that address already has a login anywhere: the invitation,
+its e-mail's subject and the inviter's pages and API answers are the same either way; only the invitee,
+opening the link from their mailbox, is asked either to choose a password or to sign in and accept.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from .links import key_matches, make_link_token, new_key, read_link_token
+from .mail import absolute_url, send_templated_email
+from .models import Invitation, Person
+
+SALT = "people.invitation"
+
+
+class InvitationError(Exception):
+    """The invitation cannot be sent or accepted; the message says why, to the user."""
+
+
+def user_for_email(email):
+    return get_user_model().objects.filter(username=email.strip().lower()).first()
+
+
+def invitation_state(person, now=None):
+    """ "active" (the person can sign in), "invited" (a pending invitation), "expired" or "none"."""
+    if person.user_id:
+        return "active"
+    now = now or timezone.now()
+    latest = next(iter(person.invitations.all()), None)  # newest first (Meta.ordering), prefetch-friendly
+    if latest is None or latest.revoked_at or latest.accepted_at:
+        return "none"
+    return "invited" if latest.expires_at > now else "expired"
+
+
+@transaction.atomic
+def create_invitation(person, invited_by=None):
+    """A new invitation of the person (any earlier pending one is revoked) and the link to send: (row, path)."""
+    if person.user_id:
+        raise InvitationError(f"{person.full_name} can already sign in.")
+    now = timezone.now()
+    revoke_invitations(person, now=now)
+    key, digest = new_key()
+    invitation = Invitation.objects.create(
+        organization_id=person.organization_id,
+        person=person,
+        email=person.email,
+        key_digest=digest,
+        invited_by=invited_by,
+        expires_at=now + timedelta(seconds=settings.INVITATION_MAX_AGE),
+    )
+    token = make_link_token(SALT, invitation.pk, key)
+    return invitation, reverse("invitation", kwargs={"token": token})
+
+
+def invite(person, invited_by=None, request=None):
+    """Create an invitation and e-mail its link to the person. Returns the invitation."""
+    invitation, path = create_invitation(person, invited_by)
+    context = {
+        "person": person,
+        "organization": person.organization,
+        "invited_by": invited_by,
+        "link": absolute_url(path, request),
+        "expires_at": invitation.expires_at,
+    }
+    send_templated_email("invitation", context, [invitation.email])
+    return invitation
+
+
+def revoke_invitations(person, now=None):
+    """Make every pending invitation of the person useless; returns how many there were."""
+    now = now or timezone.now()
+    pending = Invitation.objects.filter(person=person, accepted_at=None, revoked_at=None)
+    return pending.update(revoked_at=now)
+
+
+def find_invitation(token):
+    """The pending invitation a link names, or None (tampered, expired, revoked, used, or e-mail changed)."""
+    found = read_link_token(SALT, token, settings.INVITATION_MAX_AGE)
+    if found is None:
+        return None
+    invitation_id, key = found
+    invitation = Invitation.objects.select_related("person", "organization").filter(pk=invitation_id).first()
+    if invitation is None or not key_matches(invitation, key) or not invitation.is_pending(timezone.now()):
+        return None
+    if invitation.person.user_id or invitation.person.email.lower() != invitation.email.lower():
+        return None
+    return invitation
+
+
+@transaction.atomic
+def accept_invitation(invitation, user):
+    """Make `user` the login of the invited person; the invitation is used up. The user must own the e-mail."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if not invitation.is_pending(timezone.now()):
+        raise InvitationError("This invitation has already been used or withdrawn.")
+    if user.username != invitation.email.strip().lower():
+        raise InvitationError(
+            f"This invitation is for {invitation.email}. Sign in with that e-mail to accept it."
+        )
+    person = Person.objects.select_for_update().get(pk=invitation.person_id)
+    person.user = user
+    try:
+        with transaction.atomic():
+            person.save(update_fields=["user"])
+    except IntegrityError:
+        raise InvitationError("Your login is already a member of this organization.") from None
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    return person
+
+
+@transaction.atomic
+def create_login_and_accept(invitation, set_password_form):
+    """Save the new login from a valid SetPasswordForm (its user not saved yet) and accept the invitation."""
+    user = set_password_form.save()
+    return accept_invitation(invitation, user)
+
+
+def new_login_for(invitation):
+    """An unsaved login for the invited e-mail, for a SetPasswordForm."""
+    email = invitation.email.strip()
+    return get_user_model()(username=email.lower(), email=email, first_name=invitation.person.full_name[:150])
