@@ -5,7 +5,18 @@ from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 
 from .profile import profile
-from .views import assignments, docs, hubstaff, integrations, invitations, orgs, people, projects, worklogs
+from .views import (
+    assignments,
+    docs,
+    hubstaff,
+    integrations,
+    invitations,
+    orgs,
+    people,
+    projects,
+    user_links,
+    worklogs,
+)
 
 app_name = "api"
 
@@ -49,6 +60,12 @@ org_patterns = [
         "projects/<int:project_id>/sync-runs/<int:run_id>/",
         hubstaff.SyncRunDetail.as_view(),
         name="project_sync_run",
+    ),
+    path("hubstaff/user-links/", user_links.UserLinkList.as_view(), name="hubstaff_user_links"),
+    path(
+        "hubstaff/user-links/<int:link_id>/",
+        user_links.UserLinkDetail.as_view(),
+        name="hubstaff_user_link",
     ),
     path("assignments/", assignments.AssignmentList.as_view(), name="assignments"),
     path("assignments/<int:assignment_id>/", assignments.AssignmentDetail.as_view(), name="assignment"),

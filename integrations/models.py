@@ -142,6 +142,8 @@ class SyncRun(TenantModel):
         RESET = "reset", "Reset and sync all work logs"
         INCREMENTAL = "incremental", "Sync changes"
         CLEAR = "clear", "Clear data"
+        # A reset's fetch and plan with nothing written: what a reset would change, in `preview`.
+        PREVIEW = "preview", "Preview of Reset and sync all work logs"
 
     class Trigger(models.TextChoices):
         MANUAL = "manual", "Manual"
@@ -181,6 +183,11 @@ class SyncRun(TenantModel):
     missing_teammates = models.JSONField(default=list, blank=True)
     skipped_people = models.JSONField(default=list, blank=True)
     seconds_not_synced = models.PositiveBigIntegerField(default=0)
+    # A preview's detail (services.preview.PreviewReport): work logs created / updated / deleted per person, the
+    # assignments it would create or stretch. The counts above are what a reset would make; nothing was written.
+    preview = models.JSONField(default=dict, blank=True)
+    # A preview's fetch, kept a few minutes for its Apply (services.kept_fetch); dropped once used.
+    kept_fetch = models.BinaryField(null=True, blank=True, editable=False)
     error = models.TextField(blank=True, default="")
     # Times the run was taken over because its worker died (see services.runs: claim, recover_runs).
     takeovers = models.PositiveSmallIntegerField(default=0)
@@ -271,3 +278,34 @@ class NotificationState(TenantModel):
 
     def __str__(self):
         return f"{self.kind} of {self.subject_id}: {self.state}"
+
+
+class HubstaffUserLink(TenantModel):
+    """A Hubstaff user taken as a person of the organization whatever their e-mails say.
+
+    Set by a Manager from the missing teammates ("This is ..."); every later sync maps the user's time to the person
+    before matching by e-mail (`rules.match_people`). The person is of the same organization (a tenant key on
+    PostgreSQL, see people/tenant_keys.py).
+    """
+
+    hubstaff_user_id = models.BigIntegerField()
+    # The user's name in Hubstaff when linked, for the person's page (Hubstaff is not asked again to show it).
+    hubstaff_user_name = models.CharField(max_length=300, blank=True, default="")
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, related_name="hubstaff_user_links", db_constraint=False
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["hubstaff_user_name", "hubstaff_user_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "hubstaff_user_id"], name="hubstaff_user_linked_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"Hubstaff user {self.hubstaff_user_id} is person {self.person_id}"

@@ -20,6 +20,7 @@ from .services.installation import refresh_hubstaff_projects
 from .services.links import update_link
 from .services.runs import SyncNotPossible, clear_project, request_sync, sync_blocker, synced_worklogs
 from .templatetags.sync_words import count_of
+from .user_link_views import link_choices
 
 HISTORY_SHOWN = 5
 # Session key of refused Integration settings, shown once by the page the save redirects to.
@@ -43,11 +44,20 @@ def status_context(request, project, installation=None):
     installation = installation or get_installation(project.organization)
     runs = list(_runs(request, project)[: HISTORY_SHOWN + 1])
     current = runs[0] if runs else None
-    last_sync = next((r for r in runs if r.mode != SyncRun.Mode.CLEAR and not r.is_active), None)
+    not_syncs = (SyncRun.Mode.CLEAR, SyncRun.Mode.PREVIEW)
+    last_sync = next((r for r in runs if r.mode not in not_syncs and not r.is_active), None)
+    # The preview is shown until anything else runs after it (its Apply, a sync, Clear data).
+    preview = current if current and current.mode == SyncRun.Mode.PREVIEW and not current.is_active else None
+    missing = last_sync.missing_teammates if last_sync else []
+    link_people, linked = link_choices(request, missing) if missing else ([], {})
     return {
         "project": project,
         "run": current,
         "last_sync": last_sync,
+        "preview": preview,
+        # The missing teammates, each with the person a Manager linked them to since ("This is ..."), if any.
+        "missing_teammates": [{**t, "linked_to": linked.get(t.get("hubstaff_user_id"))} for t in missing],
+        "link_people": link_people,
         "history": runs[:HISTORY_SHOWN],
         "more_history": len(runs) > HISTORY_SHOWN,
         # Managers add missing teammates too (as Managers or Employees), then sync again.
@@ -150,6 +160,27 @@ def reset_and_sync(request, project_id):
             )
         else:
             messages.success(request, "Reset and sync all work logs has started.")
+    return _project_url(request, project)
+
+
+@tenant_view(Role.MANAGER)
+@require_POST
+def preview_reset(request, project_id):
+    """Preview of Reset and sync all work logs: a reset's fetch and plan, nothing written; Apply runs the reset."""
+    project = request.tenant.get(Project, project_id)
+    try:
+        run = request_sync(
+            project, mode=SyncRun.Mode.PREVIEW, trigger=SyncRun.Trigger.MANUAL, user=request.user
+        )
+    except SyncNotPossible as exc:
+        messages.error(request, str(exc))
+    else:
+        if run.joined:
+            messages.info(
+                request, "A sync of this project is already running; its progress is shown on the right."
+            )
+        else:
+            messages.success(request, "The preview has started: nothing is written until you click Apply.")
     return _project_url(request, project)
 
 

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import views
+from . import user_link_views, views
 
 integration_patterns = (
     [
@@ -9,6 +9,11 @@ integration_patterns = (
         path("hubstaff/install/", views.hubstaff_install, name="hubstaff_install"),
         path("hubstaff/reauthorize/", views.hubstaff_reauthorize, name="hubstaff_reauthorize"),
         path("hubstaff/uninstall/", views.hubstaff_uninstall, name="hubstaff_uninstall"),
+        path(
+            "hubstaff/user-links/<int:link_id>/remove/",
+            user_link_views.unlink_hubstaff_user,
+            name="hubstaff_unlink_user",
+        ),
     ],
     "integrations",
 )

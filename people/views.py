@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 from .forms import EmailLoginForm, PersonForm, RoleSwitchForm
 from .invitations import InvitationError, invitation_state, invite, revoke_invitations
 from .models import Invitation, Person
+from .panels import render_person_panels
 from .roles import NAVIGATION, Role
 from .selectors import clean_search, search_people
 from .services import save_person
@@ -106,7 +107,16 @@ def person_edit(request, person_id):
             invite(person, invited_by=request.tenant.person, request=request)
         messages.success(request, f"{person.full_name} was saved.")
         return redirect("people:list", org_slug=request.tenant.organization.slug)
-    return render(request, "people/person_form.html", {"form": form, "person": person, "creating": False})
+    return render(
+        request,
+        "people/person_form.html",
+        {
+            "form": form,
+            "person": person,
+            "creating": False,
+            "panels": render_person_panels(request, person),
+        },
+    )
 
 
 @tenant_view(Role.ADMINISTRATOR, Role.MANAGER)

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
 from api.tokens import issue_token
-from integrations.models import HubstaffProject, Installation, ProjectLink, SyncRun
+from integrations.models import HubstaffProject, HubstaffUserLink, Installation, ProjectLink, SyncRun
 from people.roles import Role
 from tests.factories import AssignmentFactory, PersonFactory, WorkLogFactory
 
@@ -73,6 +73,9 @@ def world(org, project, make_member, in_test_transaction):
             "worklog_id": WorkLogFactory(project=project, person=person).pk,
             "run_id": SyncRun.objects.create(
                 organization=org, project=project, mode="reset", status="succeeded"
+            ).pk,
+            "link_id": HubstaffUserLink.objects.create(
+                organization=org, hubstaff_user_id=5, person=person
             ).pk,
         },
     }

@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 
 from conftest import signed_in
-from integrations.models import SyncRun
+from integrations.models import HubstaffUserLink, SyncRun
 from tests.factories import WorkLogFactory, assigned_project
 from tests.routes import routes
 
@@ -26,6 +26,7 @@ OTHER_TENANT_IDS = {
     "person_id": lambda o: o["person"].pk,
     "worklog_id": lambda o: o["worklog"].pk,
     "run_id": lambda o: _sync_run(o).pk,
+    "link_id": lambda o: _user_link(o).pk,
 }
 
 
@@ -35,6 +36,12 @@ def _sync_run(other):
         project=other["project"],
         mode=SyncRun.Mode.RESET,
         status=SyncRun.Status.SUCCEEDED,
+    )
+
+
+def _user_link(other):
+    return HubstaffUserLink.objects.create(
+        organization=other["org"], hubstaff_user_id=5, person=other["person"]
     )
 
 

@@ -52,9 +52,14 @@ class ProjectLinkSerializer(serializers.Serializer):
 
 class SyncRequestSerializer(serializers.Serializer):
     mode = serializers.ChoiceField(
-        choices=[SyncRun.Mode.RESET, SyncRun.Mode.INCREMENTAL],
+        choices=[SyncRun.Mode.RESET, SyncRun.Mode.INCREMENTAL, SyncRun.Mode.PREVIEW],
         default=SyncRun.Mode.INCREMENTAL,
-        help_text="`reset`: Reset and sync all work logs. `incremental`: fetch what changed since the last sync.",
+        help_text=(
+            "`reset`: Reset and sync all work logs. `incremental`: fetch what changed since the last sync. "
+            "`preview`: what a reset would change, nothing written (the run's counts and `preview`); it makes "
+            "the same requests to Hubstaff as a reset, and a `reset` within 10 minutes asking the same reuses "
+            "what it read."
+        ),
     )
 
 
@@ -82,12 +87,37 @@ class SkippedPersonSerializer(serializers.Serializer):
     seconds = serializers.IntegerField(default=0)
 
 
+class PreviewPersonSerializer(serializers.Serializer):
+    person_id = serializers.IntegerField(allow_null=True)
+    name = serializers.CharField(allow_blank=True)
+    created = serializers.IntegerField(help_text="Work logs a reset would create for the person.")
+    updated = serializers.IntegerField()
+    deleted = serializers.IntegerField()
+
+
+class PreviewAssignmentSerializer(serializers.Serializer):
+    assignment_id = serializers.IntegerField(required=False, help_text="Stretched assignments only.")
+    person_id = serializers.IntegerField(allow_null=True)
+    name = serializers.CharField(allow_blank=True)
+    start = serializers.DateField()
+    end = serializers.DateField()
+
+
+class PreviewReportSerializer(serializers.Serializer):
+    """A preview run's detail (empty for other runs): what a reset would change, per person."""
+
+    people = PreviewPersonSerializer(many=True, required=False)
+    assignments_created = PreviewAssignmentSerializer(many=True, required=False)
+    assignments_stretched = PreviewAssignmentSerializer(many=True, required=False)
+
+
 class SyncRunSerializer(serializers.ModelSerializer):
     """One sync (or Clear data) of a project: its state, progress, counts and warnings."""
 
     progress = SyncProgressSerializer(source="*", read_only=True)
     missing_teammates = MissingTeammateSerializer(many=True, read_only=True)
     skipped_people = SkippedPersonSerializer(many=True, read_only=True)
+    preview = PreviewReportSerializer(read_only=True)
 
     class Meta:
         model = SyncRun
@@ -109,6 +139,7 @@ class SyncRunSerializer(serializers.ModelSerializer):
             "missing_teammates",
             "skipped_people",
             "seconds_not_synced",
+            "preview",
             "error",
             "queued_at",
             "started_at",

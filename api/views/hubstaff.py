@@ -88,7 +88,8 @@ class SyncView(HubstaffEndpoint):
     @extend_schema(
         summary="Sync the project's work logs from Hubstaff",
         description=(
-            "Queues a sync (`reset`: Reset and sync all work logs; `incremental`: what changed since the last sync) "
+            "Queues a sync (`reset`: Reset and sync all work logs; `incremental`: what changed since the last sync; "
+            "`preview`: a reset's fetch and plan with nothing written, its report in the run's `preview`) "
             "and answers at once with the run; follow it at sync-runs/{id}/. If a sync of the project is already "
             "queued or running, that run is answered instead."
         ),

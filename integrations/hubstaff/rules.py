@@ -233,13 +233,21 @@ def normalize_email(email: str | None) -> str | None:
     return cleaned or None
 
 
-def match_people(users: Iterable[HubstaffUser], people: Iterable[Teammate]) -> dict[int, int]:
+def match_people(
+    users: Iterable[HubstaffUser], people: Iterable[Teammate], links: Mapping[int, int] | None = None
+) -> dict[int, int]:
     """Rule 1 (matching by e-mail): Hubstaff user id -> id of the person with the same e-mail.
 
     E-mails are compared trimmed and case-insensitively; a user or person
     without an e-mail never matches.  If several people share an e-mail the
     lowest person id wins, so the choice does not depend on input order.
+
+    ``links`` (Hubstaff user id -> person id, set by hand when the e-mails
+    differ) come first: a linked user is that person whatever the e-mails say.
+    A link to someone not among ``people`` is ignored (e-mail matching applies).
+    Linked user ids need not be among ``users`` (Hubstaff may no longer list them).
     """
+    people = list(people)
     person_by_email: dict[str, int] = {}
     for person in sorted(people, key=lambda p: p.id):
         key = normalize_email(person.email)
@@ -250,6 +258,9 @@ def match_people(users: Iterable[HubstaffUser], people: Iterable[Teammate]) -> d
         key = normalize_email(user.email)
         if key is not None and key in person_by_email:
             matches[user.id] = person_by_email[key]
+    if links:
+        known = {person.id for person in people}
+        matches.update({user_id: person_id for user_id, person_id in links.items() if person_id in known})
     return matches
 
 
@@ -293,6 +304,7 @@ def plan_sync(
     covered: DateSpan | None,
     project: ProjectDates,
     options: Options,
+    links: Mapping[int, int] | None = None,
 ) -> SyncPlan:
     """Plan the work logs and assignments of P for the dates in ``covered`` (all rules).
 
@@ -305,7 +317,8 @@ def plan_sync(
       of that day's ``tracked``; a sum of 0 gives no log (rules 3 and 4).
       Rows repeated with the same activity id count once (the last one wins).
     - Rule 1: a user with time and no person of that e-mail is a missing
-      teammate and their time is not synced.  A user Hubstaff no longer lists
+      teammate and their time is not synced, unless ``links`` (Hubstaff user
+      id -> person id, set by hand) names their person: a link comes first.  A user Hubstaff no longer lists
       at all keeps the person their synced logs of ``covered`` point to.
     - Rule 2: a person with any assignment on P gets the logs.  A log points to
       an assignment covering its date (a manual one first, then the earliest);
@@ -328,7 +341,7 @@ def plan_sync(
     plan = SyncPlan()
     totals = _daily_totals(activities, first, last)
     existing_logs = list(existing_logs)
-    matches = match_people(users.values(), people)
+    matches = match_people(users.values(), people, links)
     _keep_unlisted_users(matches, totals, users, existing_logs)
     wanted_logs, wanted_by_person = _wanted_logs(plan, totals, users, matches)
     skipped = _assign(plan, wanted_by_person, assignments, project, options)

@@ -26,6 +26,7 @@ from projects.models import Assignment
 from worklogs.models import WorkLog
 
 from .runs import check_still_wanted, synced_worklogs
+from .user_links import links_by_user
 from .writer import transaction_writer
 
 # Days planned and written at a time (a fetch window is cut in two: memory holds one batch).
@@ -50,7 +51,9 @@ WORKLOG_COLUMNS = (
 class Apply:
     """The apply phase of one sync run: `run(...)` plans and writes every batch and returns (counts, report)."""
 
-    def __init__(self, sync_run, project, link, *, options, project_dates, plan=rules.plan_sync):
+    def __init__(
+        self, sync_run, project, link, *, options, project_dates, plan=rules.plan_sync, preview=None
+    ):
         self.sync_run = sync_run
         self.project = project
         self.link = link
@@ -65,6 +68,8 @@ class Apply:
             set()
         )  # assignments made by this run: a stretch of one is not counted as a stretch
         self.stretched_spans = {}  # written once, after the last batch (the rules read self.assignments)
+        self.links = {}  # Hubstaff user id -> person id, linked by hand (services.user_links)
+        self.preview = preview  # a preview.PreviewReport noting every plan per person, for a preview run
 
     def run(self, staging, users, windows, window, *, reset, finish=None):
         """Plan and write the staged rows of the fetch `windows` (the dates `window` of P, or None); `reset` also
@@ -76,7 +81,12 @@ class Apply:
             writer.call(_lock_link, self.sync_run, self.link.pk)
             people = self._load()
             for fetched, batch in _batches(windows):
-                plan = self._plan(staging.activities(fetched, batch.start, batch.end), batch, users, people)
+                existing = self._existing(batch)
+                plan = self._plan(
+                    staging.activities(fetched, batch.start, batch.end), existing, batch, users, people
+                )
+                if self.preview is not None:
+                    self.preview.add(plan, existing)
                 self._write(plan, writer)
                 self.not_synced.add(plan)
                 del plan  # before the next batch is read: memory holds one batch at a time
@@ -84,6 +94,8 @@ class Apply:
             if reset:
                 # A fresh full sync keeps no synced log outside the window (e.g. after the project's dates
                 # changed).
+                if self.preview is not None:
+                    self.preview.add_deleted_outside(_outside(self.project, window))
                 self.deleted.append(writer.submit(_delete_outside, self.project, window))
             self.counts["worklogs_deleted"] += sum(future.result() for future in self.deleted)
             report = self._report(people)
@@ -94,26 +106,28 @@ class Apply:
     # -- planning
 
     def _load(self):
-        """The organization's people and P's assignments, as the rules take them."""
+        """The organization's people, P's assignments and the Hubstaff user links, as the rules take them."""
         org_id = self.project.organization_id
         self.assignments = {
             a.pk: _rule_assignment(a) for a in Assignment.objects.for_org(org_id).filter(project=self.project)
         }
+        self.links = links_by_user(org_id)
         return [
             rules.Teammate(pk, full_name, email)
             for pk, full_name, email in Person.objects.for_org(org_id).values_list("pk", "full_name", "email")
         ]
 
-    def _plan(self, activities, batch, users, people):
+    def _plan(self, activities, existing, batch, users, people):
         return self.plan(
             activities=activities,
             users=users,
             people=people,
             assignments=list(self.assignments.values()),
-            existing_logs=self._existing(batch),
+            existing_logs=existing,
             covered=batch,
             project=self.project_dates,
             options=self.options,
+            links=self.links,
         )
 
     def _existing(self, span):
@@ -312,11 +326,16 @@ def _delete_logs(project, ids):
     return deleted
 
 
-def _delete_outside(project, window):
+def _outside(project, window):
+    """P's synced work logs outside the window (all of them when there is none)."""
     outside = synced_worklogs(project)
     if window is not None:
         outside = outside.filter(Q(date__lt=window[0]) | Q(date__gt=window[1]))
-    deleted, _ = outside.delete()
+    return outside
+
+
+def _delete_outside(project, window):
+    deleted, _ = _outside(project, window).delete()
     return deleted
 
 

@@ -139,7 +139,7 @@ def request_sync(project, *, mode, trigger, user=None, send_task=True):
 
     `send_task=False`: the caller runs the sync itself (`sync.run_sync`), so no worker is sent the run.
     """
-    if mode not in (SyncRun.Mode.RESET, SyncRun.Mode.INCREMENTAL):
+    if mode not in (SyncRun.Mode.RESET, SyncRun.Mode.INCREMENTAL, SyncRun.Mode.PREVIEW):
         raise ValueError(f"Unknown sync mode {mode!r}")
     reason = sync_blocker(project)
     if reason:

@@ -73,6 +73,14 @@ class Staging:
             self._flush(window)
         return kept
 
+    def add_activities(self, window, activities):
+        """Keep rules' DailyActivity rows (already read, e.g. a preview's kept fetch) under `window`."""
+        buffer = self._buffers.setdefault(window, array("q"))
+        for row in activities:
+            buffer.extend((row.id, row.date.toordinal(), row.user_id, row.project_id, row.tracked))
+        self.rows += len(activities)
+        self._flush(window)
+
     def _flush(self, window):
         buffer = self._buffers.pop(window, None)
         if not buffer:

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -51,9 +52,10 @@ from integrations.hubstaff.windows import (
 from integrations.models import HubstaffProject, ProjectLink, SyncRun
 from integrations.selectors import get_installation, get_link
 
-from . import checkpoint, runs, statistics, waiting
+from . import checkpoint, kept_fetch, runs, statistics, waiting
 from .apply import Apply
 from .links import next_daily_slot
+from .preview import PreviewReport
 from .runs import SyncStopped, claim, sync_blocker
 from .staging import Staging
 from .waiting import announce_waits
@@ -174,11 +176,16 @@ class Sync:
         sources = self._sources()
         plan = checkpoint.stored_plan(self.sync_run, sources)
         budget = self.client.budget
-        if self.link.synced_through is None or SyncRun.Mode.RESET in (self.sync_run.mode, plan and plan.mode):
+        full = (SyncRun.Mode.RESET, SyncRun.Mode.PREVIEW)
+        if self.link.synced_through is None or self.sync_run.mode in full or (plan and plan.mode in full):
             budget.share_fairly(self.sync_run)  # a large sync leaves others their share
         budget.on_wait, budget.may_stop = self._waiting, lambda: self.windows_saved > 0
-        users = self._users(sources)
         plan = plan or self._plan(sources)
+        windows = [w for span in plan.spans for w in date_windows(span.start, span.end, FETCH_WINDOW_DAYS)]
+        asked = kept_fetch.fingerprint(self.link, self.time_zone, self.today, windows)
+        # A reset applying a preview made minutes ago plans the rows that preview fetched.
+        kept = kept_fetch.take(self.project, asked, self.sync_run.pk, use=plan.mode == SyncRun.Mode.RESET)
+        users = kept[0] if kept else self._users(sources)
         self._update(
             mode=plan.mode,
             window_start=plan.window[0] if plan.window else None,
@@ -186,10 +193,14 @@ class Sync:
             reread_from=plan.spans[0].start if plan.spans else None,
             progress_label="Fetching work logs from Hubstaff",
         )
-        windows = [w for span in plan.spans for w in date_windows(span.start, span.end, FETCH_WINDOW_DAYS)]
+        preview = PreviewReport() if plan.mode == SyncRun.Mode.PREVIEW else None
         with self.parts.staging() as staging:
-            self._fetch(sources, windows, staging)
-            self._update(progress_label="Saving work logs")
+            if kept:
+                for fetched, rows in zip(windows, kept[1], strict=True):
+                    staging.add_activities(fetched, rows)
+            else:
+                self._fetch(sources, windows, staging)
+            self._update(progress_label="Planning the changes" if preview else "Saving work logs")
             apply = Apply(
                 self.sync_run,
                 self.project,
@@ -197,7 +208,11 @@ class Sync:
                 options=self.options,
                 project_dates=self.project_dates,
                 plan=self.parts.plan,
+                preview=preview,
             )
+            if preview is not None:
+                self._preview(apply, staging, users, windows, plan.window, asked)
+                return
             counts, _ = apply.run(
                 staging,
                 users,
@@ -207,6 +222,16 @@ class Sync:
                 finish=lambda counts, report: self._succeed(plan.started, counts, report),
             )
         self.parts.refresh_statistics(counts.get("worklogs_created", 0) + counts.get("worklogs_deleted", 0))
+
+    def _preview(self, apply, staging, users, windows, window, asked):
+        """A preview: the reset's own apply, in a transaction rolled back at its end (exact counts, nothing
+        written); the run keeps the report, and the fetch for the reset that may apply it."""
+        with transaction.atomic():
+            counts, report = apply.run(staging, users, windows, window, reset=True)
+            report["preview"] = apply.preview.as_json(self.project.organization_id, apply.created_here)
+            transaction.set_rollback(True)
+        report["kept_fetch"] = kept_fetch.dump(staging, windows, users, asked)
+        runs.finish(self.sync_run, SyncRun.Status.SUCCEEDED, **counts, **report)
 
     def _plan(self, sources):
         """The first attempt's decision of what to fetch, stored on the run for the attempts after it."""
@@ -230,7 +255,7 @@ class Sync:
         readable = (max(window[0], daily_floor(self.today)), window[1])
         if readable[0] > readable[1]:
             return []
-        if mode == SyncRun.Mode.RESET:
+        if mode in (SyncRun.Mode.RESET, SyncRun.Mode.PREVIEW):
             return [rules.DateSpan(*readable)]
         return self._changed_spans(sources, readable, until=started)
 

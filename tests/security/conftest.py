@@ -10,7 +10,7 @@ from conftest import (
     create_primetric_app,
     point_hubstaff_at,
 )
-from integrations.models import HubstaffProject, Installation, ProjectLink, SyncRun
+from integrations.models import HubstaffProject, HubstaffUserLink, Installation, ProjectLink, SyncRun
 from people.roles import Role
 from tests.factories import AssignmentFactory, PersonFactory, ProjectFactory, WorkLogFactory
 from tests.routes import routes
@@ -56,6 +56,9 @@ def own_objects(org):
         "assignment_id": assignment.pk,
         "worklog_id": worklog.pk,
         "run_id": run.pk,
+        "link_id": HubstaffUserLink.objects.create(
+            organization=org, hubstaff_user_id=5, hubstaff_user_name="Own Hubstaff user", person=person
+        ).pk,
     }
 
 
@@ -107,6 +110,12 @@ def other_objects(other_org):
         "assignment_id": assignment.pk,
         "worklog_id": worklog.pk,
         "run_id": run.pk,
+        "link_id": HubstaffUserLink.objects.create(
+            organization=other_org,
+            hubstaff_user_id=5,
+            hubstaff_user_name=f"{SECRET_NAME} user",
+            person=person,
+        ).pk,
     }
 
 

@@ -1,0 +1,79 @@
+"""Linking a Hubstaff user to a person by hand ("This is ..." in the missing teammates), and removing the link."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
+from django.template.loader import render_to_string
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from people.models import Person
+from people.roles import Role
+from people.tenancy import tenant_view
+from projects.models import Project
+
+from .models import HubstaffUserLink
+from .services.user_links import link_user, remove_link
+
+
+@tenant_view(Role.MANAGER)
+@require_POST
+def link_hubstaff_user(request, project_id):
+    """From a project's missing teammates: the Hubstaff user is the chosen person (looked up in this organization)."""
+    project = request.tenant.get(Project, project_id)
+    name = request.POST.get("name", "").strip()
+    try:
+        link = link_user(
+            request.tenant.organization,
+            hubstaff_user_id=request.POST.get("hubstaff_user_id"),
+            person_id=request.POST.get("person"),
+            name=name,
+            user=request.user,
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            f"Hubstaff user {link.hubstaff_user_name or link.hubstaff_user_id} is now linked to "
+            f"{link.person.full_name}. Sync again to bring their time in.",
+        )
+    return redirect("projects:detail", org_slug=request.tenant.organization.slug, project_id=project.pk)
+
+
+@tenant_view(Role.MANAGER, Role.ADMINISTRATOR)
+@require_POST
+def unlink_hubstaff_user(request, link_id):
+    """Remove a link: later syncs match that Hubstaff user by e-mail again (synced logs stay until then)."""
+    link = request.tenant.get(HubstaffUserLink, link_id)
+    person = link.person
+    remove_link(link)
+    messages.success(
+        request,
+        f"Hubstaff user {link.hubstaff_user_name or link.hubstaff_user_id} is no longer linked to "
+        f"{person.full_name}. The next sync matches them by e-mail.",
+    )
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
+    return redirect("people:edit", org_slug=request.tenant.organization.slug, person_id=person.pk)
+
+
+def person_links_panel(request, person):
+    """The person's page: the Hubstaff users linked to them, each with Remove."""
+    links = request.tenant.scope(HubstaffUserLink).filter(person=person)
+    if not links:
+        return None
+    return render_to_string(
+        "integrations/person_links.html", {"person": person, "links": links}, request=request
+    )
+
+
+def link_choices(request, teammates):
+    """For the missing teammates box: the people to choose from, and who each listed user is already linked to."""
+    ids = [t.get("hubstaff_user_id") for t in teammates if t.get("hubstaff_user_id")]
+    links = request.tenant.scope(HubstaffUserLink).filter(hubstaff_user_id__in=ids)
+    linked = dict(links.values_list("hubstaff_user_id", "person__full_name"))
+    people = request.tenant.scope(Person).order_by("full_name", "id").values_list("pk", "full_name", "email")
+    return list(people), linked

@@ -1,0 +1,137 @@
+"""Linking a Hubstaff user whose e-mail differs to a person, and previewing a reset before applying it, in a real
+browser against the Hubstaff sandbox (PostgreSQL: the worker thread and the page share the database)."""
+
+import threading
+from datetime import date
+
+import pytest
+from django.db import connection
+
+from integrations import tasks
+from integrations.models import HubstaffUserLink
+from integrations.services import runs, sync
+from integrations.services.installation import connect_with_personal_access_token
+from integrations.services.links import update_link
+from people.roles import Role
+from tests.factories import AssignmentFactory, PersonFactory, ProjectFactory
+from worklogs.models import WorkLog
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def worker(monkeypatch):
+    """Run queued syncs in a background thread, as a Celery worker would."""
+    threads = []
+
+    def run_in_thread(run_id):
+        def work():
+            try:
+                sync.run_sync(run_id)
+            finally:
+                connection.close()
+
+        thread = threading.Thread(target=work, daemon=True)
+        thread.start()
+        threads.append(thread)
+
+    monkeypatch.setattr(tasks.sync_project_task, "delay", run_in_thread)
+    yield threads
+    for thread in threads:
+        thread.join(timeout=60)
+
+
+def test_manager_says_who_a_missing_teammate_is_and_their_time_syncs(
+    page, live_server, sign_in, screenshot, org, make_member, hubstaff_sandbox, worker
+):
+    alice = make_member(
+        org, Role.ADMINISTRATOR, Role.MANAGER, full_name="Alice Admin", email="alice@acme.test"
+    )
+    bobby = make_member(org, Role.EMPLOYEE, full_name="Bobby Brown", email="bobby@acme.test")
+    make_member(org, Role.EMPLOYEE, full_name="Sam Smith", email="sam@acme.test")
+    # Dana tracks time in Hubstaff as dana@elsewhere.test; here she is known by her work address.
+    dana = PersonFactory(organization=org, full_name="Dana Green", email="dana@acme.test")
+    project = ProjectFactory(
+        organization=org, name="Project A", start_date=date(2026, 1, 1), end_date=date(2026, 9, 22)
+    )
+    AssignmentFactory(project=project, person=bobby)
+    connect_with_personal_access_token(org, hubstaff_sandbox.create_pat("alice@acme.test"))
+    update_link(
+        project,
+        enabled=True,
+        hubstaff_project_ids=[hubstaff_sandbox.ids()["projects"]["Project A"]],
+        prevent_new_assignments=False,
+        trim_assignments=False,
+    )
+    # A first sync (the worker's thread) leaves Dana among the missing teammates.
+    runs.request_sync(project, mode="reset", trigger="manual")
+    worker[0].join(timeout=60)
+
+    sign_in(page, alice)
+    page.get_by_label("Role").select_option("manager")
+    page.get_by_role("link", name="Project A").click()
+    missing = page.locator("#sync-status .missing-teammates")
+    assert missing.get_by_text("Dana Ghost").is_visible()
+    missing.get_by_label("This is …").select_option(label="Dana Green (dana@acme.test)")
+    screenshot(page, "this-is-dana")
+    missing.get_by_role("button", name="Link").click()
+    assert page.get_by_text("is now linked to Dana Green").is_visible()
+    assert page.locator("#sync-status .missing-teammates").get_by_text("Linked to Dana Green").is_visible()
+    assert HubstaffUserLink.objects.get().person == dana
+
+    page.locator("#integration-settings").get_by_role("button", name="Reset and sync all work logs").click()
+    # When the sync ends the page reloads by itself: no missing teammate is left, Dana's time is hers.
+    page.locator("#sync-status .missing-teammates").wait_for(state="detached", timeout=60_000)
+    assert WorkLog.objects.filter(project=project, person=dana).exists()
+    screenshot(page, "dana-synced")
+
+    page.goto(f"{live_server.url}/acme/people/{dana.pk}/edit/")
+    links = page.locator(".hubstaff-user-links")
+    assert links.get_by_text("Hubstaff user Dana Ghost (linked)").is_visible()
+    screenshot(page, "person-page-link")
+    links.get_by_role("button", name="Remove").click()
+    assert page.get_by_text("is no longer linked to Dana Green").is_visible()
+    assert not HubstaffUserLink.objects.exists()
+
+
+def test_manager_previews_the_reset_then_applies_it(
+    page, live_server, sign_in, screenshot, org, make_member, hubstaff_sandbox, worker
+):
+    alice = make_member(
+        org, Role.ADMINISTRATOR, Role.MANAGER, full_name="Alice Admin", email="alice@acme.test"
+    )
+    bobby = make_member(org, Role.EMPLOYEE, full_name="Bobby Brown", email="bobby@acme.test")
+    make_member(org, Role.EMPLOYEE, full_name="Sam Smith", email="sam@acme.test")
+    project = ProjectFactory(
+        organization=org, name="Project A", start_date=date(2026, 1, 1), end_date=date(2026, 9, 22)
+    )
+    AssignmentFactory(project=project, person=bobby)
+    connect_with_personal_access_token(org, hubstaff_sandbox.create_pat("alice@acme.test"))
+    update_link(
+        project,
+        enabled=True,
+        hubstaff_project_ids=[hubstaff_sandbox.ids()["projects"]["Project A"]],
+        prevent_new_assignments=False,
+        trim_assignments=False,
+    )
+
+    sign_in(page, alice)
+    page.get_by_label("Role").select_option("manager")
+    page.get_by_role("link", name="Project A").click()
+    panel = page.locator("#integration-settings")
+    assert panel.get_by_text("it costs the same requests").is_visible()
+    panel.get_by_role("button", name="Preview").click()
+    # When the preview ends the page reloads by itself and shows what a reset would change.
+    report = page.locator("#preview-report")
+    report.wait_for(timeout=60_000)
+    assert report.get_by_text("Nothing was written").is_visible()
+    assert report.locator(".preview-people").get_by_text("Sam Smith").is_visible()
+    assert report.get_by_text("Dana Ghost").is_visible()
+    assert not WorkLog.objects.filter(project=project).exists()
+    screenshot(page, "preview")
+
+    report.get_by_role("button", name="Apply").click()
+    page.locator("#preview-report").wait_for(state="detached", timeout=60_000)
+    page.locator("#sync-status .missing-teammates").wait_for(timeout=60_000)
+    assert WorkLog.objects.filter(project=project, source="hubstaff").exists()
+    screenshot(page, "applied")
