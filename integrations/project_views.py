@@ -146,32 +146,26 @@ def save_link(request, project_id):
 @tenant_view(Role.MANAGER)
 @require_POST
 def reset_and_sync(request, project_id):
-    project = request.tenant.get(Project, project_id)
-    try:
-        run = request_sync(
-            project, mode=SyncRun.Mode.RESET, trigger=SyncRun.Trigger.MANUAL, user=request.user
-        )
-    except SyncNotPossible as exc:
-        messages.error(request, str(exc))
-    else:
-        if run.joined:
-            messages.info(
-                request, "A sync of this project is already running; its progress is shown on the right."
-            )
-        else:
-            messages.success(request, "Reset and sync all work logs has started.")
-    return _project_url(request, project)
+    return _start_sync(request, project_id, SyncRun.Mode.RESET, "Reset and sync all work logs has started.")
 
 
 @tenant_view(Role.MANAGER)
 @require_POST
 def preview_reset(request, project_id):
     """Preview of Reset and sync all work logs: a reset's fetch and plan, nothing written; Apply runs the reset."""
+    return _start_sync(
+        request,
+        project_id,
+        SyncRun.Mode.PREVIEW,
+        "The preview has started: nothing is written until you click Apply.",
+    )
+
+
+def _start_sync(request, project_id, mode, started):
+    """Queue a run of the project in `mode` (or join the one under way) and say which happened."""
     project = request.tenant.get(Project, project_id)
     try:
-        run = request_sync(
-            project, mode=SyncRun.Mode.PREVIEW, trigger=SyncRun.Trigger.MANUAL, user=request.user
-        )
+        run = request_sync(project, mode=mode, trigger=SyncRun.Trigger.MANUAL, user=request.user)
     except SyncNotPossible as exc:
         messages.error(request, str(exc))
     else:
@@ -180,7 +174,7 @@ def preview_reset(request, project_id):
                 request, "A sync of this project is already running; its progress is shown on the right."
             )
         else:
-            messages.success(request, "The preview has started: nothing is written until you click Apply.")
+            messages.success(request, started)
     return _project_url(request, project)
 
 
