@@ -7,6 +7,7 @@ If Chromium cannot start, the `browser` fixture FAILS the test: a browser test t
 
 import os
 import re
+import threading
 from pathlib import Path
 
 import pytest
@@ -15,9 +16,12 @@ import pytest
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 from django.core.cache import cache  # noqa: E402
+from django.db import connection  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from conftest import point_hubstaff_at  # noqa: E402
+from integrations import tasks  # noqa: E402
+from integrations.services import sync  # noqa: E402
 from tests.factories import PASSWORD  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
@@ -111,3 +115,25 @@ def hubstaff_sandbox(sandbox, settings, live_server):
     yield sandbox
     sandbox.reset_faults()
     cache.clear()
+
+
+@pytest.fixture
+def worker_thread(monkeypatch):
+    """Run queued syncs in a background thread, as a Celery worker would, so that the page can watch progress."""
+    threads = []
+
+    def run_in_thread(run_id):
+        def work():
+            try:
+                sync.run_sync(run_id)
+            finally:
+                connection.close()
+
+        thread = threading.Thread(target=work, daemon=True)
+        thread.start()
+        threads.append(thread)
+
+    monkeypatch.setattr(tasks.sync_project_task, "delay", run_in_thread)
+    yield threads
+    for thread in threads:
+        thread.join(timeout=60)

@@ -1,15 +1,12 @@
 """Linking a Hubstaff user whose e-mail differs to a person, and previewing a reset before applying it, in a real
 browser against the Hubstaff sandbox (PostgreSQL: the worker thread and the page share the database)."""
 
-import threading
 from datetime import date
 
 import pytest
-from django.db import connection
 
-from integrations import tasks
 from integrations.models import HubstaffUserLink
-from integrations.services import runs, sync
+from integrations.services import runs
 from integrations.services.installation import connect_with_personal_access_token
 from integrations.services.links import update_link
 from people.roles import Role
@@ -19,30 +16,8 @@ from worklogs.models import WorkLog
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def worker(monkeypatch):
-    """Run queued syncs in a background thread, as a Celery worker would."""
-    threads = []
-
-    def run_in_thread(run_id):
-        def work():
-            try:
-                sync.run_sync(run_id)
-            finally:
-                connection.close()
-
-        thread = threading.Thread(target=work, daemon=True)
-        thread.start()
-        threads.append(thread)
-
-    monkeypatch.setattr(tasks.sync_project_task, "delay", run_in_thread)
-    yield threads
-    for thread in threads:
-        thread.join(timeout=60)
-
-
 def test_manager_says_who_a_missing_teammate_is_and_their_time_syncs(
-    page, live_server, sign_in, screenshot, org, make_member, hubstaff_sandbox, worker
+    page, live_server, sign_in, screenshot, org, make_member, hubstaff_sandbox, worker_thread
 ):
     alice = make_member(
         org, Role.ADMINISTRATOR, Role.MANAGER, full_name="Alice Admin", email="alice@acme.test"
@@ -65,7 +40,7 @@ def test_manager_says_who_a_missing_teammate_is_and_their_time_syncs(
     )
     # A first sync (the worker's thread) leaves Dana among the missing teammates.
     runs.request_sync(project, mode="reset", trigger="manual")
-    worker[0].join(timeout=60)
+    worker_thread[0].join(timeout=60)
 
     sign_in(page, alice)
     page.get_by_label("Role").select_option("manager")
@@ -95,7 +70,7 @@ def test_manager_says_who_a_missing_teammate_is_and_their_time_syncs(
 
 
 def test_manager_previews_the_reset_then_applies_it(
-    page, live_server, sign_in, screenshot, org, make_member, hubstaff_sandbox, worker
+    page, live_server, sign_in, screenshot, org, make_member, hubstaff_sandbox, worker_thread
 ):
     alice = make_member(
         org, Role.ADMINISTRATOR, Role.MANAGER, full_name="Alice Admin", email="alice@acme.test"

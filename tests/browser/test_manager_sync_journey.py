@@ -1,17 +1,13 @@
 """Syncing work logs from Hubstaff (docs/sync.md) in a real browser, against the Hubstaff sandbox over HTTP."""
 
-import threading
 import time
 from datetime import date
 
 import pytest
-from django.db import connection
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
-from integrations import tasks
 from integrations.models import HubstaffProject, SyncRun
-from integrations.services import sync
 from integrations.services.installation import connect_with_personal_access_token
 from integrations.services.links import update_link
 from people.models import Person
@@ -21,28 +17,6 @@ from tests.factories import AssignmentFactory, ProjectFactory
 from worklogs.models import WorkLog
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def worker_thread(monkeypatch):
-    """Run queued syncs in a background thread, as a Celery worker would, so that the page can watch progress."""
-    threads = []
-
-    def run_in_thread(run_id):
-        def work():
-            try:
-                sync.run_sync(run_id)
-            finally:
-                connection.close()
-
-        thread = threading.Thread(target=work, daemon=True)
-        thread.start()
-        threads.append(thread)
-
-    monkeypatch.setattr(tasks.sync_project_task, "delay", run_in_thread)
-    yield threads
-    for thread in threads:
-        thread.join(timeout=60)
 
 
 @pytest.mark.usefixtures("worker_thread")
