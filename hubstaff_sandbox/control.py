@@ -11,20 +11,10 @@ import datetime as dt
 
 from . import scenario, timelog
 from .routing import HTTPError, route
-from .store import date_to_ord
+from .store import COLUMNS, date_to_ord
 
-ROW_NUMBERS = (
-    "tracked",
-    "keyboard",
-    "mouse",
-    "overall",
-    "input_tracked",
-    "manual",
-    "idle",
-    "resumed",
-    "billable",
-    "work_break",
-)
+# The numbers of a daily row that the control API may set: the store's columns from `tracked` to `work_break`.
+ROW_NUMBERS = COLUMNS[COLUMNS.index("tracked") : COLUMNS.index("work_break") + 1]
 
 
 def _parse_moment(value, name: str) -> int:
