@@ -10,6 +10,10 @@ Beside it, a stricter floor that knows the windows: the other requests (the memb
 windows' pages, each stream taking the next window as it finishes one (a window's pages follow one another). And
 measured: the bare loop of bench/sync.py paging through the same windows with the same streams and the same
 latency, which also pays the sandbox's own time per page (on a busy machine, as much as the latency).
+
+Each setting is also run with the apply after the fetch (HUBSTAFF_APPLY_WHILE_FETCHING=false, the behaviour
+before integrations/services/early.py), so that the table shows what applying while fetching gains, measured
+minutes apart on the same machine.
 """
 
 import heapq
@@ -23,7 +27,9 @@ from .sync import SyncSetup, sandbox
 def run(*, users, projects, days, latency, streams=(1, 2, 4), repeats=1, tag="latency"):
     """For each number of streams: the reset sync's wall time beside requests x latency / streams."""
     started = time.perf_counter()
-    previous = os.environ.get("HUBSTAFF_FETCH_STREAMS")
+    previous = {
+        name: os.environ.get(name) for name in ("HUBSTAFF_FETCH_STREAMS", "HUBSTAFF_APPLY_WHILE_FETCHING")
+    }
     curve = []
     with sandbox(users, projects, days) as hs:
         setup = SyncSetup(hs, users=users, projects=projects, days=days, tag=tag)
@@ -32,11 +38,13 @@ def run(*, users, projects, days, latency, streams=(1, 2, 4), repeats=1, tag="la
         try:
             for count in streams:
                 os.environ["HUBSTAFF_FETCH_STREAMS"] = str(count)  # read by the worker's settings
-                runs = []
+                runs, after_fetch = [], []
                 for _ in range(repeats):
-                    if curve or runs:
-                        setup.clear()
-                    runs.append(setup.run_sync("reset"))
+                    for early, into in (("true", runs), ("false", after_fetch)):
+                        os.environ["HUBSTAFF_APPLY_WHILE_FETCHING"] = early
+                        if curve or runs or after_fetch:
+                            setup.clear()
+                        into.append(setup.run_sync("reset"))
                 bare = setup.bare_http(count)["seconds"]
                 requests = runs[0]["sandbox_requests"]
                 seconds = median([r["seconds"] for r in runs])
@@ -56,14 +64,17 @@ def run(*, users, projects, days, latency, streams=(1, 2, 4), repeats=1, tag="la
                         "bare_seconds": bare,
                         "ratio_bare": seconds / bare,
                         "worklogs": runs[0]["worklogs_created"],
+                        "after_fetch_seconds": median([r["seconds"] for r in after_fetch]),
+                        "after_fetch_ratio": median([r["seconds"] for r in after_fetch]) / limit,
                     }
                 )
         finally:
             hs.reset_faults()
-            if previous is None:
-                os.environ.pop("HUBSTAFF_FETCH_STREAMS", None)
-            else:
-                os.environ["HUBSTAFF_FETCH_STREAMS"] = previous
+            for name, value in previous.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
     return {
         "users": users,
         "projects": projects,

@@ -286,11 +286,12 @@ def _latency_section(lat):
         "`HUBSTAFF_FETCH_STREAMS`); target: sync / limit within 1.3x. The floor also knows the "
         f"{lat['windows']} windows: the members listing first, then each stream pages through one window after "
         "another. The bare loop pages through the same windows with the same streams and latency, doing nothing "
-        "else: it also pays the sandbox's time per page.",
+        "else: it also pays the sandbox's time per page. The last columns are the same reset with the apply after "
+        "the fetch (`HUBSTAFF_APPLY_WHILE_FETCHING=false`, as before it was applied while fetched).",
         "",
         _table(
             ["streams", "sync (s)", "requests", "limit (s)", "**sync / limit**", "floor (s)", "sync / floor"]
-            + ["bare loop (s)", "sync / bare loop", "work logs"],
+            + ["bare loop (s)", "sync / bare loop", "work logs", "apply after the fetch (s)", "its ratio"],
             [
                 [
                     c["streams"],
@@ -304,6 +305,8 @@ def _latency_section(lat):
                     _f(c.get("bare_seconds")),
                     f"{c['ratio_bare']:.2f}x" if "ratio_bare" in c else "–",
                     c["worklogs"],
+                    _f(c.get("after_fetch_seconds")),
+                    f"{c['after_fetch_ratio']:.2f}x" if "after_fetch_ratio" in c else "–",
                 ]
                 for c in lat["curve"]
             ],

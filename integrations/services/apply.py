@@ -71,14 +71,16 @@ class Apply:
         self.links = {}  # Hubstaff user id -> person id, linked by hand (services.user_links)
         self.preview = preview  # a preview.PreviewReport noting every plan per person, for a preview run
 
-    def run(self, staging, users, windows, window, *, reset, finish=None):
+    def run(self, staging, users, windows, window, *, reset, finish=None, fetch_over=None):
         """Plan and write the staged rows of the fetch `windows` (the dates `window` of P, or None); `reset` also
         deletes the synced logs outside `window`. `finish(counts, report)` runs last in the same transaction
-        (the run's record and the link's synced_through: committed with the work logs or not at all)."""
+        (the run's record and the link's synced_through: committed with the work logs or not at all).
+
+        Applied while the fetch goes on (`early.py`), `staging` hands out a window's rows once it is complete and
+        `fetch_over()` returns once the whole fetch is: nothing after the batches runs before it.
+        """
         threaded = connection.vendor == "postgresql" and not connection.in_atomic_block
         with transaction_writer(threaded=threaded, name=f"sync-run-{self.sync_run.pk}") as writer:
-            # Serialize with anything else writing this project's synced data, before anything is read.
-            writer.call(_lock_link, self.sync_run, self.link.pk)
             people = self._load()
             for fetched, batch in _batches(windows):
                 existing = self._existing(batch)
@@ -90,6 +92,12 @@ class Apply:
                 self._write(plan, writer)
                 self.not_synced.add(plan)
                 del plan  # before the next batch is read: memory holds one batch at a time
+            if fetch_over is not None:
+                fetch_over()
+            # Serialize with anything else writing this project's synced data, and make sure the sync may still
+            # write: before the last writes and the commit, so that no lock is held while Hubstaff is read (the
+            # fetch may refresh the tokens, which locks the installation's row).
+            writer.call(_lock_link, self.sync_run, self.link.pk)
             self._write_stretched(writer)
             if reset:
                 # A fresh full sync keeps no synced log outside the window (e.g. after the project's dates
@@ -298,7 +306,7 @@ def _as_date(value):
 
 
 def _lock_link(sync_run, link_pk):
-    """Lock the link, then make sure the sync may still write (not uninstalled or disabled meanwhile)."""
+    """Lock the link, then make sure the sync may still commit (not uninstalled or disabled meanwhile)."""
     ProjectLink.objects.select_for_update().filter(pk=link_pk).first()
     check_still_wanted(sync_run, link_pk)
 

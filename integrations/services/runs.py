@@ -379,7 +379,7 @@ def keep_lease(run):
 
 
 def check_still_wanted(run, link_pk):
-    """Inside the apply's transaction, before anything is written: raise SyncStopped if the sync must not apply.
+    """Inside the apply's transaction, before it commits: raise SyncStopped if the sync must not apply.
 
     The installation's row is locked (an uninstall waits for the apply, or the apply sees it gone), the link is
     re-read, and the run must still be this worker's.

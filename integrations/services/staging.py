@@ -1,12 +1,13 @@
 """Where a sync keeps the activities it fetched until it applies them: a temporary file of packed integers.
 
-A sync fetches everything first and applies it afterwards in one transaction, so what it fetched must wait
-somewhere without filling memory. Rows are kept per fetch window (a range of dates Hubstaff is asked for), as
-five 64-bit integers (activity id, date as an ordinal, user id, project id, tracked seconds), in memory up to
-`IN_MEMORY_BYTES` and then in an anonymous temporary file that the operating system removes when it is closed or
-the process ends. Reading a window back gives the rules' `DailyActivity` rows of that window, in the order fetched.
-A window's rows also come out and go back in as bytes (`packed`, `load`: little-endian), which is how the run's
-checkpoint keeps a window it fetched in full (checkpoint.py).
+A sync applies what it fetched in one transaction that commits only after the whole fetch (the apply may start on
+the windows already complete, early.py), so what it fetched must wait somewhere without filling memory. Rows are
+kept per fetch window (a range of dates Hubstaff is asked for), as five 64-bit integers (activity id, date as an
+ordinal, user id, project id, tracked seconds), in memory up to `IN_MEMORY_BYTES` and then in an anonymous temporary
+file that the operating system removes when it is closed or the process ends. Reading a window back gives the rules'
+`DailyActivity` rows of that window, in the order fetched. A window's rows also come out and go back in as bytes
+(`packed`, `load`: little-endian), which is how the run's checkpoint keeps a window it fetched in full
+(checkpoint.py).
 
 Nothing here decides anything: repeated activity ids, zero seconds and dates outside the window are kept as Hubstaff
 sent them, for the rules to judge. A row that is not as documented (a field missing, not a number, not a date) is a
@@ -15,6 +16,7 @@ sent them, for the rules to judge. A row that is not as documented (a field miss
 
 import sys
 import tempfile
+import threading
 from array import array
 from collections import defaultdict
 from datetime import date
@@ -40,6 +42,9 @@ class Staging:
         self._segments = defaultdict(list)  # window -> [(offset, rows), ...] in the file
         self._buffers = {}  # window -> rows not written yet (windows may be fetched at once, their pages interleaved)
         self._ordinals = {}  # date text -> ordinal (a window has a few dozen dates)
+        # The file's position is shared: a window applied while others are fetched (early.py) is read back
+        # from another thread than the one adding pages.
+        self._file_lock = threading.Lock()
         self.rows = 0
 
     def add(self, window, page, wanted_projects, count_work_breaks=True):
@@ -85,9 +90,10 @@ class Staging:
         buffer = self._buffers.pop(window, None)
         if not buffer:
             return
-        self._file.seek(0, 2)
-        self._segments[window].append((self._file.tell(), len(buffer) // _FIELDS))
-        buffer.tofile(self._file)
+        with self._file_lock:
+            self._file.seek(0, 2)
+            self._segments[window].append((self._file.tell(), len(buffer) // _FIELDS))
+            buffer.tofile(self._file)
 
     def row_count(self, window):
         """How many rows are kept under `window` so far."""
@@ -115,9 +121,10 @@ class Staging:
     def _values(self, window):
         self._flush(window)
         values = array("q")
-        for offset, rows in self._segments.get(window, ()):
-            self._file.seek(offset)
-            values.frombytes(self._file.read(rows * _FIELDS * _ITEM))
+        with self._file_lock:
+            for offset, rows in self._segments.get(window, ()):
+                self._file.seek(offset)
+                values.frombytes(self._file.read(rows * _FIELDS * _ITEM))
         return values
 
     def activities(self, window, first=None, last=None):

@@ -6,7 +6,9 @@ A sync has two phases, so that a failure part-way never changes what a project h
    packed rows in a temporary file, by fetch window), outside any transaction; memory holds a few pages at a time.
    The run's progress and heartbeat move as pages arrive.
 2. **Apply** (`apply.py`). In one transaction, the staged rows are planned by the pure rules batch by batch and
-   written in bulk. If anything fails, the transaction rolls back and the project keeps its work logs.
+   written in bulk. If anything fails, the transaction rolls back and the project keeps its work logs. On
+   PostgreSQL the apply starts with the fetch, taking each window once it is complete (`early.py`); its
+   transaction commits after the fetch has ended.
 
 `run_sync` is the entry point a worker (or `manage.py sync_project`) calls with a queued run's id: it claims the
 run (`runs.py`: the run's life from request to finish), runs `Sync` and records the outcome in the run.
@@ -52,7 +54,7 @@ from integrations.hubstaff.windows import (
 from integrations.models import HubstaffProject, ProjectLink, SyncRun
 from integrations.selectors import get_installation, get_link
 
-from . import checkpoint, kept_fetch, runs, statistics, waiting
+from . import checkpoint, early, kept_fetch, runs, statistics, waiting
 from .apply import Apply
 from .links import next_daily_slot
 from .preview import PreviewReport
@@ -168,6 +170,8 @@ class Sync:
         self.windows_saved = 0  # windows this attempt read in full and saved to the checkpoint
         self._windows_left = 0
         self._windows_read = 0
+        self._early = None  # the apply going on while the fetch does (early.py), if it does
+        self._sources_left = {}  # window -> Hubstaff organizations still to send all of it
 
     # -- the whole run
 
@@ -194,34 +198,62 @@ class Sync:
             progress_label="Fetching work logs from Hubstaff",
         )
         preview = PreviewReport() if plan.mode == SyncRun.Mode.PREVIEW else None
+        applied = None
         with self.parts.staging() as staging:
             if kept:
                 for fetched, rows in zip(windows, kept[1], strict=True):
                     staging.add_activities(fetched, rows)
+            elif preview is None and early.possible():
+                applied = self._fetch_applying(sources, windows, staging, users, plan)
             else:
                 self._fetch(sources, windows, staging)
-            self._update(progress_label="Planning the changes" if preview else "Saving work logs")
-            apply = Apply(
-                self.sync_run,
-                self.project,
-                self.link,
-                options=self.options,
-                project_dates=self.project_dates,
-                plan=self.parts.plan,
-                preview=preview,
-            )
+            if applied is None:
+                self._update(progress_label="Planning the changes" if preview else "Saving work logs")
             if preview is not None:
-                self._preview(apply, staging, users, windows, plan.window, asked)
+                self._preview(self._apply(preview), staging, users, windows, plan.window, asked)
                 return
-            counts, _ = apply.run(
-                staging,
-                users,
-                windows,
-                plan.window,
-                reset=plan.mode == SyncRun.Mode.RESET,
-                finish=lambda counts, report: self._succeed(plan.started, counts, report),
+            counts, _ = applied or self._apply().run(
+                staging, users, windows, plan.window, **self._ending(plan)
             )
         self.parts.refresh_statistics(counts.get("worklogs_created", 0) + counts.get("worklogs_deleted", 0))
+
+    def _apply(self, preview=None):
+        return Apply(
+            self.sync_run,
+            self.project,
+            self.link,
+            options=self.options,
+            project_dates=self.project_dates,
+            plan=self.parts.plan,
+            preview=preview,
+        )
+
+    def _ending(self, plan):
+        """How the apply of `plan` ends: the reset's deletions, and the run's success in its transaction."""
+        return {
+            "reset": plan.mode == SyncRun.Mode.RESET,
+            "finish": lambda counts, report: self._succeed(plan.started, counts, report),
+        }
+
+    def _fetch_applying(self, sources, windows, staging, users, plan):
+        """The fetch, with the apply going on in a thread on the windows already complete (early.py).
+
+        Returns the apply's (counts, report), or None when the early apply was given up (the fetch waited for the
+        request budget): the caller then applies as usual.
+        """
+        self._early = early.EarlyApply(f"sync-run-{self.sync_run.pk}-apply")
+        self._early.start(self._apply(), staging, users, windows, plan.window, **self._ending(plan))
+        try:
+            self._fetch(sources, windows, staging)
+        except BaseException:
+            self._early.stop()
+            raise
+        finally:
+            self._early, running = None, self._early
+        if not running.abandoned:
+            self._update(progress_label="Saving work logs")
+        running.fetch_over()
+        return running.result()
 
     def _preview(self, apply, staging, users, windows, window, asked):
         """A preview: the reset's own apply, in a transaction rolled back at its end (exact counts, nothing
@@ -354,6 +386,11 @@ class Sync:
         wanted_keys = {(org_id, w) for org_id in sources for w in windows}
         checkpoint.restore(self.sync_run, staging, wanted_keys & saved.keys())
         todo = {org_id: [w for w in windows if (org_id, w) not in saved] for org_id in sources}
+        # Sources still to send each window: complete once none is left (the early apply may take it then).
+        self._sources_left = {w: sum(w in ws for ws in todo.values()) for w in windows}
+        for window in windows:
+            if not self._sources_left[window]:
+                self._window_complete(window)
         self.pages_read = sum(pages for key, pages in saved.items() if key in wanted_keys)
         self._windows_left = left = sum(len(ws) for ws in todo.values())
         self._windows_read = len(wanted_keys) - left
@@ -377,10 +414,19 @@ class Sync:
                 self._windows_read, self.windows_saved = self._windows_read + 1, self.windows_saved + 1
                 self.client.budget.window_pages = max(1, round(self.pages_read / self._windows_read))
                 self._progress(**self._page_progress())
+                self._sources_left[window] -= 1
+                if not self._sources_left[window]:
+                    self._window_complete(window)
                 continue
             pages[window] += 1
             staging.add(window, rows, wanted, self.link.count_work_breaks)
+            if self._early is not None:
+                self._early.check()  # the apply failed: no use reading more
             self._progress(progress_label=f"Fetching work logs from Hubstaff: {staging.rows} activities")
+
+    def _window_complete(self, window):
+        if self._early is not None:
+            self._early.window_complete(window)
 
     def _page_progress(self):
         """Pages read, of an estimate of all: the windows left at the pages a window has taken so far (1 at least)."""
@@ -389,7 +435,11 @@ class Sync:
         return {"progress_done": self.pages_read, "progress_total": max(1, total)}
 
     def _waiting(self, until):
-        """The budget waits until `until` before the next request: the page says so (and the heartbeat moves)."""
+        """The budget waits until `until` before the next request: the page says so (and the heartbeat moves).
+
+        An early apply is given up: its transaction is not kept open through the wait (early.py)."""
+        if self._early is not None:
+            self._early.abandon()
         progress = self._page_progress()
         self._progress_pending.clear()
         label = waiting.waiting_label(until, progress["progress_done"], progress["progress_total"])

@@ -1,0 +1,143 @@
+"""Applying a sync while it is fetched: each window planned and written as soon as Hubstaff has sent all of it.
+
+Real Hubstaff answers a request in 100-300 ms, so a year's reset spends most of its time waiting on the network.
+Applied only after the last page, its planning and writing would come on top of that wait; applied early, they
+fill it. The guarantees stay those of `apply.py`:
+
+- One transaction. The apply runs in a thread of its own (its own connection to read, the writer's to write), in
+  the one transaction that commits only when the whole fetch is over and `apply.py`'s last checks pass (the locks
+  and `runs.check_still_wanted` come at the end, so that no row is locked while Hubstaff is read: a token refresh
+  during the fetch locks the installation's row).
+- Date order. Windows are applied in the order of the fetch plan, as the rules expect; a window is handed out once
+  every Hubstaff organization of the link has sent it in full (the staging is shared, its file behind a lock).
+- No transaction through a long wait. When the fetch must wait for the installation's request budget (up to the
+  budget's window, an hour with Hubstaff's limit), the early apply is rolled back and the apply runs after the
+  fetch, as it did before. The client's own short waits (a retry after a 5xx or a Retry-After, bounded by
+  HUBSTAFF_MAX_RETRY_AFTER) do not stop it.
+- A failure stops both sides. A fetch that fails rolls the early apply back; an apply that fails (the rules, the
+  database) stops the fetch at its next page, with the apply's error.
+
+Used on PostgreSQL outside a transaction (where the apply's writer runs in its own thread), for resets and
+incremental syncs but not previews (rolled back anyway) or a preview's kept fetch (nothing to wait for); the
+setting HUBSTAFF_APPLY_WHILE_FETCHING turns it off.
+"""
+
+import threading
+
+from django.conf import settings
+from django.db import connection
+
+
+class Abandoned(Exception):
+    """The early apply was given up (the fetch waits for the budget, or failed): its transaction rolls back."""
+
+
+def possible():
+    """Whether this sync may apply while it fetches (see the module's docstring)."""
+    return (
+        settings.HUBSTAFF_APPLY_WHILE_FETCHING
+        and connection.vendor == "postgresql"
+        and not connection.in_atomic_block
+    )
+
+
+class EarlyApply:
+    """An apply run in a thread, fed the fetch's windows as they complete.
+
+    The fetch calls `window_complete(window)` once all of a window is staged, `check()` after each page (raising
+    the apply's error, if it failed), `abandon()` when it must wait for the budget, and `fetch_over()` once it has
+    ended and written its own progress; then `result()` gives the apply's (counts, report), or None when it was
+    abandoned (the caller applies after the fetch).
+    """
+
+    def __init__(self, name):
+        self._name = name
+        self._changed = threading.Condition()
+        self._complete = set()
+        self._fetch_over = False
+        self._abandoned = False
+        self._thread = None
+        self._error = None
+        self._result = None
+
+    # -- the fetch's side
+
+    def start(self, apply, staging, users, windows, window, *, reset, finish):
+        """Start `apply.run(...)` in a thread, reading each window of `staging` once it is complete."""
+        view = _CompleteWindows(self, staging)
+
+        def run():
+            try:
+                self._result = apply.run(
+                    view, users, windows, window, reset=reset, finish=finish, fetch_over=self._wait_fetch_over
+                )
+            except Abandoned:
+                pass
+            except BaseException as exc:  # handed to the fetch: check() and result() raise it
+                self._error = exc
+            finally:
+                connection.close()  # this thread's own connection
+
+        self._thread = threading.Thread(target=run, name=self._name, daemon=True)
+        self._thread.start()
+
+    def window_complete(self, window):
+        with self._changed:
+            self._complete.add(window)
+            self._changed.notify_all()
+
+    def check(self):
+        """Raise the apply's error if it failed: the fetch stops rather than read pages nobody will apply."""
+        if self._error is not None:
+            raise self._error
+
+    def abandon(self):
+        """Roll the early apply back at its next step (it waits for a window or for the fetch's end)."""
+        with self._changed:
+            self._abandoned = True
+            self._changed.notify_all()
+
+    @property
+    def abandoned(self):
+        return self._abandoned
+
+    def fetch_over(self):
+        with self._changed:
+            self._fetch_over = True
+            self._changed.notify_all()
+
+    def result(self):
+        """Wait for the apply; its (counts, report), or None if it was abandoned. Raises the apply's error."""
+        self._thread.join()
+        self.check()
+        return None if self._abandoned else self._result
+
+    def stop(self):
+        """The fetch failed: roll the early apply back and wait for it."""
+        self.abandon()
+        if self._thread is not None:
+            self._thread.join()
+
+    # -- the apply's side
+
+    def _wait(self, ready):
+        with self._changed:
+            while not (self._abandoned or ready()):
+                self._changed.wait()
+            if self._abandoned:
+                raise Abandoned
+
+    def _wait_fetch_over(self):
+        self._wait(lambda: self._fetch_over)
+
+
+class _CompleteWindows:
+    """The staging as the early apply reads it: a window's rows once the fetch has all of them."""
+
+    def __init__(self, early, staging):
+        self._early = early
+        self._staging = staging
+
+    def activities(self, window, first=None, last=None):
+        self._early._wait(lambda: window in self._early._complete)
+        return self._staging.activities(window, first, last)
