@@ -3,10 +3,20 @@ from .tenancy import memberships
 
 
 def tenant(request):
-    """The header's organization, role switcher and navigation, on every page of an organization."""
+    """The header's organization, role switcher and navigation, on every page of an organization.
+
+    Worked out once a request: a page made of panels renders several templates with the request.
+    """
     tenant = getattr(request, "tenant", None)
     if tenant is None:
         return {}
+    known = getattr(request, "_tenant_context", None)
+    if known is None:
+        known = request._tenant_context = _context(request, tenant)
+    return known
+
+
+def _context(request, tenant):
     return {
         "tenant": tenant,
         "org": tenant.organization,

@@ -19,29 +19,39 @@ class Totals:
         return self.logs_per_source.get(source, 0) if source else sum(self.logs_per_source.values())
 
 
-def project_totals(totals, source=None):
-    """Totals of a project's work logs, summed from its weekly totals (one query, a row per person and source).
+def project_totals(totals, people, source=None):
+    """Totals of a project's work logs, summed from its weekly totals (a row per person and source).
 
-    `totals` is the project's WeeklyTotal queryset, scoped to the tenant. Per-person figures cover `source`
-    only when given; per-source figures always cover every source.
+    `totals` is the project's WeeklyTotal queryset and `people` the organization's Person queryset, both scoped
+    to the tenant. Per-person figures cover `source` only when given; per-source figures always cover every
+    source. The weekly rows are summed first and the few people named after (joined before the sum, each of a
+    big project's 14,400 weekly rows looked its person up: 30 ms instead of 8).
     """
-    people, per_source, logs_per_source = {}, {}, {}
+    sums, per_source, logs_per_source = {}, {}, {}
     rows = (
         totals.order_by()
-        .values("person_id", "person__full_name", "source")
+        .values("person_id", "source")
         .annotate(logs=Sum("logs"), seconds=Sum("seconds"))
-        .values_list("person_id", "person__full_name", "source", "logs", "seconds")
+        .values_list("person_id", "source", "logs", "seconds")
     )
-    for person_id, name, row_source, logs, seconds in rows:
+    for person_id, row_source, logs, seconds in rows:
         per_source[row_source] = per_source.get(row_source, 0) + seconds
         logs_per_source[row_source] = logs_per_source.get(row_source, 0) + logs
         if source and row_source != source:
             continue
-        entry = people.setdefault(person_id, {"person_id": person_id, "name": name, "logs": 0, "seconds": 0})
+        entry = sums.setdefault(person_id, {"person_id": person_id, "name": "", "logs": 0, "seconds": 0})
         entry["logs"] += logs
         entry["seconds"] += seconds
-    per_person = sorted(people.values(), key=lambda e: (-e["seconds"], e["name"]))
+    if sums:
+        for person_id, name in people.filter(pk__in=sums).values_list("pk", "full_name"):
+            sums[person_id]["name"] = name
+    per_person = sorted(sums.values(), key=lambda e: (-e["seconds"], e["name"]))
     return Totals(per_person=per_person, per_source=per_source, logs_per_source=logs_per_source)
+
+
+def logs_of_source(totals, source):
+    """How many work logs of `source` the weekly totals `totals` (a project's, scoped to the tenant) count."""
+    return totals.filter(source=source).aggregate(logs=Sum("logs"))["logs"] or 0
 
 
 def recent_worklogs(worklogs):

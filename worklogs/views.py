@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 
+from people.models import Person
 from people.roles import Role
 from people.tenancy import tenant_view
 from projects.models import Assignment, Project
@@ -27,7 +28,9 @@ def project_worklogs_panel(request, project):
     source = request.GET.get("source")
     if source not in WorkLog.Source.values:
         source = None
-    totals = project_totals(request.tenant.scope(WeeklyTotal).filter(project=project), source)
+    totals = project_totals(
+        request.tenant.scope(WeeklyTotal).filter(project=project), request.tenant.scope(Person), source
+    )
     listed = worklogs.filter(source=source) if source else worklogs
     paginator = Paginator(recent_worklogs(listed), PAGE_SIZE)
     paginator.count = totals.count(source)  # known already: spare the paginator its own COUNT(*)

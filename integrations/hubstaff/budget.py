@@ -26,7 +26,7 @@ import time
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from integrations.models import Installation, SyncRun
@@ -107,12 +107,17 @@ class RequestBudget:
         """None if a request was taken; otherwise when the next window starts (with the slack)."""
         now = timezone.now()
         rows = Installation.objects.filter(pk=self.installation.pk)
-        started = rows.filter(
-            Q(budget_window_started_at__isnull=True) | Q(budget_window_started_at__lte=now - window_length())
-        ).update(budget_window_started_at=now, budget_used=1)
-        if started:
-            return None
-        if rows.filter(budget_used__lt=self._cap()).update(budget_used=F("budget_used") + 1):
+        # One statement a request: a new window starts with this request, or this window has room for it.
+        new_window = Q(budget_window_started_at__isnull=True) | Q(
+            budget_window_started_at__lte=now - window_length()
+        )
+        taken = rows.filter(new_window | Q(budget_used__lt=self._cap())).update(
+            budget_window_started_at=Case(
+                When(new_window, then=Value(now)), default=F("budget_window_started_at")
+            ),
+            budget_used=Case(When(new_window, then=Value(1)), default=F("budget_used") + 1),
+        )
+        if taken:
             return None
         row = rows.values_list("budget_window_started_at", flat=True)
         if not row:  # uninstalled meanwhile: no budget to keep (the client stops on its own check)
