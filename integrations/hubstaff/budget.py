@@ -26,7 +26,7 @@ import time
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Case, F, Q, Value, When
+from django.db import connection
 from django.utils import timezone
 
 from integrations.models import Installation, SyncRun
@@ -35,6 +35,21 @@ from .errors import RateLimited
 
 # Whether other syncs of the organization are active is read at most this often (not once a request).
 OTHERS_CHECK_SECONDS = 2.0
+
+# One statement a request, written out rather than built by the ORM each time (a CASE in Django's update() cost
+# ~2 ms of CPU a request, 1.7 s of a year's reset; this costs ~0.2 ms): a new window starts with this request, or
+# the current one has room for it. The same SQL on PostgreSQL and SQLite.
+TAKE_ONE = """
+    UPDATE integrations_installation SET
+        budget_window_started_at = CASE
+            WHEN budget_window_started_at IS NULL OR budget_window_started_at <= %(cutoff)s THEN %(now)s
+            ELSE budget_window_started_at END,
+        budget_used = CASE
+            WHEN budget_window_started_at IS NULL OR budget_window_started_at <= %(cutoff)s THEN 1
+            ELSE budget_used + 1 END
+    WHERE id = %(pk)s
+      AND (budget_window_started_at IS NULL OR budget_window_started_at <= %(cutoff)s OR budget_used < %(cap)s)
+"""
 
 
 class BudgetSpent(RateLimited):
@@ -107,18 +122,12 @@ class RequestBudget:
         """None if a request was taken; otherwise when the next window starts (with the slack)."""
         now = timezone.now()
         rows = Installation.objects.filter(pk=self.installation.pk)
-        # One statement a request: a new window starts with this request, or this window has room for it.
-        new_window = Q(budget_window_started_at__isnull=True) | Q(
-            budget_window_started_at__lte=now - window_length()
-        )
-        taken = rows.filter(new_window | Q(budget_used__lt=self._cap())).update(
-            budget_window_started_at=Case(
-                When(new_window, then=Value(now)), default=F("budget_window_started_at")
-            ),
-            budget_used=Case(When(new_window, then=Value(1)), default=F("budget_used") + 1),
-        )
-        if taken:
-            return None
+        stamp = connection.ops.adapt_datetimefield_value  # as the ORM stores it (SQLite: text)
+        params = {"pk": self.installation.pk, "now": stamp(now), "cutoff": stamp(now - window_length())}
+        with connection.cursor() as cursor:
+            cursor.execute(TAKE_ONE, {**params, "cap": self._cap()})
+            if cursor.rowcount:
+                return None
         row = rows.values_list("budget_window_started_at", flat=True)
         if not row:  # uninstalled meanwhile: no budget to keep (the client stops on its own check)
             return None
