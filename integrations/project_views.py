@@ -10,13 +10,11 @@ from django.views.decorators.http import require_GET, require_POST
 from people.roles import Role
 from people.tenancy import tenant_view
 from projects.models import Project
-from worklogs.models import WeeklyTotal, WorkLog
-from worklogs.selectors import logs_of_source
 
 from .hubstaff.errors import HubstaffError
 from .models import SyncRun
 from .project_forms import ProjectLinkForm
-from .selectors import get_installation, get_link
+from .selectors import get_installation, get_link, synced_log_count
 from .services.cleanup import remove_sync_assignments, sync_assignments_without_worklogs
 from .services.installation import refresh_hubstaff_projects
 from .services.links import update_link
@@ -99,18 +97,12 @@ def integration_settings_panel(request, project):
             if field not in _SHOWN_AT_FIELD
             for e in errs
         ],
-        "synced_worklogs": 0 if _is_installed(installation) else _synced_count(project),
+        "synced_worklogs": 0 if _is_installed(installation) else synced_log_count(project),
         "blocker": sync_blocker(project, installation, link) if installation else None,
         "sync_made_assignments": sync_assignments_without_worklogs(project).count(),
         **status_context(request, project, installation),
     }
     return render_to_string("integrations/project_panel.html", context, request=request)
-
-
-def _synced_count(project):
-    """The project's synced work logs, counted by its weekly totals (not a COUNT over its logs)."""
-    totals = WeeklyTotal.objects.for_org(project.organization_id).filter(project=project)
-    return logs_of_source(totals, WorkLog.Source.HUBSTAFF)
 
 
 def _keep_submitted(request, project, errors):

@@ -1,6 +1,8 @@
 """Reads of the integrations app that pages, forms, the API and the sync share (services/ holds the writes)."""
 
 from integrations.models import HubstaffProject, Installation, ProjectLink
+from worklogs.models import WeeklyTotal, WorkLog
+from worklogs.selectors import logs_of_source
 
 
 def hubstaff_project_names(organization, ids):
@@ -34,3 +36,9 @@ def reachable_projects(organization):
 def hubstaff_project_count(installation) -> int:
     """How many Hubstaff projects the installation reached when they were last refreshed."""
     return installation.hubstaff_projects.count()
+
+
+def synced_log_count(project):
+    """How many synced work logs the project has, from its weekly totals (not a COUNT over its logs)."""
+    totals = WeeklyTotal.objects.for_org(project.organization_id).filter(project=project)
+    return logs_of_source(totals, WorkLog.Source.HUBSTAFF)

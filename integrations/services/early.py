@@ -130,6 +130,9 @@ class EarlyApply:
     def _wait_fetch_over(self):
         self._wait(lambda: self._fetch_over)
 
+    def _wait_window(self, window):
+        self._wait(lambda: window in self._complete)
+
 
 class _CompleteWindows:
     """The staging as the early apply reads it: a window's rows once the fetch has all of them."""
@@ -139,5 +142,5 @@ class _CompleteWindows:
         self._staging = staging
 
     def activities(self, window, first=None, last=None):
-        self._early._wait(lambda: window in self._early._complete)
+        self._early._wait_window(window)
         return self._staging.activities(window, first, last)

@@ -15,6 +15,8 @@ import pytest
 # Playwright's sync API runs an event loop in this thread; the tests still use the ORM synchronously.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
+from datetime import date  # noqa: E402
+
 from django.core.cache import cache  # noqa: E402
 from django.db import connection  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
@@ -22,7 +24,9 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 from conftest import point_hubstaff_at  # noqa: E402
 from integrations import tasks  # noqa: E402
 from integrations.services import sync  # noqa: E402
-from tests.factories import PASSWORD  # noqa: E402
+from integrations.services.installation import connect_with_personal_access_token  # noqa: E402
+from integrations.services.links import update_link  # noqa: E402
+from tests.factories import PASSWORD, AssignmentFactory, ProjectFactory  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -137,3 +141,26 @@ def worker_thread(monkeypatch):
     yield threads
     for thread in threads:
         thread.join(timeout=60)
+
+
+@pytest.fixture
+def link_project_a(org, hubstaff_sandbox):
+    """make(assigned, trim_assignments=False): Project A (1 Jan - 22 Sep 2026) with `assigned` on it by hand,
+    Hubstaff installed with Alice's personal access token, and the project linked to the sandbox's Project A."""
+
+    def make(assigned, *, trim_assignments=False):
+        project = ProjectFactory(
+            organization=org, name="Project A", start_date=date(2026, 1, 1), end_date=date(2026, 9, 22)
+        )
+        AssignmentFactory(project=project, person=assigned)
+        connect_with_personal_access_token(org, hubstaff_sandbox.create_pat("alice@acme.test"))
+        update_link(
+            project,
+            enabled=True,
+            hubstaff_project_ids=[hubstaff_sandbox.ids()["projects"]["Project A"]],
+            prevent_new_assignments=False,
+            trim_assignments=trim_assignments,
+        )
+        return project
+
+    return make

@@ -5,15 +5,11 @@ The scene is the seed's: Alice (all three roles) synced Project A from the Hubst
 carries the long work-log table, the last sync's result and the missing teammate.
 """
 
-from datetime import date
-
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from integrations.services import links, runs, sync
-from integrations.services.installation import connect_with_personal_access_token
+from integrations.services import runs, sync
 from people.roles import Role
-from tests.factories import AssignmentFactory, ProjectFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.sandbox, pytest.mark.django_db(transaction=True)]
 
@@ -25,25 +21,14 @@ AXE = Axe()
 
 
 @pytest.fixture
-def synced_scene(org, make_member, hubstaff_sandbox):
+def synced_scene(org, make_member, link_project_a):
     """Alice (administrator, manager, employee), Bobby and Sam, Project A synced once from the sandbox."""
     alice = make_member(
         org, Role.ADMINISTRATOR, Role.MANAGER, Role.EMPLOYEE, full_name="Alice Admin", email="alice@acme.test"
     )
     bobby = make_member(org, Role.EMPLOYEE, full_name="Bobby Brown", email="bobby@acme.test")
     make_member(org, Role.EMPLOYEE, full_name="Sam Smith", email="sam@acme.test")
-    project = ProjectFactory(
-        organization=org, name="Project A", start_date=date(2026, 1, 1), end_date=date(2026, 9, 22)
-    )
-    AssignmentFactory(project=project, person=bobby)
-    connect_with_personal_access_token(org, hubstaff_sandbox.create_pat("alice@acme.test"))
-    links.update_link(
-        project,
-        enabled=True,
-        hubstaff_project_ids=[hubstaff_sandbox.ids()["projects"]["Project A"]],
-        prevent_new_assignments=False,
-        trim_assignments=True,
-    )
+    project = link_project_a(bobby, trim_assignments=True)
     run = runs.request_sync(project, mode="reset", trigger="manual", send_task=False)
     assert sync.run_sync(run.pk).status == "succeeded"
     return {"alice": alice, "bobby": bobby, "project": project}

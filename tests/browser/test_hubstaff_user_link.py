@@ -3,24 +3,21 @@ browser against the Hubstaff sandbox (PostgreSQL: the worker thread and the page
 
 import os
 import time
-from datetime import date
 
 import pytest
 from django.db import connection
 
 from integrations.models import HubstaffUserLink
 from integrations.services import runs
-from integrations.services.installation import connect_with_personal_access_token
-from integrations.services.links import update_link
 from people.roles import Role
-from tests.factories import AssignmentFactory, PersonFactory, ProjectFactory
+from tests.factories import PersonFactory
 from worklogs.models import WorkLog
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_manager_says_who_a_missing_teammate_is_and_their_time_syncs(
-    page, live_server, sign_in, screenshot, org, make_member, hubstaff_sandbox, worker_thread
+    page, live_server, sign_in, screenshot, org, make_member, link_project_a, worker_thread
 ):
     alice = make_member(
         org, Role.ADMINISTRATOR, Role.MANAGER, full_name="Alice Admin", email="alice@acme.test"
@@ -29,18 +26,7 @@ def test_manager_says_who_a_missing_teammate_is_and_their_time_syncs(
     make_member(org, Role.EMPLOYEE, full_name="Sam Smith", email="sam@acme.test")
     # Dana tracks time in Hubstaff as dana@elsewhere.test; here she is known by her work address.
     dana = PersonFactory(organization=org, full_name="Dana Green", email="dana@acme.test")
-    project = ProjectFactory(
-        organization=org, name="Project A", start_date=date(2026, 1, 1), end_date=date(2026, 9, 22)
-    )
-    AssignmentFactory(project=project, person=bobby)
-    connect_with_personal_access_token(org, hubstaff_sandbox.create_pat("alice@acme.test"))
-    update_link(
-        project,
-        enabled=True,
-        hubstaff_project_ids=[hubstaff_sandbox.ids()["projects"]["Project A"]],
-        prevent_new_assignments=False,
-        trim_assignments=False,
-    )
+    project = link_project_a(bobby)
     # A first sync (the worker's thread) leaves Dana among the missing teammates.
     runs.request_sync(project, mode="reset", trigger="manual")
     worker_thread[0].join(timeout=60)
@@ -78,25 +64,14 @@ def test_manager_says_who_a_missing_teammate_is_and_their_time_syncs(
     "refuse the page's polls while the reset writes; CI runs this on PostgreSQL",
 )
 def test_manager_previews_the_reset_then_applies_it(
-    page, live_server, sign_in, screenshot, org, make_member, hubstaff_sandbox, worker_thread
+    page, live_server, sign_in, screenshot, org, make_member, link_project_a, worker_thread
 ):
     alice = make_member(
         org, Role.ADMINISTRATOR, Role.MANAGER, full_name="Alice Admin", email="alice@acme.test"
     )
     bobby = make_member(org, Role.EMPLOYEE, full_name="Bobby Brown", email="bobby@acme.test")
     make_member(org, Role.EMPLOYEE, full_name="Sam Smith", email="sam@acme.test")
-    project = ProjectFactory(
-        organization=org, name="Project A", start_date=date(2026, 1, 1), end_date=date(2026, 9, 22)
-    )
-    AssignmentFactory(project=project, person=bobby)
-    connect_with_personal_access_token(org, hubstaff_sandbox.create_pat("alice@acme.test"))
-    update_link(
-        project,
-        enabled=True,
-        hubstaff_project_ids=[hubstaff_sandbox.ids()["projects"]["Project A"]],
-        prevent_new_assignments=False,
-        trim_assignments=False,
-    )
+    project = link_project_a(bobby)
 
     sign_in(page, alice)
     page.get_by_label("Role").select_option("manager")

@@ -7,9 +7,8 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
-from integrations.models import HubstaffProject, SyncRun
+from integrations.models import SyncRun
 from integrations.services.installation import connect_with_personal_access_token
-from integrations.services.links import update_link
 from people.models import Person
 from people.roles import Role
 from projects.models import Assignment
@@ -81,7 +80,7 @@ def test_manager_links_project_a_resets_and_syncs_sees_missing_teammate_and_clea
 
 @pytest.mark.usefixtures("worker_thread")
 def test_manager_adds_and_invites_a_missing_teammate_and_syncs_again(
-    page, live_server, sign_in, screenshot, org, make_member, hubstaff_sandbox, settings, tmp_path
+    page, live_server, sign_in, screenshot, org, make_member, link_project_a, settings, tmp_path
 ):
     settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     settings.EMAIL_FILE_PATH = str(tmp_path / "mail")
@@ -89,19 +88,7 @@ def test_manager_adds_and_invites_a_missing_teammate_and_syncs_again(
     morgan = make_member(org, Role.MANAGER, full_name="Morgan Manager", email="morgan@acme.test")
     bobby = make_member(org, Role.EMPLOYEE, full_name="Bobby Brown", email="bobby@acme.test")
     make_member(org, Role.EMPLOYEE, full_name="Sam Smith", email="sam@acme.test")
-    project = ProjectFactory(
-        organization=org, name="Project A", start_date=date(2026, 1, 1), end_date=date(2026, 9, 22)
-    )
-    AssignmentFactory(project=project, person=bobby)
-    connect_with_personal_access_token(org, hubstaff_sandbox.create_pat("alice@acme.test"))
-    hubstaff_a = HubstaffProject.objects.get(organization=org, name="Project A")
-    update_link(
-        project,
-        enabled=True,
-        hubstaff_project_ids=[hubstaff_a.hubstaff_id],
-        prevent_new_assignments=False,
-        trim_assignments=False,
-    )
+    project = link_project_a(bobby)
 
     sign_in(page, morgan)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Projects").click()
