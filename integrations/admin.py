@@ -3,6 +3,8 @@
 from django.contrib import admin
 
 from .models import HubstaffProject, Installation, ProjectLink, SyncRun
+from .project_forms import ProjectLinkForm
+from .services.links import update_link
 
 SECRET_FIELDS = ("client_secret", "access_token", "refresh_token")
 
@@ -74,6 +76,10 @@ class HubstaffProjectAdmin(admin.ModelAdmin):
 
 @admin.register(ProjectLink)
 class ProjectLinkAdmin(admin.ModelAdmin):
+    """The settings through the panel's form and update_link, so that their checks and the linked Hubstaff
+    projects hold here too; the rest is the sync's bookkeeping, read only."""
+
+    form = ProjectLinkForm
     list_display = (
         "project",
         "organization",
@@ -84,7 +90,21 @@ class ProjectLinkAdmin(admin.ModelAdmin):
         "next_sync_due_at",
     )
     list_filter = ("organization", "enabled")
-    raw_id_fields = ("project",)
+    readonly_fields = (
+        "project",
+        "organization",
+        "synced_through",
+        "last_synced_at",
+        "next_sync_due_at",
+        "created_at",
+        "updated_at",
+    )
+
+    def has_add_permission(self, request):
+        return False  # a project is linked on its page (Integration settings) or through the API
+
+    def save_model(self, request, obj, form, change):
+        update_link(obj.project, **form.cleaned_data)
 
 
 @admin.register(SyncRun)

@@ -110,6 +110,17 @@ class ProjectLink(TenantModel):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # What a manager edits in Integration settings: the panel's form, the API's serializer and the admin are made
+    # from these fields; `services.links.clean_settings` checks them and `update_link` saves them.
+    SETTINGS = (
+        "enabled",
+        "hubstaff_project_ids",
+        "prevent_new_assignments",
+        "trim_assignments",
+        "count_work_breaks",
+        "hubstaff_time_zone",
+    )
+
     def __str__(self):
         return f"Hubstaff link of {self.project_id}"
 

@@ -1,63 +1,53 @@
-from zoneinfo import available_timezones
-
 from django import forms
 
 from .hubstaff.mapping import organization_time_zone
+from .models import ProjectLink
 from .selectors import get_installation, reachable_projects
+from .services.links import clean_settings
 
 
 class HubstaffProjectsField(forms.TypedMultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
 
 
-class ProjectLinkForm(forms.Form):
-    """A project's Integration settings, in the seed's words."""
+class ProjectLinkForm(forms.ModelForm):
+    """A project's Integration settings, in the seed's words: the link's own fields, checked by clean_settings."""
 
-    enabled = forms.BooleanField(label="Hubstaff", required=False)
+    # Select projects: one checkbox per Hubstaff project the installation reaches (the model keeps a list of ids).
     hubstaff_project_ids = HubstaffProjectsField(label="Select projects", coerce=int, required=False)
-    prevent_new_assignments = forms.BooleanField(
-        label="Prevent new assignment creation",
-        required=False,
-        help_text="Only people already assigned to this project get their work logs synced.",
-    )
-    trim_assignments = forms.BooleanField(
-        label="Trim assignments to work logs",
-        required=False,
-        help_text="New assignments last from the first to the last synced work log, not the whole project.",
-    )
 
-    count_work_breaks = forms.BooleanField(
-        label="Count work breaks as work",
-        required=False,
-        initial=True,
-        help_text=(
-            "Hubstaff counts work breaks inside tracked time; ticked, work logs keep Hubstaff's totals, "
-            "unticked, break time is left out."
-        ),
-    )
-    hubstaff_time_zone = forms.CharField(
-        label="Hubstaff organization time zone",
-        required=False,
-        max_length=64,
-        help_text=(
-            "Hubstaff dates time by its organization's day, and does not tell us its time zone: "
-            "give it as in Hubstaff's organization settings (e.g. Europe/Warsaw)."
-        ),
-    )
+    class Meta:
+        model = ProjectLink
+        fields = ProjectLink.SETTINGS
+        help_texts = {
+            "prevent_new_assignments": "Only people already assigned to this project get their work logs synced.",
+            "trim_assignments": (
+                "New assignments last from the first to the last synced work log, not the whole project."
+            ),
+            "count_work_breaks": (
+                "Hubstaff counts work breaks inside tracked time; ticked, work logs keep Hubstaff's totals, "
+                "unticked, break time is left out."
+            ),
+            "hubstaff_time_zone": (
+                "Hubstaff dates time by its organization's day, and does not tell us its time zone: "
+                "give it as in Hubstaff's organization settings (e.g. Europe/Warsaw)."
+            ),
+        }
 
-    def __init__(self, *args, project, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.project = project
+    def __init__(self, *args, project=None, instance=None, **kwargs):
+        """For `project`'s link (`instance`, None for a project never linked), or the admin's `instance`."""
+        if instance is None:
+            instance = ProjectLink(organization=project.organization, project=project)
+        super().__init__(*args, instance=instance, **kwargs)
+        self.project = instance.project
+        organization = self.project.organization
         self.fields["hubstaff_project_ids"].choices = [
             (p.hubstaff_id, f"{p.name} — {p.hubstaff_organization_name}")
-            for p in reachable_projects(project.organization)
+            for p in reachable_projects(organization)
         ]
-        installation = get_installation(project.organization)
+        installation = get_installation(organization)
         self.default_time_zone = organization_time_zone("", installation.account if installation else None)
         self.fields["hubstaff_time_zone"].widget.attrs["placeholder"] = self.default_time_zone
 
-    def clean_hubstaff_time_zone(self):
-        value = self.cleaned_data["hubstaff_time_zone"].strip()
-        if value and value not in available_timezones():
-            raise forms.ValidationError(f"Unknown time zone {value!r}: use a name like Europe/Warsaw.")
-        return value
+    def clean(self):
+        return clean_settings(self.project, super().clean())

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.datastructures import MultiValueDict
 from django.views.decorators.http import require_GET, require_POST
 
 from people.roles import Role
@@ -23,7 +24,8 @@ from .templatetags.sync_words import count_of
 from .user_link_views import link_choices
 
 HISTORY_SHOWN = 5
-# Session key of refused Integration settings, shown once by the page the save redirects to.
+# Session key of refused Integration settings (the form's fields as posted), shown once by the page the save
+# redirects to.
 _SUBMITTED = "integration-settings-submitted:{}"
 _SHOWN_AT_FIELD = {"enabled", "hubstaff_project_ids", "hubstaff_time_zone"}
 
@@ -72,30 +74,16 @@ def integration_settings_panel(request, project):
     """The right-hand "Integration settings" panel of a project's page."""
     installation = get_installation(project.organization)
     link = get_link(project)
-    initial = {}
-    if link is not None:
-        initial = {
-            "enabled": link.enabled,
-            "hubstaff_project_ids": link.hubstaff_project_ids,
-            "prevent_new_assignments": link.prevent_new_assignments,
-            "trim_assignments": link.trim_assignments,
-            "count_work_breaks": link.count_work_breaks,
-            "hubstaff_time_zone": link.hubstaff_time_zone,
-        }
+    # Settings the last save refused: shown once, as submitted, with the form's errors at their fields.
     submitted = request.session.pop(_SUBMITTED.format(project.pk), None)
-    if submitted:
-        initial = submitted["values"]  # what the manager ticked, with the errors at their fields
+    form = ProjectLinkForm(MultiValueDict(submitted) if submitted else None, project=project, instance=link)
     context = {
         "installation": installation,
         "link": link,
-        "form": ProjectLinkForm(initial=initial, project=project),
-        "field_errors": submitted["errors"] if submitted else {},
+        "form": form,
         # Errors of no field shown in the panel: listed above the form.
         "other_errors": [
-            e
-            for field, errs in (submitted or {}).get("errors", {}).items()
-            if field not in _SHOWN_AT_FIELD
-            for e in errs
+            e for field, errs in form.errors.items() if field not in _SHOWN_AT_FIELD for e in errs
         ],
         "synced_worklogs": 0 if _is_installed(installation) else synced_log_count(project),
         "blocker": sync_blocker(project, installation, link) if installation else None,
@@ -105,37 +93,22 @@ def integration_settings_panel(request, project):
     return render_to_string("integrations/project_panel.html", context, request=request)
 
 
-def _keep_submitted(request, project, errors):
-    """Refused settings: keep what was ticked and the errors, per field, for the page the redirect shows."""
-    values = {
-        "enabled": bool(request.POST.get("enabled")),
-        "hubstaff_project_ids": [int(i) for i in request.POST.getlist("hubstaff_project_ids") if i.isdigit()],
-        "prevent_new_assignments": bool(request.POST.get("prevent_new_assignments")),
-        "trim_assignments": bool(request.POST.get("trim_assignments")),
-        "count_work_breaks": bool(request.POST.get("count_work_breaks")),
-        "hubstaff_time_zone": request.POST.get("hubstaff_time_zone", "")[:64],
-    }
-    request.session[_SUBMITTED.format(project.pk)] = {
-        "values": values,
-        "errors": {field: [str(e) for e in errs] for field, errs in errors.items()},
-    }
-
-
 @tenant_view(Role.MANAGER)
 @require_POST
 def save_link(request, project_id):
     project = request.tenant.get(Project, project_id)
     form = ProjectLinkForm(request.POST, project=project)
-    errors = form.errors
     if form.is_valid():
         try:
             update_link(project, **form.cleaned_data)
-        except ValidationError as exc:
-            errors = exc.message_dict
+        except ValidationError:
+            pass  # another save took a selected Hubstaff project meanwhile: the form shown again names it
         else:
             messages.success(request, "Integration settings were saved.")
             return _project_url(request, project)
-    _keep_submitted(request, project, errors)
+    request.session[_SUBMITTED.format(project.pk)] = {
+        name: request.POST.getlist(name) for name in form.fields if name in request.POST
+    }
     messages.error(request, "Integration settings were not saved: see the errors in the form.")
     return redirect(
         reverse("projects:detail", args=[request.tenant.organization.slug, project.pk])

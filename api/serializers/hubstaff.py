@@ -2,15 +2,19 @@
 
 from rest_framework import serializers
 
-from integrations.models import HubstaffProject, Installation, SyncRun
+from integrations.models import HubstaffProject, Installation, ProjectLink, SyncRun
+from integrations.services.links import clean_settings
 
 from .base import MAX_ID
 
 
-class ProjectLinkSerializer(serializers.Serializer):
-    """A project's Integration settings for Hubstaff."""
+class ProjectLinkSerializer(serializers.ModelSerializer):
+    """A project's Integration settings for Hubstaff: the link's own fields, checked by clean_settings.
 
-    enabled = serializers.BooleanField(help_text="The Hubstaff checkbox.")
+    A PUT must name the Hubstaff checkbox, Select projects and the two options; the others it leaves out take the
+    model's defaults. A PATCH keeps what it leaves out.
+    """
+
     hubstaff_project_ids = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
         max_length=1000,
@@ -19,35 +23,34 @@ class ProjectLinkSerializer(serializers.Serializer):
             "(see integrations/hubstaff/projects/)."
         ),
     )
-    prevent_new_assignments = serializers.BooleanField(help_text="Prevent new assignment creation.")
-    trim_assignments = serializers.BooleanField(help_text="Trim assignments to work logs.")
-    count_work_breaks = serializers.BooleanField(
-        default=True,
-        help_text=(
-            "Count work breaks as work: Hubstaff counts work-break seconds inside tracked time; true keeps "
-            "Hubstaff's totals, false leaves break time out."
-        ),
-    )
-    hubstaff_time_zone = serializers.CharField(
-        max_length=64,
-        allow_blank=True,
-        default="",
-        help_text=(
-            "Hubstaff organization time zone (IANA name; Hubstaff dates time by its organization's day and does "
-            "not publish the zone). Blank: the installing account's time zone, else UTC."
-        ),
-    )
-    last_synced_at = serializers.DateTimeField(read_only=True, allow_null=True)
-    next_sync_due_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
-    WRITABLE = (
-        "enabled",
-        "hubstaff_project_ids",
-        "prevent_new_assignments",
-        "trim_assignments",
-        "count_work_breaks",
-        "hubstaff_time_zone",
-    )
+    class Meta:
+        model = ProjectLink
+        fields = [*ProjectLink.SETTINGS, "last_synced_at", "next_sync_due_at"]
+        read_only_fields = ["last_synced_at", "next_sync_due_at"]
+        extra_kwargs = {
+            "enabled": {"required": True, "help_text": "The Hubstaff checkbox."},
+            "prevent_new_assignments": {"required": True, "help_text": "Prevent new assignment creation."},
+            "trim_assignments": {"required": True, "help_text": "Trim assignments to work logs."},
+            "count_work_breaks": {
+                "help_text": (
+                    "Count work breaks as work: Hubstaff counts work-break seconds inside tracked time; true "
+                    "keeps Hubstaff's totals, false leaves break time out."
+                )
+            },
+            "hubstaff_time_zone": {
+                "help_text": (
+                    "Hubstaff organization time zone (IANA name; Hubstaff dates time by its organization's day "
+                    "and does not publish the zone). Blank: the installing account's time zone, else UTC."
+                )
+            },
+        }
+
+    def validate(self, attrs):
+        """Every setting, checked as a whole: the link's (or, for a PUT, the model's default) where not given."""
+        base = self.instance if self.partial else ProjectLink()
+        settings = {name: attrs.get(name, getattr(base, name)) for name in ProjectLink.SETTINGS}
+        return clean_settings(self.instance.project, settings)
 
 
 class SyncRequestSerializer(serializers.Serializer):

@@ -5,8 +5,7 @@ from rest_framework import generics, status
 from rest_framework.response import Response
 
 from integrations.models import SyncRun
-from integrations.selectors import get_link
-from integrations.services.links import update_link
+from integrations.services.links import link_or_new, update_link
 from integrations.services.runs import SyncNotPossible, clear_project, request_sync
 from people.roles import Role
 from projects.models import Project
@@ -37,24 +36,9 @@ class ProjectLinkView(HubstaffEndpoint):
 
     serializer_class = ProjectLinkSerializer
 
-    def current(self):
-        link = get_link(self.project)
-        if link is None:
-            return {
-                "enabled": False,
-                "hubstaff_project_ids": [],
-                "prevent_new_assignments": False,
-                "trim_assignments": False,
-                "count_work_breaks": True,
-                "hubstaff_time_zone": "",
-                "last_synced_at": None,
-                "next_sync_due_at": None,
-            }
-        return link
-
     @extend_schema(summary="Read the project's Hubstaff settings")
     def get(self, request, *args, **kwargs):
-        return Response(self.get_serializer(self.current()).data)
+        return Response(self.get_serializer(link_or_new(self.project)).data)
 
     @extend_schema(summary="Update the project's Hubstaff settings")
     def put(self, request, *args, **kwargs):
@@ -65,21 +49,11 @@ class ProjectLinkView(HubstaffEndpoint):
         return self.update(partial=True)
 
     def update(self, *, partial):
-        current = self.current()
-        serializer = self.get_serializer(current, data=self.request.data, partial=partial)
+        serializer = self.get_serializer(link_or_new(self.project), data=self.request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        values = {
-            field: serializer.validated_data.get(field, _value(current, field))
-            for field in serializer.WRITABLE
-        }
-        link = update_link(
-            self.project, **values
-        )  # a Django ValidationError becomes a 400 with field messages
+        # A Django ValidationError (a save racing this one) becomes a 400 with field messages.
+        link = update_link(self.project, **serializer.validated_data)
         return Response(self.get_serializer(link).data)
-
-
-def _value(obj, field):
-    return obj[field] if isinstance(obj, dict) else getattr(obj, field)
 
 
 class SyncView(HubstaffEndpoint):

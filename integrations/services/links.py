@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from integrations.models import HubstaffProject, LinkedHubstaffProject, ProjectLink
-from integrations.selectors import get_installation, reachable_projects
+from integrations.selectors import get_installation, get_link, reachable_projects
 
 
 def daily_slot(project_id, day):
@@ -35,79 +35,90 @@ def next_daily_slot(project_id, after):
     return slot
 
 
-@transaction.atomic
-def update_link(
-    project,
-    *,
-    enabled,
-    hubstaff_project_ids,
-    prevent_new_assignments,
-    trim_assignments,
-    count_work_breaks=None,
-    hubstaff_time_zone=None,
-):
-    """Save a project's Integration settings: enabled only with at least one Hubstaff project selected, and only
-    projects the installation reaches (the page and the API both come here). `count_work_breaks` and
-    `hubstaff_time_zone` left None keep what the link has (a new link: counted, the default time zone)."""
-    ids = sorted({int(i) for i in hubstaff_project_ids or []})
-    if hubstaff_time_zone is not None:
-        hubstaff_time_zone = hubstaff_time_zone.strip()
-    if hubstaff_time_zone and hubstaff_time_zone not in available_timezones():
-        raise ValidationError(
-            {
-                "hubstaff_time_zone": [
-                    f"Unknown time zone {hubstaff_time_zone!r}: use a name like Europe/Warsaw."
-                ]
-            }
-        )
+def link_or_new(project):
+    """The project's link, or a new unsaved one holding the model's defaults (a project never linked)."""
+    return get_link(project) or ProjectLink(organization=project.organization, project=project)
+
+
+def clean_settings(project, settings):
+    """The checks of a project's Integration settings, in one place: the panel's form, the API's serializer and
+    update_link call it. Returns the values as saved (selection sorted, time zone trimmed); raises a ValidationError
+    naming the field of each refusal.
+
+    `settings` holds ProjectLink.SETTINGS by name; a form leaves out a field it already refused, and the checks
+    that need it are skipped. Hubstaff may be enabled only once installed and with at least one Hubstaff project
+    selected; only projects the installation reaches may be selected, each feeding one project of the organization.
+    """
+    cleaned = dict(settings)
+    errors = {}
+    if cleaned.get("hubstaff_time_zone") is not None:
+        time_zone = cleaned["hubstaff_time_zone"] = cleaned["hubstaff_time_zone"].strip()
+        if time_zone and time_zone not in available_timezones():
+            errors["hubstaff_time_zone"] = [
+                f"Unknown time zone {time_zone!r}: use a name like Europe/Warsaw."
+            ]
+    enabled = cleaned.get("enabled")
     if enabled and get_installation(project.organization) is None:
-        raise ValidationError({"enabled": ["An Administrator must install Hubstaff first."]})
-    if enabled and not ids:
-        raise ValidationError(
-            {"hubstaff_project_ids": ["Select at least one Hubstaff project to sync from."]}
+        errors["enabled"] = ["An Administrator must install Hubstaff first."]
+    elif "hubstaff_project_ids" in cleaned:
+        ids = cleaned["hubstaff_project_ids"] = sorted(
+            {int(i) for i in cleaned["hubstaff_project_ids"] or []}
         )
-    if ids:
-        known = set(
-            reachable_projects(project.organization)
-            .filter(hubstaff_id__in=ids)
-            .values_list("hubstaff_id", flat=True)
-        )
-        unknown = [i for i in ids if i not in known]
-        if unknown:
-            raise ValidationError(
-                {
-                    "hubstaff_project_ids": [
-                        f"Hubstaff projects not reached by this organization's installation: {unknown}"
-                    ]
-                }
-            )
+        if messages := _selection_errors(project, enabled, ids):
+            errors["hubstaff_project_ids"] = messages
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _selection_errors(project, enabled, ids):
+    if not ids:
+        return ["Select at least one Hubstaff project to sync from."] if enabled else []
+    known = set(
+        reachable_projects(project.organization)
+        .filter(hubstaff_id__in=ids)
+        .values_list("hubstaff_id", flat=True)
+    )
+    unknown = [i for i in ids if i not in known]
+    if unknown:
+        return [f"Hubstaff projects not reached by this organization's installation: {unknown}"]
+    return _taken(project.organization_id, project.pk, ids)
+
+
+@transaction.atomic
+def update_link(project, **settings):
+    """Save a project's Integration settings: the one place a link's settings are written (the panel, the API,
+    the admin, commands), checked by clean_settings whoever calls.
+
+    `settings` names ProjectLink.SETTINGS; one left out keeps what the link has (a new link: the model's default).
+    """
+    unknown = settings.keys() - set(ProjectLink.SETTINGS)
+    if unknown:
+        raise TypeError(f"Not a setting of a project's link: {', '.join(sorted(unknown))}")
     link, _ = ProjectLink.objects.select_for_update().get_or_create(
         organization_id=project.organization_id, project=project
     )
-    link.enabled = bool(enabled)
-    link.hubstaff_project_ids = ids
-    link.prevent_new_assignments = bool(prevent_new_assignments)
-    link.trim_assignments = bool(trim_assignments)
-    if count_work_breaks is not None:
-        link.count_work_breaks = bool(count_work_breaks)
-    if hubstaff_time_zone is not None:
-        link.hubstaff_time_zone = hubstaff_time_zone
+    # A refusal raises here, and the transaction drops the row a first save created.
+    values = clean_settings(
+        project, {name: settings.get(name, getattr(link, name)) for name in link.SETTINGS}
+    )
+    for name, value in values.items():
+        setattr(link, name, value)
     if link.enabled and link.next_sync_due_at is None:
         link.next_sync_due_at = next_daily_slot(project.pk, timezone.now())
     link.save()
-    _link_hubstaff_projects(link, ids)
+    _link_hubstaff_projects(link, link.hubstaff_project_ids)
     return link
 
 
 def _link_hubstaff_projects(link, ids):
     """Keep the link's LinkedHubstaffProject rows in step with its selection, in update_link's transaction.
 
-    A Hubstaff project another project of the organization links is refused, naming that project: it would count
-    every hour twice. The unique constraint decides when two saves race (the second insert waits for the first
-    transaction, then fails).
+    clean_settings refused a Hubstaff project another project of the organization links (it would count every
+    hour twice); the unique constraint decides when two saves race (the second insert waits for the first
+    transaction, then fails), and the refusal names the project that won.
     """
     LinkedHubstaffProject.objects.filter(link=link).exclude(hubstaff_project_id__in=ids).delete()
-    _refuse_taken(link, ids)
     have = set(LinkedHubstaffProject.objects.filter(link=link).values_list("hubstaff_project_id", flat=True))
     new = [
         LinkedHubstaffProject(
@@ -120,28 +131,26 @@ def _link_hubstaff_projects(link, ids):
         with transaction.atomic():
             LinkedHubstaffProject.objects.bulk_create(new)
     except IntegrityError:
-        _refuse_taken(link, ids)  # another save took one meanwhile: name it
+        if messages := _taken(link.organization_id, link.project_id, ids):
+            raise ValidationError({"hubstaff_project_ids": messages}) from None
         raise
 
 
-def _refuse_taken(link, ids):
+def _taken(organization_id, project_id, ids):
+    """Why each of `ids` another project of the organization links cannot be selected (none: an empty list)."""
     taken = (
-        LinkedHubstaffProject.objects.filter(
-            organization_id=link.organization_id, hubstaff_project_id__in=ids
-        )
-        .exclude(link=link)
+        LinkedHubstaffProject.objects.filter(organization_id=organization_id, hubstaff_project_id__in=ids)
+        .exclude(link__project_id=project_id)
         .select_related("link__project")
         .order_by("hubstaff_project_id")
     )
     names = dict(
-        HubstaffProject.objects.for_org(link.organization_id)
+        HubstaffProject.objects.for_org(organization_id)
         .filter(hubstaff_id__in=ids)
         .values_list("hubstaff_id", "name")
     )
-    messages = [
+    return [
         f"The Hubstaff project “{names.get(row.hubstaff_project_id, row.hubstaff_project_id)}” is already "
         f"linked to the project “{row.link.project.name}”: a Hubstaff project feeds one project at a time."
         for row in taken
     ]
-    if messages:
-        raise ValidationError({"hubstaff_project_ids": messages})
