@@ -26,6 +26,10 @@ from datetime import date
 from operator import attrgetter
 from typing import NamedTuple
 
+# The one e-mail rule, the people's (pure Python): the same fold as their unique index, so that the person the
+# sync matches is the one the database holds for that e-mail.
+from people.emails import normalize_email
+
 ORIGIN_MANUAL = "manual"
 ORIGIN_SYNC = "sync"
 
@@ -223,14 +227,6 @@ def source_key(hubstaff_project_id: int, hubstaff_user_id: int, day: date) -> st
     lets the next sync find the log it made.
     """
     return f"{SOURCE_KEY_PREFIX}:{hubstaff_project_id}:{hubstaff_user_id}:{day.isoformat()}"
-
-
-def normalize_email(email: str | None) -> str | None:
-    """E-mail as compared by the matching rule: trimmed, case-insensitive; blank is none."""
-    if email is None:
-        return None
-    cleaned = email.strip().casefold()
-    return cleaned or None
 
 
 def match_people(

@@ -1,8 +1,10 @@
 """The one e-mail rule (people/emails.py): trimmed, case-insensitive; blank is no e-mail."""
 
 import pytest
+from django.db import IntegrityError, transaction
 
 from people.emails import normalize_email, stored_email
+from tests.factories import PersonFactory
 
 
 @pytest.mark.parametrize(
@@ -33,3 +35,24 @@ def test_different_addresses_keep_different_keys():
 def test_stored_email_is_trimmed_with_its_case_as_typed():
     assert stored_email("  Ada@Acme.TEST ") == "Ada@Acme.TEST"
     assert stored_email(None) == ""
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("Élodie@acme.test", "élodie@ACME.test"),
+        ("STRAßE@acme.test", "straße@acme.test"),
+        ("strasse@acme.test", "straße@acme.test"),
+        ("ada@acme.test", "adam@acme.test"),
+    ],
+)
+def test_the_key_is_one_exactly_when_the_peoples_unique_index_says_one_person(org, first, second):
+    PersonFactory(organization=org, email=first)
+    try:
+        with transaction.atomic():
+            PersonFactory(organization=org, email=second)
+    except IntegrityError:
+        refused = True
+    else:
+        refused = False
+    assert refused == (normalize_email(first) == normalize_email(second))

@@ -33,6 +33,7 @@ from integrations.hubstaff.rules import (
     source_key,
     sync_window,
 )
+from people import emails
 
 HOUR = 3600
 PROJECT_A_HS = 100  # Hubstaff "Project A"
@@ -279,6 +280,23 @@ def test_match_ignores_email_case_and_surrounding_spaces():
     user = HubstaffUser(id=11, name="Bobby", email="  Bobby@Example.COM ")
     person = Teammate(id=1, full_name="Bobby", email="bobby@EXAMPLE.com  ")
     assert match_people([user], [person]) == {11: 1}
+
+
+@pytest.mark.parametrize(
+    ("hubstaff_email", "person_email", "matched"),
+    [
+        ("Élodie@Example.COM", "élodie@example.com", True),
+        ("STRAßE@example.com", "straße@example.com", True),
+        # Not a full case fold: "ß" is not "ss" for the people's unique index either, so these are two people.
+        ("strasse@example.com", "straße@example.com", False),
+    ],
+)
+def test_emails_that_differ_only_in_case_match_as_the_people_index_folds_them(
+    hubstaff_email, person_email, matched
+):
+    user = HubstaffUser(id=11, name="Élodie", email=hubstaff_email)
+    person = Teammate(id=1, full_name="Élodie", email=person_email)
+    assert match_people([user], [person]) == ({11: 1} if matched else {})
 
 
 @pytest.mark.parametrize("email", [None, "", "   "])
@@ -969,12 +987,17 @@ def test_property_resync_after_hubstaff_changes_matches_its_logs_and_never_touch
 # ----------------------------------------------------------------------------- purity
 
 
-def test_rules_module_imports_only_the_standard_library():
-    tree = ast.parse(Path(rules.__file__).read_text())
-    imported = {
-        (node.module if isinstance(node, ast.ImportFrom) else alias.name).split(".")[0]
+def imported_modules(module):
+    tree = ast.parse(Path(module.__file__).read_text())
+    return {
+        node.module if isinstance(node, ast.ImportFrom) else alias.name
         for node in ast.walk(tree)
         if isinstance(node, ast.Import | ast.ImportFrom)
         for alias in node.names
     }
-    assert imported <= {"__future__", "collections", "dataclasses", "datetime", "operator", "typing"}
+
+
+def test_rules_module_imports_only_the_standard_library_and_the_email_rule():
+    standard = {"__future__", "collections.abc", "dataclasses", "datetime", "operator", "typing"}
+    assert imported_modules(rules) <= standard | {"people.emails"}
+    assert imported_modules(emails) <= standard  # the one e-mail rule is pure Python too
