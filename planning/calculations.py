@@ -170,35 +170,18 @@ def logged_hours_per_week(rows):
     return dict(logged)
 
 
-def week_status(planned, logged, week_end, today, tolerance=TOLERANCE):
-    """Compare one week's logged hours with its plan; see Status (a week not over yet is in progress, not under)."""
-    status = period_status(planned, logged, tolerance)
-    if status == Status.UNDER and week_end >= today:
-        return Status.IN_PROGRESS
-    return status
-
-
-def period_status(planned, logged, tolerance=TOLERANCE):
-    """Compare totals over a whole period (the weeks are already judged one by one)."""
-    planned, logged = Decimal(planned), Decimal(logged)
-    if not planned and not logged:
-        return Status.NONE
-    if not planned:
-        return Status.UNPLANNED
-    if logged > planned * (1 + tolerance):
-        return Status.OVER
-    if logged < planned * (1 - tolerance):
-        return Status.UNDER
-    return Status.OK
-
-
-# The tolerance as whole-number ratios, so that seconds compare exactly: logged > planned * 11 / 10 is over.
+# The tolerance as whole-number ratios: seconds (ints) compare exactly, and hours (Decimals) as they would
+# against planned * 1.10: logged > planned * 11 / 10 is over.
 _OVER = (1 + TOLERANCE).as_integer_ratio()
 _UNDER = (1 - TOLERANCE).as_integer_ratio()
 
 
-def seconds_status(planned, logged, week_over):
-    """week_status over whole seconds (ints), for the many cells of a report: the same verdicts, exactly."""
+def judge(planned, logged, week_over=True):
+    """The one rule of logged time against its plan (see Status): a week's, or a whole period's totals.
+
+    `planned` and `logged` are both seconds (ints) or both hours (Decimals); a week not over yet (`week_over`
+    False) below its plan is in progress, not under.
+    """
     if not planned:
         return Status.UNPLANNED if logged else Status.NONE
     if logged * _OVER[1] > planned * _OVER[0]:
@@ -208,23 +191,14 @@ def seconds_status(planned, logged, week_over):
     return Status.OK
 
 
-def week_statuses(planned, logged, weeks_over):
-    """seconds_status of each week of a row: planned and logged seconds and whether the week is over, as lists.
+def week_status(planned, logged, week_end, today):
+    """judge of the week ending on `week_end` (a Sunday), as seen on `today`."""
+    return judge(planned, logged, week_end < today)
 
-    Written out in one comprehension (no call per week): a report of a year of 500 people judges 26,500 weeks.
-    """
-    over_num, over_den = _OVER
-    under_num, under_den = _UNDER
-    return [
-        (Status.UNPLANNED if lg else Status.NONE)
-        if not p
-        else Status.OVER
-        if lg * over_den > p * over_num
-        else (Status.UNDER if week_over else Status.IN_PROGRESS)
-        if lg * under_den < p * under_num
-        else Status.OK
-        for p, lg, week_over in zip(planned, logged, weeks_over, strict=True)
-    ]
+
+def week_statuses(planned, logged, weeks_over):
+    """judge of each week of a row: planned and logged seconds and whether the week is over, as lists."""
+    return [judge(p, lg, over) for p, lg, over in zip(planned, logged, weeks_over, strict=True)]
 
 
 def round_hours(value):

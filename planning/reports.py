@@ -1,6 +1,6 @@
 """Shape PlanData into what the report pages and the report CSV show: per week, per person, totals.
 
-A year of 500 people is 26,500 person-weeks: they are judged in whole seconds (ints, `seconds_status`) and turned
+A year of 500 people is 26,500 person-weeks: they are judged in whole seconds (ints, `judge`) and turned
 into hours (Decimals) only for totals, so that the report's cost per cell stays a few comparisons.
 """
 
@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-from .calculations import Status, WeekRow, hours, period_status, round_hours, seconds_status, week_statuses
+from .calculations import Status, WeekRow, hours, judge, round_hours, week_statuses
 
 
 @dataclass
@@ -67,7 +67,7 @@ def person_summaries(plan, today):
                 l_row,
                 p_total,
                 l_total,
-                period_status(p_total, l_total),
+                judge(p_total, l_total),
                 highlighted,
             )
         )
@@ -80,7 +80,7 @@ def weekly_rows(plan, today):
     planned = [sum(week) for week in zip(nothing, *plan.planned_seconds.values(), strict=True)]
     logged = [sum(week) for week in zip(nothing, *plan.logged_seconds.values(), strict=True)]
     return [
-        WeekRow(monday, hours(p), hours(lg), seconds_status(p, lg, monday + timedelta(days=6) < today))
+        WeekRow(monday, hours(p), hours(lg), judge(p, lg, monday + timedelta(days=6) < today))
         for monday, p, lg in zip(plan.weeks, planned, logged, strict=True)
     ]
 

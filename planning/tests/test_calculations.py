@@ -9,12 +9,12 @@ from planning.calculations import (
     PlannedStretch,
     Status,
     hours,
+    judge,
     label_stride,
     last_weeks,
     logged_hours_per_week,
     nice_ceiling,
     planned_hours_per_week,
-    seconds_status,
     totals,
     week_rows,
     week_start,
@@ -161,7 +161,7 @@ def test_week_statuses_in_seconds_give_the_verdicts_of_week_status(week_over):
         for p, lg in zip(planned_s, logged_s, strict=True)
     ]
     assert week_statuses(planned_s, logged_s, [week_over] * len(planned)) == expected
-    assert [seconds_status(p, lg, week_over) for p, lg in zip(planned_s, logged_s, strict=True)] == expected
+    assert [judge(p, lg, week_over) for p, lg in zip(planned_s, logged_s, strict=True)] == expected
 
 
 def test_this_week_is_not_under_until_it_is_over_but_may_be_over():
