@@ -15,9 +15,11 @@ from rest_framework import generics
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
+from rest_framework.serializers import BaseSerializer
 
 from api.authentication import HashedTokenAuthentication
-from people.tenancy import resolve_tenant
+from people.models import TenantModel
+from people.tenancy import Tenant, resolve_tenant
 
 from .exceptions import api_exception_handler
 from .pagination import Pagination
@@ -47,13 +49,13 @@ class TenantAPIView(generics.GenericAPIView):
     schema = ApiAutoSchema()
 
     # Roles of which one must be held: `read_roles` for GET/HEAD/OPTIONS, `write_roles` for the others.
-    read_roles = None  # None: same as write_roles
-    write_roles = ()
+    read_roles: tuple[str, ...] | None = None  # None: same as write_roles
+    write_roles: tuple[str, ...] = ()
     # URL kwarg -> model, resolved in this order; a model with a `project` field is looked up within the
     # project.
-    url_models = {}
+    url_models: dict[str, type[TenantModel]] = {}
 
-    tenant = None
+    tenant: Tenant | None = None
 
     def required_roles(self, method):
         if method in SAFE_METHODS and self.read_roles is not None:
@@ -89,7 +91,7 @@ class TenantAPIView(generics.GenericAPIView):
 
     # Serializer of the query parameters a list accepts (None: none); bad values are a 400 with field
     # messages.
-    filter_serializer_class = None
+    filter_serializer_class: type[BaseSerializer] | None = None
 
     def filters(self):
         if self.filter_serializer_class is None or self.request.method != "GET":

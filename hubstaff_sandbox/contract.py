@@ -18,7 +18,7 @@ import re
 from pathlib import Path
 
 CONTRACT_FILE = Path(__file__).resolve().parent / "contract.json"
-PYTHON_TYPES = {
+PYTHON_TYPES: dict[str, type | tuple[type, ...]] = {
     "integer": int,
     "number": (int, float),
     "string": str,

@@ -11,6 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 spec = importlib.util.spec_from_file_location("check_compose", ROOT / "scripts" / "check_compose.py")
+assert spec is not None and spec.loader is not None
 check_compose = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(check_compose)
 

@@ -22,7 +22,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 
@@ -158,7 +158,8 @@ class HubstaffClient:
         filters = self._id_filters(project_ids=project_ids, user_ids=user_ids)
         streams = max(1, streams) if self.prefetch else 1
         waiting = iter(windows)
-        open_windows = deque()  # (window, its pages)
+        # (window, its pages)
+        open_windows: deque[tuple[tuple[date, date], Generator[dict, None, None]]] = deque()
 
         def open_next():
             window = next(waiting, None)
@@ -211,7 +212,9 @@ class HubstaffClient:
     def _id_filters(**lists):
         return {f"{name}[]": [int(i) for i in ids] for name, ids in lists.items() if ids}
 
-    def _pages(self, path: str, key: str, params: dict | None = None, *, workers: int = 1) -> Iterator[dict]:
+    def _pages(
+        self, path: str, key: str, params: dict | None = None, *, workers: int = 1
+    ) -> Generator[dict, None, None]:
         """Each page's body of a listing, following `pagination.next_page_start_id` until it is absent."""
         params = {**(params or {}), "page_limit": MAX_PAGE_LIMIT}
         start_id = None

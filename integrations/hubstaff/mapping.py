@@ -81,7 +81,7 @@ def activity_date(row: dict) -> date:
 def edit_log_days(entry: dict, time_zone: str | None) -> set[date]:
     """The organization's days a time edit log entry may have changed: the days of its start and original start,
     one day either side (a day's rows may start the evening before in another reading of the time zone)."""
-    days = set()
+    days: set[date] = set()
     for key in ("starts_at", "original_starts_at", "stops_at", "original_stops_at"):
         value = entry.get(key)
         if not isinstance(value, str) or not value:
