@@ -4,7 +4,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import SetPasswordForm
+from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm, SetPasswordForm
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.views.decorators.cache import never_cache
@@ -19,6 +20,7 @@ from .invitations import (
     new_login_for,
     user_for_email,
 )
+from .models import Invitation
 from .rate_limits import allow_request, client_address
 from .signup import SignupError, confirm_signup, find_pending_signup, start_signup
 
@@ -27,7 +29,7 @@ THROTTLED = "Too many requests from here. Wait an hour and try again."
 
 @never_cache
 @sensitive_post_parameters("password")
-def signup(request):
+def signup(request: HttpRequest) -> HttpResponse:
     """The public sign-up page; the same answer whether or not the e-mail already has a login."""
     form = SignupForm(request.POST or None)
     if request.method == "POST":
@@ -40,12 +42,12 @@ def signup(request):
     return render(request, "registration/signup.html", {"form": form})
 
 
-def signup_sent(request):
+def signup_sent(request: HttpRequest) -> HttpResponse:
     return render(request, "registration/signup_sent.html")
 
 
 @never_cache
-def signup_confirm(request, token):
+def signup_confirm(request: HttpRequest, token: str) -> HttpResponse:
     """GET shows a button (mail scanners that follow links confirm nothing); POST creates the organization."""
     pending = find_pending_signup(token)
     if pending is None:
@@ -70,7 +72,7 @@ def signup_confirm(request, token):
 
 @never_cache
 @sensitive_post_parameters("new_password1", "new_password2")
-def invitation(request, token):
+def invitation(request: HttpRequest, token: str) -> HttpResponse:
     """An invitation's link: choose a password (no login with this e-mail yet) or sign in and accept."""
     invitation = find_invitation(token)
     if invitation is None:
@@ -90,7 +92,7 @@ def invitation(request, token):
     return render(request, "registration/invitation_accept.html", context)
 
 
-def _set_password_and_accept(request, invitation):
+def _set_password_and_accept(request: HttpRequest, invitation: Invitation) -> HttpResponse:
     form = SetPasswordForm(new_login_for(invitation), request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -115,7 +117,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     subject_template_name = "emails/password_reset_subject.txt"
     success_url = reverse_lazy("password_reset_done")
 
-    def form_valid(self, form):
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
         idents = [client_address(self.request), form.cleaned_data["email"]]
         if not allow_request("password-reset", idents):
             form.add_error(None, THROTTLED)
@@ -126,6 +128,6 @@ class PasswordResetView(auth_views.PasswordResetView):
 class PasswordChangeView(auth_views.PasswordChangeView):
     success_url = reverse_lazy("profile")
 
-    def form_valid(self, form):
+    def form_valid(self, form: PasswordChangeForm) -> HttpResponse:
         messages.success(self.request, "Your password was changed.")
         return super().form_valid(form)

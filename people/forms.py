@@ -1,7 +1,11 @@
+from collections.abc import Collection, Iterator
+from typing import Any, cast
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.contrib.auth.models import User
 
 from .auth import client_address, login_blocked
 from .emails import stored_email
@@ -22,7 +26,7 @@ class EmailLoginForm(AuthenticationForm):
         "throttled": "Too many failed sign-ins. Wait a few minutes and try again.",
     }
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         # The backend counts the failures and refuses a paused account or address (people/auth.py); the form only
         # tells the pause apart from a wrong password.
         email = self.cleaned_data.get("username")
@@ -37,7 +41,7 @@ class EmailLoginForm(AuthenticationForm):
         return self.cleaned_data
 
 
-class PersonForm(forms.ModelForm):
+class PersonForm(forms.ModelForm):  # type: ignore[type-arg]  # generic in the stubs only
     roles = forms.MultipleChoiceField(
         choices=Role.choices,
         widget=forms.CheckboxSelectMultiple,
@@ -55,12 +59,21 @@ class PersonForm(forms.ModelForm):
         labels = {"full_name": "Full name", "email": "Email"}
         field_classes = {"full_name": CleanTextField}
 
-    def __init__(self, *args, organization, allowed_roles=None, **kwargs):
+    instance: Person
+
+    def __init__(
+        self,
+        *args: Any,
+        organization: Organization,
+        allowed_roles: Collection[str] | None = None,
+        **kwargs: Any,
+    ) -> None:
         self.organization = organization
         super().__init__(*args, **kwargs)
         if allowed_roles is not None:
             # A Manager adds teammates as Managers or Employees, never as Administrators.
-            self.fields["roles"].choices = [c for c in Role.choices if c[0] in allowed_roles]
+            roles_field = cast(forms.MultipleChoiceField, self.fields["roles"])
+            roles_field.choices = [c for c in Role.choices if c[0] in allowed_roles]
         if self.instance.pk:
             self.fields["roles"].initial = self.instance.roles
         if self.instance.user_id:
@@ -72,7 +85,7 @@ class PersonForm(forms.ModelForm):
                 f"valid for {days} day{'s' if days != 1 else ''}."
             )
 
-    def clean_email(self):
+    def clean_email(self) -> str:
         email = stored_email(self.cleaned_data["email"])
         clash = (
             Person.objects.for_org(self.organization).filter(email__iexact=email).exclude(pk=self.instance.pk)
@@ -81,8 +94,8 @@ class PersonForm(forms.ModelForm):
             raise forms.ValidationError("A person with this e-mail already exists in this organization.")
         return email
 
-    def save(self, commit=True):
-        person = super().save(commit=False)
+    def save(self, commit: bool = True) -> Person:
+        person: Person = super().save(commit=False)
         person.organization = self.organization
         person.set_roles(self.cleaned_data.get("roles") or [])
         if commit:
@@ -110,17 +123,18 @@ class SignupForm(forms.Form):
         label="Password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )
 
-    def clean_slug(self):
-        slug = self.cleaned_data["slug"].lower()
+    def clean_slug(self) -> str:
+        slug: str = self.cleaned_data["slug"].lower()
         if Organization.objects.filter(slug__iexact=slug).exists():
             raise forms.ValidationError("This address is taken; choose another.")
         return slug
 
-    def clean_email(self):
+    def clean_email(self) -> str:
         return stored_email(self.cleaned_data["email"])
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         password = cleaned.get("password")
         if password and cleaned.get("email"):
             user = get_user_model()(username=cleaned["email"].lower(), email=cleaned["email"])
@@ -142,7 +156,7 @@ class NotificationsForm(forms.Form):
 class EmailPasswordResetForm(PasswordResetForm):
     """Django's reset form, finding the login by its e-mail as people sign in with it (the username)."""
 
-    def get_users(self, email):
+    def get_users(self, email: str) -> Iterator[User]:
         users = get_user_model()._default_manager.filter(username=email.strip().lower(), is_active=True)
         # Django sends to the login's e-mail field: every login made here has one (its username, as typed).
         return (user for user in users if user.has_usable_password() and user.email)

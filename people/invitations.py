@@ -6,11 +6,15 @@ its e-mail's subject and the inviter's pages and API answers are the same either
 opening the link from their mailbox, is asked either to choose a password or to sign in and accept.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Literal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import SetPasswordForm
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -20,16 +24,18 @@ from .models import Invitation, Person
 
 SALT = "people.invitation"
 
+InvitationState = Literal["active", "invited", "expired", "none"]
+
 
 class InvitationError(Exception):
     """The invitation cannot be sent or accepted; the message says why, to the user."""
 
 
-def user_for_email(email):
+def user_for_email(email: str) -> User | None:
     return get_user_model().objects.filter(username=email.strip().lower()).first()
 
 
-def invitation_state(person, now=None):
+def invitation_state(person: Person, now: datetime | None = None) -> InvitationState:
     """ "active" (the person can sign in), "invited" (a pending invitation), "expired" or "none"."""
     if person.user_id:
         return "active"
@@ -41,7 +47,7 @@ def invitation_state(person, now=None):
 
 
 @transaction.atomic
-def create_invitation(person, invited_by=None):
+def create_invitation(person: Person, invited_by: Person | None = None) -> tuple[Invitation, str]:
     """A new invitation of the person (any earlier pending one is revoked) and the link to send: (row, path)."""
     if person.user_id:
         raise InvitationError(f"{person.full_name} can already sign in.")
@@ -60,7 +66,9 @@ def create_invitation(person, invited_by=None):
     return invitation, reverse("invitation", kwargs={"token": token})
 
 
-def invite(person, invited_by=None, request=None):
+def invite(
+    person: Person, invited_by: Person | None = None, request: HttpRequest | None = None
+) -> Invitation:
     """Create an invitation and e-mail its link to the person. Returns the invitation."""
     invitation, path = create_invitation(person, invited_by)
     context = {
@@ -74,14 +82,14 @@ def invite(person, invited_by=None, request=None):
     return invitation
 
 
-def revoke_invitations(person, now=None):
+def revoke_invitations(person: Person, now: datetime | None = None) -> int:
     """Make every pending invitation of the person useless; returns how many there were."""
     now = now or timezone.now()
     pending = Invitation.objects.filter(person=person, accepted_at=None, revoked_at=None)
     return pending.update(revoked_at=now)
 
 
-def find_invitation(token):
+def find_invitation(token: str) -> Invitation | None:
     """The pending invitation a link names, or None (tampered, expired, revoked, used, or e-mail changed)."""
     found = read_link_token(SALT, token, settings.INVITATION_MAX_AGE)
     if found is None:
@@ -96,7 +104,7 @@ def find_invitation(token):
 
 
 @transaction.atomic
-def accept_invitation(invitation, user):
+def accept_invitation(invitation: Invitation, user: User) -> Person:
     """Make `user` the login of the invited person; the invitation is used up. The user must own the e-mail."""
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if not invitation.is_pending(timezone.now()):
@@ -118,13 +126,13 @@ def accept_invitation(invitation, user):
 
 
 @transaction.atomic
-def create_login_and_accept(invitation, set_password_form):
+def create_login_and_accept(invitation: Invitation, set_password_form: "SetPasswordForm[User]") -> Person:
     """Save the new login from a valid SetPasswordForm (its user not saved yet) and accept the invitation."""
     user = set_password_form.save()
     return accept_invitation(invitation, user)
 
 
-def new_login_for(invitation):
+def new_login_for(invitation: Invitation) -> User:
     """An unsaved login for the invited e-mail, for a SetPasswordForm."""
     email = invitation.email.strip()
     return get_user_model()(username=email.lower(), email=email, first_name=invitation.person.full_name[:150])

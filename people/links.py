@@ -7,26 +7,33 @@ tampered or old link fail before the database is read; the row keeps only the SH
 
 import hashlib
 import secrets
+from typing import Protocol
 
 from django.core import signing
 from django.utils.crypto import constant_time_compare
 
 
-def key_digest(key):
+class _KeyedRow(Protocol):
+    """A row that keeps a link key's digest (an invitation, a pending sign-up)."""
+
+    key_digest: str
+
+
+def key_digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def new_key():
+def new_key() -> tuple[str, str]:
     """A random key and its digest: the key goes into the link, the digest into the row."""
     key = secrets.token_urlsafe(32)
     return key, key_digest(key)
 
 
-def make_link_token(salt, row_id, key):
+def make_link_token(salt: str, row_id: int, key: str) -> str:
     return signing.dumps({"id": row_id, "key": key}, salt=salt, compress=False)
 
 
-def read_link_token(salt, token, max_age):
+def read_link_token(salt: str, token: str, max_age: int) -> tuple[int, str] | None:
     """(row id, key) from a link's token, or None if it was tampered with, malformed or older than max_age."""
     try:
         data = signing.loads(token, salt=salt, max_age=max_age)
@@ -41,5 +48,5 @@ def read_link_token(salt, token, max_age):
     return data["id"], data["key"]
 
 
-def key_matches(row, key):
+def key_matches(row: _KeyedRow, key: str) -> bool:
     return constant_time_compare(row.key_digest, key_digest(key))

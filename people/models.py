@@ -1,3 +1,7 @@
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any, Self, TypeVar
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -24,7 +28,7 @@ RESERVED_SLUGS = frozenset(
 )
 
 
-def validate_slug_not_reserved(value):
+def validate_slug_not_reserved(value: str) -> None:
     if value.lower() in RESERVED_SLUGS:
         raise ValidationError("This address is reserved; choose another.")
 
@@ -39,12 +43,16 @@ class Organization(models.Model):
     class Meta:
         ordering = ["name"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
 
-class TenantQuerySet(models.QuerySet):
-    def for_org(self, organization):
+_Tenanted_co = TypeVar("_Tenanted_co", bound="TenantModel", covariant=True)
+
+
+class TenantQuerySet(models.QuerySet[_Tenanted_co]):
+    def for_org(self, organization: Organization | int) -> Self:
+        """The rows of one organization (given as the row or its id)."""
         return self.filter(organization=organization)
 
 
@@ -88,15 +96,15 @@ class Person(TenantModel):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.full_name
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.email = stored_email(self.email)
         super().save(*args, **kwargs)
 
     @property
-    def roles(self):
+    def roles(self) -> list[Role]:
         """The roles held, in precedence order."""
         flags = {
             Role.ADMINISTRATOR: self.is_administrator,
@@ -105,13 +113,13 @@ class Person(TenantModel):
         }
         return [role for role in ROLE_PRECEDENCE if flags[role]]
 
-    def set_roles(self, roles):
-        roles = set(roles)
-        self.is_administrator = Role.ADMINISTRATOR in roles
-        self.is_manager = Role.MANAGER in roles
-        self.is_employee = Role.EMPLOYEE in roles
+    def set_roles(self, roles: Iterable[str]) -> None:
+        held = set(roles)
+        self.is_administrator = Role.ADMINISTRATOR in held
+        self.is_manager = Role.MANAGER in held
+        self.is_employee = Role.EMPLOYEE in held
 
-    def has_role(self, *roles):
+    def has_role(self, *roles: str) -> bool:
         return any(role in self.roles for role in roles)
 
 
@@ -134,10 +142,10 @@ class Invitation(TenantModel):
     class Meta:
         ordering = ["-created_at", "-id"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"Invitation of {self.email}"
 
-    def is_pending(self, now):
+    def is_pending(self, now: datetime) -> bool:
         return self.accepted_at is None and self.revoked_at is None and self.expires_at > now
 
 
@@ -153,5 +161,5 @@ class PendingSignup(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"Sign-up of {self.slug}"

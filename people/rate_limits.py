@@ -2,17 +2,21 @@
 the same way sign-in failures are counted (people/auth.py)."""
 
 import hashlib
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.cache import cache
+from django.http import HttpRequest
 
 
-def _cache_key(action, ident):
+def _cache_key(action: str, ident: str) -> str:
     digest = hashlib.sha256(str(ident or "-").strip().lower().encode()).hexdigest()[:32]
     return f"rate:{action}:{digest}"
 
 
-def allow_request(action, idents, limit=None, window=None):
+def allow_request(
+    action: str, idents: Iterable[str | None], limit: int | None = None, window: int | None = None
+) -> bool:
     """Count one request for each identity (a client address, an e-mail); False once any is over the limit.
 
     A refused request is not counted, so that waiting out the window is enough.
@@ -31,5 +35,5 @@ def allow_request(action, idents, limit=None, window=None):
     return True
 
 
-def client_address(request):
+def client_address(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR") or "-"

@@ -13,7 +13,7 @@ class Role(models.TextChoices):
 ROLE_PRECEDENCE = (Role.ADMINISTRATOR, Role.MANAGER, Role.EMPLOYEE)
 
 # (url name, label) per active role; the header shows these links.
-NAVIGATION = {
+NAVIGATION: dict[str, tuple[tuple[str, str], ...]] = {
     Role.ADMINISTRATOR: (("people:list", "People"), ("integrations:list", "Integrations")),
     Role.MANAGER: (
         ("projects:list", "Projects"),

@@ -1,10 +1,12 @@
 from django.db import transaction
 
+from .forms import PersonForm
 from .invitations import revoke_invitations
+from .models import Person
 
 
 @transaction.atomic
-def save_person(form):
+def save_person(form: PersonForm) -> Person:
     """Save a person from a valid PersonForm. It never links a login account.
 
     A login joins an organization only when its owner accepts an invitation (people/invitations.py): linking

@@ -8,9 +8,11 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
+from .forms import SignupForm
 from .links import key_matches, make_link_token, new_key, read_link_token
 from .mail import absolute_url, send_templated_email
 from .models import Organization, PendingSignup, Person
@@ -22,7 +24,7 @@ class SignupError(Exception):
     """The confirmation cannot create the organization; the message says why, to the user."""
 
 
-def start_signup(form, request=None):
+def start_signup(form: SignupForm, request: HttpRequest | None = None) -> PendingSignup:
     """Keep a valid SignupForm's data (password hashed) and e-mail the confirmation link."""
     data = form.cleaned_data
     key, digest = new_key()
@@ -42,7 +44,7 @@ def start_signup(form, request=None):
     return pending
 
 
-def find_pending_signup(token):
+def find_pending_signup(token: str) -> PendingSignup | None:
     """The unconfirmed sign-up a link names, or None (tampered, expired or already confirmed)."""
     found = read_link_token(SALT, token, settings.SIGNUP_LINK_MAX_AGE)
     if found is None:
@@ -54,7 +56,7 @@ def find_pending_signup(token):
 
 
 @transaction.atomic
-def confirm_signup(pending):
+def confirm_signup(pending: PendingSignup) -> tuple[Person, bool]:
     """Create the organization and its Administrator. Returns (person, whether an existing login was used).
 
     The link proves the address is theirs; a login that already has this e-mail keeps its own password.

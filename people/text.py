@@ -6,6 +6,7 @@ a NUL byte goes raw into HTML and breaks PostgreSQL text columns. `clean_text` r
 """
 
 import re
+from typing import Any, overload
 
 from django import forms
 
@@ -16,7 +17,11 @@ _MULTILINE_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _BIDI_CONTROLS = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
 
 
-def clean_text(value, *, multiline=False):
+@overload
+def clean_text(value: None, *, multiline: bool = False) -> None: ...
+@overload
+def clean_text(value: object, *, multiline: bool = False) -> str: ...
+def clean_text(value: object, *, multiline: bool = False) -> str | None:
     """`value` without control characters or bidi overrides.
 
     A one-line value (a name) has its tabs and line breaks turned into spaces and is trimmed; a multi-line value
@@ -35,7 +40,7 @@ class CleanTextField(forms.CharField):
 
     multiline = False
 
-    def to_python(self, value):
+    def to_python(self, value: Any) -> str | None:
         return clean_text(super().to_python(value), multiline=self.multiline)
 
 

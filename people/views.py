@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -13,7 +14,7 @@ from .panels import render_person_panels
 from .roles import NAVIGATION, Role
 from .selectors import clean_search, search_people
 from .services import save_person
-from .tenancy import set_active_role, tenant_view
+from .tenancy import Tenant, TenantRequest, set_active_role, tenant_view
 
 # A Manager adds teammates (e.g. the missing ones a sync reports) as Managers or Employees only.
 MANAGER_GRANTS = (Role.MANAGER, Role.EMPLOYEE)
@@ -27,7 +28,7 @@ class SignInView(LoginView):
 
 @tenant_view()
 @require_POST
-def switch_role(request):
+def switch_role(request: TenantRequest) -> HttpResponse:
     """Change the role the member acts in here, and land on that role's main page."""
     form = RoleSwitchForm(request.POST)
     org_slug = request.tenant.organization.slug
@@ -39,16 +40,16 @@ def switch_role(request):
     return redirect(NAVIGATION[role][0][0], org_slug=org_slug)
 
 
-def _allowed_roles(tenant):
+def _allowed_roles(tenant: Tenant) -> tuple[Role, ...] | None:
     return None if tenant.holds(Role.ADMINISTRATOR) else MANAGER_GRANTS
 
 
-def _may_invite(tenant, person):
+def _may_invite(tenant: Tenant, person: Person) -> bool:
     """Administrators invite anyone; a Manager invites the Managers and Employees they may add."""
     return tenant.holds(Role.ADMINISTRATOR) or not person.is_administrator
 
 
-def _safe_next(request):
+def _safe_next(request: HttpRequest) -> str | None:
     target = request.POST.get("next") or request.GET.get("next") or ""
     allowed = url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -57,7 +58,7 @@ def _safe_next(request):
 
 
 @tenant_view(Role.ADMINISTRATOR, Role.MANAGER)
-def person_list(request):
+def person_list(request: TenantRequest) -> HttpResponse:
     query = clean_search(request.GET.get("q"))
     people = search_people(request.tenant.scope(Person).select_related("user"), query).prefetch_related(
         Prefetch("invitations", queryset=Invitation.objects.order_by("-created_at", "-id"))
@@ -71,8 +72,11 @@ def person_list(request):
 
 
 @tenant_view(Role.ADMINISTRATOR, Role.MANAGER)
-def person_create(request):
-    initial = {"email": request.GET.get("email", ""), "full_name": request.GET.get("full_name", "")}
+def person_create(request: TenantRequest) -> HttpResponse:
+    initial: dict[str, object] = {
+        "email": request.GET.get("email", ""),
+        "full_name": request.GET.get("full_name", ""),
+    }
     if request.GET.get("role") in Role.values:
         initial["roles"] = [request.GET["role"]]
     initial["invite"] = True
@@ -98,7 +102,7 @@ def person_create(request):
 
 
 @tenant_view(Role.ADMINISTRATOR)
-def person_edit(request, person_id):
+def person_edit(request: TenantRequest, person_id: int) -> HttpResponse:
     person = request.tenant.get(Person, person_id)
     form = PersonForm(request.POST or None, instance=person, organization=request.tenant.organization)
     if request.method == "POST" and form.is_valid():
@@ -121,7 +125,7 @@ def person_edit(request, person_id):
 
 @tenant_view(Role.ADMINISTRATOR, Role.MANAGER)
 @require_POST
-def person_invite(request, person_id):
+def person_invite(request: TenantRequest, person_id: int) -> HttpResponse:
     """Send (or send again) an invitation; an earlier link stops working."""
     person = request.tenant.get(Person, person_id)
     if not _may_invite(request.tenant, person):
@@ -137,7 +141,7 @@ def person_invite(request, person_id):
 
 @tenant_view(Role.ADMINISTRATOR, Role.MANAGER)
 @require_POST
-def person_revoke_invitation(request, person_id):
+def person_revoke_invitation(request: TenantRequest, person_id: int) -> HttpResponse:
     person = request.tenant.get(Person, person_id)
     if not _may_invite(request.tenant, person):
         raise PermissionDenied("Only an Administrator manages an Administrator's invitation.")

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 
 from people.models import Person
@@ -9,7 +11,7 @@ from .models import Assignment, Project
 class DateInput(forms.DateInput):
     input_type = "date"
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 

@@ -4,6 +4,7 @@ from datetime import date
 
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 
 from people.models import Organization, Person
 from projects.models import Assignment, Project
@@ -12,7 +13,7 @@ from worklogs.models import WorkLog
 PASSWORD = "test-password-123"
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
@@ -23,7 +24,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password(PASSWORD)
 
 
-class OrganizationFactory(factory.django.DjangoModelFactory):
+class OrganizationFactory(factory.django.DjangoModelFactory[Organization]):
     class Meta:
         model = Organization
 
@@ -31,7 +32,7 @@ class OrganizationFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"org-{n}")
 
 
-class PersonFactory(factory.django.DjangoModelFactory):
+class PersonFactory(factory.django.DjangoModelFactory[Person]):
     class Meta:
         model = Person
 
@@ -47,7 +48,7 @@ class MemberFactory(PersonFactory):
     user = factory.SubFactory(UserFactory, username=factory.SelfAttribute("..email"))
 
 
-class ProjectFactory(factory.django.DjangoModelFactory):
+class ProjectFactory(factory.django.DjangoModelFactory[Project]):
     class Meta:
         model = Project
 
@@ -57,7 +58,7 @@ class ProjectFactory(factory.django.DjangoModelFactory):
     end_date = date(2026, 9, 22)
 
 
-class AssignmentFactory(factory.django.DjangoModelFactory):
+class AssignmentFactory(factory.django.DjangoModelFactory[Assignment]):
     class Meta:
         model = Assignment
 
@@ -69,7 +70,7 @@ class AssignmentFactory(factory.django.DjangoModelFactory):
     hours_per_day = 8
 
 
-class WorkLogFactory(factory.django.DjangoModelFactory):
+class WorkLogFactory(factory.django.DjangoModelFactory[WorkLog]):
     class Meta:
         model = WorkLog
 

@@ -5,7 +5,7 @@ class WorklogsConfig(AppConfig):
     name = "worklogs"
     verbose_name = "Work logs"
 
-    def ready(self):
+    def ready(self) -> None:
         from projects.panels import register_project_panel
 
         from .views import project_worklogs_panel

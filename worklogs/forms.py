@@ -1,15 +1,18 @@
+from datetime import date
 from decimal import Decimal
+from typing import Any, cast
 
 from django import forms
 
 from people.models import Person
 from people.text import CleanMultilineTextField
 from projects.forms import DateInput
+from projects.models import Project
 
 from .models import NOTE_MAX_LENGTH, WorkLog
 
 
-class ManualWorkLogForm(forms.ModelForm):
+class ManualWorkLogForm(forms.ModelForm):  # type: ignore[type-arg]  # generic in the stubs only
     """Time typed in by a manager; hours as a decimal (1.5 = 1 h 30 min)."""
 
     hours = forms.DecimalField(
@@ -28,19 +31,22 @@ class ManualWorkLogForm(forms.ModelForm):
             }
         }
 
-    def __init__(self, *args, project, **kwargs):
+    instance: WorkLog
+
+    def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.project = project
-        self.fields["person"].queryset = Person.objects.for_org(project.organization_id)
+        person_field = cast("forms.ModelChoiceField[Person]", self.fields["person"])
+        person_field.queryset = Person.objects.for_org(project.organization_id)
 
-    def clean_date(self):
-        day = self.cleaned_data["date"]
+    def clean_date(self) -> date:
+        day: date = self.cleaned_data["date"]
         if day < self.project.start_date or (self.project.end_date and day > self.project.end_date):
             raise forms.ValidationError("The date must be within the project's dates.")
         return day
 
-    def save(self, commit=True):
-        log = super().save(commit=False)
+    def save(self, commit: bool = True) -> WorkLog:
+        log: WorkLog = super().save(commit=False)
         log.organization_id = self.project.organization_id
         log.project = self.project
         log.source = WorkLog.Source.MANUAL

@@ -45,6 +45,9 @@ class WorkLog(TenantModel):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Not a column: set on a page's logs by worklogs.sources.name_sources.
+    source_project_name: str
+
     class Meta:
         ordering = ["-date", "id"]
         indexes = [
@@ -66,11 +69,11 @@ class WorkLog(TenantModel):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.person} on {self.project}, {self.date}: {self.duration_seconds // 60} min"
 
     @property
-    def hours(self):
+    def hours(self) -> float:
         return self.duration_seconds / 3600
 
 

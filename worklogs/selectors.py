@@ -1,25 +1,39 @@
 """Reads of work logs, shaped for pages."""
 
 from dataclasses import dataclass, field
+from typing import TypedDict
 
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
+
+from people.models import Person
+
+from .models import WeeklyTotal, WorkLog
+
+
+class PersonTotal(TypedDict):
+    """One person's logged time on a project."""
+
+    person_id: int
+    name: str
+    logs: int
+    seconds: int
 
 
 @dataclass
 class Totals:
     """A project's logged time per person and per source, from its weekly totals."""
 
-    per_person: list = field(
-        default_factory=list
-    )  # [{"person_id", "name", "logs", "seconds"}], most time first
-    per_source: dict = field(default_factory=dict)  # {source: seconds}
-    logs_per_source: dict = field(default_factory=dict)  # {source: number of work logs}
+    per_person: list[PersonTotal] = field(default_factory=list)  # most time first
+    per_source: dict[str, int] = field(default_factory=dict)  # {source: seconds}
+    logs_per_source: dict[str, int] = field(default_factory=dict)  # {source: number of work logs}
 
-    def count(self, source=None):
+    def count(self, source: str | None = None) -> int:
         return self.logs_per_source.get(source, 0) if source else sum(self.logs_per_source.values())
 
 
-def project_totals(totals, people, source=None):
+def project_totals(
+    totals: QuerySet[WeeklyTotal], people: QuerySet[Person], source: str | None = None
+) -> Totals:
     """Totals of a project's work logs, summed from its weekly totals (a row per person and source).
 
     `totals` is the project's WeeklyTotal queryset and `people` the organization's Person queryset, both scoped
@@ -27,7 +41,9 @@ def project_totals(totals, people, source=None):
     source. The weekly rows are summed first and the few people named after (joined before the sum, each of a
     big project's 14,400 weekly rows looked its person up: 30 ms instead of 8).
     """
-    sums, per_source, logs_per_source = {}, {}, {}
+    sums: dict[int, PersonTotal] = {}
+    per_source: dict[str, int] = {}
+    logs_per_source: dict[str, int] = {}
     rows = (
         totals.order_by()
         .values("person_id", "source")
@@ -49,11 +65,12 @@ def project_totals(totals, people, source=None):
     return Totals(per_person=per_person, per_source=per_source, logs_per_source=logs_per_source)
 
 
-def logs_of_source(totals, source):
+def logs_of_source(totals: QuerySet[WeeklyTotal], source: str) -> int:
     """How many work logs of `source` the weekly totals `totals` (a project's, scoped to the tenant) count."""
-    return totals.filter(source=source).aggregate(logs=Sum("logs"))["logs"] or 0
+    logs: int = totals.filter(source=source).aggregate(logs=Sum("logs"))["logs"] or 0
+    return logs
 
 
-def recent_worklogs(worklogs):
+def recent_worklogs(worklogs: QuerySet[WorkLog]) -> QuerySet[WorkLog]:
     """Newest first, in an order the (project, date) index serves without sorting every log."""
     return worklogs.select_related("person").order_by("-date", "-id")

@@ -1,13 +1,14 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Sum
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 
 from people.models import Person
 from people.roles import Role
-from people.tenancy import tenant_view
+from people.tenancy import TenantRequest, tenant_view
 from projects.models import Assignment, Project
 
 from .forms import ManualWorkLogForm
@@ -18,7 +19,7 @@ from .sources import name_sources
 PAGE_SIZE = 50
 
 
-def project_worklogs_panel(request, project):
+def project_worklogs_panel(request: TenantRequest, project: Project) -> str:
     """The work-log section of a project's page: totals per person and the logs, a page at a time.
 
     Its cost follows the project's people and weeks, not its logs: the totals are summed from its weekly totals
@@ -52,7 +53,7 @@ def project_worklogs_panel(request, project):
 
 
 @tenant_view(Role.MANAGER)
-def worklog_create(request, project_id):
+def worklog_create(request: TenantRequest, project_id: int) -> HttpResponse:
     project = request.tenant.get(Project, project_id)
     form = ManualWorkLogForm(request.POST or None, project=project)
     if request.method == "POST" and form.is_valid():
@@ -64,7 +65,7 @@ def worklog_create(request, project_id):
 
 @tenant_view(Role.MANAGER)
 @require_POST
-def worklog_delete(request, project_id, worklog_id):
+def worklog_delete(request: TenantRequest, project_id: int, worklog_id: int) -> HttpResponse:
     project = request.tenant.get(Project, project_id)
     log = request.tenant.get(
         WorkLog, worklog_id, queryset=WorkLog.objects.filter(project=project, source=WorkLog.Source.MANUAL)
@@ -75,7 +76,7 @@ def worklog_delete(request, project_id, worklog_id):
 
 
 @tenant_view(Role.EMPLOYEE)
-def my_work(request):
+def my_work(request: TenantRequest) -> HttpResponse:
     person = request.tenant.person
     worklogs = request.tenant.scope(WorkLog).filter(person=person).select_related("project")
     page = Paginator(worklogs.order_by("-date", "id"), PAGE_SIZE).get_page(request.GET.get("page"))

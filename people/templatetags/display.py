@@ -16,14 +16,14 @@ register = template.Library()
 
 
 @register.filter
-def bdi(value):
+def bdi(value: object) -> str:
     if value is None or value == "":
         return ""
     return mark_safe(f"<bdi>{conditional_escape(clean_text(value, multiline=True))}</bdi>")  # noqa: S308 - escaped
 
 
 @register.filter
-def plain(value):
+def plain(value: object) -> str:
     if value is None:
         return ""
     return clean_text(value)

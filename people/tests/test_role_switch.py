@@ -1,8 +1,13 @@
+from collections.abc import Callable
+
+from django.test import Client
+
 from conftest import signed_in
+from people.models import Organization, Person
 from people.roles import Role
 
 
-def test_navigation_follows_the_active_role(make_member, org):
+def test_navigation_follows_the_active_role(make_member: Callable[..., Person], org: Organization) -> None:
     person = make_member(org, Role.ADMINISTRATOR, Role.MANAGER, Role.EMPLOYEE)
     client = signed_in(person)
     page = client.get("/acme/").content.decode()
@@ -18,21 +23,25 @@ def test_navigation_follows_the_active_role(make_member, org):
     assert ">My work<" in page and ">Projects<" not in page
 
 
-def test_permissions_use_roles_held_not_the_active_one(make_member, org):
+def test_permissions_use_roles_held_not_the_active_one(
+    make_member: Callable[..., Person], org: Organization
+) -> None:
     person = make_member(org, Role.MANAGER, Role.EMPLOYEE)
     client = signed_in(person)
     client.post("/acme/role/", {"role": "employee"})
     assert client.get("/acme/projects/").status_code == 200
 
 
-def test_a_role_not_held_cannot_be_switched_to(employee_client):
+def test_a_role_not_held_cannot_be_switched_to(employee_client: Client) -> None:
     employee_client.post("/acme/role/", {"role": "administrator"})
     assert employee_client.get("/acme/people/").status_code == 403
     page = employee_client.get("/acme/").content.decode()
     assert ">People<" not in page
 
 
-def test_active_role_is_kept_per_organization(make_member, org, other_org):
+def test_active_role_is_kept_per_organization(
+    make_member: Callable[..., Person], org: Organization, other_org: Organization
+) -> None:
     here = make_member(org, Role.MANAGER, Role.EMPLOYEE)
     there = make_member(other_org, Role.MANAGER, Role.EMPLOYEE, user=here.user, email=here.email)
     assert there.user == here.user
@@ -42,11 +51,13 @@ def test_active_role_is_kept_per_organization(make_member, org, other_org):
     assert ">Projects<" in client.get("/globex/").content.decode()
 
 
-def test_role_switch_requires_post(employee_client):
+def test_role_switch_requires_post(employee_client: Client) -> None:
     assert employee_client.get("/acme/role/").status_code == 405
 
 
-def test_the_role_switcher_shows_only_to_a_person_with_more_than_one_role(make_member, org):
+def test_the_role_switcher_shows_only_to_a_person_with_more_than_one_role(
+    make_member: Callable[..., Person], org: Organization
+) -> None:
     one_role = signed_in(make_member(org, Role.EMPLOYEE, email="one@acme.test"))
     page = one_role.get("/acme/").content.decode()
     assert 'id="role-select"' not in page and ">Employee<" in page

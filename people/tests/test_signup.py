@@ -1,12 +1,18 @@
 import time
+from typing import TYPE_CHECKING
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.test import Client
+from pytest_django import Settings
 
 from people.models import Organization, PendingSignup, Person
 from people.tests.mailbox import last_email_to, link_path
 from tests.factories import MemberFactory
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
 
 FORM = {
     "organization_name": "Initech",
@@ -17,12 +23,12 @@ FORM = {
 }
 
 
-def sign_up(client, **changes):
+def sign_up(client: Client, **changes: str) -> "TestResponse":
     return client.post("/signup/", {**FORM, **changes})
 
 
 @pytest.mark.django_db
-def test_sign_up_creates_nothing_until_the_e_mail_link_is_confirmed(client):
+def test_sign_up_creates_nothing_until_the_e_mail_link_is_confirmed(client: Client) -> None:
     response = sign_up(client)
     assert response.status_code == 302 and response["Location"] == "/signup/sent/"
     assert not Organization.objects.filter(slug="initech").exists()
@@ -46,7 +52,7 @@ def test_sign_up_creates_nothing_until_the_e_mail_link_is_confirmed(client):
 
 
 @pytest.mark.django_db
-def test_the_confirmation_link_works_once(client):
+def test_the_confirmation_link_works_once(client: Client) -> None:
     sign_up(client)
     path = link_path(last_email_to("peter@initech.test"))
     client.post(path)
@@ -56,7 +62,9 @@ def test_the_confirmation_link_works_once(client):
 
 
 @pytest.mark.django_db
-def test_the_confirmation_link_expires_after_two_days(client, monkeypatch):
+def test_the_confirmation_link_expires_after_two_days(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
     sign_up(client)
     path = link_path(last_email_to("peter@initech.test"))
     later = time.time() + 2 * 24 * 3600 + 5
@@ -67,7 +75,7 @@ def test_the_confirmation_link_expires_after_two_days(client, monkeypatch):
 
 
 @pytest.mark.django_db
-def test_a_tampered_link_is_refused(client):
+def test_a_tampered_link_is_refused(client: Client) -> None:
     sign_up(client)
     path = link_path(last_email_to("peter@initech.test"))
     assert client.post(path[:-3] + "abc/").status_code == 404
@@ -75,7 +83,7 @@ def test_a_tampered_link_is_refused(client):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("slug", ["admin", "signup", "dev", "api"])
-def test_reserved_slugs_are_refused(client, slug):
+def test_reserved_slugs_are_refused(client: Client, slug: str) -> None:
     response = sign_up(client, slug=slug)
     assert response.status_code == 200
     assert "This address is reserved; choose another." in response.content.decode()
@@ -83,15 +91,17 @@ def test_reserved_slugs_are_refused(client, slug):
 
 
 @pytest.mark.django_db
-def test_the_password_is_checked_by_djangos_validators(client):
+def test_the_password_is_checked_by_djangos_validators(client: Client) -> None:
     response = sign_up(client, password="12345678")
     assert "This password is too common." in response.content.decode()
     assert not PendingSignup.objects.exists()
 
 
 @pytest.mark.django_db
-def test_an_existing_login_gets_the_same_answer_and_keeps_its_password(client, other_org):
-    MemberFactory(organization=other_org, email="peter@initech.test")
+def test_an_existing_login_gets_the_same_answer_and_keeps_its_password(
+    client: Client, other_org: Organization
+) -> None:
+    MemberFactory.create(organization=other_org, email="peter@initech.test")
     response = sign_up(client)
     assert response.status_code == 302 and response["Location"] == "/signup/sent/"
     client.post(link_path(last_email_to("peter@initech.test")))
@@ -101,7 +111,7 @@ def test_an_existing_login_gets_the_same_answer_and_keeps_its_password(client, o
 
 
 @pytest.mark.django_db
-def test_sign_up_is_throttled_per_client_address(client, settings):
+def test_sign_up_is_throttled_per_client_address(client: Client, settings: Settings) -> None:
     settings.ACCOUNT_REQUEST_LIMIT = 3
     for n in range(3):
         assert sign_up(client, slug=f"initech-{n}").status_code == 302
@@ -112,7 +122,7 @@ def test_sign_up_is_throttled_per_client_address(client, settings):
 
 
 @pytest.mark.django_db
-def test_a_slug_taken_before_confirmation_is_reported(client):
+def test_a_slug_taken_before_confirmation_is_reported(client: Client) -> None:
     sign_up(client)
     Organization.objects.create(name="Squatter", slug="initech")
     response = client.post(link_path(last_email_to("peter@initech.test")), follow=True)

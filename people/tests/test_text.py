@@ -22,13 +22,13 @@ RLO, LRE, PDF, RLI, PDI = "\u202e", "\u202a", "\u202c", "\u2067", "\u2069"
         ("Zoë 日本 😀", "Zoë 日本 😀"),
     ],
 )
-def test_one_line_text(raw, clean):
+def test_one_line_text(raw: str, clean: str) -> None:
     assert clean_text(raw) == clean
 
 
-def test_multiline_text_keeps_line_breaks_and_tabs():
+def test_multiline_text_keeps_line_breaks_and_tabs() -> None:
     assert clean_text(f"one\r\ntwo\rthree\n\tfour\x00{RLO}", multiline=True) == "one\ntwo\nthree\n\tfour"
 
 
-def test_none_stays_none():
+def test_none_stays_none() -> None:
     assert clean_text(None) is None

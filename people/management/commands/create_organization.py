@@ -1,6 +1,9 @@
 """manage.py create_organization --name N --slug S --admin-email E: an organization and its first
 Administrator, with a one-time link (printed, not e-mailed) to choose a password or accept."""
 
+from argparse import ArgumentParser
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -15,13 +18,15 @@ from people.text import clean_text
 class Command(BaseCommand):
     help = "Create an organization and its first Administrator; print the Administrator's one-time link."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--name", required=True, help="The organization's name.")
         parser.add_argument("--slug", required=True, help="Its address: /<slug>/.")
         parser.add_argument("--admin-email", required=True, help="The first Administrator's e-mail.")
         parser.add_argument("--admin-name", default="", help="Their full name (default: the e-mail).")
 
-    def handle(self, *args, name, slug, admin_email, admin_name, **options):
+    def handle(
+        self, *args: Any, name: str, slug: str, admin_email: str, admin_name: str, **options: Any
+    ) -> None:
         email = stored_email(admin_email)
         organization = Organization(name=clean_text(name), slug=slug.strip().lower())
         person = Person(organization=organization, full_name=clean_text(admin_name) or email, email=email)
