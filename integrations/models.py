@@ -58,11 +58,17 @@ class Installation(TenantModel):
 
     @property
     def is_installed(self):
+        """Properly installed: authorized, and Hubstaff accepts the authorization, so syncs can run."""
         return self.status == self.Status.INSTALLED
 
     @property
     def needs_reauthorization(self):
         return self.status == self.Status.NEEDS_REAUTHORIZATION
+
+    @property
+    def was_installed(self):
+        """Installed, now or until Hubstaff refused the authorization: past the first authorization."""
+        return self.is_installed or self.needs_reauthorization
 
 
 class HubstaffProject(TenantModel):

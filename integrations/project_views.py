@@ -38,10 +38,6 @@ def _runs(request, project):
     return request.tenant.scope(SyncRun).filter(project=project).select_related("requested_by")
 
 
-def _is_installed(installation):
-    return installation is not None and installation.status != installation.Status.PENDING
-
-
 def status_context(request, project, installation=None):
     installation = installation or get_installation(project.organization)
     runs = list(_runs(request, project)[: HISTORY_SHOWN + 1])
@@ -66,7 +62,7 @@ def status_context(request, project, installation=None):
         "can_add_people": request.tenant.holds(Role.ADMINISTRATOR, Role.MANAGER),
         # Without an installation an old run's error ("re-authorize") is no longer what to do: the notice
         # above says to install.
-        "installed": _is_installed(installation),
+        "installed": installation is not None and installation.was_installed,
     }
 
 
@@ -85,7 +81,7 @@ def integration_settings_panel(request, project):
         "other_errors": [
             e for field, errs in form.errors.items() if field not in _SHOWN_AT_FIELD for e in errs
         ],
-        "synced_worklogs": 0 if _is_installed(installation) else synced_log_count(project),
+        "synced_worklogs": 0 if installation and installation.was_installed else synced_log_count(project),
         "blocker": sync_blocker(project, installation, link) if installation else None,
         "sync_made_assignments": sync_assignments_without_worklogs(project).count(),
         **status_context(request, project, installation),

@@ -178,6 +178,16 @@ def test_needs_reauthorization_is_shown_on_linked_projects(manager_client, proje
     installation.save()
     page = manager_client.get(f"/acme/projects/{project.pk}/").content.decode()
     assert "Hubstaff needs re-authorization" in page
+    assert "Save settings" in page  # installed before: its settings stay at hand
+
+
+def test_an_installation_waiting_for_its_first_authorization_is_not_installed_yet(
+    manager_client, project, installation
+):
+    installation.status = "pending"
+    installation.save()
+    page = manager_client.get(f"/acme/projects/{project.pk}/").content.decode()
+    assert "An Administrator must install Hubstaff first" in page and "Save settings" not in page
 
 
 def test_clear_data_deletes_only_synced_logs(manager_client, project, employee, installation):
