@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install migrate demo browser check bench docker-config clean
+.PHONY: run test install services stop migrate demo browser check bench docker-config clean
 
 $(STAMP): requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -14,8 +14,15 @@ $(STAMP): requirements.lock
 
 install: $(STAMP)
 
-migrate: install
-	mkdir -p var
+## PostgreSQL and Redis from wheels under var/ (where DATABASE_URL / REDIS_URL are unset): started once, reused.
+services: install
+	@$(PY) -m primetric.devservers
+
+## Stop the development PostgreSQL and Redis.
+stop:
+	@test ! -x $(PY) || $(PY) -m primetric.devservers stop
+
+migrate: services
 	$(PY) manage.py migrate --noinput
 
 demo: migrate
@@ -26,7 +33,7 @@ run: demo
 	$(PY) scripts/run_local.py
 
 ## Run the whole test suite (unit, integration against the sandbox, browser tests in Chromium).
-test: install browser
+test: services browser
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 ## Debian's Chromium for the browser tests (Playwright drives it; it cannot download its own browser here).
@@ -59,5 +66,5 @@ docker-config:
 		$(if $(wildcard $(PY)),$(PY),$(PYTHON)) scripts/check_compose.py docker-compose.yml; \
 	fi
 
-clean:
+clean: stop
 	rm -rf var staticfiles .pytest_cache

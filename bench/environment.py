@@ -5,14 +5,24 @@ import subprocess
 import sys
 from pathlib import Path
 
+from primetric import devservers
+
 ROOT = Path(__file__).resolve().parent.parent
-# The PostgreSQL server of the benchmark (a superuser: it drops and creates its own database).
-PG = {
-    "host": os.environ.get("BENCH_PGHOST", "127.0.0.1"),
-    "port": os.environ.get("BENCH_PGPORT", "5432"),
-    "user": os.environ.get("BENCH_PGUSER", "postgres"),
-}
-REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
+
+
+def _postgres():
+    """The PostgreSQL server of the benchmark (a superuser: it drops and creates its own database): BENCH_PGHOST
+    and BENCH_PGPORT, or the development server."""
+    if os.environ.get("BENCH_PGHOST"):
+        host, port = os.environ["BENCH_PGHOST"], os.environ.get("BENCH_PGPORT", "5432")
+    else:
+        server = devservers.postgres()
+        host, port = str(server["HOST"]), str(server["PORT"])
+    return {"host": host, "port": port, "user": os.environ.get("BENCH_PGUSER", "postgres")}
+
+
+PG = _postgres()
+REDIS_URL = os.environ.get("BENCH_REDIS_URL") or devservers.redis_url(13)
 DB_NAME = "primetric_bench"
 
 
@@ -21,7 +31,7 @@ def bench_env(db_name=None):
     db_name = db_name or os.environ.get("BENCH_DATABASE", DB_NAME)
     env = {
         "BENCH_DATABASE": db_name,
-        "DATABASE_URL": f"postgres://{PG['user']}@{PG['host']}:{PG['port']}/{db_name}",
+        "DATABASE_URL": database_url(db_name),
         "REDIS_URL": REDIS_URL,
         "CELERY_BROKER_URL": REDIS_URL,
         "DEBUG": "false",
@@ -31,6 +41,12 @@ def bench_env(db_name=None):
     }
     os.environ.update(env)
     return env
+
+
+def database_url(db_name):
+    if PG["host"].startswith("/"):  # a Unix socket's directory
+        return f"postgres://{PG['user']}@/{db_name}?host={PG['host']}&port={PG['port']}"
+    return f"postgres://{PG['user']}@{PG['host']}:{PG['port']}/{db_name}"
 
 
 def admin_connection():

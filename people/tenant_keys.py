@@ -2,41 +2,27 @@
 project, person or assignment belongs to another organization.
 
 A tenant-owned row that points at another tenant-owned row (a work log at its project, person and assignment; an
-assignment at its project and person) is constrained on PostgreSQL by
+assignment at its project and person) is constrained by
 `FOREIGN KEY (organization_id, project_id) REFERENCES projects_project (organization_id, id)` instead of Django's
 single-column key. The pair includes the organization, so the row's own `organization_id` needs no key of its
 own: it is the organization of the project it points at, which has its key.
 
 Django cannot declare a composite foreign key, so the models say `db_constraint=False` on those fields and the
-migrations add the composite constraints with `tenant_key` (PostgreSQL only; the SQLite of development goes
-without them). Each target table gets a unique index on (organization_id, id) for the keys to reference
-(`tenant_key_target`), in place of its single-column index on organization_id (the models say `db_index=False`):
-it serves the organization's listings as well, and no index of organization_id alone is left for the planner to
-pick for a key's check (a generic plan did, and checked each row against a whole organization's people). The
-index is declared in SQL rather than as a Django constraint, which Django would check with a query on every save.
-On SQLite, a later migration that alters one of these tables rebuilds it without that index (only the index: the
-keys are PostgreSQL's); such a migration should end with `tenant_key_target` again there.
+migrations add the composite constraints with `tenant_key`. Each target table gets a unique index on
+(organization_id, id) for the keys to reference (`tenant_key_target`), in place of its single-column index on
+organization_id (the models say `db_index=False`): it serves the organization's listings as well, and no index
+of organization_id alone is left for the planner to pick for a key's check (a generic plan did, and checked each
+row against a whole organization's people). The index is declared in SQL rather than as a Django constraint,
+which Django would check with a query on every save.
 """
 
 from django.db import migrations
 
 
-def _run_sql(forward_sql, backward_sql, *, vendor=None):
-    def forward(apps, schema_editor):
-        if vendor in (None, schema_editor.connection.vendor):
-            schema_editor.execute(forward_sql)
-
-    def backward(apps, schema_editor):
-        if vendor in (None, schema_editor.connection.vendor):
-            schema_editor.execute(backward_sql)
-
-    return migrations.RunPython(forward, backward)
-
-
 def tenant_key_target(table):
     """A migration operation: (organization_id, id) of `table` is unique, so tenant keys can reference it."""
     name = f"{table}_organization_id_id_key"
-    return _run_sql(
+    return migrations.RunSQL(
         f'CREATE UNIQUE INDEX "{name}" ON "{table}" ("organization_id", "id")',
         f'DROP INDEX IF EXISTS "{name}"',
     )
@@ -47,9 +33,8 @@ def tenant_key(table, column, target_table):
     `target_table`. Checked at commit like Django's own keys (DEFERRABLE INITIALLY DEFERRED); a NULL `column`
     points at nothing and is not checked."""
     name = f"{table}_{column}_tenant_fk"
-    return _run_sql(
+    return migrations.RunSQL(
         f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" FOREIGN KEY ("organization_id", "{column}") '
         f'REFERENCES "{target_table}" ("organization_id", "id") DEFERRABLE INITIALLY DEFERRED',
         f'ALTER TABLE "{table}" DROP CONSTRAINT IF EXISTS "{name}"',
-        vendor="postgresql",
     )

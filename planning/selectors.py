@@ -135,35 +135,28 @@ def logged_seconds_per_week(totals):
 def logged_seconds_by_person(totals, weeks):
     """{person_id: [logged seconds in each of `weeks`]} (consecutive Mondays) from their weekly totals.
 
-    On PostgreSQL the database gathers each person's weekly totals into arrays: a row per person to read rather
-    than one per person and week (a year of 500 people: 500 rows instead of 26,500); a week logged on several
-    projects or from several sources comes as several values, summed here.
+    The database gathers each person's weekly totals into arrays: a row per person to read rather than one per
+    person and week; a week logged on several projects or from several sources comes as several values, summed
+    here.
     """
     rows = {}
     if not weeks:
         return rows
     first, count = weeks[0], len(weeks)
-    if connection.vendor == "postgresql":
-        sql, params = totals.order_by().values_list("person_id", "week", "seconds").query.sql_with_params()
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT person_id, array_agg((week - %s::date) / 7), array_agg(seconds) "
-                f"FROM ({sql}) AS weekly GROUP BY person_id",
-                [first, *params],
-            )
-            per_person = (
-                (person_id, zip(indexes, seconds, strict=True)) for person_id, indexes, seconds in cursor
-            )
-            for person_id, values in per_person:
-                row = rows[person_id] = [0] * count
-                for i, value in values:
-                    row[i] += value
-        return rows
-    for person_id, monday, seconds in logged_seconds_per_week(totals):
-        row = rows.get(person_id)
-        if row is None:
+    sql, params = totals.order_by().values_list("person_id", "week", "seconds").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT person_id, array_agg((week - %s::date) / 7), array_agg(seconds) "
+            f"FROM ({sql}) AS weekly GROUP BY person_id",
+            [first, *params],
+        )
+        per_person = (
+            (person_id, zip(indexes, seconds, strict=True)) for person_id, indexes, seconds in cursor
+        )
+        for person_id, values in per_person:
             row = rows[person_id] = [0] * count
-        row[(monday - first).days // 7] += seconds
+            for i, value in values:
+                row[i] += value
     return rows
 
 

@@ -72,55 +72,24 @@ def _batch_size(fields, rows):
     return max(1, min(WRITE_BATCH_ROWS, connection.ops.bulk_batch_size(fields, rows)))
 
 
-def insert_rows(model, columns, rows):
-    """INSERT `rows` (tuples of values in `columns` order) with multi-row statements."""
-    if not rows:
-        return
-    opts, ops = model._meta, connection.ops
-    fields = [opts.get_field(column) for column in columns]
-    names = ", ".join(ops.quote_name(f.column) for f in fields)
-    head = f"INSERT INTO {ops.quote_name(opts.db_table)} ({names}) VALUES "
-    placeholder = f"({', '.join(['%s'] * len(fields))})"
-    rows = _adapted(rows, fields)
-    size = _batch_size(fields, rows)
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), size):
-            chunk = rows[start : start + size]
-            cursor.execute(
-                head + ", ".join([placeholder] * len(chunk)), [value for row in chunk for value in row]
-            )
-
-
 def update_rows(model, columns, rows, *, where=None):
     """Set `columns` of many rows to each row's own values: `rows` are tuples (pk, *values).
 
-    PostgreSQL: one UPDATE ... FROM (VALUES ...) per batch. Elsewhere: one executemany of a per-row UPDATE (cheap in
-    SQLite, which runs in-process). `where` adds equality conditions ({column: value}) that every row must meet.
+    One UPDATE ... FROM (VALUES ...) per batch. `where` adds equality conditions ({column: value}) that every row
+    must meet.
     """
     if not rows:
         return
     opts, ops = model._meta, connection.ops
-    pk = opts.pk
     fields = [opts.get_field(column) for column in columns]
     conditions = [
         (ops.quote_name(opts.get_field(column).column), value) for column, value in (where or {}).items()
     ]
-    rows = _adapted(rows, [pk, *fields])
-    if connection.vendor == "postgresql":
-        _update_from_values(model, fields, rows, conditions)
-        return
-    table = ops.quote_name(opts.db_table)
-    sets = ", ".join(f"{ops.quote_name(f.column)} = %s" for f in fields)
-    extra = "".join(f" AND {column} = %s" for column, _ in conditions)
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"UPDATE {table} SET {sets} WHERE {ops.quote_name(pk.column)} = %s{extra}",
-            [(*row[1:], row[0], *(value for _, value in conditions)) for row in rows],
-        )
+    _update_from_values(model, fields, _adapted(rows, [opts.pk, *fields]), conditions)
 
 
 def _update_from_values(model, fields, rows, conditions):
-    """PostgreSQL: UPDATE ... FROM (VALUES ...), a batch of rows per statement."""
+    """UPDATE ... FROM (VALUES ...), a batch of rows per statement."""
     opts, ops = model._meta, connection.ops
     table = ops.quote_name(opts.db_table)
     pk = opts.pk

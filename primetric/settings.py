@@ -1,6 +1,7 @@
 """Settings, read from the environment (django-environ); every variable is listed in .env.example.
 
-Development defaults need no server: SQLite under var/ and a Celery broker on the local filesystem.
+Development defaults need no server installed: without DATABASE_URL and REDIS_URL, PostgreSQL and Redis from
+wheels are started under var/ (primetric/devservers.py). Production requires both variables.
 With PRIMETRIC_ENV=production the site refuses to start without SECRET_KEY and turns on every
 protection that `manage.py check --deploy` looks for.
 """
@@ -11,6 +12,8 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+
+from primetric import devservers
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -107,23 +110,19 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
+if os.environ.get("DATABASE_URL") or PRODUCTION:
+    DATABASES = {"default": env.db("DATABASE_URL")}
+else:
+    # PostgreSQL from a wheel, started on first use and shared by every process (primetric/devservers.py).
+    DATABASES = {"default": devservers.postgres()}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60 if PRODUCTION else 0)
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Several processes (web, worker, beat) share the file: wait for locks instead of failing.
-    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 30, "transaction_mode": "IMMEDIATE"})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-REDIS_URL = env.str("REDIS_URL", default="")
-if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+if os.environ.get("REDIS_URL") or PRODUCTION:
+    REDIS_URL = env.str("REDIS_URL")
 else:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": str(VAR_DIR / "cache"),
-        }
-    }
+    REDIS_URL = devservers.redis_url()
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -241,24 +240,12 @@ HUBSTAFF_RATE_WINDOW_SECONDS = env.float("HUBSTAFF_RATE_WINDOW_SECONDS", default
 CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.format(hubstaff=HUBSTAFF_ACCOUNT_URL)
 
 # --- Celery -------------------------------------------------------------------------------------------------
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
-if CELERY_BROKER_URL == "filesystem://":
-    _broker_dir = Path(env.str("CELERY_FILESYSTEM_BROKER_DIR", default=str(VAR_DIR / "celery-broker")))
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_broker_dir / "queue"),
-        "data_folder_out": str(_broker_dir / "queue"),
-        "processed_folder": str(_broker_dir / "processed"),
-        "control_folder": str(_broker_dir / "control"),
-        "store_processed": False,
-    }
-else:
-    # Redis hands an unacknowledged task out again after this many seconds (acks_late below): what brings back
-    # the task of a worker killed outright. It must exceed the longest countdown a task waits with (a retry
-    # after a Retry-After: one hour at most), or a waiting task is handed out twice; a run whose worker died is
-    # set going sooner by the lease and the periodic check (integrations.services.runs), not by this timeout.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=7200)
-    }
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
+# Redis hands an unacknowledged task out again after this many seconds (acks_late below): what brings back the
+# task of a worker killed outright. It must exceed the longest countdown a task waits with (a retry after a
+# Retry-After: one hour at most), or a waiting task is handed out twice; a run whose worker died is set going
+# sooner by the lease and the periodic check (integrations.services.runs), not by this timeout.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=7200)}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

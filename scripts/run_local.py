@@ -1,7 +1,8 @@
 """Run the whole product locally with the embedded defaults: no servers to install.
 
-Starts the Hubstaff sandbox (demo scenario), a Celery worker and Celery beat on the filesystem broker, and
-Django's web server; prints the address and the demo logins; Ctrl-C stops everything.
+Starts the Hubstaff sandbox (demo scenario), a Celery worker and Celery beat, and Django's web server, on the
+development PostgreSQL and Redis (primetric/devservers.py, or DATABASE_URL and REDIS_URL); prints the address and
+the demo logins; Ctrl-C stops everything but the two servers, which the next `make run` or `make test` reuses.
 """
 
 import os
@@ -55,9 +56,8 @@ def debug_state():
 
 
 def main():
-    (ROOT / "var" / "celery-broker" / "queue").mkdir(parents=True, exist_ok=True)
-    (ROOT / "var" / "celery-broker" / "processed").mkdir(parents=True, exist_ok=True)
-    (ROOT / "var" / "celery-broker" / "control").mkdir(parents=True, exist_ok=True)
+    if subprocess.run([PY, "-m", "primetric.devservers"], cwd=ROOT, env=env, check=False).returncode:
+        sys.exit(1)
     children = {}
     for name, command in PROCESSES.items():
         children[name] = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
@@ -74,7 +74,7 @@ def main():
 
   DEBUG is {debug_state()}.
   E-mails are never sent: read them at http://localhost:{WEB_PORT}/dev/mail/ (files under var/mail/).
-  Ctrl-C stops everything.
+  Ctrl-C stops everything; `make stop` stops the development PostgreSQL and Redis too.
 """,
         flush=True,
     )

@@ -50,6 +50,9 @@ def test_production_settings_turn_the_mailbox_off_and_send_by_smtp():
         "SECRET_KEY": "x" * 50,
         "FIELD_ENCRYPTION_KEYS": "x",
         "EMAIL_URL": "smtp+tls://user:secret@smtp.example.test:587",
+        # Production requires its servers' addresses; nothing connects to these.
+        "DATABASE_URL": "postgres://primetric@db.invalid/primetric",
+        "REDIS_URL": "redis://redis.invalid:6379/0",
     }
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.split() == [

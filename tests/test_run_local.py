@@ -10,7 +10,7 @@ import time
 import pytest
 import requests
 
-from tests.reliability.support import REPO
+from tests.reliability.support import REPO, database_url_of_test_db
 
 
 def free_port():
@@ -34,8 +34,9 @@ def test_make_run_turns_debug_off(run_local):
     assert "off" in run_local.debug_state()
 
 
+@pytest.mark.django_db
 def test_make_runs_web_server_without_debug_serves_static_files_and_a_proper_404(run_local, tmp_path):
-    env = {**run_local.env, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
+    env = {**run_local.env, "DATABASE_URL": database_url_of_test_db()}
     env.pop("PRIMETRIC_ENV", None)
     base = f"http://localhost:{run_local.WEB_PORT}"
     log = (tmp_path / "web.log").open("w")

@@ -10,15 +10,9 @@ from django.db import IntegrityError, connection, transaction
 from people.models import Organization, Person
 from projects.models import Assignment, Project
 from tests.factories import OrganizationFactory, assigned_project
-from tests.reliability.support import require_postgres
 from worklogs.models import WorkLog
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _postgres():
-    require_postgres()
 
 
 def tenant(org):

@@ -68,46 +68,16 @@ _POSTGRESQL_TRIGGERS = [
 ]
 
 
-def _sqlite_week(row: str) -> str:
-    return f"date({row}.date, '-' || ((CAST(strftime('%w', {row}.date) AS INTEGER) + 6) % 7) || ' days')"
-
-
-_SQLITE_ADD = f"""
-    INSERT INTO {TABLE} ({KEY}, logs, seconds)
-    VALUES (NEW.organization_id, NEW.project_id, NEW.person_id, NEW.source, {_sqlite_week("NEW")}, 1,
-            NEW.duration_seconds)
-    ON CONFLICT ({KEY}) DO UPDATE SET logs = logs + 1, seconds = seconds + excluded.seconds;"""
-_SQLITE_OLD_ROW = (
-    "organization_id = OLD.organization_id AND project_id = OLD.project_id AND person_id = OLD.person_id "
-    f"AND source = OLD.source AND week = {_sqlite_week('OLD')}"
-)
-_SQLITE_SUBTRACT = f"""
-    UPDATE {TABLE} SET logs = logs - 1, seconds = seconds - OLD.duration_seconds WHERE {_SQLITE_OLD_ROW};
-    DELETE FROM {TABLE} WHERE {_SQLITE_OLD_ROW} AND logs <= 0;"""
-
-_SQLITE_TRIGGERS = [
-    f"CREATE TRIGGER worklogs_total_insert AFTER INSERT ON worklogs_worklog BEGIN {_SQLITE_ADD} END",
-    "CREATE TRIGGER worklogs_total_update AFTER UPDATE OF organization_id, project_id, person_id, source, date, "
-    f"duration_seconds ON worklogs_worklog BEGIN {_SQLITE_ADD} {_SQLITE_SUBTRACT} END",
-    f"CREATE TRIGGER worklogs_total_delete AFTER DELETE ON worklogs_worklog BEGIN {_SQLITE_SUBTRACT} END",
-]
-
 _NAMES = ("worklogs_total_insert", "worklogs_total_update", "worklogs_total_delete")
 
 
 def _install(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        statements = [_POSTGRESQL_FUNCTION] + [
-            f"DROP TRIGGER IF EXISTS {name} ON worklogs_worklog" for name in _NAMES
-        ]
-        statements += _POSTGRESQL_TRIGGERS
-    elif vendor == "sqlite":
-        statements = [f"DROP TRIGGER IF EXISTS {name}" for name in _NAMES] + _SQLITE_TRIGGERS
-    else:
-        raise NotImplementedError(f"work-log totals need triggers written for {vendor}")
+    statements = [_POSTGRESQL_FUNCTION] + [
+        f"DROP TRIGGER IF EXISTS {name} ON worklogs_worklog" for name in _NAMES
+    ]
+    statements += _POSTGRESQL_TRIGGERS
     # Recount from the logs, so that installing again also repairs the totals.
-    week = _PG_KEY.rsplit(", ", 1)[1] if vendor == "postgresql" else _sqlite_week("worklogs_worklog")
+    week = _PG_KEY.rsplit(", ", 1)[1]
     statements += [
         f"DELETE FROM {TABLE}",
         f"INSERT INTO {TABLE} ({KEY}, logs, seconds) "
@@ -119,11 +89,9 @@ def _install(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
 
 
 def _uninstall(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
-    on = " ON worklogs_worklog" if schema_editor.connection.vendor == "postgresql" else ""
     for name in _NAMES:
-        schema_editor.execute(f"DROP TRIGGER IF EXISTS {name}{on}", None)
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute("DROP FUNCTION IF EXISTS worklogs_total_change()")
+        schema_editor.execute(f"DROP TRIGGER IF EXISTS {name} ON worklogs_worklog", None)
+    schema_editor.execute("DROP FUNCTION IF EXISTS worklogs_total_change()")
 
 
 def install_triggers() -> migrations.RunPython:

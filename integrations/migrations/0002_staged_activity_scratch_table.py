@@ -6,17 +6,6 @@ from django.db import migrations, models
 TABLE = "integrations_stagedactivity"
 
 
-def set_unlogged(apps, schema_editor):
-    # Staged rows are scratch data of a running sync: no WAL for them (PostgreSQL only).
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(f"ALTER TABLE {TABLE} SET UNLOGGED")
-
-
-def set_logged(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(f"ALTER TABLE {TABLE} SET LOGGED")
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -35,5 +24,6 @@ class Migration(migrations.Migration):
             name='sync_run',
             field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='staged', to='integrations.syncrun'),
         ),
-        migrations.RunPython(set_unlogged, set_logged),
+        # Staged rows are scratch data of a running sync: no WAL for them.
+        migrations.RunSQL(f"ALTER TABLE {TABLE} SET UNLOGGED", f"ALTER TABLE {TABLE} SET LOGGED"),
     ]

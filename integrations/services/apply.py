@@ -11,7 +11,6 @@ logs.
 
 from collections import defaultdict
 from dataclasses import replace
-from datetime import date
 
 from django.db import connection
 from django.db.models import Q
@@ -79,7 +78,7 @@ class Apply:
         Applied while the fetch goes on (`early.py`), `staging` hands out a window's rows once it is complete and
         `fetch_over()` returns once the whole fetch is: nothing after the batches runs before it.
         """
-        threaded = connection.vendor == "postgresql" and not connection.in_atomic_block
+        threaded = not connection.in_atomic_block
         with transaction_writer(threaded=threaded, name=f"sync-run-{self.sync_run.pk}") as writer:
             people = self._load()
             for fetched, batch in _batches(windows):
@@ -154,8 +153,6 @@ class Apply:
                 ],
             )
             rows = cursor.fetchall()
-        if connection.vendor != "postgresql":
-            return [rules.SyncedLog(i, k, p, _as_date(d), s, a) for i, k, p, d, s, a in rows]
         return list(map(rules.SyncedLog._make, rows))
 
     # -- writing
@@ -230,12 +227,9 @@ class Apply:
             )
             for log in creates
         ]
-        if connection.vendor == "postgresql":
-            # COPY text made here, so that a writer thread only waits for the database.
-            text = "".join(map(_worklog_copy_line(now), rows))
-            writer.submit(db.copy_text, WorkLog, WORKLOG_COLUMNS, text)
-        else:
-            writer.submit(db.insert_rows, WorkLog, WORKLOG_COLUMNS, rows)
+        # COPY text made here, so that a writer thread only waits for the database.
+        text = "".join(map(_worklog_copy_line(now), rows))
+        writer.submit(db.copy_text, WorkLog, WORKLOG_COLUMNS, text)
         self.counts["worklogs_created"] += len(creates)
 
     def _write_stretched(self, writer):
@@ -296,10 +290,6 @@ def _rule_assignment(assignment):
     return rules.AssignedSpan(
         assignment.pk, assignment.person_id, assignment.start_date, assignment.end_date, assignment.origin
     )
-
-
-def _as_date(value):
-    return value if isinstance(value, date) else date.fromisoformat(value)
 
 
 # The writes: each runs in the writer's transaction (its thread and connection, or this one's).

@@ -34,11 +34,7 @@ class Abandoned(Exception):
 
 def possible():
     """Whether this sync may apply while it fetches (see the module's docstring)."""
-    return (
-        settings.HUBSTAFF_APPLY_WHILE_FETCHING
-        and connection.vendor == "postgresql"
-        and not connection.in_atomic_block
-    )
+    return settings.HUBSTAFF_APPLY_WHILE_FETCHING and not connection.in_atomic_block
 
 
 class EarlyApply:

@@ -238,7 +238,7 @@ def recover_runs(project=None, now=None):
 
     - running, lease expired: queued again and sent again (at most MAX_TAKEOVERS times, then failed);
     - queued, and not taken LOST_AFTER after it was due (`heartbeat_at`: when queued or when its retry is due):
-      its message was lost (a broker restarted without persistence, a filesystem broker cleared): sent again.
+      its message was lost (a broker restarted without persistence): sent again.
       A second message of a run that has one does no harm: `claim` lets one worker have it;
     - a Clear data run still running after STALE_AFTER (its web request died): failed.
     Returns how many runs were requeued, sent again or failed.

@@ -27,19 +27,15 @@ def refresh_after_sync(written, *, min_rows=ANALYZE_AFTER_ROWS, min_share=ANALYZ
 
 
 def planner_worklog_rows():
-    """How many rows the planner's statistics say the work-log table has (0 where never analyzed, or not PostgreSQL)."""
-    if connection.vendor != "postgresql":
-        return 0
+    """How many rows the planner's statistics say the work-log table has (0 where never analyzed)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [WorkLog._meta.db_table])
         return max(0, cursor.fetchone()[0])
 
 
 def refresh_worklog_statistics():
-    """ANALYZE the work-log table (PostgreSQL), unless that would wait: if autovacuum or another sync holds the
-    table's statistics lock, they are being refreshed already. Never fails the sync that asks."""
-    if connection.vendor != "postgresql":
-        return False
+    """ANALYZE the work-log table, unless that would wait: if autovacuum or another sync holds the table's
+    statistics lock, they are being refreshed already. Never fails the sync that asks."""
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SET LOCAL lock_timeout = '1s'")

@@ -54,10 +54,9 @@ class _ThreadedWriter:
 
     threaded = True
 
-    def __init__(self, *, name, immediate_constraints):
+    def __init__(self, *, name):
         self._jobs = queue.Queue(maxsize=MAX_PENDING)
         self._error = None
-        self._immediate_constraints = immediate_constraints
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
@@ -90,11 +89,10 @@ class _ThreadedWriter:
         ended = False  # the caller's commit or rollback has been taken off the queue
         try:
             with transaction.atomic():
-                if self._immediate_constraints:
-                    # Foreign keys are checked as each statement ends, while the caller plans the next one,
-                    # rather than all together at COMMIT.
-                    with connection.cursor() as cursor:
-                        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                # Foreign keys are checked as each statement ends, while the caller plans the next one,
+                # rather than all together at COMMIT.
+                with connection.cursor() as cursor:
+                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 while True:
                     job = self._jobs.get()
                     ended = job is _COMMIT or job is _ROLLBACK
@@ -139,7 +137,7 @@ def transaction_writer(*, threaded, name="writer"):
         with transaction.atomic():
             yield _InlineWriter()
         return
-    writer = _ThreadedWriter(name=name, immediate_constraints=connection.vendor == "postgresql")
+    writer = _ThreadedWriter(name=name)
     try:
         yield writer
     except BaseException:

@@ -4,7 +4,6 @@ Before: a missing teammate named "x\\u0000y" made saving the run's report fail a
 (the run said "failed ... nothing was changed" with 62 logs written, and synced_through never moved); a NUL in a
 Hubstaff project name made the project list refresh and the OAuth callback answer 500. Now the text is cleaned
 where it comes in (hubstaff/mapping.py) and the report is saved in the transaction of the work logs.
-SQLite accepts a NUL, so these run on PostgreSQL (they are skipped elsewhere, failed if REQUIRE_POSTGRES is set).
 """
 
 import copy
@@ -22,7 +21,6 @@ from integrations.services import runs, sync
 from integrations.services.installation import connect_with_personal_access_token
 from integrations.services.links import update_link
 from tests.factories import PersonFactory, ProjectFactory
-from tests.reliability.support import require_postgres
 from worklogs.models import WorkLog
 
 pytestmark = pytest.mark.sandbox
@@ -36,7 +34,6 @@ NUL_PROJECT = "Project\u0000 B\u202e"
 def hostile(hubstaff_sandbox):
     """The demo data with Dana Ghost (a missing teammate) named "x\\u0000y" and Project B named with a NUL and a
     right-to-left override."""
-    require_postgres()
     scenario = copy.deepcopy(DEMO)
     for user in scenario["users"]:
         if user["email"] == "dana@elsewhere.test":
@@ -118,7 +115,6 @@ def test_a_nul_in_a_project_name_does_not_break_the_oauth_callback(org, hostile,
 def test_a_report_that_cannot_be_saved_leaves_no_work_logs_and_the_run_says_so(org, hubstaff_sandbox):
     """The report is saved in the transaction of the work logs: when PostgreSQL refuses it, nothing was changed,
     which is what the run then says (before, the logs were committed first and the run claimed otherwise)."""
-    require_postgres()
     hubstaff_sandbox.load(DEMO)
     connect_with_personal_access_token(org, hubstaff_sandbox.create_pat("alice@acme.test"))
     PersonFactory(organization=org, full_name="Bobby Brown", email="bobby@acme.test")

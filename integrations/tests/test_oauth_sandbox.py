@@ -197,13 +197,10 @@ def test_two_workers_refreshing_at_once_spend_the_refresh_token_once(org, hubsta
     """The row lock serializes refreshes: the second worker finds the first one's new token and uses it.
 
     Without the lock both would send the same (rotating) refresh token and one would get invalid_grant.
-    Needs a database that threads share: PostgreSQL (the in-memory SQLite test database is per connection).
     """
-    from django.db import connection, connections
-
-    if connection.vendor != "postgresql":
-        pytest.skip("runs on PostgreSQL: the in-memory SQLite test database is not shared between threads")
     import threading
+
+    from django.db import connections
 
     tokens = hubstaff_sandbox.issue_tokens("alice@acme.test", client_id=hubstaff_app["client_id"])
     installation = Installation.objects.create(

@@ -18,7 +18,6 @@ from integrations.services.links import update_link
 from people.models import Person
 from projects.models import Assignment
 from tests.factories import AssignmentFactory, PersonFactory, ProjectFactory, WorkLogFactory
-from tests.reliability.support import require_postgres
 from worklogs.models import WorkLog
 
 DEMO = json.loads(DEMO_SCENARIO.read_text())
@@ -320,7 +319,6 @@ def test_a_sync_that_writes_many_work_logs_refreshes_the_planner_statistics(
 ):
     """Else the planner takes a project's new rows for a handful until autovacuum comes, and the next sync's
     updates read the whole project once per row (docs/performance.md)."""
-    require_postgres()
     WorkLogFactory.create_batch(3, project=project_a, person=people["bobby"])
     assert statistics.refresh_worklog_statistics()
     before = statistics.planner_worklog_rows()
@@ -335,7 +333,6 @@ def test_a_sync_that_writes_many_work_logs_refreshes_the_planner_statistics(
 def test_refreshing_statistics_does_not_wait_for_a_vacuum_and_fails_nothing(project_a, people):
     """While autovacuum (here: another session) holds the table's statistics lock, the refresh gives up within
     its lock timeout instead of holding the worker."""
-    require_postgres()
     import time
 
     import psycopg2

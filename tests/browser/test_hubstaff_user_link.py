@@ -1,11 +1,9 @@
 """Linking a Hubstaff user whose e-mail differs to a person, and previewing a reset before applying it, in a real
 browser against the Hubstaff sandbox (PostgreSQL: the worker thread and the page share the database)."""
 
-import os
 import time
 
 import pytest
-from django.db import connection
 
 from integrations.models import HubstaffUserLink
 from integrations.services import runs
@@ -58,11 +56,6 @@ def test_manager_says_who_a_missing_teammate_is_and_their_time_syncs(
     assert not HubstaffUserLink.objects.exists()
 
 
-@pytest.mark.skipif(
-    connection.vendor == "sqlite" and not os.environ.get("REQUIRE_POSTGRES"),
-    reason="the reset's worker thread and the page share SQLite's in-memory test database, whose table locks "
-    "refuse the page's polls while the reset writes; CI runs this on PostgreSQL",
-)
 def test_manager_previews_the_reset_then_applies_it(
     page, live_server, sign_in, screenshot, org, make_member, link_project_a, worker_thread
 ):

@@ -1,8 +1,7 @@
-"""Helpers shared by the reliability and security suites: required services, the sandbox oracle, snapshots, workers.
+"""Helpers shared by the reliability and security suites: the test Redis, the sandbox oracle, snapshots, workers.
 
-Tests that need PostgreSQL or Redis call `require_postgres()` / `require_redis()`: on a laptop (SQLite, no Redis)
-they skip with the reason; with REQUIRE_POSTGRES=1 / REQUIRE_REDIS=1 (CI) they FAIL instead, so that a missing
-service can never turn into a green run that proved nothing.
+Tests that run real workers take their broker from `require_redis()`: a Redis database of their own (one per test
+process under xdist), which they may flush. A Redis that does not answer fails the test, never skips it.
 """
 
 from __future__ import annotations
@@ -15,6 +14,7 @@ import time
 from collections import Counter, defaultdict
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -25,38 +25,25 @@ REPO = Path(__file__).resolve().parents[2]
 # -----------------------------------------------------------------------------------------
 
 
-def _missing(what, variable, reason):
-    message = f"needs {what}: {reason}"
-    if os.environ.get(variable):
-        pytest.fail(f"{message} ({variable} is set, so this is a failure, not a skip)", pytrace=False)
-    pytest.skip(message)
+def redis_url_for_tests():
+    """This test process's own database on the suite's Redis (settings.REDIS_URL's server): 15, then 14 for the
+    second xdist worker, and so on. The root conftest points the Celery app's broker at it."""
+    from django.conf import settings
 
-
-def require_postgres():
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        _missing(
-            "PostgreSQL",
-            "REQUIRE_POSTGRES",
-            f"DATABASE_URL points at {connection.vendor}; set DATABASE_URL=postgres://...",
-        )
-
-
-def redis_url():
-    return os.environ.get("REDIS_URL", "")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    index = int(worker[2:]) if worker[2:].isdigit() else 0
+    return urlunsplit(urlsplit(settings.REDIS_URL)._replace(path=f"/{15 - index}"))
 
 
 def require_redis():
-    url = redis_url()
-    if not url:
-        _missing("Redis", "REQUIRE_REDIS", "REDIS_URL is not set")
+    """redis_url_for_tests(), which must answer; tests with real workers may flush it."""
     import redis
 
+    url = redis_url_for_tests()
     try:
         redis.Redis.from_url(url, socket_connect_timeout=2).ping()
-    except Exception as exc:  # noqa: BLE001 - any failure to reach it is "missing"
-        _missing("Redis", "REQUIRE_REDIS", f"{url} does not answer ({exc.__class__.__name__})")
+    except Exception as exc:  # noqa: BLE001 - any failure to reach it fails the test
+        pytest.fail(f"needs Redis: {url} does not answer ({exc.__class__.__name__})", pytrace=False)
     return url
 
 
@@ -168,6 +155,8 @@ def database_url_of_test_db():
         auth += f":{s['PASSWORD']}"
     host = s.get("HOST") or "127.0.0.1"
     port = s.get("PORT") or "5432"
+    if host.startswith("/"):  # a Unix socket's directory (the embedded server)
+        return f"postgres://{auth}@/{s['NAME']}?host={host}&port={port}"
     return f"postgres://{auth}@{host}:{port}/{s['NAME']}"
 
 
@@ -204,32 +193,29 @@ def worker_env(hs, *, broker_url, visibility_timeout=None, extra=None):
 class Worker:
     """`celery -A primetric worker` in its own process group, so that SIGKILL takes the whole worker down."""
 
-    def __init__(self, env, *, name, concurrency=1, log_dir):
+    def __init__(self, env, *, name, concurrency=1, log_dir, command=None):
+        """`command`: the worker's command line instead of the suite's (e.g. `make run`'s, as it is)."""
         self.log_path = Path(log_dir) / f"{name}.log"
         self.log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
+        command = command or [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "primetric",
+            "worker",
+            "--loglevel",
+            "WARNING",
+            "--concurrency",
+            str(concurrency),
+            "--hostname",
+            f"{name}@%h",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ]
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "primetric",
-                "worker",
-                "--loglevel",
-                "WARNING",
-                "--concurrency",
-                str(concurrency),
-                "--hostname",
-                f"{name}@%h",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-            ],
-            cwd=REPO,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+            command, cwd=REPO, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
         )
 
     def pool_children(self):

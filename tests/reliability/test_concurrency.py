@@ -16,16 +16,11 @@ from integrations.models import Installation, SyncRun
 from integrations.services import runs as sync_runs
 from integrations.services import sync
 
-from .support import duplicates, hubstaff_truth, require_postgres, synced_result
+from .support import duplicates, hubstaff_truth, synced_result
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 EMAILS = {"bobby@acme.test", "sam@acme.test"}
-
-
-@pytest.fixture(autouse=True)
-def _postgres():
-    require_postgres()
 
 
 def all_at_once(count, work):

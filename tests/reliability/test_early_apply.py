@@ -20,7 +20,7 @@ from integrations.services import runs, sync
 from projects.models import Assignment
 from worklogs.models import WorkLog
 
-from .support import hubstaff_truth, require_postgres, snapshot, synced_result
+from .support import hubstaff_truth, snapshot, synced_result
 from .test_sync_faults import EMAILS, WINDOW, fault_after
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -29,8 +29,7 @@ LATENCY = 0.03
 
 
 @pytest.fixture(autouse=True)
-def _postgres(settings):
-    require_postgres()
+def _apply_while_fetching(settings):
     settings.HUBSTAFF_APPLY_WHILE_FETCHING = True
     settings.HUBSTAFF_FETCH_STREAMS = 2
 

@@ -1,6 +1,6 @@
 """A run owned by a lease, a lost message, Hubstaff uninstalled or turned off mid-sync (issue 15, cases 4-6).
 
-Workers themselves (killed pool children, on Redis and on the filesystem broker) are in test_worker_kill.py; here
+Workers themselves (killed pool children, on Redis) are in test_worker_kill.py; here
 the same rules are checked in one process, through the sandbox.
 """
 
@@ -110,7 +110,7 @@ def test_the_periodic_check_requeues_a_run_whose_lease_expired(
 def test_a_queued_run_whose_message_was_lost_is_sent_again_and_finishes(
     project_a, queued_tasks, django_capture_on_commit_callbacks
 ):
-    """The message never reached a worker (broker restarted, filesystem broker cleared): the check re-sends it."""
+    """The message never reached a worker (a broker restarted without persistence): the check re-sends it."""
     run = queue(project_a)
     queued_tasks.clear()  # the message is lost
     with django_capture_on_commit_callbacks(execute=True):

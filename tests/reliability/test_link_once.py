@@ -20,8 +20,6 @@ from integrations.services.installation import refresh_hubstaff_projects
 from integrations.services.links import update_link
 from tests.factories import ProjectFactory
 
-from .support import require_postgres
-
 SETTINGS = {"enabled": True, "prevent_new_assignments": False, "trim_assignments": False}
 
 
@@ -90,7 +88,6 @@ def test_the_database_refuses_a_second_link_written_directly(project_a, project_
 def test_two_saves_at_the_same_moment_link_it_once(org, hs, installed):
     """Two managers link the same Hubstaff project to two projects at once (two connections): one wins, the other
     is told which project holds it."""
-    require_postgres()
     hubstaff_id = hs.ids()["projects"]["Project A"]
     refresh_hubstaff_projects(installed)
     projects = [ProjectFactory(organization=org, name=name) for name in ("First", "Second")]

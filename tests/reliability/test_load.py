@@ -27,7 +27,7 @@ from people.models import Organization, Person
 from projects.models import Project
 from worklogs.models import WorkLog
 
-from .support import REPO, Worker, require_postgres, require_redis, wait_for, worker_env
+from .support import REPO, Worker, require_redis, wait_for, worker_env
 
 pytestmark = [pytest.mark.load, pytest.mark.django_db(transaction=True)]
 
@@ -37,7 +37,6 @@ RATE_LIMIT = 1000  # Hubstaff's: requests per hour per application
 
 @pytest.fixture
 def load_sandbox(settings):
-    require_postgres()
     with running_sandbox(
         generate=f"users={USERS},projects={PROJECTS},days={DAYS},seed=1,orgs={ORGS}", rate_limit=RATE_LIMIT
     ) as hs:

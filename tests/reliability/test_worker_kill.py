@@ -1,8 +1,7 @@
 """A Celery worker killed with SIGKILL in the middle of a sync, with real workers on PostgreSQL.
 
-`celery -A primetric worker` runs in a subprocess on the same PostgreSQL test database as the test, on Redis or on
-the filesystem broker. The sandbox answers slowly (latency) so that the sync lasts long enough to be killed
-part-way.
+`celery -A primetric worker` runs in a subprocess on the same PostgreSQL test database as the test, on Redis. The
+sandbox answers slowly (latency) so that the sync lasts long enough to be killed part-way.
 
 Two deaths:
 - a pool child killed (what the OOM killer does; the main process survives): the main process rejects the lost
@@ -10,10 +9,14 @@ Two deaths:
   run's lease is still live, so the task comes back when it would expire (SYNC_LEASE_SECONDS, 6 s here, 90 s in
   production), takes the run over and finishes it. Then the worker syncs another project: it is not stalled.
 - the whole worker killed: nothing rejects the message. Redis hands it out again after its visibility timeout (5 s
-  here, 2 h in production); a lost message (or a filesystem broker, which keeps none in flight) is sent again by
-  the periodic check `runs.recover_runs` once the lease expired (test_leases.py covers the check itself).
+  here, 2 h in production); a lost message is sent again by the periodic check `runs.recover_runs` once the lease
+  expired (test_leases.py covers the check itself).
+And `make run`'s own worker, idle, losing a pool child: the runs sent afterwards all finish.
 """
 
+import importlib.util
+import os
+import signal
 import time
 from datetime import date, timedelta
 
@@ -30,10 +33,10 @@ from integrations.services.links import update_link
 from tests.factories import ProjectFactory, WorkLogFactory
 
 from .support import (
+    REPO,
     Worker,
     duplicates,
     hubstaff_truth,
-    require_postgres,
     require_redis,
     snapshot,
     synced_result,
@@ -50,7 +53,6 @@ EMAILS = {"bobby@acme.test", "sam@acme.test"}
 
 @pytest.fixture
 def broker():
-    require_postgres()
     url = require_redis()
     import redis
 
@@ -186,39 +188,23 @@ def test_a_killed_sync_never_stays_running_and_the_next_request_redoes_it(
     assert duplicates(project) == []
 
 
-# --- a pool child killed, on Redis and on the filesystem broker
+# --- a pool child killed
 
 
-@pytest.fixture(params=["redis", "filesystem"])
-def pool_worker(request, hs, tmp_path):
-    """A worker (one pool child) on the named broker, and how to send it a run: (worker, send)."""
-    require_postgres()
-    if request.param == "redis":
-        url = require_redis()
-        redis.Redis.from_url(url).flushdb()  # no message left over from an earlier run
-        options, extra = {}, {}
-    else:
-        url, folder = "filesystem://", tmp_path / "broker"
-        options = {
-            "data_folder_in": str(folder / "queue"),
-            "data_folder_out": str(folder / "queue"),
-            "processed_folder": str(folder / "processed"),
-            "control_folder": str(folder / "control"),
-            "store_processed": False,
-        }
-        for name in ("queue", "processed", "control"):
-            (folder / name).mkdir(parents=True)
-        extra = {"REDIS_URL": "", "CELERY_FILESYSTEM_BROKER_DIR": str(folder)}
-    extra["SYNC_LEASE_SECONDS"] = str(LEASE_SECONDS)
+@pytest.fixture
+def pool_worker(hs, tmp_path):
+    """A worker (one pool child), and how to send it a run: (worker, send)."""
+    url = require_redis()
+    redis.Redis.from_url(url).flushdb()  # no message left over from an earlier run
+    extra = {"SYNC_LEASE_SECONDS": str(LEASE_SECONDS)}
     env = worker_env(hs, broker_url=url, visibility_timeout=VISIBILITY_TIMEOUT, extra=extra)
-    env["CELERY_BROKER_URL"] = url
-    worker = Worker(env, name=f"pool-{request.param}", log_dir=tmp_path)
+    worker = Worker(env, name="pool", log_dir=tmp_path)
 
     def send(run):
         send_id(run.pk)
 
     def send_id(run_id):
-        with Connection(url, transport_options=options) as connection:
+        with Connection(url) as connection:
             tasks.sync_project_task.apply_async(args=[run_id], connection=connection)
 
     send.by_id = send_id
@@ -294,3 +280,53 @@ def test_a_queued_run_whose_message_was_lost_is_sent_again_by_the_check_and_fini
         message=f"the re-sent run to finish\n{worker.output()}",
     )
     assert status(run)[0] == "succeeded", status(run)
+
+
+def make_run_worker_command():
+    spec = importlib.util.spec_from_file_location("run_local", REPO / "scripts" / "run_local.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.PROCESSES["worker"]
+
+
+def test_make_run_s_worker_loses_an_idle_pool_child_and_still_runs_every_sync(project_a, org, hs, tmp_path):
+    """The OOM killer's shape on `make run`'s worker (its command as it is, on Redis) while nothing runs: one of
+    its pool children is killed; the syncs sent afterwards, more than one at once, all finish."""
+    url = require_redis()
+    redis.Redis.from_url(url).flushdb()
+    env = worker_env(hs, broker_url=url, visibility_timeout=VISIBILITY_TIMEOUT)
+    worker = Worker(env, name="make-run", log_dir=tmp_path, command=make_run_worker_command())
+    try:
+        wait_for(
+            lambda: len(worker.pool_children()) == 2 and "ready" in worker.output(),
+            timeout=60,
+            message=f"the worker to be ready with two pool children\n{worker.output()}",
+        )
+        killed = worker.pool_children()[0]
+        os.kill(killed, signal.SIGKILL)
+        wait_for(lambda: killed not in worker.pool_children(), timeout=10, message="the child to be gone")
+
+        project_b = ProjectFactory(
+            organization=org, name="Project B", start_date=date(2026, 1, 1), end_date=date(2026, 9, 22)
+        )
+        update_link(
+            project_b,
+            enabled=True,
+            hubstaff_project_ids=[hs.ids()["projects"]["Project B"]],
+            prevent_new_assignments=False,
+            trim_assignments=False,
+        )
+        sent = [
+            runs.request_sync(project, mode="reset", trigger="manual") for project in (project_a, project_b)
+        ]
+        with Connection(url) as connection:
+            for run in sent:
+                tasks.sync_project_task.apply_async(args=[run.pk], connection=connection)
+        wait_for(
+            lambda: all(status(run)[0] in ("succeeded", "failed") for run in sent),
+            timeout=90,
+            message=f"both syncs to finish on the worker that lost a child\n{worker.output()}",
+        )
+        assert [status(run)[0] for run in sent] == ["succeeded", "succeeded"], worker.output()
+    finally:
+        worker.stop()

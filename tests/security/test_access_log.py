@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from primetric.access_log import redact
-from tests.reliability.support import REPO
+from tests.reliability.support import REPO, database_url_of_test_db
 
 SECRET = "SECRETcode4711"
 STATE = "STATEvalue0815"
@@ -29,7 +29,7 @@ def serve_and_read_log(command, port, tmp_path):
     """Start the server, request the callback (and the sign-in page it leads a signed-out browser to, with the
     callback as Referer), stop the server and return everything it wrote."""
     log = tmp_path / "server.log"
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "DATABASE_URL": database_url_of_test_db(), "PYTHONUNBUFFERED": "1"}
     env.pop("PRIMETRIC_ENV", None)
     with log.open("w") as out:
         process = subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)

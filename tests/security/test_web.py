@@ -115,7 +115,8 @@ def production(*args, **env):
         "SECRET_KEY": get_random_secret_key() + get_random_secret_key(),
         "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
         "ALLOWED_HOSTS": "primetric.example.com",
-        "DATABASE_URL": "sqlite:////tmp/primetric-check-deploy.sqlite3",
+        "DATABASE_URL": "postgres://primetric@db.invalid/primetric",  # never connected to by the checks
+        "REDIS_URL": "redis://redis.invalid:6379/0",
         "DEBUG": "false",
         **env,
     }
