@@ -32,9 +32,10 @@ demo: migrate
 run: demo
 	$(PY) scripts/run_local.py
 
-## Run the whole test suite (unit, integration against the sandbox, browser tests in Chromium).
+## Run the whole test suite (unit, integration against the sandbox, browser tests in Chromium), a test process
+## per core, each on its own test database and Redis database.
 test: services browser
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n auto $(PYTEST_ARGS)
 
 ## Debian's Chromium for the browser tests (Playwright drives it; it cannot download its own browser here).
 browser:
@@ -46,6 +47,7 @@ check: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/vulture
+	$(VENV)/bin/mypy
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 
