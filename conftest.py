@@ -20,7 +20,7 @@ from rest_framework.test import APIClient
 
 from api.tokens import issue_token
 from hubstaff_sandbox.testing import DEMO_SCENARIO, running_sandbox
-from integrations import tasks
+from integrations.services import runs
 from people.roles import Role
 from tests.factories import PASSWORD, MemberFactory, OrganizationFactory, ProjectFactory
 
@@ -61,10 +61,14 @@ def _test_settings(settings):
 
 @pytest.fixture(autouse=True)
 def queued_tasks(monkeypatch):
+    """The runs handed to workers, as (run id,), instead of messages on the broker."""
     queued = []
-    monkeypatch.setattr(tasks.sync_project_task, "delay", lambda *args, **kwargs: queued.append(args))
-    # The schedule hands its runs over by batches (tasks.dispatch_runs): recorded as the runs they carry.
-    monkeypatch.setattr(tasks.send_runs_task, "delay", lambda run_ids: queued.extend((i,) for i in run_ids))
+
+    def record(task_name, args):
+        # The schedule hands its runs over by batches (runs.send_runs): recorded as the runs they carry.
+        queued.extend([(i,) for i in args[0]] if task_name == runs.SEND_RUNS_TASK else [tuple(args)])
+
+    monkeypatch.setattr(runs, "deliver", record)
     return queued
 
 

@@ -83,7 +83,7 @@ def _reset(setup, hs):
             try:
                 finished = sync.run_sync(run.pk, today=END)
                 break
-            except runs.RetryLater as exc:
+            except runs.Paced as exc:
                 time.sleep(exc.countdown)
     if finished.status != "succeeded":
         raise RuntimeError(f"the reset {finished.status}: {finished.error}")

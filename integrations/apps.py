@@ -10,16 +10,13 @@ class IntegrationsConfig(AppConfig):
         from projects.panels import register_project_panel
         from worklogs.sources import register_source_project_namer
 
-        from . import tasks
         from .hubstaff import transport
         from .project_views import integration_settings_panel
         from .selectors import hubstaff_project_names
-        from .services import runs
         from .user_link_views import person_links_panel
 
         register_project_panel(integration_settings_panel, area="side")
         register_person_panel(person_links_panel)
         register_source_project_namer(hubstaff_project_names)
-        runs.register_dispatch(tasks.send_run, tasks.dispatch_runs)
         transport.configure()
         setting_changed.connect(transport.on_setting_changed, dispatch_uid="hubstaff-transport")

@@ -1,33 +1,49 @@
 """Celery tasks: a few lines each; they take ids and are safe to run twice or to kill at any point.
 
-This module is the top of the app: it imports the sync services and nothing imports it back. The services reach
-a worker through `send_run`, which `IntegrationsConfig.ready` registers with `services.runs`.
+This module is the top of the app: it imports the sync services and nothing imports it back (the services send
+these tasks by name, `runs.send_run` and `runs.send_runs`).
 """
 
-import random
-
 from celery import shared_task
+from celery.utils.time import get_exponential_backoff_interval
 
 from .hubstaff.retries import MAX_RETRY_AFTER
 from .services import runs, schedule, sync
 
 
-@shared_task(bind=True, acks_late=True, max_retries=5, soft_time_limit=45 * 60, time_limit=50 * 60)
+@shared_task(
+    bind=True,
+    acks_late=True,
+    soft_time_limit=45 * 60,
+    time_limit=50 * 60,
+    # Hubstaff failing (5xx, timeouts): tried again after 60 s, 120 s, 240 s ... at most an hour, five times; each
+    # try resumes from the run's checkpoint.
+    autoretry_for=(runs.RetryLater,),
+    max_retries=5,
+    retry_backoff=60,
+    retry_backoff_max=MAX_RETRY_AFTER,
+    retry_jitter=False,
+)
 def sync_project_task(self, run_id):
-    """Carry out a queued sync run; Hubstaff being busy makes it wait and try again, honouring Retry-After."""
+    """Carry out a queued sync run."""
+    retries = self.request.retries
+    # When the options above bring the next retry; the run's page says it, and a Retry-After may ask for more.
+    backoff = get_exponential_backoff_interval(self.retry_backoff, retries, self.retry_backoff_max)
     try:
-        sync.run_sync(run_id, final_attempt=self.request.retries >= self.max_retries)
+        sync.run_sync(run_id, final_attempt=retries >= self.max_retries, retry_in=backoff)
     except runs.LeaseHeld as exc:
         # Another worker holds the run: come back when its lease would expire (taken over then if it died).
         # A new message, not a retry: waiting for a live worker spends none of this run's retries.
         sync_project_task.apply_async(args=[run_id], countdown=exc.countdown)
+    except runs.Paced as exc:
+        # Waiting for the installation's request budget is no failure: a new message for when the budget allows
+        # more, with the retries left as they are.
+        sync_project_task.apply_async(args=[run_id], countdown=exc.countdown)
     except runs.RetryLater as exc:
-        if exc.paced:
-            # Waiting for the installation's request budget is no failure: a new message for when the budget
-            # allows more, with this task's retries left as they are (the run resumes from its checkpoint).
-            sync_project_task.apply_async(args=[run_id], countdown=exc.countdown)
-            return
-        raise self.retry(countdown=retry_countdown(exc.countdown, self.request.retries)) from exc
+        if exc.countdown <= backoff:
+            raise  # autoretry_for: the declared backoff
+        # Hubstaff's Retry-After asks for longer than the backoff: the retry honours it.
+        raise self.retry(exc=exc, countdown=exc.countdown) from exc
 
 
 @shared_task(acks_late=True, time_limit=5 * 60)
@@ -42,17 +58,6 @@ def enqueue_due_syncs():
     return schedule.enqueue_due_syncs()
 
 
-def retry_countdown(countdown, retries):
-    """Seconds before the task's next try: a short wait doubles with each retry; none exceeds an hour."""
-    backoff = countdown * (2**retries) if countdown <= 60 else countdown
-    return min(MAX_RETRY_AFTER, backoff) + random.uniform(0, 5)
-
-
-def send_run(run_id):
-    """Hand a queued run to a worker (what `runs` calls once the run is committed)."""
-    sync_project_task.delay(run_id)
-
-
 # Messages buffered before they go to the broker: on Redis, one pipelined round trip per batch instead of two
 # round trips a message.
 SEND_BATCH = 500
@@ -60,24 +65,11 @@ SEND_BATCH = 500
 
 @shared_task(acks_late=True, time_limit=10 * 60)
 def send_runs_task(run_ids):
-    """Hand a batch of queued runs to workers, a message each (the schedule sends one of these per batch).
+    """Send each run's own task (the schedule sends one of these per batch of runs, `runs.send_runs`), through one
+    producer, its messages to the broker in batches.
 
     Safe twice: a run's second message finds it claimed or finished and does nothing (runs.claim).
     """
-    send_runs(run_ids)
-
-
-def send_runs(run_ids):
-    """Send each run's own task, through one producer, its messages to the broker in batches."""
     with sync_project_task.app.producer_or_acquire() as producer, producer.batch(max_size=SEND_BATCH):
         for run_id in run_ids:
             sync_project_task.apply_async((run_id,), producer=producer)
-
-
-def dispatch_runs(run_ids):
-    """Hand many queued runs to workers with one message (what `runs.queue_runs` calls once they are committed).
-
-    Building a task message costs Celery ~0.5-1 ms of CPU: after downtime, 10,000 of them would hold the beat for
-    seconds, so the beat sends one message per batch and a worker sends the runs' own (send_runs_task).
-    """
-    send_runs_task.delay(list(run_ids))

@@ -13,12 +13,11 @@ every minute) queues again the runs whose lease expired and sends again the queu
 message was lost), so no run stays "running" or "queued" for long after its worker or its message is gone. A run
 taken over MAX_TAKEOVERS times (its sync kills its worker) is failed.
 
-Handing a run to a worker: this module does not import the Celery tasks, which import the services (the tasks are
-the top of the app, the services below them). The function that sends a run id to a worker is registered once at
-startup (`register_dispatch`, from `IntegrationsConfig.ready`, with `integrations.tasks.send_run`) and called
-after the transaction that queued the run commits. A `send` argument on every call would have to be passed by
-every view, command and the beat through `request_sync`, and a function-level import hid the cycle rather than
-removing it.
+Handing a run to a worker: `send_run` and `send_runs`, once the transaction that queued the run commits. They
+send the tasks by name (Celery's `send_task`): the tasks module imports the services, so the services do not
+import it back.
+
+Every write of a run's status, progress, label, heartbeat and lease is made here.
 """
 
 import logging
@@ -27,8 +26,8 @@ import uuid
 from contextlib import contextmanager
 from datetime import timedelta
 
+from celery import current_app
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError, IntegrityError, connection, connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -81,40 +80,43 @@ class SyncStopped(Exception):
 
 
 class RetryLater(Exception):
-    """Hubstaff is busy (rate limit, 5xx, timeouts): the task should try again after `countdown` seconds.
+    """Hubstaff is busy (5xx, timeouts, a Retry-After longer than an attempt waits): the task tries again in
+    `countdown` seconds, as its retry policy says (integrations.tasks) or later if Hubstaff asked, from the run's
+    checkpoint."""
 
-    `paced`: the run waits for the installation's request budget (hubstaff/budget.py) and will resume from its
-    checkpoint: not a failure, so the wait does not count against the task's retries.
-    """
-
-    def __init__(self, message, countdown, *, paced=False):
+    def __init__(self, message, countdown):
         super().__init__(message)
         self.countdown = countdown
-        self.paced = paced
 
 
-# "send": run id -> None, hands a queued run to a worker; "send_many": run ids -> None, hands many at once (their
-# messages in batches). Set at startup by register_dispatch.
-_dispatch = {}
+class Paced(Exception):
+    """The run waits `countdown` seconds for the installation's request budget (hubstaff/budget.py) and resumes from
+    its checkpoint: not a failure, so the wait does not count against the task's retries."""
+
+    def __init__(self, message, countdown):
+        super().__init__(message)
+        self.countdown = countdown
 
 
-def register_dispatch(send, send_many=None):
-    """Set how queued runs reach workers: `send(run_id)` and `send_many(run_ids)`, called after the queuing
-    transaction commits (without `send_many`, `send` is called for each)."""
-    _dispatch["send"] = send
-    _dispatch["send_many"] = send_many or (lambda run_ids: [send(run_id) for run_id in run_ids])
+SYNC_TASK = "integrations.tasks.sync_project_task"
+SEND_RUNS_TASK = "integrations.tasks.send_runs_task"
 
 
-def _dispatcher(name):
-    sender = _dispatch.get(name)
-    if sender is None:
-        raise ImproperlyConfigured("No sync dispatch registered: IntegrationsConfig.ready registers it.")
-    return sender
+def deliver(task_name, args):
+    """Put a task's message on the broker (the test suite records them here instead)."""
+    current_app.send_task(task_name, args=args)
 
 
-def _send_after_commit(run_id):
-    send = _dispatcher("send")
-    transaction.on_commit(lambda: send(run_id))
+def send_run(run_id):
+    """Hand a queued run to a worker once the current transaction commits."""
+    transaction.on_commit(lambda: deliver(SYNC_TASK, [run_id]))
+
+
+def send_runs(run_ids):
+    """Hand many queued runs to workers once the current transaction commits: one message carrying their ids, from
+    which a worker sends each run's own (`send_runs_task`), so that queuing thousands never waits on the broker."""
+    run_ids = list(run_ids)
+    transaction.on_commit(lambda: deliver(SEND_RUNS_TASK, [run_ids]))
 
 
 def sync_blocker(project, installation=None, link=None):
@@ -147,7 +149,7 @@ def request_sync(project, *, mode, trigger, user=None, send_task=True):
     run, created = _create_run(project, mode=mode, trigger=trigger, user=user, status=SyncRun.Status.QUEUED)
     run.joined = not created  # the caller may say "already running" rather than "started"
     if created and send_task:
-        _send_after_commit(run.pk)
+        send_run(run.pk)
     return run
 
 
@@ -156,20 +158,19 @@ def queue_runs(projects, *, mode, trigger, now):
 
     What request_sync does for one project, in one statement for any number of them: an INSERT of their runs
     that skips the projects with an active run (the partial unique constraint: their run goes on, as
-    request_sync would join it). Their tasks are sent after the transaction commits, together (`send_many`).
-    The caller has already checked what sync_blocker checks, in its query (schedule.due_links does), and
-    expired the stale runs. Returns the new runs' ids.
+    request_sync would join it). Their tasks are sent after the transaction commits, together (`send_runs`).
+    The caller has already checked what sync_blocker checks, in its query (schedule.due_links does). Returns the
+    new runs' ids.
     """
     if not projects:
         return []
     columns, values = _queued_run_columns(mode=mode, trigger=trigger, now=now)
     rows = ", ".join(["(%s, %s)"] * len(projects))
-    # The columns every run shares are parameters once, not once per run; WHERE true tells SQLite's parser that
-    # ON CONFLICT belongs to the INSERT.
+    # The columns every run shares are parameters once, not once per run.
     sql = (
         f"WITH wanted (project_id, organization_id) AS (VALUES {rows}) "
         f'INSERT INTO "{SyncRun._meta.db_table}" (project_id, organization_id, {", ".join(columns)}) '
-        f"SELECT project_id, organization_id, {', '.join(['%s'] * len(columns))} FROM wanted WHERE true "
+        f"SELECT project_id, organization_id, {', '.join(['%s'] * len(columns))} FROM wanted "
         'ON CONFLICT DO NOTHING RETURNING "id"'
     )
     params = [value for pair in projects for value in pair] + values
@@ -177,8 +178,7 @@ def queue_runs(projects, *, mode, trigger, now):
         cursor.execute(sql, params)
         run_ids = [row[0] for row in cursor.fetchall()]
     if run_ids:
-        send_many = _dispatcher("send_many")
-        transaction.on_commit(lambda: send_many(run_ids))
+        send_runs(run_ids)
     return run_ids
 
 
@@ -233,8 +233,9 @@ def active_run(project):
     )
 
 
-def recover_runs(project=None, now=None):
-    """Runs whose worker or message is gone, set going again, so that none stays "running" or "queued" for long.
+def recover_runs(now=None):
+    """Beat's check: runs whose worker or message is gone, set going again, so that none stays "running" or
+    "queued" for long.
 
     - running, lease expired: queued again and sent again (at most MAX_TAKEOVERS times, then failed);
     - queued, and not taken LOST_AFTER after it was due (`heartbeat_at`: when queued or when its retry is due):
@@ -244,7 +245,7 @@ def recover_runs(project=None, now=None):
     Returns how many runs were requeued, sent again or failed.
     """
     now = now or timezone.now()
-    runs = SyncRun.objects.all() if project is None else SyncRun.objects.filter(project=project)
+    runs = SyncRun.objects.all()
     running = runs.filter(status=SyncRun.Status.RUNNING)
     expired = running.exclude(mode=SyncRun.Mode.CLEAR).filter(heartbeat_at__lt=now - lease_length())
     requeue = list(expired.filter(takeovers__lt=MAX_TAKEOVERS).values_list("pk", flat=True))
@@ -269,14 +270,13 @@ def recover_runs(project=None, now=None):
     )
     SyncRun.objects.filter(pk__in=lost).update(heartbeat_at=now)  # sent again once per LOST_AFTER at most
     for run_id in [*(requeue if requeued else []), *lost]:
-        _send_after_commit(run_id)
+        send_run(run_id)
     if requeued or failed or lost:
         logger.info("sync runs recovered: %s requeued, %s failed, %s sent again", requeued, failed, len(lost))
     return requeued + failed + len(lost)
 
 
 def _create_run(project, *, mode, trigger, user, status):
-    recover_runs(project)
     for _ in range(3):
         try:
             with transaction.atomic():
@@ -376,6 +376,32 @@ def keep_lease(run):
     finally:
         stop.set()
         thread.join(timeout=10)
+
+
+def update_run(run, **fields):
+    """Record a running run's progress (and any other field) with its heartbeat: its worker is alive."""
+    fields["heartbeat_at"] = timezone.now()
+    SyncRun.objects.filter(pk=run.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(run, name, value)
+
+
+def set_label(run, label):
+    """Say what the run is doing now (a wait inside an attempt, then the retry)."""
+    SyncRun.objects.filter(pk=run.pk).update(progress_label=label)
+
+
+def count_requests(run, requests):
+    """Add an attempt's Hubstaff requests to the run's count."""
+    SyncRun.objects.filter(pk=run.pk).update(requests_made=F("requests_made") + requests)
+
+
+def queue_again(run, *, due, label):
+    """Give the run back to the queue until `due` (a retry, or a wait for the request budget), saying why. The
+    periodic check sends a queued run again only once `due` has long passed (its heartbeat is set to `due`)."""
+    SyncRun.objects.filter(pk=run.pk, lease_id=run.lease_id).update(
+        status=SyncRun.Status.QUEUED, lease_id="", heartbeat_at=due, progress_label=label
+    )
 
 
 def check_still_wanted(run, link_pk):

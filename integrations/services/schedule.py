@@ -13,7 +13,7 @@ from django.utils import timezone
 from integrations.models import Installation, ProjectLink, SyncRun
 
 from .links import next_daily_slot
-from .runs import queue_runs, recover_runs
+from .runs import queue_runs
 
 logger = logging.getLogger(__name__)
 # Links queued together: one INSERT of their runs, one UPDATE of their slots, and one message for their tasks.
@@ -44,7 +44,6 @@ def enqueue_due_syncs(now=None):
     counted); every due link's slot moves to its next day either way.
     """
     now = now or timezone.now()
-    recover_runs(now=now)
     queued = 0
     batch = []
     for link in due_links(now).values_list("pk", "project_id", "organization_id").iterator(chunk_size=BATCH):

@@ -29,7 +29,6 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from integrations.hubstaff import mapping, rules
@@ -84,12 +83,13 @@ class Parts:
     refresh_statistics: Callable = statistics.refresh_after_sync  # (work logs written) -> None
 
 
-def run_sync(run_id, *, final_attempt=True, today=None, parts=Parts()):
+def run_sync(run_id, *, final_attempt=True, retry_in=60, today=None, parts=Parts()):
     """Carry out a queued sync run (the Celery task's body). Safe to call twice: a finished run is left alone.
 
     Raises runs.LeaseHeld when another worker holds the run (the task comes back later), RetryLater when Hubstaff
-    is busy and this is not the final attempt, or when the run waits for the installation's request budget
-    (`paced`, whatever `final_attempt` says: the next attempt resumes from the run's checkpoint).
+    is busy and this is not the final attempt (the task's retry comes in `retry_in` seconds), or runs.Paced when
+    the run waits for the installation's request budget (whatever `final_attempt` says: the next attempt resumes
+    from the run's checkpoint).
     """
     run = claim(run_id)
     if run is None:
@@ -98,7 +98,7 @@ def run_sync(run_id, *, final_attempt=True, today=None, parts=Parts()):
         with runs.keep_lease(run):
             _carry_out(run, today, parts)
     except Exception as exc:
-        _record_failure(run, exc, final_attempt)
+        _record_failure(run, exc, final_attempt=final_attempt, retry_in=retry_in)
     run.refresh_from_db()
     return run
 
@@ -120,11 +120,12 @@ def _carry_out(run, today, parts):
         Sync(run, project, installation, link, client, today=today, parts=parts).run()
     finally:
         client.close()
-        SyncRun.objects.filter(pk=run.pk).update(requests_made=F("requests_made") + client.requests_made)
+        runs.count_requests(run, client.requests_made)
 
 
-def _record_failure(run, exc, final_attempt):
-    """Record in the run what stopped it; re-raise as RetryLater when Hubstaff is busy and another try is left."""
+def _record_failure(run, exc, *, final_attempt, retry_in):
+    """Record in the run what stopped it; re-raise as RetryLater (or Paced) when Hubstaff is busy and another try
+    is left."""
     if isinstance(exc, Uninstalled):
         runs.finish(run, SyncRun.Status.FAILED, error=runs.UNINSTALLED_MESSAGE)
     elif isinstance(exc, SyncStopped):
@@ -133,7 +134,7 @@ def _record_failure(run, exc, final_attempt):
         error = str(exc) or "Hubstaff refused the stored authorization; re-authorize."
         runs.finish(run, SyncRun.Status.FAILED, error=error)
     elif isinstance(exc, RateLimited | TransientHubstaffError):
-        waiting.retry_or_fail(run, exc, final_attempt)
+        waiting.retry_or_fail(run, exc, final_attempt=final_attempt, retry_in=retry_in)
     elif isinstance(exc, Rejected | Refused):
         # Hubstaff's own reason says what to do (an inactive plan, parameters it refused); the tokens are fine.
         runs.finish(run, SyncRun.Status.FAILED, error=str(exc))
@@ -448,10 +449,7 @@ class Sync:
     # -- progress
 
     def _update(self, **fields):
-        fields["heartbeat_at"] = timezone.now()
-        SyncRun.objects.filter(pk=self.sync_run.pk).update(**fields)
-        for name, value in fields.items():
-            setattr(self.sync_run, name, value)
+        runs.update_run(self.sync_run, **fields)
 
     def _progress(self, force=False, **fields):
         """Progress and heartbeat while pages arrive: one UPDATE a second at most, carrying the latest values."""

@@ -6,7 +6,7 @@ progress names that wait, then the retry, rather than the phase it was in or "Wa
 
 Waiting for the installation's request budget is not a failure: the run paces itself (hubstaff/budget.py), its
 checkpoint keeps what it fetched (checkpoint.py) so the next attempt resumes, and the task re-sends the run
-without counting a retry (`RetryLater(paced=True)`). Hubstaff's own 429s (the budget set above what Hubstaff
+without counting a retry (`Paced`). Hubstaff's own 429s (the budget set above what Hubstaff
 allows, another app of the account), 5xx and timeouts are failures: retried with the task's retries (each retry
 resuming from the checkpoint too), and the run fails on its final attempt.
 """
@@ -17,10 +17,11 @@ from django.utils import timezone
 
 from integrations.hubstaff.budget import BudgetSpent
 from integrations.hubstaff.errors import RateLimited
+from integrations.hubstaff.retries import MAX_RETRY_AFTER
 from integrations.models import SyncRun
 
 from . import runs
-from .runs import RetryLater
+from .runs import Paced, RetryLater
 
 
 def waiting_label(until, done, total):
@@ -30,27 +31,29 @@ def waiting_label(until, done, total):
     return f"{waiting}; {done:,} of {total:,} pages read" if total else f"{waiting}."
 
 
-def retry_or_fail(run, exc, final_attempt):
-    """Hubstaff is busy: queue the run again (RetryLater) or, on the final attempt of a failure, fail it."""
+def retry_or_fail(run, exc, *, final_attempt, retry_in):
+    """Hubstaff is busy: queue the run again (Paced for the budget's wait, RetryLater for a failure, whose retry
+    comes in `retry_in` seconds) or, on the final attempt of a failure, fail it."""
     paced = isinstance(exc, BudgetSpent)
     if final_attempt and not paced:
         runs.finish(run, SyncRun.Status.FAILED, error=f"Hubstaff did not answer properly: {exc}")
         return
-    countdown = getattr(exc, "retry_after", None) or 60
+    if paced:
+        countdown = exc.retry_after
+    else:
+        # Hubstaff's Retry-After, when it asks for longer than the task's backoff (at most an hour).
+        countdown = max(retry_in, min(getattr(exc, "retry_after", 0), MAX_RETRY_AFTER))
+    due = timezone.now() + timedelta(seconds=countdown)
     if isinstance(exc, RateLimited):
-        until = getattr(exc, "until", None) or timezone.now() + timedelta(seconds=countdown)
+        until = getattr(exc, "until", None)
         done, total = SyncRun.objects.filter(pk=run.pk).values_list("progress_done", "progress_total").first()
-        message = waiting_label(until, done, total)
+        message = waiting_label(until or due, done, total)
     else:
         message = f"Hubstaff is busy; trying again in {int(countdown)} s."
-    SyncRun.objects.filter(pk=run.pk, lease_id=run.lease_id).update(
-        status=SyncRun.Status.QUEUED,
-        lease_id="",
-        # When the retry is due: the periodic check sends a queued run again only once that has long passed.
-        heartbeat_at=timezone.now() + timedelta(seconds=countdown),
-        progress_label=message,
-    )
-    raise RetryLater(str(exc), countdown, paced=paced) from exc
+    runs.queue_again(run, due=due, label=message)
+    if paced:
+        raise Paced(str(exc), countdown) from exc
+    raise RetryLater(str(exc), countdown) from exc
 
 
 RETRYING = "Trying Hubstaff again"
@@ -64,9 +67,9 @@ def announce_waits(client, run):
 
     def waiting(seconds):
         label = f"Hubstaff is busy; trying again in {max(1, round(seconds))} s."
-        SyncRun.objects.filter(pk=run.pk).update(progress_label=label)
+        runs.set_label(run, label)
         sleep(seconds)
-        SyncRun.objects.filter(pk=run.pk).update(progress_label=RETRYING)
+        runs.set_label(run, RETRYING)
 
     client.sleep = waiting
     return client

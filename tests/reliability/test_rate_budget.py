@@ -127,8 +127,7 @@ def test_a_reset_stopped_by_the_wait_resumes_from_its_checkpoint(project, hs, se
         try:
             finished = sync.run_sync(run.pk, final_attempt=True, today=END)
             break
-        except runs.RetryLater as exc:
-            assert exc.paced, "waiting for the budget is not a failure"
+        except runs.Paced as exc:  # waiting for the budget is not a failure
             row = SyncRun.objects.get(pk=run.pk)
             assert row.status == "queued" and logs(project) == [], "nothing is applied before the end"
             labels.append(row.progress_label)
@@ -150,7 +149,7 @@ def test_an_abandoned_reset_changes_nothing_and_its_checkpoint_goes(project, hs,
     assert truth
     limit(hs, settings, window=30, max_retry_after=0.5)
     run = runs.request_sync(project, mode="reset", trigger="manual")
-    with pytest.raises(runs.RetryLater):
+    with pytest.raises(runs.Paced):
         sync.run_sync(run.pk, today=END)
     assert FetchCheckpoint.objects.filter(run=run).exists()
     run.refresh_from_db()

@@ -147,7 +147,7 @@ def test_a_sync_whose_worker_is_killed_is_redone_and_correct(
 def test_a_killed_sync_never_stays_running_and_the_next_request_redoes_it(
     project_a, hs, workers, queued_tasks
 ):
-    """Without a redelivery (the message is lost), the next request finds the dead run and has it redone."""
+    """Without a redelivery (the message is lost), beat's check finds the dead run and has it redone."""
     project = project_a
     hs.fault(latency=0.6)
     run = runs.request_sync(project, mode="reset", trigger="manual")
@@ -169,9 +169,10 @@ def test_a_killed_sync_never_stays_running_and_the_next_request_redoes_it(
 
     # While its heartbeat is fresh the run is "running" and a new request joins it ...
     assert runs.request_sync(project, mode="reset", trigger="manual").pk == run.pk
-    # ... once its lease expired, the run is queued again (its task sent again) and redone.
+    # ... once its lease expired, beat's check queues the run again (its task sent again) and it is redone.
     SyncRun.objects.filter(pk=run.pk).update(heartbeat_at=F("heartbeat_at") - runs.lease_length())
     queued_tasks.clear()
+    assert runs.recover_runs() == 1
     again = runs.request_sync(project, mode="reset", trigger="manual")
     assert again.pk == run.pk
     requeued = SyncRun.objects.get(pk=run.pk)
@@ -272,7 +273,7 @@ def test_a_queued_run_whose_message_was_lost_is_sent_again_by_the_check_and_fini
     )  # the suite's fixture keeps the message
     time.sleep(3)
     assert status(run)[0] == "queued"  # nothing reached the worker
-    monkeypatch.setitem(runs._dispatch, "send", send.by_id)  # what IntegrationsConfig.ready registers
+    monkeypatch.setattr(runs, "deliver", lambda task_name, args: send.by_id(args[0]))
     assert runs.recover_runs(now=timezone.now() + runs.LOST_AFTER + timedelta(seconds=1)) == 1
     wait_for(
         lambda: status(run)[0] in ("succeeded", "failed"),
