@@ -48,6 +48,7 @@ check: install
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/vulture
 	$(VENV)/bin/mypy
+	$(PY) scripts/check_module_map.py
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 
