@@ -11,8 +11,8 @@ Django cannot declare a composite foreign key, so the models say `db_constraint=
 migrations add the composite constraints with `tenant_key`. Each target table gets a unique index on
 (organization_id, id) for the keys to reference (`tenant_key_target`), in place of its single-column index on
 organization_id (the models say `db_index=False`): it serves the organization's listings as well, and no index
-of organization_id alone is left for the planner to pick for a key's check (a generic plan did, and checked each
-row against a whole organization's people). The index is declared in SQL rather than as a Django constraint,
+of organization_id alone is left for the planner to pick for a key's check, which would then read a whole
+organization's people for each row. The index is declared in SQL rather than as a Django constraint,
 which Django would check with a query on every save.
 """
 

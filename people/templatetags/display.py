@@ -3,7 +3,7 @@
 `{{ name|bdi }}` isolates the text in `<bdi>` so that right-to-left text, or a leftover bidi character, cannot
 reorder what follows it on the line; `{{ name|plain }}` is for places where an element cannot go (a `<title>`,
 an attribute, an `<option>`, SVG text): there the text is only cleaned. Both drop control characters and bidi
-overrides (people.text.clean_text), also from data stored before they were cleaned at input.
+overrides (people.text.clean_text), also from stored rows that did not go through it.
 """
 
 from django import template
