@@ -7,8 +7,8 @@ from django.db import models
 
 from people.models import Organization, Person, TenantModel
 
-# The dates a project may have. Hubstaff keeps three years of activities; a date far outside would make a sync ask
-# for centuries of days (a typo such as 0001-01-01 spent an organization's hourly request budget at once).
+# The dates a project may have. Hubstaff keeps three years of activities; a date far outside (a typo such as
+# 0001-01-01) would make a sync ask for centuries of days and spend the organization's request budget.
 EARLIEST_DATE = date(2000, 1, 1)
 LATEST_DATE = date(2100, 12, 31)
 DATE_RANGE_MESSAGE = f"Enter a date between {EARLIEST_DATE:%d %b %Y} and {LATEST_DATE:%d %b %Y}."

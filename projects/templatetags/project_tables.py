@@ -1,5 +1,5 @@
-"""Long tables of the project page, written in Python: a project of 200 people has 200 assignment rows, and a
-template loop spent more time on them than the rest of the page (each value looked up, localized and escaped)."""
+"""Long tables of the project page, written in Python: a project of 200 people has 200 assignment rows, too
+many for a template loop that looks up, localizes and escapes each value."""
 
 from django import template
 from django.utils.safestring import mark_safe
