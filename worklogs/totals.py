@@ -1,20 +1,14 @@
-"""The triggers that keep WeeklyTotal in step with the work logs, on PostgreSQL and on SQLite.
+"""The triggers that keep WeeklyTotal in step with the work logs.
 
-A project's totals (per person and source) were one GROUP BY over all of the project's logs on every view of its
-page (~30-40 ms at 100,000 logs, most of the page's time), and the planning report summed a year of an
-organization's logs per person and week on every view (~100 ms at 130,000 logs). Triggers keep the logs summed
-per project, person, source and week instead (a year of 500 people: ~35,000 rows), because they see every write
-whatever its path: the sync's COPY and `UPDATE ... FROM (VALUES ...)`, manual logs, clearing a project,
+The project page's totals and the planning reports read the logs summed per project, person, source and week (a
+year of 500 people: ~35,000 rows) rather than aggregating every log. Triggers keep the sums because they see every
+write whatever its path: the sync's COPY and `UPDATE ... FROM (VALUES ...)`, manual logs, clearing a project,
 Django's cascades (a person's or project's deletion deletes their logs with DELETE statements) and raw SQL, each
 within the writing transaction, so that a rolled-back sync leaves the totals as they were.
 
-On PostgreSQL the triggers run once per statement over its transition tables (the rows it inserted, deleted or
-changed), so a COPY of 2,000 logs costs one small GROUP BY, not 2,000 upserts. Summary rows are written in key
-order, so that two transactions touching the same rows take their locks in the same order. On SQLite (the
-development database) they run once per row.
-
-SQLite drops a table's triggers with the table: a later migration that rebuilds worklogs_worklog on SQLite (most
-AlterField operations do) must end with `install_triggers()` again; the totals' tests would fail otherwise.
+The triggers run once per statement over its transition tables (the rows it inserted, deleted or changed), so a
+COPY of 2,000 logs costs one small GROUP BY, not 2,000 upserts. Summary rows are written in key order, so that two
+transactions touching the same rows take their locks in the same order.
 """
 
 from django.db import migrations
