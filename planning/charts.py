@@ -94,9 +94,9 @@ def weekly_chart(rows, width=CHART_WIDTH, height=260):
 # -- People by week (heat map) ------------------------------------------------------------------------------
 
 
-# Beyond this many cells, a cell is a bare coloured rectangle (~60 bytes) without its tooltip of numbers (~150
-# more): a year of 500 people is 26,500 cells, which would make a 5 MB page; the person's report, a click away
-# from the row's name, has every number.
+# Beyond this many cells, a cell is a bare coloured rectangle without its tooltip of numbers, which is more than
+# twice the rectangle's size (a year of 500 people is 26,500 cells); the person's report, a click away from the
+# row's name, has every number.
 MATRIX_TOOLTIPS_MAX_CELLS = 10_000
 
 
@@ -164,7 +164,8 @@ def people_matrix(weeks, cells_by_person, names, link_for=None, width=CHART_WIDT
         else:
             svg = "".join([bare[status][i] for i, status in enumerate(statuses)])
         top = fmt(index * row_height)
-        # Escaped here (format_html's parsing cost ~0.06 ms a row: 30 ms for 500 people); text_y is a number.
+        # Escaped here rather than by format_html, which parses its format string again for each row; text_y is
+        # a number.
         if href:
             title = f"<title>{escape(name)}</title>"
             label = f'<a href="{escape(href)}"><text {label_at}>{title}{escape(short)}</text></a>'

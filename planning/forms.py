@@ -18,7 +18,7 @@ MAX_WEEKS = 157  # three years
 
 class QuickSelect(forms.Select):
     """A select whose options are written in Python, not by a template each: the person filter lists everyone of
-    the organization, and 500 options through Django's option templates took longer than the rest of the report."""
+    the organization."""
 
     def render(self, name, value, attrs=None, renderer=None):
         selected = {str(v) for v in self.format_value(value)}
@@ -53,7 +53,7 @@ class PlanningFilterForm(forms.Form):
         self.today, self.tenant, self.person = today, tenant, person
         data = {key: value for key, value in data.items() if value != ""} if data is not None else {}
         if ("date_from" in data) != ("date_to" in data):
-            # One date given: the other is that of the last weeks, as before.
+            # One date given: the missing one is taken from the default period of the last weeks.
             default_from, default_to = last_weeks(today, DEFAULT_WEEKS)
             data.setdefault("date_from", default_from.isoformat())
             data.setdefault("date_to", default_to.isoformat())

@@ -52,16 +52,15 @@ _BADGES = {
 
 @register.filter
 def status_badge(status):
-    """The status as a badge (planning/_status_badge.html, as a filter: a table of 500 people includes it 500
-    times)."""
+    """The status as a badge."""
     return _BADGES.get(status, "")
 
 
 @register.simple_tag
 def people_rows(people):
-    """The rows of the report's people table (a year of 500 people: 500 rows of seven cells, written here at a
-    fraction of what a template loop costs). Only the name (isolated as `|bdi` does) and the link are text to
-    escape: the rest are numbers and labels of ours."""
+    """The rows of the report's people table, written here rather than by a template loop (500 people: 500 rows
+    of seven cells). Only the name (isolated as `|bdi` does) and the link are text to escape: the rest are
+    numbers and labels of ours."""
     rows = [
         f'<tr class="status-{p.status}"><td><a href="{escape(p.href)}">{bdi(p.name)}</a></td>'
         f'<td class="num">{hours(p.planned)}</td><td class="num">{hours(p.logged)}</td>'
