@@ -1,16 +1,10 @@
-"""Bulk writes of plain tuples through Django's connection (so inside its transaction): COPY on PostgreSQL, else
-multi-row statements.
+"""Bulk writes of plain tuples through Django's connection (so inside its transaction): COPY for new rows,
+UPDATE ... FROM (VALUES ...) for changed ones.
 
-`bulk_create` and `bulk_update` build a model instance per row and (`bulk_update`) a CASE per column: at a sync's
-scale that, not the database, was most of the time (docs/performance.md). These functions take tuples in column
-order instead and write them with one statement per batch of `WRITE_BATCH_ROWS` (fewer where the database limits
-parameters, as SQLite does).
-
-Why this small module rather than a library: the project runs on psycopg2, whose `copy_expert` already gives COPY
-(psycopg 3's `cursor.copy()` would mean swapping the driver under Django for no measured gain), and django-pgbulk
-works on model instances, PostgreSQL only, which is the per-row cost this module exists to avoid and would leave
-SQLite (development, most tests) without a path. About a hundred lines of our own, measured by the benchmark, are
-cheaper than either.
+`bulk_create` and `bulk_update` build a model instance per row and (`bulk_update`) a CASE per column, which at a
+sync's scale costs more than the database's own work (docs/performance.md). These functions take tuples in column
+order instead. No library: psycopg2's `copy_expert` already gives COPY, and django-pgbulk works on model
+instances, the per-row cost this module exists to avoid.
 
 Table and column names come from the model's `_meta` through `quote_name`; every value is a query parameter, or
 escaped for COPY by `copy_value`.
@@ -21,7 +15,7 @@ from datetime import date, datetime
 
 from django.db import connection
 
-# Rows of one multi-row INSERT or UPDATE (fewer where the database limits parameters, as SQLite does).
+# Rows of one UPDATE statement (fewer where the database's parameter limit requires).
 WRITE_BATCH_ROWS = 2000
 
 
