@@ -10,13 +10,13 @@ checkpoint. An attempt that has not saved a window yet sleeps through the wait i
 window needing more pages than a window's budget would otherwise be started again by every attempt and never
 finish.
 
-Fair share, the simplest rule we could defend: a *large* sync (a reset) takes requests only up to half of a
+Fair share: a *large* sync (a reset) takes requests only up to half of a
 window's budget while another sync of the same organization is queued or running; alone, it may use all of it.
 The other syncs (daily incrementals, a few requests each) may use whatever is left, so the half a reset leaves is
 theirs: one large reset never starves the daily syncs of the other projects, and never waits for nothing.
 
 A 429 is still possible (another app of the same Hubstaff account, a clock off by a second): the client honours
-it as before (retries.py). Our window and Hubstaff's are not aligned to the second; the slack after a window's
+it (retries.py). Our window and Hubstaff's are not aligned to the second; the slack after a window's
 end covers the difference.
 """
 
@@ -36,9 +36,9 @@ from .errors import RateLimited
 # Whether other syncs of the organization are active is read at most this often (not once a request).
 OTHERS_CHECK_SECONDS = 2.0
 
-# One statement a request, written out rather than built by the ORM each time (a CASE in Django's update() cost
-# ~2 ms of CPU a request, 1.7 s of a year's reset; this costs ~0.2 ms): a new window starts with this request, or
-# the current one has room for it. The same SQL on PostgreSQL and SQLite.
+# One statement a request, written out rather than built by the ORM each time (a CASE in Django's update() costs
+# far more CPU than the database's part): a new window starts with this request, or the current one has room
+# for it.
 TAKE_ONE = """
     UPDATE integrations_installation SET
         budget_window_started_at = CASE
@@ -122,7 +122,7 @@ class RequestBudget:
         """None if a request was taken; otherwise when the next window starts (with the slack)."""
         now = timezone.now()
         rows = Installation.objects.filter(pk=self.installation.pk)
-        stamp = connection.ops.adapt_datetimefield_value  # as the ORM stores it (SQLite: text)
+        stamp = connection.ops.adapt_datetimefield_value  # as the ORM stores it
         params = {"pk": self.installation.pk, "now": stamp(now), "cutoff": stamp(now - window_length())}
         with connection.cursor() as cursor:
             cursor.execute(TAKE_ONE, {**params, "cap": self._cap()})

@@ -1,4 +1,4 @@
-"""The install flow's OAuth 2.0 / OpenID Connect steps (authorization code + PKCE), as in healthchecks' Slack flow.
+"""The install flow's OAuth 2.0 / OpenID Connect steps (authorization code + PKCE).
 
 1. `begin_authorization` puts a random `state`, a `nonce` and a PKCE verifier in the session, bound to the user,
    the organization and its installation, and returns Hubstaff's authorization URL.

@@ -15,7 +15,7 @@ MAX_BACKOFF_SECONDS = 60.0
 # What a 429 without a readable Retry-After is taken to mean.
 DEFAULT_RETRY_AFTER = 60.0
 # The longest wait a Retry-After is believed for: Hubstaff's limit is per hour, and one odd header (a Retry-After
-# of 100000000000 s put an organization's rate_limited_until in the year 5195) must not stop its syncs for longer.
+# of 100000000000 s) must not stop an organization's syncs for longer.
 MAX_RETRY_AFTER = 3600.0
 
 

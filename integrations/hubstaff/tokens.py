@@ -3,9 +3,8 @@
 The client never writes the row itself: it asks `InstallationTokens` for an access token (refreshed shortly
 before it expires, and once on a 401) and records a 429's end with `record_rate_limit`.
 
-- A refresh holds the row lock (SELECT ... FOR UPDATE on PostgreSQL; SQLite's write transaction serializes the
-  same way) across the token request, so that two workers never spend the same (rotating) refresh token; a
-  worker that waited for the lock takes the token the other one got.
+- A refresh holds the row lock (SELECT ... FOR UPDATE) across the token request, so that two workers never
+  spend the same (rotating) refresh token; a worker that waited for the lock takes the token the other one got.
 - A refused refresh marks the installation *needs re-authorization*, forgets the dead tokens and raises
   `ReauthorizationRequired`.
 - `request_token_refresh` and `store_tokens` are also the personal-access-token install's (services/installation.py).
@@ -175,8 +174,8 @@ def mark_needs_reauthorization(installation, reason: str) -> None:
 
 def recorded_rate_limit(installation) -> datetime | None:
     """The end of the rate limit some worker of the installation recorded (None if none, or not saved); never
-    more than retries.MAX_RETRY_AFTER ahead, whatever an older version stored. Raises Uninstalled if the
-    installation is gone."""
+    more than retries.MAX_RETRY_AFTER ahead, whatever the row holds. Raises Uninstalled if the installation is
+    gone."""
     if not installation.pk:
         return None
     row = Installation.objects.filter(pk=installation.pk).values_list("rate_limited_until").first()
