@@ -78,14 +78,9 @@ class WorkLog(TenantModel):
 
 
 class WeeklyTotal(TenantModel):
-    """A project's work logs summed per person, source and week: derived data, written only by database triggers.
-
-    Every statement that inserts, updates or deletes work logs (the sync's COPY and bulk statements, manual logs,
-    clearing a project, Django's cascades, raw SQL) keeps these rows in step within its own transaction (see
-    worklogs/totals.py), so that pages read a project's totals and the planning reports' weekly hours here
-    instead of aggregating every log. A row exists while its project, person, source and week have a work log;
-    it is never written from Python.
-    """
+    """A project's work logs summed per person, source and week: derived data, written only by the triggers of
+    worklogs/totals.py within each writing transaction, never from Python. A row exists while its project,
+    person, source and week have a work log."""
 
     organization = models.ForeignKey(
         Organization, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
