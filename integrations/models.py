@@ -203,8 +203,6 @@ class SyncRun(TenantModel):
     # A preview's detail (services.preview.PreviewReport): work logs created / updated / deleted per person, the
     # assignments it would create or stretch. The counts above are what a reset would make; nothing was written.
     preview = models.JSONField(default=dict, blank=True)
-    # A preview's fetch, kept a few minutes for its Apply (services.kept_fetch); dropped once used.
-    kept_fetch = models.BinaryField(null=True, blank=True, editable=False)
     error = models.TextField(blank=True, default="")
     # Times the run was taken over because its worker died (see services.runs: claim, recover_runs).
     takeovers = models.PositiveSmallIntegerField(default=0)
@@ -252,7 +250,8 @@ class FetchCheckpoint(models.Model):
 
     The row is the checkpoint: a window is fetched if and only if its row exists, and its activities are in it,
     written in one statement. A logged table, so that it survives a worker's death and a database restart. Deleted
-    when the run finishes (succeeded or failed), and with the run.
+    when the run finishes (succeeded or failed), and with the run; a succeeded preview keeps its rows a few
+    minutes for a reset to take over.
     """
 
     run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="checkpoints")

@@ -5,7 +5,8 @@ part-way. So that a later attempt of the same run (after a wait for the rate lim
 dead worker's run) goes on where the last one stopped instead of starting from zero:
 
 - the first attempt stores its *fetch plan* on the run (`SyncRun.fetch_plan`: the mode, the start time that will
-  become `synced_through`, the dates and the Hubstaff projects); a later attempt fetches exactly that;
+  become `synced_through`, the dates, the Hubstaff projects, what else shapes the rows, and the Hubstaff users
+  once read); a later attempt fetches exactly that;
 - each fetch window read in full is saved as one `FetchCheckpoint` row: the window and its activities, packed as
   the staging keeps them, in one INSERT, so a window is either wholly saved or not at all. A later attempt loads
   those into its staging and asks Hubstaff only for the other windows (a window cut short by the stop is fetched
@@ -16,16 +17,26 @@ and costs one compact row per window (40 bytes an activity). The apply still rea
 transaction, so a failed or abandoned run changes nothing; a run's checkpoint rows are deleted when it finishes,
 succeeded or failed (`runs.finish`, in the same transaction as its work logs on success), with the run, and by
 `sweep` for runs that ended without `finish` (failed by the stale-run check).
+
+A succeeded preview keeps its checkpoint for `KEEP_PREVIEW` instead: a reset of the same project asking the same
+(`adopt_preview`) takes those rows over as its own checkpoint, so that the panel's Apply plans what the preview
+showed without asking Hubstaff again. Used once; any other sync of the project drops it.
 """
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.db.models import Q
+from django.utils import timezone
 
 from integrations.hubstaff import rules
 from integrations.models import FetchCheckpoint, SyncRun
 
+# How long a preview's fetch may be applied by a reset (the panel's Apply).
+KEEP_PREVIEW = timedelta(minutes=10)
 
-@dataclass(frozen=True)
+
+@dataclass
 class FetchPlan:
     """What a run fetches: its mode, the time it started (its `synced_through`), the window of P and the spans."""
 
@@ -33,6 +44,9 @@ class FetchPlan:
     started: datetime
     window: tuple[date, date] | None
     spans: list
+    # What else shapes the fetched rows: the organization's time zone, its "today" and the work-break setting.
+    shape: dict = field(default_factory=dict)
+    users: dict | None = None  # Hubstaff user id -> rules.HubstaffUser, once read
 
 
 def stored_plan(run, sources):
@@ -41,26 +55,74 @@ def stored_plan(run, sources):
     if not stored or stored.get("sources") != _sources_json(sources):
         return None
     window = stored.get("window")
+    users = stored.get("users")
     return FetchPlan(
         mode=stored["mode"],
         started=datetime.fromisoformat(stored["started"]),
         window=(date.fromisoformat(window[0]), date.fromisoformat(window[1])) if window else None,
         spans=[rules.DateSpan(date.fromisoformat(s), date.fromisoformat(e)) for s, e in stored["spans"]],
+        shape=stored.get("shape", {}),
+        users=None if users is None else {i: rules.HubstaffUser(i, name, email) for i, name, email in users},
     )
 
 
 def store_plan(run, plan, sources):
     """Remember the plan of the run's first attempt (a new plan makes older checkpoint rows meaningless)."""
+    FetchCheckpoint.objects.filter(run_id=run.pk).delete()
+    _save_plan(run, plan, sources)
+
+
+def store_users(run, plan, sources, users):
+    """Remember the Hubstaff users the rows are matched with: later attempts, and a reset adopting a preview, use
+    the same ones."""
+    plan.users = users
+    _save_plan(run, plan, sources)
+
+
+def _save_plan(run, plan, sources):
     value = {
         "mode": plan.mode,
         "started": plan.started.isoformat(),
         "window": [plan.window[0].isoformat(), plan.window[1].isoformat()] if plan.window else None,
         "spans": [[span.start.isoformat(), span.end.isoformat()] for span in plan.spans],
         "sources": _sources_json(sources),
+        "shape": plan.shape,
+        "users": None if plan.users is None else [[u.id, u.name, u.email] for u in plan.users.values()],
     }
-    FetchCheckpoint.objects.filter(run_id=run.pk).delete()
     SyncRun.objects.filter(pk=run.pk).update(fetch_plan=value)
     run.fetch_plan = value
+
+
+def adopt_preview(run, plan, sources):
+    """A reset's first attempt takes over the checkpoint of a recent preview of its project that fetched the same
+    (Hubstaff projects, dates, shape); returns the preview's users, or None when there is none to take."""
+    mine = {key: value for key, value in run.fetch_plan.items() if key not in ("mode", "started", "users")}
+    previews = _kept_previews(run.project_id).exclude(pk=run.pk)
+    for preview_id, fetched in previews.order_by("-finished_at").values_list("pk", "fetch_plan")[:1]:
+        theirs = {key: value for key, value in fetched.items() if key not in ("mode", "started", "users")}
+        if theirs == mine and fetched.get("users") is not None:
+            FetchCheckpoint.objects.filter(run_id=preview_id).update(run_id=run.pk)
+            users = {i: rules.HubstaffUser(i, name, email) for i, name, email in fetched["users"]}
+            store_users(run, plan, sources, users)
+            return users
+    return None
+
+
+def drop_previews(project_id, keep_run_id=None):
+    """Forget the kept fetches of the project's previews (any sync of the project makes them stale)."""
+    FetchCheckpoint.objects.filter(run__project_id=project_id, run__mode=SyncRun.Mode.PREVIEW).exclude(
+        run_id=keep_run_id
+    ).delete()
+
+
+def _kept_previews(project_id):
+    return SyncRun.objects.filter(
+        project_id=project_id,
+        mode=SyncRun.Mode.PREVIEW,
+        status=SyncRun.Status.SUCCEEDED,
+        finished_at__gte=timezone.now() - KEEP_PREVIEW,
+        checkpoints__isnull=False,
+    ).distinct()
 
 
 def _sources_json(sources):
@@ -103,10 +165,19 @@ def save_window(run, org_id, window, staging, *, skip, pages):
 
 
 def forget(run):
-    """Delete the run's checkpoint (it finished: its rows are applied or never will be)."""
+    """Delete the run's checkpoint (it finished: its rows are applied or never will be). A succeeded preview keeps
+    its own for a reset to adopt."""
+    if run.mode == SyncRun.Mode.PREVIEW and run.status == SyncRun.Status.SUCCEEDED:
+        return
     FetchCheckpoint.objects.filter(run_id=run.pk).delete()
 
 
 def sweep():
-    """Delete the checkpoints of runs no longer queued or running (one that died and was failed without finish)."""
-    return FetchCheckpoint.objects.exclude(run__status__in=SyncRun.ACTIVE_STATUSES).delete()[0]
+    """Delete the checkpoints of runs no longer queued or running (one that died and was failed without finish),
+    but those a preview keeps, while they may be adopted."""
+    kept = Q(
+        run__mode=SyncRun.Mode.PREVIEW,
+        run__status=SyncRun.Status.SUCCEEDED,
+        run__finished_at__gte=timezone.now() - KEEP_PREVIEW,
+    )
+    return FetchCheckpoint.objects.exclude(run__status__in=SyncRun.ACTIVE_STATUSES).exclude(kept).delete()[0]

@@ -445,9 +445,8 @@ def _finish_run(run, status, **fields):
         rows = rows.filter(lease_id=run.lease_id)
     updated = rows.update(**fields)
     if updated:
-        checkpoint.forget(
-            run
-        )  # what it fetched is applied, or never will be (not when another worker took it)
         for name, value in fields.items():
             setattr(run, name, value)
+        # What it fetched is applied, or never will be (not when another worker took it); a preview keeps it.
+        checkpoint.forget(run)
     return bool(updated)

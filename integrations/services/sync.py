@@ -11,7 +11,7 @@ A sync has two phases, so that a failure part-way never changes what a project h
    transaction commits after the fetch has ended.
 
 `run_sync` is the entry point a worker (or `manage.py sync_project`) calls with a queued run's id: it claims the
-run (`runs.py`: the run's life from request to finish), runs `Sync` and records the outcome in the run.
+run (`runs.py`: the run's life from request to finish), runs `ProjectSync` and records the outcome in the run.
 
 The one seam for tests is `run_sync(parts=Parts(...))`: the Hubstaff client, the staging and the rules a sync is
 made of, each replaceable to inject a fault (Hubstaff failing after some requests, the rules raising in the third
@@ -53,7 +53,7 @@ from integrations.hubstaff.windows import (
 from integrations.models import HubstaffProject, ProjectLink, SyncRun
 from integrations.selectors import get_installation, get_link
 
-from . import checkpoint, early, kept_fetch, runs, statistics, waiting
+from . import checkpoint, early, runs, statistics, waiting
 from .apply import Apply
 from .links import next_daily_slot
 from .preview import PreviewReport
@@ -117,7 +117,7 @@ def _carry_out(run, today, parts):
         # "Today" is the Hubstaff organization's day: Hubstaff dates rows by it.
         time_zone = mapping.organization_time_zone(link.hubstaff_time_zone, installation.account)
         today = today or organization_date(timezone.now(), time_zone)
-        Sync(run, project, installation, link, client, today=today, parts=parts).run()
+        ProjectSync(run, project, installation, link, client, today=today, parts=parts).run()
     finally:
         client.close()
         runs.count_requests(run, client.requests_made)
@@ -149,8 +149,9 @@ def _record_failure(run, exc, *, final_attempt, retry_in):
         )
 
 
-class Sync:
-    """One reset or incremental sync of one project: fetch into staging, then apply in one transaction."""
+class ProjectSync:
+    """One reset, incremental sync or preview of one project: what to fetch (the run's fetch plan), its rows from
+    Hubstaff or from the run's checkpoint, and how it ends (`Commit` or `Preview`), each decided once."""
 
     def __init__(self, run, project, installation, link, client, *, today, parts=Parts()):
         self.sync_run = run
@@ -180,17 +181,14 @@ class Sync:
         checkpoint.sweep()
         sources = self._sources()
         plan = checkpoint.stored_plan(self.sync_run, sources)
-        budget = self.client.budget
-        full = (SyncRun.Mode.RESET, SyncRun.Mode.PREVIEW)
-        if self.link.synced_through is None or self.sync_run.mode in full or (plan and plan.mode in full):
-            budget.share_fairly(self.sync_run)  # a large sync leaves others their share
-        budget.on_wait, budget.may_stop = self._waiting, lambda: self.windows_saved > 0
-        plan = plan or self._plan(sources)
+        if plan is None:
+            plan = self._plan(sources)
+        ending = Preview(self) if plan.mode == SyncRun.Mode.PREVIEW else Commit(self, plan)
+        self._pace(plan)
+        users = plan.users or self._users(sources)
+        if plan.users is None:
+            checkpoint.store_users(self.sync_run, plan, sources, users)
         windows = [w for span in plan.spans for w in date_windows(span.start, span.end, FETCH_WINDOW_DAYS)]
-        asked = kept_fetch.fingerprint(self.link, self.time_zone, self.today, windows)
-        # A reset applying a preview made minutes ago plans the rows that preview fetched.
-        kept = kept_fetch.take(self.project, asked, self.sync_run.pk, use=plan.mode == SyncRun.Mode.RESET)
-        users = kept[0] if kept else self._users(sources)
         self._update(
             mode=plan.mode,
             window_start=plan.window[0] if plan.window else None,
@@ -198,27 +196,23 @@ class Sync:
             reread_from=plan.spans[0].start if plan.spans else None,
             progress_label="Fetching work logs from Hubstaff",
         )
-        preview = PreviewReport() if plan.mode == SyncRun.Mode.PREVIEW else None
-        applied = None
         with self.parts.staging() as staging:
-            if kept:
-                for fetched, rows in zip(windows, kept[1], strict=True):
-                    staging.add_activities(fetched, rows)
-            elif preview is None and early.possible():
-                applied = self._fetch_applying(sources, windows, staging, users, plan)
-            else:
-                self._fetch(sources, windows, staging)
-            if applied is None:
-                self._update(progress_label="Planning the changes" if preview else "Saving work logs")
-            if preview is not None:
-                self._preview(self._apply(preview), staging, users, windows, plan.window, asked)
-                return
-            counts, _ = applied or self._apply().run(
-                staging, users, windows, plan.window, **self._ending(plan)
+            counts = ending.run(staging, sources, users, windows, plan.window)
+        if counts is not None:
+            self.parts.refresh_statistics(
+                counts.get("worklogs_created", 0) + counts.get("worklogs_deleted", 0)
             )
-        self.parts.refresh_statistics(counts.get("worklogs_created", 0) + counts.get("worklogs_deleted", 0))
 
-    def _apply(self, preview=None):
+    def _pace(self, plan):
+        """A large sync leaves others their share of the request budget; the budget tells this sync when it waits,
+        and may end an attempt that has saved a window rather than sleep."""
+        budget = self.client.budget
+        full = (SyncRun.Mode.RESET, SyncRun.Mode.PREVIEW)
+        if self.link.synced_through is None or self.sync_run.mode in full or plan.mode in full:
+            budget.share_fairly(self.sync_run)
+        budget.on_wait, budget.may_stop = self._waiting, lambda: self.windows_saved > 0
+
+    def new_apply(self, preview=None):
         return Apply(
             self.sync_run,
             self.project,
@@ -229,52 +223,25 @@ class Sync:
             preview=preview,
         )
 
-    def _ending(self, plan):
-        """How the apply of `plan` ends: the reset's deletions, and the run's success in its transaction."""
-        return {
-            "reset": plan.mode == SyncRun.Mode.RESET,
-            "finish": lambda counts, report: self._succeed(plan.started, counts, report),
-        }
-
-    def _fetch_applying(self, sources, windows, staging, users, plan):
-        """The fetch, with the apply going on in a thread on the windows already complete (early.py).
-
-        Returns the apply's (counts, report), or None when the early apply was given up (the fetch waited for the
-        request budget): the caller then applies as usual.
-        """
-        self._early = early.EarlyApply(f"sync-run-{self.sync_run.pk}-apply")
-        self._early.start(self._apply(), staging, users, windows, plan.window, **self._ending(plan))
-        try:
-            self._fetch(sources, windows, staging)
-        except BaseException:
-            self._early.stop()
-            raise
-        finally:
-            self._early, running = None, self._early
-        if not running.abandoned:
-            self._update(progress_label="Saving work logs")
-        running.fetch_over()
-        return running.result()
-
-    def _preview(self, apply, staging, users, windows, window, asked):
-        """A preview: the reset's own apply, in a transaction rolled back at its end (exact counts, nothing
-        written); the run keeps the report, and the fetch for the reset that may apply it."""
-        with transaction.atomic():
-            counts, report = apply.run(staging, users, windows, window, reset=True)
-            report["preview"] = apply.preview.as_json(self.project.organization_id, apply.created_here)
-            transaction.set_rollback(True)
-        report["kept_fetch"] = kept_fetch.dump(staging, windows, users, asked)
-        runs.finish(self.sync_run, SyncRun.Status.SUCCEEDED, **counts, **report)
-
     def _plan(self, sources):
-        """The first attempt's decision of what to fetch, stored on the run for the attempts after it."""
+        """The first attempt's decision of what to fetch, stored on the run for the attempts after it. A reset
+        takes over the fetch of a preview of minutes ago that asked the same (its rows and users)."""
         started = timezone.now()
         window = rules.sync_window(self.project_dates, self.today)
         mode = self.sync_run.mode
         if mode == SyncRun.Mode.INCREMENTAL and self.link.synced_through is None:
             mode = SyncRun.Mode.RESET  # nothing synced yet: an incremental sync is a full one
-        plan = checkpoint.FetchPlan(mode, started, window, self._spans(mode, sources, window, started))
+        shape = {
+            "time_zone": self.time_zone,
+            "today": self.today.isoformat(),
+            "count_work_breaks": self.link.count_work_breaks,
+        }
+        plan = checkpoint.FetchPlan(mode, started, window, self._spans(mode, sources, window, started), shape)
         checkpoint.store_plan(self.sync_run, plan, sources)
+        if mode == SyncRun.Mode.RESET:
+            checkpoint.adopt_preview(self.sync_run, plan, sources)
+        # Whatever this sync does, an older preview's fetch no longer describes what it would apply.
+        checkpoint.drop_previews(self.project.pk, keep_run_id=self.sync_run.pk)
         return plan
 
     def _spans(self, mode, sources, window, started):
@@ -291,16 +258,6 @@ class Sync:
         if mode in (SyncRun.Mode.RESET, SyncRun.Mode.PREVIEW):
             return [rules.DateSpan(*readable)]
         return self._changed_spans(sources, readable, until=started)
-
-    def _succeed(self, started, counts, report):
-        """The link remembers how far it is synced, the run its counts and report: in the transaction of the work
-        logs (the apply's), so that a run never says it failed after its work logs were committed."""
-        ProjectLink.objects.filter(pk=self.link.pk).update(
-            synced_through=started,
-            last_synced_at=timezone.now(),
-            next_sync_due_at=next_daily_slot(self.project.pk, timezone.now()),
-        )
-        runs.finish(self.sync_run, SyncRun.Status.SUCCEEDED, **counts, **report)
 
     # -- fetch
 
@@ -381,7 +338,7 @@ class Sync:
                 self._progress()  # the heartbeat
         return days
 
-    def _fetch(self, sources, windows, staging):
+    def fetch(self, sources, windows, staging):
         """Every window into `staging`: those saved by earlier attempts from the checkpoint, others from Hubstaff."""
         saved = checkpoint.fetched(self.sync_run)
         wanted_keys = {(org_id, w) for org_id in sources for w in windows}
@@ -462,6 +419,71 @@ class Sync:
         fields, self._progress_pending = self._progress_pending, {}
         self._progress_at = now
         self._update(**fields)
+
+
+class Commit:
+    """How a reset or an incremental sync ends: its apply committed in one transaction with the run's success and
+    the link's `synced_through`; applied while the fetch goes on where it may (early.py)."""
+
+    def __init__(self, sync, plan):
+        self.sync = sync
+        self.plan = plan
+
+    def run(self, staging, sources, users, windows, window):
+        sync = self.sync
+        ending = {"reset": self.plan.mode == SyncRun.Mode.RESET, "finish": self.succeed}
+        if early.possible():
+            running = early.EarlyApply(f"sync-run-{sync.sync_run.pk}-apply")
+            running.start(sync.new_apply(), staging, users, windows, window, **ending)
+            sync._early = running
+            try:
+                sync.fetch(sources, windows, staging)
+            except BaseException:
+                running.stop()
+                raise
+            finally:
+                sync._early = None
+            if not running.abandoned:
+                sync._update(progress_label="Saving work logs")
+            running.fetch_over()
+            applied = running.result()
+            if applied is not None:
+                return applied[0]
+        else:
+            sync.fetch(sources, windows, staging)
+        sync._update(progress_label="Saving work logs")
+        counts, _ = sync.new_apply().run(staging, users, windows, window, **ending)
+        return counts
+
+    def succeed(self, counts, report):
+        """The link remembers how far it is synced, the run its counts and report: in the transaction of the work
+        logs, so that a run never says it failed after its work logs were committed."""
+        sync = self.sync
+        ProjectLink.objects.filter(pk=sync.link.pk).update(
+            synced_through=self.plan.started,
+            last_synced_at=timezone.now(),
+            next_sync_due_at=next_daily_slot(sync.project.pk, timezone.now()),
+        )
+        runs.finish(sync.sync_run, SyncRun.Status.SUCCEEDED, **counts, **report)
+
+
+class Preview:
+    """How a preview ends: the reset's own apply in a transaction rolled back at its end (exact counts, nothing
+    written); the run keeps its report, and its checkpoint for a reset that applies it."""
+
+    def __init__(self, sync):
+        self.sync = sync
+
+    def run(self, staging, sources, users, windows, window):
+        sync = self.sync
+        sync.fetch(sources, windows, staging)
+        sync._update(progress_label="Planning the changes")
+        apply = sync.new_apply(PreviewReport())
+        with transaction.atomic():
+            counts, report = apply.run(staging, users, windows, window, reset=True)
+            report["preview"] = apply.preview.as_json(sync.project.organization_id, apply.created_here)
+            transaction.set_rollback(True)
+        runs.finish(sync.sync_run, SyncRun.Status.SUCCEEDED, **counts, **report)
 
 
 def contiguous_spans(days):

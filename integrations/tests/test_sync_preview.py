@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from conftest import token_client
-from integrations.models import ProjectLink, SyncRun
+from integrations.models import FetchCheckpoint, ProjectLink, SyncRun
 from integrations.services import sync
 from projects.models import Assignment
 from tests.factories import WorkLogFactory
@@ -133,13 +133,12 @@ def test_apply_within_minutes_reuses_the_previews_fetch(request):
     project, sandbox = request.getfixturevalue("project_a"), request.getfixturevalue("hs")
     link(project, sandbox, "Project A")
     preview = run_to_end(project, mode="preview")
-    assert preview.requests_made > 0 and preview.kept_fetch
+    assert preview.requests_made > 0 and FetchCheckpoint.objects.filter(run=preview).exists()
     reset = run_to_end(project, mode="reset")
     assert reset.requests_made == 0  # planned from the preview's rows, Hubstaff not asked again
     assert [getattr(reset, c) for c in COUNTS] == [getattr(preview, c) for c in COUNTS]
     assert reset.missing_teammates == preview.missing_teammates
-    preview.refresh_from_db()
-    assert preview.kept_fetch is None  # used once
+    assert not FetchCheckpoint.objects.exists()  # used once, and the reset's own checkpoint is gone with it
     # Used once: the next reset fetches again, and finds nothing to change.
     again = run_to_end(project, mode="reset")
     assert again.requests_made > 0 and again.worklogs_created == again.worklogs_deleted == 0

@@ -22,8 +22,7 @@ from django.db import connection  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from conftest import point_hubstaff_at  # noqa: E402
-from integrations import tasks  # noqa: E402
-from integrations.services import sync  # noqa: E402
+from integrations.services import runs, sync  # noqa: E402
 from integrations.services.installation import connect_with_personal_access_token  # noqa: E402
 from integrations.services.links import update_link  # noqa: E402
 from tests.factories import PASSWORD, AssignmentFactory, ProjectFactory  # noqa: E402
@@ -126,7 +125,10 @@ def worker_thread(monkeypatch):
     """Run queued syncs in a background thread, as a Celery worker would, so that the page can watch progress."""
     threads = []
 
-    def run_in_thread(run_id):
+    def run_in_thread(task_name, args):
+        assert task_name == runs.SYNC_TASK, task_name
+        (run_id,) = args
+
         def work():
             try:
                 sync.run_sync(run_id)
@@ -137,7 +139,7 @@ def worker_thread(monkeypatch):
         thread.start()
         threads.append(thread)
 
-    monkeypatch.setattr(tasks.sync_project_task, "delay", run_in_thread)
+    monkeypatch.setattr(runs, "deliver", run_in_thread)
     yield threads
     for thread in threads:
         thread.join(timeout=60)
