@@ -11,9 +11,9 @@ class IntegrationsConfig(AppConfig):
         from worklogs.sources import register_source_project_namer
 
         from .hubstaff import transport
-        from .project_views import integration_settings_panel
         from .selectors import hubstaff_project_names
-        from .user_link_views import person_links_panel
+        from .views.project import integration_settings_panel
+        from .views.user_links import person_links_panel
 
         register_project_panel(integration_settings_panel, area="side")
         register_person_panel(person_links_panel)

@@ -1,17 +1,17 @@
 from django.urls import include, path
 
-from . import user_link_views, views
+from .views import install, user_links
 
 integration_patterns = (
     [
-        path("", views.integration_list, name="list"),
-        path("hubstaff/", views.hubstaff_manage, name="hubstaff_manage"),
-        path("hubstaff/install/", views.hubstaff_install, name="hubstaff_install"),
-        path("hubstaff/reauthorize/", views.hubstaff_reauthorize, name="hubstaff_reauthorize"),
-        path("hubstaff/uninstall/", views.hubstaff_uninstall, name="hubstaff_uninstall"),
+        path("", install.integration_list, name="list"),
+        path("hubstaff/", install.hubstaff_manage, name="hubstaff_manage"),
+        path("hubstaff/install/", install.hubstaff_install, name="hubstaff_install"),
+        path("hubstaff/reauthorize/", install.hubstaff_reauthorize, name="hubstaff_reauthorize"),
+        path("hubstaff/uninstall/", install.hubstaff_uninstall, name="hubstaff_uninstall"),
         path(
             "hubstaff/user-links/<int:link_id>/remove/",
-            user_link_views.unlink_hubstaff_user,
+            user_links.unlink_hubstaff_user,
             name="hubstaff_unlink_user",
         ),
     ],
@@ -24,5 +24,5 @@ urlpatterns = [path("integrations/", include(integration_patterns))]
 # Redirect URLs); the organization comes from the state kept in the session. primetric/urls.py includes it
 # outside the /<org_slug>/ prefix.
 callback_urlpatterns = [
-    path("integrations/hubstaff/callback/", views.hubstaff_callback, name="hubstaff_callback"),
+    path("integrations/hubstaff/callback/", install.hubstaff_callback, name="hubstaff_callback"),
 ]

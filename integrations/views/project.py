@@ -12,16 +12,16 @@ from people.roles import Role
 from people.tenancy import tenant_view
 from projects.models import Project
 
-from .hubstaff.errors import HubstaffError
-from .models import SyncRun
-from .project_forms import ProjectLinkForm
-from .selectors import get_installation, get_link, synced_log_count
-from .services.cleanup import remove_sync_assignments, sync_assignments_without_worklogs
-from .services.installation import refresh_hubstaff_projects
-from .services.links import update_link
-from .services.runs import SyncNotPossible, clear_project, request_sync, sync_blocker
-from .templatetags.sync_words import count_of
-from .user_link_views import link_choices
+from ..hubstaff.errors import HubstaffError
+from ..models import SyncRun
+from ..project_forms import ProjectLinkForm
+from ..selectors import get_installation, get_link, synced_log_count
+from ..services.cleanup import remove_sync_assignments, sync_assignments_without_worklogs
+from ..services.installation import refresh_hubstaff_projects
+from ..services.links import update_link
+from ..services.runs import SyncNotPossible, clear_project, request_sync, sync_blocker
+from ..templatetags.sync_words import count_of
+from .user_links import link_choices
 
 HISTORY_SHOWN = 5
 # Session key of refused Integration settings (the form's fields as posted), shown once by the page the save

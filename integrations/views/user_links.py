@@ -12,8 +12,8 @@ from people.roles import Role
 from people.tenancy import tenant_view
 from projects.models import Project
 
-from .models import HubstaffUserLink
-from .services.user_links import link_user, remove_link
+from ..models import HubstaffUserLink
+from ..services.user_links import link_user, remove_link
 
 
 @tenant_view(Role.MANAGER)

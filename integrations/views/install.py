@@ -12,12 +12,12 @@ from people.models import Organization
 from people.roles import Role
 from people.tenancy import resolve_tenant, tenant_view
 
-from .forms import HubstaffCredentialsForm
-from .hubstaff import oauth
-from .hubstaff.errors import ClientCredentialsRejected, HubstaffError, installation_status_reason
-from .models import Installation
-from .selectors import get_installation, hubstaff_project_count
-from .services import installation as services
+from ..forms import HubstaffCredentialsForm
+from ..hubstaff import oauth
+from ..hubstaff.errors import ClientCredentialsRejected, HubstaffError, installation_status_reason
+from ..models import Installation
+from ..selectors import get_installation, hubstaff_project_count
+from ..services import installation as services
 
 APP_NAME = "Primetric"
 
