@@ -5,7 +5,7 @@ from django.core.signals import setting_changed
 class IntegrationsConfig(AppConfig):
     name = "integrations"
 
-    def ready(self):
+    def ready(self) -> None:
         from people.panels import register_person_panel
         from projects.panels import register_project_panel
         from worklogs.sources import register_source_project_namer

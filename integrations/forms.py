@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 
 
@@ -22,7 +24,9 @@ class HubstaffCredentialsForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, saved_client_id="", has_saved_secret=False, **kwargs):
+    def __init__(
+        self, *args: Any, saved_client_id: str = "", has_saved_secret: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.saved_client_id = saved_client_id
         self.has_saved_secret = has_saved_secret
@@ -31,8 +35,10 @@ class HubstaffCredentialsForm(forms.Form):
                 "client_secret"
             ].help_text = "A secret is saved for this Client ID; leave this empty to keep it."
 
-    def clean(self):
+    def clean(self) -> dict[str, Any] | None:
         cleaned = super().clean()
+        if cleaned is None:
+            return None
         client_id = cleaned.get("client_id", "")
         keeps_saved = self.has_saved_secret and client_id == self.saved_client_id
         if client_id and not cleaned.get("client_secret") and not keeps_saved:

@@ -53,20 +53,20 @@ class Installation(TenantModel):
             models.UniqueConstraint(fields=["organization", "provider"], name="installation_one_per_provider")
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.get_provider_display()} for {self.organization_id} ({self.status})"
 
     @property
-    def is_installed(self):
+    def is_installed(self) -> bool:
         """Properly installed: authorized, and Hubstaff accepts the authorization, so syncs can run."""
         return self.status == self.Status.INSTALLED
 
     @property
-    def needs_reauthorization(self):
+    def needs_reauthorization(self) -> bool:
         return self.status == self.Status.NEEDS_REAUTHORIZATION
 
     @property
-    def was_installed(self):
+    def was_installed(self) -> bool:
         """Installed, now or until Hubstaff refused the authorization: past the first authorization."""
         return self.is_installed or self.needs_reauthorization
 
@@ -88,7 +88,7 @@ class HubstaffProject(TenantModel):
             models.UniqueConstraint(fields=["installation", "hubstaff_id"], name="hubstaff_project_unique")
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.name} ({self.hubstaff_organization_name})"
 
 
@@ -127,7 +127,7 @@ class ProjectLink(TenantModel):
         "hubstaff_time_zone",
     )
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"Hubstaff link of {self.project_id}"
 
 
@@ -148,7 +148,7 @@ class LinkedHubstaffProject(TenantModel):
             )
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"Hubstaff project {self.hubstaff_project_id} linked by {self.link_id}"
 
 
@@ -231,15 +231,15 @@ class SyncRun(TenantModel):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.get_mode_display()} of {self.project_id}: {self.status}"
 
     @property
-    def is_active(self):
+    def is_active(self) -> bool:
         return self.status in self.ACTIVE_STATUSES
 
     @property
-    def progress_percent(self):
+    def progress_percent(self) -> int:
         if not self.progress_total:
             return 0
         return min(100, round(100 * self.progress_done / self.progress_total))
@@ -271,7 +271,7 @@ class FetchCheckpoint(models.Model):
             )
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"Run {self.run_id}: {self.window_start}..{self.window_end} of {self.hubstaff_organization_id}"
 
 
@@ -292,7 +292,7 @@ class NotificationState(TenantModel):
             models.UniqueConstraint(fields=["kind", "subject_id"], name="notification_state_one_per_subject")
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.kind} of {self.subject_id}: {self.state}"
 
 
@@ -323,5 +323,5 @@ class HubstaffUserLink(TenantModel):
             )
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"Hubstaff user {self.hubstaff_user_id} is person {self.person_id}"

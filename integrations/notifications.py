@@ -10,11 +10,14 @@ only on a change, inside the transaction that records it: a failed send rolls th
 task sends again. A person who turned notifications off on their profile page gets none.
 """
 
+from collections.abc import Iterable
 from smtplib import SMTPException
+from typing import Any
 
 from celery import shared_task
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.http import urlencode
 
@@ -27,6 +30,8 @@ from .models import Installation, NotificationState, SyncRun
 REAUTHORIZATION = "installation_reauthorization"
 SYNC_FAILING = "project_sync_failing"
 MISSING_TEAMMATES = "project_missing_teammates"
+# What is remembered of a subject: a word ("ok", "failing", ...) or the keys of the missing teammates reported.
+State = str | list[str]
 # The daily sync "has failed twice in a row" when this many of the latest scheduled runs all failed.
 FAILURES_IN_A_ROW = 2
 RETRIED = {
@@ -37,31 +42,31 @@ RETRIED = {
 }
 
 
-def installation_changed(installation):
+def installation_changed(installation: Installation) -> None:
     """Hook: the installation's status changed (e.g. it now needs re-authorization)."""
     transaction.on_commit(lambda: notify_installation_task.delay(installation.pk))
 
 
-def run_finished(run):
+def run_finished(run: SyncRun) -> None:
     """Hook: a sync run finished. Only the daily (scheduled) syncs notify; people watch the ones they start."""
     if run.trigger == SyncRun.Trigger.SCHEDULE and run.mode != SyncRun.Mode.CLEAR:
         transaction.on_commit(lambda: notify_run_task.delay(run.pk))
 
 
 @shared_task(**RETRIED)
-def notify_installation_task(installation_id):
+def notify_installation_task(installation_id: int) -> None:
     notify_installation(installation_id)
 
 
 @shared_task(**RETRIED)
-def notify_run_task(run_id):
+def notify_run_task(run_id: int) -> None:
     notify_run(run_id)
 
 
 # ------------------------------------------------------------------------------------------------ the rules
 
 
-def notify_installation(installation_id):
+def notify_installation(installation_id: int) -> None:
     """E-mail the Administrators once when the installation comes to need re-authorization."""
     installation = Installation.objects.select_related("organization").filter(pk=installation_id).first()
     if installation is None:
@@ -80,7 +85,7 @@ def notify_installation(installation_id):
             _send("reauthorization_needed", context, _administrators(installation.organization_id))
 
 
-def notify_run(run_id):
+def notify_run(run_id: int) -> None:
     """After a daily sync: the failing-twice rule for Administrators and the new-missing rule for Managers."""
     run = SyncRun.objects.select_related("project", "organization").filter(pk=run_id).first()
     if run is None or run.is_active:
@@ -96,7 +101,7 @@ def notify_run(run_id):
         _notify_missing_teammates(run)
 
 
-def _notify_sync_failing(run):
+def _notify_sync_failing(run: SyncRun) -> None:
     latest = list(
         SyncRun.objects.filter(
             project=run.project, trigger=SyncRun.Trigger.SCHEDULE, finished_at__isnull=False
@@ -122,7 +127,7 @@ def _notify_sync_failing(run):
         _send("sync_failing", context, _administrators(run.organization_id))
 
 
-def _notify_missing_teammates(run):
+def _notify_missing_teammates(run: SyncRun) -> None:
     missing = {_teammate_key(t): t for t in run.missing_teammates or []}
     with transaction.atomic():
         previous = _remember(MISSING_TEAMMATES, run.organization_id, run.project_id, sorted(missing))
@@ -150,31 +155,31 @@ def _notify_missing_teammates(run):
 # ------------------------------------------------------------------------------------------------ helpers
 
 
-def _remember(kind, organization_id, subject_id, state):
+def _remember(kind: str, organization_id: int, subject_id: int, state: State) -> State | None:
     """Record the new state of (kind, subject); return the previous one (None the first time)."""
     row, created = NotificationState.objects.select_for_update().get_or_create(
         kind=kind, subject_id=subject_id, defaults={"organization_id": organization_id, "state": state}
     )
     if created:
         return None
-    previous = row.state
+    previous: State = row.state
     if previous != state:
         row.state = state
         row.save(update_fields=["state", "changed_at"])
     return previous
 
 
-def _changed_to(kind, organization_id, subject_id, state):
+def _changed_to(kind: str, organization_id: int, subject_id: int, state: str) -> bool:
     """Whether the state of (kind, subject) is different from the last one remembered ("ok" if none)."""
     previous = _remember(kind, organization_id, subject_id, state)
     return (previous or "ok") != state
 
 
-def _teammate_key(teammate):
+def _teammate_key(teammate: dict[str, Any]) -> str:
     return (teammate.get("email") or "").strip().lower() or f"hubstaff:{teammate.get('hubstaff_user_id')}"
 
 
-def _add_link(run, teammate, project_url):
+def _add_link(run: SyncRun, teammate: dict[str, Any], project_url: str) -> str:
     if not teammate.get("email"):
         return ""
     query = urlencode(
@@ -188,19 +193,19 @@ def _add_link(run, teammate, project_url):
     return f"{_url('people:create', run.organization.slug)}?{query}"
 
 
-def _url(name, *args):
+def _url(name: str, *args: object) -> str:
     return f"{settings.SITE_URL}{reverse(name, args=args)}"
 
 
-def _recipients(people):
+def _recipients(people: QuerySet[Person]) -> QuerySet[Person]:
     return people.filter(email_notifications=True, user__isnull=False).order_by("id")
 
 
-def _administrators(organization_id):
+def _administrators(organization_id: int) -> QuerySet[Person]:
     return _recipients(Person.objects.filter(organization_id=organization_id, is_administrator=True))
 
 
-def _project_managers(run):
+def _project_managers(run: SyncRun) -> QuerySet[Person]:
     """The Managers assigned to the project; if none is, every Manager of the organization."""
     managers = Person.objects.filter(organization_id=run.organization_id, is_manager=True)
     assigned = Assignment.objects.filter(project_id=run.project_id).values("person_id")
@@ -208,7 +213,7 @@ def _project_managers(run):
     return _recipients(on_project if on_project.exists() else managers)
 
 
-def _send(template, context, people):
+def _send(template: str, context: dict[str, Any], people: Iterable[Person]) -> None:
     """One e-mail per person (nobody sees the others' addresses)."""
     for person in people:
         send_templated_email(template, {**context, "person": person}, [person.email])

@@ -4,7 +4,7 @@ This module is the top of the app: it imports the sync services and nothing impo
 these tasks by name, `runs.send_run` and `runs.send_runs`).
 """
 
-from celery import shared_task
+from celery import Task, shared_task
 from celery.utils.time import get_exponential_backoff_interval
 
 from .hubstaff.retries import MAX_RETRY_AFTER
@@ -24,7 +24,7 @@ from .services import runs, schedule, sync
     retry_backoff_max=MAX_RETRY_AFTER,
     retry_jitter=False,
 )
-def sync_project_task(self, run_id):
+def sync_project_task(self: Task, run_id: int) -> None:
     """Carry out a queued sync run."""
     retries = self.request.retries
     # When the options above bring the next retry; the run's page says it, and a Retry-After may ask for more.
@@ -47,15 +47,17 @@ def sync_project_task(self, run_id):
 
 
 @shared_task(acks_late=True, time_limit=5 * 60)
-def recover_sync_runs():
+def recover_sync_runs() -> int:
     """Celery beat, every minute: runs whose worker died (lease expired) or whose message was lost, set going."""
-    return runs.recover_runs()
+    recovered: int = runs.recover_runs()
+    return recovered
 
 
 @shared_task(acks_late=True, time_limit=10 * 60)
-def enqueue_due_syncs():
+def enqueue_due_syncs() -> int:
     """Celery beat, every few minutes: queue the projects whose daily sync slot has come."""
-    return schedule.enqueue_due_syncs()
+    queued: int = schedule.enqueue_due_syncs()
+    return queued
 
 
 # Messages buffered before they go to the broker: on Redis, one pipelined round trip per batch instead of two
@@ -64,7 +66,7 @@ SEND_BATCH = 500
 
 
 @shared_task(acks_late=True, time_limit=10 * 60)
-def send_runs_task(run_ids):
+def send_runs_task(run_ids: list[int]) -> None:
     """Send each run's own task (the schedule sends one of these per batch of runs, `runs.send_runs`), through one
     producer, its messages to the broker in batches.
 

@@ -23,6 +23,7 @@ end covers the difference.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -32,6 +33,7 @@ from django.utils import timezone
 from integrations.models import Installation, SyncRun
 
 from .errors import RateLimited
+from .retries import Sleep
 
 # Whether other syncs of the organization are active is read at most this often (not once a request).
 OTHERS_CHECK_SECONDS = 2.0
@@ -73,19 +75,21 @@ def slack() -> timedelta:
 class RequestBudget:
     """One client's draw on its installation's budget: `take()` before each request, sleeping or raising."""
 
-    def __init__(self, installation, *, sleep=time.sleep):
+    def __init__(self, installation: Installation, *, sleep: Sleep = time.sleep):
         self.installation = installation
         self.sleep = sleep
-        self.run = None  # the sync run this client works for, if it is a large one (see share_fairly)
-        self.on_wait = None  # called with the end of the wait before sleeping (the run's progress label)
+        # The sync run this client works for, if it is a large one (see share_fairly).
+        self.run: SyncRun | None = None
+        # Called with the end of the wait before sleeping (the run's progress label).
+        self.on_wait: Callable[[datetime], object] | None = None
         # Whether a long wait may end the attempt (BudgetSpent) rather than be slept through: the sync allows it
         # once the attempt has saved a window, so that every attempt moves the run forward.
-        self.may_stop = lambda: True
+        self.may_stop: Callable[[], bool] = lambda: True
         self.window_pages = 1  # pages a fetch window takes, as the sync has seen so far (it updates this)
-        self._others_checked_at = None
+        self._others_checked_at: float | None = None
         self._others_active = False
 
-    def share_fairly(self, run) -> None:
+    def share_fairly(self, run: SyncRun) -> None:
         """This client fetches for a large sync (`run`): it leaves half of a window to the organization's others."""
         self.run = run
 
@@ -136,19 +140,19 @@ class RequestBudget:
         return row[0] + window_length() + slack()
 
     def _cap(self) -> int:
-        budget = settings.HUBSTAFF_RATE_BUDGET
-        if self.run is None or not self._others_waiting():
+        budget: int = settings.HUBSTAFF_RATE_BUDGET
+        if self.run is None or not self._others_waiting(self.run):
             return budget
         return budget - budget // 2
 
-    def _others_waiting(self) -> bool:
+    def _others_waiting(self, run: SyncRun) -> bool:
         now = time.monotonic()
         if self._others_checked_at is None or now - self._others_checked_at >= OTHERS_CHECK_SECONDS:
             self._others_checked_at = now
             self._others_active = (
                 SyncRun.objects.for_org(self.installation.organization_id)
                 .filter(status__in=SyncRun.ACTIVE_STATUSES)
-                .exclude(pk=self.run.pk)
+                .exclude(pk=run.pk)
                 .exists()
             )
         return self._others_active

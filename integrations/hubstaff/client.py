@@ -23,14 +23,17 @@ import threading
 import time
 from collections import deque
 from collections.abc import Generator, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import requests
 from django.conf import settings
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 from requests_oauthlib import OAuth2Session
+
+from integrations.models import Installation
 
 from . import mapping
 from .budget import RequestBudget
@@ -40,7 +43,7 @@ from .errors import (
     TransientHubstaffError,
     refusal_error,
 )
-from .retries import backoff_delay, retry_after_seconds
+from .retries import Sleep, backoff_delay, retry_after_seconds
 from .tokens import InstallationTokens, record_rate_limit, recorded_rate_limit
 from .windows import iso_utc, time_windows
 
@@ -51,8 +54,15 @@ MAX_PAGE_LIMIT = 500
 # The rate limit other workers recorded is read from the database at most this often (not once a request).
 RATE_LIMIT_CHECK_SECONDS = 2.0
 
+# A request's query: texts and numbers, and lists of ids (sent as `name[]=1&name[]=2`).
+Params = dict[str, str | int | list[int]]
+# A request sent ahead, as its URL and query; and what its thread hands back: the response, and its JSON if it
+# is a 200 that decodes.
+PendingKey = tuple[str, tuple[tuple[str, str | int | tuple[int, ...]], ...]]
+Sent = tuple[requests.Response, object]
 
-def _pending_key(url, params):
+
+def _pending_key(url: str, params: Params | None) -> PendingKey:
     """A request's identity for matching a page sent ahead with the page asked for (params' lists made hashable)."""
     return url, tuple(
         sorted(
@@ -68,7 +78,14 @@ def _pending_key(url, params):
 class HubstaffClient:
     """Hubstaff API v2 for one installation. Not thread-safe: one client per worker/task."""
 
-    def __init__(self, installation, *, session=None, sleep=time.sleep, prefetch=False):
+    def __init__(
+        self,
+        installation: Installation,
+        *,
+        session: requests.Session | None = None,
+        sleep: Sleep = time.sleep,
+        prefetch: bool = False,
+    ) -> None:
         """`session` (an OAuth2Session by default) and `sleep` are the seams tests inject faults and time through.
 
         `prefetch`: while the caller works on a page of a listing, the request of the next page is already sent
@@ -78,36 +95,40 @@ class HubstaffClient:
         """
         self.installation = installation
         self.prefetch = prefetch
-        self._pending = {}  # (url, params) -> (access token, future) of each request sent ahead
-        self._executor = None
+        # (url, params) -> (access token, future) of each request sent ahead
+        self._pending: dict[PendingKey, tuple[str, Future[Sent]]] = {}
+        self._executor: ThreadPoolExecutor | None = None
         self._executor_workers = 0
-        self._worker_sessions = []  # one HTTP session per background thread (threads share no session)
+        # one HTTP session per background thread (threads share no session)
+        self._worker_sessions: list[requests.Session] = []
         self._local = threading.local()
-        self._rate_limit_checked_at = None  # time.monotonic() of the last read of rate_limited_until
-        self.session = (
+        # time.monotonic() of the last read of rate_limited_until
+        self._rate_limit_checked_at: float | None = None
+        self.session: requests.Session = (
             session if session is not None else OAuth2Session(client_id=installation.client_id or None)
         )
         self.sleep = sleep
         self.requests_made = 0  # every HTTP request sent to the API, retries included
         self.tokens = InstallationTokens(installation, sleep=sleep)
         self.budget = RequestBudget(installation, sleep=sleep)
-        self._waited_until = None  # the rate-limit end this client already slept through
-        self.api_url = settings.HUBSTAFF_API_URL.rstrip("/")
+        self._waited_until: datetime | None = None  # the rate-limit end this client already slept through
+        api_url: str = settings.HUBSTAFF_API_URL
+        self.api_url = api_url.rstrip("/")
 
     # --- public calls
-    def me(self) -> dict:
+    def me(self) -> dict[str, Any]:
         return self._expect(self._get("/users/me"), "user", "/users/me")
 
-    def organizations(self) -> Iterator[dict]:
+    def organizations(self) -> Iterator[dict[str, Any]]:
         for page in self._pages("/organizations", "organizations"):
             yield from page["organizations"]
 
-    def projects(self, organization_id, status="all") -> Iterator[dict]:
+    def projects(self, organization_id: int, status: str = "all") -> Iterator[dict[str, Any]]:
         path = f"/organizations/{int(organization_id)}/projects"
         for page in self._pages(path, "projects", {"status": status}):
             yield from page["projects"]
 
-    def members(self, organization_id) -> Iterator[dict]:
+    def members(self, organization_id: int) -> Iterator[dict[str, Any]]:
         """The organization's users (id, name, email, time_zone, status, ...) with their membership fields.
 
         People who left the organization are included (`include_removed`, false by default at Hubstaff): their
@@ -118,8 +139,13 @@ class HubstaffClient:
             yield from mapping.member_users(page)
 
     def time_edit_log_pages(
-        self, organization_id, *, since: datetime, until: datetime, project_ids=None
-    ) -> Iterator[list[dict]]:
+        self,
+        organization_id: int,
+        *,
+        since: datetime,
+        until: datetime,
+        project_ids: Iterable[int] | None = None,
+    ) -> Iterator[list[dict[str, Any]]]:
         """Pages of the time edit log entries created in [since, until), window by window (GET .../time_edit_logs).
 
         Entries record additions, edits, moves and deletions of time with the new and the original start; a
@@ -128,7 +154,7 @@ class HubstaffClient:
         path = f"/organizations/{int(organization_id)}/time_edit_logs"
         filters = self._id_filters(project_ids=project_ids)
         for window_start, window_stop in time_windows(since, until):
-            params = {
+            params: Params = {
                 "created[start]": iso_utc(window_start),
                 "created[stop]": iso_utc(window_stop),
                 **filters,
@@ -139,13 +165,13 @@ class HubstaffClient:
 
     def daily_activity_window_pages(
         self,
-        organization_id,
+        organization_id: int,
         windows: Iterable[tuple[date, date]],
         *,
-        project_ids=None,
-        user_ids=None,
+        project_ids: Iterable[int] | None = None,
+        user_ids: Iterable[int] | None = None,
         streams: int = 1,
-    ) -> Iterator[tuple[tuple[date, date], list[dict] | None]]:
+    ) -> Iterator[tuple[tuple[date, date], list[dict[str, Any]] | None]]:
         """Daily-activity rows of each window (start, stop; at most windows.MAX_WINDOW_DAYS dates), page by page.
 
         Yields (window, rows) for each page with rows, then (window, None) once the window is complete. With
@@ -159,13 +185,17 @@ class HubstaffClient:
         streams = max(1, streams) if self.prefetch else 1
         waiting = iter(windows)
         # (window, its pages)
-        open_windows: deque[tuple[tuple[date, date], Generator[dict, None, None]]] = deque()
+        open_windows: deque[tuple[tuple[date, date], Generator[dict[str, Any]]]] = deque()
 
-        def open_next():
+        def open_next() -> bool:
             window = next(waiting, None)
             if window is None:
                 return False
-            params = {"date[start]": window[0].isoformat(), "date[stop]": window[1].isoformat(), **filters}
+            params: Params = {
+                "date[start]": window[0].isoformat(),
+                "date[stop]": window[1].isoformat(),
+                **filters,
+            }
             if self.prefetch:
                 self._send_ahead(path, {**params, "page_limit": MAX_PAGE_LIMIT}, workers=streams)
             open_windows.append((window, self._pages(path, "daily_activities", params, workers=streams)))
@@ -192,13 +222,18 @@ class HubstaffClient:
                 pages.close()
 
     def daily_activity_update_pages(
-        self, organization_id, *, since: datetime, until: datetime, project_ids=None
-    ) -> Iterator[list[dict]]:
+        self,
+        organization_id: int,
+        *,
+        since: datetime,
+        until: datetime,
+        project_ids: Iterable[int] | None = None,
+    ) -> Iterator[list[dict[str, Any]]]:
         """Pages of daily-activity rows changed in [since, until), window by window (activities/daily/updates)."""
         path = f"/organizations/{int(organization_id)}/activities/daily/updates"
         filters = self._id_filters(project_ids=project_ids)
         for window_start, window_stop in time_windows(since, until):
-            params = {
+            params: Params = {
                 "updated[start]": iso_utc(window_start),
                 "updated[stop]": iso_utc(window_stop),
                 **filters,
@@ -209,12 +244,12 @@ class HubstaffClient:
 
     # --- paging
     @staticmethod
-    def _id_filters(**lists):
+    def _id_filters(**lists: Iterable[int] | None) -> dict[str, list[int]]:
         return {f"{name}[]": [int(i) for i in ids] for name, ids in lists.items() if ids}
 
     def _pages(
-        self, path: str, key: str, params: dict | None = None, *, workers: int = 1
-    ) -> Generator[dict, None, None]:
+        self, path: str, key: str, params: Params | None = None, *, workers: int = 1
+    ) -> Generator[dict[str, Any]]:
         """Each page's body of a listing, following `pagination.next_page_start_id` until it is absent."""
         params = {**(params or {}), "page_limit": MAX_PAGE_LIMIT}
         start_id = None
@@ -223,8 +258,7 @@ class HubstaffClient:
             if start_id is not None:
                 page_params["page_start_id"] = start_id
             body = self._get(path, page_params)
-            items = body.get(key) if isinstance(body, dict) else None
-            if not isinstance(items, list):
+            if not isinstance(body, dict) or not isinstance(body.get(key), list):
                 raise MalformedResponse(f"Hubstaff's answer to GET {path} has no '{key}' list.")
             next_id = (body.get("pagination") or {}).get("next_page_start_id")
             if self.prefetch and next_id is not None and next_id != start_id:
@@ -241,14 +275,15 @@ class HubstaffClient:
             start_id = next_id
 
     @staticmethod
-    def _expect(body, key: str, path: str):
-        if not isinstance(body, dict) or not isinstance(body.get(key), dict):
+    def _expect(body: object, key: str, path: str) -> dict[str, Any]:
+        value = body.get(key) if isinstance(body, dict) else None
+        if not isinstance(value, dict):
             raise MalformedResponse(f"Hubstaff's answer to GET {path} has no '{key}'.")
-        return body[key]
+        return value
 
     # --- one request, with everything that can go wrong
     @sensitive_variables("sent_with")
-    def _get(self, path: str, params: dict | None = None):
+    def _get(self, path: str, params: Params | None = None) -> object:
         """The JSON body of GET `path`, after the retries, waits and token refresh its failures call for."""
         url = self.api_url + path
         failures = 0  # 5xx, timeouts, connection errors and 429s so far in this call
@@ -284,7 +319,7 @@ class HubstaffClient:
             raise refusal_error(path, response)
 
     @sensitive_variables("sent_with", "ahead")
-    def _exchange(self, url: str, params: dict | None):
+    def _exchange(self, url: str, params: Params | None) -> tuple[requests.Response, str, object]:
         """(response, access token sent, decoded body or None): the request sent ahead for it, or sent now."""
         ahead = self._take_pending(url, params)
         if ahead is not None:
@@ -304,7 +339,7 @@ class HubstaffClient:
         return access_token
 
     @staticmethod
-    def _json(response, path: str):
+    def _json(response: requests.Response, path: str) -> object:
         try:
             return response.json()
         except ValueError:
@@ -316,7 +351,7 @@ class HubstaffClient:
             raise TransientHubstaffError(message) from None
         self.sleep(backoff_delay(failures))
 
-    def _wait_out_rate_limit(self, path: str, response, failures: int) -> None:
+    def _wait_out_rate_limit(self, path: str, response: requests.Response, failures: int) -> None:
         """After a 429: record its end for every worker, then sleep through it or raise RateLimited."""
         wait = retry_after_seconds(response)
         until = self._record_rate_limit(wait)
@@ -328,7 +363,7 @@ class HubstaffClient:
 
     # --- prefetch: the next page's request in flight while the caller works
     @sensitive_variables("sent_with")
-    def _send_ahead(self, path: str, params: dict, *, workers: int = 1) -> None:
+    def _send_ahead(self, path: str, params: Params, *, workers: int = 1) -> None:
         url = self.api_url + path
         self._drop_pending(url, params)
         sent_with = self._ready_to_send()
@@ -341,7 +376,7 @@ class HubstaffClient:
         future = self._executor.submit(self._send_and_decode, url, params, sent_with)
         self._pending[_pending_key(url, params)] = (sent_with, future)
 
-    def _start_worker(self):
+    def _start_worker(self) -> None:
         """A background thread's own HTTP session, of the same kind as the client's."""
         if isinstance(self.session, OAuth2Session):
             session = OAuth2Session(client_id=self.installation.client_id or None)
@@ -351,10 +386,10 @@ class HubstaffClient:
         self._local.session = session
 
     @sensitive_variables("access_token")
-    def _send_and_decode(self, url, params, access_token):
+    def _send_and_decode(self, url: str, params: Params | None, access_token: str) -> Sent:
         """In a background thread: the request, and the JSON of a 200 (None if absent or not JSON)."""
         response = self._send(url, params, access_token, session=self._local.session)
-        body = None
+        body: object = None
         if response.status_code == 200:
             try:
                 body = response.json()
@@ -362,10 +397,10 @@ class HubstaffClient:
                 body = None  # _get says so, in the caller's thread
         return response, body
 
-    def _take_pending(self, url, params):
+    def _take_pending(self, url: str, params: Params | None) -> tuple[str, Future[Sent]] | None:
         return self._pending.pop(_pending_key(url, params), None)
 
-    def _drop_pending(self, url=None, params=None) -> None:
+    def _drop_pending(self, url: str | None = None, params: Params | None = None) -> None:
         """Wait for requests sent ahead that nobody will read: all of them, or the one of (url, params)."""
         if url is None:
             dropped = list(self._pending.values())
@@ -393,18 +428,23 @@ class HubstaffClient:
         self._shutdown_executor()
 
     @sensitive_variables("access_token", "headers")
-    def _send(self, url, params, access_token, session=None):
+    def _send(
+        self, url: str, params: Params | None, access_token: str, session: requests.Session | None = None
+    ) -> requests.Response:
         session = session if session is not None else self.session
         headers = {"Accept": "application/json"}
         timeout = settings.HUBSTAFF_REQUEST_TIMEOUT
         if isinstance(session, OAuth2Session):
             session.token = {"access_token": access_token, "token_type": "Bearer"}
-            return session.request("GET", url, params=params, headers=headers, timeout=timeout)
+            response: requests.Response = session.request(
+                "GET", url, params=params, headers=headers, timeout=timeout
+            )
+            return response
         headers["Authorization"] = f"Bearer {access_token}"
         return session.request("GET", url, params=params, headers=headers, timeout=timeout)
 
     # --- rate limit shared by every worker of the installation
-    def _wait_while_rate_limited(self):
+    def _wait_while_rate_limited(self) -> None:
         if not self.installation.pk:
             return
         now = time.monotonic()

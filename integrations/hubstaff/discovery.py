@@ -8,6 +8,7 @@ fetched again once if the token names a key we do not know (Hubstaff rotated its
 from __future__ import annotations
 
 import hashlib
+from typing import Any, NotRequired, TypedDict, cast
 
 import requests
 from django.conf import settings
@@ -20,11 +21,21 @@ JWKS_TTL = 3600
 REQUIRED = ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri")
 
 
+class OpenIDConfiguration(TypedDict):
+    """The discovery document's keys we read; `configuration` checks that the REQUIRED ones are set."""
+
+    issuer: str
+    authorization_endpoint: str
+    token_endpoint: str
+    jwks_uri: str
+    id_token_signing_alg_values_supported: NotRequired[list[str]]
+
+
 def _cache_key(kind: str, url: str) -> str:
     return f"hubstaff:{kind}:{hashlib.sha256(url.encode()).hexdigest()[:32]}"
 
 
-def _fetch_json(url: str, what: str) -> dict:
+def _fetch_json(url: str, what: str) -> dict[str, Any]:
     try:
         response = requests.get(
             url, timeout=settings.HUBSTAFF_REQUEST_TIMEOUT, headers={"Accept": "application/json"}
@@ -44,7 +55,7 @@ def _fetch_json(url: str, what: str) -> dict:
     return body
 
 
-def configuration() -> dict:
+def configuration() -> OpenIDConfiguration:
     """The discovery document of settings.HUBSTAFF_ACCOUNT_URL (cached for a week)."""
     url = settings.HUBSTAFF_ACCOUNT_URL.rstrip("/") + "/.well-known/openid-configuration"
     key = _cache_key("oidc", url)
@@ -55,7 +66,7 @@ def configuration() -> dict:
         if missing:
             raise MalformedResponse(f"Hubstaff's OpenID configuration lacks {', '.join(missing)}.")
         cache.set(key, document, DISCOVERY_TTL)
-    return document
+    return cast(OpenIDConfiguration, document)
 
 
 def authorization_endpoint() -> str:
@@ -66,11 +77,11 @@ def token_endpoint() -> str:
     return configuration()["token_endpoint"]
 
 
-def jwks(*, refresh: bool = False) -> dict:
+def jwks(*, refresh: bool = False) -> dict[str, Any]:
     """The key set at the discovery document's jwks_uri (cached for an hour; `refresh` fetches it again)."""
     url = configuration()["jwks_uri"]
     key = _cache_key("jwks", url)
-    keys = None if refresh else cache.get(key)
+    keys: dict[str, Any] | None = None if refresh else cache.get(key)
     if keys is None:
         keys = _fetch_json(url, "key set (JWKS)")
         if not isinstance(keys.get("keys"), list):

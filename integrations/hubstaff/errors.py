@@ -6,9 +6,15 @@ code), so views and sync runs show it as it is.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+import requests
 from oauthlib.oauth2 import OAuth2Error
 
 from people.text import clean_text
+
+if TYPE_CHECKING:
+    from integrations.models import Installation
 
 
 class HubstaffError(Exception):
@@ -79,7 +85,7 @@ def describe_token_error(exc: Exception) -> str:
     return exc.__class__.__name__
 
 
-def refusal(path: str, response) -> str:
+def refusal(path: str, response: requests.Response) -> str:
     """Why Hubstaff refused GET `path` (a 4xx other than 429), with the first 200 characters of its `error`."""
     try:
         detail = response.json().get("error")
@@ -95,7 +101,7 @@ def refusal(path: str, response) -> str:
     return f"{what} (GET {path}){': ' + detail if detail else ''}."
 
 
-def refusal_error(path: str, response) -> HubstaffError:
+def refusal_error(path: str, response: requests.Response) -> HubstaffError:
     """The exception for a 4xx other than 401 and 429: Rejected (400), Refused (403) or HubstaffError.
 
     Never branches on Hubstaff's `code` or `error_code` (not published); the status and `error` say enough.
@@ -104,7 +110,7 @@ def refusal_error(path: str, response) -> HubstaffError:
     return kind(refusal(path, response))
 
 
-def installation_status_reason(installation) -> str:
+def installation_status_reason(installation: Installation | None) -> str:
     """One sentence for pages: the installation's state and, when it is not working, why and what to do."""
     if installation is None:
         return "Hubstaff is not installed. An administrator can install it on the Integrations page."

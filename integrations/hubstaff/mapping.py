@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from people.text import clean_text
 
@@ -24,13 +25,13 @@ NO_VISIBLE_EMAIL = "no visible e-mail in Hubstaff"
 NO_PERSON_WITH_EMAIL = "no person with this e-mail"
 
 
-def email(user: dict) -> str | None:
+def email(user: dict[str, Any]) -> str | None:
     """A user's e-mail; None when Hubstaff shows none (the key absent, null or blank are alike)."""
     value = user.get("email")
     return clean_text(value) or None if isinstance(value, str) else None
 
 
-def member_users(page: dict) -> Iterator[dict]:
+def member_users(page: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """A /members page (with `include[]=users`) as users (id, name, email, ...) with their membership fields.
 
     Members have no id of their own: they are keyed by `user_id`. The user comes from the side-loaded top-level
@@ -56,12 +57,12 @@ def member_users(page: dict) -> Iterator[dict]:
         yield user
 
 
-def hubstaff_user(user: dict) -> rules.HubstaffUser:
+def hubstaff_user(user: dict[str, Any]) -> rules.HubstaffUser:
     """A user of `member_users` as the rules take it."""
     return rules.HubstaffUser(int(user["id"]), _text(user.get("name")), email(user))
 
 
-def activity(row: dict, count_work_breaks: bool = True) -> tuple[int, str, int, int, int]:
+def activity(row: dict[str, Any], count_work_breaks: bool = True) -> tuple[int, str, int, int, int]:
     """A daily-activity row's (id, date text, user id, Hubstaff project id, seconds of work).
 
     Hubstaff counts work-break seconds inside `tracked`; without `count_work_breaks` they are taken out. Raises
@@ -73,12 +74,12 @@ def activity(row: dict, count_work_breaks: bool = True) -> tuple[int, str, int, 
     return int(row["id"]), row["date"], int(row["user_id"]), int(row["project_id"]), seconds
 
 
-def activity_date(row: dict) -> date:
+def activity_date(row: dict[str, Any]) -> date:
     """A daily-activity row's date (the organization's day, as Hubstaff dates it)."""
     return date.fromisoformat(row["date"])
 
 
-def edit_log_days(entry: dict, time_zone: str | None) -> set[date]:
+def edit_log_days(entry: dict[str, Any], time_zone: str | None) -> set[date]:
     """The organization's days a time edit log entry may have changed: the days of its start and original start,
     one day either side (a day's rows may start the evening before in another reading of the time zone)."""
     days: set[date] = set()
@@ -95,7 +96,7 @@ def edit_log_days(entry: dict, time_zone: str | None) -> set[date]:
     return days
 
 
-def account(user: dict) -> dict:
+def account(user: dict[str, Any]) -> dict[str, Any]:
     """The signed-in user of /users/me as the installation keeps it."""
     return {
         "id": user.get("id"),
@@ -105,12 +106,12 @@ def account(user: dict) -> dict:
     }
 
 
-def organization(hubstaff_organization: dict) -> dict:
+def organization(hubstaff_organization: dict[str, Any]) -> dict[str, Any]:
     """A Hubstaff organization as the installation keeps it."""
     return {"id": hubstaff_organization.get("id"), "name": _text(hubstaff_organization.get("name"))}
 
 
-def project_fields(project: dict, hubstaff_organization: dict) -> dict:
+def project_fields(project: dict[str, Any], hubstaff_organization: dict[str, Any]) -> dict[str, Any]:
     """A Hubstaff project of `hubstaff_organization` (see `organization`) as a HubstaffProject's fields."""
     return {
         "hubstaff_id": project["id"],
@@ -121,10 +122,12 @@ def project_fields(project: dict, hubstaff_organization: dict) -> dict:
     }
 
 
-def edit_log_concerns(entry: dict, project_ids: set[int]) -> bool:
+def edit_log_concerns(entry: dict[str, Any], project_ids: set[int]) -> bool:
     """Whether a time edit log entry may have changed time of these Hubstaff projects: its project or its original
     project is one of them, or it names neither (then it may be any project's)."""
-    named = [entry.get(key) for key in ("project_id", "original_project_id") if entry.get(key) is not None]
+    named = [
+        value for value in (entry.get("project_id"), entry.get("original_project_id")) if value is not None
+    ]
     if not named:
         return True
     try:
@@ -133,13 +136,13 @@ def edit_log_concerns(entry: dict, project_ids: set[int]) -> bool:
         return True
 
 
-def organization_time_zone(link_time_zone: str, account: dict | None) -> str:
+def organization_time_zone(link_time_zone: str, account: dict[str, Any] | None) -> str:
     """The Hubstaff organization's time zone (Hubstaff does not publish it): the link's setting, else the
     installing account's own `time_zone` (a guess: owners usually live where their organization does), else
     UTC."""
     return link_time_zone or (account or {}).get("time_zone") or "UTC"
 
 
-def _text(value) -> str:
+def _text(value: object) -> str:
     """A text field of Hubstaff's, safe to keep and show ("" for a missing or non-text value)."""
     return clean_text(value) if isinstance(value, str) else ""

@@ -15,15 +15,21 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import jwt
 import requests
 from django.conf import settings
+from django.contrib.sessions.backends.base import SessionBase
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.debug import sensitive_variables
 from oauthlib.oauth2 import OAuth2Error, WebApplicationClient
 from requests_oauthlib import OAuth2Session
+
+from integrations.models import Installation
 
 from . import discovery
 from .errors import (
@@ -33,6 +39,9 @@ from .errors import (
     describe_token_error,
 )
 from .tokens import raise_for_token_endpoint_status, token_auth
+
+if TYPE_CHECKING:
+    from jwt.algorithms import AllowedPublicKeys
 
 SCOPES = ["openid", "profile", "email", "hubstaff:read"]
 # The session keeps the authorizations started and not yet completed, by state: an administrator may start one in
@@ -48,11 +57,12 @@ CLOCK_SKEW = 60
 
 def callback_url() -> str:
     """The absolute Redirect URL to register at Hubstaff: one per site, the same for every organization."""
-    return settings.SITE_URL.rstrip("/") + reverse("hubstaff_callback")
+    site: str = settings.SITE_URL
+    return site.rstrip("/") + reverse("hubstaff_callback")
 
 
 @sensitive_variables()
-def begin_authorization(request, installation) -> str:
+def begin_authorization(request: HttpRequest, installation: Installation) -> str:
     """Remember a new authorization attempt in the session and return the URL of Hubstaff's consent page."""
     client = WebApplicationClient(installation.client_id)
     verifier = client.create_code_verifier(64)
@@ -75,13 +85,14 @@ def begin_authorization(request, installation) -> str:
     newest = sorted(pendings.items(), key=lambda item: item[1]["started_at"])[-MAX_PENDING:]
     request.session[SESSION_KEY] = dict(newest)
     oauth = OAuth2Session(client_id=installation.client_id, redirect_uri=redirect_uri, scope=SCOPES)
+    url: str
     url, _ = oauth.authorization_url(
         endpoint, state=state, nonce=nonce, code_challenge=challenge, code_challenge_method="S256"
     )
     return url
 
 
-def _live_pendings(session) -> dict:
+def _live_pendings(session: SessionBase) -> dict[str, dict[str, Any]]:
     """The started authorizations, by state, without those past PENDING_LIFETIME (or of an unknown shape)."""
     stored = session.get(SESSION_KEY)
     if not isinstance(stored, dict):
@@ -95,7 +106,7 @@ def _live_pendings(session) -> dict:
 
 
 @sensitive_variables()
-def pop_pending(request, state: str | None) -> dict | None:
+def pop_pending(request: HttpRequest, state: str | None) -> dict[str, Any] | None:
     """What `begin_authorization` stored under `state`, removed from the session; the others stay.
 
     A callback with no state or an unknown one forgets every pending authorization: it was not started here.
@@ -103,7 +114,7 @@ def pop_pending(request, state: str | None) -> dict | None:
     stored = request.session.get(SESSION_KEY)
     stored = stored if isinstance(stored, dict) else {}
     key = next((k for k in stored if state and constant_time_compare(str(k), state)), None)
-    if key is None:
+    if key is None or state is None:  # no state finds no key
         request.session.pop(SESSION_KEY, None)
         return None
     pending = stored.pop(key)
@@ -117,7 +128,7 @@ def pop_pending(request, state: str | None) -> dict | None:
     return pending
 
 
-def describe_callback_error(params) -> str:
+def describe_callback_error(params: Mapping[str, str]) -> str:
     """A clear sentence for `error=...` sent back by Hubstaff instead of a code."""
     error = (params.get("error") or "").strip()[:100]
     description = (params.get("error_description") or "").strip()[:300]
@@ -131,13 +142,13 @@ def describe_callback_error(params) -> str:
 
 
 @sensitive_variables()
-def exchange_code(installation, code: str, pending: dict) -> dict:
+def exchange_code(installation: Installation, code: str, pending: dict[str, Any]) -> dict[str, Any]:
     """Trade the authorization code (and the PKCE verifier) for tokens. Raises AuthorizationFailed."""
     token_url = discovery.token_endpoint()
     oauth = OAuth2Session(client_id=installation.client_id, redirect_uri=pending["redirect_uri"])
     oauth.register_compliance_hook("access_token_response", raise_for_token_endpoint_status)
     try:
-        return oauth.fetch_token(
+        token: dict[str, Any] = oauth.fetch_token(
             token_url,
             code=code,
             code_verifier=pending["code_verifier"],
@@ -145,6 +156,7 @@ def exchange_code(installation, code: str, pending: dict) -> dict:
             timeout=settings.HUBSTAFF_REQUEST_TIMEOUT,
             headers={"Accept": "application/json"},
         )
+        return token
     except OAuth2Error as exc:
         error = getattr(exc, "error", "")
         if error == "invalid_client":
@@ -164,7 +176,7 @@ def exchange_code(installation, code: str, pending: dict) -> dict:
 
 
 @sensitive_variables()
-def _signing_key(token: str, algorithm: str):
+def _signing_key(token: str, algorithm: str) -> AllowedPublicKeys:
     kid = jwt.get_unverified_header(token).get("kid")
     for refresh in (False, True):
         keys = [k for k in discovery.jwks(refresh=refresh).get("keys", []) if isinstance(k, dict)]
@@ -172,12 +184,13 @@ def _signing_key(token: str, algorithm: str):
         if kid is None and len(candidates) > 1:
             candidates = [k for k in candidates if k.get("use", "sig") == "sig"][:1]
         if candidates:
-            return jwt.PyJWK(candidates[0], algorithm=algorithm).key
+            key: AllowedPublicKeys = jwt.PyJWK(candidates[0], algorithm=algorithm).key
+            return key
     raise AuthorizationFailed("Hubstaff's ID token is signed with a key Hubstaff does not publish.")
 
 
 @sensitive_variables()
-def validate_id_token(id_token: str | None, *, client_id: str, nonce: str) -> dict:
+def validate_id_token(id_token: str | None, *, client_id: str, nonce: str) -> dict[str, Any]:
     """The ID token's claims after checking signature, issuer, audience, nonce and expiry."""
     if not id_token:
         raise AuthorizationFailed("Hubstaff sent no ID token, so the sign-in cannot be verified. Try again.")
@@ -187,7 +200,7 @@ def validate_id_token(id_token: str | None, *, client_id: str, nonce: str) -> di
     except jwt.PyJWTError:
         raise AuthorizationFailed("Hubstaff's ID token is not a valid JWT.") from None
     supported = set(config.get("id_token_signing_alg_values_supported") or ["RS256"])
-    if algorithm not in supported & ASYMMETRIC_ALGORITHMS:
+    if not isinstance(algorithm, str) or algorithm not in supported & ASYMMETRIC_ALGORITHMS:
         raise AuthorizationFailed(
             f"Hubstaff's ID token uses an unexpected signature algorithm ({algorithm})."
         )

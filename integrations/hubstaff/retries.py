@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Callable
 from datetime import UTC
 from email.utils import parsedate_to_datetime
 
+import requests
 from django.conf import settings
 from django.utils import timezone
 
@@ -18,10 +20,13 @@ DEFAULT_RETRY_AFTER = 60.0
 # of 100000000000 s) must not stop an organization's syncs for longer.
 MAX_RETRY_AFTER = 3600.0
 
+# How a client waits between attempts: time.sleep, or a test's clock (whatever it returns is not read).
+Sleep = Callable[[float], object]
+
 
 def backoff_delay(attempt: int) -> float:
     """Exponential backoff with jitter: base * 2^(attempt-1), plus up to as much again at random."""
-    base = settings.HUBSTAFF_RETRY_BASE_DELAY * (2 ** (attempt - 1))
+    base: float = settings.HUBSTAFF_RETRY_BASE_DELAY * (2 ** (attempt - 1))
     return min(MAX_BACKOFF_SECONDS, base + random.uniform(0, base))
 
 
@@ -32,7 +37,7 @@ def capped(seconds: float) -> float:
     return min(MAX_RETRY_AFTER, max(0.0, seconds))
 
 
-def retry_after_seconds(response) -> float:
+def retry_after_seconds(response: requests.Response) -> float:
     """Seconds from a Retry-After header (delta-seconds or an HTTP date), at most an hour; 60 if absent or
     unreadable."""
     value = (response.headers.get("Retry-After") or "").strip()

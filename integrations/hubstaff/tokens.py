@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import time
 from datetime import datetime, timedelta
+from typing import Any
 
 import requests
 from django.conf import settings
@@ -39,7 +40,7 @@ from .errors import (
     describe_token_error,
     installation_status_reason,
 )
-from .retries import MAX_RETRY_AFTER, backoff_delay
+from .retries import MAX_RETRY_AFTER, Sleep, backoff_delay
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +74,7 @@ _ADOPTED_FIELDS = (
 
 
 @sensitive_variables()
-def token_auth(installation) -> requests.auth.HTTPBasicAuth | None:
+def token_auth(installation: Installation) -> requests.auth.HTTPBasicAuth | None:
     """Client authentication for the token endpoint: HTTP Basic like Hubstaff's own CLI.
 
     A personal-access-token installation has no client credentials and refreshes without them.
@@ -83,7 +84,7 @@ def token_auth(installation) -> requests.auth.HTTPBasicAuth | None:
     return None
 
 
-def raise_for_token_endpoint_status(response):
+def raise_for_token_endpoint_status(response: requests.Response) -> requests.Response:
     """Compliance hook: a 5xx or non-JSON answer of the token endpoint is transient, not an OAuth verdict."""
     if response.status_code >= 500:
         raise TransientHubstaffError(
@@ -93,7 +94,9 @@ def raise_for_token_endpoint_status(response):
 
 
 @sensitive_variables()
-def request_token_refresh(installation, refresh_token: str, *, sleep=time.sleep) -> dict:
+def request_token_refresh(
+    installation: Installation, refresh_token: str, *, sleep: Sleep = time.sleep
+) -> dict[str, Any]:
     """Spend `refresh_token` at Hubstaff's token endpoint and return the new token response.
 
     Retries 5xx and connection errors; a refusal (`invalid_grant`, `invalid_client`) raises oauthlib's
@@ -105,13 +108,14 @@ def request_token_refresh(installation, refresh_token: str, *, sleep=time.sleep)
         oauth = OAuth2Session(client_id=installation.client_id or None)
         oauth.register_compliance_hook("refresh_token_response", raise_for_token_endpoint_status)
         try:
-            return oauth.refresh_token(
+            token: dict[str, Any] = oauth.refresh_token(
                 token_url,
                 refresh_token=refresh_token,
                 auth=token_auth(installation),
                 timeout=settings.HUBSTAFF_REQUEST_TIMEOUT,
                 headers={"Accept": "application/json"},
             )
+            return token
         except (requests.ConnectionError, requests.Timeout, TransientHubstaffError) as exc:
             attempts += 1
             if attempts > settings.HUBSTAFF_MAX_RETRIES:
@@ -128,16 +132,19 @@ def request_token_refresh(installation, refresh_token: str, *, sleep=time.sleep)
 # --- storage
 
 
-def expires_at_from(token: dict) -> datetime | None:
+def expires_at_from(token: dict[str, Any]) -> datetime | None:
+    expires_in = token.get("expires_in")
+    if expires_in is None:
+        return None
     try:
-        seconds = float(token.get("expires_in"))
+        seconds = float(expires_in)
     except (TypeError, ValueError):
         return None
     return timezone.now() + timedelta(seconds=seconds)
 
 
 @sensitive_variables()
-def store_tokens(installation, token: dict, *, refreshed: bool = True) -> None:
+def store_tokens(installation: Installation, token: dict[str, Any], *, refreshed: bool = True) -> None:
     """Put a token response on the installation (in memory; the caller saves)."""
     installation.access_token = token["access_token"]
     # Hubstaff rotates refresh tokens; keep the old one only if none came back (then it was not rotated).
@@ -150,7 +157,7 @@ def store_tokens(installation, token: dict, *, refreshed: bool = True) -> None:
         installation.last_refreshed_at = timezone.now()
 
 
-def mark_needs_reauthorization(installation, reason: str) -> None:
+def mark_needs_reauthorization(installation: Installation, reason: str) -> None:
     """Record that Hubstaff refused this installation's tokens; forget the dead tokens. Saves immediately."""
     installation.status = Installation.Status.NEEDS_REAUTHORIZATION
     installation.status_reason = reason
@@ -172,7 +179,7 @@ def mark_needs_reauthorization(installation, reason: str) -> None:
 # --- the rate limit every worker of an installation shares
 
 
-def recorded_rate_limit(installation) -> datetime | None:
+def recorded_rate_limit(installation: Installation) -> datetime | None:
     """The end of the rate limit some worker of the installation recorded (None if none, or not saved); never
     more than retries.MAX_RETRY_AFTER ahead, whatever the row holds. Raises Uninstalled if the installation is
     gone."""
@@ -186,7 +193,7 @@ def recorded_rate_limit(installation) -> datetime | None:
     return min(until, latest) if until is not None else None
 
 
-def record_rate_limit(installation, until: datetime) -> None:
+def record_rate_limit(installation: Installation, until: datetime) -> None:
     """Tell every worker of the installation that Hubstaff accepts no request before `until`."""
     installation.rate_limited_until = until
     if installation.pk:
@@ -198,7 +205,7 @@ def record_rate_limit(installation, until: datetime) -> None:
 # --- a client's tokens
 
 
-def _expiring(installation) -> bool:
+def _expiring(installation: Installation) -> bool:
     expires_at = installation.access_token_expires_at
     return expires_at is not None and expires_at - timezone.now() < REFRESH_MARGIN
 
@@ -206,7 +213,7 @@ def _expiring(installation) -> bool:
 class InstallationTokens:
     """The access token of one installation as one client uses it (not thread-safe, as the client)."""
 
-    def __init__(self, installation, *, sleep=time.sleep):
+    def __init__(self, installation: Installation, *, sleep: Sleep = time.sleep) -> None:
         self.installation = installation
         self.sleep = sleep
         self.requests_made = 0  # refreshes sent to the token endpoint
@@ -236,7 +243,7 @@ class InstallationTokens:
         self._adopt(current)
 
     @sensitive_variables()
-    def _refresh_locked(self, current, stale_access_token: str) -> str | None:
+    def _refresh_locked(self, current: Installation, stale_access_token: str) -> str | None:
         """Under the row lock: renew `current`'s tokens and save them; the refusal's reason if Hubstaff refused."""
         if current.needs_reauthorization:
             self._adopt(current)
@@ -260,6 +267,6 @@ class InstallationTokens:
         return None
 
     @sensitive_variables()
-    def _adopt(self, current) -> None:
+    def _adopt(self, current: Installation) -> None:
         for name in _ADOPTED_FIELDS:
             setattr(self.installation, name, getattr(current, name))

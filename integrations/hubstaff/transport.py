@@ -33,7 +33,7 @@ HUBSTAFF_URL_SETTINGS = ("HUBSTAFF_ACCOUNT_URL", "HUBSTAFF_API_URL")
 class _DropDebugRecords(logging.Filter):
     """requests-oauthlib and oauthlib log whole tokens and token responses at DEBUG: never let those through."""
 
-    def filter(self, record):
+    def filter(self, record: logging.LogRecord) -> bool:
         return record.levelno > logging.DEBUG
 
 
@@ -57,7 +57,7 @@ def allow_plain_http_to_local_hubstaff() -> None:
         os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"
 
 
-def on_setting_changed(*, setting, **kwargs) -> None:
+def on_setting_changed(*, setting: str, **kwargs: object) -> None:
     """Django's setting_changed receiver: tests that point Hubstaff at a sandbox get the same decision."""
     if setting in HUBSTAFF_URL_SETTINGS:
         allow_plain_http_to_local_hubstaff()

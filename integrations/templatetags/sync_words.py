@@ -6,11 +6,11 @@ from django import template
 register = template.Library()
 
 
-def _work_logs(count):
+def _work_logs(count: int) -> str:
     return f"{count} work log{'' if count == 1 else 's'}"
 
 
-def describe_changes(added, changed, removed):
+def describe_changes(added: int, changed: int, removed: int) -> str:
     """What a sync did to the work logs, in one sentence; the zeros are named together at the end."""
     counts = [(added, "added"), (changed, "changed"), (removed, "removed")]
     done = [(n, verb) for n, verb in counts if n]
@@ -24,7 +24,7 @@ def describe_changes(added, changed, removed):
 
 
 @register.filter
-def worklog_changes(run):
+def worklog_changes(run: object) -> str:
     """A run's work-log counts in words; a Clear data run only removes. Counts a run lacks count as none."""
     created, updated, deleted = (
         getattr(run, f"worklogs_{n}", 0) or 0 for n in ("created", "updated", "deleted")
@@ -35,6 +35,6 @@ def worklog_changes(run):
 
 
 @register.filter
-def count_of(number, noun):
+def count_of(number: int, noun: str) -> str:
     """`3|count_of:"assignment"` -> "3 assignments"; `1|count_of:"assignment"` -> "1 assignment"."""
     return f"{number} {noun}{'' if number == 1 else 's'}"

@@ -6,6 +6,7 @@ Run: .venv/bin/python -m pytest integrations/hubstaff/tests/test_rules.py -q -p 
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -113,7 +114,14 @@ def plan(
 class World:
     """P's synced logs and assignments, with an in-memory apply layer for the plans."""
 
-    def __init__(self, *, project=PROJECT_A, users=(BOBBY_HS, SAM_HS), people=(BOBBY, SAM), assignments=()):
+    def __init__(
+        self,
+        *,
+        project: ProjectDates = PROJECT_A,
+        users: Iterable[HubstaffUser] = (BOBBY_HS, SAM_HS),
+        people: Iterable[Teammate] = (BOBBY, SAM),
+        assignments: Iterable[AssignedSpan] = (),
+    ) -> None:
         self.project = project
         self.users = {u.id: u for u in users}
         self.people = list(people)
@@ -151,6 +159,14 @@ class World:
 
     def apply(self, result: SyncPlan, options: Options) -> None:
         created: dict[int, int] = {}
+
+        def assignment_of(assignment_id: int | None, person_id: int | None) -> int:
+            """A log's assignment: an existing one, or the one this plan makes for its person (one is set)."""
+            if assignment_id is not None:
+                return assignment_id
+            assert person_id is not None
+            return created[person_id]
+
         for person_id, span in result.new_assignments.items():
             new_id = next(self._ids)
             created[person_id] = new_id
@@ -165,7 +181,7 @@ class World:
         for log_id in result.deletes:
             del self.logs[log_id]
         for update in result.updates:
-            assignment_id = update.assignment_id or created[update.new_assignment_for_person]
+            assignment_id = assignment_of(update.assignment_id, update.new_assignment_for_person)
             self.logs[update.id] = self.logs[update.id]._replace(
                 person_id=update.person_id,
                 duration_seconds=update.duration_seconds,
@@ -174,7 +190,7 @@ class World:
         for new in result.creates:
             assert (new.assignment_id is None) != (new.new_assignment_for_person is None)
             log_id = next(self._ids)
-            assignment_id = new.assignment_id or created[new.new_assignment_for_person]
+            assignment_id = assignment_of(new.assignment_id, new.new_assignment_for_person)
             self.logs[log_id] = SyncedLog(
                 log_id, new.source_key, new.person_id, new.date, new.duration_seconds, assignment_id
             )

@@ -1,8 +1,9 @@
 """Install Hubstaff for an organization without a browser, with a Hubstaff personal access token."""
 
 import os
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from integrations.hubstaff.errors import HubstaffError
 from integrations.services.installation import connect_with_personal_access_token
@@ -18,7 +19,7 @@ class Command(BaseCommand):
         "token out of your shell history. The token is never printed."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--org", required=True, metavar="SLUG", help="the organization's slug")
         parser.add_argument(
             "--personal-access-token",
@@ -27,7 +28,7 @@ class Command(BaseCommand):
             help=f"the personal access token (default: ${TOKEN_ENV})",
         )
 
-    def handle(self, *args, org, personal_access_token=None, **options):
+    def handle(self, *args: Any, org: str, personal_access_token: str | None = None, **options: Any) -> None:
         token = (personal_access_token or os.environ.get(TOKEN_ENV) or "").strip()
         if not token:
             raise CommandError(f"Give --personal-access-token or set {TOKEN_ENV}.")

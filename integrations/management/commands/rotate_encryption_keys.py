@@ -1,5 +1,7 @@
 """Re-encrypt every stored secret with the newest key of FIELD_ENCRYPTION_KEYS (see docs/integrations.md)."""
 
+from typing import Any
+
 from cryptography.fernet import InvalidToken
 from django.core.management.base import BaseCommand, CommandError
 
@@ -12,7 +14,7 @@ class Command(BaseCommand):
         "Run it after putting a new key in front; then the old keys can be removed."
     )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         try:
             counts = rotate_encryption_keys()
         except InvalidToken:

@@ -1,6 +1,8 @@
 """Sync one project now, in this process: for operators, and to see a sync's result at once."""
 
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from integrations.models import SyncRun
 from integrations.services.runs import SyncNotPossible, request_sync
@@ -14,12 +16,12 @@ class Command(BaseCommand):
         "Sync a project's work logs from Hubstaff now (incremental by default, --reset for a full re-sync)."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--org", required=True, help="Organization slug")
         parser.add_argument("--project", required=True, type=int, help="Project id")
         parser.add_argument("--reset", action="store_true", help="Reset and sync all work logs")
 
-    def handle(self, *args, org, project, reset, **options):
+    def handle(self, *args: Any, org: str, project: int, reset: bool, **options: Any) -> None:
         organization = Organization.objects.filter(slug=org).first()
         if organization is None:
             raise CommandError(f"No organization with slug {org!r}")
