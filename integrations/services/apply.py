@@ -10,7 +10,8 @@ logs.
 """
 
 from collections import defaultdict
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 from django.db import connection
 from django.db.models import Q
@@ -18,10 +19,10 @@ from django.utils import timezone
 
 from integrations.hubstaff import mapping, rules
 from integrations.hubstaff.windows import date_windows
-from integrations.models import ProjectLink
+from integrations.models import ProjectLink, SyncRun
 from people.models import Person
 from primetric import db
-from projects.models import Assignment
+from projects.models import Assignment, Project
 from worklogs.models import WorkLog
 
 from .runs import check_still_wanted, synced_worklogs
@@ -47,18 +48,24 @@ WORKLOG_COLUMNS = (
 )
 
 
+@dataclass(frozen=True)
+class RunContext:
+    """What the apply of one run works with, made once by the sync: the run, its project and link, the link's
+    options and the project's dates as the rules take them, and the rules themselves."""
+
+    run: SyncRun
+    project: Project
+    link: ProjectLink
+    options: rules.Options
+    project_dates: rules.ProjectDates
+    plan_rules: Callable[..., rules.SyncPlan] = rules.plan_sync
+
+
 class Apply:
     """The apply phase of one sync run: `run(...)` plans and writes every batch and returns (counts, report)."""
 
-    def __init__(
-        self, sync_run, project, link, *, options, project_dates, plan=rules.plan_sync, preview=None
-    ):
-        self.sync_run = sync_run
-        self.project = project
-        self.link = link
-        self.options = options
-        self.project_dates = project_dates
-        self.plan = plan
+    def __init__(self, context, *, preview=None):
+        self.context = context
         self.counts = defaultdict(int)
         self.deleted = []  # futures of the number of work logs each DELETE removed
         self.not_synced = rules.NotSynced()  # the batches' missing teammates and skipped people, added up
@@ -79,7 +86,7 @@ class Apply:
         `fetch_over()` returns once the whole fetch is: nothing after the batches runs before it.
         """
         threaded = not connection.in_atomic_block
-        with transaction_writer(threaded=threaded, name=f"sync-run-{self.sync_run.pk}") as writer:
+        with transaction_writer(threaded=threaded, name=f"sync-run-{self.context.run.pk}") as writer:
             people = self._load()
             for fetched, batch in _batches(windows):
                 existing = self._existing(batch)
@@ -96,14 +103,14 @@ class Apply:
             # Serialize with anything else writing this project's synced data, and make sure the sync may still
             # write: before the last writes and the commit, so that no lock is held while Hubstaff is read (the
             # fetch may refresh the tokens, which locks the installation's row).
-            writer.call(_lock_link, self.sync_run, self.link.pk)
+            writer.call(_lock_link, self.context.run, self.context.link.pk)
             self._write_stretched(writer)
             if reset:
                 # A fresh full sync keeps no synced log outside the window (e.g. after the project's dates
                 # changed).
                 if self.preview is not None:
-                    self.preview.add_deleted_outside(_outside(self.project, window))
-                self.deleted.append(writer.submit(_delete_outside, self.project, window))
+                    self.preview.add_deleted_outside(_outside(self.context.project, window))
+                self.deleted.append(writer.submit(_delete_outside, self.context.project, window))
             self.counts["worklogs_deleted"] += sum(future.result() for future in self.deleted)
             report = self._report(people)
             if finish is not None:
@@ -114,9 +121,10 @@ class Apply:
 
     def _load(self):
         """The organization's people, P's assignments and the Hubstaff user links, as the rules take them."""
-        org_id = self.project.organization_id
+        org_id = self.context.project.organization_id
         self.assignments = {
-            a.pk: _rule_assignment(a) for a in Assignment.objects.for_org(org_id).filter(project=self.project)
+            a.pk: _rule_assignment(a)
+            for a in Assignment.objects.for_org(org_id).filter(project=self.context.project)
         }
         self.links = links_by_user(org_id)
         return [
@@ -125,15 +133,15 @@ class Apply:
         ]
 
     def _plan(self, activities, existing, batch, users, people):
-        return self.plan(
+        return self.context.plan_rules(
             activities=activities,
             users=users,
             people=people,
             assignments=list(self.assignments.values()),
             existing_logs=existing,
             covered=batch,
-            project=self.project_dates,
-            options=self.options,
+            project=self.context.project_dates,
+            options=self.context.options,
             links=self.links,
         )
 
@@ -145,8 +153,8 @@ class Apply:
                 f"SELECT id, source_key, person_id, date, duration_seconds, assignment_id FROM {table} "
                 "WHERE organization_id = %s AND project_id = %s AND source = %s AND date BETWEEN %s AND %s",
                 [
-                    self.project.organization_id,
-                    self.project.pk,
+                    self.context.project.organization_id,
+                    self.context.project.pk,
                     WorkLog.Source.HUBSTAFF,
                     span.start,
                     span.end,
@@ -177,21 +185,24 @@ class Apply:
                 ("person_id", "duration_seconds", "assignment_id", "updated_at"),
                 [(u.id, u.person_id, u.duration_seconds, assignment_of(u), now) for u in plan.updates],
                 where={
-                    "organization_id": self.project.organization_id,
-                    "project_id": self.project.pk,
+                    "organization_id": self.context.project.organization_id,
+                    "project_id": self.context.project.pk,
                     "source": WorkLog.Source.HUBSTAFF,
                 },
             )
             self.counts["worklogs_updated"] += len(plan.updates)
         if plan.deletes:
-            self.deleted.append(writer.submit(_delete_logs, self.project, plan.deletes))
+            self.deleted.append(writer.submit(_delete_logs, self.context.project, plan.deletes))
 
     def _write_new_assignments(self, plan, writer):
         """Create the batch's new assignments; returns person id -> the new assignment's id."""
         if not plan.new_assignments:
             return {}
         created = writer.call(
-            _create_assignments, self.project, plan.new_assignments, self.options.trim_assignments
+            _create_assignments,
+            self.context.project,
+            plan.new_assignments,
+            self.context.options.trim_assignments,
         )
         for assignment in created:
             self.created_here.add(assignment.pk)
@@ -209,7 +220,11 @@ class Apply:
         self.counts["assignments_stretched"] = len(self.stretched_spans.keys() - self.created_here)
 
     def _write_creates(self, creates, assignment_of, now, writer):
-        org_id, project_id, hubstaff = self.project.organization_id, self.project.pk, WorkLog.Source.HUBSTAFF
+        org_id, project_id, hubstaff = (
+            self.context.project.organization_id,
+            self.context.project.pk,
+            WorkLog.Source.HUBSTAFF,
+        )
         rows = [
             (
                 org_id,
@@ -242,8 +257,8 @@ class Apply:
             ("start_date", "end_date", "updated_at"),
             [(pk, span.start, span.end, now) for pk, span in sorted(self.stretched_spans.items())],
             where={
-                "organization_id": self.project.organization_id,
-                "project_id": self.project.pk,
+                "organization_id": self.context.project.organization_id,
+                "project_id": self.context.project.pk,
                 "origin": Assignment.Origin.SYNC,
             },
         )
