@@ -1,4 +1,11 @@
+from collections.abc import Mapping
+from typing import Any, cast
+
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.datastructures import MultiValueDict
+
+from projects.models import Project
 
 from .hubstaff.mapping import organization_time_zone
 from .models import ProjectLink
@@ -34,14 +41,24 @@ class ProjectLinkForm(forms.ModelForm):
             ),
         }
 
-    def __init__(self, *args, project=None, instance=None, **kwargs):
+    def __init__(
+        self,
+        data: Mapping[str, Any] | None = None,
+        files: MultiValueDict[str, UploadedFile] | None = None,
+        *,
+        project: Project | None = None,
+        instance: ProjectLink | None = None,
+        **kwargs: Any,
+    ) -> None:
         """For `project`'s link (`instance`, None for a project never linked), or the admin's `instance`."""
         if instance is None:
+            if project is None:
+                raise TypeError("ProjectLinkForm needs the project or its link")
             instance = ProjectLink(organization=project.organization, project=project)
-        super().__init__(*args, instance=instance, **kwargs)
+        super().__init__(data, files, instance=instance, **kwargs)
         self.project = instance.project
         organization = self.project.organization
-        self.fields["hubstaff_project_ids"].choices = [
+        cast(HubstaffProjectsField, self.fields["hubstaff_project_ids"]).choices = [
             (p.hubstaff_id, f"{p.name} — {p.hubstaff_organization_name}")
             for p in reachable_projects(organization)
         ]
@@ -49,5 +66,5 @@ class ProjectLinkForm(forms.ModelForm):
         self.default_time_zone = organization_time_zone("", installation.account if installation else None)
         self.fields["hubstaff_time_zone"].widget.attrs["placeholder"] = self.default_time_zone
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         return clean_settings(self.project, super().clean())

@@ -1,16 +1,19 @@
 """Integrations pages (Administrator): the list of integrations, and Hubstaff's install, manage and callback."""
 
+from typing import cast
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_GET, require_POST
 
 from people.models import Organization
 from people.roles import Role
-from people.tenancy import resolve_tenant, tenant_view
+from people.tenancy import TenantRequest, resolve_tenant, tenant_view
 
 from ..forms import HubstaffCredentialsForm
 from ..hubstaff import oauth
@@ -23,7 +26,7 @@ APP_NAME = "Primetric"
 
 
 @tenant_view(Role.ADMINISTRATOR)
-def integration_list(request):
+def integration_list(request: TenantRequest) -> HttpResponse:
     installation = get_installation(request.tenant.organization)
     return render(
         request,
@@ -37,7 +40,7 @@ def integration_list(request):
 
 @sensitive_post_parameters("client_secret")
 @tenant_view(Role.ADMINISTRATOR)
-def hubstaff_install(request):
+def hubstaff_install(request: TenantRequest) -> HttpResponse:
     """The seed's instructions in two steps; Authorize saves the credentials and goes to Hubstaff."""
     installation = get_installation(request.tenant.organization)
     saved_client_id = installation.client_id if installation else ""
@@ -77,7 +80,7 @@ def hubstaff_install(request):
 
 @require_GET
 @tenant_view(Role.ADMINISTRATOR)
-def hubstaff_manage(request):
+def hubstaff_manage(request: TenantRequest) -> HttpResponse:
     installation = get_installation(request.tenant.organization)
     if installation is None:
         return redirect("integrations:hubstaff_install", org_slug=request.tenant.organization.slug)
@@ -95,7 +98,7 @@ def hubstaff_manage(request):
 
 @require_POST
 @tenant_view(Role.ADMINISTRATOR)
-def hubstaff_reauthorize(request):
+def hubstaff_reauthorize(request: TenantRequest) -> HttpResponse:
     """Authorize again with the saved credentials (after a revoked or expired authorization)."""
     installation = get_installation(request.tenant.organization)
     slug = request.tenant.organization.slug
@@ -113,7 +116,7 @@ def hubstaff_reauthorize(request):
 
 @require_POST
 @tenant_view(Role.ADMINISTRATOR)
-def hubstaff_uninstall(request):
+def hubstaff_uninstall(request: TenantRequest) -> HttpResponse:
     installation = get_installation(request.tenant.organization)
     if installation is not None:
         services.uninstall(installation)
@@ -128,7 +131,7 @@ def hubstaff_uninstall(request):
 @login_required
 @require_GET
 @sensitive_variables()  # the code, the state and the pending verifier
-def hubstaff_callback(request):
+def hubstaff_callback(request: HttpRequest) -> HttpResponse:
     """Where Hubstaff sends the browser back. One address for every organization: the session says which."""
     pending = oauth.pop_pending(request, request.GET.get("state"))
     if pending is None:
@@ -136,10 +139,12 @@ def hubstaff_callback(request):
     organization = Organization.objects.filter(pk=pending["organization_id"]).first()
     if organization is None:
         return render(request, "integrations/hubstaff_callback_invalid.html", status=400)
-    request.tenant = resolve_tenant(request, organization.slug)  # 404 unless still a member
-    if not request.tenant.holds(Role.ADMINISTRATOR):
+    # From here the request acts in the organization, as a page under tenant_view does.
+    tenant_request = cast(TenantRequest, request)
+    tenant_request.tenant = resolve_tenant(request, organization.slug)  # 404 unless still a member
+    if not tenant_request.tenant.holds(Role.ADMINISTRATOR):
         raise PermissionDenied("Only Administrators can install integrations.")
-    installation = request.tenant.scope(Installation).filter(pk=pending["installation_id"]).first()
+    installation = tenant_request.tenant.scope(Installation).filter(pk=pending["installation_id"]).first()
     if installation is None or installation.client_id != pending.get("client_id"):
         return render(request, "integrations/hubstaff_callback_invalid.html", status=400)
 

@@ -1,7 +1,11 @@
 """The project page's Integration settings (Manager role): link, sync, clear, progress, history."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -9,11 +13,11 @@ from django.utils.datastructures import MultiValueDict
 from django.views.decorators.http import require_GET, require_POST
 
 from people.roles import Role
-from people.tenancy import tenant_view
+from people.tenancy import TenantRequest, tenant_view
 from projects.models import Project
 
 from ..hubstaff.errors import HubstaffError
-from ..models import SyncRun
+from ..models import Installation, SyncRun
 from ..project_forms import ProjectLinkForm
 from ..selectors import get_installation, get_link, synced_log_count
 from ..services.cleanup import remove_sync_assignments, sync_assignments_without_worklogs
@@ -30,15 +34,17 @@ _SUBMITTED = "integration-settings-submitted:{}"
 _SHOWN_AT_FIELD = {"enabled", "hubstaff_project_ids", "hubstaff_time_zone"}
 
 
-def _project_url(request, project):
+def _project_url(request: TenantRequest, project: Project) -> HttpResponse:
     return redirect("projects:detail", org_slug=request.tenant.organization.slug, project_id=project.pk)
 
 
-def _runs(request, project):
+def _runs(request: TenantRequest, project: Project) -> QuerySet[SyncRun]:
     return request.tenant.scope(SyncRun).filter(project=project).select_related("requested_by")
 
 
-def status_context(request, project, installation=None):
+def status_context(
+    request: TenantRequest, project: Project, installation: Installation | None = None
+) -> dict[str, Any]:
     installation = installation or get_installation(project.organization)
     runs = list(_runs(request, project)[: HISTORY_SHOWN + 1])
     current = runs[0] if runs else None
@@ -46,7 +52,7 @@ def status_context(request, project, installation=None):
     last_sync = next((r for r in runs if r.mode not in not_syncs and not r.is_active), None)
     # The preview is shown until anything else runs after it (its Apply, a sync, Clear data).
     preview = current if current and current.mode == SyncRun.Mode.PREVIEW and not current.is_active else None
-    missing = last_sync.missing_teammates if last_sync else []
+    missing: list[dict[str, Any]] = last_sync.missing_teammates if last_sync else []
     link_people, linked = link_choices(request, missing) if missing else ([], {})
     return {
         "project": project,
@@ -54,7 +60,10 @@ def status_context(request, project, installation=None):
         "last_sync": last_sync,
         "preview": preview,
         # The missing teammates, each with the person a Manager linked them to since ("This is ..."), if any.
-        "missing_teammates": [{**t, "linked_to": linked.get(t.get("hubstaff_user_id"))} for t in missing],
+        "missing_teammates": [
+            {**t, "linked_to": linked.get(t["hubstaff_user_id"]) if "hubstaff_user_id" in t else None}
+            for t in missing
+        ],
         "link_people": link_people,
         "history": runs[:HISTORY_SHOWN],
         "more_history": len(runs) > HISTORY_SHOWN,
@@ -66,7 +75,7 @@ def status_context(request, project, installation=None):
     }
 
 
-def integration_settings_panel(request, project):
+def integration_settings_panel(request: TenantRequest, project: Project) -> str:
     """The right-hand "Integration settings" panel of a project's page."""
     installation = get_installation(project.organization)
     link = get_link(project)
@@ -91,7 +100,7 @@ def integration_settings_panel(request, project):
 
 @tenant_view(Role.MANAGER)
 @require_POST
-def save_link(request, project_id):
+def save_link(request: TenantRequest, project_id: int) -> HttpResponse:
     project = request.tenant.get(Project, project_id)
     form = ProjectLinkForm(request.POST, project=project)
     if form.is_valid():
@@ -114,13 +123,13 @@ def save_link(request, project_id):
 
 @tenant_view(Role.MANAGER)
 @require_POST
-def reset_and_sync(request, project_id):
+def reset_and_sync(request: TenantRequest, project_id: int) -> HttpResponse:
     return _start_sync(request, project_id, SyncRun.Mode.RESET, "Reset and sync all work logs has started.")
 
 
 @tenant_view(Role.MANAGER)
 @require_POST
-def preview_reset(request, project_id):
+def preview_reset(request: TenantRequest, project_id: int) -> HttpResponse:
     """Preview of Reset and sync all work logs: a reset's fetch and plan, nothing written; Apply runs the reset."""
     return _start_sync(
         request,
@@ -130,7 +139,7 @@ def preview_reset(request, project_id):
     )
 
 
-def _start_sync(request, project_id, mode, started):
+def _start_sync(request: TenantRequest, project_id: int, mode: SyncRun.Mode, started: str) -> HttpResponse:
     """Queue a run of the project in `mode` (or join the one under way) and say which happened."""
     project = request.tenant.get(Project, project_id)
     try:
@@ -149,7 +158,7 @@ def _start_sync(request, project_id, mode, started):
 
 @tenant_view(Role.MANAGER)
 @require_POST
-def clear_data(request, project_id):
+def clear_data(request: TenantRequest, project_id: int) -> HttpResponse:
     project = request.tenant.get(Project, project_id)
     try:
         run = clear_project(project, user=request.user)
@@ -170,7 +179,7 @@ def clear_data(request, project_id):
 
 @tenant_view(Role.MANAGER)
 @require_POST
-def remove_sync_made_assignments(request, project_id):
+def remove_sync_made_assignments(request: TenantRequest, project_id: int) -> HttpResponse:
     project = request.tenant.get(Project, project_id)
     try:
         removed = remove_sync_assignments(project)
@@ -183,7 +192,7 @@ def remove_sync_made_assignments(request, project_id):
 
 @tenant_view(Role.MANAGER)
 @require_POST
-def refresh_projects(request, project_id):
+def refresh_projects(request: TenantRequest, project_id: int) -> HttpResponse:
     project = request.tenant.get(Project, project_id)
     installation = get_installation(project.organization)
     if installation is None or not installation.is_installed:
@@ -200,7 +209,7 @@ def refresh_projects(request, project_id):
 
 @tenant_view(Role.MANAGER)
 @require_GET
-def sync_status(request, project_id):
+def sync_status(request: TenantRequest, project_id: int) -> HttpResponse:
     """The status block alone, polled by the page while a sync runs (progress bar, then the result)."""
     project = request.tenant.get(Project, project_id)
     return render(request, "integrations/project_sync_status.html", status_context(request, project))
@@ -208,7 +217,7 @@ def sync_status(request, project_id):
 
 @tenant_view(Role.MANAGER)
 @require_GET
-def sync_history(request, project_id):
+def sync_history(request: TenantRequest, project_id: int) -> HttpResponse:
     project = request.tenant.get(Project, project_id)
     return render(
         request, "integrations/sync_history.html", {"project": project, "runs": _runs(request, project)[:100]}

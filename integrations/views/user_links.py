@@ -1,7 +1,11 @@
 """Linking a Hubstaff user to a person by hand ("This is ..." in the missing teammates), and removing the link."""
 
+from collections.abc import Iterable, Mapping
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -9,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from people.models import Person
 from people.roles import Role
-from people.tenancy import tenant_view
+from people.tenancy import TenantRequest, tenant_view
 from projects.models import Project
 
 from ..models import HubstaffUserLink
@@ -18,7 +22,7 @@ from ..services.user_links import link_user, remove_link
 
 @tenant_view(Role.MANAGER)
 @require_POST
-def link_hubstaff_user(request, project_id):
+def link_hubstaff_user(request: TenantRequest, project_id: int) -> HttpResponse:
     """From a project's missing teammates: the Hubstaff user is the chosen person (looked up in this organization)."""
     project = request.tenant.get(Project, project_id)
     name = request.POST.get("name", "").strip()
@@ -44,7 +48,7 @@ def link_hubstaff_user(request, project_id):
 
 @tenant_view(Role.MANAGER, Role.ADMINISTRATOR)
 @require_POST
-def unlink_hubstaff_user(request, link_id):
+def unlink_hubstaff_user(request: TenantRequest, link_id: int) -> HttpResponse:
     """Remove a link: later syncs match that Hubstaff user by e-mail again (synced logs stay until then)."""
     link = request.tenant.get(HubstaffUserLink, link_id)
     person = link.person
@@ -60,7 +64,7 @@ def unlink_hubstaff_user(request, link_id):
     return redirect("people:edit", org_slug=request.tenant.organization.slug, person_id=person.pk)
 
 
-def person_links_panel(request, person):
+def person_links_panel(request: TenantRequest, person: Person) -> str | None:
     """The person's page: the Hubstaff users linked to them, each with Remove."""
     links = request.tenant.scope(HubstaffUserLink).filter(person=person)
     if not links:
@@ -70,9 +74,11 @@ def person_links_panel(request, person):
     )
 
 
-def link_choices(request, teammates):
+def link_choices(
+    request: TenantRequest, teammates: Iterable[Mapping[str, Any]]
+) -> tuple[list[tuple[int, str, str]], dict[int, str]]:
     """For the missing teammates box: the people to choose from, and who each listed user is already linked to."""
-    ids = [t.get("hubstaff_user_id") for t in teammates if t.get("hubstaff_user_id")]
+    ids: list[int] = [t["hubstaff_user_id"] for t in teammates if t.get("hubstaff_user_id")]
     links = request.tenant.scope(HubstaffUserLink).filter(hubstaff_user_id__in=ids)
     linked = dict(links.values_list("hubstaff_user_id", "person__full_name"))
     people = request.tenant.scope(Person).order_by("full_name", "id").values_list("pk", "full_name", "email")
