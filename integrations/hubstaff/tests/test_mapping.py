@@ -1,6 +1,7 @@
 """Hubstaff's JSON into the sync's inputs (hubstaff/mapping.py) and Hubstaff's limits in dates (windows.py)."""
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -13,7 +14,7 @@ from integrations.hubstaff.windows import (
 )
 
 
-def test_members_are_keyed_by_user_id_with_the_side_loaded_user_or_their_own():
+def test_members_are_keyed_by_user_id_with_the_side_loaded_user_or_their_own() -> None:
     page = {
         "members": [
             {"user_id": 1, "membership_role": "owner", "membership_status": "active"},
@@ -39,11 +40,11 @@ def test_members_are_keyed_by_user_id_with_the_side_loaded_user_or_their_own():
     "user",
     [{"id": 4, "name": "N"}, {"id": 4, "name": "N", "email": None}, {"id": 4, "name": "N", "email": "  "}],
 )
-def test_an_absent_null_or_blank_email_is_no_email(user):
+def test_an_absent_null_or_blank_email_is_no_email(user: dict[str, Any]) -> None:
     assert mapping.hubstaff_user(user) == rules.HubstaffUser(4, "N", None)
 
 
-def test_an_activity_counts_work_breaks_or_leaves_them_out():
+def test_an_activity_counts_work_breaks_or_leaves_them_out() -> None:
     row = {"id": 9, "date": "2026-03-02", "user_id": 3, "project_id": 5, "tracked": 3600, "work_break": 600}
     assert mapping.activity(row) == (9, "2026-03-02", 3, 5, 3600)
     assert mapping.activity(row, count_work_breaks=False) == (9, "2026-03-02", 3, 5, 3000)
@@ -52,7 +53,7 @@ def test_an_activity_counts_work_breaks_or_leaves_them_out():
         mapping.activity({"id": 1, "user_id": 3, "project_id": 5})
 
 
-def test_a_time_edit_log_entry_names_the_new_and_the_original_days_one_day_either_side():
+def test_a_time_edit_log_entry_names_the_new_and_the_original_days_one_day_either_side() -> None:
     entry = {
         "starts_at": "2026-03-10T20:00:00Z",
         "stops_at": "2026-03-10T21:00:00Z",
@@ -78,11 +79,13 @@ def test_a_time_edit_log_entry_names_the_new_and_the_original_days_one_day_eithe
         ({}, True),  # no project named: it may be any project's
     ],
 )
-def test_a_time_edit_log_entry_concerns_the_linked_projects_by_its_new_or_original_project(entry, concerns):
+def test_a_time_edit_log_entry_concerns_the_linked_projects_by_its_new_or_original_project(
+    entry: dict[str, Any], concerns: bool
+) -> None:
     assert mapping.edit_log_concerns(entry, {5, 6}) is concerns
 
 
-def test_the_organization_time_zone_is_the_links_else_the_installing_accounts_else_utc():
+def test_the_organization_time_zone_is_the_links_else_the_installing_accounts_else_utc() -> None:
     assert (
         mapping.organization_time_zone("Pacific/Honolulu", {"time_zone": "Europe/Warsaw"})
         == "Pacific/Honolulu"
@@ -99,19 +102,19 @@ def test_the_organization_time_zone_is_the_links_else_the_installing_accounts_el
         ("UTC", date(2026, 3, 10)),
     ],
 )
-def test_the_organizations_day(time_zone, expected):
+def test_the_organizations_day(time_zone: str, expected: date) -> None:
     assert organization_date(datetime(2026, 3, 10, 14, 0, tzinfo=UTC), time_zone) == expected
 
 
-def test_an_unknown_time_zone_is_utc():
+def test_an_unknown_time_zone_is_utc() -> None:
     assert organization_date(datetime(2026, 3, 10, 23, 0, tzinfo=UTC), "Mars/Olympus") == date(2026, 3, 10)
 
 
-def test_the_floor_is_three_years_back_plus_a_days_margin():
+def test_the_floor_is_three_years_back_plus_a_days_margin() -> None:
     assert daily_floor(date(2026, 11, 30)) == date(2023, 12, 1)
     assert years_before(date(2028, 2, 29), 3) == date(2025, 2, 28)
 
 
-def test_updates_are_relied_on_for_27_days():
+def test_updates_are_relied_on_for_27_days() -> None:
     now = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
     assert updates_reach(now) == now - timedelta(days=27)

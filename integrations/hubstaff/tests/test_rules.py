@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from hypothesis import given, settings
@@ -89,12 +90,12 @@ def synced(id: int, person: Teammate, start: date, end: date) -> AssignedSpan:
 
 
 def plan(
-    activities=(),
+    activities: Iterable[DailyActivity] = (),
     *,
-    users=(BOBBY_HS, SAM_HS),
-    people=(BOBBY, SAM),
-    assignments=(),
-    existing_logs=(),
+    users: Iterable[HubstaffUser] = (BOBBY_HS, SAM_HS),
+    people: Iterable[Teammate] = (BOBBY, SAM),
+    assignments: Iterable[AssignedSpan] = (),
+    existing_logs: Iterable[SyncedLog] = (),
     covered: DateSpan | None = WHOLE_PROJECT_A,
     project: ProjectDates = PROJECT_A,
     options: Options = DEFAULT_OPTIONS,
@@ -109,6 +110,10 @@ def plan(
         project=project,
         options=options,
     )
+
+
+# An assignment without its id: (person, start, end, origin, trimmed).
+Described = tuple[int, date, date, str, bool]
 
 
 class World:
@@ -131,7 +136,12 @@ class World:
         self.hubstaff_project_of: dict[int, int] = {}
         self._ids = iter(range(10_000, 10**9))
 
-    def plan(self, activities, covered: DateSpan | None, options: Options = DEFAULT_OPTIONS) -> SyncPlan:
+    def plan(
+        self,
+        activities: Iterable[DailyActivity],
+        covered: DateSpan | None,
+        options: Options = DEFAULT_OPTIONS,
+    ) -> SyncPlan:
         return plan_sync(
             activities=list(activities),
             users=self.users,
@@ -143,18 +153,22 @@ class World:
             options=options,
         )
 
-    def sync(self, activities, covered: DateSpan | None, options: Options = DEFAULT_OPTIONS) -> SyncPlan:
+    def sync(
+        self,
+        activities: Iterable[DailyActivity],
+        covered: DateSpan | None,
+        options: Options = DEFAULT_OPTIONS,
+    ) -> SyncPlan:
         result = self.plan(activities, covered, options)
         self.apply(result, options)
         return result
 
     def sync_in_batches(
-        self, activities, spans: list[DateSpan], options: Options = DEFAULT_OPTIONS
+        self, activities: Iterable[DailyActivity], spans: list[DateSpan], options: Options = DEFAULT_OPTIONS
     ) -> list[SyncPlan]:
-        activities = list(activities)
+        batch = list(activities)
         return [
-            self.sync([a for a in activities if span.start <= a.date <= span.end], span, options)
-            for span in spans
+            self.sync([a for a in batch if span.start <= a.date <= span.end], span, options) for span in spans
         ]
 
     def apply(self, result: SyncPlan, options: Options) -> None:
@@ -196,10 +210,11 @@ class World:
             )
             self.hubstaff_project_of[log_id] = new.hubstaff_project_id
 
-    def snapshot(self):
+    def snapshot(self) -> tuple[list[tuple[str, int, date, int, Described]], list[Described]]:
         """The state without database ids, to compare worlds reached in different ways."""
 
-        def describe(assignment_id):
+        def describe(assignment_id: int | None) -> Described:
+            assert assignment_id is not None  # every log of a world has its assignment
             a = self.assignments[assignment_id]
             return (a.person_id, a.start_date, a.end_date, a.origin, a.id in self.trimmed)
 
@@ -244,38 +259,38 @@ def assert_no_changes(result: SyncPlan) -> None:
 # ----------------------------------------------------------------------------- sync_window
 
 
-def test_window_runs_from_project_start_to_today():
+def test_window_runs_from_project_start_to_today() -> None:
     assert sync_window(PROJECT_A, today=d(3, 10)) == (d(1, 1), d(3, 10))
 
 
-def test_window_of_open_ended_project_runs_to_today():
+def test_window_of_open_ended_project_runs_to_today() -> None:
     assert sync_window(OPEN_PROJECT, today=d(5, 5)) == (d(1, 1), d(5, 5))
 
 
-def test_window_ends_at_project_end_when_it_is_in_the_past():
+def test_window_ends_at_project_end_when_it_is_in_the_past() -> None:
     assert sync_window(PROJECT_A, today=date(2025, 2, 1)) == (d(1, 1), d(9, 22))
 
 
-def test_no_window_when_project_starts_after_today():
+def test_no_window_when_project_starts_after_today() -> None:
     assert sync_window(PROJECT_A, today=date(2023, 12, 31)) is None
 
 
-def test_window_of_project_starting_today_is_that_day():
+def test_window_of_project_starting_today_is_that_day() -> None:
     assert sync_window(PROJECT_A, today=d(1, 1)) == (d(1, 1), d(1, 1))
 
 
 # ----------------------------------------------------------------------------- source_key
 
 
-def test_source_key_names_hubstaff_project_user_and_date():
+def test_source_key_names_hubstaff_project_user_and_date() -> None:
     assert source_key(100, 11, d(2, 1)) == "hubstaff:100:11:2024-02-01"
 
 
-def test_source_key_is_stable():
+def test_source_key_is_stable() -> None:
     assert source_key(100, 11, d(2, 1)) == source_key(100, 11, date(2024, 2, 1))
 
 
-def test_source_key_differs_per_hubstaff_project_user_and_date():
+def test_source_key_differs_per_hubstaff_project_user_and_date() -> None:
     keys = {
         source_key(100, 11, d(2, 1)),
         source_key(200, 11, d(2, 1)),
@@ -288,11 +303,11 @@ def test_source_key_differs_per_hubstaff_project_user_and_date():
 # ----------------------------------------------------------------------------- match_people
 
 
-def test_match_by_email():
+def test_match_by_email() -> None:
     assert match_people([BOBBY_HS, SAM_HS], [BOBBY, SAM]) == {BOBBY_HS.id: BOBBY.id, SAM_HS.id: SAM.id}
 
 
-def test_match_ignores_email_case_and_surrounding_spaces():
+def test_match_ignores_email_case_and_surrounding_spaces() -> None:
     user = HubstaffUser(id=11, name="Bobby", email="  Bobby@Example.COM ")
     person = Teammate(id=1, full_name="Bobby", email="bobby@EXAMPLE.com  ")
     assert match_people([user], [person]) == {11: 1}
@@ -308,29 +323,29 @@ def test_match_ignores_email_case_and_surrounding_spaces():
     ],
 )
 def test_emails_that_differ_only_in_case_match_as_the_people_index_folds_them(
-    hubstaff_email, person_email, matched
-):
+    hubstaff_email: str, person_email: str, matched: bool
+) -> None:
     user = HubstaffUser(id=11, name="Élodie", email=hubstaff_email)
     person = Teammate(id=1, full_name="Élodie", email=person_email)
     assert match_people([user], [person]) == ({11: 1} if matched else {})
 
 
 @pytest.mark.parametrize("email", [None, "", "   "])
-def test_user_without_email_never_matches(email):
+def test_user_without_email_never_matches(email: str | None) -> None:
     blank_person = Teammate(id=9, full_name="No mail", email="")
     user = HubstaffUser(id=11, name="Bobby", email=email)
     assert match_people([user], [BOBBY, blank_person]) == {}
 
 
-def test_person_without_email_never_matches():
+def test_person_without_email_never_matches() -> None:
     assert match_people([HubstaffUser(1, "x", "x@example.com")], [Teammate(1, "x", " ")]) == {}
 
 
-def test_different_emails_do_not_match():
+def test_different_emails_do_not_match() -> None:
     assert match_people([HubstaffUser(11, "Bobby", "bob@example.com")], [BOBBY]) == {}
 
 
-def test_shared_email_matches_lowest_person_id_whatever_the_order():
+def test_shared_email_matches_lowest_person_id_whatever_the_order() -> None:
     twin = Teammate(id=7, full_name="Bobby twin", email="BOBBY@example.com")
     later = Teammate(id=8, full_name="Bobby later", email="bobby@example.com")
     assert match_people([BOBBY_HS], [later, twin]) == {BOBBY_HS.id: 7}
@@ -339,7 +354,7 @@ def test_shared_email_matches_lowest_person_id_whatever_the_order():
 # ----------------------------------------------------------------------------- seed: Bobby and Sam
 
 
-def seed_activities():
+def seed_activities() -> list[DailyActivity]:
     return [
         act(d(2, 1), BOBBY_HS),
         act(d(2, 2), BOBBY_HS),
@@ -348,7 +363,7 @@ def seed_activities():
     ]
 
 
-def test_prevent_on_syncs_only_work_logs_of_assigned_bobby():
+def test_prevent_on_syncs_only_work_logs_of_assigned_bobby() -> None:
     result = plan(
         seed_activities(),
         assignments=[manual(5, BOBBY, d(1, 1), d(9, 22))],
@@ -357,7 +372,7 @@ def test_prevent_on_syncs_only_work_logs_of_assigned_bobby():
     assert {(log.person_id, log.date) for log in result.creates} == {(BOBBY.id, d(2, 1)), (BOBBY.id, d(2, 2))}
 
 
-def test_prevent_on_reports_unassigned_sam_as_skipped_with_his_time():
+def test_prevent_on_reports_unassigned_sam_as_skipped_with_his_time() -> None:
     result = plan(
         seed_activities(),
         assignments=[manual(5, BOBBY, d(1, 1), d(9, 22))],
@@ -367,7 +382,7 @@ def test_prevent_on_reports_unassigned_sam_as_skipped_with_his_time():
     assert result.new_assignments == {}
 
 
-def test_prevent_on_assigned_person_is_not_skipped():
+def test_prevent_on_assigned_person_is_not_skipped() -> None:
     result = plan(
         seed_activities(),
         assignments=[manual(5, BOBBY, d(1, 1), d(9, 22))],
@@ -376,13 +391,13 @@ def test_prevent_on_assigned_person_is_not_skipped():
     assert BOBBY.id not in result.skipped_people
 
 
-def test_prevent_off_plans_a_new_assignment_for_sam():
+def test_prevent_off_plans_a_new_assignment_for_sam() -> None:
     result = plan(seed_activities(), assignments=[manual(5, BOBBY, d(1, 1), d(9, 22))])
     assert set(result.new_assignments) == {SAM.id}
     assert result.skipped_people == {}
 
 
-def test_prevent_off_syncs_work_logs_of_sam_too():
+def test_prevent_off_syncs_work_logs_of_sam_too() -> None:
     result = plan(seed_activities(), assignments=[manual(5, BOBBY, d(1, 1), d(9, 22))])
     assert {
         (log.person_id, log.date, log.duration_seconds) for log in result.creates if log.person_id == SAM.id
@@ -392,57 +407,57 @@ def test_prevent_off_syncs_work_logs_of_sam_too():
     }
 
 
-def test_new_logs_reference_the_planned_assignment_by_person():
+def test_new_logs_reference_the_planned_assignment_by_person() -> None:
     result = plan(seed_activities(), assignments=[manual(5, BOBBY, d(1, 1), d(9, 22))])
     sams = [log for log in result.creates if log.person_id == SAM.id]
     assert sams and all(log.assignment_id is None and log.new_assignment_for_person == SAM.id for log in sams)
 
 
-def test_assigned_person_logs_point_to_the_existing_assignment():
+def test_assigned_person_logs_point_to_the_existing_assignment() -> None:
     result = plan(seed_activities(), assignments=[manual(5, BOBBY, d(1, 1), d(9, 22))])
     bobbys = [log for log in result.creates if log.person_id == BOBBY.id]
     assert bobbys and all(log.assignment_id == 5 and log.new_assignment_for_person is None for log in bobbys)
 
 
-def test_person_with_an_existing_assignment_gets_no_new_one():
+def test_person_with_an_existing_assignment_gets_no_new_one() -> None:
     result = plan(seed_activities(), assignments=[manual(5, BOBBY, d(1, 1), d(9, 22))])
     assert BOBBY.id not in result.new_assignments
 
 
-def bobby_february_to_march():
+def bobby_february_to_march() -> list[DailyActivity]:
     return [act(day, BOBBY_HS) for day in days(d(2, 1), d(3, 19)) if day.weekday() < 5 or day == d(3, 19)]
 
 
-def test_without_trim_new_assignment_lasts_as_long_as_the_project():
+def test_without_trim_new_assignment_lasts_as_long_as_the_project() -> None:
     result = plan(bobby_february_to_march(), options=Options(trim_assignments=False))
     assert result.new_assignments == {BOBBY.id: DateSpan(d(1, 1), d(9, 22))}
 
 
-def test_with_trim_new_assignment_lasts_from_first_to_last_work_log():
+def test_with_trim_new_assignment_lasts_from_first_to_last_work_log() -> None:
     result = plan(bobby_february_to_march(), options=Options(trim_assignments=True))
     assert result.new_assignments == {BOBBY.id: DateSpan(d(2, 1), d(3, 19))}
 
 
-def test_trim_with_work_only_on_1_february_and_19_march_gives_one_assignment():
+def test_trim_with_work_only_on_1_february_and_19_march_gives_one_assignment() -> None:
     world = World()
     world.sync([act(d(2, 1)), act(d(3, 19))], DateSpan(d(1, 1), d(9, 22)), Options(trim_assignments=True))
     assert [(a.start_date, a.end_date) for a in world.assignments_of(BOBBY)] == [(d(2, 1), d(3, 19))]
     assert {log.assignment_id for log in world.logs_of(BOBBY)} == {world.assignments_of(BOBBY)[0].id}
 
 
-def test_trim_new_assignment_is_sync_and_trimmed_when_applied():
+def test_trim_new_assignment_is_sync_and_trimmed_when_applied() -> None:
     world = World()
     world.sync([act(d(2, 1))], DateSpan(d(1, 1), d(9, 22)), Options(trim_assignments=True))
     (assignment,) = world.assignments_of(BOBBY)
     assert assignment.origin == "sync" and assignment.id in world.trimmed
 
 
-def test_open_ended_project_without_trim_assignment_runs_from_project_start_to_last_log():
+def test_open_ended_project_without_trim_assignment_runs_from_project_start_to_last_log() -> None:
     result = plan([act(d(2, 1)), act(d(3, 19))], project=OPEN_PROJECT, covered=DateSpan(d(1, 1), d(4, 30)))
     assert result.new_assignments == {BOBBY.id: DateSpan(d(1, 1), d(3, 19))}
 
 
-def test_open_ended_project_untrimmed_sync_assignment_follows_later_work():
+def test_open_ended_project_untrimmed_sync_assignment_follows_later_work() -> None:
     world = World(project=OPEN_PROJECT)
     world.sync([act(d(2, 1))], DateSpan(d(1, 1), d(2, 29)))
     world.sync([act(d(4, 2))], DateSpan(d(3, 1), d(4, 30)))
@@ -452,7 +467,7 @@ def test_open_ended_project_untrimmed_sync_assignment_follows_later_work():
 # ----------------------------------------------------------------------------- many to one
 
 
-def test_several_hubstaff_projects_feed_one_project_each_log_keeping_its_hubstaff_project():
+def test_several_hubstaff_projects_feed_one_project_each_log_keeping_its_hubstaff_project() -> None:
     result = plan(
         [
             act(d(2, 1), project_id=PROJECT_A_HS, tracked=HOUR),
@@ -467,12 +482,12 @@ def test_several_hubstaff_projects_feed_one_project_each_log_keeping_its_hubstaf
     ]
 
 
-def test_new_log_keeps_its_hubstaff_user():
+def test_new_log_keeps_its_hubstaff_user() -> None:
     (log,) = plan([act(d(2, 1), SAM_HS)]).creates
     assert (log.source_key, log.person_id) == (source_key(PROJECT_A_HS, SAM_HS.id, d(2, 1)), SAM.id)
 
 
-def test_several_hubstaff_projects_still_give_one_new_assignment():
+def test_several_hubstaff_projects_still_give_one_new_assignment() -> None:
     result = plan(
         [act(d(2, 1), project_id=PROJECT_A_HS), act(d(3, 1), project_id=PROJECT_B_HS)],
         options=Options(trim_assignments=True),
@@ -484,7 +499,7 @@ def test_several_hubstaff_projects_still_give_one_new_assignment():
 # day
 
 
-def test_rows_of_one_user_project_and_day_sum_into_one_log():
+def test_rows_of_one_user_project_and_day_sum_into_one_log() -> None:
     result = plan(
         [
             act(d(2, 1), tracked=HOUR),  # one row per task at Hubstaff: the tasks are not kept
@@ -495,17 +510,17 @@ def test_rows_of_one_user_project_and_day_sum_into_one_log():
     assert [(log.date, log.duration_seconds) for log in result.creates] == [(d(2, 1), HOUR + 1800 + 600)]
 
 
-def test_zero_second_rows_give_no_log():
+def test_zero_second_rows_give_no_log() -> None:
     result = plan([act(d(2, 1), tracked=0), act(d(2, 1), tracked=0)])
     assert result.creates == [] and result.new_assignments == {}
 
 
-def test_zero_second_row_next_to_real_time_adds_nothing():
+def test_zero_second_row_next_to_real_time_adds_nothing() -> None:
     result = plan([act(d(2, 1), tracked=0), act(d(2, 1), tracked=HOUR)])
     assert [log.duration_seconds for log in result.creates] == [HOUR]
 
 
-def test_day_dropping_to_zero_seconds_deletes_its_log():
+def test_day_dropping_to_zero_seconds_deletes_its_log() -> None:
     world = World()
     world.sync([act(d(2, 1), id=1)], DateSpan(d(2, 1), d(2, 1)))
     (log,) = world.logs.values()
@@ -513,7 +528,7 @@ def test_day_dropping_to_zero_seconds_deletes_its_log():
     assert result.deletes == [log.id] and result.creates == [] and result.updates == []
 
 
-def test_same_activity_row_given_twice_counts_once():
+def test_same_activity_row_given_twice_counts_once() -> None:
     row = act(d(2, 1), tracked=HOUR)
     assert [log.duration_seconds for log in plan([row, row]).creates] == [HOUR]
 
@@ -521,23 +536,23 @@ def test_same_activity_row_given_twice_counts_once():
 # ----------------------------------------------------------------------------- project dates and covered span
 
 
-def test_activities_before_project_start_or_after_its_end_are_ignored():
+def test_activities_before_project_start_or_after_its_end_are_ignored() -> None:
     result = plan([act(date(2023, 12, 31)), act(d(9, 23)), act(d(5, 5))], covered=None)
     assert [log.date for log in result.creates] == [d(5, 5)]
 
 
-def test_activities_outside_project_dates_do_not_make_missing_teammates():
+def test_activities_outside_project_dates_do_not_make_missing_teammates() -> None:
     stranger = HubstaffUser(50, "Stranger", "stranger@example.com")
     result = plan([act(d(9, 23), stranger)], users=(BOBBY_HS, stranger), covered=None)
     assert result.missing_teammates == {}
 
 
-def test_activities_outside_covered_span_are_ignored():
+def test_activities_outside_covered_span_are_ignored() -> None:
     result = plan([act(d(2, 1)), act(d(3, 1))], covered=DateSpan(d(2, 1), d(2, 29)))
     assert [log.date for log in result.creates] == [d(2, 1)]
 
 
-def test_trimmed_new_assignment_ignores_work_outside_project_dates():
+def test_trimmed_new_assignment_ignores_work_outside_project_dates() -> None:
     result = plan(
         [act(date(2023, 12, 1)), act(d(2, 1))], covered=None, options=Options(trim_assignments=True)
     )
@@ -547,35 +562,35 @@ def test_trimmed_new_assignment_ignores_work_outside_project_dates():
 # ----------------------------------------------------------------------------- missing teammates
 
 
-def test_unmatched_user_with_time_is_a_missing_teammate_with_name_email_and_seconds():
+def test_unmatched_user_with_time_is_a_missing_teammate_with_name_email_and_seconds() -> None:
     result = plan(
         [act(d(2, 1), SAM_HS, HOUR), act(d(2, 2), SAM_HS, 1800, project_id=PROJECT_B_HS)], people=[BOBBY]
     )
     assert result.missing_teammates == {SAM_HS.id: MissingTeammate(SAM_HS.id, "Sam", "sam@example.com", 5400)}
 
 
-def test_missing_teammate_time_is_not_synced():
+def test_missing_teammate_time_is_not_synced() -> None:
     result = plan([act(d(2, 1), SAM_HS)], people=[BOBBY])
     assert result.creates == [] and result.new_assignments == {}
 
 
-def test_user_without_email_with_time_is_a_missing_teammate():
+def test_user_without_email_with_time_is_a_missing_teammate() -> None:
     nameless = HubstaffUser(id=30, name="No Mail", email=None)
     result = plan([act(d(2, 1), nameless)], users=(BOBBY_HS, nameless))
     assert result.missing_teammates == {30: MissingTeammate(30, "No Mail", None, HOUR)}
     assert result.creates == []
 
 
-def test_user_with_only_zero_seconds_is_not_a_missing_teammate():
+def test_user_with_only_zero_seconds_is_not_a_missing_teammate() -> None:
     assert plan([act(d(2, 1), SAM_HS, tracked=0)], people=[BOBBY]).missing_teammates == {}
 
 
-def test_activity_of_a_user_hubstaff_did_not_list_is_a_missing_teammate_without_name():
+def test_activity_of_a_user_hubstaff_did_not_list_is_a_missing_teammate_without_name() -> None:
     result = plan([act(d(2, 1), HubstaffUser(99, "?", None))])
     assert result.missing_teammates == {99: MissingTeammate(99, "", None, HOUR)}
 
 
-def test_a_user_hubstaff_no_longer_lists_keeps_the_person_of_their_synced_logs():
+def test_a_user_hubstaff_no_longer_lists_keeps_the_person_of_their_synced_logs() -> None:
     """Never delete a synced log because its person left Hubstaff, even if Hubstaff stopped listing them."""
     gone = HubstaffUser(99, "Gone", "gone@example.com")
     log = SyncedLog(1, source_key(PROJECT_A_HS, gone.id, d(2, 1)), BOBBY.id, d(2, 1), HOUR, 5)
@@ -589,7 +604,7 @@ def test_a_user_hubstaff_no_longer_lists_keeps_the_person_of_their_synced_logs()
     assert [(c.person_id, c.date) for c in result.creates] == [(BOBBY.id, d(2, 2))]
 
 
-def test_person_added_after_a_first_sync_is_missing_then_synced():
+def test_person_added_after_a_first_sync_is_missing_then_synced() -> None:
     world = World(people=[BOBBY])
     activities = [act(d(2, 1), SAM_HS), act(d(2, 5), SAM_HS)]
     first = world.sync(activities, DateSpan(d(1, 1), d(3, 1)))
@@ -601,7 +616,7 @@ def test_person_added_after_a_first_sync_is_missing_then_synced():
     assert [log.date for log in world.logs_of(SAM)] == [d(2, 1), d(2, 5)]
 
 
-def test_missing_teammate_is_not_skipped_person():
+def test_missing_teammate_is_not_skipped_person() -> None:
     result = plan([act(d(2, 1), SAM_HS)], people=[BOBBY], options=Options(prevent_new_assignments=True))
     assert result.skipped_people == {} and set(result.missing_teammates) == {SAM_HS.id}
 
@@ -610,7 +625,7 @@ def test_missing_teammate_is_not_skipped_person():
 # Hubstaff
 
 
-def test_activity_edited_in_hubstaff_updates_the_log():
+def test_activity_edited_in_hubstaff_updates_the_log() -> None:
     world = World()
     span = DateSpan(d(2, 1), d(2, 29))
     world.sync([act(d(2, 1), id=1, tracked=HOUR)], span)
@@ -620,7 +635,7 @@ def test_activity_edited_in_hubstaff_updates_the_log():
     assert result.creates == [] and result.deletes == []
 
 
-def test_activity_deleted_in_hubstaff_deletes_the_log_in_the_covered_span():
+def test_activity_deleted_in_hubstaff_deletes_the_log_in_the_covered_span() -> None:
     world = World()
     world.sync([act(d(2, 1), id=1), act(d(2, 2), id=2)], DateSpan(d(2, 1), d(2, 29)))
     kept, gone = world.logs_of(BOBBY)
@@ -628,7 +643,7 @@ def test_activity_deleted_in_hubstaff_deletes_the_log_in_the_covered_span():
     assert result.deletes == [gone.id] and result.updates == [] and result.creates == []
 
 
-def test_log_outside_the_covered_span_is_kept():
+def test_log_outside_the_covered_span_is_kept() -> None:
     world = World()
     world.sync([act(d(2, 1)), act(d(3, 1))], DateSpan(d(2, 1), d(3, 31)))
     result = world.plan([], DateSpan(d(3, 1), d(3, 31)))
@@ -636,7 +651,7 @@ def test_log_outside_the_covered_span_is_kept():
     assert february.id not in result.deletes and len(result.deletes) == 1
 
 
-def test_existing_log_moves_to_the_person_an_email_now_matches():
+def test_existing_log_moves_to_the_person_an_email_now_matches() -> None:
     log = SyncedLog(1, source_key(PROJECT_A_HS, BOBBY_HS.id, d(2, 1)), SAM.id, d(2, 1), HOUR, 6)
     result = plan(
         [act(d(2, 1))],
@@ -646,32 +661,32 @@ def test_existing_log_moves_to_the_person_an_email_now_matches():
     assert result.updates == [LogUpdate(1, BOBBY.id, HOUR, 5)]
 
 
-def test_existing_log_pointing_to_another_assignment_is_repointed():
+def test_existing_log_pointing_to_another_assignment_is_repointed() -> None:
     log = SyncedLog(1, source_key(PROJECT_A_HS, BOBBY_HS.id, d(2, 1)), BOBBY.id, d(2, 1), HOUR, 99)
     result = plan([act(d(2, 1))], existing_logs=[log], assignments=[manual(5, BOBBY, d(1, 1), d(9, 22))])
     assert result.updates == [LogUpdate(1, BOBBY.id, HOUR, 5)]
 
 
-def test_unchanged_log_is_not_updated():
+def test_unchanged_log_is_not_updated() -> None:
     log = SyncedLog(1, source_key(PROJECT_A_HS, BOBBY_HS.id, d(2, 1)), BOBBY.id, d(2, 1), HOUR, 5)
     result = plan([act(d(2, 1))], existing_logs=[log], assignments=[manual(5, BOBBY, d(1, 1), d(9, 22))])
     assert_no_changes(result)
 
 
-def test_duplicate_logs_of_one_key_keep_the_oldest():
+def test_duplicate_logs_of_one_key_keep_the_oldest() -> None:
     key = source_key(PROJECT_A_HS, BOBBY_HS.id, d(2, 1))
     logs = [SyncedLog(8, key, BOBBY.id, d(2, 1), HOUR, 5), SyncedLog(3, key, BOBBY.id, d(2, 1), HOUR, 5)]
     result = plan([act(d(2, 1))], existing_logs=logs, assignments=[manual(5, BOBBY, d(1, 1), d(9, 22))])
     assert result.deletes == [8] and result.creates == [] and result.updates == []
 
 
-def test_logs_of_a_person_skipped_by_prevent_are_deleted_in_the_covered_span():
+def test_logs_of_a_person_skipped_by_prevent_are_deleted_in_the_covered_span() -> None:
     log = SyncedLog(1, source_key(PROJECT_A_HS, SAM_HS.id, d(2, 1)), SAM.id, d(2, 1), HOUR, None)
     result = plan([act(d(2, 1), SAM_HS)], existing_logs=[log], options=Options(prevent_new_assignments=True))
     assert result.deletes == [1] and result.skipped_people == {SAM.id: HOUR}
 
 
-def test_existing_log_of_a_person_without_assignment_joins_the_new_assignment():
+def test_existing_log_of_a_person_without_assignment_joins_the_new_assignment() -> None:
     log = SyncedLog(1, source_key(PROJECT_A_HS, BOBBY_HS.id, d(2, 1)), BOBBY.id, d(2, 1), HOUR, None)
     result = plan([act(d(2, 1))], existing_logs=[log])
     assert result.updates == [LogUpdate(1, BOBBY.id, HOUR, None, new_assignment_for_person=BOBBY.id)]
@@ -681,7 +696,7 @@ def test_existing_log_of_a_person_without_assignment_joins_the_new_assignment():
 # ----------------------------------------------------------------------------- reset
 
 
-def test_reset_deletes_logs_of_a_deselected_hubstaff_project():
+def test_reset_deletes_logs_of_a_deselected_hubstaff_project() -> None:
     world = World()
     world.sync([act(d(2, 1), project_id=PROJECT_A_HS), act(d(2, 1), project_id=PROJECT_B_HS)], covered=None)
     result = world.plan([act(d(2, 1), project_id=PROJECT_A_HS)], covered=None)
@@ -691,14 +706,14 @@ def test_reset_deletes_logs_of_a_deselected_hubstaff_project():
     assert result.deletes == [b_log.id] and result.creates == [] and result.updates == []
 
 
-def test_reset_deletes_synced_logs_of_any_date():
+def test_reset_deletes_synced_logs_of_any_date() -> None:
     log = SyncedLog(
         1, source_key(PROJECT_A_HS, BOBBY_HS.id, date(2020, 1, 1)), BOBBY.id, date(2020, 1, 1), HOUR, 5
     )
     assert plan([], existing_logs=[log], covered=None).deletes == [1]
 
 
-def test_reset_keeps_logs_produced_again():
+def test_reset_keeps_logs_produced_again() -> None:
     world = World()
     activities = [act(d(2, 1)), act(d(3, 1), SAM_HS)]
     world.sync(activities, covered=None)
@@ -708,19 +723,19 @@ def test_reset_keeps_logs_produced_again():
 # ----------------------------------------------------------------------------- assignments
 
 
-def test_log_points_to_the_assignment_covering_its_date():
+def test_log_points_to_the_assignment_covering_its_date() -> None:
     assignments = [manual(5, BOBBY, d(1, 1), d(1, 31)), manual(6, BOBBY, d(2, 1), d(2, 29))]
     result = plan([act(d(1, 15)), act(d(2, 15))], assignments=assignments)
     assert [(log.date, log.assignment_id) for log in result.creates] == [(d(1, 15), 5), (d(2, 15), 6)]
 
 
-def test_uncovered_log_points_to_the_closest_manual_assignment():
+def test_uncovered_log_points_to_the_closest_manual_assignment() -> None:
     assignments = [manual(5, BOBBY, d(1, 1), d(1, 31)), manual(6, BOBBY, d(3, 1), d(3, 31))]
     result = plan([act(d(2, 3)), act(d(2, 27))], assignments=assignments)
     assert [(log.date, log.assignment_id) for log in result.creates] == [(d(2, 3), 5), (d(2, 27), 6)]
 
 
-def test_manual_assignment_is_never_stretched():
+def test_manual_assignment_is_never_stretched() -> None:
     result = plan(
         [act(d(2, 3)), act(d(5, 1))],
         assignments=[manual(5, BOBBY, d(3, 1), d(3, 31))],
@@ -730,7 +745,7 @@ def test_manual_assignment_is_never_stretched():
     assert {log.assignment_id for log in result.creates} == {5}
 
 
-def test_trimmed_sync_assignment_is_stretched_by_a_later_sync():
+def test_trimmed_sync_assignment_is_stretched_by_a_later_sync() -> None:
     world = World()
     options = Options(trim_assignments=True)
     world.sync([act(d(2, 1)), act(d(2, 10))], DateSpan(d(1, 1), d(2, 29)), options)
@@ -741,36 +756,36 @@ def test_trimmed_sync_assignment_is_stretched_by_a_later_sync():
     assert {log.assignment_id for log in world.logs_of(BOBBY)} == {assignment.id}
 
 
-def test_trimmed_sync_assignment_is_stretched_backwards_to_earlier_work():
+def test_trimmed_sync_assignment_is_stretched_backwards_to_earlier_work() -> None:
     result = plan([act(d(1, 20))], assignments=[synced(5, BOBBY, d(2, 1), d(2, 10))])
     assert result.stretched_assignments == {5: DateSpan(d(1, 20), d(2, 10))}
     assert [log.assignment_id for log in result.creates] == [5]
 
 
-def test_sync_assignment_is_never_shrunk():
+def test_sync_assignment_is_never_shrunk() -> None:
     result = plan([act(d(2, 5))], assignments=[synced(5, BOBBY, d(2, 1), d(2, 10))])
     assert result.stretched_assignments == {}
 
 
-def test_stretch_covers_all_new_dates_on_both_sides():
+def test_stretch_covers_all_new_dates_on_both_sides() -> None:
     result = plan([act(d(1, 20)), act(d(3, 3))], assignments=[synced(5, BOBBY, d(2, 1), d(2, 10))])
     assert result.stretched_assignments == {5: DateSpan(d(1, 20), d(3, 3))}
 
 
-def test_uncovered_log_stretches_the_sync_assignment_rather_than_point_to_a_nearer_manual_one():
+def test_uncovered_log_stretches_the_sync_assignment_rather_than_point_to_a_nearer_manual_one() -> None:
     assignments = [synced(5, BOBBY, d(1, 1), d(1, 5)), manual(6, BOBBY, d(2, 1), d(2, 29))]
     result = plan([act(d(3, 2))], assignments=assignments)
     assert result.stretched_assignments == {5: DateSpan(d(1, 1), d(3, 2))}
     assert [log.assignment_id for log in result.creates] == [5]
 
 
-def test_manual_assignment_wins_over_an_overlapping_sync_assignment():
+def test_manual_assignment_wins_over_an_overlapping_sync_assignment() -> None:
     assignments = [synced(5, BOBBY, d(1, 1), d(3, 31)), manual(6, BOBBY, d(2, 1), d(2, 29))]
     result = plan([act(d(2, 10))], assignments=assignments)
     assert [log.assignment_id for log in result.creates] == [6]
 
 
-def test_prevent_on_still_syncs_a_person_with_a_sync_assignment_and_stretches_it():
+def test_prevent_on_still_syncs_a_person_with_a_sync_assignment_and_stretches_it() -> None:
     result = plan(
         [act(d(3, 1))],
         assignments=[synced(5, BOBBY, d(2, 1), d(2, 10))],
@@ -781,7 +796,7 @@ def test_prevent_on_still_syncs_a_person_with_a_sync_assignment_and_stretches_it
     assert result.skipped_people == {}
 
 
-def test_assignments_of_other_people_do_not_count():
+def test_assignments_of_other_people_do_not_count() -> None:
     result = plan(
         [act(d(2, 1), SAM_HS)],
         assignments=[manual(5, BOBBY, d(1, 1), d(9, 22))],
@@ -790,7 +805,7 @@ def test_assignments_of_other_people_do_not_count():
     assert result.creates == [] and result.skipped_people == {SAM.id: HOUR}
 
 
-def test_person_without_logs_gets_no_new_assignment():
+def test_person_without_logs_gets_no_new_assignment() -> None:
     assert plan([act(d(2, 1), SAM_HS, tracked=0)]).new_assignments == {}
 
 
@@ -807,7 +822,7 @@ IDEMPOTENCE_OPTIONS = [
 
 @pytest.mark.parametrize("options", IDEMPOTENCE_OPTIONS, ids=repr)
 @pytest.mark.parametrize("project", [PROJECT_A, OPEN_PROJECT], ids=["ended", "open"])
-def test_second_identical_sync_changes_nothing(options, project):
+def test_second_identical_sync_changes_nothing(options: Options, project: ProjectDates) -> None:
     world = World(project=project, assignments=[manual(5, BOBBY, d(2, 1), d(2, 20))])
     stranger = HubstaffUser(50, "Stranger", "stranger@example.com")
     world.users[stranger.id] = stranger
@@ -829,14 +844,14 @@ def test_second_identical_sync_changes_nothing(options, project):
     assert second.skipped_people == first.skipped_people
 
 
-def test_second_identical_reset_changes_nothing():
+def test_second_identical_reset_changes_nothing() -> None:
     world = World(assignments=[synced(5, SAM, d(3, 1), d(3, 2))])
     activities = [act(d(2, 1)), act(d(4, 1), SAM_HS), act(d(1, 5), SAM_HS)]
     world.sync(activities, None, Options(trim_assignments=True))
     assert_no_changes(world.plan(activities, None, Options(trim_assignments=True)))
 
 
-def test_rerun_after_stretching_towards_a_manual_assignment_changes_nothing():
+def test_rerun_after_stretching_towards_a_manual_assignment_changes_nothing() -> None:
     # Choosing by distance among all assignments would move the 9 January log to the
     # stretched sync assignment on the second run.
     world = World(assignments=[synced(5, BOBBY, d(1, 1), d(1, 5)), manual(6, BOBBY, d(1, 11), d(1, 20))])
@@ -845,7 +860,7 @@ def test_rerun_after_stretching_towards_a_manual_assignment_changes_nothing():
     assert_no_changes(world.plan(activities, QUARTER))
 
 
-def test_empty_plan_reports_no_changes():
+def test_empty_plan_reports_no_changes() -> None:
     assert not has_changes(SyncPlan())
 
 
@@ -858,7 +873,7 @@ def halves(first: date, last: date, split: date) -> list[DateSpan]:
 
 @pytest.mark.parametrize("options", IDEMPOTENCE_OPTIONS, ids=repr)
 @pytest.mark.parametrize("project", [PROJECT_A, OPEN_PROJECT], ids=["ended", "open"])
-def test_two_half_window_batches_equal_one_full_call(options, project):
+def test_two_half_window_batches_equal_one_full_call(options: Options, project: ProjectDates) -> None:
     activities = [
         act(d(2, 1)),
         act(d(3, 19)),
@@ -882,7 +897,7 @@ def test_two_half_window_batches_equal_one_full_call(options, project):
     assert merged.skipped_people == whole.skipped_people
 
 
-def test_batches_give_one_trimmed_assignment_stretched_across_them():
+def test_batches_give_one_trimmed_assignment_stretched_across_them() -> None:
     world = World()
     plans = world.sync_in_batches(
         [act(d(2, 1)), act(d(3, 19))], halves(d(1, 1), d(9, 22), d(2, 29)), Options(trim_assignments=True)
@@ -892,7 +907,7 @@ def test_batches_give_one_trimmed_assignment_stretched_across_them():
     assert [p.new_assignments for p in plans] == [{BOBBY.id: DateSpan(d(2, 1), d(2, 1))}, {}]
 
 
-def test_not_synced_sums_time_of_missing_teammates_and_skipped_people_over_batches():
+def test_not_synced_sums_time_of_missing_teammates_and_skipped_people_over_batches() -> None:
     total = NotSynced()
     total.add(SyncPlan(missing_teammates={12: MissingTeammate(12, "Sam", None, 60)}, skipped_people={1: 10}))
     total.add(
@@ -943,7 +958,7 @@ start_assignments = st.sampled_from(
 )
 
 
-def build_activities(rows):
+def build_activities(rows: Iterable[tuple[int, HubstaffUser, int, int]]) -> list[DailyActivity]:
     return [
         DailyActivity(
             id=n,
@@ -958,7 +973,13 @@ def build_activities(rows):
 
 @settings(max_examples=150, deadline=None)
 @given(activity_rows, option_values, projects, start_assignments, st.integers(0, 89))
-def test_property_batches_compose_and_a_rerun_changes_nothing(rows, options, project, assignments, split):
+def test_property_batches_compose_and_a_rerun_changes_nothing(
+    rows: list[tuple[int, HubstaffUser, int, int]],
+    options: Options,
+    project: ProjectDates,
+    assignments: tuple[AssignedSpan, ...],
+    split: int,
+) -> None:
     activities = build_activities(rows)
     one = World(project=project, users=USERS, people=PEOPLE, assignments=assignments)
     batched = World(project=project, users=USERS, people=PEOPLE, assignments=assignments)
@@ -980,8 +1001,11 @@ def test_property_batches_compose_and_a_rerun_changes_nothing(rows, options, pro
 @settings(max_examples=100, deadline=None)
 @given(activity_rows, activity_rows, option_values, start_assignments)
 def test_property_resync_after_hubstaff_changes_matches_its_logs_and_never_touches_manual(
-    before, after, options, assignments
-):
+    before: list[tuple[int, HubstaffUser, int, int]],
+    after: list[tuple[int, HubstaffUser, int, int]],
+    options: Options,
+    assignments: tuple[AssignedSpan, ...],
+) -> None:
     world = World(users=USERS, people=PEOPLE, assignments=assignments)
     world.sync(build_activities(before), QUARTER, options)
     activities = build_activities(after)
@@ -997,14 +1021,17 @@ def test_property_resync_after_hubstaff_changes_matches_its_logs_and_never_touch
         if assignment.origin == "manual":
             assert world.assignments[assignment.id] == assignment
     for log in world.logs.values():
+        assert log.assignment_id is not None
         assert world.assignments[log.assignment_id].person_id == log.person_id
 
 
 # ----------------------------------------------------------------------------- purity
 
 
-def imported_modules(module):
-    tree = ast.parse(Path(module.__file__).read_text())
+def imported_modules(module: ModuleType) -> set[str | None]:
+    path = module.__file__
+    assert path is not None  # the module is loaded from its file
+    tree = ast.parse(Path(path).read_text())
     return {
         node.module if isinstance(node, ast.ImportFrom) else alias.name
         for node in ast.walk(tree)
@@ -1013,7 +1040,7 @@ def imported_modules(module):
     }
 
 
-def test_rules_module_imports_only_the_standard_library_and_the_email_rule():
+def test_rules_module_imports_only_the_standard_library_and_the_email_rule() -> None:
     standard = {"__future__", "collections.abc", "dataclasses", "datetime", "operator", "typing"}
     assert imported_modules(rules) <= standard | {"people.emails"}
     assert imported_modules(emails) <= standard  # the one e-mail rule is pure Python too
