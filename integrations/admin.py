@@ -1,6 +1,8 @@
 """Django admin for operators. Secrets (client secret, tokens) are never shown nor editable here."""
 
 from django.contrib import admin
+from django.forms import Form
+from django.http import HttpRequest
 
 from .models import HubstaffProject, Installation, ProjectLink, SyncRun
 from .project_forms import ProjectLinkForm
@@ -10,7 +12,7 @@ SECRET_FIELDS = ("client_secret", "access_token", "refresh_token")
 
 
 @admin.register(Installation)
-class InstallationAdmin(admin.ModelAdmin):
+class InstallationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # generic in the stubs only
     list_display = (
         "organization",
         "provider",
@@ -55,12 +57,12 @@ class InstallationAdmin(admin.ModelAdmin):
         "updated_at",
     )
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # installs go through the Integrations page or `manage.py hubstaff_connect`
 
 
 @admin.register(HubstaffProject)
-class HubstaffProjectAdmin(admin.ModelAdmin):
+class HubstaffProjectAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # generic in the stubs only
     list_display = (
         "name",
         "hubstaff_id",
@@ -75,7 +77,7 @@ class HubstaffProjectAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProjectLink)
-class ProjectLinkAdmin(admin.ModelAdmin):
+class ProjectLinkAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # generic in the stubs only
     """The settings through the panel's form and update_link, so that their checks and the linked Hubstaff
     projects hold here too; the rest is the sync's bookkeeping, read only."""
 
@@ -100,15 +102,15 @@ class ProjectLinkAdmin(admin.ModelAdmin):
         "updated_at",
     )
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # a project is linked on its page (Integration settings) or through the API
 
-    def save_model(self, request, obj, form, change):
+    def save_model(self, request: HttpRequest, obj: ProjectLink, form: Form, change: bool) -> None:
         update_link(obj.project, **form.cleaned_data)
 
 
 @admin.register(SyncRun)
-class SyncRunAdmin(admin.ModelAdmin):
+class SyncRunAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # generic in the stubs only
     list_display = (
         "project",
         "organization",
