@@ -231,7 +231,7 @@ HUBSTAFF_TRAILING_DAYS = env.int("HUBSTAFF_TRAILING_DAYS", default=7)
 # Date windows a sync fetches at once (each a sequence of pages; the number of requests does not change).
 HUBSTAFF_FETCH_STREAMS = max(1, env.int("HUBSTAFF_FETCH_STREAMS", default=2))
 # Plan and write each fetched window while later ones are fetched, in the sync's one transaction
-# (integrations/services/early.py; PostgreSQL only). Off: the apply starts after the last page.
+# (integrations/services/early.py). Off: the apply starts after the last page.
 HUBSTAFF_APPLY_WHILE_FETCHING = env.bool("HUBSTAFF_APPLY_WHILE_FETCHING", default=True)
 # Hubstaff's request budget per OAuth app (1000 an hour), shared by every sync of an installation
 # (integrations/hubstaff/budget.py): requests per window, and the window's length in seconds.

@@ -2,8 +2,8 @@
 
 Nothing here talks to Hubstaff or the database, and nothing imports Django: the
 apply layer loads plain values, calls :func:`plan_sync` and writes the returned
-:class:`SyncPlan`.  Every rule of "Sync rules" in PRODUCT.md is decided here so
-that it can be tested without a database.
+:class:`SyncPlan`.  Every sync rule is decided here so that it can be tested
+without a database.
 
 Batches.  The apply layer may call :func:`plan_sync` once per batch of dates
 (``covered``), applying each plan before computing the next and passing the

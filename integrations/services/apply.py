@@ -1,12 +1,11 @@
 """The apply phase of a sync: the staged rows, planned batch by batch by the rules, written in one transaction.
 
 In one transaction, the staged rows are read back half a fetch window at a time (a batch: a window's rows are kept
-together in the staging), the pure rules (`integrations.hubstaff.rules.plan_sync`) decide what to create, update
-and delete, and the plan is written with bulk statements (`primetric.db`). On PostgreSQL the writes run in a
-writer thread on its own connection (`writer.py`), so that the database writes a batch while the next one is
-planned here; this thread reads only what the writes cannot have changed (the work logs of batches not written
-yet: batches never share a date). If anything fails, the transaction rolls back and the project keeps its work
-logs.
+together in the staging), the pure rules (`integrations.hubstaff.rules.plan_sync`) decide what to create, update and
+delete, and the plan is written with bulk statements (`primetric.db`). Outside a caller's transaction the writes run
+in a writer thread on its own connection (`writer.py`), so that the database writes a batch while the next one is
+planned here; this thread reads only what the writes cannot have changed (the work logs of batches not written yet:
+batches never share a date). If anything fails, the transaction rolls back and the project keeps its work logs.
 """
 
 from collections import defaultdict

@@ -1,25 +1,24 @@
 """Applying a sync while it is fetched: each window planned and written as soon as Hubstaff has sent all of it.
 
-Real Hubstaff answers a request in 100-300 ms, so a year's reset spends most of its time waiting on the network.
-Applied only after the last page, its planning and writing would come on top of that wait; applied early, they
-fill it. The guarantees stay those of `apply.py`:
+A year's reset spends most of its time waiting for Hubstaff's answers. Applied only after the last page, its
+planning and writing would come on top of that wait; applied early, they fill it. The guarantees stay those of
+`apply.py`:
 
-- One transaction. The apply runs in a thread of its own (its own connection to read, the writer's to write), in
-  the one transaction that commits only when the whole fetch is over and `apply.py`'s last checks pass (the locks
-  and `runs.check_still_wanted` come at the end, so that no row is locked while Hubstaff is read: a token refresh
-  during the fetch locks the installation's row).
+- One transaction. The apply runs in a thread of its own (its own connection to read, the writer's to write), in the
+  one transaction that commits only when the whole fetch is over and `apply.py`'s last checks pass (the locks and
+  `runs.check_still_wanted` come at the end, so that no row is locked while Hubstaff is read: a token refresh during
+  the fetch locks the installation's row).
 - Date order. Windows are applied in the order of the fetch plan, as the rules expect; a window is handed out once
   every Hubstaff organization of the link has sent it in full (the staging is shared, its file behind a lock).
 - No transaction through a long wait. When the fetch must wait for the installation's request budget (up to the
   budget's window, an hour with Hubstaff's limit), the early apply is rolled back and the apply runs after the
-  fetch, as it did before. The client's own short waits (a retry after a 5xx or a Retry-After, bounded by
+  fetch. The client's own short waits (a retry after a 5xx or a Retry-After, bounded by
   HUBSTAFF_MAX_RETRY_AFTER) do not stop it.
 - A failure stops both sides. A fetch that fails rolls the early apply back; an apply that fails (the rules, the
   database) stops the fetch at its next page, with the apply's error.
 
-Used on PostgreSQL outside a transaction (where the apply's writer runs in its own thread), for resets and
-incremental syncs but not previews (rolled back anyway) or a preview's kept fetch (nothing to wait for); the
-setting HUBSTAFF_APPLY_WHILE_FETCHING turns it off.
+Used outside a caller's transaction (where the apply's writer runs in its own thread), for resets and incremental
+syncs but not previews (rolled back anyway); the setting HUBSTAFF_APPLY_WHILE_FETCHING turns it off.
 """
 
 import threading

@@ -1,9 +1,9 @@
 """The work-log table's planner statistics, refreshed by a sync that wrote a large share of the table.
 
-After a sync created or deleted many work logs, PostgreSQL's planner still believes the table as it was: it takes
-a project's new rows for a handful and may read all of them where one index lookup would do (the incremental sync
-right after a year's reset took 3 s instead of 0.3). Autovacuum analyzes once a tenth of a table changed, within
-its next minute; a sync that crossed that line does it at once, before the next query needs it.
+After a sync created or deleted many work logs, PostgreSQL's planner still believes the table as it was: it takes a
+project's new rows for a handful and may read all of them where one index lookup would do. Autovacuum analyzes once
+a tenth of a table changed, within its next minute; a sync that crossed that line does it at once, before the next
+query needs it.
 """
 
 import logging

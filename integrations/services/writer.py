@@ -10,7 +10,7 @@ The caller's connection does not see the writer's uncommitted rows: it may only 
 changed (for the sync: the staged rows, and the work logs of dates the writer has not been given yet).
 
 `threaded=False` runs each write at once in the caller's own transaction, with the same interface: that is what
-SQLite and callers already inside a transaction (the tests' transactions) get.
+callers already inside a transaction (the tests' transactions) get.
 """
 
 import queue
