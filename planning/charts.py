@@ -2,18 +2,16 @@
 
 No ORM and no HTML here: each function turns the calculations' values into positions (as strings with one
 decimal, so that templates never localize a float), classes and tooltips. Every chart has a fixed viewBox
-width and scales to its container; long periods thin their labels, many people scroll (see app.css).
+width and scales to its container; long periods thin their labels, many people scroll (see app.css). The
+weekly chart and the people matrix are here; the project timeline is in timeline.py.
 """
-
-from dataclasses import dataclass, field
-from datetime import date, timedelta
 
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from people.text import clean_text
 
-from .calculations import Status, label_stride, nice_ceiling, week_start
+from .calculations import Status, label_stride, nice_ceiling
 
 CHART_WIDTH = 960
 
@@ -108,326 +106,97 @@ def people_matrix(weeks, cells_by_person, names, link_for=None, width=CHART_WIDT
     of 500 people is 26,500 cells, too many for a template loop.
     """
     label_w, right = 180, 8
-    n = max(len(weeks), 1)
-    cell = (width - label_w - right) / n
-    show_numbers = cell >= 34
+    cell = (width - label_w - right) / max(len(weeks), 1)
     tooltips = len(weeks) * len(cells_by_person) <= MATRIX_TOOLTIPS_MAX_CELLS
-    stride = label_stride(len(weeks), max(int((width - label_w) // 56), 1))
-    header = [
-        {"x": fmt(label_w + i * cell + cell / 2), "label": f"{monday:%d %b}"}
-        for i, monday in enumerate(weeks)
-        if i % stride == 0
-    ]
-    # What every row shares: where each week's cell stands, its label, and the cell drawn whole for each status.
-    columns = [
-        (fmt(label_w + i * cell + 1), fmt(label_w + i * cell + cell / 2), f"{monday:%d %b %Y}")
-        for i, monday in enumerate(weeks)
-    ]
-    cell_w, cell_h = fmt(max(cell - 2, 1)), fmt(row_height - 2)
-    text_y = fmt(row_height / 2 + 4)
-    label_at = f'class="row-label" x="4" y="{text_y}"'
-    bare = {
-        status: [
-            f'<rect class="{status}" x="{x}" y="1" width="{cell_w}" height="{cell_h}"/>'
-            for x, _, _ in columns
-        ]
-        for status in Status.LABELS
-    }
-
-    def detailed(name, status, i, planned, logged):
-        x, text_x, label = columns[i]
-        title = f"{name}, week of {label}: planned {planned / 3600:.1f} h, logged {logged / 3600:.1f} h" + (
-            f" ({Status.LABELS[status]})" if Status.LABELS[status] else ""
-        )
-        text = (
-            f'<text x="{text_x}" y="{text_y}" text-anchor="middle">{logged / 3600:.0f}</text>'
-            if show_numbers and (logged or planned)
-            else ""
-        )
-        return (
-            f'<g class="cell {status}"><title>{title}</title><rect x="{x}" y="1" width="{cell_w}" '
-            f'height="{cell_h}" rx="2"></rect>{text}</g>'
-        )
-
+    cells = _MatrixCells(weeks, cell, label_w, row_height)
+    label_at = f'class="row-label" x="4" y="{cells.text_y}"'
     people, rows = [], []
     for index, (person_id, (statuses, planned_row, logged_row)) in enumerate(cells_by_person.items()):
         name = clean_text(names.get(person_id, ""))
         short = name if len(name) <= 24 else name[:23] + "…"
         href = link_for(person_id) if link_for else ""
         if tooltips:
-            safe_name = escape(name)
-            cells = zip(statuses, planned_row, logged_row, strict=True)
-            svg = "".join(
-                detailed(safe_name, status, i, planned, logged)
-                for i, (status, planned, logged) in enumerate(cells)
-            )
+            svg = cells.detailed_row(escape(name), statuses, planned_row, logged_row)
         else:
-            svg = "".join([bare[status][i] for i, status in enumerate(statuses)])
+            svg = cells.bare_row(statuses)
         top = fmt(index * row_height)
-        # Escaped here rather than by format_html, which parses its format string again for each row; text_y is
-        # a number.
-        if href:
-            title = f"<title>{escape(name)}</title>"
-            label = f'<a href="{escape(href)}"><text {label_at}>{title}{escape(short)}</text></a>'
-        else:
-            label = f"<text {label_at}>{escape(short)}</text>"
+        label = _row_label(name, short, href, label_at)
         rows.append(f'<g class="matrix-row" transform="translate(0 {top})">{label}{svg}</g>')
         people.append({"top": top, "name": short, "full_name": name, "href": href, "cells_svg": svg})
     return {
         "width": width,
         "label_w": label_w,
         "height": max(len(people) * row_height, row_height),
-        "header": header,
+        "header": _matrix_header(weeks, cell, label_w, width),
         "people": people,
-        # Numbers, labels of ours, and names escaped (escape above).
+        # Numbers, labels of ours, and names escaped (escape above and in _row_label).
         "rows_svg": mark_safe("\n".join(rows)),  # noqa: S308
     }
 
 
-# -- Project timeline ---------------------------------------------------------------------------------------
-
-MAX_TIMELINE_WEEKS = 156
-# The timeline sits in the project page's main column, narrower than a report page.
-TIMELINE_WIDTH = 820
-
-
-@dataclass
-class TimelineRow:
-    person_id: int
-    name: str
-    assignments: list = field(default_factory=list)
-
-
-def timeline_range(project, assignments, logged, today):
-    """The weeks the timeline shows: the project's dates, widened to its assignments and logs, at most 3 years.
-
-    Returns (first Monday, last Sunday, clipped?).
-    """
-    starts = [project.start_date] + [a.start_date for a in assignments] + [monday for _, monday in logged]
-    ends = [project.end_date or max(today, project.start_date)] + [a.end_date for a in assignments]
-    ends += [monday + timedelta(days=6) for _, monday in logged]
-    first = week_start(min(starts))
-    last = week_start(max(ends)) + timedelta(days=6)
-    limit = first + timedelta(weeks=MAX_TIMELINE_WEEKS) - timedelta(days=1)
-    return first, min(last, limit), last > limit
-
-
-def timeline_rows(assignments, logged, names):
-    """A row per person: their assignments, in name order; people who logged time with no assignment last."""
-    rows = {}
-    for a in assignments:
-        rows.setdefault(
-            a.person_id, TimelineRow(a.person_id, clean_text(a.person.full_name))
-        ).assignments.append(a)
-    ordered = list(rows.values())
-    extra = sorted({pid for pid, _ in logged} - set(rows), key=lambda pid: (names.get(pid, ""), pid))
-    ordered += [TimelineRow(pid, clean_text(names.get(pid, ""))) for pid in extra]
-    return ordered
-
-
-@dataclass(frozen=True)
-class _TimelineScale:
-    """Where a day stands on the timeline: the plot runs from `label_w` to `width - right` over first..last."""
-
-    first: date
-    last: date
-    width: int
-    label_w: int = 180
-    right: int = 8
-
-    @property
-    def plot_w(self):
-        return self.width - self.label_w - self.right
-
-    @property
-    def days(self):
-        return (self.last - self.first).days + 1
-
-    @property
-    def week_w(self):
-        return 7 / self.days * self.plot_w
-
-    def x(self, day):
-        return self.label_w + (day - self.first).days / self.days * self.plot_w
-
-    def clamp(self, day):
-        return min(max(day, self.first), self.last + timedelta(days=1))
-
-    def shows(self, day):
-        return self.first <= day <= self.last
-
-
-ASSIGNMENT_KINDS = {
-    "trimmed": "created by sync, trimmed to work logs",
-    "sync": "created by sync",
-    "manual": "manual",
-}
-TIMELINE_HEADER_H, TIMELINE_TOTAL_H = 58, 34
-
-
-def timeline_chart(rows, logged, first, last, today, width=TIMELINE_WIDTH, row_height=28):
-    """Assignment bars per person over the calendar, with each person's logged hours per week drawn over them.
-
-    The header (months, today, total logged per week) is a separate SVG so that it stays visible while the
-    people scroll.
-    """
-    scale = _TimelineScale(first, last, width)
-    per_person_max = max([float(v) for v in logged.values()] + [40.0])
-    totals = _weekly_totals(logged)
-    total_max = nice_ceiling(max(list(totals.values()) + [1]))
-    logged_by_person = _logged_by_person(logged, scale)
-    weeks = _WeekColumns(scale, logged_by_person, per_person_max)
-    people = [
-        _timeline_person(row, index * row_height, row_height, scale, weeks, logged_by_person)
-        for index, row in enumerate(rows)
+def _matrix_header(weeks, cell, label_w, width):
+    """The week labels above the rows, thinned to about one per 56 units."""
+    stride = label_stride(len(weeks), max(int((width - label_w) // 56), 1))
+    return [
+        {"x": fmt(label_w + i * cell + cell / 2), "label": f"{monday:%d %b}"}
+        for i, monday in enumerate(weeks)
+        if i % stride == 0
     ]
-    return {
-        "width": width,
-        "label_w": scale.label_w,
-        "plot_right": fmt(width - scale.right),
-        "header_h": TIMELINE_HEADER_H,
-        "total_max": f"{total_max:g}",
-        "height": max(len(people) * row_height, row_height),
-        "ticks": _month_ticks(scale),
-        "total_bars": _total_bars(totals, total_max, scale),
-        "people": people,
-        "today_x": fmt(scale.x(today)) if scale.shows(today) else None,
-        "per_person_max": f"{per_person_max:.0f}",
-    }
 
 
-def _weekly_totals(logged):
-    """Hours logged per week by everyone: {monday: hours}."""
-    totals = {}
-    for (_, monday), value in logged.items():
-        totals[monday] = totals.get(monday, 0) + float(value)
-    return totals
+class _MatrixCells:
+    """What every row shares: where each week's cell stands, its label, and the cell drawn whole for each status."""
 
-
-def _logged_by_person(logged, scale):
-    """Each person's shown weeks, grouped once: rows x weeks, not rows x all logged weeks of everyone."""
-    by_person = {}
-    for (pid, monday), value in logged.items():
-        if scale.shows(monday):
-            by_person.setdefault(pid, []).append((monday, value))
-    return by_person
-
-
-def _month_ticks(scale):
-    """Months along the top, thinned to about one label per 60 units; the year on the first label and where it
-    changes."""
-    months = []
-    month = date(scale.first.year, scale.first.month, 1)
-    while month <= scale.last:
-        if month >= scale.first:
-            months.append(month)
-        month = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
-    stride = label_stride(len(months), max(scale.plot_w // 60, 1))
-    ticks, labelled_year = [], None
-    for i, m in enumerate(months):
-        # No label cut off at the right edge.
-        labelled = i % stride == 0 and scale.x(m) <= scale.width - scale.right - 48
-        label = f"{m:%b %Y}" if m.year != labelled_year else f"{m:%b}"
-        if labelled:
-            labelled_year = m.year
-        ticks.append({"x": fmt(scale.x(m)), "label": label, "labelled": labelled})
-    return ticks
-
-
-def _total_bars(totals, total_max, scale):
-    """The header's bars: hours logged per week by everyone."""
-    bars = []
-    for monday, value in sorted(totals.items()):
-        if scale.shows(monday):
-            h = value / total_max * TIMELINE_TOTAL_H
-            bars.append(
-                {
-                    "x": fmt(scale.x(monday) + scale.week_w * 0.1),
-                    "w": fmt(max(scale.week_w * 0.8, 0.5)),
-                    "y": fmt(TIMELINE_HEADER_H - 2 - h),
-                    "h": fmt(h),
-                    "title": f"Week of {monday:%d %b %Y}: {hours_text(value)} logged in total",
-                }
-            )
-    return bars
-
-
-class _WeekColumns:
-    """Shared by every row: where each logged week's column stands, its label, its width and its scale."""
-
-    def __init__(self, scale, logged_by_person, per_person_max):
-        self.at = {
-            monday: (fmt(scale.x(monday) + scale.week_w * 0.2), f"{monday:%d %b %Y}")
-            for monday in {monday for weeks in logged_by_person.values() for monday, _ in weeks}
+    def __init__(self, weeks, cell, label_w, row_height):
+        self.columns = [
+            (fmt(label_w + i * cell + 1), fmt(label_w + i * cell + cell / 2), f"{monday:%d %b %Y}")
+            for i, monday in enumerate(weeks)
+        ]
+        self.cell_w, self.cell_h = fmt(max(cell - 2, 1)), fmt(row_height - 2)
+        self.text_y = fmt(row_height / 2 + 4)
+        self.show_numbers = cell >= 34
+        self.bare = {
+            status: [
+                f'<rect class="{status}" x="{x}" y="1" width="{self.cell_w}" height="{self.cell_h}"/>'
+                for x, _, _ in self.columns
+            ]
+            for status in Status.LABELS
         }
-        self.width = fmt(max(scale.week_w * 0.6, 0.5))
-        self.per_person_max = per_person_max
 
+    def bare_row(self, statuses):
+        """A row of coloured rectangles, without tooltips: for charts of too many cells."""
+        bare = self.bare
+        return "".join([bare[status][i] for i, status in enumerate(statuses)])
 
-def _assignment_bars(row, top, row_height, scale):
-    """A person's assignments as bars, clipped to the shown weeks."""
-    bars = []
-    for a in row.assignments:
-        start, end = scale.clamp(a.start_date), scale.clamp(a.end_date + timedelta(days=1))
-        if end <= start:
-            continue
-        kind = "trimmed" if a.trimmed else ("sync" if a.origin == "sync" else "manual")
-        period = f"{a.start_date:%d %b %Y} – {a.end_date:%d %b %Y}"
-        bars.append(
-            {
-                "x": fmt(scale.x(start)),
-                "w": fmt(max(scale.x(end) - scale.x(start), 1)),
-                "y": fmt(top + 7),
-                "h": fmt(row_height - 14),
-                "kind": kind,
-                "title": f"{row.name}: {period}, {a.hours_per_day} h/day ({ASSIGNMENT_KINDS[kind]})",
-            }
+    def detailed_row(self, safe_name, statuses, planned_row, logged_row):
+        """A row of cells with their tooltips and, where wide enough, the hours logged; `safe_name` is escaped."""
+        cells = zip(statuses, planned_row, logged_row, strict=True)
+        return "".join(
+            self._detailed(safe_name, status, i, planned, logged)
+            for i, (status, planned, logged) in enumerate(cells)
         )
-    return bars
 
-
-def _logged_columns(row, top, row_height, weeks, person_weeks):
-    """A person's hours logged per week, as columns drawn over their assignment bars."""
-    columns = []
-    name = escape(row.name)
-    for monday, value in sorted(person_weeks):
-        h = float(value) / weeks.per_person_max * (row_height - 6)
-        week_x, week_label = weeks.at[monday]
-        columns.append(
-            {
-                "x": week_x,
-                "w": weeks.width,
-                "y": f"{top + row_height - 3 - h:.1f}",
-                "h": f"{h:.1f}",
-                "title": f"{name}, week of {week_label}: {float(value):.1f} h logged",
-            }
+    def _detailed(self, name, status, i, planned, logged):
+        x, text_x, label = self.columns[i]
+        title = f"{name}, week of {label}: planned {planned / 3600:.1f} h, logged {logged / 3600:.1f} h" + (
+            f" ({Status.LABELS[status]})" if Status.LABELS[status] else ""
         )
-    return columns
-
-
-def _columns_svg(columns):
-    """Drawn here rather than in a template loop: a big project has thousands of weekly columns."""
-    return mark_safe(  # noqa: S308 - numbers, and the name escaped in _logged_columns
-        "".join(
-            f'<rect class="logged-week" x="{c["x"]}" y="{c["y"]}" width="{c["w"]}" height="{c["h"]}">'
-            f"<title>{c['title']}</title></rect>"
-            for c in columns
+        text = (
+            f'<text x="{text_x}" y="{self.text_y}" text-anchor="middle">{logged / 3600:.0f}</text>'
+            if self.show_numbers and (logged or planned)
+            else ""
         )
-    )
+        return (
+            f'<g class="cell {status}"><title>{title}</title><rect x="{x}" y="1" width="{self.cell_w}" '
+            f'height="{self.cell_h}" rx="2"></rect>{text}</g>'
+        )
 
 
-def _timeline_person(row, top, row_height, scale, weeks, logged_by_person):
-    """One person's row of the timeline: the name, the assignment bars, the weekly logged columns."""
-    columns = _logged_columns(row, top, row_height, weeks, logged_by_person.get(row.person_id, ()))
-    return {
-        "columns_svg": _columns_svg(columns),
-        "y": fmt(top),
-        "h": row_height,
-        "text_y": fmt(top + row_height / 2 + 4),
-        "name": row.name if len(row.name) <= 24 else row.name[:23] + "…",
-        "full_name": row.name,
-        "unassigned": not row.assignments,
-        "bars": _assignment_bars(row, top, row_height, scale),
-        "columns": columns,
-        "line_y": fmt(top + row_height),
-    }
+def _row_label(name, short, href, label_at):
+    """The row's name, linked to the person's report when there is one (the full name in its tooltip)."""
+    # Escaped here rather than by format_html, which parses its format string again for each row; label_at holds
+    # a number.
+    if href:
+        title = f"<title>{escape(name)}</title>"
+        return f'<a href="{escape(href)}"><text {label_at}>{title}{escape(short)}</text></a>'
+    return f"<text {label_at}>{escape(short)}</text>"

@@ -1,7 +1,7 @@
 """Planning pages: planned vs logged reports (organization and person), CSV exports, the project timeline panel.
 
 Thin: read the filters (a form over the tenant's own projects and people), fetch with the selectors' aggregate
-queries, shape with calculations/reports, draw with charts, render.
+queries, shape with calculations/reports, draw with charts and timeline, render.
 """
 
 from urllib.parse import urlencode
@@ -20,7 +20,7 @@ from people.tenancy import tenant_view
 from projects.models import Project
 from worklogs.models import WorkLog
 
-from . import charts
+from . import charts, timeline
 from .calculations import Status, totals
 from .exports import csv_response, worklog_csv_rows
 from .forms import PlanningFilterForm
@@ -185,14 +185,14 @@ def project_timeline(request, project_id):
     names = person_names(
         request.tenant.scope, {pid for pid, _ in logged} - assigned
     )  # logged without an assignment
-    first, last, clipped = charts.timeline_range(project, assignments, logged, today)
-    rows = charts.timeline_rows(assignments, logged, names)
+    first, last, clipped = timeline.timeline_range(project, assignments, logged, today)
+    rows = timeline.timeline_rows(assignments, logged, names)
     return render(
         request,
         "planning/project_timeline.html",
         {
             "project": project,
-            "timeline": charts.timeline_chart(rows, logged, first, last, today) if rows else None,
+            "timeline": timeline.timeline_chart(rows, logged, first, last, today) if rows else None,
             "first": first,
             "last": last,
             "clipped": clipped,

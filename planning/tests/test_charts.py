@@ -1,6 +1,5 @@
 """Geometry of the SVG charts, without the database."""
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -78,76 +77,6 @@ def test_people_matrix_grows_one_row_per_person_and_shortens_long_names():
     assert matrix["people"][49]["top"] == f"{49 * 20:.1f}"
     assert matrix["people"][49]["href"] == "/p/49/"
     assert matrix["people"][0]["name"].endswith("…") and len(matrix["people"][0]["name"]) == 24
-
-
-@dataclass
-class FakePerson:
-    full_name: str
-
-
-@dataclass
-class FakeAssignment:
-    person_id: int
-    person: FakePerson
-    start_date: date
-    end_date: date
-    hours_per_day: Decimal = Decimal(8)
-    origin: str = "manual"
-    trimmed: bool = False
-
-
-@dataclass
-class FakeProject:
-    start_date: date
-    end_date: date | None
-
-
-def test_timeline_range_covers_project_assignments_and_logs_in_whole_weeks():
-    project = FakeProject(date(2026, 2, 4), date(2026, 3, 4))
-    a = FakeAssignment(1, FakePerson("Eve"), date(2026, 1, 20), date(2026, 2, 10))
-    logged = {(2, date(2026, 3, 16)): Decimal(1)}
-    assert charts.timeline_range(project, [a], logged, today=date(2026, 2, 1)) == (
-        date(2026, 1, 19),
-        date(2026, 3, 22),
-        False,
-    )
-
-
-def test_timeline_range_of_an_open_ended_project_runs_to_today():
-    first, last, clipped = charts.timeline_range(
-        FakeProject(date(2026, 1, 1), None), [], {}, today=date(2026, 6, 10)
-    )
-    assert (first, last, clipped) == (date(2025, 12, 29), date(2026, 6, 14), False)
-
-
-def test_timeline_bars_are_placed_on_the_calendar_and_told_apart():
-    first, last = date(2026, 1, 5), date(2026, 2, 1)  # four weeks, 28 days
-    eve = FakePerson("Eve")
-    assignments = [
-        FakeAssignment(1, eve, date(2026, 1, 5), date(2026, 1, 18)),
-        FakeAssignment(1, eve, date(2026, 1, 19), date(2026, 2, 1), origin="sync", trimmed=True),
-    ]
-    logged = {(1, date(2026, 1, 12)): Decimal(20), (9, date(2026, 1, 19)): Decimal(40)}
-    rows_ = charts.timeline_rows(assignments, logged, {9: "Lou"})
-    assert [(r.name, len(r.assignments)) for r in rows_] == [("Eve", 2), ("Lou", 0)]
-    chart = charts.timeline_chart(rows_, logged, first, last, today=date(2026, 1, 21), width=960)
-    plot_w = 960 - 180 - 8
-    eve_row, lou_row = chart["people"]
-    assert [b["kind"] for b in eve_row["bars"]] == ["manual", "trimmed"]
-    assert eve_row["bars"][0]["x"] == "180.0" and eve_row["bars"][0]["w"] == f"{plot_w / 2:.1f}"
-    assert lou_row["unassigned"] and len(lou_row["columns"]) == 1
-    # Eve's 20 h are half the row's scale (40 h); Lou's 40 h fill it.
-    assert float(eve_row["columns"][0]["h"]) * 2 == float(lou_row["columns"][0]["h"])
-    assert chart["today_x"] == f"{180 + 16 / 28 * plot_w:.1f}"
-
-
-def test_timeline_months_thin_their_labels_over_three_years():
-    first = date(2024, 1, 1)
-    last = first + timedelta(weeks=156) - timedelta(days=1)
-    chart = charts.timeline_chart([], {}, first, last, today=date(2030, 1, 1))
-    labelled = [t for t in chart["ticks"] if t["labelled"]]
-    assert len(chart["ticks"]) == 36 and len(labelled) <= 13
-    assert chart["today_x"] is None
 
 
 def test_weeks_of_period_and_chart_agree_on_the_number_of_bars():

@@ -1,0 +1,262 @@
+"""The project timeline's geometry: assignment bars per person over the calendar, hours logged per week on them.
+
+Numbers in, shapes out, for templates/planning/charts/timeline.html, as in charts.py (whose number formats it
+shares); the weekly columns are drawn here as strings, as the people matrix's cells are.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+from people.text import clean_text
+
+from .calculations import label_stride, nice_ceiling, week_start
+from .charts import fmt, hours_text
+
+MAX_TIMELINE_WEEKS = 156
+# The timeline sits in the project page's main column, narrower than a report page.
+TIMELINE_WIDTH = 820
+
+
+@dataclass
+class TimelineRow:
+    person_id: int
+    name: str
+    assignments: list = field(default_factory=list)
+
+
+def timeline_range(project, assignments, logged, today):
+    """The weeks the timeline shows: the project's dates, widened to its assignments and logs, at most 3 years.
+
+    Returns (first Monday, last Sunday, clipped?).
+    """
+    starts = [project.start_date] + [a.start_date for a in assignments] + [monday for _, monday in logged]
+    ends = [project.end_date or max(today, project.start_date)] + [a.end_date for a in assignments]
+    ends += [monday + timedelta(days=6) for _, monday in logged]
+    first = week_start(min(starts))
+    last = week_start(max(ends)) + timedelta(days=6)
+    limit = first + timedelta(weeks=MAX_TIMELINE_WEEKS) - timedelta(days=1)
+    return first, min(last, limit), last > limit
+
+
+def timeline_rows(assignments, logged, names):
+    """A row per person: their assignments, in name order; people who logged time with no assignment last."""
+    rows = {}
+    for a in assignments:
+        rows.setdefault(
+            a.person_id, TimelineRow(a.person_id, clean_text(a.person.full_name))
+        ).assignments.append(a)
+    ordered = list(rows.values())
+    extra = sorted({pid for pid, _ in logged} - set(rows), key=lambda pid: (names.get(pid, ""), pid))
+    ordered += [TimelineRow(pid, clean_text(names.get(pid, ""))) for pid in extra]
+    return ordered
+
+
+@dataclass(frozen=True)
+class _TimelineScale:
+    """Where a day stands on the timeline: the plot runs from `label_w` to `width - right` over first..last."""
+
+    first: date
+    last: date
+    width: int
+    label_w: int = 180
+    right: int = 8
+
+    @property
+    def plot_w(self):
+        return self.width - self.label_w - self.right
+
+    @property
+    def days(self):
+        return (self.last - self.first).days + 1
+
+    @property
+    def week_w(self):
+        return 7 / self.days * self.plot_w
+
+    def x(self, day):
+        return self.label_w + (day - self.first).days / self.days * self.plot_w
+
+    def clamp(self, day):
+        return min(max(day, self.first), self.last + timedelta(days=1))
+
+    def shows(self, day):
+        return self.first <= day <= self.last
+
+
+ASSIGNMENT_KINDS = {
+    "trimmed": "created by sync, trimmed to work logs",
+    "sync": "created by sync",
+    "manual": "manual",
+}
+TIMELINE_HEADER_H, TIMELINE_TOTAL_H = 58, 34
+
+
+def timeline_chart(rows, logged, first, last, today, width=TIMELINE_WIDTH, row_height=28):
+    """Assignment bars per person over the calendar, with each person's logged hours per week drawn over them.
+
+    The header (months, today, total logged per week) is a separate SVG so that it stays visible while the
+    people scroll.
+    """
+    scale = _TimelineScale(first, last, width)
+    per_person_max = max([float(v) for v in logged.values()] + [40.0])
+    totals = _weekly_totals(logged)
+    total_max = nice_ceiling(max(list(totals.values()) + [1]))
+    logged_by_person = _logged_by_person(logged, scale)
+    weeks = _WeekColumns(scale, logged_by_person, per_person_max)
+    people = [
+        _timeline_person(row, index * row_height, row_height, scale, weeks, logged_by_person)
+        for index, row in enumerate(rows)
+    ]
+    return {
+        "width": width,
+        "label_w": scale.label_w,
+        "plot_right": fmt(width - scale.right),
+        "header_h": TIMELINE_HEADER_H,
+        "total_max": f"{total_max:g}",
+        "height": max(len(people) * row_height, row_height),
+        "ticks": _month_ticks(scale),
+        "total_bars": _total_bars(totals, total_max, scale),
+        "people": people,
+        "today_x": fmt(scale.x(today)) if scale.shows(today) else None,
+        "per_person_max": f"{per_person_max:.0f}",
+    }
+
+
+def _weekly_totals(logged):
+    """Hours logged per week by everyone: {monday: hours}."""
+    totals = {}
+    for (_, monday), value in logged.items():
+        totals[monday] = totals.get(monday, 0) + float(value)
+    return totals
+
+
+def _logged_by_person(logged, scale):
+    """Each person's shown weeks, grouped once: rows x weeks, not rows x all logged weeks of everyone."""
+    by_person = {}
+    for (pid, monday), value in logged.items():
+        if scale.shows(monday):
+            by_person.setdefault(pid, []).append((monday, value))
+    return by_person
+
+
+def _month_ticks(scale):
+    """Months along the top, thinned to about one label per 60 units; the year on the first label and where it
+    changes."""
+    months = []
+    month = date(scale.first.year, scale.first.month, 1)
+    while month <= scale.last:
+        if month >= scale.first:
+            months.append(month)
+        month = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+    stride = label_stride(len(months), max(scale.plot_w // 60, 1))
+    ticks, labelled_year = [], None
+    for i, m in enumerate(months):
+        # No label cut off at the right edge.
+        labelled = i % stride == 0 and scale.x(m) <= scale.width - scale.right - 48
+        label = f"{m:%b %Y}" if m.year != labelled_year else f"{m:%b}"
+        if labelled:
+            labelled_year = m.year
+        ticks.append({"x": fmt(scale.x(m)), "label": label, "labelled": labelled})
+    return ticks
+
+
+def _total_bars(totals, total_max, scale):
+    """The header's bars: hours logged per week by everyone."""
+    bars = []
+    for monday, value in sorted(totals.items()):
+        if scale.shows(monday):
+            h = value / total_max * TIMELINE_TOTAL_H
+            bars.append(
+                {
+                    "x": fmt(scale.x(monday) + scale.week_w * 0.1),
+                    "w": fmt(max(scale.week_w * 0.8, 0.5)),
+                    "y": fmt(TIMELINE_HEADER_H - 2 - h),
+                    "h": fmt(h),
+                    "title": f"Week of {monday:%d %b %Y}: {hours_text(value)} logged in total",
+                }
+            )
+    return bars
+
+
+class _WeekColumns:
+    """Shared by every row: where each logged week's column stands, its label, its width and its scale."""
+
+    def __init__(self, scale, logged_by_person, per_person_max):
+        self.at = {
+            monday: (fmt(scale.x(monday) + scale.week_w * 0.2), f"{monday:%d %b %Y}")
+            for monday in {monday for weeks in logged_by_person.values() for monday, _ in weeks}
+        }
+        self.width = fmt(max(scale.week_w * 0.6, 0.5))
+        self.per_person_max = per_person_max
+
+
+def _assignment_bars(row, top, row_height, scale):
+    """A person's assignments as bars, clipped to the shown weeks."""
+    bars = []
+    for a in row.assignments:
+        start, end = scale.clamp(a.start_date), scale.clamp(a.end_date + timedelta(days=1))
+        if end <= start:
+            continue
+        kind = "trimmed" if a.trimmed else ("sync" if a.origin == "sync" else "manual")
+        period = f"{a.start_date:%d %b %Y} – {a.end_date:%d %b %Y}"
+        bars.append(
+            {
+                "x": fmt(scale.x(start)),
+                "w": fmt(max(scale.x(end) - scale.x(start), 1)),
+                "y": fmt(top + 7),
+                "h": fmt(row_height - 14),
+                "kind": kind,
+                "title": f"{row.name}: {period}, {a.hours_per_day} h/day ({ASSIGNMENT_KINDS[kind]})",
+            }
+        )
+    return bars
+
+
+def _logged_columns(row, top, row_height, weeks, person_weeks):
+    """A person's hours logged per week, as columns drawn over their assignment bars."""
+    columns = []
+    name = escape(row.name)
+    for monday, value in sorted(person_weeks):
+        h = float(value) / weeks.per_person_max * (row_height - 6)
+        week_x, week_label = weeks.at[monday]
+        columns.append(
+            {
+                "x": week_x,
+                "w": weeks.width,
+                "y": f"{top + row_height - 3 - h:.1f}",
+                "h": f"{h:.1f}",
+                "title": f"{name}, week of {week_label}: {float(value):.1f} h logged",
+            }
+        )
+    return columns
+
+
+def _columns_svg(columns):
+    """Drawn here rather than in a template loop: a big project has thousands of weekly columns."""
+    return mark_safe(  # noqa: S308 - numbers, and the name escaped in _logged_columns
+        "".join(
+            f'<rect class="logged-week" x="{c["x"]}" y="{c["y"]}" width="{c["w"]}" height="{c["h"]}">'
+            f"<title>{c['title']}</title></rect>"
+            for c in columns
+        )
+    )
+
+
+def _timeline_person(row, top, row_height, scale, weeks, logged_by_person):
+    """One person's row of the timeline: the name, the assignment bars, the weekly logged columns."""
+    columns = _logged_columns(row, top, row_height, weeks, logged_by_person.get(row.person_id, ()))
+    return {
+        "columns_svg": _columns_svg(columns),
+        "y": fmt(top),
+        "h": row_height,
+        "text_y": fmt(top + row_height / 2 + 4),
+        "name": row.name if len(row.name) <= 24 else row.name[:23] + "…",
+        "full_name": row.name,
+        "unassigned": not row.assignments,
+        "bars": _assignment_bars(row, top, row_height, scale),
+        "columns": columns,
+        "line_y": fmt(top + row_height),
+    }
