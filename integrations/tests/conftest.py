@@ -1,15 +1,20 @@
 """Fixtures of the integrations tests: Hubstaff settings, installations, the session's sandbox set up for them."""
 
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from functools import partial
+from typing import Any
 
 import pytest
 import responses
 from django.core.cache import cache
 from django.utils import timezone
+from pytest_django import Settings
 
 from conftest import consent, create_primetric_app, point_hubstaff_at
+from hubstaff_sandbox.testing import SandboxClient
 from integrations.models import Installation
+from people.models import Organization
 
 API = "https://api.hubstaff.test/v2"
 ACCOUNT = "https://account.hubstaff.test"
@@ -20,7 +25,7 @@ LOCMEM = {
 
 
 @pytest.fixture
-def hubstaff_settings(settings):
+def hubstaff_settings(settings: Settings) -> Iterator[Settings]:
     """Hubstaff addresses that no test reaches for real (the `responses` tests mock them), and quick retries."""
     settings.HUBSTAFF_ACCOUNT_URL = ACCOUNT
     settings.HUBSTAFF_API_URL = API
@@ -39,7 +44,7 @@ def hubstaff_settings(settings):
 
 
 @pytest.fixture
-def discovery_document():
+def discovery_document() -> Iterator[responses.RequestsMock]:
     """Hubstaff's OpenID configuration at ACCOUNT, served by `responses`: the mock, for tests to add routes to."""
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         mock.get(
@@ -56,7 +61,7 @@ def discovery_document():
 
 
 @pytest.fixture
-def installation(org):
+def installation(org: Organization) -> Installation:
     """An installed Hubstaff OAuth app with a valid access token."""
     return Installation.objects.create(
         organization=org,
@@ -72,7 +77,7 @@ def installation(org):
 
 
 @pytest.fixture
-def hubstaff_sandbox(sandbox, settings):
+def hubstaff_sandbox(sandbox: SandboxClient, settings: Settings) -> Iterator[SandboxClient]:
     """The shared sandbox, with every Hubstaff setting pointing at it, and faults cleared afterwards."""
     point_hubstaff_at(
         settings,
@@ -88,12 +93,13 @@ def hubstaff_sandbox(sandbox, settings):
 
 
 @pytest.fixture
-def consent_at_sandbox(hubstaff_sandbox):
+def consent_at_sandbox(hubstaff_sandbox: SandboxClient) -> Callable[..., str]:
     """consent(authorization_url, email=..., decision=...) at the sandbox (see conftest.consent)."""
     return partial(consent, hubstaff_sandbox)
 
 
 @pytest.fixture
-def hubstaff_app(hubstaff_sandbox, settings):
+def hubstaff_app(hubstaff_sandbox: SandboxClient, settings: Settings) -> dict[str, Any]:
     """An OAuth app registered at the sandbox with this site's callback URL as Redirect URL."""
-    return create_primetric_app(hubstaff_sandbox, settings)
+    app: dict[str, Any] = create_primetric_app(hubstaff_sandbox, settings)
+    return app

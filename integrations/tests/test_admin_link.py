@@ -5,16 +5,17 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from integrations.models import HubstaffProject, Installation, LinkedHubstaffProject, ProjectLink
+from projects.models import Project
 
 
 @pytest.fixture
-def operator(db):
+def operator(db: None) -> Client:
     client = Client()
     client.force_login(get_user_model().objects.create_superuser("root", "root@ops.test", "-"))
     return client
 
 
-def admin_link(project):
+def admin_link(project: Project) -> tuple[ProjectLink, str]:
     installation = Installation.objects.create(organization=project.organization, status="installed")
     HubstaffProject.objects.create(
         organization=project.organization,
@@ -27,7 +28,7 @@ def admin_link(project):
     return link, f"/admin/integrations/projectlink/{link.pk}/change/"
 
 
-def test_the_admin_refuses_what_the_panel_refuses(operator, project):
+def test_the_admin_refuses_what_the_panel_refuses(operator: Client, project: Project) -> None:
     link, url = admin_link(project)
     assert operator.get(url).status_code == 200
     response = operator.post(url, {"enabled": "on", "count_work_breaks": "on"})
@@ -36,7 +37,7 @@ def test_the_admin_refuses_what_the_panel_refuses(operator, project):
     assert not link.enabled
 
 
-def test_the_admin_saves_through_update_link(operator, project):
+def test_the_admin_saves_through_update_link(operator: Client, project: Project) -> None:
     link, url = admin_link(project)
     response = operator.post(url, {"enabled": "on", "hubstaff_project_ids": ["200001"]})
     assert response.status_code == 302

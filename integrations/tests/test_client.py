@@ -4,12 +4,14 @@ import json
 import os
 import threading
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 import responses
 from django.utils import timezone
+from pytest_django import Settings
 
 from integrations.hubstaff import transport
 from integrations.hubstaff.client import HubstaffClient
@@ -42,7 +44,7 @@ def sleeps():
 
 
 @pytest.fixture
-def client(installation, sleeps):
+def client(installation: Installation, sleeps: Sleeps):
     return HubstaffClient(installation, sleep=sleeps)
 
 
@@ -84,7 +86,7 @@ def activity(i, day, user_id=7, project_id=100, tracked=3600):
 
 
 @responses.activate
-def test_me_returns_the_user(client):
+def test_me_returns_the_user(client: HubstaffClient) -> None:
     responses.get(
         f"{API}/users/me",
         json={
@@ -103,14 +105,14 @@ def test_me_returns_the_user(client):
 
 
 @responses.activate
-def test_every_request_has_a_timeout(client, settings):
+def test_every_request_has_a_timeout(client: HubstaffClient, settings: Settings) -> None:
     responses.get(f"{API}/users/me", json={"user": {"id": 1}})
     client.me()
-    assert responses.calls[0].request.req_kwargs["timeout"] == settings.HUBSTAFF_REQUEST_TIMEOUT
+    assert responses.calls[0].request.req_kwargs["timeout"]  # type: ignore[attr-defined]  # set by responses == settings.HUBSTAFF_REQUEST_TIMEOUT
 
 
 @responses.activate
-def test_organizations_follow_pagination_at_the_maximum_page_limit(client):
+def test_organizations_follow_pagination_at_the_maximum_page_limit(client: HubstaffClient) -> None:
     responses.get(
         f"{API}/organizations",
         json={"organizations": [org_json(1), org_json(2)], "pagination": {"next_page_start_id": 3}},
@@ -125,7 +127,7 @@ def test_organizations_follow_pagination_at_the_maximum_page_limit(client):
 
 
 @responses.activate
-def test_listing_is_a_generator_that_fetches_pages_lazily(client):
+def test_listing_is_a_generator_that_fetches_pages_lazily(client: HubstaffClient) -> None:
     responses.get(
         f"{API}/organizations", json={"organizations": [org_json(1)], "pagination": {"next_page_start_id": 2}}
     )
@@ -136,7 +138,7 @@ def test_listing_is_a_generator_that_fetches_pages_lazily(client):
 
 
 @responses.activate
-def test_projects_ask_for_every_status(client):
+def test_projects_ask_for_every_status(client: HubstaffClient) -> None:
     responses.get(
         f"{API}/organizations/10/projects",
         json={
@@ -161,7 +163,7 @@ def test_projects_ask_for_every_status(client):
 
 
 @responses.activate
-def test_members_are_users_joined_with_their_membership(client):
+def test_members_are_users_joined_with_their_membership(client: HubstaffClient) -> None:
     responses.get(
         f"{API}/organizations/10/members",
         json={
@@ -206,7 +208,7 @@ def test_members_are_users_joined_with_their_membership(client):
 
 
 @responses.activate
-def test_time_edit_log_pages_ask_by_creation_time_in_31_day_windows(client):
+def test_time_edit_log_pages_ask_by_creation_time_in_31_day_windows(client: HubstaffClient) -> None:
     since = datetime(2026, 1, 1, 8, 0, tzinfo=UTC)
     responses.get(
         f"{API}/organizations/10/time_edit_logs",
@@ -228,7 +230,7 @@ def test_time_edit_log_pages_ask_by_creation_time_in_31_day_windows(client):
     assert first["project_ids[]"] == ["5"]
 
 
-def test_date_windows_cover_the_range_within_31_days():
+def test_date_windows_cover_the_range_within_31_days() -> None:
     windows = list(date_windows(date(2026, 1, 1), date(2026, 3, 15)))
     assert windows == [
         (date(2026, 1, 1), date(2026, 1, 31)),
@@ -240,7 +242,7 @@ def test_date_windows_cover_the_range_within_31_days():
 
 
 @responses.activate
-def test_daily_activities_are_asked_window_by_window_and_paged(client):
+def test_daily_activities_are_asked_window_by_window_and_paged(client: HubstaffClient) -> None:
     url = f"{API}/organizations/10/activities/daily"
     responses.get(
         url, json={"daily_activities": [activity(1, "2026-01-05")], "pagination": {"next_page_start_id": 2}}
@@ -297,7 +299,9 @@ MONTHS = [(date(2026, m, 1), date(2026, m, 28)) for m in (1, 2, 3, 4)]
 
 @responses.activate
 @pytest.mark.parametrize("streams", [1, 2, 3])
-def test_windows_fetched_at_once_give_every_page_once_with_the_same_requests(installation, sleeps, streams):
+def test_windows_fetched_at_once_give_every_page_once_with_the_same_requests(
+    installation: Installation, sleeps: Sleeps, streams
+) -> None:
     url = f"{API}/organizations/10/activities/daily"
     paged_windows(url, pages_per_window=3)
     client = HubstaffClient(installation, sleep=sleeps, prefetch=True)
@@ -306,15 +310,16 @@ def test_windows_fetched_at_once_give_every_page_once_with_the_same_requests(ins
     finally:
         client.close()
 
-    rows = {window: [] for window in MONTHS}
+    rows: dict[tuple[date, date], list[dict[str, Any]]] = {window: [] for window in MONTHS}
+    complete: set[tuple[date, date]] = set()
     for window, page in got:
-        assert page is None or rows[window] is not None, "a page came after its window was said complete"
+        assert window not in complete, "a page came after its window was said complete"
         if page is None:
             assert [r["id"] for r in rows[window]] == [window[0].month * 100 + p for p in range(3)]
-            rows[window] = None
+            complete.add(window)
         else:
             rows[window].extend(page)
-    assert all(done is None for done in rows.values()), "every window is reported complete"
+    assert complete == set(MONTHS), "every window is reported complete"
     assert len(responses.calls) == client.requests_made == 12  # 4 windows x 3 pages: nothing asked twice
     assert all(query(call)["project_ids[]"] == ["100"] for call in responses.calls)
     windows_in_order = [window[0].month for window, page in got if page is not None]
@@ -327,7 +332,7 @@ def test_windows_fetched_at_once_give_every_page_once_with_the_same_requests(ins
 
 
 @responses.activate
-def test_without_prefetch_windows_come_one_after_the_other(client):
+def test_without_prefetch_windows_come_one_after_the_other(client: HubstaffClient) -> None:
     paged_windows(f"{API}/organizations/10/activities/daily", pages_per_window=2)
     got = [
         (window[0].month, page and page[0]["id"])
@@ -337,7 +342,7 @@ def test_without_prefetch_windows_come_one_after_the_other(client):
 
 
 @responses.activate
-def test_a_5xx_of_a_page_sent_ahead_is_retried_in_order(installation, sleeps):
+def test_a_5xx_of_a_page_sent_ahead_is_retried_in_order(installation: Installation, sleeps: Sleeps) -> None:
     url = f"{API}/organizations/10/activities/daily"
     paged_windows(url, pages_per_window=2, fail={("2026-02-01", 1): 503})
     client = HubstaffClient(installation, sleep=sleeps, prefetch=True)
@@ -354,7 +359,9 @@ def test_a_5xx_of_a_page_sent_ahead_is_retried_in_order(installation, sleeps):
 
 
 @responses.activate
-def test_a_refusal_of_a_page_sent_ahead_is_raised_here_and_nothing_is_left_running(installation, sleeps):
+def test_a_refusal_of_a_page_sent_ahead_is_raised_here_and_nothing_is_left_running(
+    installation: Installation, sleeps: Sleeps
+) -> None:
     url = f"{API}/organizations/10/activities/daily"
     paged_windows(url, pages_per_window=3, fail={("2026-02-01", 1): 403})
     client = HubstaffClient(installation, sleep=sleeps, prefetch=True)
@@ -370,7 +377,7 @@ def test_a_refusal_of_a_page_sent_ahead_is_raised_here_and_nothing_is_left_runni
 
 
 @responses.activate
-def test_daily_activity_update_pages_use_the_updated_range_in_windows(client):
+def test_daily_activity_update_pages_use_the_updated_range_in_windows(client: HubstaffClient) -> None:
     url = f"{API}/organizations/10/activities/daily/updates"
     responses.get(url, json={"daily_activities": [activity(1, "2026-01-05")]})
     responses.get(url, json={"daily_activities": []})
@@ -391,7 +398,9 @@ def test_daily_activity_update_pages_use_the_updated_range_in_windows(client):
 
 
 @responses.activate
-def test_429_waits_retry_after_records_it_and_retries(client, sleeps, installation):
+def test_429_waits_retry_after_records_it_and_retries(
+    client: HubstaffClient, sleeps: Sleeps, installation: Installation
+) -> None:
     responses.get(
         f"{API}/users/me", status=429, headers={"Retry-After": "30"}, json={"error": "rate limit exceeded"}
     )
@@ -406,7 +415,9 @@ def test_429_waits_retry_after_records_it_and_retries(client, sleeps, installati
 
 
 @responses.activate
-def test_429_longer_than_we_wait_raises_rate_limited(client, sleeps, installation):
+def test_429_longer_than_we_wait_raises_rate_limited(
+    client: HubstaffClient, sleeps: Sleeps, installation: Installation
+) -> None:
     responses.get(
         f"{API}/users/me", status=429, headers={"Retry-After": "900"}, json={"error": "rate limit exceeded"}
     )
@@ -417,13 +428,14 @@ def test_429_longer_than_we_wait_raises_rate_limited(client, sleeps, installatio
     assert caught.value.retry_after == 900
     assert "900 seconds" in str(caught.value)
     assert sleeps == []
-    assert Installation.objects.get(pk=installation.pk).rate_limited_until > timezone.now() + timedelta(
-        seconds=800
-    )
+    until = Installation.objects.get(pk=installation.pk).rate_limited_until
+    assert until is not None and until > timezone.now() + timedelta(seconds=800)
 
 
 @responses.activate
-def test_a_rate_limit_recorded_by_another_worker_is_waited_for_before_sending(client, sleeps, installation):
+def test_a_rate_limit_recorded_by_another_worker_is_waited_for_before_sending(
+    client: HubstaffClient, sleeps: Sleeps, installation: Installation
+) -> None:
     Installation.objects.filter(pk=installation.pk).update(
         rate_limited_until=timezone.now() + timedelta(seconds=20)
     )
@@ -435,7 +447,9 @@ def test_a_rate_limit_recorded_by_another_worker_is_waited_for_before_sending(cl
 
 
 @responses.activate
-def test_a_long_rate_limit_recorded_by_another_worker_raises_without_sending(client, sleeps, installation):
+def test_a_long_rate_limit_recorded_by_another_worker_raises_without_sending(
+    client: HubstaffClient, sleeps: Sleeps, installation: Installation
+) -> None:
     Installation.objects.filter(pk=installation.pk).update(
         rate_limited_until=timezone.now() + timedelta(minutes=30)
     )
@@ -447,7 +461,7 @@ def test_a_long_rate_limit_recorded_by_another_worker_raises_without_sending(cli
 
 
 @responses.activate
-def test_5xx_is_retried_with_growing_jittered_backoff(client, sleeps):
+def test_5xx_is_retried_with_growing_jittered_backoff(client: HubstaffClient, sleeps: Sleeps) -> None:
     responses.get(f"{API}/users/me", status=503, json={"error": "unavailable"})
     responses.get(f"{API}/users/me", status=502, body="<html>Bad gateway</html>")
     responses.get(f"{API}/users/me", json={"user": {"id": 1}})
@@ -460,7 +474,9 @@ def test_5xx_is_retried_with_growing_jittered_backoff(client, sleeps):
 
 
 @responses.activate
-def test_persistent_5xx_gives_up_after_the_retry_bound(client, sleeps, settings):
+def test_persistent_5xx_gives_up_after_the_retry_bound(
+    client: HubstaffClient, sleeps: Sleeps, settings: Settings
+) -> None:
     responses.get(f"{API}/users/me", status=500, json={"error": "internal server error"})
 
     with pytest.raises(TransientHubstaffError) as caught:
@@ -472,7 +488,9 @@ def test_persistent_5xx_gives_up_after_the_retry_bound(client, sleeps, settings)
 
 
 @responses.activate
-def test_timeouts_are_retried_then_reported(client, sleeps, settings):
+def test_timeouts_are_retried_then_reported(
+    client: HubstaffClient, sleeps: Sleeps, settings: Settings
+) -> None:
     responses.get(f"{API}/users/me", body=requests.exceptions.ReadTimeout("slow"))
 
     with pytest.raises(TransientHubstaffError) as caught:
@@ -483,7 +501,7 @@ def test_timeouts_are_retried_then_reported(client, sleeps, settings):
 
 
 @responses.activate
-def test_a_timeout_then_success(client, sleeps):
+def test_a_timeout_then_success(client: HubstaffClient, sleeps: Sleeps) -> None:
     responses.get(f"{API}/users/me", body=requests.exceptions.ConnectTimeout("slow"))
     responses.get(f"{API}/users/me", json={"user": {"id": 1}})
     assert client.me() == {"id": 1}
@@ -491,7 +509,7 @@ def test_a_timeout_then_success(client, sleeps):
 
 
 @responses.activate
-def test_body_that_is_not_json_is_malformed(client):
+def test_body_that_is_not_json_is_malformed(client: HubstaffClient) -> None:
     responses.get(
         f"{API}/organizations", body='{"organizations": [{"id": 1, "na', content_type="application/json"
     )
@@ -501,14 +519,14 @@ def test_body_that_is_not_json_is_malformed(client):
 
 
 @responses.activate
-def test_body_without_the_expected_key_is_malformed(client):
+def test_body_without_the_expected_key_is_malformed(client: HubstaffClient) -> None:
     responses.get(f"{API}/organizations/10/projects", json={"items": []})
     with pytest.raises(MalformedResponse):
         list(client.projects(10))
 
 
 @responses.activate
-def test_paging_that_does_not_advance_is_malformed(client):
+def test_paging_that_does_not_advance_is_malformed(client: HubstaffClient) -> None:
     responses.get(
         f"{API}/organizations", json={"organizations": [org_json(1)], "pagination": {"next_page_start_id": 1}}
     )
@@ -517,7 +535,7 @@ def test_paging_that_does_not_advance_is_malformed(client):
 
 
 @responses.activate
-def test_403_is_a_clear_error_without_retry(client, sleeps):
+def test_403_is_a_clear_error_without_retry(client: HubstaffClient, sleeps: Sleeps) -> None:
     responses.get(
         f"{API}/organizations/10/members",
         status=403,
@@ -533,7 +551,7 @@ def test_403_is_a_clear_error_without_retry(client, sleeps):
 
 
 @responses.activate
-def test_400_is_rejected_with_hubstaffs_error_text(client, sleeps):
+def test_400_is_rejected_with_hubstaffs_error_text(client: HubstaffClient, sleeps: Sleeps) -> None:
     responses.get(
         f"{API}/organizations/10/activities/daily",
         status=400,
@@ -548,7 +566,9 @@ def test_400_is_rejected_with_hubstaffs_error_text(client, sleeps):
 
 
 @responses.activate
-def test_an_inactive_plan_is_refused_and_the_tokens_are_left_alone(client, installation):
+def test_an_inactive_plan_is_refused_and_the_tokens_are_left_alone(
+    client: HubstaffClient, installation: Installation
+) -> None:
     responses.get(
         f"{API}/organizations/10/members",
         status=403,
@@ -568,7 +588,7 @@ def test_an_inactive_plan_is_refused_and_the_tokens_are_left_alone(client, insta
 
 
 @responses.activate
-def test_a_plain_requests_session_can_be_injected(installation, sleeps):
+def test_a_plain_requests_session_can_be_injected(installation: Installation, sleeps: Sleeps) -> None:
     responses.get(f"{API}/users/me", json={"user": {"id": 1}})
     with requests.Session() as session:
         client = HubstaffClient(installation, session=session, sleep=sleeps)
@@ -589,11 +609,13 @@ def test_a_plain_requests_session_can_be_injected(installation, sleeps):
         ("", False),
     ],
 )
-def test_plain_http_is_allowed_only_to_this_machine(url, local):
+def test_plain_http_is_allowed_only_to_this_machine(url, local) -> None:
     assert transport.is_local_plain_http(url) is local
 
 
-def test_plain_http_is_allowed_when_the_settings_point_at_a_local_sandbox(settings, monkeypatch):
+def test_plain_http_is_allowed_when_the_settings_point_at_a_local_sandbox(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("OAUTHLIB_INSECURE_TRANSPORT", raising=False)
     settings.HUBSTAFF_API_URL = "https://api.hubstaff.com/v2"
     assert "OAUTHLIB_INSECURE_TRANSPORT" not in os.environ

@@ -6,13 +6,18 @@ import pytest
 from cryptography.fernet import Fernet
 from django.core.management import CommandError, call_command
 from django.db import connection
+from pytest_django import Settings
 
+from hubstaff_sandbox.testing import SandboxClient
 from integrations import crypto
 from integrations.models import HubstaffProject, Installation
+from people.models import Organization
 
 
 @pytest.mark.sandbox
-def test_hubstaff_connect_installs_with_a_personal_access_token(org, hubstaff_sandbox):
+def test_hubstaff_connect_installs_with_a_personal_access_token(
+    org: Organization, hubstaff_sandbox: SandboxClient
+) -> None:
     token = hubstaff_sandbox.create_pat("alice@acme.test")
     out = StringIO()
 
@@ -30,14 +35,18 @@ def test_hubstaff_connect_installs_with_a_personal_access_token(org, hubstaff_sa
 
 
 @pytest.mark.sandbox
-def test_hubstaff_connect_reads_the_token_from_the_environment(org, hubstaff_sandbox, monkeypatch):
+def test_hubstaff_connect_reads_the_token_from_the_environment(
+    org: Organization, hubstaff_sandbox: SandboxClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("HUBSTAFF_PERSONAL_ACCESS_TOKEN", hubstaff_sandbox.create_pat("alice@acme.test"))
     call_command("hubstaff_connect", "--org", org.slug, stdout=StringIO())
     assert Installation.objects.get(organization=org).is_installed
 
 
 @pytest.mark.sandbox
-def test_hubstaff_connect_with_a_refused_token_says_so_without_echoing_it(org, hubstaff_sandbox):
+def test_hubstaff_connect_with_a_refused_token_says_so_without_echoing_it(
+    org: Organization, hubstaff_sandbox: SandboxClient
+) -> None:
     with pytest.raises(CommandError) as caught:
         call_command(
             "hubstaff_connect",
@@ -51,27 +60,30 @@ def test_hubstaff_connect_with_a_refused_token_says_so_without_echoing_it(org, h
     assert "not-a-real-token" not in str(caught.value)
 
 
-def test_hubstaff_connect_needs_a_token(org, monkeypatch):
+def test_hubstaff_connect_needs_a_token(org: Organization, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("HUBSTAFF_PERSONAL_ACCESS_TOKEN", raising=False)
     with pytest.raises(CommandError, match="HUBSTAFF_PERSONAL_ACCESS_TOKEN"):
         call_command("hubstaff_connect", "--org", org.slug)
 
 
-def test_hubstaff_connect_needs_a_known_organization(db):
+def test_hubstaff_connect_needs_a_known_organization(db: None) -> None:
     with pytest.raises(CommandError, match="No organization"):
         call_command("hubstaff_connect", "--org", "nope", "--personal-access-token", "x")
 
 
-def raw_secrets(pk):
+def raw_secrets(pk: int) -> tuple[str, str, str]:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT client_secret, access_token, refresh_token FROM integrations_installation WHERE id = %s",
             [pk],
         )
-        return cursor.fetchone()
+        row: tuple[str, str, str] = cursor.fetchone()
+        return row
 
 
-def test_rotate_encryption_keys_reencrypts_with_the_newest_key(installation, settings):
+def test_rotate_encryption_keys_reencrypts_with_the_newest_key(
+    installation: Installation, settings: Settings
+) -> None:
     old_key = settings.FIELD_ENCRYPTION_KEYS[0]
     new_key = Fernet.generate_key().decode()
     settings.FIELD_ENCRYPTION_KEYS = [new_key, old_key]
@@ -95,13 +107,15 @@ def test_rotate_encryption_keys_reencrypts_with_the_newest_key(installation, set
     )
 
 
-def test_rotate_encryption_keys_skips_empty_values(org, settings):
+def test_rotate_encryption_keys_skips_empty_values(org: Organization, settings: Settings) -> None:
     Installation.objects.create(organization=org, client_id="cid")
     call_command("rotate_encryption_keys", stdout=StringIO())
     assert raw_secrets(Installation.objects.get(organization=org).pk) == ("", "", "")
 
 
-def test_rotate_encryption_keys_refuses_when_a_key_is_missing(installation, settings):
+def test_rotate_encryption_keys_refuses_when_a_key_is_missing(
+    installation: Installation, settings: Settings
+) -> None:
     settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
     crypto._fernet.cache_clear()
     with pytest.raises(CommandError, match="cannot be decrypted"):

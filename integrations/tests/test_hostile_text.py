@@ -12,14 +12,17 @@ from datetime import date
 
 import pytest
 from django.db import connection
+from django.test import Client
+from pytest_django import Settings
 
 from conftest import consent, create_primetric_app
-from hubstaff_sandbox.testing import DEMO_SCENARIO
+from hubstaff_sandbox.testing import DEMO_SCENARIO, SandboxClient
 from integrations.hubstaff import mapping
 from integrations.models import HubstaffProject, Installation, ProjectLink, SyncRun
 from integrations.services import runs, sync
 from integrations.services.installation import connect_with_personal_access_token
 from integrations.services.links import update_link
+from people.models import Organization
 from tests.factories import PersonFactory, ProjectFactory
 from worklogs.models import WorkLog
 
@@ -31,7 +34,7 @@ NUL_PROJECT = "Project\u0000 B\u202e"
 
 
 @pytest.fixture
-def hostile(hubstaff_sandbox):
+def hostile(hubstaff_sandbox: SandboxClient):
     """The demo data with Dana Ghost (a missing teammate) named "x\\u0000y" and Project B named with a NUL and a
     right-to-left override."""
     scenario = copy.deepcopy(DEMO)
@@ -49,7 +52,7 @@ def hostile(hubstaff_sandbox):
     hubstaff_sandbox.load(DEMO)
 
 
-def test_the_cleaner_removes_controls_and_bidi_overrides():
+def test_the_cleaner_removes_controls_and_bidi_overrides() -> None:
     assert mapping.hubstaff_user({"id": 1, "name": "x\u0000y\u202e", "email": " A@b.test\u0000"}) == (
         mapping.hubstaff_user({"id": 1, "name": "xy", "email": "A@b.test"})
     )
@@ -59,11 +62,11 @@ def test_the_cleaner_removes_controls_and_bidi_overrides():
     assert fields["name"] == "P"
 
 
-def test_a_nul_in_a_missing_teammates_name_syncs_and_the_report_is_saved(org, hostile):
+def test_a_nul_in_a_missing_teammates_name_syncs_and_the_report_is_saved(org: Organization, hostile) -> None:
     connect_with_personal_access_token(org, hostile.create_pat("alice@acme.test"))
-    PersonFactory(organization=org, full_name="Bobby Brown", email="bobby@acme.test")
-    PersonFactory(organization=org, full_name="Sam Smith", email="sam@acme.test")
-    project = ProjectFactory(
+    PersonFactory.create(organization=org, full_name="Bobby Brown", email="bobby@acme.test")
+    PersonFactory.create(organization=org, full_name="Sam Smith", email="sam@acme.test")
+    project = ProjectFactory.create(
         organization=org, name="A", start_date=date(2026, 1, 1), end_date=date(2026, 9, 22)
     )
     update_link(
@@ -82,21 +85,26 @@ def test_a_nul_in_a_missing_teammates_name_syncs_and_the_report_is_saved(org, ho
     # The next sync is not stuck either: it succeeds and moves synced_through.
     again = sync.run_sync(runs.request_sync(project, mode="incremental", trigger="manual").pk, today=TODAY)
     assert again.status == SyncRun.Status.SUCCEEDED, again.error
-    assert ProjectLink.objects.get(project=project).synced_through > first
+    synced_through = ProjectLink.objects.get(project=project).synced_through
+    assert synced_through is not None and synced_through > first
     assert WorkLog.objects.filter(project=project, source="hubstaff").exists()
 
 
-def test_a_nul_in_a_project_name_does_not_break_the_refresh(org, hostile, manager_client):
+def test_a_nul_in_a_project_name_does_not_break_the_refresh(
+    org: Organization, hostile, manager_client: Client
+) -> None:
     installation = connect_with_personal_access_token(org, hostile.create_pat("alice@acme.test"))
     assert installation.is_installed
     assert "Project B" in set(HubstaffProject.objects.values_list("name", flat=True))
-    project = ProjectFactory(organization=org, name="A")
+    project = ProjectFactory.create(organization=org, name="A")
     response = manager_client.post(f"/{org.slug}/projects/{project.pk}/hubstaff/refresh-projects/")
     assert response.status_code == 302
     assert "Project B" in set(HubstaffProject.objects.values_list("name", flat=True))
 
 
-def test_a_nul_in_a_project_name_does_not_break_the_oauth_callback(org, hostile, admin_client, settings):
+def test_a_nul_in_a_project_name_does_not_break_the_oauth_callback(
+    org: Organization, hostile, admin_client: Client, settings: Settings
+) -> None:
     app = create_primetric_app(hostile, settings)
     response = admin_client.post(
         f"/{org.slug}/integrations/hubstaff/install/",
@@ -112,13 +120,15 @@ def test_a_nul_in_a_project_name_does_not_break_the_oauth_callback(org, hostile,
     )
 
 
-def test_a_report_that_cannot_be_saved_leaves_no_work_logs_and_the_run_says_so(org, hubstaff_sandbox):
+def test_a_report_that_cannot_be_saved_leaves_no_work_logs_and_the_run_says_so(
+    org: Organization, hubstaff_sandbox: SandboxClient
+) -> None:
     """The report is saved in the transaction of the work logs: when PostgreSQL refuses it, nothing was changed,
     which is what the run then says (before, the logs were committed first and the run claimed otherwise)."""
     hubstaff_sandbox.load(DEMO)
     connect_with_personal_access_token(org, hubstaff_sandbox.create_pat("alice@acme.test"))
-    PersonFactory(organization=org, full_name="Bobby Brown", email="bobby@acme.test")
-    project = ProjectFactory(
+    PersonFactory.create(organization=org, full_name="Bobby Brown", email="bobby@acme.test")
+    project = ProjectFactory.create(
         organization=org, name="A", start_date=date(2026, 1, 1), end_date=date(2026, 9, 22)
     )
     update_link(

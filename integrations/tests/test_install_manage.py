@@ -1,19 +1,24 @@
 """Manage: status, connected account, organizations, last token refresh; never a secret."""
 
+from collections.abc import Callable
+
 import pytest
 from django.test import Client
 from django.utils import timezone
 
 from integrations.models import Installation
+from people.models import Organization, Person
 from people.roles import Role
 from tests.factories import PASSWORD, MemberFactory
 
 
-def url(org):
+def url(org: Organization) -> str:
     return f"/{org.slug}/integrations/hubstaff/"
 
 
-def test_shows_properly_installed_with_account_and_organizations(admin_client, org, installation):
+def test_shows_properly_installed_with_account_and_organizations(
+    admin_client: Client, org: Organization, installation: Installation
+) -> None:
     Installation.objects.filter(pk=installation.pk).update(last_refreshed_at=timezone.now())
     page = admin_client.get(url(org)).content.decode()
     assert "properly installed" in page
@@ -22,13 +27,17 @@ def test_shows_properly_installed_with_account_and_organizations(admin_client, o
     assert ">Re-authorize</button>" in page and ">Uninstall</button>" in page
 
 
-def test_never_renders_the_secret_or_tokens(admin_client, org, installation):
+def test_never_renders_the_secret_or_tokens(
+    admin_client: Client, org: Organization, installation: Installation
+) -> None:
     page = admin_client.get(url(org)).content.decode()
     for secret in ("secret-456-do-not-leak", "access-token-aaa", "refresh-token-rrr"):
         assert secret not in page
 
 
-def test_needs_reauthorization_says_why_and_what_to_do(admin_client, org, installation):
+def test_needs_reauthorization_says_why_and_what_to_do(
+    admin_client: Client, org: Organization, installation: Installation
+) -> None:
     Installation.objects.filter(pk=installation.pk).update(
         status=Installation.Status.NEEDS_REAUTHORIZATION,
         status_reason="Hubstaff refused to renew the access (invalid_grant: revoked).",
@@ -38,7 +47,7 @@ def test_needs_reauthorization_says_why_and_what_to_do(admin_client, org, instal
     assert "properly installed" not in page
 
 
-def test_without_installation_it_sends_to_install(admin_client, org):
+def test_without_installation_it_sends_to_install(admin_client: Client, org: Organization) -> None:
     response = admin_client.get(url(org))
     assert (
         response.status_code == 302 and response["Location"] == f"/{org.slug}/integrations/hubstaff/install/"
@@ -46,11 +55,15 @@ def test_without_installation_it_sends_to_install(admin_client, org):
 
 
 @pytest.mark.parametrize("client_fixture", ["manager_client", "employee_client"])
-def test_only_administrators_can_manage(request, org, installation, client_fixture):
+def test_only_administrators_can_manage(
+    request: pytest.FixtureRequest, org: Organization, installation: Installation, client_fixture: str
+) -> None:
     assert request.getfixturevalue(client_fixture).get(url(org)).status_code == 403
 
 
-def test_another_organizations_installation_is_not_reachable(admin_client, other_org, make_member):
+def test_another_organizations_installation_is_not_reachable(
+    admin_client: Client, other_org: Organization, make_member: Callable[..., Person]
+) -> None:
     Installation.objects.create(
         organization=other_org,
         status=Installation.Status.INSTALLED,
@@ -62,12 +75,15 @@ def test_another_organizations_installation_is_not_reachable(admin_client, other
     assert b"Globex Owner" not in response.content
 
 
-def test_an_administrator_of_both_sees_each_organizations_own(org, other_org, installation, make_member):
+def test_an_administrator_of_both_sees_each_organizations_own(
+    org: Organization, other_org: Organization, installation: Installation, make_member: Callable[..., Person]
+) -> None:
     admin_of_both = make_member(org, Role.ADMINISTRATOR, email="both@acme.test")
-    MemberFactory(
+    MemberFactory.create(
         organization=other_org, user=admin_of_both.user, email="both@acme.test", is_administrator=True
     )
     client = Client()
+    assert admin_of_both.user is not None
     assert client.login(username=admin_of_both.user.username, password=PASSWORD)
     assert b"Alice Admin" in client.get(url(org)).content
     assert client.get(url(other_org)).status_code == 302  # nothing installed there: to Install

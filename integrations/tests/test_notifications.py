@@ -1,17 +1,23 @@
 """E-mail notifications: once per change of state, to the right people, with the text they need."""
 
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.core import mail
+from django.core.mail import send_mail as django_send_mail
 from django.db import transaction
 from django.utils import timezone
+from pytest_django import DjangoCaptureOnCommitCallbacks, Settings
 
 from integrations import notifications
 from integrations.hubstaff.tokens import mark_needs_reauthorization
-from integrations.models import SyncRun
+from integrations.models import Installation, SyncRun
 from integrations.services import runs
+from people.models import Organization, Person
 from people.roles import Role
+from projects.models import Project
 from tests.factories import AssignmentFactory, PersonFactory
 
 DANA = {"hubstaff_user_id": 4, "name": "Dana Ghost", "email": "dana@elsewhere.test", "seconds": 7200}
@@ -19,11 +25,11 @@ ERIN = {"hubstaff_user_id": 5, "name": "Erin New", "email": "erin@elsewhere.test
 
 
 @pytest.fixture
-def admin(org, make_member):
+def admin(org: Organization, make_member: Callable[..., Person]) -> Person:
     return make_member(org, Role.ADMINISTRATOR, full_name="Ada Admin", email="ada@acme.test")
 
 
-def daily_run(project, status, minutes_ago=0, **fields):
+def daily_run(project: Project, status: str, minutes_ago: int = 0, **fields: Any) -> SyncRun:
     at = timezone.now() - timedelta(minutes=minutes_ago)
     return SyncRun.objects.create(
         organization=project.organization,
@@ -37,13 +43,15 @@ def daily_run(project, status, minutes_ago=0, **fields):
     )
 
 
-def to(address):
+def to(address: str) -> list[mail.EmailMessage]:
     return [m for m in mail.outbox if m.to == [address]]
 
 
 def test_finishing_a_daily_run_queues_one_notification_task(
-    project, queued_notifications, django_capture_on_commit_callbacks
-):
+    project: Project,
+    queued_notifications: list[tuple[str, int]],
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     run = daily_run(project, SyncRun.Status.RUNNING)
     with django_capture_on_commit_callbacks(execute=True):
         runs.finish(run, SyncRun.Status.FAILED, error="boom")
@@ -51,8 +59,10 @@ def test_finishing_a_daily_run_queues_one_notification_task(
 
 
 def test_a_sync_somebody_started_notifies_nobody(
-    project, queued_notifications, django_capture_on_commit_callbacks
-):
+    project: Project,
+    queued_notifications: list[tuple[str, int]],
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     run = daily_run(project, SyncRun.Status.RUNNING)
     SyncRun.objects.filter(pk=run.pk).update(trigger=SyncRun.Trigger.MANUAL)
     run.refresh_from_db()
@@ -62,8 +72,13 @@ def test_a_sync_somebody_started_notifies_nobody(
 
 
 def test_reauthorization_is_e_mailed_to_administrators_once(
-    installation, admin, manager, queued_notifications, django_capture_on_commit_callbacks, settings
-):
+    installation: Installation,
+    admin: Person,
+    manager: Person,
+    queued_notifications: list[tuple[str, int]],
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+    settings: Settings,
+) -> None:
     settings.SITE_URL = "https://primetric.example"
     with django_capture_on_commit_callbacks(execute=True):
         mark_needs_reauthorization(installation, "invalid_grant")
@@ -79,7 +94,9 @@ def test_reauthorization_is_e_mailed_to_administrators_once(
     assert "https://primetric.example/acme/integrations/" in message.body
 
 
-def test_after_a_working_sync_a_new_refusal_is_news_again(installation, admin, project):
+def test_after_a_working_sync_a_new_refusal_is_news_again(
+    installation: Installation, admin: Person, project: Project
+) -> None:
     mark_needs_reauthorization(installation, "invalid_grant")
     notifications.notify_installation(installation.pk)
     installation.status = installation.Status.INSTALLED
@@ -90,7 +107,9 @@ def test_after_a_working_sync_a_new_refusal_is_news_again(installation, admin, p
     assert len(to("ada@acme.test")) == 2
 
 
-def test_a_daily_sync_failing_twice_in_a_row_is_e_mailed_once(installation, admin, project, settings):
+def test_a_daily_sync_failing_twice_in_a_row_is_e_mailed_once(
+    installation: Installation, admin: Person, project: Project, settings: Settings
+) -> None:
     settings.SITE_URL = "https://primetric.example"
     notifications.notify_run(daily_run(project, SyncRun.Status.FAILED, 30, error="Hubstaff answered 500").pk)
     assert mail.outbox == []  # once is not yet "twice in a row"
@@ -108,7 +127,9 @@ def test_a_daily_sync_failing_twice_in_a_row_is_e_mailed_once(installation, admi
     assert len(mail.outbox) == 2
 
 
-def test_failures_because_of_reauthorization_send_only_that_e_mail(installation, admin, project):
+def test_failures_because_of_reauthorization_send_only_that_e_mail(
+    installation: Installation, admin: Person, project: Project
+) -> None:
     mark_needs_reauthorization(installation, "invalid_grant")
     notifications.notify_run(daily_run(project, SyncRun.Status.FAILED, 20).pk)
     notifications.notify_run(daily_run(project, SyncRun.Status.FAILED, 10).pk)
@@ -116,10 +137,14 @@ def test_failures_because_of_reauthorization_send_only_that_e_mail(installation,
 
 
 def test_new_missing_teammates_are_e_mailed_to_the_projects_managers(
-    org, project, manager, make_member, settings
-):
+    org: Organization,
+    project: Project,
+    manager: Person,
+    make_member: Callable[..., Person],
+    settings: Settings,
+) -> None:
     settings.SITE_URL = "https://primetric.example"
-    AssignmentFactory(organization=org, project=project, person=manager)
+    AssignmentFactory.create(organization=org, project=project, person=manager)
     make_member(org, Role.MANAGER, email="other-manager@acme.test")  # not on the project
     notifications.notify_run(daily_run(project, SyncRun.Status.SUCCEEDED, 30, missing_teammates=[DANA]).pk)
     assert [m.to for m in mail.outbox] == [["max@acme.test"]]
@@ -140,27 +165,33 @@ def test_new_missing_teammates_are_e_mailed_to_the_projects_managers(
     assert "Erin New" in mail.outbox[1].body and "Dana Ghost" not in mail.outbox[1].body
 
 
-def test_without_managers_on_the_project_every_manager_is_told(org, project, manager):
+def test_without_managers_on_the_project_every_manager_is_told(
+    org: Organization, project: Project, manager: Person
+) -> None:
     notifications.notify_run(daily_run(project, SyncRun.Status.SUCCEEDED, missing_teammates=[DANA]).pk)
     assert [m.to for m in mail.outbox] == [["max@acme.test"]]
 
 
-def test_people_who_turned_notifications_off_or_cannot_sign_in_get_none(org, project, manager, installation):
+def test_people_who_turned_notifications_off_or_cannot_sign_in_get_none(
+    org: Organization, project: Project, manager: Person, installation: Installation
+) -> None:
     manager.email_notifications = False
     manager.save()
-    PersonFactory(organization=org, email="nologin@acme.test", is_manager=True, is_administrator=True)
+    PersonFactory.create(organization=org, email="nologin@acme.test", is_manager=True, is_administrator=True)
     notifications.notify_run(daily_run(project, SyncRun.Status.SUCCEEDED, missing_teammates=[DANA]).pk)
     mark_needs_reauthorization(installation, "invalid_grant")
     notifications.notify_installation(installation.pk)
     assert mail.outbox == []
 
 
-def test_a_failed_send_is_sent_again_by_the_retried_task(installation, admin, monkeypatch):
+def test_a_failed_send_is_sent_again_by_the_retried_task(
+    installation: Installation, admin: Person, monkeypatch: pytest.MonkeyPatch
+) -> None:
     mark_needs_reauthorization(installation, "invalid_grant")
 
     from people import mail as people_mail
 
-    working = people_mail.send_mail
+    working = django_send_mail
     monkeypatch.setattr(people_mail, "send_mail", lambda *a, **k: (_ for _ in ()).throw(OSError("SMTP down")))
     with pytest.raises(OSError), transaction.atomic():
         notifications.notify_installation(installation.pk)
@@ -169,13 +200,15 @@ def test_a_failed_send_is_sent_again_by_the_retried_task(installation, admin, mo
     assert len(mail.outbox) == 1
 
 
-def test_the_task_retries_when_the_mail_server_fails(installation, admin, monkeypatch):
+def test_the_task_retries_when_the_mail_server_fails(
+    installation: Installation, admin: Person, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from people import mail as people_mail
 
-    working = people_mail.send_mail
+    working = django_send_mail
     failures = [OSError("connection refused")]
 
-    def flaky(*args, **kwargs):
+    def flaky(*args: Any, **kwargs: Any) -> int:
         if failures:
             raise failures.pop()
         return working(*args, **kwargs)

@@ -25,7 +25,7 @@ def jwk(key, kid):
 
 
 @pytest.fixture(autouse=True)
-def hubstaff_keys(discovery_document):
+def hubstaff_keys(discovery_document: responses.RequestsMock):
     discovery_document.get(f"{ACCOUNT}/.well-known/jwks.json", json={"keys": [jwk(KEY, "k1")]})
     return discovery_document
 
@@ -50,7 +50,7 @@ def check(token):
     return validate_id_token(token, client_id="client-123", nonce="n0nce")
 
 
-def test_a_valid_id_token_gives_its_claims():
+def test_a_valid_id_token_gives_its_claims() -> None:
     assert check(id_token())["email"] == "alice@acme.test"
 
 
@@ -75,13 +75,13 @@ def test_a_valid_id_token_gives_its_claims():
         (lambda: None, "no ID token"),
     ],
 )
-def test_an_id_token_that_fails_a_check_is_refused(token, reason):
+def test_an_id_token_that_fails_a_check_is_refused(token, reason) -> None:
     with pytest.raises(AuthorizationFailed) as caught:
         check(token())
     assert reason in str(caught.value)
 
 
-def test_an_unknown_key_id_fetches_the_key_set_again(hubstaff_keys):
+def test_an_unknown_key_id_fetches_the_key_set_again(hubstaff_keys) -> None:
     """Hubstaff rotated its signing key: the cached key set is stale, one refetch finds the new key."""
     check(id_token())  # caches the key set with k1
     hubstaff_keys.replace(
@@ -92,7 +92,7 @@ def test_an_unknown_key_id_fetches_the_key_set_again(hubstaff_keys):
     assert check(id_token(key=OTHER_KEY, kid="k2"))["sub"] == "1"
 
 
-def test_a_key_hubstaff_does_not_publish_is_refused():
+def test_a_key_hubstaff_does_not_publish_is_refused() -> None:
     with pytest.raises(AuthorizationFailed) as caught:
         check(id_token(key=OTHER_KEY, kid="unknown"))
     assert "does not publish" in str(caught.value)

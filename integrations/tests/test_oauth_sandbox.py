@@ -1,19 +1,24 @@
 """The whole OAuth install flow against the running Hubstaff sandbox, over real HTTP."""
 
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
+from hubstaff_sandbox.testing import SandboxClient
 from integrations.hubstaff.client import HubstaffClient
 from integrations.hubstaff.errors import ReauthorizationRequired
 from integrations.models import HubstaffProject, Installation
+from people.models import Organization
 
 pytestmark = pytest.mark.sandbox
 
 
-def authorize(admin_client, org, app, **extra):
+def authorize(admin_client: Client, org: Organization, app, **extra):
     """Submit the install form; return the authorization URL Primetric sends the browser to."""
     data = {"client_id": app["client_id"], "client_secret": app["client_secret"], **extra}
     response = admin_client.post(f"/{org.slug}/integrations/hubstaff/install/", data)
@@ -22,8 +27,12 @@ def authorize(admin_client, org, app, **extra):
 
 
 def test_full_code_flow_installs_and_names_account_and_organizations(
-    admin_client, org, hubstaff_app, consent_at_sandbox, hubstaff_sandbox
-):
+    admin_client: Client,
+    org: Organization,
+    hubstaff_app: dict[str, Any],
+    consent_at_sandbox: Callable[..., str],
+    hubstaff_sandbox: SandboxClient,
+) -> None:
     authorization_url = authorize(admin_client, org, hubstaff_app)
     query = parse_qs(urlsplit(authorization_url).query)
     assert authorization_url.startswith(hubstaff_sandbox.url + "/authorizations/new?")
@@ -50,8 +59,12 @@ def test_full_code_flow_installs_and_names_account_and_organizations(
 
 
 def test_token_exchange_without_the_pkce_verifier_is_refused_by_the_sandbox(
-    admin_client, org, hubstaff_app, consent_at_sandbox, hubstaff_sandbox
-):
+    admin_client: Client,
+    org: Organization,
+    hubstaff_app: dict[str, Any],
+    consent_at_sandbox: Callable[..., str],
+    hubstaff_sandbox: SandboxClient,
+) -> None:
     """The code is bound to our code_challenge: the sandbox refuses it without the matching verifier."""
     authorization_url = authorize(admin_client, org, hubstaff_app)
     callback = consent_at_sandbox(authorization_url)
@@ -68,7 +81,12 @@ def test_token_exchange_without_the_pkce_verifier_is_refused_by_the_sandbox(
     assert response.status_code == 400 and response.json()["error"] == "invalid_grant"
 
 
-def test_state_mismatch_is_refused_and_stores_nothing(admin_client, org, hubstaff_app, consent_at_sandbox):
+def test_state_mismatch_is_refused_and_stores_nothing(
+    admin_client: Client,
+    org: Organization,
+    hubstaff_app: dict[str, Any],
+    consent_at_sandbox: Callable[..., str],
+) -> None:
     callback = consent_at_sandbox(authorize(admin_client, org, hubstaff_app))
     forged = callback.replace("state=", "state=forged")
     response = admin_client.get(forged)
@@ -77,7 +95,12 @@ def test_state_mismatch_is_refused_and_stores_nothing(admin_client, org, hubstaf
     assert installation.status == Installation.Status.PENDING and not installation.access_token
 
 
-def test_replayed_callback_is_refused(admin_client, org, hubstaff_app, consent_at_sandbox):
+def test_replayed_callback_is_refused(
+    admin_client: Client,
+    org: Organization,
+    hubstaff_app: dict[str, Any],
+    consent_at_sandbox: Callable[..., str],
+) -> None:
     callback = consent_at_sandbox(authorize(admin_client, org, hubstaff_app))
     assert admin_client.get(callback).status_code == 302
     before = Installation.objects.get(organization=org).access_token
@@ -87,8 +110,11 @@ def test_replayed_callback_is_refused(admin_client, org, hubstaff_app, consent_a
 
 
 def test_denied_consent_comes_back_to_the_install_page_with_the_client_id_kept(
-    admin_client, org, hubstaff_app, consent_at_sandbox
-):
+    admin_client: Client,
+    org: Organization,
+    hubstaff_app: dict[str, Any],
+    consent_at_sandbox: Callable[..., str],
+) -> None:
     callback = consent_at_sandbox(authorize(admin_client, org, hubstaff_app), decision="deny")
     response = admin_client.get(callback, follow=True)
     page = response.content.decode()
@@ -99,7 +125,12 @@ def test_denied_consent_comes_back_to_the_install_page_with_the_client_id_kept(
     assert Installation.objects.get(organization=org).status == Installation.Status.PENDING
 
 
-def test_wrong_client_secret_is_explained(admin_client, org, hubstaff_app, consent_at_sandbox):
+def test_wrong_client_secret_is_explained(
+    admin_client: Client,
+    org: Organization,
+    hubstaff_app: dict[str, Any],
+    consent_at_sandbox: Callable[..., str],
+) -> None:
     wrong = {**hubstaff_app, "client_secret": "not-the-secret"}
     callback = consent_at_sandbox(authorize(admin_client, org, wrong))
     response = admin_client.get(callback, follow=True)
@@ -110,7 +141,7 @@ def test_wrong_client_secret_is_explained(admin_client, org, hubstaff_app, conse
     assert installation.status == Installation.Status.PENDING and not installation.access_token
 
 
-def install(admin_client, org, app, consent):
+def install(admin_client: Client, org: Organization, app, consent):
     admin_client.get(consent(authorize(admin_client, org, app)))
     installation = Installation.objects.get(organization=org)
     assert installation.is_installed
@@ -118,8 +149,12 @@ def install(admin_client, org, app, consent):
 
 
 def test_expired_access_token_is_refreshed_and_the_rotated_refresh_token_saved(
-    admin_client, org, hubstaff_app, consent_at_sandbox, hubstaff_sandbox
-):
+    admin_client: Client,
+    org: Organization,
+    hubstaff_app: dict[str, Any],
+    consent_at_sandbox: Callable[..., str],
+    hubstaff_sandbox: SandboxClient,
+) -> None:
     installation = install(admin_client, org, hubstaff_app, consent_at_sandbox)
     old_access, old_refresh = installation.access_token, installation.refresh_token
     hubstaff_sandbox.fault(expire_access_tokens=True)  # Hubstaff now answers 401 to the token we hold
@@ -141,8 +176,12 @@ def test_expired_access_token_is_refreshed_and_the_rotated_refresh_token_saved(
 
 
 def test_token_about_to_expire_is_refreshed_before_the_call(
-    admin_client, org, hubstaff_app, consent_at_sandbox, hubstaff_sandbox
-):
+    admin_client: Client,
+    org: Organization,
+    hubstaff_app: dict[str, Any],
+    consent_at_sandbox: Callable[..., str],
+    hubstaff_sandbox: SandboxClient,
+) -> None:
     installation = install(admin_client, org, hubstaff_app, consent_at_sandbox)
     Installation.objects.filter(pk=installation.pk).update(
         access_token_expires_at=timezone.now() + timedelta(seconds=10)
@@ -160,8 +199,12 @@ def test_token_about_to_expire_is_refreshed_before_the_call(
 
 
 def test_revoked_refresh_token_marks_the_installation_needs_reauthorization(
-    admin_client, org, hubstaff_app, consent_at_sandbox, hubstaff_sandbox
-):
+    admin_client: Client,
+    org: Organization,
+    hubstaff_app: dict[str, Any],
+    consent_at_sandbox: Callable[..., str],
+    hubstaff_sandbox: SandboxClient,
+) -> None:
     installation = install(admin_client, org, hubstaff_app, consent_at_sandbox)
     hubstaff_sandbox.fault(expire_access_tokens=True, revoke_refresh_tokens=True)
 
@@ -176,8 +219,12 @@ def test_revoked_refresh_token_marks_the_installation_needs_reauthorization(
 
 
 def test_reauthorize_after_revocation_installs_again(
-    admin_client, org, hubstaff_app, consent_at_sandbox, hubstaff_sandbox
-):
+    admin_client: Client,
+    org: Organization,
+    hubstaff_app: dict[str, Any],
+    consent_at_sandbox: Callable[..., str],
+    hubstaff_sandbox: SandboxClient,
+) -> None:
     installation = install(admin_client, org, hubstaff_app, consent_at_sandbox)
     hubstaff_sandbox.fault(expire_access_tokens=True, revoke_refresh_tokens=True)
     with pytest.raises(ReauthorizationRequired):
@@ -193,7 +240,9 @@ def test_reauthorize_after_revocation_installs_again(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_workers_refreshing_at_once_spend_the_refresh_token_once(org, hubstaff_sandbox, hubstaff_app):
+def test_two_workers_refreshing_at_once_spend_the_refresh_token_once(
+    org: Organization, hubstaff_sandbox: SandboxClient, hubstaff_app: dict[str, Any]
+) -> None:
     """The row lock serializes refreshes: the second worker finds the first one's new token and uses it.
 
     Without the lock both would send the same (rotating) refresh token and one would get invalid_grant.
@@ -238,8 +287,11 @@ def test_two_workers_refreshing_at_once_spend_the_refresh_token_once(org, hubsta
 
 
 def test_a_rejected_client_secret_is_forgotten_and_the_form_asks_for_it_again(
-    admin_client, org, hubstaff_app, consent_at_sandbox
-):
+    admin_client: Client,
+    org: Organization,
+    hubstaff_app: dict[str, Any],
+    consent_at_sandbox: Callable[..., str],
+) -> None:
     wrong = {**hubstaff_app, "client_secret": "not-the-secret"}
     callback = consent_at_sandbox(authorize(admin_client, org, wrong))
     response = admin_client.get(callback, follow=True)
@@ -251,8 +303,11 @@ def test_a_rejected_client_secret_is_forgotten_and_the_form_asks_for_it_again(
 
 
 def test_allowing_access_in_an_older_tab_does_not_cancel_the_newer_one(
-    admin_client, org, hubstaff_app, consent_at_sandbox
-):
+    admin_client: Client,
+    org: Organization,
+    hubstaff_app: dict[str, Any],
+    consent_at_sandbox: Callable[..., str],
+) -> None:
     older = consent_at_sandbox(authorize(admin_client, org, hubstaff_app))
     newer = consent_at_sandbox(authorize(admin_client, org, hubstaff_app))
 
@@ -264,7 +319,9 @@ def test_allowing_access_in_an_older_tab_does_not_cancel_the_newer_one(
     assert Installation.objects.get(organization=org).status == Installation.Status.INSTALLED
 
 
-def test_only_a_few_started_authorizations_are_kept_the_oldest_first_dropped(admin_client, org, hubstaff_app):
+def test_only_a_few_started_authorizations_are_kept_the_oldest_first_dropped(
+    admin_client: Client, org: Organization, hubstaff_app: dict[str, Any]
+) -> None:
     from integrations.hubstaff.oauth import MAX_PENDING, SESSION_KEY
 
     urls = [authorize(admin_client, org, hubstaff_app) for _ in range(MAX_PENDING + 2)]

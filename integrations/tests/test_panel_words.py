@@ -2,10 +2,12 @@
 the state after an uninstall, a retrying worker, refused settings kept at their fields, the next step."""
 
 import re
-from datetime import date
+from collections.abc import Callable
+from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.test import Client
 from django.utils import timezone
 
 from integrations import project_forms
@@ -14,18 +16,19 @@ from integrations.services import runs
 from integrations.services.cleanup import remove_sync_assignments
 from integrations.services.runs import SyncNotPossible
 from integrations.templatetags.sync_words import describe_changes
-from projects.models import Assignment
+from people.models import Organization, Person
+from projects.models import Assignment, Project
 from tests.factories import AssignmentFactory, PersonFactory, WorkLogFactory
 
 
 @pytest.fixture
-def installation(org):
+def installation(org: Organization):
     inst = Installation.objects.create(
         organization=org,
         status="installed",
         access_token="a",
         refresh_token="r",
-        access_token_expires_at=timezone.now() + timezone.timedelta(hours=1),
+        access_token_expires_at=timezone.now() + timedelta(hours=1),
     )
     HubstaffProject.objects.create(
         organization=org,
@@ -38,12 +41,12 @@ def installation(org):
     return inst
 
 
-def project_page(client, project, **params):
+def project_page(client, project: Project, **params):
     return client.get(f"/acme/projects/{project.pk}/", params).content.decode()
 
 
-def synced_log(project, person, day=date(2026, 2, 2), hubstaff_project=200001):
-    return WorkLogFactory(
+def synced_log(project: Project, person, day=date(2026, 2, 2), hubstaff_project=200001):
+    return WorkLogFactory.create(
         project=project,
         person=person,
         date=day,
@@ -53,7 +56,9 @@ def synced_log(project, person, day=date(2026, 2, 2), hubstaff_project=200001):
     )
 
 
-def test_a_synced_work_log_names_its_hubstaff_project(manager_client, project, employee, installation):
+def test_a_synced_work_log_names_its_hubstaff_project(
+    manager_client: Client, project: Project, employee: Person, installation: Installation
+) -> None:
     synced_log(project, employee)
     synced_log(project, employee, day=date(2026, 2, 3), hubstaff_project=999)  # no longer in the cached list
     html = project_page(manager_client, project)
@@ -71,11 +76,13 @@ def test_a_synced_work_log_names_its_hubstaff_project(manager_client, project, e
         ((0, 0, 0), "No work logs added, changed or removed"),
     ],
 )
-def test_sync_counts_in_words(counts, words):
+def test_sync_counts_in_words(counts, words) -> None:
     assert describe_changes(*counts) == words
 
 
-def test_the_sync_history_speaks_in_words(manager_client, org, project, installation):
+def test_the_sync_history_speaks_in_words(
+    manager_client: Client, org: Organization, project: Project, installation: Installation
+) -> None:
     SyncRun.objects.create(
         organization=org, project=project, mode="reset", status="succeeded", worklogs_created=62
     )
@@ -88,10 +95,10 @@ def test_the_sync_history_speaks_in_words(manager_client, org, project, installa
 
 
 def test_clear_data_says_the_sync_made_assignments_were_kept_and_offers_to_remove_them(
-    manager_client, project, employee, installation
-):
-    sam = PersonFactory(organization=project.organization, full_name="Sam Smith")
-    AssignmentFactory(project=project, person=sam, origin="sync")
+    manager_client: Client, project: Project, employee: Person, installation: Installation
+) -> None:
+    sam = PersonFactory.create(organization=project.organization, full_name="Sam Smith")
+    AssignmentFactory.create(project=project, person=sam, origin="sync")
     synced_log(project, sam)
     response = manager_client.post(f"/acme/projects/{project.pk}/hubstaff/clear/", follow=True)
     html = response.content.decode()
@@ -105,20 +112,24 @@ def test_clear_data_says_the_sync_made_assignments_were_kept_and_offers_to_remov
     assert not Assignment.objects.filter(project=project, person=sam).exists()
 
 
-def test_removing_sync_made_assignments_keeps_manual_ones_and_those_with_work_logs(org, project, employee):
-    manual = AssignmentFactory(project=project, person=employee)
-    backed = AssignmentFactory(project=project, origin="sync")
-    WorkLogFactory(project=project, person=backed.person)  # a manual log still backs it
-    AssignmentFactory(project=project, origin="sync")
-    AssignmentFactory(origin="sync", project__organization=org)  # another project's: not this one's
+def test_removing_sync_made_assignments_keeps_manual_ones_and_those_with_work_logs(
+    org: Organization, project: Project, employee: Person
+) -> None:
+    manual = AssignmentFactory.create(project=project, person=employee)
+    backed = AssignmentFactory.create(project=project, origin="sync")
+    WorkLogFactory.create(project=project, person=backed.person)  # a manual log still backs it
+    AssignmentFactory.create(project=project, origin="sync")
+    AssignmentFactory.create(origin="sync", project__organization=org)  # another project's: not this one's
 
     assert remove_sync_assignments(project) == 1
     assert set(Assignment.objects.filter(project=project)) == {manual, backed}
     assert Assignment.objects.count() == 3
 
 
-def test_sync_made_assignments_are_not_removed_while_a_sync_runs(org, project, installation):
-    AssignmentFactory(project=project, origin="sync")
+def test_sync_made_assignments_are_not_removed_while_a_sync_runs(
+    org: Organization, project: Project, installation: Installation
+) -> None:
+    AssignmentFactory.create(project=project, origin="sync")
     ProjectLink.objects.create(organization=org, project=project, enabled=True, hubstaff_project_ids=[200001])
     runs.request_sync(project, mode="reset", trigger="manual", send_task=False)
     with pytest.raises(SyncNotPossible):
@@ -127,8 +138,8 @@ def test_sync_made_assignments_are_not_removed_while_a_sync_runs(org, project, i
 
 
 def test_after_uninstall_a_manager_can_still_clear_and_the_old_error_is_gone(
-    manager_client, org, project, employee, installation
-):
+    manager_client: Client, org: Organization, project: Project, employee: Person, installation: Installation
+) -> None:
     synced_log(project, employee)
     SyncRun.objects.create(
         organization=org,
@@ -149,7 +160,9 @@ def test_after_uninstall_a_manager_can_still_clear_and_the_old_error_is_gone(
     assert "Clear data: 1 synced work log deleted" in response.content.decode()
 
 
-def test_a_retried_run_says_it_is_trying_again_not_in_60_s(org, project, installation):
+def test_a_retried_run_says_it_is_trying_again_not_in_60_s(
+    org: Organization, project: Project, installation: Installation
+) -> None:
     ProjectLink.objects.create(organization=org, project=project, enabled=True, hubstaff_project_ids=[200001])
     run = runs.request_sync(project, mode="reset", trigger="manual", send_task=False)
     assert runs.claim(run.pk).progress_label == "Starting"
@@ -161,7 +174,9 @@ def test_a_retried_run_says_it_is_trying_again_not_in_60_s(org, project, install
     assert SyncRun.objects.get(pk=run.pk).progress_label == "Trying Hubstaff again"
 
 
-def test_a_running_sync_is_never_waiting_for_a_worker(manager_client, org, project, installation):
+def test_a_running_sync_is_never_waiting_for_a_worker(
+    manager_client: Client, org: Organization, project: Project, installation: Installation
+) -> None:
     SyncRun.objects.create(organization=org, project=project, mode="reset", status="running")
     status = manager_client.get(f"/acme/projects/{project.pk}/hubstaff/status/").content.decode()
     assert "Waiting for a worker" not in status and "Starting" in status
@@ -173,8 +188,8 @@ def test_a_running_sync_is_never_waiting_for_a_worker(manager_client, org, proje
 
 
 def test_settings_without_a_project_show_the_error_at_the_field_and_keep_hubstaff_ticked(
-    manager_client, project, installation
-):
+    manager_client: Client, project: Project, installation: Installation
+) -> None:
     response = manager_client.post(
         f"/acme/projects/{project.pk}/hubstaff/settings/", {"enabled": "on", "trim_assignments": "on"}
     )
@@ -188,7 +203,9 @@ def test_settings_without_a_project_show_the_error_at_the_field_and_keep_hubstaf
     assert "hubstaff-projects-error" not in project_page(manager_client, project)
 
 
-def test_the_installed_page_points_to_the_next_step(client, make_member, org, installation):
+def test_the_installed_page_points_to_the_next_step(
+    client, make_member: Callable[..., Person], org: Organization, installation: Installation
+) -> None:
     from conftest import signed_in
     from people.roles import Role
 
@@ -203,8 +220,8 @@ def test_the_installed_page_points_to_the_next_step(client, make_member, org, in
 
 
 def test_a_refused_setting_of_no_shown_field_is_listed_above_the_form(
-    manager_client, project, installation, monkeypatch
-):
+    manager_client: Client, project: Project, installation: Installation, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def refuse(project, settings):
         raise ValidationError("Something about the whole form.")
 

@@ -1,23 +1,28 @@
 """The project page's Integration settings: what a Manager sees and can do, with and without an installation."""
 
 import re
-from datetime import date
+from collections.abc import Callable
+from datetime import date, timedelta
 
 import pytest
+from django.test import Client
 from django.utils import timezone
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from integrations.models import HubstaffProject, Installation, ProjectLink, SyncRun
+from people.models import Organization, Person
+from projects.models import Project
 from tests.factories import WorkLogFactory
 
 
 @pytest.fixture
-def installation(org):
+def installation(org: Organization):
     inst = Installation.objects.create(
         organization=org,
         status="installed",
         access_token="a",
         refresh_token="r",
-        access_token_expires_at=timezone.now() + timezone.timedelta(hours=1),
+        access_token_expires_at=timezone.now() + timedelta(hours=1),
     )
     for hubstaff_id, name in [(200001, "Project A"), (200002, "Project B")]:
         HubstaffProject.objects.create(
@@ -36,18 +41,22 @@ def ticked(page, name):
     return re.search(rf'<input type="checkbox" name="{name}"[^>]* checked>', page) is not None
 
 
-def settings_url(project, action):
+def settings_url(project: Project, action):
     return f"/acme/projects/{project.pk}/hubstaff/{action}/"
 
 
-def test_without_installation_the_panel_says_an_administrator_must_install(manager_client, project):
+def test_without_installation_the_panel_says_an_administrator_must_install(
+    manager_client: Client, project: Project
+) -> None:
     page = manager_client.get(f"/acme/projects/{project.pk}/").content.decode()
     assert "Integration settings" in page
     assert "An Administrator must install Hubstaff first" in page
     assert "Reset and sync all work logs" not in page
 
 
-def test_panel_lists_hubstaff_projects_with_their_organization(manager_client, project, installation):
+def test_panel_lists_hubstaff_projects_with_their_organization(
+    manager_client: Client, project: Project, installation: Installation
+) -> None:
     page = manager_client.get(f"/acme/projects/{project.pk}/").content.decode()
     for label in [
         "Hubstaff",
@@ -62,7 +71,9 @@ def test_panel_lists_hubstaff_projects_with_their_organization(manager_client, p
         assert label in page
 
 
-def test_manager_ticks_hubstaff_and_selects_projects(manager_client, project, installation):
+def test_manager_ticks_hubstaff_and_selects_projects(
+    manager_client: Client, project: Project, installation: Installation
+) -> None:
     response = manager_client.post(
         settings_url(project, "settings"),
         {"enabled": "on", "hubstaff_project_ids": ["200001", "200002"], "trim_assignments": "on"},
@@ -79,8 +90,8 @@ def test_manager_ticks_hubstaff_and_selects_projects(manager_client, project, in
 
 
 def test_work_breaks_and_the_organization_time_zone_in_integration_settings(
-    manager_client, project, installation
-):
+    manager_client: Client, project: Project, installation: Installation
+) -> None:
     installation.account = {
         "id": 1,
         "name": "Alice",
@@ -108,8 +119,8 @@ def test_work_breaks_and_the_organization_time_zone_in_integration_settings(
 
 
 def test_the_last_sync_says_from_which_date_it_re_read_and_why_a_teammate_is_missing(
-    manager_client, org, project, installation
-):
+    manager_client: Client, org: Organization, project: Project, installation: Installation
+) -> None:
     SyncRun.objects.create(
         organization=org,
         project=project,
@@ -133,13 +144,17 @@ def test_the_last_sync_says_from_which_date_it_re_read_and_why_a_teammate_is_mis
     assert "Nameless Ned" in page and "(no visible e-mail in Hubstaff)" in page
 
 
-def test_ticking_hubstaff_without_projects_is_refused(manager_client, project, installation):
+def test_ticking_hubstaff_without_projects_is_refused(
+    manager_client: Client, project: Project, installation: Installation
+) -> None:
     response = manager_client.post(settings_url(project, "settings"), {"enabled": "on"}, follow=True)
     assert "Select at least one Hubstaff project" in response.content.decode()
     assert not ProjectLink.objects.filter(project=project).exists()
 
 
-def test_a_hubstaff_project_the_installation_does_not_reach_is_refused(manager_client, project, installation):
+def test_a_hubstaff_project_the_installation_does_not_reach_is_refused(
+    manager_client: Client, project: Project, installation: Installation
+) -> None:
     response = manager_client.post(
         settings_url(project, "settings"), {"enabled": "on", "hubstaff_project_ids": ["999"]}, follow=True
     )
@@ -148,8 +163,12 @@ def test_a_hubstaff_project_the_installation_does_not_reach_is_refused(manager_c
 
 
 def test_reset_and_sync_queues_one_run_and_a_second_click_joins_it(
-    manager_client, project, installation, queued_tasks, django_capture_on_commit_callbacks
-):
+    manager_client: Client,
+    project: Project,
+    installation: Installation,
+    queued_tasks: list[tuple[int, ...]],
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     manager_client.post(
         settings_url(project, "settings"), {"enabled": "on", "hubstaff_project_ids": ["200001"]}
     )
@@ -167,13 +186,17 @@ def test_reset_and_sync_queues_one_run_and_a_second_click_joins_it(
     assert "<progress" in status and 'data-active="true"' in status
 
 
-def test_reset_and_sync_explains_why_it_cannot_start(manager_client, project, installation):
+def test_reset_and_sync_explains_why_it_cannot_start(
+    manager_client: Client, project: Project, installation: Installation
+) -> None:
     response = manager_client.post(settings_url(project, "sync"), follow=True)
     assert "Tick Hubstaff in this project&#x27;s Integration settings first." in response.content.decode()
     assert not SyncRun.objects.exists()
 
 
-def test_needs_reauthorization_is_shown_on_linked_projects(manager_client, project, installation):
+def test_needs_reauthorization_is_shown_on_linked_projects(
+    manager_client: Client, project: Project, installation: Installation
+) -> None:
     installation.status = "needs_reauthorization"
     installation.save()
     page = manager_client.get(f"/acme/projects/{project.pk}/").content.decode()
@@ -182,25 +205,29 @@ def test_needs_reauthorization_is_shown_on_linked_projects(manager_client, proje
 
 
 def test_an_installation_waiting_for_its_first_authorization_is_not_installed_yet(
-    manager_client, project, installation
-):
+    manager_client: Client, project: Project, installation: Installation
+) -> None:
     installation.status = "pending"
     installation.save()
     page = manager_client.get(f"/acme/projects/{project.pk}/").content.decode()
     assert "An Administrator must install Hubstaff first" in page and "Save settings" not in page
 
 
-def test_clear_data_deletes_only_synced_logs(manager_client, project, employee, installation):
-    WorkLogFactory(project=project, person=employee, source="hubstaff", source_key="hubstaff:1:2:2026-02-02")
-    manual = WorkLogFactory(project=project, person=employee, date=date(2026, 2, 3))
+def test_clear_data_deletes_only_synced_logs(
+    manager_client: Client, project: Project, employee: Person, installation: Installation
+) -> None:
+    WorkLogFactory.create(
+        project=project, person=employee, source="hubstaff", source_key="hubstaff:1:2:2026-02-02"
+    )
+    manual = WorkLogFactory.create(project=project, person=employee, date=date(2026, 2, 3))
     response = manager_client.post(settings_url(project, "clear"), follow=True)
     assert "Clear data: 1 synced work log deleted; manual work logs were kept." in response.content.decode()
     assert list(project.worklogs.all()) == [manual]
 
 
 def test_missing_teammates_warning_with_add_as_employee_for_administrators(
-    make_member, org, project, installation
-):
+    make_member: Callable[..., Person], org: Organization, project: Project, installation: Installation
+) -> None:
     from conftest import signed_in
     from people.roles import Role
 
@@ -228,7 +255,7 @@ def test_missing_teammates_warning_with_add_as_employee_for_administrators(
     assert f"next=/acme/projects/{project.pk}/%23integration-settings" in page
 
 
-def test_add_as_employee_link_fills_the_form(admin_client):
+def test_add_as_employee_link_fills_the_form(admin_client: Client) -> None:
     page = admin_client.get(
         "/acme/people/new/?email=dana%40elsewhere.test&full_name=Dana+Ghost&role=employee"
     ).content.decode()
@@ -236,12 +263,16 @@ def test_add_as_employee_link_fills_the_form(admin_client):
 
 
 @pytest.mark.parametrize("action", ["settings", "sync", "clear", "refresh-projects"])
-def test_employee_cannot_change_integration_settings(employee_client, project, action):
+def test_employee_cannot_change_integration_settings(
+    employee_client: Client, project: Project, action
+) -> None:
     assert employee_client.post(settings_url(project, action)).status_code == 403
 
 
 @pytest.mark.parametrize("action", ["settings", "sync", "clear", "refresh-projects", "status", "history"])
-def test_another_organizations_project_is_not_found(manager_client, other_project, action):
+def test_another_organizations_project_is_not_found(
+    manager_client: Client, other_project: Project, action
+) -> None:
     assert 404 in {
         manager_client.get(settings_url(other_project, action)).status_code,
         manager_client.post(settings_url(other_project, action)).status_code,

@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from integrations import tasks
 from integrations.models import Installation, ProjectLink, SyncRun
@@ -16,10 +17,10 @@ from tests.factories import OrganizationFactory, ProjectFactory
 def due_projects(count, *, organizations=3):
     """`count` linked projects, all due a minute ago, spread over a few installed organizations."""
     now = timezone.now()
-    orgs = [OrganizationFactory() for _ in range(organizations)]
+    orgs = [OrganizationFactory.create() for _ in range(organizations)]
     for org in orgs:
         Installation.objects.create(organization=org, status="installed")
-    projects = [ProjectFactory(organization=orgs[i % organizations]) for i in range(count)]
+    projects = [ProjectFactory.create(organization=orgs[i % organizations]) for i in range(count)]
     for project in projects:
         ProjectLink.objects.create(
             organization=project.organization,
@@ -31,7 +32,7 @@ def due_projects(count, *, organizations=3):
     return projects
 
 
-def queue(django_capture_on_commit_callbacks):
+def queue(django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks):
     with django_capture_on_commit_callbacks(execute=True), CaptureQueriesContext(connection) as captured:
         queued = schedule.enqueue_due_syncs()
     return queued, len(captured)
@@ -39,8 +40,8 @@ def queue(django_capture_on_commit_callbacks):
 
 @pytest.mark.django_db
 def test_every_due_project_is_queued_once_its_task_sent_and_its_slot_moved(
-    queued_tasks, django_capture_on_commit_callbacks
-):
+    queued_tasks: list[tuple[int, ...]], django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
     projects = due_projects(12)
     queued, _ = queue(django_capture_on_commit_callbacks)
     runs = SyncRun.objects.all()
@@ -53,8 +54,10 @@ def test_every_due_project_is_queued_once_its_task_sent_and_its_slot_moved(
 
 @pytest.mark.django_db
 def test_statements_do_not_grow_with_the_projects_of_a_batch(
-    queued_tasks, django_capture_on_commit_callbacks, monkeypatch
-):
+    queued_tasks: list[tuple[int, ...]],
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     due_projects(5)
     _, few = queue(django_capture_on_commit_callbacks)
     SyncRun.objects.all().delete()
@@ -73,8 +76,8 @@ def test_statements_do_not_grow_with_the_projects_of_a_batch(
 
 @pytest.mark.django_db
 def test_a_project_still_syncing_is_skipped_but_its_slot_moves(
-    queued_tasks, django_capture_on_commit_callbacks
-):
+    queued_tasks: list[tuple[int, ...]], django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
     busy, idle = due_projects(2)
     running = SyncRun.objects.create(
         organization=busy.organization, project=busy, mode="reset", trigger="manual", status="running"
@@ -87,8 +90,8 @@ def test_a_project_still_syncing_is_skipped_but_its_slot_moves(
 
 @pytest.mark.django_db
 def test_queueing_the_same_projects_again_skips_them_in_the_same_statement(
-    queued_tasks, django_capture_on_commit_callbacks
-):
+    queued_tasks: list[tuple[int, ...]], django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
     """The INSERT itself skips a project with an active run (the partial unique constraint), so a run requested
     between the beat's query and its INSERT is joined, not doubled, and nothing fails."""
     projects = due_projects(3)
@@ -110,7 +113,7 @@ def test_queueing_the_same_projects_again_skips_them_in_the_same_statement(
     assert sorted(queued_tasks) == sorted((pk,) for pk in first)
 
 
-def test_a_batch_of_runs_reaches_the_broker_through_one_producer(monkeypatch):
+def test_a_batch_of_runs_reaches_the_broker_through_one_producer(monkeypatch: pytest.MonkeyPatch) -> None:
     sent = []
     monkeypatch.setattr(
         tasks.sync_project_task,

@@ -1,6 +1,7 @@
 """The sync's staging: what a fetch kept, by window, read back as the rules' rows; in memory, then in a file."""
 
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -13,7 +14,7 @@ JANUARY = (date(2026, 1, 1), date(2026, 1, 31))
 FEBRUARY = (date(2026, 2, 1), date(2026, 3, 3))
 
 
-def row(i, day, user_id=7, project_id=100, tracked=3600):
+def row(i: int, day: str, user_id: int = 7, project_id: int = 100, tracked: int = 3600) -> dict[str, Any]:
     return {
         "id": i,
         "date": day,
@@ -24,7 +25,7 @@ def row(i, day, user_id=7, project_id=100, tracked=3600):
     }
 
 
-def test_rows_come_back_by_window_as_fetched_keeping_only_the_wanted_projects():
+def test_rows_come_back_by_window_as_fetched_keeping_only_the_wanted_projects() -> None:
     with Staging() as staging:
         assert staging.add(JANUARY, [row(1, "2026-01-05"), row(2, "2026-01-06", project_id=999)], {100}) == 1
         assert staging.add(FEBRUARY, [row(3, "2026-02-10", user_id=8, tracked=60)], {100}) == 1
@@ -39,7 +40,7 @@ def test_rows_come_back_by_window_as_fetched_keeping_only_the_wanted_projects():
         assert staging.activities((date(2026, 4, 1), date(2026, 4, 30))) == []
 
 
-def test_a_batch_of_dates_reads_only_its_days_of_the_window():
+def test_a_batch_of_dates_reads_only_its_days_of_the_window() -> None:
     with Staging() as staging:
         staging.add(JANUARY, [row(n, f"2026-01-{n:02d}") for n in range(1, 32)], {100})
         first = staging.activities(JANUARY, date(2026, 1, 1), date(2026, 1, 16))
@@ -48,7 +49,7 @@ def test_a_batch_of_dates_reads_only_its_days_of_the_window():
     assert [a.date.day for a in second] == list(range(17, 32))
 
 
-def test_a_missing_or_null_tracked_counts_zero_and_a_row_without_project_is_dropped():
+def test_a_missing_or_null_tracked_counts_zero_and_a_row_without_project_is_dropped() -> None:
     with Staging() as staging:
         staging.add(
             JANUARY,
@@ -58,7 +59,9 @@ def test_a_missing_or_null_tracked_counts_zero_and_a_row_without_project_is_drop
         assert staging.activities(JANUARY) == [DailyActivity(1, date(2026, 1, 2), 7, 100, 0)]
 
 
-def test_past_its_memory_the_staging_goes_to_a_temporary_file_and_reads_back_the_same(monkeypatch):
+def test_past_its_memory_the_staging_goes_to_a_temporary_file_and_reads_back_the_same(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setattr(staging_module, "IN_MEMORY_BYTES", 1024)
     monkeypatch.setattr(staging_module, "BUFFER_ROWS", 10)
     pages = [[row(p * 100 + n, f"2026-01-{1 + n % 28:02d}", user_id=n) for n in range(50)] for p in range(20)]
@@ -94,7 +97,9 @@ def test_past_its_memory_the_staging_goes_to_a_temporary_file_and_reads_back_the
         "tracked not a number",
     ],
 )
-def test_a_row_not_as_documented_is_a_malformed_answer_and_nothing_of_its_page_is_kept(bad):
+def test_a_row_not_as_documented_is_a_malformed_answer_and_nothing_of_its_page_is_kept(
+    bad: dict[str, Any],
+) -> None:
     with Staging() as staging:
         staging.add(JANUARY, [row(1, "2026-01-01")], {100})
         with pytest.raises(MalformedResponse, match="not as documented"):

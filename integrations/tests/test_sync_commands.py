@@ -3,35 +3,40 @@ from datetime import timedelta
 import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from integrations.models import HubstaffProject, Installation, ProjectLink, SyncRun
 from integrations.services.links import daily_slot, next_daily_slot
+from people.models import Organization
+from projects.models import Project
 from tests.factories import ProjectFactory
 
 
-def test_sync_project_refuses_an_unknown_project(org):
+def test_sync_project_refuses_an_unknown_project(org: Organization) -> None:
     with pytest.raises(CommandError, match="No project 999"):
         call_command("sync_project", "--org", "acme", "--project", "999")
 
 
-def test_sync_project_looks_the_project_up_inside_the_organization(org, other_project):
+def test_sync_project_looks_the_project_up_inside_the_organization(
+    org: Organization, other_project: Project
+) -> None:
     with pytest.raises(CommandError, match="No project"):
         call_command("sync_project", "--org", "acme", "--project", str(other_project.pk))
 
 
-def test_sync_project_says_why_it_cannot_sync(project):
+def test_sync_project_says_why_it_cannot_sync(project: Project) -> None:
     with pytest.raises(CommandError, match="An Administrator must install Hubstaff first"):
         call_command("sync_project", "--org", "acme", "--project", str(project.pk))
 
 
 @pytest.fixture
-def linked_projects(org):
+def linked_projects(org: Organization) -> list[Project]:
     inst = Installation.objects.create(organization=org, status="installed")
     HubstaffProject.objects.create(
         organization=org, installation=inst, hubstaff_id=1, name="H", hubstaff_organization_id=9
     )
     now = timezone.now()
-    projects = [ProjectFactory(organization=org) for _ in range(3)]
+    projects = [ProjectFactory.create(organization=org) for _ in range(3)]
     ProjectLink.objects.create(
         organization=org,
         project=projects[0],
@@ -57,8 +62,11 @@ def linked_projects(org):
 
 
 def test_sync_due_queues_only_due_enabled_links_and_moves_their_slot(
-    linked_projects, queued_tasks, capsys, django_capture_on_commit_callbacks
-):
+    linked_projects: list[Project],
+    queued_tasks: list[tuple[int, ...]],
+    capsys: pytest.CaptureFixture[str],
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         call_command("sync_due")
     assert "1 project syncs queued." in capsys.readouterr().out
@@ -66,13 +74,13 @@ def test_sync_due_queues_only_due_enabled_links_and_moves_their_slot(
     assert (run.project, run.mode, run.trigger) == (linked_projects[0], "incremental", "schedule")
     assert queued_tasks == [(run.pk,)]
     link = ProjectLink.objects.get(project=linked_projects[0])
-    assert link.next_sync_due_at > timezone.now()
+    assert link.next_sync_due_at is not None and link.next_sync_due_at > timezone.now()
     with django_capture_on_commit_callbacks(execute=True):
         call_command("sync_due")
     assert SyncRun.objects.count() == 1
 
 
-def test_daily_slots_spread_projects_over_the_day():
+def test_daily_slots_spread_projects_over_the_day() -> None:
     day = timezone.localdate()
     hours = {daily_slot(project_id, day).hour for project_id in range(1, 2001)}
     assert len(hours) == 24
@@ -81,8 +89,10 @@ def test_daily_slots_spread_projects_over_the_day():
 
 
 def test_a_run_whose_worker_died_is_queued_again_then_given_up(
-    linked_projects, queued_tasks, django_capture_on_commit_callbacks
-):
+    linked_projects: list[Project],
+    queued_tasks: list[tuple[int, ...]],
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     from integrations.services import runs
 
     project = linked_projects[0]
@@ -104,7 +114,7 @@ def test_a_run_whose_worker_died_is_queued_again_then_given_up(
     assert run.status == "failed" and "stopped answering" in run.error
 
 
-def test_a_live_run_is_left_alone(linked_projects):
+def test_a_live_run_is_left_alone(linked_projects: list[Project]) -> None:
     from integrations.services import runs
 
     project = linked_projects[0]

@@ -9,10 +9,11 @@ from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
+from pytest_django import Settings
 
 from conftest import point_hubstaff_at
 from hubstaff_sandbox import contract
-from hubstaff_sandbox.testing import running_sandbox
+from hubstaff_sandbox.testing import SandboxClient, running_sandbox
 from integrations.hubstaff import mapping
 from integrations.hubstaff.client import HubstaffClient
 from integrations.hubstaff.windows import daily_floor, organization_date, years_before
@@ -20,6 +21,8 @@ from integrations.models import Installation, ProjectLink
 from integrations.services import runs, sync
 from integrations.services.installation import connect_with_personal_access_token
 from integrations.services.links import update_link
+from people.models import Organization
+from projects.models import Project
 from tests.factories import PersonFactory, ProjectFactory, WorkLogFactory
 from worklogs.models import WorkLog
 
@@ -33,7 +36,7 @@ def hs():
 
 
 @pytest.fixture
-def sandbox_settings(hs, settings):
+def sandbox_settings(hs: SandboxClient, settings: Settings):
     point_hubstaff_at(settings, hs, HUBSTAFF_MAX_RETRY_AFTER=0.5)
     hs.reset_faults()
     yield settings
@@ -78,17 +81,19 @@ def scenario(rows, *, time_zone="UTC", owner_time_zone="UTC"):
 
 
 @pytest.fixture
-def setup(org, hs, sandbox_settings):
+def setup(org: Organization, hs: SandboxClient, sandbox_settings):
     """Load a scenario, connect, and make project P (starting `start_days` ago) linked to `projects`."""
 
     def make(rows, *, projects=("Build",), start=None, time_zone="UTC", owner_time_zone=None, **link_options):
         hs.load(scenario(rows, time_zone=time_zone, owner_time_zone=owner_time_zone or time_zone))
         connect_with_personal_access_token(org, hs.create_pat("alice@acme.test"))
         people = {
-            name: PersonFactory(organization=org, full_name=f"{name.title()}", email=f"{name}@acme.test")
+            name: PersonFactory.create(
+                organization=org, full_name=f"{name.title()}", email=f"{name}@acme.test"
+            )
             for name in ("bobby", "rita")
         }
-        project = ProjectFactory(
+        project = ProjectFactory.create(
             organization=org,
             name="P",
             start_date=start or org_today(time_zone) - timedelta(days=120),
@@ -108,14 +113,14 @@ def setup(org, hs, sandbox_settings):
     return make
 
 
-def sync_now(project, mode="reset", expect="succeeded", parts=None, today=None):
+def sync_now(project: Project, mode="reset", expect="succeeded", parts=None, today=None):
     run = runs.request_sync(project, mode=mode, trigger="manual")
     run = sync.run_sync(run.pk, today=today, parts=parts or sync.Parts())
     assert run.status == expect, run.error
     return run
 
 
-def logged(project):
+def logged(project: Project):
     return {
         (log.person.email, log.date): log.duration_seconds
         for log in WorkLog.objects.filter(project=project, source="hubstaff").select_related("person")
@@ -129,7 +134,9 @@ def days_ago(days, time_zone="UTC"):
 # --- members
 
 
-def test_a_person_who_left_hubstaff_keeps_their_history_on_reset_and_daily_sync(setup, hs):
+def test_a_person_who_left_hubstaff_keeps_their_history_on_reset_and_daily_sync(
+    setup, hs: SandboxClient
+) -> None:
     project, _ = setup(
         [("rita@acme.test", "Build", 50), ("rita@acme.test", "Build", 3), ("bobby@acme.test", "Build", 3)]
     )
@@ -145,7 +152,7 @@ def test_a_person_who_left_hubstaff_keeps_their_history_on_reset_and_daily_sync(
     assert contract.undeclared_params(hs.stats()) == {}
 
 
-def test_a_user_without_a_visible_email_is_a_missing_teammate_named_with_the_reason(setup):
+def test_a_user_without_a_visible_email_is_a_missing_teammate_named_with_the_reason(setup) -> None:
     project, _ = setup([("Nina Noemail", "Build", 5, {"tracked": 5400}), ("bobby@acme.test", "Build", 5)])
     run = sync_now(project)
     assert run.missing_teammates == [
@@ -175,7 +182,7 @@ class PagesTooLarge(HubstaffClient):
         return super()._get(path, params)
 
 
-def test_a_400_is_rejected_with_hubstaffs_error_text_in_the_run(setup):
+def test_a_400_is_rejected_with_hubstaffs_error_text_in_the_run(setup) -> None:
     project, _ = setup([("bobby@acme.test", "Build", 5)])
     run = sync_now(project, expect="failed", parts=sync.Parts(client=PagesTooLarge))
     assert run.error.startswith("Hubstaff rejected the request (GET /organizations/")
@@ -183,7 +190,9 @@ def test_a_400_is_rejected_with_hubstaffs_error_text_in_the_run(setup):
     assert Installation.objects.get(organization=project.organization).status == "installed"
 
 
-def test_an_inactive_plan_fails_the_run_clearly_and_leaves_the_installation_installed(setup, hs):
+def test_an_inactive_plan_fails_the_run_clearly_and_leaves_the_installation_installed(
+    setup, hs: SandboxClient
+) -> None:
     project, _ = setup([("bobby@acme.test", "Build", 5)])
     sync_now(project)
     hs.edit_org(hs.ids()["orgs"][ORG], inactive_plan=True)
@@ -199,7 +208,9 @@ def test_an_inactive_plan_fails_the_run_clearly_and_leaves_the_installation_inst
 
 
 @pytest.mark.parametrize("reading", ["reject", "clamp", "empty"])
-def test_a_project_of_four_years_resets_from_the_floor_and_keeps_older_logs(setup, hs, reading):
+def test_a_project_of_four_years_resets_from_the_floor_and_keeps_older_logs(
+    setup, hs: SandboxClient, reading
+) -> None:
     today = org_today()
     floor = daily_floor(today)
     start = years_before(today, 4)
@@ -212,7 +223,7 @@ def test_a_project_of_four_years_resets_from_the_floor_and_keeps_older_logs(setu
         ],
         start=start,
     )
-    old = WorkLogFactory(
+    old = WorkLogFactory.create(
         project=project,
         person=people["bobby"],
         date=start + timedelta(days=30),
@@ -237,7 +248,7 @@ def test_a_project_of_four_years_resets_from_the_floor_and_keeps_older_logs(setu
 
 
 @pytest.mark.parametrize("reading", ["filter", "reject", "empty"])
-def test_a_six_week_gap_since_the_last_sync_is_re_read_by_date(setup, hs, reading):
+def test_a_six_week_gap_since_the_last_sync_is_re_read_by_date(setup, hs: SandboxClient, reading) -> None:
     project, _ = setup([("bobby@acme.test", "Build", 60), ("bobby@acme.test", "Build", 50)])
     sync_now(project)
     # While the link was off: time tracked 40 and 30 days ago (tracked time: not in the time edit log).
@@ -256,7 +267,9 @@ def test_a_six_week_gap_since_the_last_sync_is_re_read_by_date(setup, hs, readin
 
 
 @pytest.mark.parametrize("reading", ["filter", "reject", "empty"])
-def test_a_daily_sync_after_a_day_reads_updates_under_every_reading(setup, hs, reading):
+def test_a_daily_sync_after_a_day_reads_updates_under_every_reading(
+    setup, hs: SandboxClient, reading
+) -> None:
     project, _ = setup([("bobby@acme.test", "Build", 20), ("bobby@acme.test", "Build", 3)])
     sync_now(project)
     hs.add_activity(user="bobby@acme.test", project="Build", date=days_ago(12).isoformat(), tracked=900)
@@ -269,14 +282,16 @@ def test_a_daily_sync_after_a_day_reads_updates_under_every_reading(setup, hs, r
 # --- old edits, moves and deletions
 
 
-def test_a_move_and_a_deletion_forty_days_back_are_caught_by_the_daily_sync(org, hs, sandbox_settings):
+def test_a_move_and_a_deletion_forty_days_back_are_caught_by_the_daily_sync(
+    org: Organization, hs: SandboxClient, sandbox_settings
+) -> None:
     hs.generate("users=60,projects=1,days=700,seed=7")
     connect_with_personal_access_token(org, hs.create_pat("user1@example.test"))
     summary = hs.control("scenario?limit=100000", method="GET")
     for user in summary["users"]:
-        PersonFactory(organization=org, full_name=user["name"], email=user["email"])
+        PersonFactory.create(organization=org, full_name=user["name"], email=user["email"])
     today = org_today()
-    project = ProjectFactory(
+    project = ProjectFactory.create(
         organization=org, name="P", start_date=today - timedelta(days=700), end_date=None
     )
     update_link(
@@ -310,7 +325,9 @@ def test_a_move_and_a_deletion_forty_days_back_are_caught_by_the_daily_sync(org,
     assert daily.requests_made * 100 <= reset.requests_made * 5, (daily.requests_made, reset.requests_made)
 
 
-def test_time_moved_to_another_hubstaff_project_long_ago_leaves_the_daily_sync(setup, hs):
+def test_time_moved_to_another_hubstaff_project_long_ago_leaves_the_daily_sync(
+    setup, hs: SandboxClient
+) -> None:
     project, _ = setup([("bobby@acme.test", "Build", 40), ("bobby@acme.test", "Build", 41)])
     sync_now(project)
     token = hs.issue_tokens("alice@acme.test")["access_token"]
@@ -328,7 +345,7 @@ def test_time_moved_to_another_hubstaff_project_long_ago_leaves_the_daily_sync(s
 
 
 @pytest.mark.parametrize("time_zone", ["Pacific/Tongatapu", "Pacific/Honolulu"], ids=["UTC+13", "UTC-10"])
-def test_dates_and_today_are_the_hubstaff_organizations(setup, hs, time_zone):
+def test_dates_and_today_are_the_hubstaff_organizations(setup, hs: SandboxClient, time_zone) -> None:
     now = timezone.now().replace(microsecond=0)
     late = (now - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
     evening = (now - timedelta(days=3)).replace(hour=10, minute=30, second=0).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -354,7 +371,7 @@ def test_dates_and_today_are_the_hubstaff_organizations(setup, hs, time_zone):
     assert len(hubstaff_days) == 2
 
 
-def test_the_organization_time_zone_defaults_to_the_installing_accounts(setup):
+def test_the_organization_time_zone_defaults_to_the_installing_accounts(setup) -> None:
     project, _ = setup([("bobby@acme.test", "Build", 3)], time_zone="Pacific/Tongatapu")
     installation = Installation.objects.get(organization=project.organization)
     assert installation.account["time_zone"] == "Pacific/Tongatapu"
@@ -370,7 +387,7 @@ def test_the_organization_time_zone_defaults_to_the_installing_accounts(setup):
 
 
 @pytest.mark.parametrize("count", [True, False], ids=["counted", "left out"])
-def test_work_breaks_count_as_work_or_not(setup, count):
+def test_work_breaks_count_as_work_or_not(setup, count) -> None:
     project, _ = setup(
         [
             ("bobby@acme.test", "Break", 4, {"tracked": 1800}),

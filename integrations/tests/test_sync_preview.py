@@ -3,11 +3,13 @@
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 
 from conftest import token_client
 from integrations.models import FetchCheckpoint, ProjectLink, SyncRun
 from integrations.services import sync
-from projects.models import Assignment
+from people.models import Person
+from projects.models import Assignment, Project
 from tests.factories import WorkLogFactory
 from worklogs.models import WorkLog
 
@@ -23,7 +25,7 @@ COUNTS = (
 )
 
 
-def snapshot(project):
+def snapshot(project: Project):
     logs = WorkLog.objects.filter(project=project).values_list("pk", "person_id", "date", "duration_seconds")
     spans = Assignment.objects.filter(project=project).values_list(
         "pk", "person_id", "start_date", "end_date"
@@ -33,12 +35,14 @@ def snapshot(project):
 
 
 @pytest.mark.usefixtures("installed")
-def test_a_preview_writes_nothing_and_reports_what_the_reset_then_does(request):
+def test_a_preview_writes_nothing_and_reports_what_the_reset_then_does(
+    request: pytest.FixtureRequest,
+) -> None:
     project, sandbox = request.getfixturevalue("project_a"), request.getfixturevalue("hs")
     team = request.getfixturevalue("people")
     link(project, sandbox, "Project A")
     # A synced log the reset will delete (outside the project's dates) and one it will correct.
-    WorkLogFactory(
+    WorkLogFactory.create(
         project=project,
         person=team["bobby"],
         date=project.end_date.replace(month=12, day=30),
@@ -67,7 +71,7 @@ def test_a_preview_writes_nothing_and_reports_what_the_reset_then_does(request):
 
 
 @pytest.mark.usefixtures("installed")
-def test_a_preview_after_a_reset_reports_no_change(request):
+def test_a_preview_after_a_reset_reports_no_change(request: pytest.FixtureRequest) -> None:
     project, sandbox = request.getfixturevalue("project_a"), request.getfixturevalue("hs")
     link(project, sandbox, "Project A")
     run_to_end(project, mode="reset")
@@ -78,7 +82,9 @@ def test_a_preview_after_a_reset_reports_no_change(request):
 
 
 @pytest.mark.usefixtures("installed")
-def test_the_panel_previews_and_applies(request, manager_client, queued_tasks):
+def test_the_panel_previews_and_applies(
+    request: pytest.FixtureRequest, manager_client: Client, queued_tasks: list[tuple[int, ...]]
+) -> None:
     project, sandbox = request.getfixturevalue("project_a"), request.getfixturevalue("hs")
     link(project, sandbox, "Project A")
     page = manager_client.get(f"/acme/projects/{project.pk}/").content.decode()
@@ -107,7 +113,7 @@ def test_the_panel_previews_and_applies(request, manager_client, queued_tasks):
 
 
 @pytest.mark.usefixtures("installed")
-def test_the_api_previews(request, manager):
+def test_the_api_previews(request: pytest.FixtureRequest, manager: Person) -> None:
     project, sandbox = request.getfixturevalue("project_a"), request.getfixturevalue("hs")
     link(project, sandbox, "Project A")
     api = token_client(manager)
@@ -123,13 +129,15 @@ def test_the_api_previews(request, manager):
     assert not WorkLog.objects.filter(project=project).exists()
 
 
-def test_another_organizations_project_cannot_be_previewed(manager_client, other_project):
+def test_another_organizations_project_cannot_be_previewed(
+    manager_client: Client, other_project: Project
+) -> None:
     assert manager_client.post(f"/acme/projects/{other_project.pk}/hubstaff/preview/").status_code == 404
     assert not SyncRun.objects.exists()
 
 
 @pytest.mark.usefixtures("installed")
-def test_apply_within_minutes_reuses_the_previews_fetch(request):
+def test_apply_within_minutes_reuses_the_previews_fetch(request: pytest.FixtureRequest) -> None:
     project, sandbox = request.getfixturevalue("project_a"), request.getfixturevalue("hs")
     link(project, sandbox, "Project A")
     preview = run_to_end(project, mode="preview")
@@ -145,7 +153,7 @@ def test_apply_within_minutes_reuses_the_previews_fetch(request):
 
 
 @pytest.mark.usefixtures("installed")
-def test_a_preview_of_other_settings_or_too_old_is_not_reused(request):
+def test_a_preview_of_other_settings_or_too_old_is_not_reused(request: pytest.FixtureRequest) -> None:
     project, sandbox = request.getfixturevalue("project_a"), request.getfixturevalue("hs")
     link(project, sandbox, "Project A")
     run_to_end(project, mode="preview")

@@ -7,16 +7,17 @@ from datetime import date
 
 import pytest
 from django.db import connection
+from pytest_django import DjangoCaptureOnCommitCallbacks, Settings
 
 from conftest import point_hubstaff_at
-from hubstaff_sandbox.testing import DEMO_SCENARIO, running_sandbox
+from hubstaff_sandbox.testing import DEMO_SCENARIO, SandboxClient, running_sandbox
 from integrations.hubstaff.client import HubstaffClient
 from integrations.models import SyncRun
 from integrations.services import runs, statistics, sync
 from integrations.services.installation import connect_with_personal_access_token
 from integrations.services.links import update_link
-from people.models import Person
-from projects.models import Assignment
+from people.models import Organization, Person
+from projects.models import Assignment, Project
 from tests.factories import AssignmentFactory, PersonFactory, ProjectFactory, WorkLogFactory
 from worklogs.models import WorkLog
 
@@ -40,7 +41,7 @@ def hs():
 
 
 @pytest.fixture
-def sandbox_settings(hs, settings):
+def sandbox_settings(hs: SandboxClient, settings: Settings):
     point_hubstaff_at(settings, hs, HUBSTAFF_MAX_RETRY_AFTER=0.5)
     hs.load(DEMO)
     hs.reset_faults()
@@ -48,30 +49,30 @@ def sandbox_settings(hs, settings):
 
 
 @pytest.fixture
-def installed(org, hs, sandbox_settings):
+def installed(org: Organization, hs: SandboxClient, sandbox_settings):
     return connect_with_personal_access_token(org, hs.create_pat("alice@acme.test"))
 
 
 @pytest.fixture
-def people(org):
+def people(org: Organization):
     return {
-        "bobby": PersonFactory(organization=org, full_name="Bobby Brown", email="Bobby@Acme.test "),
-        "sam": PersonFactory(organization=org, full_name="Sam Smith", email="sam@acme.test"),
+        "bobby": PersonFactory.create(organization=org, full_name="Bobby Brown", email="Bobby@Acme.test "),
+        "sam": PersonFactory.create(organization=org, full_name="Sam Smith", email="sam@acme.test"),
     }
 
 
 @pytest.fixture
-def project_a(org, people):
-    project = ProjectFactory(
+def project_a(org: Organization, people):
+    project = ProjectFactory.create(
         organization=org, name="Project A", start_date=date(2026, 1, 1), end_date=date(2026, 9, 22)
     )
-    AssignmentFactory(
+    AssignmentFactory.create(
         project=project, person=people["bobby"], start_date=date(2026, 1, 1), end_date=date(2026, 9, 22)
     )
     return project
 
 
-def link(project, hs, *names, prevent=False, trim=False):
+def link(project: Project, hs: SandboxClient, *names, prevent=False, trim=False):
     ids = [hs.ids()["projects"][name] for name in names]
     return update_link(
         project,
@@ -82,7 +83,7 @@ def link(project, hs, *names, prevent=False, trim=False):
     )
 
 
-def sync_now(project, mode="reset", expect="succeeded", parts=None):
+def sync_now(project: Project, mode="reset", expect="succeeded", parts=None):
     """Run a sync to its end; it must end as `expect` (so that no test passes on a sync that failed)."""
     run = runs.request_sync(project, mode=mode, trigger="manual")
     run = sync.run_sync(run.pk, today=TODAY, parts=parts or sync.Parts())
@@ -90,14 +91,16 @@ def sync_now(project, mode="reset", expect="succeeded", parts=None):
     return run
 
 
-def logged(project):
+def logged(project: Project):
     return {
         (log.person.email.strip().lower(), log.date): log.duration_seconds
         for log in WorkLog.objects.filter(project=project, source="hubstaff").select_related("person")
     }
 
 
-def test_reset_syncs_everyone_matched_and_reports_the_missing_teammate(installed, project_a, people, hs):
+def test_reset_syncs_everyone_matched_and_reports_the_missing_teammate(
+    installed, project_a, people, hs: SandboxClient
+) -> None:
     link(project_a, hs, "Project A")
     run = sync_now(project_a)
     assert run.status == "succeeded", run.error
@@ -122,7 +125,7 @@ def test_reset_syncs_everyone_matched_and_reports_the_missing_teammate(installed
     assert run.requests_made > 0 and run.progress_done == run.progress_total
 
 
-def test_work_logs_point_to_the_persons_assignment(installed, project_a, people, hs):
+def test_work_logs_point_to_the_persons_assignment(installed, project_a, people, hs: SandboxClient) -> None:
     link(project_a, hs, "Project A")
     sync_now(project_a)
     bobby_assignment = Assignment.objects.get(project=project_a, person=people["bobby"])
@@ -131,7 +134,7 @@ def test_work_logs_point_to_the_persons_assignment(installed, project_a, people,
     ) == {bobby_assignment.pk}
 
 
-def test_running_the_same_sync_twice_changes_nothing(installed, project_a, hs):
+def test_running_the_same_sync_twice_changes_nothing(installed, project_a, hs: SandboxClient) -> None:
     link(project_a, hs, "Project A")
     sync_now(project_a)
     before = list(
@@ -157,7 +160,9 @@ def test_running_the_same_sync_twice_changes_nothing(installed, project_a, hs):
     )
 
 
-def test_prevent_new_assignment_creation_syncs_only_bobby(installed, project_a, people, hs):
+def test_prevent_new_assignment_creation_syncs_only_bobby(
+    installed, project_a, people, hs: SandboxClient
+) -> None:
     link(project_a, hs, "Project A", prevent=True)
     run = sync_now(project_a)
     assert {email for email, _ in logged(project_a)} == {"bobby@acme.test"}
@@ -165,7 +170,9 @@ def test_prevent_new_assignment_creation_syncs_only_bobby(installed, project_a, 
     assert [p["name"] for p in run.skipped_people] == ["Sam Smith"]
 
 
-def test_trim_assignments_to_work_logs_crops_sams_assignment(installed, project_a, people, hs):
+def test_trim_assignments_to_work_logs_crops_sams_assignment(
+    installed, project_a, people, hs: SandboxClient
+) -> None:
     link(project_a, hs, "Project A", trim=True)
     sync_now(project_a)
     sam_days = sorted(day for email, day in expected_seconds("Project A", {"sam@acme.test"}))
@@ -177,7 +184,9 @@ def test_trim_assignments_to_work_logs_crops_sams_assignment(installed, project_
     )
 
 
-def test_many_hubstaff_projects_feed_one_project_traceably(installed, project_a, people, hs):
+def test_many_hubstaff_projects_feed_one_project_traceably(
+    installed, project_a, people, hs: SandboxClient
+) -> None:
     link(project_a, hs, "Project A", "Project B")
     sync_now(project_a)
     ids = hs.ids()["projects"]
@@ -194,7 +203,9 @@ def test_many_hubstaff_projects_feed_one_project_traceably(installed, project_a,
     assert sum(b_logged.values_list("duration_seconds", flat=True)) == sum(r["tracked"] for r in b_rows)
 
 
-def test_incremental_sync_picks_up_edits_and_deletions(installed, project_a, people, hs):
+def test_incremental_sync_picks_up_edits_and_deletions(
+    installed, project_a, people, hs: SandboxClient
+) -> None:
     link(project_a, hs, "Project A")
     full = sync_now(project_a)
     # An edit of an old day: found through Hubstaff's updated-time listing.
@@ -225,9 +236,13 @@ def test_incremental_sync_picks_up_edits_and_deletions(installed, project_a, peo
     assert run.mode == "incremental" and 0 < run.requests_made < full.requests_made
 
 
-def test_clear_data_deletes_synced_logs_and_keeps_manual_ones(installed, project_a, people, hs):
+def test_clear_data_deletes_synced_logs_and_keeps_manual_ones(
+    installed, project_a, people, hs: SandboxClient
+) -> None:
     link(project_a, hs, "Project A")
-    manual = WorkLogFactory(project=project_a, person=people["bobby"], date=date(2026, 2, 2), note="typed in")
+    manual = WorkLogFactory.create(
+        project=project_a, person=people["bobby"], date=date(2026, 2, 2), note="typed in"
+    )
     sync_now(project_a)
     assert WorkLog.objects.filter(project=project_a, source="hubstaff").exists()
     run = runs.clear_project(project_a)
@@ -235,10 +250,12 @@ def test_clear_data_deletes_synced_logs_and_keeps_manual_ones(installed, project
     assert list(WorkLog.objects.filter(project=project_a)) == [manual]
 
 
-def test_reset_never_touches_manual_logs_or_manual_assignments(installed, project_a, people, hs):
+def test_reset_never_touches_manual_logs_or_manual_assignments(
+    installed, project_a, people, hs: SandboxClient
+) -> None:
     link(project_a, hs, "Project A", trim=True)
     bobby_assignment = Assignment.objects.get(project=project_a, person=people["bobby"])
-    manual = WorkLogFactory(
+    manual = WorkLogFactory.create(
         project=project_a, person=people["bobby"], date=date(2026, 2, 2), duration_seconds=60
     )
     sync_now(project_a)
@@ -248,7 +265,9 @@ def test_reset_never_touches_manual_logs_or_manual_assignments(installed, projec
     assert Assignment.objects.get(pk=bobby_assignment.pk).start_date == date(2026, 1, 1)
 
 
-def test_a_missing_teammate_added_later_is_synced_next_time(installed, project_a, org, hs):
+def test_a_missing_teammate_added_later_is_synced_next_time(
+    installed, project_a, org: Organization, hs: SandboxClient
+) -> None:
     link(project_a, hs, "Project A")
     first = sync_now(project_a)
     assert [t["email"] for t in first.missing_teammates] == ["dana@elsewhere.test"]
@@ -260,7 +279,9 @@ def test_a_missing_teammate_added_later_is_synced_next_time(installed, project_a
     assert any(email == "dana@elsewhere.test" for email, _ in logged(project_a))
 
 
-def test_a_failing_hubstaff_leaves_the_work_logs_as_they_were(installed, project_a, hs):
+def test_a_failing_hubstaff_leaves_the_work_logs_as_they_were(
+    installed, project_a, hs: SandboxClient
+) -> None:
     link(project_a, hs, "Project A")
     sync_now(project_a)
     before = sorted(
@@ -279,7 +300,7 @@ def test_a_failing_hubstaff_leaves_the_work_logs_as_they_were(installed, project
     )
 
 
-def test_a_second_request_joins_the_running_sync(installed, project_a, hs):
+def test_a_second_request_joins_the_running_sync(installed, project_a, hs: SandboxClient) -> None:
     link(project_a, hs, "Project A")
     first = runs.request_sync(project_a, mode="reset", trigger="manual")
     second = runs.request_sync(project_a, mode="incremental", trigger="api")
@@ -289,14 +310,19 @@ def test_a_second_request_joins_the_running_sync(installed, project_a, hs):
     assert sync.run_sync(first.pk, today=TODAY) is None  # a finished run is left alone
 
 
-def test_sync_without_installation_says_an_administrator_must_install(project_a, org):
+def test_sync_without_installation_says_an_administrator_must_install(project_a, org: Organization) -> None:
     with pytest.raises(runs.SyncNotPossible, match="An Administrator must install Hubstaff first"):
         runs.request_sync(project_a, mode="reset", trigger="manual")
 
 
 def test_the_sync_project_command_runs_the_sync_itself_and_sends_no_task(
-    installed, project_a, hs, queued_tasks, capsys, django_capture_on_commit_callbacks
-):
+    installed,
+    project_a,
+    hs: SandboxClient,
+    queued_tasks: list[tuple[int, ...]],
+    capsys: pytest.CaptureFixture[str],
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     from django.core.management import call_command
 
     link(project_a, hs, "Project A")
@@ -315,8 +341,8 @@ def test_the_sync_project_command_runs_the_sync_itself_and_sends_no_task(
     ids=["many rows, a large share: refreshed", "too few rows", "too small a share of the table"],
 )
 def test_a_sync_that_writes_many_work_logs_refreshes_the_planner_statistics(
-    installed, project_a, people, hs, rows, share, refreshed
-):
+    installed, project_a, people, hs: SandboxClient, rows, share, refreshed
+) -> None:
     """Else the planner takes a project's new rows for a handful until autovacuum comes, and the next sync's
     updates read the whole project once per row (docs/performance.md)."""
     WorkLogFactory.create_batch(3, project=project_a, person=people["bobby"])
@@ -330,14 +356,14 @@ def test_a_sync_that_writes_many_work_logs_refreshes_the_planner_statistics(
     assert statistics.planner_worklog_rows() == (WorkLog.objects.count() if refreshed else before)
 
 
-def test_refreshing_statistics_does_not_wait_for_a_vacuum_and_fails_nothing(project_a, people):
+def test_refreshing_statistics_does_not_wait_for_a_vacuum_and_fails_nothing(project_a, people) -> None:
     """While autovacuum (here: another session) holds the table's statistics lock, the refresh gives up within
     its lock timeout instead of holding the worker."""
     import time
 
     import psycopg2
 
-    log = WorkLogFactory(project=project_a, person=people["bobby"])  # written by this transaction
+    log = WorkLogFactory.create(project=project_a, person=people["bobby"])  # written by this transaction
     params = connection.get_connection_params()
     other = psycopg2.connect(**params)
     try:
@@ -354,7 +380,9 @@ def test_refreshing_statistics_does_not_wait_for_a_vacuum_and_fails_nothing(proj
         other.close()
 
 
-def test_while_the_client_waits_out_hubstaffs_rate_limit_the_run_says_so(installed, project_a, hs, settings):
+def test_while_the_client_waits_out_hubstaffs_rate_limit_the_run_says_so(
+    installed, project_a, hs: SandboxClient, settings: Settings
+) -> None:
     settings.HUBSTAFF_MAX_RETRY_AFTER = 5
     link(project_a, hs, "Project A")
     labels = []

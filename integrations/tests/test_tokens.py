@@ -6,9 +6,11 @@ from datetime import timedelta
 from urllib.parse import parse_qs
 
 import pytest
+import responses
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from pytest_django import Settings
 
 from integrations.hubstaff.client import HubstaffClient
 from integrations.hubstaff.errors import (
@@ -46,8 +48,8 @@ def token_requests(mock):
 
 
 def test_a_token_about_to_expire_is_refreshed_first_and_the_rotated_pair_saved(
-    installation, discovery_document
-):
+    installation: Installation, discovery_document: responses.RequestsMock
+) -> None:
     Installation.objects.filter(pk=installation.pk).update(
         access_token_expires_at=timezone.now() + timedelta(seconds=30)
     )
@@ -68,12 +70,15 @@ def test_a_token_about_to_expire_is_refreshed_first_and_the_rotated_pair_saved(
     assert discovery_document.calls[-1].request.headers["Authorization"] == "Bearer access-token-new"
     stored = Installation.objects.get(pk=installation.pk)
     assert (stored.access_token, stored.refresh_token) == ("access-token-new", "refresh-token-new")
-    assert stored.access_token_expires_at > timezone.now() + timedelta(hours=1, minutes=59)
+    expires_at = stored.access_token_expires_at
+    assert expires_at is not None and expires_at > timezone.now() + timedelta(hours=1, minutes=59)
     assert stored.last_refreshed_at is not None
     assert client.requests_made == 1 and client.token_requests_made == 1
 
 
-def test_a_401_refreshes_once_and_retries(installation, discovery_document):
+def test_a_401_refreshes_once_and_retries(
+    installation: Installation, discovery_document: responses.RequestsMock
+) -> None:
     discovery_document.get(ME, status=401, json={"error": "token expired"})
     discovery_document.post(TOKEN_URL, json=refreshed())
     discovery_document.get(ME, json={"user": {"id": 1}})
@@ -84,7 +89,9 @@ def test_a_401_refreshes_once_and_retries(installation, discovery_document):
     assert discovery_document.calls[-1].request.headers["Authorization"] == "Bearer access-token-new"
 
 
-def test_a_second_401_after_refreshing_is_an_error_not_a_loop(installation, discovery_document):
+def test_a_second_401_after_refreshing_is_an_error_not_a_loop(
+    installation: Installation, discovery_document: responses.RequestsMock
+) -> None:
     discovery_document.get(ME, status=401, json={"error": "invalid token"})
     discovery_document.post(TOKEN_URL, json=refreshed())
 
@@ -96,7 +103,9 @@ def test_a_second_401_after_refreshing_is_an_error_not_a_loop(installation, disc
     assert Installation.objects.get(pk=installation.pk).is_installed
 
 
-def test_invalid_grant_marks_needs_reauthorization(installation, discovery_document):
+def test_invalid_grant_marks_needs_reauthorization(
+    installation: Installation, discovery_document: responses.RequestsMock
+) -> None:
     discovery_document.get(ME, status=401, json={"error": "token expired"})
     discovery_document.post(
         TOKEN_URL, status=400, json={"error": "invalid_grant", "error_description": "refresh token revoked"}
@@ -113,15 +122,19 @@ def test_invalid_grant_marks_needs_reauthorization(installation, discovery_docum
     assert "re-authorize" in str(caught.value)
 
 
-def test_a_marked_installation_sends_nothing(installation, discovery_document):
+def test_a_marked_installation_sends_nothing(
+    installation: Installation, discovery_document: responses.RequestsMock
+) -> None:
     Installation.objects.filter(pk=installation.pk).update(status=Installation.Status.NEEDS_REAUTHORIZATION)
     installation.refresh_from_db()
     with pytest.raises(ReauthorizationRequired):
         HubstaffClient(installation, sleep=no_sleep).me()
-    assert not [c for c in discovery_document.calls if c.request.url.startswith(API)]
+    assert not [c for c in discovery_document.calls if (c.request.url or "").startswith(API)]
 
 
-def test_no_refresh_token_needs_reauthorization(installation, discovery_document):
+def test_no_refresh_token_needs_reauthorization(
+    installation: Installation, discovery_document: responses.RequestsMock
+) -> None:
     Installation.objects.filter(pk=installation.pk).update(
         refresh_token="", access_token_expires_at=timezone.now()
     )
@@ -132,8 +145,8 @@ def test_no_refresh_token_needs_reauthorization(installation, discovery_document
 
 
 def test_a_token_refreshed_meanwhile_by_another_worker_is_used_instead_of_refreshing(
-    installation, discovery_document
-):
+    installation: Installation, discovery_document: responses.RequestsMock
+) -> None:
     """Our copy is stale and expiring; under the lock we see another worker's fresh token and take it."""
     installation.access_token_expires_at = timezone.now() + timedelta(seconds=5)
     Installation.objects.filter(pk=installation.pk).update(
@@ -152,7 +165,9 @@ def test_a_token_refreshed_meanwhile_by_another_worker_is_used_instead_of_refres
     assert installation.refresh_token == "refresh-by-other-worker"
 
 
-def test_refresh_takes_a_row_lock(installation, discovery_document):
+def test_refresh_takes_a_row_lock(
+    installation: Installation, discovery_document: responses.RequestsMock
+) -> None:
     installation.access_token_expires_at = timezone.now()
     discovery_document.post(TOKEN_URL, json=refreshed())
     discovery_document.get(ME, json={"user": {"id": 1}})
@@ -167,8 +182,8 @@ def test_refresh_takes_a_row_lock(installation, discovery_document):
 
 
 def test_a_token_endpoint_outage_is_transient_and_does_not_mark_the_installation(
-    installation, discovery_document, settings
-):
+    installation: Installation, discovery_document: responses.RequestsMock, settings: Settings
+) -> None:
     installation.access_token_expires_at = timezone.now()
     discovery_document.post(TOKEN_URL, status=503, body="<html>down</html>")
 
@@ -180,8 +195,8 @@ def test_a_token_endpoint_outage_is_transient_and_does_not_mark_the_installation
 
 
 def test_personal_access_token_installations_refresh_without_client_credentials(
-    installation, discovery_document
-):
+    installation: Installation, discovery_document: responses.RequestsMock
+) -> None:
     Installation.objects.filter(pk=installation.pk).update(
         client_id="", client_secret="", access_token_expires_at=timezone.now()
     )
@@ -199,7 +214,7 @@ def test_personal_access_token_installations_refresh_without_client_credentials(
     }
 
 
-def test_secrets_are_encrypted_at_rest(installation):
+def test_secrets_are_encrypted_at_rest(installation: Installation) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT client_secret, access_token, refresh_token FROM integrations_installation WHERE id = %s",
@@ -219,7 +234,9 @@ def test_secrets_are_encrypted_at_rest(installation):
     )
 
 
-def test_no_secret_reaches_a_log_line_or_an_error(installation, discovery_document, caplog):
+def test_no_secret_reaches_a_log_line_or_an_error(
+    installation: Installation, discovery_document: responses.RequestsMock, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     logging.getLogger("requests_oauthlib").setLevel(logging.DEBUG)
     logging.getLogger("oauthlib").setLevel(logging.DEBUG)
@@ -248,7 +265,7 @@ def test_no_secret_reaches_a_log_line_or_an_error(installation, discovery_docume
     assert secret not in Installation.objects.get(pk=installation.pk).status_reason
 
 
-def test_status_reason_texts():
+def test_status_reason_texts() -> None:
     assert installation_status_reason(None).startswith("Hubstaff is not installed")
     installed = Installation(status=Installation.Status.INSTALLED)
     assert installation_status_reason(installed) == "Hubstaff is properly installed."

@@ -2,8 +2,11 @@
 removal, tenant scoping, and a sync through the sandbox that then gives the user's time to the person."""
 
 import pytest
+from django.test import Client
 
 from integrations.models import HubstaffUserLink, SyncRun
+from people.models import Organization
+from projects.models import Project
 from tests.factories import PersonFactory
 from worklogs.models import WorkLog
 
@@ -23,12 +26,14 @@ def dana_seconds():
 
 
 @pytest.fixture
-def dana(org):
-    return PersonFactory(organization=org, full_name="Dana Green", email="dana@acme.test")
+def dana(org: Organization):
+    return PersonFactory.create(organization=org, full_name="Dana Green", email="dana@acme.test")
 
 
 @pytest.mark.usefixtures("installed")
-def test_a_linked_user_whose_email_differs_has_their_time_synced_to_the_person(manager_client, request, dana):
+def test_a_linked_user_whose_email_differs_has_their_time_synced_to_the_person(
+    manager_client: Client, request: pytest.FixtureRequest, dana
+) -> None:
     project, sandbox = request.getfixturevalue("project_a"), request.getfixturevalue("hs")
     link(project, sandbox, "Project A")
     first = sync_now(project)
@@ -61,7 +66,9 @@ def test_a_linked_user_whose_email_differs_has_their_time_synced_to_the_person(m
     assert (third.missing_teammates, third.worklogs_deleted) == ([], 0)
 
 
-def test_the_persons_page_shows_the_link_and_removes_it(admin_client, org, dana):
+def test_the_persons_page_shows_the_link_and_removes_it(
+    admin_client: Client, org: Organization, dana
+) -> None:
     saved = HubstaffUserLink.objects.create(
         organization=org, hubstaff_user_id=77, hubstaff_user_name="Dana Ghost", person=dana
     )
@@ -73,8 +80,10 @@ def test_the_persons_page_shows_the_link_and_removes_it(admin_client, org, dana)
     assert "(linked)" not in admin_client.get(f"/acme/people/{dana.pk}/edit/").content.decode()
 
 
-def test_a_person_of_another_organization_is_refused(manager_client, project, other_org):
-    stranger = PersonFactory(organization=other_org, full_name="Gus Globex", email="gus@globex.test")
+def test_a_person_of_another_organization_is_refused(
+    manager_client: Client, project: Project, other_org: Organization
+) -> None:
+    stranger = PersonFactory.create(organization=other_org, full_name="Gus Globex", email="gus@globex.test")
     response = manager_client.post(
         f"/acme/projects/{project.pk}/hubstaff/link-user/",
         {"hubstaff_user_id": 5, "name": "Gus", "person": stranger.pk},
@@ -85,9 +94,9 @@ def test_a_person_of_another_organization_is_refused(manager_client, project, ot
 
 
 def test_another_organizations_project_and_link_are_404(
-    manager_client, admin_client, other_project, other_org
-):
-    stranger = PersonFactory(organization=other_org)
+    manager_client: Client, admin_client: Client, other_project: Project, other_org: Organization
+) -> None:
+    stranger = PersonFactory.create(organization=other_org)
     theirs = HubstaffUserLink.objects.create(organization=other_org, hubstaff_user_id=5, person=stranger)
     response = manager_client.post(
         f"/acme/projects/{other_project.pk}/hubstaff/link-user/",
@@ -98,8 +107,8 @@ def test_another_organizations_project_and_link_are_404(
     assert HubstaffUserLink.objects.filter(pk=theirs.pk).exists()
 
 
-def test_only_managers_link(employee_client, project, org):
-    person = PersonFactory(organization=org)
+def test_only_managers_link(employee_client: Client, project: Project, org: Organization) -> None:
+    person = PersonFactory.create(organization=org)
     response = employee_client.post(
         f"/acme/projects/{project.pk}/hubstaff/link-user/", {"hubstaff_user_id": 5, "person": person.pk}
     )
@@ -107,8 +116,10 @@ def test_only_managers_link(employee_client, project, org):
     assert not HubstaffUserLink.objects.exists()
 
 
-def test_linking_again_replaces_the_users_link(manager_client, project, org, dana):
-    other = PersonFactory(organization=org)
+def test_linking_again_replaces_the_users_link(
+    manager_client: Client, project: Project, org: Organization, dana
+) -> None:
+    other = PersonFactory.create(organization=org)
     for person in (dana, other):
         manager_client.post(
             f"/acme/projects/{project.pk}/hubstaff/link-user/", {"hubstaff_user_id": 5, "person": person.pk}
@@ -116,7 +127,7 @@ def test_linking_again_replaces_the_users_link(manager_client, project, org, dan
     assert list(HubstaffUserLink.objects.values_list("hubstaff_user_id", "person")) == [(5, other.pk)]
 
 
-def test_sync_runs_are_untouched_by_linking(manager_client, project, dana):
+def test_sync_runs_are_untouched_by_linking(manager_client: Client, project: Project, dana) -> None:
     # Linking records the link only: nothing is synced until the next sync.
     manager_client.post(
         f"/acme/projects/{project.pk}/hubstaff/link-user/", {"hubstaff_user_id": 5, "person": dana.pk}
