@@ -8,6 +8,7 @@ where it comes in (hubstaff/mapping.py) and the report is saved in the transacti
 
 import copy
 import json
+from collections.abc import Iterator
 from datetime import date
 
 import pytest
@@ -34,7 +35,7 @@ NUL_PROJECT = "Project\u0000 B\u202e"
 
 
 @pytest.fixture
-def hostile(hubstaff_sandbox: SandboxClient):
+def hostile(hubstaff_sandbox: SandboxClient) -> Iterator[SandboxClient]:
     """The demo data with Dana Ghost (a missing teammate) named "x\\u0000y" and Project B named with a NUL and a
     right-to-left override."""
     scenario = copy.deepcopy(DEMO)
@@ -62,7 +63,9 @@ def test_the_cleaner_removes_controls_and_bidi_overrides() -> None:
     assert fields["name"] == "P"
 
 
-def test_a_nul_in_a_missing_teammates_name_syncs_and_the_report_is_saved(org: Organization, hostile) -> None:
+def test_a_nul_in_a_missing_teammates_name_syncs_and_the_report_is_saved(
+    org: Organization, hostile: SandboxClient
+) -> None:
     connect_with_personal_access_token(org, hostile.create_pat("alice@acme.test"))
     PersonFactory.create(organization=org, full_name="Bobby Brown", email="bobby@acme.test")
     PersonFactory.create(organization=org, full_name="Sam Smith", email="sam@acme.test")
@@ -91,7 +94,7 @@ def test_a_nul_in_a_missing_teammates_name_syncs_and_the_report_is_saved(org: Or
 
 
 def test_a_nul_in_a_project_name_does_not_break_the_refresh(
-    org: Organization, hostile, manager_client: Client
+    org: Organization, hostile: SandboxClient, manager_client: Client
 ) -> None:
     installation = connect_with_personal_access_token(org, hostile.create_pat("alice@acme.test"))
     assert installation.is_installed
@@ -103,7 +106,7 @@ def test_a_nul_in_a_project_name_does_not_break_the_refresh(
 
 
 def test_a_nul_in_a_project_name_does_not_break_the_oauth_callback(
-    org: Organization, hostile, admin_client: Client, settings: Settings
+    org: Organization, hostile: SandboxClient, admin_client: Client, settings: Settings
 ) -> None:
     app = create_primetric_app(hostile, settings)
     response = admin_client.post(

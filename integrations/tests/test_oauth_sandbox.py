@@ -18,12 +18,13 @@ from people.models import Organization
 pytestmark = pytest.mark.sandbox
 
 
-def authorize(admin_client: Client, org: Organization, app, **extra):
+def authorize(admin_client: Client, org: Organization, app: dict[str, Any], **extra: str) -> str:
     """Submit the install form; return the authorization URL Primetric sends the browser to."""
     data = {"client_id": app["client_id"], "client_secret": app["client_secret"], **extra}
     response = admin_client.post(f"/{org.slug}/integrations/hubstaff/install/", data)
     assert response.status_code == 302, response.content[:1000]
-    return response["Location"]
+    location: str = response["Location"]
+    return location
 
 
 def test_full_code_flow_installs_and_names_account_and_organizations(
@@ -141,7 +142,9 @@ def test_wrong_client_secret_is_explained(
     assert installation.status == Installation.Status.PENDING and not installation.access_token
 
 
-def install(admin_client: Client, org: Organization, app, consent):
+def install(
+    admin_client: Client, org: Organization, app: dict[str, Any], consent: Callable[..., str]
+) -> Installation:
     admin_client.get(consent(authorize(admin_client, org, app)))
     installation = Installation.objects.get(organization=org)
     assert installation.is_installed
@@ -265,7 +268,7 @@ def test_two_workers_refreshing_at_once_spend_the_refresh_token_once(
     hubstaff_sandbox.reset_stats()
     results, start = [], threading.Barrier(2)
 
-    def worker():
+    def worker() -> None:
         try:
             client = HubstaffClient(Installation.objects.get(pk=installation.pk))
             start.wait()

@@ -4,6 +4,7 @@ the state after an uninstall, a retrying worker, refused settings kept at their 
 import re
 from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -19,10 +20,11 @@ from integrations.templatetags.sync_words import describe_changes
 from people.models import Organization, Person
 from projects.models import Assignment, Project
 from tests.factories import AssignmentFactory, PersonFactory, WorkLogFactory
+from worklogs.models import WorkLog
 
 
 @pytest.fixture
-def installation(org: Organization):
+def installation(org: Organization) -> Installation:
     inst = Installation.objects.create(
         organization=org,
         status="installed",
@@ -41,11 +43,13 @@ def installation(org: Organization):
     return inst
 
 
-def project_page(client, project: Project, **params):
+def project_page(client: Client, project: Project, **params: str) -> str:
     return client.get(f"/acme/projects/{project.pk}/", params).content.decode()
 
 
-def synced_log(project: Project, person, day=date(2026, 2, 2), hubstaff_project=200001):
+def synced_log(
+    project: Project, person: Person, day: date = date(2026, 2, 2), hubstaff_project: int = 200001
+) -> WorkLog:
     return WorkLogFactory.create(
         project=project,
         person=person,
@@ -76,7 +80,7 @@ def test_a_synced_work_log_names_its_hubstaff_project(
         ((0, 0, 0), "No work logs added, changed or removed"),
     ],
 )
-def test_sync_counts_in_words(counts, words) -> None:
+def test_sync_counts_in_words(counts: tuple[int, int, int], words: str) -> None:
     assert describe_changes(*counts) == words
 
 
@@ -165,12 +169,13 @@ def test_a_retried_run_says_it_is_trying_again_not_in_60_s(
 ) -> None:
     ProjectLink.objects.create(organization=org, project=project, enabled=True, hubstaff_project_ids=[200001])
     run = runs.request_sync(project, mode="reset", trigger="manual", send_task=False)
-    assert runs.claim(run.pk).progress_label == "Starting"
+    claimed = runs.claim(run.pk)
+    assert claimed is not None and claimed.progress_label == "Starting"
     SyncRun.objects.filter(pk=run.pk).update(
         status="queued", progress_label="Hubstaff is busy; trying again in 60 s."
     )
     retried = runs.claim(run.pk)
-    assert retried.progress_label == "Trying Hubstaff again"
+    assert retried is not None and retried.progress_label == "Trying Hubstaff again"
     assert SyncRun.objects.get(pk=run.pk).progress_label == "Trying Hubstaff again"
 
 
@@ -204,7 +209,7 @@ def test_settings_without_a_project_show_the_error_at_the_field_and_keep_hubstaf
 
 
 def test_the_installed_page_points_to_the_next_step(
-    client, make_member: Callable[..., Person], org: Organization, installation: Installation
+    client: Client, make_member: Callable[..., Person], org: Organization, installation: Installation
 ) -> None:
     from conftest import signed_in
     from people.roles import Role
@@ -222,7 +227,7 @@ def test_the_installed_page_points_to_the_next_step(
 def test_a_refused_setting_of_no_shown_field_is_listed_above_the_form(
     manager_client: Client, project: Project, installation: Installation, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def refuse(project, settings):
+    def refuse(project: Project, settings: dict[str, Any]) -> None:
         raise ValidationError("Something about the whole form.")
 
     monkeypatch.setattr(project_forms, "clean_settings", refuse)

@@ -16,7 +16,7 @@ from tests.factories import WorkLogFactory
 
 
 @pytest.fixture
-def installation(org: Organization):
+def installation(org: Organization) -> Installation:
     inst = Installation.objects.create(
         organization=org,
         status="installed",
@@ -36,12 +36,12 @@ def installation(org: Organization):
     return inst
 
 
-def ticked(page, name):
+def ticked(page: str, name: str) -> bool:
     """Whether the page's checkbox `name` is ticked, whatever other attributes it has."""
     return re.search(rf'<input type="checkbox" name="{name}"[^>]* checked>', page) is not None
 
 
-def settings_url(project: Project, action):
+def settings_url(project: Project, action: str) -> str:
     return f"/acme/projects/{project.pk}/hubstaff/{action}/"
 
 
@@ -264,14 +264,14 @@ def test_add_as_employee_link_fills_the_form(admin_client: Client) -> None:
 
 @pytest.mark.parametrize("action", ["settings", "sync", "clear", "refresh-projects"])
 def test_employee_cannot_change_integration_settings(
-    employee_client: Client, project: Project, action
+    employee_client: Client, project: Project, action: str
 ) -> None:
     assert employee_client.post(settings_url(project, action)).status_code == 403
 
 
 @pytest.mark.parametrize("action", ["settings", "sync", "clear", "refresh-projects", "status", "history"])
 def test_another_organizations_project_is_not_found(
-    manager_client: Client, other_project: Project, action
+    manager_client: Client, other_project: Project, action: str
 ) -> None:
     assert 404 in {
         manager_client.get(settings_url(other_project, action)).status_code,

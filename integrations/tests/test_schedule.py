@@ -11,10 +11,11 @@ from pytest_django import DjangoCaptureOnCommitCallbacks
 from integrations import tasks
 from integrations.models import Installation, ProjectLink, SyncRun
 from integrations.services import runs, schedule
+from projects.models import Project
 from tests.factories import OrganizationFactory, ProjectFactory
 
 
-def due_projects(count, *, organizations=3):
+def due_projects(count: int, *, organizations: int = 3) -> list[Project]:
     """`count` linked projects, all due a minute ago, spread over a few installed organizations."""
     now = timezone.now()
     orgs = [OrganizationFactory.create() for _ in range(organizations)]
@@ -32,9 +33,9 @@ def due_projects(count, *, organizations=3):
     return projects
 
 
-def queue(django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks):
+def queue(django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks) -> tuple[int, int]:
     with django_capture_on_commit_callbacks(execute=True), CaptureQueriesContext(connection) as captured:
-        queued = schedule.enqueue_due_syncs()
+        queued: int = schedule.enqueue_due_syncs()
     return queued, len(captured)
 
 

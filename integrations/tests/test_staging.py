@@ -68,7 +68,7 @@ def test_past_its_memory_the_staging_goes_to_a_temporary_file_and_reads_back_the
     with Staging() as staging:
         for page in pages:
             staging.add(JANUARY, page, {100})
-        assert staging._file._rolled, "1,000 rows of 40 bytes must have gone to the file"
+        assert vars(staging._file)["_rolled"], "1,000 rows of 40 bytes must have gone to the file"
         got = staging.activities(JANUARY)
     assert got == [
         DailyActivity(r["id"], date.fromisoformat(r["date"]), r["user_id"], r["project_id"], r["tracked"])

@@ -1,6 +1,6 @@
 """Preview of Reset and sync all work logs: a reset's fetch and plan with nothing written, through the sandbox."""
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from django.test import Client
@@ -25,7 +25,15 @@ COUNTS = (
 )
 
 
-def snapshot(project: Project):
+# A project's synced state: its work logs, its assignments and its link's sync marks.
+Snapshot = tuple[
+    list[tuple[int, int, date, int]],
+    list[tuple[int, int, date, date]],
+    list[tuple[datetime | None, datetime | None]],
+]
+
+
+def snapshot(project: Project) -> Snapshot:
     logs = WorkLog.objects.filter(project=project).values_list("pk", "person_id", "date", "duration_seconds")
     spans = Assignment.objects.filter(project=project).values_list(
         "pk", "person_id", "start_date", "end_date"

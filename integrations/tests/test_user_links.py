@@ -5,7 +5,7 @@ import pytest
 from django.test import Client
 
 from integrations.models import HubstaffUserLink, SyncRun
-from people.models import Organization
+from people.models import Organization, Person
 from projects.models import Project
 from tests.factories import PersonFactory
 from worklogs.models import WorkLog
@@ -17,22 +17,23 @@ DANA_EMAIL = (
 )
 
 
-def dana_seconds():
-    return sum(
+def dana_seconds() -> int:
+    seconds: int = sum(
         r["tracked"]
         for r in DEMO["daily_activities"]
         if r["user"] == DANA_EMAIL and r["project"] == "Project A"
     )
+    return seconds
 
 
 @pytest.fixture
-def dana(org: Organization):
+def dana(org: Organization) -> Person:
     return PersonFactory.create(organization=org, full_name="Dana Green", email="dana@acme.test")
 
 
 @pytest.mark.usefixtures("installed")
 def test_a_linked_user_whose_email_differs_has_their_time_synced_to_the_person(
-    manager_client: Client, request: pytest.FixtureRequest, dana
+    manager_client: Client, request: pytest.FixtureRequest, dana: Person
 ) -> None:
     project, sandbox = request.getfixturevalue("project_a"), request.getfixturevalue("hs")
     link(project, sandbox, "Project A")
@@ -67,7 +68,7 @@ def test_a_linked_user_whose_email_differs_has_their_time_synced_to_the_person(
 
 
 def test_the_persons_page_shows_the_link_and_removes_it(
-    admin_client: Client, org: Organization, dana
+    admin_client: Client, org: Organization, dana: Person
 ) -> None:
     saved = HubstaffUserLink.objects.create(
         organization=org, hubstaff_user_id=77, hubstaff_user_name="Dana Ghost", person=dana
@@ -117,7 +118,7 @@ def test_only_managers_link(employee_client: Client, project: Project, org: Orga
 
 
 def test_linking_again_replaces_the_users_link(
-    manager_client: Client, project: Project, org: Organization, dana
+    manager_client: Client, project: Project, org: Organization, dana: Person
 ) -> None:
     other = PersonFactory.create(organization=org)
     for person in (dana, other):
@@ -127,7 +128,7 @@ def test_linking_again_replaces_the_users_link(
     assert list(HubstaffUserLink.objects.values_list("hubstaff_user_id", "person")) == [(5, other.pk)]
 
 
-def test_sync_runs_are_untouched_by_linking(manager_client: Client, project: Project, dana) -> None:
+def test_sync_runs_are_untouched_by_linking(manager_client: Client, project: Project, dana: Person) -> None:
     # Linking records the link only: nothing is synced until the next sync.
     manager_client.post(
         f"/acme/projects/{project.pk}/hubstaff/link-user/", {"hubstaff_user_id": 5, "person": dana.pk}
