@@ -12,6 +12,8 @@ import requests
 import responses
 from django.utils import timezone
 from pytest_django import Settings
+from requests import PreparedRequest
+from responses import Call
 
 from integrations.hubstaff import transport
 from integrations.hubstaff.client import HubstaffClient
@@ -31,28 +33,28 @@ from .conftest import API
 pytestmark = pytest.mark.usefixtures("hubstaff_settings")
 
 
-class Sleeps(list):
+class Sleeps(list[float]):
     """An injected `sleep` that records instead of sleeping."""
 
-    def __call__(self, seconds):
+    def __call__(self, seconds: float) -> None:
         self.append(seconds)
 
 
 @pytest.fixture
-def sleeps():
+def sleeps() -> Sleeps:
     return Sleeps()
 
 
 @pytest.fixture
-def client(installation: Installation, sleeps: Sleeps):
+def client(installation: Installation, sleeps: Sleeps) -> HubstaffClient:
     return HubstaffClient(installation, sleep=sleeps)
 
 
-def query(call):
-    return parse_qs(urlsplit(call.request.url).query)
+def query(call: Call) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(call.request.url or "").query)
 
 
-def org_json(i):
+def org_json(i: int) -> dict[str, Any]:
     return {
         "id": i,
         "name": f"Org {i}",
@@ -64,7 +66,9 @@ def org_json(i):
     }
 
 
-def activity(i, day, user_id=7, project_id=100, tracked=3600):
+def activity(
+    i: int, day: str, user_id: int = 7, project_id: int = 100, tracked: int = 3600
+) -> dict[str, Any]:
     return {
         "id": i,
         "date": day,
@@ -270,23 +274,23 @@ def test_daily_activities_are_asked_window_by_window_and_paged(client: HubstaffC
     assert "page_start_id" not in third
 
 
-def paged_windows(url, pages_per_window, *, fail=None):
+def paged_windows(url: str, pages_per_window: int, *, fail: dict[tuple[str, int], int] | None = None) -> None:
     """A callback answering daily activities by window and page: window k's page p holds activity k*100+p.
 
     `fail`: {(window start, page): status} answers that status instead, once.
     """
-    fail = dict(fail or {})
+    failing = dict(fail or {})
 
-    def answer(request):
-        params = parse_qs(urlsplit(request.url).query)
+    def answer(request: PreparedRequest) -> tuple[int, dict[str, str], str]:
+        params = parse_qs(urlsplit(request.url or "").query)
         start = params["date[start]"][0]
         window = int(start[5:7])  # the month: the test's windows start on the 1st of months 1, 2, 3, ...
         page = int(params.get("page_start_id", ["0"])[0]) % 100
-        status = fail.pop((start, page), None)
+        status = failing.pop((start, page), None)
         if status is not None:
             return status, {}, '{"error": "failed on purpose"}'
         rows = [activity(window * 100 + page, start)]
-        body = {"daily_activities": rows}
+        body: dict[str, Any] = {"daily_activities": rows}
         if page + 1 < pages_per_window:
             body["pagination"] = {"next_page_start_id": window * 100 + page + 1}
         return 200, {}, json.dumps(body)
@@ -300,7 +304,7 @@ MONTHS = [(date(2026, m, 1), date(2026, m, 28)) for m in (1, 2, 3, 4)]
 @responses.activate
 @pytest.mark.parametrize("streams", [1, 2, 3])
 def test_windows_fetched_at_once_give_every_page_once_with_the_same_requests(
-    installation: Installation, sleeps: Sleeps, streams
+    installation: Installation, sleeps: Sleeps, streams: int
 ) -> None:
     url = f"{API}/organizations/10/activities/daily"
     paged_windows(url, pages_per_window=3)
@@ -609,7 +613,7 @@ def test_a_plain_requests_session_can_be_injected(installation: Installation, sl
         ("", False),
     ],
 )
-def test_plain_http_is_allowed_only_to_this_machine(url, local) -> None:
+def test_plain_http_is_allowed_only_to_this_machine(url: str, local: bool) -> None:
     assert transport.is_local_plain_http(url) is local
 
 

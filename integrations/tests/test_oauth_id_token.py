@@ -2,6 +2,8 @@
 
 import json
 import time
+from collections.abc import Callable
+from typing import Any
 
 import jwt
 import pytest
@@ -19,18 +21,20 @@ KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 OTHER_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
-def jwk(key, kid):
+def jwk(key: rsa.RSAPrivateKey, kid: str) -> dict[str, Any]:
     data = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
     return {**data, "kid": kid, "use": "sig", "alg": "RS256"}
 
 
 @pytest.fixture(autouse=True)
-def hubstaff_keys(discovery_document: responses.RequestsMock):
+def hubstaff_keys(discovery_document: responses.RequestsMock) -> responses.RequestsMock:
     discovery_document.get(f"{ACCOUNT}/.well-known/jwks.json", json={"keys": [jwk(KEY, "k1")]})
     return discovery_document
 
 
-def id_token(key=KEY, kid="k1", algorithm="RS256", **overrides):
+def id_token(
+    key: rsa.RSAPrivateKey = KEY, kid: str = "k1", algorithm: str = "RS256", **overrides: object
+) -> str:
     now = int(time.time())
     claims = {
         "iss": ACCOUNT,
@@ -46,7 +50,7 @@ def id_token(key=KEY, kid="k1", algorithm="RS256", **overrides):
     return jwt.encode(claims, key, algorithm=algorithm, headers={"kid": kid})
 
 
-def check(token):
+def check(token: str | None) -> dict[str, Any]:
     return validate_id_token(token, client_id="client-123", nonce="n0nce")
 
 
@@ -75,13 +79,13 @@ def test_a_valid_id_token_gives_its_claims() -> None:
         (lambda: None, "no ID token"),
     ],
 )
-def test_an_id_token_that_fails_a_check_is_refused(token, reason) -> None:
+def test_an_id_token_that_fails_a_check_is_refused(token: Callable[[], str | None], reason: str) -> None:
     with pytest.raises(AuthorizationFailed) as caught:
         check(token())
     assert reason in str(caught.value)
 
 
-def test_an_unknown_key_id_fetches_the_key_set_again(hubstaff_keys) -> None:
+def test_an_unknown_key_id_fetches_the_key_set_again(hubstaff_keys: responses.RequestsMock) -> None:
     """Hubstaff rotated its signing key: the cached key set is stale, one refetch finds the new key."""
     check(id_token())  # caches the key set with k1
     hubstaff_keys.replace(

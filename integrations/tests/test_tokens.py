@@ -3,6 +3,7 @@
 import base64
 import logging
 from datetime import timedelta
+from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
@@ -11,6 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from pytest_django import Settings
+from responses import Call
 
 from integrations.hubstaff.client import HubstaffClient
 from integrations.hubstaff.errors import (
@@ -29,11 +31,13 @@ TOKEN_URL = f"{ACCOUNT}/access_tokens"
 ME = f"{API}/users/me"
 
 
-def no_sleep(seconds):
+def no_sleep(seconds: float) -> None:
     pass
 
 
-def refreshed(access="access-token-new", refresh="refresh-token-new", expires_in=7200):
+def refreshed(
+    access: str = "access-token-new", refresh: str = "refresh-token-new", expires_in: int = 7200
+) -> dict[str, Any]:
     return {
         "access_token": access,
         "refresh_token": refresh,
@@ -43,7 +47,14 @@ def refreshed(access="access-token-new", refresh="refresh-token-new", expires_in
     }
 
 
-def token_requests(mock):
+def form(call: Call) -> dict[str, list[str]]:
+    """A token request's form fields."""
+    body = call.request.body
+    assert isinstance(body, str)
+    return parse_qs(body)
+
+
+def token_requests(mock: responses.RequestsMock) -> list[Call]:
     return [c for c in mock.calls if c.request.url == TOKEN_URL]
 
 
@@ -61,7 +72,7 @@ def test_a_token_about_to_expire_is_refreshed_first_and_the_rotated_pair_saved(
     client.me()
 
     [call] = token_requests(discovery_document)
-    body = parse_qs(call.request.body)
+    body = form(call)
     assert body == {"grant_type": ["refresh_token"], "refresh_token": ["refresh-token-rrr"]}
     assert (
         call.request.headers["Authorization"]
@@ -208,7 +219,7 @@ def test_personal_access_token_installations_refresh_without_client_credentials(
 
     [call] = token_requests(discovery_document)
     assert "Authorization" not in call.request.headers
-    assert parse_qs(call.request.body) == {
+    assert form(call) == {
         "grant_type": ["refresh_token"],
         "refresh_token": ["refresh-token-rrr"],
     }
