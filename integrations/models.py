@@ -174,6 +174,9 @@ class SyncRun(TenantModel):
         FAILED = "failed", "Failed"
 
     ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)
+    # Not a column: set by services.runs.request_sync on the run it returns, True when the request joined a run
+    # already queued or running (the caller says "already running" rather than "started").
+    joined: bool = False
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="sync_runs")
     mode = models.CharField(max_length=20, choices=Mode.choices)

@@ -23,14 +23,21 @@ A succeeded preview keeps its checkpoint for `KEEP_PREVIEW` instead: a reset of 
 showed without asking Hubstaff again. Used once; any other sync of the project drops it.
 """
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TypeAlias
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from integrations.hubstaff import rules
 from integrations.models import FetchCheckpoint, SyncRun
+
+from .staging import Staging, Window
+
+# The Hubstaff projects a run reads: Hubstaff organization id -> Hubstaff project ids.
+Sources: TypeAlias = Mapping[int, Sequence[int]]
 
 # How long a preview's fetch may be applied by a reset (the panel's Apply).
 KEEP_PREVIEW = timedelta(minutes=10)
@@ -42,14 +49,14 @@ class FetchPlan:
 
     mode: str
     started: datetime
-    window: tuple[date, date] | None
-    spans: list
+    window: Window | None
+    spans: list[rules.DateSpan]
     # What else shapes the fetched rows: the organization's time zone, its "today" and the work-break setting.
-    shape: dict = field(default_factory=dict)
-    users: dict | None = None  # Hubstaff user id -> rules.HubstaffUser, once read
+    shape: dict[str, str | bool] = field(default_factory=dict)
+    users: dict[int, rules.HubstaffUser] | None = None  # by Hubstaff user id, once read
 
 
-def stored_plan(run, sources):
+def stored_plan(run: SyncRun, sources: Sources) -> FetchPlan | None:
     """The plan an earlier attempt of `run` stored, if it was made for the same Hubstaff projects; else None."""
     stored = run.fetch_plan or {}
     if not stored or stored.get("sources") != _sources_json(sources):
@@ -66,20 +73,22 @@ def stored_plan(run, sources):
     )
 
 
-def store_plan(run, plan, sources):
+def store_plan(run: SyncRun, plan: FetchPlan, sources: Sources) -> None:
     """Remember the plan of the run's first attempt (a new plan makes older checkpoint rows meaningless)."""
     FetchCheckpoint.objects.filter(run_id=run.pk).delete()
     _save_plan(run, plan, sources)
 
 
-def store_users(run, plan, sources, users):
+def store_users(
+    run: SyncRun, plan: FetchPlan, sources: Sources, users: dict[int, rules.HubstaffUser]
+) -> None:
     """Remember the Hubstaff users the rows are matched with: later attempts, and a reset adopting a preview, use
     the same ones."""
     plan.users = users
     _save_plan(run, plan, sources)
 
 
-def _save_plan(run, plan, sources):
+def _save_plan(run: SyncRun, plan: FetchPlan, sources: Sources) -> None:
     value = {
         "mode": plan.mode,
         "started": plan.started.isoformat(),
@@ -93,7 +102,7 @@ def _save_plan(run, plan, sources):
     run.fetch_plan = value
 
 
-def adopt_preview(run, plan, sources):
+def adopt_preview(run: SyncRun, plan: FetchPlan, sources: Sources) -> dict[int, rules.HubstaffUser] | None:
     """A reset's first attempt takes over the checkpoint of a recent preview of its project that fetched the same
     (Hubstaff projects, dates, shape); returns the preview's users, or None when there is none to take."""
     mine = {key: value for key, value in run.fetch_plan.items() if key not in ("mode", "started", "users")}
@@ -108,14 +117,14 @@ def adopt_preview(run, plan, sources):
     return None
 
 
-def drop_previews(project_id, keep_run_id=None):
+def drop_previews(project_id: int, keep_run_id: int | None = None) -> None:
     """Forget the kept fetches of the project's previews (any sync of the project makes them stale)."""
     FetchCheckpoint.objects.filter(run__project_id=project_id, run__mode=SyncRun.Mode.PREVIEW).exclude(
         run_id=keep_run_id
     ).delete()
 
 
-def _kept_previews(project_id):
+def _kept_previews(project_id: int) -> QuerySet[SyncRun]:
     return SyncRun.objects.filter(
         project_id=project_id,
         mode=SyncRun.Mode.PREVIEW,
@@ -125,11 +134,11 @@ def _kept_previews(project_id):
     ).distinct()
 
 
-def _sources_json(sources):
+def _sources_json(sources: Sources) -> dict[str, list[int]]:
     return {str(org_id): sorted(int(i) for i in ids) for org_id, ids in sources.items()}
 
 
-def fetched(run):
+def fetched(run: SyncRun) -> dict[tuple[int, Window], int]:
     """(Hubstaff organization id, window) -> pages read, of every window the run has saved."""
     rows = FetchCheckpoint.objects.filter(run_id=run.pk).values_list(
         "hubstaff_organization_id", "window_start", "window_end", "pages"
@@ -137,7 +146,7 @@ def fetched(run):
     return {(org_id, (start, end)): pages for org_id, start, end, pages in rows}
 
 
-def restore(run, staging, keys):
+def restore(run: SyncRun, staging: Staging, keys: Iterable[tuple[int, Window]]) -> None:
     """Load the saved windows `keys` ((organization id, window) pairs) into `staging`, one window at a time."""
     wanted = set(keys)
     rows = (
@@ -150,7 +159,9 @@ def restore(run, staging, keys):
             staging.load((start, end), data)
 
 
-def save_window(run, org_id, window, staging, *, skip, pages):
+def save_window(
+    run: SyncRun, org_id: int, window: Window, staging: Staging, *, skip: int, pages: int
+) -> None:
     """Save one window of a Hubstaff organization read in full: its rows in `staging` after the first `skip` (those
     of other organizations under the same window), and how many pages it took."""
     FetchCheckpoint.objects.create(
@@ -164,7 +175,7 @@ def save_window(run, org_id, window, staging, *, skip, pages):
     )
 
 
-def forget(run):
+def forget(run: SyncRun) -> None:
     """Delete the run's checkpoint (it finished: its rows are applied or never will be). A succeeded preview keeps
     its own for a reset to adopt."""
     if run.mode == SyncRun.Mode.PREVIEW and run.status == SyncRun.Status.SUCCEEDED:
@@ -172,7 +183,7 @@ def forget(run):
     FetchCheckpoint.objects.filter(run_id=run.pk).delete()
 
 
-def sweep():
+def sweep() -> int:
     """Delete the checkpoints of runs no longer queued or running (one that died and was failed without finish),
     but those a preview keeps, while they may be adopted."""
     kept = Q(

@@ -23,11 +23,14 @@ Every write of a run's status, progress, label, heartbeat and lease is made here
 import logging
 import threading
 import uuid
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any, cast
 
 from celery import current_app
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import DatabaseError, IntegrityError, connection, connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -35,6 +38,8 @@ from django.utils import timezone
 from integrations import notifications
 from integrations.models import Installation, ProjectLink, SyncRun
 from integrations.selectors import get_installation, get_link
+from people.models import TenantQuerySet
+from projects.models import Project
 from worklogs.models import WorkLog
 
 from . import checkpoint
@@ -54,7 +59,7 @@ ABANDONED_MESSAGE = (
 )
 
 
-def lease_length():
+def lease_length() -> timedelta:
     """How long a run's lease lasts without a renewal (settings.SYNC_LEASE_SECONDS, 90 s by default)."""
     return timedelta(seconds=getattr(settings, "SYNC_LEASE_SECONDS", 90))
 
@@ -69,7 +74,7 @@ class SyncNotPossible(Exception):
 class LeaseHeld(Exception):
     """Another worker holds the run's live lease: the task should come back after `countdown` seconds."""
 
-    def __init__(self, countdown):
+    def __init__(self, countdown: float) -> None:
         super().__init__(f"Another worker holds this run for {countdown:.0f} s more.")
         self.countdown = countdown
 
@@ -84,7 +89,7 @@ class RetryLater(Exception):
     `countdown` seconds, as its retry policy says (integrations.tasks) or later if Hubstaff asked, from the run's
     checkpoint."""
 
-    def __init__(self, message, countdown):
+    def __init__(self, message: str, countdown: float) -> None:
         super().__init__(message)
         self.countdown = countdown
 
@@ -93,7 +98,7 @@ class Paced(Exception):
     """The run waits `countdown` seconds for the installation's request budget (hubstaff/budget.py) and resumes from
     its checkpoint: not a failure, so the wait does not count against the task's retries."""
 
-    def __init__(self, message, countdown):
+    def __init__(self, message: str, countdown: float) -> None:
         super().__init__(message)
         self.countdown = countdown
 
@@ -102,24 +107,26 @@ SYNC_TASK = "integrations.tasks.sync_project_task"
 SEND_RUNS_TASK = "integrations.tasks.send_runs_task"
 
 
-def deliver(task_name, args):
+def deliver(task_name: str, args: list[int] | list[list[int]]) -> None:
     """Put a task's message on the broker (the test suite records them here instead)."""
     current_app.send_task(task_name, args=args)
 
 
-def send_run(run_id):
+def send_run(run_id: int) -> None:
     """Hand a queued run to a worker once the current transaction commits."""
     transaction.on_commit(lambda: deliver(SYNC_TASK, [run_id]))
 
 
-def send_runs(run_ids):
+def send_runs(run_ids: Iterable[int]) -> None:
     """Hand many queued runs to workers once the current transaction commits: one message carrying their ids, from
     which a worker sends each run's own (`send_runs_task`), so that queuing thousands never waits on the broker."""
-    run_ids = list(run_ids)
-    transaction.on_commit(lambda: deliver(SEND_RUNS_TASK, [run_ids]))
+    ids = list(run_ids)
+    transaction.on_commit(lambda: deliver(SEND_RUNS_TASK, [ids]))
 
 
-def sync_blocker(project, installation=None, link=None):
+def sync_blocker(
+    project: Project, installation: Installation | None = None, link: ProjectLink | None = None
+) -> str | None:
     """Why this project cannot be synced now, or None."""
     installation = installation or get_installation(project.organization)
     if installation is None:
@@ -136,7 +143,14 @@ def sync_blocker(project, installation=None, link=None):
     return None
 
 
-def request_sync(project, *, mode, trigger, user=None, send_task=True):
+def request_sync(
+    project: Project,
+    *,
+    mode: str,
+    trigger: str,
+    user: User | AnonymousUser | None = None,
+    send_task: bool = True,
+) -> SyncRun:
     """Queue a sync of the project, or return the one already queued or running (a second request joins it).
 
     `send_task=False`: the caller runs the sync itself (`sync.run_sync`), so no worker is sent the run.
@@ -153,7 +167,7 @@ def request_sync(project, *, mode, trigger, user=None, send_task=True):
     return run
 
 
-def queue_runs(projects, *, mode, trigger, now):
+def queue_runs(projects: Sequence[tuple[int, int]], *, mode: str, trigger: str, now: datetime) -> list[int]:
     """Queue a sync of each of many projects at once, for the schedule: [(project_id, organization_id)] in.
 
     What request_sync does for one project, in one statement for any number of them: an INSERT of their runs
@@ -182,9 +196,10 @@ def queue_runs(projects, *, mode, trigger, now):
     return run_ids
 
 
-def _queued_run_columns(*, mode, trigger, now):
+def _queued_run_columns(*, mode: str, trigger: str, now: datetime) -> tuple[list[str], list[Any]]:
     """The columns of a queued run but its id, project and organization, and their values ready for the database:
-    the model's defaults, and the mode, trigger, status and time given."""
+    the model's defaults, and the mode, trigger, status and time given. A value is whatever the field's
+    get_db_prep_save makes for the driver (a JSON field's an adapter object), hence Any."""
     given = {
         "mode": mode,
         "trigger": trigger,
@@ -192,17 +207,20 @@ def _queued_run_columns(*, mode, trigger, now):
         "queued_at": now,
         "heartbeat_at": now,
     }
-    columns, values = [], []
+    columns: list[str] = []
+    values: list[Any] = []
     for field in SyncRun._meta.concrete_fields:
         if field.primary_key or field.attname in ("project_id", "organization_id"):
             continue
         value = given[field.attname] if field.attname in given else field.get_default()
-        columns.append(connection.ops.quote_name(field.column))
+        columns.append(connection.ops.quote_name(cast(str, field.column)))  # concrete: it has a column
         values.append(field.get_db_prep_save(value, connection))
     return columns, values
 
 
-def clear_project(project, *, user=None, trigger=SyncRun.Trigger.MANUAL):
+def clear_project(
+    project: Project, *, user: User | AnonymousUser | None = None, trigger: str = SyncRun.Trigger.MANUAL
+) -> SyncRun:
     """Clear data: delete every synced work log of the project (manual ones stay). Recorded as a run."""
     run, created = _create_run(
         project, mode=SyncRun.Mode.CLEAR, trigger=trigger, user=user, status=SyncRun.Status.RUNNING
@@ -219,13 +237,13 @@ def clear_project(project, *, user=None, trigger=SyncRun.Trigger.MANUAL):
     return run
 
 
-def synced_worklogs(project):
+def synced_worklogs(project: Project) -> TenantQuerySet[WorkLog]:
     return WorkLog.objects.for_org(project.organization_id).filter(
         project=project, source=WorkLog.Source.HUBSTAFF
     )
 
 
-def active_run(project):
+def active_run(project: Project) -> SyncRun | None:
     return (
         SyncRun.objects.for_org(project.organization_id)
         .filter(project=project, status__in=SyncRun.ACTIVE_STATUSES)
@@ -233,7 +251,7 @@ def active_run(project):
     )
 
 
-def recover_runs(now=None):
+def recover_runs(now: datetime | None = None) -> int:
     """Beat's check: runs whose worker or message is gone, set going again, so that none stays "running" or
     "queued" for long.
 
@@ -276,7 +294,9 @@ def recover_runs(now=None):
     return requeued + failed + len(lost)
 
 
-def _create_run(project, *, mode, trigger, user, status):
+def _create_run(
+    project: Project, *, mode: str, trigger: str, user: User | AnonymousUser | None, status: str
+) -> tuple[SyncRun, bool]:
     for _ in range(3):
         try:
             with transaction.atomic():
@@ -303,7 +323,7 @@ def _create_run(project, *, mode, trigger, user, status):
 # ---------------------------------------------------------------------------------------------- running
 
 
-def claim(run_id, now=None):
+def claim(run_id: int, now: datetime | None = None) -> SyncRun | None:
     """Take a queued run, or a running one whose lease expired, for this worker; None if there is nothing to do.
 
     Raises LeaseHeld if another worker holds a live lease on it (the task comes back when it would expire).
@@ -338,7 +358,7 @@ def claim(run_id, now=None):
     return run
 
 
-def renew_lease(run):
+def renew_lease(run: SyncRun) -> bool:
     """Renew the run's lease now; False if this worker no longer holds it."""
     return bool(
         SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.RUNNING, lease_id=run.lease_id).update(
@@ -348,7 +368,7 @@ def renew_lease(run):
 
 
 @contextmanager
-def keep_lease(run):
+def keep_lease(run: SyncRun) -> Iterator[None]:
     """Renew the run's lease from a thread every third of its length while the block runs.
 
     The progress heartbeat renews it while pages arrive; this thread also covers the pauses between (a Retry-After
@@ -358,7 +378,7 @@ def keep_lease(run):
     stop = threading.Event()
     every = lease_length().total_seconds() / 3
 
-    def renew():
+    def renew() -> None:
         try:
             while not stop.wait(every):
                 try:
@@ -378,7 +398,7 @@ def keep_lease(run):
         thread.join(timeout=10)
 
 
-def update_run(run, **fields):
+def update_run(run: SyncRun, **fields: object) -> None:
     """Record a running run's progress (and any other field) with its heartbeat: its worker is alive."""
     fields["heartbeat_at"] = timezone.now()
     SyncRun.objects.filter(pk=run.pk).update(**fields)
@@ -386,17 +406,17 @@ def update_run(run, **fields):
         setattr(run, name, value)
 
 
-def set_label(run, label):
+def set_label(run: SyncRun, label: str) -> None:
     """Say what the run is doing now (a wait inside an attempt, then the retry)."""
     SyncRun.objects.filter(pk=run.pk).update(progress_label=label)
 
 
-def count_requests(run, requests):
+def count_requests(run: SyncRun, requests: int) -> None:
     """Add an attempt's Hubstaff requests to the run's count."""
     SyncRun.objects.filter(pk=run.pk).update(requests_made=F("requests_made") + requests)
 
 
-def queue_again(run, *, due, label):
+def queue_again(run: SyncRun, *, due: datetime, label: str) -> None:
     """Give the run back to the queue until `due` (a retry, or a wait for the request budget), saying why. The
     periodic check sends a queued run again only once `due` has long passed (its heartbeat is set to `due`)."""
     SyncRun.objects.filter(pk=run.pk, lease_id=run.lease_id).update(
@@ -404,7 +424,7 @@ def queue_again(run, *, due, label):
     )
 
 
-def check_still_wanted(run, link_pk):
+def check_still_wanted(run: SyncRun, link_pk: int) -> None:
     """Inside the apply's transaction, before it commits: raise SyncStopped if the sync must not apply.
 
     The installation's row is locked (an uninstall waits for the apply, or the apply sees it gone), the link is
@@ -422,7 +442,7 @@ def check_still_wanted(run, link_pk):
         raise SyncStopped("Another worker took this sync over; this one wrote nothing.")
 
 
-def finish(run, status, **fields):
+def finish(run: SyncRun, status: str, **fields: object) -> None:
     """Record the run's outcome. A worker that lost the run's lease records nothing: raises SyncStopped for a
     success (so the transaction recording it rolls back), logs otherwise."""
     if _finish_run(run, status, **fields):
@@ -435,7 +455,7 @@ def finish(run, status, **fields):
     )
 
 
-def _finish_run(run, status, **fields):
+def _finish_run(run: SyncRun, status: str, **fields: object) -> bool:
     fields.update(status=status, finished_at=timezone.now(), heartbeat_at=timezone.now())
     if status == SyncRun.Status.SUCCEEDED:
         fields.setdefault("progress_done", run.progress_total)

@@ -14,12 +14,16 @@ sent them, for the rules to judge. A row that is not as documented (a field miss
 `MalformedResponse`, as a page that is not JSON is.
 """
 
+from __future__ import annotations
+
 import sys
 import tempfile
 import threading
 from array import array
 from collections import defaultdict
+from collections.abc import Container, Iterable, Sequence
 from datetime import date
+from typing import Any, Self, TypeAlias
 
 from integrations.hubstaff import mapping
 from integrations.hubstaff.errors import MalformedResponse
@@ -32,22 +36,33 @@ IN_MEMORY_BYTES = 2 * 1024 * 1024
 _FIELDS = 5
 _ITEM = array("q").itemsize
 
+# A fetch window: the first and last dates Hubstaff is asked for.
+Window: TypeAlias = tuple[date, date]
+
 
 class Staging:
     """Activities fetched by one sync, by window: `add(window, page, wanted)`, then `activities(window)`."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         # Closed by close() (the staging is the context manager).
         self._file = tempfile.SpooledTemporaryFile(max_size=IN_MEMORY_BYTES, prefix="primetric-sync-")  # noqa: SIM115
-        self._segments = defaultdict(list)  # window -> [(offset, rows), ...] in the file
-        self._buffers = {}  # window -> rows not written yet (windows may be fetched at once, their pages interleaved)
-        self._ordinals = {}  # date text -> ordinal (a window has a few dozen dates)
+        # (offset, rows) of each window's segments in the file.
+        self._segments: defaultdict[Window, list[tuple[int, int]]] = defaultdict(list)
+        # Rows not written yet (windows may be fetched at once, their pages interleaved).
+        self._buffers: dict[Window, array[int]] = {}
+        self._ordinals: dict[str, int] = {}  # date text -> ordinal (a window has a few dozen dates)
         # The file's position is shared: a window applied while others are fetched (early.py) is read back
         # from another thread than the one adding pages.
         self._file_lock = threading.Lock()
         self.rows = 0
 
-    def add(self, window, page, wanted_projects, count_work_breaks=True):
+    def add(
+        self,
+        window: Window,
+        page: Iterable[dict[str, Any]],
+        wanted_projects: Container[int],
+        count_work_breaks: bool = True,
+    ) -> int:
         """Keep the page's rows of the wanted Hubstaff projects under `window`; return how many were kept.
 
         A row's seconds are as `mapping.activity` reads them (work breaks counted or not)."""
@@ -78,7 +93,7 @@ class Staging:
             self._flush(window)
         return kept
 
-    def add_activities(self, window, activities):
+    def add_activities(self, window: Window, activities: Sequence[DailyActivity]) -> None:
         """Keep rules' DailyActivity rows (already read, e.g. a preview's kept fetch) under `window`."""
         buffer = self._buffers.setdefault(window, array("q"))
         for row in activities:
@@ -86,7 +101,7 @@ class Staging:
         self.rows += len(activities)
         self._flush(window)
 
-    def _flush(self, window):
+    def _flush(self, window: Window) -> None:
         buffer = self._buffers.pop(window, None)
         if not buffer:
             return
@@ -95,19 +110,19 @@ class Staging:
             self._segments[window].append((self._file.tell(), len(buffer) // _FIELDS))
             buffer.tofile(self._file)
 
-    def row_count(self, window):
+    def row_count(self, window: Window) -> int:
         """How many rows are kept under `window` so far."""
         buffered = len(self._buffers.get(window) or ()) // _FIELDS
         return buffered + sum(rows for _, rows in self._segments.get(window, ()))
 
-    def packed(self, window, skip=0):
+    def packed(self, window: Window, skip: int = 0) -> bytes:
         """The rows kept under `window`, after the first `skip`, as little-endian bytes (for the checkpoint)."""
         values = self._values(window)[skip * _FIELDS :]
         if sys.byteorder != "little":
             values.byteswap()
         return values.tobytes()
 
-    def load(self, window, data):
+    def load(self, window: Window, data: bytes | memoryview) -> None:
         """Keep rows given as `packed` gave them under `window` (a window fetched by an earlier attempt)."""
         values = array("q")
         values.frombytes(bytes(data))
@@ -118,7 +133,7 @@ class Staging:
         self.rows += len(values) // _FIELDS
         self._flush(window)
 
-    def _values(self, window):
+    def _values(self, window: Window) -> array[int]:
         self._flush(window)
         values = array("q")
         with self._file_lock:
@@ -127,13 +142,15 @@ class Staging:
                 values.frombytes(self._file.read(rows * _FIELDS * _ITEM))
         return values
 
-    def activities(self, window, first=None, last=None):
+    def activities(
+        self, window: Window, first: date | None = None, last: date | None = None
+    ) -> list[DailyActivity]:
         """The rows kept under `window` (of dates first..last, if given), as the rules' DailyActivity rows."""
         low = first.toordinal() if first is not None else -1
         high = last.toordinal() if last is not None else 1 << 62
         values = self._values(window)
-        dates = {}
-        result = []
+        dates: dict[int, date] = {}
+        result: list[DailyActivity] = []
         it = iter(values)
         for activity_id, ordinal, user_id, project_id, tracked in zip(it, it, it, it, it, strict=False):
             if ordinal < low or ordinal > high:
@@ -145,16 +162,16 @@ class Staging:
         return result
 
     @property
-    def closed(self):
+    def closed(self) -> bool:
         return self._file.closed
 
-    def close(self):
+    def close(self) -> None:
         self._file.close()
         self._segments.clear()
         self._buffers.clear()
 
-    def __enter__(self):
+    def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()

@@ -15,16 +15,42 @@ callers already inside a transaction (the tests' transactions) get.
 
 import queue
 import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager
+from enum import Enum
+from typing import Any, ParamSpec, Protocol, TypeAlias, TypeVar
 
 from django.db import connection, transaction
 
 # Writes queued ahead of the writer at most: the caller blocks beyond that, so memory stays bounded.
 MAX_PENDING = 2
 
-_COMMIT = object()
-_ROLLBACK = object()
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+class _End(Enum):
+    """How the caller ends the transaction, queued after its writes."""
+
+    COMMIT = "commit"
+    ROLLBACK = "rollback"
+
+
+# A queued write: its future, the function and its arguments. Writes of every result type share the queue, so the
+# types are those of any write.
+_Job: TypeAlias = tuple["Future[Any]", Callable[..., Any], tuple[Any, ...], dict[str, Any]]
+
+
+class Writer(Protocol):
+    """What `transaction_writer` gives: writes queued (`submit`) or waited for (`call`) in its transaction."""
+
+    @property
+    def threaded(self) -> bool: ...
+
+    def submit(self, fn: Callable[_P, _R], *args: _P.args, **kwargs: _P.kwargs) -> Future[_R]: ...
+
+    def call(self, fn: Callable[_P, _R], *args: _P.args, **kwargs: _P.kwargs) -> _R: ...
 
 
 class WriterStopped(Exception):
@@ -40,12 +66,12 @@ class _InlineWriter:
 
     threaded = False
 
-    def submit(self, fn, *args, **kwargs):
-        future = Future()
+    def submit(self, fn: Callable[_P, _R], *args: _P.args, **kwargs: _P.kwargs) -> Future[_R]:
+        future: Future[_R] = Future()
         future.set_result(fn(*args, **kwargs))
         return future
 
-    def call(self, fn, *args, **kwargs):
+    def call(self, fn: Callable[_P, _R], *args: _P.args, **kwargs: _P.kwargs) -> _R:
         return fn(*args, **kwargs)
 
 
@@ -54,38 +80,38 @@ class _ThreadedWriter:
 
     threaded = True
 
-    def __init__(self, *, name):
-        self._jobs = queue.Queue(maxsize=MAX_PENDING)
-        self._error = None
+    def __init__(self, *, name: str) -> None:
+        self._jobs: queue.Queue[_Job | _End] = queue.Queue(maxsize=MAX_PENDING)
+        self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
     # -- the caller's side
 
-    def submit(self, fn, *args, **kwargs):
+    def submit(self, fn: Callable[_P, _R], *args: _P.args, **kwargs: _P.kwargs) -> Future[_R]:
         """Queue `fn(*args, **kwargs)` to run in the writer's transaction; returns a Future of its result.
 
         If an earlier write failed, its error is raised here at once rather than at the end.
         """
         if self._error is not None:
             raise self._error
-        future = Future()
+        future: Future[_R] = Future()
         self._jobs.put((future, fn, args, kwargs))
         return future
 
-    def call(self, fn, *args, **kwargs):
+    def call(self, fn: Callable[_P, _R], *args: _P.args, **kwargs: _P.kwargs) -> _R:
         """Run `fn(*args, **kwargs)` in the writer's transaction after everything queued before; return its result."""
         return self.submit(fn, *args, **kwargs).result()
 
-    def finish(self, commit):
-        self._jobs.put(_COMMIT if commit else _ROLLBACK)
+    def finish(self, commit: bool) -> None:
+        self._jobs.put(_End.COMMIT if commit else _End.ROLLBACK)
         self._thread.join()
         if commit and self._error is not None:
             raise self._error
 
     # -- the writer's thread
 
-    def _run(self):
+    def _run(self) -> None:
         ended = False  # the caller's commit or rollback has been taken off the queue
         try:
             with transaction.atomic():
@@ -95,10 +121,10 @@ class _ThreadedWriter:
                     cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 while True:
                     job = self._jobs.get()
-                    ended = job is _COMMIT or job is _ROLLBACK
-                    if job is _COMMIT:
+                    ended = isinstance(job, _End)
+                    if job is _End.COMMIT:
                         break
-                    if job is _ROLLBACK:
+                    if job is _End.ROLLBACK:
                         raise _RollBack
                     future, fn, args, kwargs = job
                     try:
@@ -116,17 +142,17 @@ class _ThreadedWriter:
         finally:
             connection.close()  # this thread's own connection
 
-    def _drain(self):
+    def _drain(self) -> None:
         """After a failure: fail every queued write until the caller says how to end, so no one waits forever."""
         while True:
             job = self._jobs.get()
-            if job is _COMMIT or job is _ROLLBACK:
+            if isinstance(job, _End):
                 return
             job[0].set_exception(WriterStopped("An earlier write of this transaction failed."))
 
 
 @contextmanager
-def transaction_writer(*, threaded, name="writer"):
+def transaction_writer(*, threaded: bool, name: str = "writer") -> Iterator[Writer]:
     """A writer for one transaction: `submit(fn, ...)` queues a write, `call(fn, ...)` waits for its result.
 
     Threaded: the transaction commits when the block ends and every queued write has run, and rolls back if the
