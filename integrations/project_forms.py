@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 from collections.abc import Mapping
 from typing import Any, cast
 
@@ -17,7 +19,7 @@ class HubstaffProjectsField(forms.TypedMultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
 
 
-class ProjectLinkForm(forms.ModelForm):
+class ProjectLinkForm(forms.ModelForm):  # type: ignore[type-arg]  # generic in the stubs only
     """A project's Integration settings, in the seed's words: the link's own fields, checked by clean_settings."""
 
     # Select projects: one checkbox per Hubstaff project the installation reaches (the model keeps a list of ids).
@@ -44,7 +46,7 @@ class ProjectLinkForm(forms.ModelForm):
     def __init__(
         self,
         data: Mapping[str, Any] | None = None,
-        files: MultiValueDict[str, UploadedFile] | None = None,
+        files: MultiValueDict[str, UploadedFile[bytes]] | None = None,
         *,
         project: Project | None = None,
         instance: ProjectLink | None = None,
@@ -66,5 +68,8 @@ class ProjectLinkForm(forms.ModelForm):
         self.default_time_zone = organization_time_zone("", installation.account if installation else None)
         self.fields["hubstaff_time_zone"].widget.attrs["placeholder"] = self.default_time_zone
 
-    def clean(self) -> dict[str, Any]:
-        return clean_settings(self.project, super().clean())
+    def clean(self) -> dict[str, Any] | None:
+        cleaned = super().clean()
+        if cleaned is None:
+            return None
+        return clean_settings(self.project, cleaned)

@@ -7,7 +7,9 @@ Hubstaff request goes through integrations/hubstaff/client.py.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
@@ -17,6 +19,7 @@ from integrations.hubstaff.client import HubstaffClient
 from integrations.hubstaff.errors import HubstaffError, describe_token_error
 from integrations.hubstaff.tokens import request_token_refresh, store_tokens
 from integrations.models import HubstaffProject, Installation
+from people.models import Organization
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +28,13 @@ PROJECT_BATCH = 500
 
 @transaction.atomic
 @sensitive_variables()
-def save_credentials(organization, *, client_id: str, client_secret: str = "", user=None) -> Installation:
+def save_credentials(
+    organization: Organization,
+    *,
+    client_id: str,
+    client_secret: str = "",
+    user: User | AnonymousUser | None = None,
+) -> Installation:
     """Store the Hubstaff app's Client ID and secret (encrypted) before the browser goes to Hubstaff.
 
     An empty secret keeps the saved one (only for the same Client ID). A different Client ID starts a new
@@ -50,7 +59,7 @@ def save_credentials(organization, *, client_id: str, client_secret: str = "", u
     return installation
 
 
-def forget_client_secret(installation) -> Installation:
+def forget_client_secret(installation: Installation) -> Installation:
     """Hubstaff rejected the secret: drop it, so that the install form asks for it again rather than offering
     to keep a secret that does not work."""
     installation.client_secret = ""
@@ -59,7 +68,13 @@ def forget_client_secret(installation) -> Installation:
 
 
 @sensitive_variables()
-def complete_authorization(installation, *, code: str, pending: dict, user=None) -> Installation:
+def complete_authorization(
+    installation: Installation,
+    *,
+    code: str,
+    pending: dict[str, Any],
+    user: User | AnonymousUser | None = None,
+) -> Installation:
     """Finish the OAuth flow: exchange the code, verify the ID token, check the API, mark installed."""
     token = oauth.exchange_code(installation, code, pending)
     oauth.validate_id_token(token.get("id_token"), client_id=installation.client_id, nonce=pending["nonce"])
@@ -67,7 +82,9 @@ def complete_authorization(installation, *, code: str, pending: dict, user=None)
 
 
 @sensitive_variables("token")
-def finish_install(installation, token: dict, *, user=None) -> Installation:
+def finish_install(
+    installation: Installation, token: dict[str, Any], *, user: User | AnonymousUser | None = None
+) -> Installation:
     """Save fresh tokens, then prove they work with a real API call (/users/me, /organizations).
 
     Until that check passes the installation stays *waiting for authorization*, with the reason.
@@ -88,7 +105,7 @@ def finish_install(installation, token: dict, *, user=None) -> Installation:
     installation.status = Installation.Status.INSTALLED
     installation.status_reason = ""
     installation.installed_at = timezone.now()
-    if user is not None and getattr(user, "is_authenticated", False):
+    if user is not None and user.is_authenticated:
         installation.installed_by = user
     installation.save(update_fields=["status", "status_reason", "installed_at", "installed_by", "updated_at"])
     logger.info(
@@ -103,7 +120,7 @@ def finish_install(installation, token: dict, *, user=None) -> Installation:
     return installation
 
 
-def check_installation(installation, client: HubstaffClient | None = None) -> Installation:
+def check_installation(installation: Installation, client: HubstaffClient | None = None) -> Installation:
     """Ask Hubstaff who we are and which organizations we reach, and record it on the installation."""
     client = client or HubstaffClient(installation)
     user = client.me()
@@ -114,7 +131,7 @@ def check_installation(installation, client: HubstaffClient | None = None) -> In
     return installation
 
 
-def refresh_hubstaff_projects(installation, client: HubstaffClient | None = None) -> int:
+def refresh_hubstaff_projects(installation: Installation, client: HubstaffClient | None = None) -> int:
     """Re-read the projects of every Hubstaff organization the installation reaches into HubstaffProject.
 
     Projects that Hubstaff no longer lists are removed from the cache (project links keep their ids).
@@ -125,7 +142,7 @@ def refresh_hubstaff_projects(installation, client: HubstaffClient | None = None
     organizations = [mapping.organization(o) for o in client.organizations()]
     seen = 0
     for organization in organizations:
-        batch = []
+        batch: list[HubstaffProject] = []
         for project in client.projects(organization["id"], status="all"):
             batch.append(
                 HubstaffProject(
@@ -145,7 +162,7 @@ def refresh_hubstaff_projects(installation, client: HubstaffClient | None = None
     return seen
 
 
-def _upsert_projects(batch) -> int:
+def _upsert_projects(batch: list[HubstaffProject]) -> int:
     if batch:
         HubstaffProject.objects.bulk_create(
             batch,
@@ -164,7 +181,7 @@ def _upsert_projects(batch) -> int:
 
 @sensitive_variables("personal_access_token", "token")
 def connect_with_personal_access_token(
-    organization, personal_access_token: str, *, user=None
+    organization: Organization, personal_access_token: str, *, user: User | AnonymousUser | None = None
 ) -> Installation:
     """Install Hubstaff headlessly with a personal access token (a long-lived refresh token; no OAuth app).
 
@@ -188,7 +205,7 @@ def connect_with_personal_access_token(
     return finish_install(installation, token, user=user)
 
 
-def uninstall(installation) -> None:
+def uninstall(installation: Installation) -> None:
     """Forget the credentials and tokens (and the cached Hubstaff projects).
 
     Project links stay, so that a new install picks them up, but nothing syncs without an installation; work

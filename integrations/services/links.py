@@ -1,7 +1,9 @@
 """A project's Integration settings: the link between a project and the Hubstaff projects that feed it."""
 
 import hashlib
-from datetime import datetime, timedelta
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import available_timezones
 
 from django.core.exceptions import ValidationError
@@ -10,9 +12,10 @@ from django.utils import timezone
 
 from integrations.models import HubstaffProject, LinkedHubstaffProject, ProjectLink
 from integrations.selectors import get_installation, get_link, reachable_projects
+from projects.models import Project
 
 
-def daily_slot(project_id, day):
+def daily_slot(project_id: int, day: date) -> datetime:
     """The moment of `day` at which a project's daily sync is due: a fixed, evenly spread offset per project.
 
     Hashing the id spreads thousands of projects over the 24 hours, so that they never call Hubstaff in the same
@@ -25,7 +28,7 @@ def daily_slot(project_id, day):
     return midnight + timedelta(seconds=offset)
 
 
-def next_daily_slot(project_id, after):
+def next_daily_slot(project_id: int, after: datetime) -> datetime:
     """The first daily slot of the project strictly after `after`."""
     local_day = timezone.localtime(after).date()
     slot = daily_slot(project_id, local_day)
@@ -35,22 +38,23 @@ def next_daily_slot(project_id, after):
     return slot
 
 
-def link_or_new(project):
+def link_or_new(project: Project) -> ProjectLink:
     """The project's link, or a new unsaved one holding the model's defaults (a project never linked)."""
     return get_link(project) or ProjectLink(organization=project.organization, project=project)
 
 
-def clean_settings(project, settings):
+def clean_settings(project: Project, settings: Mapping[str, Any]) -> dict[str, Any]:
     """The checks of a project's Integration settings, in one place: the panel's form, the API's serializer and
     update_link call it. Returns the values as saved (selection sorted, time zone trimmed); raises a ValidationError
     naming the field of each refusal.
 
-    `settings` holds ProjectLink.SETTINGS by name; a form leaves out a field it already refused, and the checks
+    `settings` holds ProjectLink.SETTINGS by name, each of its own type (a form's cleaned data, a serializer's
+    validated data); a form leaves out a field it already refused, and the checks
     that need it are skipped. Hubstaff may be enabled only once installed and with at least one Hubstaff project
     selected; only projects the installation reaches may be selected, each feeding one project of the organization.
     """
     cleaned = dict(settings)
-    errors = {}
+    errors: dict[str, list[str]] = {}
     if cleaned.get("hubstaff_time_zone") is not None:
         time_zone = cleaned["hubstaff_time_zone"] = cleaned["hubstaff_time_zone"].strip()
         if time_zone and time_zone not in available_timezones():
@@ -71,7 +75,7 @@ def clean_settings(project, settings):
     return cleaned
 
 
-def _selection_errors(project, enabled, ids):
+def _selection_errors(project: Project, enabled: bool | None, ids: Sequence[int]) -> list[str]:
     if not ids:
         return ["Select at least one Hubstaff project to sync from."] if enabled else []
     known = set(
@@ -86,7 +90,7 @@ def _selection_errors(project, enabled, ids):
 
 
 @transaction.atomic
-def update_link(project, **settings):
+def update_link(project: Project, **settings: object) -> ProjectLink:
     """Save a project's Integration settings: the one place a link's settings are written (the panel, the API,
     the admin, commands), checked by clean_settings whoever calls.
 
@@ -111,7 +115,7 @@ def update_link(project, **settings):
     return link
 
 
-def _link_hubstaff_projects(link, ids):
+def _link_hubstaff_projects(link: ProjectLink, ids: Sequence[int]) -> None:
     """Keep the link's LinkedHubstaffProject rows in step with its selection, in update_link's transaction.
 
     clean_settings refused a Hubstaff project another project of the organization links (it would count every
@@ -136,7 +140,7 @@ def _link_hubstaff_projects(link, ids):
         raise
 
 
-def _taken(organization_id, project_id, ids):
+def _taken(organization_id: int, project_id: int, ids: Sequence[int]) -> list[str]:
     """Why each of `ids` another project of the organization links cannot be selected (none: an empty list)."""
     taken = (
         LinkedHubstaffProject.objects.filter(organization_id=organization_id, hubstaff_project_id__in=ids)

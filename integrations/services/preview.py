@@ -6,22 +6,32 @@ is rolled back at the end (`Sync.run`), so its counts are exactly what a reset w
 """
 
 from collections import defaultdict
+from collections.abc import Collection, Iterable
+from typing import TypeAlias
 
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 
+from integrations.hubstaff.rules import DateSpan, SyncedLog, SyncPlan
 from people.models import Person
 from projects.models import Assignment
+from worklogs.models import WorkLog
+
+# A row of the stored report: ids, a name, counts and dates as text (an unknown person's id is None).
+ReportRow: TypeAlias = dict[str, int | str | None]
 
 
 class PreviewReport:
     """Work logs created / updated / deleted per person, and the assignments created or stretched, of a run."""
 
-    def __init__(self):
-        self.per_person = defaultdict(lambda: {"created": 0, "updated": 0, "deleted": 0})
-        self.new_assignments = {}  # person id -> DateSpan
-        self.stretched = {}  # assignment id -> DateSpan
+    def __init__(self) -> None:
+        # By person id; None: a deleted log that was not among those planned against.
+        self.per_person: defaultdict[int | None, dict[str, int]] = defaultdict(
+            lambda: {"created": 0, "updated": 0, "deleted": 0}
+        )
+        self.new_assignments: dict[int, DateSpan] = {}  # by person id
+        self.stretched: dict[int, DateSpan] = {}  # by assignment id
 
-    def add(self, plan, existing_logs):
+    def add(self, plan: SyncPlan, existing_logs: Iterable[SyncedLog]) -> None:
         """Note one batch's plan; `existing_logs` are the synced logs it was planned against (for the deletes)."""
         person_of_log = {log.id: log.person_id for log in existing_logs}
         for log in plan.creates:
@@ -33,17 +43,17 @@ class PreviewReport:
         self.new_assignments.update(plan.new_assignments)
         self.stretched.update(plan.stretched_assignments)
 
-    def add_deleted_outside(self, logs):
+    def add_deleted_outside(self, logs: QuerySet[WorkLog]) -> None:
         """The synced logs a reset deletes outside the project's window (`logs`: a queryset of them)."""
         for row in logs.values("person_id").annotate(n=Count("id")):
             self.per_person[row["person_id"]]["deleted"] += row["n"]
 
-    def as_json(self, organization_id, created_here):
+    def as_json(self, organization_id: int, created_here: Collection[int]) -> dict[str, list[ReportRow]]:
         """The report as stored in the run; `created_here`: ids of assignments this (rolled back) run made."""
-        people = dict(
-            Person.objects.for_org(organization_id)
-            .filter(pk__in=set(self.per_person) | set(self.new_assignments))
-            .values_list("pk", "full_name")
+        # The lookup leaves out a None id, as `pk__in` would.
+        person_ids = {pid for pid in self.per_person if pid is not None} | set(self.new_assignments)
+        people: dict[int | None, str] = dict(
+            Person.objects.for_org(organization_id).filter(pk__in=person_ids).values_list("pk", "full_name")
         )
         stretched_ids = set(self.stretched) - set(created_here)
         owners = dict(

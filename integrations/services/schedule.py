@@ -6,8 +6,11 @@ minutes through `integrations.tasks.enqueue_due_syncs`).
 """
 
 import logging
+from collections.abc import Sequence
+from datetime import datetime
 
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from integrations.models import Installation, ProjectLink, SyncRun
@@ -21,7 +24,7 @@ logger = logging.getLogger(__name__)
 BATCH = 500
 
 
-def due_links(now=None):
+def due_links(now: datetime | None = None) -> QuerySet[ProjectLink]:
     """Links whose daily sync is due: enabled, with projects selected, of an installed installation."""
     now = now or timezone.now()
     installed = Installation.objects.filter(status=Installation.Status.INSTALLED).values("organization_id")
@@ -35,7 +38,7 @@ def due_links(now=None):
     )
 
 
-def enqueue_due_syncs(now=None):
+def enqueue_due_syncs(now: datetime | None = None) -> int:
     """Queue the incremental sync of every project whose daily slot has come; returns how many were queued.
 
     Each project keeps its own slot of the day (links.daily_slot), so the syncs are spread over 24 hours. The
@@ -45,7 +48,7 @@ def enqueue_due_syncs(now=None):
     """
     now = now or timezone.now()
     queued = 0
-    batch = []
+    batch: list[tuple[int, int, int]] = []
     for link in due_links(now).values_list("pk", "project_id", "organization_id").iterator(chunk_size=BATCH):
         batch.append(link)
         if len(batch) == BATCH:
@@ -56,7 +59,7 @@ def enqueue_due_syncs(now=None):
     return queued
 
 
-def _queue_batch(links, now):
+def _queue_batch(links: Sequence[tuple[int, int, int]], now: datetime) -> int:
     """Queue the syncs of a batch of due links and move their slots: two statements, in one transaction."""
     with transaction.atomic():
         run_ids = queue_runs(
@@ -74,7 +77,7 @@ def _queue_batch(links, now):
     return len(run_ids)
 
 
-def _move_slots(slots):
+def _move_slots(slots: Sequence[tuple[int, datetime]]) -> None:
     """Set each link's next slot, [(link id, when)], in one UPDATE (bulk_update's CASE of 500 branches cost more
     CPU than the rest of a batch)."""
     adapt = connection.ops.adapt_datetimefield_value

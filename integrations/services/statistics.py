@@ -20,20 +20,23 @@ ANALYZE_AFTER_ROWS = 10_000
 ANALYZE_AFTER_SHARE = 0.1
 
 
-def refresh_after_sync(written, *, min_rows=ANALYZE_AFTER_ROWS, min_share=ANALYZE_AFTER_SHARE):
+def refresh_after_sync(
+    written: int, *, min_rows: int = ANALYZE_AFTER_ROWS, min_share: float = ANALYZE_AFTER_SHARE
+) -> None:
     """Refresh the statistics if a sync that created or deleted `written` work logs changed enough of the table."""
     if written >= min_rows and written >= min_share * planner_worklog_rows():
         refresh_worklog_statistics()
 
 
-def planner_worklog_rows():
+def planner_worklog_rows() -> float:
     """How many rows the planner's statistics say the work-log table has (0 where never analyzed)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [WorkLog._meta.db_table])
-        return max(0, cursor.fetchone()[0])
+        reltuples: float = cursor.fetchone()[0]  # -1 where never analyzed
+        return max(0, reltuples)
 
 
-def refresh_worklog_statistics():
+def refresh_worklog_statistics() -> bool:
     """ANALYZE the work-log table, unless that would wait: if autovacuum or another sync holds the table's
     statistics lock, they are being refreshed already. Never fails the sync that asks."""
     try:

@@ -4,26 +4,36 @@ E-mail matching stays the default; a link comes first for its Hubstaff user in e
 `links_by_user` to the rules). Links are per organization and by Hubstaff user id: one person per Hubstaff user.
 """
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from integrations.models import HubstaffUserLink
-from people.models import Person
+from people.models import Organization, Person
 
 
-def links_by_user(organization_id):
+def links_by_user(organization_id: int) -> dict[int, int]:
     """The organization's links as the rules take them: Hubstaff user id -> person id."""
     return dict(
         HubstaffUserLink.objects.for_org(organization_id).values_list("hubstaff_user_id", "person_id")
     )
 
 
-def link_user(organization, *, hubstaff_user_id, person_id, name="", user=None):
+def link_user(
+    organization: Organization,
+    *,
+    hubstaff_user_id: int | str | None,
+    person_id: int | str | None,
+    name: str | None = "",
+    user: User | None = None,
+) -> HubstaffUserLink:
     """Link a Hubstaff user to a person of `organization` (replacing an earlier link of that user).
 
     The person is looked up inside the organization: an id of another organization's person is refused like an
     unknown one. Raises ValidationError for a bad id.
     """
+    if hubstaff_user_id is None or person_id is None:  # a form's field left out
+        raise ValidationError("Choose a person and a Hubstaff user.")
     try:
         hubstaff_user_id = int(hubstaff_user_id)
         person_id = int(person_id)
@@ -47,6 +57,6 @@ def link_user(organization, *, hubstaff_user_id, person_id, name="", user=None):
     return link
 
 
-def remove_link(link):
+def remove_link(link: HubstaffUserLink) -> None:
     """Forget a link: the next sync matches that Hubstaff user by e-mail again."""
     link.delete()
