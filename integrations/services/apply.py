@@ -26,7 +26,6 @@ from worklogs.models import WorkLog
 
 from .runs import check_still_wanted, synced_worklogs
 from .user_links import links_by_user
-from .writer import transaction_writer
 
 # Days planned and written at a time (a fetch window is cut in two: memory holds one batch).
 APPLY_BATCH_DAYS = 16
@@ -61,10 +60,12 @@ class RunContext:
 
 
 class Apply:
-    """The apply phase of one sync run: `run(...)` plans and writes every batch and returns (counts, report)."""
+    """The apply phase of one sync run, in the transaction of `writer`: `batches(...)` plans and writes every batch
+    of the staged rows, then `conclude(...)` makes the last writes and returns (counts, report)."""
 
-    def __init__(self, context, *, preview=None):
+    def __init__(self, context, writer, *, preview=None):
         self.context = context
+        self.writer = writer
         self.counts = defaultdict(int)
         self.deleted = []  # futures of the number of work logs each DELETE removed
         self.not_synced = rules.NotSynced()  # the batches' missing teammates and skipped people, added up
@@ -74,47 +75,39 @@ class Apply:
         )  # assignments made by this run: a stretch of one is not counted as a stretch
         self.stretched_spans = {}  # written once, after the last batch (the rules read self.assignments)
         self.links = {}  # Hubstaff user id -> person id, linked by hand (services.user_links)
+        self.people = []  # the organization's people, as the rules take them
         self.preview = preview  # a preview.PreviewReport noting every plan per person, for a preview run
 
-    def run(self, staging, users, windows, window, *, reset, finish=None, fetch_over=None):
-        """Plan and write the staged rows of the fetch `windows` (the dates `window` of P, or None); `reset` also
-        deletes the synced logs outside `window`. `finish(counts, report)` runs last in the same transaction
-        (the run's record and the link's synced_through: committed with the work logs or not at all).
+    def batches(self, staging, users, windows):
+        """Plan and write the staged rows of the fetch `windows`, a batch of days at a time."""
+        self.people = self._load()
+        for fetched, batch in _batches(windows):
+            existing = self._existing(batch)
+            plan = self._plan(
+                staging.activities(fetched, batch.start, batch.end), existing, batch, users, self.people
+            )
+            if self.preview is not None:
+                self.preview.add(plan, existing)
+            self._write(plan, self.writer)
+            self.not_synced.add(plan)
+            del plan  # before the next batch is read: memory holds one batch at a time
 
-        Applied while the fetch goes on (`early.py`), `staging` hands out a window's rows once it is complete and
-        `fetch_over()` returns once the whole fetch is: nothing after the batches runs before it.
-        """
-        threaded = not connection.in_atomic_block
-        with transaction_writer(threaded=threaded, name=f"sync-run-{self.context.run.pk}") as writer:
-            people = self._load()
-            for fetched, batch in _batches(windows):
-                existing = self._existing(batch)
-                plan = self._plan(
-                    staging.activities(fetched, batch.start, batch.end), existing, batch, users, people
-                )
-                if self.preview is not None:
-                    self.preview.add(plan, existing)
-                self._write(plan, writer)
-                self.not_synced.add(plan)
-                del plan  # before the next batch is read: memory holds one batch at a time
-            if fetch_over is not None:
-                fetch_over()
-            # Serialize with anything else writing this project's synced data, and make sure the sync may still
-            # write: before the last writes and the commit, so that no lock is held while Hubstaff is read (the
-            # fetch may refresh the tokens, which locks the installation's row).
-            writer.call(_lock_link, self.context.run, self.context.link.pk)
-            self._write_stretched(writer)
-            if reset:
-                # A fresh full sync keeps no synced log outside the window (e.g. after the project's dates
-                # changed).
-                if self.preview is not None:
-                    self.preview.add_deleted_outside(_outside(self.context.project, window))
-                self.deleted.append(writer.submit(_delete_outside, self.context.project, window))
-            self.counts["worklogs_deleted"] += sum(future.result() for future in self.deleted)
-            report = self._report(people)
-            if finish is not None:
-                writer.call(finish, dict(self.counts), report)
-        return dict(self.counts), report
+    def conclude(self, window, *, reset):
+        """The last writes, once every batch is written: the stretched assignments and, for a reset, the synced
+        logs outside `window` (the dates of P, or None) deleted. Returns the run's (counts, report)."""
+        writer = self.writer
+        # Serialize with anything else writing this project's synced data, and make sure the sync may still
+        # write: before the last writes and the commit, so that no lock is held while Hubstaff is read (the
+        # fetch may refresh the tokens, which locks the installation's row).
+        writer.call(_lock_link, self.context.run, self.context.link.pk)
+        self._write_stretched(writer)
+        if reset:
+            # A fresh full sync keeps no synced log outside the window (e.g. after the project's dates changed).
+            if self.preview is not None:
+                self.preview.add_deleted_outside(_outside(self.context.project, window))
+            self.deleted.append(writer.submit(_delete_outside, self.context.project, window))
+        self.counts["worklogs_deleted"] += sum(future.result() for future in self.deleted)
+        return dict(self.counts), self._report(self.people)
 
     # -- planning
 

@@ -39,10 +39,12 @@ def possible():
 class EarlyApply:
     """An apply run in a thread, fed the fetch's windows as they complete.
 
-    The fetch calls `window_complete(window)` once all of a window is staged, `check()` after each page (raising
-    the apply's error, if it failed), `abandon()` when it must wait for the budget, and `fetch_over()` once it has
-    ended and written its own progress; then `result()` gives the apply's (counts, report), or None when it was
-    abandoned (the caller applies after the fetch).
+    `start(work)` runs `work()` (the sync's apply, reading the staging through `view(staging)`) in a thread. The
+    fetch calls `window_complete(window)` once all of a window is staged, `check()` after each page (raising the
+    apply's error, if it failed), `abandon()` when it must wait for the budget, and `fetch_over()` once it has
+    ended and written its own progress; then `result()` gives what `work()` returned, or None when it was
+    abandoned (the caller applies after the fetch). The apply calls `wait_fetch_over()` before anything that must
+    come after the whole fetch.
     """
 
     def __init__(self, name):
@@ -57,15 +59,14 @@ class EarlyApply:
 
     # -- the fetch's side
 
-    def start(self, apply, staging, users, windows, window, *, reset, finish):
-        """Start `apply.run(...)` in a thread, reading each window of `staging` once it is complete."""
-        view = _CompleteWindows(self, staging)
+    def view(self, staging):
+        """The staging as the apply reads it here: a window's rows once the fetch has all of them."""
+        return _CompleteWindows(self, staging)
 
+    def start(self, work):
         def run():
             try:
-                self._result = apply.run(
-                    view, users, windows, window, reset=reset, finish=finish, fetch_over=self._wait_fetch_over
-                )
+                self._result = work()
             except Abandoned:
                 pass
             except BaseException as exc:  # handed to the fetch: check() and result() raise it
@@ -102,7 +103,7 @@ class EarlyApply:
             self._changed.notify_all()
 
     def result(self):
-        """Wait for the apply; its (counts, report), or None if it was abandoned. Raises the apply's error."""
+        """Wait for the apply; what it returned, or None if it was abandoned. Raises the apply's error."""
         self._thread.join()
         self.check()
         return None if self._abandoned else self._result
@@ -122,7 +123,7 @@ class EarlyApply:
             if self._abandoned:
                 raise Abandoned
 
-    def _wait_fetch_over(self):
+    def wait_fetch_over(self):
         self._wait(lambda: self._fetch_over)
 
     def _wait_window(self, window):

@@ -27,7 +27,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from integrations.hubstaff import mapping, rules
@@ -57,6 +57,7 @@ from .preview import PreviewReport
 from .runs import SyncStopped, claim, sync_blocker
 from .staging import Staging
 from .waiting import announce_waits
+from .writer import transaction_writer
 
 logger = logging.getLogger(__name__)
 
@@ -197,9 +198,6 @@ class ProjectSync:
             budget.share_fairly(self.sync_run)
         budget.on_wait, budget.may_stop = self.fetch.waiting, lambda: self.fetch.windows_saved > 0
 
-    def new_apply(self, preview=None):
-        return Apply(self.context, preview=preview)
-
     def _plan(self, sources):
         """The first attempt's decision of what to fetch, stored on the run for the attempts after it. A reset
         takes over the fetch of a preview of minutes ago that asked the same (its rows and users)."""
@@ -233,29 +231,41 @@ class Commit:
         self.plan = plan
 
     def run(self, staging, sources, users, windows, window):
-        sync = self.sync
-        ending = {"reset": self.plan.mode == SyncRun.Mode.RESET, "finish": self.succeed}
+        fetch = self.sync.fetch
         if early.possible():
-            running = early.EarlyApply(f"sync-run-{sync.sync_run.pk}-apply")
-            running.start(sync.new_apply(), staging, users, windows, window, **ending)
-            sync.fetch.early = running
+            running = early.EarlyApply(f"sync-run-{self.sync.sync_run.pk}-apply")
+            view = running.view(staging)
+            running.start(lambda: self.apply(view, users, windows, window, running))
+            fetch.early = running
             try:
-                sync.fetch.into(staging, sources, windows)
+                fetch.into(staging, sources, windows)
             except BaseException:
                 running.stop()
                 raise
             finally:
-                sync.fetch.early = None
+                fetch.early = None
             if not running.abandoned:
-                sync.fetch.update(progress_label="Saving work logs")
+                fetch.update(progress_label="Saving work logs")
             running.fetch_over()
-            applied = running.result()
-            if applied is not None:
-                return applied[0]
+            counts = running.result()
+            if counts is not None:
+                return counts
         else:
-            sync.fetch.into(staging, sources, windows)
-        sync.fetch.update(progress_label="Saving work logs")
-        counts, _ = sync.new_apply().run(staging, users, windows, window, **ending)
+            fetch.into(staging, sources, windows)
+        fetch.update(progress_label="Saving work logs")
+        return self.apply(staging, users, windows, window)
+
+    def apply(self, staging, users, windows, window, running=None):
+        """Plan and write every batch, then record the run's success, in one transaction; returns the counts.
+        Applied while the fetch goes on (`running`), nothing after the batches runs before the fetch has ended."""
+        threaded = not connection.in_atomic_block
+        with transaction_writer(threaded=threaded, name=f"sync-run-{self.sync.sync_run.pk}") as writer:
+            apply = Apply(self.sync.context, writer)
+            apply.batches(staging, users, windows)
+            if running is not None:
+                running.wait_fetch_over()
+            counts, report = apply.conclude(window, reset=self.plan.mode == SyncRun.Mode.RESET)
+            writer.call(self.succeed, counts, report)
         return counts
 
     def succeed(self, counts, report):
@@ -281,9 +291,11 @@ class Preview:
         sync = self.sync
         sync.fetch.into(staging, sources, windows)
         sync.fetch.update(progress_label="Planning the changes")
-        apply = sync.new_apply(PreviewReport())
         with transaction.atomic():
-            counts, report = apply.run(staging, users, windows, window, reset=True)
+            with transaction_writer(threaded=False) as writer:
+                apply = Apply(sync.context, writer, preview=PreviewReport())
+                apply.batches(staging, users, windows)
+                counts, report = apply.conclude(window, reset=True)
             report["preview"] = apply.preview.as_json(sync.project.organization_id, apply.created_here)
             transaction.set_rollback(True)
         runs.finish(sync.sync_run, SyncRun.Status.SUCCEEDED, **counts, **report)

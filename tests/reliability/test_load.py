@@ -105,7 +105,9 @@ def test_two_hundred_organizations_five_projects_each_all_due_at_once(load_sandb
         assert queued == ORGS * PROJECTS
         wait_for(
             lambda: not SyncRun.objects.filter(status__in=SyncRun.ACTIVE_STATUSES).exists(),
-            timeout=240,
+            # A bound for a machine running other tests alongside (make test's -n auto), not a speed target:
+            # the figures are written below.
+            timeout=420,
             interval=0.5,
             message=f"every sync to finish\n{workers[0].output()}\n{workers[1].output()}",
         )

@@ -300,7 +300,7 @@ def test_make_run_s_worker_loses_an_idle_pool_child_and_still_runs_every_sync(pr
     try:
         wait_for(
             lambda: len(worker.pool_children()) == 2 and "ready" in worker.output(),
-            timeout=60,
+            timeout=120,
             message=f"the worker to be ready with two pool children\n{worker.output()}",
         )
         killed = worker.pool_children()[0]
