@@ -47,11 +47,13 @@ def _locked(name: str) -> Iterator[None]:
 
 
 def _alive(pid: int, name: str) -> bool:
+    """Whether process `pid` runs and is the named server (a stale pid file may name a process reused since)."""
+    import psutil
+
     try:
-        command = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
+        return name in " ".join(psutil.Process(pid).cmdline())
+    except (psutil.Error, OSError):
         return False
-    return name.encode() in command
 
 
 # --- PostgreSQL -------------------------------------------------------------------------------------------
