@@ -9,8 +9,11 @@ batches never share a date). If anything fails, the transaction rolls back and t
 """
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass, replace
+from datetime import date, datetime
+from typing import NotRequired, Protocol, TypeAlias, TypedDict
 
 from django.db import connection
 from django.db.models import Q
@@ -19,13 +22,16 @@ from django.utils import timezone
 from integrations.hubstaff import mapping, rules
 from integrations.hubstaff.windows import date_windows
 from integrations.models import ProjectLink, SyncRun
-from people.models import Person
+from people.models import Person, TenantQuerySet
 from primetric import db
 from projects.models import Assignment, Project
 from worklogs.models import WorkLog
 
+from .preview import PreviewReport, ReportRow
 from .runs import check_still_wanted, synced_worklogs
+from .staging import Window
 from .user_links import links_by_user
+from .writer import Writer
 
 # Days planned and written at a time (a fetch window is cut in two: memory holds one batch).
 APPLY_BATCH_DAYS = 16
@@ -44,6 +50,62 @@ WORKLOG_COLUMNS = (
     "created_at",
     "updated_at",
 )
+# A new work log's values, in WORKLOG_COLUMNS' order.
+WorkLogRow: TypeAlias = tuple[int, int, int, int | None, date, int, str, str, int, str, datetime, datetime]
+
+
+class PlanRules(Protocol):
+    """The rules as the apply calls them: `rules.plan_sync`'s keyword arguments, a plan back."""
+
+    def __call__(
+        self,
+        *,
+        activities: Iterable[rules.DailyActivity],
+        users: Mapping[int, rules.HubstaffUser],
+        people: Iterable[rules.Teammate],
+        assignments: Iterable[rules.AssignedSpan],
+        existing_logs: Iterable[rules.SyncedLog],
+        covered: rules.DateSpan | None,
+        project: rules.ProjectDates,
+        options: rules.Options,
+        links: Mapping[int, int] | None = None,
+    ) -> rules.SyncPlan: ...
+
+
+class StagedRows(Protocol):
+    """The staging as the apply reads it (a `Staging`, or early.py's view of the windows complete)."""
+
+    def activities(
+        self, window: Window, first: date | None = None, last: date | None = None
+    ) -> list[rules.DailyActivity]: ...
+
+
+class MissingTeammateRow(TypedDict):
+    """A Hubstaff user with time and no person, in the run's report (`reason`: why no person matched)."""
+
+    hubstaff_user_id: int
+    name: str
+    email: str
+    seconds: int
+    reason: str
+
+
+class SkippedPersonRow(TypedDict):
+    """A person without an assignment on P whose time was not synced (Prevent new assignment creation)."""
+
+    person_id: int
+    name: str
+    email: str
+    seconds: int
+
+
+class Report(TypedDict):
+    """The run's report of what was not synced (and, for a preview, what it would change per person)."""
+
+    missing_teammates: list[MissingTeammateRow]
+    skipped_people: list[SkippedPersonRow]
+    seconds_not_synced: int
+    preview: NotRequired[dict[str, list[ReportRow]]]
 
 
 @dataclass(frozen=True)
@@ -56,29 +118,32 @@ class RunContext:
     link: ProjectLink
     options: rules.Options
     project_dates: rules.ProjectDates
-    plan_rules: Callable[..., rules.SyncPlan] = rules.plan_sync
+    plan_rules: PlanRules = rules.plan_sync
 
 
 class Apply:
     """The apply phase of one sync run, in the transaction of `writer`: `batches(...)` plans and writes every batch
     of the staged rows, then `conclude(...)` makes the last writes and returns (counts, report)."""
 
-    def __init__(self, context, writer, *, preview=None):
+    def __init__(self, context: RunContext, writer: Writer, *, preview: PreviewReport | None = None) -> None:
         self.context = context
         self.writer = writer
-        self.counts = defaultdict(int)
-        self.deleted = []  # futures of the number of work logs each DELETE removed
+        self.counts: defaultdict[str, int] = defaultdict(int)
+        self.deleted: list[Future[int]] = []  # futures of the number of work logs each DELETE removed
         self.not_synced = rules.NotSynced()  # the batches' missing teammates and skipped people, added up
-        self.assignments = {}  # id -> the rules' view of each assignment on P, as this run changed them
-        self.created_here = (
-            set()
-        )  # assignments made by this run: a stretch of one is not counted as a stretch
-        self.stretched_spans = {}  # written once, after the last batch (the rules read self.assignments)
-        self.links = {}  # Hubstaff user id -> person id, linked by hand (services.user_links)
-        self.people = []  # the organization's people, as the rules take them
-        self.preview = preview  # a preview.PreviewReport noting every plan per person, for a preview run
+        # id -> the rules' view of each assignment on P, as this run changed them
+        self.assignments: dict[int, rules.AssignedSpan] = {}
+        # assignments made by this run: a stretch of one is not counted as a stretch
+        self.created_here: set[int] = set()
+        # written once, after the last batch (the rules read self.assignments)
+        self.stretched_spans: dict[int, rules.DateSpan] = {}
+        self.links: dict[int, int] = {}  # Hubstaff user id -> person id, linked by hand (services.user_links)
+        self.people: list[rules.Teammate] = []  # the organization's people, as the rules take them
+        self.preview = preview  # noting every plan per person, for a preview run
 
-    def batches(self, staging, users, windows):
+    def batches(
+        self, staging: StagedRows, users: Mapping[int, rules.HubstaffUser], windows: Iterable[Window]
+    ) -> None:
         """Plan and write the staged rows of the fetch `windows`, a batch of days at a time."""
         self.people = self._load()
         for fetched, batch in _batches(windows):
@@ -92,7 +157,7 @@ class Apply:
             self.not_synced.add(plan)
             del plan  # before the next batch is read: memory holds one batch at a time
 
-    def conclude(self, window, *, reset):
+    def conclude(self, window: Window | None, *, reset: bool) -> tuple[dict[str, int], Report]:
         """The last writes, once every batch is written: the stretched assignments and, for a reset, the synced
         logs outside `window` (the dates of P, or None) deleted. Returns the run's (counts, report)."""
         writer = self.writer
@@ -111,7 +176,7 @@ class Apply:
 
     # -- planning
 
-    def _load(self):
+    def _load(self) -> list[rules.Teammate]:
         """The organization's people, P's assignments and the Hubstaff user links, as the rules take them."""
         org_id = self.context.project.organization_id
         self.assignments = {
@@ -124,7 +189,14 @@ class Apply:
             for pk, full_name, email in Person.objects.for_org(org_id).values_list("pk", "full_name", "email")
         ]
 
-    def _plan(self, activities, existing, batch, users, people):
+    def _plan(
+        self,
+        activities: list[rules.DailyActivity],
+        existing: list[rules.SyncedLog],
+        batch: rules.DateSpan,
+        users: Mapping[int, rules.HubstaffUser],
+        people: list[rules.Teammate],
+    ) -> rules.SyncPlan:
         return self.context.plan_rules(
             activities=activities,
             users=users,
@@ -137,7 +209,7 @@ class Apply:
             links=self.links,
         )
 
-    def _existing(self, span):
+    def _existing(self, span: rules.DateSpan) -> list[rules.SyncedLog]:
         """P's synced work logs of the span's dates, as the rules take them."""
         table = connection.ops.quote_name(WorkLog._meta.db_table)
         with connection.cursor() as cursor:
@@ -157,15 +229,16 @@ class Apply:
 
     # -- writing
 
-    def _write(self, plan, writer):
+    def _write(self, plan: rules.SyncPlan, writer: Writer) -> None:
         """Hand one batch's plan to the writer (waiting only for the ids of new assignments, which later rows need)."""
         new_assignment_ids = self._write_new_assignments(plan, writer)
         self._note_stretched(plan)
 
-        def assignment_of(item):
+        def assignment_of(item: rules.NewLog | rules.LogUpdate) -> int | None:
             if item.assignment_id is not None:
                 return item.assignment_id
-            return new_assignment_ids.get(item.new_assignment_for_person)
+            person_id = item.new_assignment_for_person
+            return None if person_id is None else new_assignment_ids.get(person_id)
 
         now = timezone.now()
         if plan.creates:
@@ -186,7 +259,7 @@ class Apply:
         if plan.deletes:
             self.deleted.append(writer.submit(_delete_logs, self.context.project, plan.deletes))
 
-    def _write_new_assignments(self, plan, writer):
+    def _write_new_assignments(self, plan: rules.SyncPlan, writer: Writer) -> dict[int, int]:
         """Create the batch's new assignments; returns person id -> the new assignment's id."""
         if not plan.new_assignments:
             return {}
@@ -202,7 +275,7 @@ class Apply:
         self.counts["assignments_created"] += len(created)
         return {assignment.person_id: assignment.pk for assignment in created}
 
-    def _note_stretched(self, plan):
+    def _note_stretched(self, plan: rules.SyncPlan) -> None:
         for assignment_id, span in plan.stretched_assignments.items():
             self.stretched_spans[assignment_id] = span
             self.assignments[assignment_id] = replace(
@@ -211,13 +284,19 @@ class Apply:
         # Earlier assignments this run stretched, counted once each however many batches stretched them.
         self.counts["assignments_stretched"] = len(self.stretched_spans.keys() - self.created_here)
 
-    def _write_creates(self, creates, assignment_of, now, writer):
+    def _write_creates(
+        self,
+        creates: list[rules.NewLog],
+        assignment_of: Callable[[rules.NewLog], int | None],
+        now: datetime,
+        writer: Writer,
+    ) -> None:
         org_id, project_id, hubstaff = (
             self.context.project.organization_id,
             self.context.project.pk,
             WorkLog.Source.HUBSTAFF,
         )
-        rows = [
+        rows: list[WorkLogRow] = [
             (
                 org_id,
                 project_id,
@@ -239,7 +318,7 @@ class Apply:
         writer.submit(db.copy_text, WorkLog, WORKLOG_COLUMNS, text)
         self.counts["worklogs_created"] += len(creates)
 
-    def _write_stretched(self, writer):
+    def _write_stretched(self, writer: Writer) -> None:
         if not self.stretched_spans:
             return
         now = timezone.now()
@@ -257,10 +336,10 @@ class Apply:
 
     # -- the run's report
 
-    def _report(self, people):
+    def _report(self, people: list[rules.Teammate]) -> Report:
         """Who was not synced, for the run's record: missing teammates and skipped people with their time."""
         people_by_id = {p.id: p for p in people}
-        missing = [
+        missing: list[MissingTeammateRow] = [
             {
                 "hubstaff_user_id": t.id,
                 "name": t.name,
@@ -270,7 +349,7 @@ class Apply:
             }
             for t in sorted(self.not_synced.missing_teammates.values(), key=lambda t: (-t.seconds, t.name))
         ]
-        skipped = [
+        skipped: list[SkippedPersonRow] = [
             {
                 "person_id": pid,
                 "name": people_by_id[pid].full_name,
@@ -286,14 +365,14 @@ class Apply:
         }
 
 
-def _batches(windows):
+def _batches(windows: Iterable[Window]) -> Iterator[tuple[Window, rules.DateSpan]]:
     """(fetch window, batch) for every batch of the fetch windows, in date order."""
     for fetched in windows:
         for start, end in date_windows(*fetched, APPLY_BATCH_DAYS):
             yield fetched, rules.DateSpan(start, end)
 
 
-def _rule_assignment(assignment):
+def _rule_assignment(assignment: Assignment) -> rules.AssignedSpan:
     return rules.AssignedSpan(
         assignment.pk, assignment.person_id, assignment.start_date, assignment.end_date, assignment.origin
     )
@@ -302,13 +381,15 @@ def _rule_assignment(assignment):
 # The writes: each runs in the writer's transaction (its thread and connection, or this one's).
 
 
-def _lock_link(sync_run, link_pk):
+def _lock_link(sync_run: SyncRun, link_pk: int) -> None:
     """Lock the link, then make sure the sync may still commit (not uninstalled or disabled meanwhile)."""
     ProjectLink.objects.select_for_update().filter(pk=link_pk).first()
     check_still_wanted(sync_run, link_pk)
 
 
-def _create_assignments(project, spans, trimmed):
+def _create_assignments(
+    project: Project, spans: Mapping[int, rules.DateSpan], trimmed: bool
+) -> list[Assignment]:
     """One assignment per person (`spans`: person id -> DateSpan), made by the sync; returns them with their ids."""
     return Assignment.objects.bulk_create(
         [
@@ -326,12 +407,12 @@ def _create_assignments(project, spans, trimmed):
     )
 
 
-def _delete_logs(project, ids):
+def _delete_logs(project: Project, ids: list[int]) -> int:
     deleted, _ = synced_worklogs(project).filter(pk__in=ids).delete()
     return deleted
 
 
-def _outside(project, window):
+def _outside(project: Project, window: Window | None) -> TenantQuerySet[WorkLog]:
     """P's synced work logs outside the window (all of them when there is none)."""
     outside = synced_worklogs(project)
     if window is not None:
@@ -339,12 +420,12 @@ def _outside(project, window):
     return outside
 
 
-def _delete_outside(project, window):
+def _delete_outside(project: Project, window: Window | None) -> int:
     deleted, _ = _outside(project, window).delete()
     return deleted
 
 
-def _worklog_copy_line(now):
+def _worklog_copy_line(now: datetime) -> Callable[[WorkLogRow], str]:
     """A new work log's row (WORKLOG_COLUMNS) as a line of COPY text: ints and a date as they are, the rest escaped.
 
     Plain %-formatting of ints and one escape call per text column: it runs once per row written.
@@ -352,7 +433,7 @@ def _worklog_copy_line(now):
     now_text = db.copy_value(now)
     null = db.copy_value(None)
 
-    def line(row):
+    def line(row: WorkLogRow) -> str:
         (
             org_id,
             project_id,

@@ -22,21 +22,32 @@ syncs but not previews (rolled back anyway); the setting HUBSTAFF_APPLY_WHILE_FE
 """
 
 import threading
+from collections.abc import Callable
+from datetime import date
+from typing import Generic, TypeVar
 
 from django.conf import settings
 from django.db import connection
+
+from integrations.hubstaff.rules import DailyActivity
+
+from .staging import Staging, Window
+
+# What the apply's work returns (the sync's counts).
+_R = TypeVar("_R")
 
 
 class Abandoned(Exception):
     """The early apply was given up (the fetch waits for the budget, or failed): its transaction rolls back."""
 
 
-def possible():
+def possible() -> bool:
     """Whether this sync may apply while it fetches (see the module's docstring)."""
-    return settings.HUBSTAFF_APPLY_WHILE_FETCHING and not connection.in_atomic_block
+    enabled: bool = settings.HUBSTAFF_APPLY_WHILE_FETCHING
+    return enabled and not connection.in_atomic_block
 
 
-class EarlyApply:
+class EarlyApply(Generic[_R]):
     """An apply run in a thread, fed the fetch's windows as they complete.
 
     `start(work)` runs `work()` (the sync's apply, reading the staging through `view(staging)`) in a thread. The
@@ -47,24 +58,24 @@ class EarlyApply:
     come after the whole fetch.
     """
 
-    def __init__(self, name):
+    def __init__(self, name: str) -> None:
         self._name = name
         self._changed = threading.Condition()
-        self._complete = set()
+        self._complete: set[Window] = set()
         self._fetch_over = False
         self._abandoned = False
-        self._thread = None
-        self._error = None
-        self._result = None
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+        self._result: _R | None = None
 
     # -- the fetch's side
 
-    def view(self, staging):
+    def view(self, staging: Staging) -> "_CompleteWindows":
         """The staging as the apply reads it here: a window's rows once the fetch has all of them."""
-        return _CompleteWindows(self, staging)
+        return _CompleteWindows(self._wait_window, staging)
 
-    def start(self, work):
-        def run():
+    def start(self, work: Callable[[], _R]) -> None:
+        def run() -> None:
             try:
                 self._result = work()
             except Abandoned:
@@ -77,38 +88,39 @@ class EarlyApply:
         self._thread = threading.Thread(target=run, name=self._name, daemon=True)
         self._thread.start()
 
-    def window_complete(self, window):
+    def window_complete(self, window: Window) -> None:
         with self._changed:
             self._complete.add(window)
             self._changed.notify_all()
 
-    def check(self):
+    def check(self) -> None:
         """Raise the apply's error if it failed: the fetch stops rather than read pages nobody will apply."""
         if self._error is not None:
             raise self._error
 
-    def abandon(self):
+    def abandon(self) -> None:
         """Roll the early apply back at its next step (it waits for a window or for the fetch's end)."""
         with self._changed:
             self._abandoned = True
             self._changed.notify_all()
 
     @property
-    def abandoned(self):
+    def abandoned(self) -> bool:
         return self._abandoned
 
-    def fetch_over(self):
+    def fetch_over(self) -> None:
         with self._changed:
             self._fetch_over = True
             self._changed.notify_all()
 
-    def result(self):
+    def result(self) -> _R | None:
         """Wait for the apply; what it returned, or None if it was abandoned. Raises the apply's error."""
+        assert self._thread is not None, "the apply is started before its result is asked for"
         self._thread.join()
         self.check()
         return None if self._abandoned else self._result
 
-    def stop(self):
+    def stop(self) -> None:
         """The fetch failed: roll the early apply back and wait for it."""
         self.abandon()
         if self._thread is not None:
@@ -116,27 +128,29 @@ class EarlyApply:
 
     # -- the apply's side
 
-    def _wait(self, ready):
+    def _wait(self, ready: Callable[[], bool]) -> None:
         with self._changed:
             while not (self._abandoned or ready()):
                 self._changed.wait()
             if self._abandoned:
                 raise Abandoned
 
-    def wait_fetch_over(self):
+    def wait_fetch_over(self) -> None:
         self._wait(lambda: self._fetch_over)
 
-    def _wait_window(self, window):
+    def _wait_window(self, window: Window) -> None:
         self._wait(lambda: window in self._complete)
 
 
 class _CompleteWindows:
     """The staging as the early apply reads it: a window's rows once the fetch has all of them."""
 
-    def __init__(self, early, staging):
-        self._early = early
+    def __init__(self, wait_window: Callable[[Window], None], staging: Staging) -> None:
+        self._wait_window = wait_window  # the early apply's: returns once the fetch has all of the window
         self._staging = staging
 
-    def activities(self, window, first=None, last=None):
-        self._early._wait_window(window)
+    def activities(
+        self, window: Window, first: date | None = None, last: date | None = None
+    ) -> list[DailyActivity]:
+        self._wait_window(window)
         return self._staging.activities(window, first, last)

@@ -9,16 +9,22 @@ run's progress and heartbeat move as pages arrive, one UPDATE a second at most. 
 
 import time
 from collections import defaultdict
-from datetime import datetime, timedelta
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from typing import TypedDict
 
 from django.conf import settings
 
 from integrations.hubstaff import mapping, rules
+from integrations.hubstaff.client import HubstaffClient
 from integrations.hubstaff.errors import HubstaffError
 from integrations.hubstaff.windows import daily_floor, organization_date, updates_reach, zone
-from integrations.models import HubstaffProject, SyncRun
+from integrations.models import HubstaffProject, Installation, ProjectLink, SyncRun
+from projects.models import Project
 
 from . import checkpoint, runs, waiting
+from .early import EarlyApply
+from .staging import Staging, Window
 
 # The run's progress and heartbeat are written at most this often while pages arrive (one UPDATE, not one a
 # page).
@@ -28,10 +34,27 @@ PROGRESS_EVERY_SECONDS = 1.0
 SYNC_OVERLAP = timedelta(hours=1)
 
 
+class PageProgress(TypedDict):
+    """The run's progress fields while pages arrive: pages read, of an estimate of all."""
+
+    progress_done: int
+    progress_total: int
+
+
 class Fetch:
     """The fetch of one run (one attempt): its sources, users and spans, and its windows into a staging."""
 
-    def __init__(self, run, project, installation, link, client, *, today, time_zone):
+    def __init__(
+        self,
+        run: SyncRun,
+        project: Project,
+        installation: Installation,
+        link: ProjectLink,
+        client: HubstaffClient,
+        *,
+        today: date,
+        time_zone: str,
+    ) -> None:
         self.sync_run = run
         self.project = project
         self.installation = installation
@@ -39,16 +62,19 @@ class Fetch:
         self.client = client
         self.today = today
         self.time_zone = time_zone
-        self.early = None  # the apply going on while the fetch does (early.py), if it does
+        # The apply going on while the fetch does (early.py), if it does; it returns the sync's counts.
+        self.early: EarlyApply[dict[str, int]] | None = None
         self.pages_read = 0  # pages of daily activities read, by this attempt and the ones before it
         self.windows_saved = 0  # windows this attempt read in full and saved to the checkpoint
         self._windows_left = 0
         self._windows_read = 0
-        self._sources_left = {}  # window -> Hubstaff organizations still to send all of it
-        self._progress_at = None  # time.monotonic() of the last progress/heartbeat UPDATE
-        self._progress_pending = {}  # progress fields not written yet (throttled)
+        self._sources_left: dict[Window, int] = {}  # window -> Hubstaff organizations still to send all of it
+        self._progress_at: float | None = None  # time.monotonic() of the last progress/heartbeat UPDATE
+        self._progress_pending: dict[str, object] = {}  # progress fields not written yet (throttled)
 
-    def spans(self, mode, sources, window, started):
+    def spans(
+        self, mode: str, sources: checkpoint.Sources, window: Window | None, started: datetime
+    ) -> list[rules.DateSpan]:
         """The dates to fetch: all of the window for a reset, what changed since the last sync otherwise.
 
         Never a date before Hubstaff's 3-year floor (with a day's margin): a reset re-reads from the floor and
@@ -63,10 +89,10 @@ class Fetch:
             return [rules.DateSpan(*readable)]
         return self._changed_spans(sources, readable, until=started)
 
-    def sources(self):
+    def sources(self) -> dict[int, list[int]]:
         """Selected Hubstaff project ids grouped by the Hubstaff organization they belong to."""
-        ids = set(self.link.hubstaff_project_ids)
-        by_org = defaultdict(list)
+        ids: set[int] = set(self.link.hubstaff_project_ids)
+        by_org: defaultdict[int, list[int]] = defaultdict(list)
         known = HubstaffProject.objects.for_org(self.project.organization_id).filter(
             installation=self.installation, hubstaff_id__in=ids
         )
@@ -80,16 +106,18 @@ class Fetch:
             )
         return {org_id: sorted(group) for org_id, group in sorted(by_org.items())}
 
-    def users(self, sources):
+    def users(self, sources: checkpoint.Sources) -> dict[int, rules.HubstaffUser]:
         """Hubstaff users by id, people who left the organization included (their history stays theirs)."""
-        users = {}
+        users: dict[int, rules.HubstaffUser] = {}
         for org_id in sources:
             for user in self.client.members(org_id):
                 hubstaff_user = mapping.hubstaff_user(user)
                 users[hubstaff_user.id] = hubstaff_user
         return users
 
-    def _changed_spans(self, sources, window, *, until):
+    def _changed_spans(
+        self, sources: checkpoint.Sources, window: Window, *, until: datetime
+    ) -> list[rules.DateSpan]:
         """Days to re-read since the last sync: those Hubstaff's changes name, plus the trailing recent days.
 
         - /daily/updates names the days of rows changed (it reaches a month back: relied on only when the last sync
@@ -98,6 +126,8 @@ class Fetch:
         - the last HUBSTAFF_TRAILING_DAYS are always re-read (time tracked lately, deletions nothing names).
         """
         start, end = window
+        # An incremental sync follows a successful one (without one, it is a reset).
+        assert self.link.synced_through is not None
         since = self.link.synced_through - SYNC_OVERLAP
         if since >= updates_reach(until):
             days = self._updated_days(sources, since, until)
@@ -109,8 +139,8 @@ class Fetch:
         days.update(trailing_from + timedelta(days=i) for i in range((end - trailing_from).days + 1))
         return contiguous_spans(day for day in days if start <= day <= end)
 
-    def _updated_days(self, sources, since, until):
-        days = set()
+    def _updated_days(self, sources: checkpoint.Sources, since: datetime, until: datetime) -> set[date]:
+        days: set[date] = set()
         for org_id, project_ids in sources.items():
             for page in self.client.daily_activity_update_pages(
                 org_id, since=since, until=until, project_ids=project_ids
@@ -119,7 +149,7 @@ class Fetch:
                 self._progress()  # the heartbeat
         return days
 
-    def _edited_days(self, sources, since, until):
+    def _edited_days(self, sources: checkpoint.Sources, since: datetime, until: datetime) -> set[date]:
         """The days the time edit log entries created since `since` name (never asked before Hubstaff's floor).
 
         The whole organization's log is read and the entries about the linked projects kept here: whether
@@ -128,7 +158,7 @@ class Fetch:
         """
         floor = datetime.combine(daily_floor(self.today), datetime.min.time(), tzinfo=zone(self.time_zone))
         since = max(since, floor)
-        days = set()
+        days: set[date] = set()
         if since >= until:
             return days
         for org_id, project_ids in sources.items():
@@ -140,7 +170,7 @@ class Fetch:
                 self._progress()  # the heartbeat
         return days
 
-    def into(self, staging, sources, windows):
+    def into(self, staging: Staging, sources: checkpoint.Sources, windows: list[Window]) -> None:
         """Every window into `staging`: those saved by earlier attempts from the checkpoint, others from Hubstaff."""
         saved = checkpoint.fetched(self.sync_run)
         wanted_keys = {(org_id, w) for org_id in sources for w in windows}
@@ -159,8 +189,9 @@ class Fetch:
             self._fetch_source(org_id, set(project_ids), todo[org_id], staging)
         self._progress(force=True)
 
-    def _fetch_source(self, org_id, wanted, windows, staging):
-        before, pages = {}, defaultdict(int)
+    def _fetch_source(self, org_id: int, wanted: set[int], windows: list[Window], staging: Staging) -> None:
+        before: dict[Window, int] = {}
+        pages: defaultdict[Window, int] = defaultdict(int)
         for window, rows in self.client.daily_activity_window_pages(
             org_id, windows, project_ids=sorted(wanted), streams=settings.HUBSTAFF_FETCH_STREAMS
         ):
@@ -184,17 +215,17 @@ class Fetch:
                 self.early.check()  # the apply failed: no use reading more
             self._progress(progress_label=f"Fetching work logs from Hubstaff: {staging.rows} activities")
 
-    def _window_complete(self, window):
+    def _window_complete(self, window: Window) -> None:
         if self.early is not None:
             self.early.window_complete(window)
 
-    def _page_progress(self):
+    def _page_progress(self) -> PageProgress:
         """Pages read, of an estimate of all: the windows left at the pages a window has taken so far (1 at least)."""
         per_window = self.pages_read / self._windows_read if self._windows_read else 1.0
         total = self.pages_read + round(self._windows_left * max(1.0, per_window))
         return {"progress_done": self.pages_read, "progress_total": max(1, total)}
 
-    def waiting(self, until):
+    def waiting(self, until: datetime) -> None:
         """The budget waits until `until` before the next request: the page says so (and the heartbeat moves).
 
         An early apply is given up: its transaction is not kept open through the wait (early.py)."""
@@ -205,10 +236,10 @@ class Fetch:
         label = waiting.waiting_label(until, progress["progress_done"], progress["progress_total"])
         self.update(progress_label=label, **progress)
 
-    def update(self, **fields):
+    def update(self, **fields: object) -> None:
         runs.update_run(self.sync_run, **fields)
 
-    def _progress(self, force=False, **fields):
+    def _progress(self, force: bool = False, **fields: object) -> None:
         """Progress and heartbeat while pages arrive: one UPDATE a second at most, carrying the latest values."""
         self._progress_pending.update(fields)
         now = time.monotonic()
@@ -221,9 +252,9 @@ class Fetch:
         self.update(**fields)
 
 
-def contiguous_spans(days):
+def contiguous_spans(days: Iterable[date]) -> list[rules.DateSpan]:
     """Sorted inclusive spans covering exactly the given dates."""
-    spans = []
+    spans: list[list[date]] = []
     for day in sorted(days):
         if spans and day == spans[-1][1] + timedelta(days=1):
             spans[-1][1] = day
