@@ -242,16 +242,7 @@ def test_a_killed_pool_child_s_sync_is_taken_over_and_the_worker_goes_on(
     )
     assert duplicates(project_a) == []
 
-    project_b = ProjectFactory(
-        organization=org, name="Project B", start_date=date(2026, 1, 1), end_date=date(2026, 9, 22)
-    )
-    update_link(
-        project_b,
-        enabled=True,
-        hubstaff_project_ids=[hs.ids()["projects"]["Project B"]],
-        prevent_new_assignments=False,
-        trim_assignments=False,
-    )
+    project_b = linked_project_b(org, hs)
     later = runs.request_sync(project_b, mode="reset", trigger="manual")
     send(later)
     wait_for(
@@ -283,6 +274,21 @@ def test_a_queued_run_whose_message_was_lost_is_sent_again_by_the_check_and_fini
     assert status(run)[0] == "succeeded", status(run)
 
 
+def linked_project_b(org, hs):
+    """Project B (1 Jan - 22 Sep 2026) linked to the sandbox's Project B: a second sync for the same worker."""
+    project = ProjectFactory(
+        organization=org, name="Project B", start_date=date(2026, 1, 1), end_date=date(2026, 9, 22)
+    )
+    update_link(
+        project,
+        enabled=True,
+        hubstaff_project_ids=[hs.ids()["projects"]["Project B"]],
+        prevent_new_assignments=False,
+        trim_assignments=False,
+    )
+    return project
+
+
 def make_run_worker_command():
     spec = importlib.util.spec_from_file_location("run_local", REPO / "scripts" / "run_local.py")
     module = importlib.util.module_from_spec(spec)
@@ -307,16 +313,7 @@ def test_make_run_s_worker_loses_an_idle_pool_child_and_still_runs_every_sync(pr
         os.kill(killed, signal.SIGKILL)
         wait_for(lambda: killed not in worker.pool_children(), timeout=10, message="the child to be gone")
 
-        project_b = ProjectFactory(
-            organization=org, name="Project B", start_date=date(2026, 1, 1), end_date=date(2026, 9, 22)
-        )
-        update_link(
-            project_b,
-            enabled=True,
-            hubstaff_project_ids=[hs.ids()["projects"]["Project B"]],
-            prevent_new_assignments=False,
-            trim_assignments=False,
-        )
+        project_b = linked_project_b(org, hs)
         sent = [
             runs.request_sync(project, mode="reset", trigger="manual") for project in (project_a, project_b)
         ]
