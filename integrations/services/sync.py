@@ -24,8 +24,10 @@ the sandbox (`hubstaff_sandbox.testing`).
 """
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
+from typing import Protocol
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -46,16 +48,17 @@ from integrations.hubstaff.windows import (
     date_windows,
     organization_date,
 )
-from integrations.models import ProjectLink, SyncRun
+from integrations.models import Installation, ProjectLink, SyncRun
 from integrations.selectors import get_installation, get_link
+from projects.models import Project
 
 from . import checkpoint, early, runs, statistics, waiting
-from .apply import Apply, RunContext
+from .apply import Apply, PlanRules, Report, RunContext, StagedRows
 from .fetch import Fetch
 from .links import next_daily_slot
 from .preview import PreviewReport
 from .runs import SyncStopped, claim, sync_blocker
-from .staging import Staging
+from .staging import Staging, Window
 from .waiting import announce_waits
 from .writer import transaction_writer
 
@@ -65,17 +68,30 @@ logger = logging.getLogger(__name__)
 FETCH_WINDOW_DAYS = MAX_WINDOW_DAYS
 
 
+class MakeClient(Protocol):
+    """How a sync gets its Hubstaff client: `HubstaffClient` itself, or a test's subclass."""
+
+    def __call__(self, installation: Installation, *, prefetch: bool) -> HubstaffClient: ...
+
+
 @dataclass(frozen=True)
 class Parts:
     """What a sync is made of (see the module's docstring: the seam for tests)."""
 
-    client: Callable = HubstaffClient  # (installation, *, prefetch) -> a Hubstaff client
-    staging: Callable = Staging  # () -> an empty Staging
-    plan: Callable = rules.plan_sync  # the rules: keyword arguments of rules.plan_sync -> a SyncPlan
-    refresh_statistics: Callable = statistics.refresh_after_sync  # (work logs written) -> None
+    client: MakeClient = HubstaffClient
+    staging: Callable[[], Staging] = Staging  # an empty Staging
+    plan: PlanRules = rules.plan_sync  # the rules
+    refresh_statistics: Callable[[int], None] = statistics.refresh_after_sync  # (work logs written)
 
 
-def run_sync(run_id, *, final_attempt=True, retry_in=60, today=None, parts=Parts()):
+def run_sync(
+    run_id: int,
+    *,
+    final_attempt: bool = True,
+    retry_in: float = 60,
+    today: date | None = None,
+    parts: Parts = Parts(),
+) -> SyncRun | None:
     """Carry out a queued sync run (the Celery task's body). Safe to call twice: a finished run is left alone.
 
     Raises runs.LeaseHeld when another worker holds the run (the task comes back later), RetryLater when Hubstaff
@@ -95,7 +111,7 @@ def run_sync(run_id, *, final_attempt=True, retry_in=60, today=None, parts=Parts
     return run
 
 
-def _carry_out(run, today, parts):
+def _carry_out(run: SyncRun, today: date | None, parts: Parts) -> None:
     project = run.project
     installation = get_installation(project.organization)
     link = get_link(project)
@@ -103,6 +119,8 @@ def _carry_out(run, today, parts):
     if reason:
         runs.finish(run, SyncRun.Status.FAILED, error=reason)
         return
+    # sync_blocker names a missing installation or link.
+    assert installation is not None and link is not None
     # prefetch: the next page's request is in flight while a page is staged (HTTP only, in the client's threads).
     client = announce_waits(parts.client(installation, prefetch=True), run)
     try:
@@ -115,7 +133,7 @@ def _carry_out(run, today, parts):
         runs.count_requests(run, client.requests_made)
 
 
-def _record_failure(run, exc, *, final_attempt, retry_in):
+def _record_failure(run: SyncRun, exc: Exception, *, final_attempt: bool, retry_in: float) -> None:
     """Record in the run what stopped it; re-raise as RetryLater (or Paced) when Hubstaff is busy and another try
     is left."""
     if isinstance(exc, Uninstalled):
@@ -145,7 +163,17 @@ class ProjectSync:
     """One reset, incremental sync or preview of one project: what to fetch (the run's fetch plan), its rows from
     Hubstaff or from the run's checkpoint, and how it ends (`Commit` or `Preview`), each decided once."""
 
-    def __init__(self, run, project, installation, link, client, *, today, parts=Parts()):
+    def __init__(
+        self,
+        run: SyncRun,
+        project: Project,
+        installation: Installation,
+        link: ProjectLink,
+        client: HubstaffClient,
+        *,
+        today: date,
+        parts: Parts = Parts(),
+    ) -> None:
         self.sync_run = run
         self.parts = parts
         self.project = project
@@ -163,13 +191,13 @@ class ProjectSync:
 
     # -- the whole run
 
-    def run(self):
+    def run(self) -> None:
         checkpoint.sweep()
         sources = self.fetch.sources()
         plan = checkpoint.stored_plan(self.sync_run, sources)
         if plan is None:
             plan = self._plan(sources)
-        ending = Preview(self) if plan.mode == SyncRun.Mode.PREVIEW else Commit(self, plan)
+        ending: Commit | Preview = Preview(self) if plan.mode == SyncRun.Mode.PREVIEW else Commit(self, plan)
         self._pace(plan)
         users = plan.users or self.fetch.users(sources)
         if plan.users is None:
@@ -189,7 +217,7 @@ class ProjectSync:
                 counts.get("worklogs_created", 0) + counts.get("worklogs_deleted", 0)
             )
 
-    def _pace(self, plan):
+    def _pace(self, plan: checkpoint.FetchPlan) -> None:
         """A large sync leaves others their share of the request budget; the budget tells this sync when it waits,
         and may end an attempt that has saved a window rather than sleep."""
         budget = self.client.budget
@@ -198,7 +226,7 @@ class ProjectSync:
             budget.share_fairly(self.sync_run)
         budget.on_wait, budget.may_stop = self.fetch.waiting, lambda: self.fetch.windows_saved > 0
 
-    def _plan(self, sources):
+    def _plan(self, sources: checkpoint.Sources) -> checkpoint.FetchPlan:
         """The first attempt's decision of what to fetch, stored on the run for the attempts after it. A reset
         takes over the fetch of a preview of minutes ago that asked the same (its rows and users)."""
         started = timezone.now()
@@ -206,7 +234,7 @@ class ProjectSync:
         mode = self.sync_run.mode
         if mode == SyncRun.Mode.INCREMENTAL and self.link.synced_through is None:
             mode = SyncRun.Mode.RESET  # nothing synced yet: an incremental sync is a full one
-        shape = {
+        shape: dict[str, str | bool] = {
             "time_zone": self.time_zone,
             "today": self.today.isoformat(),
             "count_work_breaks": self.link.count_work_breaks,
@@ -226,14 +254,23 @@ class Commit:
     """How a reset or an incremental sync ends: its apply committed in one transaction with the run's success and
     the link's `synced_through`; applied while the fetch goes on where it may (early.py)."""
 
-    def __init__(self, sync, plan):
+    def __init__(self, sync: ProjectSync, plan: checkpoint.FetchPlan) -> None:
         self.sync = sync
         self.plan = plan
 
-    def run(self, staging, sources, users, windows, window):
+    def run(
+        self,
+        staging: Staging,
+        sources: checkpoint.Sources,
+        users: Mapping[int, rules.HubstaffUser],
+        windows: list[Window],
+        window: Window | None,
+    ) -> dict[str, int]:
         fetch = self.sync.fetch
         if early.possible():
-            running = early.EarlyApply(f"sync-run-{self.sync.sync_run.pk}-apply")
+            running: early.EarlyApply[dict[str, int]] = early.EarlyApply(
+                f"sync-run-{self.sync.sync_run.pk}-apply"
+            )
             view = running.view(staging)
             running.start(lambda: self.apply(view, users, windows, window, running))
             fetch.early = running
@@ -255,7 +292,14 @@ class Commit:
         fetch.update(progress_label="Saving work logs")
         return self.apply(staging, users, windows, window)
 
-    def apply(self, staging, users, windows, window, running=None):
+    def apply(
+        self,
+        staging: StagedRows,
+        users: Mapping[int, rules.HubstaffUser],
+        windows: list[Window],
+        window: Window | None,
+        running: early.EarlyApply[dict[str, int]] | None = None,
+    ) -> dict[str, int]:
         """Plan and write every batch, then record the run's success, in one transaction; returns the counts.
         Applied while the fetch goes on (`running`), nothing after the batches runs before the fetch has ended."""
         threaded = not connection.in_atomic_block
@@ -268,7 +312,7 @@ class Commit:
             writer.call(self.succeed, counts, report)
         return counts
 
-    def succeed(self, counts, report):
+    def succeed(self, counts: dict[str, int], report: Report) -> None:
         """The link remembers how far it is synced, the run its counts and report: in the transaction of the work
         logs, so that a run never says it failed after its work logs were committed."""
         sync = self.sync
@@ -284,18 +328,26 @@ class Preview:
     """How a preview ends: the reset's own apply in a transaction rolled back at its end (exact counts, nothing
     written); the run keeps its report, and its checkpoint for a reset that applies it."""
 
-    def __init__(self, sync):
+    def __init__(self, sync: ProjectSync) -> None:
         self.sync = sync
 
-    def run(self, staging, sources, users, windows, window):
+    def run(
+        self,
+        staging: Staging,
+        sources: checkpoint.Sources,
+        users: Mapping[int, rules.HubstaffUser],
+        windows: list[Window],
+        window: Window | None,
+    ) -> None:
         sync = self.sync
         sync.fetch.into(staging, sources, windows)
         sync.fetch.update(progress_label="Planning the changes")
         with transaction.atomic():
             with transaction_writer(threaded=False) as writer:
-                apply = Apply(sync.context, writer, preview=PreviewReport())
+                preview = PreviewReport()
+                apply = Apply(sync.context, writer, preview=preview)
                 apply.batches(staging, users, windows)
                 counts, report = apply.conclude(window, reset=True)
-            report["preview"] = apply.preview.as_json(sync.project.organization_id, apply.created_here)
+            report["preview"] = preview.as_json(sync.project.organization_id, apply.created_here)
             transaction.set_rollback(True)
         runs.finish(sync.sync_run, SyncRun.Status.SUCCEEDED, **counts, **report)

@@ -5,7 +5,9 @@ rows by it), so that the 3-year floor and the month /daily/updates reaches fall 
 `daily_floor` and `updates_reach` switch the sandbox to each reading of the limits Hubstaff did not publish.
 """
 
+from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
+from typing import Any, Protocol, TypeAlias
 
 import pytest
 from django.utils import timezone
@@ -15,45 +17,70 @@ from conftest import point_hubstaff_at
 from hubstaff_sandbox import contract
 from hubstaff_sandbox.testing import SandboxClient, running_sandbox
 from integrations.hubstaff import mapping
-from integrations.hubstaff.client import HubstaffClient
+from integrations.hubstaff.client import HubstaffClient, Params
 from integrations.hubstaff.windows import daily_floor, organization_date, years_before
-from integrations.models import Installation, ProjectLink
+from integrations.models import Installation, ProjectLink, SyncRun
 from integrations.services import runs, sync
 from integrations.services.installation import connect_with_personal_access_token
 from integrations.services.links import update_link
-from people.models import Organization
+from people.models import Organization, Person
 from projects.models import Project
 from tests.factories import PersonFactory, ProjectFactory, WorkLogFactory
 from worklogs.models import WorkLog
 
 ORG = "Test Hubstaff"
 
+# A daily activity of a scenario: (user, Hubstaff project, days ago, a date or a start time[, more fields]).
+Row: TypeAlias = tuple[str, str, int | date | str] | tuple[str, str, int | date | str, dict[str, object]]
+
+
+class MakeScenario(Protocol):
+    """The `setup` fixture: a scenario loaded and project P linked; returns P and the people by first name."""
+
+    def __call__(
+        self,
+        rows: Sequence[Row],
+        *,
+        projects: Sequence[str] = ...,
+        start: date | None = ...,
+        time_zone: str = ...,
+        owner_time_zone: str | None = ...,
+        **link_options: object,
+    ) -> tuple[Project, dict[str, Person]]: ...
+
 
 @pytest.fixture(scope="module")
-def hs():
+def hs() -> Iterator[SandboxClient]:
     with running_sandbox(rate_limit=100000) as sandbox:
         yield sandbox
 
 
 @pytest.fixture
-def sandbox_settings(hs: SandboxClient, settings: Settings):
+def sandbox_settings(hs: SandboxClient, settings: Settings) -> Iterator[Settings]:
     point_hubstaff_at(settings, hs, HUBSTAFF_MAX_RETRY_AFTER=0.5)
     hs.reset_faults()
     yield settings
     hs.reset_faults()
 
 
-def org_today(time_zone="UTC"):
+def org_today(time_zone: str = "UTC") -> date:
     return organization_date(timezone.now(), time_zone)
 
 
-def scenario(rows, *, time_zone="UTC", owner_time_zone="UTC"):
+def scenario(
+    rows: Sequence[Row], *, time_zone: str = "UTC", owner_time_zone: str = "UTC"
+) -> dict[str, object]:
     """One organization in `time_zone`: Alice owns it, Bobby and Rita track time, Nina has no visible e-mail;
     projects Build and Break (a work-break project). `rows`: (user, project, days ago or a row dict)."""
     today = org_today(time_zone)
-    activities = []
+    activities: list[dict[str, object]] = []
     for user, project, when, *extra in rows:
-        row = {"user": user, "project": project, "tracked": 3600, **(extra[0] if extra else {})}
+        row: dict[str, object] = {
+            "user": user,
+            "project": project,
+            "tracked": 3600,
+            **(extra[0] if extra else {}),
+        }
         if isinstance(when, int):
             row["date"] = (today - timedelta(days=when)).isoformat()
         elif isinstance(when, date):
@@ -81,10 +108,18 @@ def scenario(rows, *, time_zone="UTC", owner_time_zone="UTC"):
 
 
 @pytest.fixture
-def setup(org: Organization, hs: SandboxClient, sandbox_settings):
+def setup(org: Organization, hs: SandboxClient, sandbox_settings: Settings) -> MakeScenario:
     """Load a scenario, connect, and make project P (starting `start_days` ago) linked to `projects`."""
 
-    def make(rows, *, projects=("Build",), start=None, time_zone="UTC", owner_time_zone=None, **link_options):
+    def make(
+        rows: Sequence[Row],
+        *,
+        projects: Sequence[str] = ("Build",),
+        start: date | None = None,
+        time_zone: str = "UTC",
+        owner_time_zone: str | None = None,
+        **link_options: object,
+    ) -> tuple[Project, dict[str, Person]]:
         hs.load(scenario(rows, time_zone=time_zone, owner_time_zone=owner_time_zone or time_zone))
         connect_with_personal_access_token(org, hs.create_pat("alice@acme.test"))
         people = {
@@ -113,21 +148,28 @@ def setup(org: Organization, hs: SandboxClient, sandbox_settings):
     return make
 
 
-def sync_now(project: Project, mode="reset", expect="succeeded", parts=None, today=None):
-    run = runs.request_sync(project, mode=mode, trigger="manual")
-    run = sync.run_sync(run.pk, today=today, parts=parts or sync.Parts())
+def sync_now(
+    project: Project,
+    mode: str = "reset",
+    expect: str = "succeeded",
+    parts: sync.Parts | None = None,
+    today: date | None = None,
+) -> SyncRun:
+    queued = runs.request_sync(project, mode=mode, trigger="manual")
+    run = sync.run_sync(queued.pk, today=today, parts=parts or sync.Parts())
+    assert run is not None  # a queued run is carried out
     assert run.status == expect, run.error
     return run
 
 
-def logged(project: Project):
+def logged(project: Project) -> dict[tuple[str, date], int]:
     return {
         (log.person.email, log.date): log.duration_seconds
         for log in WorkLog.objects.filter(project=project, source="hubstaff").select_related("person")
     }
 
 
-def days_ago(days, time_zone="UTC"):
+def days_ago(days: int, time_zone: str = "UTC") -> date:
     return org_today(time_zone) - timedelta(days=days)
 
 
@@ -135,7 +177,7 @@ def days_ago(days, time_zone="UTC"):
 
 
 def test_a_person_who_left_hubstaff_keeps_their_history_on_reset_and_daily_sync(
-    setup, hs: SandboxClient
+    setup: MakeScenario, hs: SandboxClient
 ) -> None:
     project, _ = setup(
         [("rita@acme.test", "Build", 50), ("rita@acme.test", "Build", 3), ("bobby@acme.test", "Build", 3)]
@@ -152,7 +194,9 @@ def test_a_person_who_left_hubstaff_keeps_their_history_on_reset_and_daily_sync(
     assert contract.undeclared_params(hs.stats()) == {}
 
 
-def test_a_user_without_a_visible_email_is_a_missing_teammate_named_with_the_reason(setup) -> None:
+def test_a_user_without_a_visible_email_is_a_missing_teammate_named_with_the_reason(
+    setup: MakeScenario,
+) -> None:
     project, _ = setup([("Nina Noemail", "Build", 5, {"tracked": 5400}), ("bobby@acme.test", "Build", 5)])
     run = sync_now(project)
     assert run.missing_teammates == [
@@ -173,16 +217,16 @@ def test_a_user_without_a_visible_email_is_a_missing_teammate_named_with_the_rea
 class PagesTooLarge(HubstaffClient):
     """A client that asks for pages larger than Hubstaff serves: Hubstaff answers 400."""
 
-    def __init__(self, installation, *, prefetch=False):
+    def __init__(self, installation: Installation, *, prefetch: bool = False) -> None:
         super().__init__(installation, prefetch=False)
 
-    def _get(self, path, params=None):
+    def _get(self, path: str, params: Params | None = None) -> object:
         if path.endswith("/activities/daily"):
             params = {**(params or {}), "page_limit": 1000}
         return super()._get(path, params)
 
 
-def test_a_400_is_rejected_with_hubstaffs_error_text_in_the_run(setup) -> None:
+def test_a_400_is_rejected_with_hubstaffs_error_text_in_the_run(setup: MakeScenario) -> None:
     project, _ = setup([("bobby@acme.test", "Build", 5)])
     run = sync_now(project, expect="failed", parts=sync.Parts(client=PagesTooLarge))
     assert run.error.startswith("Hubstaff rejected the request (GET /organizations/")
@@ -191,7 +235,7 @@ def test_a_400_is_rejected_with_hubstaffs_error_text_in_the_run(setup) -> None:
 
 
 def test_an_inactive_plan_fails_the_run_clearly_and_leaves_the_installation_installed(
-    setup, hs: SandboxClient
+    setup: MakeScenario, hs: SandboxClient
 ) -> None:
     project, _ = setup([("bobby@acme.test", "Build", 5)])
     sync_now(project)
@@ -209,7 +253,7 @@ def test_an_inactive_plan_fails_the_run_clearly_and_leaves_the_installation_inst
 
 @pytest.mark.parametrize("reading", ["reject", "clamp", "empty"])
 def test_a_project_of_four_years_resets_from_the_floor_and_keeps_older_logs(
-    setup, hs: SandboxClient, reading
+    setup: MakeScenario, hs: SandboxClient, reading: str
 ) -> None:
     today = org_today()
     floor = daily_floor(today)
@@ -248,7 +292,9 @@ def test_a_project_of_four_years_resets_from_the_floor_and_keeps_older_logs(
 
 
 @pytest.mark.parametrize("reading", ["filter", "reject", "empty"])
-def test_a_six_week_gap_since_the_last_sync_is_re_read_by_date(setup, hs: SandboxClient, reading) -> None:
+def test_a_six_week_gap_since_the_last_sync_is_re_read_by_date(
+    setup: MakeScenario, hs: SandboxClient, reading: str
+) -> None:
     project, _ = setup([("bobby@acme.test", "Build", 60), ("bobby@acme.test", "Build", 50)])
     sync_now(project)
     # While the link was off: time tracked 40 and 30 days ago (tracked time: not in the time edit log).
@@ -261,14 +307,14 @@ def test_a_six_week_gap_since_the_last_sync_is_re_read_by_date(setup, hs: Sandbo
     assert run.mode == "incremental"
     assert logged(project)[("bobby@acme.test", days_ago(40))] == 1800
     assert logged(project)[("bobby@acme.test", days_ago(30))] == 2700
-    assert run.reread_from <= days_ago(42)
+    assert run.reread_from is not None and run.reread_from <= days_ago(42)
     # Not relied on for the gap: nothing changed there is lost, whatever Hubstaff's reading.
     assert "GET /v2/organizations/{id}/activities/daily/updates" not in hs.stats()["routes"]
 
 
 @pytest.mark.parametrize("reading", ["filter", "reject", "empty"])
 def test_a_daily_sync_after_a_day_reads_updates_under_every_reading(
-    setup, hs: SandboxClient, reading
+    setup: MakeScenario, hs: SandboxClient, reading: str
 ) -> None:
     project, _ = setup([("bobby@acme.test", "Build", 20), ("bobby@acme.test", "Build", 3)])
     sync_now(project)
@@ -283,7 +329,7 @@ def test_a_daily_sync_after_a_day_reads_updates_under_every_reading(
 
 
 def test_a_move_and_a_deletion_forty_days_back_are_caught_by_the_daily_sync(
-    org: Organization, hs: SandboxClient, sandbox_settings
+    org: Organization, hs: SandboxClient, sandbox_settings: Settings
 ) -> None:
     hs.generate("users=60,projects=1,days=700,seed=7")
     connect_with_personal_access_token(org, hs.create_pat("user1@example.test"))
@@ -305,11 +351,12 @@ def test_a_move_and_a_deletion_forty_days_back_are_caught_by_the_daily_sync(
     token = hs.issue_tokens("user1@example.test")["access_token"]
     org_id = hs.ids()["orgs"]["Generated Org 1"]
 
-    def rows_of(day):
+    def rows_of(day: date) -> list[dict[str, Any]]:
         params = {"date[start]": day.isoformat(), "date[stop]": day.isoformat(), "page_limit": 500}
-        return hs.api_get(f"/organizations/{org_id}/activities/daily", token, **params).json()[
-            "daily_activities"
-        ]
+        rows: list[dict[str, Any]] = hs.api_get(
+            f"/organizations/{org_id}/activities/daily", token, **params
+        ).json()["daily_activities"]
+        return rows
 
     moved_day = next(today - timedelta(days=d) for d in range(40, 60) if rows_of(today - timedelta(days=d)))
     moved = rows_of(moved_day)[0]
@@ -326,7 +373,7 @@ def test_a_move_and_a_deletion_forty_days_back_are_caught_by_the_daily_sync(
 
 
 def test_time_moved_to_another_hubstaff_project_long_ago_leaves_the_daily_sync(
-    setup, hs: SandboxClient
+    setup: MakeScenario, hs: SandboxClient
 ) -> None:
     project, _ = setup([("bobby@acme.test", "Build", 40), ("bobby@acme.test", "Build", 41)])
     sync_now(project)
@@ -345,7 +392,9 @@ def test_time_moved_to_another_hubstaff_project_long_ago_leaves_the_daily_sync(
 
 
 @pytest.mark.parametrize("time_zone", ["Pacific/Tongatapu", "Pacific/Honolulu"], ids=["UTC+13", "UTC-10"])
-def test_dates_and_today_are_the_hubstaff_organizations(setup, hs: SandboxClient, time_zone) -> None:
+def test_dates_and_today_are_the_hubstaff_organizations(
+    setup: MakeScenario, hs: SandboxClient, time_zone: str
+) -> None:
     now = timezone.now().replace(microsecond=0)
     late = (now - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
     evening = (now - timedelta(days=3)).replace(hour=10, minute=30, second=0).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -371,7 +420,7 @@ def test_dates_and_today_are_the_hubstaff_organizations(setup, hs: SandboxClient
     assert len(hubstaff_days) == 2
 
 
-def test_the_organization_time_zone_defaults_to_the_installing_accounts(setup) -> None:
+def test_the_organization_time_zone_defaults_to_the_installing_accounts(setup: MakeScenario) -> None:
     project, _ = setup([("bobby@acme.test", "Build", 3)], time_zone="Pacific/Tongatapu")
     installation = Installation.objects.get(organization=project.organization)
     assert installation.account["time_zone"] == "Pacific/Tongatapu"
@@ -387,7 +436,7 @@ def test_the_organization_time_zone_defaults_to_the_installing_accounts(setup) -
 
 
 @pytest.mark.parametrize("count", [True, False], ids=["counted", "left out"])
-def test_work_breaks_count_as_work_or_not(setup, count) -> None:
+def test_work_breaks_count_as_work_or_not(setup: MakeScenario, count: bool) -> None:
     project, _ = setup(
         [
             ("bobby@acme.test", "Break", 4, {"tracked": 1800}),

@@ -3,6 +3,7 @@
 import functools
 import json
 from collections import defaultdict
+from collections.abc import Collection, Iterator
 from datetime import date
 
 import pytest
@@ -12,7 +13,7 @@ from pytest_django import DjangoCaptureOnCommitCallbacks, Settings
 from conftest import point_hubstaff_at
 from hubstaff_sandbox.testing import DEMO_SCENARIO, SandboxClient, running_sandbox
 from integrations.hubstaff.client import HubstaffClient
-from integrations.models import SyncRun
+from integrations.models import Installation, ProjectLink, SyncRun
 from integrations.services import runs, statistics, sync
 from integrations.services.installation import connect_with_personal_access_token
 from integrations.services.links import update_link
@@ -25,9 +26,9 @@ DEMO = json.loads(DEMO_SCENARIO.read_text())
 TODAY = date(2026, 11, 24)
 
 
-def expected_seconds(project_name, emails):
+def expected_seconds(project_name: str, emails: Collection[str]) -> dict[tuple[str, date], int]:
     """Per (e-mail, date): the sum of tracked seconds of the demo scenario's rows."""
-    sums = defaultdict(int)
+    sums: defaultdict[tuple[str, date], int] = defaultdict(int)
     for row in DEMO["daily_activities"]:
         if row["project"] == project_name and row["user"] in emails:
             sums[(row["user"], date.fromisoformat(row["date"]))] += row["tracked"]
@@ -35,13 +36,13 @@ def expected_seconds(project_name, emails):
 
 
 @pytest.fixture(scope="module")
-def hs():
+def hs() -> Iterator[SandboxClient]:
     with running_sandbox(scenario=DEMO_SCENARIO) as sandbox:
         yield sandbox
 
 
 @pytest.fixture
-def sandbox_settings(hs: SandboxClient, settings: Settings):
+def sandbox_settings(hs: SandboxClient, settings: Settings) -> Settings:
     point_hubstaff_at(settings, hs, HUBSTAFF_MAX_RETRY_AFTER=0.5)
     hs.load(DEMO)
     hs.reset_faults()
@@ -49,12 +50,12 @@ def sandbox_settings(hs: SandboxClient, settings: Settings):
 
 
 @pytest.fixture
-def installed(org: Organization, hs: SandboxClient, sandbox_settings):
+def installed(org: Organization, hs: SandboxClient, sandbox_settings: Settings) -> Installation:
     return connect_with_personal_access_token(org, hs.create_pat("alice@acme.test"))
 
 
 @pytest.fixture
-def people(org: Organization):
+def people(org: Organization) -> dict[str, Person]:
     return {
         "bobby": PersonFactory.create(organization=org, full_name="Bobby Brown", email="Bobby@Acme.test "),
         "sam": PersonFactory.create(organization=org, full_name="Sam Smith", email="sam@acme.test"),
@@ -62,7 +63,7 @@ def people(org: Organization):
 
 
 @pytest.fixture
-def project_a(org: Organization, people):
+def project_a(org: Organization, people: dict[str, Person]) -> Project:
     project = ProjectFactory.create(
         organization=org, name="Project A", start_date=date(2026, 1, 1), end_date=date(2026, 9, 22)
     )
@@ -72,7 +73,9 @@ def project_a(org: Organization, people):
     return project
 
 
-def link(project: Project, hs: SandboxClient, *names, prevent=False, trim=False):
+def link(
+    project: Project, hs: SandboxClient, *names: str, prevent: bool = False, trim: bool = False
+) -> ProjectLink:
     ids = [hs.ids()["projects"][name] for name in names]
     return update_link(
         project,
@@ -83,15 +86,18 @@ def link(project: Project, hs: SandboxClient, *names, prevent=False, trim=False)
     )
 
 
-def sync_now(project: Project, mode="reset", expect="succeeded", parts=None):
+def sync_now(
+    project: Project, mode: str = "reset", expect: str = "succeeded", parts: sync.Parts | None = None
+) -> SyncRun:
     """Run a sync to its end; it must end as `expect` (so that no test passes on a sync that failed)."""
-    run = runs.request_sync(project, mode=mode, trigger="manual")
-    run = sync.run_sync(run.pk, today=TODAY, parts=parts or sync.Parts())
+    queued = runs.request_sync(project, mode=mode, trigger="manual")
+    run = sync.run_sync(queued.pk, today=TODAY, parts=parts or sync.Parts())
+    assert run is not None  # a queued run is carried out
     assert run.status == expect, run.error
     return run
 
 
-def logged(project: Project):
+def logged(project: Project) -> dict[tuple[str, date], int]:
     return {
         (log.person.email.strip().lower(), log.date): log.duration_seconds
         for log in WorkLog.objects.filter(project=project, source="hubstaff").select_related("person")
@@ -99,7 +105,7 @@ def logged(project: Project):
 
 
 def test_reset_syncs_everyone_matched_and_reports_the_missing_teammate(
-    installed, project_a, people, hs: SandboxClient
+    installed: Installation, project_a: Project, people: dict[str, Person], hs: SandboxClient
 ) -> None:
     link(project_a, hs, "Project A")
     run = sync_now(project_a)
@@ -125,7 +131,9 @@ def test_reset_syncs_everyone_matched_and_reports_the_missing_teammate(
     assert run.requests_made > 0 and run.progress_done == run.progress_total
 
 
-def test_work_logs_point_to_the_persons_assignment(installed, project_a, people, hs: SandboxClient) -> None:
+def test_work_logs_point_to_the_persons_assignment(
+    installed: Installation, project_a: Project, people: dict[str, Person], hs: SandboxClient
+) -> None:
     link(project_a, hs, "Project A")
     sync_now(project_a)
     bobby_assignment = Assignment.objects.get(project=project_a, person=people["bobby"])
@@ -134,7 +142,9 @@ def test_work_logs_point_to_the_persons_assignment(installed, project_a, people,
     ) == {bobby_assignment.pk}
 
 
-def test_running_the_same_sync_twice_changes_nothing(installed, project_a, hs: SandboxClient) -> None:
+def test_running_the_same_sync_twice_changes_nothing(
+    installed: Installation, project_a: Project, hs: SandboxClient
+) -> None:
     link(project_a, hs, "Project A")
     sync_now(project_a)
     before = list(
@@ -161,7 +171,7 @@ def test_running_the_same_sync_twice_changes_nothing(installed, project_a, hs: S
 
 
 def test_prevent_new_assignment_creation_syncs_only_bobby(
-    installed, project_a, people, hs: SandboxClient
+    installed: Installation, project_a: Project, people: dict[str, Person], hs: SandboxClient
 ) -> None:
     link(project_a, hs, "Project A", prevent=True)
     run = sync_now(project_a)
@@ -171,7 +181,7 @@ def test_prevent_new_assignment_creation_syncs_only_bobby(
 
 
 def test_trim_assignments_to_work_logs_crops_sams_assignment(
-    installed, project_a, people, hs: SandboxClient
+    installed: Installation, project_a: Project, people: dict[str, Person], hs: SandboxClient
 ) -> None:
     link(project_a, hs, "Project A", trim=True)
     sync_now(project_a)
@@ -185,7 +195,7 @@ def test_trim_assignments_to_work_logs_crops_sams_assignment(
 
 
 def test_many_hubstaff_projects_feed_one_project_traceably(
-    installed, project_a, people, hs: SandboxClient
+    installed: Installation, project_a: Project, people: dict[str, Person], hs: SandboxClient
 ) -> None:
     link(project_a, hs, "Project A", "Project B")
     sync_now(project_a)
@@ -204,7 +214,7 @@ def test_many_hubstaff_projects_feed_one_project_traceably(
 
 
 def test_incremental_sync_picks_up_edits_and_deletions(
-    installed, project_a, people, hs: SandboxClient
+    installed: Installation, project_a: Project, people: dict[str, Person], hs: SandboxClient
 ) -> None:
     link(project_a, hs, "Project A")
     full = sync_now(project_a)
@@ -237,7 +247,7 @@ def test_incremental_sync_picks_up_edits_and_deletions(
 
 
 def test_clear_data_deletes_synced_logs_and_keeps_manual_ones(
-    installed, project_a, people, hs: SandboxClient
+    installed: Installation, project_a: Project, people: dict[str, Person], hs: SandboxClient
 ) -> None:
     link(project_a, hs, "Project A")
     manual = WorkLogFactory.create(
@@ -251,7 +261,7 @@ def test_clear_data_deletes_synced_logs_and_keeps_manual_ones(
 
 
 def test_reset_never_touches_manual_logs_or_manual_assignments(
-    installed, project_a, people, hs: SandboxClient
+    installed: Installation, project_a: Project, people: dict[str, Person], hs: SandboxClient
 ) -> None:
     link(project_a, hs, "Project A", trim=True)
     bobby_assignment = Assignment.objects.get(project=project_a, person=people["bobby"])
@@ -266,7 +276,7 @@ def test_reset_never_touches_manual_logs_or_manual_assignments(
 
 
 def test_a_missing_teammate_added_later_is_synced_next_time(
-    installed, project_a, org: Organization, hs: SandboxClient
+    installed: Installation, project_a: Project, org: Organization, hs: SandboxClient
 ) -> None:
     link(project_a, hs, "Project A")
     first = sync_now(project_a)
@@ -280,7 +290,7 @@ def test_a_missing_teammate_added_later_is_synced_next_time(
 
 
 def test_a_failing_hubstaff_leaves_the_work_logs_as_they_were(
-    installed, project_a, hs: SandboxClient
+    installed: Installation, project_a: Project, hs: SandboxClient
 ) -> None:
     link(project_a, hs, "Project A")
     sync_now(project_a)
@@ -300,24 +310,29 @@ def test_a_failing_hubstaff_leaves_the_work_logs_as_they_were(
     )
 
 
-def test_a_second_request_joins_the_running_sync(installed, project_a, hs: SandboxClient) -> None:
+def test_a_second_request_joins_the_running_sync(
+    installed: Installation, project_a: Project, hs: SandboxClient
+) -> None:
     link(project_a, hs, "Project A")
     first = runs.request_sync(project_a, mode="reset", trigger="manual")
     second = runs.request_sync(project_a, mode="incremental", trigger="api")
     assert second.pk == first.pk
     assert SyncRun.objects.filter(project=project_a).count() == 1
-    assert sync.run_sync(first.pk, today=TODAY).status == "succeeded"
+    finished = sync.run_sync(first.pk, today=TODAY)
+    assert finished is not None and finished.status == "succeeded"
     assert sync.run_sync(first.pk, today=TODAY) is None  # a finished run is left alone
 
 
-def test_sync_without_installation_says_an_administrator_must_install(project_a, org: Organization) -> None:
+def test_sync_without_installation_says_an_administrator_must_install(
+    project_a: Project, org: Organization
+) -> None:
     with pytest.raises(runs.SyncNotPossible, match="An Administrator must install Hubstaff first"):
         runs.request_sync(project_a, mode="reset", trigger="manual")
 
 
 def test_the_sync_project_command_runs_the_sync_itself_and_sends_no_task(
-    installed,
-    project_a,
+    installed: Installation,
+    project_a: Project,
     hs: SandboxClient,
     queued_tasks: list[tuple[int, ...]],
     capsys: pytest.CaptureFixture[str],
@@ -341,7 +356,13 @@ def test_the_sync_project_command_runs_the_sync_itself_and_sends_no_task(
     ids=["many rows, a large share: refreshed", "too few rows", "too small a share of the table"],
 )
 def test_a_sync_that_writes_many_work_logs_refreshes_the_planner_statistics(
-    installed, project_a, people, hs: SandboxClient, rows, share, refreshed
+    installed: Installation,
+    project_a: Project,
+    people: dict[str, Person],
+    hs: SandboxClient,
+    rows: int,
+    share: float,
+    refreshed: bool,
 ) -> None:
     """Else the planner takes a project's new rows for a handful until autovacuum comes, and the next sync's
     updates read the whole project once per row (docs/performance.md)."""
@@ -356,7 +377,9 @@ def test_a_sync_that_writes_many_work_logs_refreshes_the_planner_statistics(
     assert statistics.planner_worklog_rows() == (WorkLog.objects.count() if refreshed else before)
 
 
-def test_refreshing_statistics_does_not_wait_for_a_vacuum_and_fails_nothing(project_a, people) -> None:
+def test_refreshing_statistics_does_not_wait_for_a_vacuum_and_fails_nothing(
+    project_a: Project, people: dict[str, Person]
+) -> None:
     """While autovacuum (here: another session) holds the table's statistics lock, the refresh gives up within
     its lock timeout instead of holding the worker."""
     import time
@@ -381,15 +404,15 @@ def test_refreshing_statistics_does_not_wait_for_a_vacuum_and_fails_nothing(proj
 
 
 def test_while_the_client_waits_out_hubstaffs_rate_limit_the_run_says_so(
-    installed, project_a, hs: SandboxClient, settings: Settings
+    installed: Installation, project_a: Project, hs: SandboxClient, settings: Settings
 ) -> None:
     settings.HUBSTAFF_MAX_RETRY_AFTER = 5
     link(project_a, hs, "Project A")
-    labels = []
+    labels: list[str] = []
 
     class Watched(HubstaffClient):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
+        def __init__(self, installation: Installation, *, prefetch: bool = False) -> None:
+            super().__init__(installation, prefetch=prefetch)
             self.sleep = lambda seconds: labels.append(SyncRun.objects.get(project=project_a).progress_label)
 
     hs.fault(storm={"count": 1, "retry_after": 1})
