@@ -80,14 +80,14 @@ def test_a_nul_in_a_missing_teammates_name_syncs_and_the_report_is_saved(
         trim_assignments=False,
     )
     run = sync.run_sync(runs.request_sync(project, mode="reset", trigger="manual").pk, today=TODAY)
-    assert run.status == SyncRun.Status.SUCCEEDED, run.error
+    assert run is not None and run.status == SyncRun.Status.SUCCEEDED, run and run.error
     saved = SyncRun.objects.get(pk=run.pk)
     assert [t["name"] for t in saved.missing_teammates] == ["xy"] and saved.seconds_not_synced > 0
     first = ProjectLink.objects.get(project=project).synced_through
     assert first is not None
     # The next sync is not stuck either: it succeeds and moves synced_through.
     again = sync.run_sync(runs.request_sync(project, mode="incremental", trigger="manual").pk, today=TODAY)
-    assert again.status == SyncRun.Status.SUCCEEDED, again.error
+    assert again is not None and again.status == SyncRun.Status.SUCCEEDED, again and again.error
     synced_through = ProjectLink.objects.get(project=project).synced_through
     assert synced_through is not None and synced_through > first
     assert WorkLog.objects.filter(project=project, source="hubstaff").exists()
@@ -151,6 +151,6 @@ def test_a_report_that_cannot_be_saved_leaves_no_work_logs_and_the_run_says_so(
             "WHEN (NEW.status = 'succeeded') EXECUTE FUNCTION test_refuse_report()"
         )
     run = sync.run_sync(runs.request_sync(project, mode="reset", trigger="manual").pk, today=TODAY)
-    assert run.status == SyncRun.Status.FAILED and "nothing was changed" in run.error
+    assert run is not None and run.status == SyncRun.Status.FAILED and "nothing was changed" in run.error
     assert not WorkLog.objects.filter(project=project).exists()
     assert ProjectLink.objects.get(project=project).synced_through is None

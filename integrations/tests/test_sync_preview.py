@@ -169,5 +169,6 @@ def test_a_preview_of_other_settings_or_too_old_is_not_reused(request: pytest.Fi
     assert run_to_end(project, mode="reset").requests_made > 0
 
     preview = run_to_end(project, mode="preview")
+    assert preview.finished_at is not None
     SyncRun.objects.filter(pk=preview.pk).update(finished_at=preview.finished_at - timedelta(minutes=11))
     assert run_to_end(project, mode="reset").requests_made > 0
