@@ -13,45 +13,36 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import NotRequired, Protocol, TypeAlias, TypedDict
+from typing import NotRequired, Protocol, TypedDict
 
 from django.db import connection
-from django.db.models import Q
 from django.utils import timezone
 
 from integrations.hubstaff import mapping, rules
 from integrations.hubstaff.windows import date_windows
 from integrations.models import ProjectLink, SyncRun
-from people.models import Person, TenantQuerySet
+from people.models import Person
 from primetric import db
 from projects.models import Assignment, Project
 from worklogs.models import WorkLog
 
 from .preview import PreviewReport, ReportRow
-from .runs import check_still_wanted, synced_worklogs
 from .staging import Window
 from .user_links import links_by_user
 from .writer import Writer
+from .writes import (
+    WORKLOG_COLUMNS,
+    WorkLogRow,
+    create_assignments,
+    delete_logs,
+    delete_outside,
+    lock_link,
+    outside,
+    worklog_copy_line,
+)
 
 # Days planned and written at a time (a fetch window is cut in two: memory holds one batch).
 APPLY_BATCH_DAYS = 16
-
-WORKLOG_COLUMNS = (
-    "organization_id",
-    "project_id",
-    "person_id",
-    "assignment_id",
-    "date",
-    "duration_seconds",
-    "source",
-    "source_key",
-    "source_project_id",
-    "note",
-    "created_at",
-    "updated_at",
-)
-# A new work log's values, in WORKLOG_COLUMNS' order.
-WorkLogRow: TypeAlias = tuple[int, int, int, int | None, date, int, str, str, int, str, datetime, datetime]
 
 
 class PlanRules(Protocol):
@@ -164,13 +155,13 @@ class Apply:
         # Serialize with anything else writing this project's synced data, and make sure the sync may still
         # write: before the last writes and the commit, so that no lock is held while Hubstaff is read (the
         # fetch may refresh the tokens, which locks the installation's row).
-        writer.call(_lock_link, self.context.run, self.context.link.pk)
+        writer.call(lock_link, self.context.run, self.context.link.pk)
         self._write_stretched(writer)
         if reset:
             # A fresh full sync keeps no synced log outside the window (e.g. after the project's dates changed).
             if self.preview is not None:
-                self.preview.add_deleted_outside(_outside(self.context.project, window))
-            self.deleted.append(writer.submit(_delete_outside, self.context.project, window))
+                self.preview.add_deleted_outside(outside(self.context.project, window))
+            self.deleted.append(writer.submit(delete_outside, self.context.project, window))
         self.counts["worklogs_deleted"] += sum(future.result() for future in self.deleted)
         return dict(self.counts), self._report(self.people)
 
@@ -257,14 +248,14 @@ class Apply:
             )
             self.counts["worklogs_updated"] += len(plan.updates)
         if plan.deletes:
-            self.deleted.append(writer.submit(_delete_logs, self.context.project, plan.deletes))
+            self.deleted.append(writer.submit(delete_logs, self.context.project, plan.deletes))
 
     def _write_new_assignments(self, plan: rules.SyncPlan, writer: Writer) -> dict[int, int]:
         """Create the batch's new assignments; returns person id -> the new assignment's id."""
         if not plan.new_assignments:
             return {}
         created = writer.call(
-            _create_assignments,
+            create_assignments,
             self.context.project,
             plan.new_assignments,
             self.context.options.trim_assignments,
@@ -314,7 +305,7 @@ class Apply:
             for log in creates
         ]
         # COPY text made here, so that a writer thread only waits for the database.
-        text = "".join(map(_worklog_copy_line(now), rows))
+        text = "".join(map(worklog_copy_line(now), rows))
         writer.submit(db.copy_text, WorkLog, WORKLOG_COLUMNS, text)
         self.counts["worklogs_created"] += len(creates)
 
@@ -376,92 +367,3 @@ def _rule_assignment(assignment: Assignment) -> rules.AssignedSpan:
     return rules.AssignedSpan(
         assignment.pk, assignment.person_id, assignment.start_date, assignment.end_date, assignment.origin
     )
-
-
-# The writes: each runs in the writer's transaction (its thread and connection, or this one's).
-
-
-def _lock_link(sync_run: SyncRun, link_pk: int) -> None:
-    """Lock the link, then make sure the sync may still commit (not uninstalled or disabled meanwhile)."""
-    ProjectLink.objects.select_for_update().filter(pk=link_pk).first()
-    check_still_wanted(sync_run, link_pk)
-
-
-def _create_assignments(
-    project: Project, spans: Mapping[int, rules.DateSpan], trimmed: bool
-) -> list[Assignment]:
-    """One assignment per person (`spans`: person id -> DateSpan), made by the sync; returns them with their ids."""
-    return Assignment.objects.bulk_create(
-        [
-            Assignment(
-                organization_id=project.organization_id,
-                project=project,
-                person_id=person_id,
-                start_date=span.start,
-                end_date=span.end,
-                origin=Assignment.Origin.SYNC,
-                trimmed=trimmed,
-            )
-            for person_id, span in spans.items()
-        ]
-    )
-
-
-def _delete_logs(project: Project, ids: list[int]) -> int:
-    deleted, _ = synced_worklogs(project).filter(pk__in=ids).delete()
-    return deleted
-
-
-def _outside(project: Project, window: Window | None) -> TenantQuerySet[WorkLog]:
-    """P's synced work logs outside the window (all of them when there is none)."""
-    outside = synced_worklogs(project)
-    if window is not None:
-        outside = outside.filter(Q(date__lt=window[0]) | Q(date__gt=window[1]))
-    return outside
-
-
-def _delete_outside(project: Project, window: Window | None) -> int:
-    deleted, _ = _outside(project, window).delete()
-    return deleted
-
-
-def _worklog_copy_line(now: datetime) -> Callable[[WorkLogRow], str]:
-    """A new work log's row (WORKLOG_COLUMNS) as a line of COPY text: ints and a date as they are, the rest escaped.
-
-    Plain %-formatting of ints and one escape call per text column: it runs once per row written.
-    """
-    now_text = db.copy_value(now)
-    null = db.copy_value(None)
-
-    def line(row: WorkLogRow) -> str:
-        (
-            org_id,
-            project_id,
-            person_id,
-            assignment_id,
-            day,
-            seconds,
-            source,
-            key,
-            hubstaff_project_id,
-            note,
-            _,
-            _,
-        ) = row
-        assignment = null if assignment_id is None else "%d" % assignment_id  # noqa: UP031
-        return "%d\t%d\t%d\t%s\t%s\t%d\t%s\t%s\t%d\t%s\t%s\t%s\n" % (  # noqa: UP031
-            org_id,
-            project_id,
-            person_id,
-            assignment,
-            day.isoformat(),
-            seconds,
-            db.copy_value(source),
-            db.copy_value(key),
-            hubstaff_project_id,
-            db.copy_value(note),
-            now_text,
-            now_text,
-        )
-
-    return line
