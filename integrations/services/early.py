@@ -115,7 +115,8 @@ class EarlyApply(Generic[_R]):
 
     def result(self) -> _R | None:
         """Wait for the apply; what it returned, or None if it was abandoned. Raises the apply's error."""
-        assert self._thread is not None, "the apply is started before its result is asked for"
+        if self._thread is None:
+            raise RuntimeError("The early apply's result was asked for before it was started.")
         self._thread.join()
         self.check()
         return None if self._abandoned else self._result

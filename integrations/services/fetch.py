@@ -126,8 +126,8 @@ class Fetch:
         - the last HUBSTAFF_TRAILING_DAYS are always re-read (time tracked lately, deletions nothing names).
         """
         start, end = window
-        # An incremental sync follows a successful one (without one, it is a reset).
-        assert self.link.synced_through is not None
+        if self.link.synced_through is None:
+            raise RuntimeError("An incremental sync follows a successful one (without one, it is a reset).")
         since = self.link.synced_through - SYNC_OVERLAP
         if since >= updates_reach(until):
             days = self._updated_days(sources, since, until)

@@ -119,8 +119,8 @@ def _carry_out(run: SyncRun, today: date | None, parts: Parts) -> None:
     if reason:
         runs.finish(run, SyncRun.Status.FAILED, error=reason)
         return
-    # sync_blocker names a missing installation or link.
-    assert installation is not None and link is not None
+    if installation is None or link is None:
+        raise RuntimeError("sync_blocker lets no sync through without an installation and a link.")
     # prefetch: the next page's request is in flight while a page is staged (HTTP only, in the client's threads).
     client = announce_waits(parts.client(installation, prefetch=True), run)
     try:
