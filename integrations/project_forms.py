@@ -20,7 +20,7 @@ class HubstaffProjectsField(forms.TypedMultipleChoiceField):
 
 
 class ProjectLinkForm(forms.ModelForm):  # type: ignore[type-arg]  # generic in the stubs only
-    """A project's Integration settings, in the seed's words: the link's own fields, checked by clean_settings."""
+    """A project's Integration settings, in the panel's words: the link's own fields, checked by clean_settings."""
 
     # Select projects: one checkbox per Hubstaff project the installation reaches (the model keeps a list of ids).
     hubstaff_project_ids = HubstaffProjectsField(label="Select projects", coerce=int, required=False)

@@ -41,7 +41,7 @@ def integration_list(request: TenantRequest) -> HttpResponse:
 @sensitive_post_parameters("client_secret")
 @tenant_view(Role.ADMINISTRATOR)
 def hubstaff_install(request: TenantRequest) -> HttpResponse:
-    """The seed's instructions in two steps; Authorize saves the credentials and goes to Hubstaff."""
+    """The install instructions in two steps; Authorize saves the credentials and goes to Hubstaff."""
     installation = get_installation(request.tenant.organization)
     saved_client_id = installation.client_id if installation else ""
     form = HubstaffCredentialsForm(
