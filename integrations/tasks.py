@@ -16,8 +16,7 @@ from .services import runs, schedule, sync
     acks_late=True,
     soft_time_limit=45 * 60,
     time_limit=50 * 60,
-    # Hubstaff failing (5xx, timeouts): tried again after 60 s, 120 s, 240 s ... at most an hour, five times; each
-    # try resumes from the run's checkpoint.
+    # Hubstaff failing (5xx, timeouts); each try resumes from the run's checkpoint.
     autoretry_for=(runs.RetryLater,),
     max_retries=5,
     retry_backoff=60,
@@ -27,22 +26,19 @@ from .services import runs, schedule, sync
 def sync_project_task(self: Task, run_id: int) -> None:
     """Carry out a queued sync run."""
     retries = self.request.retries
-    # When the options above bring the next retry; the run's page says it, and a Retry-After may ask for more.
+    # The run's page shows when the next retry comes; a Retry-After may ask for more.
     backoff = get_exponential_backoff_interval(self.retry_backoff, retries, self.retry_backoff_max)
     try:
         sync.run_sync(run_id, final_attempt=retries >= self.max_retries, retry_in=backoff)
     except runs.LeaseHeld as exc:
-        # Another worker holds the run: come back when its lease would expire (taken over then if it died).
-        # A new message, not a retry: waiting for a live worker spends none of this run's retries.
+        # A new message, not a retry: waiting for a live worker's lease spends none of this run's retries.
         sync_project_task.apply_async(args=[run_id], countdown=exc.countdown)
     except runs.Paced as exc:
-        # Waiting for the installation's request budget is no failure: a new message for when the budget allows
-        # more, with the retries left as they are.
+        # Waiting for the request budget is no failure: it spends no retry either.
         sync_project_task.apply_async(args=[run_id], countdown=exc.countdown)
     except runs.RetryLater as exc:
         if exc.countdown <= backoff:
             raise  # autoretry_for: the declared backoff
-        # Hubstaff's Retry-After asks for longer than the backoff: the retry honours it.
         raise self.retry(exc=exc, countdown=exc.countdown) from exc
 
 
@@ -60,18 +56,14 @@ def enqueue_due_syncs() -> int:
     return queued
 
 
-# Messages buffered before they go to the broker: on Redis, one pipelined round trip per batch instead of two
-# round trips a message.
+# Messages buffered before they go to the broker: on Redis, one pipelined round trip per batch.
 SEND_BATCH = 500
 
 
 @shared_task(acks_late=True, time_limit=10 * 60)
 def send_runs_task(run_ids: list[int]) -> None:
-    """Send each run's own task (the schedule sends one of these per batch of runs, `runs.send_runs`), through one
-    producer, its messages to the broker in batches.
-
-    Safe twice: a run's second message finds it claimed or finished and does nothing (runs.claim).
-    """
+    """Send each run's own task through one producer. Safe twice: a second message finds its run claimed or
+    finished (runs.claim)."""
     with sync_project_task.app.producer_or_acquire() as producer, producer.batch(max_size=SEND_BATCH):
         for run_id in run_ids:
             sync_project_task.apply_async((run_id,), producer=producer)

@@ -1,23 +1,17 @@
 """The installation's request budget: every client of an installation paces itself to Hubstaff's rate limit.
 
-Hubstaff allows an OAuth app HUBSTAFF_RATE_BUDGET requests (1000) per HUBSTAFF_RATE_WINDOW_SECONDS (an hour).
-Rather than spending it and meeting 429s, each request first takes one unit from a counter on the `Installation`
-row (the window's start and the requests taken in it), with one conditional UPDATE, so that every worker and every
-sync of the installation share the same budget. When the window's budget is spent, the client waits for the next
-window (a little after its end, so that Hubstaff's own window has turned too): sleeping if that is within
-HUBSTAFF_MAX_RETRY_AFTER, or raising `BudgetSpent` so that the sync is queued again for then and resumes from its
-checkpoint. An attempt that has not saved a window yet sleeps through the wait instead (at most one window): a
-window needing more pages than a window's budget would otherwise be started again by every attempt and never
-finish.
+Hubstaff allows an OAuth app HUBSTAFF_RATE_BUDGET requests per HUBSTAFF_RATE_WINDOW_SECONDS. Rather than meeting
+429s, each request first takes one unit from a counter on the `Installation` row with one conditional UPDATE, so
+that every worker and every sync of the installation share the budget. When it is spent, the client waits for the
+next window (plus a slack, as our window and Hubstaff's are not aligned to the second): sleeping if that is within
+HUBSTAFF_MAX_RETRY_AFTER, else raising `BudgetSpent` so that the sync is queued again and resumes from its
+checkpoint. An attempt that has not saved a window yet sleeps through the wait: a window needing more pages than a
+budget would otherwise be started again by every attempt and never finish.
 
-Fair share: a *large* sync (a reset) takes requests only up to half of a
-window's budget while another sync of the same organization is queued or running; alone, it may use all of it.
-The other syncs (daily incrementals, a few requests each) may use whatever is left, so the half a reset leaves is
-theirs: one large reset never starves the daily syncs of the other projects, and never waits for nothing.
+Fair share: a large sync (a reset) takes at most half of a window's budget while another sync of the same
+organization is active, so it never starves the daily syncs; alone, it may use all of it.
 
-A 429 is still possible (another app of the same Hubstaff account, a clock off by a second): the client honours
-it (retries.py). Our window and Hubstaff's are not aligned to the second; the slack after a window's
-end covers the difference.
+A 429 is still possible (another app of the same Hubstaff account): the client honours it (retries.py).
 """
 
 from __future__ import annotations
@@ -35,12 +29,10 @@ from integrations.models import Installation, SyncRun
 from .errors import RateLimited
 from .retries import Sleep
 
-# Whether other syncs of the organization are active is read at most this often (not once a request).
+# How often whether other syncs of the organization are active is read again (not once a request).
 OTHERS_CHECK_SECONDS = 2.0
 
-# One statement a request, written out rather than built by the ORM each time (a CASE in Django's update() costs
-# far more CPU than the database's part): a new window starts with this request, or the current one has room
-# for it.
+# Written out: a CASE built by Django's update() on every request costs more CPU than the database's part.
 TAKE_ONE = """
     UPDATE integrations_installation SET
         budget_window_started_at = CASE
@@ -78,14 +70,13 @@ class RequestBudget:
     def __init__(self, installation: Installation, *, sleep: Sleep = time.sleep):
         self.installation = installation
         self.sleep = sleep
-        # The sync run this client works for, if it is a large one (see share_fairly).
-        self.run: SyncRun | None = None
+        self.run: SyncRun | None = None  # set by share_fairly
         # Called with the end of the wait before sleeping (the run's progress label).
         self.on_wait: Callable[[datetime], object] | None = None
-        # Whether a long wait may end the attempt (BudgetSpent) rather than be slept through: the sync allows it
-        # once the attempt has saved a window, so that every attempt moves the run forward.
+        # Whether a long wait may end the attempt (BudgetSpent): only once it has saved a window, so that every
+        # attempt moves the run forward.
         self.may_stop: Callable[[], bool] = lambda: True
-        self.window_pages = 1  # pages a fetch window takes, as the sync has seen so far (it updates this)
+        self.window_pages = 1  # pages a fetch window takes so far; the sync updates it
         self._others_checked_at: float | None = None
         self._others_active = False
 

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class HubstaffError(Exception):
-    """Something went wrong talking to Hubstaff. `str()` is a reason a user may read; it never holds a secret."""
+    """Something went wrong talking to Hubstaff."""
 
 
 class ReauthorizationRequired(HubstaffError):
@@ -86,12 +86,12 @@ def describe_token_error(exc: Exception) -> str:
 
 
 def refusal(path: str, response: requests.Response) -> str:
-    """Why Hubstaff refused GET `path` (a 4xx other than 429), with the first 200 characters of its `error`."""
+    """Why Hubstaff refused GET `path` (a 4xx other than 429), with the start of its `error`."""
     try:
         detail = response.json().get("error")
     except (ValueError, AttributeError):
         detail = None
-    detail = clean_text(str(detail))[:200] if detail else ""  # Hubstaff's text, shown and stored: made safe
+    detail = clean_text(str(detail))[:200] if detail else ""  # Hubstaff's text, shown and stored
     what = {
         400: "Hubstaff rejected the request",
         401: "Hubstaff does not accept the access token",

@@ -3,10 +3,7 @@
 The client hands out Hubstaff's objects as documented (docs/hubstaff.md); the few places that turn them into our
 shapes call these, so that a change of Hubstaff's format is met here.
 
-Every text Hubstaff sends that we keep or show (names, e-mails, project and organization names, time zones) goes
-through `people.text.clean_text` here, once: NUL and the other control characters, which PostgreSQL refuses in a
-text column (a run's report, a cached project), and the bidi embeddings, overrides and isolates (U+202A-E,
-U+2066-9), which would reorder what a page shows around a name, are removed.
+Every text Hubstaff sends that we keep or show goes through `people.text.clean_text` here, once.
 """
 
 from __future__ import annotations
@@ -137,9 +134,8 @@ def edit_log_concerns(entry: dict[str, Any], project_ids: set[int]) -> bool:
 
 
 def organization_time_zone(link_time_zone: str, account: dict[str, Any] | None) -> str:
-    """The Hubstaff organization's time zone (Hubstaff does not publish it): the link's setting, else the
-    installing account's own `time_zone` (a guess: owners usually live where their organization does), else
-    UTC."""
+    """The Hubstaff organization's time zone, which Hubstaff does not publish: the link's setting, else the
+    installing account's own (owners usually live where their organization does), else UTC."""
     return link_time_zone or (account or {}).get("time_zone") or "UTC"
 
 

@@ -1,8 +1,7 @@
 """Applying a sync while it is fetched: each window planned and written as soon as Hubstaff has sent all of it.
 
-A year's reset spends most of its time waiting for Hubstaff's answers. Applied only after the last page, its
-planning and writing would come on top of that wait; applied early, they fill it. The guarantees stay those of
-`apply.py`:
+A reset spends most of its time waiting for Hubstaff; applied early, the planning and writing fill that wait
+rather than follow it. The guarantees stay those of `apply.py`:
 
 - One transaction. The apply runs in a thread of its own (its own connection to read, the writer's to write), in the
   one transaction that commits only when the whole fetch is over and `apply.py`'s last checks pass (the locks and
@@ -10,9 +9,8 @@ planning and writing would come on top of that wait; applied early, they fill it
   the fetch locks the installation's row).
 - Date order. Windows are applied in the order of the fetch plan, as the rules expect; a window is handed out once
   every Hubstaff organization of the link has sent it in full (the staging is shared, its file behind a lock).
-- No transaction through a long wait. When the fetch must wait for the installation's request budget (up to the
-  budget's window, an hour with Hubstaff's limit), the early apply is rolled back and the apply runs after the
-  fetch. The client's own short waits (a retry after a 5xx or a Retry-After, bounded by
+- No transaction through a long wait. When the fetch must wait for the installation's request budget, the early
+  apply is rolled back and the apply runs after the fetch. The client's own short waits (bounded by
   HUBSTAFF_MAX_RETRY_AFTER) do not stop it.
 - A failure stops both sides. A fetch that fails rolls the early apply back; an apply that fails (the rules, the
   database) stops the fetch at its next page, with the apply's error.
@@ -33,7 +31,6 @@ from integrations.hubstaff.rules import DailyActivity
 
 from .staging import Staging, Window
 
-# What the apply's work returns (the sync's counts).
 _R = TypeVar("_R")
 
 
@@ -71,7 +68,6 @@ class EarlyApply(Generic[_R]):
     # -- the fetch's side
 
     def view(self, staging: Staging) -> "_CompleteWindows":
-        """The staging as the apply reads it here: a window's rows once the fetch has all of them."""
         return _CompleteWindows(self._wait_window, staging)
 
     def start(self, work: Callable[[], _R]) -> None:
@@ -147,7 +143,7 @@ class _CompleteWindows:
     """The staging as the early apply reads it: a window's rows once the fetch has all of them."""
 
     def __init__(self, wait_window: Callable[[Window], None], staging: Staging) -> None:
-        self._wait_window = wait_window  # the early apply's: returns once the fetch has all of the window
+        self._wait_window = wait_window
         self._staging = staging
 
     def activities(

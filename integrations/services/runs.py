@@ -3,19 +3,16 @@
 At most one sync of a project runs at a time: the database refuses a second queued or running `SyncRun` of the
 same project (a partial unique constraint), and a request made while one is active gets the active one back.
 
-A running run is owned by a lease: the worker that claimed it holds `lease_id`, and `heartbeat_at` is renewed
-while it works (by the progress heartbeat, and by `keep_lease`'s thread every third of the lease, also while the
-client sleeps through a Retry-After or the apply writes). A lease not renewed for `lease_length()` (90 s) has
-expired: its worker died. A redelivered task takes over an expired lease (`claim`); a task that finds a live lease
-held by another worker is told to come back when it would expire (`LeaseHeld`), never dropped. A worker whose lease
-was taken over finishes nothing (`finish` matches the lease). The periodic check `recover_runs` (Celery beat,
-every minute) queues again the runs whose lease expired and sends again the queued runs no worker took (their
-message was lost), so no run stays "running" or "queued" for long after its worker or its message is gone. A run
-taken over MAX_TAKEOVERS times (its sync kills its worker) is failed.
+A running run is owned by a lease: the worker that claimed it holds `lease_id` and renews `heartbeat_at` while
+it works (`keep_lease`'s thread keeps it alive while the client sleeps or the apply writes). A lease not renewed
+for `lease_length()` has expired: its worker died. A redelivered task takes over an expired lease (`claim`); one
+that finds a live lease is told to come back when it would expire (`LeaseHeld`), never dropped. A worker whose
+lease was taken over finishes nothing (`finish` matches the lease). `recover_runs` queues again the runs whose
+lease expired and sends again the queued runs whose message was lost. A run taken over MAX_TAKEOVERS times (its
+sync kills its worker) is failed.
 
-Handing a run to a worker: `send_run` and `send_runs`, once the transaction that queued the run commits. They
-send the tasks by name (Celery's `send_task`): the tasks module imports the services, so the services do not
-import it back.
+`send_run` and `send_runs` send the tasks by name once the queuing transaction commits: the tasks module imports
+the services, so the services do not import it back.
 
 Every write of a run's status, progress, label, heartbeat and lease is made here.
 """
@@ -60,7 +57,7 @@ ABANDONED_MESSAGE = (
 
 
 def lease_length() -> timedelta:
-    """How long a run's lease lasts without a renewal (settings.SYNC_LEASE_SECONDS, 90 s by default)."""
+    """How long a run's lease lasts without a renewal."""
     return timedelta(seconds=getattr(settings, "SYNC_LEASE_SECONDS", 90))
 
 

@@ -1,9 +1,7 @@
 """The work-log table's planner statistics, refreshed by a sync that wrote a large share of the table.
 
-After a sync created or deleted many work logs, PostgreSQL's planner still believes the table as it was: it takes a
-project's new rows for a handful and may read all of them where one index lookup would do. Autovacuum analyzes once
-a tenth of a table changed, within its next minute; a sync that crossed that line does it at once, before the next
-query needs it.
+After a large sync the planner still believes the table as it was and may scan where one index lookup would do.
+Autovacuum analyzes once a tenth of a table changed, but later; a sync that crossed that line does it at once.
 """
 
 import logging
@@ -14,8 +12,7 @@ from worklogs.models import WorkLog
 
 logger = logging.getLogger(__name__)
 
-# A sync refreshes the statistics when it created or deleted at least this many work logs, and at least this
-# share of the rows the planner believes the table has (what autovacuum waits for).
+# Both thresholds must be met; the share is autovacuum's own.
 ANALYZE_AFTER_ROWS = 10_000
 ANALYZE_AFTER_SHARE = 0.1
 
@@ -23,7 +20,7 @@ ANALYZE_AFTER_SHARE = 0.1
 def refresh_after_sync(
     written: int, *, min_rows: int = ANALYZE_AFTER_ROWS, min_share: float = ANALYZE_AFTER_SHARE
 ) -> None:
-    """Refresh the statistics if a sync that created or deleted `written` work logs changed enough of the table."""
+    """Refresh the statistics if `written` created or deleted work logs are enough of the table."""
     if written >= min_rows and written >= min_share * planner_worklog_rows():
         refresh_worklog_statistics()
 

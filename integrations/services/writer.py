@@ -1,16 +1,14 @@
 """One database transaction written from a second thread, so that PostgreSQL writes while Python plans.
 
-The apply phase of a sync alternates between Python (reading a batch, the rules, formatting rows) and the database
-(COPY, UPDATE, DELETE, and the foreign-key checks of every new row). Done in one thread, the two wait for each other;
-with `transaction_writer(threaded=True)` the writes go, in order, to a thread that holds the transaction on its own
-connection, while the caller goes on with the next batch. Every write is still inside one transaction: it commits
-when the block ends normally and rolls back if the block or any write fails, so a failure changes nothing.
+A sync's apply alternates between Python (the rules, formatting rows) and the database (writes and their
+foreign-key checks); in one thread, each waits for the other. With `transaction_writer(threaded=True)` the writes
+go, in order, to a thread holding the transaction on its own connection while the caller plans the next batch.
+It is still one transaction, so a failure changes nothing.
 
 The caller's connection does not see the writer's uncommitted rows: it may only read what the writes cannot have
 changed (for the sync: the staged rows, and the work logs of dates the writer has not been given yet).
 
-`threaded=False` runs each write at once in the caller's own transaction, with the same interface: that is what
-callers already inside a transaction (the tests' transactions) get.
+`threaded=False`, the same interface in the caller's own transaction, serves callers already inside one.
 """
 
 import queue
@@ -23,7 +21,7 @@ from typing import Any, ParamSpec, Protocol, TypeAlias, TypeVar
 
 from django.db import connection, transaction
 
-# Writes queued ahead of the writer at most: the caller blocks beyond that, so memory stays bounded.
+# The caller blocks beyond this many queued writes, so memory stays bounded.
 MAX_PENDING = 2
 
 _P = ParamSpec("_P")
@@ -37,8 +35,7 @@ class _End(Enum):
     ROLLBACK = "rollback"
 
 
-# A queued write: its future, the function and its arguments. Writes of every result type share the queue, so the
-# types are those of any write.
+# Writes of every result type share the queue, hence Any.
 _Job: TypeAlias = tuple["Future[Any]", Callable[..., Any], tuple[Any, ...], dict[str, Any]]
 
 
@@ -89,10 +86,7 @@ class _ThreadedWriter:
     # -- the caller's side
 
     def submit(self, fn: Callable[_P, _R], *args: _P.args, **kwargs: _P.kwargs) -> Future[_R]:
-        """Queue `fn(*args, **kwargs)` to run in the writer's transaction; returns a Future of its result.
-
-        If an earlier write failed, its error is raised here at once rather than at the end.
-        """
+        """Queue `fn(*args, **kwargs)`; a Future of its result. Raises an earlier write's error at once."""
         if self._error is not None:
             raise self._error
         future: Future[_R] = Future()
@@ -100,7 +94,7 @@ class _ThreadedWriter:
         return future
 
     def call(self, fn: Callable[_P, _R], *args: _P.args, **kwargs: _P.kwargs) -> _R:
-        """Run `fn(*args, **kwargs)` in the writer's transaction after everything queued before; return its result."""
+        """Run `fn(*args, **kwargs)` after everything queued before; return its result."""
         return self.submit(fn, *args, **kwargs).result()
 
     def finish(self, commit: bool) -> None:
@@ -115,8 +109,7 @@ class _ThreadedWriter:
         ended = False  # the caller's commit or rollback has been taken off the queue
         try:
             with transaction.atomic():
-                # Foreign keys are checked as each statement ends, while the caller plans the next one,
-                # rather than all together at COMMIT.
+                # Foreign keys checked per statement, while the caller plans, not all at COMMIT.
                 with connection.cursor() as cursor:
                     cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 while True:
