@@ -241,10 +241,9 @@ CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.format(hubstaff=HUBSTAFF_ACCOU
 
 # --- Celery -------------------------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
-# Redis hands an unacknowledged task out again after this many seconds (acks_late below): what brings back the
-# task of a worker killed outright. It must exceed the longest countdown a task waits with (a retry after a
-# Retry-After: one hour at most), or a waiting task is handed out twice; a run whose worker died is set going
-# sooner by the lease and the periodic check (integrations.services.runs), not by this timeout.
+# Redis hands an unacknowledged task out again after this many seconds (acks_late below). It must exceed the
+# longest countdown a task waits with (integrations.hubstaff.retries.MAX_RETRY_AFTER), or a waiting task is
+# handed out twice; a dead worker's run comes back sooner through its lease (integrations.services.runs).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=7200)}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_ACKS_LATE = True
@@ -260,7 +259,6 @@ CELERY_BEAT_SCHEDULE = {
         "task": "integrations.tasks.enqueue_due_syncs",
         "schedule": timedelta(minutes=env.int("SYNC_BEAT_MINUTES", default=15)),
     },
-    # Runs whose worker died or whose message was lost, set going again (services.runs.recover_runs).
     "recover-sync-runs": {
         "task": "integrations.tasks.recover_sync_runs",
         "schedule": timedelta(seconds=env.int("SYNC_RECOVER_SECONDS", default=60)),
@@ -269,8 +267,7 @@ CELERY_BEAT_SCHEDULE = {
 # A sync run's lease: a run whose worker has not renewed it for this long is taken over (services.runs).
 SYNC_LEASE_SECONDS = env.int("SYNC_LEASE_SECONDS", default=90)
 
-# --- REST framework
-# ------------------------------------------------------------------------------------------
+# --- REST framework ---------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
@@ -288,10 +285,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
 }
 
-# --- Logging: one line per event to stderr; secrets never reach it (see integrations.hubstaff.transport)
-# -------------
-# runserver's access log (`django.server`, Django's own format) drops OAuth codes and `state` from URLs
-# (primetric/access_log.py); gunicorn's does the same through primetric/gunicorn.conf.py.
+# --- Logging: one line per event to stderr; secrets never reach it (integrations.hubstaff.transport) --------
+# The access logs drop OAuth codes and `state` from URLs (primetric/access_log.py, primetric/gunicorn.conf.py).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
