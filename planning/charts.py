@@ -92,9 +92,8 @@ def weekly_chart(rows, width=CHART_WIDTH, height=260):
 # -- People by week (heat map) ------------------------------------------------------------------------------
 
 
-# Beyond this many cells, a cell is a bare coloured rectangle without its tooltip of numbers, which is more than
-# twice the rectangle's size (a year of 500 people is 26,500 cells); the person's report, a click away from the
-# row's name, has every number.
+# Beyond this many cells, cells lose their tooltips (each more than twice a rectangle's size); the person's
+# report, linked from the row's name, has every number.
 MATRIX_TOOLTIPS_MAX_CELLS = 10_000
 
 
