@@ -142,14 +142,12 @@ def tenant_view(
         ) -> HttpResponseBase:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            # From here on the request is what the view expects: `tenant` set.
             tenant_request = cast(TenantRequest, request)
             tenant_request.tenant = resolve_tenant(request, org_slug)
             if roles and not tenant_request.tenant.holds(*roles):
                 raise PermissionDenied("Your roles in this organization do not allow this page.")
             return view(tenant_request, *args, **kwargs)
 
-        # The wrapper becomes a TenantView with the attribute set on the next line.
         tenant_wrapper = cast(TenantView[_ViewParams], wrapper)
         tenant_wrapper.tenant_roles = tuple(roles) or tuple(ROLE_PRECEDENCE)
         return tenant_wrapper
