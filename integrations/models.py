@@ -30,8 +30,7 @@ class Installation(TenantModel):
     refresh_token = EncryptedTextField(blank=True, default="")
     access_token_expires_at = models.DateTimeField(null=True, blank=True)
     scope = models.CharField(max_length=300, blank=True, default="")
-    # What /users/me and /organizations answered at install time: {"id", "name", "email"} and [{"id",
-    # "name"}].
+    # What /users/me and /organizations answered at install time (hubstaff/mapping.py's shapes).
     account = models.JSONField(default=dict, blank=True)
     hubstaff_organizations = models.JSONField(default=list, blank=True)
     installed_by = models.ForeignKey(
@@ -41,8 +40,7 @@ class Installation(TenantModel):
     last_refreshed_at = models.DateTimeField(null=True, blank=True)
     # Set when Hubstaff answered 429: every client of this installation waits until then.
     rate_limited_until = models.DateTimeField(null=True, blank=True)
-    # The request budget every client of this installation draws from (hubstaff/budget.py): the current
-    # window's start and the requests taken in it.
+    # The request budget every client of this installation draws from (hubstaff/budget.py).
     budget_window_started_at = models.DateTimeField(null=True, blank=True)
     budget_used = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)

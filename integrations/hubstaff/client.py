@@ -6,11 +6,9 @@ Everything here is HTTP; nothing maps Hubstaff's data to ours (mapping.py does) 
 - pages through listings with a generator (`page_start_id` / `page_limit`), never loading a whole listing, and
   with `prefetch` sends the next page's request from a background thread while the caller works on a page;
 - asks for date ranges in windows within Hubstaff's per-request limit (windows.py);
-- takes each request from the installation's shared request budget first (budget.py), waiting for the next
-  window when it is spent, so that a long sync paces itself to Hubstaff's limit instead of meeting 429s;
-- honours 429 `Retry-After` (waits up to HUBSTAFF_MAX_RETRY_AFTER, and records the limit's end on the
-  installation so that every worker of the organization waits too), and retries 5xx, timeouts and connection
-  errors with exponential backoff and jitter, at most HUBSTAFF_MAX_RETRIES times (retries.py);
+- takes each request from the installation's shared request budget first (budget.py);
+- honours 429 `Retry-After`, recording the limit's end on the installation so that every worker waits too, and
+  retries 5xx, timeouts and connection errors (retries.py);
 - sends the access token `tokens.InstallationTokens` keeps fresh, and has it refreshed once on a 401.
 
 Secrets never reach a log line or an exception message: exceptions carry only what a user may read (errors.py).

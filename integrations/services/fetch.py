@@ -26,8 +26,7 @@ from . import checkpoint, runs, waiting
 from .early import EarlyApply
 from .staging import Staging, Window
 
-# The run's progress and heartbeat are written at most this often while pages arrive (one UPDATE, not one a
-# page).
+# The run's progress and heartbeat are written at most this often while pages arrive, not once a page.
 PROGRESS_EVERY_SECONDS = 1.0
 # An incremental sync asks what changed since a little before the last one started, so that a change Hubstaff
 # records late (or a clock apart from ours) does not fall between two runs.

@@ -16,11 +16,9 @@ or `Preview`.
 `run_sync` is the entry point a worker (or `manage.py sync_project`) calls with a queued run's id: it claims the
 run (`runs.py`: the run's life from request to finish), runs `ProjectSync` and records the outcome in the run.
 
-The one seam for tests is `run_sync(parts=Parts(...))`: the Hubstaff client, the staging and the rules a sync is
-made of, each replaceable to inject a fault (Hubstaff failing after some requests, the rules raising in the third
-batch), to watch a step (every staging closed) or to lower a threshold (the statistics refresh), rather than
-patching this module's names. Production always uses the defaults. Faults of Hubstaff itself are better set at
-the sandbox (`hubstaff_sandbox.testing`).
+The one seam for tests is `run_sync(parts=Parts(...))`: the client, the staging and the rules a sync is made
+of, each replaceable to inject a fault, watch a step or lower a threshold, rather than patching this module's
+names. Faults of Hubstaff itself are better set at the sandbox (`hubstaff_sandbox.testing`).
 """
 
 import logging
