@@ -1,22 +1,19 @@
 """A sync run's checkpoint: what it decided to fetch, and the windows it has fetched in full, kept in the database.
 
-A reset of a large team over years needs more requests than Hubstaff allows in an hour, and a worker can die
-part-way. So that a later attempt of the same run (after a wait for the rate limit, a retry, or a takeover of a
-dead worker's run) goes on where the last one stopped instead of starting from zero:
+A large reset needs more requests than Hubstaff's rate limit allows at once, and a worker can die part-way. So
+that a later attempt of the same run (after a wait for the budget, a retry, or a takeover) goes on where the
+last one stopped:
 
-- the first attempt stores its *fetch plan* on the run (`SyncRun.fetch_plan`: the mode, the start time that will
-  become `synced_through`, the dates, the Hubstaff projects, what else shapes the rows, and the Hubstaff users
-  once read); a later attempt fetches exactly that;
-- each fetch window read in full is saved as one `FetchCheckpoint` row: the window and its activities, packed as
-  the staging keeps them, in one INSERT, so a window is either wholly saved or not at all. A later attempt loads
-  those into its staging and asks Hubstaff only for the other windows (a window cut short by the stop is fetched
-  again from its first page).
+- the first attempt stores its *fetch plan* on the run (`SyncRun.fetch_plan`, see `FetchPlan`); a later attempt
+  fetches exactly that;
+- each fetch window read in full is saved as one `FetchCheckpoint` row, in one INSERT, so a window is either
+  wholly saved or not at all. A later attempt loads those into its staging and asks Hubstaff only for the other
+  windows (a window cut short is fetched again from its first page).
 
-The table is an ordinary (logged) table: a checkpoint survives a worker's death and a database restart alike,
-and costs one compact row per window (40 bytes an activity). The apply still reads only the staging, in one
-transaction, so a failed or abandoned run changes nothing; a run's checkpoint rows are deleted when it finishes,
-succeeded or failed (`runs.finish`, in the same transaction as its work logs on success), with the run, and by
-`sweep` for runs that ended without `finish` (failed by the stale-run check).
+The table is an ordinary (logged) table: a checkpoint survives a worker's death and a database restart alike.
+The apply still reads only the staging, in one transaction, so a failed or abandoned run changes nothing; a
+run's checkpoint rows are deleted when it finishes (`runs.finish`, in the same transaction as its work logs on
+success), with the run, and by `sweep` for runs that ended without `finish`.
 
 A succeeded preview keeps its checkpoint for `KEEP_PREVIEW` instead: a reset of the same project asking the same
 (`adopt_preview`) takes those rows over as its own checkpoint, so that the panel's Apply plans what the preview

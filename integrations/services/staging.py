@@ -1,13 +1,10 @@
 """Where a sync keeps the activities it fetched until it applies them: a temporary file of packed integers.
 
-A sync applies what it fetched in one transaction that commits only after the whole fetch (the apply may start on
-the windows already complete, early.py), so what it fetched must wait somewhere without filling memory. Rows are
-kept per fetch window (a range of dates Hubstaff is asked for), as five 64-bit integers (activity id, date as an
-ordinal, user id, project id, tracked seconds), in memory up to `IN_MEMORY_BYTES` and then in an anonymous temporary
-file that the operating system removes when it is closed or the process ends. Reading a window back gives the rules'
-`DailyActivity` rows of that window, in the order fetched. A window's rows also come out and go back in as bytes
-(`packed`, `load`: little-endian), which is how the run's checkpoint keeps a window it fetched in full
-(checkpoint.py).
+The apply's transaction commits only after the whole fetch, so what was fetched must wait somewhere without
+filling memory. Rows are kept per fetch window as five 64-bit integers (activity id, date as an ordinal, user id,
+project id, tracked seconds), in memory up to `IN_MEMORY_BYTES` and then in an anonymous temporary file that the
+operating system removes when it is closed or the process ends. A window's rows also come out and go back in as
+bytes (`packed`, `load`), which is how the run's checkpoint keeps a window (checkpoint.py).
 
 Nothing here decides anything: repeated activity ids, zero seconds and dates outside the window are kept as Hubstaff
 sent them, for the rules to judge. A row that is not as documented (a field missing, not a number, not a date) is a
@@ -145,7 +142,7 @@ class Staging:
     def activities(
         self, window: Window, first: date | None = None, last: date | None = None
     ) -> list[DailyActivity]:
-        """The rows kept under `window` (of dates first..last, if given), as the rules' DailyActivity rows."""
+        """The rows kept under `window` (of dates first..last, if given), as DailyActivity rows in the order fetched."""
         low = first.toordinal() if first is not None else -1
         high = last.toordinal() if last is not None else 1 << 62
         values = self._values(window)
