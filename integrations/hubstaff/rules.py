@@ -26,8 +26,7 @@ from datetime import date
 from operator import attrgetter
 from typing import NamedTuple
 
-# The one e-mail rule, the people's (pure Python): the same fold as their unique index, so that the person the
-# sync matches is the one the database holds for that e-mail.
+# The people's own e-mail rule, so that the sync matches the person the database holds for that e-mail.
 from people.emails import normalize_email
 
 ORIGIN_MANUAL = "manual"
