@@ -51,8 +51,7 @@ class TenantAPIView(generics.GenericAPIView):
     # Roles of which one must be held: `read_roles` for GET/HEAD/OPTIONS, `write_roles` for the others.
     read_roles: tuple[str, ...] | None = None  # None: same as write_roles
     write_roles: tuple[str, ...] = ()
-    # URL kwarg -> model, resolved in this order; a model with a `project` field is looked up within the
-    # project.
+    # URL kwarg -> model, resolved in this order; a model with a `project` field is looked up within the project.
     url_models: dict[str, type[TenantModel]] = {}
 
     tenant: Tenant | None = None
@@ -89,8 +88,7 @@ class TenantAPIView(generics.GenericAPIView):
             queryset = queryset.filter(project=project)
         return queryset
 
-    # Serializer of the query parameters a list accepts (None: none); bad values are a 400 with field
-    # messages.
+    # Serializer of the query parameters a list accepts (None: none); bad values are a 400 with field messages.
     filter_serializer_class: type[BaseSerializer] | None = None
 
     def filters(self):
