@@ -19,7 +19,7 @@ which Django would check with a query on every save.
 from django.db import migrations
 
 
-def tenant_key_target(table):
+def tenant_key_target(table: str) -> migrations.RunSQL:
     """A migration operation: (organization_id, id) of `table` is unique, so tenant keys can reference it."""
     name = f"{table}_organization_id_id_key"
     return migrations.RunSQL(
@@ -28,7 +28,7 @@ def tenant_key_target(table):
     )
 
 
-def tenant_key(table, column, target_table):
+def tenant_key(table: str, column: str, target_table: str) -> migrations.RunSQL:
     """A migration operation: (organization_id, `column`) of `table` must be (organization_id, id) of a row of
     `target_table`. Checked at commit like Django's own keys (DEFERRABLE INITIALLY DEFERRED); a NULL `column`
     points at nothing and is not checked."""

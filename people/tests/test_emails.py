@@ -4,6 +4,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from people.emails import normalize_email, stored_email
+from people.models import Organization
 from tests.factories import PersonFactory
 
 
@@ -15,24 +16,24 @@ from tests.factories import PersonFactory
         ("\nADA@ACME.TEST \n", "ada@acme.test"),
     ],
 )
-def test_the_key_is_trimmed_and_lower_case(typed, key):
+def test_the_key_is_trimmed_and_lower_case(typed: str, key: str) -> None:
     assert normalize_email(typed) == key
 
 
-def test_the_same_address_typed_two_ways_has_one_key():
+def test_the_same_address_typed_two_ways_has_one_key() -> None:
     assert normalize_email(" Bobby@Acme.test") == normalize_email("bobby@ACME.test ")
 
 
 @pytest.mark.parametrize("blank", [None, "", "   ", "\t\n"])
-def test_a_blank_email_has_no_key(blank):
+def test_a_blank_email_has_no_key(blank: str | None) -> None:
     assert normalize_email(blank) is None
 
 
-def test_different_addresses_keep_different_keys():
+def test_different_addresses_keep_different_keys() -> None:
     assert normalize_email("ada@acme.test") != normalize_email("adam@acme.test")
 
 
-def test_stored_email_is_trimmed_with_its_case_as_typed():
+def test_stored_email_is_trimmed_with_its_case_as_typed() -> None:
     assert stored_email("  Ada@Acme.TEST ") == "Ada@Acme.TEST"
     assert stored_email(None) == ""
 
@@ -46,11 +47,13 @@ def test_stored_email_is_trimmed_with_its_case_as_typed():
         ("ada@acme.test", "adam@acme.test"),
     ],
 )
-def test_the_key_is_one_exactly_when_the_peoples_unique_index_says_one_person(org, first, second):
-    PersonFactory(organization=org, email=first)
+def test_the_key_is_one_exactly_when_the_peoples_unique_index_says_one_person(
+    org: Organization, first: str, second: str
+) -> None:
+    PersonFactory.create(organization=org, email=first)
     try:
         with transaction.atomic():
-            PersonFactory(organization=org, email=second)
+            PersonFactory.create(organization=org, email=second)
     except IntegrityError:
         refused = True
     else:
