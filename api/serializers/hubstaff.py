@@ -1,5 +1,6 @@
 """A project's Hubstaff link, its sync runs, and the installation's state: what integrations' services return."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from integrations.models import HubstaffProject, Installation, ProjectLink, SyncRun
@@ -70,7 +71,8 @@ class SyncProgressSerializer(serializers.Serializer):
     done = serializers.IntegerField(source="progress_done")
     total = serializers.IntegerField(source="progress_total")
     percent = serializers.IntegerField(source="progress_percent")
-    label = serializers.CharField(source="progress_label")
+    # Named as the page names it, which is also the name of Field's own `label` attribute.
+    label = serializers.CharField(source="progress_label")  # type: ignore[assignment]
 
 
 class MissingTeammateSerializer(serializers.Serializer):
@@ -191,5 +193,6 @@ class HubstaffProjectSerializer(serializers.ModelSerializer):
         model = HubstaffProject
         fields = ["id", "name", "status", "organization"]
 
-    def get_organization(self, project) -> HubstaffOrganizationSerializer:
+    @extend_schema_field(HubstaffOrganizationSerializer)
+    def get_organization(self, project: HubstaffProject) -> dict[str, object]:
         return {"id": project.hubstaff_organization_id, "name": project.hubstaff_organization_name}

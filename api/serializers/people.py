@@ -51,7 +51,7 @@ class PersonSerializer(FormBackedSerializer):
         fields = ["id", "full_name", "email", "roles", "can_sign_in", "login", "invite", "created_at"]
         read_only_fields = ["created_at"]
         # The form checks uniqueness in the organization (case-insensitively), with its own message.
-        validators = []
+        validators: list[object] = []
 
     def get_can_sign_in(self, person) -> bool:
         return person.user_id is not None

@@ -20,7 +20,7 @@ class ProjectSerializer(FormBackedSerializer):
         model = Project
         fields = ["id", "name", "start_date", "end_date", "archived", "created_at"]
         read_only_fields = ["created_at"]
-        validators = []
+        validators: list[object] = []
 
     def form_kwargs(self):
         return {"organization": self.context["tenant"].organization}
@@ -66,7 +66,7 @@ class AssignmentSerializer(FormBackedSerializer):
             "updated_at",
         ]
         read_only_fields = ["project", "origin", "trimmed", "created_at", "updated_at"]
-        validators = []
+        validators: list[object] = []
 
     def form_kwargs(self):
         return {"project": self.instance.project if self.instance is not None else self.context["project"]}

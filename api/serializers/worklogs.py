@@ -17,7 +17,8 @@ class WorkLogSerializer(serializers.Serializer):
     person = serializers.IntegerField(source="person_id", read_only=True)
     date = serializers.DateField(read_only=True)
     duration_seconds = serializers.IntegerField(read_only=True)
-    source = serializers.ChoiceField(choices=WorkLog.Source.choices, read_only=True)
+    # The API's field is named as the model's, which is also the name of Field's own `source` attribute.
+    source = serializers.ChoiceField(choices=WorkLog.Source.choices, read_only=True)  # type: ignore[assignment]
     assignment = serializers.IntegerField(source="assignment_id", read_only=True, allow_null=True)
     hubstaff_project_id = serializers.IntegerField(
         source="source_project_id",
@@ -64,7 +65,7 @@ class WorkLogDetailSerializer(FormBackedSerializer):
             "updated_at",
         ]
         read_only_fields = ["project", "duration_seconds", "source", "assignment", "created_at", "updated_at"]
-        validators = []
+        validators: list[object] = []
         extra_kwargs = {
             "note": {
                 "error_messages": {
@@ -81,7 +82,7 @@ class WorkLogFilterSerializer(serializers.Serializer):
     person = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID, help_text="A person id.")
     date_after = serializers.DateField(required=False, help_text="Only work logs on or after this date.")
     date_before = serializers.DateField(required=False, help_text="Only work logs on or before this date.")
-    source = serializers.ChoiceField(choices=WorkLog.Source.choices, required=False)
+    source = serializers.ChoiceField(choices=WorkLog.Source.choices, required=False)  # type: ignore[assignment]
 
     def validate(self, attrs):
         after, before = attrs.get("date_after"), attrs.get("date_before")

@@ -64,7 +64,7 @@ def change_hubstaff(hs):
 class RecordedStaging(Staging):
     """A staging that notes itself in `opened` (each must be closed when its sync ends, however it ends)."""
 
-    opened = []
+    opened: list[Staging] = []
 
     def __init__(self):
         super().__init__()
