@@ -30,11 +30,9 @@ def sync_project_task(self: Task, run_id: int) -> None:
     backoff = get_exponential_backoff_interval(self.retry_backoff, retries, self.retry_backoff_max)
     try:
         sync.run_sync(run_id, final_attempt=retries >= self.max_retries, retry_in=backoff)
-    except runs.LeaseHeld as exc:
-        # A new message, not a retry: waiting for a live worker's lease spends none of this run's retries.
-        sync_project_task.apply_async(args=[run_id], countdown=exc.countdown)
-    except runs.Paced as exc:
-        # Waiting for the request budget is no failure: it spends no retry either.
+    except (runs.LeaseHeld, runs.Paced) as exc:
+        # A new message, not a retry: waiting for a live worker's lease or for the request budget is no failure,
+        # so it spends none of this run's retries.
         sync_project_task.apply_async(args=[run_id], countdown=exc.countdown)
     except runs.RetryLater as exc:
         if exc.countdown <= backoff:

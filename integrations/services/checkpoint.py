@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TypeAlias
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils import timezone
 
 from integrations.hubstaff import rules
@@ -102,33 +102,43 @@ def _save_plan(run: SyncRun, plan: FetchPlan, sources: Sources) -> None:
 def adopt_preview(run: SyncRun, plan: FetchPlan, sources: Sources) -> dict[int, rules.HubstaffUser] | None:
     """A reset's first attempt takes over the checkpoint of a recent preview of its project that fetched the same
     (Hubstaff projects, dates, shape); returns the preview's users, or None when there is none to take."""
-    mine = {key: value for key, value in run.fetch_plan.items() if key not in ("mode", "started", "users")}
-    previews = _kept_previews(run.project_id).exclude(pk=run.pk)
-    for preview_id, fetched in previews.order_by("-finished_at").values_list("pk", "fetch_plan")[:1]:
-        theirs = {key: value for key, value in fetched.items() if key not in ("mode", "started", "users")}
-        if theirs == mine and fetched.get("users") is not None:
-            FetchCheckpoint.objects.filter(run_id=preview_id).update(run_id=run.pk)
-            users = {i: rules.HubstaffUser(i, name, email) for i, name, email in fetched["users"]}
-            store_users(run, plan, sources, users)
-            return users
-    return None
+    preview = (
+        SyncRun.objects.for_org(run.organization_id)
+        .filter(
+            project_id=run.project_id,
+            mode=SyncRun.Mode.PREVIEW,
+            status=SyncRun.Status.SUCCEEDED,
+            finished_at__gte=timezone.now() - KEEP_PREVIEW,
+            checkpoints__isnull=False,
+        )
+        .exclude(pk=run.pk)
+        .order_by("-finished_at")
+        .values_list("pk", "fetch_plan")
+        .first()
+    )
+    if preview is None:
+        return None
+    preview_id, fetched = preview
+    if _asked(fetched) != _asked(run.fetch_plan) or fetched.get("users") is None:
+        return None
+    FetchCheckpoint.objects.filter(run_id=preview_id).update(run_id=run.pk)
+    users = {i: rules.HubstaffUser(i, name, email) for i, name, email in fetched["users"]}
+    store_users(run, plan, sources, users)
+    return users
 
 
-def drop_previews(project_id: int, keep_run_id: int | None = None) -> None:
-    """Forget the kept fetches of the project's previews (any sync of the project makes them stale)."""
-    FetchCheckpoint.objects.filter(run__project_id=project_id, run__mode=SyncRun.Mode.PREVIEW).exclude(
-        run_id=keep_run_id
-    ).delete()
+def _asked(stored: dict[str, object]) -> dict[str, object]:
+    """What a stored plan asked Hubstaff for: all of it but the mode, the start and the users read."""
+    return {key: value for key, value in stored.items() if key not in ("mode", "started", "users")}
 
 
-def _kept_previews(project_id: int) -> QuerySet[SyncRun]:
-    return SyncRun.objects.filter(
-        project_id=project_id,
-        mode=SyncRun.Mode.PREVIEW,
-        status=SyncRun.Status.SUCCEEDED,
-        finished_at__gte=timezone.now() - KEEP_PREVIEW,
-        checkpoints__isnull=False,
-    ).distinct()
+def drop_previews(run: SyncRun) -> None:
+    """Forget the kept fetches of the previews of `run`'s project (any sync of the project makes them stale)."""
+    FetchCheckpoint.objects.filter(
+        run__organization_id=run.organization_id,
+        run__project_id=run.project_id,
+        run__mode=SyncRun.Mode.PREVIEW,
+    ).exclude(run_id=run.pk).delete()
 
 
 def _sources_json(sources: Sources) -> dict[str, list[int]]:

@@ -122,9 +122,6 @@ def _carry_out(run: SyncRun, today: date | None, parts: Parts) -> None:
     # prefetch: the next page's request is in flight while a page is staged (HTTP only, in the client's threads).
     client = announce_waits(parts.client(installation, prefetch=True), run)
     try:
-        # "Today" is the Hubstaff organization's day: Hubstaff dates rows by it.
-        time_zone = mapping.organization_time_zone(link.hubstaff_time_zone, installation.account)
-        today = today or organization_date(timezone.now(), time_zone)
         ProjectSync(run, project, installation, link, client, today=today, parts=parts).run()
     finally:
         client.close()
@@ -169,23 +166,25 @@ class ProjectSync:
         link: ProjectLink,
         client: HubstaffClient,
         *,
-        today: date,
+        today: date | None = None,
         parts: Parts = Parts(),
     ) -> None:
         self.sync_run = run
         self.parts = parts
         self.project = project
-        self.installation = installation
         self.link = link
         self.client = client
-        self.today = today
         self.time_zone = mapping.organization_time_zone(link.hubstaff_time_zone, installation.account)
+        # "Today" is the Hubstaff organization's day: Hubstaff dates rows by it.
+        self.today = today or organization_date(timezone.now(), self.time_zone)
         self.options = rules.Options(
             prevent_new_assignments=link.prevent_new_assignments, trim_assignments=link.trim_assignments
         )
         self.project_dates = rules.ProjectDates(project.start_date, project.end_date)
         self.context = RunContext(run, project, link, self.options, self.project_dates, parts.plan)
-        self.fetch = Fetch(run, project, installation, link, client, today=today, time_zone=self.time_zone)
+        self.fetch = Fetch(
+            run, project, installation, link, client, today=self.today, time_zone=self.time_zone
+        )
 
     # -- the whole run
 
@@ -244,7 +243,7 @@ class ProjectSync:
         if mode == SyncRun.Mode.RESET:
             checkpoint.adopt_preview(self.sync_run, plan, sources)
         # Whatever this sync does, an older preview's fetch no longer describes what it would apply.
-        checkpoint.drop_previews(self.project.pk, keep_run_id=self.sync_run.pk)
+        checkpoint.drop_previews(self.sync_run)
         return plan
 
 
