@@ -44,9 +44,7 @@ def bench_env(db_name=None):
 
 
 def database_url(db_name):
-    if PG["host"].startswith("/"):  # a Unix socket's directory
-        return f"postgres://{PG['user']}@/{db_name}?host={PG['host']}&port={PG['port']}"
-    return f"postgres://{PG['user']}@{PG['host']}:{PG['port']}/{db_name}"
+    return devservers.database_url(user=PG["user"], host=PG["host"], port=PG["port"], name=db_name)
 
 
 def admin_connection():

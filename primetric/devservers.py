@@ -130,6 +130,14 @@ def postgres() -> dict[str, object]:
     }
 
 
+def database_url(*, user: str, host: str, port: object, name: str, password: str = "") -> str:
+    """A DATABASE_URL for a process of its own: a Unix socket's directory as `host` goes in the query string."""
+    auth = f"{user}:{password}" if password else user
+    if host.startswith("/"):
+        return f"postgres://{auth}@/{name}?host={host}&port={port}"
+    return f"postgres://{auth}@{host}:{port}/{name}"
+
+
 # --- Redis ------------------------------------------------------------------------------------------------
 
 

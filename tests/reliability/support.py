@@ -149,15 +149,16 @@ def database_url_of_test_db():
     """A DATABASE_URL for the database this test process uses (pytest-django's test_<name>), for a subprocess."""
     from django.db import connection
 
+    from primetric.devservers import database_url
+
     s = connection.settings_dict
-    auth = s["USER"] or ""
-    if s.get("PASSWORD"):
-        auth += f":{s['PASSWORD']}"
-    host = s.get("HOST") or "127.0.0.1"
-    port = s.get("PORT") or "5432"
-    if host.startswith("/"):  # a Unix socket's directory (the embedded server)
-        return f"postgres://{auth}@/{s['NAME']}?host={host}&port={port}"
-    return f"postgres://{auth}@{host}:{port}/{s['NAME']}"
+    return database_url(
+        user=s["USER"] or "",
+        password=s.get("PASSWORD") or "",
+        host=s.get("HOST") or "127.0.0.1",
+        port=s.get("PORT") or "5432",
+        name=s["NAME"],
+    )
 
 
 def worker_env(hs, *, broker_url, visibility_timeout=None, extra=None):
