@@ -34,8 +34,9 @@ _SUBMITTED = "integration-settings-submitted:{}"
 _SHOWN_AT_FIELD = {"enabled", "hubstaff_project_ids", "hubstaff_time_zone"}
 
 
-def _project_url(request: TenantRequest, project: Project) -> HttpResponse:
-    return redirect("projects:detail", org_slug=request.tenant.organization.slug, project_id=project.pk)
+def _project_url(request: TenantRequest, project: Project, anchor: str = "") -> HttpResponse:
+    url = reverse("projects:detail", args=[request.tenant.organization.slug, project.pk])
+    return redirect(url + anchor)
 
 
 def _runs(request: TenantRequest, project: Project) -> QuerySet[SyncRun]:
@@ -115,10 +116,7 @@ def save_link(request: TenantRequest, project_id: int) -> HttpResponse:
         name: request.POST.getlist(name) for name in form.fields if name in request.POST
     }
     messages.error(request, "Integration settings were not saved: see the errors in the form.")
-    return redirect(
-        reverse("projects:detail", args=[request.tenant.organization.slug, project.pk])
-        + "#integration-settings"
-    )
+    return _project_url(request, project, "#integration-settings")
 
 
 @tenant_view(Role.MANAGER)
