@@ -43,6 +43,9 @@ class Installation(TenantModel):
     # The request budget every client of this installation draws from (hubstaff/budget.py).
     budget_window_started_at = models.DateTimeField(null=True, blank=True)
     budget_used = models.PositiveIntegerField(default=0)
+    # What Hubstaff was seen to allow a window when it answered 429 before the budget was spent: the budget keeps
+    # to it, probing a tenth higher after each window used in full without a 429 (hubstaff/budget.py).
+    budget_learned = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -111,6 +114,15 @@ class ProjectLink(TenantModel):
     last_synced_at = models.DateTimeField(null=True, blank=True)
     # When the scheduler next syncs it; spread over the day so that projects do not all sync at once.
     next_sync_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # The reconciliation sweep (services/reconcile.py): when it next re-reads a slice of the project's history
+    # (a daily slot of its own, half a day from the sync's), and the next date it re-reads in each of its two
+    # lanes (the recent days, the older months); None: the lane starts again from its oldest date.
+    next_reconcile_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    reconcile_recent_next = models.DateField(null=True, blank=True)
+    reconcile_old_next = models.DateField(null=True, blank=True)
+    # Hubstaff's optional change listings that refused this link's last sync ({"time_edit_logs": reason, ...}):
+    # the sync re-read a wider window instead, and the panel says so until the listing answers again.
+    unavailable_listings = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -159,6 +171,9 @@ class SyncRun(TenantModel):
         CLEAR = "clear", "Clear data"
         # A reset's fetch and plan with nothing written: what a reset would change, in `preview`.
         PREVIEW = "preview", "Preview of Reset and sync all work logs"
+        # A slice of the project's history re-read and compared again (services/reconcile.py), whatever
+        # Hubstaff's change listings say; it leaves `synced_through` where the daily sync put it.
+        RECONCILE = "reconcile", "Reconciliation"
 
     class Trigger(models.TextChoices):
         MANUAL = "manual", "Manual"
@@ -170,6 +185,17 @@ class SyncRun(TenantModel):
         RUNNING = "running", "Running"
         SUCCEEDED = "succeeded", "Succeeded"
         FAILED = "failed", "Failed"
+
+    class PreviewFetch(models.TextChoices):
+        """What an Apply did with the preview's kept fetch; shown as "The preview read at 14:02 was <label>."."""
+
+        USED = "used", "used: Hubstaff listed no change since"
+        CHANGED = "changed", "not used: Hubstaff listed changes since, so Hubstaff was read again"
+        EXPIRED = "expired", "not used: it was over 10 minutes old, so Hubstaff was read again"
+        DIFFERS = (
+            "differs",
+            ("not used: the project or its Integration settings changed since, so Hubstaff was read again"),
+        )
 
     ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)
     # Not a column: set by services.runs.request_sync on the run it returns, True when the request joined a run
@@ -200,16 +226,33 @@ class SyncRun(TenantModel):
     # [{"hubstaff_user_id", "name", "email", "seconds"}] and [{"person_id", "name", "email", "seconds"}]
     missing_teammates = models.JSONField(default=list, blank=True)
     skipped_people = models.JSONField(default=list, blank=True)
+    # Hubstaff users whose time went to a person their e-mail does not give (any more), by a kept match:
+    # [{"hubstaff_user_id", "name", "email", "person_id", "person_name", "seconds", "reason"}] (services/apply.py).
+    kept_matches = models.JSONField(default=list, blank=True)
     seconds_not_synced = models.PositiveBigIntegerField(default=0)
     # A preview's detail (services.preview.PreviewReport): work logs created / updated / deleted per person, the
     # assignments it would create or stretch. The counts above are what a reset would make; nothing was written.
     preview = models.JSONField(default=dict, blank=True)
+    # A reset queued by a preview's Apply: that preview, and what became of its kept fetch (services/checkpoint.py:
+    # take_preview). Any other reset reads Hubstaff itself.
+    applies_preview = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    preview_fetch = models.CharField(max_length=20, choices=PreviewFetch.choices, blank=True, default="")
+    # When the rows this run applied began to be read from Hubstaff, when not by its own last attempt: by the preview
+    # it applied (`preview_fetch` "used"), or by its earlier attempts (resumed from its checkpoint). A preview's:
+    # when it began reading (its Apply says so).
+    rows_read_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True, default="")
     # Times the run was taken over because its worker died (see services.runs: claim, recover_runs).
     takeovers = models.PositiveSmallIntegerField(default=0)
     # What the first attempt decided to fetch (mode, start, window, spans, sources), so that an attempt after a
     # retry or a worker's death fetches the same dates and resumes from the checkpoint (services/checkpoint.py).
     fetch_plan = models.JSONField(default=dict, blank=True)
+    # While Hubstaff paces the run (429s, the request budget): since when no page has been read, and the pages read
+    # by then; a run that reads nothing for HUBSTAFF_NO_PROGRESS_SECONDS fails (services/waiting.py).
+    stalled_since = models.DateTimeField(null=True, blank=True)
+    stalled_at_pages = models.PositiveIntegerField(default=0)
     # The worker holding the run: set when it claims the run; its heartbeats and its finish count only while
     # they still match (a worker whose lease expired and was taken over writes nothing). See services.runs.
     lease_id = models.CharField(max_length=32, blank=True, default="")
@@ -298,16 +341,25 @@ class NotificationState(TenantModel):
 
 
 class HubstaffUserLink(TenantModel):
-    """A Hubstaff user taken as a person of the organization whatever their e-mails say.
+    """A kept match: a Hubstaff user taken as a person of the organization whatever their e-mails say now.
 
-    Set by a Manager from the missing teammates ("This is ..."); every later sync maps the user's time to the person
-    before matching by e-mail (`rules.match_people`). The person is of the same organization (a tenant key on
-    PostgreSQL, see people/tenant_keys.py).
+    Made by hand by a Manager from the missing teammates ("This is ..."), or by e-mail: kept by the first sync that
+    committed work logs of an e-mail match (services/user_links.py), so that an e-mail changed later on either side
+    loses no hours. Every later sync maps the user's time to the person before matching by e-mail
+    (`rules.match_people`). The person is of the same organization (a tenant key on PostgreSQL, see
+    people/tenant_keys.py); the link goes with the person.
     """
+
+    class MadeBy(models.TextChoices):
+        EMAIL = "email", "e-mail"
+        HAND = "hand", "by hand"
 
     hubstaff_user_id = models.BigIntegerField()
     # The user's name in Hubstaff when linked, for the person's page (Hubstaff is not asked again to show it).
     hubstaff_user_name = models.CharField(max_length=300, blank=True, default="")
+    # The e-mail that matched, for a match made by e-mail.
+    hubstaff_user_email = models.CharField(max_length=254, blank=True, default="")
+    made_by = models.CharField(max_length=5, choices=MadeBy.choices, default=MadeBy.HAND)
     person = models.ForeignKey(
         "people.Person", on_delete=models.CASCADE, related_name="hubstaff_user_links", db_constraint=False
     )

@@ -20,7 +20,7 @@ them (the Django models ``Person`` and ``Assignment`` hold more).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from operator import attrgetter
@@ -162,6 +162,27 @@ class MissingTeammate:
     seconds: int  # tracked time not synced
 
 
+# Why a kept match, not the user's e-mail, decided whose their time is (`KeptMatch.reason`).
+KEPT_NO_EMAIL = "no_email"  # Hubstaff shows no e-mail for the user
+KEPT_EMAIL_OF_NOBODY = "email_of_nobody"  # their e-mail is no person's (it changed on one side)
+KEPT_EMAIL_OF_OTHER = "email_of_other"  # their e-mail is now another person's: the kept match wins
+KEPT_UNLISTED = "unlisted"  # Hubstaff no longer lists the user at all
+
+
+@dataclass(frozen=True)
+class KeptMatch:
+    """A Hubstaff user whose time went to a person their e-mail does not give (any more), by a kept match or, with no
+    match kept, by the person their earlier synced logs point to."""
+
+    id: int  # Hubstaff user id
+    name: str
+    email: str | None
+    person_id: int  # whose the time is
+    reason: str  # KEPT_*
+    seconds: int
+    email_person_id: int | None = None  # KEPT_EMAIL_OF_OTHER: the person the e-mail gives now
+
+
 @dataclass(frozen=True)
 class SyncPlan:
     """What one :func:`plan_sync` call wants changed, plus what it could not sync.
@@ -178,6 +199,10 @@ class SyncPlan:
     stretched_assignments: dict[int, DateSpan] = field(default_factory=dict)
     missing_teammates: dict[int, MissingTeammate] = field(default_factory=dict)
     skipped_people: dict[int, int] = field(default_factory=dict)
+    # Hubstaff user id -> person id: matched by e-mail alone (no kept match yet) and synced by this plan; the apply
+    # keeps these matches when the sync commits, so that a later change of either e-mail loses no hours.
+    email_matches: dict[int, int] = field(default_factory=dict)
+    kept_matches: dict[int, KeptMatch] = field(default_factory=dict)
 
 
 @dataclass
@@ -231,32 +256,49 @@ def source_key(hubstaff_project_id: int, hubstaff_user_id: int, day: date) -> st
 def match_people(
     users: Iterable[HubstaffUser], people: Iterable[Teammate], links: Mapping[int, int] | None = None
 ) -> dict[int, int]:
-    """Rule 1 (matching by e-mail): Hubstaff user id -> id of the person with the same e-mail.
+    """Rule 1 (matching by e-mail, matches kept): Hubstaff user id -> id of the person who is that user.
 
-    E-mails are compared trimmed and case-insensitively; a user or person
-    without an e-mail never matches.  If several people share an e-mail the
-    lowest person id wins, so the choice does not depend on input order.
+    ``links`` (Hubstaff user id -> person id) are the kept matches: made by hand when the e-mails differ, or kept
+    from an earlier sync's e-mail match. They come first: a linked user is that person whatever the e-mails say now,
+    even when their e-mail has become another person's. A link to someone not among ``people`` is ignored (e-mail
+    matching applies). Linked user ids need not be among ``users`` (Hubstaff may no longer list them).
 
-    ``links`` (Hubstaff user id -> person id, set by hand when the e-mails
-    differ) come first: a linked user is that person whatever the e-mails say.
-    A link to someone not among ``people`` is ignored (e-mail matching applies).
-    Linked user ids need not be among ``users`` (Hubstaff may no longer list them).
+    Other users are the person with the same e-mail, compared trimmed and case-insensitively; a user or person
+    without an e-mail never matches. If several people share an e-mail the lowest person id wins, so the choice
+    does not depend on input order.
     """
+    return _match(users, people, links).matches
+
+
+class _Matching(NamedTuple):
+    matches: dict[int, int]  # Hubstaff user id -> person id, kept matches first
+    by_email: dict[int, int]  # Hubstaff user id -> the person their e-mail gives, kept match or not
+    linked: set[int]  # the users a kept match decided
+
+
+def _match(
+    users: Iterable[HubstaffUser], people: Iterable[Teammate], links: Mapping[int, int] | None
+) -> _Matching:
     people = list(people)
     person_by_email: dict[str, int] = {}
     for person in sorted(people, key=lambda p: p.id):
         key = normalize_email(person.email)
         if key is not None:
             person_by_email.setdefault(key, person.id)
-    matches: dict[int, int] = {}
+    by_email: dict[int, int] = {}
     for user in users:
         key = normalize_email(user.email)
         if key is not None and key in person_by_email:
-            matches[user.id] = person_by_email[key]
+            by_email[user.id] = person_by_email[key]
+    matches = dict(by_email)
+    linked: set[int] = set()
     if links:
         known = {person.id for person in people}
-        matches.update({user_id: person_id for user_id, person_id in links.items() if person_id in known})
-    return matches
+        for user_id, person_id in links.items():
+            if person_id in known:
+                matches[user_id] = person_id
+                linked.add(user_id)
+    return _Matching(matches, by_email, linked)
 
 
 class _Wanted:
@@ -264,6 +306,7 @@ class _Wanted:
 
     __slots__ = (
         "key",
+        "user_id",
         "hubstaff_project_id",
         "day",
         "seconds",
@@ -275,12 +318,14 @@ class _Wanted:
     def __init__(
         self,
         key: str,
+        user_id: int,
         hubstaff_project_id: int,
         day: date,
         seconds: int,
         person_id: int,
     ) -> None:
         self.key = key
+        self.user_id = user_id
         self.hubstaff_project_id = hubstaff_project_id
         self.day = day
         self.seconds = seconds
@@ -300,6 +345,7 @@ def plan_sync(
     project: ProjectDates,
     options: Options,
     links: Mapping[int, int] | None = None,
+    kept_by_email: Collection[int] = (),
 ) -> SyncPlan:
     """Plan the work logs and assignments of P for the dates in ``covered`` (all rules).
 
@@ -311,10 +357,18 @@ def plan_sync(
     - One work log per Hubstaff user, Hubstaff project and date, lasting the sum
       of that day's ``tracked``; a sum of 0 gives no log (rules 3 and 4).
       Rows repeated with the same activity id count once (the last one wins).
-    - Rule 1: a user with time and no person of that e-mail is a missing
-      teammate and their time is not synced, unless ``links`` (Hubstaff user
-      id -> person id, set by hand) names their person: a link comes first.  A user Hubstaff no longer lists
-      at all keeps the person their synced logs of ``covered`` point to.
+    - Rule 1 (:func:`match_people`): a kept match (``links``: Hubstaff user id
+      -> person id, set by hand or kept from an e-mail match, the latter's
+      user ids in ``kept_by_email``) comes first, then the e-mail.  A user
+      with time and neither is a missing teammate and their time is not
+      synced, except a user Hubstaff lists without a visible e-mail or no
+      longer lists at all: they keep the person their synced logs of
+      ``covered`` point to (the source key names the Hubstaff user), so that
+      no history is deleted because Hubstaff stopped showing who they are.
+      The plan names the users matched by e-mail alone (``email_matches``,
+      for the apply to keep) and those whose time went to a person their
+      e-mail does not give (``kept_matches``, for the run's report; a match
+      made by hand is named only when the e-mail now gives another person).
     - Rule 2: a person with any assignment on P gets the logs.  A log points to
       an assignment covering its date (a manual one first, then the earliest);
       if none covers it, the person's sync-created assignment nearest in time is
@@ -336,12 +390,14 @@ def plan_sync(
     plan = SyncPlan()
     totals = _daily_totals(activities, first, last)
     existing_logs = list(existing_logs)
-    matches = match_people(users.values(), people, links)
-    _keep_unlisted_users(matches, totals, users, existing_logs)
+    matching = _match(users.values(), people, links)
+    matches = dict(matching.matches)
+    by_earlier_logs = _keep_unshown_users(matches, totals, users, existing_logs)
     wanted_logs, wanted_by_person = _wanted_logs(plan, totals, users, matches)
     skipped = _assign(plan, wanted_by_person, assignments, project, options)
     if skipped:
         wanted_logs = [log for log in wanted_logs if log.person_id not in skipped]
+    _note_matches(plan, wanted_logs, users, matching, set(kept_by_email), by_earlier_logs)
     _diff_logs(plan, wanted_logs, existing_logs, covered)
     return plan
 
@@ -369,22 +425,75 @@ def _daily_totals(
     return totals
 
 
-def _keep_unlisted_users(
+def _keep_unshown_users(
     matches: dict[int, int],
     totals: dict[tuple[date, int, int], int],
     users: Mapping[int, HubstaffUser],
     existing_logs: list[SyncedLog],
-) -> None:
-    """A user with time whom Hubstaff no longer lists (not even among the members who left) keeps the person their
-    synced logs point to: a person's history is never deleted because Hubstaff stopped naming them."""
-    unlisted = {user_id for _, _, user_id in totals if user_id not in users}
-    if not unlisted:
-        return
+) -> set[int]:
+    """A user with time and no match whom Hubstaff lists without a visible e-mail, or no longer lists at all (not
+    even among the members who left), keeps the person their synced logs point to (the latest log's): a person's
+    history is never deleted because Hubstaff stopped showing who they are. Returns the users so kept."""
+    unshown = {
+        user_id
+        for _, _, user_id in totals
+        if user_id not in matches and (user_id not in users or normalize_email(users[user_id].email) is None)
+    }
+    if not unshown:
+        return set()
+    latest: dict[int, SyncedLog] = {}
     for log in existing_logs:
         parts = log.source_key.split(":")
         user_id = int(parts[2]) if len(parts) == 4 and parts[2].isdigit() else None
-        if user_id in unlisted and user_id not in matches:
-            matches[user_id] = log.person_id
+        if user_id in unshown:
+            seen = latest.get(user_id)
+            if seen is None or (log.date, log.id) > (seen.date, seen.id):
+                latest[user_id] = log
+    for user_id, log in latest.items():
+        matches[user_id] = log.person_id
+    return set(latest)
+
+
+def _note_matches(
+    plan: SyncPlan,
+    wanted_logs: list[_Wanted],
+    users: Mapping[int, HubstaffUser],
+    matching: _Matching,
+    kept_by_email: set[int],
+    by_earlier_logs: set[int],
+) -> None:
+    """The plan's e-mail matches to keep and its kept matches to report, for the users whose time it syncs."""
+    seconds: dict[int, int] = {}
+    person_of: dict[int, int] = {}
+    for log in wanted_logs:
+        seconds[log.user_id] = seconds.get(log.user_id, 0) + log.seconds
+        person_of[log.user_id] = log.person_id
+    for user_id in sorted(seconds):
+        person_id = person_of[user_id]
+        email_person = matching.by_email.get(user_id)
+        kept = user_id in matching.linked or user_id in by_earlier_logs
+        if not kept:
+            plan.email_matches[user_id] = person_id
+            continue
+        if email_person == person_id:
+            continue
+        user = users.get(user_id)
+        if user is None:
+            reason = KEPT_UNLISTED
+        elif normalize_email(user.email) is None:
+            reason = KEPT_NO_EMAIL
+        elif email_person is None:
+            reason = KEPT_EMAIL_OF_NOBODY
+        else:
+            reason = KEPT_EMAIL_OF_OTHER
+        # A match made by hand is there because the e-mails differ: named only when the e-mail now says otherwise.
+        by_hand = user_id in matching.linked and user_id not in kept_by_email
+        if by_hand and reason != KEPT_EMAIL_OF_OTHER:
+            continue
+        name, email = (user.name, user.email) if user is not None else ("", None)
+        plan.kept_matches[user_id] = KeptMatch(
+            user_id, name, email, person_id, reason, seconds[user_id], email_person
+        )
 
 
 def _wanted_logs(
@@ -406,7 +515,7 @@ def _wanted_logs(
         if person_id is None:
             missing_seconds[user_id] = missing_seconds.get(user_id, 0) + seconds
             continue
-        wanted = _Wanted(source_key(project_id, user_id, day), project_id, day, seconds, person_id)
+        wanted = _Wanted(source_key(project_id, user_id, day), user_id, project_id, day, seconds, person_id)
         wanted_logs.append(wanted)
         logs = wanted_by_person.get(person_id)
         if logs is None:

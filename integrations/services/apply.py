@@ -9,7 +9,7 @@ batches never share a date). If anything fails, the transaction rolls back and t
 """
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -28,7 +28,7 @@ from worklogs.models import WorkLog
 
 from .preview import PreviewReport, ReportRow
 from .staging import Window
-from .user_links import links_by_user
+from .user_links import KeptMatches, keep_email_matches, kept_matches
 from .writer import Writer
 from .writes import (
     WORKLOG_COLUMNS,
@@ -60,6 +60,7 @@ class PlanRules(Protocol):
         project: rules.ProjectDates,
         options: rules.Options,
         links: Mapping[int, int] | None = None,
+        kept_by_email: Collection[int] = (),
     ) -> rules.SyncPlan: ...
 
 
@@ -81,6 +82,19 @@ class MissingTeammateRow(TypedDict):
     reason: str
 
 
+class KeptMatchRow(TypedDict):
+    """A Hubstaff user whose time went to a person their e-mail does not give (any more), in the run's report
+    (`reason`: why the e-mail did not decide)."""
+
+    hubstaff_user_id: int
+    name: str
+    email: str
+    person_id: int
+    person_name: str
+    seconds: int
+    reason: str
+
+
 class SkippedPersonRow(TypedDict):
     """A person without an assignment on P whose time was not synced (Prevent new assignment creation)."""
 
@@ -95,6 +109,7 @@ class Report(TypedDict):
 
     missing_teammates: list[MissingTeammateRow]
     skipped_people: list[SkippedPersonRow]
+    kept_matches: list[KeptMatchRow]
     seconds_not_synced: int
     preview: NotRequired[dict[str, list[ReportRow]]]
 
@@ -128,7 +143,12 @@ class Apply:
         self.created_here: set[int] = set()
         # written once, after the last batch (the rules read self.assignments)
         self.stretched_spans: dict[int, rules.DateSpan] = {}
-        self.links: dict[int, int] = {}  # Hubstaff user id -> person id, linked by hand (services.user_links)
+        # The organization's kept matches (services.user_links), and what the batches add up: e-mail matches to keep
+        # when the sync commits, users whose time went to a person their e-mail does not give.
+        self.kept = KeptMatches({}, frozenset())
+        self.email_matches: dict[int, int] = {}
+        self.kept_used: dict[int, rules.KeptMatch] = {}
+        self.users: Mapping[int, rules.HubstaffUser] = {}
         self.people: list[rules.Teammate] = []  # the organization's people, as the rules take them
         self.preview = preview  # noting every plan per person, for a preview run
 
@@ -137,6 +157,7 @@ class Apply:
     ) -> None:
         """Plan and write the staged rows of the fetch `windows`, a batch of days at a time."""
         self.people = self._load()
+        self.users = users
         for fetched, batch in _batches(windows):
             existing = self._existing(batch)
             plan = self._plan(
@@ -146,6 +167,7 @@ class Apply:
                 self.preview.add(plan, existing)
             self._write(plan, self.writer)
             self.not_synced.add(plan)
+            self._note_matches(plan)
             del plan  # before the next batch is read: memory holds one batch at a time
 
     def conclude(self, window: Window | None, *, reset: bool) -> tuple[dict[str, int], Report]:
@@ -157,6 +179,10 @@ class Apply:
         # fetch may refresh the tokens, which locks the installation's row).
         writer.call(lock_link, self.context.run, self.context.link.pk)
         self._write_stretched(writer)
+        if self.email_matches and self.preview is None:
+            writer.submit(
+                keep_email_matches, self.context.project.organization_id, self.email_matches, self.users
+            )
         if reset:
             # A fresh full sync keeps no synced log outside the window (e.g. after the project's dates changed).
             if self.preview is not None:
@@ -174,7 +200,7 @@ class Apply:
             a.pk: _rule_assignment(a)
             for a in Assignment.objects.for_org(org_id).filter(project=self.context.project)
         }
-        self.links = links_by_user(org_id)
+        self.kept = kept_matches(org_id)
         return [
             rules.Teammate(pk, full_name, email)
             for pk, full_name, email in Person.objects.for_org(org_id).values_list("pk", "full_name", "email")
@@ -197,7 +223,8 @@ class Apply:
             covered=batch,
             project=self.context.project_dates,
             options=self.context.options,
-            links=self.links,
+            links=self.kept.links,
+            kept_by_email=self.kept.by_email,
         )
 
     def _existing(self, span: rules.DateSpan) -> list[rules.SyncedLog]:
@@ -217,6 +244,14 @@ class Apply:
             )
             rows = cursor.fetchall()
         return list(map(rules.SyncedLog._make, rows))
+
+    def _note_matches(self, plan: rules.SyncPlan) -> None:
+        self.email_matches.update(plan.email_matches)
+        for user_id, kept in plan.kept_matches.items():
+            previous = self.kept_used.get(user_id)
+            self.kept_used[user_id] = (
+                kept if previous is None else replace(kept, seconds=previous.seconds + kept.seconds)
+            )
 
     # -- writing
 
@@ -349,11 +384,32 @@ class Apply:
             }
             for pid, seconds in sorted(self.not_synced.skipped_people.items(), key=lambda item: -item[1])
         ]
+        kept: list[KeptMatchRow] = [
+            {
+                "hubstaff_user_id": k.id,
+                "name": k.name,
+                "email": k.email or "",
+                "person_id": k.person_id,
+                "person_name": _name(people_by_id, k.person_id),
+                "seconds": k.seconds,
+                "reason": KEPT_REASONS[k.reason].format(other=_name(people_by_id, k.email_person_id)),
+            }
+            for k in sorted(self.kept_used.values(), key=lambda k: (-k.seconds, k.name, k.id))
+        ]
         return {
             "missing_teammates": missing,
             "skipped_people": skipped,
+            "kept_matches": kept,
             "seconds_not_synced": sum(t["seconds"] for t in missing) + sum(s["seconds"] for s in skipped),
         }
+
+
+KEPT_REASONS = {
+    rules.KEPT_NO_EMAIL: mapping.NO_VISIBLE_EMAIL,
+    rules.KEPT_EMAIL_OF_NOBODY: "no person has this e-mail now",
+    rules.KEPT_EMAIL_OF_OTHER: "this e-mail is now {other}'s",
+    rules.KEPT_UNLISTED: "no longer listed in Hubstaff",
+}
 
 
 def _batches(windows: Iterable[Window]) -> Iterator[tuple[Window, rules.DateSpan]]:
@@ -361,6 +417,11 @@ def _batches(windows: Iterable[Window]) -> Iterator[tuple[Window, rules.DateSpan
     for fetched in windows:
         for start, end in date_windows(*fetched, APPLY_BATCH_DAYS):
             yield fetched, rules.DateSpan(start, end)
+
+
+def _name(people_by_id: Mapping[int, rules.Teammate], person_id: int | None) -> str:
+    person = None if person_id is None else people_by_id.get(person_id)
+    return person.full_name if person is not None else ""
 
 
 def _rule_assignment(assignment: Assignment) -> rules.AssignedSpan:

@@ -1,22 +1,66 @@
-"""Hubstaff users linked by hand to people of the organization, for when the e-mails differ.
+"""Kept matches: Hubstaff users taken as people of the organization whatever their e-mails say now.
 
-E-mail matching stays the default; a link comes first for its Hubstaff user in every later sync (`Apply` hands
-`links_by_user` to the rules). Links are per organization and by Hubstaff user id: one person per Hubstaff user.
+A match is made by hand (a Manager's "This is ..." when the e-mails differ) or by e-mail: the apply of a sync keeps
+each e-mail match whose work logs it commits (`keep_email_matches`, in the sync's transaction), so that an e-mail
+changed later on either side loses no hours. A kept match comes first for its Hubstaff user in every later sync
+(`Apply` hands `kept_matches` to the rules). Matches are per organization and by Hubstaff user id: one person per
+Hubstaff user, any number of Hubstaff users per person.
 """
+
+from collections.abc import Mapping
+from typing import NamedTuple
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from integrations.hubstaff import rules
 from integrations.models import HubstaffUserLink
 from people.models import Organization, Person
 
 
-def links_by_user(organization_id: int) -> dict[int, int]:
-    """The organization's links as the rules take them: Hubstaff user id -> person id."""
-    return dict(
-        HubstaffUserLink.objects.for_org(organization_id).values_list("hubstaff_user_id", "person_id")
+class KeptMatches(NamedTuple):
+    """The organization's kept matches as the rules take them."""
+
+    links: dict[int, int]  # Hubstaff user id -> person id
+    by_email: frozenset[int]  # the Hubstaff user ids of the matches made by e-mail
+
+
+def kept_matches(organization_id: int) -> KeptMatches:
+    """The organization's kept matches (made by hand or by e-mail)."""
+    rows = HubstaffUserLink.objects.for_org(organization_id).values_list(
+        "hubstaff_user_id", "person_id", "made_by"
     )
+    links: dict[int, int] = {}
+    by_email: set[int] = set()
+    for user_id, person_id, made_by in rows:
+        links[user_id] = person_id
+        if made_by == HubstaffUserLink.MadeBy.EMAIL:
+            by_email.add(user_id)
+    return KeptMatches(links, frozenset(by_email))
+
+
+def keep_email_matches(
+    organization_id: int, matches: Mapping[int, int], users: Mapping[int, rules.HubstaffUser]
+) -> None:
+    """Keep the e-mail matches (Hubstaff user id -> person id) a sync is committing work logs of; a user already
+    matched (by hand, or by another project's sync meanwhile) keeps that match.
+
+    Called inside the sync's transaction: kept exactly when its work logs are, never by a preview."""
+    rows = []
+    for user_id in sorted(matches):  # one order for every sync, so that two never wait on each other in turn
+        user = users.get(user_id)
+        rows.append(
+            HubstaffUserLink(
+                organization_id=organization_id,
+                hubstaff_user_id=user_id,
+                person_id=matches[user_id],
+                hubstaff_user_name=(user.name if user else "")[:300],
+                hubstaff_user_email=((user.email or "") if user else "")[:254],
+                made_by=HubstaffUserLink.MadeBy.EMAIL,
+            )
+        )
+    HubstaffUserLink.objects.bulk_create(rows, ignore_conflicts=True)
 
 
 def link_user(
@@ -27,7 +71,7 @@ def link_user(
     name: str | None = "",
     user: User | None = None,
 ) -> HubstaffUserLink:
-    """Link a Hubstaff user to a person of `organization` (replacing an earlier link of that user).
+    """Link a Hubstaff user to a person of `organization` by hand (replacing an earlier match of that user).
 
     The person is looked up inside the organization: an id of another organization's person is refused like an
     unknown one. Raises ValidationError for a bad id.
@@ -49,7 +93,13 @@ def link_user(
             link, _ = HubstaffUserLink.objects.for_org(organization).update_or_create(
                 organization=organization,
                 hubstaff_user_id=hubstaff_user_id,
-                defaults={"person": person, "hubstaff_user_name": (name or "")[:300], "created_by": user},
+                defaults={
+                    "person": person,
+                    "hubstaff_user_name": (name or "")[:300],
+                    "hubstaff_user_email": "",
+                    "made_by": HubstaffUserLink.MadeBy.HAND,
+                    "created_by": user,
+                },
             )
     except IntegrityError:
         # Two managers linking the same user at once: the other one's link stands.
@@ -58,5 +108,5 @@ def link_user(
 
 
 def remove_link(link: HubstaffUserLink) -> None:
-    """Forget a link: the next sync matches that Hubstaff user by e-mail again."""
+    """Forget a kept match: the next sync matches that Hubstaff user by e-mail again (and keeps that match)."""
     link.delete()

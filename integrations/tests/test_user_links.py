@@ -48,7 +48,7 @@ def test_a_linked_user_whose_email_differs_has_their_time_synced_to_the_person(
         {"hubstaff_user_id": missing["hubstaff_user_id"], "name": missing["name"], "person": dana.pk},
     )
     assert response.status_code == 302
-    saved = HubstaffUserLink.objects.get()
+    saved = HubstaffUserLink.objects.get(made_by="hand")
     assert (saved.hubstaff_user_id, saved.person, saved.hubstaff_user_name) == (
         missing["hubstaff_user_id"],
         dana,
