@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install services stop migrate demo browser check bench docker-config clean
+.PHONY: run test install services stop migrate demo browser node check bench docker-config clean
 
 $(STAMP): requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,8 +34,20 @@ run: demo
 
 ## Run the whole test suite (unit, integration against the sandbox, browser tests in Chromium), a test process
 ## per core, each on its own test database and Redis database.
-test: services browser
+test: services browser node
 	$(PY) -m pytest -n auto $(PYTEST_ARGS)
+
+## The locked Node.js packages of the sandbox's openid-client test (hubstaff_sandbox/tests/node), installed again
+## only when package.json or package-lock.json is newer than the last install (the stamp inside node_modules).
+NODE_DIR := hubstaff_sandbox/tests/node
+NODE_STAMP := $(NODE_DIR)/node_modules/.installed
+
+$(NODE_STAMP): $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json
+	@command -v npm >/dev/null || { echo "make test needs Node.js 20 or later with npm (for $(NODE_DIR)); install them first."; exit 1; }
+	cd $(NODE_DIR) && npm ci --no-audit --no-fund
+	touch $(NODE_STAMP)
+
+node: $(NODE_STAMP)
 
 ## Debian's Chromium for the browser tests (Playwright drives it; it cannot download its own browser here).
 browser:

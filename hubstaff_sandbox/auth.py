@@ -176,6 +176,7 @@ class AuthState:
         kind: str = "app",
         nonce: str | None = None,
         pat_name: str = "",
+        with_id_token: bool = True,
     ) -> dict:
         now = int(self.clock.now())
         access_claims = {
@@ -198,7 +199,7 @@ class AuthState:
             "expires_in": self.access_ttl,
             "scope": scope,
         }
-        if "openid" in scope.split():
+        if with_id_token and "openid" in scope.split():
             id_claims = {
                 "iss": self.issuer,
                 "sub": str(user.id),
@@ -242,6 +243,13 @@ class AuthState:
         if claims["exp"] <= now or claims.get("gen", 0) != self.access_generation:
             return None, "token expired"
         return claims, ""
+
+    def find_refresh(self, token: str) -> RefreshRecord | None:
+        """The record of a refresh token, without spending it (None for a token this server did not sign)."""
+        claims = self.decode(token or "")
+        if claims is None or claims.get("typ") != "refresh":
+            return None
+        return self.refresh.get(claims["jti"])
 
     def use_refresh(self, token: str) -> tuple[RefreshRecord | None, str]:
         """Spend a refresh token (rotation). Returns its record, or (None, reason)."""
