@@ -20,7 +20,15 @@ from projects.models import Project
 from tests.factories import PersonFactory, ProjectFactory, WorkLogFactory
 from worklogs.models import WorkLog
 
-from .test_sync_sandbox import DEMO, hs, installed, link, people, project_a, sandbox_settings, sync_now  # noqa: F401
+from . import test_sync_sandbox as sandbox_sync
+from .test_sync_sandbox import DEMO, link, sync_now
+
+# The sandbox sync tests' fixtures: the sandbox, its settings, the installation, Bobby and Sam, Project A.
+hs = sandbox_sync.hs
+sandbox_settings = sandbox_sync.sandbox_settings
+installed = sandbox_sync.installed
+people = sandbox_sync.people
+project_a = sandbox_sync.project_a
 
 DANA_EMAIL = "dana@elsewhere.test"
 SEVENTEEN_HOURS = 17 * 3600
