@@ -8,7 +8,7 @@ from celery import Task, shared_task
 from celery.utils.time import get_exponential_backoff_interval
 
 from .hubstaff.retries import MAX_RETRY_AFTER
-from .services import runs, schedule, sync
+from .services import checkpoint, runs, schedule, sync
 
 
 @shared_task(
@@ -26,18 +26,14 @@ from .services import runs, schedule, sync
 def sync_project_task(self: Task, run_id: int) -> None:
     """Carry out a queued sync run."""
     retries = self.request.retries
-    # The run's page shows when the next retry comes; a Retry-After may ask for more.
+    # The run's page shows when the next retry comes.
     backoff = get_exponential_backoff_interval(self.retry_backoff, retries, self.retry_backoff_max)
     try:
         sync.run_sync(run_id, final_attempt=retries >= self.max_retries, retry_in=backoff)
     except (runs.LeaseHeld, runs.Paced) as exc:
-        # A new message, not a retry: waiting for a live worker's lease or for the request budget is no failure,
-        # so it spends none of this run's retries.
+        # A new message, not a retry: waiting for a live worker's lease, for Hubstaff's Retry-After or for the
+        # request budget is no failure, so it spends none of this run's retries (RetryLater: autoretry_for).
         sync_project_task.apply_async(args=[run_id], countdown=exc.countdown)
-    except runs.RetryLater as exc:
-        if exc.countdown <= backoff:
-            raise  # autoretry_for: the declared backoff
-        raise self.retry(exc=exc, countdown=exc.countdown) from exc
 
 
 @shared_task(acks_late=True, time_limit=5 * 60)
@@ -65,3 +61,18 @@ def send_runs_task(run_ids: list[int]) -> None:
     with sync_project_task.app.producer_or_acquire() as producer, producer.batch(max_size=SEND_BATCH):
         for run_id in run_ids:
             sync_project_task.apply_async((run_id,), producer=producer)
+
+
+@shared_task(acks_late=True, time_limit=5 * 60)
+def sweep_fetch_checkpoints() -> int:
+    """Celery beat, every KEEP_PREVIEW: fetch checkpoints no run can use (a preview's once KEEP_PREVIEW has
+    passed, a run's that ended without its finish), deleted even when the project never syncs again."""
+    deleted: int = checkpoint.sweep()
+    return deleted
+
+
+@shared_task(acks_late=True, time_limit=10 * 60)
+def enqueue_due_reconciliations() -> int:
+    """Celery beat, every few minutes: queue the projects whose reconciliation slot has come (reconcile.py)."""
+    queued: int = schedule.enqueue_due_reconciliations()
+    return queued

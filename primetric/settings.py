@@ -228,6 +228,12 @@ HUBSTAFF_RETRY_BASE_DELAY = env.float("HUBSTAFF_RETRY_BASE_DELAY", default=1.0)
 HUBSTAFF_MAX_RETRY_AFTER = env.float("HUBSTAFF_MAX_RETRY_AFTER", default=120.0)
 # Days re-read on every incremental sync so that edits and deletions at Hubstaff reach us.
 HUBSTAFF_TRAILING_DAYS = env.int("HUBSTAFF_TRAILING_DAYS", default=7)
+# The reconciliation sweep (integrations/services/reconcile.py): every day of the last RECONCILE_RECENT_DAYS is
+# re-read at least every RECONCILE_RECENT_EVERY_DAYS, every older day (to Hubstaff's 3 years) at least every
+# RECONCILE_OLD_EVERY_DAYS, a slice a day per project, whatever Hubstaff's change listings record.
+RECONCILE_RECENT_DAYS = max(1, env.int("RECONCILE_RECENT_DAYS", default=90))
+RECONCILE_RECENT_EVERY_DAYS = max(3, env.int("RECONCILE_RECENT_EVERY_DAYS", default=7))
+RECONCILE_OLD_EVERY_DAYS = max(3, env.int("RECONCILE_OLD_EVERY_DAYS", default=30))
 # Date windows a sync fetches at once (each a sequence of pages; the number of requests does not change).
 HUBSTAFF_FETCH_STREAMS = max(1, env.int("HUBSTAFF_FETCH_STREAMS", default=2))
 # Plan and write each fetched window while later ones are fetched, in the sync's one transaction
@@ -237,6 +243,11 @@ HUBSTAFF_APPLY_WHILE_FETCHING = env.bool("HUBSTAFF_APPLY_WHILE_FETCHING", defaul
 # (integrations/hubstaff/budget.py): requests per window, and the window's length in seconds.
 HUBSTAFF_RATE_BUDGET = max(2, env.int("HUBSTAFF_RATE_BUDGET", default=1000))
 HUBSTAFF_RATE_WINDOW_SECONDS = env.float("HUBSTAFF_RATE_WINDOW_SECONDS", default=3600.0)
+# The share of each window a large sync (a reset, a preview, a first sync) leaves to the others even when it runs
+# alone, so that a click or a daily sync arriving later starts at once.
+HUBSTAFF_RATE_RESERVE = min(0.5, max(0.0, env.float("HUBSTAFF_RATE_RESERVE", default=0.2)))
+# A run paced by Hubstaff (429s, the budget) fails only after reading nothing for this long.
+HUBSTAFF_NO_PROGRESS_SECONDS = env.float("HUBSTAFF_NO_PROGRESS_SECONDS", default=3 * 3600.0)
 CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.format(hubstaff=HUBSTAFF_ACCOUNT_URL)
 
 # --- Celery -------------------------------------------------------------------------------------------------
@@ -259,10 +270,22 @@ CELERY_BEAT_SCHEDULE = {
         "task": "integrations.tasks.enqueue_due_syncs",
         "schedule": timedelta(minutes=env.int("SYNC_BEAT_MINUTES", default=15)),
     },
+    # Queues the reconciliations whose daily slot has come (integrations.services.schedule).
+    "enqueue-due-reconciliations": {
+        "task": "integrations.tasks.enqueue_due_reconciliations",
+        "schedule": timedelta(minutes=env.int("SYNC_BEAT_MINUTES", default=15)),
+    },
     "recover-sync-runs": {
         "task": "integrations.tasks.recover_sync_runs",
         "schedule": timedelta(seconds=env.int("SYNC_RECOVER_SECONDS", default=60)),
     },
+    # As often as a preview's fetch is kept (integrations.services.checkpoint.KEEP_PREVIEW), so that it goes
+    # within twice that even when the project never syncs again.
+    "sweep-fetch-checkpoints": {
+        "task": "integrations.tasks.sweep_fetch_checkpoints",
+        "schedule": timedelta(minutes=10),
+    },
+    "purge-expired-links": {"task": "people.tasks.purge_expired_links", "schedule": timedelta(hours=1)},
 }
 # A sync run's lease: a run whose worker has not renewed it for this long is taken over (services.runs).
 SYNC_LEASE_SECONDS = env.int("SYNC_LEASE_SECONDS", default=90)

@@ -68,6 +68,10 @@ class Refused(HubstaffError):
     """
 
 
+class NotFound(HubstaffError):
+    """Hubstaff answered 404: it does not know the resource (an endpoint the organization's plan lacks)."""
+
+
 class AuthorizationFailed(HubstaffError):
     """The authorization did not complete; `str()` says why in words an administrator can act on."""
 
@@ -102,11 +106,12 @@ def refusal(path: str, response: requests.Response) -> str:
 
 
 def refusal_error(path: str, response: requests.Response) -> HubstaffError:
-    """The exception for a 4xx other than 401 and 429: Rejected (400), Refused (403) or HubstaffError.
+    """The exception for a 4xx other than 401 and 429: Rejected (400), Refused (403), NotFound (404) or
+    HubstaffError.
 
     Never branches on Hubstaff's `code` or `error_code` (not published); the status and `error` say enough.
     """
-    kind = {400: Rejected, 403: Refused}.get(response.status_code, HubstaffError)
+    kind = {400: Rejected, 403: Refused, 404: NotFound}.get(response.status_code, HubstaffError)
     return kind(refusal(path, response))
 
 

@@ -9,7 +9,7 @@ run's progress and heartbeat move as pages arrive, one UPDATE a second at most. 
 
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from typing import TypedDict
 
@@ -17,12 +17,12 @@ from django.conf import settings
 
 from integrations.hubstaff import mapping, rules
 from integrations.hubstaff.client import HubstaffClient
-from integrations.hubstaff.errors import HubstaffError
-from integrations.hubstaff.windows import daily_floor, organization_date, updates_reach, zone
+from integrations.hubstaff.errors import HubstaffError, NotFound, Refused
+from integrations.hubstaff.windows import MAX_WINDOW_DAYS, daily_floor, organization_date, updates_reach, zone
 from integrations.models import HubstaffProject, Installation, ProjectLink, SyncRun
 from projects.models import Project
 
-from . import checkpoint, runs, waiting
+from . import checkpoint, reconcile, runs, waiting
 from .early import EarlyApply
 from .staging import Staging, Window
 
@@ -31,6 +31,14 @@ PROGRESS_EVERY_SECONDS = 1.0
 # An incremental sync asks what changed since a little before the last one started, so that a change Hubstaff
 # records late (or a clock apart from ours) does not fall between two runs.
 SYNC_OVERLAP = timedelta(hours=1)
+# Days an incremental sync re-reads, at least, while Hubstaff refuses it the time edit log: a month (one request
+# window), so that a deletion or an edit the log would have named arrives the next day if it is within the month
+# /daily/updates reaches; older ones come with the reconciliation (reconcile.py).
+TRAILING_DAYS_WITHOUT_EDIT_LOG = MAX_WINDOW_DAYS
+# Hubstaff's optional change listings, by the key `ProjectLink.unavailable_listings` keeps them under. Only the
+# daily activities (and the members, to match people) are essential to a sync.
+EDIT_LOG = "time_edit_logs"
+UPDATES = "daily_updates"
 
 
 class PageProgress(TypedDict):
@@ -70,6 +78,8 @@ class Fetch:
         self._sources_left: dict[Window, int] = {}  # window -> Hubstaff organizations still to send all of it
         self._progress_at: float | None = None  # time.monotonic() of the last progress/heartbeat UPDATE
         self._progress_pending: dict[str, object] = {}  # progress fields not written yet (throttled)
+        # The optional listings Hubstaff refuses, with its reason; those not asked this time stay as they were.
+        self._listings: dict[str, str] = dict(link.unavailable_listings or {})
 
     def spans(
         self, mode: str, sources: checkpoint.Sources, window: Window | None, started: datetime
@@ -86,6 +96,9 @@ class Fetch:
             return []
         if mode in (SyncRun.Mode.RESET, SyncRun.Mode.PREVIEW):
             return [rules.DateSpan(*readable)]
+        if mode == SyncRun.Mode.RECONCILE:
+            link = self.link
+            return reconcile.spans(readable, self.today, link.reconcile_recent_next, link.reconcile_old_next)
         return self._changed_spans(sources, readable, until=started)
 
     def sources(self) -> dict[int, list[int]]:
@@ -123,20 +136,49 @@ class Fetch:
           is more recent than that; else the whole gap since the last sync is re-read by date);
         - the time edit log names the days of old time edited, moved or deleted (the original and the new day);
         - the last HUBSTAFF_TRAILING_DAYS are always re-read (time tracked lately, deletions nothing names).
+
+        The two listings are optional: one that Hubstaff refuses (403: a role that may not read it; 404: a plan
+        without it) is replaced by re-reading by date (the whole gap since the last sync instead of the updates
+        listing; the last month instead of the trailing days without the edit log), and the link keeps it until
+        the listing answers again (`ProjectLink.unavailable_listings`, shown on the panel).
         """
         start, end = window
         if self.link.synced_through is None:
             raise RuntimeError("An incremental sync follows a successful one (without one, it is a reset).")
         since = self.link.synced_through - SYNC_OVERLAP
+        listed = None
         if since >= updates_reach(until):
-            days = self._updated_days(sources, since, until)
-        else:
+            listed = self._optional(UPDATES, lambda: self._updated_days(sources, since, until))
+        if listed is None:
             gap_from = max(start, organization_date(since, self.time_zone) - timedelta(days=1))
-            days = {gap_from + timedelta(days=i) for i in range((end - gap_from).days + 1)}
-        days |= self._edited_days(sources, since, until)
-        trailing_from = max(start, end - timedelta(days=settings.HUBSTAFF_TRAILING_DAYS - 1))
+            listed = {gap_from + timedelta(days=i) for i in range((end - gap_from).days + 1)}
+        days = set(listed)
+        edited = self._optional(EDIT_LOG, lambda: self._edited_days(sources, since, until))
+        trailing = settings.HUBSTAFF_TRAILING_DAYS
+        if edited is None:
+            trailing = max(trailing, TRAILING_DAYS_WITHOUT_EDIT_LOG)
+        days |= edited or set()
+        trailing_from = max(start, end - timedelta(days=trailing - 1))
         days.update(trailing_from + timedelta(days=i) for i in range((end - trailing_from).days + 1))
+        self._record_listings()
         return contiguous_spans(day for day in days if start <= day <= end)
+
+    def _optional(self, listing: str, read: Callable[[], set[date]]) -> set[date] | None:
+        """The days an optional listing names, or None when Hubstaff refuses it (the reason is kept for the link)."""
+        try:
+            days = read()
+        except (Refused, NotFound) as refusal:
+            self._listings[listing] = str(refusal)
+            return None
+        self._listings.pop(listing, None)
+        return days
+
+    def _record_listings(self) -> None:
+        """The link keeps which listings Hubstaff refused (written only when that changed), whatever this run's
+        outcome: it is a fact about Hubstaff, for the panel."""
+        if self._listings != self.link.unavailable_listings:
+            ProjectLink.objects.filter(pk=self.link.pk).update(unavailable_listings=self._listings)
+            self.link.unavailable_listings = dict(self._listings)
 
     def _updated_days(self, sources: checkpoint.Sources, since: datetime, until: datetime) -> set[date]:
         days: set[date] = set()

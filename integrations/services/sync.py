@@ -50,11 +50,11 @@ from integrations.models import Installation, ProjectLink, SyncRun
 from integrations.selectors import get_installation, get_link
 from projects.models import Project
 
-from . import checkpoint, early, runs, statistics, waiting
+from . import checkpoint, early, reconcile, runs, statistics, waiting
 from .apply import Apply, PlanRules, Report, RunContext, StagedRows
 from .fetch import Fetch
 from .links import next_daily_slot
-from .preview import PreviewReport
+from .preview import PreviewReport, hubstaff_changed_since
 from .runs import SyncStopped, claim, sync_blocker
 from .staging import Staging, Window
 from .waiting import announce_waits
@@ -194,6 +194,9 @@ class ProjectSync:
         plan = checkpoint.stored_plan(self.sync_run, sources)
         if plan is None:
             plan = self._plan(sources)
+        elif self.sync_run.rows_read_at is None and checkpoint.fetched(self.sync_run):
+            # Rows an earlier attempt read are applied with those read now: the run says since when it read.
+            runs.update_run(self.sync_run, rows_read_at=plan.started)
         ending: Commit | Preview = Preview(self) if plan.mode == SyncRun.Mode.PREVIEW else Commit(self, plan)
         self._pace(plan)
         users = plan.users or self.fetch.users(sources)
@@ -218,14 +221,16 @@ class ProjectSync:
         """A large sync leaves others their share of the request budget; the budget tells this sync when it waits,
         and may end an attempt that has saved a window rather than sleep."""
         budget = self.client.budget
-        full = (SyncRun.Mode.RESET, SyncRun.Mode.PREVIEW)
+        # A reconciliation is background work too: it never takes more than a large sync's share.
+        full = (SyncRun.Mode.RESET, SyncRun.Mode.PREVIEW, SyncRun.Mode.RECONCILE)
         if self.link.synced_through is None or self.sync_run.mode in full or plan.mode in full:
             budget.share_fairly(self.sync_run)
         budget.on_wait, budget.may_stop = self.fetch.waiting, lambda: self.fetch.windows_saved > 0
 
     def _plan(self, sources: checkpoint.Sources) -> checkpoint.FetchPlan:
-        """The first attempt's decision of what to fetch, stored on the run for the attempts after it. A reset
-        takes over the fetch of a preview of minutes ago that asked the same (its rows and users)."""
+        """The first attempt's decision of what to fetch, stored on the run for the attempts after it. The reset a
+        preview's Apply queued takes over that preview's fetch (its rows and users) if Hubstaff lists no change
+        since; every other reset reads Hubstaff."""
         started = timezone.now()
         window = rules.sync_window(self.project_dates, self.today)
         mode = self.sync_run.mode
@@ -239,12 +244,37 @@ class ProjectSync:
         plan = checkpoint.FetchPlan(
             mode, started, window, self.fetch.spans(mode, sources, window, started), shape
         )
+        kept = self._kept_preview(plan, sources) if mode == SyncRun.Mode.RESET else None
         checkpoint.store_plan(self.sync_run, plan, sources)
-        if mode == SyncRun.Mode.RESET:
-            checkpoint.adopt_preview(self.sync_run, plan, sources)
+        if isinstance(kept, checkpoint.KeptPreview):
+            if checkpoint.take_preview(self.sync_run, kept, plan, sources):
+                runs.update_run(
+                    self.sync_run, preview_fetch=SyncRun.PreviewFetch.USED, rows_read_at=kept.read_at
+                )
+            else:
+                runs.update_run(self.sync_run, preview_fetch=SyncRun.PreviewFetch.EXPIRED)
+        elif kept is not None:
+            runs.update_run(self.sync_run, preview_fetch=kept)
+        elif mode == SyncRun.Mode.PREVIEW:
+            runs.update_run(self.sync_run, rows_read_at=started)  # its Apply says when what it uses was read
         # Whatever this sync does, an older preview's fetch no longer describes what it would apply.
         checkpoint.drop_previews(self.sync_run)
         return plan
+
+    def _kept_preview(
+        self, plan: checkpoint.FetchPlan, sources: checkpoint.Sources
+    ) -> checkpoint.KeptPreview | SyncRun.PreviewFetch | None:
+        """For the reset a preview's Apply queued: the preview's kept fetch when it may be applied and Hubstaff
+        lists no change since it was read (asked before the plan is stored, so that an attempt stopped while
+        asking asks again); else why Hubstaff is read again. None for any other reset: it reads Hubstaff."""
+        if self.sync_run.applies_preview_id is None:
+            return None
+        kept = checkpoint.kept_preview(self.sync_run, plan, sources)
+        if isinstance(kept, checkpoint.KeptPreview) and hubstaff_changed_since(
+            self.client, sources, kept.read_at, plan.started, plan.spans, self.time_zone
+        ):
+            return SyncRun.PreviewFetch.CHANGED
+        return kept
 
 
 class Commit:
@@ -313,6 +343,15 @@ class Commit:
         """The link remembers how far it is synced, the run its counts and report: in the transaction of the work
         logs, so that a run never says it failed after its work logs were committed."""
         sync = self.sync
+        if self.plan.mode == SyncRun.Mode.RECONCILE:
+            # It re-read old days only: the daily sync's `synced_through` still says what changed since when.
+            planned_on = date.fromisoformat(str(self.plan.shape["today"]))
+            moved = (
+                reconcile.next_days(self.plan.window, planned_on, self.plan.spans) if self.plan.window else {}
+            )
+            ProjectLink.objects.filter(pk=sync.link.pk).update(**moved)
+            runs.finish(sync.sync_run, SyncRun.Status.SUCCEEDED, **counts, **report)
+            return
         ProjectLink.objects.filter(pk=sync.link.pk).update(
             synced_through=self.plan.started,
             last_synced_at=timezone.now(),
@@ -345,6 +384,9 @@ class Preview:
                 apply = Apply(sync.context, writer, preview=preview)
                 apply.batches(staging, users, windows)
                 counts, report = apply.conclude(window, reset=True)
-            report["preview"] = preview.as_json(sync.project.organization_id, apply.created_here)
+            # Read back from the apply's writes, before they are rolled back: what a reset would leave.
+            report["preview"] = preview.as_json(
+                sync.project.organization_id, apply.created_here, apply.stretched_spans.keys()
+            )
             transaction.set_rollback(True)
         runs.finish(sync.sync_run, SyncRun.Status.SUCCEEDED, **counts, **report)

@@ -1,7 +1,11 @@
 """A sync's counts in words, for the sync history and the last sync ("62 work logs added, none changed or
 removed" rather than "+62 ~0 -0")."""
 
+from datetime import date
+
 from django import template
+
+from integrations.models import SyncRun
 
 register = template.Library()
 
@@ -38,3 +42,26 @@ def worklog_changes(run: object) -> str:
 def count_of(number: int, noun: str) -> str:
     """`3|count_of:"assignment"` -> "3 assignments"; `1|count_of:"assignment"` -> "1 assignment"."""
     return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def describe_dates(start: date, end: date) -> str:
+    """An inclusive span of dates as people write it: "1–31 Mar 2025", "28 Feb–3 Mar 2025", "5 Mar 2025"."""
+    if start == end:
+        return f"{start.day} {start:%b %Y}"
+    if (start.year, start.month) == (end.year, end.month):
+        return f"{start.day}–{end.day} {end:%b %Y}"
+    if start.year == end.year:
+        return f"{start.day} {start:%b}–{end.day} {end:%b %Y}"
+    return f"{start.day} {start:%b %Y}–{end.day} {end:%b %Y}"
+
+
+@register.filter
+def run_name(run: SyncRun) -> str:
+    """What a run was, for the history and the progress: its mode, and for a reconciliation the days it
+    re-read ("Reconciliation: re-read 1–31 Mar 2025 and 4–27 Nov 2026")."""
+    name = str(run.get_mode_display())
+    spans = (run.fetch_plan or {}).get("spans") if run.mode == SyncRun.Mode.RECONCILE else None
+    if not spans:
+        return name
+    days = [describe_dates(date.fromisoformat(start), date.fromisoformat(end)) for start, end in spans]
+    return f"{name}: re-read {' and '.join(days)}"
