@@ -7,6 +7,11 @@ project_link_patterns = (
         path("projects/<int:project_id>/hubstaff/settings/", project.save_link, name="save"),
         path("projects/<int:project_id>/hubstaff/sync/", project.reset_and_sync, name="sync"),
         path("projects/<int:project_id>/hubstaff/preview/", project.preview_reset, name="preview"),
+        path(
+            "projects/<int:project_id>/hubstaff/preview/<int:run_id>/apply/",
+            project.apply_preview,
+            name="apply_preview",
+        ),
         path("projects/<int:project_id>/hubstaff/clear/", project.clear_data, name="clear"),
         path(
             "projects/<int:project_id>/hubstaff/remove-sync-assignments/",

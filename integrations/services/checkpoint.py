@@ -15,9 +15,11 @@ The apply still reads only the staging, in one transaction, so a failed or aband
 run's checkpoint rows are deleted when it finishes (`runs.finish`, in the same transaction as its work logs on
 success), with the run, and by `sweep` for runs that ended without `finish`.
 
-A succeeded preview keeps its checkpoint for `KEEP_PREVIEW` instead: a reset of the same project asking the same
-(`adopt_preview`) takes those rows over as its own checkpoint, so that the panel's Apply plans what the preview
-showed without asking Hubstaff again. Used once; any other sync of the project drops it.
+A succeeded preview keeps its checkpoint for `KEEP_PREVIEW` instead: the reset its Apply queues
+(`SyncRun.applies_preview`), if it asks the same (`kept_preview`) and Hubstaff lists no change since
+(`preview.hubstaff_changed_since`), takes those rows over as its own checkpoint (`take_preview`), so that it plans
+what the preview showed without reading Hubstaff again. Any other reset reads Hubstaff; any sync of the project
+drops the kept fetches.
 """
 
 from collections.abc import Iterable, Mapping, Sequence
@@ -86,7 +88,13 @@ def store_users(
 
 
 def _save_plan(run: SyncRun, plan: FetchPlan, sources: Sources) -> None:
-    value = {
+    value = _plan_json(plan, sources)
+    SyncRun.objects.filter(pk=run.pk).update(fetch_plan=value)
+    run.fetch_plan = value
+
+
+def _plan_json(plan: FetchPlan, sources: Sources) -> dict[str, object]:
+    return {
         "mode": plan.mode,
         "started": plan.started.isoformat(),
         "window": [plan.window[0].isoformat(), plan.window[1].isoformat()] if plan.window else None,
@@ -95,36 +103,58 @@ def _save_plan(run: SyncRun, plan: FetchPlan, sources: Sources) -> None:
         "shape": plan.shape,
         "users": None if plan.users is None else [[u.id, u.name, u.email] for u in plan.users.values()],
     }
-    SyncRun.objects.filter(pk=run.pk).update(fetch_plan=value)
-    run.fetch_plan = value
 
 
-def adopt_preview(run: SyncRun, plan: FetchPlan, sources: Sources) -> dict[int, rules.HubstaffUser] | None:
-    """A reset's first attempt takes over the checkpoint of a recent preview of its project that fetched the same
-    (Hubstaff projects, dates, shape); returns the preview's users, or None when there is none to take."""
+@dataclass(frozen=True)
+class KeptPreview:
+    """A preview's kept fetch that a reset may take over: the preview, when it began reading Hubstaff (rows changed
+    at Hubstaff after that may be missing from it), and the Hubstaff users it read."""
+
+    run_id: int
+    read_at: datetime
+    users: dict[int, rules.HubstaffUser]
+
+
+def kept_preview(run: SyncRun, plan: FetchPlan, sources: Sources) -> KeptPreview | SyncRun.PreviewFetch:
+    """The kept fetch of the preview `run` applies (looked up inside its organization and project), if it is still
+    kept and asked what `plan` asks (Hubstaff projects, dates, shape); else why it cannot be used."""
+    if run.applies_preview_id is None:
+        return SyncRun.PreviewFetch.EXPIRED
     preview = (
         SyncRun.objects.for_org(run.organization_id)
         .filter(
+            pk=run.applies_preview_id,
             project_id=run.project_id,
             mode=SyncRun.Mode.PREVIEW,
             status=SyncRun.Status.SUCCEEDED,
-            finished_at__gte=timezone.now() - KEEP_PREVIEW,
-            checkpoints__isnull=False,
         )
-        .exclude(pk=run.pk)
-        .order_by("-finished_at")
-        .values_list("pk", "fetch_plan")
+        .values_list("pk", "finished_at", "fetch_plan")
         .first()
     )
     if preview is None:
-        return None
-    preview_id, fetched = preview
-    if _asked(fetched) != _asked(run.fetch_plan) or fetched.get("users") is None:
-        return None
-    FetchCheckpoint.objects.filter(run_id=preview_id).update(run_id=run.pk)
+        return SyncRun.PreviewFetch.EXPIRED
+    preview_id, finished_at, fetched = preview
+    if (
+        finished_at is None
+        or finished_at < timezone.now() - KEEP_PREVIEW
+        or fetched.get("users") is None
+        or not FetchCheckpoint.objects.filter(run_id=preview_id).exists()
+    ):
+        return SyncRun.PreviewFetch.EXPIRED
+    if _asked(fetched) != _asked(_plan_json(plan, sources)):
+        return SyncRun.PreviewFetch.DIFFERS
     users = {i: rules.HubstaffUser(i, name, email) for i, name, email in fetched["users"]}
-    store_users(run, plan, sources, users)
-    return users
+    return KeptPreview(preview_id, datetime.fromisoformat(fetched["started"]), users)
+
+
+def take_preview(run: SyncRun, kept: KeptPreview, plan: FetchPlan, sources: Sources) -> bool:
+    """The reset `run` (its plan stored) takes over the preview's kept rows and users as its own checkpoint;
+    False when they are gone meanwhile (expired: the reset then reads Hubstaff)."""
+    moved = FetchCheckpoint.objects.filter(run_id=kept.run_id).update(run_id=run.pk)
+    if not moved:
+        return False
+    store_users(run, plan, sources, kept.users)
+    return True
 
 
 def _asked(stored: dict[str, object]) -> dict[str, object]:

@@ -1,35 +1,46 @@
-"""A preview of "Reset and sync all work logs": what a reset would change, per person, with nothing written.
+"""A preview of "Reset and sync all work logs": what a reset would change, per person, with nothing written; and
+whether Hubstaff has changed since a preview read it, for the reset its Apply queues.
 
 A preview run (`SyncRun.Mode.PREVIEW`) fetches as a reset does and runs the same apply, inside a transaction that
-is rolled back at the end (`Sync.run`), so its counts are exactly what a reset would make now. While it plans,
-`PreviewReport` notes each batch's plan per person; the run keeps the result in `SyncRun.preview`.
+is rolled back at the end (`sync.Preview`), so its counts are exactly what a reset would make now. While it plans,
+`PreviewReport` notes each batch's plan per person; the assignments created or stretched are read back from what
+the apply wrote, just before the rollback, so that the report shows what a reset would leave, not a batch's step.
+The run keeps the result in `SyncRun.preview`.
 """
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable
+from datetime import date, datetime, timedelta
 from typing import TypeAlias
 
 from django.db.models import Count, QuerySet
 
+from integrations.hubstaff import mapping
+from integrations.hubstaff.client import HubstaffClient
 from integrations.hubstaff.rules import DateSpan, SyncedLog, SyncPlan
 from people.models import Person
 from projects.models import Assignment
 from worklogs.models import WorkLog
 
+from .checkpoint import Sources
+
 # A row of the stored report: ids, a name, counts and dates as text (an unknown person's id is None).
 ReportRow: TypeAlias = dict[str, int | str | None]
 
+# Hubstaff's clock and ours may differ a little: changes are asked for from this long before the preview began
+# reading, so that a change made just after it is never taken as made before (one just before is read again).
+CLOCK_MARGIN = timedelta(minutes=1)
+
 
 class PreviewReport:
-    """Work logs created / updated / deleted per person, and the assignments created or stretched, of a run."""
+    """Work logs created / updated / deleted per person of a run, and (`as_json`) the assignments it created or
+    stretched, read back from its writes."""
 
     def __init__(self) -> None:
         # By person id; None: a deleted log that was not among those planned against.
         self.per_person: defaultdict[int | None, dict[str, int]] = defaultdict(
             lambda: {"created": 0, "updated": 0, "deleted": 0}
         )
-        self.new_assignments: dict[int, DateSpan] = {}  # by person id
-        self.stretched: dict[int, DateSpan] = {}  # by assignment id
 
     def add(self, plan: SyncPlan, existing_logs: Iterable[SyncedLog]) -> None:
         """Note one batch's plan; `existing_logs` are the synced logs it was planned against (for the deletes)."""
@@ -40,50 +51,85 @@ class PreviewReport:
             self.per_person[update.person_id]["updated"] += 1
         for log_id in plan.deletes:
             self.per_person[person_of_log.get(log_id)]["deleted"] += 1
-        self.new_assignments.update(plan.new_assignments)
-        self.stretched.update(plan.stretched_assignments)
 
     def add_deleted_outside(self, logs: QuerySet[WorkLog]) -> None:
         """The synced logs a reset deletes outside the project's window (`logs`: a queryset of them)."""
         for row in logs.values("person_id").annotate(n=Count("id")):
             self.per_person[row["person_id"]]["deleted"] += row["n"]
 
-    def as_json(self, organization_id: int, created_here: Collection[int]) -> dict[str, list[ReportRow]]:
-        """The report as stored in the run; `created_here`: ids of assignments this (rolled back) run made."""
+    def as_json(
+        self, organization_id: int, created: Collection[int], stretched: Collection[int]
+    ) -> dict[str, list[ReportRow]]:
+        """The report as stored in the run. `created`, `stretched`: ids of the assignments the (not yet rolled back)
+        apply created and stretched; their dates are read as it wrote them, after its last batch."""
+        spans = {
+            pk: (person_id, start, end)
+            for pk, person_id, start, end in Assignment.objects.for_org(organization_id)
+            .filter(pk__in=set(created) | set(stretched))
+            .values_list("pk", "person_id", "start_date", "end_date")
+        }
         # The lookup leaves out a None id, as `pk__in` would.
-        person_ids = {pid for pid in self.per_person if pid is not None} | set(self.new_assignments)
+        person_ids = {pid for pid in self.per_person if pid is not None} | {s[0] for s in spans.values()}
         people: dict[int | None, str] = dict(
             Person.objects.for_org(organization_id).filter(pk__in=person_ids).values_list("pk", "full_name")
         )
-        stretched_ids = set(self.stretched) - set(created_here)
-        owners = dict(
-            Assignment.objects.for_org(organization_id)
-            .filter(pk__in=stretched_ids)
-            .values_list("pk", "person_id")
-        )
+
+        def assignment(pk: int) -> ReportRow:
+            person_id, start, end = spans[pk]
+            return {
+                "person_id": person_id,
+                "name": people.get(person_id, ""),
+                "start": str(start),
+                "end": str(end),
+            }
+
         return {
             "people": [
                 {"person_id": pid, "name": people.get(pid, ""), **counts}
                 for pid, counts in sorted(self.per_person.items(), key=lambda i: people.get(i[0], ""))
             ],
-            "assignments_created": [
-                {
-                    "person_id": pid,
-                    "name": people.get(pid, ""),
-                    "start": str(span.start),
-                    "end": str(span.end),
-                }
-                for pid, span in sorted(self.new_assignments.items())
-            ],
+            "assignments_created": sorted(
+                (assignment(pk) for pk in created if pk in spans), key=lambda a: a["person_id"] or 0
+            ),
             "assignments_stretched": [
-                {
-                    "assignment_id": aid,
-                    "person_id": owners.get(aid),
-                    "name": people.get(owners.get(aid), ""),
-                    "start": str(span.start),
-                    "end": str(span.end),
-                }
-                for aid, span in sorted(self.stretched.items())
-                if aid in stretched_ids
+                {"assignment_id": pk, **assignment(pk)}
+                for pk in sorted(set(stretched) - set(created))
+                if pk in spans
             ],
         }
+
+
+def hubstaff_changed_since(
+    client: HubstaffClient,
+    sources: Sources,
+    since: datetime,
+    until: datetime,
+    spans: Iterable[DateSpan],
+    time_zone: str,
+) -> bool:
+    """Whether Hubstaff lists a change to the linked projects' time of the `spans`' dates made in [since, until):
+    a row in the daily activities' updates listing, or a time edit log entry. Two requests a Hubstaff organization
+    when nothing changed (both listings by time of change, a few minutes of it).
+
+    What neither listing shows goes unseen here as in an incremental sync (docs/sync.md, "Old edits").
+    """
+    span_list = list(spans)
+
+    def covered(days: Iterable[date]) -> bool:
+        return any(span.start <= day <= span.end for day in days for span in span_list)
+
+    since -= CLOCK_MARGIN
+    for org_id, project_ids in sources.items():
+        for page in client.daily_activity_update_pages(
+            org_id, since=since, until=until, project_ids=project_ids
+        ):
+            if covered(map(mapping.activity_date, page)):
+                return True
+        wanted = set(project_ids)
+        for page in client.time_edit_log_pages(org_id, since=since, until=until):
+            for entry in page:
+                if mapping.edit_log_concerns(entry, wanted):
+                    days = mapping.edit_log_days(entry, time_zone)
+                    if not days or covered(days):
+                        return True
+    return False

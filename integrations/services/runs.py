@@ -147,18 +147,28 @@ def request_sync(
     trigger: str,
     user: User | AnonymousUser | None = None,
     send_task: bool = True,
+    applies_preview: SyncRun | None = None,
 ) -> SyncRun:
     """Queue a sync of the project, or return the one already queued or running (a second request joins it).
 
     `send_task=False`: the caller runs the sync itself (`sync.run_sync`), so no worker is sent the run.
+    `applies_preview`: a preview of the project whose Apply queues this reset (it may take over the preview's
+    fetch: sync.ProjectSync._plan).
     """
     if mode not in (SyncRun.Mode.RESET, SyncRun.Mode.INCREMENTAL, SyncRun.Mode.PREVIEW):
         raise ValueError(f"Unknown sync mode {mode!r}")
+    if applies_preview is not None and (
+        mode != SyncRun.Mode.RESET or applies_preview.project_id != project.pk
+    ):
+        raise ValueError("Only a reset of the preview's own project applies a preview.")
     reason = sync_blocker(project)
     if reason:
         raise SyncNotPossible(reason)
     run, created = _create_run(project, mode=mode, trigger=trigger, user=user, status=SyncRun.Status.QUEUED)
     run.joined = not created  # the caller may say "already running" rather than "started"
+    if created and applies_preview is not None:
+        run.applies_preview = applies_preview
+        run.save(update_fields=["applies_preview"])
     if created and send_task:
         send_run(run.pk)
     return run

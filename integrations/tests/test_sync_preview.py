@@ -4,16 +4,27 @@ from datetime import date, datetime, timedelta
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from conftest import token_client
+from hubstaff_sandbox.testing import SandboxClient
 from integrations.models import FetchCheckpoint, ProjectLink, SyncRun
-from integrations.services import sync
-from people.models import Person
+from integrations.services import runs, sync
+from people.models import Organization, Person
 from projects.models import Assignment, Project
-from tests.factories import WorkLogFactory
+from tests.factories import ProjectFactory, WorkLogFactory
 from worklogs.models import WorkLog
 
-from .test_sync_sandbox import TODAY, hs, installed, link, people, project_a, sandbox_settings  # noqa: F401
+from .test_sync_sandbox import (  # noqa: F401
+    TODAY,
+    expected_seconds,
+    hs,
+    installed,
+    link,
+    people,
+    project_a,
+    sandbox_settings,
+)
 from .test_sync_sandbox import sync_now as run_to_end
 
 COUNTS = (
@@ -109,9 +120,12 @@ def test_the_panel_previews_and_applies(
     assert "Last sync" not in page  # a preview is not a sync
     assert not WorkLog.objects.filter(project=project).exists()
 
-    manager_client.post(f"/acme/projects/{project.pk}/hubstaff/sync/")
+    response = manager_client.post(
+        f"/acme/projects/{project.pk}/hubstaff/preview/{run.pk}/apply/", follow=True
+    )
+    assert "Applies the preview read at" in response.content.decode()
     applied = SyncRun.objects.exclude(pk=run.pk).get()
-    assert applied.mode == "reset"
+    assert (applied.mode, applied.applies_preview_id) == ("reset", run.pk)
     sync.run_sync(applied.pk, today=TODAY)
     run.refresh_from_db()
     applied.refresh_from_db()
@@ -144,31 +158,150 @@ def test_another_organizations_project_cannot_be_previewed(
     assert not SyncRun.objects.exists()
 
 
+DAILY = "GET /v2/organizations/{id}/activities/daily"
+
+
+def edit_bobbys_day(sandbox: SandboxClient, day: str, seconds: int) -> None:
+    """At Hubstaff: Bobby's row of `day` on Project A gets `seconds` more (recorded in the time edit log)."""
+    ids = sandbox.ids()
+    token = sandbox.issue_tokens("alice@acme.test")["access_token"]
+    rows = sandbox.api_get(
+        f"/organizations/{ids['orgs']['Acme Hubstaff']}/activities/daily",
+        token,
+        **{"date[start]": day, "date[stop]": day, "project_ids[]": ids["projects"]["Project A"]},
+    ).json()["daily_activities"]
+    bobby = next(r for r in rows if r["user_id"] == ids["users"]["bobby@acme.test"])
+    sandbox.edit_activity(bobby["id"], tracked=bobby["tracked"] + seconds)
+
+
+def bobbys_seconds(project: Project, day: date) -> int:
+    return WorkLog.objects.get(project=project, person__full_name="Bobby Brown", date=day).duration_seconds
+
+
+def apply(preview: SyncRun) -> SyncRun:
+    """The reset a preview's Apply queues, run to its end."""
+    queued = runs.request_sync(preview.project, mode="reset", trigger="manual", applies_preview=preview)
+    run = sync.run_sync(queued.pk, today=TODAY)
+    assert run is not None and run.status == "succeeded", run and run.error
+    return run
+
+
 @pytest.mark.usefixtures("installed")
-def test_apply_within_minutes_reuses_the_previews_fetch(request: pytest.FixtureRequest) -> None:
+def test_a_reset_right_after_a_preview_reads_hubstaff_and_sees_a_change(
+    request: pytest.FixtureRequest,
+) -> None:
     project, sandbox = request.getfixturevalue("project_a"), request.getfixturevalue("hs")
     link(project, sandbox, "Project A")
     preview = run_to_end(project, mode="preview")
-    assert preview.requests_made > 0 and FetchCheckpoint.objects.filter(run=preview).exists()
+    edit_bobbys_day(sandbox, "2026-02-03", 1800)
+    sandbox.reset_stats()
     reset = run_to_end(project, mode="reset")
-    assert reset.requests_made == 0  # planned from the preview's rows, Hubstaff not asked again
-    assert [getattr(reset, c) for c in COUNTS] == [getattr(preview, c) for c in COUNTS]
-    assert reset.missing_teammates == preview.missing_teammates
-    assert not FetchCheckpoint.objects.exists()  # used once, and the reset's own checkpoint is gone with it
-    # Used once: the next reset fetches again, and finds nothing to change.
-    again = run_to_end(project, mode="reset")
-    assert again.requests_made > 0 and again.worklogs_created == again.worklogs_deleted == 0
+    assert sandbox.stats()["routes"][DAILY]["200"] > 0 and reset.preview_fetch == ""
+    assert reset.worklogs_created == preview.worklogs_created
+    by_day = expected_seconds("Project A", {"bobby@acme.test"})
+    assert bobbys_seconds(project, date(2026, 2, 3)) == by_day[("bobby@acme.test", date(2026, 2, 3))] + 1800
 
 
 @pytest.mark.usefixtures("installed")
-def test_a_preview_of_other_settings_or_too_old_is_not_reused(request: pytest.FixtureRequest) -> None:
+def test_applying_a_preview_with_no_change_since_uses_what_it_read(
+    request: pytest.FixtureRequest, manager_client: Client
+) -> None:
     project, sandbox = request.getfixturevalue("project_a"), request.getfixturevalue("hs")
     link(project, sandbox, "Project A")
-    run_to_end(project, mode="preview")
+    preview = run_to_end(project, mode="preview")
+    assert preview.rows_read_at is not None and FetchCheckpoint.objects.filter(run=preview).exists()
+    sandbox.reset_stats()
+    applied = apply(preview)
+    # Two questions to Hubstaff (its updates listing and its time edit log), no daily activities read.
+    assert applied.requests_made == 2 and DAILY not in sandbox.stats()["routes"]
+    assert (applied.preview_fetch, applied.rows_read_at) == ("used", preview.rows_read_at)
+    assert [getattr(applied, c) for c in COUNTS] == [getattr(preview, c) for c in COUNTS]
+    assert applied.missing_teammates == preview.missing_teammates
+    for row in preview.preview["people"]:
+        assert WorkLog.objects.filter(project=project, person_id=row["person_id"]).count() == row["created"]
+    created = Assignment.objects.get(project=project, origin="sync")
+    assert [
+        {"person_id": a["person_id"], "start": a["start"], "end": a["end"]}
+        for a in preview.preview["assignments_created"]
+    ] == [{"person_id": created.person_id, "start": str(created.start_date), "end": str(created.end_date)}]
+    assert not FetchCheckpoint.objects.exists()  # taken over once, gone with the reset's finish
+    page = manager_client.get(f"/acme/projects/{project.pk}/").content.decode()
+    read_at = timezone.localtime(preview.rows_read_at).strftime("%H:%M")
+    assert f'01 Jan 2026 <span class="muted">(read at {read_at} by the preview)</span>' in page
+    assert f"The preview read at {read_at} was used: Hubstaff listed no change since." in page
+
+
+@pytest.mark.usefixtures("installed")
+def test_applying_a_preview_after_a_change_at_hubstaff_reads_again(request: pytest.FixtureRequest) -> None:
+    project, sandbox = request.getfixturevalue("project_a"), request.getfixturevalue("hs")
+    link(project, sandbox, "Project A")
+    preview = run_to_end(project, mode="preview")
+    edit_bobbys_day(sandbox, "2026-02-03", 1800)
+    sandbox.reset_stats()
+    applied = apply(preview)
+    assert applied.preview_fetch == "changed" and applied.rows_read_at is None
+    assert sandbox.stats()["routes"][DAILY]["200"] > 0
+    by_day = expected_seconds("Project A", {"bobby@acme.test"})
+    assert bobbys_seconds(project, date(2026, 2, 3)) == by_day[("bobby@acme.test", date(2026, 2, 3))] + 1800
+
+
+@pytest.mark.usefixtures("installed")
+def test_applying_a_preview_after_a_recent_row_was_added_reads_again(
+    request: pytest.FixtureRequest, org: Organization
+) -> None:
+    """A change only Hubstaff's updates listing shows (tracked time, not in the time edit log)."""
+    sandbox = request.getfixturevalue("hs")
+    request.getfixturevalue("people")
+    project = ProjectFactory.create(organization=org, name="Open", start_date=date(2026, 9, 1), end_date=None)
+    link(project, sandbox, "Project A")
+    preview = run_to_end(project, mode="preview")
+    sandbox.add_activity(user="sam@acme.test", project="Project A", date="2026-11-20", tracked=5400)
+    applied = apply(preview)
+    assert applied.preview_fetch == "changed"
+    assert WorkLog.objects.get(project=project, date=date(2026, 11, 20)).duration_seconds == 5400
+
+
+@pytest.mark.usefixtures("installed")
+def test_applying_a_preview_of_other_settings_or_too_old_reads_again(request: pytest.FixtureRequest) -> None:
+    project, sandbox = request.getfixturevalue("project_a"), request.getfixturevalue("hs")
+    link(project, sandbox, "Project A")
+    preview = run_to_end(project, mode="preview")
     ProjectLink.objects.filter(project=project).update(count_work_breaks=False)
-    assert run_to_end(project, mode="reset").requests_made > 0
+    applied = apply(preview)
+    assert applied.preview_fetch == "differs" and applied.requests_made > 2
 
     preview = run_to_end(project, mode="preview")
     assert preview.finished_at is not None
     SyncRun.objects.filter(pk=preview.pk).update(finished_at=preview.finished_at - timedelta(minutes=11))
-    assert run_to_end(project, mode="reset").requests_made > 0
+    preview.refresh_from_db()
+    applied = apply(preview)
+    assert applied.preview_fetch == "expired" and applied.requests_made > 2
+
+
+@pytest.mark.usefixtures("installed")
+def test_a_preview_of_another_project_or_organization_cannot_be_applied(
+    request: pytest.FixtureRequest, manager_client: Client, org: Organization, other_project: Project
+) -> None:
+    project, sandbox = request.getfixturevalue("project_a"), request.getfixturevalue("hs")
+    link(project, sandbox, "Project A")
+    done = {"mode": "preview", "status": "succeeded"}
+    elsewhere = SyncRun.objects.create(organization=other_project.organization, project=other_project, **done)
+    sibling = ProjectFactory.create(organization=org, name="Sibling")
+    siblings = SyncRun.objects.create(organization=org, project=sibling, **done)
+    for run in (elsewhere, siblings):
+        url = f"/acme/projects/{project.pk}/hubstaff/preview/{run.pk}/apply/"
+        assert manager_client.post(url).status_code == 404
+    assert (
+        manager_client.post(
+            f"/acme/projects/{other_project.pk}/hubstaff/preview/{elsewhere.pk}/apply/"
+        ).status_code
+        == 404
+    )
+    assert not SyncRun.objects.filter(mode="reset").exists()
+    # The same request with this project's own preview queues the reset.
+    own = SyncRun.objects.create(organization=org, project=project, **done)
+    assert (
+        manager_client.post(f"/acme/projects/{project.pk}/hubstaff/preview/{own.pk}/apply/").status_code
+        == 302
+    )
+    assert SyncRun.objects.get(mode="reset").applies_preview == own

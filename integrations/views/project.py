@@ -9,7 +9,10 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
+from django.utils.dateformat import time_format
+from django.utils.timezone import localtime
 from django.views.decorators.http import require_GET, require_POST
 
 from people.roles import Role
@@ -20,6 +23,7 @@ from ..hubstaff.errors import HubstaffError
 from ..models import Installation, SyncRun
 from ..project_forms import ProjectLinkForm
 from ..selectors import get_installation, get_link, synced_log_count
+from ..services.checkpoint import KEEP_PREVIEW
 from ..services.cleanup import remove_sync_assignments, sync_assignments_without_worklogs
 from ..services.installation import refresh_hubstaff_projects
 from ..services.links import update_link
@@ -135,6 +139,48 @@ def preview_reset(request: TenantRequest, project_id: int) -> HttpResponse:
         SyncRun.Mode.PREVIEW,
         "The preview has started: nothing is written until you click Apply.",
     )
+
+
+@tenant_view(Role.MANAGER)
+@require_POST
+def apply_preview(request: TenantRequest, project_id: int, run_id: int) -> HttpResponse:
+    """A preview's Apply: Reset and sync all work logs, which may plan what the preview read (if kept and Hubstaff
+    lists no change since; the run says which)."""
+    project = request.tenant.get(Project, project_id)
+    previews = SyncRun.objects.filter(
+        project=project, mode=SyncRun.Mode.PREVIEW, status=SyncRun.Status.SUCCEEDED
+    )
+    preview = request.tenant.get(SyncRun, run_id, previews)
+    try:
+        run = request_sync(
+            project,
+            mode=SyncRun.Mode.RESET,
+            trigger=SyncRun.Trigger.MANUAL,
+            user=request.user,
+            applies_preview=preview,
+        )
+    except SyncNotPossible as exc:
+        messages.error(request, str(exc))
+        return _project_url(request, project)
+    if run.joined:
+        messages.info(
+            request, "A sync of this project is already running; its progress is shown on the right."
+        )
+        return _project_url(request, project)
+    read_at = time_format(localtime(preview.rows_read_at), "H:i") if preview.rows_read_at else "?"
+    if preview.finished_at and preview.finished_at >= timezone.now() - KEEP_PREVIEW:
+        messages.success(
+            request,
+            f"Reset and sync all work logs has started. Applies the preview read at {read_at}, unless Hubstaff "
+            "lists a change since: then it reads Hubstaff again.",
+        )
+    else:
+        messages.success(
+            request,
+            f"Reset and sync all work logs has started. The preview read at {read_at} is over 10 minutes old, so "
+            "it reads Hubstaff again.",
+        )
+    return _project_url(request, project)
 
 
 def _start_sync(request: TenantRequest, project_id: int, mode: SyncRun.Mode, started: str) -> HttpResponse:
