@@ -31,6 +31,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db import DatabaseError, IntegrityError, connection, connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from integrations import notifications
 from integrations.models import Installation, ProjectLink, SyncRun
@@ -60,6 +61,9 @@ def lease_length() -> timedelta:
     """How long a run's lease lasts without a renewal."""
     return timedelta(seconds=getattr(settings, "SYNC_LEASE_SECONDS", 90))
 
+
+# The label column's length: a long reason is cut to it (the run's error keeps it whole).
+LABEL_LENGTH = cast(int, SyncRun._meta.get_field("progress_label").max_length)
 
 UNINSTALLED_MESSAGE = "Hubstaff was uninstalled during the sync; nothing was written."
 
@@ -284,7 +288,12 @@ def recover_runs(now: datetime | None = None) -> int:
     abandoned = expired.exclude(pk__in=requeue) | running.filter(
         mode=SyncRun.Mode.CLEAR, heartbeat_at__lt=now - STALE_AFTER
     )
-    failed = abandoned.update(status=SyncRun.Status.FAILED, finished_at=now, error=ABANDONED_MESSAGE)
+    failed = 0
+    with transaction.atomic():
+        # Locked, so that no heartbeat renews a lease between this check and the failure; each is failed the way
+        # a worker fails a run (its label, its checkpoint, the notifications).
+        for run in abandoned.select_for_update(skip_locked=True):
+            failed += _finish_run(run, SyncRun.Status.FAILED, error=ABANDONED_MESSAGE)
     lost = list(
         runs.filter(status=SyncRun.Status.QUEUED)
         .filter(
@@ -453,7 +462,6 @@ def finish(run: SyncRun, status: str, **fields: object) -> None:
     """Record the run's outcome. A worker that lost the run's lease records nothing: raises SyncStopped for a
     success (so the transaction recording it rolls back), logs otherwise."""
     if _finish_run(run, status, **fields):
-        notifications.run_finished(run)
         return
     if status == SyncRun.Status.SUCCEEDED:
         raise SyncStopped("Another worker took this sync over; this one wrote nothing.")
@@ -463,11 +471,14 @@ def finish(run: SyncRun, status: str, **fields: object) -> None:
 
 
 def _finish_run(run: SyncRun, status: str, **fields: object) -> bool:
+    """The one place a run ends, whoever ends it (its worker, `claim`, `recover_runs`, Clear data): its result,
+    its label, its checkpoint and the notifications. False if the run is no longer active or no longer this
+    worker's."""
     fields.update(status=status, finished_at=timezone.now(), heartbeat_at=timezone.now())
     if status == SyncRun.Status.SUCCEEDED:
         fields.setdefault("progress_done", run.progress_total)
-        fields.setdefault("progress_label", "Done")
-    rows = SyncRun.objects.filter(pk=run.pk)
+    fields["progress_label"] = result_label(status, str(fields.get("error") or ""))
+    rows = SyncRun.objects.filter(pk=run.pk, status__in=SyncRun.ACTIVE_STATUSES)
     if run.lease_id:
         rows = rows.filter(lease_id=run.lease_id)
     updated = rows.update(**fields)
@@ -476,4 +487,13 @@ def _finish_run(run: SyncRun, status: str, **fields: object) -> bool:
             setattr(run, name, value)
         # What it fetched is applied, or never will be (not when another worker took it); a preview keeps it.
         checkpoint.forget(run)
+        notifications.run_finished(run)
     return bool(updated)
+
+
+def result_label(status: str, error: str = "") -> str:
+    """A finished run's label is its result, so that no "Starting" or "being redone" outlives the run."""
+    if status == SyncRun.Status.SUCCEEDED:
+        return "Succeeded"
+    label = f"Failed: {error.strip()}" if error.strip() else "Failed"
+    return Truncator(label).chars(LABEL_LENGTH)

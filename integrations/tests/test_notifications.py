@@ -127,6 +127,62 @@ def test_a_daily_sync_failing_twice_in_a_row_is_e_mailed_once(
     assert len(mail.outbox) == 2
 
 
+def dying_daily_run(project: Project, minutes_ago: int) -> SyncRun:
+    """A daily run whose worker died once too often: running, its lease long expired, no takeover left."""
+    at = timezone.now() - timedelta(minutes=minutes_ago)
+    return SyncRun.objects.create(
+        organization=project.organization,
+        project=project,
+        mode=SyncRun.Mode.INCREMENTAL,
+        trigger=SyncRun.Trigger.SCHEDULE,
+        status=SyncRun.Status.RUNNING,
+        queued_at=at,
+        started_at=at,
+        heartbeat_at=at,
+        lease_id="dead-worker",
+        takeovers=runs.MAX_TAKEOVERS,
+    )
+
+
+def send_queued(queued: list[tuple[str, int]]) -> None:
+    """What the worker does with the notification tasks the hooks queued."""
+    for name, run_id in queued:
+        assert name == notifications.notify_run_task.name
+        notifications.notify_run(run_id)
+    queued.clear()
+
+
+def test_two_daily_runs_abandoned_in_a_row_by_the_recovery_check_are_e_mailed(
+    admin: Person,
+    project: Project,
+    queued_notifications: list[tuple[str, int]],
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    for minutes_ago in (30, 10):
+        dying_daily_run(project, minutes_ago)
+        with django_capture_on_commit_callbacks(execute=True):
+            assert runs.recover_runs() == 1  # beat's check fails it: no takeover left
+        send_queued(queued_notifications)
+    [message] = to("ada@acme.test")
+    assert message.subject == "The daily Hubstaff sync of Project A failed twice in a row"
+    assert "stopped answering several times" in message.body
+
+
+def test_a_daily_run_failed_by_its_redelivered_task_counts_as_a_failure_too(
+    admin: Person,
+    project: Project,
+    queued_notifications: list[tuple[str, int]],
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    notifications.notify_run(daily_run(project, SyncRun.Status.FAILED, 30, error="Hubstaff answered 500").pk)
+    run = dying_daily_run(project, 10)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert runs.claim(run.pk) is None  # the task's message came back: the run is failed, not taken over
+    send_queued(queued_notifications)
+    [message] = to("ada@acme.test")
+    assert "stopped answering several times" in message.body
+
+
 def test_failures_because_of_reauthorization_send_only_that_e_mail(
     installation: Installation, admin: Person, project: Project
 ) -> None:

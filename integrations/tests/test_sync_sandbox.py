@@ -418,4 +418,4 @@ def test_while_the_client_waits_out_hubstaffs_rate_limit_the_run_says_so(
     hs.fault(storm={"count": 1, "retry_after": 1})
     run = sync_now(project_a, parts=sync.Parts(client=Watched))
     assert labels and labels[0] == "Hubstaff is busy; trying again in 1 s."
-    assert run.status == "succeeded" and run.progress_label == "Done"
+    assert run.status == "succeeded" and run.progress_label == "Succeeded"
