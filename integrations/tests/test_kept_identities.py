@@ -223,3 +223,65 @@ def test_already_synced_logs_become_kept_matches_by_the_migration(org: Organizat
         (7, other.pk, "hand"),
         (42, dana.pk, "email"),
     ]
+
+
+# ----------------------------------------------------------------------------- the person's page
+
+
+def test_the_persons_page_lists_the_match_and_how_it_was_made(
+    synced: SyncRun, dana: Person, admin_client: Client
+) -> None:
+    page = admin_client.get(f"/acme/people/{dana.pk}/edit/").content.decode()
+    assert "<bdi>Dana Ghost</bdi> &lt;<bdi>dana@elsewhere.test</bdi>&gt; · matched by e-mail" in page
+    assert "What Remove does:" in page and "those work logs are deleted" in page
+
+
+def test_removing_the_match_on_the_persons_page_does_what_it_says(
+    synced: SyncRun, project_a: Project, dana: Person, admin_client: Client
+) -> None:
+    kept = HubstaffUserLink.objects.get(person=dana)
+    dana.email = "dana.green@acme.test"
+    dana.save()
+    page = admin_client.get(f"/acme/people/{dana.pk}/edit/").content.decode()
+    assert f'action="/acme/integrations/hubstaff/user-links/{kept.pk}/remove/"' in page
+    response = admin_client.post(f"/acme/integrations/hubstaff/user-links/{kept.pk}/remove/", follow=True)
+    assert "is no longer matched to Dana Green. The next sync matches them by e-mail again." in (
+        response.content.decode()
+    )
+    assert synced_seconds(dana) == SEVENTEEN_HOURS  # no work log changes now
+    # Her Hubstaff e-mail is nobody's now: the next sync deletes those work logs and names her missing.
+    run = sync_now(project_a)
+    assert synced_seconds(dana) == 0
+    assert [t["name"] for t in run.missing_teammates] == ["Dana Ghost"]
+
+
+def test_removing_a_match_is_post_only_with_csrf(synced: SyncRun, dana: Person, admin: Person) -> None:
+    kept = HubstaffUserLink.objects.get(person=dana)
+    url = f"/acme/integrations/hubstaff/user-links/{kept.pk}/remove/"
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(admin.user)
+    assert strict.get(url).status_code == 405
+    assert strict.post(url).status_code == 403
+    assert HubstaffUserLink.objects.filter(pk=kept.pk).exists()
+
+
+def test_another_organizations_match_and_person_page_are_404(
+    dana: Person, admin_client: Client, manager_client: Client, other_org: Organization
+) -> None:
+    stranger = PersonFactory.create(organization=other_org, email=DANA_EMAIL)
+    theirs = HubstaffUserLink.objects.create(
+        organization=other_org, hubstaff_user_id=42, person=stranger, made_by="email"
+    )
+    url = f"/acme/integrations/hubstaff/user-links/{theirs.pk}/remove/"
+    assert admin_client.post(url).status_code == 404
+    assert manager_client.post(url).status_code == 404
+    assert admin_client.get(f"/acme/people/{stranger.pk}/edit/").status_code == 404
+    assert HubstaffUserLink.objects.filter(pk=theirs.pk).exists()
+
+
+def test_an_employee_cannot_remove_a_match(synced: SyncRun, dana: Person, employee_client: Client) -> None:
+    kept = HubstaffUserLink.objects.get(person=dana)
+    assert (
+        employee_client.post(f"/acme/integrations/hubstaff/user-links/{kept.pk}/remove/").status_code == 403
+    )
+    assert HubstaffUserLink.objects.filter(pk=kept.pk).exists()

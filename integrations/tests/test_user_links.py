@@ -74,11 +74,11 @@ def test_the_persons_page_shows_the_link_and_removes_it(
         organization=org, hubstaff_user_id=77, hubstaff_user_name="Dana Ghost", person=dana
     )
     page = admin_client.get(f"/acme/people/{dana.pk}/edit/").content.decode()
-    assert "Hubstaff user <bdi>Dana Ghost</bdi> (linked)" in page
+    assert "<bdi>Dana Ghost</bdi> · matched by hand" in page
     response = admin_client.post(f"/acme/integrations/hubstaff/user-links/{saved.pk}/remove/")
     assert response.status_code == 302 and response["Location"] == f"/acme/people/{dana.pk}/edit/"
     assert not HubstaffUserLink.objects.exists()
-    assert "(linked)" not in admin_client.get(f"/acme/people/{dana.pk}/edit/").content.decode()
+    assert "matched by hand" not in admin_client.get(f"/acme/people/{dana.pk}/edit/").content.decode()
 
 
 def test_a_person_of_another_organization_is_refused(

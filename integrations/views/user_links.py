@@ -49,14 +49,15 @@ def link_hubstaff_user(request: TenantRequest, project_id: int) -> HttpResponse:
 @tenant_view(Role.MANAGER, Role.ADMINISTRATOR)
 @require_POST
 def unlink_hubstaff_user(request: TenantRequest, link_id: int) -> HttpResponse:
-    """Remove a link: later syncs match that Hubstaff user by e-mail again (synced logs stay until then)."""
+    """Remove a kept match (made by hand or by e-mail): later syncs match that Hubstaff user by e-mail again (no work
+    log changes until then; the person's page says what the next sync does)."""
     link = request.tenant.get(HubstaffUserLink, link_id)
     person = link.person
     remove_link(link)
     messages.success(
         request,
-        f"Hubstaff user {link.hubstaff_user_name or link.hubstaff_user_id} is no longer linked to "
-        f"{person.full_name}. The next sync matches them by e-mail.",
+        f"Hubstaff user {link.hubstaff_user_name or link.hubstaff_user_id} is no longer matched to "
+        f"{person.full_name}. The next sync matches them by e-mail again.",
     )
     back = request.POST.get("next", "")
     if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
@@ -65,8 +66,12 @@ def unlink_hubstaff_user(request: TenantRequest, link_id: int) -> HttpResponse:
 
 
 def person_links_panel(request: TenantRequest, person: Person) -> str | None:
-    """The person's page: the Hubstaff users linked to them, each with Remove."""
-    links = request.tenant.scope(HubstaffUserLink).filter(person=person)
+    """The person's page: the Hubstaff users matched to them and how (by e-mail, by hand), each with Remove."""
+    links = (
+        request.tenant.scope(HubstaffUserLink)
+        .filter(person=person)
+        .order_by("made_by", "hubstaff_user_name", "pk")
+    )
     if not links:
         return None
     return render_to_string(

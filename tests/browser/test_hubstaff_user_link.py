@@ -39,7 +39,7 @@ def test_manager_says_who_a_missing_teammate_is_and_their_time_syncs(
     missing.get_by_role("button", name="Link").click()
     assert page.get_by_text("is now linked to Dana Green").is_visible()
     assert page.locator("#sync-status .missing-teammates").get_by_text("Linked to Dana Green").is_visible()
-    assert HubstaffUserLink.objects.get().person == dana
+    assert HubstaffUserLink.objects.get(made_by="hand").person == dana
 
     page.locator("#integration-settings").get_by_role("button", name="Reset and sync all work logs").click()
     # When the sync ends the page reloads by itself: no missing teammate is left, Dana's time is hers.
@@ -49,11 +49,12 @@ def test_manager_says_who_a_missing_teammate_is_and_their_time_syncs(
 
     page.goto(f"{live_server.url}/acme/people/{dana.pk}/edit/")
     links = page.locator(".hubstaff-user-links")
-    assert links.get_by_text("Hubstaff user Dana Ghost (linked)").is_visible()
+    assert links.get_by_text("Dana Ghost · matched by hand").is_visible()
     screenshot(page, "person-page-link")
+    page.once("dialog", lambda dialog: dialog.accept())
     links.get_by_role("button", name="Remove").click()
-    assert page.get_by_text("is no longer linked to Dana Green").is_visible()
-    assert not HubstaffUserLink.objects.exists()
+    assert page.get_by_text("is no longer matched to Dana Green").is_visible()
+    assert not HubstaffUserLink.objects.filter(person=dana).exists()
 
 
 def test_manager_previews_the_reset_then_applies_it(
