@@ -259,6 +259,7 @@ def test_removing_a_match_is_post_only_with_csrf(synced: SyncRun, dana: Person, 
     kept = HubstaffUserLink.objects.get(person=dana)
     url = f"/acme/integrations/hubstaff/user-links/{kept.pk}/remove/"
     strict = Client(enforce_csrf_checks=True)
+    assert admin.user is not None
     strict.force_login(admin.user)
     assert strict.get(url).status_code == 405
     assert strict.post(url).status_code == 403
