@@ -4,8 +4,9 @@
 - To Administrators, when a project's daily sync has failed twice in a row.
 - To a project's Managers, when a daily sync finds missing teammates not reported before.
 
-The sync code calls `installation_changed` and `run_finished` (one line each); they queue a Celery task after the
-transaction commits. The task compares the new state with the one remembered in NotificationState and e-mails
+The sync code calls `installation_changed` and `run_finished` (one line each: `run_finished` from
+`runs._finish_run`, where every run ends, whether its worker, a redelivered task or beat's recovery check ends it);
+they queue a Celery task after the transaction commits. The task compares the new state with the one remembered in NotificationState and e-mails
 only on a change, inside the transaction that records it: a failed send rolls the record back and the retried
 task sends again. A person who turned notifications off on their profile page gets none.
 """
