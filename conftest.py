@@ -59,6 +59,42 @@ def _test_settings(settings):
     cache.clear()
 
 
+# Synced work logs whose Hubstaff source key another work log of the same organization has: the same Hubstaff
+# hours counted twice (two projects fed by one Hubstaff project; one project holds a key once by its constraint).
+DOUBLE_COUNTED = """
+    SELECT organization_id, source_key, count(*) FROM worklogs_worklog
+    WHERE source = 'hubstaff' AND source_key <> ''
+    GROUP BY organization_id, source_key HAVING count(*) > 1
+    ORDER BY organization_id, source_key LIMIT 5
+"""
+
+
+@pytest.fixture(autouse=True)
+def _hubstaff_hours_counted_once(request):
+    """After each test that used the database: no Hubstaff source key exists twice in an organization.
+
+    The database fixture is set up first so that this check runs before the test's transaction is rolled back (or
+    its tables flushed). A test whose transaction is already broken is left to report its own error.
+    """
+    if "_django_db_helper" not in request.fixturenames and not request.node.get_closest_marker("django_db"):
+        yield
+        return
+    request.getfixturevalue("_django_db_helper")
+    yield
+    from django.db import connection
+
+    if connection.needs_rollback:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(DOUBLE_COUNTED)
+        twice = cursor.fetchall()
+    if twice:
+        pytest.fail(
+            "Hubstaff hours counted twice: these source keys exist more than once in their organization "
+            f"(organization id, source key, work logs): {twice}"
+        )
+
+
 @pytest.fixture(autouse=True)
 def queued_tasks(monkeypatch):
     """The runs handed to workers, as (run id,), instead of messages on the broker."""

@@ -1,18 +1,24 @@
 """A project's Integration settings: the link between a project and the Hubstaff projects that feed it."""
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import available_timezones
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
-from integrations.models import HubstaffProject, LinkedHubstaffProject, ProjectLink
+from integrations.models import HubstaffProject, LinkedHubstaffProject, ProjectLink, SyncRun
 from integrations.selectors import get_installation, get_link, reachable_projects
 from projects.models import Project
+from worklogs.models import WorkLog
+
+from .runs import SyncNotPossible, active_run, request_sync
 
 
 def daily_slot(project_id: int, day: date) -> datetime:
@@ -89,12 +95,110 @@ def _selection_errors(project: Project, enabled: bool | None, ids: Sequence[int]
     return _taken(project.organization_id, project.pk, ids)
 
 
+def hours(seconds: int) -> str:
+    """Seconds as the hours a manager reads in the offers: 93240 -> "25.9 h"."""
+    return f"{seconds / 3600:,.1f} h"
+
+
+@dataclass(frozen=True)
+class HeldLogs:
+    """The synced work logs of one Hubstaff project that one project of the organization holds."""
+
+    project_id: int
+    project_name: str
+    hubstaff_project_id: int
+    hubstaff_project_name: str
+    logs: int
+    seconds: int
+
+    def __str__(self) -> str:
+        return (
+            f"The project “{self.project_name}” holds {hours(self.seconds)} ({self.logs} work "
+            f"log{'' if self.logs == 1 else 's'}) synced from the Hubstaff project “{self.hubstaff_project_name}”"
+        )
+
+
+class HeldElsewhere(ValidationError):
+    """Selected Hubstaff projects whose synced work logs other projects of the organization hold: linking them
+    without moving those logs would count their hours twice."""
+
+    def __init__(self, held: Sequence[HeldLogs]) -> None:
+        self.held = list(held)
+        super().__init__(
+            {
+                "hubstaff_project_ids": [
+                    f"{h}: linking it here moves them, or they would be counted twice." for h in self.held
+                ]
+            }
+        )
+
+
+def _held_logs(project: Project, rows: Collection[dict[str, Any]]) -> list[HeldLogs]:
+    names = dict(
+        HubstaffProject.objects.for_org(project.organization_id)
+        .filter(hubstaff_id__in={row["source_project_id"] for row in rows})
+        .values_list("hubstaff_id", "name")
+    )
+    return [
+        HeldLogs(
+            project_id=row["project_id"],
+            project_name=row["project__name"],
+            hubstaff_project_id=row["source_project_id"],
+            hubstaff_project_name=names.get(row["source_project_id"], str(row["source_project_id"])),
+            logs=row["logs"],
+            seconds=row["seconds"],
+        )
+        for row in rows
+    ]
+
+
+def _synced_logs_by_source(logs: QuerySet[WorkLog]) -> list[dict[str, Any]]:
+    rows = (
+        logs.values("project_id", "project__name", "source_project_id")
+        .annotate(logs=Count("id"), seconds=Sum("duration_seconds"))
+        .order_by("project__name", "project_id", "source_project_id")
+    )
+    return [dict(row) for row in rows]
+
+
+def held_elsewhere(project: Project, hubstaff_project_ids: Collection[int]) -> list[HeldLogs]:
+    """The synced work logs of these Hubstaff projects that other projects of the organization hold (a link
+    turned off or unselected there keeps them): per project and Hubstaff project, with their hours."""
+    if not hubstaff_project_ids:
+        return []
+    logs = (
+        WorkLog.objects.for_org(project.organization_id)
+        .filter(source=WorkLog.Source.HUBSTAFF, source_project_id__in=hubstaff_project_ids)
+        .exclude(project_id=project.pk)
+    )
+    return _held_logs(project, _synced_logs_by_source(logs))
+
+
+def left_behind(project: Project, link: ProjectLink | None) -> list[HeldLogs]:
+    """The project's synced work logs that no sync of it will touch again: all of them while Hubstaff is off
+    for it, else those of Hubstaff projects no longer selected. They still count in its hours."""
+    logs = WorkLog.objects.for_org(project.organization_id).filter(
+        project=project, source=WorkLog.Source.HUBSTAFF
+    )
+    if link is not None and link.enabled:
+        logs = logs.exclude(source_project_id__in=link.hubstaff_project_ids)
+    return _held_logs(project, _synced_logs_by_source(logs))
+
+
 @transaction.atomic
-def update_link(project: Project, **settings: object) -> ProjectLink:
+def update_link(
+    project: Project,
+    *,
+    move_worklogs: bool = False,
+    user: User | AnonymousUser | None = None,
+    **settings: object,
+) -> ProjectLink:
     """Save a project's Integration settings: the one place a link's settings are written (the panel, the API,
     the admin, commands), checked by clean_settings whoever calls.
 
     `settings` names ProjectLink.SETTINGS; one left out keeps what the link has (a new link: the model's default).
+    A selected Hubstaff project whose synced work logs another project of the organization holds is refused
+    (HeldElsewhere, naming them) unless `move_worklogs`: then see _move_worklogs.
     """
     unknown = settings.keys() - set(ProjectLink.SETTINGS)
     if unknown:
@@ -106,13 +210,55 @@ def update_link(project: Project, **settings: object) -> ProjectLink:
     values = clean_settings(
         project, {name: settings.get(name, getattr(link, name)) for name in link.SETTINGS}
     )
+    held = held_elsewhere(project, values["hubstaff_project_ids"])
+    if held and not move_worklogs:
+        raise HeldElsewhere(held)
     for name, value in values.items():
         setattr(link, name, value)
     if link.enabled and link.next_sync_due_at is None:
         link.next_sync_due_at = next_daily_slot(project.pk, timezone.now())
     link.save()
     _link_hubstaff_projects(link, link.hubstaff_project_ids)
+    if held:
+        _move_worklogs(link, held, user)
     return link
+
+
+def _move_worklogs(link: ProjectLink, held: Sequence[HeldLogs], user: User | AnonymousUser | None) -> None:
+    """Move the synced work logs `held` by other projects to the link's project, in update_link's transaction.
+
+    They are deleted from the projects that hold them and the link's project is reset from Hubstaff at once, so
+    that its own rules (assignments, Prevent new assignment creation, trimming) decide what they become here;
+    until that sync commits the hours count nowhere, never twice. The next sync reads the whole history
+    (`synced_through` cleared), so a sync that joined or a daily one brings them all. Refused while a sync of
+    either project runs: a running sync of the old project could write them back from what it fetched before.
+    """
+    project = link.project
+    for other in [
+        project,
+        *Project.objects.for_org(link.organization_id).filter(pk__in={h.project_id for h in held}),
+    ]:
+        if active_run(other) is not None:
+            raise ValidationError(
+                {
+                    "hubstaff_project_ids": [
+                        f"A sync of the project “{other.name}” is running: save again when it has finished, "
+                        "so that no work log is moved while it is being written."
+                    ]
+                }
+            )
+    WorkLog.objects.for_org(link.organization_id).filter(
+        source=WorkLog.Source.HUBSTAFF,
+        source_project_id__in={h.hubstaff_project_id for h in held},
+        project_id__in={h.project_id for h in held},
+    ).delete()
+    ProjectLink.objects.filter(pk=link.pk).update(synced_through=None)
+    link.synced_through = None
+    try:
+        with transaction.atomic():
+            request_sync(project, mode=SyncRun.Mode.RESET, trigger=SyncRun.Trigger.MANUAL, user=user)
+    except SyncNotPossible:
+        pass  # Hubstaff off here or not authorized: the first sync once it is on brings them.
 
 
 def _link_hubstaff_projects(link: ProjectLink, ids: Sequence[int]) -> None:

@@ -1,5 +1,6 @@
 """The project page's Integration settings (Manager role): link, sync, clear, progress, history."""
 
+from dataclasses import asdict
 from typing import Any
 
 from django.contrib import messages
@@ -26,8 +27,8 @@ from ..selectors import get_installation, get_link, synced_log_count
 from ..services.checkpoint import KEEP_PREVIEW
 from ..services.cleanup import remove_sync_assignments, sync_assignments_without_worklogs
 from ..services.installation import refresh_hubstaff_projects
-from ..services.links import update_link
-from ..services.runs import SyncNotPossible, clear_project, request_sync, sync_blocker
+from ..services.links import HeldElsewhere, held_elsewhere, hours, left_behind, update_link
+from ..services.runs import SyncNotPossible, active_run, clear_project, request_sync, sync_blocker
 from ..templatetags.sync_words import count_of
 from .user_links import link_choices
 
@@ -35,6 +36,9 @@ HISTORY_SHOWN = 5
 # Session key of refused Integration settings (the form's fields as posted), shown once by the page the save
 # redirects to.
 _SUBMITTED = "integration-settings-submitted:{}"
+# Session key of the synced work logs other projects hold of the Hubstaff projects a refused save selected: the
+# panel offers to move them, re-posting the submitted settings.
+_HELD = "integration-settings-held:{}"
 _SHOWN_AT_FIELD = {"enabled", "hubstaff_project_ids", "hubstaff_time_zone"}
 
 
@@ -87,7 +91,18 @@ def integration_settings_panel(request: TenantRequest, project: Project) -> str:
     # Settings the last save refused: shown once, as submitted, with the form's errors at their fields.
     submitted = request.session.pop(_SUBMITTED.format(project.pk), None)
     form = ProjectLinkForm(MultiValueDict(submitted) if submitted else None, project=project, instance=link)
+    held = request.session.pop(_HELD.format(project.pk), None)
+    behind = left_behind(project, link) if installation and installation.was_installed else []
     context = {
+        # Settings held back because other projects hold their Hubstaff projects' synced work logs: the offer to
+        # move them re-posts these fields.
+        "move_offer": held,
+        "move_fields": [(name, value) for name, values in (submitted or {}).items() for value in values]
+        if held
+        else [],
+        # Synced work logs no sync of this project will touch again (Hubstaff off, a Hubstaff project unselected).
+        "left_behind": [{**asdict(h), "hours": hours(h.seconds)} for h in behind],
+        "left_behind_hours": hours(sum(h.seconds for h in behind)),
         "installation": installation,
         "link": link,
         "form": form,
@@ -108,18 +123,46 @@ def integration_settings_panel(request: TenantRequest, project: Project) -> str:
 def save_link(request: TenantRequest, project_id: int) -> HttpResponse:
     project = request.tenant.get(Project, project_id)
     form = ProjectLinkForm(request.POST, project=project)
+    submitted = {name: request.POST.getlist(name) for name in form.fields if name in request.POST}
     if form.is_valid():
+        # The Manager's answer to the offer to move the synced work logs another project holds.
+        move = request.POST.get("move_worklogs") == "yes"
+        moving = held_elsewhere(project, form.cleaned_data["hubstaff_project_ids"]) if move else []
         try:
-            update_link(project, **form.cleaned_data)
-        except ValidationError:
-            pass  # another save took a selected Hubstaff project meanwhile: the form shown again names it
+            link = update_link(project, move_worklogs=move, user=request.user, **form.cleaned_data)
+        except HeldElsewhere as exc:
+            request.session[_SUBMITTED.format(project.pk)] = submitted
+            request.session[_HELD.format(project.pk)] = [
+                {**asdict(h), "hours": hours(h.seconds)} for h in exc.held
+            ]
+            messages.warning(
+                request,
+                "Integration settings were not saved yet: other projects hold work logs synced from the "
+                "selected Hubstaff projects. Move them here, or cancel.",
+            )
+            return _project_url(request, project, "#integration-settings")
+        except ValidationError as exc:
+            # Another save took a selected Hubstaff project meanwhile (the form shown again names it), or a sync
+            # of a project whose work logs would move is running.
+            messages.error(request, "Integration settings were not saved: " + " ".join(exc.messages))
         else:
-            messages.success(request, "Integration settings were saved.")
+            message = "Integration settings were saved."
+            if moving:
+                total = hours(sum(h.seconds for h in moving))
+                sources = ", ".join(sorted({f"“{h.project_name}”" for h in moving}))
+                message += f" {total} of synced work logs were removed from {sources}: " + (
+                    "Reset and sync all work logs has started and brings them in here."
+                    if active_run(project)
+                    else "they come in here with this project's first sync once Hubstaff is on for it."
+                )
+            messages.success(request, message)
+            if left_behind(project, link):
+                # Turned off or a Hubstaff project unselected: the panel offers to clear what stays behind.
+                return _project_url(request, project, "#left-behind")
             return _project_url(request, project)
-    request.session[_SUBMITTED.format(project.pk)] = {
-        name: request.POST.getlist(name) for name in form.fields if name in request.POST
-    }
-    messages.error(request, "Integration settings were not saved: see the errors in the form.")
+    else:
+        messages.error(request, "Integration settings were not saved: see the errors in the form.")
+    request.session[_SUBMITTED.format(project.pk)] = submitted
     return _project_url(request, project, "#integration-settings")
 
 
