@@ -56,6 +56,13 @@ def test_manager_says_who_a_missing_teammate_is_and_their_time_syncs(
     assert page.get_by_text("is no longer matched to Dana Green").is_visible()
     assert not HubstaffUserLink.objects.filter(person=dana).exists()
 
+    # Bobby's match was made by e-mail, and kept, by the first sync.
+    page.goto(f"{live_server.url}/acme/people/{bobby.pk}/edit/")
+    links = page.locator(".hubstaff-user-links")
+    assert links.get_by_text("Bobby Brown <bobby@acme.test> · matched by e-mail").is_visible()
+    assert links.get_by_text("What Remove does:").is_visible()
+    screenshot(page, "person-page-kept-match")
+
 
 def test_manager_previews_the_reset_then_applies_it(
     page, live_server, sign_in, screenshot, org, make_member, link_project_a, worker_thread
