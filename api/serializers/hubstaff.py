@@ -92,6 +92,18 @@ class SkippedPersonSerializer(serializers.Serializer):
     seconds = serializers.IntegerField(default=0)
 
 
+class KeptMatchSerializer(serializers.Serializer):
+    """A Hubstaff user whose time went to the person of a kept match, not to whom their e-mail names now."""
+
+    hubstaff_user_id = serializers.IntegerField(default=0)
+    name = serializers.CharField(allow_blank=True, default="")
+    email = serializers.CharField(allow_blank=True, default="")
+    person_id = serializers.IntegerField(allow_null=True, default=None)
+    person_name = serializers.CharField(allow_blank=True, default="")
+    seconds = serializers.IntegerField(default=0)
+    reason = serializers.CharField(allow_blank=True, default="")
+
+
 class PreviewPersonSerializer(serializers.Serializer):
     person_id = serializers.IntegerField(allow_null=True)
     name = serializers.CharField(allow_blank=True)
@@ -122,6 +134,7 @@ class SyncRunSerializer(serializers.ModelSerializer):
     progress = SyncProgressSerializer(source="*", read_only=True)
     missing_teammates = MissingTeammateSerializer(many=True, read_only=True)
     skipped_people = SkippedPersonSerializer(many=True, read_only=True)
+    kept_matches = KeptMatchSerializer(many=True, read_only=True)
     preview = PreviewReportSerializer(read_only=True)
 
     class Meta:
@@ -143,6 +156,7 @@ class SyncRunSerializer(serializers.ModelSerializer):
             "assignments_stretched",
             "missing_teammates",
             "skipped_people",
+            "kept_matches",
             "seconds_not_synced",
             "preview",
             "error",

@@ -1,4 +1,5 @@
-"""Hubstaff users linked by hand to people (when the e-mails differ): thin calls of integrations.services.user_links."""
+"""Kept matches of Hubstaff users to people: made by hand here (when the e-mails differ) or kept from a sync's e-mail
+match; thin calls of integrations.services.user_links."""
 
 from django.core.exceptions import ValidationError
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -22,8 +23,17 @@ class HubstaffUserLinkSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = HubstaffUserLink
-        fields = ["id", "hubstaff_user_id", "hubstaff_user_name", "person", "created_at"]
-        read_only_fields = ["id", "created_at"]
+        fields = [
+            "id",
+            "hubstaff_user_id",
+            "hubstaff_user_name",
+            "hubstaff_user_email",
+            "person",
+            "made_by",
+            "created_at",
+        ]
+        # A match made by e-mail is kept by the sync that committed its work logs; one made here is "hand".
+        read_only_fields = ["id", "hubstaff_user_email", "made_by", "created_at"]
 
 
 class UserLinkEndpoint(TenantAPIView):
@@ -40,7 +50,10 @@ class UserLinkEndpoint(TenantAPIView):
 
 
 @extend_schema_view(
-    get=extend_schema(summary="List the Hubstaff users linked to people"),
+    get=extend_schema(
+        summary="List the Hubstaff users matched to people",
+        description="Matches kept by hand (`made_by` hand) or from a sync's e-mail match (`made_by` email).",
+    ),
     post=extend_schema(
         summary="Link a Hubstaff user to a person",
         description=(
