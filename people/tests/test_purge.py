@@ -1,7 +1,7 @@
 """The rows e-mailed links leave behind are purged on a schedule (people.purge, beat's purge_expired_links)."""
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.apps import apps
@@ -23,7 +23,7 @@ LONG_AGO = timedelta(days=100)  # longer than an ended invitation is kept
 LATELY = timedelta(days=10)
 
 
-def ago(delta: timedelta) -> object:
+def ago(delta: timedelta) -> datetime:
     return timezone.now() - delta
 
 
@@ -53,7 +53,6 @@ def test_sign_ups_whose_link_expired_are_purged_confirmed_or_not_and_a_live_one_
 
     assert purged["signups"] == 2
     assert list(PendingSignup.objects.values_list("slug", flat=True)) == ["fresh"]
-    assert "stale@initech.test" not in str(list(PendingSignup.objects.values_list("email", "password_hash")))
     response = client.post(link_path(last_email_to("fresh@initech.test")))
     assert response.status_code == 302 and Organization.objects.filter(slug="fresh").exists()
 
