@@ -1,7 +1,9 @@
 """Control API (``--control`` only), data half: scenarios, daily rows, organizations and members.
 
 Every change of a daily row made here is recorded in the time edit log (timelog.py), as Hubstaff records
-manual additions, edits and deletions; time added without ``manual`` seconds is tracked time and is not.
+manual additions, edits and deletions; time added without ``manual`` seconds is tracked time and is not. With the
+``edit_log`` reading "manual" (faults.py), edits and deletions of tracked time (a row without ``manual`` seconds)
+are not recorded either.
 Errors of the control API are ours: 422 with ``{"error": ...}``.
 """
 
@@ -113,6 +115,10 @@ class ControlMixin:
             else:
                 values["start"] = org.local_time(day)
 
+    def _records(self, *manual_seconds: int) -> bool:
+        """Whether the time edit log records a change of rows with these ``manual`` seconds (before, after)."""
+        return self.sandbox.faults.edit_log == "all" or any(manual_seconds)
+
     def _blame(self, body: dict, org_id: int, fallback: int) -> int:
         if body.get("blame_user") is not None:
             return self._user_ref(body["blame_user"]).id
@@ -184,11 +190,12 @@ class ControlMixin:
             changes.pop("org", None)
             org = store.organizations[store.cols["org"][idx]]
             self._place_in_time(org, changes, store.cols["start"][idx], store.cols["date"][idx])
-            before = timelog.snapshot(store, idx)
+            before, manual_before = timelog.snapshot(store, idx), store.cols["manual"][idx]
             store.update_row(idx, changes, now)
             after = timelog.snapshot(store, idx)
-            blame = self._blame(body, org.id, after["user"])
-            timelog.record_edit(store, before, after, blame, now, body.get("reason", ""))
+            if self._records(manual_before, store.cols["manual"][idx]):
+                blame = self._blame(body, org.id, after["user"])
+                timelog.record_edit(store, before, after, blame, now, body.get("reason", ""))
             self.send_json(200, {"daily_activity": store.row(idx)})
 
     c_put_activity = c_edit_activity
@@ -200,9 +207,10 @@ class ControlMixin:
         now = int(self.sandbox.now())
         with store.lock:
             idx = self._activity_index(activity_id)
-            before = timelog.snapshot(store, idx)
+            before, manual = timelog.snapshot(store, idx), store.cols["manual"][idx]
             store.delete_row(idx)
-            timelog.record_delete(store, before, self._blame({}, before["org"], before["user"]), now)
+            if self._records(manual):
+                timelog.record_delete(store, before, self._blame({}, before["org"], before["user"]), now)
         self.send_json(200, {"deleted": int(activity_id)})
 
     @route("GET", "/_sandbox/time_edit_logs")

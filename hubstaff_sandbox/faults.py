@@ -7,7 +7,15 @@ import random
 from .routing import HTTPError, route
 from .store import iso_ts
 
-READINGS = {"daily_floor": ("reject", "clamp", "empty"), "updates_reach": ("filter", "reject", "empty")}
+READINGS = {
+    "daily_floor": ("reject", "clamp", "empty"),
+    "updates_reach": ("filter", "reject", "empty"),
+    "edit_log": ("all", "manual"),
+}
+# Optional listings a fault can make refuse every request (a role that may not read them, a plan without them):
+# the name a test gives -> the end of the routes' paths.
+REFUSABLE = {"time_edit_logs": "/time_edit_logs", "daily_updates": "/activities/daily/updates"}
+REFUSALS = {403: "You are not authorized to access this resource", 404: "Not found"}
 
 
 class Faults:
@@ -33,6 +41,11 @@ class Faults:
         # (docs/hubstaff.md, "Unknowns"): the default is the one we judge most likely.
         self.daily_floor = "reject"  # date[start] older than 3 years: reject (400) | clamp | empty
         self.updates_reach = "filter"  # /daily/updates older than a month: filter | reject (400) | empty
+        # What the time edit log records: every change of time ("all"), or only changes of manual time
+        # ("manual": Hubstaff documents the log as recording manual time changes; tracked time edited or
+        # deleted then leaves no entry).
+        self.edit_log = "all"
+        self.refuse: dict[str, int] = {}  # REFUSABLE name -> the status its routes answer (403 or 404)
 
     def describe(self) -> dict:
         return {
@@ -48,7 +61,16 @@ class Faults:
             "targets": sorted(self.targets),
             "daily_floor": self.daily_floor,
             "updates_reach": self.updates_reach,
+            "edit_log": self.edit_log,
+            "refuse": dict(self.refuse),
         }
+
+    def refusal(self, route: str | None) -> HTTPError | None:
+        """The refusal a request of `route` ("GET /v2/...") meets, if a listing it reads is refused."""
+        for name, status in self.refuse.items():
+            if route and route.endswith(REFUSABLE[name]):
+                return HTTPError(status, REFUSALS[status])
+        return None
 
 
 class FaultsMixin:
@@ -134,6 +156,8 @@ class FaultsMixin:
             "targets",
             "daily_floor",
             "updates_reach",
+            "edit_log",
+            "refuse",
         }
         unknown = set(body) - known
         if unknown:
@@ -158,6 +182,15 @@ class FaultsMixin:
                     setattr(f, k, int(body[k]))
             if "targets" in body:
                 f.targets = set(body["targets"])
+            if "refuse" in body:
+                refuse = body["refuse"] or {}
+                if not isinstance(refuse, dict) or not all(
+                    name in REFUSABLE and status in REFUSALS for name, status in refuse.items()
+                ):
+                    raise HTTPError(
+                        422, f"refuse maps {', '.join(REFUSABLE)} to one of {', '.join(map(str, REFUSALS))}"
+                    )
+                f.refuse = dict(refuse)
             for key, allowed in READINGS.items():
                 if key in body:
                     if body[key] not in allowed:

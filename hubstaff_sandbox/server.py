@@ -261,6 +261,9 @@ class Handler(DevSiteMixin, OAuthMixin, ApiMixin, ControlMixin, FaultsMixin, Bas
     # --- faults ----------------------------------------------------------------------------------
     def apply_faults(self, target: str) -> None:
         sb, f = self.sandbox, self.sandbox.faults
+        refusal = f.refusal(self.stats_key) if target == "api" else None
+        if refusal is not None:
+            raise refusal
         if target not in f.targets:
             return
         with sb.lock:
