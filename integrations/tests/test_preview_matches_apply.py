@@ -151,27 +151,27 @@ def set_up(example: Example) -> tuple[Project, type[HubstaffClient]]:
             AssignmentFactory.create(
                 project=project, person=person, start_date=first, end_date=last, origin=mate.assigned
             )
-    for mate, day, seconds in example.synced_before:
-        if mate in people:
+    for index, day, seconds in example.synced_before:
+        if index in people:
             on = example.start + timedelta(days=day)
             WorkLog.objects.get_or_create(
                 organization=org,
                 project=project,
                 source="hubstaff",
-                source_key=f"hubstaff:{HUBSTAFF_PROJECT}:{100 + mate}:{on}",
-                defaults={"person": people[mate], "date": on, "duration_seconds": seconds},
+                source_key=f"hubstaff:{HUBSTAFF_PROJECT}:{100 + index}:{on}",
+                defaults={"person": people[index], "date": on, "duration_seconds": seconds},
             )
     ids = count(1)
     rows = [
         {
             "id": next(ids),
             "date": str(example.start + timedelta(days=day)),
-            "user_id": 100 + mate,
+            "user_id": 100 + index,
             "project_id": HUBSTAFF_PROJECT,
             "tracked": seconds,
             "work_break": 0,
         }
-        for mate, day, seconds in example.activities
+        for index, day, seconds in example.activities
     ]
     return project, answering(users, rows)
 
