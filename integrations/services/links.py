@@ -10,9 +10,10 @@ from zoneinfo import available_timezones
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
+from integrations.hubstaff.windows import daily_floor
 from integrations.models import HubstaffProject, LinkedHubstaffProject, ProjectLink, SyncRun
 from integrations.selectors import get_installation, get_link, reachable_projects
 from projects.models import Project
@@ -110,6 +111,10 @@ class HeldLogs:
     hubstaff_project_name: str
     logs: int
     seconds: int
+    # Of those, the ones dated where the project they would move to does not sync (before its start, after its
+    # end or today, older than the three years Hubstaff serves): a move loses them.
+    outside_logs: int = 0
+    outside_seconds: int = 0
 
     def __str__(self) -> str:
         return (
@@ -127,7 +132,14 @@ class HeldElsewhere(ValidationError):
         super().__init__(
             {
                 "hubstaff_project_ids": [
-                    f"{h}: linking it here moves them, or they would be counted twice." for h in self.held
+                    f"{h}: linking it here moves them, or they would be counted twice."
+                    + (
+                        f" {hours(h.outside_seconds)} of them are dated where this project does not sync: "
+                        "a move would delete those for good."
+                        if h.outside_logs
+                        else ""
+                    )
+                    for h in self.held
                 ]
             }
         )
@@ -147,18 +159,35 @@ def _held_logs(project: Project, rows: Collection[dict[str, Any]]) -> list[HeldL
             hubstaff_project_name=names.get(row["source_project_id"], str(row["source_project_id"])),
             logs=row["logs"],
             seconds=row["seconds"],
+            outside_logs=row.get("outside_logs", 0),
+            outside_seconds=row.get("outside_seconds") or 0,
         )
         for row in rows
     ]
 
 
-def _synced_logs_by_source(logs: QuerySet[WorkLog]) -> list[dict[str, Any]]:
+def _synced_logs_by_source(logs: QuerySet[WorkLog], outside: Q | None = None) -> list[dict[str, Any]]:
+    sums: dict[str, Count | Sum] = {"logs": Count("id"), "seconds": Sum("duration_seconds")}
+    if outside is not None:
+        sums |= {
+            "outside_logs": Count("id", filter=outside),
+            "outside_seconds": Sum("duration_seconds", filter=outside),
+        }
     rows = (
         logs.values("project_id", "project__name", "source_project_id")
-        .annotate(logs=Count("id"), seconds=Sum("duration_seconds"))
+        .annotate(**sums)
         .order_by("project__name", "project_id", "source_project_id")
     )
     return [dict(row) for row in rows]
+
+
+def _outside_sync_window(project: Project) -> Q:
+    """Dates a sync of the project never reads (rules.sync_window, bounded by Hubstaff's floor), by the server's
+    today: the organization's differs by a day at most."""
+    today = timezone.localdate()
+    start = max(project.start_date, daily_floor(today))
+    stop = min(project.end_date, today) if project.end_date else today
+    return Q(date__lt=start) | Q(date__gt=stop)
 
 
 def held_elsewhere(project: Project, hubstaff_project_ids: Collection[int]) -> list[HeldLogs]:
@@ -171,7 +200,7 @@ def held_elsewhere(project: Project, hubstaff_project_ids: Collection[int]) -> l
         .filter(source=WorkLog.Source.HUBSTAFF, source_project_id__in=hubstaff_project_ids)
         .exclude(project_id=project.pk)
     )
-    return _held_logs(project, _synced_logs_by_source(logs))
+    return _held_logs(project, _synced_logs_by_source(logs, _outside_sync_window(project)))
 
 
 def left_behind(project: Project, link: ProjectLink | None) -> list[HeldLogs]:

@@ -277,3 +277,37 @@ def test_another_tenants_project_cannot_take_the_move(
     assert manager_client.post(url(other_project, "settings"), data).status_code == 404
     assert synced_seconds(website.organization, project=website) == BOBBY_ON_HUBSTAFF_B
     assert not ProjectLink.objects.filter(project=other_project).exists()
+
+
+def test_the_offer_names_the_hours_the_new_project_does_not_sync(
+    manager_client: Client, installed: Installation, bobby: Person, website: Project, hs: SandboxClient
+) -> None:
+    """Support starts on 1 Mar: Bobby's February hours on Project B are outside its window and a move loses them."""
+    website_synced_from_hubstaff_b(manager_client, website, hs)
+    save(manager_client, website)
+    support = ProjectFactory.create(
+        organization=website.organization, name="Support", start_date=date(2026, 3, 1), end_date=None
+    )
+    february = sum(
+        r["tracked"]
+        for r in DEMO["daily_activities"]
+        if r["project"] == "Project B" and r["user"] == "bobby@acme.test" and r["date"] < "2026-03-01"
+    )
+    assert f"{february / 3600:.1f}" == "4.9"
+
+    save(manager_client, support, hubstaff_b(hs), enabled="on")
+    assert (
+        "; <strong>4.9 h</strong> of them are dated outside this project's dates (or older than the three years "
+        "Hubstaff serves): moving deletes those for good" in page(manager_client, support)
+    )
+    response = manager_client.post(
+        url(support, "settings"),
+        {"hubstaff_project_ids": [str(hubstaff_b(hs))], "enabled": "on", "move_worklogs": "yes"},
+        follow=True,
+    )
+    assert (
+        "4.9 h of them, dated where this project does not sync, do not come back."
+        in response.content.decode()
+    )
+    run_queued_sync(support)
+    assert synced_seconds(support.organization) == BOBBY_ON_HUBSTAFF_B - february

@@ -133,7 +133,8 @@ def save_link(request: TenantRequest, project_id: int) -> HttpResponse:
         except HeldElsewhere as exc:
             request.session[_SUBMITTED.format(project.pk)] = submitted
             request.session[_HELD.format(project.pk)] = [
-                {**asdict(h), "hours": hours(h.seconds)} for h in exc.held
+                {**asdict(h), "hours": hours(h.seconds), "outside_hours": hours(h.outside_seconds)}
+                for h in exc.held
             ]
             messages.warning(
                 request,
@@ -155,6 +156,10 @@ def save_link(request: TenantRequest, project_id: int) -> HttpResponse:
                     if active_run(project)
                     else "they come in here with this project's first sync once Hubstaff is on for it."
                 )
+                if lost := sum(h.outside_seconds for h in moving):
+                    message += (
+                        f" {hours(lost)} of them, dated where this project does not sync, do not come back."
+                    )
             messages.success(request, message)
             if left_behind(project, link):
                 # Turned off or a Hubstaff project unselected: the panel offers to clear what stays behind.
