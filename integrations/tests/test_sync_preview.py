@@ -1,6 +1,8 @@
 """Preview of Reset and sync all work logs: a reset's fetch and plan with nothing written, through the sandbox."""
 
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -8,6 +10,8 @@ from django.utils import timezone
 
 from conftest import token_client
 from hubstaff_sandbox.testing import SandboxClient
+from integrations.hubstaff.client import HubstaffClient
+from integrations.hubstaff.errors import TransientHubstaffError
 from integrations.models import FetchCheckpoint, ProjectLink, SyncRun
 from integrations.services import runs, sync
 from people.models import Organization, Person
@@ -305,3 +309,38 @@ def test_a_preview_of_another_project_or_organization_cannot_be_applied(
         == 302
     )
     assert SyncRun.objects.get(mode="reset").applies_preview == own
+
+
+class StopsAfterTwoWindows(HubstaffClient):
+    """Hubstaff fails (a 5xx past the client's retries) once two windows of daily activities are read in full."""
+
+    def daily_activity_window_pages(
+        self, *args: Any, **kwargs: Any
+    ) -> Iterator[tuple[tuple[date, date], list[dict[str, Any]] | None]]:
+        complete = 0
+        for window, rows in super().daily_activity_window_pages(*args, **kwargs):
+            yield window, rows
+            complete += rows is None
+            if complete == 2:
+                raise TransientHubstaffError("Hubstaff answered 503 Service Unavailable.")
+
+
+@pytest.mark.usefixtures("installed")
+def test_a_run_resumed_from_an_earlier_attempt_says_since_when_it_read(
+    request: pytest.FixtureRequest, manager_client: Client
+) -> None:
+    project, sandbox = request.getfixturevalue("project_a"), request.getfixturevalue("hs")
+    link(project, sandbox, "Project A")
+    queued = runs.request_sync(project, mode="reset", trigger="manual")
+    with pytest.raises(runs.RetryLater):
+        sync.run_sync(
+            queued.pk, today=TODAY, final_attempt=False, parts=sync.Parts(client=StopsAfterTwoWindows)
+        )
+    assert FetchCheckpoint.objects.filter(run_id=queued.pk).count() == 2
+    finished = sync.run_sync(queued.pk, today=TODAY)
+    assert finished is not None and finished.status == "succeeded", finished and finished.error
+    first_read = datetime.fromisoformat(finished.fetch_plan["started"])
+    assert finished.rows_read_at == first_read and finished.started_at is not None
+    page = manager_client.get(f"/acme/projects/{project.pk}/").content.decode()
+    since = timezone.localtime(first_read).strftime("%d %b, %H:%M")
+    assert f'01 Jan 2026 <span class="muted">(read since {since}, partly by earlier attempts)</span>' in page
