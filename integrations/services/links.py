@@ -258,9 +258,9 @@ def _move_worklogs(link: ProjectLink, held: Sequence[HeldLogs], user: User | Ano
 
     They are deleted from the projects that hold them and the link's project is reset from Hubstaff at once, so
     that its own rules (assignments, Prevent new assignment creation, trimming) decide what they become here;
-    until that sync commits the hours count nowhere, never twice. The next sync reads the whole history
-    (`synced_through` cleared), so a sync that joined or a daily one brings them all. Refused while a sync of
-    either project runs: a running sync of the old project could write them back from what it fetched before.
+    until that sync commits the hours count nowhere, never twice. With `synced_through` cleared, whichever sync of
+    the project comes next (the daily one too, if Hubstaff is off here now) reads the whole history. Refused while
+    a sync of either project runs: one of the old project could write them back from what it fetched before.
     """
     project = link.project
     for other in [
