@@ -14,7 +14,7 @@ from django.db.models import Sum
 from django.test import Client
 from pytest_django import Settings
 
-from conftest import point_hubstaff_at
+from conftest import point_hubstaff_at, token_client
 from hubstaff_sandbox.testing import DEMO_SCENARIO, SandboxClient
 from integrations.models import Installation, ProjectLink, SyncRun
 from integrations.services import sync
@@ -311,3 +311,33 @@ def test_the_offer_names_the_hours_the_new_project_does_not_sync(
     )
     run_queued_sync(support)
     assert synced_seconds(support.organization) == BOBBY_ON_HUBSTAFF_B - february
+
+
+def test_the_api_refuses_to_link_held_hours_and_names_them(
+    manager: Person,
+    installed: Installation,
+    bobby: Person,
+    website: Project,
+    support: Project,
+    hs: SandboxClient,
+) -> None:
+    WorkLogFactory.create(
+        project=website,
+        person=bobby,
+        source="hubstaff",
+        source_key=f"hubstaff:{hubstaff_b(hs)}:1:2026-02-06",
+        source_project_id=hubstaff_b(hs),
+        duration_seconds=5400,
+        date=date(2026, 2, 6),
+    )
+    response = token_client(manager).patch(
+        f"/api/v1/orgs/acme/projects/{support.pk}/hubstaff/",
+        {"enabled": True, "hubstaff_project_ids": [hubstaff_b(hs)]},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert (
+        "The project “Website” holds 1.5 h (1 work log) synced from the Hubstaff project “Project B”"
+        in str(response.json())
+    )
+    assert get_selection(support) == []
