@@ -28,7 +28,7 @@ from worklogs.models import WorkLog
 
 from .preview import PreviewReport, ReportRow
 from .staging import Window
-from .user_links import KeptMatches, keep_email_matches, kept_matches
+from .user_links import KeptMatches, keep_email_matches, kept_matches, name_kept_matches
 from .writer import Writer
 from .writes import (
     WORKLOG_COLUMNS,
@@ -179,10 +179,13 @@ class Apply:
         # fetch may refresh the tokens, which locks the installation's row).
         writer.call(lock_link, self.context.run, self.context.link.pk)
         self._write_stretched(writer)
-        if self.email_matches and self.preview is None:
-            writer.submit(
-                keep_email_matches, self.context.project.organization_id, self.email_matches, self.users
-            )
+        if self.preview is None:
+            org_id = self.context.project.organization_id
+            if self.email_matches:
+                writer.submit(keep_email_matches, org_id, self.email_matches, self.users)
+            unnamed = self.kept.unnamed & self.users.keys()
+            if unnamed:
+                writer.submit(name_kept_matches, org_id, unnamed, self.users)
         if reset:
             # A fresh full sync keeps no synced log outside the window (e.g. after the project's dates changed).
             if self.preview is not None:

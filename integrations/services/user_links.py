@@ -7,7 +7,7 @@ changed later on either side loses no hours. A kept match comes first for its Hu
 Hubstaff user, any number of Hubstaff users per person.
 """
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import NamedTuple
 
 from django.contrib.auth.models import User
@@ -24,20 +24,24 @@ class KeptMatches(NamedTuple):
 
     links: dict[int, int]  # Hubstaff user id -> person id
     by_email: frozenset[int]  # the Hubstaff user ids of the matches made by e-mail
+    unnamed: frozenset[int] = frozenset()  # those kept without the user's name (by the migration)
 
 
 def kept_matches(organization_id: int) -> KeptMatches:
     """The organization's kept matches (made by hand or by e-mail)."""
     rows = HubstaffUserLink.objects.for_org(organization_id).values_list(
-        "hubstaff_user_id", "person_id", "made_by"
+        "hubstaff_user_id", "person_id", "made_by", "hubstaff_user_name"
     )
     links: dict[int, int] = {}
     by_email: set[int] = set()
-    for user_id, person_id, made_by in rows:
+    unnamed: set[int] = set()
+    for user_id, person_id, made_by, name in rows:
         links[user_id] = person_id
         if made_by == HubstaffUserLink.MadeBy.EMAIL:
             by_email.add(user_id)
-    return KeptMatches(links, frozenset(by_email))
+        if not name:
+            unnamed.add(user_id)
+    return KeptMatches(links, frozenset(by_email), frozenset(unnamed))
 
 
 def keep_email_matches(
@@ -61,6 +65,19 @@ def keep_email_matches(
             )
         )
     HubstaffUserLink.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def name_kept_matches(
+    organization_id: int, unnamed: Collection[int], users: Mapping[int, rules.HubstaffUser]
+) -> None:
+    """Give the kept matches made without the Hubstaff user's name (from synced work logs alone) the name Hubstaff
+    lists now, for the person's page."""
+    for user_id in sorted(unnamed):
+        user = users.get(user_id)
+        if user is not None and user.name:
+            HubstaffUserLink.objects.for_org(organization_id).filter(
+                hubstaff_user_id=user_id, hubstaff_user_name=""
+            ).update(hubstaff_user_name=user.name[:300])
 
 
 def link_user(

@@ -286,3 +286,12 @@ def test_an_employee_cannot_remove_a_match(synced: SyncRun, dana: Person, employ
         employee_client.post(f"/acme/integrations/hubstaff/user-links/{kept.pk}/remove/").status_code == 403
     )
     assert HubstaffUserLink.objects.filter(pk=kept.pk).exists()
+
+
+def test_a_match_kept_without_a_name_takes_the_name_hubstaff_lists(
+    synced: SyncRun, project_a: Project, dana: Person
+) -> None:
+    # As the migration keeps them, from work logs alone.
+    HubstaffUserLink.objects.filter(person=dana).update(hubstaff_user_name="")
+    sync_now(project_a, mode="incremental")
+    assert HubstaffUserLink.objects.get(person=dana).hubstaff_user_name == "Dana Ghost"
