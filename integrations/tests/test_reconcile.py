@@ -13,6 +13,7 @@ from pytest_django import DjangoCaptureOnCommitCallbacks, Settings
 from conftest import point_hubstaff_at
 from hubstaff_sandbox.testing import DEMO_SCENARIO, SandboxClient, running_sandbox
 from integrations.hubstaff import rules
+from integrations.hubstaff.client import HubstaffClient
 from integrations.hubstaff.windows import daily_floor
 from integrations.models import Installation, ProjectLink, SyncRun
 from integrations.services import reconcile, runs, schedule, sync
@@ -282,6 +283,10 @@ def test_a_reconciliation_keeps_synced_through_and_the_panel_names_the_days_it_r
     page = manager_client.get(f"/acme/projects/{project.pk}/").content.decode()
     read = " and ".join(describe_dates(span.start, span.end) for span in spans)
     assert f'Reconciliation: re-read {read} <span class="muted">(schedule)</span>' in page
+    # Last sync stays the daily sync's (here the reset): its missing teammates are not replaced by an old slice's.
+    last = page[page.index("<h3>Last sync</h3>") : page.index("<h3>Sync history</h3>")]
+    assert run.worklogs_created == 0 and "No work logs added, changed or removed" not in last
+    assert " work logs added" in last
 
 
 def test_the_days_re_read_are_written_as_people_write_them() -> None:
@@ -316,3 +321,28 @@ def test_reconciliations_come_half_a_day_from_the_daily_sync_and_once_a_day(
     with django_capture_on_commit_callbacks(execute=True):
         # Its slot moved a day on: nothing more that day.
         assert schedule.enqueue_due_reconciliations(link.next_reconcile_due_at + timedelta(hours=23)) == 0
+
+
+def test_a_reconciliation_leaves_the_other_syncs_their_share_of_the_budget(
+    installed: Installation,
+    org: Organization,
+    bobby: Person,
+    hs: SandboxClient,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    shared: list[SyncRun | None] = []
+
+    class WatchedClient(HubstaffClient):
+        def close(self) -> None:
+            shared.append(self.budget.run)  # set by share_fairly: the run takes a large sync's share only
+            super().close()
+
+    days = Days(django_capture_on_commit_callbacks)
+    days.start(linked_project(org, hs, bobby, date(2026, 1, 1)))
+    days.now += timedelta(days=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        schedule.enqueue_due_reconciliations(days.now)
+    queued = SyncRun.objects.get(project=days.project, status="queued", mode="reconcile")
+    run = sync.run_sync(queued.pk, today=days.today, parts=sync.Parts(client=WatchedClient))
+    assert run is not None and run.status == "succeeded" and run.requests_made > 0
+    assert shared and shared[-1] is not None and shared[-1].pk == run.pk
