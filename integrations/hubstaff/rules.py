@@ -141,8 +141,9 @@ class NewLog(NamedTuple):
 class LogUpdate(NamedTuple):
     """New values of an existing synced work log (only emitted when one differs).
 
-    ``person_id`` changes only when the Hubstaff user's e-mail now matches
-    another person.  Assignment reference as in :class:`NewLog`.
+    ``person_id`` changes only when the Hubstaff user's match does (a kept
+    match made by hand, or removed, and the e-mail naming another person).
+    Assignment reference as in :class:`NewLog`.
     """
 
     id: int
