@@ -349,7 +349,8 @@ class Commit:
             moved = (
                 reconcile.next_days(self.plan.window, planned_on, self.plan.spans) if self.plan.window else {}
             )
-            ProjectLink.objects.filter(pk=sync.link.pk).update(**moved)
+            if moved:
+                ProjectLink.objects.filter(pk=sync.link.pk).update(**moved)
             runs.finish(sync.sync_run, SyncRun.Status.SUCCEEDED, **counts, **report)
             return
         ProjectLink.objects.filter(pk=sync.link.pk).update(

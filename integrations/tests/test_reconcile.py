@@ -346,3 +346,18 @@ def test_a_reconciliation_leaves_the_other_syncs_their_share_of_the_budget(
     run = sync.run_sync(queued.pk, today=days.today, parts=sync.Parts(client=WatchedClient))
     assert run is not None and run.status == "succeeded" and run.requests_made > 0
     assert shared and shared[-1] is not None and shared[-1].pk == run.pk
+
+
+def test_a_project_younger_than_its_trailing_days_is_reconciled_without_reading_a_day(
+    installed: Installation,
+    org: Organization,
+    bobby: Person,
+    hs: SandboxClient,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    days = Days(django_capture_on_commit_callbacks)
+    days.start(linked_project(org, hs, bobby, days.today - timedelta(days=3)))
+    hs.reset_stats()
+    run = days.next_day()  # every day of it is the daily sync's: nothing to compare again
+    assert run.fetch_plan["spans"] == [] and run.worklogs_deleted == 0
+    assert not any("activities/daily" in route for route in hs.stats()["routes"])
