@@ -31,10 +31,11 @@ OTHER_TENANT_IDS = {
 
 
 def _sync_run(other):
+    # A succeeded preview: every route taking a run id shows one (the API's runs) or applies it (its Apply).
     return SyncRun.objects.create(
         organization=other["org"],
         project=other["project"],
-        mode=SyncRun.Mode.RESET,
+        mode=SyncRun.Mode.PREVIEW,
         status=SyncRun.Status.SUCCEEDED,
     )
 

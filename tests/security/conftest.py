@@ -46,8 +46,9 @@ def own_objects(org):
     person = PersonFactory(organization=org, full_name="Own person", email="own.person@acme.test")
     assignment = AssignmentFactory(project=project, person=person)
     worklog = WorkLogFactory(project=project, person=person, date=date(2026, 2, 2))
+    # A succeeded preview: every route taking a run id shows one (the API's runs) or applies it (its Apply).
     run = SyncRun.objects.create(
-        organization=org, project=project, mode=SyncRun.Mode.RESET, status=SyncRun.Status.SUCCEEDED
+        organization=org, project=project, mode=SyncRun.Mode.PREVIEW, status=SyncRun.Status.SUCCEEDED
     )
     return {
         "org_slug": org.slug,
