@@ -43,6 +43,11 @@ RETRIED = {
 }
 
 
+# Scheduled runs that are not the daily sync: a reconciliation (old days re-read) between two failed daily syncs
+# must not hide that they keep failing.
+NOT_DAILY_SYNCS = (SyncRun.Mode.CLEAR, SyncRun.Mode.RECONCILE)
+
+
 def installation_changed(installation: Installation) -> None:
     """Hook: the installation's status changed (e.g. it now needs re-authorization)."""
     transaction.on_commit(lambda: notify_installation_task.delay(installation.pk))
@@ -50,7 +55,7 @@ def installation_changed(installation: Installation) -> None:
 
 def run_finished(run: SyncRun) -> None:
     """Hook: a sync run finished. Only the daily (scheduled) syncs notify; people watch the ones they start."""
-    if run.trigger == SyncRun.Trigger.SCHEDULE and run.mode != SyncRun.Mode.CLEAR:
+    if run.trigger == SyncRun.Trigger.SCHEDULE and run.mode not in NOT_DAILY_SYNCS:
         transaction.on_commit(lambda: notify_run_task.delay(run.pk))
 
 
@@ -107,7 +112,7 @@ def _notify_sync_failing(run: SyncRun) -> None:
         SyncRun.objects.filter(
             project=run.project, trigger=SyncRun.Trigger.SCHEDULE, finished_at__isnull=False
         )
-        .exclude(mode=SyncRun.Mode.CLEAR)
+        .exclude(mode__in=NOT_DAILY_SYNCS)
         .order_by("-finished_at", "-id")
         .values_list("status", flat=True)[:FAILURES_IN_A_ROW]
     )

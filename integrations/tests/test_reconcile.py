@@ -2,16 +2,18 @@
 for a day of the last 90 days and within a month for an older one (docs/sync.md, "The reconciliation sweep")."""
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 
 import pytest
+from django.core import mail
 from django.test import Client
 from django.utils import timezone
 from pytest_django import DjangoCaptureOnCommitCallbacks, Settings
 
 from conftest import point_hubstaff_at
 from hubstaff_sandbox.testing import DEMO_SCENARIO, SandboxClient, running_sandbox
+from integrations import notifications
 from integrations.hubstaff import rules
 from integrations.hubstaff.client import HubstaffClient
 from integrations.hubstaff.windows import daily_floor
@@ -20,7 +22,9 @@ from integrations.services import reconcile, runs, schedule, sync
 from integrations.services.installation import connect_with_personal_access_token
 from integrations.services.links import update_link
 from integrations.templatetags.sync_words import describe_dates
+from integrations.tests.test_notifications import daily_run
 from people.models import Organization, Person
+from people.roles import Role
 from projects.models import Project
 from tests.factories import AssignmentFactory, PersonFactory, ProjectFactory
 from worklogs.models import WorkLog
@@ -361,3 +365,15 @@ def test_a_project_younger_than_its_trailing_days_is_reconciled_without_reading_
     run = days.next_day()  # every day of it is the daily sync's: nothing to compare again
     assert run.fetch_plan["spans"] == [] and run.worklogs_deleted == 0
     assert not any("activities/daily" in route for route in hs.stats()["routes"])
+
+
+def test_reconciliations_between_failed_daily_syncs_do_not_hide_that_they_keep_failing(
+    org: Organization, make_member: Callable[..., Person], project: Project
+) -> None:
+    make_member(org, Role.ADMINISTRATOR, full_name="Ada Admin", email="ada@acme.test")
+    notifications.notify_run(daily_run(project, SyncRun.Status.FAILED, 30, error="Hubstaff answered 500").pk)
+    reconciled = daily_run(project, SyncRun.Status.SUCCEEDED, 20)
+    SyncRun.objects.filter(pk=reconciled.pk).update(mode=SyncRun.Mode.RECONCILE)
+    notifications.notify_run(reconciled.pk)
+    notifications.notify_run(daily_run(project, SyncRun.Status.FAILED, 10, error="Hubstaff answered 503").pk)
+    assert [m.subject for m in mail.outbox] == ["The daily Hubstaff sync of Project A failed twice in a row"]
