@@ -191,6 +191,10 @@ class SyncRun(TenantModel):
 
         USED = "used", "used: Hubstaff listed no change since"
         CHANGED = "changed", "not used: Hubstaff listed changes since, so Hubstaff was read again"
+        UNANSWERED = (
+            "unanswered",
+            "not used: Hubstaff refused to list changes since, so Hubstaff was read again",
+        )
         EXPIRED = "expired", "not used: it was over 10 minutes old, so Hubstaff was read again"
         DIFFERS = (
             "differs",

@@ -25,6 +25,10 @@ class Migration(migrations.Migration):
                 choices=[
                     ("used", "used: Hubstaff listed no change since"),
                     ("changed", "not used: Hubstaff listed changes since, so Hubstaff was read again"),
+                    (
+                        "unanswered",
+                        "not used: Hubstaff refused to list changes since, so Hubstaff was read again",
+                    ),
                     ("expired", "not used: it was over 10 minutes old, so Hubstaff was read again"),
                     (
                         "differs",

@@ -17,6 +17,7 @@ from django.db.models import Count, QuerySet
 
 from integrations.hubstaff import mapping
 from integrations.hubstaff.client import HubstaffClient
+from integrations.hubstaff.errors import NotFound, Refused
 from integrations.hubstaff.rules import DateSpan, SyncedLog, SyncPlan
 from people.models import Person
 from projects.models import Assignment
@@ -106,10 +107,11 @@ def hubstaff_changed_since(
     until: datetime,
     spans: Iterable[DateSpan],
     time_zone: str,
-) -> bool:
+) -> bool | None:
     """Whether Hubstaff lists a change to the linked projects' time of the `spans`' dates made in [since, until):
-    a row in the daily activities' updates listing, or a time edit log entry. Two requests a Hubstaff organization
-    when nothing changed (both listings by time of change, a few minutes of it).
+    a row in the daily activities' updates listing, or a time edit log entry; None when Hubstaff refuses either
+    listing (403, 404: optional calls), so that nothing is known. Two requests a Hubstaff organization when
+    nothing changed (both listings by time of change, a few minutes of it).
 
     What neither listing shows goes unseen here as in an incremental sync (docs/sync.md, "Old edits").
     """
@@ -119,17 +121,20 @@ def hubstaff_changed_since(
         return any(span.start <= day <= span.end for day in days for span in span_list)
 
     since -= CLOCK_MARGIN
-    for org_id, project_ids in sources.items():
-        for page in client.daily_activity_update_pages(
-            org_id, since=since, until=until, project_ids=project_ids
-        ):
-            if covered(map(mapping.activity_date, page)):
-                return True
-        wanted = set(project_ids)
-        for page in client.time_edit_log_pages(org_id, since=since, until=until):
-            for entry in page:
-                if mapping.edit_log_concerns(entry, wanted):
-                    days = mapping.edit_log_days(entry, time_zone)
-                    if not days or covered(days):
-                        return True
+    try:
+        for org_id, project_ids in sources.items():
+            for page in client.daily_activity_update_pages(
+                org_id, since=since, until=until, project_ids=project_ids
+            ):
+                if covered(map(mapping.activity_date, page)):
+                    return True
+            wanted = set(project_ids)
+            for page in client.time_edit_log_pages(org_id, since=since, until=until):
+                for entry in page:
+                    if mapping.edit_log_concerns(entry, wanted):
+                        days = mapping.edit_log_days(entry, time_zone)
+                        if not days or covered(days):
+                            return True
+    except (Refused, NotFound):
+        return None
     return False

@@ -270,11 +270,14 @@ class ProjectSync:
         if self.sync_run.applies_preview_id is None:
             return None
         kept = checkpoint.kept_preview(self.sync_run, plan, sources)
-        if isinstance(kept, checkpoint.KeptPreview) and hubstaff_changed_since(
+        if not isinstance(kept, checkpoint.KeptPreview):
+            return kept
+        changed = hubstaff_changed_since(
             self.client, sources, kept.read_at, plan.started, plan.spans, self.time_zone
-        ):
-            return SyncRun.PreviewFetch.CHANGED
-        return kept
+        )
+        if changed is None:
+            return SyncRun.PreviewFetch.UNANSWERED
+        return SyncRun.PreviewFetch.CHANGED if changed else kept
 
 
 class Commit:

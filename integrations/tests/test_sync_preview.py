@@ -344,3 +344,17 @@ def test_a_run_resumed_from_an_earlier_attempt_says_since_when_it_read(
     page = manager_client.get(f"/acme/projects/{project.pk}/").content.decode()
     since = timezone.localtime(first_read).strftime("%d %b, %H:%M")
     assert f'01 Jan 2026 <span class="muted">(read since {since}, partly by earlier attempts)</span>' in page
+
+
+@pytest.mark.usefixtures("installed")
+def test_applying_a_preview_when_hubstaff_refuses_its_edit_log_reads_again(
+    request: pytest.FixtureRequest,
+) -> None:
+    project, sandbox = request.getfixturevalue("project_a"), request.getfixturevalue("hs")
+    link(project, sandbox, "Project A")
+    preview = run_to_end(project, mode="preview")
+    sandbox.fault(refuse={"time_edit_logs": 403})
+    sandbox.reset_stats()
+    applied = apply(preview)
+    assert applied.preview_fetch == "unanswered" and sandbox.stats()["routes"][DAILY]["200"] > 0
+    assert [getattr(applied, c) for c in COUNTS] == [getattr(preview, c) for c in COUNTS]
