@@ -136,6 +136,11 @@ class SyncRunSerializer(serializers.ModelSerializer):
     skipped_people = SkippedPersonSerializer(many=True, read_only=True)
     kept_matches = KeptMatchSerializer(many=True, read_only=True)
     preview = PreviewReportSerializer(read_only=True)
+    preview_fetch = serializers.CharField(
+        read_only=True,
+        help_text="A preview's Apply: whether it used the preview's fetch (used) or read Hubstaff again and why "
+        "(changed, unanswered, expired, differs); empty for any other run.",
+    )
 
     class Meta:
         model = SyncRun
@@ -149,6 +154,9 @@ class SyncRunSerializer(serializers.ModelSerializer):
             "window_start",
             "window_end",
             "reread_from",
+            "rows_read_at",
+            "applies_preview",
+            "preview_fetch",
             "worklogs_created",
             "worklogs_updated",
             "worklogs_deleted",

@@ -208,7 +208,7 @@ def test_a_reset_right_after_a_preview_reads_hubstaff_and_sees_a_change(
 
 @pytest.mark.usefixtures("installed")
 def test_applying_a_preview_with_no_change_since_uses_what_it_read(
-    request: pytest.FixtureRequest, manager_client: Client
+    request: pytest.FixtureRequest, manager_client: Client, manager: Person
 ) -> None:
     project, sandbox = request.getfixturevalue("project_a"), request.getfixturevalue("hs")
     link(project, sandbox, "Project A")
@@ -233,6 +233,9 @@ def test_applying_a_preview_with_no_change_since_uses_what_it_read(
     read_at = timezone.localtime(preview.rows_read_at).strftime("%H:%M")
     assert f'01 Jan 2026 <span class="muted">(read at {read_at} by the preview)</span>' in page
     assert f"The preview read at {read_at} was used: Hubstaff listed no change since." in page
+    body = token_client(manager).get(f"/api/v1/orgs/acme/sync-runs/{applied.pk}/").json()
+    assert (body["applies_preview"], body["preview_fetch"]) == (preview.pk, "used")
+    assert datetime.fromisoformat(body["rows_read_at"]) == preview.rows_read_at
 
 
 @pytest.mark.usefixtures("installed")
