@@ -6,9 +6,10 @@
 
 The sync code calls `installation_changed` and `run_finished` (one line each: `run_finished` from
 `runs._finish_run`, where every run ends, whether its worker, a redelivered task or beat's recovery check ends it);
-they queue a Celery task after the transaction commits. The task compares the new state with the one remembered in NotificationState and e-mails
-only on a change, inside the transaction that records it: a failed send rolls the record back and the retried
-task sends again. A person who turned notifications off on their profile page gets none.
+they queue a Celery task after the transaction commits. The task compares the new state with the one remembered
+in NotificationState and e-mails only on a change, inside the transaction that records it: a failed send rolls the
+record back and the retried task sends again. A person who turned notifications off on their profile page gets
+none.
 """
 
 from collections.abc import Iterable

@@ -8,10 +8,15 @@ HUBSTAFF_MAX_RETRY_AFTER, else raising `BudgetSpent` so that the sync is queued 
 checkpoint. An attempt that has not saved a window yet sleeps through the wait: a window needing more pages than a
 budget would otherwise be started again by every attempt and never finish.
 
-Fair share: a large sync (a reset) takes at most half of a window's budget while another sync of the same
-organization is active, so it never starves the daily syncs; alone, it may use all of it.
+Hubstaff's 429 is the truth about the window (`hubstaff_said_wait`): the window counts as spent until its
+Retry-After, so the installation's other syncs wait too instead of meeting 429s of their own; and when the 429
+came before the budget was spent, Hubstaff allows less than we thought, so the budget keeps to what it let through
+(`Installation.budget_learned`, halving at most per 429). Each window then used in full without a 429 probes a
+tenth higher, so a budget lowered by another app's burst comes back.
 
-A 429 is still possible (another app of the same Hubstaff account): the client honours it (retries.py).
+Fair share: a large sync (a reset, a preview, a first sync) leaves HUBSTAFF_RATE_RESERVE of every window to the
+others even when it runs alone, so that a click or a daily sync arriving later starts at once; while another sync
+of the same organization is active, it takes half of the window at most.
 """
 
 from __future__ import annotations
@@ -32,17 +37,39 @@ from .retries import Sleep
 # How often whether other syncs of the organization are active is read again (not once a request).
 OTHERS_CHECK_SECONDS = 2.0
 
-# Written out: a CASE built by Django's update() on every request costs more CPU than the database's part.
-TAKE_ONE = """
+# The window's requests: HUBSTAFF_RATE_BUDGET, or what Hubstaff was seen to allow when less.
+ALLOWED = "LEAST(%(budget)s, COALESCE(budget_learned, %(budget)s))"
+NEW_WINDOW = "(budget_window_started_at IS NULL OR budget_window_started_at <= %(cutoff)s)"
+
+# Written out: a CASE built by Django's update() on every request costs more CPU than the database's part. A new
+# window raises a learned budget by a tenth when the window before used at least half of it with no 429 (a 429
+# sets rate_limited_until at or after its window's start): the probe that lets the budget come back up.
+TAKE_ONE = f"""
     UPDATE integrations_installation SET
-        budget_window_started_at = CASE
-            WHEN budget_window_started_at IS NULL OR budget_window_started_at <= %(cutoff)s THEN %(now)s
-            ELSE budget_window_started_at END,
-        budget_used = CASE
-            WHEN budget_window_started_at IS NULL OR budget_window_started_at <= %(cutoff)s THEN 1
-            ELSE budget_used + 1 END
+        budget_learned = CASE
+            WHEN budget_learned IS NULL OR NOT {NEW_WINDOW} OR budget_used * 2 < budget_learned
+                OR rate_limited_until >= budget_window_started_at THEN budget_learned
+            WHEN budget_learned + GREATEST(1, budget_learned / 10) >= %(budget)s THEN NULL
+            ELSE budget_learned + GREATEST(1, budget_learned / 10) END,
+        budget_window_started_at = CASE WHEN {NEW_WINDOW} THEN %(now)s ELSE budget_window_started_at END,
+        budget_used = CASE WHEN {NEW_WINDOW} THEN 1 ELSE budget_used + 1 END
     WHERE id = %(pk)s
-      AND (budget_window_started_at IS NULL OR budget_window_started_at <= %(cutoff)s OR budget_used < %(cap)s)
+      AND ({NEW_WINDOW} OR budget_used < GREATEST(1, {ALLOWED} * (1 - %(reserve)s)))
+"""
+
+# After a 429: the window is spent until Hubstaff's Retry-After, and a 429 before the budget was spent teaches it
+# what Hubstaff lets through (the requests that went through; at most halving the budget per 429, since a window
+# of ours that began after Hubstaff's counts fewer requests than Hubstaff did). Never below a tenth of the
+# configured budget: 429s at the first request of each window (another app's burst, an outage) say nothing of
+# the limit, and the budget would take days of probing to come back; below that, the 429s alone pace the syncs.
+HUBSTAFF_SAID_WAIT = f"""
+    UPDATE integrations_installation SET
+        budget_learned = CASE
+            WHEN {NEW_WINDOW} OR budget_used >= {ALLOWED} THEN budget_learned
+            ELSE GREATEST(%(floor)s, budget_used - 1, {ALLOWED} / 2) END,
+        budget_used = GREATEST(budget_used, {ALLOWED}),
+        budget_window_started_at = %(started)s
+    WHERE id = %(pk)s
 """
 
 
@@ -81,7 +108,7 @@ class RequestBudget:
         self._others_active = False
 
     def share_fairly(self, run: SyncRun) -> None:
-        """This client fetches for a large sync (`run`): it leaves half of a window to the organization's others."""
+        """This client fetches for a large sync (`run`): it leaves the others their share of every window."""
         self.run = run
 
     def take(self) -> None:
@@ -99,28 +126,55 @@ class RequestBudget:
                 self.on_wait(until)
             self.sleep(wait)
 
+    def hubstaff_said_wait(self, until: datetime) -> None:
+        """Hubstaff answered 429 until `until`: this window is spent for every client of the installation, and the
+        budget learns from it when it thought the window was not (HUBSTAFF_SAID_WAIT)."""
+        if not self.installation.pk:
+            return
+        now = timezone.now()
+        stamp = connection.ops.adapt_datetimefield_value
+        budget: int = settings.HUBSTAFF_RATE_BUDGET
+        params = {
+            "pk": self.installation.pk,
+            "budget": budget,
+            "floor": max(1, budget // 10),
+            "cutoff": stamp(now - window_length()),
+            # The window ends at `until` (a client waiting in take() adds the slack, as for any window).
+            "started": stamp(until - window_length()),
+        }
+        with connection.cursor() as cursor:
+            cursor.execute(HUBSTAFF_SAID_WAIT, params)
+
     def room_for_window(self) -> bool:
         """Whether this window's budget has room for a whole fetch window (always, when a wait would be slept
         through rather than end the attempt: nothing fetched is lost then)."""
         if not self.installation.pk or not self.may_stop():
             return True
-        started, used = (
+        started, used, learned = (
             Installation.objects.filter(pk=self.installation.pk)
-            .values_list("budget_window_started_at", "budget_used")
+            .values_list("budget_window_started_at", "budget_used", "budget_learned")
             .first()
-        ) or (None, 0)
+        ) or (None, 0, None)
         if started is None or started <= timezone.now() - window_length():
             return True
-        return self._cap() - used >= self.window_pages
+        budget: int = settings.HUBSTAFF_RATE_BUDGET
+        allowed = min(budget, learned or budget)
+        return max(1, allowed * (1 - self._reserve())) - used >= self.window_pages
 
     def _try_take(self) -> datetime | None:
         """None if a request was taken; otherwise when the next window starts (with the slack)."""
         now = timezone.now()
         rows = Installation.objects.filter(pk=self.installation.pk)
         stamp = connection.ops.adapt_datetimefield_value  # as the ORM stores it
-        params = {"pk": self.installation.pk, "now": stamp(now), "cutoff": stamp(now - window_length())}
+        params = {
+            "pk": self.installation.pk,
+            "now": stamp(now),
+            "cutoff": stamp(now - window_length()),
+            "budget": settings.HUBSTAFF_RATE_BUDGET,
+            "reserve": self._reserve(),
+        }
         with connection.cursor() as cursor:
-            cursor.execute(TAKE_ONE, {**params, "cap": self._cap()})
+            cursor.execute(TAKE_ONE, params)
             if cursor.rowcount:
                 return None
         row = rows.values_list("budget_window_started_at", flat=True)
@@ -130,11 +184,15 @@ class RequestBudget:
             return now
         return row[0] + window_length() + slack()
 
-    def _cap(self) -> int:
-        budget: int = settings.HUBSTAFF_RATE_BUDGET
-        if self.run is None or not self._others_waiting(self.run):
-            return budget
-        return budget - budget // 2
+    def _reserve(self) -> float:
+        """The share of the window this client leaves to others: none for a daily sync or a click, the reserve for
+        a large sync alone, half while another sync of the organization is active."""
+        if self.run is None:
+            return 0.0
+        if self._others_waiting(self.run):
+            return 0.5
+        reserve: float = settings.HUBSTAFF_RATE_RESERVE
+        return reserve
 
     def _others_waiting(self, run: SyncRun) -> bool:
         now = time.monotonic()

@@ -7,8 +7,9 @@ Everything here is HTTP; nothing maps Hubstaff's data to ours (mapping.py does) 
   with `prefetch` sends the next page's request from a background thread while the caller works on a page;
 - asks for date ranges in windows within Hubstaff's per-request limit (windows.py);
 - takes each request from the installation's shared request budget first (budget.py);
-- honours 429 `Retry-After`, recording the limit's end on the installation so that every worker waits too, and
-  retries 5xx, timeouts and connection errors (retries.py);
+- honours 429 `Retry-After` as pacing: the limit's end is recorded on the installation and the budget's window
+  counts as spent until then, so that every worker waits too (a 429 is not a failure; retries.py);
+- retries 5xx, timeouts and connection errors (retries.py);
 - sends the access token `tokens.InstallationTokens` keeps fresh, and has it refreshed once on a 401.
 
 Secrets never reach a log line or an exception message: exceptions carry only what a user may read (errors.py).
@@ -284,7 +285,8 @@ class HubstaffClient:
     def _get(self, path: str, params: Params | None = None) -> object:
         """The JSON body of GET `path`, after the retries, waits and token refresh its failures call for."""
         url = self.api_url + path
-        failures = 0  # 5xx, timeouts, connection errors and 429s so far in this call
+        failures = 0  # 5xx, timeouts and connection errors so far in this call
+        limited = 0  # 429s so far in this call (pacing, not failures)
         refreshed_after_401 = False
         while True:
             try:
@@ -306,8 +308,8 @@ class HubstaffClient:
                 self.tokens.refresh(stale_access_token=sent_with)
                 continue
             if status == 429:
-                failures += 1
-                self._wait_out_rate_limit(path, response, failures)
+                limited += 1
+                self._wait_out_rate_limit(path, response, limited)
                 continue
             if status >= 500:
                 failures += 1
@@ -349,12 +351,15 @@ class HubstaffClient:
             raise TransientHubstaffError(message) from None
         self.sleep(backoff_delay(failures))
 
-    def _wait_out_rate_limit(self, path: str, response: requests.Response, failures: int) -> None:
-        """After a 429: record its end for every worker, then sleep through it or raise RateLimited."""
+    def _wait_out_rate_limit(self, path: str, response: requests.Response, limited: int) -> None:
+        """After a 429: record its end for every worker and as the end of the budget's window, then sleep through
+        it, or raise RateLimited (the attempt ends and the run is queued for when Hubstaff said) when it is longer
+        than an attempt waits or Hubstaff keeps answering 429 to this request."""
         wait = retry_after_seconds(response)
         until = self._record_rate_limit(wait)
+        self.budget.hubstaff_said_wait(until)
         logger.info("hubstaff GET %s rate limited; Retry-After %.0f s", path, wait)
-        if wait > settings.HUBSTAFF_MAX_RETRY_AFTER or failures > settings.HUBSTAFF_MAX_RETRIES:
+        if wait > settings.HUBSTAFF_MAX_RETRY_AFTER or limited > settings.HUBSTAFF_MAX_RETRIES:
             raise RateLimited.for_seconds(wait)
         self.sleep(wait)
         self._waited_until = until

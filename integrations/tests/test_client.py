@@ -34,15 +34,18 @@ pytestmark = pytest.mark.usefixtures("hubstaff_settings")
 
 
 class Sleeps(list[float]):
-    """An injected `sleep` that records instead of sleeping."""
+    """An injected `sleep` that records instead of sleeping; the clock the client reads moves on by as much."""
 
     def __call__(self, seconds: float) -> None:
         self.append(seconds)
 
 
 @pytest.fixture
-def sleeps() -> Sleeps:
-    return Sleeps()
+def sleeps(monkeypatch: pytest.MonkeyPatch) -> Sleeps:
+    clock = Sleeps()
+    real_now = timezone.now
+    monkeypatch.setattr(timezone, "now", lambda: real_now() + timedelta(seconds=sum(clock)))
+    return clock
 
 
 @pytest.fixture
@@ -409,13 +412,14 @@ def test_429_waits_retry_after_records_it_and_retries(
         f"{API}/users/me", status=429, headers={"Retry-After": "30"}, json={"error": "rate limit exceeded"}
     )
     responses.get(f"{API}/users/me", json={"user": {"id": 1}})
+    before = timezone.now()
 
     assert client.me() == {"id": 1}
 
-    assert sleeps == [30.0]
+    assert sleeps == [30.0]  # Hubstaff's word, nothing more: the request budget's window ends then too
     assert client.requests_made == 2
     until = Installation.objects.get(pk=installation.pk).rate_limited_until
-    assert until is not None and timedelta(seconds=25) < until - timezone.now() <= timedelta(seconds=30)
+    assert until is not None and timedelta(seconds=29) < until - before <= timedelta(seconds=31)
 
 
 @responses.activate

@@ -118,7 +118,7 @@ def setup(org: Organization, hs: SandboxClient, sandbox_settings: Settings) -> M
         start: date | None = None,
         time_zone: str = "UTC",
         owner_time_zone: str | None = None,
-        **link_options: object,
+        **link_options: Any,
     ) -> tuple[Project, dict[str, Person]]:
         hs.load(scenario(rows, time_zone=time_zone, owner_time_zone=owner_time_zone or time_zone))
         connect_with_personal_access_token(org, hs.create_pat("alice@acme.test"))

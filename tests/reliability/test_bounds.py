@@ -78,7 +78,7 @@ def test_a_retry_after_of_centuries_waits_an_hour_at_most(project_a, hs):
         project_a, mode=SyncRun.Mode.RESET, trigger=SyncRun.Trigger.MANUAL, send_task=False
     )
     before = timezone.now()
-    with pytest.raises(runs.RetryLater) as waiting:
+    with pytest.raises(runs.Paced) as waiting:
         sync.run_sync(run.pk, final_attempt=False)
     hour = timedelta(seconds=MAX_RETRY_AFTER)
     assert 0 < waiting.value.countdown <= MAX_RETRY_AFTER

@@ -128,7 +128,7 @@ def test_a_run_waiting_for_its_retry_is_not_taken_for_lost(project_a, hs, queued
     """A run put back in the queue for a Retry-After is due when the retry is: not sent again before that."""
     hs.fault(storm={"count": 1, "retry_after": 1800})
     run = queue(project_a)
-    with pytest.raises(runs.RetryLater):
+    with pytest.raises(runs.Paced):
         sync.run_sync(run.pk, final_attempt=False)
     queued_tasks.clear()
     assert runs.recover_runs(now=timezone.now() + timedelta(minutes=20)) == 0

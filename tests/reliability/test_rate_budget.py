@@ -11,13 +11,17 @@ same work logs.
 import math
 import re
 import time
-from datetime import date
+from collections import defaultdict
+from datetime import date, timedelta
 
 import pytest
+from django.db.models import F
+from django.utils import timezone
 
 from conftest import point_hubstaff_at
 from hubstaff_sandbox.testing import running_sandbox
 from integrations.hubstaff.budget import BudgetSpent, RequestBudget
+from integrations.hubstaff.tokens import record_rate_limit
 from integrations.models import FetchCheckpoint, Installation, SyncRun
 from integrations.services import runs, sync
 from integrations.services.installation import connect_with_personal_access_token
@@ -28,7 +32,7 @@ from worklogs.models import WorkLog
 
 # 30 users over 400 days: a reset reads 13 windows of a few pages each, ~50 requests in all.
 END = date(2026, 6, 30)
-GENERATED = f"users=30,projects=2,days=400,seed=3,end={END.isoformat()}"
+GENERATED = f"users=30,projects=3,days=400,seed=3,end={END.isoformat()}"
 BUDGET = 12
 WAITING = re.compile(r"Waiting for Hubstaff's rate limit until \d\d:\d\d; [\d,]+ of [\d,]+ pages read")
 
@@ -97,6 +101,26 @@ def limit(hs, settings, *, window, max_retry_after):
     hs.reset_stats()
 
 
+def reset_share(budget):
+    """Requests a reset alone takes of a window: the budget but the reserve left to other syncs."""
+    return math.ceil(budget * (1 - settings_reserve()))
+
+
+def settings_reserve():
+    from django.conf import settings
+
+    return settings.HUBSTAFF_RATE_RESERVE
+
+
+def statuses(hs):
+    """Responses the sandbox gave, by status code."""
+    counts = defaultdict(int)
+    for by_code in hs.stats()["routes"].values():
+        for code, n in by_code.items():
+            counts[code] += n
+    return counts
+
+
 def test_a_reset_needing_four_windows_paces_itself_and_finishes(project, hs, settings):
     minimum, truth = unlimited_reset(project, hs)
     assert minimum > 3 * BUDGET, "the reset must need several rate windows"
@@ -106,8 +130,8 @@ def test_a_reset_needing_four_windows_paces_itself_and_finishes(project, hs, set
     elapsed = time.monotonic() - started
     assert run.status == "succeeded", run.error
     assert logs(project) == truth
-    windows = math.ceil(minimum / BUDGET)
     stats = hs.stats()
+    windows = math.ceil(stats["total"] / reset_share(BUDGET))
     assert stats["total"] <= minimum + 2 * windows, stats
     # The waits are the windows a reset needs, not Retry-After guesses: close to (windows - 1) full windows.
     assert 2 * (windows - 1) * 0.9 <= elapsed <= 2 * windows + 6, elapsed
@@ -180,3 +204,222 @@ def test_a_reset_leaves_half_of_the_window_to_the_other_syncs(project, org, sett
         daily.take()
     with pytest.raises(BudgetSpent):
         daily.take()
+
+
+def reset_through_its_attempts(run, *, today=END):
+    """Run the reset's attempts as the task does: a Paced attempt is sent again after its countdown (no retry is
+    spent); a RetryLater (a failure) fails the test. Returns the finished run and the countdowns."""
+    countdowns = []
+    while True:
+        assert len(countdowns) < 40, "the reset must finish"
+        try:
+            return sync.run_sync(run.pk, final_attempt=True, today=today), countdowns
+        except runs.Paced as exc:
+            countdowns.append(exc.countdown)
+            time.sleep(exc.countdown)
+        except runs.RetryLater as exc:  # pragma: no cover - the failure this test guards against
+            pytest.fail(f"a 429 was counted as a failure: {exc}")
+
+
+def test_a_reset_under_hubstaffs_lower_limit_is_paced_by_its_429s_and_finishes(project, hs, settings):
+    """Hubstaff allows half of the configured budget: its 429s pace the reset (wait what Retry-After says, then go
+    on from the checkpoint), the budget learns the real limit, and the reset needing four of Hubstaff's windows
+    finishes with every work log, in about the time the windows take, on its final attempt every time."""
+    minimum, truth = unlimited_reset(project, hs)
+    hubstaff_allows = math.ceil(minimum / 4)
+    settings.HUBSTAFF_RATE_BUDGET = 2 * hubstaff_allows  # above what Hubstaff really allows
+    settings.HUBSTAFF_RATE_WINDOW_SECONDS = 2
+    settings.HUBSTAFF_MAX_RETRY_AFTER = (
+        1.0  # Hubstaff's Retry-After of 2 s ends an attempt: the task waits it
+    )
+    Installation.objects.update(budget_window_started_at=None, budget_used=0, rate_limited_until=None)
+    hs.fault(rate_limit=hubstaff_allows, rate_limit_window=2)
+    hs.reset_stats()
+    started = time.monotonic()
+    finished, countdowns = reset_through_its_attempts(
+        runs.request_sync(project, mode="reset", trigger="manual")
+    )
+    elapsed = time.monotonic() - started
+    assert finished.status == "succeeded", finished.error
+    assert logs(project) == truth
+    # Retry-After, or the budget's next window (with its slack): never a backoff of its own.
+    assert countdowns and all(0 < c <= 2.2 for c in countdowns), countdowns
+    # The budget learned that Hubstaff allows less than configured (it then probes a tenth higher per full window).
+    learned = Installation.objects.get(organization=project.organization).budget_learned
+    assert learned is not None and learned < 2 * hubstaff_allows, learned
+    # Once learned, the budget keeps the installation under Hubstaff's limit: a few 429s, not one per window.
+    hubstaff_windows = math.ceil(minimum / hubstaff_allows)
+    assert statuses(hs)["429"] <= 3, statuses(hs)
+    print(f"minimum {minimum}, Hubstaff allows {hubstaff_allows}, elapsed {elapsed:.1f} s, {statuses(hs)}")
+    assert 2 * (hubstaff_windows - 1) * 0.9 <= elapsed <= 2 * (hubstaff_windows + 3) + 8, elapsed
+
+
+def test_a_429_waits_what_retry_after_says_and_spends_no_retry(project, hs, settings):
+    """Today's defect: a 429 took the task's doubling backoff (24 s, 41 s, ... while Hubstaff said 20) and failed
+    the run after five. Now the run is queued for Hubstaff's 20 s, on any attempt, the last one included."""
+    from integrations import tasks
+
+    hs.fault(storm={"count": 1000, "retry_after": 20})
+    run = runs.request_sync(project, mode="reset", trigger="manual")
+    sent = []
+
+    def send_again(args, countdown):
+        sent.append(countdown)
+
+    task = tasks.sync_project_task
+    original = task.apply_async
+    task.apply_async = send_again
+    try:
+        for _ in range(7):  # more attempts than the task's retries
+            task.apply(args=[run.pk])
+            Installation.objects.update(rate_limited_until=None, budget_window_started_at=None, budget_used=0)
+    finally:
+        task.apply_async = original
+    run.refresh_from_db()
+    assert run.status == "queued", run.error
+    assert sent == [20] * 7
+    assert WAITING.fullmatch(run.progress_label) or run.progress_label.startswith(
+        "Waiting for Hubstaff's rate"
+    )
+
+
+# What the installation keeps of a 429 once its Retry-After has passed: nothing to wait for.
+RETRY_AFTER_PASSED = {"rate_limited_until": None, "budget_window_started_at": None, "budget_used": 0}
+
+
+def test_a_paced_run_fails_only_after_reading_nothing_for_the_configured_time(project, hs, settings):
+    """Pacing that lets the run read nothing for HUBSTAFF_NO_PROGRESS_SECONDS fails it, with a reason a manager
+    can act on and nothing changed; pacing that lets it read pages never does."""
+    settings.HUBSTAFF_NO_PROGRESS_SECONDS = 600
+    hs.fault(storm={"count": 1000, "retry_after": 30})
+    run = runs.request_sync(project, mode="reset", trigger="manual")
+    with pytest.raises(runs.Paced):
+        sync.run_sync(run.pk, final_attempt=True, today=END)
+    run.refresh_from_db()
+    assert run.status == "queued" and run.stalled_since is not None
+    SyncRun.objects.filter(pk=run.pk).update(stalled_since=timezone.now() - timedelta(seconds=570))
+    Installation.objects.update(**RETRY_AFTER_PASSED)
+    with pytest.raises(runs.Paced):
+        sync.run_sync(run.pk, final_attempt=True, today=END)
+    SyncRun.objects.filter(pk=run.pk).update(stalled_since=timezone.now() - timedelta(seconds=601))
+    Installation.objects.update(**RETRY_AFTER_PASSED)
+    finished = sync.run_sync(run.pk, final_attempt=False, today=END)
+    assert finished.status == "failed"
+    assert "rate limit" in finished.error and "nothing could be read for 10 min" in finished.error
+    assert "nothing was changed" in finished.error
+    assert logs(project) == []
+
+
+def test_a_paced_run_that_reads_pages_is_never_failed_for_its_waits(project, hs, settings):
+    """The clock of no progress starts again whenever pages were read between two waits."""
+    settings.HUBSTAFF_NO_PROGRESS_SECONDS = 600
+    limit(hs, settings, window=30, max_retry_after=0.5)
+    run = runs.request_sync(project, mode="reset", trigger="manual")
+    # Its last wait was long ago, but this attempt reads windows before the budget stops it.
+    SyncRun.objects.filter(pk=run.pk).update(stalled_since=timezone.now() - timedelta(hours=5))
+    with pytest.raises(runs.Paced):
+        sync.run_sync(run.pk, final_attempt=True, today=END)
+    run.refresh_from_db()
+    assert run.status == "queued" and run.stalled_at_pages > 0
+    assert timezone.now() - run.stalled_since < timedelta(minutes=1)
+
+
+def test_a_click_never_waits_behind_someone_elses_backfill(project, org, hs, settings):
+    """Today's defect: a large reset alone took the whole window, and a Manager's incremental of another project
+    requested a moment later waited for the next one (at Hubstaff's real window, up to an hour). The reset now
+    leaves HUBSTAFF_RATE_RESERVE of each window: the incremental runs at once, within the same window."""
+    settings.HUBSTAFF_RATE_BUDGET = 40
+    settings.HUBSTAFF_RATE_WINDOW_SECONDS = 3600
+    settings.HUBSTAFF_MAX_RETRY_AFTER = 0
+    Installation.objects.update(budget_window_started_at=None, budget_used=0, rate_limited_until=None)
+    other = Project.objects.create(organization=org, name="Clicked", start_date=date(2026, 6, 1))
+    update_link(
+        other,
+        enabled=True,
+        hubstaff_project_ids=sorted(hs.ids()["projects"].values())[2:3],
+        prevent_new_assignments=False,
+        trim_assignments=False,
+    )
+    first = sync.run_sync(runs.request_sync(other, mode="reset", trigger="manual").pk, today=END)
+    assert first.status == "succeeded", first.error  # synced once: its next sync is an incremental
+    Installation.objects.update(budget_window_started_at=None, budget_used=0)
+    installation = Installation.objects.get(organization=org)
+    reset = runs.request_sync(project, mode="reset", trigger="manual", send_task=False)
+    backfill = RequestBudget(installation)
+    backfill.share_fairly(reset)
+    taken = 0
+    with pytest.raises(BudgetSpent):
+        while True:
+            backfill.take()
+            taken += 1
+    assert taken == reset_share(40) == 32
+    clicked = time.monotonic()
+    run = sync.run_sync(runs.request_sync(other, mode="incremental", trigger="manual").pk, today=END)
+    assert run.status == "succeeded", run.error
+    assert time.monotonic() - clicked < 10  # not the hour's window
+
+
+def test_the_budget_learns_hubstaffs_limit_from_its_429s_and_probes_back_up(project, org, settings):
+    """A 429 before the budget is spent lowers it to what went through (halving at most, never below a tenth); a
+    later window used in full without a 429 raises it by a tenth, until the configured budget again."""
+    settings.HUBSTAFF_RATE_BUDGET = 100
+    settings.HUBSTAFF_RATE_WINDOW_SECONDS = 600
+    settings.HUBSTAFF_MAX_RETRY_AFTER = 0
+    Installation.objects.update(budget_window_started_at=None, budget_used=0, budget_learned=None)
+    installation = Installation.objects.get(organization=org)
+    budget = RequestBudget(installation)
+
+    def take_all():
+        taken = 0
+        with pytest.raises(BudgetSpent):
+            while True:
+                budget.take()
+                taken += 1
+        return taken
+
+    def next_window():
+        """The window's 600 s pass: every time the installation keeps moves back by as much."""
+        Installation.objects.update(
+            budget_window_started_at=F("budget_window_started_at") - timedelta(seconds=601),
+            rate_limited_until=F("rate_limited_until") - timedelta(seconds=601),
+        )
+
+    def learned():
+        return Installation.objects.get(pk=installation.pk).budget_learned
+
+    def hubstaff_said_wait():
+        """What the client does on a 429 with Retry-After: 30."""
+        until = timezone.now() + timedelta(seconds=30)
+        record_rate_limit(installation, until)
+        budget.hubstaff_said_wait(until)
+
+    for _ in range(71):
+        budget.take()
+    hubstaff_said_wait()  # the 71st met a 429: 70 went through
+    assert learned() == 70
+    with pytest.raises(
+        BudgetSpent
+    ) as spent:  # the window is spent until Hubstaff's Retry-After, for everyone
+        RequestBudget(installation).take()
+    assert 29 <= spent.value.retry_after <= 30 + 30 + 1  # Retry-After, and the slack of a 600 s window
+    next_window()
+    assert take_all() == 70
+    next_window()
+    assert take_all() == 77  # the probe: a tenth more after a window used in full
+    hubstaff_said_wait()  # after the budget was spent: it teaches nothing
+    assert learned() == 77
+    next_window()
+    budget.take()
+    hubstaff_said_wait()  # a 429 at the window's start (another app's burst?): halving at most
+    assert learned() == 38
+    for _ in range(5):
+        next_window()
+        budget.take()
+        hubstaff_said_wait()
+    assert learned() == 10  # a tenth of the budget at least
+    for _ in range(30):
+        next_window()
+        take_all()
+    assert learned() is None  # back to the configured budget
+    next_window()
+    assert take_all() == 100

@@ -98,7 +98,8 @@ def synced_once(project_a, people, hs):
 # (fault name, when it starts (requests into the sync, per mode), fault, expected outcome, words of the error)
 FAULTS = [
     ("short 429 storm with Retry-After", {"storm": {"count": 2, "retry_after": 1}}, "complete", None),
-    ("long 429 storm", {"storm": {"count": 1000, "retry_after": 30}}, "unchanged", "rate limit"),
+    # Pacing, not failure: the run waits for Hubstaff's Retry-After, queued, with nothing changed yet.
+    ("long 429 storm", {"storm": {"count": 1000, "retry_after": 30}}, "paced", "rate limit"),
     ("5xx burst within the retries", {"error_count": 2}, "complete", None),
     ("5xx everywhere", {"error_rate": 1.0}, "unchanged", "answered 500"),
     ("answers slower than the timeout", {"latency": 1.5}, "unchanged", "did not answer in time"),
@@ -140,7 +141,18 @@ def test_a_fault_mid_sync_leaves_the_complete_result_or_the_previous_one(
     run = runs.request_sync(project, mode=mode, trigger="manual")
 
     client_class = fault_after(hs, START_AFTER[mode], **fault)
-    finished = sync.run_sync(run.pk, parts=sync.Parts(client=client_class, staging=RecordedStaging))
+    parts = sync.Parts(client=client_class, staging=RecordedStaging)
+    if outcome == "paced":
+        with pytest.raises(runs.Paced) as paced:
+            sync.run_sync(run.pk, parts=parts)
+        hs.reset_faults()
+        waiting = SyncRun.objects.get(pk=run.pk)
+        assert waiting.status == "queued" and 25 <= paced.value.countdown <= 30
+        assert waiting.progress_label.startswith("Waiting for Hubstaff's rate limit until")
+        assert snapshot(project) == before and duplicates(project) == []
+        assert stagings and all(staging.closed for staging in stagings), "the fetched rows were not let go"
+        return
+    finished = sync.run_sync(run.pk, parts=parts)
     hs.reset_faults()
 
     assert client_class.sent > START_AFTER[mode], "the fault must start in the middle of the sync"
@@ -184,40 +196,46 @@ def test_after_a_failed_sync_the_next_one_completes(synced_once, hs, mode):
     assert duplicates(project) == []
 
 
-def test_the_task_waits_and_retries_through_a_storm_then_succeeds(synced_once, hs):
-    """sync_project_task: Hubstaff busy for longer than one attempt's retries -> RetryLater -> the task retries.
-
-    Celery's eager apply() runs the retries at once (it ignores the countdown); the run says how long it waits,
-    honouring Retry-After (RetryLater.countdown).
-    """
+def test_the_task_waits_through_a_storm_without_spending_its_retries_then_succeeds(synced_once, hs):
+    """sync_project_task: Hubstaff answering 429 for longer than an attempt waits -> Paced -> the task sends the run
+    again for when Retry-After says, as a new message (no retry spent), and the run resumes until it succeeds."""
     from celery.signals import task_prerun
 
     from integrations import tasks
 
     project = synced_once
     run = runs.request_sync(project, mode="reset", trigger="manual")
-    hs.fault(
-        storm={"count": 4, "retry_after": 30}
-    )  # 30 s > HUBSTAFF_MAX_RETRY_AFTER: each attempt gives up at once
+    # 30 s > HUBSTAFF_MAX_RETRY_AFTER: each attempt ends at its first 429, more attempts than the task's retries.
+    hs.fault(storm={"count": tasks.sync_project_task.max_retries + 3, "retry_after": 30})
     seen = []  # the run's status and label as each attempt starts
+    sent_again = []  # the countdowns of the messages the task sent for the run
 
     def before_attempt(**kwargs):
         row = SyncRun.objects.get(pk=run.pk)
         seen.append((row.status, row.progress_label))
-        # Stands for the Retry-After seconds having passed before the retry.
-        Installation.objects.update(rate_limited_until=None)
+        # Stands for the Retry-After seconds having passed before the message is delivered.
+        Installation.objects.update(rate_limited_until=None, budget_window_started_at=None, budget_used=0)
 
-    task_prerun.connect(before_attempt, sender=tasks.sync_project_task, weak=False)
+    task = tasks.sync_project_task
+    original = task.apply_async
+    task.apply_async = lambda args, countdown: sent_again.append(countdown)
+    task_prerun.connect(before_attempt, sender=task, weak=False)
     try:
-        tasks.sync_project_task.apply(args=[run.pk])
+        for _ in range(20):
+            task.apply(args=[run.pk])
+            if SyncRun.objects.get(pk=run.pk).status != "queued":
+                break
     finally:
-        task_prerun.disconnect(before_attempt, sender=tasks.sync_project_task)
+        task_prerun.disconnect(before_attempt, sender=task)
+        task.apply_async = original
     run.refresh_from_db()
     assert run.status == "succeeded", run.error
-    retries = seen[1:]
+    assert len(seen) == len(sent_again) + 1, "each attempt is a message of its own, not an eager retry"
+    assert sent_again and all(25 <= c <= 30 for c in sent_again), str(sent_again)
     # The page says until when the run waits (Retry-After from now), not that something failed.
     waiting = re.compile(r"Waiting for Hubstaff's rate limit until \d\d:\d\d[.;]")
-    assert retries and all(s[0] == "queued" and waiting.match(s[1]) for s in retries), seen
+    resumed = seen[1:]
+    assert resumed and all(s[0] == "queued" and waiting.match(s[1]) for s in resumed), seen
     assert synced_result(project) == truth(hs)
 
 
