@@ -10,6 +10,8 @@ class ApiToken(models.Model):
     # The key's first characters, so that its owner can tell which key this is.
     prefix = models.CharField(max_length=8)
     created = models.DateTimeField(auto_now_add=True)
+    # When a request last signed in with it, to the minute (api.tokens.user_for_key writes it at most once a minute).
+    last_used = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = "API token"

@@ -25,6 +25,11 @@ from .rate_limits import allow_request, client_address
 from .signup import SignupError, confirm_signup, find_pending_signup, start_signup
 
 THROTTLED = "Too many requests from here. Wait an hour and try again."
+# A new password ends the login's API token (api.tokens): said wherever a password is set.
+TOKENS_REVOKED = (
+    "Your API token, if you had one, was revoked with the old password: "
+    "create a new one under API token on your profile page and give it to your scripts."
+)
 
 
 @never_cache
@@ -129,5 +134,5 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     success_url = reverse_lazy("profile")
 
     def form_valid(self, form: PasswordChangeForm) -> HttpResponse:
-        messages.success(self.request, "Your password was changed.")
+        messages.success(self.request, f"Your password was changed. {TOKENS_REVOKED}")
         return super().form_valid(form)
