@@ -1,4 +1,5 @@
-"""gunicorn's settings (`gunicorn -c primetric/gunicorn.conf.py ...`): the access log without OAuth codes."""
+"""gunicorn's settings (`gunicorn -c primetric/gunicorn.conf.py ...`): the access log without OAuth codes or the
+secrets of e-mailed links."""
 
 from gunicorn.glogging import Logger
 
@@ -6,8 +7,9 @@ from primetric.access_log import REDACTED, redact, sensitive_query
 
 
 class RedactingLogger(Logger):
-    """The access log's fields (request line, query, Referer, Location, any header) lose the query string of a
-    URL that may carry an authorization code or `state` (primetric/access_log.py)."""
+    """The access log's fields (request line, path, query, Referer, Location, any header) lose the query string
+    of a URL that may carry an authorization code or `state`, and the secret in an e-mailed link's path
+    (primetric/access_log.py)."""
 
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)

@@ -309,7 +309,8 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Logging: one line per event to stderr; secrets never reach it (integrations.hubstaff.transport) --------
-# The access logs drop OAuth codes and `state` from URLs (primetric/access_log.py, primetric/gunicorn.conf.py).
+# The access logs drop OAuth codes and `state` from URLs, and the secret from an e-mailed link's path
+# (primetric/access_log.py, primetric/gunicorn.conf.py).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -323,7 +324,12 @@ LOGGING = {
         },
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        # Django's request warnings name the path ("Not Found: /accounts/invitation/..."): redacted too.
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_query_strings"],
+        },
         "django.server": {
             "class": "logging.StreamHandler",
             "formatter": "django.server",
@@ -332,6 +338,9 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # Django's request warnings through our console alone (not also its DEBUG-only one, which would print
+        # the path unredacted). No ADMINS are set, so its mail_admins handler had nothing to send.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "WARNING"},
         "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
     },
