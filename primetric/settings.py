@@ -173,8 +173,9 @@ vars().update({key: value for key, value in _email.items() if value not in (None
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Primetric <primetric@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
-# The development mailbox page (/dev/mail/) lists the files of the file-based backend; never in production.
-DEV_MAILBOX = not PRODUCTION and env.bool("DEV_MAILBOX", default=True)
+# The development mailbox page (/dev/mail/) lists the files of the file-based backend. Only where the environment
+# says development in so many words (`make run` does): an instance started without PRIMETRIC_ENV has none.
+DEV_MAILBOX = os.environ.get("PRIMETRIC_ENV") == "development" and env.bool("DEV_MAILBOX", default=True)
 # How long the links in e-mails work: confirming a sign-up, accepting an invitation, resetting a password.
 SIGNUP_LINK_MAX_AGE = env.int("SIGNUP_LINK_MAX_AGE", default=2 * 24 * 3600)
 INVITATION_MAX_AGE = env.int("INVITATION_MAX_AGE", default=7 * 24 * 3600)

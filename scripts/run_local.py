@@ -24,6 +24,8 @@ env.setdefault("HUBSTAFF_ACCOUNT_URL", SANDBOX_URL)
 env.setdefault("HUBSTAFF_API_URL", f"{SANDBOX_URL}/v2")
 env.setdefault("HUBSTAFF_DEVELOPER_URL", SANDBOX_URL)
 env.setdefault("PYTHONUNBUFFERED", "1")
+# Development in so many words: the development mailbox (/dev/mail/) exists only then (primetric/dev_mail.py).
+env.setdefault("PRIMETRIC_ENV", "development")
 # The product as people will see it: proper 404 and 500 pages, static files from whitenoise. `DEBUG=1 make run`
 # brings Django's debug pages back (they hide our secrets: primetric/error_reports.py).
 env.setdefault("DEBUG", "0")
@@ -73,7 +75,8 @@ def main():
     bobby@acme.test   primetric-demo   Employee
 
   DEBUG is {debug_state()}.
-  E-mails are never sent: read them at http://localhost:{WEB_PORT}/dev/mail/ (files under var/mail/).
+  E-mails are never sent: read them at http://localhost:{WEB_PORT}/dev/mail/ (files under var/mail/), signed in
+  as alice@acme.test (an operator: every e-mail) or as anyone else (their own e-mails).
   Ctrl-C stops everything; `make stop` stops the development PostgreSQL and Redis too.
 """,
         flush=True,

@@ -22,6 +22,7 @@ def free_port():
 @pytest.fixture
 def run_local(monkeypatch):
     monkeypatch.delenv("DEBUG", raising=False)
+    monkeypatch.delenv("PRIMETRIC_ENV", raising=False)
     monkeypatch.setenv("PORT", str(free_port()))
     spec = importlib.util.spec_from_file_location("run_local", REPO / "scripts" / "run_local.py")
     module = importlib.util.module_from_spec(spec)
@@ -34,10 +35,13 @@ def test_make_run_turns_debug_off(run_local):
     assert "off" in run_local.debug_state()
 
 
+def test_make_run_says_development_so_the_mailbox_exists(run_local):
+    assert run_local.env["PRIMETRIC_ENV"] == "development"
+
+
 @pytest.mark.django_db
 def test_make_runs_web_server_without_debug_serves_static_files_and_a_proper_404(run_local, tmp_path):
     env = {**run_local.env, "DATABASE_URL": database_url_of_test_db()}
-    env.pop("PRIMETRIC_ENV", None)
     base = f"http://localhost:{run_local.WEB_PORT}"
     log = (tmp_path / "web.log").open("w")
     web = subprocess.Popen(
@@ -58,6 +62,11 @@ def test_make_runs_web_server_without_debug_serves_static_files_and_a_proper_404
         missing = requests.get(base + "/no-such-page/at-all/", timeout=30)
         assert missing.status_code == 404
         assert "<h1>Not found</h1>" in missing.text and "URLconf" not in missing.text  # not the debug page
+        # The development mailbox is there, behind the sign-in page.
+        mailbox = requests.get(base + "/dev/mail/", allow_redirects=False, timeout=30)
+        assert (
+            mailbox.status_code == 302 and mailbox.headers["Location"] == "/accounts/login/?next=/dev/mail/"
+        )
     finally:
         web.terminate()
         web.wait(timeout=20)

@@ -8,29 +8,48 @@ from integrations.models import Installation
 from people.models import Person
 from people.roles import Role
 from tests.browser.test_install_journey import consent_at_hubstaff, copy_value, create_hubstaff_app
+from tests.factories import PASSWORD as FACTORY_PASSWORD
+from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser]
 
 PASSWORD = "a-fresh-start-2026"
 
 
+OPERATOR = "operator@localhost.test"
+
+
 @pytest.fixture
-def mailbox(settings, tmp_path):
-    """E-mails written to files and listed at /dev/mail/, as with `make run`."""
+def mailbox(settings, tmp_path, db):
+    """E-mails written to files and listed at /dev/mail/, as with `make run`, read by this machine's operator."""
     settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     settings.EMAIL_FILE_PATH = str(tmp_path / "mail")
     settings.DEV_MAILBOX = True
+    UserFactory(username=OPERATOR, is_staff=True)
     return tmp_path / "mail"
 
 
 def open_link_from_mailbox(page, live_server, subject, screenshot=None):
-    """Open the local mailbox, find the newest e-mail with this subject, and follow its link."""
-    page.goto(f"{live_server.url}/dev/mail/")
-    message = page.locator("article.mail").filter(has_text=subject).first
-    expect(message).to_be_visible()
-    if screenshot:
-        screenshot(page, "mailbox")
-    message.locator("a[href^='http']").first.click()
+    """Open the local mailbox in another window signed in as the operator (every e-mail shows there), find the
+    newest e-mail with this subject, and follow its link in `page`, as the e-mail's reader would."""
+    window = page.context.browser.new_context(
+        base_url=live_server.url, viewport={"width": 1280, "height": 900}
+    )
+    try:
+        reader = window.new_page()
+        reader.goto(f"{live_server.url}/dev/mail/")
+        reader.get_by_label("Email").fill(OPERATOR)
+        reader.get_by_label("Password").fill(FACTORY_PASSWORD)
+        reader.get_by_role("button", name="Sign in").click()
+        reader.wait_for_url(f"{live_server.url}/dev/mail/")
+        message = reader.locator("article.mail").filter(has_text=subject).first
+        expect(message).to_be_visible()
+        if screenshot:
+            screenshot(reader, "mailbox")
+        link = message.locator("a[href^='http']").first.get_attribute("href")
+    finally:
+        window.close()
+    page.goto(link)
     page.wait_for_load_state()
 
 

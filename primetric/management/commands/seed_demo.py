@@ -15,6 +15,9 @@ from people.roles import Role
 from projects.models import Assignment, Project
 
 DEMO_PASSWORD = "primetric-demo"
+# The demo's Administrator is also this machine's operator (is_staff): the development mailbox, /dev/mail/, shows
+# her every e-mail (Paula's invitation, sign-up and reset links); anyone else sees only their own.
+DEMO_OPERATOR = "alice@acme.test"
 
 # (full name, e-mail, roles, can sign in). The e-mails match the Hubstaff sandbox's demo scenario;
 # Dana Ghost tracks time in Hubstaff but is not here, so a sync reports her as a missing teammate.
@@ -45,6 +48,7 @@ class Command(BaseCommand):
             email: _demo_person(demo, full_name, email, roles, can_sign_in)
             for full_name, email, roles, can_sign_in in DEMO_PEOPLE
         }
+        get_user_model().objects.filter(username=DEMO_OPERATOR).update(is_staff=True)
         _side_project(side, people["alice@acme.test"])
         _demo_projects(demo, bobby=people["bobby@acme.test"])
         paula = people["paula@acme.test"]
@@ -58,6 +62,7 @@ class Command(BaseCommand):
                     self.stdout.write(f"  {email:<20} password {DEMO_PASSWORD}   ({labels})")
             self.stdout.write(
                 "  paula@acme.test      invited: her invitation is in the local mailbox, /dev/mail/"
+                f" (signed in as {DEMO_OPERATOR})"
             )
 
 
