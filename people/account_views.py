@@ -11,7 +11,7 @@ from django.urls import reverse, reverse_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
-from .forms import EmailPasswordResetForm, SignupForm
+from .forms import EmailPasswordResetForm, SignupConfirmForm, SignupForm
 from .invitations import (
     InvitationError,
     accept_invitation,
@@ -20,11 +20,19 @@ from .invitations import (
     new_login_for,
     user_for_email,
 )
-from .models import Invitation
+from .models import Invitation, Person
 from .rate_limits import allow_request, client_address
-from .signup import SignupError, confirm_signup, find_pending_signup, start_signup
+from .signup import (
+    SignupError,
+    SlugTaken,
+    confirm_signup,
+    find_pending_signup,
+    new_login_for_signup,
+    start_signup,
+)
 
 THROTTLED = "Too many requests from here. Wait an hour and try again."
+SIGNUP_THROTTLED = "Too many sign-ups from here or for this e-mail address. Wait an hour and try again."
 # A new password ends the login's API token (api.tokens): said wherever a password is set.
 TOKENS_REVOKED = (
     "Your API token, if you had one, was revoked with the old password: "
@@ -33,18 +41,28 @@ TOKENS_REVOKED = (
 
 
 @never_cache
-@sensitive_post_parameters("password")
 def signup(request: HttpRequest) -> HttpResponse:
-    """The public sign-up page; the same answer whether or not the e-mail already has a login."""
-    form = SignupForm(request.POST or None)
-    if request.method == "POST":
-        if not allow_request("signup", [client_address(request)]):
-            form.add_error(None, THROTTLED)
-        elif form.is_valid():
-            if allow_request("signup-email", [form.cleaned_data["email"]]):
-                start_signup(form, request)
-            return redirect("signup_sent")
-    return render(request, "registration/signup.html", {"form": form})
+    """The public sign-up page: "check your mailbox" for every well-formed request, whatever exists already.
+
+    The limits come first and are read from the raw input, so that a refused request runs none of the form's
+    checks; each limit counts the request even when another refuses it (an address rotating clients still
+    reaches the e-mail's limit).
+    """
+    if request.method != "POST":
+        return render(request, "registration/signup.html", {"form": SignupForm()})
+    allowed = [
+        allow_request("signup", [client_address(request)]),
+        allow_request("signup-email", [request.POST.get("email", "")]),
+    ]
+    if not all(allowed):
+        form = SignupForm(initial={k: request.POST.get(k, "") for k in SignupForm.base_fields})
+        context = {"form": form, "refused": SIGNUP_THROTTLED}
+        return render(request, "registration/signup.html", context, status=429)
+    form = SignupForm(request.POST)
+    if not form.is_valid():
+        return render(request, "registration/signup.html", {"form": form})
+    start_signup(form, request)
+    return redirect("signup_sent")
 
 
 def signup_sent(request: HttpRequest) -> HttpResponse:
@@ -52,27 +70,52 @@ def signup_sent(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
+@sensitive_post_parameters("password1", "password2")
 def signup_confirm(request: HttpRequest, token: str) -> HttpResponse:
-    """GET shows a button (mail scanners that follow links confirm nothing); POST creates the organization."""
+    """The e-mailed link's page: choose the password (or use the login the e-mail has) and confirm.
+
+    GET only shows the form (mail scanners that follow links confirm nothing); POST creates the organization.
+    """
     pending = find_pending_signup(token)
     if pending is None:
         return render(request, "registration/link_invalid.html", {"what": "sign-up link"}, status=404)
+    new_login = new_login_for_signup(pending)
     if request.method == "POST":
-        try:
-            person, existing_login = confirm_signup(pending)
-        except SignupError as error:
-            messages.error(request, str(error))
-            return redirect("signup")
-        if existing_login:
-            messages.success(
-                request,
-                f"{person.organization.name} is ready. Your e-mail already had a Primetric login: "
-                "sign in with its password.",
-            )
-        else:
-            messages.success(request, f"{person.organization.name} is ready. Sign in to start.")
-        return redirect(f"{reverse('login')}?next={reverse('home', args=[person.organization.slug])}")
-    return render(request, "registration/signup_confirm.html", {"pending": pending})
+        form = SignupConfirmForm(request.POST, new_login=new_login)
+        if form.is_valid():
+            password = form.cleaned_data.get("password1")
+            try:
+                person, existing_login = confirm_signup(pending, form.cleaned_data["slug"], password)
+            except SlugTaken as error:
+                form.add_error("slug", str(error))
+            except SignupError as error:
+                messages.error(request, str(error))
+                return redirect("signup")
+            else:
+                return _signed_up(request, person, existing_login)
+    else:
+        form = SignupConfirmForm({"slug": pending.slug}, new_login=new_login)
+        # The address is checked at once, so that a taken one is offered for change before anything is typed;
+        # the password fields are not yet filled in, so their errors wait for the POST.
+        form.is_valid()
+        form.errors.pop("password1", None)
+        form.errors.pop("password2", None)
+    context = {"pending": pending, "form": form, "has_login": new_login is None}
+    return render(request, "registration/signup_confirm.html", context)
+
+
+def _signed_up(request: HttpRequest, person: Person, existing_login: bool) -> HttpResponse:
+    organization = person.organization
+    if existing_login:
+        messages.success(
+            request,
+            f"{organization.name} is ready. Your e-mail already had a Primetric login: sign in with its password.",
+        )
+        return redirect(f"{reverse('login')}?next={reverse('home', args=[organization.slug])}")
+    # The login's password was chosen on this page: signed in with the site's own (first) backend.
+    login(request, person.user, backend=settings.AUTHENTICATION_BACKENDS[0])
+    messages.success(request, f"{organization.name} is ready.")
+    return redirect("home", org_slug=organization.slug)
 
 
 @never_cache

@@ -3,8 +3,8 @@ from typing import Any, cast
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth import authenticate, get_user_model, password_validation
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordMixin
 from django.contrib.auth.models import User
 
 from .auth import client_address, login_blocked
@@ -108,7 +108,12 @@ class RoleSwitchForm(forms.Form):
 
 
 class SignupForm(forms.Form):
-    """A new organization and its first Administrator; the password is checked by Django's validators."""
+    """A new organization and its first Administrator's name and e-mail.
+
+    It checks only the shape of what is typed: whether the address (slug) or the e-mail is in use is told only
+    to whoever opens the e-mailed link, so that the form lists neither organizations nor logins. The password
+    is chosen there too (SignupConfirmForm).
+    """
 
     organization_name = CleanTextField(label="Organization name", max_length=200)
     slug = forms.SlugField(
@@ -119,31 +124,45 @@ class SignupForm(forms.Form):
     )
     full_name = CleanTextField(label="Your full name", max_length=200)
     email = forms.EmailField(label="Your e-mail", max_length=254)
-    password = forms.CharField(
-        label="Password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
-    )
 
     def clean_slug(self) -> str:
-        slug: str = self.cleaned_data["slug"].lower()
-        if Organization.objects.filter(slug__iexact=slug).exists():
-            raise forms.ValidationError("This address is taken; choose another.")
-        return slug
+        return str(self.cleaned_data["slug"]).lower()
 
     def clean_email(self) -> str:
         return stored_email(self.cleaned_data["email"])
 
+
+class SignupConfirmForm(SetPasswordMixin, forms.Form):  # type: ignore[type-arg]  # generic in the stubs only
+    """The page the sign-up's e-mailed link opens: the organization's address (another one if it is taken) and,
+    for an e-mail without a login, the password, chosen by whoever holds the mailbox."""
+
+    slug = forms.SlugField(
+        label="Address",
+        max_length=60,
+        help_text="Your organization's pages live at /<address>/: letters, digits and hyphens.",
+        validators=[validate_slug_not_reserved],
+    )
+    password1, password2 = SetPasswordMixin.create_password_fields()
+
+    def __init__(self, *args: Any, new_login: User | None, **kwargs: Any) -> None:
+        """new_login: the unsaved login the password is for, or None when the e-mail already has one."""
+        self.new_login = new_login
+        super().__init__(*args, **kwargs)
+        if new_login is None:
+            del self.fields["password1"], self.fields["password2"]
+
+    def clean_slug(self) -> str:
+        slug = str(self.cleaned_data["slug"]).lower()
+        if Organization.objects.filter(slug__iexact=slug).exists():
+            raise forms.ValidationError("This address is taken; choose another.", code="taken")
+        return slug
+
     def clean(self) -> dict[str, Any]:
-        super().clean()
-        cleaned = self.cleaned_data
-        password = cleaned.get("password")
-        if password and cleaned.get("email"):
-            user = get_user_model()(username=cleaned["email"].lower(), email=cleaned["email"])
-            user.first_name = cleaned.get("full_name", "")[:150]
-            try:
-                password_validation.validate_password(password, user)
-            except forms.ValidationError as error:
-                self.add_error("password", error)
-        return cleaned
+        cleaned = super().clean()
+        if self.new_login is not None:
+            self.validate_passwords()
+            self.validate_password_for_user(self.new_login)
+        return cleaned or self.cleaned_data
 
 
 class NotificationsForm(forms.Form):
@@ -160,3 +179,4 @@ class EmailPasswordResetForm(PasswordResetForm):
         users = get_user_model()._default_manager.filter(username=email.strip().lower(), is_active=True)
         # Django sends to the login's e-mail field: every login made here has one (its username, as typed).
         return (user for user in users if user.has_usable_password() and user.email)
+

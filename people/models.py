@@ -150,13 +150,13 @@ class Invitation(TenantModel):
 
 
 class PendingSignup(models.Model):
-    """A sign-up waiting for its e-mail address to be confirmed; the password is kept hashed only."""
+    """A sign-up waiting for its e-mail address to be confirmed. It holds no password: whoever opens the
+    e-mailed link chooses it (people/signup.py)."""
 
     organization_name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=60)
     full_name = models.CharField(max_length=200)
     email = models.EmailField(max_length=254)
-    password_hash = models.CharField(max_length=256)
     key_digest = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)

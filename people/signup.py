@@ -1,12 +1,15 @@
 """Sign-up: a new organization and its first Administrator, created once the e-mail address is confirmed.
 
-The form's answer is the same whatever the e-mail: "check your mailbox". The pending sign-up (its password
-hashed) waits in a PendingSignup row; the e-mailed link is signed, expires (SIGNUP_LINK_MAX_AGE) and serves once.
+The form's answer is the same whatever is typed: "check your mailbox". Whether the organization's address is
+taken, or the e-mail already has a login, is told only in the e-mail and on the page its link opens, so that
+neither is an oracle for whoever submits the form. The pending sign-up waits in a PendingSignup row (no
+password: the mailbox's holder chooses it on the confirmation page); the e-mailed link is signed, expires
+(SIGNUP_LINK_MAX_AGE) and serves once.
 """
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.urls import reverse
@@ -24,8 +27,16 @@ class SignupError(Exception):
     """The confirmation cannot create the organization; the message says why, to the user."""
 
 
+class SlugTaken(SignupError):
+    """The organization's address was taken between the confirmation page and its button."""
+
+
 def start_signup(form: SignupForm, request: HttpRequest | None = None) -> PendingSignup:
-    """Keep a valid SignupForm's data (password hashed) and e-mail the confirmation link."""
+    """Keep a valid SignupForm's data and e-mail the confirmation link.
+
+    An e-mail that already has a login is told so, with a password reset offered: the same work is done for
+    every address, so that the answer and its time do not depend on it.
+    """
     data = form.cleaned_data
     key, digest = new_key()
     pending = PendingSignup.objects.create(
@@ -33,15 +44,24 @@ def start_signup(form: SignupForm, request: HttpRequest | None = None) -> Pendin
         slug=data["slug"],
         full_name=data["full_name"],
         email=data["email"],
-        password_hash=make_password(data["password"]),
         key_digest=digest,
     )
     link = absolute_url(
         reverse("signup_confirm", kwargs={"token": make_link_token(SALT, pending.pk, key)}), request
     )
-    context = {"pending": pending, "link": link, "hours": settings.SIGNUP_LINK_MAX_AGE // 3600}
+    context = {
+        "pending": pending,
+        "link": link,
+        "hours": settings.SIGNUP_LINK_MAX_AGE // 3600,
+        "has_login": _login_for(pending.email) is not None,
+        "reset_link": absolute_url(reverse("password_reset"), request),
+    }
     send_templated_email("signup_confirm", context, [pending.email])
     return pending
+
+
+def _login_for(email: str) -> User | None:
+    return get_user_model().objects.filter(username=email.strip().lower()).first()
 
 
 def find_pending_signup(token: str) -> PendingSignup | None:
@@ -55,31 +75,43 @@ def find_pending_signup(token: str) -> PendingSignup | None:
     return pending
 
 
-@transaction.atomic
-def confirm_signup(pending: PendingSignup) -> tuple[Person, bool]:
-    """Create the organization and its Administrator. Returns (person, whether an existing login was used).
+def new_login_for_signup(pending: PendingSignup) -> User | None:
+    """An unsaved login for the sign-up's e-mail (to choose its password), or None if the e-mail has one."""
+    if _login_for(pending.email) is not None:
+        return None
+    email = pending.email.strip()
+    return get_user_model()(username=email.lower(), email=email, first_name=pending.full_name[:150])
 
-    The link proves the address is theirs; a login that already has this e-mail keeps its own password.
+
+@transaction.atomic
+def confirm_signup(pending: PendingSignup, slug: str, password: str | None) -> tuple[Person, bool]:
+    """Create the organization at `slug` and its Administrator. Returns (person, whether an existing login was
+    used).
+
+    The link proves the address is theirs, so its holder chooses the password of a new login; a login that
+    already has this e-mail keeps its own password (and `password` is not used).
     """
     pending = PendingSignup.objects.select_for_update().get(pk=pending.pk)
     if pending.confirmed_at is not None:
         raise SignupError("This sign-up has already been confirmed.")
     try:
         with transaction.atomic():
-            organization = Organization.objects.create(name=pending.organization_name, slug=pending.slug)
+            organization = Organization.objects.create(name=pending.organization_name, slug=slug)
     except IntegrityError:
-        raise SignupError(
-            f"The address /{pending.slug}/ was taken meanwhile. Please sign up again."
-        ) from None
+        raise SlugTaken("This address is taken; choose another.") from None
     email = pending.email.strip()
-    user, created = get_user_model().objects.get_or_create(
-        username=email.lower(),
-        defaults={"email": email, "first_name": pending.full_name[:150], "password": pending.password_hash},
-    )
+    user = _login_for(email)
+    existing_login = user is not None
+    if user is None:
+        if not password:
+            raise SignupError("Choose a password to create your login.")
+        user = get_user_model().objects.create_user(
+            username=email.lower(), email=email, password=password, first_name=pending.full_name[:150]
+        )
     person = Person.objects.create(
         organization=organization, full_name=pending.full_name, email=email, user=user, is_administrator=True
     )
+    pending.slug = slug
     pending.confirmed_at = timezone.now()
-    pending.password_hash = ""
-    pending.save(update_fields=["confirmed_at", "password_hash"])
-    return person, not created
+    pending.save(update_fields=["slug", "confirmed_at"])
+    return person, existing_login
