@@ -51,7 +51,7 @@ def revoke_token(user):
     return bool(deleted)
 
 
-def revoke_tokens_on_new_password(sender, instance, **kwargs):
+def revoke_tokens_on_new_password(instance, **kwargs):
     """pre_save of the user model: a new password (set_password, not yet saved) ends the user's API token.
 
     Django's set_password keeps the raw password in `_password` until the save, and clears it before saving a
