@@ -1,6 +1,6 @@
 """The rows e-mailed links leave behind, deleted once no link can use them (beat's `purge_expired_links`).
 
-- A sign-up (`PendingSignup`, with its password hash until confirmed) goes once its link has expired, confirmed
+- A sign-up (`PendingSignup`: names and an e-mail address, no password) goes once its link has expired, confirmed
   or not: its link is refused from then on and nothing else reads the row.
 - An invitation that ended (accepted, revoked, or expired unused) is kept `KEEP_ENDED_INVITATIONS` as history for
   operators (Django admin lists every invitation with its dates), then deleted. The People page and the API read
