@@ -119,6 +119,18 @@ def queued_notifications(monkeypatch):
     return queued
 
 
+@pytest.fixture(autouse=True)
+def emails_sent_at_once(monkeypatch):
+    """E-mails a request queues (people.mail.queue_email) are sent within it, by the task's own code, as if its
+    transaction had committed and a worker had run the task: tests read mail.outbox right after the request.
+    Tests of the queueing itself put people.mail's on_commit and deliver back (people/tests/test_mail_sending.py)."""
+    from people import mail
+    from people.tasks import send_email_task
+
+    monkeypatch.setattr(mail, "on_commit", lambda callback: callback())
+    monkeypatch.setattr(mail, "deliver", lambda message: send_email_task.apply(kwargs=message))
+
+
 @pytest.fixture
 def org(db):
     return OrganizationFactory(name="Acme", slug="acme")

@@ -1,14 +1,18 @@
 from collections.abc import Collection, Iterator
 from typing import Any, cast
+from urllib.parse import urlsplit
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordMixin
 from django.contrib.auth.models import User
+from django.template.loader import render_to_string
+from django.urls import reverse
 
 from .auth import client_address, login_blocked
 from .emails import stored_email
+from .mail import QueuedEmail, absolute_url, queue_email
 from .models import Organization, Person, validate_slug_not_reserved
 from .roles import Role
 from .text import CleanTextField
@@ -180,3 +184,24 @@ class EmailPasswordResetForm(PasswordResetForm):
         # Django sends to the login's e-mail field: every login made here has one (its username, as typed).
         return (user for user in users if user.has_usable_password() and user.email)
 
+    def save(self, **options: Any) -> None:  # type: ignore[override]
+        """Django's reset, with the e-mail's site taken from SITE_URL, never from the request's Host header."""
+        site = urlsplit(settings.SITE_URL)
+        options.update(domain_override=site.netloc, use_https=site.scheme == "https")
+        super().save(**options)
+
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        """Queue the reset e-mail (sent after the request, retried), its link starting with SITE_URL."""
+        path = reverse("password_reset_confirm", kwargs={"uidb64": context["uid"], "token": context["token"]})
+        context = {**context, "link": absolute_url(path)}
+        subject = " ".join(render_to_string(subject_template_name, context).split())
+        body = render_to_string(email_template_name, context)
+        queue_email(QueuedEmail(subject=subject, body=body, recipients=[to_email], invitation_id=None))

@@ -14,13 +14,13 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
 from .links import key_matches, make_link_token, new_key, read_link_token
-from .mail import absolute_url, send_templated_email
-from .models import Invitation, Person
+from .mail import absolute_url, queue_templated_email
+from .models import EmailStatus, Invitation, Organization, Person
+from .rate_limits import Refusal, invitation_refusal
 
 SALT = "people.invitation"
 
@@ -29,6 +29,14 @@ InvitationState = Literal["active", "invited", "expired", "none"]
 
 class InvitationError(Exception):
     """The invitation cannot be sent or accepted; the message says why, to the user."""
+
+
+class InvitationLimited(InvitationError):
+    """Too many invitations sent lately (people/rate_limits.py); `wait` says how long until one may be sent."""
+
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(refusal.message)
+        self.wait = refusal.wait
 
 
 def user_for_email(email: str) -> User | None:
@@ -48,10 +56,16 @@ def invitation_state(person: Person, now: datetime | None = None) -> InvitationS
 
 @transaction.atomic
 def create_invitation(person: Person, invited_by: Person | None = None) -> tuple[Invitation, str]:
-    """A new invitation of the person (any earlier pending one is revoked) and the link to send: (row, path)."""
+    """A new invitation of the person (any earlier pending one is revoked) and the link to send: (row, path).
+
+    Refused (InvitationError, nothing changed) past the sending limits of people/rate_limits.py.
+    """
     if person.user_id:
         raise InvitationError(f"{person.full_name} can already sign in.")
+    # One invitation at a time per organization, so that concurrent requests cannot all pass the limits.
+    Organization.objects.select_for_update().filter(pk=person.organization_id).first()
     now = timezone.now()
+    check_invitation_limits(person.organization_id, invited_by, person.email, now)
     revoke_invitations(person, now=now)
     key, digest = new_key()
     invitation = Invitation.objects.create(
@@ -66,20 +80,53 @@ def create_invitation(person: Person, invited_by: Person | None = None) -> tuple
     return invitation, reverse("invitation", kwargs={"token": token})
 
 
-def invite(
-    person: Person, invited_by: Person | None = None, request: HttpRequest | None = None
-) -> Invitation:
-    """Create an invitation and e-mail its link to the person. Returns the invitation."""
+def check_invitation_limits(
+    organization_id: int, invited_by: Person | None, email: str, now: datetime | None = None
+) -> None:
+    """Raise InvitationLimited if one more invitation to `email` may not be sent now."""
+    refusal = invitation_refusal(
+        organization_id, invited_by.pk if invited_by else None, email, now or timezone.now()
+    )
+    if refusal:
+        raise InvitationLimited(refusal)
+
+
+@transaction.atomic
+def invite(person: Person, invited_by: Person | None = None) -> Invitation:
+    """Create an invitation and queue its e-mail, sent once the invitation is saved. Returns the invitation.
+
+    The subject line is fixed: the names in the e-mail are the inviter's to choose, and stay in its body.
+    """
     invitation, path = create_invitation(person, invited_by)
     context = {
         "person": person,
         "organization": person.organization,
         "invited_by": invited_by,
-        "link": absolute_url(path, request),
+        "link": absolute_url(path),
         "expires_at": invitation.expires_at,
     }
-    send_templated_email("invitation", context, [invitation.email])
+    queue_templated_email("invitation", context, [invitation.email], invitation_id=invitation.pk)
     return invitation
+
+
+def email_wanted(invitation_id: int) -> bool:
+    """Whether the invitation's e-mail is still to be sent: not sent yet, and its link still works."""
+    invitation = Invitation.objects.filter(pk=invitation_id).first()
+    if invitation is None or invitation.email_status == EmailStatus.SENT:
+        return False
+    return invitation.is_pending(timezone.now())
+
+
+def record_email_sent(invitation_id: int) -> None:
+    Invitation.objects.filter(pk=invitation_id).update(email_status=EmailStatus.SENT)
+
+
+def record_email_failure(invitation_id: int, final: bool) -> None:
+    """The mail server refused the invitation's e-mail: it is retried, or (final) no more."""
+    status = EmailStatus.FAILED if final else EmailStatus.RETRYING
+    Invitation.objects.filter(pk=invitation_id).exclude(email_status=EmailStatus.SENT).update(
+        email_status=status
+    )
 
 
 def revoke_invitations(person: Person, now: datetime | None = None) -> int:

@@ -123,6 +123,15 @@ class Person(TenantModel):
         return any(role in self.roles for role in roles)
 
 
+class EmailStatus(models.TextChoices):
+    """Where an invitation's e-mail is: the task queue sends it after the invitation is saved, retrying."""
+
+    QUEUED = "queued", "on its way"
+    SENT = "sent", "sent"
+    RETRYING = "retrying", "could not be sent yet, we keep trying"
+    FAILED = "failed", "could not be sent"
+
+
 class Invitation(TenantModel):
     """An e-mailed, single-use link by which a person gets a login (or joins with the one they have).
 
@@ -138,6 +147,7 @@ class Invitation(TenantModel):
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    email_status = models.CharField(max_length=10, choices=EmailStatus.choices, default=EmailStatus.QUEUED)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from .forms import SignupForm
 from .links import key_matches, make_link_token, new_key, read_link_token
-from .mail import absolute_url, send_templated_email
+from .mail import absolute_url, queue_templated_email
 from .models import Organization, PendingSignup, Person
 
 SALT = "people.signup"
@@ -56,7 +56,7 @@ def start_signup(form: SignupForm, request: HttpRequest | None = None) -> Pendin
         "has_login": _login_for(pending.email) is not None,
         "reset_link": absolute_url(reverse("password_reset"), request),
     }
-    send_templated_email("signup_confirm", context, [pending.email])
+    queue_templated_email("signup_confirm", context, [pending.email])  # sent once the sign-up is saved
     return pending
 
 

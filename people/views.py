@@ -57,6 +57,22 @@ def _safe_next(request: HttpRequest) -> str | None:
     return target if allowed else None
 
 
+def _invitation_email_status(person: Person) -> str:
+    """The latest invitation's e-mail status ("queued", "sent", "retrying", "failed"), or "" if none."""
+    latest = next(iter(person.invitations.all()), None)  # newest first, prefetched
+    return latest.email_status if latest else ""
+
+
+def _invite_after_save(request: TenantRequest, person: Person, saved: str) -> None:
+    """Invite a person just saved: the message says what became of the invitation, the person stays saved."""
+    try:
+        invite(person, invited_by=request.tenant.person)
+    except InvitationError as error:
+        messages.warning(request, f"{saved}; the invitation was not sent: {error}")
+    else:
+        messages.success(request, f"{saved}. Invitation saved; the e-mail is on its way.")
+
+
 @tenant_view(Role.ADMINISTRATOR, Role.MANAGER)
 def person_list(request: TenantRequest) -> HttpResponse:
     query = clean_search(request.GET.get("q"))
@@ -64,7 +80,12 @@ def person_list(request: TenantRequest) -> HttpResponse:
         Prefetch("invitations", queryset=Invitation.objects.order_by("-created_at", "-id"))
     )
     rows = [
-        {"person": p, "state": invitation_state(p), "may_invite": _may_invite(request.tenant, p)}
+        {
+            "person": p,
+            "state": invitation_state(p),
+            "email_status": _invitation_email_status(p),
+            "may_invite": _may_invite(request.tenant, p),
+        }
         for p in people
     ]
     context = {"rows": rows, "query": query, "can_edit": request.tenant.holds(Role.ADMINISTRATOR)}
@@ -89,8 +110,7 @@ def person_create(request: TenantRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         person = save_person(form)
         if form.cleaned_data.get("invite"):
-            invite(person, invited_by=request.tenant.person, request=request)
-            messages.success(request, f"{person.full_name} was added and invited by e-mail.")
+            _invite_after_save(request, person, f"{person.full_name} was added")
         else:
             messages.success(request, f"{person.full_name} was added.")
         next_url = _safe_next(request)
@@ -108,8 +128,9 @@ def person_edit(request: TenantRequest, person_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         save_person(form)
         if form.cleaned_data.get("invite"):
-            invite(person, invited_by=request.tenant.person, request=request)
-        messages.success(request, f"{person.full_name} was saved.")
+            _invite_after_save(request, person, f"{person.full_name} was saved")
+        else:
+            messages.success(request, f"{person.full_name} was saved.")
         return redirect("people:list", org_slug=request.tenant.organization.slug)
     return render(
         request,
@@ -131,11 +152,11 @@ def person_invite(request: TenantRequest, person_id: int) -> HttpResponse:
     if not _may_invite(request.tenant, person):
         raise PermissionDenied("Only an Administrator invites an Administrator.")
     try:
-        invite(person, invited_by=request.tenant.person, request=request)
+        invite(person, invited_by=request.tenant.person)
     except InvitationError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"An invitation was e-mailed to {person.email}.")
+        messages.success(request, f"Invitation saved; the e-mail to {person.email} is on its way.")
     return redirect("people:list", org_slug=request.tenant.organization.slug)
 
 

@@ -1,10 +1,19 @@
 """People and the signed-in user's memberships: what the people endpoints and /orgs/ read and write."""
 
+from contextlib import suppress
+
 from django.db import IntegrityError, transaction
 from rest_framework import serializers
+from rest_framework.exceptions import Throttled
 
 from people.forms import PersonForm
-from people.invitations import invitation_state, invite
+from people.invitations import (
+    InvitationError,
+    InvitationLimited,
+    check_invitation_limits,
+    invitation_state,
+    invite,
+)
 from people.models import Person
 from people.roles import Role
 from people.services import save_person
@@ -72,6 +81,13 @@ class PersonSerializer(FormBackedSerializer):
         }
 
     def save_form(self, form):
+        tenant = self.context["tenant"]
+        if form.cleaned_data.get("invite"):
+            # Refused before the person is saved, so that a refusal leaves nothing half done.
+            try:
+                check_invitation_limits(tenant.organization.pk, tenant.person, form.cleaned_data["email"])
+            except InvitationLimited as error:
+                raise Throttled(wait=error.wait.total_seconds(), detail=str(error)) from None
         try:
             with transaction.atomic():
                 person = save_person(form)
@@ -81,5 +97,7 @@ class PersonSerializer(FormBackedSerializer):
                 {"email": ["A person with this e-mail already exists in this organization."]}
             ) from None
         if form.cleaned_data.get("invite"):
-            invite(person, invited_by=self.context["tenant"].person, request=self.context.get("request"))
+            # Refused meanwhile: the person is saved, and the answer's `login` says "none".
+            with suppress(InvitationError):
+                invite(person, invited_by=tenant.person)
         return person

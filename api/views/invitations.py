@@ -6,11 +6,17 @@ is between the invitee and their mailbox (people/invitations.py).
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, Throttled
 from rest_framework.response import Response
 
-from people.invitations import InvitationError, invitation_state, invite, revoke_invitations
-from people.models import Person
+from people.invitations import (
+    InvitationError,
+    InvitationLimited,
+    invitation_state,
+    invite,
+    revoke_invitations,
+)
+from people.models import EmailStatus, Person
 from people.roles import Role
 
 from ..exceptions import Conflict
@@ -28,6 +34,14 @@ class InvitationSerializer(serializers.Serializer):
     email = serializers.EmailField(allow_null=True, help_text="Where the latest invitation was sent.")
     invited_at = serializers.DateTimeField(allow_null=True)
     expires_at = serializers.DateTimeField(allow_null=True)
+    email_status = serializers.ChoiceField(
+        choices=EmailStatus.values,
+        allow_null=True,
+        help_text=(
+            "The pending invitation's e-mail: queued (on its way), sent, retrying (could not be sent yet, we keep"
+            " trying) or failed (could not be sent)."
+        ),
+    )
 
 
 def invitation_data(person):
@@ -38,6 +52,7 @@ def invitation_data(person):
         "email": pending.email if pending else None,
         "invited_at": pending.created_at if pending else None,
         "expires_at": pending.expires_at if pending else None,
+        "email_status": pending.email_status if pending else None,
     }
 
 
@@ -60,17 +75,27 @@ class PersonInvitation(TenantAPIView):
 
     @extend_schema(
         summary="Invite a person, or send the invitation again",
-        description="E-mails a new single-use link; an earlier link stops working.",
+        description=(
+            "Saves a new single-use link, e-mailed once saved (retried while the mail server is down); an earlier"
+            " link stops working. Invitations are limited per inviter, organization and recipient; a new"
+            " organization sends few until one of its invitations is accepted."
+        ),
         request=None,
         responses={
             201: InvitationSerializer,
             409: OpenApiResponse(ErrorSerializer, description="The person can already sign in."),
+            429: OpenApiResponse(
+                ErrorSerializer,
+                description="Too many invitations lately; Retry-After says when to try again.",
+            ),
         },
     )
     def post(self, request, *args, **kwargs):
         person = self.person()
         try:
-            invite(person, invited_by=self.tenant.person, request=request)
+            invite(person, invited_by=self.tenant.person)
+        except InvitationLimited as error:
+            raise Throttled(wait=error.wait.total_seconds(), detail=str(error)) from None
         except InvitationError as error:
             raise Conflict(str(error)) from None
         return Response(InvitationSerializer(invitation_data(person)).data, status=status.HTTP_201_CREATED)

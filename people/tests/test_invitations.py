@@ -35,7 +35,7 @@ def test_an_invited_person_chooses_a_password_and_is_signed_in(
     response = add_and_invite(admin_client, "lee@acme.test")
     assert response.status_code == 302
     message = last_email_to("lee@acme.test")
-    assert message.subject == "You are invited to Acme on Primetric"
+    assert message.subject == "You are invited to Primetric"  # no name an inviter chooses
     assert "Ada Admin invites you to Acme on Primetric" in message.body
     assert "The link works once, until" in message.body
     lee = Person.objects.get(email="lee@acme.test")
