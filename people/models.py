@@ -173,3 +173,40 @@ class PendingSignup(models.Model):
 
     def __str__(self) -> str:
         return f"Sign-up of {self.slug}"
+
+
+class AuditEvent(TenantModel):
+    """One entry of the organization's audit trail: who did what to whose data, and when (people/audit.py).
+
+    The people it names are of the same organization (tenant keys, people/tenant_keys.py); their names at the time
+    are kept in `details`, so that an entry still reads right once a person is renamed or deleted.
+    """
+
+    class Action(models.TextChoices):
+        HUBSTAFF_USER_LINKED = "hubstaff_user_linked", "linked a Hubstaff user"
+        HUBSTAFF_USER_UNLINKED = "hubstaff_user_unlinked", "removed a Hubstaff user's link"
+
+    actor = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_constraint=False
+    )
+    action = models.CharField(max_length=40, choices=Action.choices)
+    # The person the entry is about (for a link, the one whose hours it decides) and, when the entry moves
+    # something away from someone, that someone: each sees the entry on their page.
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_constraint=False
+    )
+    former_person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_constraint=False
+    )
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["organization", "person"], name="audit_event_person"),
+            models.Index(fields=["organization", "former_person"], name="audit_event_former_person"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} ({self.created_at:%Y-%m-%d %H:%M})"

@@ -7,16 +7,24 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
 from integrations.models import HubstaffUserLink
-from integrations.services.user_links import link_user, remove_link
+from integrations.services.user_links import LINK_ROLES, link_user, remove_link
 from people.roles import Role
+from people.text import clean_text
 
 from ..serializers.base import MAX_ID
 from ..tenancy import TenantAPIView
 
 
+class CleanCharField(serializers.CharField):
+    """One-line text cleaned as the pages clean it (people.text.clean_text), before the length and NUL checks."""
+
+    def to_internal_value(self, data):
+        return clean_text(super().to_internal_value(data))
+
+
 class HubstaffUserLinkSerializer(serializers.ModelSerializer):
     hubstaff_user_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
-    hubstaff_user_name = serializers.CharField(max_length=300, allow_blank=True, default="")
+    hubstaff_user_name = CleanCharField(max_length=300, allow_blank=True, default="")
     person = serializers.IntegerField(
         source="person_id", min_value=1, max_value=MAX_ID, help_text="A person of this organization."
     )
@@ -37,7 +45,7 @@ class HubstaffUserLinkSerializer(serializers.ModelSerializer):
 
 
 class UserLinkEndpoint(TenantAPIView):
-    write_roles = (Role.MANAGER,)
+    write_roles = LINK_ROLES
     read_roles = (Role.MANAGER, Role.ADMINISTRATOR)
     url_models = {"link_id": HubstaffUserLink}
     serializer_class = HubstaffUserLinkSerializer
@@ -74,7 +82,7 @@ class UserLinkList(UserLinkEndpoint, generics.ListAPIView):
                 hubstaff_user_id=data["hubstaff_user_id"],
                 person_id=data["person_id"],
                 name=data.get("hubstaff_user_name", ""),
-                user=request.user,
+                actor=self.tenant.person,
             )
         except ValidationError as exc:
             raise serializers.ValidationError(
@@ -93,5 +101,5 @@ class UserLinkDetail(UserLinkEndpoint, generics.RetrieveAPIView):
     lookup_url_kwarg = "link_id"
 
     def delete(self, request, *args, **kwargs):
-        remove_link(self.get_object())
+        remove_link(self.get_object(), actor=self.tenant.person)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -10,13 +10,18 @@ Hubstaff user, any number of Hubstaff users per person.
 from collections.abc import Collection, Mapping
 from typing import NamedTuple
 
-from django.contrib.auth.models import User
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
 from integrations.hubstaff import rules
 from integrations.models import HubstaffUserLink
-from people.models import Organization, Person
+from people import audit
+from people.models import AuditEvent, Organization, Person
+from people.roles import Role
+from people.text import clean_text
+
+# The roles that may link a Hubstaff user to a person or remove a link (`may_change_links`).
+LINK_ROLES = (Role.MANAGER,)
 
 
 class KeptMatches(NamedTuple):
@@ -59,8 +64,8 @@ def keep_email_matches(
                 organization_id=organization_id,
                 hubstaff_user_id=user_id,
                 person_id=matches[user_id],
-                hubstaff_user_name=(user.name if user else "")[:300],
-                hubstaff_user_email=((user.email or "") if user else "")[:254],
+                hubstaff_user_name=clean_text(user.name if user else "")[:300],
+                hubstaff_user_email=clean_text((user.email or "") if user else "")[:254],
                 made_by=HubstaffUserLink.MadeBy.EMAIL,
             )
         )
@@ -74,10 +79,18 @@ def name_kept_matches(
     lists now, for the person's page."""
     for user_id in sorted(unnamed):
         user = users.get(user_id)
-        if user is not None and user.name:
+        name = clean_text(user.name)[:300] if user is not None else ""
+        if name:
             HubstaffUserLink.objects.for_org(organization_id).filter(
                 hubstaff_user_id=user_id, hubstaff_user_name=""
-            ).update(hubstaff_user_name=user.name[:300])
+            ).update(hubstaff_user_name=name)
+
+
+def may_change_links(member: Person) -> bool:
+    """Whether this member may link a Hubstaff user to a person or remove a link: a Manager (an Administrator who
+    also holds the Manager role may; one who does not, may not). Deciding whose time is whose is sync work, like
+    ticking Hubstaff on a project; the page, the API and the person's page all ask this."""
+    return member.has_role(*LINK_ROLES)
 
 
 def link_user(
@@ -86,13 +99,17 @@ def link_user(
     hubstaff_user_id: int | str | None,
     person_id: int | str | None,
     name: str | None = "",
-    user: User | None = None,
+    actor: Person,
 ) -> HubstaffUserLink:
     """Link a Hubstaff user to a person of `organization` by hand (replacing an earlier match of that user).
 
     The person is looked up inside the organization: an id of another organization's person is refused like an
-    unknown one. Raises ValidationError for a bad id.
+    unknown one. Raises ValidationError for a bad id, PermissionDenied for an actor who may not link. The
+    organization's audit trail records who linked whom (and whom the user's time went to before), and both
+    people are e-mailed.
     """
+    if not may_change_links(actor) or actor.organization_id != organization.pk:
+        raise PermissionDenied("Only a Manager links Hubstaff users to people.")
     if hubstaff_user_id is None or person_id is None:  # a form's field left out
         raise ValidationError("Choose a person and a Hubstaff user.")
     try:
@@ -105,25 +122,59 @@ def link_user(
     person = Person.objects.for_org(organization).filter(pk=person_id).first()
     if person is None:
         raise ValidationError({"person": "Choose a person of this organization."})
+    name = clean_text(name or "")[:300]
     try:
         with transaction.atomic():
+            before = (
+                HubstaffUserLink.objects.for_org(organization)
+                .select_for_update()
+                .select_related("person")
+                .filter(hubstaff_user_id=hubstaff_user_id)
+                .first()
+            )
             link, _ = HubstaffUserLink.objects.for_org(organization).update_or_create(
                 organization=organization,
                 hubstaff_user_id=hubstaff_user_id,
                 defaults={
                     "person": person,
-                    "hubstaff_user_name": (name or "")[:300],
+                    "hubstaff_user_name": name,
                     "hubstaff_user_email": "",
                     "made_by": HubstaffUserLink.MadeBy.HAND,
-                    "created_by": user,
+                    "created_by": actor.user,
                 },
             )
+            if before is None or before.person_id != person.pk:
+                audit.record(
+                    organization,
+                    actor=actor,
+                    action=AuditEvent.Action.HUBSTAFF_USER_LINKED,
+                    person=person,
+                    former_person=before.person if before is not None else None,
+                    details={"hubstaff_user_id": hubstaff_user_id, "hubstaff_user_name": name},
+                )
     except IntegrityError:
-        # Two managers linking the same user at once: the other one's link stands.
+        # Two managers linking the same user at once: the other one's link stands (and is in the audit trail).
         link = HubstaffUserLink.objects.for_org(organization).get(hubstaff_user_id=hubstaff_user_id)
     return link
 
 
-def remove_link(link: HubstaffUserLink) -> None:
-    """Forget a kept match: the next sync matches that Hubstaff user by e-mail again (and keeps that match)."""
-    link.delete()
+def remove_link(link: HubstaffUserLink, *, actor: Person) -> None:
+    """Forget a kept match: the next sync matches that Hubstaff user by e-mail again (and keeps that match).
+
+    Raises PermissionDenied for an actor who may not; the audit trail records the removal and the person is
+    e-mailed."""
+    if not may_change_links(actor) or actor.organization_id != link.organization_id:
+        raise PermissionDenied("Only a Manager removes links of Hubstaff users.")
+    with transaction.atomic():
+        audit.record(
+            actor.organization,
+            actor=actor,
+            action=AuditEvent.Action.HUBSTAFF_USER_UNLINKED,
+            person=link.person,
+            details={
+                "hubstaff_user_id": link.hubstaff_user_id,
+                "hubstaff_user_name": link.hubstaff_user_name,
+                "made_by": link.made_by,
+            },
+        )
+        link.delete()

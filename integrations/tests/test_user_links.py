@@ -68,17 +68,17 @@ def test_a_linked_user_whose_email_differs_has_their_time_synced_to_the_person(
 
 
 def test_the_persons_page_shows_the_link_and_removes_it(
-    admin_client: Client, org: Organization, dana: Person
+    all_roles_client: Client, org: Organization, dana: Person
 ) -> None:
     saved = HubstaffUserLink.objects.create(
         organization=org, hubstaff_user_id=77, hubstaff_user_name="Dana Ghost", person=dana
     )
-    page = admin_client.get(f"/acme/people/{dana.pk}/edit/").content.decode()
+    page = all_roles_client.get(f"/acme/people/{dana.pk}/edit/").content.decode()
     assert "<bdi>Dana Ghost</bdi> · matched by hand" in page
-    response = admin_client.post(f"/acme/integrations/hubstaff/user-links/{saved.pk}/remove/")
+    response = all_roles_client.post(f"/acme/integrations/hubstaff/user-links/{saved.pk}/remove/")
     assert response.status_code == 302 and response["Location"] == f"/acme/people/{dana.pk}/edit/"
     assert not HubstaffUserLink.objects.exists()
-    assert "matched by hand" not in admin_client.get(f"/acme/people/{dana.pk}/edit/").content.decode()
+    assert "matched by hand" not in all_roles_client.get(f"/acme/people/{dana.pk}/edit/").content.decode()
 
 
 def test_a_person_of_another_organization_is_refused(
@@ -95,7 +95,7 @@ def test_a_person_of_another_organization_is_refused(
 
 
 def test_another_organizations_project_and_link_are_404(
-    manager_client: Client, admin_client: Client, other_project: Project, other_org: Organization
+    manager_client: Client, other_project: Project, other_org: Organization
 ) -> None:
     stranger = PersonFactory.create(organization=other_org)
     theirs = HubstaffUserLink.objects.create(organization=other_org, hubstaff_user_id=5, person=stranger)
@@ -104,7 +104,9 @@ def test_another_organizations_project_and_link_are_404(
         {"hubstaff_user_id": 5, "person": stranger.pk},
     )
     assert response.status_code == 404
-    assert admin_client.post(f"/acme/integrations/hubstaff/user-links/{theirs.pk}/remove/").status_code == 404
+    assert (
+        manager_client.post(f"/acme/integrations/hubstaff/user-links/{theirs.pk}/remove/").status_code == 404
+    )
     assert HubstaffUserLink.objects.filter(pk=theirs.pk).exists()
 
 

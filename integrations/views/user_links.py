@@ -11,28 +11,30 @@ from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from people import audit
 from people.models import Person
-from people.roles import Role
 from people.tenancy import TenantRequest, tenant_view
 from projects.models import Project
 
 from ..models import HubstaffUserLink
-from ..services.user_links import link_user, remove_link
+from ..services.user_links import LINK_ROLES, link_user, may_change_links, remove_link
+
+# The person's page lists this many of the newest audit trail entries about them.
+AUDIT_ENTRIES_SHOWN = 50
 
 
-@tenant_view(Role.MANAGER)
+@tenant_view(*LINK_ROLES)
 @require_POST
 def link_hubstaff_user(request: TenantRequest, project_id: int) -> HttpResponse:
     """From a project's missing teammates: the Hubstaff user is the chosen person (looked up in this organization)."""
     project = request.tenant.get(Project, project_id)
-    name = request.POST.get("name", "").strip()
     try:
         link = link_user(
             request.tenant.organization,
             hubstaff_user_id=request.POST.get("hubstaff_user_id"),
             person_id=request.POST.get("person"),
-            name=name,
-            user=request.user,
+            name=request.POST.get("name", ""),
+            actor=request.tenant.person,
         )
     except ValidationError as exc:
         for message in exc.messages:
@@ -41,19 +43,20 @@ def link_hubstaff_user(request: TenantRequest, project_id: int) -> HttpResponse:
         messages.success(
             request,
             f"Hubstaff user {link.hubstaff_user_name or link.hubstaff_user_id} is now linked to "
-            f"{link.person.full_name}. Sync again to bring their time in.",
+            f"{link.person.full_name}. Sync again to bring their time in. {link.person.full_name} is told by "
+            "e-mail, and the change is in the organization's audit trail.",
         )
     return redirect("projects:detail", org_slug=request.tenant.organization.slug, project_id=project.pk)
 
 
-@tenant_view(Role.MANAGER, Role.ADMINISTRATOR)
+@tenant_view(*LINK_ROLES)
 @require_POST
 def unlink_hubstaff_user(request: TenantRequest, link_id: int) -> HttpResponse:
     """Remove a kept match (made by hand or by e-mail): later syncs match that Hubstaff user by e-mail again (no work
     log changes until then; the person's page says what the next sync does)."""
     link = request.tenant.get(HubstaffUserLink, link_id)
     person = link.person
-    remove_link(link)
+    remove_link(link, actor=request.tenant.person)
     messages.success(
         request,
         f"Hubstaff user {link.hubstaff_user_name or link.hubstaff_user_id} is no longer matched to "
@@ -66,17 +69,24 @@ def unlink_hubstaff_user(request: TenantRequest, link_id: int) -> HttpResponse:
 
 
 def person_links_panel(request: TenantRequest, person: Person) -> str | None:
-    """The person's page: the Hubstaff users matched to them and how (by e-mail, by hand), each with Remove."""
+    """The person's page: the Hubstaff users matched to them and how (by e-mail, by hand), each with Remove for a
+    member who may remove links; and the organization's audit trail of who linked or unlinked whom, for each
+    change that gave this person's time to someone or someone's time to this person."""
     links = (
         request.tenant.scope(HubstaffUserLink)
         .filter(person=person)
         .order_by("made_by", "hubstaff_user_name", "pk")
     )
-    if not links:
+    entries = list(audit.entries_about(request.tenant.organization, person)[:AUDIT_ENTRIES_SHOWN])
+    if not links and not entries:
         return None
-    return render_to_string(
-        "integrations/person_links.html", {"person": person, "links": links}, request=request
-    )
+    context = {
+        "person": person,
+        "links": links,
+        "audit_entries": entries,
+        "may_remove": may_change_links(request.tenant.person),
+    }
+    return render_to_string("integrations/person_links.html", context, request=request)
 
 
 def link_choices(

@@ -81,3 +81,79 @@ def test_an_api_endpoint_answers_only_its_roles(route, pattern, method, role, me
             response.status_code,
             getattr(response, "data", None),
         )
+
+
+# ------------------------------------------------------------------ Hubstaff user links: one rule on every surface
+
+# Deciding whose Hubstaff time is whose is sync work: Managers only (PRODUCT.md's roles), whatever the surface.
+LINK_CHANGERS = {Role.MANAGER}
+# Each role alone, and an Administrator who is also a Manager (roles held decide, not the active one).
+LINK_MEMBERS = [(role,) for role in ROLES] + [(Role.ADMINISTRATOR, Role.MANAGER)]
+
+
+def link_surfaces(client, api, own_objects):
+    """(surface, response) for each way of linking a Hubstaff user to a person or removing a link."""
+    slug, link_id, person_id = own_objects["org_slug"], own_objects["link_id"], own_objects["person_id"]
+    project_id = own_objects["project_id"]
+    return [
+        (
+            "page: This is …",
+            client.post(
+                f"/{slug}/projects/{project_id}/hubstaff/link-user/",
+                {"hubstaff_user_id": 6, "name": "New Hubstaff user", "person": person_id},
+            ),
+        ),
+        (
+            "API: link",
+            api.post(
+                f"/api/v1/orgs/{slug}/hubstaff/user-links/",
+                {"hubstaff_user_id": 7, "person": person_id},
+                format="json",
+            ),
+        ),
+        ("API: remove", api.delete(f"/api/v1/orgs/{slug}/hubstaff/user-links/{link_id}/")),
+    ]
+
+
+@pytest.mark.parametrize("roles", LINK_MEMBERS, ids=["+".join(r) for r in LINK_MEMBERS])
+def test_only_a_manager_links_or_removes_hubstaff_users_on_every_surface(
+    roles, org, make_member, own_objects
+):
+    from integrations.models import HubstaffUserLink
+
+    member = make_member(org, *roles, email="links-" + "-".join(roles) + "@acme.test")
+    allowed = bool(LINK_CHANGERS & set(roles))
+    client, api = signed_in(member), token_client(member)
+    link_id = own_objects["link_id"]
+    person_page = f"/{own_objects['org_slug']}/people/{own_objects['person_id']}/edit/"
+    if Role.ADMINISTRATOR in roles:  # the person's page is the Administrators'; Remove shows by the same rule
+        page = client.get(person_page).content.decode()
+        assert ("hubstaff/user-links/" in page and ">Remove</button>" in page) == allowed, roles
+        assert ("Only a Manager can remove these matches." in page) != allowed, roles
+    removed_on_page = client.post(
+        f"/{own_objects['org_slug']}/integrations/hubstaff/user-links/{link_id}/remove/"
+    )
+    assert removed_on_page.status_code == (302 if allowed else 403), roles
+    assert HubstaffUserLink.objects.filter(pk=link_id).exists() != allowed, roles
+    if allowed:  # the API's removal needs a link to remove
+        link_id = HubstaffUserLink.objects.create(
+            organization=org, hubstaff_user_id=5, person_id=own_objects["person_id"]
+        ).pk
+        own_objects = {**own_objects, "link_id": link_id}
+    for surface, response in link_surfaces(client, api, own_objects):
+        if allowed:
+            assert response.status_code in (201, 204, 302), (surface, roles, response.status_code)
+        else:
+            assert response.status_code == 403, (surface, roles, response.status_code)
+    kept = set(HubstaffUserLink.objects.for_org(org).values_list("hubstaff_user_id", flat=True))
+    assert kept == ({6, 7} if allowed else {5}), roles
+
+
+def test_the_declared_roles_of_hubstaff_user_links_are_the_rule():
+    """The page views and the API declare the same roles as the rule (the role matrix above reads them)."""
+    from api.views.user_links import UserLinkDetail, UserLinkList
+    from integrations.views.user_links import link_hubstaff_user, unlink_hubstaff_user
+
+    assert set(link_hubstaff_user.tenant_roles) == set(unlink_hubstaff_user.tenant_roles) == LINK_CHANGERS
+    for view in (UserLinkList, UserLinkDetail):
+        assert set(view().required_roles("POST")) == set(view().required_roles("DELETE")) == LINK_CHANGERS
