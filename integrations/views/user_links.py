@@ -60,7 +60,8 @@ def unlink_hubstaff_user(request: TenantRequest, link_id: int) -> HttpResponse:
     messages.success(
         request,
         f"Hubstaff user {link.hubstaff_user_name or link.hubstaff_user_id} is no longer matched to "
-        f"{person.full_name}. The next sync matches them by e-mail again.",
+        f"{person.full_name}. The next sync matches them by e-mail again. {person.full_name} is told by e-mail, "
+        "and the change is in the organization's audit trail.",
     )
     back = request.POST.get("next", "")
     if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
