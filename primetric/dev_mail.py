@@ -64,7 +64,7 @@ def mailbox(request: HttpRequest) -> HttpResponse:
         raise Http404("No mailbox here.")
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    directory = Path(settings.EMAIL_FILE_PATH)
+    directory = Path(settings.EMAIL_FILE_PATH)  # type: ignore[misc]  # set with the file-based backend only
     mails = read_messages(directory) if directory.is_dir() else []
     everyone = request.user.is_staff
     if not everyone:
