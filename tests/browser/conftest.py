@@ -60,7 +60,10 @@ def browser(playwright):
 
 
 @pytest.fixture
-def context(browser, live_server):
+def context(browser, live_server, settings):
+    settings.SITE_URL = (
+        live_server.url
+    )  # e-mailed links start with SITE_URL: here the site is the live server
     context = browser.new_context(
         base_url=live_server.url, viewport={"width": 1280, "height": 900}, locale="en-US"
     )
