@@ -13,6 +13,7 @@ from django.db.models import Q
 
 from .mail import queue_templated_email
 from .models import AuditEvent, Organization, Person, TenantQuerySet
+from .text import clean_text
 
 # The e-mail (templates/emails/<name>.txt) that tells the people an entry concerns, by action.
 EMAILS = {
@@ -49,7 +50,11 @@ def record(
             "actor_name": actor.full_name if actor else "",
             "person_name": person.full_name,
             "former_person_name": former_person.full_name if former_person else "",
-            **(details or {}),
+            # Text from elsewhere (a Hubstaff user's name) goes into pages and plain-text e-mails: cleaned here too.
+            **{
+                key: clean_text(value) if isinstance(value, str) else value
+                for key, value in (details or {}).items()
+            },
         },
     )
     for someone, gains in ((person, True), (former_person, False)):

@@ -11,21 +11,15 @@ from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from conftest import signed_in
 from integrations.models import HubstaffUserLink
+from integrations.services.user_links import link_user
 from people import audit
+from people import mail as people_mail
 from people.models import AuditEvent, Organization, Person
 from projects.models import Project
 from tests.factories import PersonFactory
 
 LINK_PAGE = "/acme/projects/{project}/hubstaff/link-user/"
 REMOVE_PAGE = "/acme/integrations/hubstaff/user-links/{link}/remove/"
-
-
-@pytest.fixture
-def committed(
-    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
-) -> DjangoCaptureOnCommitCallbacks:
-    """`with committed(execute=True)`: the block's on-commit work (the e-mails) runs as a committed request's would."""
-    return django_capture_on_commit_callbacks
 
 
 @pytest.fixture
@@ -62,14 +56,12 @@ def test_a_manager_taking_someones_hubstaff_time_is_recorded_shown_on_both_pages
     project: Project,
     dana: Person,
     danas_match: HubstaffUserLink,
-    committed: DjangoCaptureOnCommitCallbacks,
 ) -> None:
-    with committed(execute=True):
-        response = manager_client.post(
-            LINK_PAGE.format(project=project.pk),
-            {"hubstaff_user_id": 77, "name": "Dana Ghost", "person": manager.pk},
-            follow=True,
-        )
+    response = manager_client.post(
+        LINK_PAGE.format(project=project.pk),
+        {"hubstaff_user_id": 77, "name": "Dana Ghost", "person": manager.pk},
+        follow=True,
+    )
     said = "is told by e-mail, and the change is in the organization's audit trail"
     assert said in html.unescape(response.content.decode())
     assert HubstaffUserLink.objects.get(hubstaff_user_id=77).person == manager
@@ -102,10 +94,8 @@ def test_removing_a_link_is_recorded_shown_and_told(
     admin_client: Client,
     dana: Person,
     danas_match: HubstaffUserLink,
-    committed: DjangoCaptureOnCommitCallbacks,
 ) -> None:
-    with committed(execute=True):
-        response = signed_in(manager).post(REMOVE_PAGE.format(link=danas_match.pk))
+    response = signed_in(manager).post(REMOVE_PAGE.format(link=danas_match.pk))
     assert response.status_code == 302 and not HubstaffUserLink.objects.exists()
     (event,) = AuditEvent.objects.all()
     assert (event.actor, event.action, event.person, event.former_person) == (
@@ -122,24 +112,20 @@ def test_removing_a_link_is_recorded_shown_and_told(
     assert "Max Manager removed the link of the Hubstaff user Dana Ghost (#77) to you in Acme." in to_dana
 
 
-def test_linking_through_the_api_is_recorded_and_told(
-    manager: Person, dana: Person, committed: DjangoCaptureOnCommitCallbacks
-) -> None:
+def test_linking_through_the_api_is_recorded_and_told(manager: Person, dana: Person) -> None:
     from conftest import token_client
 
-    with committed(execute=True):
-        response = token_client(manager).post(
-            "/api/v1/orgs/acme/hubstaff/user-links/",
-            {"hubstaff_user_id": 78, "person": dana.pk},
-            format="json",
-        )
+    response = token_client(manager).post(
+        "/api/v1/orgs/acme/hubstaff/user-links/",
+        {"hubstaff_user_id": 78, "person": dana.pk},
+        format="json",
+    )
     assert response.status_code == 201
     (event,) = AuditEvent.objects.all()
     assert (event.actor, event.person, event.former_person) == (manager, dana, None)
     (to_dana,) = to("dana@acme.test")
     assert "Max Manager linked the Hubstaff user  (#78) to you in Acme." in to_dana
-    with committed(execute=True):
-        assert token_client(manager).delete(f"/api/v1/orgs/acme/hubstaff/user-links/{response.json()['id']}/")
+    assert token_client(manager).delete(f"/api/v1/orgs/acme/hubstaff/user-links/{response.json()['id']}/")
     assert AuditEvent.objects.filter(action=AuditEvent.Action.HUBSTAFF_USER_UNLINKED, person=dana).exists()
     assert len(to("dana@acme.test")) == 2
 
@@ -174,18 +160,16 @@ def test_another_organizations_ids_change_nothing_and_record_nothing(
     project: Project,
     other_project: Project,
     other_org: Organization,
-    committed: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     stranger = PersonFactory.create(organization=other_org, email="stranger@globex.test")
     theirs = HubstaffUserLink.objects.create(organization=other_org, hubstaff_user_id=5, person=stranger)
-    with committed(execute=True):
-        their_person = manager_client.post(
-            LINK_PAGE.format(project=project.pk), {"hubstaff_user_id": 9, "person": stranger.pk}, follow=True
-        )
-        their_project = manager_client.post(
-            LINK_PAGE.format(project=other_project.pk), {"hubstaff_user_id": 9, "person": stranger.pk}
-        )
-        their_link = manager_client.post(REMOVE_PAGE.format(link=theirs.pk))
+    their_person = manager_client.post(
+        LINK_PAGE.format(project=project.pk), {"hubstaff_user_id": 9, "person": stranger.pk}, follow=True
+    )
+    their_project = manager_client.post(
+        LINK_PAGE.format(project=other_project.pk), {"hubstaff_user_id": 9, "person": stranger.pk}
+    )
+    their_link = manager_client.post(REMOVE_PAGE.format(link=theirs.pk))
     assert "Choose a person of this organization." in their_person.content.decode()
     assert (their_project.status_code, their_link.status_code) == (404, 404)
     assert HubstaffUserLink.objects.filter(pk=theirs.pk, person=stranger).exists()
@@ -205,3 +189,27 @@ def test_an_entry_naming_another_organizations_person_is_refused(
         AuditEvent.objects.create(
             organization=org, action=AuditEvent.Action.HUBSTAFF_USER_LINKED, person=stranger
         )
+
+
+def test_a_link_that_is_rolled_back_leaves_no_entry_and_tells_nobody(
+    monkeypatch: pytest.MonkeyPatch,
+    org: Organization,
+    manager: Person,
+    dana: Person,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    # The real queue: e-mails are sent after the commit only.
+    monkeypatch.setattr(people_mail, "on_commit", transaction.on_commit)
+    with (
+        django_capture_on_commit_callbacks(execute=True) as sent_at_commit,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        link_user(org, hubstaff_user_id=77, person_id=dana.pk, actor=manager)
+        raise RuntimeError("the request fails after linking")
+    assert (sent_at_commit, outbox.outbox) == ([], [])
+    assert not AuditEvent.objects.exists() and not HubstaffUserLink.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True) as sent_at_commit:
+        link_user(org, hubstaff_user_id=77, person_id=dana.pk, actor=manager)
+        assert outbox.outbox == []  # not before the commit
+    assert len(sent_at_commit) == 1 and [m.to for m in outbox.outbox] == [["dana@acme.test"]]

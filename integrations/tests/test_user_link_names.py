@@ -54,3 +54,21 @@ def test_a_name_given_later_to_a_kept_match_is_cleaned(org: Organization, dana: 
     HubstaffUserLink.objects.create(organization=org, hubstaff_user_id=77, person=dana, made_by="email")
     name_kept_matches(org.pk, {77}, {77: rules.HubstaffUser(77, SENT, None)})
     assert HubstaffUserLink.objects.get().hubstaff_user_name == CLEAN
+
+
+def test_a_name_stored_before_reaches_the_audit_trail_and_the_email_cleaned(
+    org: Organization, dana: Person, manager_client: Client
+) -> None:
+    from django.core import mail
+
+    from people.models import AuditEvent
+
+    stored = HubstaffUserLink.objects.create(
+        organization=org, hubstaff_user_id=77, hubstaff_user_name="Dana \u202eGhost", person=dana
+    )
+    assert (
+        manager_client.post(f"/acme/integrations/hubstaff/user-links/{stored.pk}/remove/").status_code == 302
+    )
+    assert AuditEvent.objects.get().details["hubstaff_user_name"] == CLEAN
+    (told,) = mail.outbox
+    assert "\u202e" not in str(told.body) and f"Hubstaff user {CLEAN} (#77)" in str(told.body)
