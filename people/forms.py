@@ -200,6 +200,10 @@ class EmailPasswordResetForm(PasswordResetForm):
         html_email_template_name: str | None = None,
     ) -> None:
         """Queue the reset e-mail (sent after the request, retried), its link starting with SITE_URL."""
+        del (
+            from_email,
+            html_email_template_name,
+        )  # Django's signature: the sender is DEFAULT_FROM_EMAIL, text only
         path = reverse("password_reset_confirm", kwargs={"uidb64": context["uid"], "token": context["token"]})
         context = {**context, "link": absolute_url(path)}
         subject = " ".join(render_to_string(subject_template_name, context).split())

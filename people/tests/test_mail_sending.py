@@ -49,11 +49,11 @@ def invite_lee(
     return lee, " ".join(str(m) for m in response.context["messages"])
 
 
+@pytest.mark.usefixtures("task_queue")
 def test_with_the_mail_server_down_an_invitation_is_saved_and_its_row_says_it_could_not_be_sent(
     admin_client: Client,
     org: Organization,
     settings: Settings,
-    task_queue: None,
     django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     settings.EMAIL_BACKEND = DOWN
@@ -66,11 +66,11 @@ def test_with_the_mail_server_down_an_invitation_is_saved_and_its_row_says_it_co
     assert "invited" in page and "e-mail could not be sent" in page
 
 
+@pytest.mark.usefixtures("task_queue")
 def test_an_invitation_whose_first_send_failed_says_we_keep_trying_and_is_sent_on_a_retry(
     admin_client: Client,
     org: Organization,
     settings: Settings,
-    task_queue: None,
     django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     settings.EMAIL_BACKEND = BACK_AFTER_ONE_FAILURE
@@ -122,11 +122,11 @@ def test_a_withdrawn_invitation_s_queued_e_mail_is_not_sent(
     assert outbox.outbox == []
 
 
+@pytest.mark.usefixtures("task_queue")
 def test_with_the_mail_server_down_signing_up_answers_check_your_mailbox(
     db: None,
     client: Client,
     settings: Settings,
-    task_queue: None,
     django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     settings.EMAIL_BACKEND = DOWN
@@ -137,11 +137,11 @@ def test_with_the_mail_server_down_signing_up_answers_check_your_mailbox(
     assert mail_backends.DownBackend.attempts == MAIL_RETRIES + 1
 
 
+@pytest.mark.usefixtures("task_queue")
 def test_with_the_mail_server_down_a_password_reset_answers_as_usual(
     client: Client,
     org: Organization,
     settings: Settings,
-    task_queue: None,
     django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     MemberFactory.create(organization=org, email="ada@acme.test")
