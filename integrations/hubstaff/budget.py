@@ -37,24 +37,31 @@ from .retries import Sleep
 # How often whether other syncs of the organization are active is read again (not once a request).
 OTHERS_CHECK_SECONDS = 2.0
 
-# The window's requests: HUBSTAFF_RATE_BUDGET, or what Hubstaff was seen to allow when less.
-ALLOWED = "LEAST(%(budget)s, COALESCE(budget_learned, %(budget)s))"
-NEW_WINDOW = "(budget_window_started_at IS NULL OR budget_window_started_at <= %(cutoff)s)"
+# Both statements are written out in full (no text put together at run time). In them, a window is new when
+# budget_window_started_at is NULL or at least a window old (<= %(cutoff)s), and the window's requests are
+# LEAST(%(budget)s, COALESCE(budget_learned, %(budget)s)): HUBSTAFF_RATE_BUDGET, or what Hubstaff was seen to allow.
 
 # Written out: a CASE built by Django's update() on every request costs more CPU than the database's part. A new
 # window raises a learned budget by a tenth when the window before used at least half of it with no 429 (a 429
 # sets rate_limited_until at or after its window's start): the probe that lets the budget come back up.
-TAKE_ONE = f"""
+TAKE_ONE = """
     UPDATE integrations_installation SET
         budget_learned = CASE
-            WHEN budget_learned IS NULL OR NOT {NEW_WINDOW} OR budget_used * 2 < budget_learned
+            WHEN budget_learned IS NULL
+                OR NOT (budget_window_started_at IS NULL OR budget_window_started_at <= %(cutoff)s)
+                OR budget_used * 2 < budget_learned
                 OR rate_limited_until >= budget_window_started_at THEN budget_learned
             WHEN budget_learned + GREATEST(1, budget_learned / 10) >= %(budget)s THEN NULL
             ELSE budget_learned + GREATEST(1, budget_learned / 10) END,
-        budget_window_started_at = CASE WHEN {NEW_WINDOW} THEN %(now)s ELSE budget_window_started_at END,
-        budget_used = CASE WHEN {NEW_WINDOW} THEN 1 ELSE budget_used + 1 END
+        budget_window_started_at = CASE
+            WHEN budget_window_started_at IS NULL OR budget_window_started_at <= %(cutoff)s THEN %(now)s
+            ELSE budget_window_started_at END,
+        budget_used = CASE
+            WHEN budget_window_started_at IS NULL OR budget_window_started_at <= %(cutoff)s THEN 1
+            ELSE budget_used + 1 END
     WHERE id = %(pk)s
-      AND ({NEW_WINDOW} OR budget_used < GREATEST(1, {ALLOWED} * (1 - %(reserve)s)))
+      AND (budget_window_started_at IS NULL OR budget_window_started_at <= %(cutoff)s
+           OR budget_used < GREATEST(1, LEAST(%(budget)s, COALESCE(budget_learned, %(budget)s)) * (1 - %(reserve)s)))
 """
 
 # After a 429: the window is spent until Hubstaff's Retry-After, and a 429 before the budget was spent teaches it
@@ -62,12 +69,14 @@ TAKE_ONE = f"""
 # of ours that began after Hubstaff's counts fewer requests than Hubstaff did). Never below a tenth of the
 # configured budget: 429s at the first request of each window (another app's burst, an outage) say nothing of
 # the limit, and the budget would take days of probing to come back; below that, the 429s alone pace the syncs.
-HUBSTAFF_SAID_WAIT = f"""
+HUBSTAFF_SAID_WAIT = """
     UPDATE integrations_installation SET
         budget_learned = CASE
-            WHEN {NEW_WINDOW} OR budget_used >= {ALLOWED} THEN budget_learned
-            ELSE GREATEST(%(floor)s, budget_used - 1, {ALLOWED} / 2) END,
-        budget_used = GREATEST(budget_used, {ALLOWED}),
+            WHEN budget_window_started_at IS NULL OR budget_window_started_at <= %(cutoff)s
+                OR budget_used >= LEAST(%(budget)s, COALESCE(budget_learned, %(budget)s)) THEN budget_learned
+            ELSE GREATEST(%(floor)s, budget_used - 1, LEAST(%(budget)s, COALESCE(budget_learned, %(budget)s)) / 2)
+            END,
+        budget_used = GREATEST(budget_used, LEAST(%(budget)s, COALESCE(budget_learned, %(budget)s))),
         budget_window_started_at = %(started)s
     WHERE id = %(pk)s
 """

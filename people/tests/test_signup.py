@@ -46,7 +46,7 @@ def test_sign_up_creates_nothing_until_the_e_mail_link_is_confirmed(client: Clie
     assert response.status_code == 302 and response["Location"] == "/signup/sent/"
     assert not Organization.objects.filter(slug="initech").exists()
     message = last_email_to("peter@initech.test")
-    assert message.subject == "Confirm your Primetric sign-up for Initech"
+    assert message.subject == "Confirm your Primetric sign-up"  # no text of the form's sender
     assert "create Initech on Primetric (address /initech/)" in message.body
     assert "within 48 hours" in message.body
     assert "You choose your password on the page the link opens." in message.body

@@ -70,7 +70,7 @@ def test_a_company_signs_up_chooses_the_password_from_the_mailbox_signs_in_and_i
     page.get_by_role("button", name="Create organization").click()
     expect(page.get_by_role("heading", name="Check your e-mail")).to_be_visible()
 
-    open_link_from_mailbox(page, live_server, "Confirm your Primetric sign-up for Initech", screenshot)
+    open_link_from_mailbox(page, live_server, "Confirm your Primetric sign-up", screenshot)
     expect(page.get_by_role("heading", name="Create Initech")).to_be_visible()
     expect(page.get_by_label("Address")).to_have_value("initech")
     page.get_by_label("Password", exact=True).fill(PASSWORD)
