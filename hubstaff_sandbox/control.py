@@ -4,6 +4,8 @@ Every change of a daily row made here is recorded in the time edit log (timelog.
 manual additions, edits and deletions; time added without ``manual`` seconds is tracked time and is not. With the
 ``edit_log`` reading "manual" (faults.py), edits and deletions of tracked time (a row without ``manual`` seconds)
 are not recorded either.
+Additions, edits and deletions made here emit ``activity.create|update|delete`` to webhooks of organizations
+switched on for them (webhook_routes.py).
 Errors of the control API are ours: 422 with ``{"error": ...}``.
 """
 
@@ -163,7 +165,9 @@ class ControlMixin:
             if v.get("manual"):
                 blame = self._blame(body, org.id, v["user"])
                 timelog.record_add(store, timelog.snapshot(store, idx), blame, now, body.get("reason", ""))
-            self.send_json(201, {"daily_activity": store.row(idx)})
+            row = store.row(idx)
+        self.emit_activity("activity.create", row)
+        self.send_json(201, {"daily_activity": row})
 
     def _activity_index(self, activity_id: str) -> int:
         idx = self.sandbox.store.index_of(int(activity_id)) if activity_id.isdigit() else None
@@ -196,7 +200,9 @@ class ControlMixin:
             if self._records(manual_before, store.cols["manual"][idx]):
                 blame = self._blame(body, org.id, after["user"])
                 timelog.record_edit(store, before, after, blame, now, body.get("reason", ""))
-            self.send_json(200, {"daily_activity": store.row(idx)})
+            row = store.row(idx)
+        self.emit_activity("activity.update", row)
+        self.send_json(200, {"daily_activity": row})
 
     c_put_activity = c_edit_activity
     route("PUT", "/_sandbox/daily_activities/{activity_id}")(c_put_activity)
@@ -208,9 +214,11 @@ class ControlMixin:
         with store.lock:
             idx = self._activity_index(activity_id)
             before, manual = timelog.snapshot(store, idx), store.cols["manual"][idx]
+            row = store.row(idx)
             store.delete_row(idx)
             if self._records(manual):
                 timelog.record_delete(store, before, self._blame({}, before["org"], before["user"]), now)
+        self.emit_activity("activity.delete", row)
         self.send_json(200, {"deleted": int(activity_id)})
 
     @route("GET", "/_sandbox/time_edit_logs")

@@ -6,6 +6,7 @@ import random
 
 from .routing import HTTPError, route
 from .store import iso_ts
+from .webhooks import DeliveryFaults
 
 READINGS = {
     "daily_floor": ("reject", "clamp", "empty"),
@@ -16,6 +17,17 @@ READINGS = {
 # the name a test gives -> the end of the routes' paths.
 REFUSABLE = {"time_edit_logs": "/time_edit_logs", "daily_updates": "/activities/daily/updates"}
 REFUSALS = {403: "You are not authorized to access this resource", 404: "Not found"}
+# Faults of webhook deliveries (webhooks.DeliveryFaults): the key -> its type.
+WEBHOOK_FAULTS = {
+    "webhook_lost_rate": float,
+    "webhook_lost_count": int,
+    "webhook_repeat_rate": float,
+    "webhook_repeat_count": int,
+    "webhook_delay": float,
+    "webhook_out_of_order": bool,
+    "webhook_bad_signature_rate": float,
+    "webhook_bad_signature_count": int,
+}
 
 
 class Faults:
@@ -132,7 +144,7 @@ class FaultsMixin:
 
     @route("GET", "/_sandbox/faults")
     def c_faults(self):
-        self.send_json(200, self.sandbox.faults.describe())
+        self.send_json(200, {**self.sandbox.faults.describe(), **self.sandbox.webhooks.faults.describe()})
 
     @route("POST", "/_sandbox/faults")
     def c_set_faults(self):
@@ -158,6 +170,7 @@ class FaultsMixin:
             "updates_reach",
             "edit_log",
             "refuse",
+            *WEBHOOK_FAULTS,
         }
         unknown = set(body) - known
         if unknown:
@@ -174,6 +187,8 @@ class FaultsMixin:
                 f.storm_retry_after = int(body["storm"].get("retry_after", 30))
             if "seed" in body:
                 f.rng = random.Random(body["seed"])
+                sb.webhooks.rng = random.Random(body["seed"])
+            self._set_webhook_faults(body)
             for k in ("error_rate", "latency", "malformed_rate"):
                 if k in body:
                     setattr(f, k, float(body[k]))
@@ -200,14 +215,35 @@ class FaultsMixin:
             sb.auth.expire_all_access()
         if body.get("revoke_refresh_tokens"):
             sb.auth.revoke_all_refresh()
-        self.send_json(200, f.describe())
+        self.send_json(200, {**f.describe(), **sb.webhooks.faults.describe()})
+
+    def _set_webhook_faults(self, body: dict) -> None:
+        hub = self.sandbox.webhooks
+        wf = hub.faults
+        with hub.lock:
+            for key, kind in WEBHOOK_FAULTS.items():
+                if key not in body:
+                    continue
+                value = body[key]
+                ok = (
+                    isinstance(value, bool)
+                    if kind is bool
+                    else isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
+                )
+                if not ok or (key.endswith("_rate") and value > 1):
+                    raise HTTPError(
+                        422, f"{key} must be {'true or false' if kind is bool else 'a number >= 0'}"
+                    )
+                setattr(wf, key.removeprefix("webhook_"), kind(value))
 
     @route("POST", "/_sandbox/faults/reset")
     def c_reset_faults(self):
+        with self.sandbox.webhooks.lock:
+            self.sandbox.webhooks.faults = DeliveryFaults()
         with self.sandbox.lock:
             self.sandbox.faults.reset()
             self.sandbox.windows.clear()
-        self.send_json(200, self.sandbox.faults.describe())
+        self.send_json(200, {**self.sandbox.faults.describe(), **self.sandbox.webhooks.faults.describe()})
 
     @route("GET", "/_sandbox/stats")
     def c_stats(self):

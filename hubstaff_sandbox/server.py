@@ -1,8 +1,8 @@
 """The sandbox HTTP server: process-wide state and request plumbing.
 
 Handlers live in mixins (developer site: devsite.py; OAuth/OIDC: oauth.py; API v2: api.py and slots.py;
-control API: control.py and faults.py), register with routing.route and are mixed into one request handler
-here.
+control API: control.py and faults.py; webhooks: webhook_routes.py, whose sender is webhooks.py), register with
+routing.route and are mixed into one request handler here.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import random
 import re
 import socket
 import sys
@@ -29,6 +30,8 @@ from .faults import Faults, FaultsMixin
 from .oauth import OAuthMixin
 from .routing import ROUTES, HTTPError, api_error_body
 from .store import DataStore
+from .webhook_routes import WebhookRoutesMixin
+from .webhooks import WebhookHub
 
 
 class Sandbox:
@@ -56,6 +59,8 @@ class Sandbox:
         self.stats: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
         self.params: dict[str, set[str]] = defaultdict(set)
         self.windows: dict[str, list] = {}  # app key -> [window start, count]
+        self.webhooks = WebhookHub(random.Random(0))
+        self.timers: dict[int, tuple[int, int, float]] = {}  # user id -> (project id, task id, started)
 
     def now(self) -> float:
         return self.clock.now()
@@ -68,6 +73,8 @@ class Sandbox:
         if generate:
             scenario.generate(store, generate)
         self.store = store
+        self.timers.clear()
+        self.webhooks.clear()  # webhooks belong to the organizations the old data had
         return self.summary()
 
     def summary(self, limit: int = 50) -> dict:
@@ -107,7 +114,9 @@ class Sandbox:
         return None
 
 
-class Handler(DevSiteMixin, OAuthMixin, ApiMixin, ControlMixin, FaultsMixin, BaseHTTPRequestHandler):
+class Handler(
+    DevSiteMixin, OAuthMixin, ApiMixin, ControlMixin, FaultsMixin, WebhookRoutesMixin, BaseHTTPRequestHandler
+):
     protocol_version = "HTTP/1.1"
     server_version = "HubstaffSandbox/1.0"
     sandbox: Sandbox  # set on the subclass made by make_server

@@ -45,6 +45,37 @@ Options (all optional):
 - ``stats()`` -> {"routes": {"GET /v2/...": {"200": n}}, "total": n}, ``reset_stats()``;
 - ``advance_clock(seconds)``: move the sandbox's clock forward (token and code expiry);
 - ``api_get(path, token, **params)`` -> ``requests.Response`` of ``GET api_url + path``.
+
+Webhooks (docs/hubstaff.md "Webhooks in the sandbox"). The product subscribes through API v2 itself
+(``POST /v2/organizations/{id}/webhooks`` with a ``hubstaff:write`` token, then answers the verification POST
+and calls ``/v2/webhooks/{id}/activate``); these methods make the events and show what was sent:
+
+- ``start_timer(user, project, task_id=None)`` -> ``{"timer": <the timer.start payload>, "stopped": ...}``:
+  the user's timer runs from now (a running one is stopped first); emits ``timer.start`` (and
+  ``work_break.create`` on a break project). ``user`` is an e-mail, name or id; ``project`` a name or id;
+- ``stop_timer(user, project=None, seconds=None)`` -> ``{"timer", "tracked", "daily_activity"}``: stops it;
+  ``seconds`` is the time tracked (default: since the start); with no timer running, ``project`` and
+  ``seconds`` make one that ran ``seconds`` until now. The seconds land in the daily row of that user, project,
+  task and organization day (created, or added to with ``updated_at`` = now, so /daily/updates lists it);
+  emits ``timer.stop``, then ``activity.create`` / ``activity.update`` if switched on;
+- ``track(user, project, seconds, task_id=None)``: ``start_timer`` then ``stop_timer(seconds=...)``;
+- ``create_project(org_id, name, type="project")`` -> ``{"project": {"id", ...}}``; emits ``project.create``;
+- ``enable_activity_events(org_id, on=True)``: Hubstaff switching the "on request" ``activity.*`` events on
+  for the organization (off by default: none are made; ``add_activity``, ``edit_activity`` and
+  ``delete_activity`` emit them too when on);
+- ``webhooks()`` -> every webhook (``id``, ``status`` pending / verified / failed / active, ``events``,
+  ``target_url``, ``secret``, ``kind``, owner id);
+- ``webhook_deliveries()`` -> every POST made to a target, oldest first: ``{"kind": "verify"|"deliver",
+  "webhook_id", "event_id", "event", "fault" ("", "lost", "repeat", "bad_signature", "out_of_order", or
+  several joined by commas), "status" (the target's answer; None: not sent or no answer), "error", "at"}``
+  (a lost delivery is listed with ``status`` None and was never sent); ``reset_webhook_deliveries()``;
+- ``wait_for_deliveries(count, timeout=10.0)`` -> the deliveries (``kind`` "deliver", lost ones included) once
+  at least ``count`` are recorded and none is queued; raises ``SandboxError`` on timeout;
+- delivery faults through ``fault(...)``: ``webhook_lost_rate`` (0..1) / ``webhook_lost_count``,
+  ``webhook_repeat_rate`` / ``webhook_repeat_count`` (sent twice, same id and body), ``webhook_delay``
+  (seconds), ``webhook_out_of_order`` (each delivery overtaken by the next), ``webhook_bad_signature_rate`` /
+  ``webhook_bad_signature_count`` (signed with another key); ``seed`` makes the rates repeatable;
+  ``reset_faults()`` clears them.
 """
 
 from __future__ import annotations
@@ -158,6 +189,51 @@ class SandboxClient:
 
     def advance_clock(self, seconds: float) -> dict:
         return self.control("clock", {"advance": seconds})
+
+    # --- webhooks --------------------------------------------------------------------------------
+    def start_timer(self, user, project, task_id: int | None = None) -> dict:
+        body = {"user": user, "project": project}
+        if task_id:
+            body["task_id"] = task_id
+        return self.control("timers/start", body)
+
+    def stop_timer(self, user, project=None, seconds: int | None = None) -> dict:
+        body = {"user": user}
+        if project is not None:
+            body["project"] = project
+        if seconds is not None:
+            body["seconds"] = seconds
+        return self.control("timers/stop", body)
+
+    def track(self, user, project, seconds: int, task_id: int | None = None) -> dict:
+        self.start_timer(user, project, task_id)
+        return self.stop_timer(user, seconds=seconds)
+
+    def create_project(self, org_id: int, name: str, type: str = "project") -> dict:  # noqa: A002
+        return self.control("projects", {"organization": org_id, "name": name, "type": type})
+
+    def enable_activity_events(self, org_id: int, on: bool = True) -> dict:
+        return self.control(f"organizations/{org_id}/webhook_events", {"activity": on}, method="PATCH")
+
+    def webhooks(self) -> list[dict]:
+        return self.control("webhooks", method="GET")["webhooks"]
+
+    def webhook_deliveries(self) -> list[dict]:
+        return self.control("webhooks/deliveries", method="GET")["deliveries"]
+
+    def reset_webhook_deliveries(self) -> dict:
+        return self.control("webhooks/deliveries/reset")
+
+    def wait_for_deliveries(self, count: int, timeout: float = 10.0) -> list[dict]:
+        deadline = time.monotonic() + timeout
+        while True:
+            answer = self.control("webhooks/deliveries", method="GET")
+            made = [d for d in answer["deliveries"] if d["kind"] == "deliver"]
+            if len(made) >= count and not answer["pending"]:
+                return made
+            if time.monotonic() > deadline:
+                raise SandboxError(f"{len(made)} of {count} webhook deliveries after {timeout} s: {made}")
+            time.sleep(0.05)
 
     # --- API -------------------------------------------------------------------------------------
     def api_get(self, path: str, token: str, **params) -> requests.Response:
