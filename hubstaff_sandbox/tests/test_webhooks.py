@@ -7,67 +7,18 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
 
 from hubstaff_sandbox.testing import DEMO_SCENARIO, running_sandbox
 
+from .helpers import Receiver
+
 WRITE_SCOPE = "openid profile email hubstaff:read hubstaff:write"
 ORG = 100001  # Acme Hubstaff of the demo scenario
 PROJECT_A = 200001
-
-
-class Receiver:
-    """A tiny webhook target: records every POST; echoes X-Hook-Secret unless told not to."""
-
-    def __init__(self, echo: bool = True) -> None:
-        self.echo = echo
-        self.requests: list[dict] = []
-        self.lock = threading.Lock()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 - http.server's name
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                with receiver.lock:
-                    receiver.requests.append({"headers": dict(self.headers.items()), "body": body})
-                self.send_response(200)
-                secret = self.headers.get("X-Hook-Secret")
-                if secret and receiver.echo:
-                    self.send_header("X-Hook-Secret", secret)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/key"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def events(self) -> list[dict]:
-        with self.lock:
-            return [r for r in self.requests if r["body"]]
-
-    def wait(self, count: int, timeout: float = 10.0) -> list[dict]:
-        deadline = time.monotonic() + timeout
-        while len(self.events()) < count and time.monotonic() < deadline:
-            time.sleep(0.02)
-        return self.events()
-
-    def secret(self, timeout: float = 10.0) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self.lock:
-                for r in self.requests:
-                    if "X-Hook-Secret" in r["headers"]:
-                        return r["headers"]["X-Hook-Secret"]
-            time.sleep(0.02)
-        raise AssertionError("no verification POST arrived")
 
 
 @pytest.fixture(scope="module")
