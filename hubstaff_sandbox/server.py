@@ -59,7 +59,7 @@ class Sandbox:
         self.stats: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
         self.params: dict[str, set[str]] = defaultdict(set)
         self.windows: dict[str, list] = {}  # app key -> [window start, count]
-        self.webhooks = WebhookHub(random.Random(0))
+        self.webhooks = WebhookHub(random.Random(0), self.clock.now)
         self.timers: dict[int, tuple[int, int, float]] = {}  # user id -> (project id, task id, started)
 
     def now(self) -> float:

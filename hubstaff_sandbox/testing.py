@@ -69,6 +69,7 @@ and calls ``/v2/webhooks/{id}/activate``); these methods make the events and sho
   "webhook_id", "event_id", "event", "fault" ("", "lost", "repeat", "bad_signature", "out_of_order", or
   several joined by commas), "status" (the target's answer; None: not sent or no answer), "error", "at"}``
   (a lost delivery is listed with ``status`` None and was never sent); ``reset_webhook_deliveries()``;
+- ``reset_webhooks()``: forget every webhook, queued delivery, activity switch and delivery record;
 - ``wait_for_deliveries(count, timeout=10.0)`` -> the deliveries (``kind`` "deliver", lost ones included) once
   at least ``count`` are recorded and none is queued; raises ``SandboxError`` on timeout;
 - delivery faults through ``fault(...)``: ``webhook_lost_rate`` (0..1) / ``webhook_lost_count``,
@@ -223,6 +224,9 @@ class SandboxClient:
 
     def reset_webhook_deliveries(self) -> dict:
         return self.control("webhooks/deliveries/reset")
+
+    def reset_webhooks(self) -> dict:
+        return self.control("webhooks/reset")
 
     def wait_for_deliveries(self, count: int, timeout: float = 10.0) -> list[dict]:
         deadline = time.monotonic() + timeout

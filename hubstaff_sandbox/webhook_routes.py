@@ -8,8 +8,6 @@ project, task and organization day (a new row, or the existing one with ``update
 
 from __future__ import annotations
 
-import time
-
 from .routing import HTTPError, invalid, route
 from .store import date_to_ord
 from .webhooks import EVENTS, tracking_time
@@ -127,15 +125,14 @@ class WebhookRoutesMixin:
         body = self.json_body()
         user, project, task_id = self._timer_target(body)
         sb = self.sandbox
-        stopped = None
-        if user.id in sb.timers:
-            stopped = self._stop(user, None)
-        started = sb.now()
-        sb.timers[user.id] = (project.id, task_id, started)
-        payload = self._event_payload(user, project, task_id, started)
-        sb.webhooks.emit("timer.start", payload)
-        if project.type == "work_break":
-            sb.webhooks.emit("work_break.create", payload)
+        with sb.store.lock:  # timers are per user: two requests for one user take turns
+            stopped = self._stop(user, None) if user.id in sb.timers else None
+            started = sb.now()
+            sb.timers[user.id] = (project.id, task_id, started)
+            payload = self._event_payload(user, project, task_id, started)
+            sb.webhooks.emit("timer.start", payload)
+            if project.type == "work_break":
+                sb.webhooks.emit("work_break.create", payload)
         self.send_json(201, {"timer": payload, "stopped": stopped})
 
     @route("POST", "/_sandbox/timers/stop")
@@ -149,16 +146,18 @@ class WebhookRoutesMixin:
         if seconds is not None and (not isinstance(seconds, int) or seconds < 1):
             raise HTTPError(422, "seconds must be a positive integer")
         sb = self.sandbox
-        if user.id not in sb.timers:
-            if seconds is None or ("project" not in body and "project_id" not in body):
-                raise HTTPError(422, "no timer is running for this user: give project and seconds")
-            _, project, task_id = self._timer_target(body)
-            sb.timers[user.id] = (project.id, task_id, sb.now() - seconds)
-        elif "project" in body or "project_id" in body:
-            project = self._project_ref(body.get("project_id", body.get("project")))
-            if sb.timers[user.id][0] != project.id:
-                raise HTTPError(422, f"the user's timer runs on project {sb.timers[user.id][0]}")
-        self.send_json(200, self._stop(user, seconds))
+        with sb.store.lock:
+            if user.id not in sb.timers:
+                if seconds is None or ("project" not in body and "project_id" not in body):
+                    raise HTTPError(422, "no timer is running for this user: give project and seconds")
+                _, project, task_id = self._timer_target(body)
+                sb.timers[user.id] = (project.id, task_id, sb.now() - seconds)
+            elif "project" in body or "project_id" in body:
+                project = self._project_ref(body.get("project_id", body.get("project")))
+                if sb.timers[user.id][0] != project.id:
+                    raise HTTPError(422, f"the user's timer runs on project {sb.timers[user.id][0]}")
+            result = self._stop(user, seconds)
+        self.send_json(200, result)
 
     def _stop(self, user, seconds: int | None) -> dict:
         """End the user's timer: its seconds go to the day's daily row (tracked time), then timer.stop and,
@@ -234,7 +233,7 @@ class WebhookRoutesMixin:
         user = store.users.get(row["user_id"])
         if project is None or user is None:
             return
-        payload = self._event_payload(user, project, row["task_id"] or 0, time.time())
+        payload = self._event_payload(user, project, row["task_id"] or 0, 0)
         del payload["tracking_started_at"]
         payload.update(activity_id=row["id"], date=row["date"])
         self.sandbox.webhooks.emit(event, payload)
@@ -289,6 +288,15 @@ class WebhookRoutesMixin:
         with hub.lock:
             deliveries = list(hub.deliveries)
         self.send_json(200, {"deliveries": deliveries, "pending": hub.pending()})
+
+    @route("POST", "/_sandbox/webhooks/reset")
+    def c_reset_webhooks(self):
+        """Forget every webhook, queued delivery, activity switch and record of deliveries."""
+        hub = self.sandbox.webhooks
+        hub.clear()
+        with hub.lock:
+            hub.deliveries.clear()
+        self.send_json(200, {"webhooks": [], "deliveries": []})
 
     @route("POST", "/_sandbox/webhooks/deliveries/reset")
     def c_reset_deliveries(self):

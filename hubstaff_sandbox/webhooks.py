@@ -148,7 +148,8 @@ class WebhookHub:
     so a slow or dead target never holds up an API answer.
     """
 
-    def __init__(self, rng) -> None:
+    def __init__(self, rng, now) -> None:
+        self.now = now  # the sandbox's clock (times in webhooks and deliveries); waits are in real seconds
         self.lock = threading.Condition()
         self.webhooks: dict[str, Webhook] = {}
         self.faults = DeliveryFaults()
@@ -163,11 +164,11 @@ class WebhookHub:
 
     # --- subscriptions ---------------------------------------------------------------------------
     def create(self, **fields) -> Webhook:
-        now = time.time()
+        now = self.now()
         hook = Webhook(id=str(uuid.uuid4()), secret=secrets.token_hex(32), created=now, updated=now, **fields)
         with self.lock:
             self.webhooks[hook.id] = hook
-            self._push(_Job(now, next(self._seq), "verify", hook.id))
+            self._push(_Job(time.time(), next(self._seq), "verify", hook.id))
         return hook
 
     def activate(self, hook: Webhook, echoed: str) -> bool:
@@ -176,7 +177,7 @@ class WebhookHub:
                 echoed.encode(), hook.secret.encode()
             ):
                 return False
-            hook.status, hook.updated = "active", time.time()
+            hook.status, hook.updated = "active", self.now()
             return True
 
     def delete(self, hook_id: str) -> None:
@@ -197,7 +198,12 @@ class WebhookHub:
         if event in ON_REQUEST and payload.get("organization_id") not in self.activity_orgs:
             return 0
         now = time.time()
-        envelope = {"id": str(uuid.uuid4()), "event": event, "created_at": hook_time(now), "payload": payload}
+        envelope = {
+            "id": str(uuid.uuid4()),
+            "event": event,
+            "created_at": hook_time(self.now()),
+            "payload": payload,
+        }
         body = json.dumps(envelope, separators=(",", ":")).encode()
         n = 0
         with self.lock:
@@ -290,7 +296,7 @@ class WebhookHub:
         ok = status == 200 and hmac.compare_digest(echoed.encode(), hook.secret.encode())
         with self.lock:
             if hook.status == "pending":
-                hook.status, hook.updated = ("verified" if ok else "failed"), time.time()
+                hook.status, hook.updated = ("verified" if ok else "failed"), self.now()
             self.deliveries.append(
                 {**self._record(hook.id, None, "", status, error), "echoed": bool(ok), "kind": "verify"}
             )
@@ -302,8 +308,9 @@ class WebhookHub:
         with self.lock:
             self.deliveries.append(self._record(hook.id, job.event, job.fault, status, error))
 
-    @staticmethod
-    def _record(hook_id: str, envelope: dict | None, fault: str, status: int | None, error: str) -> dict:
+    def _record(
+        self, hook_id: str, envelope: dict | None, fault: str, status: int | None, error: str
+    ) -> dict:
         return {
             "kind": "deliver",
             "webhook_id": hook_id,
@@ -312,5 +319,5 @@ class WebhookHub:
             "fault": fault,
             "status": status,
             "error": error,
-            "at": hook_time(time.time()),
+            "at": hook_time(self.now()),
         }

@@ -12,7 +12,7 @@ import time
 import pytest
 import requests
 
-from hubstaff_sandbox.testing import DEMO_SCENARIO, running_sandbox
+from hubstaff_sandbox.testing import DEMO_SCENARIO, SandboxError, running_sandbox
 
 from .helpers import Receiver
 
@@ -31,11 +31,7 @@ def sb():
 def hs(sb):
     yield sb
     sb.reset_faults()
-    for hook in sb.webhooks():
-        token = sb.issue_tokens("alice@acme.test", scope=WRITE_SCOPE)["access_token"]
-        requests.delete(f"{sb.api_url}/webhooks/{hook['id']}", headers=_auth(token), timeout=10)
-    sb.enable_activity_events(ORG, on=False)
-    sb.reset_webhook_deliveries()
+    sb.reset_webhooks()
 
 
 @pytest.fixture
@@ -317,3 +313,42 @@ def test_a_wrong_signature_does_not_verify_with_the_secret(hs, receiver):
     assert len(bad["headers"]["X-Hook-Signature"]) == 64
     assert good["headers"]["X-Hook-Signature"] == _signed(good["body"], secret)
     assert [d["fault"] for d in hs.wait_for_deliveries(2)] == ["bad_signature", ""]
+
+
+def test_project_and_personal_webhooks_receive_only_their_own_events(hs, receiver):
+    project_hook = _subscribe(hs, receiver, ["timer.stop"], path=f"/projects/{PROJECT_A}/webhooks")
+    personal = Receiver()
+    try:
+        token = _token(hs, "sam@acme.test")
+        mine = _subscribe(hs, personal, ["timer.stop"], path="/users/me/webhooks", token=token)
+        for hook, target, who in (
+            (project_hook, receiver, "alice@acme.test"),
+            (mine, personal, "sam@acme.test"),
+        ):
+            r = requests.post(
+                f"{hs.api_url}/webhooks/{hook['id']}/activate",
+                headers=_auth(_token(hs, who), **{"X-Hook-Secret": target.secret()}),
+                timeout=10,
+            )
+            assert r.status_code == 201, r.text
+        hs.track("bobby@acme.test", "Project B", 60)  # neither Project A nor Sam
+        hs.track("sam@acme.test", "Project B", 60)  # Sam's, not Project A
+        hs.track("bobby@acme.test", "Project A", 60)  # Project A's, not Sam's
+        hs.wait_for_deliveries(2)
+        time.sleep(0.3)
+        project_events = [json.loads(e["body"])["payload"] for e in receiver.events()]
+        personal_events = [json.loads(e["body"])["payload"] for e in personal.events()]
+        assert [(p["user_id"], p["project_id"]) for p in project_events] == [(300002, PROJECT_A)]
+        assert [(p["user_id"], p["project_id"]) for p in personal_events] == [(300003, 200002)]
+        # Sam's own webhook is Sam's: the organization's owner does not see it
+        r = requests.get(f"{hs.api_url}/webhooks/{mine['id']}", headers=_auth(_token(hs)), timeout=10)
+        assert r.status_code == 404
+    finally:
+        personal.server.shutdown()
+
+
+def test_a_timer_stopped_without_a_start_tracks_the_given_seconds(hs):
+    answer = hs.stop_timer("sam@acme.test", "Project B", seconds=900)
+    assert answer["tracked"] == 900 and answer["daily_activity"]["project_id"] == 200002
+    with pytest.raises(SandboxError):
+        hs.stop_timer("sam@acme.test")  # nothing running, no seconds
