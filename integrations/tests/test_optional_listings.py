@@ -3,42 +3,30 @@ role that may not read it; 404: a plan without it), the daily sync re-reads by d
 project's panel says so once, until the listing answers again (docs/sync.md, "Optional calls")."""
 
 import json
-from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
 from django.test import Client
 from django.utils import timezone
-from pytest_django import Settings
 
-from conftest import point_hubstaff_at
-from hubstaff_sandbox.testing import DEMO_SCENARIO, SandboxClient, running_sandbox
+from hubstaff_sandbox.testing import DEMO_SCENARIO, SandboxClient
 from integrations.models import Installation, ProjectLink, SyncRun
 from integrations.services import runs, sync
-from integrations.services.installation import connect_with_personal_access_token
 from integrations.services.links import update_link
 from people.models import Organization, Person
 from projects.models import Project
 from tests.factories import AssignmentFactory, PersonFactory, ProjectFactory
 from worklogs.models import WorkLog
 
+from . import test_reconcile
+
 DEMO = json.loads(DEMO_SCENARIO.read_text())
 EDIT_LOG_NOTICE = "Hubstaff does not let this installation read its time edit log"
 UPDATES_NOTICE = "Hubstaff does not let this installation list its changed time"
 
-
-@pytest.fixture(scope="module")
-def hs() -> Iterator[SandboxClient]:
-    with running_sandbox(scenario=DEMO_SCENARIO) as sandbox:
-        yield sandbox
-
-
-@pytest.fixture
-def installed(org: Organization, hs: SandboxClient, settings: Settings) -> Installation:
-    point_hubstaff_at(settings, hs, HUBSTAFF_MAX_RETRY_AFTER=0.5)
-    hs.load(DEMO)
-    hs.reset_faults()
-    return connect_with_personal_access_token(org, hs.create_pat("alice@acme.test"))
+# The reconciliation tests' fixtures: the demo sandbox, and the installation connected to it.
+hs = test_reconcile.hs
+installed = test_reconcile.installed
 
 
 @pytest.fixture
