@@ -5,8 +5,8 @@ Hubstaff allows an OAuth app HUBSTAFF_RATE_BUDGET requests per HUBSTAFF_RATE_WIN
 that every worker and every sync of the installation share the budget. When it is spent, the client waits for the
 next window (plus a slack, as our window and Hubstaff's are not aligned to the second): sleeping if that is within
 HUBSTAFF_MAX_RETRY_AFTER, else raising `BudgetSpent` so that the sync is queued again and resumes from its
-checkpoint. An attempt that has not saved a window yet sleeps through the wait: a window needing more pages than a
-budget would otherwise be started again by every attempt and never finish.
+checkpoint. An attempt that has read part of a window and saved none sleeps through the wait: a window needing more
+pages than a budget would otherwise be started again by every attempt and never finish.
 
 Hubstaff's 429 is the truth about the window (`hubstaff_said_wait`): the window counts as spent until its
 Retry-After, so the installation's other syncs wait too instead of meeting 429s of their own; and when the 429
@@ -109,8 +109,8 @@ class RequestBudget:
         self.run: SyncRun | None = None  # set by share_fairly
         # Called with the end of the wait before sleeping (the run's progress label).
         self.on_wait: Callable[[datetime], object] | None = None
-        # Whether a long wait may end the attempt (BudgetSpent): only once it has saved a window, so that every
-        # attempt moves the run forward.
+        # Whether a long wait may end the attempt (BudgetSpent) rather than be slept through (the sync decides: when
+        # ending loses no page read, sync.ProjectSync._pace).
         self.may_stop: Callable[[], bool] = lambda: True
         self.window_pages = 1  # pages a fetch window takes so far; the sync updates it
         self._others_checked_at: float | None = None

@@ -73,6 +73,7 @@ class Fetch:
         self.early: EarlyApply[dict[str, int]] | None = None
         self.pages_read = 0  # pages of daily activities read, by this attempt and the ones before it
         self.windows_saved = 0  # windows this attempt read in full and saved to the checkpoint
+        self.pages_unsaved = 0  # pages this attempt read of windows not read in full yet (lost if it ends now)
         self._windows_left = 0
         self._windows_read = 0
         self._sources_left: dict[Window, int] = {}  # window -> Hubstaff organizations still to send all of it
@@ -239,7 +240,9 @@ class Fetch:
             if window not in before:  # the rows of other sources under this window come first
                 before[window] = staging.row_count(window)
             if rows is None:  # the window is complete: saved, so that no later attempt asks for it again
-                read = max(1, pages.pop(window, 0))
+                unsaved = pages.pop(window, 0)
+                self.pages_unsaved -= unsaved
+                read = max(1, unsaved)
                 skip = before.pop(window)
                 checkpoint.save_window(self.sync_run, org_id, window, staging, skip=skip, pages=read)
                 self.pages_read, self._windows_left = self.pages_read + read, self._windows_left - 1
@@ -251,6 +254,7 @@ class Fetch:
                     self._window_complete(window)
                 continue
             pages[window] += 1
+            self.pages_unsaved += 1
             staging.add(window, rows, wanted, self.link.count_work_breaks)
             if self.early is not None:
                 self.early.check()  # the apply failed: no use reading more

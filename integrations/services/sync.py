@@ -219,13 +219,18 @@ class ProjectSync:
 
     def _pace(self, plan: checkpoint.FetchPlan) -> None:
         """A large sync leaves others their share of the request budget; the budget tells this sync when it waits,
-        and may end an attempt that has saved a window rather than sleep."""
+        and may end the attempt rather than sleep when that loses nothing or the attempt has saved a window."""
         budget = self.client.budget
         # A reconciliation is background work too: it never takes more than a large sync's share.
         full = (SyncRun.Mode.RESET, SyncRun.Mode.PREVIEW, SyncRun.Mode.RECONCILE)
         if self.link.synced_through is None or self.sync_run.mode in full or plan.mode in full:
             budget.share_fairly(self.sync_run)
-        budget.on_wait, budget.may_stop = self.fetch.waiting, lambda: self.fetch.windows_saved > 0
+        # An attempt that has read part of a window and saved none sleeps through the wait: a window needing more
+        # pages than a budget would otherwise be started again by every attempt. One that has read nothing, or has
+        # saved a window, ends instead of holding a worker until the next window (up to an hour).
+        fetch = self.fetch
+        budget.on_wait = fetch.waiting
+        budget.may_stop = lambda: fetch.windows_saved > 0 or fetch.pages_unsaved == 0
 
     def _plan(self, sources: checkpoint.Sources) -> checkpoint.FetchPlan:
         """The first attempt's decision of what to fetch, stored on the run for the attempts after it. The reset a

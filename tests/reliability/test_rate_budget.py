@@ -21,6 +21,7 @@ from django.utils import timezone
 from conftest import point_hubstaff_at
 from hubstaff_sandbox.testing import running_sandbox
 from integrations.hubstaff.budget import BudgetSpent, RequestBudget
+from integrations.hubstaff.client import HubstaffClient
 from integrations.hubstaff.tokens import record_rate_limit
 from integrations.models import FetchCheckpoint, Installation, SyncRun
 from integrations.services import runs, sync
@@ -423,3 +424,37 @@ def test_the_budget_learns_hubstaffs_limit_from_its_429s_and_probes_back_up(proj
     assert learned() is None  # back to the configured budget
     next_window()
     assert take_all() == 100
+
+
+class NeverSleeps(HubstaffClient):
+    """A client whose every wait fails the test: the attempt must end rather than hold its worker."""
+
+    def __init__(self, installation, *, prefetch):
+        def sleep(seconds):
+            pytest.fail(f"the attempt slept {seconds:.0f} s holding its worker")
+
+        super().__init__(installation, prefetch=prefetch, sleep=sleep)
+
+
+def test_a_sync_that_finds_the_window_spent_ends_its_attempt_instead_of_holding_a_worker(
+    project, org, settings
+):
+    """Before, an attempt that had saved no window slept through any wait: one starting when the window was spent
+    held its worker up to an hour (past the task's 45-minute limit at Hubstaff's real window). Having read nothing,
+    it now ends at once and is queued for the next window."""
+    settings.HUBSTAFF_RATE_BUDGET = 40
+    settings.HUBSTAFF_RATE_WINDOW_SECONDS = 3600
+    settings.HUBSTAFF_MAX_RETRY_AFTER = 5
+    Installation.objects.update(
+        budget_window_started_at=timezone.now(), budget_used=40, rate_limited_until=None
+    )
+    run = runs.request_sync(project, mode="reset", trigger="manual")
+    with pytest.raises(runs.Paced) as paced:
+        sync.run_sync(run.pk, today=END, parts=sync.Parts(client=NeverSleeps))
+    assert 3500 < paced.value.countdown <= 3600 + 60
+    run.refresh_from_db()
+    assert (
+        run.status == "queued"
+        and WAITING.fullmatch(run.progress_label)
+        or run.progress_label.startswith("Waiting for Hubstaff's rate limit until")
+    )
