@@ -21,6 +21,11 @@ class Installation(TenantModel):
         INSTALLED = "installed", "Installed"
         NEEDS_REAUTHORIZATION = "needs_reauthorization", "Needs re-authorization"
 
+    class LiveUpdates(models.TextChoices):
+        OFF = "off", "Off"
+        SUBSCRIBING = "subscribing", "Subscribing"
+        ON = "on", "On"
+
     provider = models.CharField(max_length=20, choices=Provider.choices, default=Provider.HUBSTAFF)
     status = models.CharField(max_length=30, choices=Status.choices, default=Status.PENDING)
     status_reason = models.TextField(blank=True, default="")
@@ -46,12 +51,28 @@ class Installation(TenantModel):
     # What Hubstaff was seen to allow a window when it answered 429 before the budget was spent: the budget keeps
     # to it, probing a tenth higher after each window used in full without a 429 (hubstaff/budget.py).
     budget_learned = models.PositiveIntegerField(null=True, blank=True)
+    # Live updates (services/live.py): Hubstaff's webhooks post to SITE_URL/hooks/hubstaff/<key>/; only the key's
+    # SHA-256 is kept, to find the installation by. While a webhook waits for its verification POST
+    # (`hook_verification_until`), the secret that POST carries is kept in `hook_pending_secret` for the activation.
+    live_updates = models.CharField(max_length=20, choices=LiveUpdates.choices, default=LiveUpdates.OFF)
+    live_updates_reason = models.TextField(blank=True, default="")
+    hook_key_digest = models.CharField(max_length=64, blank=True, default="")
+    hook_verification_until = models.DateTimeField(null=True, blank=True)
+    hook_pending_secret = EncryptedTextField(blank=True, default="")
+    last_event_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["organization", "provider"], name="installation_one_per_provider")
+            models.UniqueConstraint(
+                fields=["organization", "provider"], name="installation_one_per_provider"
+            ),
+            models.UniqueConstraint(
+                fields=["hook_key_digest"],
+                condition=~models.Q(hook_key_digest=""),
+                name="installation_hook_key_unique",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -179,6 +200,7 @@ class SyncRun(TenantModel):
         MANUAL = "manual", "Manual"
         SCHEDULE = "schedule", "Schedule"
         API = "api", "API"
+        HUBSTAFF_EVENT = "hubstaff_event", "Hubstaff event"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -266,6 +288,9 @@ class SyncRun(TenantModel):
     # take it (when queued, or when its retry is due); long past that, its message is taken as lost.
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # A run queued by Hubstaff's events (trigger "hubstaff_event"): the days, in the Hubstaff organization's
+    # time zone, their time was tracked on (ISO dates). Its fetch re-reads these days only (sync.ProjectSync._plan).
+    event_days = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-queued_at", "-id"]
@@ -382,3 +407,40 @@ class HubstaffUserLink(TenantModel):
 
     def __str__(self) -> str:
         return f"Hubstaff user {self.hubstaff_user_id} is person {self.person_id}"
+
+
+class HubstaffWebhook(TenantModel):
+    """A webhook Hubstaff keeps for an installation (one per Hubstaff organization): its id and its secret.
+
+    Deliveries are signed with the secret; `active` once Hubstaff accepted the activation (services/live.py).
+    """
+
+    installation = models.ForeignKey(Installation, on_delete=models.CASCADE, related_name="webhooks")
+    hubstaff_webhook_id = models.CharField(max_length=100)  # Hubstaff's id, a number or a text
+    hubstaff_organization_id = models.BigIntegerField()
+    secret = EncryptedTextField(blank=True, default="")
+    active = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Hubstaff webhook {self.hubstaff_webhook_id} of {self.installation_id}"
+
+
+class HubstaffEvent(TenantModel):
+    """An event Hubstaff delivered, by its id: a repeated delivery finds its row and does nothing.
+
+    Kept a few days (services/live.py: purge_events), longer than Hubstaff is seen to repeat a delivery.
+    """
+
+    installation = models.ForeignKey(Installation, on_delete=models.CASCADE, related_name="+")
+    event_id = models.CharField(max_length=100)
+    event = models.CharField(max_length=60)
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["installation", "event_id"], name="hubstaff_event_seen_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} {self.event_id}"

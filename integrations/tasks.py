@@ -4,11 +4,14 @@ This module is the top of the app: it imports the sync services and nothing impo
 these tasks by name, `runs.send_run` and `runs.send_runs`).
 """
 
+from typing import Any
+
 from celery import Task, shared_task
 from celery.utils.time import get_exponential_backoff_interval
 
 from .hubstaff.retries import MAX_RETRY_AFTER
-from .services import checkpoint, runs, schedule, sync
+from .models import Installation
+from .services import checkpoint, installation, live, runs, schedule, sync
 
 
 @shared_task(
@@ -76,3 +79,35 @@ def enqueue_due_reconciliations() -> int:
     """Celery beat, every few minutes: queue the projects whose reconciliation slot has come (reconcile.py)."""
     queued: int = schedule.enqueue_due_reconciliations()
     return queued
+
+
+@shared_task(acks_late=True, time_limit=5 * 60)
+def subscribe_live_updates_task(installation_id: int) -> None:
+    """After an install or a re-authorization: subscribe the installation's webhooks (services/live.py)."""
+    found = Installation.objects.filter(pk=installation_id).first()
+    if found is not None and found.is_installed:
+        live.subscribe(found)
+
+
+@shared_task(acks_late=True, time_limit=5 * 60)
+def handle_hubstaff_event_task(
+    installation_id: int, event: str, payload: dict[str, Any], created_at: str
+) -> None:
+    """Queue the syncs a Hubstaff event asks for; while a linked project's sync runs, come back later (the days
+    already queued elsewhere are kept once: joining a queued run is a set union)."""
+    if event == live.PROJECT_CREATE:
+        installation.refresh_installed_projects(installation_id)
+        return
+    try:
+        live.handle_event(installation_id, event, payload, created_at)
+    except runs.EventRunBusy as exc:
+        handle_hubstaff_event_task.apply_async(
+            args=[installation_id, event, payload, created_at], countdown=exc.countdown
+        )
+
+
+@shared_task(acks_late=True, time_limit=5 * 60)
+def purge_hubstaff_events() -> int:
+    """Celery beat: forget the Hubstaff event ids seen more than a few days ago."""
+    purged: int = live.purge_events()
+    return purged

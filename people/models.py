@@ -24,6 +24,7 @@ RESERVED_SLUGS = frozenset(
         "robots.txt",
         "signup",
         "dev",
+        "hooks",
     }
 )
 

@@ -250,6 +250,12 @@ HUBSTAFF_RATE_WINDOW_SECONDS = env.float("HUBSTAFF_RATE_WINDOW_SECONDS", default
 HUBSTAFF_RATE_RESERVE = min(0.5, max(0.0, env.float("HUBSTAFF_RATE_RESERVE", default=0.2)))
 # A run paced by Hubstaff (429s, the budget) fails only after reading nothing for this long.
 HUBSTAFF_NO_PROGRESS_SECONDS = env.float("HUBSTAFF_NO_PROGRESS_SECONDS", default=3 * 3600.0)
+# Live updates (integrations/services/live.py): Hubstaff's events arriving within this many seconds of the first
+# join one sync of the days they name; a webhook's verification POST is awaited this long; deliveries beyond the
+# rate (per installation and minute) are refused with a 429.
+HUBSTAFF_EVENT_COALESCE_SECONDS = env.float("HUBSTAFF_EVENT_COALESCE_SECONDS", default=20.0)
+HUBSTAFF_HOOK_VERIFY_SECONDS = env.float("HUBSTAFF_HOOK_VERIFY_SECONDS", default=30.0)
+HUBSTAFF_EVENT_RATE_PER_MINUTE = env.int("HUBSTAFF_EVENT_RATE_PER_MINUTE", default=600)
 CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.format(hubstaff=HUBSTAFF_ACCOUNT_URL)
 
 # --- Celery -------------------------------------------------------------------------------------------------
@@ -288,6 +294,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=10),
     },
     "purge-expired-links": {"task": "people.tasks.purge_expired_links", "schedule": timedelta(hours=1)},
+    # Hubstaff event ids seen more than a few days ago (integrations.services.live.KEEP_EVENTS).
+    "purge-hubstaff-events": {
+        "task": "integrations.tasks.purge_hubstaff_events",
+        "schedule": timedelta(hours=6),
+    },
 }
 # A sync run's lease: a run whose worker has not renewed it for this long is taken over (services.runs).
 SYNC_LEASE_SECONDS = env.int("SYNC_LEASE_SECONDS", default=90)

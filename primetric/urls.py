@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from api.urls import profile_urlpatterns
 from integrations.urls import callback_urlpatterns
+from integrations.views.hooks import hubstaff_hook
 from people.account_urls import signup_urlpatterns
 
 from . import dev_mail, views
@@ -17,6 +18,8 @@ urlpatterns = [
     path("api/", include("api.urls")),
     path("accounts/profile/", include(profile_urlpatterns)),
     path("", include(callback_urlpatterns)),
+    # Hubstaff's webhooks: the key names the installation (integrations/services/live.py).
+    path("hooks/hubstaff/<str:key>/", hubstaff_hook, name="hubstaff_hook"),
     path("<slug:org_slug>/", views.home, name="home"),
     path("<slug:org_slug>/", include("people.urls")),
     path("<slug:org_slug>/", include("projects.urls")),

@@ -10,13 +10,18 @@ Everything here is HTTP; nothing maps Hubstaff's data to ours (mapping.py does) 
 - honours 429 `Retry-After` as pacing: the limit's end is recorded on the installation and the budget's window
   counts as spent until then, so that every worker waits too (a 429 is not a failure; retries.py);
 - retries 5xx, timeouts and connection errors (retries.py);
-- sends the access token `tokens.InstallationTokens` keeps fresh, and has it refreshed once on a 401.
+- sends the access token `tokens.InstallationTokens` keeps fresh, and has it refreshed once on a 401;
+- writes (webhooks: POST, DELETE) follow the same rules, except that a request Hubstaff may have carried out
+  (a 5xx, a timeout, a broken connection) is sent again only when sending it twice does no harm: activating and
+  deleting a webhook are; creating one is not (Hubstaff lists no webhooks, so a second one would go unseen and
+  deliver every event twice), so its failure is raised as it is and the caller decides.
 
 Secrets never reach a log line or an exception message: exceptions carry only what a user may read (errors.py).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -25,6 +30,7 @@ from collections.abc import Generator, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 import requests
 from django.conf import settings
@@ -38,6 +44,7 @@ from . import mapping
 from .budget import RequestBudget
 from .errors import (
     MalformedResponse,
+    NotFound,
     RateLimited,
     TransientHubstaffError,
     refusal_error,
@@ -241,6 +248,44 @@ class HubstaffClient:
                 if page["daily_activities"]:
                     yield page["daily_activities"]
 
+    # --- webhooks (writes: they need the hubstaff:write scope)
+    def create_organization_webhook(self, organization_id: int, events: list[str], target_url: str) -> str:
+        """Subscribe `target_url` to the organization's `events`; returns the new webhook's id (as text: Hubstaff
+        documents no type for it). Never sent twice."""
+        path = f"/organizations/{int(organization_id)}/webhooks"
+        body = self._write(
+            "POST", path, json_body={"events": events, "target_url": target_url}, repeatable=False
+        )
+        webhook_id = body.get("id") if isinstance(body, dict) else None
+        if isinstance(body, dict) and isinstance(body.get("webhook"), dict):
+            webhook_id = body["webhook"].get("id")
+        if not isinstance(webhook_id, (int, str)) or isinstance(webhook_id, bool) or not str(webhook_id):
+            raise MalformedResponse(f"Hubstaff's answer to POST {path} has no webhook id.")
+        return str(webhook_id)
+
+    @sensitive_variables("secret")
+    def activate_webhook(self, webhook_id: str, secret: str) -> None:
+        """Activate a verified webhook with the secret its verification POST carried (safe to send twice)."""
+        self._write(
+            "POST", f"/webhooks/{quote(webhook_id, safe='')}/activate", headers={"X-Hook-Secret": secret}
+        )
+
+    def webhook(self, webhook_id: str) -> dict[str, Any]:
+        """The webhook as Hubstaff describes it (id, status, events, target_url)."""
+        path = f"/webhooks/{quote(webhook_id, safe='')}"
+        body = self._get(path)
+        if isinstance(body, dict) and isinstance(body.get("webhook"), dict):
+            return dict(body["webhook"])
+        if isinstance(body, dict) and "id" in body:
+            return body
+        raise MalformedResponse(f"Hubstaff's answer to GET {path} has no webhook.")
+
+    def delete_webhook(self, webhook_id: str, *, retry: bool = True) -> None:
+        """Delete a webhook; one Hubstaff no longer knows counts as deleted. `retry=False`: one attempt only
+        (uninstall does not wait on Hubstaff)."""
+        with contextlib.suppress(NotFound):
+            self._write("DELETE", f"/webhooks/{quote(webhook_id, safe='')}", repeatable=retry)
+
     # --- paging
     @staticmethod
     def _id_filters(**lists: Iterable[int] | None) -> dict[str, list[int]]:
@@ -318,6 +363,86 @@ class HubstaffClient:
                 continue
             raise refusal_error(path, response)
 
+    @sensitive_variables("sent_with", "headers")
+    def _write(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        repeatable: bool = True,
+    ) -> object:
+        """The JSON body (None if empty) of a POST or DELETE, with _get's rules for 401 and 429 (Hubstaff did not
+        carry out the request); a 5xx, timeout or connection error is retried only if `repeatable`."""
+        url = self.api_url + path
+        failures = 0
+        limited = 0
+        refreshed_after_401 = False
+        while True:
+            sent_with = self._ready_to_send()
+            try:
+                response = self._send_write(method, url, sent_with, json_body, headers or {})
+            except (requests.Timeout, requests.ConnectionError) as exc:
+                failures += 1
+                kind = (
+                    "did not answer in time" if isinstance(exc, requests.Timeout) else "could not be reached"
+                )
+                logger.info("hubstaff %s %s %s (attempt %s)", method, path, kind, failures)
+                message = f"Hubstaff {kind} ({method} {path}), {failures} attempts."
+                if not repeatable:
+                    raise TransientHubstaffError(message) from None
+                self._back_off(failures, message)
+                continue
+            status = response.status_code
+            if status in (200, 201, 202, 204):
+                if not response.content:
+                    return None
+                try:
+                    return response.json()
+                except ValueError:
+                    raise MalformedResponse(
+                        f"Hubstaff's answer to {method} {path} is not valid JSON."
+                    ) from None
+            if status == 401 and not refreshed_after_401:
+                refreshed_after_401 = True
+                logger.info("hubstaff %s %s answered 401; refreshing the access token once", method, path)
+                self.tokens.refresh(stale_access_token=sent_with)
+                continue
+            if status == 429:
+                limited += 1
+                self._wait_out_rate_limit(path, response, limited)
+                continue
+            if status >= 500:
+                failures += 1
+                logger.info("hubstaff %s %s answered %s (attempt %s)", method, path, status, failures)
+                message = f"Hubstaff answered {status} to {method} {path}, {failures} attempts."
+                if not repeatable:
+                    raise TransientHubstaffError(message) from None
+                self._back_off(failures, message)
+                continue
+            raise refusal_error(path, response, method)
+
+    @sensitive_variables("access_token", "headers", "sent")
+    def _send_write(
+        self,
+        method: str,
+        url: str,
+        access_token: str,
+        json_body: dict[str, Any] | None,
+        headers: dict[str, str],
+    ) -> requests.Response:
+        sent = {"Accept": "application/json", **headers}
+        timeout = settings.HUBSTAFF_REQUEST_TIMEOUT
+        if isinstance(self.session, OAuth2Session):
+            self.session.token = {"access_token": access_token, "token_type": "Bearer"}
+        else:
+            sent["Authorization"] = f"Bearer {access_token}"
+        response: requests.Response = self.session.request(
+            method, url, json=json_body, headers=sent, timeout=timeout
+        )
+        return response
+
     @sensitive_variables("sent_with", "ahead")
     def _exchange(self, url: str, params: Params | None) -> tuple[requests.Response, str, object]:
         """(response, access token sent, decoded body or None): the request sent ahead for it, or sent now."""
@@ -358,7 +483,7 @@ class HubstaffClient:
         wait = retry_after_seconds(response)
         until = self._record_rate_limit(wait)
         self.budget.hubstaff_said_wait(until)
-        logger.info("hubstaff GET %s rate limited; Retry-After %.0f s", path, wait)
+        logger.info("hubstaff %s rate limited; Retry-After %.0f s", path, wait)
         if wait > settings.HUBSTAFF_MAX_RETRY_AFTER or limited > settings.HUBSTAFF_MAX_RETRIES:
             raise RateLimited.for_seconds(wait)
         self.sleep(wait)

@@ -89,8 +89,8 @@ def describe_token_error(exc: Exception) -> str:
     return exc.__class__.__name__
 
 
-def refusal(path: str, response: requests.Response) -> str:
-    """Why Hubstaff refused GET `path` (a 4xx other than 429), with the start of its `error`."""
+def refusal(path: str, response: requests.Response, method: str = "GET") -> str:
+    """Why Hubstaff refused `method` `path` (a 4xx other than 429), with the start of its `error`."""
     try:
         detail = response.json().get("error")
     except (ValueError, AttributeError):
@@ -102,17 +102,17 @@ def refusal(path: str, response: requests.Response) -> str:
         403: "Hubstaff refused access",
         404: "Hubstaff does not know this resource",
     }.get(response.status_code, f"Hubstaff answered {response.status_code}")
-    return f"{what} (GET {path}){': ' + detail if detail else ''}."
+    return f"{what} ({method} {path}){': ' + detail if detail else ''}."
 
 
-def refusal_error(path: str, response: requests.Response) -> HubstaffError:
+def refusal_error(path: str, response: requests.Response, method: str = "GET") -> HubstaffError:
     """The exception for a 4xx other than 401 and 429: Rejected (400), Refused (403), NotFound (404) or
     HubstaffError.
 
     Never branches on Hubstaff's `code` or `error_code` (not published); the status and `error` say enough.
     """
     kind = {400: Rejected, 403: Refused, 404: NotFound}.get(response.status_code, HubstaffError)
-    return kind(refusal(path, response))
+    return kind(refusal(path, response, method))
 
 
 def installation_status_reason(installation: Installation | None) -> str:

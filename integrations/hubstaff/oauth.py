@@ -43,7 +43,8 @@ from .tokens import raise_for_token_endpoint_status, token_auth
 if TYPE_CHECKING:
     from jwt.algorithms import AllowedPublicKeys
 
-SCOPES = ["openid", "profile", "email", "hubstaff:read"]
+# hubstaff:write: creating the webhooks of live updates (services/live.py); syncs only read.
+SCOPES = ["openid", "profile", "email", "hubstaff:read", "hubstaff:write"]
 # The session keeps the authorizations started and not yet completed, by state: an administrator may start one in
 # two tabs, and allowing access in the older must not cancel the newer. A few at most, the oldest dropped first.
 SESSION_KEY = "hubstaff_authorizations"

@@ -73,7 +73,9 @@ class Fetch:
         self.early: EarlyApply[dict[str, int]] | None = None
         self.pages_read = 0  # pages of daily activities read, by this attempt and the ones before it
         self.windows_saved = 0  # windows this attempt read in full and saved to the checkpoint
-        self.pages_unsaved = 0  # pages this attempt read of windows not read in full yet (lost if it ends now)
+        self.pages_unsaved = (
+            0  # pages this attempt read of windows not read in full yet (lost if it ends now)
+        )
         self._windows_left = 0
         self._windows_read = 0
         self._sources_left: dict[Window, int] = {}  # window -> Hubstaff organizations still to send all of it
@@ -101,6 +103,21 @@ class Fetch:
             link = self.link
             return reconcile.spans(readable, self.today, link.reconcile_recent_next, link.reconcile_old_next)
         return self._changed_spans(sources, readable, until=started)
+
+    def day_spans(self, days: Iterable[str], window: Window | None) -> list[rules.DateSpan]:
+        """The given days (ISO dates) within the window and Hubstaff's floor, as spans of consecutive days."""
+        if window is None:
+            return []
+        first, last = max(window[0], daily_floor(self.today)), window[1]
+        spans: list[rules.DateSpan] = []
+        for day in sorted({date.fromisoformat(d) for d in days}):
+            if not first <= day <= last:
+                continue
+            if spans and spans[-1].end + timedelta(days=1) == day:
+                spans[-1] = rules.DateSpan(spans[-1].start, day)
+            else:
+                spans.append(rules.DateSpan(day, day))
+        return spans
 
     def sources(self) -> dict[int, list[int]]:
         """Selected Hubstaff project ids grouped by the Hubstaff organization they belong to."""

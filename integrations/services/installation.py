@@ -21,6 +21,8 @@ from integrations.hubstaff.tokens import request_token_refresh, store_tokens
 from integrations.models import HubstaffProject, Installation
 from people.models import Organization
 
+from . import live
+
 logger = logging.getLogger(__name__)
 
 PROJECT_BATCH = 500
@@ -117,6 +119,8 @@ def finish_install(
         refresh_hubstaff_projects(installation)
     except HubstaffError as exc:  # the install itself worked; the project list can be refreshed later
         logger.warning("hubstaff installation %s: projects not refreshed: %s", installation.pk, exc)
+    # Live updates: a worker subscribes the webhooks (their verification POST comes back to this site).
+    live.send_subscribe(installation)
     return installation
 
 
@@ -160,6 +164,14 @@ def refresh_hubstaff_projects(installation: Installation, client: HubstaffClient
     Installation.objects.filter(pk=installation.pk).update(hubstaff_organizations=organizations)
     installation.hubstaff_organizations = organizations
     return seen
+
+
+def refresh_installed_projects(installation_id: int) -> int:
+    """Refresh the Hubstaff projects of an installation that is installed (Hubstaff's project.create event)."""
+    installation = Installation.objects.filter(pk=installation_id).first()
+    if installation is None or not installation.is_installed:
+        return 0
+    return refresh_hubstaff_projects(installation)
 
 
 def _upsert_projects(batch: list[HubstaffProject]) -> int:
@@ -216,4 +228,7 @@ def uninstall(installation: Installation) -> None:
         installation.organization_id,
         installation.pk,
     )
+    # One attempt per webhook: uninstall does not wait on Hubstaff (a webhook left there posts to a key that no
+    # installation has any more, and is refused).
+    live.unsubscribe(installation, retry=False)
     installation.delete()

@@ -113,9 +113,19 @@ def deliver(task_name: str, args: list[int] | list[list[int]]) -> None:
     current_app.send_task(task_name, args=args)
 
 
+def deliver_later(task_name: str, args: list[int], countdown: float) -> None:
+    """Put a task's message on the broker, for a worker to take `countdown` seconds from now."""
+    current_app.send_task(task_name, args=args, countdown=countdown)
+
+
 def send_run(run_id: int) -> None:
     """Hand a queued run to a worker once the current transaction commits."""
     transaction.on_commit(lambda: deliver(SYNC_TASK, [run_id]))
+
+
+def send_run_later(run_id: int, countdown: float) -> None:
+    """Hand a queued run to a worker `countdown` seconds after the current transaction commits."""
+    transaction.on_commit(lambda: deliver_later(SYNC_TASK, [run_id], countdown))
 
 
 def send_runs(run_ids: Iterable[int]) -> None:
@@ -205,6 +215,69 @@ def queue_runs(projects: Sequence[tuple[int, int]], *, mode: str, trigger: str, 
     if run_ids:
         send_runs(run_ids)
     return run_ids
+
+
+class EventRunBusy(Exception):
+    """The project's sync is running (or a preview is queued): its fetch is already decided, so the days of an event
+    cannot join it. The event is handled again `countdown` seconds later, when it queues a run of its own."""
+
+    def __init__(self, countdown: float) -> None:
+        super().__init__(
+            f"A sync of this project is running; the event is handled again in {countdown:.0f} s."
+        )
+        self.countdown = countdown
+
+
+def queue_event_run(project: Project, days: Iterable[str], *, delay: float) -> SyncRun:
+    """Queue a sync of the given days (ISO dates) of the project for Hubstaff's events, coalesced: a run queued by
+    events and not yet started takes the days in; any other queued sync (which reads what changed) is joined as it
+    is. A new run is due `delay` seconds later, so that the events of the next seconds join it.
+
+    Raises SyncNotPossible (the project cannot sync) or EventRunBusy (a sync is running).
+    """
+    reason = sync_blocker(project)
+    if reason:
+        raise SyncNotPossible(reason)
+    wanted = sorted(set(days))
+    for _ in range(3):
+        with transaction.atomic():
+            # Locked as claim() locks it: a run is either still queued here (it takes the days before a worker
+            # reads them) or running (its fetch is decided, the event waits).
+            run = (
+                SyncRun.objects.for_org(project.organization_id)
+                .select_for_update()
+                .filter(project=project, status__in=SyncRun.ACTIVE_STATUSES)
+                .first()
+            )
+            if run is not None:
+                if run.status == SyncRun.Status.RUNNING or run.mode == SyncRun.Mode.PREVIEW:
+                    raise EventRunBusy(max(1.0, float(settings.HUBSTAFF_EVENT_COALESCE_SECONDS)))
+                if run.trigger == SyncRun.Trigger.HUBSTAFF_EVENT:
+                    merged = sorted(set(run.event_days) | set(wanted))
+                    if merged != run.event_days:
+                        run.event_days = merged
+                        run.save(update_fields=["event_days"])
+                run.joined = True
+                return run
+            now = timezone.now()
+            try:
+                with transaction.atomic():
+                    run = SyncRun.objects.create(
+                        organization_id=project.organization_id,
+                        project=project,
+                        mode=SyncRun.Mode.INCREMENTAL,
+                        trigger=SyncRun.Trigger.HUBSTAFF_EVENT,
+                        status=SyncRun.Status.QUEUED,
+                        queued_at=now,
+                        # a queued run's heartbeat is when a worker is due to take it (recover_runs)
+                        heartbeat_at=now + timedelta(seconds=delay),
+                        event_days=wanted,
+                    )
+            except IntegrityError:
+                continue  # a run was queued meanwhile: join it
+            send_run_later(run.pk, delay)
+            return run
+    raise SyncNotPossible("Another sync of this project started at the same moment; try again.")
 
 
 def _queued_run_columns(*, mode: str, trigger: str, now: datetime) -> tuple[list[str], list[Any]]:

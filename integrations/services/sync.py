@@ -246,9 +246,11 @@ class ProjectSync:
             "today": self.today.isoformat(),
             "count_work_breaks": self.link.count_work_breaks,
         }
-        plan = checkpoint.FetchPlan(
-            mode, started, window, self.fetch.spans(mode, sources, window, started), shape
-        )
+        if mode == SyncRun.Mode.INCREMENTAL and self.sync_run.trigger == SyncRun.Trigger.HUBSTAFF_EVENT:
+            spans = self.fetch.day_spans(self.sync_run.event_days, window)  # the days Hubstaff's events named
+        else:
+            spans = self.fetch.spans(mode, sources, window, started)
+        plan = checkpoint.FetchPlan(mode, started, window, spans, shape)
         kept = self._kept_preview(plan, sources) if mode == SyncRun.Mode.RESET else None
         checkpoint.store_plan(self.sync_run, plan, sources)
         if isinstance(kept, checkpoint.KeptPreview):
@@ -359,6 +361,13 @@ class Commit:
             )
             if moved:
                 ProjectLink.objects.filter(pk=sync.link.pk).update(**moved)
+            runs.finish(sync.sync_run, SyncRun.Status.SUCCEEDED, **counts, **report)
+            return
+        if (
+            self.plan.mode == SyncRun.Mode.INCREMENTAL
+            and sync.sync_run.trigger == SyncRun.Trigger.HUBSTAFF_EVENT
+        ):
+            # It re-read the events' days only: what changed elsewhere since the last sync is still to be read.
             runs.finish(sync.sync_run, SyncRun.Status.SUCCEEDED, **counts, **report)
             return
         ProjectLink.objects.filter(pk=sync.link.pk).update(

@@ -61,7 +61,7 @@ def test_authorize_saves_the_credentials_and_goes_to_hubstaff_with_state_nonce_a
     (pending,) = admin_client.session[SESSION_KEY].values()
     assert query["client_id"] == "cid-1" and query["response_type"] == "code"
     assert query["redirect_uri"] == "http://localhost:8000/integrations/hubstaff/callback/"
-    assert query["scope"] == "openid profile email hubstaff:read"
+    assert query["scope"] == "openid profile email hubstaff:read hubstaff:write"
     assert query["state"] == pending["state"] and len(pending["state"]) >= 32
     assert query["nonce"] == pending["nonce"]
     expected = (

@@ -37,7 +37,7 @@ def test_full_code_flow_installs_and_names_account_and_organizations(
     authorization_url = authorize(admin_client, org, hubstaff_app)
     query = parse_qs(urlsplit(authorization_url).query)
     assert authorization_url.startswith(hubstaff_sandbox.url + "/authorizations/new?")
-    assert query["scope"] == ["openid profile email hubstaff:read"]
+    assert query["scope"] == ["openid profile email hubstaff:read hubstaff:write"]
     assert query["code_challenge_method"] == ["S256"] and query["code_challenge"][0]
     assert query["nonce"][0] and query["state"][0]
 

@@ -1,0 +1,83 @@
+"""A run queued by Hubstaff's events, carried out against the running sandbox over real HTTP: it re-reads the days
+the events named, and leaves what the daily sync reads to the daily sync."""
+
+import json
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+from pytest_django import Settings
+
+from conftest import point_hubstaff_at
+from hubstaff_sandbox.testing import DEMO_SCENARIO, SandboxClient, running_sandbox
+from integrations.models import Installation, ProjectLink, SyncRun
+from integrations.services import live, runs, sync
+from integrations.services.installation import connect_with_personal_access_token
+from integrations.services.links import update_link
+from people.models import Organization
+from projects.models import Project
+from tests.factories import PersonFactory, ProjectFactory
+from worklogs.models import WorkLog
+
+DEMO = json.loads(DEMO_SCENARIO.read_text())
+TODAY = date(2026, 11, 24)
+
+
+@pytest.fixture(scope="module")
+def hs() -> Iterator[SandboxClient]:
+    with running_sandbox(scenario=DEMO_SCENARIO) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def installed(org: Organization, hs: SandboxClient, settings: Settings) -> Installation:
+    point_hubstaff_at(settings, hs, HUBSTAFF_MAX_RETRY_AFTER=0.5)
+    hs.load(DEMO)
+    hs.reset_faults()
+    return connect_with_personal_access_token(org, hs.create_pat("alice@acme.test"))
+
+
+@pytest.fixture
+def project_a(org: Organization, hs: SandboxClient, installed: Installation) -> Project:
+    PersonFactory.create(organization=org, full_name="Bobby Brown", email="bobby@acme.test")
+    project = ProjectFactory.create(
+        organization=org, name="Project A", start_date=date(2026, 1, 1), end_date=date(2026, 9, 22)
+    )
+    update_link(project, enabled=True, hubstaff_project_ids=[hs.ids()["projects"]["Project A"]])
+    queued = runs.request_sync(project, mode="reset", trigger="manual")
+    run = sync.run_sync(queued.pk, today=TODAY)
+    assert run is not None and run.status == "succeeded", run and run.error
+    return project
+
+
+def seconds_on(project: Project, day: date) -> int:
+    return sum(
+        WorkLog.objects.filter(project=project, source="hubstaff", date=day).values_list(
+            "duration_seconds", flat=True
+        )
+    )
+
+
+def test_an_event_run_reads_the_named_days_only_and_leaves_the_daily_sync_alone(
+    installed: Installation, project_a: Project, hs: SandboxClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(runs, "deliver_later", lambda task, args, countdown: None)
+    named, not_named = date(2026, 9, 1), date(2026, 9, 2)
+    before = {day: seconds_on(project_a, day) for day in (named, not_named)}
+    synced_through = ProjectLink.objects.get(project=project_a).synced_through
+    for day in (named, not_named):
+        hs.add_activity(user="bobby@acme.test", project="Project A", date=day.isoformat(), tracked=3600)
+
+    (run_id,) = live.handle_event(
+        installed.pk,
+        "activity.create",
+        {"project_id": hs.ids()["projects"]["Project A"], "date": named.isoformat()},
+        "",
+    )
+    run = sync.run_sync(run_id, today=TODAY)
+
+    assert run is not None and run.status == SyncRun.Status.SUCCEEDED, run and run.error
+    assert run.trigger == SyncRun.Trigger.HUBSTAFF_EVENT and run.reread_from == named
+    assert seconds_on(project_a, named) == before[named] + 3600
+    assert seconds_on(project_a, not_named) == before[not_named]  # the daily sync reads it
+    assert ProjectLink.objects.get(project=project_a).synced_through == synced_through
