@@ -289,7 +289,8 @@ def unsubscribe(
 
 def event_days(payload: dict[str, Any], created_at: str, time_zone: str) -> list[str]:
     """The days (ISO, in the Hubstaff organization's time zone) an event's time was tracked on: an activity's
-    `date`, or from a timer's start to the event's time (at most MAX_EVENT_DAYS, the last ones)."""
+    `date`, or from the day before a timer's start to the day after the event (at most MAX_EVENT_DAYS, the last
+    ones)."""
     day = payload.get("date")
     if isinstance(day, str):
         try:
@@ -303,8 +304,10 @@ def event_days(payload: dict[str, Any], created_at: str, time_zone: str) -> list
     ]
     if not moments:
         return []
-    first = organization_date(min(moments), time_zone)
-    last = organization_date(max(moments), time_zone)
+    # A day more on each side: the organization's time zone is a guess (Hubstaff does not publish it), and the
+    # neighbouring days cost no request more (they fall in the same fetch window).
+    first = organization_date(min(moments), time_zone) - timedelta(days=1)
+    last = organization_date(max(moments), time_zone) + timedelta(days=1)
     first = max(first, last - timedelta(days=MAX_EVENT_DAYS - 1))
     return [(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
 

@@ -224,7 +224,8 @@ def test_a_stopped_timer_queues_a_sync_of_its_days_a_little_later(
     run = SyncRun.objects.get(pk=run_id)
     assert run.trigger == SyncRun.Trigger.HUBSTAFF_EVENT and run.get_trigger_display() == "Hubstaff event"
     assert run.mode == SyncRun.Mode.INCREMENTAL and run.status == SyncRun.Status.QUEUED
-    assert run.event_days == ["2026-12-03", "2026-12-04"]
+    # the timer's days, and one more on each side (the organization's time zone is a guess)
+    assert run.event_days == ["2026-12-02", "2026-12-03", "2026-12-04", "2026-12-05"]
     assert later == [(run_id, 20.0)]
 
 
@@ -236,26 +237,24 @@ def test_events_close_together_join_one_run_with_all_their_days(
 ) -> None:
     run_ids = set()
     with django_capture_on_commit_callbacks(execute=True):
-        for day in (1, 2, 4, 2, 1):
+        for day in ("2026-11-25", "2026-11-20", "2026-11-25", "2026-11-28"):
             run_ids.update(
-                live.handle_event(
-                    installation.pk, *timer_stop(f"2026-12-0{day}T09:00:00Z", f"2026-12-0{day}T17:00:00Z")
-                )
+                live.handle_event(installation.pk, "activity.update", {"project_id": 501, "date": day}, "")
             )
         run_ids.update(
-            live.handle_event(
-                installation.pk, "activity.update", {"project_id": 501, "date": "2026-11-30"}, ""
-            )
+            live.handle_event(installation.pk, *timer_stop("2026-12-04T09:00:00Z", "2026-12-04T17:00:00Z"))
         )
 
     (run_id,) = run_ids
     assert SyncRun.objects.get(pk=run_id).event_days == [
-        "2026-11-30",
-        "2026-12-01",
-        "2026-12-02",
+        "2026-11-20",
+        "2026-11-25",
+        "2026-11-28",
+        "2026-12-03",
         "2026-12-04",
+        "2026-12-05",
     ]
-    assert len(later) == 1  # one worker message for the six events
+    assert len(later) == 1  # one worker message for the five events
 
 
 def test_an_event_for_an_unlinked_project_queues_nothing(
