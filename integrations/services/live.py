@@ -254,11 +254,16 @@ def _subscribe_organization(
     return ""
 
 
+def _do_not_wait(seconds: float) -> None:
+    raise HubstaffError(f"Hubstaff asks to wait {seconds:.0f} s; not waiting.")
+
+
 def unsubscribe(
     installation: Installation, client: HubstaffClient | None = None, *, retry: bool = True
 ) -> int:
     """Delete the installation's webhooks at Hubstaff (best effort: a failure is logged, the rows go anyway).
-    Returns how many Hubstaff confirmed."""
+    `retry=False`: one attempt each, and no wait for the request budget or a 429 (uninstall). Returns how many
+    Hubstaff confirmed."""
     webhooks = list(
         HubstaffWebhook.objects.for_org(installation.organization_id).filter(installation=installation)
     )
@@ -266,7 +271,10 @@ def unsubscribe(
         return 0
     deleted = 0
     try:
-        client = client or HubstaffClient(installation)
+        if client is None:
+            client = (
+                HubstaffClient(installation) if retry else HubstaffClient(installation, sleep=_do_not_wait)
+            )
         for webhook in webhooks:
             try:
                 client.delete_webhook(webhook.hubstaff_webhook_id, retry=retry)

@@ -2,6 +2,7 @@
 and what an event queues (the days it names, coalesced, nothing for unlinked projects)."""
 
 import json
+import time
 from datetime import date, timedelta
 from typing import Any
 
@@ -173,6 +174,24 @@ def test_uninstall_goes_on_when_hubstaff_fails_to_delete_the_webhook(writer: Ins
         uninstall(writer)
 
     assert deleted.call_count == 1  # one attempt: uninstall does not wait on Hubstaff
+    assert not Installation.objects.filter(pk=writer.pk).exists()
+
+
+def test_uninstall_does_not_wait_when_hubstaff_asks_to(writer: Installation) -> None:
+    HubstaffWebhook.objects.create(
+        organization=writer.organization,
+        installation=writer,
+        hubstaff_webhook_id="wh-9",
+        hubstaff_organization_id=10,
+        secret="s",
+        active=True,
+    )
+    with responses.RequestsMock() as mock:
+        deleted = mock.delete(f"{API}/webhooks/wh-9", status=429, headers={"Retry-After": "100"})
+        started = time.monotonic()
+        uninstall(writer)
+
+    assert time.monotonic() - started < 5 and deleted.call_count == 1
     assert not Installation.objects.filter(pk=writer.pk).exists()
 
 
