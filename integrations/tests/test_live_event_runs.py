@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from datetime import date
 
 import pytest
+from django.test import Client
 from pytest_django import Settings
 
 from conftest import point_hubstaff_at
@@ -59,7 +60,11 @@ def seconds_on(project: Project, day: date) -> int:
 
 
 def test_an_event_run_reads_the_named_days_only_and_leaves_the_daily_sync_alone(
-    installed: Installation, project_a: Project, hs: SandboxClient, monkeypatch: pytest.MonkeyPatch
+    installed: Installation,
+    project_a: Project,
+    hs: SandboxClient,
+    monkeypatch: pytest.MonkeyPatch,
+    manager_client: Client,
 ) -> None:
     monkeypatch.setattr(runs, "deliver_later", lambda task, args, countdown: None)
     named, not_named = date(2026, 9, 1), date(2026, 9, 2)
@@ -81,3 +86,8 @@ def test_an_event_run_reads_the_named_days_only_and_leaves_the_daily_sync_alone(
     assert seconds_on(project_a, named) == before[named] + 3600
     assert seconds_on(project_a, not_named) == before[not_named]  # the daily sync reads it
     assert ProjectLink.objects.get(project=project_a).synced_through == synced_through
+    # The panel: Last sync stays the reset's (its counts, its missing teammates); the history names the event run.
+    page = manager_client.get(f"/acme/projects/{project_a.pk}/").content.decode()
+    last = page[page.index("<h3>Last sync</h3>") : page.index("<h3>Sync history</h3>")]
+    assert "1 work log added" not in last and " work logs added" in last
+    assert '<span class="muted">(hubstaff event)</span>' in page

@@ -57,9 +57,17 @@ def status_context(
     installation = installation or get_installation(project.organization)
     runs = list(_runs(request, project)[: HISTORY_SHOWN + 1])
     current = runs[0] if runs else None
-    # A reconciliation re-reads old days only: Last sync (its missing teammates too) stays the daily sync's.
+    # A reconciliation re-reads old days only, a run of Hubstaff's events the days they named: Last sync (its
+    # missing teammates too) stays the daily sync's.
     not_syncs = (SyncRun.Mode.CLEAR, SyncRun.Mode.PREVIEW, SyncRun.Mode.RECONCILE)
-    last_sync = next((r for r in runs if r.mode not in not_syncs and not r.is_active), None)
+    last_sync = next(
+        (
+            r
+            for r in runs
+            if r.mode not in not_syncs and r.trigger != SyncRun.Trigger.HUBSTAFF_EVENT and not r.is_active
+        ),
+        None,
+    )
     # The preview is shown until anything else runs after it (its Apply, a sync, Clear data).
     preview = current if current and current.mode == SyncRun.Mode.PREVIEW and not current.is_active else None
     missing: list[dict[str, Any]] = last_sync.missing_teammates if last_sync else []
