@@ -8,6 +8,7 @@ its query string when the query, decoded, names `code=` or `state=` or the callb
 The links we e-mail carry their secret in the path (people/account_urls.py: an invitation, a sign-up
 confirmation, a password reset). Wherever such a path appears (request line, Referer, Location), its secret
 becomes [redacted] and the route keeps its shape; a query that names such a path (`?next=`) is dropped whole.
+So does the key in the address Hubstaff's webhooks post to.
 """
 
 import logging
@@ -21,10 +22,11 @@ _SENSITIVE = re.compile(r"(?:^|[?&;])(?:code|state)=", re.IGNORECASE)
 _QUERY = re.compile(r"(?P<before>[^\s\"'?]*)\?(?P<query>[^\s\"']*)")
 # A path segment: up to the next slash, query, blank or quote.
 _SEGMENT = r"[^/?#\s\"']+"
-# The e-mailed links' routes (people/account_urls.py), the secret segment named `secret`. Django's password
+# The e-mailed links' routes (people/account_urls.py) and Hubstaff's webhook address (its installation's key:
+# integrations/services/live.py), the secret segment named `secret`. Django's password
 # reset swaps the token for "set-password" in its own redirect; that segment is no secret and stays readable.
 SECRET_PATHS = re.compile(
-    rf"(?P<route>/accounts/invitation/|/signup/confirm/|/accounts/password/reset/{_SEGMENT}/)"
+    rf"(?P<route>/accounts/invitation/|/signup/confirm/|/accounts/password/reset/{_SEGMENT}/|/hooks/hubstaff/)"
     rf"(?!set-password(?:[/?#\s\"']|$))(?P<secret>{_SEGMENT})"
 )
 
@@ -50,7 +52,7 @@ def sensitive_query(query, path=""):
     return True  # still encoded after three rounds: not worth the risk
 
 
-def redact(text):
+def redact(text: str) -> str:
     """`text` with the query string of every sensitive URL in it, and the secret of every e-mailed link's path,
     replaced by [redacted]."""
     if not isinstance(text, str):

@@ -15,6 +15,7 @@ from pytest_django import Settings
 from integrations.models import HubstaffEvent, HubstaffWebhook, Installation
 from integrations.services import live
 from people.models import Organization
+from primetric.access_log import redact
 
 pytestmark = pytest.mark.usefixtures("hubstaff_settings")
 
@@ -237,3 +238,8 @@ def test_the_key_is_kept_only_as_a_digest(live_installation: Installation) -> No
         list(Installation.objects.filter(pk=live_installation.pk).values()), default=str
     )
     assert live.installation_for_key(KEY) == live_installation
+
+
+def test_access_logs_do_not_show_the_key() -> None:
+    line = f"POST {hook()} HTTP/1.1"
+    assert redact(line) == "POST /hooks/hubstaff/[redacted]/ HTTP/1.1"
