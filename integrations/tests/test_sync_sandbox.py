@@ -2,6 +2,7 @@
 
 import functools
 import json
+import time
 from collections import defaultdict
 from collections.abc import Collection, Iterator
 from datetime import date
@@ -413,7 +414,12 @@ def test_while_the_client_waits_out_hubstaffs_rate_limit_the_run_says_so(
     class Watched(HubstaffClient):
         def __init__(self, installation: Installation, *, prefetch: bool = False) -> None:
             super().__init__(installation, prefetch=prefetch)
-            self.sleep = lambda seconds: labels.append(SyncRun.objects.get(project=project_a).progress_label)
+
+            def sleep(seconds: float) -> None:
+                labels.append(SyncRun.objects.get(project=project_a).progress_label)
+                time.sleep(seconds)  # Hubstaff's second passes: the budget's window opens again then
+
+            self.sleep = sleep
 
     hs.fault(storm={"count": 1, "retry_after": 1})
     run = sync_now(project_a, parts=sync.Parts(client=Watched))
