@@ -60,6 +60,9 @@ class Installation(TenantModel):
     hook_verification_until = models.DateTimeField(null=True, blank=True)
     hook_pending_secret = EncryptedTextField(blank=True, default="")
     last_event_at = models.DateTimeField(null=True, blank=True)
+    # When the hourly fallback (live.check_hourly) last asked Hubstaff what changed: while live updates are off,
+    # the panel's "off: checked hourly".
+    live_checked_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -111,3 +111,10 @@ def purge_hubstaff_events() -> int:
     """Celery beat: forget the Hubstaff event ids seen more than a few days ago."""
     purged: int = live.purge_events()
     return purged
+
+
+@shared_task(acks_late=True, time_limit=10 * 60)
+def check_live_updates_hourly() -> int:
+    """Celery beat, hourly: the fallback for Hubstaff events that never come (services/live.py check_hourly)."""
+    queued: int = live.check_hourly()
+    return queued

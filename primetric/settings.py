@@ -256,6 +256,9 @@ HUBSTAFF_NO_PROGRESS_SECONDS = env.float("HUBSTAFF_NO_PROGRESS_SECONDS", default
 HUBSTAFF_EVENT_COALESCE_SECONDS = env.float("HUBSTAFF_EVENT_COALESCE_SECONDS", default=20.0)
 HUBSTAFF_HOOK_VERIFY_SECONDS = env.float("HUBSTAFF_HOOK_VERIFY_SECONDS", default=30.0)
 HUBSTAFF_EVENT_RATE_PER_MINUTE = env.int("HUBSTAFF_EVENT_RATE_PER_MINUTE", default=600)
+# The hourly fallback (integrations.services.live.check_hourly) asks Hubstaff what changed this far back (twice its
+# period, so that a change a busy sync skipped is seen once more), and calls events stopped after as long without.
+HUBSTAFF_FALLBACK_LOOKBACK_HOURS = env.float("HUBSTAFF_FALLBACK_LOOKBACK_HOURS", default=2.0)
 CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.format(hubstaff=HUBSTAFF_ACCOUNT_URL)
 
 # --- Celery -------------------------------------------------------------------------------------------------
@@ -298,6 +301,11 @@ CELERY_BEAT_SCHEDULE = {
     "purge-hubstaff-events": {
         "task": "integrations.tasks.purge_hubstaff_events",
         "schedule": timedelta(hours=6),
+    },
+    # Where Hubstaff's events do not come: the projects whose time changed, synced (integrations.services.live).
+    "check-live-updates-hourly": {
+        "task": "integrations.tasks.check_live_updates_hourly",
+        "schedule": timedelta(hours=1),
     },
 }
 # A sync run's lease: a run whose worker has not renewed it for this long is taken over (services.runs).

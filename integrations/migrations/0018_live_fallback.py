@@ -1,7 +1,13 @@
-from django.db import migrations
+from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
     dependencies = [("integrations", "0017_live_updates")]
 
-    operations: list[migrations.operations.base.Operation] = []
+    operations = [
+        migrations.AddField(
+            model_name="installation",
+            name="live_checked_at",
+            field=models.DateTimeField(blank=True, null=True),
+        ),
+    ]

@@ -11,6 +11,10 @@
   installation's list of Hubstaff projects (the task calls installation.refresh_installed_projects). Events are
   hints: the daily sync stays the whole truth.
 - `unsubscribe` deletes the webhooks at Hubstaff, once each, whatever Hubstaff answers (uninstall never waits).
+- `check_hourly` (beat, hourly) is the fallback for events that never come: one `/daily/updates` request per
+  Hubstaff organization names the linked projects whose time changed that no sync has read yet, and their
+  incremental syncs are queued; it records the mode (`live_checked_at`, and "off" with STALE_REASON when events
+  stopped arriving while time was tracked).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from celery import current_app
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -37,7 +42,7 @@ from integrations.hubstaff import mapping
 from integrations.hubstaff.client import HubstaffClient
 from integrations.hubstaff.errors import HubstaffError
 from integrations.hubstaff.windows import organization_date
-from integrations.models import HubstaffEvent, HubstaffWebhook, Installation, LinkedHubstaffProject
+from integrations.models import HubstaffEvent, HubstaffWebhook, Installation, LinkedHubstaffProject, SyncRun
 
 from . import runs
 
@@ -375,3 +380,121 @@ def handle_event(installation_id: int, event: str, payload: dict[str, Any], crea
             project_id,
         )
     return queued
+
+
+# --- the hourly fallback: where events do not come, Hubstaff's change listing is asked once an hour
+
+STALE_REASON = "No event from Hubstaff for 2 hours while time was tracked; checked hourly."
+
+
+def check_hourly(now: datetime | None = None) -> int:
+    """Beat, hourly: `check_installation` for every installed installation; returns how many syncs were queued.
+    An installation Hubstaff fails to answer is logged and left to the next hour (and to the daily sync)."""
+    now = now or timezone.now()
+    queued = 0
+    for found in Installation.objects.filter(status=Installation.Status.INSTALLED).order_by("pk"):
+        try:
+            queued += check_installation(found, now=now)
+        except HubstaffError as exc:
+            logger.warning("hubstaff installation %s: hourly check failed: %s", found.pk, exc)
+    return queued
+
+
+def check_installation(
+    installation: Installation, *, now: datetime | None = None, client: HubstaffClient | None = None
+) -> int:
+    """Ask `/daily/updates` (one request per Hubstaff organization, through the budget) which Hubstaff projects had
+    time changed in the last HUBSTAFF_FALLBACK_LOOKBACK_HOURS, and queue an incremental sync of each linked
+    project with such a change that no sync has started since (an event's run or the daily sync read it then):
+    lost, refused or missing events end here within the hour. A project whose sync is queued or running is not
+    queued again. Then the mode: live updates "on" turn off with STALE_REASON when time changed and no event came
+    for as long; they turn on again when an event has come since the previous check. Returns the syncs queued."""
+    now = now or timezone.now()
+    links = list(
+        LinkedHubstaffProject.objects.for_org(installation.organization_id)
+        .filter(link__enabled=True, link__project__archived=False)
+        .exclude(link__hubstaff_project_ids=[])
+        .values_list("hubstaff_project_id", "link__project_id")
+    )
+    lookback = timedelta(hours=float(settings.HUBSTAFF_FALLBACK_LOOKBACK_HOURS))
+    changed: dict[int, datetime] = {}  # Primetric project -> its latest change at Hubstaff
+    if links:
+        projects_of: dict[int, list[int]] = {}
+        for hubstaff_id, project_id in links:
+            projects_of.setdefault(hubstaff_id, []).append(project_id)
+        client = client or HubstaffClient(installation)
+        for organization in installation.hubstaff_organizations:
+            pages = client.daily_activity_update_pages(
+                int(organization["id"]), since=now - lookback, until=now
+            )
+            for rows in pages:
+                for row in rows:
+                    updated = _moment(row.get("updated_at")) or now
+                    for project_id in projects_of.get(int(row.get("project_id") or 0), []):
+                        changed[project_id] = max(changed.get(project_id, updated), updated)
+    unread = _not_read_since(installation.organization_id, changed)
+    queued: list[int] = []
+    if unread:
+        with transaction.atomic():
+            queued = runs.queue_runs(
+                [(project_id, installation.organization_id) for project_id in unread],
+                mode=SyncRun.Mode.INCREMENTAL,
+                trigger=SyncRun.Trigger.SCHEDULE,
+                now=now,
+            )
+    _record_mode(installation, now=now, time_changed=bool(changed), lookback=lookback)
+    if queued:
+        logger.info("hubstaff installation %s: hourly check queued %d syncs", installation.pk, len(queued))
+    return len(queued)
+
+
+def _not_read_since(organization_id: int, changed: dict[int, datetime]) -> list[int]:
+    """The projects of `changed` with no sync started after their change (one that reads Hubstaff's rows)."""
+    if not changed:
+        return []
+    started = (
+        SyncRun.objects.for_org(organization_id)
+        .filter(project_id__in=list(changed), started_at__isnull=False)
+        .exclude(mode__in=[SyncRun.Mode.PREVIEW, SyncRun.Mode.CLEAR])
+        .exclude(status=SyncRun.Status.FAILED)
+        .values_list("project_id")
+        .annotate(last=Max("started_at"))
+    )
+    last_started = dict(started)
+    # Hubstaff's times are whole seconds: a sync started within the second of a change may not have seen it.
+    return sorted(
+        project_id
+        for project_id, at in changed.items()
+        if last_started.get(project_id) is None or last_started[project_id] < at + timedelta(seconds=1)
+    )
+
+
+def _record_mode(
+    installation: Installation, *, now: datetime, time_changed: bool, lookback: timedelta
+) -> None:
+    """The check's time, and live updates off when time changed but no event came for `lookback` (the events stop
+    arriving), on again once an event came since the previous check. Decided once an hour on what happened, so
+    it does not flap: off needs hours of tracked time without events, on needs an event."""
+    fields: dict[str, Any] = {"live_checked_at": now}
+    last_heard = installation.last_event_at
+    if installation.live_updates == Installation.LiveUpdates.ON:
+        subscribed = (
+            HubstaffWebhook.objects.for_org(installation.organization_id)
+            .filter(installation=installation, active=True)
+            .aggregate(at=Max("created_at"))["at"]
+        )
+        heard = max([at for at in (last_heard, subscribed) if at is not None], default=None)
+        if time_changed and (heard is None or heard < now - lookback):
+            fields.update(live_updates=Installation.LiveUpdates.OFF, live_updates_reason=STALE_REASON)
+    elif (
+        installation.live_updates_reason == STALE_REASON
+        and last_heard is not None
+        and installation.live_checked_at is not None
+        and last_heard > installation.live_checked_at
+    ):
+        fields.update(live_updates=Installation.LiveUpdates.ON, live_updates_reason="")
+    Installation.objects.filter(pk=installation.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(installation, name, value)
+    if "live_updates" in fields:
+        logger.info("hubstaff installation %s: live updates %s", installation.pk, fields["live_updates"])

@@ -1,0 +1,219 @@
+"""The hourly fallback against the running sandbox over real HTTP: where Hubstaff's events are off, lost, refused,
+repeated, late or out of order, the hours tracked still arrive, once each (the root conftest checks duplicate
+source keys), and the check costs one request per Hubstaff organization."""
+
+import time
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+from pytest_django import Settings
+from pytest_django.live_server_helper import LiveServer
+
+from conftest import point_hubstaff_at
+from hubstaff_sandbox.testing import DEMO_SCENARIO, SandboxClient, running_sandbox
+from integrations.models import Installation, SyncRun
+from integrations.services import live, runs, sync
+from integrations.services.installation import connect_with_personal_access_token
+from integrations.services.links import update_link
+from people.models import Organization
+from projects.models import Project
+from tests.factories import PersonFactory, ProjectFactory
+from worklogs.models import WorkLog
+
+UPDATES = "/activities/daily/updates"
+
+
+@pytest.fixture(scope="module")
+def hs() -> Iterator[SandboxClient]:
+    with running_sandbox(scenario=DEMO_SCENARIO, rate_limit=100000) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def sandbox_site(hs: SandboxClient, settings: Settings, live_server: LiveServer) -> Iterator[Settings]:
+    point_hubstaff_at(settings, hs, HUBSTAFF_HOOK_VERIFY_SECONDS=10.0)
+    settings.SITE_URL = live_server.url
+    yield settings
+    hs.reset_faults()
+    hs.reset_webhooks()
+
+
+@pytest.fixture
+def handed_over(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[list[Any]]]:
+    """The tasks the product queues, by name, instead of messages on the broker (the test plays the worker)."""
+    sent: dict[str, list[list[Any]]] = {}
+    monkeypatch.setattr(
+        live, "deliver", lambda task, args, countdown=None: sent.setdefault(task, []).append(args)
+    )
+    monkeypatch.setattr(
+        runs, "deliver", lambda task, args, countdown=None: sent.setdefault(task, []).append(args)
+    )
+    monkeypatch.setattr(
+        runs, "deliver_later", lambda task, args, countdown: sent.setdefault("later", []).append(args)
+    )
+    return sent
+
+
+def a_second_passes() -> None:
+    """Hubstaff's times are whole seconds: a sync started in the second of a change is not sure to have read it."""
+    time.sleep(1.1)
+
+
+def next_hour() -> datetime:
+    """The next hourly check's time (the changes tracked in this test are then a second old or more)."""
+    return timezone.now() + timedelta(hours=1)
+
+
+def hours(project: Project) -> int:
+    return sum(WorkLog.objects.filter(project=project).values_list("duration_seconds", flat=True))
+
+
+def update_requests(hs: SandboxClient) -> int:
+    return sum(
+        sum(int(n) for n in counts.values())
+        for route, counts in hs.stats()["routes"].items()
+        if route.endswith(UPDATES)
+    )
+
+
+def run_queued(project: Project) -> list[SyncRun]:
+    """The worker's part: every queued run of the project, run."""
+    done = []
+    for run_id in SyncRun.objects.filter(project=project, status=SyncRun.Status.QUEUED).values_list(
+        "pk", flat=True
+    ):
+        run = sync.run_sync(run_id)
+        assert run is not None and run.status == SyncRun.Status.SUCCEEDED, run and run.error
+        done.append(run)
+    return done
+
+
+def synced_project(org: Organization, hs: SandboxClient) -> Project:
+    PersonFactory.create(organization=org, full_name="Bobby Brown", email="bobby@acme.test")
+    PersonFactory.create(organization=org, full_name="Alice Adams", email="alice@acme.test")
+    project: Project = ProjectFactory.create(
+        organization=org, name="Project A", start_date=date(2026, 1, 1), end_date=date(2027, 12, 31)
+    )
+    update_link(project, enabled=True, hubstaff_project_ids=[hs.ids()["projects"]["Project A"]])
+    first = sync.run_sync(runs.request_sync(project, mode="reset", trigger="manual", send_task=False).pk)
+    assert first is not None and first.status == "succeeded", first and first.error
+    return project
+
+
+def handle_events(sent: dict[str, list[list[Any]]], project: Project) -> None:
+    for args in sent.pop(live.EVENT_TASK, []):
+        live.handle_event(*args)
+    sent.pop("later", None)
+    run_queued(project)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("sandbox_site", "handed_over")
+def test_with_live_updates_off_an_hours_tracked_time_arrives_through_the_hourly_check(
+    org: Organization, hs: SandboxClient
+) -> None:
+    installation = connect_with_personal_access_token(org, hs.create_pat("alice@acme.test"))
+    assert installation.live_updates == Installation.LiveUpdates.OFF  # never subscribed
+    project = synced_project(org, hs)
+    before = hours(project)
+
+    hs.track("bobby@acme.test", "Project A", 3600)
+    a_second_passes()
+    hs.reset_stats()
+    assert live.check_hourly() == 1
+    assert update_requests(hs) == 1  # one Hubstaff organization, one request
+    (run,) = run_queued(project)
+
+    assert run.trigger == SyncRun.Trigger.SCHEDULE and run.mode == SyncRun.Mode.INCREMENTAL
+    assert hours(project) - before == 3600
+    installation.refresh_from_db()
+    assert (
+        installation.live_updates == Installation.LiveUpdates.OFF and installation.live_checked_at is not None
+    )
+    # the change is read: the next hour queues nothing and the hours stay
+    assert live.check_hourly(next_hour()) == 0
+    assert hours(project) - before == 3600
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("sandbox_site")
+def test_lost_and_repeated_deliveries_still_bring_every_hour_once(
+    org: Organization, hs: SandboxClient, handed_over: dict[str, list[list[Any]]]
+) -> None:
+    installation = connect_with_personal_access_token(org, hs.create_pat("alice@acme.test"))
+    assert live.subscribe(installation) is True, installation.live_updates_reason
+    project = synced_project(org, hs)
+    before = hours(project)
+    hs.fault(webhook_lost_rate=0.2, webhook_repeat_rate=0.1, seed=7)
+
+    tracked = 0
+    for n in range(20):  # a team stopping its timers
+        seconds = 300 + 60 * n
+        hs.track("bobby@acme.test" if n % 2 else "alice@acme.test", "Project A", seconds)
+        tracked += seconds
+    deliveries = hs.wait_for_deliveries(20)
+    faults = ",".join(d["fault"] for d in deliveries)
+    assert "lost" in faults and "repeat" in faults
+    a_second_passes()
+    handle_events(handed_over, project)
+    # the last timer's event lost: only the hourly check can bring it
+    hs.fault(webhook_lost_rate=1.0)
+    hs.track("bobby@acme.test", "Project A", 900)
+    tracked += 900
+    hs.wait_for_deliveries(21)
+    assert live.EVENT_TASK not in handed_over
+
+    a_second_passes()
+    assert live.check_hourly() == 1
+    run_queued(project)
+    assert hours(project) - before == tracked
+    assert live.check_hourly(next_hour()) == 0
+    installation.refresh_from_db()
+    assert installation.live_updates == Installation.LiveUpdates.ON  # events came within the hour
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("sandbox_site")
+def test_late_and_out_of_order_deliveries_end_in_the_same_hours(
+    org: Organization, hs: SandboxClient, handed_over: dict[str, list[list[Any]]]
+) -> None:
+    installation = connect_with_personal_access_token(org, hs.create_pat("alice@acme.test"))
+    assert live.subscribe(installation) is True, installation.live_updates_reason
+    project = synced_project(org, hs)
+    before = hours(project)
+    hs.fault(webhook_out_of_order=True, webhook_delay=1.0)
+
+    for seconds in (600, 1200, 1800):
+        hs.track("bobby@acme.test", "Project A", seconds)
+    deliveries = hs.wait_for_deliveries(3)
+    assert any("out_of_order" in d["fault"] for d in deliveries)
+    a_second_passes()
+    handle_events(handed_over, project)
+
+    assert hours(project) - before == 3600
+    assert live.check_hourly(next_hour()) == 0  # the events' run read every change
+    assert hours(project) - before == 3600
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("sandbox_site")
+def test_a_wrong_signature_is_refused_and_the_hourly_check_still_brings_the_hours(
+    org: Organization, hs: SandboxClient, handed_over: dict[str, list[list[Any]]]
+) -> None:
+    installation = connect_with_personal_access_token(org, hs.create_pat("alice@acme.test"))
+    assert live.subscribe(installation) is True, installation.live_updates_reason
+    project = synced_project(org, hs)
+    before = hours(project)
+    hs.fault(webhook_bad_signature_rate=1.0)
+
+    hs.track("bobby@acme.test", "Project A", 1500)
+    (delivery,) = hs.wait_for_deliveries(1)
+    assert delivery["status"] == 403
+    assert live.EVENT_TASK not in handed_over
+
+    assert live.check_hourly() == 1
+    run_queued(project)
+    assert hours(project) - before == 1500
