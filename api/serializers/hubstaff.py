@@ -203,6 +203,20 @@ class InstallationStatusSerializer(serializers.Serializer):
     hubstaff_organizations = HubstaffOrganizationSerializer(many=True)
     installed_at = serializers.DateTimeField(allow_null=True)
     last_refreshed_at = serializers.DateTimeField(allow_null=True)
+    live_updates = serializers.ChoiceField(
+        choices=list(Installation.LiveUpdates.choices),
+        help_text=(
+            "Live updates (Hubstaff's webhooks): `on`, hours arrive within a minute of a timer stopping; "
+            "`subscribing`, waiting for Hubstaff to confirm; `off`, checked hourly instead (see "
+            "`live_updates_reason`)."
+        ),
+    )
+    live_updates_reason = serializers.CharField(
+        allow_blank=True, help_text="Why live updates are off, e.g. Re-authorize to turn on live updates."
+    )
+    last_event_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the last Hubstaff event was received (null: none yet)."
+    )
 
 
 class HubstaffProjectSerializer(serializers.ModelSerializer):

@@ -4,8 +4,9 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, serializers
 from rest_framework.response import Response
 
-from integrations.models import HubstaffProject
+from integrations.models import HubstaffProject, Installation
 from integrations.selectors import get_installation, reachable_projects
+from integrations.services.live import NO_WRITE_SCOPE, WRITE_SCOPE
 from people.roles import Role
 
 from ..serializers.base import MAX_ID
@@ -33,6 +34,9 @@ class InstallationStatusView(IntegrationEndpoint):
                 "hubstaff_organizations": [],
                 "installed_at": None,
                 "last_refreshed_at": None,
+                "live_updates": Installation.LiveUpdates.OFF,
+                "live_updates_reason": "",
+                "last_event_at": None,
             }
         else:
             data = {
@@ -43,6 +47,11 @@ class InstallationStatusView(IntegrationEndpoint):
                 "hubstaff_organizations": installation.hubstaff_organizations or [],
                 "installed_at": installation.installed_at,
                 "last_refreshed_at": installation.last_refreshed_at,
+                "live_updates": installation.live_updates,
+                # An installation made before live updates records no reason: it lacks the write scope.
+                "live_updates_reason": installation.live_updates_reason
+                or ("" if WRITE_SCOPE in installation.scope.split() else NO_WRITE_SCOPE),
+                "last_event_at": installation.last_event_at,
             }
         return Response(self.get_serializer(data).data)
 

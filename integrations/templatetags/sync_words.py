@@ -55,11 +55,25 @@ def describe_dates(start: date, end: date) -> str:
     return f"{start.day} {start:%b %Y}–{end.day} {end:%b %Y}"
 
 
+def _day_spans(days: list[str]) -> list[str]:
+    """Sorted ISO dates as spans of consecutive days, each as people write it."""
+    spans: list[list[date]] = []
+    for day in map(date.fromisoformat, days):
+        if spans and (day - spans[-1][1]).days <= 1:
+            spans[-1][1] = day
+        else:
+            spans.append([day, day])
+    return [describe_dates(start, end) for start, end in spans]
+
+
 @register.filter
 def run_name(run: SyncRun) -> str:
     """What a run was, for the history and the progress: its mode, and for a reconciliation the days it
     re-read ("Reconciliation: re-read 1–31 Mar 2025 and 4–27 Nov 2026")."""
     name = str(run.get_mode_display())
+    if run.trigger == SyncRun.Trigger.HUBSTAFF_EVENT and run.event_days:
+        # A run of Hubstaff's events read only the days they named: "Sync changes: re-read 3–5 Dec 2026".
+        return f"{name}: re-read {' and '.join(_day_spans(sorted(run.event_days)))}"
     spans = (run.fetch_plan or {}).get("spans") if run.mode == SyncRun.Mode.RECONCILE else None
     if not spans:
         return name

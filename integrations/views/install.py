@@ -21,6 +21,7 @@ from ..hubstaff.errors import ClientCredentialsRejected, HubstaffError, installa
 from ..models import Installation
 from ..selectors import get_installation, hubstaff_project_count
 from ..services import installation as services
+from .project import live_updates_context
 
 APP_NAME = "Primetric"
 
@@ -92,6 +93,7 @@ def hubstaff_manage(request: TenantRequest) -> HttpResponse:
             "status_reason": installation_status_reason(installation),
             "uses_personal_access_token": not installation.client_id,
             "project_count": hubstaff_project_count(installation),
+            **live_updates_context(installation),
         },
     )
 

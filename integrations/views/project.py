@@ -1,6 +1,7 @@
 """The project page's Integration settings (Manager role): link, sync, clear, progress, history."""
 
 from dataclasses import asdict
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -28,11 +29,14 @@ from ..services.checkpoint import KEEP_PREVIEW
 from ..services.cleanup import remove_sync_assignments, sync_assignments_without_worklogs
 from ..services.installation import refresh_hubstaff_projects
 from ..services.links import HeldElsewhere, held_elsewhere, hours, left_behind, update_link
+from ..services.live import NO_WRITE_SCOPE, WRITE_SCOPE
 from ..services.runs import SyncNotPossible, active_run, clear_project, request_sync, sync_blocker
 from ..templatetags.sync_words import count_of
 from .user_links import link_choices
 
 HISTORY_SHOWN = 5
+# An event this recent reads "last event just now" ("0 minutes ago" reads like a fault).
+JUST_NOW = timedelta(minutes=1)
 # Session key of refused Integration settings (the form's fields as posted), shown once by the page the save
 # redirects to.
 _SUBMITTED = "integration-settings-submitted:{}"
@@ -49,6 +53,20 @@ def _project_url(request: TenantRequest, project: Project, anchor: str = "") -> 
 
 def _runs(request: TenantRequest, project: Project) -> QuerySet[SyncRun]:
     return request.tenant.scope(SyncRun).filter(project=project).select_related("requested_by")
+
+
+def live_updates_context(installation: Installation | None) -> dict[str, Any]:
+    """For integrations/live_updates.html: whether the last event was just now, and whether live updates wait for
+    a re-authorization with hubstaff:write (an installation made before live updates may record no reason)."""
+    if installation is None:
+        return {}
+    needs_write_scope = WRITE_SCOPE not in installation.scope.split()
+    last_event = installation.last_event_at
+    return {
+        "live_event_just_now": last_event is not None and timezone.now() - last_event < JUST_NOW,
+        "live_needs_write_scope": needs_write_scope,
+        "live_reason": installation.live_updates_reason or (NO_WRITE_SCOPE if needs_write_scope else ""),
+    }
 
 
 def status_context(
@@ -90,6 +108,11 @@ def status_context(
         # Without an installation an old run's error ("re-authorize") is no longer what to do: the notice
         # above says to install.
         "installed": installation is not None and installation.was_installed,
+        # Live updates: the line at the top of the status block, refreshed with it; while they are on, the page
+        # polls the block and reloads when a run of Hubstaff's events has finished (static/js/sync.js).
+        "installation": installation,
+        "latest_run": f"{current.pk}:{current.status}" if current else "",
+        **live_updates_context(installation),
     }
 
 
