@@ -14,7 +14,7 @@ from pytest_django.live_server_helper import LiveServer
 
 from conftest import point_hubstaff_at
 from hubstaff_sandbox.testing import DEMO_SCENARIO, SandboxClient, running_sandbox
-from integrations.models import Installation, SyncRun
+from integrations.models import HubstaffWebhook, Installation, SyncRun
 from integrations.services import live, runs, sync
 from integrations.services.installation import connect_with_personal_access_token
 from integrations.services.links import update_link
@@ -129,6 +129,7 @@ def test_with_live_updates_off_an_hours_tracked_time_arrives_through_the_hourly_
 
     assert run.trigger == SyncRun.Trigger.SCHEDULE and run.mode == SyncRun.Mode.INCREMENTAL
     assert hours(project) - before == 3600
+    assert run.requests_made <= 10  # 4 against the sandbox (docs/sync.md: an incremental takes 4 to 10)
     installation.refresh_from_db()
     assert (
         installation.live_updates == Installation.LiveUpdates.OFF and installation.live_checked_at is not None
@@ -217,3 +218,66 @@ def test_a_wrong_signature_is_refused_and_the_hourly_check_still_brings_the_hour
     assert live.check_hourly() == 1
     run_queued(project)
     assert hours(project) - before == 1500
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("sandbox_site")
+def test_events_that_stop_arriving_turn_live_updates_off_until_one_comes_again(
+    org: Organization, hs: SandboxClient, handed_over: dict[str, list[list[Any]]]
+) -> None:
+    installation = connect_with_personal_access_token(org, hs.create_pat("alice@acme.test"))
+    assert live.subscribe(installation) is True, installation.live_updates_reason
+    project = synced_project(org, hs)
+    before = hours(project)
+    three_hours_ago = timezone.now() - timedelta(hours=3)
+    HubstaffWebhook.objects.filter(installation=installation).update(created_at=three_hours_ago)
+    Installation.objects.filter(pk=installation.pk).update(last_event_at=three_hours_ago)
+    hs.fault(webhook_lost_rate=1.0)
+
+    hs.track("bobby@acme.test", "Project A", 1200)
+    hs.wait_for_deliveries(1)
+    a_second_passes()
+    assert live.check_hourly() == 1
+    installation.refresh_from_db()
+    assert installation.live_updates == Installation.LiveUpdates.OFF
+    assert installation.live_updates_reason == live.STALE_REASON
+    run_queued(project)
+    assert hours(project) - before == 1200
+
+    # without an event, the next check keeps it off (and the change it read is not synced twice)
+    assert live.check_hourly() == 0
+    installation.refresh_from_db()
+    assert installation.live_updates == Installation.LiveUpdates.OFF
+
+    hs.reset_faults()
+    hs.track("bobby@acme.test", "Project A", 600)
+    hs.wait_for_deliveries(2)
+    a_second_passes()
+    handle_events(handed_over, project)
+    assert live.check_hourly(next_hour()) == 0
+    installation.refresh_from_db()
+    assert installation.live_updates == Installation.LiveUpdates.ON and installation.live_updates_reason == ""
+    assert hours(project) - before == 1800
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("sandbox_site", "handed_over")
+def test_the_hourly_check_costs_one_request_per_hubstaff_organization_whatever_the_projects(
+    org: Organization, hs: SandboxClient
+) -> None:
+    installation = connect_with_personal_access_token(org, hs.create_pat("alice@acme.test"))
+    ids = hs.ids()["projects"]
+    for name in ("Project A", "Project B"):  # every Hubstaff project of the organization linked
+        project: Project = ProjectFactory.create(
+            organization=org, name=name, start_date=date(2026, 1, 1), end_date=date(2027, 12, 31)
+        )
+        update_link(project, enabled=True, hubstaff_project_ids=[ids[name]])
+    installation.refresh_from_db()
+    used = installation.budget_used
+    hs.reset_stats()
+
+    assert live.check_hourly(next_hour() + timedelta(hours=2)) == 0  # no time tracked in the last two hours
+    installation.refresh_from_db()
+    # 24 a day for each Hubstaff organization: 0.1 % of Hubstaff's 1000 requests an hour
+    assert hs.stats()["total"] == update_requests(hs) == 1
+    assert installation.budget_used - used == 1
