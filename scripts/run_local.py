@@ -2,7 +2,9 @@
 
 Starts the Hubstaff sandbox (demo scenario), a Celery worker and Celery beat, and Django's web server, on the
 development PostgreSQL and Redis (primetric/devservers.py, or DATABASE_URL and REDIS_URL); prints the address and
-the demo logins; Ctrl-C stops everything but the two servers, which the next `make run` or `make test` reuses.
+the demo logins. SITE_URL is the web server's own address: the sandbox posts Hubstaff's webhooks there, so live
+updates are on once Hubstaff is installed (the install asks for hubstaff:write; the worker subscribes). Ctrl-C stops
+everything but the two servers, which the next `make run` or `make test` reuses.
 """
 
 import os
@@ -73,6 +75,12 @@ def main():
     alice@acme.test   primetric-demo   Administrator and Manager
     morgan@acme.test  primetric-demo   Manager
     bobby@acme.test   primetric-demo   Employee
+
+  Live updates: Hubstaff's webhooks come from the sandbox to {env["SITE_URL"]}. Once Hubstaff is installed
+  (Integrations, Hubstaff) and a project linked, stop a timer in the sandbox and watch the project's page:
+    curl -X POST {SANDBOX_URL}/_sandbox/timers/stop -H 'Content-Type: application/json' \\
+      -d '{{"user": "bobby@acme.test", "project": "Project B", "seconds": 1800}}'
+  (Project B: Project A's dates end on 22 Sep 2026, so time tracked today is not synced into it.)
 
   DEBUG is {debug_state()}.
   E-mails are never sent: read them at http://localhost:{WEB_PORT}/dev/mail/ (files under var/mail/), signed in
