@@ -115,6 +115,18 @@ def purge_hubstaff_events() -> int:
 
 @shared_task(acks_late=True, time_limit=10 * 60)
 def check_live_updates_hourly() -> int:
-    """Celery beat, hourly: the fallback for Hubstaff events that never come (services/live.py check_hourly)."""
-    queued: int = live.check_hourly()
+    """Celery beat, hourly: the fallback for Hubstaff events that never come (services/live.py). One task per
+    installed installation, through one producer, so that thousands are checked by every worker at once and one
+    Hubstaff's slow answer delays no other installation. Returns how many were sent."""
+    installation_ids = live.installations_to_check()
+    with check_live_updates_task.app.producer_or_acquire() as producer, producer.batch(max_size=SEND_BATCH):
+        for installation_id in installation_ids:
+            check_live_updates_task.apply_async((installation_id,), producer=producer)
+    return len(installation_ids)
+
+
+@shared_task(acks_late=True, time_limit=5 * 60)
+def check_live_updates_task(installation_id: int) -> int:
+    """One installation's hourly check (services/live.py check_installation); returns the syncs it queued."""
+    queued: int = live.check_one(installation_id)
     return queued

@@ -387,17 +387,33 @@ def handle_event(installation_id: int, event: str, payload: dict[str, Any], crea
 STALE_REASON = "No event from Hubstaff for 2 hours while time was tracked; checked hourly."
 
 
+def installations_to_check() -> list[int]:
+    """The installations the hourly fallback checks: every installed one (`check_installation` decides)."""
+    return list(
+        Installation.objects.filter(status=Installation.Status.INSTALLED)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def check_one(installation_id: int, now: datetime | None = None) -> int:
+    """`check_installation` for one installation, if still installed; Hubstaff failing to answer is logged and
+    left to the next hour (and to the daily sync). Returns how many syncs were queued."""
+    found = Installation.objects.filter(pk=installation_id, status=Installation.Status.INSTALLED).first()
+    if found is None:
+        return 0
+    try:
+        return check_installation(found, now=now)
+    except HubstaffError as exc:
+        logger.warning("hubstaff installation %s: hourly check failed: %s", installation_id, exc)
+        return 0
+
+
 def check_hourly(now: datetime | None = None) -> int:
-    """Beat, hourly: `check_installation` for every installed installation; returns how many syncs were queued.
-    An installation Hubstaff fails to answer is logged and left to the next hour (and to the daily sync)."""
+    """Every installation checked here, one after the other (beat sends each its own task instead:
+    tasks.check_live_updates_hourly); returns how many syncs were queued."""
     now = now or timezone.now()
-    queued = 0
-    for found in Installation.objects.filter(status=Installation.Status.INSTALLED).order_by("pk"):
-        try:
-            queued += check_installation(found, now=now)
-        except HubstaffError as exc:
-            logger.warning("hubstaff installation %s: hourly check failed: %s", found.pk, exc)
-    return queued
+    return sum(check_one(installation_id, now) for installation_id in installations_to_check())
 
 
 def check_installation(
