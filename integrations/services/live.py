@@ -509,7 +509,17 @@ def _record_mode(
         and last_heard > installation.live_checked_at
     ):
         fields.update(live_updates=Installation.LiveUpdates.ON, live_updates_reason="")
-    Installation.objects.filter(pk=installation.pk).update(**fields)
+    found = Installation.objects.filter(pk=installation.pk)
+    if "live_updates" in fields:
+        # Only from the mode this check saw: a re-authorization subscribing meanwhile keeps its own.
+        found = found.filter(
+            live_updates=installation.live_updates, live_updates_reason=installation.live_updates_reason
+        )
+        if not found.update(**fields):
+            fields = {"live_checked_at": now}
+            Installation.objects.filter(pk=installation.pk).update(**fields)
+    else:
+        found.update(**fields)
     for name, value in fields.items():
         setattr(installation, name, value)
     if "live_updates" in fields:

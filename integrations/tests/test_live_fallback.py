@@ -121,3 +121,25 @@ def test_hubstaff_failing_to_answer_leaves_the_check_to_the_next_hour(
         assert live.check_one(mine.pk) == 0
 
     assert not SyncRun.objects.exists()
+
+
+def test_a_subscription_started_during_the_check_keeps_its_mode(
+    org: Organization, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mine = installed(org, 10)
+    linked_project(org, 501, monkeypatch)
+    monkeypatch.setattr(runs, "deliver", lambda task, args, countdown=None: None)
+    three_hours_ago = timezone.now() - timedelta(hours=3)
+    Installation.objects.filter(pk=mine.pk).update(live_updates="on", last_event_at=three_hours_ago)
+    seen = Installation.objects.get(pk=mine.pk)  # what the check read: on, no event for 3 hours
+    Installation.objects.filter(pk=mine.pk).update(
+        live_updates="subscribing"
+    )  # a re-authorization, meanwhile
+
+    with responses.RequestsMock() as mock:
+        changed_today(mock, 10, 501)
+        assert live.check_installation(seen) == 1
+
+    mine.refresh_from_db()
+    assert (mine.live_updates, mine.live_updates_reason) == ("subscribing", "")
+    assert mine.live_checked_at is not None
