@@ -9,6 +9,7 @@ from django.test import Client
 from django.utils import timezone
 
 from integrations.models import Installation, ProjectLink, SyncRun
+from integrations.services import live
 from people.models import Organization
 from projects.models import Project
 from tests.factories import ProjectFactory
@@ -75,6 +76,11 @@ def test_the_panel_says_why_live_updates_are_off(
     assert (
         text
         == "Live updates: off: checked hourly. Hubstaff refused to activate the webhook: 422 invalid secret."
+    )
+    # The hourly check's own reason says "checked hourly" already.
+    Installation.objects.filter(pk=installation.pk).update(live_updates_reason=live.STALE_REASON)
+    assert line(panel(manager_client, project)) == (
+        "Live updates: off: No event from Hubstaff for 2 hours while time was tracked; checked hourly."
     )
 
 

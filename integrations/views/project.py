@@ -62,10 +62,13 @@ def live_updates_context(installation: Installation | None) -> dict[str, Any]:
         return {}
     needs_write_scope = WRITE_SCOPE not in installation.scope.split()
     last_event = installation.last_event_at
+    reason = installation.live_updates_reason or (NO_WRITE_SCOPE if needs_write_scope else "")
     return {
         "live_event_just_now": last_event is not None and timezone.now() - last_event < JUST_NOW,
         "live_needs_write_scope": needs_write_scope,
-        "live_reason": installation.live_updates_reason or (NO_WRITE_SCOPE if needs_write_scope else ""),
+        "live_reason": reason,
+        # A reason that already says "checked hourly" (events stopped arriving) is not preceded by it again.
+        "live_reason_says_hourly": reason.rstrip(".").endswith("checked hourly"),
     }
 
 
