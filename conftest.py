@@ -109,6 +109,18 @@ def queued_tasks(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def queued_live_tasks(monkeypatch):
+    """Live-update tasks (a new installation's webhook subscription, an event's work), as (task name, args), instead
+    of messages on the broker: a test's workers would otherwise take them, each subscription waiting for a
+    verification that never comes (tests of live updates send their own)."""
+    from integrations.services import live
+
+    queued = []
+    monkeypatch.setattr(live, "deliver", lambda task, args, countdown=None: queued.append((task, tuple(args))))
+    return queued
+
+
+@pytest.fixture(autouse=True)
 def queued_notifications(monkeypatch):
     """Notification tasks queued by the sync's hooks, as (task name, id); tests run them by hand."""
     from integrations import notifications
