@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from pytest_django import Settings
 
 from conftest import point_hubstaff_at
@@ -91,3 +92,58 @@ def test_an_event_run_reads_the_named_days_only_and_leaves_the_daily_sync_alone(
     last = page[page.index("<h3>Last sync</h3>") : page.index("<h3>Sync history</h3>")]
     assert "1 work log added" not in last and " work logs added" in last
     assert '<span class="muted">(hubstaff event)</span>' in page
+
+
+def test_an_event_of_a_hubstaff_user_no_person_matches_syncs_nothing_for_them_and_says_who(
+    installed: Installation, project_a: Project, hs: SandboxClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A timer of someone Primetric does not know (Dana: no person has her e-mail) is no one's hours here: the event
+    run names her among the missing teammates, as any sync does, and writes no work log for her."""
+    monkeypatch.setattr(runs, "deliver_later", lambda task, args, countdown: None)
+    day = date(2026, 9, 3)
+    logs_before = WorkLog.objects.filter(project=project_a).count()
+    hs.add_activity(user="dana@elsewhere.test", project="Project A", date=day.isoformat(), tracked=1800)
+
+    (run_id,) = live.handle_event(
+        installed.pk,
+        "activity.create",
+        {"project_id": hs.ids()["projects"]["Project A"], "date": day.isoformat()},
+        "",
+    )
+    run = sync.run_sync(run_id, today=TODAY)
+
+    assert run is not None and run.status == SyncRun.Status.SUCCEEDED, run and run.error
+    missing = {teammate["email"]: teammate["seconds"] for teammate in run.missing_teammates}
+    assert missing.get("dana@elsewhere.test") == 1800
+    assert WorkLog.objects.filter(project=project_a).count() == logs_before
+
+
+def test_an_event_run_takes_its_requests_from_the_installations_budget(
+    installed: Installation,
+    project_a: Project,
+    hs: SandboxClient,
+    monkeypatch: pytest.MonkeyPatch,
+    settings: Settings,
+) -> None:
+    """Events never go around the request budget: with this window's budget spent, the event run asks Hubstaff
+    nothing and is queued for the next window, like any sync."""
+    monkeypatch.setattr(runs, "deliver_later", lambda task, args, countdown: None)
+    settings.HUBSTAFF_RATE_BUDGET = 50
+    settings.HUBSTAFF_RATE_WINDOW_SECONDS = 3600
+    Installation.objects.filter(pk=installed.pk).update(
+        budget_window_started_at=timezone.now(), budget_used=50
+    )
+    (run_id,) = live.handle_event(
+        installed.pk,
+        "activity.create",
+        {"project_id": hs.ids()["projects"]["Project A"], "date": "2026-09-01"},
+        "",
+    )
+    hs.reset_stats()
+
+    with pytest.raises(runs.Paced) as paced:
+        sync.run_sync(run_id, today=TODAY)
+
+    assert hs.stats()["total"] == 0
+    assert paced.value.countdown > 3000
+    assert SyncRun.objects.get(pk=run_id).status == SyncRun.Status.QUEUED
