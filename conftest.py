@@ -116,7 +116,9 @@ def queued_live_tasks(monkeypatch):
     from integrations.services import live
 
     queued = []
-    monkeypatch.setattr(live, "deliver", lambda task, args, countdown=None: queued.append((task, tuple(args))))
+    monkeypatch.setattr(
+        live, "deliver", lambda task, args, countdown=None: queued.append((task, tuple(args)))
+    )
     return queued
 
 
