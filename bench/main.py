@@ -31,6 +31,8 @@ SIZES = {
         "budget": (60, 2, 365),
         # A year of 500 people at 0.15 s a request: ~2 min at 1 stream, 1 at 2, 30 s at 4 (one run each).
         "latency": {"users": 500, "projects": 10, "days": 365, "latency": 0.15, "repeats": 1},
+        # A working day (09:00-18:00) of 500 people played in 4 minutes, twice (clean, then lossy).
+        "live": {"users": 500, "projects": 10, "day_seconds": 240},
     },
     "quick": {
         "scale": (500, 10, 120),
@@ -47,6 +49,7 @@ SIZES = {
         "fanout": {"organizations": 200, "projects_per_org": 10},
         "budget": (60, 2, 365),
         "latency": {"users": 500, "projects": 10, "days": 60, "latency": 0.15, "repeats": 1},
+        "live": {"users": 200, "projects": 5, "day_seconds": 90},
     },
     "smoke": {
         "scale": (20, 3, 20),
@@ -63,9 +66,13 @@ SIZES = {
         "fanout": {"organizations": 5, "projects_per_org": 4},
         "budget": (20, 2, 120),
         "latency": {"users": 10, "projects": 3, "days": 10, "latency": 0.02, "repeats": 1},
+        "live": {"users": 6, "projects": 2, "day_seconds": 3, "coalesce": 1.0},
     },
 }
-SECTIONS = ("sync", "growth", "pages", "fanout", "budget", "latency")
+SECTIONS = ("sync", "growth", "pages", "fanout", "budget", "latency", "live")
+# The live section starts a web server and a worker and waits for coalesced syncs (about 20 s even at its smoke
+# size): --smoke runs it only when asked (--only live).
+SMOKE_SECTIONS = tuple(section for section in SECTIONS if section != "live")
 
 
 def main(argv=None):
@@ -73,7 +80,7 @@ def main(argv=None):
     if not args.database.startswith("primetric_bench"):
         parser.error("the database name must start with primetric_bench (it is dropped and created)")
     kind = "smoke" if args.smoke else "quick" if args.quick else "full"
-    sections = args.only or SECTIONS
+    sections = args.only or (SMOKE_SECTIONS if kind == "smoke" else SECTIONS)
 
     os.environ["BENCH_DATABASE"] = args.database
     bench_env(args.database)
@@ -114,7 +121,7 @@ def _parse(argv):
 def _run_sections(sections, sizes):
     """Each asked-for section at the run's sizes, in order: {section: its figures}."""
     # Imported once Django is set up for the bench database.
-    from . import budget, fanout, latency, pages, sync
+    from . import budget, fanout, latency, live, pages, sync
 
     results = {}
     if "sync" in sections:
@@ -149,6 +156,9 @@ def _run_sections(sections, sizes):
     if "latency" in sections:
         print(f"[latency] {sizes['latency']} ...", flush=True)
         results["latency"] = latency.run(**sizes["latency"])
+    if "live" in sections:
+        print(f"[live] {sizes['live']} ...", flush=True)
+        results["live"] = live.run(**sizes["live"])
     return results
 
 

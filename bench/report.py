@@ -41,6 +41,8 @@ def render(results):
         out += _budget_section(results["budget"])
     if results.get("latency"):
         out += _latency_section(results["latency"])
+    if results.get("live"):
+        out += _live_section(results["live"])
     return "\n".join(out)
 
 
@@ -369,5 +371,75 @@ def _budget_section(b):
             ],
             rows,
         ),
+        "",
+    ]
+
+
+def _live_section(live):
+    """8. Live updates: freshness of a working day's timer stops, its requests, and the lossy day's hours."""
+    clean, lossy = live["clean"], live["lossy"]
+
+    def row(name, d):
+        return [
+            name,
+            d["events"],
+            f"{d['deliveries']:,} ({d['deliveries_lost']} lost, {d['deliveries_repeated']} repeated)",
+            f"{d['events_readable']} / {d['events']}",
+            _f(d["p50_seconds"]),
+            f"**{_f(d['p95_seconds'])}**",
+            _f(d["max_seconds"]),
+            d["requests"],
+            f"{d['requests_per_event']:.3f}",
+            f"**{100 * d['budget_share']:.1f} %**",
+        ]
+
+    return [
+        f"### 8. Live updates: a working day of {live['users']} people's timer stops ({live['projects']} projects; "
+        f"09:00-18:00 played in {live['day_seconds']} s, {live['compression']:.0f}x compressed; coalescing "
+        f"{live['coalesce_seconds']:.0f} s)",
+        "",
+        "gunicorn serves Hubstaff's signed deliveries and the API, a Celery worker runs the coalesced syncs. "
+        "Freshness: from the stop asked of the sandbox to the first API poll (every "
+        f"{live['poll_seconds']:.0f} s) showing the hours; goal p95 under 60 s. Requests: Hubstaff API requests "
+        f"of the whole day; goal under 20 % of the hourly budget ({live['budget_per_hour']}). Event runs, both "
+        f"days: {live['event_runs']}.",
+        "",
+        _table(
+            [
+                "day",
+                "timer stops",
+                "deliveries",
+                "readable by the events",
+                "p50 (s)",
+                "**p95 (s)**",
+                "max (s)",
+            ]
+            + ["requests", "per event", "**of the hourly budget**"],
+            [row("clean", clean), row("20 % lost, 10 % repeated", lossy)],
+        ),
+        "",
+        f"Lossy day, then the hourly check as beat's next hour runs it ({lossy['fallback_syncs']} syncs queued, "
+        f"{lossy['fallback_requests']} requests with theirs): the API shows "
+        f"{lossy['hours_primetric']:.2f} h where Hubstaff has {lossy['hours_hubstaff']:.2f} h; of "
+        f"{lossy['keys']} (person, day) totals, {lossy['keys_equal']} equal, {lossy['keys_short']} short, "
+        f"{lossy['keys_over']} over (counted twice). Event ids recorded: {lossy['events_recorded']} for "
+        f"{lossy['events_sent']} distinct events delivered.",
+        "",
+    ] + _real_day(live)
+
+
+def _real_day(live):
+    """The same stops over a real day: runs modelled, requests at the measured requests per run."""
+    real = live.get("real_day")
+    if not real:
+        return []
+    budget = live["budget_per_hour"]
+    return [
+        f"Over a real, uncompressed day the same stops would make {real['runs']} event runs (a model: for the "
+        f"compressed day it gives {real['compressed_model_runs']} where the clean day made "
+        f"{live['clean']['event_runs']}), {real['requests']:.0f} requests at the measured "
+        f"{real['requests_per_run']:.2f} a run: **{100 * real['requests'] / budget:.0f} % of the hourly budget** "
+        f"for the day, {100 * real['busiest_hour_requests'] / budget:.0f} % in its busiest hour "
+        f"({real['busiest_hour_runs']} runs).",
         "",
     ]
