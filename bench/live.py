@@ -1,4 +1,4 @@
-"""Section 7: live updates. Timers stopped in the sandbox over a working day; how soon their hours are readable.
+"""Section 8: live updates. Timers stopped in the sandbox over a working day; how soon their hours are readable.
 
 The product runs as in production: gunicorn serves /hooks/hubstaff/<key>/ (Hubstaff's deliveries) and the API, a
 Celery worker handles the events and runs the coalesced syncs (HUBSTAFF_EVENT_COALESCE_SECONDS as configured,
