@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .forms import SignupForm
+from .invitations import user_for_email
 from .links import key_matches, make_link_token, new_key, read_link_token
 from .mail import absolute_url, queue_templated_email
 from .models import Organization, PendingSignup, Person
@@ -53,15 +54,11 @@ def start_signup(form: SignupForm, request: HttpRequest | None = None) -> Pendin
         "pending": pending,
         "link": link,
         "hours": settings.SIGNUP_LINK_MAX_AGE // 3600,
-        "has_login": _login_for(pending.email) is not None,
+        "has_login": user_for_email(pending.email) is not None,
         "reset_link": absolute_url(reverse("password_reset"), request),
     }
     queue_templated_email("signup_confirm", context, [pending.email])  # sent once the sign-up is saved
     return pending
-
-
-def _login_for(email: str) -> User | None:
-    return get_user_model().objects.filter(username=email.strip().lower()).first()
 
 
 def find_pending_signup(token: str) -> PendingSignup | None:
@@ -77,7 +74,7 @@ def find_pending_signup(token: str) -> PendingSignup | None:
 
 def new_login_for_signup(pending: PendingSignup) -> User | None:
     """An unsaved login for the sign-up's e-mail (to choose its password), or None if the e-mail has one."""
-    if _login_for(pending.email) is not None:
+    if user_for_email(pending.email) is not None:
         return None
     email = pending.email.strip()
     return get_user_model()(username=email.lower(), email=email, first_name=pending.full_name[:150])
@@ -100,7 +97,7 @@ def confirm_signup(pending: PendingSignup, slug: str, password: str | None) -> t
     except IntegrityError:
         raise SlugTaken("This address is taken; choose another.") from None
     email = pending.email.strip()
-    user = _login_for(email)
+    user = user_for_email(email)
     existing_login = user is not None
     if user is None:
         if not password:
