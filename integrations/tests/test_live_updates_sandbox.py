@@ -2,16 +2,12 @@
 answered by the product's endpoint, activation; a timer stopped in the sandbox is delivered, signed, to the
 endpoint, and the project's hours appear after the coalesced sync, with nobody pressing a button."""
 
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
 import pytest
-from pytest_django import Settings
-from pytest_django.live_server_helper import LiveServer
 
-from conftest import point_hubstaff_at
-from hubstaff_sandbox.testing import DEMO_SCENARIO, SandboxClient, running_sandbox
+from hubstaff_sandbox.testing import SandboxClient
 from integrations.models import HubstaffEvent, HubstaffWebhook, SyncRun
 from integrations.services import live, runs, sync
 from integrations.services.installation import connect_with_personal_access_token, uninstall
@@ -21,20 +17,11 @@ from projects.models import Project
 from tests.factories import PersonFactory, ProjectFactory
 from worklogs.models import WorkLog
 
+from . import test_live_fallback_sandbox
 
-@pytest.fixture(scope="module")
-def hs() -> Iterator[SandboxClient]:
-    with running_sandbox(scenario=DEMO_SCENARIO, rate_limit=100000) as sandbox:
-        yield sandbox
-
-
-@pytest.fixture
-def sandbox_site(hs: SandboxClient, settings: Settings, live_server: LiveServer) -> Iterator[Settings]:
-    point_hubstaff_at(settings, hs, HUBSTAFF_HOOK_VERIFY_SECONDS=10.0)
-    settings.SITE_URL = live_server.url
-    yield settings
-    hs.reset_faults()
-    hs.reset_webhooks()
+# The fallback tests' fixtures: the demo sandbox, and the site its webhooks reach.
+hs = test_live_fallback_sandbox.hs
+sandbox_site = test_live_fallback_sandbox.sandbox_site
 
 
 @pytest.fixture
