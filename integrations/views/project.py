@@ -209,16 +209,18 @@ def save_link(request: TenantRequest, project_id: int) -> HttpResponse:
 @tenant_view(Role.MANAGER)
 @require_POST
 def reset_and_sync(request: TenantRequest, project_id: int) -> HttpResponse:
-    return _start_sync(request, project_id, SyncRun.Mode.RESET, "Reset and sync all work logs has started.")
+    project = request.tenant.get(Project, project_id)
+    return _start_sync(request, project, SyncRun.Mode.RESET, "Reset and sync all work logs has started.")
 
 
 @tenant_view(Role.MANAGER)
 @require_POST
 def preview_reset(request: TenantRequest, project_id: int) -> HttpResponse:
     """Preview of Reset and sync all work logs: a reset's fetch and plan, nothing written; Apply runs the reset."""
+    project = request.tenant.get(Project, project_id)
     return _start_sync(
         request,
-        project_id,
+        project,
         SyncRun.Mode.PREVIEW,
         "The preview has started: nothing is written until you click Apply.",
     )
@@ -234,43 +236,36 @@ def apply_preview(request: TenantRequest, project_id: int, run_id: int) -> HttpR
         project=project, mode=SyncRun.Mode.PREVIEW, status=SyncRun.Status.SUCCEEDED
     )
     preview = request.tenant.get(SyncRun, run_id, previews)
+    read_at = time_format(localtime(preview.rows_read_at), "H:i") if preview.rows_read_at else "?"
+    if preview.finished_at and preview.finished_at >= timezone.now() - KEEP_PREVIEW:
+        started = (
+            f"Reset and sync all work logs has started. Applies the preview read at {read_at}, unless Hubstaff "
+            "lists a change since: then it reads Hubstaff again."
+        )
+    else:
+        started = (
+            f"Reset and sync all work logs has started. The preview read at {read_at} is over 10 minutes old, so "
+            "it reads Hubstaff again."
+        )
+    return _start_sync(request, project, SyncRun.Mode.RESET, started, applies_preview=preview)
+
+
+def _start_sync(
+    request: TenantRequest,
+    project: Project,
+    mode: SyncRun.Mode,
+    started: str,
+    applies_preview: SyncRun | None = None,
+) -> HttpResponse:
+    """Queue a run of the project in `mode` (or join the one under way) and say which happened."""
     try:
         run = request_sync(
             project,
-            mode=SyncRun.Mode.RESET,
+            mode=mode,
             trigger=SyncRun.Trigger.MANUAL,
             user=request.user,
-            applies_preview=preview,
+            applies_preview=applies_preview,
         )
-    except SyncNotPossible as exc:
-        messages.error(request, str(exc))
-        return _project_url(request, project)
-    if run.joined:
-        messages.info(
-            request, "A sync of this project is already running; its progress is shown on the right."
-        )
-        return _project_url(request, project)
-    read_at = time_format(localtime(preview.rows_read_at), "H:i") if preview.rows_read_at else "?"
-    if preview.finished_at and preview.finished_at >= timezone.now() - KEEP_PREVIEW:
-        messages.success(
-            request,
-            f"Reset and sync all work logs has started. Applies the preview read at {read_at}, unless Hubstaff "
-            "lists a change since: then it reads Hubstaff again.",
-        )
-    else:
-        messages.success(
-            request,
-            f"Reset and sync all work logs has started. The preview read at {read_at} is over 10 minutes old, so "
-            "it reads Hubstaff again.",
-        )
-    return _project_url(request, project)
-
-
-def _start_sync(request: TenantRequest, project_id: int, mode: SyncRun.Mode, started: str) -> HttpResponse:
-    """Queue a run of the project in `mode` (or join the one under way) and say which happened."""
-    project = request.tenant.get(Project, project_id)
-    try:
-        run = request_sync(project, mode=mode, trigger=SyncRun.Trigger.MANUAL, user=request.user)
     except SyncNotPossible as exc:
         messages.error(request, str(exc))
     else:
