@@ -43,12 +43,17 @@ def user_for_email(email: str) -> User | None:
     return get_user_model().objects.filter(username=email.strip().lower()).first()
 
 
+def latest_invitation(person: Person) -> Invitation | None:
+    """The person's newest invitation, or None: newest first (Meta.ordering), prefetch-friendly."""
+    return next(iter(person.invitations.all()), None)
+
+
 def invitation_state(person: Person, now: datetime | None = None) -> InvitationState:
     """ "active" (the person can sign in), "invited" (a pending invitation), "expired" or "none"."""
     if person.user_id:
         return "active"
     now = now or timezone.now()
-    latest = next(iter(person.invitations.all()), None)  # newest first (Meta.ordering), prefetch-friendly
+    latest = latest_invitation(person)
     if latest is None or latest.revoked_at or latest.accepted_at:
         return "none"
     return "invited" if latest.expires_at > now else "expired"

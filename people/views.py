@@ -8,7 +8,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from .forms import EmailLoginForm, PersonForm, RoleSwitchForm
-from .invitations import InvitationError, invitation_state, invite, revoke_invitations
+from .invitations import InvitationError, invitation_state, invite, latest_invitation, revoke_invitations
 from .models import Invitation, Person
 from .panels import render_person_panels
 from .roles import NAVIGATION, Role
@@ -59,7 +59,7 @@ def _safe_next(request: HttpRequest) -> str | None:
 
 def _invitation_email_status(person: Person) -> str:
     """The latest invitation's e-mail status ("queued", "sent", "retrying", "failed"), or "" if none."""
-    latest = next(iter(person.invitations.all()), None)  # newest first, prefetched
+    latest = latest_invitation(person)  # prefetched
     return latest.email_status if latest else ""
 
 
