@@ -143,8 +143,10 @@ def test_a_refused_activation_turns_live_updates_off_with_hubstaffs_reason(
     )
 
 
-def test_uninstall_deletes_the_webhook_at_hubstaff(writer: Installation) -> None:
-    HubstaffWebhook.objects.create(
+@pytest.fixture
+def webhook(writer: Installation) -> HubstaffWebhook:
+    """The writer's active webhook wh-9 at Hubstaff."""
+    return HubstaffWebhook.objects.create(
         organization=writer.organization,
         installation=writer,
         hubstaff_webhook_id="wh-9",
@@ -152,6 +154,10 @@ def test_uninstall_deletes_the_webhook_at_hubstaff(writer: Installation) -> None
         secret="s",
         active=True,
     )
+
+
+@pytest.mark.usefixtures("webhook")
+def test_uninstall_deletes_the_webhook_at_hubstaff(writer: Installation) -> None:
     with responses.RequestsMock() as mock:
         deleted = mock.delete(f"{API}/webhooks/wh-9", status=204)
         uninstall(writer)
@@ -160,15 +166,8 @@ def test_uninstall_deletes_the_webhook_at_hubstaff(writer: Installation) -> None
     assert not Installation.objects.filter(pk=writer.pk).exists()
 
 
+@pytest.mark.usefixtures("webhook")
 def test_uninstall_goes_on_when_hubstaff_fails_to_delete_the_webhook(writer: Installation) -> None:
-    HubstaffWebhook.objects.create(
-        organization=writer.organization,
-        installation=writer,
-        hubstaff_webhook_id="wh-9",
-        hubstaff_organization_id=10,
-        secret="s",
-        active=True,
-    )
     with responses.RequestsMock() as mock:
         deleted = mock.delete(f"{API}/webhooks/wh-9", status=500)
         uninstall(writer)
@@ -177,15 +176,8 @@ def test_uninstall_goes_on_when_hubstaff_fails_to_delete_the_webhook(writer: Ins
     assert not Installation.objects.filter(pk=writer.pk).exists()
 
 
+@pytest.mark.usefixtures("webhook")
 def test_uninstall_does_not_wait_when_hubstaff_asks_to(writer: Installation) -> None:
-    HubstaffWebhook.objects.create(
-        organization=writer.organization,
-        installation=writer,
-        hubstaff_webhook_id="wh-9",
-        hubstaff_organization_id=10,
-        secret="s",
-        active=True,
-    )
     with responses.RequestsMock() as mock:
         deleted = mock.delete(f"{API}/webhooks/wh-9", status=429, headers={"Retry-After": "100"})
         started = time.monotonic()
