@@ -61,7 +61,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     form = SignupForm(request.POST)
     if not form.is_valid():
         return render(request, "registration/signup.html", {"form": form})
-    start_signup(form, request)
+    start_signup(form)
     return redirect("signup_sent")
 
 

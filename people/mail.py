@@ -15,7 +15,6 @@ from celery import current_app
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db.transaction import on_commit
-from django.http import HttpRequest
 from django.template.loader import render_to_string
 
 # people.tasks.send_email_task, named: the tasks module sends e-mails with this one.
@@ -31,8 +30,8 @@ class QueuedEmail(TypedDict):
     invitation_id: int | None
 
 
-def absolute_url(path: str, request: HttpRequest | None = None) -> str:
-    """A link for an e-mail: SITE_URL and the path. The request, if given, is not read (its Host is forgeable)."""
+def absolute_url(path: str) -> str:
+    """A link for an e-mail: SITE_URL and the path, never the request's Host (forgeable)."""
     return f"{settings.SITE_URL}{path}"
 
 

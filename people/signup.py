@@ -11,7 +11,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -32,7 +31,7 @@ class SlugTaken(SignupError):
     """The organization's address was taken between the confirmation page and its button."""
 
 
-def start_signup(form: SignupForm, request: HttpRequest | None = None) -> PendingSignup:
+def start_signup(form: SignupForm) -> PendingSignup:
     """Keep a valid SignupForm's data and e-mail the confirmation link.
 
     An e-mail that already has a login is told so, with a password reset offered: the same work is done for
@@ -47,15 +46,13 @@ def start_signup(form: SignupForm, request: HttpRequest | None = None) -> Pendin
         email=data["email"],
         key_digest=digest,
     )
-    link = absolute_url(
-        reverse("signup_confirm", kwargs={"token": make_link_token(SALT, pending.pk, key)}), request
-    )
+    link = absolute_url(reverse("signup_confirm", kwargs={"token": make_link_token(SALT, pending.pk, key)}))
     context = {
         "pending": pending,
         "link": link,
         "hours": settings.SIGNUP_LINK_MAX_AGE // 3600,
         "has_login": user_for_email(pending.email) is not None,
-        "reset_link": absolute_url(reverse("password_reset"), request),
+        "reset_link": absolute_url(reverse("password_reset")),
     }
     queue_templated_email("signup_confirm", context, [pending.email])  # sent once the sign-up is saved
     return pending
