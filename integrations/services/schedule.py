@@ -74,17 +74,7 @@ def enqueue_due_reconciliations(now: datetime | None = None) -> int:
     """
     now = now or timezone.now()
     _give_first_reconcile_slots(now)
-    queued = 0
-    batch: list[tuple[int, int, int]] = []
-    links = due_reconciliations(now).values_list("pk", "project_id", "organization_id")
-    for link in links.iterator(chunk_size=BATCH):
-        batch.append(link)
-        if len(batch) == BATCH:
-            queued += _queue_batch(batch, now, mode=SyncRun.Mode.RECONCILE)
-            batch = []
-    if batch:
-        queued += _queue_batch(batch, now, mode=SyncRun.Mode.RECONCILE)
-    return queued
+    return _queue_by_batches(due_reconciliations(now), now, mode=SyncRun.Mode.RECONCILE)
 
 
 def _give_first_reconcile_slots(now: datetime) -> None:
@@ -107,21 +97,24 @@ def enqueue_due_syncs(now: datetime | None = None) -> int:
     counted); every due link's slot moves to its next day either way.
     """
     now = now or timezone.now()
+    return _queue_by_batches(due_links(now), now, mode=SyncRun.Mode.INCREMENTAL)
+
+
+def _queue_by_batches(links: QuerySet[ProjectLink], now: datetime, *, mode: str) -> int:
+    """Queue the runs of the due `links` in `mode`, BATCH links at a time; returns how many were queued."""
     queued = 0
     batch: list[tuple[int, int, int]] = []
-    for link in due_links(now).values_list("pk", "project_id", "organization_id").iterator(chunk_size=BATCH):
+    for link in links.values_list("pk", "project_id", "organization_id").iterator(chunk_size=BATCH):
         batch.append(link)
         if len(batch) == BATCH:
-            queued += _queue_batch(batch, now)
+            queued += _queue_batch(batch, now, mode=mode)
             batch = []
     if batch:
-        queued += _queue_batch(batch, now)
+        queued += _queue_batch(batch, now, mode=mode)
     return queued
 
 
-def _queue_batch(
-    links: Sequence[tuple[int, int, int]], now: datetime, mode: str = SyncRun.Mode.INCREMENTAL
-) -> int:
+def _queue_batch(links: Sequence[tuple[int, int, int]], now: datetime, *, mode: str) -> int:
     """Queue the syncs (or reconciliations) of a batch of due links and move their slots: two statements, in one
     transaction."""
     with transaction.atomic():
