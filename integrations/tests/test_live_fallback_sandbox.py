@@ -103,6 +103,13 @@ def synced_project(org: Organization, hs: SandboxClient) -> Project:
     return project
 
 
+def subscribed(org: Organization, hs: SandboxClient) -> Installation:
+    """Alice's installation, its webhooks subscribed and active."""
+    installation = connect_with_personal_access_token(org, hs.create_pat("alice@acme.test"))
+    assert live.subscribe(installation) is True, installation.live_updates_reason
+    return installation
+
+
 def handle_events(sent: dict[str, list[list[Any]]], project: Project) -> None:
     for args in sent.pop(live.EVENT_TASK, []):
         live.handle_event(*args)
@@ -144,8 +151,7 @@ def test_with_live_updates_off_an_hours_tracked_time_arrives_through_the_hourly_
 def test_lost_and_repeated_deliveries_still_bring_every_hour_once(
     org: Organization, hs: SandboxClient, handed_over: dict[str, list[list[Any]]]
 ) -> None:
-    installation = connect_with_personal_access_token(org, hs.create_pat("alice@acme.test"))
-    assert live.subscribe(installation) is True, installation.live_updates_reason
+    installation = subscribed(org, hs)
     project = synced_project(org, hs)
     before = hours(project)
     hs.fault(webhook_lost_rate=0.2, webhook_repeat_rate=0.1, seed=7)
@@ -181,8 +187,7 @@ def test_lost_and_repeated_deliveries_still_bring_every_hour_once(
 def test_late_and_out_of_order_deliveries_end_in_the_same_hours(
     org: Organization, hs: SandboxClient, handed_over: dict[str, list[list[Any]]]
 ) -> None:
-    installation = connect_with_personal_access_token(org, hs.create_pat("alice@acme.test"))
-    assert live.subscribe(installation) is True, installation.live_updates_reason
+    subscribed(org, hs)
     project = synced_project(org, hs)
     before = hours(project)
     hs.fault(webhook_out_of_order=True, webhook_delay=1.0)
@@ -204,8 +209,7 @@ def test_late_and_out_of_order_deliveries_end_in_the_same_hours(
 def test_a_wrong_signature_is_refused_and_the_hourly_check_still_brings_the_hours(
     org: Organization, hs: SandboxClient, handed_over: dict[str, list[list[Any]]]
 ) -> None:
-    installation = connect_with_personal_access_token(org, hs.create_pat("alice@acme.test"))
-    assert live.subscribe(installation) is True, installation.live_updates_reason
+    subscribed(org, hs)
     project = synced_project(org, hs)
     before = hours(project)
     hs.fault(webhook_bad_signature_rate=1.0)
@@ -225,8 +229,7 @@ def test_a_wrong_signature_is_refused_and_the_hourly_check_still_brings_the_hour
 def test_events_that_stop_arriving_turn_live_updates_off_until_one_comes_again(
     org: Organization, hs: SandboxClient, handed_over: dict[str, list[list[Any]]]
 ) -> None:
-    installation = connect_with_personal_access_token(org, hs.create_pat("alice@acme.test"))
-    assert live.subscribe(installation) is True, installation.live_updates_reason
+    installation = subscribed(org, hs)
     project = synced_project(org, hs)
     before = hours(project)
     three_hours_ago = timezone.now() - timedelta(hours=3)
