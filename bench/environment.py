@@ -97,3 +97,21 @@ def point_at_sandbox(hs):
     ):
         setattr(settings, name, value)
         os.environ[name] = value
+
+
+def generated_people(organization, users):
+    """A person for each of the sandbox generator's users (user1@example.test ...), so that every Hubstaff user is
+    matched by e-mail; returns them in the generator's order."""
+    from people.models import Person
+
+    return Person.objects.bulk_create(
+        [
+            Person(
+                organization=organization,
+                full_name=f"User {n}",
+                email=f"user{n}@example.test",
+                is_employee=True,
+            )
+            for n in range(1, users + 1)
+        ]
+    )

@@ -26,7 +26,7 @@ from datetime import date, timedelta
 
 import requests
 
-from .environment import ROOT, point_at_sandbox
+from .environment import ROOT, generated_people, point_at_sandbox
 from .measure import median, percentile
 from .pages import Gunicorn
 
@@ -120,17 +120,7 @@ class Setup:
             is_manager=True,
             user=manager,
         )
-        people = Person.objects.bulk_create(
-            [
-                Person(
-                    organization=self.organization,
-                    full_name=f"User {n}",
-                    email=f"user{n}@example.test",
-                    is_employee=True,
-                )
-                for n in range(1, users + 1)
-            ]
-        )
+        people = generated_people(self.organization, users)
         self.person_of = {n: person.pk for n, person in enumerate(people, start=1)}
         self.token = issue_token(manager).key
         deliver = live.deliver

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 import requests
 
-from .environment import ROOT, point_at_sandbox
+from .environment import ROOT, generated_people, point_at_sandbox
 from .measure import Timer, median
 
 END = date(2026, 6, 30)  # the generated data's last day, and the sync's "today"
@@ -28,7 +28,7 @@ class SyncSetup:
     def __init__(self, hs, *, users, projects, days, tag):
         from integrations.services.installation import connect_with_personal_access_token
         from integrations.services.links import update_link
-        from people.models import Organization, Person
+        from people.models import Organization
         from projects.models import Project
 
         self.hs, self.users, self.projects, self.days = hs, users, projects, days
@@ -38,17 +38,7 @@ class SyncSetup:
         self.activity_rows = summary["counts"]["daily_activities"]
         self.organization = Organization.objects.create(name=f"Bench sync {tag}", slug=f"bench-sync-{tag}")
         # All people present: every generated Hubstaff user is a person here (same e-mail).
-        Person.objects.bulk_create(
-            [
-                Person(
-                    organization=self.organization,
-                    full_name=f"User {n}",
-                    email=f"user{n}@example.test",
-                    is_employee=True,
-                )
-                for n in range(1, users + 1)
-            ]
-        )
+        generated_people(self.organization, users)
         connect_with_personal_access_token(self.organization, hs.create_pat("user1@example.test"))
         self.start = END - timedelta(days=days - 1)
         self.project = Project.objects.create(
