@@ -1,14 +1,26 @@
 """Errors as JSON: DRF's shapes, plus Django's ValidationError (raised by services) as a 400 with field messages."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions
 from rest_framework.views import exception_handler
+
+if TYPE_CHECKING:
+    from people.invitations import InvitationLimited
 
 
 class Conflict(exceptions.APIException):
     status_code = 409
     default_detail = "The request conflicts with the current state."
     default_code = "conflict"
+
+
+def throttled(error: InvitationLimited) -> exceptions.Throttled:
+    """An invitation refused by its sending limits as a 429 whose Retry-After says when to try again."""
+    return exceptions.Throttled(wait=error.wait.total_seconds(), detail=str(error))
 
 
 def validation_messages(error):

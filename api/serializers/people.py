@@ -4,7 +4,6 @@ from contextlib import suppress
 
 from django.db import IntegrityError, transaction
 from rest_framework import serializers
-from rest_framework.exceptions import Throttled
 
 from people.forms import PersonForm
 from people.invitations import (
@@ -18,6 +17,7 @@ from people.models import Person
 from people.roles import Role
 from people.services import save_person
 
+from ..exceptions import throttled
 from .base import FormBackedSerializer
 
 
@@ -87,7 +87,7 @@ class PersonSerializer(FormBackedSerializer):
             try:
                 check_invitation_limits(tenant.organization.pk, tenant.person, form.cleaned_data["email"])
             except InvitationLimited as error:
-                raise Throttled(wait=error.wait.total_seconds(), detail=str(error)) from None
+                raise throttled(error) from None
         try:
             with transaction.atomic():
                 person = save_person(form)

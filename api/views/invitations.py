@@ -6,7 +6,7 @@ is between the invitee and their mailbox (people/invitations.py).
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import PermissionDenied, Throttled
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from people.invitations import (
@@ -19,7 +19,7 @@ from people.invitations import (
 from people.models import EmailStatus, Person
 from people.roles import Role
 
-from ..exceptions import Conflict
+from ..exceptions import Conflict, throttled
 from ..schema import ErrorSerializer
 from ..tenancy import TenantAPIView
 
@@ -95,7 +95,7 @@ class PersonInvitation(TenantAPIView):
         try:
             invite(person, invited_by=self.tenant.person)
         except InvitationLimited as error:
-            raise Throttled(wait=error.wait.total_seconds(), detail=str(error)) from None
+            raise throttled(error) from None
         except InvitationError as error:
             raise Conflict(str(error)) from None
         return Response(InvitationSerializer(invitation_data(person)).data, status=status.HTTP_201_CREATED)
