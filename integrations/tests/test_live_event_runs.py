@@ -1,8 +1,6 @@
 """A run queued by Hubstaff's events, carried out against the running sandbox over real HTTP: it re-reads the days
 the events named, and leaves what the daily sync reads to the daily sync."""
 
-import json
-from collections.abc import Iterator
 from datetime import date
 
 import pytest
@@ -10,33 +8,23 @@ from django.test import Client
 from django.utils import timezone
 from pytest_django import Settings
 
-from conftest import point_hubstaff_at
-from hubstaff_sandbox.testing import DEMO_SCENARIO, SandboxClient, running_sandbox
+from hubstaff_sandbox.testing import SandboxClient
 from integrations.models import Installation, ProjectLink, SyncRun
 from integrations.services import live, runs, sync
-from integrations.services.installation import connect_with_personal_access_token
 from integrations.services.links import update_link
 from people.models import Organization
 from projects.models import Project
 from tests.factories import PersonFactory, ProjectFactory
 from worklogs.models import WorkLog
 
-DEMO = json.loads(DEMO_SCENARIO.read_text())
+from . import test_reconcile
+
 TODAY = date(2026, 11, 24)
 
 
-@pytest.fixture(scope="module")
-def hs() -> Iterator[SandboxClient]:
-    with running_sandbox(scenario=DEMO_SCENARIO) as sandbox:
-        yield sandbox
-
-
-@pytest.fixture
-def installed(org: Organization, hs: SandboxClient, settings: Settings) -> Installation:
-    point_hubstaff_at(settings, hs, HUBSTAFF_MAX_RETRY_AFTER=0.5)
-    hs.load(DEMO)
-    hs.reset_faults()
-    return connect_with_personal_access_token(org, hs.create_pat("alice@acme.test"))
+# The reconciliation tests' fixtures: the demo sandbox, and the installation connected to it.
+hs = test_reconcile.hs
+installed = test_reconcile.installed
 
 
 @pytest.fixture
