@@ -48,6 +48,14 @@ def seconds_on(project: Project, day: date) -> int:
     )
 
 
+def activity_created(installed: Installation, hs: SandboxClient, day: str) -> int:
+    """Hubstaff's activity.create event for a day of Project A, handled: the id of the run it queued."""
+    (run_id,) = live.handle_event(
+        installed.pk, "activity.create", {"project_id": hs.ids()["projects"]["Project A"], "date": day}, ""
+    )
+    return run_id
+
+
 def test_an_event_run_reads_the_named_days_only_and_leaves_the_daily_sync_alone(
     installed: Installation,
     project_a: Project,
@@ -62,12 +70,7 @@ def test_an_event_run_reads_the_named_days_only_and_leaves_the_daily_sync_alone(
     for day in (named, not_named):
         hs.add_activity(user="bobby@acme.test", project="Project A", date=day.isoformat(), tracked=3600)
 
-    (run_id,) = live.handle_event(
-        installed.pk,
-        "activity.create",
-        {"project_id": hs.ids()["projects"]["Project A"], "date": named.isoformat()},
-        "",
-    )
+    run_id = activity_created(installed, hs, named.isoformat())
     run = sync.run_sync(run_id, today=TODAY)
 
     assert run is not None and run.status == SyncRun.Status.SUCCEEDED, run and run.error
@@ -92,12 +95,7 @@ def test_an_event_of_a_hubstaff_user_no_person_matches_syncs_nothing_for_them_an
     logs_before = WorkLog.objects.filter(project=project_a).count()
     hs.add_activity(user="dana@elsewhere.test", project="Project A", date=day.isoformat(), tracked=1800)
 
-    (run_id,) = live.handle_event(
-        installed.pk,
-        "activity.create",
-        {"project_id": hs.ids()["projects"]["Project A"], "date": day.isoformat()},
-        "",
-    )
+    run_id = activity_created(installed, hs, day.isoformat())
     run = sync.run_sync(run_id, today=TODAY)
 
     assert run is not None and run.status == SyncRun.Status.SUCCEEDED, run and run.error
@@ -121,12 +119,7 @@ def test_an_event_run_takes_its_requests_from_the_installations_budget(
     Installation.objects.filter(pk=installed.pk).update(
         budget_window_started_at=timezone.now(), budget_used=50
     )
-    (run_id,) = live.handle_event(
-        installed.pk,
-        "activity.create",
-        {"project_id": hs.ids()["projects"]["Project A"], "date": "2026-09-01"},
-        "",
-    )
+    run_id = activity_created(installed, hs, "2026-09-01")
     hs.reset_stats()
 
     with pytest.raises(runs.Paced) as paced:
