@@ -326,44 +326,10 @@ class HubstaffClient:
         return value
 
     # --- one request, with everything that can go wrong
-    @sensitive_variables("sent_with")
     def _get(self, path: str, params: Params | None = None) -> object:
         """The JSON body of GET `path`, after the retries, waits and token refresh its failures call for."""
-        url = self.api_url + path
-        failures = 0  # 5xx, timeouts and connection errors so far in this call
-        limited = 0  # 429s so far in this call (pacing, not failures)
-        refreshed_after_401 = False
-        while True:
-            try:
-                response, sent_with, body = self._exchange(url, params)
-            except (requests.Timeout, requests.ConnectionError) as exc:
-                failures += 1
-                kind = (
-                    "did not answer in time" if isinstance(exc, requests.Timeout) else "could not be reached"
-                )
-                logger.info("hubstaff GET %s %s (attempt %s)", path, kind, failures)
-                self._back_off(failures, f"Hubstaff {kind} (GET {path}), {failures} attempts.")
-                continue
-            status = response.status_code
-            if status == 200:
-                return body if body is not None else self._json(response, path)
-            if status == 401 and not refreshed_after_401:
-                refreshed_after_401 = True
-                logger.info("hubstaff GET %s answered 401; refreshing the access token once", path)
-                self.tokens.refresh(stale_access_token=sent_with)
-                continue
-            if status == 429:
-                limited += 1
-                self._wait_out_rate_limit(path, response, limited)
-                continue
-            if status >= 500:
-                failures += 1
-                logger.info("hubstaff GET %s answered %s (attempt %s)", path, status, failures)
-                self._back_off(failures, f"Hubstaff answered {status} to GET {path}, {failures} attempts.")
-                continue
-            raise refusal_error(path, response)
+        return self._request("GET", path, params=params)
 
-    @sensitive_variables("sent_with", "headers")
     def _write(
         self,
         method: str,
@@ -375,14 +341,34 @@ class HubstaffClient:
     ) -> object:
         """The JSON body (None if empty) of a POST or DELETE, with _get's rules for 401 and 429 (Hubstaff did not
         carry out the request); a 5xx, timeout or connection error is retried only if `repeatable`."""
+        return self._request(method, path, json_body=json_body, headers=headers, repeatable=repeatable)
+
+    @sensitive_variables("sent_with", "headers")
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params | None = None,
+        json_body: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        repeatable: bool = True,
+    ) -> object:
+        """One call's loop for GET and writes: a 401 refreshes the token once, a 429 is waited out (neither was
+        carried out); a 5xx, timeout or connection error is backed off and sent again if `repeatable`, else raised.
+        A GET may take the request sent ahead for it (prefetch)."""
         url = self.api_url + path
-        failures = 0
-        limited = 0
+        failures = 0  # 5xx, timeouts and connection errors so far in this call
+        limited = 0  # 429s so far in this call (pacing, not failures)
         refreshed_after_401 = False
         while True:
-            sent_with = self._ready_to_send()
             try:
-                response = self._send_write(method, url, sent_with, json_body, headers or {})
+                if method == "GET":
+                    response, sent_with, body = self._exchange(url, params)
+                else:
+                    sent_with = self._ready_to_send()
+                    response = self._send_write(method, url, sent_with, json_body, headers or {})
+                    body = None
             except (requests.Timeout, requests.ConnectionError) as exc:
                 failures += 1
                 kind = (
@@ -395,15 +381,10 @@ class HubstaffClient:
                 self._back_off(failures, message)
                 continue
             status = response.status_code
-            if status in (200, 201, 202, 204):
-                if not response.content:
-                    return None
-                try:
-                    return response.json()
-                except ValueError:
-                    raise MalformedResponse(
-                        f"Hubstaff's answer to {method} {path} is not valid JSON."
-                    ) from None
+            if method == "GET" and status == 200:
+                return body if body is not None else self._json(response, method, path)
+            if method != "GET" and status in (200, 201, 202, 204):
+                return self._json(response, method, path) if response.content else None
             if status == 401 and not refreshed_after_401:
                 refreshed_after_401 = True
                 logger.info("hubstaff %s %s answered 401; refreshing the access token once", method, path)
@@ -464,11 +445,11 @@ class HubstaffClient:
         return access_token
 
     @staticmethod
-    def _json(response: requests.Response, path: str) -> object:
+    def _json(response: requests.Response, method: str, path: str) -> object:
         try:
             return response.json()
         except ValueError:
-            raise MalformedResponse(f"Hubstaff's answer to GET {path} is not valid JSON.") from None
+            raise MalformedResponse(f"Hubstaff's answer to {method} {path} is not valid JSON.") from None
 
     def _back_off(self, failures: int, message: str) -> None:
         """Sleep before the next attempt, or raise TransientHubstaffError(message) once the retries are spent."""
