@@ -158,16 +158,7 @@ class HubstaffClient:
         project filter also matches entries that moved time away from that project (docs/hubstaff.md).
         """
         path = f"/organizations/{int(organization_id)}/time_edit_logs"
-        filters = self._id_filters(project_ids=project_ids)
-        for window_start, window_stop in time_windows(since, until):
-            params: Params = {
-                "created[start]": iso_utc(window_start),
-                "created[stop]": iso_utc(window_stop),
-                **filters,
-            }
-            for page in self._pages(path, "time_edit_logs", params):
-                if page["time_edit_logs"]:
-                    yield page["time_edit_logs"]
+        yield from self._time_window_pages(path, "time_edit_logs", "created", since, until, project_ids)
 
     def daily_activity_window_pages(
         self,
@@ -237,16 +228,28 @@ class HubstaffClient:
     ) -> Iterator[list[dict[str, Any]]]:
         """Pages of daily-activity rows changed in [since, until), window by window (activities/daily/updates)."""
         path = f"/organizations/{int(organization_id)}/activities/daily/updates"
+        yield from self._time_window_pages(path, "daily_activities", "updated", since, until, project_ids)
+
+    def _time_window_pages(
+        self,
+        path: str,
+        key: str,
+        field: str,
+        since: datetime,
+        until: datetime,
+        project_ids: Iterable[int] | None,
+    ) -> Iterator[list[dict[str, Any]]]:
+        """The non-empty `key` lists of each page, window by window of [since, until) on `field[start|stop]`."""
         filters = self._id_filters(project_ids=project_ids)
         for window_start, window_stop in time_windows(since, until):
             params: Params = {
-                "updated[start]": iso_utc(window_start),
-                "updated[stop]": iso_utc(window_stop),
+                f"{field}[start]": iso_utc(window_start),
+                f"{field}[stop]": iso_utc(window_stop),
                 **filters,
             }
-            for page in self._pages(path, "daily_activities", params):
-                if page["daily_activities"]:
-                    yield page["daily_activities"]
+            for page in self._pages(path, key, params):
+                if page[key]:
+                    yield page[key]
 
     # --- webhooks (writes: they need the hubstaff:write scope)
     def create_organization_webhook(self, organization_id: int, events: list[str], target_url: str) -> str:
