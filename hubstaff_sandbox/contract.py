@@ -18,6 +18,9 @@ import re
 from pathlib import Path
 
 CONTRACT_FILE = Path(__file__).resolve().parent / "contract.json"
+# More of the reference, one file per part of the API (timesheets, time off...): their endpoints and definitions
+# join contract.json's.
+CONTRACT_PARTS = Path(__file__).resolve().parent / "contract.d"
 PYTHON_TYPES: dict[str, type | tuple[type, ...]] = {
     "integer": int,
     "number": (int, float),
@@ -31,7 +34,13 @@ PYTHON_TYPES: dict[str, type | tuple[type, ...]] = {
 @functools.cache
 def load() -> dict:
     with open(CONTRACT_FILE, encoding="utf-8") as fh:
-        return json.load(fh)
+        contract = json.load(fh)
+    for part in sorted(CONTRACT_PARTS.glob("*.json")):
+        with open(part, encoding="utf-8") as fh:
+            more = json.load(fh)
+        for section in ("endpoints", "definitions"):
+            contract[section].update(more.get(section, {}))
+    return contract
 
 
 def endpoint(path: str) -> dict:

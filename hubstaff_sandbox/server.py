@@ -24,12 +24,14 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from . import loader, scenario
 from .api import ApiMixin
 from .auth import AuthState, Clock
+from .availability_routes import AvailabilityRoutesMixin
 from .control import ControlMixin
 from .devsite import COOKIE, DevSiteMixin
 from .faults import Faults, FaultsMixin
 from .oauth import OAuthMixin
 from .routing import ROUTES, HTTPError, api_error_body
 from .store import DataStore
+from .timesheet_routes import TimesheetRoutesMixin
 from .webhook_routes import WebhookRoutesMixin
 from .webhooks import WebhookHub
 
@@ -61,6 +63,9 @@ class Sandbox:
         self.windows: dict[str, list] = {}  # app key -> [window start, count]
         self.webhooks = WebhookHub(random.Random(0), self.clock.now)
         self.timers: dict[int, tuple[int, int, float]] = {}  # user id -> (project id, task id, started)
+        # State of the data a scenario does not load (timesheets, time off, holidays, limits), by its module's
+        # name: each module makes its own on first use; a new scenario starts them empty.
+        self.extras: dict[str, object] = {}
 
     def now(self) -> float:
         return self.clock.now()
@@ -74,6 +79,7 @@ class Sandbox:
             scenario.generate(store, generate)
         self.store = store
         self.timers.clear()
+        self.extras.clear()
         self.webhooks.clear()  # webhooks belong to the organizations the old data had
         return self.summary()
 
@@ -115,7 +121,15 @@ class Sandbox:
 
 
 class Handler(
-    DevSiteMixin, OAuthMixin, ApiMixin, ControlMixin, FaultsMixin, WebhookRoutesMixin, BaseHTTPRequestHandler
+    DevSiteMixin,
+    OAuthMixin,
+    ApiMixin,
+    ControlMixin,
+    FaultsMixin,
+    WebhookRoutesMixin,
+    TimesheetRoutesMixin,
+    AvailabilityRoutesMixin,
+    BaseHTTPRequestHandler,
 ):
     protocol_version = "HTTP/1.1"
     server_version = "HubstaffSandbox/1.0"

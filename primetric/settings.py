@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "people",
     "projects",
     "worklogs",
+    "capacity",
     "integrations",
     "planning",
     "api",

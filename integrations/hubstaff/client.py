@@ -144,6 +144,16 @@ class HubstaffClient:
         for page in self._pages(path, "members", {"include[]": "users", "include_removed": "true"}):
             yield from mapping.member_users(page)
 
+    def listing(self, path: str, key: str, params: Params | None = None) -> Iterator[dict[str, Any]]:
+        """Every item of a paged listing under `key` (GET `path`, relative to the API URL), page after page;
+        side-loads (`users`, ...) are on each page's body, which `listing_pages` gives."""
+        for page in self._pages(path, key, params):
+            yield from page[key]
+
+    def listing_pages(self, path: str, key: str, params: Params | None = None) -> Iterator[dict[str, Any]]:
+        """Each page's whole body of a paged listing (its `key` list and side-loads)."""
+        yield from self._pages(path, key, params)
+
     def time_edit_log_pages(
         self,
         organization_id: int,
