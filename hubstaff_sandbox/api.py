@@ -9,7 +9,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 
-from . import timelog
+from . import availability, timelog
 from .records import EFFECTIVE_ROLES, member_json, project_json, user_json
 from .routing import (
     INACTIVE_PLAN_MESSAGE,
@@ -218,7 +218,10 @@ class ApiMixin(SlotsMixin):
         extra = {}
         if "users" in self.includes():
             extra["users"] = [user_json(store.users[m.user_id]) for m in page]
-        self.send_listing("members", [member_json(m) for m in page], pag, **extra)
+        items = [member_json(m) for m in page]
+        if parse_bool(self.q("include_limits"), "include_limits"):
+            items = availability.with_limits(self.sandbox, org.id, items)
+        self.send_listing("members", items, pag, **extra)
 
     # --- daily activities ------------------------------------------------------------------------
     def _date_range(self, org) -> tuple[int, int] | None:
