@@ -5,6 +5,7 @@ limits the members listing shows with ``include_limits=true``."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 import requests
@@ -152,6 +153,16 @@ def test_the_client_sends_only_declared_parameters():
     for path, params in listed.items():
         if path.startswith("/"):
             assert [p for p in params if not contract.is_declared(path, p)] == [], path
+
+
+def test_the_client_sends_no_bracketed_parameter_the_part_does_not_list():
+    """A scan of the product's client of these listings: every ``name[...]`` literal is in client_requests."""
+    source = PACKAGE_DIR.parent / "integrations" / "hubstaff" / "availability.py"
+    if not source.is_file():
+        pytest.skip("the product's Hubstaff client is not here")
+    listed = {p for v in json.loads(PART.read_text(encoding="utf-8"))["client_requests"].values() for p in v}
+    found = set(re.findall(r"""["']([a-z_]+\[[a-z_]*\])["']""", source.read_text(encoding="utf-8")))
+    assert found and found - listed == set()
 
 
 def _bad_request(path: str) -> dict:
