@@ -198,6 +198,8 @@ class SyncRun(TenantModel):
         # A slice of the project's history re-read and compared again (services/reconcile.py), whatever
         # Hubstaff's change listings say; it leaves `synced_through` where the daily sync put it.
         RECONCILE = "reconcile", "Reconciliation"
+        # A committed run taken back (services/undo.py): the rows it changed restored as they were before it.
+        UNDO = "undo", "Undo"
 
     class Trigger(models.TextChoices):
         MANUAL = "manual", "Manual"
@@ -294,6 +296,25 @@ class SyncRun(TenantModel):
     # A run queued by Hubstaff's events (trigger "hubstaff_event"): the days, in the Hubstaff organization's
     # time zone, their time was tracked on (ISO dates). Its fetch re-reads these days only (sync.ProjectSync._plan).
     event_days = models.JSONField(default=list, blank=True)
+    # Work logs of the organization's locked period (worklogs/locks.py) this run left alone: a sync's differences
+    # with Hubstaff (LockedDifference rows), a reset's or a clear's logs it did not delete, an undo's rows not
+    # restored.
+    locked_kept = models.PositiveIntegerField(default=0)
+    # An undo run: the run it took back (services/undo.py), and the rows it could not restore (conflicts: changed
+    # since by a later run or a person, or locked), [{"kind", "id", "person_id", "date", "reason"}].
+    undoes = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="undone_by"
+    )
+    undo_conflicts = models.JSONField(default=list, blank=True)
+    # A Clear data of one person's work logs (its date range, if any, is window_start..window_end).
+    cleared_person = models.ForeignKey(
+        "people.Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+    )
 
     class Meta:
         ordering = ["-queued_at", "-id"]
@@ -447,3 +468,66 @@ class HubstaffEvent(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.event} {self.event_id}"
+
+
+class LedgerEntry(TenantModel):
+    """What one committing run changed in one batch of days, packed (services/ledger.py): the work logs it created
+    (ids), updated (with the values before) and deleted (with their content), the assignments it created or
+    stretched (with the span before). Written in the run's own transaction, so a rolled-back run leaves none;
+    undo (services/undo.py) reads it back. Purged after SYNC_LEDGER_RETENTION_DAYS.
+    """
+
+    run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="ledger")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+", db_index=False)
+    seq = models.PositiveIntegerField()
+    changes = models.PositiveIntegerField(default=0)
+    # zlib of a JSON document of columns (services/ledger.py: pack / unpack).
+    payload = models.BinaryField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "seq"], name="ledger_entry_unique_seq")]
+
+    def __str__(self) -> str:
+        return f"Ledger of run {self.run_id}, part {self.seq}: {self.changes} changes"
+
+
+class LockedDifference(TenantModel):
+    """A day of the locked period where Hubstaff now differs from the work log kept here ("Hubstaff now says 6 h
+    for Sam on 14 Oct; Primetric keeps 8 h, locked"), recorded by the run that found it instead of a change.
+
+    One per project and source key: a later run re-reading the day replaces it (or removes it when Hubstaff agrees
+    again). An Administrator may accept it (services/locked.py: unlock the day, apply Hubstaff's value, lock again).
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    run = models.ForeignKey(SyncRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    # The person Hubstaff's time now goes to, when it is another one than the kept log's.
+    hubstaff_person = models.ForeignKey(
+        "people.Person",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+    )
+    date = models.DateField()
+    source_key = models.CharField(max_length=120)
+    hubstaff_project_id = models.BigIntegerField(null=True, blank=True)
+    # The kept work log (None: Hubstaff has time here where nothing is kept).
+    worklog_id = models.BigIntegerField(null=True, blank=True)
+    hubstaff_seconds = models.PositiveIntegerField()  # 0: Hubstaff has no time for it any more
+    kept_seconds = models.PositiveIntegerField()  # 0: no work log is kept
+    found_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["date", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "source_key"], name="locked_difference_unique_key")
+        ]
+        indexes = [models.Index(fields=["organization", "date"])]
+
+    def __str__(self) -> str:
+        return f"{self.source_key}: Hubstaff {self.hubstaff_seconds} s, kept {self.kept_seconds} s"

@@ -1,4 +1,6 @@
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from people.models import Organization, Person, TenantModel
 from projects.models import Assignment, Project
@@ -103,3 +105,48 @@ class WeeklyTotal(TenantModel):
                 fields=["organization", "project", "person", "source", "week"], name="weeklytotal_unique"
             ),
         ]
+
+
+class WorkLogLock(TenantModel):
+    """An organization's closed period: no work log dated on or before `locked_through` changes (worklogs/locks.py).
+
+    One row per organization, locked (SELECT ... FOR UPDATE) by every change of the lock, so that two
+    Administrators moving it at once are serialized; its history is the LockEvent rows.
+    """
+
+    organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="+")
+    # None: nothing is locked (the lock was moved back past every date).
+    locked_through = models.DateField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Work logs of {self.organization_id} locked through {self.locked_through}"
+
+
+class LockEvent(TenantModel):
+    """One change of an organization's lock: who moved it, when, from where to where, and why (a move back)."""
+
+    class Action(models.TextChoices):
+        LOCK = "lock", "Locked"
+        UNLOCK = "unlock", "Moved back"
+        # "Accept" of a locked day's difference: unlocked for that day, Hubstaff's value applied, locked again.
+        ACCEPT = "accept", "Accepted a difference"
+
+    action = models.CharField(max_length=10, choices=Action.choices)
+    previous = models.DateField(null=True, blank=True)
+    locked_through = models.DateField(null=True, blank=True)
+    # For an accept: the day unlocked and locked again.
+    day = models.DateField(null=True, blank=True)
+    reason = models.TextField(blank=True, default="")
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    made_by_name = models.CharField(max_length=200, blank=True, default="")
+    made_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-made_at", "-id"]
+        indexes = [models.Index(fields=["organization", "-made_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.previous} -> {self.locked_through} by {self.made_by_name}"

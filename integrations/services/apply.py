@@ -24,8 +24,11 @@ from integrations.models import ProjectLink, SyncRun
 from people.models import Person
 from primetric import db
 from projects.models import Assignment, Project
+from worklogs import locks
 from worklogs.models import WorkLog
 
+from . import ledger, locked
+from .ledger import Changes, micros
 from .preview import PreviewReport, ReportRow
 from .staging import Window
 from .user_links import KeptMatches, keep_email_matches, kept_matches, name_kept_matches
@@ -35,7 +38,6 @@ from .writes import (
     WorkLogRow,
     create_assignments,
     delete_logs,
-    delete_outside,
     lock_link,
     outside,
     worklog_copy_line,
@@ -151,6 +153,14 @@ class Apply:
         self.users: Mapping[int, rules.HubstaffUser] = {}
         self.people: list[rules.Teammate] = []  # the organization's people, as the rules take them
         self.preview = preview  # noting every plan per person, for a preview run
+        # The organization's locked period as the apply started (worklogs/locks.py): checked again before the
+        # commit. Changes of its days are held back, their differences recorded (services/locked.py).
+        self.locked_through: date | None = None
+        # The ledger (services/ledger.py): its next entry's number; the batch's existing logs' other columns
+        # (id -> source project, created, updated, note); each assignment's span and update time as loaded.
+        self.ledger_seq = 0
+        self.existing_extra: dict[int, tuple[int | None, datetime, datetime, str]] = {}
+        self.loaded: dict[int, tuple[int, date, date, datetime]] = {}
 
     def batches(
         self, staging: StagedRows, users: Mapping[int, rules.HubstaffUser], windows: Iterable[Window]
@@ -163,9 +173,24 @@ class Apply:
             plan = self._plan(
                 staging.activities(fetched, batch.start, batch.end), existing, batch, users, self.people
             )
+            plan, differences = locked.hold_back(plan, existing, self.locked_through)
+            self.counts["locked_kept"] += len(differences)
+            if (
+                self.locked_through is not None
+                and batch.start <= self.locked_through
+                and self.preview is None
+            ):
+                self.writer.submit(
+                    locked.replace_differences,
+                    self.context.run,
+                    self.context.project,
+                    batch,
+                    self.locked_through,
+                    differences,
+                )
             if self.preview is not None:
                 self.preview.add(plan, existing)
-            self._write(plan, self.writer)
+            self._write(plan, existing, self.writer)
             self.not_synced.add(plan)
             self._note_matches(plan)
             del plan  # before the next batch is read: memory holds one batch at a time
@@ -178,7 +203,9 @@ class Apply:
         # write: before the last writes and the commit, so that no lock is held while Hubstaff is read (the
         # fetch may refresh the tokens, which locks the installation's row).
         writer.call(lock_link, self.context.run, self.context.link.pk)
-        self._write_stretched(writer)
+        writer.call(locked.check_lock_unchanged, self.context.project.organization_id, self.locked_through)
+        last = Changes()
+        self._write_stretched(writer, last)
         if self.preview is None:
             org_id = self.context.project.organization_id
             if self.email_matches:
@@ -188,9 +215,19 @@ class Apply:
                 writer.submit(name_kept_matches, org_id, unnamed, self.users)
         if reset:
             # A fresh full sync keeps no synced log outside the window (e.g. after the project's dates changed).
+            # Those of the locked period stay.
             if self.preview is not None:
-                self.preview.add_deleted_outside(outside(self.context.project, window))
-            self.deleted.append(writer.submit(delete_outside, self.context.project, window))
+                outside_logs = outside(self.context.project, window)
+                if self.locked_through is not None:
+                    outside_logs = outside_logs.filter(date__gt=self.locked_through)
+                self.preview.add_deleted_outside(outside_logs)
+            deleted, kept = writer.call(
+                locked.delete_outside, self.context.project, window, self.locked_through, last
+            )
+            self.counts["worklogs_deleted"] += deleted
+            self.counts["locked_kept"] += kept
+        if self.preview is None:
+            writer.submit(ledger.write, self.context.run, self._next_seq(), last)
         self.counts["worklogs_deleted"] += sum(future.result() for future in self.deleted)
         return dict(self.counts), self._report(self.people)
 
@@ -199,10 +236,10 @@ class Apply:
     def _load(self) -> list[rules.Teammate]:
         """The organization's people, P's assignments and the Hubstaff user links, as the rules take them."""
         org_id = self.context.project.organization_id
-        self.assignments = {
-            a.pk: _rule_assignment(a)
-            for a in Assignment.objects.for_org(org_id).filter(project=self.context.project)
-        }
+        loaded = list(Assignment.objects.for_org(org_id).filter(project=self.context.project))
+        self.assignments = {a.pk: _rule_assignment(a) for a in loaded}
+        self.loaded = {a.pk: (a.person_id, a.start_date, a.end_date, a.updated_at) for a in loaded}
+        self.locked_through = locks.locked_through(org_id)
         self.kept = kept_matches(org_id)
         return [
             rules.Teammate(pk, full_name, email)
@@ -235,7 +272,8 @@ class Apply:
         table = connection.ops.quote_name(WorkLog._meta.db_table)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT id, source_key, person_id, date, duration_seconds, assignment_id FROM {table} "
+                "SELECT id, source_key, person_id, date, duration_seconds, assignment_id, source_project_id, "
+                f"created_at, updated_at, note FROM {table} "
                 "WHERE organization_id = %s AND project_id = %s AND source = %s AND date BETWEEN %s AND %s",
                 [
                     self.context.project.organization_id,
@@ -246,7 +284,13 @@ class Apply:
                 ],
             )
             rows = cursor.fetchall()
-        return list(map(rules.SyncedLog._make, rows))
+        # The other columns, for the ledger: what a deleted log was, when an updated one was last written.
+        self.existing_extra = {row[0]: row[6:] for row in rows}
+        return [rules.SyncedLog._make(row[:6]) for row in rows]
+
+    def _next_seq(self) -> int:
+        self.ledger_seq += 1
+        return self.ledger_seq
 
     def _note_matches(self, plan: rules.SyncPlan) -> None:
         self.email_matches.update(plan.email_matches)
@@ -258,8 +302,9 @@ class Apply:
 
     # -- writing
 
-    def _write(self, plan: rules.SyncPlan, writer: Writer) -> None:
-        """Hand one batch's plan to the writer (waiting only for the ids of new assignments, which later rows need)."""
+    def _write(self, plan: rules.SyncPlan, existing: list[rules.SyncedLog], writer: Writer) -> None:
+        """Hand one batch's plan to the writer (waiting only for the ids of new assignments, which later rows need),
+        and its ledger entry after it."""
         new_assignment_ids = self._write_new_assignments(plan, writer)
         self._note_stretched(plan)
 
@@ -287,6 +332,76 @@ class Apply:
             self.counts["worklogs_updated"] += len(plan.updates)
         if plan.deletes:
             self.deleted.append(writer.submit(delete_logs, self.context.project, plan.deletes))
+        if self.preview is None and (plan.creates or plan.updates or plan.deletes):
+            writer.submit(
+                self._write_ledger, self._next_seq(), plan, existing, self.existing_extra, assignment_of
+            )
+
+    def _write_ledger(
+        self,
+        seq: int,
+        plan: rules.SyncPlan,
+        existing: list[rules.SyncedLog],
+        extra: dict[int, tuple[int | None, datetime, datetime, str]],
+        assignment_of: Callable[[rules.NewLog | rules.LogUpdate], int | None],
+    ) -> None:
+        """The batch's ledger entry, in the writer's transaction after the batch's writes (the new logs' ids are
+        read back: COPY returns none)."""
+        org_id, project_id = self.context.project.organization_id, self.context.project.pk
+        changes = Changes()
+        ids = ledger.created_ids(org_id, project_id, [new.source_key for new in plan.creates])
+        changes.extend(
+            "created",
+            (
+                (
+                    ids[new.source_key],
+                    new.person_id,
+                    new.date.toordinal(),
+                    new.duration_seconds,
+                    assignment_of(new),
+                    new.hubstaff_project_id,
+                )
+                for new in sorted(plan.creates, key=lambda n: ids[n.source_key])
+            ),
+        )
+        by_id = {log.id: log for log in existing}
+        for update in plan.updates:
+            log = by_id[update.id]
+            changes.add(
+                "updated",
+                (
+                    log.id,
+                    log.date.toordinal(),
+                    log.person_id,
+                    log.duration_seconds,
+                    log.assignment_id,
+                    micros(extra[log.id][2]),
+                    update.person_id,
+                    update.duration_seconds,
+                    assignment_of(update),
+                ),
+            )
+        for log_id in sorted(plan.deletes):
+            log = by_id[log_id]
+            source_project_id, created, updated, note = extra[log_id]
+            changes.add(
+                "deleted",
+                locked.deleted_row(
+                    (
+                        log.id,
+                        log.person_id,
+                        log.date,
+                        log.duration_seconds,
+                        log.assignment_id,
+                        source_project_id,
+                        created,
+                        updated,
+                        log.source_key,
+                        note,
+                    )
+                ),
+            )
+        ledger.write(self.context.run, seq, changes)
 
     def _write_new_assignments(self, plan: rules.SyncPlan, writer: Writer) -> dict[int, int]:
         """Create the batch's new assignments; returns person id -> the new assignment's id."""
@@ -347,7 +462,31 @@ class Apply:
         writer.submit(db.copy_text, WorkLog, WORKLOG_COLUMNS, text)
         self.counts["worklogs_created"] += len(creates)
 
-    def _write_stretched(self, writer: Writer) -> None:
+    def _write_stretched(self, writer: Writer, changes: Changes) -> None:
+        """The stretched assignments written; in `changes`, the assignments this run created (with the span they end
+        with) and those it stretched (with the span before)."""
+        for pk in sorted(self.created_here):
+            made = self.assignments[pk]
+            changes.add(
+                "assignment_created",
+                (pk, made.person_id, made.start_date.toordinal(), made.end_date.toordinal()),
+            )
+        for pk, span in sorted(self.stretched_spans.items()):
+            if pk in self.created_here:
+                continue
+            person_id, start, end, updated = self.loaded[pk]
+            changes.add(
+                "assignment_stretched",
+                (
+                    pk,
+                    person_id,
+                    start.toordinal(),
+                    end.toordinal(),
+                    micros(updated),
+                    span.start.toordinal(),
+                    span.end.toordinal(),
+                ),
+            )
         if not self.stretched_spans:
             return
         now = timezone.now()
