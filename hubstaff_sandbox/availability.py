@@ -283,18 +283,19 @@ def set_limits(
     day before and, unless cleared, opens a new one. Returns the member's limits now set."""
     with av.lock:
         current = av.limits.setdefault((org_id, user_id), {})
-        for limit_type, value in hours.items():
-            if current.get(limit_type) == value:
-                continue
-            open_periods = [
-                p
-                for p in av.limit_periods.values()
-                if (p.organization_id, p.user_id, p.limit_type, p.stop_date)
-                == (org_id, user_id, limit_type, None)
-            ]
-            for p in open_periods:
-                if since <= p.start_date:
-                    raise AvailabilityError(f"the {limit_type} limit already changed on {p.start_date}")
+        changes = {t: v for t, v in hours.items() if current.get(t) != v}
+        in_force = {
+            p.limit_type: p
+            for p in av.limit_periods.values()
+            if (p.organization_id, p.user_id, p.stop_date) == (org_id, user_id, None)
+            and p.limit_type in changes
+        }
+        for p in in_force.values():  # checked first: a refused call changes nothing
+            if since <= p.start_date:
+                raise AvailabilityError(f"the {p.limit_type} limit already changed on {p.start_date}")
+        for limit_type, value in changes.items():
+            if limit_type in in_force:
+                p = in_force[limit_type]
                 p.stop_date, p.updated = since - dt.timedelta(days=1), now
             if value is None:
                 current.pop(limit_type, None)

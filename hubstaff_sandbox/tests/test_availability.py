@@ -397,3 +397,13 @@ def test_control_calls_refuse_what_does_not_fit(ctx):
         add_time_off(sb, "bobby@acme.test", 999999, start_date="2026-03-02", stop_date="2026-03-02")
     with pytest.raises(SandboxError, match="422"):
         sb.control("holidays", {"organization": ctx["org"], "name": "Someday", "date": "soon"})
+
+
+def test_a_change_dated_before_the_period_in_force_is_refused_and_changes_nothing(ctx):
+    set_limits(ctx, "bobby@acme.test", expected_per_week=40, since="2026-03-02")
+    with pytest.raises(SandboxError, match="422.*already changed"):
+        set_limits(ctx, "bobby@acme.test", daily_limit=8, expected_per_week=30, since="2026-03-02")
+    history = listed(ctx, "/limit_histories", "limit_histories")
+    assert [(h["limit_type"], h["start_date"], h["stop_date"]) for h in history] == [
+        ("expected_per_week", "2026-03-02", None)
+    ]
