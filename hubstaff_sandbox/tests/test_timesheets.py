@@ -137,6 +137,18 @@ def test_tracked_minutes_follow_time_added_and_deleted(ctx):
     assert next(t for t in sheets(ctx) if t["id"] == umar["id"])["tracked"] == 120
 
 
+def test_time_changed_after_approval_changes_an_approved_timesheet(ctx):
+    """Nothing stops time of an approved period from changing: the timesheet stays approved and answers the
+    new sum (a reader may not take approved minutes as final)."""
+    sb = ctx["sb"]
+    approved = act(sb, ctx["org"], "approve", "umar@sheets.test", day(0))
+    sb.advance_clock(60)
+    sb.add_activity(user="umar@sheets.test", project="Build", date=day(2), tracked=600)
+    now = next(t for t in sheets(ctx) if t["id"] == approved["id"])
+    assert (now["status"], now["locked"], now["tracked"]) == ("approved", True, 100)
+    assert now["approved_on"] == approved["approved_on"] and now["updated_at"] > approved["updated_at"]
+
+
 def test_time_in_a_new_week_makes_a_new_timesheet(ctx):
     ctx["sb"].add_activity(user="mira@sheets.test", project="Build", date=day(30), tracked=600)
     new = sheets(ctx, **{"date[start]": day(30)})
