@@ -4,7 +4,9 @@ A timesheet is one user's pay period in one Hubstaff organization, across every 
 submitted, approved, denied), whether it is locked, and the minutes tracked in it. Hubstaff approves whole
 periods, never single days or projects; approval can be undone (a reopened timesheet is open again and has no
 approval date). Pay periods are a member's setting: weekly, biweekly or others, so two people's periods need not
-line up, and a period may start before and end after the dates asked for.
+line up, and a period may start before and end after the dates asked for. Hubstaff's reference does not say
+that approval freezes the period's time: plan for time added or deleted in an approved period (the timesheet
+stays approved; its `tracked_minutes` changes).
 
 Hubstaff's answer is checked here, once: a timesheet that lacks a field this module hands out, or has it in the
 wrong type, makes the whole listing a `MalformedResponse` rather than a guess.
