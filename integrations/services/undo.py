@@ -313,7 +313,7 @@ def _plan_assignments(
                     r["id"],
                     r["person_id"],
                     None,
-                    "work logs made since this run are on it",
+                    "work logs that stay are on it",
                 )
             )
         else:
