@@ -56,7 +56,7 @@ def drift(project: Project) -> None:
 
 def test_a_runs_ledger_records_what_it_created_updated_and_deleted(linked: Project) -> None:
     first = sync_now(linked)
-    rows = [entry for entry in ledger.entries(first)]
+    rows = list(ledger.entries(first))
     created = [row for entry in rows for row in entry.get("created", [])]
     assert sorted(row["id"] for row in created) == sorted(
         WorkLog.objects.filter(project=linked, source="hubstaff").values_list("id", flat=True)
