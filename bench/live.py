@@ -76,22 +76,28 @@ def day_plan(users, day_seconds, seed=1):
     return sorted(stops)
 
 
-def real_day_runs(plan, *, users, projects, day_seconds, coalesce):
-    """The event runs the same stops would make over a real, uncompressed day (a model, not a measurement): per
-    project, an event finding no queued run queues one due `coalesce` s later, and the events before it is due
-    join it. Returns (runs of the day, runs in its busiest clock hour)."""
+def real_day_batches(plan, *, day_seconds, coalesce, rate, burst, per_batch):
+    """The event batches the same stops would make over a real, uncompressed day (a model, not a measurement): an
+    event finding no batch on its way sends one, due `coalesce` s later, or once the allowance (filling at `rate`
+    requests a second up to `burst`, each batch spending `per_batch`) has a request (services/batch.py); the
+    events before it is due join it. Returns (batches of the day, batches in its busiest clock hour, each event's
+    wait for its batch in seconds)."""
     scale = (DAY_END - DAY_START) / day_seconds
-    due = {}
+    due = None
+    level, at = burst, DAY_START
     per_hour = {}
-    for offset, user in plan:
+    waits = []
+    for offset, _user in plan:
         moment = DAY_START + offset * scale
-        project = (user - 1) % projects
-        if project in due and moment < due[project]:
-            continue
-        due[project] = moment + coalesce
-        hour = int(moment // 3600)
-        per_hour[hour] = per_hour.get(hour, 0) + 1
-    return sum(per_hour.values()), max(per_hour.values(), default=0)
+        if due is None or moment >= due:
+            now_level = min(burst, level + (moment - at) * rate)
+            wait = 0.0 if now_level >= 1 else (1 - now_level) / rate
+            due = moment + max(coalesce, wait)
+            level, at = min(burst, now_level + (due - moment) * rate) - per_batch, due
+            hour = int(due // 3600)
+            per_hour[hour] = per_hour.get(hour, 0) + 1
+        waits.append(due - moment)
+    return sum(per_hour.values()), max(per_hour.values(), default=0), waits
 
 
 class Setup:
@@ -237,6 +243,25 @@ def _event_runs(setup):
     ).count()
 
 
+def _event_batches(setup, since):
+    """Event batches started since `since`: a batch claims its runs together, so their start times come in
+    clusters; a gap of over 2 s between two starts is a new batch."""
+    from integrations.models import SyncRun
+
+    starts = sorted(
+        SyncRun.objects.filter(
+            organization=setup.organization,
+            trigger=SyncRun.Trigger.HUBSTAFF_EVENT,
+            started_at__gte=since,
+        ).values_list("started_at", flat=True)
+    )
+    return sum(
+        1
+        for before, at in zip([None, *starts], starts, strict=False)
+        if before is None or (at - before).total_seconds() > 2
+    )
+
+
 def api_requests(hs):
     return sum(sum(codes.values()) for route, codes in hs.stats()["routes"].items() if " /v2/" in route)
 
@@ -249,6 +274,9 @@ def measure_day(setup, poller, plan, day_seconds, coalesce):
     setup.hs.reset_webhook_deliveries()
     events_before = HubstaffEvent.objects.filter(installation=setup.installation).count()
     runs_before = _event_runs(setup)
+    from django.utils import timezone
+
+    began = timezone.now()
     events = play_day(setup, plan, day_seconds)
     wait_until_quiet(poller, events, timeout=max(120.0, 6 * coalesce), quiet=3 * coalesce + 10)
     freshness, missing = [], 0
@@ -268,6 +296,7 @@ def measure_day(setup, poller, plan, day_seconds, coalesce):
         "max_seconds": max(freshness) if freshness else None,
         "requests": api_requests(setup.hs),
         "event_runs": _event_runs(setup) - runs_before,
+        "event_batches": _event_batches(setup, began),
         "deliveries": len(deliveries),
         "deliveries_lost": sum("lost" in d["fault"] for d in deliveries),
         "deliveries_repeated": sum("repeat" in d["fault"] for d in deliveries),
@@ -373,25 +402,32 @@ def _with_product(hs, result, plan, users, projects, day_seconds, coalesce, lost
     for figures in (clean, lossy):
         figures["requests_per_event"] = figures["requests"] / max(1, figures["events"])
         figures["budget_share"] = figures["requests"] / result["budget_per_hour"]
-    # The compressed day lets coalescing join more events than a real one: the runs of a real day, modelled from
-    # the same stops, at the clean day's measured requests per run.
-    runs, busiest = real_day_runs(
-        plan, users=users, projects=projects, day_seconds=day_seconds, coalesce=coalesce
-    )
-    compressed, _ = real_day_runs(
+    # The compressed day lets coalescing join more events than a real one: the batches of a real day, modelled from
+    # the same stops and the batch delay's rule, at the clean day's measured requests per batch.
+    from django.conf import settings
+
+    from integrations.services import batch
+
+    per_batch = clean["requests"] / max(1, clean["event_batches"])
+    rate = batch.event_rate()
+    batches, busiest, waits = real_day_batches(
         plan,
-        users=users,
-        projects=projects,
         day_seconds=day_seconds,
-        coalesce=coalesce * (DAY_END - DAY_START) / day_seconds,
+        coalesce=coalesce,
+        rate=rate,
+        burst=rate * batch.BURST_SECONDS,
+        per_batch=per_batch,
     )
-    per_run = clean["requests"] / max(1, clean["event_runs"])
     real_day = {
-        "runs": runs,
-        "compressed_model_runs": compressed,
-        "busiest_hour_runs": busiest,
-        "requests_per_run": per_run,
-        "requests": runs * per_run,
-        "busiest_hour_requests": busiest * per_run,
+        "batches": batches,
+        "busiest_hour_batches": busiest,
+        "requests_per_batch": per_batch,
+        "requests": batches * per_batch,
+        "busiest_hour_requests": busiest * per_batch,
+        "busiest_hour_share": busiest * per_batch / result["budget_per_hour"],
+        "day_share_of_an_hour": batches * per_batch / result["budget_per_hour"],
+        "budget_share_setting": settings.HUBSTAFF_EVENT_BUDGET_SHARE,
+        "p50_wait_seconds": median(waits),
+        "p95_wait_seconds": percentile(waits, 95),
     }
     return {"clean": clean, "lossy": lossy, "event_runs": event_runs, "real_day": real_day}

@@ -429,17 +429,18 @@ def _live_section(live):
 
 
 def _real_day(live):
-    """The same stops over a real day: runs modelled, requests at the measured requests per run."""
+    """The same stops over a real day: batches modelled, requests at the measured requests per batch."""
     real = live.get("real_day")
     if not real:
         return []
-    budget = live["budget_per_hour"]
     return [
-        f"Over a real, uncompressed day the same stops would make {real['runs']} event runs (a model: for the "
-        f"compressed day it gives {real['compressed_model_runs']} where the clean day made "
-        f"{live['clean']['event_runs']}), {real['requests']:.0f} requests at the measured "
-        f"{real['requests_per_run']:.2f} a run: **{100 * real['requests'] / budget:.0f} % of the hourly budget** "
-        f"for the day, {100 * real['busiest_hour_requests'] / budget:.0f} % in its busiest hour "
-        f"({real['busiest_hour_runs']} runs).",
+        f"Event batches of the clean day: {live['clean']['event_batches']} "
+        f"({real['requests_per_batch']:.2f} requests each). Over a real, uncompressed day the same stops would make "
+        f"{real['batches']} batches (a model of the batch delay's rule with the event share set to "
+        f"{100 * real['budget_share_setting']:.0f} %), {real['requests']:.0f} requests: "
+        f"**{100 * real['busiest_hour_share']:.0f} % of the hourly budget in the busiest hour** "
+        f"({real['busiest_hour_batches']} batches), {100 * real['day_share_of_an_hour']:.0f} % of one hour's budget "
+        f"for the whole day; an event waits {real['p50_wait_seconds']:.0f} s for its batch at the median, "
+        f"{real['p95_wait_seconds']:.0f} s at the 95th percentile.",
         "",
     ]

@@ -11,7 +11,7 @@ from celery.utils.time import get_exponential_backoff_interval
 
 from .hubstaff.retries import MAX_RETRY_AFTER
 from .models import Installation
-from .services import checkpoint, installation, live, runs, schedule, sync
+from .services import batch, checkpoint, installation, live, runs, schedule, sync
 
 
 @shared_task(
@@ -104,6 +104,12 @@ def handle_hubstaff_event_task(
         handle_hubstaff_event_task.apply_async(
             args=[installation_id, event, payload, created_at], countdown=exc.countdown
         )
+
+
+@shared_task(acks_late=True, soft_time_limit=45 * 60, time_limit=50 * 60)
+def run_event_batch_task(installation_id: int) -> None:
+    """Carry out the installation's queued event runs together (services/batch.py)."""
+    batch.run(installation_id)
 
 
 @shared_task(acks_late=True, time_limit=5 * 60)

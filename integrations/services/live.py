@@ -7,9 +7,11 @@
 - The hooks view (views/hooks.py) checks a delivery's signature, records its event id (a repeated delivery does
   nothing) and hands the event to `handle_event` through the task queue.
 - `handle_event` queues, for each Primetric project linked to the event's Hubstaff project, a sync of the days the
-  event names (runs.queue_event_run: events close together join one run). `project.create` refreshes the
-  installation's list of Hubstaff projects (the task calls installation.refresh_installed_projects). Events are
-  hints: the daily sync stays the whole truth.
+  event names (runs.queue_event_run: events close together join one run), and the installation's next event
+  batch (batch.py: the queued event runs carried out together on one read of Hubstaff), due after the coalescing
+  delay or later while batches come too often for their share of the request budget (`batch_delay`).
+  `project.create` refreshes the installation's list of Hubstaff projects (the task calls
+  installation.refresh_installed_projects). Events are hints: the daily sync stays the whole truth.
 - `unsubscribe` deletes the webhooks at Hubstaff, once each, whatever Hubstaff answers (uninstall never waits).
 - `check_hourly` (beat, hourly) is the fallback for events that never come: one `/daily/updates` request per
   Hubstaff organization names the linked projects whose time changed that no sync has read yet, and their
@@ -44,7 +46,7 @@ from integrations.hubstaff.errors import HubstaffError
 from integrations.hubstaff.windows import organization_date
 from integrations.models import HubstaffEvent, HubstaffWebhook, Installation, LinkedHubstaffProject, SyncRun
 
-from . import runs
+from . import batch, runs
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +56,7 @@ EVENTS = ["timer.stop", "activity.create", "activity.update", "activity.delete",
 TIME_EVENTS = {"timer.stop", "activity.create", "activity.update", "activity.delete"}
 SUBSCRIBE_TASK = "integrations.tasks.subscribe_live_updates_task"
 EVENT_TASK = "integrations.tasks.handle_hubstaff_event_task"
+BATCH_TASK = "integrations.tasks.run_event_batch_task"
 # Seen event ids are kept this long: a delivery repeated later than that would sync its days once more, harmlessly.
 KEEP_EVENTS = timedelta(days=3)
 # A timer running longer than this names its last days only (a forgotten timer must not re-read a month).
@@ -358,6 +361,7 @@ def handle_event(installation_id: int, event: str, payload: dict[str, Any], crea
         .select_related("link__project")
     )
     queued: list[int] = []
+    delay = batch_delay(installation.pk)
     for linked in links:
         link = linked.link
         time_zone = mapping.organization_time_zone(link.hubstaff_time_zone, installation.account)
@@ -365,14 +369,14 @@ def handle_event(installation_id: int, event: str, payload: dict[str, Any], crea
         if not days:
             continue
         try:
-            run = runs.queue_event_run(
-                link.project, days, delay=float(settings.HUBSTAFF_EVENT_COALESCE_SECONDS)
-            )
+            run = runs.queue_event_run(link.project, days, delay=delay, send=False)
         except runs.SyncNotPossible as exc:
             logger.info("hubstaff event %s: project %s not synced: %s", event, link.project_id, exc)
             continue
         queued.append(run.pk)
-    if not queued:
+    if queued:
+        schedule_batch(installation.pk, delay)
+    else:
         logger.info(
             "hubstaff event %s for installation %s: Hubstaff project %s is linked to no project that syncs",
             event,
@@ -380,6 +384,24 @@ def handle_event(installation_id: int, event: str, payload: dict[str, Any], crea
             project_id,
         )
     return queued
+
+
+def batch_delay(installation_id: int, now: float | None = None) -> float:
+    """Seconds until the installation's next event batch: the coalescing delay, or longer while the batches have
+    spent their share of the request budget (a busy hour's batches come less often, each taking in more events)."""
+    now = time.time() if now is None else now
+    coalesce = float(settings.HUBSTAFF_EVENT_COALESCE_SECONDS)
+    return max(coalesce, batch.wait_for_allowance(installation_id, now))
+
+
+def schedule_batch(installation_id: int, delay: float) -> bool:
+    """Send the installation's event batch for `delay` seconds from now unless one is on its way already; the key
+    outlives the batch's due time by a minute, so that a lost message holds back no later batch for long (the runs
+    it would have taken are sent on their own by recover_runs)."""
+    if not cache.add(batch.batch_key(installation_id), 1, timeout=int(delay) + 60):
+        return False
+    transaction.on_commit(lambda: deliver(BATCH_TASK, [installation_id], countdown=delay))
+    return True
 
 
 # --- the hourly fallback: where events do not come, Hubstaff's change listing is asked once an hour

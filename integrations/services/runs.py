@@ -228,10 +228,12 @@ class EventRunBusy(Exception):
         self.countdown = countdown
 
 
-def queue_event_run(project: Project, days: Iterable[str], *, delay: float) -> SyncRun:
+def queue_event_run(project: Project, days: Iterable[str], *, delay: float, send: bool = True) -> SyncRun:
     """Queue a sync of the given days (ISO dates) of the project for Hubstaff's events, coalesced: a run queued by
     events and not yet started takes the days in; any other queued sync (which reads what changed) is joined as it
-    is. A new run is due `delay` seconds later, so that the events of the next seconds join it.
+    is. A new run is due `delay` seconds later, so that the events of the next seconds join it: its own task is
+    sent for then, or, with `send=False`, the installation's event batch takes it (batch.py; if that never comes,
+    recover_runs sends the run's own task).
 
     Raises SyncNotPossible (the project cannot sync) or EventRunBusy (a sync is running).
     """
@@ -275,7 +277,8 @@ def queue_event_run(project: Project, days: Iterable[str], *, delay: float) -> S
                     )
             except IntegrityError:
                 continue  # a run was queued meanwhile: join it
-            send_run_later(run.pk, delay)
+            if send:
+                send_run_later(run.pk, delay)
             return run
     raise SyncNotPossible("Another sync of this project started at the same moment; try again.")
 

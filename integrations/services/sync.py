@@ -100,8 +100,25 @@ def run_sync(
     run = claim(run_id)
     if run is None:
         return None
+    return run_claimed(run, final_attempt=final_attempt, retry_in=retry_in, today=today, parts=parts)
+
+
+def run_claimed(
+    run: SyncRun,
+    *,
+    final_attempt: bool = True,
+    retry_in: float = 60,
+    today: date | None = None,
+    parts: Parts = Parts(),
+    keep_lease: bool = True,
+) -> SyncRun:
+    """`run_sync` for a run this worker has claimed already (an event batch claims its runs at once, batch.py,
+    and renews their leases itself: `keep_lease=False`)."""
     try:
-        with runs.keep_lease(run):
+        if keep_lease:
+            with runs.keep_lease(run):
+                _carry_out(run, today, parts)
+        else:
             _carry_out(run, today, parts)
     except Exception as exc:
         _record_failure(run, exc, final_attempt=final_attempt, retry_in=retry_in)

@@ -225,6 +225,7 @@ def test_a_stopped_timer_queues_a_sync_of_its_days_a_little_later(
     installation: Installation,
     linked: ProjectLink,
     later: list[tuple[int, float]],
+    queued_live_tasks: list[tuple[str, tuple[int, ...]]],
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
@@ -237,13 +238,17 @@ def test_a_stopped_timer_queues_a_sync_of_its_days_a_little_later(
     assert run.mode == SyncRun.Mode.INCREMENTAL and run.status == SyncRun.Status.QUEUED
     # the timer's days, and one more on each side (the organization's time zone is a guess)
     assert run.event_days == ["2026-12-02", "2026-12-03", "2026-12-04", "2026-12-05"]
-    assert later == [(run_id, 20.0)]
+    # due with the installation's event batch, 20 s later: no message of its own
+    assert later == [] and queued_live_tasks == [(live.BATCH_TASK, (installation.pk,))]
+    assert run.heartbeat_at is not None and run.queued_at is not None
+    assert (run.heartbeat_at - run.queued_at).total_seconds() == pytest.approx(20.0, abs=1)
 
 
 def test_events_close_together_join_one_run_with_all_their_days(
     installation: Installation,
     linked: ProjectLink,
     later: list[tuple[int, float]],
+    queued_live_tasks: list[tuple[str, tuple[int, ...]]],
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     run_ids = set()
@@ -265,7 +270,8 @@ def test_events_close_together_join_one_run_with_all_their_days(
         "2026-12-04",
         "2026-12-05",
     ]
-    assert len(later) == 1  # one worker message for the five events
+    # one worker message for the five events: the installation's batch
+    assert later == [] and queued_live_tasks == [(live.BATCH_TASK, (installation.pk,))]
 
 
 def test_an_event_for_an_unlinked_project_queues_nothing(

@@ -9,7 +9,7 @@ import pytest
 
 from hubstaff_sandbox.testing import SandboxClient
 from integrations.models import HubstaffEvent, HubstaffWebhook, SyncRun
-from integrations.services import live, runs, sync
+from integrations.services import batch, live, runs, sync
 from integrations.services.installation import connect_with_personal_access_token, uninstall
 from integrations.services.links import update_link
 from people.models import Organization
@@ -74,10 +74,12 @@ def test_a_timer_stopped_in_hubstaff_brings_its_hours_into_the_project(
     assert HubstaffEvent.objects.filter(installation=installation).count() == 2
     for args in events:  # the worker's part: the event task
         live.handle_event(*args)
-    (run_id,) = {args[0] for args in handed_over["later"]}  # two events, one run
-    run = sync.run_sync(run_id)
+    assert "later" not in handed_over  # no run of its own: the installation's batch takes it
+    assert handed_over[live.BATCH_TASK] == [[installation.pk]]  # two events, one batch
+    (run_id,) = batch.run(installation.pk)  # two events, one run
+    run = SyncRun.objects.get(pk=run_id)
 
-    assert run is not None and run.status == "succeeded", run and run.error
+    assert run.status == "succeeded", run.error
     assert run.trigger == SyncRun.Trigger.HUBSTAFF_EVENT
     after = test_live_fallback_sandbox.hours(project)
     assert after - before == 2400

@@ -11,7 +11,7 @@ from django.db import connection
 from playwright.sync_api import expect
 
 from integrations.models import Installation, SyncRun
-from integrations.services import live, runs, sync
+from integrations.services import batch, live, runs, sync
 from integrations.services.installation import connect_with_personal_access_token
 from integrations.services.links import update_link
 from people.roles import Role
@@ -24,8 +24,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def event_worker(monkeypatch, settings):
-    """Play the Celery worker for live updates: the event task at once, an event run when it is due (the
-    coalescing delay shortened to 1 s), each in a thread as a worker would; subscribing is left to the test."""
+    """Play the Celery worker for live updates: the event task at once, the installation's event batch when it is
+    due (the coalescing delay shortened to 1 s), each in a thread as a worker would; subscribing is left to the
+    test."""
     settings.HUBSTAFF_EVENT_COALESCE_SECONDS = 1
     threads: list[threading.Thread] = []
     subscribe_requests: list[list[int]] = []
@@ -45,6 +46,8 @@ def event_worker(monkeypatch, settings):
     def deliver(task, args, countdown=None):
         if task == live.SUBSCRIBE_TASK:
             subscribe_requests.append(args)
+        elif task == live.BATCH_TASK:
+            in_thread(lambda: batch.run(*args), countdown or 0.0)
         else:
             assert task == live.EVENT_TASK, task
             in_thread(lambda: live.handle_event(*args), countdown or 0.0)
