@@ -255,8 +255,8 @@ HUBSTAFF_NO_PROGRESS_SECONDS = env.float("HUBSTAFF_NO_PROGRESS_SECONDS", default
 # join one sync of the days they name; a webhook's verification POST is awaited this long; deliveries beyond the
 # rate (per installation and minute) are refused with a 429.
 HUBSTAFF_EVENT_COALESCE_SECONDS = env.float("HUBSTAFF_EVENT_COALESCE_SECONDS", default=20.0)
-# The share of the installation's hourly request budget its event batches may take: while events keep coming, the
-# next batch waits longer than the coalescing delay when the last one cost more (services/batch.py).
+# The share of the installation's request budget its event batches may take: once they spent it (and 10 minutes'
+# worth more), the next batch waits longer than the coalescing delay (services/batch.py).
 HUBSTAFF_EVENT_BUDGET_SHARE = min(0.5, max(0.01, env.float("HUBSTAFF_EVENT_BUDGET_SHARE", default=0.15)))
 HUBSTAFF_HOOK_VERIFY_SECONDS = env.float("HUBSTAFF_HOOK_VERIFY_SECONDS", default=30.0)
 HUBSTAFF_EVENT_RATE_PER_MINUTE = env.int("HUBSTAFF_EVENT_RATE_PER_MINUTE", default=600)
