@@ -40,6 +40,9 @@ def load() -> dict:
             more = json.load(fh)
         for section in ("endpoints", "definitions"):
             contract[section].update(more.get(section, {}))
+        for path, params in more.get("client_requests", {}).items():
+            listed = contract["client_requests"].setdefault(path, [])
+            listed.extend(param for param in params if param not in listed)
     return contract
 
 

@@ -44,7 +44,13 @@ Options (all optional):
   ``reset_faults()``;
 - ``stats()`` -> {"routes": {"GET /v2/...": {"200": n}}, "total": n}, ``reset_stats()``;
 - ``advance_clock(seconds)``: move the sandbox's clock forward (token and code expiry);
-- ``api_get(path, token, **params)`` -> ``requests.Response`` of ``GET api_url + path``.
+- ``api_get(path, token, **params)`` -> ``requests.Response`` of ``GET api_url + path``;
+- timesheets: ``set_pay_period(org_id, "weekly" | "biweekly", starts_on=None, user=None)``,
+  ``submit_timesheet`` / ``approve_timesheet`` / ``deny_timesheet`` / ``reopen_timesheet(org_id, user, day)`` -> the
+  timesheet as the API prints it, ``timesheets(org_id)``;
+- time off, holidays, limits: ``add_time_off_policy(org, name)``, ``add_time_off(user, policy_id, start, stop)``
+  (or ``starts_at=``/``stops_at=``), ``approve_time_off`` / ``deny_time_off`` / ``delete_time_off(request_id)``,
+  ``add_holiday(org, name, day)``, ``delete_holiday(id)``, ``set_limits(org_id, user, since, expected_per_week=...)``.
 
 Webhooks (docs/hubstaff.md "Webhooks in the sandbox"). The product subscribes through API v2 itself
 (``POST /v2/organizations/{id}/webhooks`` with a ``hubstaff:write`` token, then answers the verification POST
@@ -240,6 +246,80 @@ class SandboxClient:
             time.sleep(0.05)
 
     # --- API -------------------------------------------------------------------------------------
+    # --- timesheets (timesheet_routes.py) --------------------------------------------------------
+    def set_pay_period(self, org_id: int, pay_period: str, starts_on: str | None = None, user=None) -> dict:
+        body = {"pay_period": pay_period}
+        if starts_on:
+            body["starts_on"] = starts_on
+        if user is not None:
+            body["user"] = user
+        return self.control(f"organizations/{org_id}/pay_period", body, method="PUT")
+
+    def timesheet_action(self, org_id: int, action: str, user, day: str, by=None) -> dict:
+        body = {"user": user, "date": day}
+        if by is not None:
+            body["by"] = by
+        return self.control(f"organizations/{org_id}/timesheets/{action}", body)["timesheet"]
+
+    def submit_timesheet(self, org_id: int, user, day: str) -> dict:
+        return self.timesheet_action(org_id, "submit", user, day)
+
+    def approve_timesheet(self, org_id: int, user, day: str, by=None) -> dict:
+        return self.timesheet_action(org_id, "approve", user, day, by)
+
+    def deny_timesheet(self, org_id: int, user, day: str) -> dict:
+        return self.timesheet_action(org_id, "deny", user, day)
+
+    def reopen_timesheet(self, org_id: int, user, day: str) -> dict:
+        return self.timesheet_action(org_id, "reopen", user, day)
+
+    def timesheets(self, org_id: int) -> list[dict]:
+        return self.control(f"organizations/{org_id}/timesheets", method="GET")["timesheets"]
+
+    # --- time off, holidays, limits (availability_routes.py) -------------------------------------
+    def add_time_off_policy(
+        self, org, name: str, *, requires_approval: bool = True, paid: bool = True
+    ) -> dict:
+        body = {"organization": org, "name": name, "requires_approval": requires_approval, "paid": paid}
+        return self.control("time_off_policies", body)["time_off_policy"]
+
+    def edit_time_off_policy(self, policy_id: int, **fields) -> dict:
+        return self.control(f"time_off_policies/{policy_id}", fields, method="PATCH")["time_off_policy"]
+
+    def add_time_off(
+        self, user, policy_id: int, start_date: str | None = None, stop_date: str | None = None, **fields
+    ) -> dict:
+        """All day from start_date to stop_date (default: one day), or with starts_at= and stops_at= times."""
+        body = {"user": user, "time_off_policy_id": policy_id, **fields}
+        if "starts_at" in fields:
+            body["all_day"] = False
+        else:
+            body.update(start_date=start_date, stop_date=stop_date or start_date)
+        return self.control("time_off_requests", body)["time_off_request"]
+
+    def approve_time_off(self, request_id: int, blame_user=None) -> dict:
+        body = {} if blame_user is None else {"blame_user": blame_user}
+        return self.control(f"time_off_requests/{request_id}/approve", body)["time_off_request"]
+
+    def deny_time_off(self, request_id: int, response: str = "Not this week", blame_user=None) -> dict:
+        body = {"response": response, **({} if blame_user is None else {"blame_user": blame_user})}
+        return self.control(f"time_off_requests/{request_id}/deny", body)["time_off_request"]
+
+    def delete_time_off(self, request_id: int) -> dict:
+        return self.control(f"time_off_requests/{request_id}", method="DELETE")
+
+    def add_holiday(self, org, name: str, day: str, *, paid: bool = True, amount_used: int = 28800) -> dict:
+        body = {"organization": org, "name": name, "date": day, "paid": paid, "amount_used": amount_used}
+        return self.control("holidays", body)["holiday"]
+
+    def delete_holiday(self, holiday_id: int) -> dict:
+        return self.control(f"holidays/{holiday_id}", method="DELETE")
+
+    def set_limits(self, org_id: int, user, since: str | None = None, **hours) -> dict:
+        """daily_limit= / weekly_limit= / expected_per_week= hours (None clears) from `since` (default today)."""
+        body = {**hours, **({"since": since} if since else {})}
+        return self.control(f"organizations/{org_id}/members/{user}/limits", body, method="PATCH")
+
     def api_get(self, path: str, token: str, **params) -> requests.Response:
         return self.session.get(
             self.api_url + path, params=params, headers={"Authorization": f"Bearer {token}"}, timeout=60
