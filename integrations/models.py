@@ -128,6 +128,8 @@ class ProjectLink(TenantModel):
     # Hubstaff counts a work break's seconds inside `tracked`; counting them keeps our totals equal to
     # Hubstaff's (docs/hubstaff.md, "Work breaks").
     count_work_breaks = models.BooleanField("Count work breaks as work", default=True)
+    # A day's hours are synced only while the Hubstaff timesheet covering it is approved (services/approvals.py).
+    approved_time_only = models.BooleanField("Only Hubstaff-approved time", default=False)
     # IANA name of the Hubstaff organization's time zone (Hubstaff dates its rows by it but does not publish
     # it); blank: the installing account's time zone, else UTC. Gives the sync its "today", floor and reach.
     hubstaff_time_zone = models.CharField(
@@ -256,6 +258,9 @@ class SyncRun(TenantModel):
     requests_made = models.PositiveIntegerField(default=0)
     # [{"hubstaff_user_id", "name", "email", "seconds"}] and [{"person_id", "name", "email", "seconds"}]
     missing_teammates = models.JSONField(default=list, blank=True)
+    # With "Only Hubstaff-approved time": {"seconds", "people": [{"name", "email", "seconds"}], "withdrawn_days"}
+    # of what waits for approval in Hubstaff (services/approvals.py); {} otherwise.
+    awaiting_approval = models.JSONField(default=dict, blank=True)
     skipped_people = models.JSONField(default=list, blank=True)
     # Hubstaff users whose time went to a person their e-mail does not give (any more), by a kept match:
     # [{"hubstaff_user_id", "name", "email", "person_id", "person_name", "seconds", "reason"}] (services/apply.py).
