@@ -160,6 +160,7 @@ class ProjectLink(TenantModel):
         "prevent_new_assignments",
         "trim_assignments",
         "count_work_breaks",
+        "approved_time_only",
         "hubstaff_time_zone",
     )
 

@@ -37,6 +37,11 @@ class ProjectLinkForm(forms.ModelForm):  # type: ignore[type-arg]  # generic in 
                 "Hubstaff counts work breaks inside tracked time; ticked, work logs keep Hubstaff's totals, "
                 "unticked, break time is left out."
             ),
+            "approved_time_only": (
+                "A day's hours are synced only once the person's Hubstaff timesheet covering it is approved; "
+                "hours waiting for approval are listed, not synced. Reset and sync all work logs to apply it to "
+                "days synced before."
+            ),
             "hubstaff_time_zone": (
                 "Hubstaff dates time by its organization's day, and does not tell us its time zone: "
                 "give it as in Hubstaff's organization settings (e.g. Europe/Warsaw)."

@@ -39,6 +39,12 @@ class ProjectLinkSerializer(serializers.ModelSerializer):
                     "keeps Hubstaff's totals, false leaves break time out."
                 )
             },
+            "approved_time_only": {
+                "help_text": (
+                    "Only Hubstaff-approved time: a day's hours are synced only once the Hubstaff timesheet "
+                    "covering it is approved; the run's `awaiting_approval` lists the hours waiting."
+                )
+            },
             "hubstaff_time_zone": {
                 "help_text": (
                     "Hubstaff organization time zone (IANA name; Hubstaff dates time by its organization's day "
@@ -166,6 +172,7 @@ class SyncRunSerializer(serializers.ModelSerializer):
             "skipped_people",
             "kept_matches",
             "seconds_not_synced",
+            "awaiting_approval",
             "preview",
             "error",
             "queued_at",

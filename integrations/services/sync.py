@@ -24,7 +24,7 @@ names. Faults of Hubstaff itself are better set at the sandbox (`hubstaff_sandbo
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Protocol
 
 from django.db import connection, transaction
@@ -52,7 +52,8 @@ from projects.models import Project
 
 from . import checkpoint, early, reconcile, runs, statistics, waiting
 from .apply import Apply, PlanRules, Report, RunContext, StagedRows
-from .fetch import Fetch
+from .approvals import Approvals, ApprovedRows
+from .fetch import Fetch, contiguous_spans
 from .links import next_daily_slot
 from .preview import PreviewReport, hubstaff_changed_since
 from .runs import SyncStopped, claim, sync_blocker
@@ -202,12 +203,16 @@ class ProjectSync:
         self.fetch = Fetch(
             run, project, installation, link, client, today=self.today, time_zone=self.time_zone
         )
+        # With "Only Hubstaff-approved time": the approved pay periods, read as the run needs them.
+        self.approvals: Approvals | None = None
 
     # -- the whole run
 
     def run(self) -> None:
         checkpoint.sweep()
         sources = self.fetch.sources()
+        if self.link.approved_time_only:
+            self.approvals = Approvals(self.client, sources)
         plan = checkpoint.stored_plan(self.sync_run, sources)
         if plan is None:
             plan = self._plan(sources)
@@ -220,6 +225,8 @@ class ProjectSync:
         if plan.users is None:
             checkpoint.store_users(self.sync_run, plan, sources, users)
         windows = [w for span in plan.spans for w in date_windows(span.start, span.end, FETCH_WINDOW_DAYS)]
+        if self.approvals is not None:
+            self.approvals.read(plan.spans)  # before the apply, which may run in a thread of its own
         self.fetch.update(
             mode=plan.mode,
             window_start=plan.window[0] if plan.window else None,
@@ -267,6 +274,8 @@ class ProjectSync:
             spans = self.fetch.day_spans(self.sync_run.event_days, window)  # the days Hubstaff's events named
         else:
             spans = self.fetch.spans(mode, sources, window, started)
+            if self.approvals is not None and mode == SyncRun.Mode.INCREMENTAL and window is not None:
+                spans = self._with_approval_changes(spans, window)
         plan = checkpoint.FetchPlan(mode, started, window, spans, shape)
         kept = self._kept_preview(plan, sources) if mode == SyncRun.Mode.RESET else None
         checkpoint.store_plan(self.sync_run, plan, sources)
@@ -284,6 +293,32 @@ class ProjectSync:
         # Whatever this sync does, an older preview's fetch no longer describes what it would apply.
         checkpoint.drop_previews(self.sync_run)
         return plan
+
+    def _with_approval_changes(self, spans: list[rules.DateSpan], window: Window) -> list[rules.DateSpan]:
+        """The spans, and the days whose approval changed in Hubstaff since the last sync (approvals.py); the run
+        keeps how many days are withdrawn (approved no more) for its report."""
+        if self.approvals is None or self.link.synced_through is None:
+            return spans
+        days, withdrawn = self.approvals.changed_days(self.link, window, self.today, self.link.synced_through)
+        runs.update_run(
+            self.sync_run, awaiting_approval={"seconds": 0, "people": [], "withdrawn_days": withdrawn}
+        )
+        if not days:
+            return spans
+        named = {
+            span.start + timedelta(days=n) for span in spans for n in range((span.end - span.start).days + 1)
+        }
+        return contiguous_spans(named | days)
+
+    def approved_rows(self, staging: StagedRows) -> StagedRows:
+        return staging if self.approvals is None else ApprovedRows(staging, self.approvals)
+
+    def awaiting(self, rows: StagedRows, users: Mapping[int, rules.HubstaffUser]) -> dict[str, object]:
+        """The run's awaiting_approval field, when only approved time is synced."""
+        if not isinstance(rows, ApprovedRows):
+            return {}
+        withdrawn = int((self.sync_run.awaiting_approval or {}).get("withdrawn_days", 0))
+        return {"awaiting_approval": rows.summary(users, withdrawn)}
 
     def _kept_preview(
         self, plan: checkpoint.FetchPlan, sources: checkpoint.Sources
@@ -357,16 +392,19 @@ class Commit:
         """Plan and write every batch, then record the run's success, in one transaction; returns the counts.
         Applied while the fetch goes on (`running`), nothing after the batches runs before the fetch has ended."""
         threaded = not connection.in_atomic_block
+        rows = self.sync.approved_rows(staging)
         with transaction_writer(threaded=threaded, name=f"sync-run-{self.sync.sync_run.pk}") as writer:
             apply = Apply(self.sync.context, writer)
-            apply.batches(staging, users, windows)
+            apply.batches(rows, users, windows)
             if running is not None:
                 running.wait_fetch_over()
             counts, report = apply.conclude(window, reset=self.plan.mode == SyncRun.Mode.RESET)
-            writer.call(self.succeed, counts, report)
+            writer.call(self.succeed, counts, report, self.sync.awaiting(rows, users))
         return counts
 
-    def succeed(self, counts: dict[str, int], report: Report) -> None:
+    def succeed(
+        self, counts: dict[str, int], report: Report, awaiting: dict[str, object] | None = None
+    ) -> None:
         """The link remembers how far it is synced, the run its counts and report: in the transaction of the work
         logs, so that a run never says it failed after its work logs were committed."""
         sync = self.sync
@@ -378,21 +416,21 @@ class Commit:
             )
             if moved:
                 ProjectLink.objects.filter(pk=sync.link.pk).update(**moved)
-            runs.finish(sync.sync_run, SyncRun.Status.SUCCEEDED, **counts, **report)
+            runs.finish(sync.sync_run, SyncRun.Status.SUCCEEDED, **counts, **report, **(awaiting or {}))
             return
         if (
             self.plan.mode == SyncRun.Mode.INCREMENTAL
             and sync.sync_run.trigger == SyncRun.Trigger.HUBSTAFF_EVENT
         ):
             # It re-read the events' days only: what changed elsewhere since the last sync is still to be read.
-            runs.finish(sync.sync_run, SyncRun.Status.SUCCEEDED, **counts, **report)
+            runs.finish(sync.sync_run, SyncRun.Status.SUCCEEDED, **counts, **report, **(awaiting or {}))
             return
         ProjectLink.objects.filter(pk=sync.link.pk).update(
             synced_through=self.plan.started,
             last_synced_at=timezone.now(),
             next_sync_due_at=next_daily_slot(sync.project.pk, timezone.now()),
         )
-        runs.finish(sync.sync_run, SyncRun.Status.SUCCEEDED, **counts, **report)
+        runs.finish(sync.sync_run, SyncRun.Status.SUCCEEDED, **counts, **report, **(awaiting or {}))
 
 
 class Preview:
@@ -414,14 +452,15 @@ class Preview:
         sync.fetch.into(staging, sources, windows)
         sync.fetch.update(progress_label="Planning the changes")
         with transaction.atomic():
+            rows = sync.approved_rows(staging)
             with transaction_writer(threaded=False) as writer:
                 preview = PreviewReport()
                 apply = Apply(sync.context, writer, preview=preview)
-                apply.batches(staging, users, windows)
+                apply.batches(rows, users, windows)
                 counts, report = apply.conclude(window, reset=True)
             # Read back from the apply's writes, before they are rolled back: what a reset would leave.
             report["preview"] = preview.as_json(
                 sync.project.organization_id, apply.created_here, apply.stretched_spans.keys()
             )
             transaction.set_rollback(True)
-        runs.finish(sync.sync_run, SyncRun.Status.SUCCEEDED, **counts, **report)
+        runs.finish(sync.sync_run, SyncRun.Status.SUCCEEDED, **counts, **report, **sync.awaiting(rows, users))
