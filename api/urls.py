@@ -11,6 +11,7 @@ from .views import (
     hubstaff,
     integrations,
     invitations,
+    ledger,
     orgs,
     people,
     projects,
@@ -61,6 +62,27 @@ org_patterns = [
         hubstaff.SyncRunDetail.as_view(),
         name="project_sync_run",
     ),
+    path(
+        "projects/<int:project_id>/sync-runs/<int:run_id>/changes/",
+        ledger.SyncRunChanges.as_view(),
+        name="sync_run_changes",
+    ),
+    path(
+        "projects/<int:project_id>/sync-runs/<int:run_id>/undo/",
+        ledger.SyncRunUndo.as_view(),
+        name="sync_run_undo",
+    ),
+    path(
+        "projects/<int:project_id>/locked-differences/",
+        ledger.LockedDifferenceList.as_view(),
+        name="locked_differences",
+    ),
+    path(
+        "projects/<int:project_id>/locked-differences/accept/",
+        ledger.LockedDifferenceAccept.as_view(),
+        name="locked_difference_accept",
+    ),
+    path("worklog-lock/", ledger.WorkLogLockView.as_view(), name="worklog_lock"),
     path("hubstaff/user-links/", user_links.UserLinkList.as_view(), name="hubstaff_user_links"),
     path(
         "hubstaff/user-links/<int:link_id>/",

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from .views import project, user_links
+from .views import project, runs, user_links
 
 project_link_patterns = (
     [
@@ -25,6 +25,18 @@ project_link_patterns = (
         ),
         path("projects/<int:project_id>/hubstaff/status/", project.sync_status, name="status"),
         path("projects/<int:project_id>/hubstaff/history/", project.sync_history, name="history"),
+        path("projects/<int:project_id>/hubstaff/runs/<int:run_id>/", runs.run_page, name="run"),
+        path(
+            "projects/<int:project_id>/hubstaff/runs/<int:run_id>/changes.csv",
+            runs.run_changes_csv,
+            name="run_csv",
+        ),
+        path("projects/<int:project_id>/hubstaff/runs/<int:run_id>/undo/", runs.undo_page, name="undo"),
+        path(
+            "projects/<int:project_id>/hubstaff/locked-differences/accept/",
+            runs.accept_difference,
+            name="accept_difference",
+        ),
         path(
             "projects/<int:project_id>/hubstaff/link-user/",
             user_links.link_hubstaff_user,

@@ -13,7 +13,7 @@ from django.db import transaction
 
 from people.models import Organization
 
-from .models import LockEvent, WorkLogLock
+from .models import LockEvent, WorkLog, WorkLogLock
 
 
 class PeriodLocked(Exception):
@@ -49,6 +49,25 @@ def check_open(organization_id: int, *days: date) -> None:
     through = locked_through(organization_id)
     if through is not None and any(day <= through for day in days):
         raise PeriodLocked(locked_message(through))
+
+
+@transaction.atomic
+def save_log(log: WorkLog) -> None:
+    """Save a manual work log unless its date is locked (checked with the lock's row held, so that a lock made
+    meanwhile waits for this save or refuses it)."""
+    through = hold_for_change(log.organization_id)
+    if is_locked(through, log.date):
+        raise PeriodLocked(locked_message(through))  # type: ignore[arg-type]  # locked: not None
+    log.save()
+
+
+@transaction.atomic
+def delete_log(log: WorkLog) -> None:
+    """Delete a manual work log unless its date is locked."""
+    through = hold_for_change(log.organization_id)
+    if is_locked(through, log.date):
+        raise PeriodLocked(locked_message(through))  # type: ignore[arg-type]
+    log.delete()
 
 
 def _held(organization_id: int) -> WorkLogLock:

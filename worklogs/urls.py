@@ -9,6 +9,7 @@ worklog_patterns = (
             "projects/<int:project_id>/worklogs/<int:worklog_id>/delete/", views.worklog_delete, name="delete"
         ),
         path("my-work/", views.my_work, name="my_work"),
+        path("settings/locked-period/", views.lock_settings, name="lock"),
     ],
     "worklogs",
 )

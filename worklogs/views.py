@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Sum
@@ -9,8 +10,10 @@ from django.views.decorators.http import require_POST
 from people.models import Person
 from people.roles import Role
 from people.tenancy import TenantRequest, tenant_view
+from projects.forms import DateInput
 from projects.models import Assignment, Project
 
+from . import locks
 from .forms import ManualWorkLogForm
 from .models import WeeklyTotal, WorkLog
 from .selectors import project_totals, recent_worklogs
@@ -56,8 +59,8 @@ def project_worklogs_panel(request: TenantRequest, project: Project) -> str:
 def worklog_create(request: TenantRequest, project_id: int) -> HttpResponse:
     project = request.tenant.get(Project, project_id)
     form = ManualWorkLogForm(request.POST or None, project=project)
-    if request.method == "POST" and form.is_valid():
-        log = form.save()
+    if request.method == "POST" and form.is_valid() and _saved(form):
+        log = form.instance
         messages.success(request, f"{log.hours:.2f} h logged for {log.person} on {log.date:%d %b %Y}.")
         return redirect("projects:detail", org_slug=request.tenant.organization.slug, project_id=project.pk)
     return render(request, "worklogs/worklog_form.html", {"form": form, "project": project})
@@ -70,9 +73,23 @@ def worklog_delete(request: TenantRequest, project_id: int, worklog_id: int) -> 
     log = request.tenant.get(
         WorkLog, worklog_id, queryset=WorkLog.objects.filter(project=project, source=WorkLog.Source.MANUAL)
     )
-    log.delete()
-    messages.success(request, "The work log was deleted.")
+    try:
+        locks.delete_log(log)
+    except locks.PeriodLocked as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "The work log was deleted.")
     return redirect("projects:detail", org_slug=request.tenant.organization.slug, project_id=project.pk)
+
+
+def _saved(form: ManualWorkLogForm) -> bool:
+    """Save the form's work log unless its date is in the locked period; if it is, the form says so on its date."""
+    try:
+        locks.save_log(form.save(commit=False))
+    except locks.PeriodLocked as exc:
+        form.add_error("date", str(exc))
+        return False
+    return True
 
 
 @tenant_view(Role.EMPLOYEE)
@@ -88,4 +105,60 @@ def my_work(request: TenantRequest) -> HttpResponse:
     )
     return render(
         request, "worklogs/my_work.html", {"assignments": assignments, "page": page, "totals": totals}
+    )
+
+
+class LockForm(forms.Form):
+    """Lock the work logs up to a date."""
+
+    locked_through = forms.DateField(label="Lock work logs up to", widget=DateInput())
+
+
+class MoveBackForm(forms.Form):
+    """Move the lock back to an earlier date (empty: nothing locked), saying why."""
+
+    to = forms.DateField(
+        label="Move the lock back to",
+        required=False,
+        widget=DateInput(),
+        help_text="Empty: unlock everything.",
+    )
+    reason = forms.CharField(label="Why", max_length=500)
+
+
+@tenant_view(Role.ADMINISTRATOR)
+def lock_settings(request: TenantRequest) -> HttpResponse:
+    """The organization's locked period (Administrators): lock up to a date, move the lock back with a reason, and
+    every change of it with who and when."""
+    organization = request.tenant.organization
+    lock_form = LockForm(request.POST if request.POST.get("action") == "lock" else None, prefix="lock")
+    back_form = MoveBackForm(
+        request.POST if request.POST.get("action") == "move_back" else None, prefix="back"
+    )
+    if request.method == "POST":
+        try:
+            if lock_form.is_bound and lock_form.is_valid():
+                through = lock_form.cleaned_data["locked_through"]
+                locks.lock(organization, through, request.user)
+                messages.success(request, f"Work logs up to {through:%d %b %Y} are locked.")
+                return redirect("worklogs:lock", org_slug=organization.slug)
+            if back_form.is_bound and back_form.is_valid():
+                to = back_form.cleaned_data["to"]
+                locks.move_back(organization, to, back_form.cleaned_data["reason"], request.user)
+                messages.success(
+                    request,
+                    f"The lock was moved back to {to:%d %b %Y}." if to else "Nothing is locked any more.",
+                )
+                return redirect("worklogs:lock", org_slug=organization.slug)
+        except locks.LockNotMoved as exc:
+            messages.error(request, str(exc))
+    return render(
+        request,
+        "worklogs/lock.html",
+        {
+            "locked_through": locks.locked_through(organization.pk),
+            "lock_form": lock_form,
+            "back_form": back_form,
+            "events": locks.history(organization.pk),
+        },
     )

@@ -4,9 +4,11 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from worklogs import locks
 from worklogs.forms import ManualWorkLogForm
 from worklogs.models import NOTE_MAX_LENGTH, WorkLog
 
+from ..exceptions import Conflict
 from .base import MAX_ID, FormBackedSerializer, TenantPersonField
 
 
@@ -76,6 +78,15 @@ class WorkLogDetailSerializer(FormBackedSerializer):
 
     def form_kwargs(self):
         return {"project": self.context["project"]}
+
+    def save_form(self, form):
+        """Saved unless its date is in the locked period: a 409 with the reason."""
+        log = form.save(commit=False)
+        try:
+            locks.save_log(log)
+        except locks.PeriodLocked as exc:
+            raise Conflict(str(exc)) from None
+        return log
 
 
 class WorkLogFilterSerializer(serializers.Serializer):

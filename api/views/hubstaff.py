@@ -6,7 +6,8 @@ from rest_framework.response import Response
 
 from integrations.models import SyncRun
 from integrations.services.links import link_or_new, update_link
-from integrations.services.runs import SyncNotPossible, clear_project, request_sync
+from integrations.services.runs import SyncNotPossible, request_sync
+from integrations.services.undo import clear_data
 from people.roles import Role
 from projects.models import Project
 
@@ -18,6 +19,7 @@ from ..serializers.hubstaff import (
     SyncRequestSerializer,
     SyncRunSerializer,
 )
+from ..serializers.ledger import ClearRequestSerializer
 from ..tenancy import TenantAPIView
 
 NOT_POSSIBLE = OpenApiResponse(
@@ -86,17 +88,30 @@ class SyncView(HubstaffEndpoint):
 
 
 class ClearView(HubstaffEndpoint):
-    serializer_class = ClearResultSerializer
+    serializer_class = ClearRequestSerializer
 
     @extend_schema(
-        summary="Clear data: delete every synced work log of the project",
-        description="Manual work logs and assignments stay. Answers how many work logs were deleted.",
-        request=None,
+        summary="Clear data: delete the project's synced work logs (all, or of a date range and/or a person)",
+        description=(
+            "Manual work logs, assignments and the locked period stay (the run's `locked_kept` counts the work "
+            "logs left alone there). Answers how many work logs were deleted; the run can be undone."
+        ),
+        request=ClearRequestSerializer,
         responses={200: ClearResultSerializer, 409: NOT_POSSIBLE},
     )
     def post(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        part = serializer.validated_data
         try:
-            run = clear_project(self.project, user=request.user, trigger=SyncRun.Trigger.API)
+            run = clear_data(
+                self.project,
+                user=request.user,
+                trigger=SyncRun.Trigger.API,
+                start=part.get("start"),
+                end=part.get("end"),
+                person=part.get("person"),
+            )
         except SyncNotPossible as exc:
             raise Conflict(str(exc)) from None
         return Response({"worklogs_deleted": run.worklogs_deleted, "sync_run": SyncRunSerializer(run).data})

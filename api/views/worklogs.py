@@ -3,6 +3,7 @@ from rest_framework import generics
 
 from people.roles import Role
 from projects.models import Project
+from worklogs import locks
 from worklogs.models import WorkLog
 
 from ..exceptions import Conflict
@@ -33,7 +34,13 @@ class WorkLogEndpoint(TenantAPIView):
         parameters=[WorkLogFilterSerializer],
         responses=WorkLogSerializer(many=True),
     ),
-    post=extend_schema(summary="Log time (a manual work log)", responses={201: WorkLogDetailSerializer}),
+    post=extend_schema(
+        summary="Log time (a manual work log)",
+        responses={
+            201: WorkLogDetailSerializer,
+            409: OpenApiResponse(ErrorSerializer, description="The date is in the locked period."),
+        },
+    ),
 )
 class WorkLogList(WorkLogEndpoint, generics.ListCreateAPIView):
     filter_serializer_class = WorkLogFilterSerializer
@@ -62,7 +69,12 @@ class WorkLogList(WorkLogEndpoint, generics.ListCreateAPIView):
     delete=extend_schema(
         summary="Delete a manual work log",
         description="Synced work logs are changed only by syncs: use Clear data (hubstaff/clear/) for them.",
-        responses={204: None, 409: OpenApiResponse(ErrorSerializer, description="A synced work log.")},
+        responses={
+            204: None,
+            409: OpenApiResponse(
+                ErrorSerializer, description="A synced work log, or one of the locked period."
+            ),
+        },
     ),
 )
 class WorkLogDetail(WorkLogEndpoint, generics.RetrieveDestroyAPIView):
@@ -71,4 +83,7 @@ class WorkLogDetail(WorkLogEndpoint, generics.RetrieveDestroyAPIView):
     def perform_destroy(self, worklog):
         if worklog.source != WorkLog.Source.MANUAL:
             raise Conflict("Synced work logs are changed only by syncs; use Clear data to delete them.")
-        worklog.delete()
+        try:
+            locks.delete_log(worklog)
+        except locks.PeriodLocked as exc:
+            raise Conflict(str(exc)) from None

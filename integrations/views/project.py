@@ -30,8 +30,10 @@ from ..services.cleanup import remove_sync_assignments, sync_assignments_without
 from ..services.installation import refresh_hubstaff_projects
 from ..services.links import HeldElsewhere, held_elsewhere, hours, left_behind, update_link
 from ..services.live import NO_WRITE_SCOPE, WRITE_SCOPE
-from ..services.runs import SyncNotPossible, active_run, clear_project, request_sync, sync_blocker
+from ..services.locked import describe, open_differences
+from ..services.runs import SyncNotPossible, active_run, request_sync, sync_blocker
 from ..templatetags.sync_words import count_of
+from .runs import ClearForm, clear_message, clear_part
 from .user_links import link_choices
 
 HISTORY_SHOWN = 5
@@ -148,6 +150,12 @@ def integration_settings_panel(request: TenantRequest, project: Project) -> str:
         "synced_worklogs": 0 if installation and installation.was_installed else synced_log_count(project),
         "blocker": sync_blocker(project, installation, link) if installation else None,
         "sync_made_assignments": sync_assignments_without_worklogs(project).count(),
+        # Clear data of a date range or a person, besides the whole project's.
+        "clear_form": ClearForm(organization_id=project.organization_id),
+        # Days of the locked period where Hubstaff differs from what is kept, for Administrators to accept.
+        "locked_differences": [(d, describe(d)) for d in open_differences(project)]
+        if request.tenant.holds(Role.ADMINISTRATOR)
+        else [],
         **status_context(request, project, installation),
     }
     return render_to_string("integrations/project_panel.html", context, request=request)
@@ -282,14 +290,12 @@ def _start_sync(
 @require_POST
 def clear_data(request: TenantRequest, project_id: int) -> HttpResponse:
     project = request.tenant.get(Project, project_id)
-    try:
-        run = clear_project(project, user=request.user)
-    except SyncNotPossible as exc:
-        messages.error(request, str(exc))
+    run, refused = clear_part(request, project)
+    if run is None:
+        messages.error(request, refused)
     else:
         kept = sync_assignments_without_worklogs(project).count()
-        deleted = count_of(run.worklogs_deleted, "synced work log")
-        message = f"Clear data: {deleted} deleted; manual work logs were kept."
+        message = clear_message(run)
         if kept:
             message += (
                 f" {count_of(kept, 'assignment')} that syncs created {'was' if kept == 1 else 'were'} kept:"
