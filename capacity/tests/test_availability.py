@@ -18,6 +18,7 @@ from capacity.availability import (
     weeks_by_person,
 )
 from capacity.models import DEFAULT_WEEK, CapacitySettings, Holiday, TimeOff, WorkPattern
+from capacity.warnings import overallocation_warning
 from people.models import Organization, Person
 from tests.factories import AssignmentFactory, PersonFactory, ProjectFactory
 
@@ -232,3 +233,48 @@ def test_overallocation_leaves_out_the_assignment_being_edited(org: Organization
     )
     assert overallocation(bobby, MONDAY, FRIDAY, H(8), excluding_assignment=edited) == []
     assert len(overallocation(bobby, MONDAY, FRIDAY, H(8))) == 5
+
+
+@pytest.mark.django_db
+def test_the_assignment_warning_names_the_days_and_hours(org: Organization, bobby: Person) -> None:
+    project = ProjectFactory.create(organization=org)
+    AssignmentFactory.create(
+        project=project, person=bobby, start_date=MONDAY, end_date=SUNDAY, hours_per_day=6
+    )
+    saved = AssignmentFactory.create(
+        project=project, person=bobby, start_date=MONDAY, end_date=SUNDAY, hours_per_day=4
+    )
+    assert overallocation_warning(saved) == (
+        "Bobby is over-allocated on 5 days: Mon 02 Mar 2026: 10 h planned, 8 h available; "
+        "Tue 03 Mar 2026: 10 h planned, 8 h available; Wed 04 Mar 2026: 10 h planned, 8 h available; "
+        "Thu 05 Mar 2026: 10 h planned, 8 h available; Fri 06 Mar 2026: 10 h planned, 8 h available."
+    )
+
+
+@pytest.mark.django_db
+def test_no_warning_within_availability_and_a_count_beyond_five_days(
+    org: Organization, bobby: Person
+) -> None:
+    project = ProjectFactory.create(organization=org)
+    alone = AssignmentFactory.create(project=project, person=bobby, start_date=MONDAY, end_date=SUNDAY)
+    assert overallocation_warning(alone) is None
+    two_weeks = AssignmentFactory.create(
+        project=project,
+        person=bobby,
+        start_date=MONDAY,
+        end_date=SUNDAY + timedelta(days=7),
+        hours_per_day=H("0.5"),
+    )
+    warning = overallocation_warning(two_weeks)
+    assert warning is not None
+    assert warning.startswith(
+        "Bobby is over-allocated on 5 days: Mon 02 Mar 2026: 8.5 h planned, 8 h available;"
+    )
+    AssignmentFactory.create(
+        project=project,
+        person=bobby,
+        start_date=MONDAY + timedelta(days=7),
+        end_date=SUNDAY + timedelta(days=7),
+    )
+    warning = overallocation_warning(two_weeks)
+    assert warning is not None and warning.endswith("; and 5 more days.")
