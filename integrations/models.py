@@ -63,6 +63,8 @@ class Installation(TenantModel):
     # When the hourly fallback (live.check_hourly) last asked Hubstaff what changed: while live updates are off,
     # the panel's "off: checked hourly".
     live_checked_at = models.DateTimeField(null=True, blank=True)
+    # Time off, holidays and expected weekly hours taken from Hubstaff into capacity (services/availability.py).
+    import_availability = models.BooleanField("Take time off and holidays from Hubstaff", default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -537,3 +539,30 @@ class LockedDifference(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.source_key}: Hubstaff {self.hubstaff_seconds} s, kept {self.kept_seconds} s"
+
+
+class AvailabilityImport(TenantModel):
+    """One taking of time off, holidays and expected weekly hours from Hubstaff (services/availability.py): what it
+    changed in capacity, the requests it made, or why it failed."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    installation = models.ForeignKey(Installation, on_delete=models.CASCADE, related_name="availability_imports")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # {"time_off_added", "time_off_updated", "time_off_removed", "pending", "holidays_added", "holidays_updated",
+    #  "holidays_removed", "patterns_set", "people_not_matched"}
+    counts = models.JSONField(default=dict, blank=True)
+    requests_made = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["organization", "-started_at"], name="availability_import_recent")]
+
+    def __str__(self) -> str:
+        return f"Time off from Hubstaff for {self.organization_id} ({self.status})"
