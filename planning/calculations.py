@@ -67,14 +67,23 @@ def last_weeks(today, count=12):
     return this_week - timedelta(weeks=count - 1), this_week + timedelta(days=6)
 
 
-def opening_period(today, *, first, last, project_span=None, weeks=12, max_weeks=157):
-    """The (start, end) a report opens on when it is given no dates, so that synced time shows up at once.
+def opening_period(today, *, first, last, last_logged=None, project_span=None, weeks=12, max_weeks=157):
+    """The (start, end) a report opens on when it is given no dates: where the logged time is, when there is any.
 
-    `first` and `last` are the earliest and latest days with a plan or a work log (None when there are none).
+    `first` and `last` are the earliest and latest days with a plan or a work log (None when there are none),
+    `last_logged` the latest day with a work log. A plan alone must not choose the weeks while time is logged
+    elsewhere: right after a sync of February, a plan running to September opened the report on July to
+    September and showed "Logged 0.0 h".
+
     For a project (`project_span` = its start and end, the end None when open-ended): its own period joined with
-    the span of its plans and logs, at most `max_weeks` (then the most recent ones, up to today or its last log).
-    Otherwise: the `weeks` weeks up to the most recent day with a plan or a log that is not in the future; with
-    only future plans, the first `weeks` weeks of them; with nothing at all, the weeks up to this week.
+    the span of its plans and logs, at most `max_weeks` (then the most recent ones, up to today or its last log,
+    and never weeks that leave out every log). Otherwise, the first that applies:
+
+    1. the `weeks` weeks up to this week, when time is logged in them (or later);
+    2. the `weeks` weeks up to the latest work log;
+    3. with no logs at all: the weeks up to the most recent day with a plan that is not in the future, or the
+       first `weeks` weeks of plans that are all in the future;
+    4. with nothing at all: the weeks up to this week.
     """
     if project_span is not None:
         start = min(d for d in (project_span[0], first) if d is not None)
@@ -82,9 +91,16 @@ def opening_period(today, *, first, last, project_span=None, weeks=12, max_weeks
         if project_span[1] is None and last is None:
             end = max(end, today)
         end = min(end, max(today, last or start))
+        if last_logged is not None and last_logged < week_start(end) - timedelta(weeks=max_weeks - 1):
+            end = last_logged  # a long project's latest weeks have no logs: end on the last one instead
         return max(start, week_start(end) - timedelta(weeks=max_weeks - 1)), end
+    this_period = last_weeks(today, weeks)
+    if last_logged is not None:
+        if last_logged >= this_period[0]:
+            return this_period
+        return last_weeks(last_logged, weeks)
     if first is None:
-        return last_weeks(today, weeks)
+        return this_period
     if first > today:
         return week_start(first), week_start(first) + timedelta(weeks=weeks, days=-1)
     return last_weeks(min(last, today), weeks)

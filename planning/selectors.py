@@ -81,8 +81,8 @@ def filter_worklogs(worklogs, filters):
 
 
 def default_period(scope, today, *, project=None, person=None, weeks=12, max_weeks=157):
-    """The period a report opens on without dates: the project's, or the most recent weeks with plans or logs
-    of the person (or of everyone), rather than blindly the last weeks (two aggregate queries)."""
+    """The period a report opens on without dates (`calculations.opening_period`): the project's, or the weeks
+    where the person (or anyone) logged time, rather than blindly the last weeks (two aggregate queries)."""
     assignments, worklogs = scope(Assignment), scope(WorkLog)
     if project is not None:
         assignments, worklogs = assignments.filter(project=project), worklogs.filter(project=project)
@@ -96,6 +96,7 @@ def default_period(scope, today, *, project=None, person=None, weeks=12, max_wee
         today,
         first=min(firsts, default=None),
         last=max(lasts, default=None),
+        last_logged=logged["last"],
         project_span=(project.start_date, project.end_date) if project is not None else None,
         weeks=weeks,
         max_weeks=max_weeks,

@@ -3,6 +3,7 @@
 
 from datetime import date, timedelta
 
+import pytest
 from django.utils import timezone
 
 from planning.calculations import opening_period, week_start
@@ -114,3 +115,103 @@ def test_my_weeks_with_a_bad_period_say_so_and_keep_the_default_chart(employee_c
     html = response.content.decode()
     assert "The end of the period cannot be before its start." in html
     assert f"{week_start(timezone.localdate()) + timedelta(days=6):%d %b %Y}: planned" in html
+
+
+# -- Where the logged time is -------------------------------------------------------------------------------
+# The seed's shape: a plan of 1 Jan - 22 Sep 2026, its time synced in February, the report read in December.
+SEED_TODAY = date(2026, 12, 2)
+SEED_PLAN = {"first": date(2026, 1, 1), "last": date(2026, 9, 22)}
+
+
+def test_a_plan_running_to_september_does_not_open_on_july_when_the_time_was_logged_in_february():
+    start, end = opening_period(SEED_TODAY, **SEED_PLAN, last_logged=date(2026, 2, 27))
+    assert week_start(end) == date(2026, 2, 23) and start == date(2025, 12, 8)  # the 12 weeks up to 27 Feb
+
+
+def test_time_logged_in_the_last_weeks_opens_on_the_weeks_up_to_today():
+    this_week = (week_start(SEED_TODAY) - timedelta(weeks=11), week_start(SEED_TODAY) + timedelta(days=6))
+    assert opening_period(SEED_TODAY, **SEED_PLAN, last_logged=date(2026, 11, 3)) == this_week
+    # The oldest day of the period counts; the day before it does not.
+    assert opening_period(SEED_TODAY, **SEED_PLAN, last_logged=this_week[0]) == this_week
+    before = opening_period(SEED_TODAY, **SEED_PLAN, last_logged=this_week[0] - timedelta(days=1))
+    assert before[1] == this_week[0] - timedelta(days=1)
+    # A log dated after today (a time zone ahead) still means "now".
+    assert opening_period(SEED_TODAY, **SEED_PLAN, last_logged=date(2026, 12, 9)) == this_week
+
+
+def test_without_logs_the_plans_still_choose_the_period():
+    assert week_start(opening_period(SEED_TODAY, **SEED_PLAN, last_logged=None)[1]) == date(2026, 9, 21)
+
+
+def test_a_long_project_whose_recent_years_have_no_logs_ends_on_its_last_log():
+    span = (date(2020, 1, 1), date(2030, 12, 31))
+    start, end = opening_period(
+        SEED_TODAY,
+        first=date(2020, 1, 1),
+        last=date(2030, 12, 31),
+        last_logged=date(2021, 5, 4),
+        project_span=span,
+    )
+    assert end == date(2021, 5, 4) and start == date(2020, 1, 1)
+    # Plans to 2030 and logs until June 2026: the three years up to that last log, not 2028-2030.
+    recent = opening_period(
+        SEED_TODAY,
+        first=date(2020, 1, 1),
+        last=date(2030, 12, 31),
+        last_logged=date(2026, 6, 1),
+        project_span=span,
+    )
+    assert recent == (week_start(date(2026, 6, 1)) - timedelta(weeks=156), date(2026, 6, 1))
+
+
+@pytest.fixture
+def seed_in_december(monkeypatch, org, employee):
+    """Project A planned 1 Jan - 22 Sep 2026 for Eve at 8 h/day, 30 h synced in February; today is 2 Dec 2026."""
+    monkeypatch.setattr(timezone, "localdate", lambda *args: SEED_TODAY)
+    project = ProjectFactory(organization=org, start_date=date(2026, 1, 1), end_date=date(2026, 9, 22))
+    AssignmentFactory(
+        project=project,
+        person=employee,
+        start_date=date(2026, 1, 1),
+        end_date=date(2026, 9, 22),
+        hours_per_day=8,
+    )
+    for n, day in enumerate((date(2026, 2, 2), date(2026, 2, 10), date(2026, 2, 24))):
+        WorkLogFactory(
+            project=project,
+            person=employee,
+            date=day,
+            duration_seconds=10 * HOUR,
+            source="hubstaff",
+            source_key=f"seed-{n}",
+        )
+    return project
+
+
+def test_the_report_from_the_menu_opens_on_the_synced_february(manager_client, seed_in_december):
+    response = manager_client.get("/acme/planning/report/")
+    assert response.context["weeks"][-1].monday == date(2026, 2, 23)
+    assert response.context["logged_total"] == 30
+
+
+def test_the_person_report_opens_on_their_synced_february(manager_client, employee, seed_in_december):
+    response = manager_client.get(f"/acme/planning/people/{employee.pk}/")
+    assert response.context["weeks"][-1].monday == date(2026, 2, 23)
+    assert response.context["logged_total"] == 30
+
+
+def test_my_work_opens_on_my_synced_february(employee_client, seed_in_december):
+    html = employee_client.get("/acme/my-work/").content.decode()
+    assert "logged 30.0 h." in html
+    assert 'name="date_to" value="2026-03-01"' in html
+
+
+def test_someone_without_logs_opens_on_their_plans_even_when_others_logged(
+    manager_client, org, seed_in_december
+):
+    planner = AssignmentFactory(
+        project=seed_in_december, start_date=date(2026, 10, 5), end_date=date(2026, 10, 30)
+    ).person
+    response = manager_client.get(f"/acme/planning/people/{planner.pk}/")
+    assert response.context["weeks"][-1].monday == date(2026, 10, 26)
+    assert response.context["planned_total"] == 160
