@@ -11,7 +11,7 @@ from datetime import date
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
 
-from people.models import Organization
+from people.models import Organization, Person
 
 from .models import LockEvent, WorkLog, WorkLogLock
 
@@ -76,11 +76,14 @@ def _held(organization_id: int) -> WorkLogLock:
     return lock
 
 
-def _name(user: User | AnonymousUser | None) -> str:
+def _name(user: User | AnonymousUser | None, organization_id: int) -> str:
+    """The name recorded with a change of the lock: the member's name in this organization, else the login's."""
     if user is None or not user.is_authenticated:
         return ""
-    full = getattr(user, "get_full_name", lambda: "")()
-    return str(full or user.get_username())
+    person = Person.objects.for_org(organization_id).filter(user=user).first()
+    if person is not None:
+        return person.full_name
+    return user.get_full_name() or user.get_username()
 
 
 def _record(
@@ -100,7 +103,7 @@ def _record(
         day=day,
         reason=reason,
         made_by=user if user is not None and user.is_authenticated else None,
-        made_by_name=_name(user),
+        made_by_name=_name(user, lock.organization_id),
     )
 
 
