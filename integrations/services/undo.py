@@ -469,6 +469,7 @@ def clear_data(
         ledger.write(run, 1, changes)
         whole = start is None and end is None and person is None
         SyncRun.objects.filter(pk=run.pk).update(window_start=start, window_end=end, cleared_person=person)
+        run.window_start, run.window_end, run.cleared_person = start, end, person
         link = get_link(project)
         if link is not None and whole:
             # The next incremental sync must fetch everything again.
