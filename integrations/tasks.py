@@ -11,7 +11,7 @@ from celery.utils.time import get_exponential_backoff_interval
 
 from .hubstaff.retries import MAX_RETRY_AFTER
 from .models import Installation
-from .services import batch, checkpoint, installation, live, runs, schedule, sync
+from .services import availability, batch, checkpoint, installation, live, runs, schedule, sync
 
 
 @shared_task(
@@ -136,3 +136,20 @@ def check_live_updates_task(installation_id: int) -> int:
     """One installation's hourly check (services/live.py check_installation); returns the syncs it queued."""
     queued: int = live.check_one(installation_id)
     return queued
+
+
+@shared_task(acks_late=True, time_limit=10 * 60)
+def import_availability_daily() -> int:
+    """Celery beat, daily: each installation with the option on takes its time off, holidays and expected hours
+    from Hubstaff (services/availability.py), in a task of its own. Returns how many were sent."""
+    installation_ids = availability.installations_to_import()
+    with import_availability_task.app.producer_or_acquire() as producer, producer.batch(max_size=SEND_BATCH):
+        for installation_id in installation_ids:
+            import_availability_task.apply_async((installation_id,), producer=producer)
+    return len(installation_ids)
+
+
+@shared_task(acks_late=True, time_limit=15 * 60)
+def import_availability_task(installation_id: int) -> None:
+    """One installation's time off, holidays and expected hours from Hubstaff."""
+    availability.import_one(installation_id)

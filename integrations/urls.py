@@ -9,6 +9,7 @@ integration_patterns = (
         path("hubstaff/install/", install.hubstaff_install, name="hubstaff_install"),
         path("hubstaff/reauthorize/", install.hubstaff_reauthorize, name="hubstaff_reauthorize"),
         path("hubstaff/uninstall/", install.hubstaff_uninstall, name="hubstaff_uninstall"),
+        path("hubstaff/availability/", install.hubstaff_availability, name="hubstaff_availability"),
         path(
             "hubstaff/user-links/<int:link_id>/remove/",
             user_links.unlink_hubstaff_user,

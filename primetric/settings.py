@@ -311,6 +311,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "integrations.tasks.check_live_updates_hourly",
         "schedule": timedelta(hours=1),
     },
+    # Time off, holidays and expected weekly hours from Hubstaff into capacity (integrations.services.availability).
+    "import-availability-daily": {
+        "task": "integrations.tasks.import_availability_daily",
+        "schedule": timedelta(hours=24),
+    },
 }
 # A sync run's lease: a run whose worker has not renewed it for this long is taken over (services.runs).
 SYNC_LEASE_SECONDS = env.int("SYNC_LEASE_SECONDS", default=90)

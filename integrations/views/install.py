@@ -20,6 +20,7 @@ from ..hubstaff import oauth
 from ..hubstaff.errors import ClientCredentialsRejected, HubstaffError, installation_status_reason
 from ..models import Installation
 from ..selectors import get_installation, hubstaff_project_count
+from ..services import availability
 from ..services import installation as services
 from .project import live_updates_context
 
@@ -94,8 +95,39 @@ def hubstaff_manage(request: TenantRequest) -> HttpResponse:
             "uses_personal_access_token": not installation.client_id,
             "project_count": hubstaff_project_count(installation),
             **live_updates_context(installation),
+            "availability_imports": availability.recent_imports(installation),
         },
     )
+
+
+@require_POST
+@tenant_view(Role.ADMINISTRATOR)
+def hubstaff_availability(request: TenantRequest) -> HttpResponse:
+    """Time off and holidays from Hubstaff: the option turned on or off, or taken now."""
+    installation = get_installation(request.tenant.organization)
+    slug = request.tenant.organization.slug
+    if installation is None or not installation.is_installed:
+        messages.error(request, "Install Hubstaff first.")
+        return redirect("integrations:hubstaff_install", org_slug=slug)
+    action = request.POST.get("action", "")
+    if action == "on":
+        availability.set_option(installation, True)
+        messages.success(
+            request, "Time off and holidays are taken from Hubstaff every day; the first time now."
+        )
+    elif action == "off":
+        availability.set_option(installation, False)
+        messages.success(
+            request, "Time off and holidays are no longer taken from Hubstaff; what was taken stays."
+        )
+    elif action == "now" and installation.import_availability:
+        availability.send_import(installation)
+        messages.success(
+            request, "Taking time off and holidays from Hubstaff now; reload in a minute to see it."
+        )
+    else:
+        messages.error(request, "Nothing to do.")
+    return redirect("integrations:hubstaff_manage", org_slug=slug)
 
 
 @require_POST
