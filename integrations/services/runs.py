@@ -324,6 +324,17 @@ def clear_project(
     return run
 
 
+def start_in_transaction(
+    project: Project, *, mode: str, trigger: str, user: User | AnonymousUser | None
+) -> SyncRun | None:
+    """A run carried out inside the caller's transaction (Clear data of a part, undo: services/undo.py), created
+    running; None when a sync of the project is queued or running (the partial unique constraint refuses it). Since
+    the run commits with its work already finished, no one ever sees it running, and a sync requested meanwhile
+    waits for the commit on the constraint."""
+    run, created = _create_run(project, mode=mode, trigger=trigger, user=user, status=SyncRun.Status.RUNNING)
+    return run if created else None
+
+
 def synced_worklogs(project: Project) -> TenantQuerySet[WorkLog]:
     return WorkLog.objects.for_org(project.organization_id).filter(
         project=project, source=WorkLog.Source.HUBSTAFF

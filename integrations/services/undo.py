@@ -159,10 +159,8 @@ def undo_run(
         raise UndoRefused(reason)
     project = run.project
     with transaction.atomic():
-        undo, created = runs._create_run(
-            project, mode=SyncRun.Mode.UNDO, trigger=trigger, user=user, status=SyncRun.Status.RUNNING
-        )
-        if not created:
+        undo = runs.start_in_transaction(project, mode=SyncRun.Mode.UNDO, trigger=trigger, user=user)
+        if undo is None:
             raise UndoRefused(BUSY_MESSAGE)
         # Held until the commit: the lock does not move while undo decides which days it may touch.
         through = locks.hold_for_change(run.organization_id)
@@ -447,10 +445,8 @@ def clear_data(
     if start is not None and end is not None and end < start:
         raise runs.SyncNotPossible("The end of the range cannot be before its start.")
     with transaction.atomic():
-        run, created = runs._create_run(
-            project, mode=SyncRun.Mode.CLEAR, trigger=trigger, user=user, status=SyncRun.Status.RUNNING
-        )
-        if not created:
+        run = runs.start_in_transaction(project, mode=SyncRun.Mode.CLEAR, trigger=trigger, user=user)
+        if run is None:
             raise runs.SyncNotPossible("A sync of this project is running; Clear data when it has finished.")
         through = locks.hold_for_change(project.organization_id)
         logs = runs.synced_worklogs(project)
