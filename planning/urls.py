@@ -1,9 +1,12 @@
 from django.urls import include, path
 
-from . import views
+from . import person_page, views
 
 planning_patterns = (
     [
+        # A person's page: under people/ as a reader expects, served by planning (people's own URLs end in
+        # /edit/, /invite/, ...).
+        path("people/<int:person_id>/", person_page.person_page, name="person_page"),
         path("planning/report/", views.report, name="report"),
         path("planning/report.csv", views.report_csv, name="report_csv"),
         path("planning/worklogs.csv", views.worklogs_csv, name="worklogs_csv"),
