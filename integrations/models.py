@@ -499,48 +499,6 @@ class LedgerEntry(TenantModel):
         return f"Ledger of run {self.run_id}, part {self.seq}: {self.changes} changes"
 
 
-class LockedDifference(TenantModel):
-    """A day of the locked period where Hubstaff now differs from the work log kept here ("Hubstaff now says 6 h
-    for Sam on 14 Oct; Primetric keeps 8 h, locked"), recorded by the run that found it instead of a change.
-
-    One per project and source key: a later run re-reading the day replaces it (or removes it when Hubstaff agrees
-    again). An Administrator may accept it (services/locked.py: unlock the day, apply Hubstaff's value, lock again).
-    """
-
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
-    run = models.ForeignKey(SyncRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    person = models.ForeignKey(
-        "people.Person", on_delete=models.CASCADE, related_name="+", db_constraint=False
-    )
-    # The person Hubstaff's time now goes to, when it is another one than the kept log's.
-    hubstaff_person = models.ForeignKey(
-        "people.Person",
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_constraint=False,
-    )
-    date = models.DateField()
-    source_key = models.CharField(max_length=120)
-    hubstaff_project_id = models.BigIntegerField(null=True, blank=True)
-    # The kept work log (None: Hubstaff has time here where nothing is kept).
-    worklog_id = models.BigIntegerField(null=True, blank=True)
-    hubstaff_seconds = models.PositiveIntegerField()  # 0: Hubstaff has no time for it any more
-    kept_seconds = models.PositiveIntegerField()  # 0: no work log is kept
-    found_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["date", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["project", "source_key"], name="locked_difference_unique_key")
-        ]
-        indexes = [models.Index(fields=["organization", "date"])]
-
-    def __str__(self) -> str:
-        return f"{self.source_key}: Hubstaff {self.hubstaff_seconds} s, kept {self.kept_seconds} s"
-
-
 class AvailabilityImport(TenantModel):
     """One taking of time off, holidays and expected weekly hours from Hubstaff (services/availability.py): what it
     changed in capacity, the requests it made, or why it failed."""

@@ -12,8 +12,9 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
 
 from people.models import Organization, Person
+from projects.models import Project
 
-from .models import LockEvent, WorkLog, WorkLogLock
+from .models import LockedDifference, LockEvent, WorkLog, WorkLogLock
 
 
 class PeriodLocked(Exception):
@@ -159,3 +160,35 @@ def record_accept(
 
 def history(organization_id: int) -> list[LockEvent]:
     return list(LockEvent.objects.for_org(organization_id).select_related("made_by")[:200])
+
+
+# ------------------------------------------------------------------------------------------------ differences
+
+
+def open_differences(organization_id: int, project: Project | None = None) -> list[LockedDifference]:
+    """The differences of days still locked (a sync records them: LockedDifference), of one project or of every
+    project, oldest day first."""
+    through = locked_through(organization_id)
+    if through is None:
+        return []
+    differences = LockedDifference.objects.for_org(organization_id).filter(date__lte=through)
+    if project is not None:
+        differences = differences.filter(project=project)
+    return list(
+        differences.select_related("person", "hubstaff_person", "project").order_by(
+            "date", "project__name", "id"
+        )
+    )
+
+
+def describe(difference: LockedDifference) -> str:
+    """ "Hubstaff now says 6.00 h for Sam Smith on 14 Oct 2026; Primetric keeps 8.00 h, locked"."""
+    hubstaff = f"{difference.hubstaff_seconds / 3600:.2f} h" if difference.hubstaff_seconds else "no time"
+    kept = f"{difference.kept_seconds / 3600:.2f} h" if difference.kept_seconds else "nothing"
+    moved = ""
+    if difference.hubstaff_person is not None:
+        moved = f" (Hubstaff now gives it to {difference.hubstaff_person.full_name})"
+    return (
+        f"Hubstaff now says {hubstaff} for {difference.person.full_name} on {difference.date:%d %b %Y}{moved}; "
+        f"Primetric keeps {kept}, locked"
+    )

@@ -150,3 +150,46 @@ class LockEvent(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.previous} -> {self.locked_through} by {self.made_by_name}"
+
+
+class LockedDifference(TenantModel):
+    """A day of the locked period where the time tracker now differs from the synced work log kept here ("Hubstaff
+    now says 6 h for Sam on 14 Oct; Primetric keeps 8 h, locked"), recorded by the sync that found it instead of a
+    change.
+
+    One per project and source key: a later sync re-reading the day replaces it (or removes it when Hubstaff agrees
+    again). An Administrator may accept it (integrations/services/locked.py: unlock the day, apply Hubstaff's value,
+    lock again).
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    # The sync run that found it (a SyncRun of integrations, an app above this one: its id only).
+    run_id = models.BigIntegerField(null=True, blank=True)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    # The person Hubstaff's time now goes to, when it is another one than the kept log's.
+    hubstaff_person = models.ForeignKey(
+        Person,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+    )
+    date = models.DateField()
+    source_key = models.CharField(max_length=120)
+    hubstaff_project_id = models.BigIntegerField(null=True, blank=True)
+    # The kept work log (None: Hubstaff has time here where nothing is kept).
+    worklog_id = models.BigIntegerField(null=True, blank=True)
+    hubstaff_seconds = models.PositiveIntegerField()  # 0: Hubstaff has no time for it any more
+    kept_seconds = models.PositiveIntegerField()  # 0: no work log is kept
+    found_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["date", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "source_key"], name="worklog_locked_difference_unique")
+        ]
+        indexes = [models.Index(fields=["organization", "date"])]
+
+    def __str__(self) -> str:
+        return f"{self.source_key}: Hubstaff {self.hubstaff_seconds} s, kept {self.kept_seconds} s"

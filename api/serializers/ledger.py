@@ -2,8 +2,7 @@
 
 from rest_framework import serializers
 
-from integrations.models import LockedDifference
-from worklogs.models import LockEvent
+from worklogs.models import LockedDifference, LockEvent
 
 from .base import MAX_ID, TenantPersonField
 

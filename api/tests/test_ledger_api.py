@@ -6,13 +6,13 @@ from datetime import date, timedelta
 import pytest
 from rest_framework.test import APIClient
 
-from integrations.models import LockedDifference, SyncRun
+from integrations.models import SyncRun
 from integrations.services import undo
 from people.models import Organization, Person
 from projects.models import Project
 from tests.factories import PersonFactory, ProjectFactory, WorkLogFactory
 from worklogs import locks
-from worklogs.models import WorkLog
+from worklogs.models import LockedDifference, WorkLog
 
 from .conftest import url
 

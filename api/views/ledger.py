@@ -5,12 +5,13 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
-from integrations.models import LockedDifference, SyncRun
+from integrations.models import SyncRun
 from integrations.services import ledger, locked, undo
 from people.models import Person
 from people.roles import Role
 from projects.models import Project
 from worklogs import locks
+from worklogs.models import LockedDifference
 
 from ..exceptions import Conflict
 from ..schema import ErrorSerializer
@@ -152,10 +153,10 @@ class LockedDifferenceList(DifferenceEndpoint):
         responses=LockedDifferenceSerializer(many=True),
     )
     def get(self, request, *args, **kwargs):
-        differences = locked.open_differences(self.project)
+        differences = locks.open_differences(self.tenant.organization.pk, self.project)
         page = self.paginate_queryset(differences)
         for difference in page:
-            difference.description = locked.describe(difference)
+            difference.description = locks.describe(difference)
         return self.get_paginated_response(LockedDifferenceSerializer(page, many=True).data)
 
 

@@ -16,10 +16,10 @@ from django.db import connection, transaction
 from django.db.models import Q
 
 from integrations.hubstaff import rules
-from integrations.models import LockedDifference, SyncRun
+from integrations.models import SyncRun
 from projects.models import Assignment, Project
 from worklogs import locks
-from worklogs.models import WorkLog
+from worklogs.models import LockedDifference, WorkLog
 
 from .ledger import Changes, micros
 
@@ -124,7 +124,7 @@ def replace_differences(
             LockedDifference(
                 organization_id=project.organization_id,
                 project=project,
-                run=run,
+                run_id=run.pk,
                 person_id=d.person_id,
                 hubstaff_person_id=d.hubstaff_person_id,
                 date=d.date,
@@ -211,45 +211,6 @@ def check_lock_unchanged(organization_id: int, through: date | None) -> None:
 # ------------------------------------------------------------------------------------------------ differences
 
 
-def open_differences(project: Project) -> list[LockedDifference]:
-    """The project's differences of days still locked, oldest day first."""
-    through = locks.locked_through(project.organization_id)
-    if through is None:
-        return []
-    return list(
-        LockedDifference.objects.for_org(project.organization_id)
-        .filter(project=project, date__lte=through)
-        .select_related("person", "hubstaff_person")
-    )
-
-
-def organization_differences(organization_id: int) -> list[LockedDifference]:
-    """Every project's differences of days still locked (the planning report's list)."""
-    through = locks.locked_through(organization_id)
-    if through is None:
-        return []
-    return list(
-        LockedDifference.objects.for_org(organization_id)
-        .filter(date__lte=through)
-        .select_related("person", "hubstaff_person", "project")
-        .order_by("date", "project__name", "id")
-    )
-
-
-def describe(difference: LockedDifference) -> str:
-    """ "Hubstaff now says 6.00 h for Sam on 14 Oct 2026; Primetric keeps 8.00 h, locked"."""
-    hubstaff = f"{difference.hubstaff_seconds / 3600:.2f} h" if difference.hubstaff_seconds else "no time"
-    kept = f"{difference.kept_seconds / 3600:.2f} h" if difference.kept_seconds else "nothing"
-    person = difference.person.full_name
-    moved = ""
-    if difference.hubstaff_person_id is not None and difference.hubstaff_person is not None:
-        moved = f" (Hubstaff now gives it to {difference.hubstaff_person.full_name})"
-    return (
-        f"Hubstaff now says {hubstaff} for {person} on {difference.date:%d %b %Y}{moved}; "
-        f"Primetric keeps {kept}, locked"
-    )
-
-
 @transaction.atomic
 def accept(difference: LockedDifference, user: User | AnonymousUser | None) -> str:
     """Accept one difference: its day unlocked, Hubstaff's value applied to its work log, locked again, recorded
@@ -261,7 +222,7 @@ def accept(difference: LockedDifference, user: User | AnonymousUser | None) -> s
         .select_related("person", "hubstaff_person")
         .get(pk=difference.pk)
     )
-    words = describe(difference)
+    words = locks.describe(difference)
     logs = WorkLog.objects.for_org(organization_id).filter(
         project_id=difference.project_id, source=WorkLog.Source.HUBSTAFF
     )

@@ -6,12 +6,12 @@ from datetime import date
 import pytest
 from django.contrib.auth.models import User
 
-from integrations.models import LockedDifference, SyncRun
+from integrations.models import SyncRun
 from integrations.services import locked, undo
 from people.models import Organization, Person
 from projects.models import Project
 from worklogs import locks
-from worklogs.models import LockEvent, WorkLog
+from worklogs.models import LockedDifference, LockEvent, WorkLog
 
 from .test_sync_sandbox import hs, installed, link, people, project_a, sandbox_settings, sync_now  # noqa: F401
 
@@ -65,13 +65,13 @@ def test_a_reset_leaves_the_locked_month_alone_and_records_the_difference(
     assert february.duration_seconds == 8 * 3600  # locked: kept
     assert march.duration_seconds == hubstaff_march  # open: Hubstaff's value
     assert run.locked_kept == 1
-    (difference,) = locked.open_differences(synced)
+    (difference,) = locks.open_differences(synced.organization_id, synced)
     assert (difference.worklog_id, difference.hubstaff_seconds, difference.kept_seconds) == (
         february.pk,
         hubstaff_february,
         8 * 3600,
     )
-    assert locked.describe(difference) == (
+    assert locks.describe(difference) == (
         f"Hubstaff now says {hubstaff_february / 3600:.2f} h for Sam Smith on {february.date:%d %b %Y}; "
         "Primetric keeps 8.00 h, locked"
     )
@@ -102,7 +102,7 @@ def test_accepting_a_difference_unlocks_the_day_applies_hubstaff_and_locks_again
     WorkLog.objects.filter(pk=february.pk).update(duration_seconds=8 * 3600)
     locks.lock(org, END_OF_FEBRUARY, administrator)
     sync_now(synced)
-    (difference,) = locked.open_differences(synced)
+    (difference,) = locks.open_differences(synced.organization_id, synced)
 
     words = locked.accept(difference, administrator)
 
@@ -128,10 +128,12 @@ def test_a_lock_moved_back_lets_the_next_sync_change_those_days_and_is_recorded_
     WorkLog.objects.filter(pk=february.pk).update(duration_seconds=8 * 3600)
     locks.lock(org, END_OF_FEBRUARY, administrator)
     sync_now(synced)
-    assert locked.open_differences(synced)
+    assert locks.open_differences(synced.organization_id, synced)
 
     locks.move_back(org, date(2026, 1, 31), "February's hours were re-approved", administrator)
-    assert locked.open_differences(synced) == []  # the day is no longer locked: nothing to accept
+    assert (
+        locks.open_differences(synced.organization_id, synced) == []
+    )  # the day is no longer locked: nothing to accept
     sync_now(synced)
 
     february.refresh_from_db()

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from people.roles import Role
 from people.tenancy import TenantRequest, tenant_view
 from projects.models import Project
+from worklogs import locks
 
 from ..hubstaff.errors import HubstaffError
 from ..models import Installation, SyncRun
@@ -30,7 +31,6 @@ from ..services.cleanup import remove_sync_assignments, sync_assignments_without
 from ..services.installation import refresh_hubstaff_projects
 from ..services.links import HeldElsewhere, held_elsewhere, hours, left_behind, update_link
 from ..services.live import NO_WRITE_SCOPE, WRITE_SCOPE
-from ..services.locked import describe, open_differences
 from ..services.runs import SyncNotPossible, active_run, request_sync, sync_blocker
 from ..templatetags.sync_words import count_of
 from .runs import ClearForm, clear_message, clear_part
@@ -153,7 +153,9 @@ def integration_settings_panel(request: TenantRequest, project: Project) -> str:
         # Clear data of a date range or a person, besides the whole project's.
         "clear_form": ClearForm(organization_id=project.organization_id),
         # Days of the locked period where Hubstaff differs from what is kept, for Administrators to accept.
-        "locked_differences": [(d, describe(d)) for d in open_differences(project)]
+        "locked_differences": [
+            (d, locks.describe(d)) for d in locks.open_differences(project.organization_id, project)
+        ]
         if request.tenant.holds(Role.ADMINISTRATOR)
         else [],
         **status_context(request, project, installation),

@@ -18,8 +18,9 @@ from people.roles import Role
 from people.tenancy import TenantRequest, tenant_view
 from projects.forms import DateInput
 from projects.models import Project
+from worklogs.models import LockedDifference
 
-from ..models import LockedDifference, SyncRun
+from ..models import SyncRun
 from ..services import ledger, locked, undo
 from ..services.runs import SyncNotPossible
 from ..templatetags.sync_words import count_of
