@@ -66,7 +66,8 @@ class HoldsRequiredRole(BasePermission):
     message = "Your roles in this organization do not allow this."
 
     def has_permission(self, request: Request, view: APIView) -> bool:
-        assert isinstance(view, CapacityEndpoint)
+        if not isinstance(view, CapacityEndpoint):
+            return False
         tenant = view.resolve_tenant()
         roles = view.required_roles(request.method or "GET")
         return not roles or tenant.holds(*roles)
@@ -400,8 +401,7 @@ class AvailabilityView(AvailabilityEndpoint):
     serializer_class = PersonWeeksSerializer
 
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        page = self.paginate_queryset(self.people())
-        assert page is not None
+        page = self.paginate_queryset(self.people()) or []
         rows = [
             {"person": person.pk, "person_name": person.full_name, "weeks": [_week_row(w) for w in weeks]}
             for person, weeks in self.weeks(page)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -76,9 +76,7 @@ class TimeOffForm(_TimeOffFields):
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.instance.organization = organization
-        person_field = self.fields["person"]
-        assert isinstance(person_field, forms.ModelChoiceField)
-        person_field.queryset = Person.objects.for_org(organization)
+        cast(forms.ModelChoiceField, self.fields["person"]).queryset = Person.objects.for_org(organization)  # type: ignore[type-arg]
 
 
 class TimeOffRequestForm(_TimeOffFields):
@@ -141,9 +139,8 @@ class WhoIsFreeForm(forms.Form):
 
     def __init__(self, *args: Any, organization: Organization, today: date, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        project_field = self.fields["project"]
-        assert isinstance(project_field, forms.ModelChoiceField)
-        project_field.queryset = Project.objects.for_org(organization).filter(archived=False)
+        projects = Project.objects.for_org(organization).filter(archived=False)
+        cast(forms.ModelChoiceField, self.fields["project"]).queryset = projects  # type: ignore[type-arg]
         self.fields["start"].initial = _monday(today)
         self.fields["end"].initial = _monday(today) + timedelta(days=27)
 
