@@ -18,6 +18,7 @@ from people.models import Person
 from people.roles import Role
 from people.tenancy import tenant_view
 from projects.models import Project
+from worklogs import locks
 from worklogs.models import WorkLog
 
 from . import charts, timeline
@@ -94,6 +95,12 @@ def report(request):
         return render(request, "planning/report.html", context, status=400)
     person = form.cleaned_data.get("person")
     context.update(_report_context(request, form, person), single=person)
+    if request.tenant.holds(Role.ADMINISTRATOR):
+        # Days of the locked period where Hubstaff differs from the hours kept: listed for Administrators to accept
+        # on each project's page.
+        context["locked_differences"] = [
+            (d, locks.describe(d)) for d in locks.open_differences(request.tenant.organization.pk)
+        ]
     return render(request, "planning/report.html", context)
 
 

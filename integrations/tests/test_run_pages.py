@@ -270,3 +270,11 @@ def test_the_run_of_a_queued_sync_has_a_page_without_undo(
     text = page(manager_client, f"/acme/projects/{project.pk}/hubstaff/runs/{run.pk}/")
     assert "Only a run that succeeded changed anything" in text and "Undo this run</button>" not in text
     assert runs.active_run(project) == run
+
+
+def test_the_planning_report_lists_the_differences_to_administrators_only(
+    all_roles_client: Client, manager_client: Client, difference: LockedDifference
+) -> None:
+    words = "Hubstaff now says 6.00 h for Sam Smith on 14 Mar 2026; Primetric keeps 8.00 h, locked."
+    assert words in page(all_roles_client, "/acme/planning/report/")
+    assert words not in page(manager_client, "/acme/planning/report/")
