@@ -11,7 +11,7 @@ from celery.utils.time import get_exponential_backoff_interval
 
 from .hubstaff.retries import MAX_RETRY_AFTER
 from .models import Installation
-from .services import availability, batch, checkpoint, installation, live, runs, schedule, sync
+from .services import availability, batch, checkpoint, installation, ledger, live, runs, schedule, sync
 
 
 @shared_task(
@@ -64,6 +64,14 @@ def send_runs_task(run_ids: list[int]) -> None:
     with sync_project_task.app.producer_or_acquire() as producer, producer.batch(max_size=SEND_BATCH):
         for run_id in run_ids:
             sync_project_task.apply_async((run_id,), producer=producer)
+
+
+@shared_task(acks_late=True, time_limit=10 * 60)
+def purge_sync_ledger() -> int:
+    """Celery beat, daily: the ledger of runs finished longer ago than SYNC_LEDGER_RETENTION_DAYS (they can no
+    longer be undone) is deleted."""
+    purged: int = ledger.purge()
+    return purged
 
 
 @shared_task(acks_late=True, time_limit=5 * 60)
