@@ -25,6 +25,16 @@ stop:
 migrate: services
 	$(PY) manage.py migrate --noinput
 
+## The ports of `make run`: PORT (the site) and SANDBOX_PORT (the Hubstaff sandbox), e.g. `PORT=8200 make run`.
+## SITE_URL, the site's address, follows PORT unless set: the demo's e-mailed links (Paula's invitation) start
+## with it, so the seed and the web server must agree on it.
+PORT ?= 8000
+SANDBOX_PORT ?= 8001
+SITE_URL ?= http://localhost:$(PORT)
+demo run: export PORT := $(PORT)
+demo run: export SANDBOX_PORT := $(SANDBOX_PORT)
+demo run: export SITE_URL := $(SITE_URL)
+
 demo: migrate
 	$(PY) manage.py seed_demo
 

@@ -1,10 +1,14 @@
 """Pages outside any organization: sign-up, invitations, password reset and change."""
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm, SetPasswordForm
+from django.contrib.auth.password_validation import password_validators_help_texts
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -70,9 +74,10 @@ def signup_sent(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@sensitive_post_parameters("password1", "password2")
+@sensitive_post_parameters("password1", "password2", "password")
 def signup_confirm(request: HttpRequest, token: str) -> HttpResponse:
-    """The e-mailed link's page: choose the password (or use the login the e-mail has) and confirm.
+    """The e-mailed link's page: choose the password (or give the password of the login the e-mail has) and
+    confirm; confirming signs the person in.
 
     GET only shows the form (mail scanners that follow links confirm nothing); POST creates the organization.
     """
@@ -80,41 +85,51 @@ def signup_confirm(request: HttpRequest, token: str) -> HttpResponse:
     if pending is None:
         return render(request, "registration/link_invalid.html", {"what": "sign-up link"}, status=404)
     new_login = new_login_for_signup(pending)
+    existing = None if new_login is not None else user_for_email(pending.email)
+    signed_in_as_it = (
+        existing is not None and request.user.is_authenticated and request.user.pk == existing.pk
+    )
+    password_of = None if signed_in_as_it else existing  # the login whose password is still to be given
+
+    def make_form(data: Mapping[str, Any]) -> SignupConfirmForm:
+        return SignupConfirmForm(data, new_login=new_login, existing_login=password_of, request=request)
+
     if request.method == "POST":
-        form = SignupConfirmForm(request.POST, new_login=new_login)
+        form = make_form(request.POST)
         if form.is_valid():
             password = form.cleaned_data.get("password1")
             try:
-                person, existing_login = confirm_signup(pending, form.cleaned_data["slug"], password)
+                person, _existing_login = confirm_signup(pending, form.cleaned_data["slug"], password)
             except SlugTaken as error:
                 form.add_error("slug", str(error))
             except SignupError as error:
                 messages.error(request, str(error))
                 return redirect("signup")
             else:
-                return _signed_up(request, person, existing_login)
+                return _signed_up(request, person)
     else:
-        form = SignupConfirmForm({"slug": pending.slug}, new_login=new_login)
+        form = make_form({"slug": pending.slug})
         # The address is checked at once, so that a taken one is offered for change before anything is typed;
         # the password fields are not yet filled in, so their errors wait for the POST.
         form.is_valid()
-        form.errors.pop("password1", None)
-        form.errors.pop("password2", None)
-    context = {"pending": pending, "form": form, "has_login": new_login is None}
+        for name in ("password1", "password2", "password"):
+            form.errors.pop(name, None)
+    context = {
+        "pending": pending,
+        "form": form,
+        "has_login": new_login is None,
+        "signed_in_as_it": signed_in_as_it,
+        "password_rules": password_validators_help_texts(),
+    }
     return render(request, "registration/signup_confirm.html", context)
 
 
-def _signed_up(request: HttpRequest, person: Person, existing_login: bool) -> HttpResponse:
+def _signed_up(request: HttpRequest, person: Person) -> HttpResponse:
+    """Sign the founder in: the password was chosen or given on the confirmation page (or she is signed in)."""
     organization = person.organization
-    if existing_login:
-        messages.success(
-            request,
-            f"{organization.name} is ready. Your e-mail already had a Primetric login: sign in with its password.",
-        )
-        return redirect(f"{reverse('login')}?next={reverse('home', args=[organization.slug])}")
-    # The login's password was chosen on this page: signed in with the site's own (first) backend.
+    assert person.user is not None  # a confirmed sign-up always has its login
     login(request, person.user, backend=settings.AUTHENTICATION_BACKENDS[0])
-    messages.success(request, f"{organization.name} is ready.")
+    messages.success(request, f"{organization.name} is ready. The checklist below takes you to synced hours.")
     return redirect("home", org_slug=organization.slug)
 
 

@@ -7,8 +7,10 @@ from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordMixin
 from django.contrib.auth.models import User
+from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.text import slugify
 
 from .auth import client_address, login_blocked
 from .emails import stored_email
@@ -49,8 +51,9 @@ class PersonForm(forms.ModelForm):  # type: ignore[type-arg]  # generic in the s
     roles = forms.MultipleChoiceField(
         choices=Role.choices,
         widget=forms.CheckboxSelectMultiple,
-        required=False,
-        help_text="Managers and Employees can have their Hubstaff time synced.",
+        # A person without a role has no page here: their home would say only "ask an Administrator".
+        error_messages={"required": "Choose at least one role: without one this person has no pages here."},
+        help_text="At least one. Managers and Employees can have their Hubstaff time synced.",
     )
     invite = forms.BooleanField(
         label="E-mail an invitation to sign in",
@@ -111,6 +114,15 @@ class RoleSwitchForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices)
 
 
+def suggest_slug(organization_name: str) -> str:
+    """The address suggested for an organization's name: "Initech & Sons, Ltd." gives "initech-sons-ltd".
+
+    The same rule as the sign-up page's script (static/js/signup.js), so that both suggest one address.
+    """
+    # slugify drops accents ("Café" gives "cafe") and what is not a letter, digit or hyphen.
+    return slugify(organization_name)[:60].strip("-")
+
+
 class SignupForm(forms.Form):
     """A new organization and its first Administrator's name and e-mail.
 
@@ -123,14 +135,38 @@ class SignupForm(forms.Form):
     slug = forms.SlugField(
         label="Address",
         max_length=60,
-        help_text="Your organization's pages live at /<address>/: letters, digits and hyphens.",
+        required=False,
+        help_text=(
+            "Your organization's pages live at /<address>/: letters, digits and hyphens. "
+            "Suggested from the organization's name; left empty, it is made from it."
+        ),
         validators=[validate_slug_not_reserved],
     )
     full_name = CleanTextField(label="Your full name", max_length=200)
     email = forms.EmailField(label="Your e-mail", max_length=254)
 
+    field_order = ["organization_name", "slug", "full_name", "email"]
+
     def clean_slug(self) -> str:
         return str(self.cleaned_data["slug"]).lower()
+
+    def clean(self) -> dict[str, Any]:
+        """An empty address is made from the organization's name (the page suggests the same as it is typed)."""
+        cleaned = super().clean() or self.cleaned_data
+        if not cleaned.get("slug") and "slug" not in self.errors and cleaned.get("organization_name"):
+            slug = suggest_slug(cleaned["organization_name"])
+            try:
+                validate_slug_not_reserved(slug)
+            except forms.ValidationError as error:
+                self.add_error("slug", error)
+            else:
+                if slug:
+                    cleaned["slug"] = slug
+                else:
+                    self.add_error("slug", "Choose an address: letters, digits and hyphens.")
+        elif not cleaned.get("slug") and "slug" not in self.errors:
+            self.add_error("slug", "Choose an address: letters, digits and hyphens.")
+        return cleaned
 
     def clean_email(self) -> str:
         return stored_email(self.cleaned_data["email"])
@@ -138,7 +174,8 @@ class SignupForm(forms.Form):
 
 class SignupConfirmForm(SetPasswordMixin, forms.Form):  # type: ignore[type-arg]  # generic in the stubs only
     """The page the sign-up's e-mailed link opens: the organization's address (another one if it is taken) and,
-    for an e-mail without a login, the password, chosen by whoever holds the mailbox."""
+    for an e-mail without a login, the password, chosen by whoever holds the mailbox; for an e-mail that has a
+    login, that login's password (unless it is the one signed in here), so that confirming signs the person in."""
 
     slug = forms.SlugField(
         label="Address",
@@ -147,19 +184,48 @@ class SignupConfirmForm(SetPasswordMixin, forms.Form):  # type: ignore[type-arg]
         validators=[validate_slug_not_reserved],
     )
     password1, password2 = SetPasswordMixin.create_password_fields()
+    password = forms.CharField(
+        label="Your Primetric password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
 
-    def __init__(self, *args: Any, new_login: User | None, **kwargs: Any) -> None:
-        """new_login: the unsaved login the password is for, or None when the e-mail already has one."""
+    def __init__(
+        self,
+        *args: Any,
+        new_login: User | None,
+        existing_login: User | None = None,
+        request: HttpRequest | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """new_login: the unsaved login the password is for, or None when the e-mail already has one;
+        existing_login: that login when its password is still to be given (not signed in here)."""
         self.new_login = new_login
+        self.existing_login = existing_login
+        self.request = request
         super().__init__(*args, **kwargs)
         if new_login is None:
             del self.fields["password1"], self.fields["password2"]
+        if existing_login is None:
+            del self.fields["password"]
 
     def clean_slug(self) -> str:
         slug = str(self.cleaned_data["slug"]).lower()
         if Organization.objects.filter(slug__iexact=slug).exists():
             raise forms.ValidationError("This address is taken; choose another.", code="taken")
         return slug
+
+    def clean_password(self) -> str:
+        """The existing login's own password; the backend counts a wrong one and pauses after repeated ones."""
+        password: str = self.cleaned_data["password"]
+        assert self.existing_login is not None  # the field exists only then
+        user = authenticate(self.request, username=self.existing_login.username, password=password)
+        if user is None or user.pk != self.existing_login.pk:
+            raise forms.ValidationError(
+                "That is not the password of this login. Forgot it? Reset it, then open this link again.",
+                code="wrong_password",
+            )
+        return password
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

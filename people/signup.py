@@ -1,4 +1,7 @@
-"""Sign-up: a new organization and its first Administrator, created once the e-mail address is confirmed.
+"""Sign-up: a new organization and its founder, created once the e-mail address is confirmed.
+
+The founder holds Administrator and Manager (FOUNDER_ROLES): one person runs a small company alone, so she sets
+up Hubstaff and people, and plans and syncs projects, without granting herself a role first.
 
 The form's answer is the same whatever is typed: "check your mailbox". Whether the organization's address is
 taken, or the e-mail already has a login, is told only in the e-mail and on the page its link opens, so that
@@ -7,10 +10,13 @@ password: the mailbox's holder chooses it on the confirmation page); the e-maile
 (SIGNUP_LINK_MAX_AGE) and serves once.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -19,8 +25,11 @@ from .invitations import user_for_email
 from .links import key_matches, make_link_token, new_key, read_link_token
 from .mail import absolute_url, queue_templated_email
 from .models import Organization, PendingSignup, Person
+from .roles import Role
 
 SALT = "people.signup"
+# Every role a founder needs to run a small company alone; an Employee role is added when she logs time.
+FOUNDER_ROLES = (Role.ADMINISTRATOR, Role.MANAGER)
 
 
 class SignupError(Exception):
@@ -69,6 +78,14 @@ def find_pending_signup(token: str) -> PendingSignup | None:
     return pending
 
 
+def unconfirmed_signups(email: str) -> QuerySet[PendingSignup]:
+    """The sign-ups of this e-mail whose link is still valid and not yet used, newest first."""
+    oldest = timezone.now() - timedelta(seconds=settings.SIGNUP_LINK_MAX_AGE)
+    return PendingSignup.objects.filter(
+        email__iexact=email.strip(), confirmed_at=None, created_at__gte=oldest
+    ).order_by("-created_at")[:3]
+
+
 def new_login_for_signup(pending: PendingSignup) -> User | None:
     """An unsaved login for the sign-up's e-mail (to choose its password), or None if the e-mail has one."""
     if user_for_email(pending.email) is not None:
@@ -79,8 +96,8 @@ def new_login_for_signup(pending: PendingSignup) -> User | None:
 
 @transaction.atomic
 def confirm_signup(pending: PendingSignup, slug: str, password: str | None) -> tuple[Person, bool]:
-    """Create the organization at `slug` and its Administrator. Returns (person, whether an existing login was
-    used).
+    """Create the organization at `slug` and its founder (Administrator and Manager). Returns (person, whether
+    an existing login was used).
 
     The link proves the address is theirs, so its holder chooses the password of a new login; a login that
     already has this e-mail keeps its own password (and `password` is not used).
@@ -102,9 +119,9 @@ def confirm_signup(pending: PendingSignup, slug: str, password: str | None) -> t
         user = get_user_model().objects.create_user(
             username=email.lower(), email=email, password=password, first_name=pending.full_name[:150]
         )
-    person = Person.objects.create(
-        organization=organization, full_name=pending.full_name, email=email, user=user, is_administrator=True
-    )
+    person = Person(organization=organization, full_name=pending.full_name, email=email, user=user)
+    person.set_roles(FOUNDER_ROLES)
+    person.save()
     pending.slug = slug
     pending.confirmed_at = timezone.now()
     pending.save(update_fields=["slug", "confirmed_at"])

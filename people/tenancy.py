@@ -6,7 +6,7 @@ exist, so that slugs cannot be probed. The view then reads tenant rows only thro
 and `request.tenant.get(Model, pk)`, which filter by the organization, so another organization's ids give 404.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import wraps
 from typing import Concatenate, ParamSpec, Protocol, TypeGuard, TypeVar, cast
@@ -16,8 +16,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.contrib.sessions.backends.base import SessionBase
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponseBase
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import get_object_or_404, render
 
 from .models import Organization, Person, TenantModel, TenantQuerySet
 from .roles import ROLE_PRECEDENCE, Role
@@ -122,12 +122,43 @@ def resolve_tenant(request: HttpRequest, org_slug: str) -> Tenant:
     )
 
 
+def grantable_role(tenant: Tenant, roles: Sequence[str]) -> Role | None:
+    """The role an Administrator may give herself to open a page that admits `roles`, or None.
+
+    An Administrator grants any role, her own included; she misses only Manager or Employee (a page that admits
+    Administrators already lets her in).
+    """
+    if not tenant.holds(Role.ADMINISTRATOR):
+        return None
+    return next((Role(role) for role in ROLE_PRECEDENCE if role in roles and not tenant.holds(role)), None)
+
+
+def role_needed(request: TenantRequest, roles: Sequence[str]) -> HttpResponse:
+    """The 403 page of a member whose roles do not admit a page: which role it needs, and who grants it.
+
+    An Administrator is offered to take the role herself (people.views.take_role); anyone else reads the names
+    of the organization's Administrators and what to ask them for.
+    """
+    tenant = request.tenant
+    administrators = (
+        tenant.scope(Person).filter(is_administrator=True).exclude(pk=tenant.person.pk).order_by("full_name")
+    )
+    context = {
+        "needed": [Role(role).label for role in ROLE_PRECEDENCE if role in roles],
+        "grantable": grantable_role(tenant, roles),
+        "administrators": list(administrators[:5]),
+        "next": request.get_full_path(),
+    }
+    return render(request, "people/role_needed.html", context, status=403)
+
+
 def tenant_view(
     *roles: str,
 ) -> Callable[[Callable[Concatenate[TenantRequest, _ViewParams], HttpResponseBase]], TenantView[_ViewParams]]:
     """Decorate a view under /<org_slug>/: resolve the tenant and require one of `roles` (any member if none).
 
-    Anonymous users are sent to the login page; non-members get 404; members without the role get 403.
+    Anonymous users are sent to the login page; non-members get 404; members without the role get 403, a page
+    that says which role the page needs and who can grant it (`role_needed`).
     The view is called without org_slug, with `request.tenant` set.
     """
     for role in roles:
@@ -145,7 +176,7 @@ def tenant_view(
             tenant_request = cast(TenantRequest, request)
             tenant_request.tenant = resolve_tenant(request, org_slug)
             if roles and not tenant_request.tenant.holds(*roles):
-                raise PermissionDenied("Your roles in this organization do not allow this page.")
+                return role_needed(tenant_request, roles)
             return view(tenant_request, *args, **kwargs)
 
         tenant_wrapper = cast(TenantView[_ViewParams], wrapper)

@@ -15,5 +15,6 @@ people_patterns = (
 
 urlpatterns = [
     path("role/", views.switch_role, name="switch_role"),
+    path("role/take/", views.take_role, name="take_role"),
     path("people/", include(people_patterns)),
 ]

@@ -1,9 +1,11 @@
 from django.contrib import messages
+from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -14,6 +16,7 @@ from .panels import render_person_panels
 from .roles import NAVIGATION, Role
 from .selectors import clean_search, search_people
 from .services import save_person
+from .signup import unconfirmed_signups
 from .tenancy import Tenant, TenantRequest, set_active_role, tenant_view
 
 # A Manager adds teammates (e.g. the missing ones a sync reports) as Managers or Employees only.
@@ -21,9 +24,22 @@ MANAGER_GRANTS = (Role.MANAGER, Role.EMPLOYEE)
 
 
 class SignInView(LoginView):
+    """Sign-in by e-mail. Whether a sign-up waits for its e-mail's confirmation is said only to whoever gave the
+    right password (the page a failed sign-in shows is the same for every address, people/signup.py)."""
+
     form_class = EmailLoginForm
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        response = super().form_valid(form)
+        for pending in unconfirmed_signups(form.get_user().username):
+            messages.info(
+                self.request,
+                f"Confirm your e-mail first: {pending.organization_name} is created from the link we sent to "
+                f"{pending.email}.",
+            )
+        return response
 
 
 @tenant_view()
@@ -73,6 +89,25 @@ def _invite_after_save(request: TenantRequest, person: Person, saved: str) -> No
         messages.success(request, f"{saved}. Invitation saved; the e-mail is on its way.")
 
 
+@tenant_view(Role.ADMINISTRATOR)
+@require_POST
+def take_role(request: TenantRequest) -> HttpResponse:
+    """An Administrator gives herself a role a page needs (offered on that page's 403), acts in it, and goes back.
+
+    Only Administrators grant roles, so an Administrator is the one person who needs nobody to ask.
+    """
+    form = RoleSwitchForm(request.POST)
+    person = request.tenant.person
+    if form.is_valid():
+        role = Role(form.cleaned_data["role"])
+        if role not in person.roles:
+            person.set_roles([*person.roles, role])
+            person.save(update_fields=["is_administrator", "is_manager", "is_employee"])
+            messages.success(request, f"You now hold the {role.label} role too, and act as {role.label}.")
+        set_active_role(request.session, person, role)
+    return redirect(_safe_next(request) or reverse("home", args=[request.tenant.organization.slug]))
+
+
 @tenant_view(Role.ADMINISTRATOR, Role.MANAGER)
 def person_list(request: TenantRequest) -> HttpResponse:
     query = clean_search(request.GET.get("q"))
@@ -98,8 +133,9 @@ def person_create(request: TenantRequest) -> HttpResponse:
         "email": request.GET.get("email", ""),
         "full_name": request.GET.get("full_name", ""),
     }
-    if request.GET.get("role") in Role.values:
-        initial["roles"] = [request.GET["role"]]
+    # At least one role is required; Employee, the least one, is ticked unless the link names another.
+    role = request.GET.get("role")
+    initial["roles"] = [role if role in Role.values else Role.EMPLOYEE]
     initial["invite"] = True
     form = PersonForm(
         request.POST or None,

@@ -23,6 +23,17 @@ def bdi(value: object) -> str:
 
 
 @register.filter
+def bdi_email(value: object) -> str:
+    """An e-mail address as `bdi`, which may wrap on a narrow screen before its "@" and after its dots (the
+    address's own word boundaries) rather than letter by letter."""
+    if value is None or value == "":
+        return ""
+    escaped = str(conditional_escape(clean_text(value)))
+    breakable = escaped.replace("@", "<wbr>@").replace(".", ".<wbr>")
+    return mark_safe(f"<bdi>{breakable}</bdi>")  # noqa: S308 - escaped before the <wbr> are added
+
+
+@register.filter
 def plain(value: object) -> str:
     if value is None:
         return ""

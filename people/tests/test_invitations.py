@@ -155,7 +155,7 @@ def test_the_inviter_sees_the_same_whether_or_not_the_e_mail_has_a_login(
                 response["Location"],
                 message.subject,
                 message.body.replace(link_path(message), "LINK"),
-                re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", row)
+                re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", row.replace("<wbr>", ""))
                 .replace(email, "E")
                 .replace(str(person.pk), "ID")
                 .split("<tbody>")[1],

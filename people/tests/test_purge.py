@@ -30,7 +30,11 @@ def ago(delta: timedelta) -> datetime:
 def states_shown(client: Client) -> dict[str, str]:
     """What the People page says of each person's login: active, invited, invitation expired, no login."""
     page = client.get("/acme/people/").content.decode()
-    rows = re.findall(r'<tr>\s*<td><bdi>([^<]+)</bdi></td>.*?<td class="invite-state">(.*?)</td>', page, re.S)
+    rows = re.findall(
+        r'<tr>\s*<td class="person-name"><bdi>([^<]+)</bdi></td>.*?<td class="invite-state"[^>]*>(.*?)</td>',
+        page,
+        re.S,
+    )
     return {name: re.sub(r"<[^>]+>", "", state) for name, state in rows}
 
 

@@ -58,7 +58,7 @@ def test_sign_up_creates_nothing_until_the_e_mail_link_is_confirmed(client: Clie
     response = confirm(client, path)
     assert response.status_code == 302 and response["Location"] == "/initech/"
     person = Person.objects.get(organization__slug="initech")
-    assert person.roles == ["administrator"] and person.full_name == "Peter Gibbons"
+    assert person.roles == ["administrator", "manager"] and person.full_name == "Peter Gibbons"
     assert client.get("/initech/people/").status_code == 200  # signed in by choosing the password
     client.logout()
     assert client.login(username="peter@initech.test", password=CHOSEN)
@@ -140,11 +140,18 @@ def test_an_existing_login_gets_the_same_answer_an_e_mail_offering_a_reset_and_k
     path = link_path(message)
     page = client.get(path).content.decode()
     assert "This e-mail already has a Primetric login" in page and 'name="password1"' not in page
-    response = confirm(client, path, password=None)
-    assert response["Location"] == "/accounts/login/?next=/initech/"
+    # Confirming asks for that login's own password, and signs in with it.
+    response = client.post(path, {"slug": "initech", "password": "not-the-password-1"})
+    assert (
+        response.status_code == 200 and "That is not the password of this login." in response.content.decode()
+    )
+    assert not Organization.objects.filter(slug="initech").exists()
+    response = client.post(path, {"slug": "initech", "password": PASSWORD})
+    assert response["Location"] == "/initech/"
     user = get_user_model().objects.get(username="peter@initech.test")
     assert Person.objects.get(organization__slug="initech").user == user
-    assert user.check_password(PASSWORD)  # the mailbox's owner signs in with their own
+    assert user.check_password(PASSWORD)  # the mailbox's owner keeps their own
+    assert client.get("/initech/").status_code == 200  # signed in
 
 
 @pytest.mark.django_db

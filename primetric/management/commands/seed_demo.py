@@ -4,7 +4,9 @@ Safe to run again.
 """
 
 from datetime import date
+from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -52,8 +54,11 @@ class Command(BaseCommand):
         _side_project(side, people["alice@acme.test"])
         _demo_projects(demo, bobby=people["bobby@acme.test"])
         paula = people["paula@acme.test"]
-        if invitation_state(paula) in ("none", "expired"):
+        # Her link starts with SITE_URL: sent again when the site moved (`PORT=8200 make run` after a run on
+        # 8000), so that the mailbox's newest invitation opens this site; otherwise sent once.
+        if invitation_state(paula) in ("none", "expired") or _sent_for_site() != settings.SITE_URL:
             invite(paula, invited_by=people["alice@acme.test"])
+            _sent_for_site(settings.SITE_URL)
         if not quiet:
             self.stdout.write(self.style.SUCCESS("Demo organization ready: /demo/"))
             for _full_name, email, roles, can_sign_in in DEMO_PEOPLE:
@@ -64,6 +69,20 @@ class Command(BaseCommand):
                 "  paula@acme.test      invited: her invitation is in the local mailbox, /dev/mail/"
                 f" (signed in as {DEMO_OPERATOR})"
             )
+
+
+def _sent_for_site(site_url: str | None = None) -> str | None:
+    """The site address the demo's pending invitation was e-mailed for (var/, beside the mailbox), or None if
+    unknown; given `site_url`, record it."""
+    marker = Path(settings.VAR_DIR) / "demo-invitation-site-url"
+    if site_url is not None:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.write_text(site_url)
+        return site_url
+    try:
+        return marker.read_text().strip() or None
+    except FileNotFoundError:
+        return None
 
 
 def _demo_person(demo, full_name, email, roles, can_sign_in):
