@@ -481,9 +481,31 @@ def check_installation(
                 now=now,
             )
     _record_mode(installation, now=now, time_changed=bool(changed), lookback=lookback)
+    _repair_subscription(installation, now)
     if queued:
         logger.info("hubstaff installation %s: hourly check queued %d syncs", installation.pk, len(queued))
     return len(queued)
+
+
+# A subscription still "subscribing" this long after its last verification wait ended has lost its worker.
+SUBSCRIBING_STUCK_AFTER = timedelta(minutes=10)
+
+
+def _repair_subscription(installation: Installation, now: datetime) -> bool:
+    """Subscribe again when the subscription's worker died part-way (live updates "subscribing" with no
+    verification awaited for SUBSCRIBING_STUCK_AFTER): otherwise the installation would say "turning on" forever.
+    Once an hour at most (the check's period)."""
+    if installation.live_updates != Installation.LiveUpdates.SUBSCRIBING:
+        return False
+    waiting_until = installation.hook_verification_until
+    last_change = waiting_until or installation.updated_at
+    if last_change is not None and last_change > now - SUBSCRIBING_STUCK_AFTER:
+        return False
+    logger.info(
+        "hubstaff installation %s: the subscription did not finish; subscribing again", installation.pk
+    )
+    send_subscribe(installation)
+    return True
 
 
 def _not_read_since(organization_id: int, changed: dict[int, datetime]) -> list[int]:

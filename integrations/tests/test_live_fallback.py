@@ -143,3 +143,40 @@ def test_a_subscription_started_during_the_check_keeps_its_mode(
     mine.refresh_from_db()
     assert (mine.live_updates, mine.live_updates_reason) == ("subscribing", "")
     assert mine.live_checked_at is not None
+
+
+def test_a_subscription_whose_worker_died_is_made_again_by_the_hourly_check(
+    org: Organization,
+    queued_live_tasks: list[tuple[str, tuple[int, ...]]],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """A worker killed while it subscribed leaves "turning on" behind; the next hourly check subscribes again."""
+    mine = installed(org, 10)
+    stuck_since = timezone.now() - timedelta(minutes=30)
+    Installation.objects.filter(pk=mine.pk).update(
+        live_updates=Installation.LiveUpdates.SUBSCRIBING, hook_verification_until=stuck_since
+    )
+    mine.refresh_from_db()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        live.check_installation(mine)
+
+    assert queued_live_tasks == [(live.SUBSCRIBE_TASK, (mine.pk,))]
+
+
+def test_a_subscription_under_way_is_left_alone(
+    org: Organization,
+    queued_live_tasks: list[tuple[str, tuple[int, ...]]],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    mine = installed(org, 10)
+    Installation.objects.filter(pk=mine.pk).update(
+        live_updates=Installation.LiveUpdates.SUBSCRIBING,
+        hook_verification_until=timezone.now() + timedelta(seconds=20),
+    )
+    mine.refresh_from_db()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        live.check_installation(mine)
+
+    assert queued_live_tasks == []
