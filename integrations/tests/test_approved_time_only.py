@@ -34,12 +34,17 @@ def people(org: Organization) -> dict[str, Person]:
 
 
 @pytest.fixture
-def project(org: Organization, hs: SandboxClient, installed: Installation, people: dict[str, Person]) -> Project:
+def project(
+    org: Organization, hs: SandboxClient, installed: Installation, people: dict[str, Person]
+) -> Project:
     project = ProjectFactory.create(
         organization=org, name="Project A", start_date=date(2026, 1, 1), end_date=date(2026, 6, 30)
     )
     update_link(
-        project, enabled=True, hubstaff_project_ids=[hs.ids()["projects"]["Project A"]], approved_time_only=True
+        project,
+        enabled=True,
+        hubstaff_project_ids=[hs.ids()["projects"]["Project A"]],
+        approved_time_only=True,
     )
     return project
 
@@ -57,7 +62,9 @@ def sync_now(project: Project, mode: str) -> SyncRun:
 
 def synced_days(project: Project, person: Person) -> set[date]:
     return set(
-        WorkLog.objects.filter(project=project, person=person, source="hubstaff").values_list("date", flat=True)
+        WorkLog.objects.filter(project=project, person=person, source="hubstaff").values_list(
+            "date", flat=True
+        )
     )
 
 
