@@ -508,7 +508,9 @@ class AvailabilityImport(TenantModel):
         SUCCEEDED = "succeeded", "Succeeded"
         FAILED = "failed", "Failed"
 
-    installation = models.ForeignKey(Installation, on_delete=models.CASCADE, related_name="availability_imports")
+    installation = models.ForeignKey(
+        Installation, on_delete=models.CASCADE, related_name="availability_imports"
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
