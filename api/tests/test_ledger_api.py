@@ -7,7 +7,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from integrations.models import SyncRun
-from integrations.services import undo
+from integrations.services import runs
 from people.models import Organization, Person
 from projects.models import Project
 from tests.factories import PersonFactory, ProjectFactory, WorkLogFactory
@@ -43,7 +43,7 @@ def sam(org: Organization) -> Person:
 @pytest.fixture
 def cleared(project: Project, sam: Person) -> SyncRun:
     synced_logs(project, sam, date(2026, 3, 1), 3)
-    return undo.clear_data(project)
+    return runs.clear_project(project)
 
 
 def test_the_lock_is_set_moved_back_with_a_reason_and_read(admin_api: APIClient, org: Organization) -> None:
@@ -197,7 +197,7 @@ def foreign(other_org: Organization) -> dict[str, object]:
         hubstaff_seconds=60,
         kept_seconds=3600,
     )
-    run = undo.clear_data(project)
+    run = runs.clear_project(project)
     return {"project": project, "person": person, "difference": difference, "run": run}
 
 

@@ -6,8 +6,7 @@ from rest_framework.response import Response
 
 from integrations.models import SyncRun
 from integrations.services.links import link_or_new, update_link
-from integrations.services.runs import SyncNotPossible, request_sync
-from integrations.services.undo import clear_data
+from integrations.services.runs import SyncNotPossible, clear_project, request_sync
 from people.roles import Role
 from projects.models import Project
 
@@ -104,7 +103,7 @@ class ClearView(HubstaffEndpoint):
         serializer.is_valid(raise_exception=True)
         part = serializer.validated_data
         try:
-            run = clear_data(
+            run = clear_project(
                 self.project,
                 user=request.user,
                 trigger=SyncRun.Trigger.API,

@@ -22,7 +22,7 @@ import threading
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 from celery import current_app
@@ -36,11 +36,13 @@ from django.utils.text import Truncator
 from integrations import notifications
 from integrations.models import Installation, ProjectLink, SyncRun
 from integrations.selectors import get_installation, get_link
-from people.models import TenantQuerySet
+from people.models import Person, TenantQuerySet
 from projects.models import Project
+from worklogs import locks
 from worklogs.models import WorkLog
 
-from . import checkpoint
+from . import checkpoint, ledger
+from .locked import delete_returning
 
 logger = logging.getLogger(__name__)
 
@@ -306,21 +308,50 @@ def _queued_run_columns(*, mode: str, trigger: str, now: datetime) -> tuple[list
 
 
 def clear_project(
-    project: Project, *, user: User | AnonymousUser | None = None, trigger: str = SyncRun.Trigger.MANUAL
+    project: Project,
+    *,
+    user: User | AnonymousUser | None = None,
+    trigger: str = SyncRun.Trigger.MANUAL,
+    start: date | None = None,
+    end: date | None = None,
+    person: Person | None = None,
 ) -> SyncRun:
-    """Clear data: delete every synced work log of the project (manual ones stay). Recorded as a run."""
-    run, created = _create_run(
-        project, mode=SyncRun.Mode.CLEAR, trigger=trigger, user=user, status=SyncRun.Status.RUNNING
-    )
-    if not created:
-        raise SyncNotPossible("A sync of this project is running; Clear data when it has finished.")
+    """Clear data: delete the project's synced work logs (manual ones stay), all of them or those of a date range
+    and/or a person, but never those of the locked period (worklogs/locks.py; counted in the run's `locked_kept`).
+    Recorded as a run with a ledger (so that it can be undone: services/undo.py), in one transaction.
+
+    The whole project cleared, the next incremental sync reads everything again (as a reset); a part cleared, it
+    comes back when a reset (or the reconciliation sweep) re-reads its days.
+    """
+    if start is not None and end is not None and end < start:
+        raise SyncNotPossible("The end of the range cannot be before its start.")
     with transaction.atomic():
-        deleted, _ = synced_worklogs(project).delete()
+        run = start_in_transaction(project, mode=SyncRun.Mode.CLEAR, trigger=trigger, user=user)
+        if run is None:
+            raise SyncNotPossible("A sync of this project is running; Clear data when it has finished.")
+        # Held until the commit: the lock does not move while Clear data decides which days it may touch.
+        through = locks.hold_for_change(project.organization_id)
+        logs = synced_worklogs(project)
+        if start is not None:
+            logs = logs.filter(date__gte=start)
+        if end is not None:
+            logs = logs.filter(date__lte=end)
+        if person is not None:
+            logs = logs.filter(person=person)
+        kept = 0
+        if through is not None:
+            kept = logs.filter(date__lte=through).count()
+            logs = logs.filter(date__gt=through)
+        changes = ledger.Changes()
+        deleted = delete_returning(logs, changes)
+        ledger.write(run, 1, changes)
+        SyncRun.objects.filter(pk=run.pk).update(window_start=start, window_end=end, cleared_person=person)
+        run.window_start, run.window_end, run.cleared_person = start, end, person
         link = get_link(project)
-        if link is not None:
+        if link is not None and start is None and end is None and person is None:
             # The next incremental sync must fetch everything again.
             ProjectLink.objects.filter(pk=link.pk).update(synced_through=None)
-        finish(run, SyncRun.Status.SUCCEEDED, worklogs_deleted=deleted)
+        finish(run, SyncRun.Status.SUCCEEDED, worklogs_deleted=deleted, locked_kept=kept)
     return run
 
 

@@ -1,4 +1,4 @@
-"""Undo a run, and Clear data by date range and person: both recorded as runs, each in one transaction.
+"""Undo a run: recorded as a run of its own, in one transaction.
 
 Undo reads the run's ledger (services/ledger.py) and puts back, for the rows it changed, exactly what was there
 before it: the work logs it created are deleted, those it updated get their values back, those it deleted come
@@ -27,8 +27,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db import connection, transaction
 from django.utils import timezone
 
-from integrations.models import ProjectLink, SyncRun
-from integrations.selectors import get_link
+from integrations.models import SyncRun
 from people.models import Person
 from projects.models import Assignment, Project
 from worklogs import locks
@@ -421,59 +420,3 @@ def _apply(undo: SyncRun, project: Project, plan: _Plan) -> dict[str, int]:
         "assignments_created": 0,
         "assignments_stretched": len(plan.restore_assignments),
     }
-
-
-# ------------------------------------------------------------------------------------------------ Clear data
-
-
-def clear_data(
-    project: Project,
-    *,
-    user: User | AnonymousUser | None = None,
-    trigger: str = SyncRun.Trigger.MANUAL,
-    start: date | None = None,
-    end: date | None = None,
-    person: Person | None = None,
-) -> SyncRun:
-    """Clear data: delete the project's synced work logs (manual ones stay), all of them or those of a date range
-    and/or a person, but never those of the locked period (counted in the run's `locked_kept`). Recorded as a run
-    with a ledger (so it can be undone), in one transaction.
-
-    The whole project cleared, the next incremental sync reads everything again (as a reset); a part cleared, it
-    comes back when a reset (or the reconciliation sweep) re-reads its days.
-    """
-    if start is not None and end is not None and end < start:
-        raise runs.SyncNotPossible("The end of the range cannot be before its start.")
-    with transaction.atomic():
-        run = runs.start_in_transaction(project, mode=SyncRun.Mode.CLEAR, trigger=trigger, user=user)
-        if run is None:
-            raise runs.SyncNotPossible("A sync of this project is running; Clear data when it has finished.")
-        through = locks.hold_for_change(project.organization_id)
-        logs = runs.synced_worklogs(project)
-        if start is not None:
-            logs = logs.filter(date__gte=start)
-        if end is not None:
-            logs = logs.filter(date__lte=end)
-        if person is not None:
-            logs = logs.filter(person=person)
-        kept = 0
-        if through is not None:
-            kept = logs.filter(date__lte=through).count()
-            logs = logs.filter(date__gt=through)
-        changes = Changes()
-        deleted = delete_returning(logs, changes)
-        ledger.write(run, 1, changes)
-        whole = start is None and end is None and person is None
-        SyncRun.objects.filter(pk=run.pk).update(window_start=start, window_end=end, cleared_person=person)
-        run.window_start, run.window_end, run.cleared_person = start, end, person
-        link = get_link(project)
-        if link is not None and whole:
-            # The next incremental sync must fetch everything again.
-            ProjectLink.objects.filter(pk=link.pk).update(synced_through=None)
-        runs.finish(run, SyncRun.Status.SUCCEEDED, worklogs_deleted=deleted, locked_kept=kept)
-    return run
-
-
-def purge_ledger() -> int:
-    """Beat's daily purge: the ledger of runs past the retention (they can no longer be undone)."""
-    return ledger.purge()

@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth.models import User
 
 from integrations.models import SyncRun
-from integrations.services import locked, undo
+from integrations.services import locked, runs
 from people.models import Organization, Person
 from projects.models import Project
 from worklogs import locks
@@ -169,7 +169,7 @@ def test_clear_data_keeps_the_locked_period_and_says_how_many_it_left(
     assert in_february
     locks.lock(org, END_OF_FEBRUARY, administrator)
 
-    run = undo.clear_data(synced)
+    run = runs.clear_project(synced)
 
     assert run.locked_kept == in_february
     assert logs.count() == in_february and not logs.filter(date__gt=END_OF_FEBRUARY).exists()

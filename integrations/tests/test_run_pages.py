@@ -59,7 +59,7 @@ def test_a_clear_datas_page_lists_what_it_deleted_by_person_and_as_csv(
 ) -> None:
     synced_logs(project, sam, date(2026, 3, 1), 3, seconds=2 * 3600)
     danas = synced_logs(project, dana, date(2026, 3, 1), 2)
-    run = undo.clear_data(project)
+    run = runs.clear_project(project)
     url = f"/acme/projects/{project.pk}/hubstaff/runs/{run.pk}/"
 
     everyone = page(manager_client, url)
@@ -79,7 +79,7 @@ def test_a_clear_datas_page_lists_what_it_deleted_by_person_and_as_csv(
 
 def test_the_changes_are_paged(manager_client: Client, project: Project, sam: Person) -> None:
     synced_logs(project, sam, date(2026, 1, 1), 130)
-    run = undo.clear_data(project)
+    run = runs.clear_project(project)
     url = f"/acme/projects/{project.pk}/hubstaff/runs/{run.pk}/"
     first = page(manager_client, url)
     assert first.count("Work log deleted") == 100 and "Page 1 of 2 (130 in all)" in first
@@ -90,7 +90,7 @@ def test_undo_from_the_runs_page_puts_the_project_back_and_the_page_says_it_was_
     manager_client: Client, project: Project, sam: Person
 ) -> None:
     logs = synced_logs(project, sam, date(2026, 3, 1), 4)
-    run = undo.clear_data(project)
+    run = runs.clear_project(project)
     response = manager_client.post(f"/acme/projects/{project.pk}/hubstaff/runs/{run.pk}/undo/", follow=True)
     assert "The run was undone: 4 work logs put back as before." in response.content.decode()
     assert sorted(WorkLog.objects.filter(project=project).values_list("pk", flat=True)) == [
@@ -103,7 +103,7 @@ def test_undo_with_changes_since_asks_first_and_undoes_the_rest_when_confirmed(
     manager_client: Client, project: Project, sam: Person
 ) -> None:
     synced_logs(project, sam, date(2026, 3, 1), 3)
-    run = undo.clear_data(project)
+    run = runs.clear_project(project)
     # Synced again since: the first day's log is back, made by a later run.
     again = synced_logs(project, sam, date(2026, 3, 1), 1, seconds=1800)[0]
     url = f"/acme/projects/{project.pk}/hubstaff/runs/{run.pk}/undo/"
@@ -125,7 +125,7 @@ def test_undo_while_a_sync_is_queued_is_refused_with_the_reason(
     manager_client: Client, project: Project, sam: Person, org: Organization
 ) -> None:
     synced_logs(project, sam, date(2026, 3, 1), 2)
-    run = undo.clear_data(project)
+    run = runs.clear_project(project)
     SyncRun.objects.create(organization=org, project=project, mode="incremental", status="queued")
     response = manager_client.post(f"/acme/projects/{project.pk}/hubstaff/runs/{run.pk}/undo/", follow=True)
     assert undo.BUSY_MESSAGE in response.content.decode()
@@ -213,7 +213,7 @@ def other_project(other_org: Organization) -> tuple[Project, Person]:
 def other_run(other_org: Organization) -> SyncRun:
     foreign_project, foreigner = other_project(other_org)
     synced_logs(foreign_project, foreigner, date(2026, 3, 1), 2)
-    return undo.clear_data(foreign_project)
+    return runs.clear_project(foreign_project)
 
 
 @pytest.mark.parametrize("suffix", ["", "changes.csv", "undo/"])
@@ -258,7 +258,7 @@ def test_another_organizations_person_filters_nothing_and_clears_nothing(
     )
     assert "Clear data: enter the dates" in response.content.decode()
     assert WorkLog.objects.filter(project=project).count() == 2
-    run = undo.clear_data(project)
+    run = runs.clear_project(project)
     text = page(manager_client, f"/acme/projects/{project.pk}/hubstaff/runs/{run.pk}/?person={stranger.pk}")
     assert text.count("Work log deleted") == 2  # an unknown person: everyone's changes
 

@@ -167,7 +167,7 @@ def test_undo_after_the_project_was_cleared_says_what_is_gone_and_undoing_the_cl
     before_second = snapshot(linked)
     second = sync_now(linked)
     after_second = snapshot(linked)
-    cleared = undo.clear_data(linked)
+    cleared = runs.clear_project(linked)
     assert not WorkLog.objects.filter(project=linked, source="hubstaff").exists()
 
     # The sync's new log is gone already; its update and its delete cannot be put back over the Clear data.
@@ -232,9 +232,9 @@ def test_clear_data_of_a_date_range_and_a_person(linked: Project) -> None:
     sams_in_april = logs.filter(date__month=4, person=sam).count()
     total = logs.count()
 
-    run = undo.clear_data(linked, start=date(2026, 3, 1), end=date(2026, 3, 31))
+    run = runs.clear_project(linked, start=date(2026, 3, 1), end=date(2026, 3, 31))
     assert run.worklogs_deleted == in_march and not logs.filter(date__month=3).exists()
-    run = undo.clear_data(linked, start=date(2026, 4, 1), end=date(2026, 4, 30), person=sam)
+    run = runs.clear_project(linked, start=date(2026, 4, 1), end=date(2026, 4, 30), person=sam)
     assert run.worklogs_deleted == sams_in_april and logs.count() == total - in_march - sams_in_april
     run.refresh_from_db()
     assert (run.window_start, run.window_end, run.cleared_person) == (

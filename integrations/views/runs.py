@@ -22,7 +22,7 @@ from worklogs.models import LockedDifference
 
 from ..models import SyncRun
 from ..services import ledger, locked, undo
-from ..services.runs import SyncNotPossible
+from ..services.runs import SyncNotPossible, clear_project
 from ..templatetags.sync_words import count_of
 
 CHANGES_PER_PAGE = 100
@@ -181,7 +181,7 @@ def clear_part(request: TenantRequest, project: Project) -> tuple[SyncRun | None
     start: date | None = data["start"]
     end: date | None = data["end"]
     try:
-        run = undo.clear_data(project, user=request.user, start=start, end=end, person=data["person"])
+        run = clear_project(project, user=request.user, start=start, end=end, person=data["person"])
     except SyncNotPossible as exc:
         return None, str(exc)
     return run, ""
