@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, generics, status
 from rest_framework.parsers import JSONParser
@@ -47,6 +48,7 @@ from .serializers import (
 from .services import ReadOnly, decide_time_off, delete_time_off, save_capacity_settings
 
 MANAGERS = (Role.ADMINISTRATOR, Role.MANAGER)
+CSV = {(200, "text/csv"): OpenApiTypes.STR}
 MEMBERS = (Role.ADMINISTRATOR, Role.MANAGER, Role.EMPLOYEE)
 
 
@@ -66,27 +68,25 @@ class HoldsRequiredRole(BasePermission):
     message = "Your roles in this organization do not allow this."
 
     def has_permission(self, request: Request, view: APIView) -> bool:
-        if not isinstance(view, CapacityEndpoint):
+        if not isinstance(view, TenantEndpoint):
             return False
         tenant = view.resolve_tenant()
         roles = view.required_roles(request.method or "GET")
         return not roles or tenant.holds(*roles)
 
 
-class CapacityEndpoint(generics.GenericAPIView):  # type: ignore[type-arg]
-    """Base of the capacity endpoints: the order of checks of the API's TenantAPIView (api/tenancy.py), on the same
-    people.tenancy, for a package below `api` in the layers: authenticated (401/403), a member of the URL's
-    organization (404), holding a role this method needs (403), and every id of the URL looked up inside the
-    organization (404) before the method runs."""
+class TenantEndpoint(generics.GenericAPIView):  # type: ignore[type-arg]
+    """The API's TenantAPIView (api/tenancy.py), restated on the same people.tenancy for a package below `api` in the
+    layers, with the same attributes and hooks: authenticated, a member of the URL's organization (404), holding a
+    role this method needs (403), every id of the URL looked up inside the organization (404) before the method
+    runs. Moved into the api package, these views derive from TenantAPIView instead, changing nothing else."""
 
     permission_classes = [IsAuthenticated, HoldsRequiredRole]
     parser_classes = [JSONParser]
     read_roles: ClassVar[tuple[str, ...] | None] = None  # None: same as write_roles
-    write_roles: ClassVar[tuple[str, ...]] = MANAGERS
-    # URL kwarg -> model, looked up in this order; `pattern_id` and `time_off_id` within the URL's person if any.
-    url_models: ClassVar[dict[str, type[TenantModel]]] = {}
+    write_roles: ClassVar[tuple[str, ...]] = ()
+    url_models: ClassVar[dict[str, type[TenantModel]]] = {}  # URL kwarg -> model, looked up in this order
     filter_serializer_class: ClassVar[type[BaseSerializer[Any]] | None] = None
-    schema_tag = "capacity"
 
     tenant: Tenant | None = None
     url_objects: dict[str, Any]
@@ -102,23 +102,20 @@ class CapacityEndpoint(generics.GenericAPIView):  # type: ignore[type-arg]
             self.request.tenant = self.tenant  # type: ignore[attr-defined]
         return self.tenant
 
-    @property
-    def member(self) -> Tenant:
-        return self.resolve_tenant()
-
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
         self.url_objects = {}
+        tenant = self.resolve_tenant()
         for kwarg, model in self.url_models.items():
             if kwarg in kwargs:
-                queryset = self.member.scope(model)
-                person = self.url_objects.get("person_id")
-                if person is not None and model is not Person:
-                    queryset = queryset.filter(person_id=person.pk)  # type: ignore[misc]  # models with a person
-                self.url_objects[kwarg] = self.member.get(model, kwargs[kwarg], queryset=queryset)
+                self.url_objects[kwarg] = tenant.get(model, kwargs[kwarg], queryset=self.scope_for(model))
+
+    def scope_for(self, model: type[TenantModel]) -> QuerySet[Any]:
+        """Where a URL id of `model` is looked up: the organization (endpoints narrow it further)."""
+        return self.resolve_tenant().scope(model)
 
     def filters(self) -> dict[str, Any]:
-        if self.filter_serializer_class is None:
+        if self.filter_serializer_class is None or self.request.method != "GET":
             return {}
         filters = self.filter_serializer_class(data=self.request.query_params)
         filters.is_valid(raise_exception=True)
@@ -135,8 +132,18 @@ class CapacityEndpoint(generics.GenericAPIView):  # type: ignore[type-arg]
         context = dict(super().get_serializer_context())
         if self.tenant is not None:
             context["tenant"] = self.tenant
-            context["person"] = getattr(self, "url_objects", {}).get("person_id")
         return context
+
+
+class CapacityEndpoint(TenantEndpoint):
+    """Base of the capacity endpoints: Managers (and Administrators) write unless an endpoint says otherwise."""
+
+    write_roles = MANAGERS
+    schema_tag = "capacity"
+
+    @property
+    def member(self) -> Tenant:
+        return self.resolve_tenant()
 
     def is_manager(self) -> bool:
         return self.member.holds(*MANAGERS)
@@ -214,6 +221,17 @@ class WorkPatternEndpoint(CapacityEndpoint):
     serializer_class = WorkPatternSerializer
     lookup_url_kwarg = "pattern_id"
 
+    def scope_for(self, model: type[TenantModel]) -> QuerySet[Any]:
+        queryset = super().scope_for(model)
+        if model is WorkPattern:  # the URL's person's, not any of the organization's
+            queryset = queryset.filter(person=self.url_objects["person_id"])
+        return queryset
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()
+        context["person"] = getattr(self, "url_objects", {}).get("person_id")
+        return context
+
     def get_queryset(self) -> QuerySet[WorkPattern]:
         if getattr(self, "swagger_fake_view", False):
             return WorkPattern.objects.none()
@@ -262,7 +280,7 @@ class TimeOffEndpoint(CapacityEndpoint):
         time_off = self.member.scope(TimeOff).select_related("person").order_by("start_date", "id")
         if not self.is_manager():
             time_off = time_off.filter(person=self.member.person)
-        filters = self.filters() if self.request.method == "GET" else {}
+        filters = self.filters()
         if "person" in filters:
             time_off = time_off.filter(person_id=filters["person"])
         if "status" in filters:
@@ -440,7 +458,7 @@ def _csv(filename: str, header: list[str], rows: Iterable[list[Any]]) -> Streami
     get=extend_schema(
         summary="Availability per person and week, as CSV",
         parameters=[AvailabilityFilters],
-        responses={200: str},
+        responses=CSV,
     )
 )
 class AvailabilityCsv(AvailabilityEndpoint):
@@ -486,8 +504,8 @@ class AvailabilityCsv(AvailabilityEndpoint):
 
 
 class FreeEndpoint(CapacityEndpoint):
-    write_roles = MANAGERS
     filter_serializer_class = FreeFilters
+    pagination_class = None  # one ranked list (at most everyone of the organization)
 
     def ranked(self) -> tuple[dict[str, Any], list[FreePerson]]:
         filters = self.filters()
@@ -520,9 +538,7 @@ class FreeView(FreeEndpoint):
         return Response(FreePersonSerializer(rows, many=True).data, status=status.HTTP_200_OK)
 
 
-@extend_schema_view(
-    get=extend_schema(summary="Who is free, as CSV", parameters=[FreeFilters], responses={200: str})
-)
+@extend_schema_view(get=extend_schema(summary="Who is free, as CSV", parameters=[FreeFilters], responses=CSV))
 class FreeCsv(FreeEndpoint):
     def get(self, request: Request, *args: Any, **kwargs: Any) -> StreamingHttpResponse:
         filters, rows = self.ranked()
@@ -540,9 +556,7 @@ class FreeCsv(FreeEndpoint):
         return _csv(f"who-is-free-{filters['start']}-{filters['end']}.csv", header, lines)
 
 
-@extend_schema_view(
-    get=extend_schema(summary="Time off, as CSV", parameters=[TimeOffFilters], responses={200: str})
-)
+@extend_schema_view(get=extend_schema(summary="Time off, as CSV", parameters=[TimeOffFilters], responses=CSV))
 class TimeOffCsv(TimeOffEndpoint):
     def get(self, request: Request, *args: Any, **kwargs: Any) -> StreamingHttpResponse:
         header = ["person", "start_date", "end_date", "hours_per_day", "kind", "status", "source", "note"]
