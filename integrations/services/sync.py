@@ -55,6 +55,7 @@ from .apply import Apply, PlanRules, Report, RunContext, StagedRows
 from .approvals import Approvals, ApprovedRows
 from .fetch import Fetch, contiguous_spans
 from .links import next_daily_slot
+from .locked import LockMoved
 from .preview import PreviewReport, hubstaff_changed_since
 from .runs import SyncStopped, claim, sync_blocker
 from .staging import Staging, Window
@@ -151,7 +152,7 @@ def _record_failure(run: SyncRun, exc: Exception, *, final_attempt: bool, retry_
     is left."""
     if isinstance(exc, Uninstalled):
         runs.finish(run, SyncRun.Status.FAILED, error=runs.UNINSTALLED_MESSAGE)
-    elif isinstance(exc, SyncStopped):
+    elif isinstance(exc, SyncStopped | LockMoved):
         runs.finish(run, SyncRun.Status.FAILED, error=str(exc))
     elif isinstance(exc, ReauthorizationRequired):
         error = str(exc) or "Hubstaff refused the stored authorization; re-authorize."

@@ -6,8 +6,9 @@ from datetime import date
 import pytest
 from django.contrib.auth.models import User
 
+from integrations.hubstaff import rules
 from integrations.models import SyncRun
-from integrations.services import locked, runs
+from integrations.services import locked, runs, sync
 from people.models import Organization, Person
 from projects.models import Project
 from worklogs import locks
@@ -187,3 +188,22 @@ def test_a_reset_keeps_locked_logs_outside_the_projects_dates(
 
     assert WorkLog.objects.filter(project=synced, source="hubstaff", date__month=2).count() == february
     assert run.locked_kept == february and run.status == SyncRun.Status.SUCCEEDED
+
+
+def test_a_lock_moved_while_a_sync_applies_fails_the_sync_and_changes_nothing(
+    synced: Project, org: Organization, sam: Person, administrator: User
+) -> None:
+    february = first_log_of(synced, sam, 2)
+    WorkLog.objects.filter(pk=february.pk).update(duration_seconds=8 * 3600)
+    before = sorted(WorkLog.objects.filter(project=synced).values_list("id", "duration_seconds"))
+
+    def locking_meanwhile(**kwargs: object) -> rules.SyncPlan:
+        if locks.locked_through(org.pk) is None:
+            locks.lock(org, END_OF_FEBRUARY, administrator)  # an Administrator locks while the sync applies
+        return rules.plan_sync(**kwargs)  # type: ignore[arg-type]
+
+    run = sync_now(synced, expect="failed", parts=sync.Parts(plan=locking_meanwhile))
+
+    assert run.error == "The locked period was changed during the sync; nothing was written. Sync again."
+    assert sorted(WorkLog.objects.filter(project=synced).values_list("id", "duration_seconds")) == before
+    assert not LockedDifference.objects.exists()
