@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
 
 from people.models import Organization, Person
 
-from .models import WEEKDAY_FIELDS, CapacitySettings, Source, TimeOff, WorkPattern
+from .models import WEEKDAY_FIELDS, CapacitySettings, Source, TimeOff, WorkPattern, settings_for
 
 
 class ReadOnly(Exception):
@@ -27,6 +29,35 @@ def save_work_pattern(person: Person, data: Mapping[str, Any]) -> WorkPattern:
         person=person,
         effective_from=data["effective_from"],
         defaults={**{field: data[field] for field in WEEKDAY_FIELDS}, "source": Source.MANUAL},
+    )
+    return pattern
+
+
+def set_hours_from_hubstaff(
+    person: Person, effective_from: date, hours_per_week: Decimal
+) -> WorkPattern | None:
+    """Hubstaff's `expected_per_week` as the person's working hours from `effective_from`, where nobody here has set
+    their hours: a person with any pattern of a Manager's (whatever its date) keeps theirs, and None is returned.
+
+    The week is spread like the organization's default week (40 h over 8 h Monday to Friday: 20 h is 4 h those
+    days), to the hundredth of an hour and at most 24 h a day.
+    """
+    patterns = WorkPattern.objects.for_org(person.organization_id).filter(person=person)
+    if patterns.filter(source=Source.MANUAL).exists():
+        return None
+    default = settings_for(person.organization_id).week
+    total = sum(default, Decimal(0))
+    shares = default if total > 0 else (Decimal(1),) * 5 + (Decimal(0),) * 2
+    share_total = sum(shares, Decimal(0))
+    week = {
+        field: min(Decimal(hours_per_week) * share / share_total, Decimal(24)).quantize(Decimal("0.01"))
+        for field, share in zip(WEEKDAY_FIELDS, shares, strict=True)
+    }
+    pattern, _ = WorkPattern.objects.update_or_create(
+        organization_id=person.organization_id,
+        person=person,
+        effective_from=effective_from,
+        defaults={**week, "source": Source.HUBSTAFF},
     )
     return pattern
 

@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -56,6 +57,23 @@ def _upcoming_weeks(request: TenantRequest, person: Person) -> list[WeekFigures]
 
 def _is_manager(request: TenantRequest) -> bool:
     return request.tenant.holds(*MANAGERS)
+
+
+def person_capacity_panel(request: TenantRequest, person: Person) -> str | None:
+    """The person's page's capacity section (people.panels): this week, the next time off, a link to the rest."""
+    if not _is_manager(request):
+        return None
+    today = timezone.localdate()
+    context = {
+        "person": person,
+        "week": _upcoming_weeks(request, person)[0],
+        "next_time_off": request.tenant.scope(TimeOff)
+        .filter(person=person, end_date__gte=today)
+        .exclude(status=TimeOff.Status.DENIED)
+        .order_by("start_date")
+        .first(),
+    }
+    return render_to_string("capacity/person_panel.html", context, request=request)
 
 
 # --- Settings and holidays --------------------------------------------------------------------------------

@@ -330,3 +330,22 @@ def test_every_page_opens_for_a_manager(manager_client: Client, org: Organizatio
         response = manager_client.get(page(path, org))
         assert response.status_code == 200, path
         assert heading in response.content.decode(), path
+
+
+def test_the_person_panel_shows_this_week_and_the_next_time_off(
+    manager: Person, org: Organization, sam: Person
+) -> None:
+    from django.test import RequestFactory
+
+    from capacity.views import person_capacity_panel
+    from people.tenancy import Tenant
+
+    today = date.today()
+    time_off_of(sam, start_date=today + timedelta(days=10), end_date=today + timedelta(days=12))
+    request = RequestFactory().get("/")
+    request.user = manager.user  # type: ignore[assignment]
+    request.tenant = Tenant(organization=org, person=manager, active_role="manager")  # type: ignore[attr-defined]
+    html = person_capacity_panel(request, sam)  # type: ignore[arg-type]
+    assert html is not None
+    assert "Next time off:" in html and f"{today + timedelta(days=10):%d %b %Y}" in html
+    assert f"/acme/capacity/people/{sam.pk}/" in html
