@@ -80,7 +80,8 @@ def opening_period(today, *, first, last, last_logged=None, project_span=None, w
     and never weeks that leave out every log). Otherwise, the first that applies:
 
     1. the `weeks` weeks up to this week, when time is logged in them (or later);
-    2. the `weeks` weeks up to the latest work log;
+    2. the `weeks` weeks up to the latest work log, moved later (as far as the latest plan or log allows) when
+       nothing was planned or logged in their first weeks: not mostly empty weeks before anything began;
     3. with no logs at all: the weeks up to the most recent day with a plan that is not in the future, or the
        first `weeks` weeks of plans that are all in the future;
     4. with nothing at all: the weeks up to this week.
@@ -98,7 +99,12 @@ def opening_period(today, *, first, last, last_logged=None, project_span=None, w
     if last_logged is not None:
         if last_logged >= this_period[0]:
             return this_period
-        return last_weeks(last_logged, weeks)
+        start, end = last_weeks(last_logged, weeks)
+        if first is not None and week_start(first) > start:
+            latest = max(d for d in (last, last_logged) if d is not None)
+            start = max(start, min(week_start(first), week_start(latest) - timedelta(weeks=weeks - 1)))
+            end = min(start + timedelta(weeks=weeks, days=-1), this_period[1])
+        return start, end
     if first is None:
         return this_period
     if first > today:

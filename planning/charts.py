@@ -97,19 +97,22 @@ def weekly_chart(rows, width=CHART_WIDTH, height=260):
 MATRIX_TOOLTIPS_MAX_CELLS = 10_000
 
 
-def people_matrix(weeks, cells_by_person, names, link_for=None, width=CHART_WIDTH, row_height=20):
-    """One row per person, one cell per week, coloured by Status; with a separate header (it stays put).
+# The matrix's cells: its people's names are HTML beside it (templates/planning/charts/people_matrix.html).
+MATRIX_WIDTH = 780
+
+
+def people_matrix(weeks, cells_by_person, names, link_for=None, width=MATRIX_WIDTH, row_height=20):
+    """One row per person, one cell per week, coloured by Status; the names as a list beside the cells.
 
     weeks: the Mondays; cells_by_person: {person_id: (statuses, planned seconds, logged seconds)}, three lists
-    with a value per week, in display order; names: {person_id: name}. The rows are drawn here as strings: a year
-    of 500 people is 26,500 cells, too many for a template loop.
+    with a value per week, in display order; names: {person_id: name}. The rows and the names are written here as
+    strings: a year of 500 people is 26,500 cells, too many for a template loop. The names are HTML, not SVG text,
+    so that on a phone they stay put (sticky) while the cells, drawn at full size, scroll sideways under them.
     """
-    label_w, right = 180, 8
-    cell = (width - label_w - right) / max(len(weeks), 1)
+    cell = width / max(len(weeks), 1)
     tooltips = len(weeks) * len(cells_by_person) <= MATRIX_TOOLTIPS_MAX_CELLS
-    cells = _MatrixCells(weeks, cell, label_w, row_height)
-    label_at = f'class="row-label" x="4" y="{cells.text_y}"'
-    people, rows = [], []
+    cells = _MatrixCells(weeks, cell, row_height)
+    people, rows, labels = [], [], []
     for index, (person_id, (statuses, planned_row, logged_row)) in enumerate(cells_by_person.items()):
         name = clean_text(names.get(person_id, ""))
         short = name if len(name) <= 24 else name[:23] + "…"
@@ -119,25 +122,25 @@ def people_matrix(weeks, cells_by_person, names, link_for=None, width=CHART_WIDT
         else:
             svg = cells.bare_row(statuses)
         top = fmt(index * row_height)
-        label = _row_label(name, short, href, label_at)
-        rows.append(f'<g class="matrix-row" transform="translate(0 {top})">{label}{svg}</g>')
+        rows.append(f'<g class="matrix-row" transform="translate(0 {top})">{svg}</g>')
+        labels.append(_row_label(name, href))
         people.append({"top": top, "name": short, "full_name": name, "href": href, "cells_svg": svg})
     return {
         "width": width,
-        "label_w": label_w,
         "height": max(len(people) * row_height, row_height),
-        "header": _matrix_header(weeks, cell, label_w, width),
+        "header": _matrix_header(weeks, cell, width),
         "people": people,
         # Numbers, labels of ours, and names escaped (escape above and in _row_label).
         "rows_svg": mark_safe("\n".join(rows)),  # noqa: S308
+        "names_html": mark_safe("".join(labels)),  # noqa: S308
     }
 
 
-def _matrix_header(weeks, cell, label_w, width):
-    """The week labels above the rows, thinned to about one per 56 units."""
-    stride = label_stride(len(weeks), max(int((width - label_w) // 56), 1))
+def _matrix_header(weeks, cell, width):
+    """The week labels above the cells, thinned to about one per 56 units."""
+    stride = label_stride(len(weeks), max(int(width // 56), 1))
     return [
-        {"x": fmt(label_w + i * cell + cell / 2), "label": f"{monday:%d %b}"}
+        {"x": fmt(i * cell + cell / 2), "label": f"{monday:%d %b}"}
         for i, monday in enumerate(weeks)
         if i % stride == 0
     ]
@@ -146,9 +149,9 @@ def _matrix_header(weeks, cell, label_w, width):
 class _MatrixCells:
     """What every row shares: where each week's cell stands, its label, and the cell drawn whole for each status."""
 
-    def __init__(self, weeks, cell, label_w, row_height):
+    def __init__(self, weeks, cell, row_height):
         self.columns = [
-            (fmt(label_w + i * cell + 1), fmt(label_w + i * cell + cell / 2), f"{monday:%d %b %Y}")
+            (fmt(i * cell + 1), fmt(i * cell + cell / 2), f"{monday:%d %b %Y}")
             for i, monday in enumerate(weeks)
         ]
         self.cell_w, self.cell_h = fmt(max(cell - 2, 1)), fmt(row_height - 2)
@@ -191,11 +194,11 @@ class _MatrixCells:
         )
 
 
-def _row_label(name, short, href, label_at):
-    """The row's name, linked to the person's report when there is one (the full name in its tooltip)."""
-    # Escaped here rather than by format_html, which parses its format string again for each row; label_at holds
-    # a number.
+def _row_label(name, href):
+    """The row's name as a list item, linked to the person's page when there is one; the whole name stays in the
+    text (the stylesheet cuts it with an ellipsis) and in a tooltip."""
+    # Escaped here rather than by format_html, which parses its format string again for each row.
+    safe = escape(name)
     if href:
-        title = f"<title>{escape(name)}</title>"
-        return f'<a href="{escape(href)}"><text {label_at}>{title}{escape(short)}</text></a>'
-    return f"<text {label_at}>{escape(short)}</text>"
+        return f'<li><a href="{escape(href)}" title="{safe}">{safe}</a></li>'
+    return f'<li><span title="{safe}">{safe}</span></li>'

@@ -39,6 +39,7 @@ def my_weeks_context(request):
         "person": me,
         "form": form,
         "chart": charts.weekly_chart(rows, height=220),
+        "weeks": rows,
         "planned_total": planned_total,
         "logged_total": logged_total,
         "filters": filters,

@@ -16,8 +16,14 @@ from .calculations import label_stride, nice_ceiling, week_start
 from .charts import fmt, hours_text
 
 MAX_TIMELINE_WEEKS = 156
-# The timeline sits in the project page's main column, narrower than a report page.
-TIMELINE_WIDTH = 820
+# The plot, without the names (HTML beside it, see templates/planning/charts/timeline.html): it sits in the project
+# page's main column, narrower than a report page, and keeps this size in pixels on a phone.
+TIMELINE_WIDTH = 640
+# Each row has two lanes, so that an assignment never hides the hours logged: the assignments' bars at the top, the
+# weekly columns of hours logged below them, with the hours written above each column when a week is wide enough.
+BAR_TOP, BAR_H = 3, 10
+NUMBERS_LANE = 14  # between the bars and the columns, when the numbers are written
+MIN_WEEK_FOR_NUMBERS = 16
 
 
 @dataclass
@@ -61,8 +67,8 @@ class _TimelineScale:
     first: date
     last: date
     width: int
-    label_w: int = 180
-    right: int = 8
+    label_w: int = 0
+    right: int = 4
 
     @property
     def plot_w(self):
@@ -94,25 +100,25 @@ ASSIGNMENT_KINDS = {
 TIMELINE_HEADER_H, TIMELINE_TOTAL_H = 58, 34
 
 
-def timeline_chart(rows, logged, first, last, today, width=TIMELINE_WIDTH, row_height=28):
-    """Assignment bars per person over the calendar, with each person's logged hours per week drawn over them.
+def timeline_chart(rows, logged, first, last, today, width=TIMELINE_WIDTH, row_height=52, link_for=None):
+    """Assignment bars per person over the calendar, with each person's logged hours per week in a lane below them.
 
-    The header (months, today, total logged per week) is a separate SVG so that it stays visible while the
-    people scroll.
+    The header (months, today, total logged per week) is drawn apart so that it stays visible while the people
+    scroll; the names are returned as data for an HTML list beside the plot. `link_for(person_id)`: the address
+    a name links to.
     """
     scale = _TimelineScale(first, last, width)
     per_person_max = max([float(v) for v in logged.values()] + [40.0])
     totals = _weekly_totals(logged)
     total_max = nice_ceiling(max(list(totals.values()) + [1]))
     logged_by_person = _logged_by_person(logged, scale)
-    weeks = _WeekColumns(scale, logged_by_person, per_person_max)
+    weeks = _WeekColumns(scale, logged_by_person, per_person_max, row_height)
     people = [
-        _timeline_person(row, index * row_height, row_height, scale, weeks, logged_by_person)
+        _timeline_person(row, index * row_height, row_height, scale, weeks, logged_by_person, link_for)
         for index, row in enumerate(rows)
     ]
     return {
         "width": width,
-        "label_w": scale.label_w,
         "plot_right": fmt(width - scale.right),
         "header_h": TIMELINE_HEADER_H,
         "total_max": f"{total_max:g}",
@@ -122,6 +128,7 @@ def timeline_chart(rows, logged, first, last, today, width=TIMELINE_WIDTH, row_h
         "people": people,
         "today_x": fmt(scale.x(today)) if scale.shows(today) else None,
         "per_person_max": f"{per_person_max:.0f}",
+        "numbers": weeks.numbers,
     }
 
 
@@ -182,15 +189,23 @@ def _total_bars(totals, total_max, scale):
 
 
 class _WeekColumns:
-    """Shared by every row: where each logged week's column stands, its label, its width and its scale."""
+    """Shared by every row: where each logged week's column stands, its label, its width, its scale and its lane."""
 
-    def __init__(self, scale, logged_by_person, per_person_max):
+    def __init__(self, scale, logged_by_person, per_person_max, row_height):
         self.at = {
-            monday: (fmt(scale.x(monday) + scale.week_w * 0.2), f"{monday:%d %b %Y}")
+            monday: (
+                fmt(scale.x(monday) + scale.week_w * 0.2),
+                f"{monday:%d %b %Y}",
+                fmt(scale.x(monday) + scale.week_w / 2),
+            )
             for monday in {monday for weeks in logged_by_person.values() for monday, _ in weeks}
         }
         self.width = fmt(max(scale.week_w * 0.6, 0.5))
         self.per_person_max = per_person_max
+        self.numbers = scale.week_w >= MIN_WEEK_FOR_NUMBERS
+        lane_top = BAR_TOP + BAR_H + 3 + (NUMBERS_LANE if self.numbers else 0)
+        self.lane_bottom = row_height - 3
+        self.lane_h = self.lane_bottom - lane_top
 
 
 def _assignment_bars(row, top, row_height, scale):
@@ -206,8 +221,8 @@ def _assignment_bars(row, top, row_height, scale):
             {
                 "x": fmt(scale.x(start)),
                 "w": fmt(max(scale.x(end) - scale.x(start), 1)),
-                "y": fmt(top + 7),
-                "h": fmt(row_height - 14),
+                "y": fmt(top + BAR_TOP),
+                "h": fmt(BAR_H),
                 "kind": kind,
                 "title": f"{row.name}: {period}, {a.hours_per_day} h/day ({ASSIGNMENT_KINDS[kind]})",
             }
@@ -215,46 +230,69 @@ def _assignment_bars(row, top, row_height, scale):
     return bars
 
 
-def _logged_columns(row, top, row_height, weeks, person_weeks):
-    """A person's hours logged per week, as columns drawn over their assignment bars."""
+def _assigned_on(row, monday):
+    """Whether one of the row's assignments covers a day of the week starting on `monday`."""
+    sunday = monday + timedelta(days=6)
+    return any(a.start_date <= sunday and a.end_date >= monday for a in row.assignments)
+
+
+def _logged_columns(row, top, weeks, person_weeks):
+    """A person's hours logged per week, as columns in the lane under their assignment bars; a week logged with
+    no assignment of theirs is marked "outside"."""
     columns = []
     name = escape(row.name)
     for monday, value in sorted(person_weeks):
-        h = float(value) / weeks.per_person_max * (row_height - 6)
-        week_x, week_label = weeks.at[monday]
+        h = float(value) / weeks.per_person_max * weeks.lane_h
+        week_x, week_label, middle = weeks.at[monday]
+        outside = not _assigned_on(row, monday)
         columns.append(
             {
                 "x": week_x,
                 "w": weeks.width,
-                "y": f"{top + row_height - 3 - h:.1f}",
+                "y": f"{top + weeks.lane_bottom - h:.1f}",
                 "h": f"{h:.1f}",
-                "title": f"{name}, week of {week_label}: {float(value):.1f} h logged",
+                "middle": middle,
+                "text_y": f"{top + weeks.lane_bottom - h - 3:.1f}",
+                "hours": f"{float(value):.0f}",
+                "outside": outside,
+                "title": f"{name}, week of {week_label}: {float(value):.1f} h logged"
+                + (" (no assignment that week)" if outside else ""),
             }
         )
     return columns
 
 
-def _columns_svg(columns):
+def _columns_svg(columns, numbers):
     """Drawn here rather than in a template loop: a big project has thousands of weekly columns."""
     return mark_safe(  # noqa: S308 - numbers, and the name escaped in _logged_columns
         "".join(
-            f'<rect class="logged-week" x="{c["x"]}" y="{c["y"]}" width="{c["w"]}" height="{c["h"]}">'
-            f"<title>{c['title']}</title></rect>"
+            f'<g class="week-logged"><title>{c["title"]}</title>'
+            f'<rect class="logged-week{" outside" if c["outside"] else ""}" x="{c["x"]}" y="{c["y"]}" '
+            f'width="{c["w"]}" height="{c["h"]}"></rect>'
+            + (
+                f'<text x="{c["middle"]}" y="{c["text_y"]}" text-anchor="middle">{c["hours"]}</text>'
+                if numbers
+                else ""
+            )
+            + "</g>"
             for c in columns
         )
     )
 
 
-def _timeline_person(row, top, row_height, scale, weeks, logged_by_person):
-    """One person's row of the timeline: the name, the assignment bars, the weekly logged columns."""
-    columns = _logged_columns(row, top, row_height, weeks, logged_by_person.get(row.person_id, ()))
+def _timeline_person(row, top, row_height, scale, weeks, logged_by_person, link_for):
+    """One person's row of the timeline: the name and total (for the list beside the plot), the assignment bars,
+    the weekly logged columns."""
+    person_weeks = logged_by_person.get(row.person_id, ())
+    columns = _logged_columns(row, top, weeks, person_weeks)
     return {
-        "columns_svg": _columns_svg(columns),
+        "columns_svg": _columns_svg(columns, weeks.numbers),
         "y": fmt(top),
         "h": row_height,
-        "text_y": fmt(top + row_height / 2 + 4),
-        "name": row.name if len(row.name) <= 24 else row.name[:23] + "…",
+        "name": row.name,
         "full_name": row.name,
+        "href": link_for(row.person_id) if link_for else "",
+        "logged_total": sum((float(value) for _, value in person_weeks), 0.0),
         "unassigned": not row.assignments,
         "bars": _assignment_bars(row, top, row_height, scale),
         "columns": columns,

@@ -70,8 +70,9 @@ def _report_context(request, form, person=None):
     }
     if person is None:
         people = person_summaries(plan, today)
-        # One reverse() for everyone: a year of 500 people links each name twice (matrix and table).
-        person_url = reverse("planning:person_report", args=[org_slug, 0]).removesuffix("0/")
+        # One reverse() for everyone: a year of 500 people links each name twice (matrix and table). A name leads
+        # to the person's page, which keeps the period (and project) for its chart and its report link.
+        person_url = reverse("planning:person_page", args=[org_slug, 0]).removesuffix("0/")
         for summary in people:
             summary.href = f"{person_url}{summary.person_id}/?{query}"
         context["people"] = people
@@ -194,12 +195,19 @@ def project_timeline(request, project_id):
     )  # logged without an assignment
     first, last, clipped = timeline.timeline_range(project, assignments, logged, today)
     rows = timeline.timeline_rows(assignments, logged, names)
+    person_url = reverse("planning:person_page", args=[request.tenant.organization.slug, 0]).removesuffix(
+        "0/"
+    )
     return render(
         request,
         "planning/project_timeline.html",
         {
             "project": project,
-            "timeline": timeline.timeline_chart(rows, logged, first, last, today) if rows else None,
+            "timeline": timeline.timeline_chart(
+                rows, logged, first, last, today, link_for=lambda pid: f"{person_url}{pid}/"
+            )
+            if rows
+            else None,
             "first": first,
             "last": last,
             "clipped": clipped,

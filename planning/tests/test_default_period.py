@@ -125,7 +125,22 @@ SEED_PLAN = {"first": date(2026, 1, 1), "last": date(2026, 9, 22)}
 
 def test_a_plan_running_to_september_does_not_open_on_july_when_the_time_was_logged_in_february():
     start, end = opening_period(SEED_TODAY, **SEED_PLAN, last_logged=date(2026, 2, 27))
-    assert week_start(end) == date(2026, 2, 23) and start == date(2025, 12, 8)  # the 12 weeks up to 27 Feb
+    # 12 weeks from the plan's first week (29 Dec), which hold every log up to 27 Feb.
+    assert (start, end) == (date(2025, 12, 29), date(2026, 3, 22))
+
+
+def test_the_weeks_up_to_the_latest_log_when_plans_and_logs_began_long_before():
+    start, end = opening_period(
+        SEED_TODAY, first=date(2024, 1, 1), last=date(2026, 9, 22), last_logged=date(2026, 2, 27)
+    )
+    assert (start, end) == (date(2025, 12, 8), date(2026, 3, 1))
+    # Nothing after the logs: the weeks up to the latest log, even when the first came late in them.
+    assert opening_period(
+        SEED_TODAY, first=date(2026, 2, 20), last=date(2026, 2, 27), last_logged=date(2026, 2, 27)
+    ) == (
+        date(2025, 12, 8),
+        date(2026, 3, 1),
+    )
 
 
 def test_time_logged_in_the_last_weeks_opens_on_the_weeks_up_to_today():
@@ -190,20 +205,21 @@ def seed_in_december(monkeypatch, org, employee):
 
 def test_the_report_from_the_menu_opens_on_the_synced_february(manager_client, seed_in_december):
     response = manager_client.get("/acme/planning/report/")
-    assert response.context["weeks"][-1].monday == date(2026, 2, 23)
+    assert response.context["weeks"][0].monday == date(2025, 12, 29)
+    assert response.context["weeks"][-1].monday == date(2026, 3, 16)
     assert response.context["logged_total"] == 30
 
 
 def test_the_person_report_opens_on_their_synced_february(manager_client, employee, seed_in_december):
     response = manager_client.get(f"/acme/planning/people/{employee.pk}/")
-    assert response.context["weeks"][-1].monday == date(2026, 2, 23)
+    assert response.context["weeks"][-1].monday == date(2026, 3, 16)
     assert response.context["logged_total"] == 30
 
 
 def test_my_work_opens_on_my_synced_february(employee_client, seed_in_december):
     html = employee_client.get("/acme/my-work/").content.decode()
     assert "logged 30.0 h." in html
-    assert 'name="date_to" value="2026-03-01"' in html
+    assert 'name="date_from" value="2025-12-29"' in html and 'name="date_to" value="2026-03-22"' in html
 
 
 def test_someone_without_logs_opens_on_their_plans_even_when_others_logged(

@@ -46,7 +46,8 @@ def test_people_are_listed_with_their_own_totals_and_highlights(manager_client, 
     )
     html = page(response)
     assert 'class="status-under"' in html and 'class="status-unplanned"' in html
-    assert f"/acme/planning/people/{employee.pk}/?" in html
+    # Names lead to the person's page, keeping the period.
+    assert f'href="/acme/people/{employee.pk}/?date_from=2026-02-02&amp;date_to=2026-02-15"' in html
 
 
 def test_another_organizations_data_is_never_counted(manager_client, plan):
@@ -151,7 +152,7 @@ def test_a_year_for_fifty_people_renders_with_thinned_labels(manager_client, org
     assert len(chart["weeks"]) == 52
     assert 0 < sum(1 for w in chart["weeks"] if w["label"]) <= 14
     assert len(response.context["matrix"]["people"]) == 50
-    assert 'class="chart-scroll"' in page(response)
+    assert 'class="plan-grid-scroll chart-scroll"' in page(response)
 
 
 def _many(org, project, people, logs_each):
