@@ -15,7 +15,6 @@ from projects.forms import DateInput
 from projects.models import Project
 
 from .models import WEEKDAY_FIELDS, CapacitySettings, Holiday, Source, TimeOff, WorkPattern
-from .services import save_work_pattern
 
 # The longest period "Who is free" and the availability pages compute at once: two years of days.
 LONGEST_PERIOD = timedelta(days=2 * 366)
@@ -34,7 +33,8 @@ class CapacitySettingsForm(forms.ModelForm):  # type: ignore[type-arg]  # generi
 
 
 class WorkPatternForm(forms.ModelForm):  # type: ignore[type-arg]  # generic in the stubs only
-    """A person's working hours from a date on. A pattern already starting that day is replaced."""
+    """A person's working hours from a date on; saved by services.save_work_pattern, which replaces a pattern
+    already starting that day."""
 
     class Meta:
         model = WorkPattern
@@ -44,16 +44,12 @@ class WorkPatternForm(forms.ModelForm):  # type: ignore[type-arg]  # generic in 
 
     def __init__(self, *args: Any, person: Person, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.person = person
         self.instance.person = person
         self.instance.organization_id = person.organization_id
         self.instance.source = Source.MANUAL
 
     def validate_unique(self) -> None:
         """Saving on a day that already starts a pattern replaces that one (services.save_work_pattern)."""
-
-    def save(self, commit: bool = True) -> WorkPattern:
-        return save_work_pattern(self.person, self.cleaned_data)
 
 
 class _TimeOffFields(forms.ModelForm):  # type: ignore[type-arg]  # generic in the stubs only

@@ -15,7 +15,7 @@ from people.roles import Role
 
 from .forms import LONGEST_PERIOD, CapacitySettingsForm, HolidayForm, TimeOffForm, WorkPatternForm
 from .models import WEEKDAY_FIELDS, CapacitySettings, Holiday, TimeOff, WorkPattern
-from .services import enter_time_off, request_time_off
+from .services import enter_time_off, request_time_off, save_work_pattern
 
 # The largest id a database integer column holds: bigger numbers are refused as input, never sent to the database.
 MAX_ID = 2**63 - 1
@@ -113,7 +113,7 @@ class WorkPatternSerializer(WeeklyHoursSerializer):
         return attrs
 
     def create(self, validated_data: dict[str, Any]) -> WorkPattern:
-        return self._form.save()
+        return save_work_pattern(self.context["person"], self._form.cleaned_data)
 
 
 class TimeOffSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]

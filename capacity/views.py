@@ -38,6 +38,7 @@ from .services import (
     enter_time_off,
     request_time_off,
     save_capacity_settings,
+    save_work_pattern,
 )
 
 MANAGERS = (Role.ADMINISTRATOR, Role.MANAGER)
@@ -139,7 +140,7 @@ def person_capacity(request: TenantRequest, person_id: int) -> HttpResponse:
         request.POST or None, person=person, initial={"effective_from": timezone.localdate()}
     )
     if request.method == "POST" and form.is_valid():
-        pattern = form.save()
+        pattern = save_work_pattern(person, form.cleaned_data)
         messages.success(
             request,
             f"{person.full_name} works {pattern.hours_per_week:g} h a week from {pattern.effective_from:%d %b %Y}.",
