@@ -14,7 +14,11 @@ ROLE_PRECEDENCE = (Role.ADMINISTRATOR, Role.MANAGER, Role.EMPLOYEE)
 
 # (url name, label) per active role; the header shows these links.
 NAVIGATION: dict[str, tuple[tuple[str, str], ...]] = {
-    Role.ADMINISTRATOR: (("people:list", "People"), ("integrations:list", "Integrations")),
+    Role.ADMINISTRATOR: (
+        ("people:list", "People"),
+        ("integrations:list", "Integrations"),
+        ("worklogs:lock", "Locked period"),
+    ),
     Role.MANAGER: (
         ("projects:list", "Projects"),
         ("planning:report", "Planned vs logged"),

@@ -311,6 +311,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "integrations.tasks.check_live_updates_hourly",
         "schedule": timedelta(hours=1),
     },
+    # The ledgers of runs older than SYNC_LEDGER_RETENTION_DAYS (integrations.services.ledger).
+    "purge-sync-ledger": {
+        "task": "integrations.tasks.purge_sync_ledger",
+        "schedule": timedelta(hours=24),
+    },
     # Time off, holidays and expected weekly hours from Hubstaff into capacity (integrations.services.availability).
     "import-availability-daily": {
         "task": "integrations.tasks.import_availability_daily",
@@ -319,6 +324,8 @@ CELERY_BEAT_SCHEDULE = {
 }
 # A sync run's lease: a run whose worker has not renewed it for this long is taken over (services.runs).
 SYNC_LEASE_SECONDS = env.int("SYNC_LEASE_SECONDS", default=90)
+# A run can be undone this long; its ledger is purged after (integrations.services.ledger).
+SYNC_LEDGER_RETENTION_DAYS = env.int("SYNC_LEDGER_RETENTION_DAYS", default=90)
 
 # --- REST framework ---------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -58,6 +58,7 @@ def test_unlinked_project_reads_as_not_enabled(manager_api, project):
         "prevent_new_assignments": False,
         "trim_assignments": False,
         "count_work_breaks": True,
+        "approved_time_only": False,
         "hubstaff_time_zone": "",
         "last_synced_at": None,
         "next_sync_due_at": None,
