@@ -51,9 +51,16 @@ def test_a_manager_sees_a_persons_projects_assignments_and_logged_hours(manager_
     assert f'href="/acme/planning/people/{employee.pk}/?date_from=' in html
 
 
+def test_the_persons_report_links_to_their_page_for_the_same_period(manager_client, employee):
+    html = manager_client.get(
+        f"/acme/planning/people/{employee.pk}/", {"date_from": "2026-02-02", "date_to": "2026-02-15"}
+    ).content.decode()
+    assert f'href="/acme/people/{employee.pk}/?date_from=2026-02-02&amp;date_to=2026-02-15' in html
+
+
 def test_the_page_has_room_for_availability_and_time_off(manager_client, employee):
     html = manager_client.get(url(employee)).content.decode()
-    assert "Availability: working hours and time off" not in html  # a template comment, not shown
+    assert "AVAILABILITY" not in html  # the capacity block's marker is a template comment, not shown
     assert "Hours per week" in html
 
 
