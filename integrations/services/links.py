@@ -17,6 +17,7 @@ from integrations.hubstaff.windows import daily_floor
 from integrations.models import HubstaffProject, LinkedHubstaffProject, ProjectLink, SyncRun
 from integrations.selectors import get_installation, get_link, reachable_projects
 from projects.models import Project
+from worklogs import locks
 from worklogs.models import WorkLog
 
 from .runs import SyncNotPossible, active_run, request_sync
@@ -276,11 +277,17 @@ def _move_worklogs(link: ProjectLink, held: Sequence[HeldLogs], user: User | Ano
                     ]
                 }
             )
-    WorkLog.objects.for_org(link.organization_id).filter(
+    moving = WorkLog.objects.for_org(link.organization_id).filter(
         source=WorkLog.Source.HUBSTAFF,
         source_project_id__in={h.hubstaff_project_id for h in held},
         project_id__in={h.project_id for h in held},
-    ).delete()
+    )
+    # The locked period's logs stay where they are (nothing changes a locked day); the reset here then shows
+    # Hubstaff's hours of those days as differences for an Administrator to accept.
+    locked = locks.hold_for_change(link.organization_id)
+    if locked is not None:
+        moving = moving.filter(date__gt=locked)
+    moving.delete()
     ProjectLink.objects.filter(pk=link.pk).update(synced_through=None)
     link.synced_through = None
     try:

@@ -23,6 +23,7 @@ from integrations.services.links import update_link
 from people.models import Organization, Person
 from projects.models import Project
 from tests.factories import PersonFactory, ProjectFactory, WorkLogFactory
+from worklogs import locks
 from worklogs.models import WorkLog
 
 DEMO = json.loads(DEMO_SCENARIO.read_text())
@@ -341,3 +342,29 @@ def test_the_api_refuses_to_link_held_hours_and_names_them(
         in str(response.json())
     )
     assert get_selection(support) == []
+
+
+def test_a_move_leaves_the_locked_periods_hours_where_they_are(
+    manager_client: Client,
+    installed: Installation,
+    bobby: Person,
+    website: Project,
+    support: Project,
+    hs: SandboxClient,
+) -> None:
+    """Nothing changes a locked day: its hours stay in the project that holds them, and the new project's reset
+    shows Hubstaff's hours of those days as differences instead of counting them twice."""
+    website_synced_from_hubstaff_b(manager_client, website, hs)
+    locked_through = date(2026, 2, 28)
+    locks.lock(website.organization, locked_through, None)
+    locked = synced_seconds(website.organization, project=website, date__lte=locked_through)
+    assert 0 < locked < BOBBY_ON_HUBSTAFF_B
+    save(manager_client, website)
+
+    save(manager_client, support, hubstaff_b(hs), enabled="on", move_worklogs="yes")
+    run_queued_sync(support)
+
+    assert synced_seconds(website.organization, project=website) == locked
+    assert synced_seconds(support.organization, project=support) == BOBBY_ON_HUBSTAFF_B - locked
+    assert synced_seconds(support.organization) == BOBBY_ON_HUBSTAFF_B  # still counted once
+    assert locks.open_differences(support.organization_id, support)
