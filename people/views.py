@@ -133,9 +133,10 @@ def person_create(request: TenantRequest) -> HttpResponse:
         "email": request.GET.get("email", ""),
         "full_name": request.GET.get("full_name", ""),
     }
-    # At least one role is required; Employee, the least one, is ticked unless the link names another.
-    role = request.GET.get("role")
-    initial["roles"] = [role if role in Role.values else Role.EMPLOYEE]
+    # A link may name the role (a missing teammate's "Add and invite" names Employee); otherwise the person
+    # ticks at least one: a ticked default would be kept by someone who meant only Manager.
+    if request.GET.get("role") in Role.values:
+        initial["roles"] = [request.GET["role"]]
     initial["invite"] = True
     form = PersonForm(
         request.POST or None,

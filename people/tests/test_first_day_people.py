@@ -16,10 +16,11 @@ def test_adding_a_person_without_a_role_is_refused(admin_client: Client, org: Or
 
 
 @pytest.mark.django_db
-def test_the_add_form_starts_with_employee_ticked(admin_client: Client) -> None:
+def test_the_add_form_asks_for_a_role_and_ticks_none_by_itself(admin_client: Client) -> None:
     page = admin_client.get("/acme/people/new/").content.decode()
-    assert "checked" in page.split('value="employee"')[1].split(">")[0]
-    assert "checked" not in page.split('value="manager"')[1].split(">")[0]
+    assert "At least one." in page
+    for role in ("administrator", "manager", "employee"):
+        assert "checked" not in page.split(f'value="{role}"')[1].split(">")[0]
 
 
 @pytest.mark.django_db
