@@ -14,6 +14,8 @@ from people.text import clean_text
 from .calculations import Status, label_stride, nice_ceiling
 
 CHART_WIDTH = 960
+# The weekly chart drawn again for a phone, whose labels would be a third of their size in the 960-unit drawing.
+PHONE_CHART_WIDTH = 360
 
 
 def fmt(value):
@@ -33,8 +35,12 @@ def _status_note(row):
 # -- Weekly planned vs logged -------------------------------------------------------------------------------
 
 
-def weekly_chart(rows, width=CHART_WIDTH, height=260):
-    """Bars per week: planned (light, wide) behind logged (narrow, coloured by how it compares)."""
+def weekly_chart(rows, width=CHART_WIDTH, height=260, with_phone=True):
+    """Bars per week: planned (light, wide) behind logged (narrow, coloured by how it compares).
+
+    With `with_phone`, the chart also carries its drawing for a phone ("phone": a narrow viewBox, fewer labels)
+    that the stylesheet shows instead below 600 px.
+    """
     left, right, top, bottom = 48, 12, 14, 30
     plot_w, plot_h = width - left - right, height - top - bottom
     n = max(len(rows), 1)
@@ -86,6 +92,7 @@ def weekly_chart(rows, width=CHART_WIDTH, height=260):
         "grid": grid,
         "weeks": weeks,
         "y_max": y_max,
+        "phone": weekly_chart(rows, PHONE_CHART_WIDTH, 240, with_phone=False) if with_phone else None,
     }
 
 

@@ -26,7 +26,11 @@ def test_my_work_shows_my_weeks_chart_with_my_hours_only(employee_client, org, p
     response = employee_client.get("/acme/my-work/")
     assert response.status_code == 200
     html = response.content.decode()
-    assert 'id="my-weeks"' in html and 'class="chart weekly-chart"' in html
+    assert (
+        'id="my-weeks"' in html
+        and 'class="chart weekly-chart weekly-wide"' in html
+        and 'class="chart weekly-chart weekly-phone"' in html
+    )
     assert "planned 30.0 h, logged 5.0 h." in html
     assert f"Week of {monday:%d %b %Y}: planned 30.0 h, logged 5.0 h (under plan)" in html
     assert f"/acme/planning/people/{employee.pk}/" in html

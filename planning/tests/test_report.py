@@ -26,7 +26,11 @@ def test_manager_sees_planned_and_logged_per_week(manager_client, plan):
         (date(2026, 2, 2), 24, 16, "under"),
         (date(2026, 2, 9), 16, 18, "over"),
     ]
-    assert "<svg" in html and 'class="chart weekly-chart"' in html
+    assert (
+        "<svg" in html
+        and 'class="chart weekly-chart weekly-wide"' in html
+        and 'class="chart weekly-chart weekly-phone"' in html
+    )
 
 
 def test_people_are_listed_with_their_own_totals_and_highlights(manager_client, plan, employee):

@@ -298,6 +298,11 @@ def test_a_persons_page_gathers_their_projects_hours_and_hubstaff_users(
     assert "8.00 h/day" in page.locator("#person-assignments").inner_text()
     assert page.get_by_test_id("person-logged").inner_text() == "105.0 h"
     assert page.locator("#person-weeks svg .week").count() == 12
+    # The weekly chart drawn for the screen: its week labels at a readable size, whichever drawing shows.
+    chart = page.locator("#person-weeks svg.weekly-chart:visible")
+    assert chart.count() == 1
+    label_height = chart.locator(".axis-label").last.evaluate("el => el.getBoundingClientRect().height")
+    assert label_height >= 9, label_height
     assert "Bobby B." in page.locator(".hubstaff-user-links").inner_text()
     fits_and_passes_axe(page, "person page", width)
     screenshot(page, "person-page")
