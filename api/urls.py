@@ -1,12 +1,13 @@
 """/api/: the REST API (v1), its OpenAPI schema and docs page; and the profile page's route (/accounts/profile/)."""
 
 from django.http import JsonResponse
-from django.urls import include, path, re_path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 
 from .profile import profile
 from .views import (
     assignments,
+    capacity,
     docs,
     hubstaff,
     integrations,
@@ -27,7 +28,38 @@ def not_found(request, *args, **kwargs):
     return JsonResponse({"detail": "Not found."}, status=404)
 
 
-org_patterns = [
+# Capacity: working hours, time off, holidays, availability, Who is free (api/views/capacity.py).
+capacity_patterns: list[URLPattern | URLResolver] = [
+    path("settings/", capacity.CapacitySettingsView.as_view(), name="capacity_settings"),
+    path("holidays/", capacity.HolidayList.as_view(), name="capacity_holidays"),
+    path("holidays/<int:holiday_id>/", capacity.HolidayDetail.as_view(), name="capacity_holiday"),
+    path(
+        "people/<int:person_id>/working-hours/",
+        capacity.WorkPatternList.as_view(),
+        name="capacity_working_hours",
+    ),
+    path(
+        "people/<int:person_id>/working-hours/<int:pattern_id>/",
+        capacity.WorkPatternDetail.as_view(),
+        name="capacity_working_hours_detail",
+    ),
+    path("time-off/", capacity.TimeOffList.as_view(), name="capacity_time_off"),
+    path("time-off.csv", capacity.TimeOffCsv.as_view(), name="capacity_time_off_csv"),
+    path("time-off/<int:time_off_id>/", capacity.TimeOffDetail.as_view(), name="capacity_time_off_detail"),
+    path(
+        "time-off/<int:time_off_id>/approve/",
+        capacity.TimeOffApprove.as_view(),
+        name="capacity_time_off_approve",
+    ),
+    path("time-off/<int:time_off_id>/deny/", capacity.TimeOffDeny.as_view(), name="capacity_time_off_deny"),
+    path("availability/", capacity.AvailabilityView.as_view(), name="capacity_availability"),
+    path("availability.csv", capacity.AvailabilityCsv.as_view(), name="capacity_availability_csv"),
+    path("free/", capacity.FreeView.as_view(), name="capacity_free"),
+    path("free.csv", capacity.FreeCsv.as_view(), name="capacity_free_csv"),
+]
+
+org_patterns: list[URLPattern | URLResolver] = [
+    path("capacity/", include(capacity_patterns)),
     path("people/", people.PersonList.as_view(), name="people"),
     path("people/<int:person_id>/", people.PersonDetail.as_view(), name="person"),
     path(

@@ -18,11 +18,14 @@ NAVIGATION: dict[str, tuple[tuple[str, str], ...]] = {
         ("people:list", "People"),
         ("integrations:list", "Integrations"),
         ("worklogs:lock", "Locked period"),
+        ("capacity:settings", "Capacity"),
     ),
     Role.MANAGER: (
         ("projects:list", "Projects"),
         ("planning:report", "Planned vs logged"),
         ("people:list", "People"),
+        ("capacity:time_off", "Time off"),
+        ("capacity:free", "Who is free"),
     ),
-    Role.EMPLOYEE: (("worklogs:my_work", "My work"),),
+    Role.EMPLOYEE: (("worklogs:my_work", "My work"), ("capacity:my_time_off", "My time off")),
 }

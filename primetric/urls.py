@@ -27,4 +27,5 @@ urlpatterns = [
     path("<slug:org_slug>/", include("integrations.urls")),
     path("<slug:org_slug>/", include("integrations.project_urls")),
     path("<slug:org_slug>/", include("planning.urls")),
+    path("<slug:org_slug>/", include("capacity.urls")),
 ]

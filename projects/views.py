@@ -10,6 +10,7 @@ from .forms import AssignmentForm, ProjectForm
 from .models import Assignment, Project
 from .panels import render_project_panels
 from .selectors import search_projects
+from .warnings import assignment_warnings
 
 
 @tenant_view(Role.MANAGER)
@@ -69,6 +70,8 @@ def assignment_create(request, project_id):
     if request.method == "POST" and form.is_valid():
         assignment = form.save()
         messages.success(request, f"{assignment.person} was assigned to {project.name}.")
+        for warning in assignment_warnings(assignment):
+            messages.warning(request, warning)
         return redirect("projects:detail", org_slug=request.tenant.organization.slug, project_id=project.pk)
     return render(
         request, "projects/assignment_form.html", {"form": form, "project": project, "creating": True}
@@ -81,8 +84,10 @@ def assignment_edit(request, project_id, assignment_id):
     assignment = request.tenant.get(Assignment, assignment_id, queryset=project.assignments.all())
     form = AssignmentForm(request.POST or None, instance=assignment, project=project)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        assignment = form.save()
         messages.success(request, "The assignment was saved.")
+        for warning in assignment_warnings(assignment):
+            messages.warning(request, warning)
         return redirect("projects:detail", org_slug=request.tenant.organization.slug, project_id=project.pk)
     return render(
         request,

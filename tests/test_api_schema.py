@@ -7,6 +7,8 @@ request would end in 404), acting as a member who holds all three roles. Each ex
 is rolled back, so that a DELETE does not starve the examples after it. Bounded: a few examples per operation.
 """
 
+from datetime import date
+
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
@@ -16,6 +18,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
 from api.tokens import issue_token
+from capacity.models import Holiday, TimeOff, WorkPattern
 from integrations.models import HubstaffProject, HubstaffUserLink, Installation, ProjectLink, SyncRun
 from people.roles import Role
 from tests.factories import AssignmentFactory, PersonFactory, WorkLogFactory
@@ -76,6 +79,13 @@ def world(org, project, make_member, in_test_transaction):
             ).pk,
             "link_id": HubstaffUserLink.objects.create(
                 organization=org, hubstaff_user_id=5, person=person
+            ).pk,
+            "holiday_id": Holiday.objects.create(organization=org, date=date(2026, 5, 1), name="Holiday").pk,
+            "time_off_id": TimeOff.objects.create(
+                organization=org, person=person, start_date=date(2026, 3, 2), end_date=date(2026, 3, 6)
+            ).pk,
+            "pattern_id": WorkPattern.objects.create(
+                organization=org, person=person, effective_from=date(2026, 3, 1)
             ).pk,
         },
     }

@@ -9,6 +9,7 @@ from datetime import date
 
 import pytest
 
+from capacity.models import Holiday, TimeOff, WorkPattern
 from conftest import signed_in
 from integrations.models import HubstaffUserLink, SyncRun
 from tests.factories import WorkLogFactory, assigned_project
@@ -27,6 +28,19 @@ OTHER_TENANT_IDS = {
     "worklog_id": lambda o: o["worklog"].pk,
     "run_id": lambda o: _sync_run(o).pk,
     "link_id": lambda o: _user_link(o).pk,
+    "holiday_id": lambda o: (
+        Holiday.objects.create(organization=o["org"], date=date(2026, 5, 1), name="Holiday").pk
+    ),
+    "time_off_id": lambda o: (
+        TimeOff.objects.create(
+            organization=o["org"], person=o["person"], start_date=date(2026, 3, 2), end_date=date(2026, 3, 6)
+        ).pk
+    ),
+    "pattern_id": lambda o: (
+        WorkPattern.objects.create(
+            organization=o["org"], person=o["person"], effective_from=date(2026, 3, 1)
+        ).pk
+    ),
 }
 
 

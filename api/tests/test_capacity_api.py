@@ -13,7 +13,7 @@ from conftest import token_client
 from people.models import Organization, Person
 from tests.factories import AssignmentFactory, PersonFactory, ProjectFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("capacity.tests.urls")]
+pytestmark = [pytest.mark.django_db]
 
 MARCH = date(2026, 3, 2)  # a Monday
 

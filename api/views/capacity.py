@@ -1,5 +1,5 @@
 """The capacity API under /api/v1/orgs/<org_slug>/capacity/: working hours, time off and its decisions, holidays,
-settings, availability per person and week, Who is free, and CSV exports (routes in capacity/api_urls.py).
+settings, availability per person and week, Who is free, and CSV exports (routes in api/urls.py).
 
 Administrators and Managers read and write everything; any member reads the holidays and settings, their own time
 off and their own availability, and asks for time off where the organization allows it. Rows from Hubstaff are
@@ -19,22 +19,14 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, generics, status
-from rest_framework.parsers import JSONParser
-from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
-from rest_framework.views import APIView
 
-from people.models import Person, TenantModel
-from people.roles import Role
-from people.tenancy import Tenant, resolve_tenant
-from projects.models import Project
-
-from .availability import WeekFigures, weeks_by_person
-from .free import FreePerson, free_people
-from .models import CapacitySettings, Holiday, TimeOff, WorkPattern, settings_for
-from .serializers import (
+from capacity.availability import WeekFigures, weeks_by_person
+from capacity.free import FreePerson, free_people
+from capacity.models import CapacitySettings, Holiday, TimeOff, WorkPattern, settings_for
+from capacity.serializers import (
     AvailabilityFilters,
     CapacitySettingsSerializer,
     FreeFilters,
@@ -45,7 +37,13 @@ from .serializers import (
     TimeOffSerializer,
     WorkPatternSerializer,
 )
-from .services import ReadOnly, decide_time_off, delete_time_off, save_capacity_settings
+from capacity.services import ReadOnly, decide_time_off, delete_time_off, save_capacity_settings
+from people.models import Person, TenantModel
+from people.roles import Role
+from people.tenancy import Tenant
+from projects.models import Project
+
+from ..tenancy import TenantAPIView as TenantEndpoint
 
 MANAGERS = (Role.ADMINISTRATOR, Role.MANAGER)
 CSV = {(200, "text/csv"): OpenApiTypes.STR}
@@ -60,79 +58,6 @@ class Conflict(exceptions.APIException):
 
 def read_only_conflict(error: ReadOnly) -> Conflict:
     return Conflict(str(error))
-
-
-class HoldsRequiredRole(BasePermission):
-    """Resolve the organization from the URL (404 for non-members) and check the roles this method needs."""
-
-    message = "Your roles in this organization do not allow this."
-
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        if not isinstance(view, TenantEndpoint):
-            return False
-        tenant = view.resolve_tenant()
-        roles = view.required_roles(request.method or "GET")
-        return not roles or tenant.holds(*roles)
-
-
-class TenantEndpoint(generics.GenericAPIView):  # type: ignore[type-arg]
-    """The API's TenantAPIView (api/tenancy.py), restated on the same people.tenancy for a package below `api` in the
-    layers, with the same attributes and hooks: authenticated, a member of the URL's organization (404), holding a
-    role this method needs (403), every id of the URL looked up inside the organization (404) before the method
-    runs. Moved into the api package, these views derive from TenantAPIView instead, changing nothing else."""
-
-    permission_classes = [IsAuthenticated, HoldsRequiredRole]
-    parser_classes = [JSONParser]
-    read_roles: ClassVar[tuple[str, ...] | None] = None  # None: same as write_roles
-    write_roles: ClassVar[tuple[str, ...]] = ()
-    url_models: ClassVar[dict[str, type[TenantModel]]] = {}  # URL kwarg -> model, looked up in this order
-    filter_serializer_class: ClassVar[type[BaseSerializer[Any]] | None] = None
-
-    tenant: Tenant | None = None
-    url_objects: dict[str, Any]
-
-    def required_roles(self, method: str) -> tuple[str, ...]:
-        if method in SAFE_METHODS and self.read_roles is not None:
-            return self.read_roles
-        return self.write_roles
-
-    def resolve_tenant(self) -> Tenant:
-        if self.tenant is None:
-            self.tenant = resolve_tenant(self.request, self.kwargs["org_slug"])
-            self.request.tenant = self.tenant  # type: ignore[attr-defined]
-        return self.tenant
-
-    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        super().initial(request, *args, **kwargs)
-        self.url_objects = {}
-        tenant = self.resolve_tenant()
-        for kwarg, model in self.url_models.items():
-            if kwarg in kwargs:
-                self.url_objects[kwarg] = tenant.get(model, kwargs[kwarg], queryset=self.scope_for(model))
-
-    def scope_for(self, model: type[TenantModel]) -> QuerySet[Any]:
-        """Where a URL id of `model` is looked up: the organization (endpoints narrow it further)."""
-        return self.resolve_tenant().scope(model)
-
-    def filters(self) -> dict[str, Any]:
-        if self.filter_serializer_class is None or self.request.method != "GET":
-            return {}
-        filters = self.filter_serializer_class(data=self.request.query_params)
-        filters.is_valid(raise_exception=True)
-        return dict(filters.validated_data)
-
-    def get_object(self) -> Any:
-        obj = self.url_objects.get(self.lookup_url_kwarg or "")
-        if obj is None:
-            raise Http404
-        self.check_object_permissions(self.request, obj)
-        return obj
-
-    def get_serializer_context(self) -> dict[str, Any]:
-        context = dict(super().get_serializer_context())
-        if self.tenant is not None:
-            context["tenant"] = self.tenant
-        return context
 
 
 class CapacityEndpoint(TenantEndpoint):
@@ -162,7 +87,7 @@ def _refuse_hubstaffs(row: TimeOff | Holiday) -> None:
     put=extend_schema(summary="Change the capacity settings"),
     patch=extend_schema(summary="Change some capacity settings"),
 )
-class CapacitySettingsView(CapacityEndpoint, generics.RetrieveUpdateAPIView):  # type: ignore[type-arg]
+class CapacitySettingsView(CapacityEndpoint, generics.RetrieveUpdateAPIView):
     read_roles = MEMBERS
     serializer_class = CapacitySettingsSerializer
 
@@ -189,7 +114,7 @@ class HolidayEndpoint(CapacityEndpoint):
     get=extend_schema(summary="List the organization's holidays"),
     post=extend_schema(summary="Add a holiday"),
 )
-class HolidayList(HolidayEndpoint, generics.ListCreateAPIView):  # type: ignore[type-arg]
+class HolidayList(HolidayEndpoint, generics.ListCreateAPIView):
     pass
 
 
@@ -199,7 +124,7 @@ class HolidayList(HolidayEndpoint, generics.ListCreateAPIView):  # type: ignore[
     patch=extend_schema(summary="Change some of a holiday's fields"),
     delete=extend_schema(summary="Remove a holiday"),
 )
-class HolidayDetail(HolidayEndpoint, generics.RetrieveUpdateDestroyAPIView):  # type: ignore[type-arg]
+class HolidayDetail(HolidayEndpoint, generics.RetrieveUpdateDestroyAPIView):
     def perform_update(self, serializer: BaseSerializer[Any]) -> None:
         _refuse_hubstaffs(self.get_object())
         serializer.save()
@@ -248,7 +173,7 @@ class WorkPatternEndpoint(CapacityEndpoint):
         summary="Set a person's working hours from a date on (replacing any starting that day)"
     ),
 )
-class WorkPatternList(WorkPatternEndpoint, generics.ListCreateAPIView):  # type: ignore[type-arg]
+class WorkPatternList(WorkPatternEndpoint, generics.ListCreateAPIView):
     pass
 
 
@@ -258,7 +183,7 @@ class WorkPatternList(WorkPatternEndpoint, generics.ListCreateAPIView):  # type:
         summary="Remove a person's working hours from a date (the earlier ones apply again)"
     ),
 )
-class WorkPatternDetail(WorkPatternEndpoint, generics.RetrieveDestroyAPIView):  # type: ignore[type-arg]
+class WorkPatternDetail(WorkPatternEndpoint, generics.RetrieveDestroyAPIView):
     pass
 
 
@@ -306,7 +231,7 @@ class TimeOffEndpoint(CapacityEndpoint):
         summary="Enter time off (a Manager's counts at once) or ask for your own (pending until a Manager decides)"
     ),
 )
-class TimeOffList(TimeOffEndpoint, generics.ListCreateAPIView):  # type: ignore[type-arg]
+class TimeOffList(TimeOffEndpoint, generics.ListCreateAPIView):
     def required_roles(self, method: str) -> tuple[str, ...]:
         return MEMBERS  # anyone may ask; the serializer keeps non-Managers to their own
 
@@ -324,7 +249,7 @@ class TimeOffList(TimeOffEndpoint, generics.ListCreateAPIView):  # type: ignore[
     patch=extend_schema(summary="Change some of the time off's fields"),
     delete=extend_schema(summary="Delete time off (or withdraw your own pending request)"),
 )
-class TimeOffDetail(TimeOffEndpoint, generics.RetrieveUpdateDestroyAPIView):  # type: ignore[type-arg]
+class TimeOffDetail(TimeOffEndpoint, generics.RetrieveUpdateDestroyAPIView):
     def required_roles(self, method: str) -> tuple[str, ...]:
         if method == "DELETE":
             return MEMBERS  # a member withdraws their own pending request (checked below)
@@ -346,7 +271,7 @@ class TimeOffDetail(TimeOffEndpoint, generics.RetrieveUpdateDestroyAPIView):  # 
             raise read_only_conflict(error) from None
 
 
-class TimeOffDecision(TimeOffEndpoint, generics.GenericAPIView):  # type: ignore[type-arg]
+class TimeOffDecision(TimeOffEndpoint, generics.GenericAPIView):
     approve: ClassVar[bool] = True
 
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -505,7 +430,8 @@ class AvailabilityCsv(AvailabilityEndpoint):
 
 class FreeEndpoint(CapacityEndpoint):
     filter_serializer_class = FreeFilters
-    pagination_class = None  # one ranked list (at most everyone of the organization)
+    # One ranked list (at most everyone of the organization), unpaged.
+    pagination_class = None  # type: ignore[assignment]
 
     def ranked(self) -> tuple[dict[str, Any], list[FreePerson]]:
         filters = self.filters()
