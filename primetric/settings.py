@@ -12,6 +12,7 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 from primetric import devservers
 
@@ -326,6 +327,29 @@ CELERY_BEAT_SCHEDULE = {
 SYNC_LEASE_SECONDS = env.int("SYNC_LEASE_SECONDS", default=90)
 # A run can be undone this long; its ledger is purged after (integrations.services.ledger).
 SYNC_LEDGER_RETENTION_DAYS = env.int("SYNC_LEDGER_RETENTION_DAYS", default=90)
+
+# --- Celery queues: a person's work ahead of the schedule's (integrations/services/queues.py) -----------------
+# A worker serves the queues it is given with -Q (all of these without -Q), polling them in that order: "priority"
+# keeps the order in each BRPOP, so a worker serving both takes an interactive message first whenever one waits.
+CELERY_TASK_QUEUES = (Queue("interactive"), Queue("scheduled"))
+CELERY_TASK_DEFAULT_QUEUE = "interactive"
+CELERY_BROKER_TRANSPORT_OPTIONS["queue_order_strategy"] = "priority"
+# A sync run's message names its queue when it is sent (queues.send_task_options); the other tasks by name. What
+# is not listed (e-mails, the recovery, the webhooks' events and batches, subscriptions) is interactive: short,
+# and waited for.
+CELERY_TASK_ROUTES = {
+    "integrations.tasks.enqueue_due_syncs": {"queue": "scheduled"},
+    "integrations.tasks.enqueue_due_reconciliations": {"queue": "scheduled"},
+    "integrations.tasks.send_runs_task": {"queue": "scheduled"},
+    "integrations.tasks.check_live_updates_hourly": {"queue": "scheduled"},
+    "integrations.tasks.check_live_updates_task": {"queue": "scheduled"},
+    "integrations.tasks.import_availability_daily": {"queue": "scheduled"},
+    "integrations.tasks.import_availability_task": {"queue": "scheduled"},
+    "integrations.tasks.purge_sync_ledger": {"queue": "scheduled"},
+}
+# At most this many sync runs of one installation run at once (integrations/services/fairness.py); the others
+# wait on the broker, holding no worker.
+HUBSTAFF_RUNS_PER_INSTALLATION = env.int("HUBSTAFF_RUNS_PER_INSTALLATION", default=2)
 
 # --- REST framework ---------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
