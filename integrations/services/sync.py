@@ -61,6 +61,7 @@ from .runs import SyncStopped, claim, sync_blocker
 from .staging import Staging, Window
 from .waiting import announce_waits
 from .writer import transaction_writer
+from .writes import plan_created_assignments
 
 logger = logging.getLogger(__name__)
 
@@ -400,6 +401,8 @@ class Commit:
             if running is not None:
                 running.wait_fetch_over()
             counts, report = apply.conclude(window, reset=self.plan.mode == SyncRun.Mode.RESET)
+            if apply.created_here:
+                writer.call(plan_created_assignments, self.sync.project, set(apply.created_here))
             writer.call(self.succeed, counts, report, self.sync.awaiting(rows, users))
         return counts
 

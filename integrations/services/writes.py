@@ -4,12 +4,14 @@ The apply hands these to its writer (`writer.py`) with the values they need; eac
 or locks, so that the apply's own thread may plan the next batch meanwhile.
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from typing import TypeAlias
 
-from django.db.models import Q
+from django.db.models import Q, Sum
 
+from capacity.availability import load_calendars, person_days
 from integrations.hubstaff import rules
 from integrations.models import ProjectLink, SyncRun
 from people.models import TenantQuerySet
@@ -62,6 +64,40 @@ def create_assignments(
             for person_id, span in spans.items()
         ]
     )
+
+
+def plan_created_assignments(project: Project, assignment_ids: Collection[int]) -> int:
+    """The hours a day of the assignments a sync created (made with the model's 8 h): the person's synced hours on
+    the project within the assignment's dates, spread over the days of those dates they can work (capacity's
+    working hours less time off and holidays), to the quarter hour; at least 0.25 h, at most the hours of their
+    most available day in it. So an assignment plans what was logged, not 8 h on every day of the project.
+    Returns how many were planned."""
+    assignments = list(
+        Assignment.objects.for_org(project.organization_id).filter(pk__in=list(assignment_ids))
+    )
+    if not assignments:
+        return 0
+    logged = dict(
+        WorkLog.objects.for_org(project.organization_id)
+        .filter(project=project, assignment_id__in=[a.pk for a in assignments])
+        .values_list("assignment_id")
+        .annotate(seconds=Sum("duration_seconds"))
+    )
+    calendars = load_calendars(
+        project.organization_id,
+        {a.person_id for a in assignments},
+        min(a.start_date for a in assignments),
+        max(a.end_date for a in assignments),
+    )
+    for assignment in assignments:
+        days = person_days(calendars[assignment.person_id], assignment.start_date, assignment.end_date)
+        workable = [day for day in days if day.available_hundredths > 0]
+        most = max((day.available for day in workable), default=Decimal(24))
+        hours = Decimal(logged.get(assignment.pk) or 0) / 3600 / max(1, len(workable) or len(days))
+        quarters = (hours * 4).quantize(Decimal(1), rounding=ROUND_HALF_UP) / 4
+        assignment.hours_per_day = min(most, max(Decimal("0.25"), quarters))
+    Assignment.objects.bulk_update(assignments, ["hours_per_day"])
+    return len(assignments)
 
 
 def delete_logs(project: Project, ids: list[int]) -> int:
