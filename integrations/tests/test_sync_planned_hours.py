@@ -43,7 +43,7 @@ def synced_project(org: Organization, hs: SandboxClient, *, trim: bool) -> Proje
     return project
 
 
-def weekdays(first: date, last: date, but: set[date] = frozenset()) -> int:
+def weekdays(first: date, last: date, but: frozenset[date] = frozenset()) -> int:
     days = (first + timedelta(days=n) for n in range((last - first).days + 1))
     return sum(1 for day in days if day.weekday() < 5 and day not in but)
 
@@ -93,13 +93,13 @@ def test_holidays_and_part_time_hours_shape_what_it_plans(
         organization=org,
         person=sam,
         effective_from=date(2026, 1, 1),
-        monday_hours=2,
-        tuesday_hours=2,
-        wednesday_hours=2,
-        thursday_hours=2,
-        friday_hours=2,
+        monday_hours=Decimal(2),
+        tuesday_hours=Decimal(2),
+        wednesday_hours=Decimal(2),
+        thursday_hours=Decimal(2),
+        friday_hours=Decimal(2),
     )
-    holidays = {date(2026, 3, 2), date(2026, 3, 3)}
+    holidays = frozenset({date(2026, 3, 2), date(2026, 3, 3)})
     for day in holidays:
         Holiday.objects.create(organization=org, date=day, name="Closed")
 
