@@ -110,6 +110,24 @@ def test_reset_and_sync_is_a_few_tab_stops_from_the_top_of_the_project_page(
     assert not serious_violations(page)
 
 
+@pytest.mark.parametrize(
+    ("path", "role", "action"),
+    [
+        ("/{slug}/projects/", "manager", "New project"),
+        ("/{slug}/people/", "administrator", "Add person"),
+    ],
+)
+def test_a_pages_main_action_is_the_first_stops_after_the_skip_link(
+    page, live_server, sign_in, org, scene, path, role, action
+):
+    sign_in(page, scene["alice"])
+    act_as(page, live_server, org, role)
+    page.goto(live_server.url + path.format(slug=org.slug))
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")  # the skip link
+    assert tab_to(page, action, limit=2) <= 2
+
+
 @pytest.mark.parametrize("width", WIDTHS)
 def test_the_role_switch_waits_for_enter_after_arrow_keys(page, live_server, sign_in, org, scene, width):
     page.set_viewport_size({"width": width, "height": 860})
