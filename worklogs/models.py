@@ -193,3 +193,30 @@ class LockedDifference(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.source_key}: Hubstaff {self.hubstaff_seconds} s, kept {self.kept_seconds} s"
+
+
+class AwaitingApproval(TenantModel):
+    """Hours a time tracker has for a person's day on a project that are not synced yet, waiting for approval there
+    (a project link with "Only Hubstaff-approved time": integrations/services/approvals.py). Shown apart from the
+    work logs, never counted in them; a sync re-reading the day replaces its rows (or removes them once synced)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    date = models.DateField()
+    seconds = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["date", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "person", "date"], name="worklog_awaiting_approval_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["organization", "date"], name="awaiting_approval_date")]
+
+    def __str__(self) -> str:
+        return f"{self.person} on {self.project}, {self.date}: {self.seconds} s awaiting approval"
+
+    @property
+    def hours(self) -> float:
+        return self.seconds / 3600

@@ -15,7 +15,7 @@ from projects.models import Assignment, Project
 
 from . import locks
 from .forms import ManualWorkLogForm
-from .models import WeeklyTotal, WorkLog
+from .models import AwaitingApproval, WeeklyTotal, WorkLog
 from .selectors import project_totals, recent_worklogs
 from .sources import name_sources
 
@@ -40,6 +40,13 @@ def project_worklogs_panel(request: TenantRequest, project: Project) -> str:
     paginator.count = totals.count(source)  # known already: spare the paginator its own COUNT(*)
     page = paginator.get_page(request.GET.get("page"))
     page.object_list = name_sources(request.tenant.organization, page.object_list)
+    waiting = list(
+        request.tenant.scope(AwaitingApproval)
+        .filter(project=project)
+        .values("person__full_name")
+        .annotate(seconds=Sum("seconds"))
+        .order_by("-seconds", "person__full_name")
+    )
     return render_to_string(
         "worklogs/project_panel.html",
         {
@@ -50,6 +57,9 @@ def project_worklogs_panel(request: TenantRequest, project: Project) -> str:
             "source": source or "",
             "extra": f"&source={source}" if source else "",
             "sources": WorkLog.Source.choices,
+            # Hours the time tracker has that wait for approval there: shown apart, never in the totals.
+            "waiting": waiting,
+            "waiting_seconds": sum(row["seconds"] for row in waiting),
         },
         request=request,
     )

@@ -28,6 +28,8 @@ from integrations.hubstaff import rules
 from integrations.hubstaff.client import HubstaffClient
 from integrations.hubstaff.timesheets import Timesheet, timesheets
 from integrations.models import ProjectLink
+from projects.models import Project
+from worklogs.models import AwaitingApproval as WaitingHours
 from worklogs.models import WorkLog
 
 from .apply import StagedRows
@@ -140,6 +142,17 @@ class ApprovedRows:
                 self._waiting[row.user_id][(row.project_id, row.date, row.id)] = row.tracked
         return kept
 
+    def by_person_and_day(self, matches: Mapping[int, int]) -> dict[tuple[int, date], int]:
+        """The waiting seconds of matched people (`matches`: Hubstaff user id -> person id), by person and day."""
+        waiting: dict[tuple[int, date], int] = defaultdict(int)
+        for user_id, rows in self._waiting.items():
+            person_id = matches.get(user_id)
+            if person_id is None:
+                continue
+            for (_project_id, day, _row_id), seconds in rows.items():
+                waiting[(person_id, day)] += seconds
+        return dict(waiting)
+
     def summary(self, users: Mapping[int, rules.HubstaffUser], withdrawn_days: int) -> AwaitingApproval:
         people: list[WaitingPerson] = []
         for user_id, rows in self._waiting.items():
@@ -160,3 +173,29 @@ class ApprovedRows:
             "people": people,
             "withdrawn_days": withdrawn_days,
         }
+
+
+def record_waiting(
+    project: Project, spans: Iterable[rules.DateSpan], waiting: Mapping[tuple[int, date], int] | None
+) -> None:
+    """In the run's transaction: the project's hours awaiting approval on the days the run read, replaced by what it
+    found waiting (`None`: the option is off, and none of the project's hours wait any more)."""
+    rows = WaitingHours.objects.for_org(project.organization_id).filter(project=project)
+    if waiting is None:
+        rows.delete()
+        return
+    for span in spans:
+        rows.filter(date__range=(span.start, span.end)).delete()
+    WaitingHours.objects.bulk_create(
+        [
+            WaitingHours(
+                organization_id=project.organization_id,
+                project=project,
+                person_id=person_id,
+                date=day,
+                seconds=seconds,
+            )
+            for (person_id, day), seconds in sorted(waiting.items())
+            if seconds > 0
+        ]
+    )

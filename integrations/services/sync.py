@@ -52,7 +52,7 @@ from projects.models import Project
 
 from . import checkpoint, early, reconcile, runs, statistics, waiting
 from .apply import Apply, PlanRules, Report, RunContext, StagedRows
-from .approvals import Approvals, ApprovedRows
+from .approvals import Approvals, ApprovedRows, record_waiting
 from .fetch import Fetch, contiguous_spans
 from .links import next_daily_slot
 from .locked import LockMoved
@@ -315,6 +315,14 @@ class ProjectSync:
     def approved_rows(self, staging: StagedRows) -> StagedRows:
         return staging if self.approvals is None else ApprovedRows(staging, self.approvals)
 
+    def waiting(self, rows: StagedRows, apply: Apply) -> dict[tuple[int, date], int] | None:
+        """The hours awaiting approval by person and day, None when only approved time is not asked for."""
+        if not isinstance(rows, ApprovedRows):
+            return None
+        return rows.by_person_and_day(
+            rules.match_people(apply.users.values(), apply.people, apply.kept.links)
+        )
+
     def awaiting(self, rows: StagedRows, users: Mapping[int, rules.HubstaffUser]) -> dict[str, object]:
         """The run's awaiting_approval field, when only approved time is synced."""
         if not isinstance(rows, ApprovedRows):
@@ -403,6 +411,7 @@ class Commit:
             counts, report = apply.conclude(window, reset=self.plan.mode == SyncRun.Mode.RESET)
             if apply.created_here:
                 writer.call(plan_created_assignments, self.sync.project, set(apply.created_here))
+            writer.call(record_waiting, self.sync.project, self.plan.spans, self.sync.waiting(rows, apply))
             writer.call(self.succeed, counts, report, self.sync.awaiting(rows, users))
         return counts
 

@@ -5,6 +5,7 @@ sync, and a timesheet reopened after approval takes them out again, the run sayi
 from datetime import date
 
 import pytest
+from django.db.models import Sum
 from django.test import Client
 
 from hubstaff_sandbox.testing import SandboxClient
@@ -14,7 +15,7 @@ from integrations.services.links import update_link
 from people.models import Organization, Person
 from projects.models import Project
 from tests.factories import PersonFactory, ProjectFactory
-from worklogs.models import WorkLog
+from worklogs.models import AwaitingApproval, WorkLog
 
 from . import test_reconcile
 
@@ -86,6 +87,19 @@ def test_only_the_approved_weeks_hours_are_synced_and_the_rest_is_listed_as_wait
     assert awaiting["sam@acme.test"] > 0 and awaiting["bobby@acme.test"] > 0
     assert run.awaiting_approval["seconds"] == sum(awaiting.values())
     assert len(run.awaiting_approval["people"]) == 3  # Bobby's other weeks, Sam, and Dana
+    # Kept apart, by person and day, for the pages: the matched people's hours (Dana matches nobody here).
+    kept = dict(
+        AwaitingApproval.objects.filter(project=project)
+        .values_list("person__email")
+        .annotate(seconds=Sum("seconds"))
+    )
+    assert kept == {
+        "bobby@acme.test": awaiting["bobby@acme.test"],
+        "sam@acme.test": awaiting["sam@acme.test"],
+    }
+    assert not AwaitingApproval.objects.filter(
+        project=project, person=people["bobby"], date__range=WEEK
+    ).exists()
 
 
 def test_a_timesheet_approved_later_brings_its_days_at_the_next_sync(
@@ -100,6 +114,9 @@ def test_a_timesheet_approved_later_brings_its_days_at_the_next_sync(
     days = synced_days(project, people["bobby"])
     assert days and all(WEEK[0] <= day <= WEEK[1] for day in days)
     assert waiting(run)["bobby@acme.test"] < waiting(first)["bobby@acme.test"]
+    assert not AwaitingApproval.objects.filter(
+        project=project, person=people["bobby"], date__in=days
+    ).exists()
 
 
 def test_a_timesheet_reopened_after_approval_takes_its_days_out_and_the_run_says_so(
@@ -120,6 +137,8 @@ def test_a_timesheet_reopened_after_approval_takes_its_days_out_and_the_run_says
     page = manager_client.get(f"/{project.organization.slug}/projects/{project.pk}/").content.decode()
     assert "await approval in Hubstaff" in page
     assert "no longer approved in Hubstaff" in page
+    # The work-log section shows them apart from the totals.
+    assert "awaiting approval in Hubstaff, not counted" in page
 
 
 def test_the_option_is_off_by_default_and_then_every_hour_is_synced(
@@ -134,6 +153,7 @@ def test_the_option_is_off_by_default_and_then_every_hour_is_synced(
     run = sync_now(project, "reset")
 
     assert synced_days(project, people["sam"]) and run.awaiting_approval == {}
+    assert not AwaitingApproval.objects.exists()
 
 
 def test_the_api_sets_the_option_and_shows_what_waits(
