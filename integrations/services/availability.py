@@ -13,8 +13,8 @@ organization of the installation, through the request budget:
   Hubstaff; one gone from Hubstaff goes;
 - **expected hours a week** (`limit_histories`, `expected_per_week`): for a matched person with no working hours
   of their own (no pattern entered in Primetric), each period becomes a `capacity.WorkPattern` from Hubstaff from
-  its start, the week's hours spread over Monday to Friday. A Manager's own pattern is never overwritten: a
-  person with one gets none from Hubstaff.
+  its start, the week's hours spread like the organization's default week. A Manager's own pattern is never
+  overwritten: a person with one keeps only theirs.
 
 Each run is an `AvailabilityImport` (the Administrator's Hubstaff page lists them): what it changed, the requests
 it made, or why it failed. Its writes are one transaction: a failure part-way changes nothing.
@@ -33,6 +33,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from capacity.models import Holiday, Source, TimeOff, WorkPattern
+from capacity.services import set_hours_from_hubstaff
 from integrations.hubstaff import mapping, rules
 from integrations.hubstaff.availability import (
     TimeOffRequest,
@@ -54,7 +55,6 @@ IMPORT_TASK = "integrations.tasks.import_availability_task"
 
 WINDOW_BACK = timedelta(days=366)
 WINDOW_AHEAD = timedelta(days=366)
-WEEKDAYS = 5  # expected weekly hours are spread over Monday to Friday
 HUNDREDTH = Decimal("0.01")
 SUBMITTED = "submitted"
 
@@ -297,51 +297,36 @@ def _hours(seconds: int) -> Decimal:
 
 def _write_patterns(organization_id: int, expected: dict[int, list[tuple[date, int]]]) -> int:
     """Hubstaff's expected weekly hours as the working hours of people with none of their own (see the module's
-    docstring); returns how many people's patterns changed."""
+    docstring; capacity.services.set_hours_from_hubstaff spreads a week like the organization's default week);
+    a person whose hours a Manager set keeps only those. Returns how many people's hours changed."""
+    people = Person.objects.for_org(organization_id).in_bulk(list(expected))
     own = set(
         WorkPattern.objects.for_org(organization_id)
         .filter(source=Source.MANUAL, person_id__in=list(expected))
         .values_list("person_id", flat=True)
     )
+    from_hubstaff = WorkPattern.objects.for_org(organization_id).filter(source=Source.HUBSTAFF)
+    # A Manager's hours take over entirely: a later pattern from Hubstaff would otherwise override them.
+    from_hubstaff.filter(person_id__in=own).delete()
     changed = 0
     for person_id, periods in expected.items():
-        if person_id in own:
+        person = people.get(person_id)
+        if person is None or person_id in own:
             continue
-        wanted = {start: _daily(seconds) for start, seconds in _one_a_day(periods)}
-        have = {
-            row.effective_from: row.monday_hours
-            for row in WorkPattern.objects.for_org(organization_id).filter(
-                person_id=person_id, source=Source.HUBSTAFF
-            )
-        }
-        if have == wanted:
-            continue
-        WorkPattern.objects.for_org(organization_id).filter(
-            person_id=person_id, source=Source.HUBSTAFF
-        ).delete()
-        for start, hours in wanted.items():
-            WorkPattern.objects.create(
-                organization_id=organization_id,
-                person_id=person_id,
-                effective_from=start,
-                source=Source.HUBSTAFF,
-                monday_hours=hours,
-                tuesday_hours=hours,
-                wednesday_hours=hours,
-                thursday_hours=hours,
-                friday_hours=hours,
-                saturday_hours=Decimal(0),
-                sunday_hours=Decimal(0),
-            )
-        changed += 1
+        wanted = dict(_one_a_day(periods))
+        mine = from_hubstaff.filter(person_id=person_id)
+        before = {row.effective_from: row.week for row in mine}
+        stale = mine.exclude(effective_from__in=list(wanted)).delete()[0]
+        after = {}
+        for start, seconds in wanted.items():
+            pattern = set_hours_from_hubstaff(person, start, Decimal(seconds) / Decimal(3600))
+            if pattern is not None:
+                after[pattern.effective_from] = pattern.week
+        if stale or after != before:
+            changed += 1
     return changed
 
 
 def _one_a_day(periods: Iterable[tuple[date, int]]) -> list[tuple[date, int]]:
     """The periods by start, the last one of a day winning (a change made twice the same day)."""
     return sorted(dict(sorted(periods)).items())
-
-
-def _daily(seconds_a_week: int) -> Decimal:
-    hours = Decimal(seconds_a_week) / Decimal(3600) / WEEKDAYS
-    return min(Decimal(24), hours.quantize(HUNDREDTH, rounding=ROUND_HALF_UP))
