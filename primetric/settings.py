@@ -351,6 +351,10 @@ CELERY_TASK_ROUTES = {
 # wait on the broker, holding no worker.
 HUBSTAFF_RUNS_PER_INSTALLATION = env.int("HUBSTAFF_RUNS_PER_INSTALLATION", default=2)
 
+# --- Operators' figures (primetric/metrics.py) ---------------------------------------------------------------
+# Prometheus scrapes /metrics with `Authorization: Bearer <METRICS_TOKEN>`; unset, there is no such page (404).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+
 # --- REST framework ---------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -6,11 +6,12 @@ from integrations.urls import callback_urlpatterns
 from integrations.views.hooks import hubstaff_hook
 from people.account_urls import signup_urlpatterns
 
-from . import dev_mail, views
+from . import dev_mail, metrics, views
 
 urlpatterns = [
     path("", views.root, name="root"),
     path("healthz", views.healthz, name="healthz"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("accounts/", include("people.account_urls")),
     path("signup/", include(signup_urlpatterns)),
