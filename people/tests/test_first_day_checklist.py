@@ -92,3 +92,10 @@ def test_each_step_ticks_itself_and_the_list_goes_when_all_are_done(
 @pytest.mark.django_db
 def test_employees_see_no_checklist(employee_client: Client) -> None:
     assert checklist(employee_client) == ("", [])
+
+
+@pytest.mark.django_db
+def test_a_step_of_another_role_says_whose_it_is(manager_client: Client) -> None:
+    page = manager_client.get("/acme/").content.decode()
+    assert "an Administrator's step" in page  # Install Hubstaff, Invite your team
+    assert "a Manager's step" not in page
