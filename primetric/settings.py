@@ -9,6 +9,7 @@ protection that `manage.py check --deploy` looks for.
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any, cast
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -410,3 +411,19 @@ LOGGING = {
         "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
     },
 }
+
+# --- Logs as JSON in production (primetric/logs.py) ------------------------------------------------------------
+# One JSON object a line, each line of a sync run with its run id and organization (bound by primetric/celery.py
+# while a task runs). LOG_FORMAT=json or plain overrides the choice.
+LOG_FORMAT = env.str("LOG_FORMAT", default="json" if PRODUCTION else "plain")
+if LOG_FORMAT not in {"json", "plain"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be 'json' or 'plain'")
+_logging = cast(dict[str, dict[str, Any]], LOGGING)
+_logging["filters"]["run_context"] = {"()": "primetric.logs.RunContext"}
+_logging["formatters"]["json"] = {"()": "primetric.logs.JsonFormatter"}
+for _handler in ("console", "django.server"):
+    _logging["handlers"][_handler]["filters"].append("run_context")
+    if LOG_FORMAT == "json":
+        _logging["handlers"][_handler]["formatter"] = "json"
+# A worker keeps these handlers rather than Celery's own (which would print its plain lines instead).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
