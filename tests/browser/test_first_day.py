@@ -264,7 +264,8 @@ SPLIT_WORDS = """el => {
 }"""
 
 
-def test_the_demos_invitation_links_to_the_sites_own_address(page, live_server, settings, tmp_path, mailbox):  # noqa: F811
+@pytest.mark.usefixtures("mailbox")
+def test_the_demos_invitation_links_to_the_sites_own_address(page, live_server, settings, tmp_path):
     """`make run` with PORT=8200: the seed's e-mail to Paula opens the site where it runs, not port 8000."""
     settings.VAR_DIR = tmp_path
     call_command("seed_demo", quiet=True)
