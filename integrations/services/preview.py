@@ -13,7 +13,7 @@ from collections.abc import Collection, Iterable
 from datetime import date, datetime, timedelta
 from typing import TypeAlias
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, QuerySet, Sum
 
 from integrations.hubstaff import mapping
 from integrations.hubstaff.client import HubstaffClient
@@ -25,38 +25,76 @@ from worklogs.models import WorkLog
 
 from .checkpoint import Sources
 
-# A row of the stored report: ids, a name, counts and dates as text (an unknown person's id is None).
-ReportRow: TypeAlias = dict[str, int | str | None]
+# A row of the stored report: ids, a name, counts, seconds and dates as text (an unknown person's id is None); a
+# person's row also lists the first days whose hours change, each {"date", "from", "to"} in seconds.
+ReportRow: TypeAlias = dict[str, int | str | None | list[dict[str, int | str]]]
+
+# A person's row lists this many changed days (the earliest); the rest are counted in "changed_more".
+CHANGED_DAYS_SHOWN = 5
 
 # Hubstaff's clock and ours may differ a little: changes are asked for from this long before the preview began
 # reading, so that a change made just after it is never taken as made before (one just before is read again).
 CLOCK_MARGIN = timedelta(minutes=1)
 
 
+def _counts() -> dict[str, int]:
+    return {
+        "created": 0,
+        "updated": 0,
+        "deleted": 0,
+        "created_seconds": 0,
+        "deleted_seconds": 0,
+        # Seconds before and after, over the updated work logs whose hours change (the rest change their assignment
+        # or person only).
+        "updated_from_seconds": 0,
+        "updated_to_seconds": 0,
+    }
+
+
 class PreviewReport:
-    """Work logs created / updated / deleted per person of a run, and (`as_json`) the assignments it created or
-    stretched, read back from its writes."""
+    """Work logs created / updated / deleted per person of a run, with their hours (and the days whose hours
+    change), and (`as_json`) the assignments it created or stretched, read back from its writes."""
 
     def __init__(self) -> None:
         # By person id; None: a deleted log that was not among those planned against.
-        self.per_person: defaultdict[int | None, dict[str, int]] = defaultdict(
-            lambda: {"created": 0, "updated": 0, "deleted": 0}
-        )
+        self.per_person: defaultdict[int | None, dict[str, int]] = defaultdict(_counts)
+        # By person id: (date, seconds before, seconds after) of each updated work log.
+        self.changed_days: defaultdict[int | None, list[tuple[date, int, int]]] = defaultdict(list)
 
     def add(self, plan: SyncPlan, existing_logs: Iterable[SyncedLog]) -> None:
-        """Note one batch's plan; `existing_logs` are the synced logs it was planned against (for the deletes)."""
-        person_of_log = {log.id: log.person_id for log in existing_logs}
+        """Note one batch's plan; `existing_logs` are the synced logs it was planned against (for the updates'
+        earlier hours and the deletes)."""
+        existing = {log.id: log for log in existing_logs}
         for log in plan.creates:
-            self.per_person[log.person_id]["created"] += 1
+            counts = self.per_person[log.person_id]
+            counts["created"] += 1
+            counts["created_seconds"] += log.duration_seconds
         for update in plan.updates:
-            self.per_person[update.person_id]["updated"] += 1
+            counts = self.per_person[update.person_id]
+            counts["updated"] += 1
+            before = existing.get(update.id)
+            if before is not None and before.duration_seconds != update.duration_seconds:
+                counts["updated_from_seconds"] += before.duration_seconds
+                counts["updated_to_seconds"] += update.duration_seconds
+                self.changed_days[update.person_id].append(
+                    (before.date, before.duration_seconds, update.duration_seconds)
+                )
         for log_id in plan.deletes:
-            self.per_person[person_of_log.get(log_id)]["deleted"] += 1
+            gone = existing.get(log_id)
+            counts = self.per_person[gone.person_id if gone else None]
+            counts["deleted"] += 1
+            counts["deleted_seconds"] += gone.duration_seconds if gone else 0
 
     def add_deleted_outside(self, logs: QuerySet[WorkLog]) -> None:
         """The synced logs a reset deletes outside the project's window (`logs`: a queryset of them)."""
-        for row in logs.values("person_id").annotate(n=Count("id")):
-            self.per_person[row["person_id"]]["deleted"] += row["n"]
+        for row in logs.values("person_id").annotate(n=Count("id"), seconds=Sum("duration_seconds")):
+            counts = self.per_person[row["person_id"]]
+            counts["deleted"] += row["n"]
+            counts["deleted_seconds"] += row["seconds"] or 0
+
+    def _changed(self, person_id: int | None) -> list[dict[str, int | str]]:
+        days = sorted(self.changed_days.get(person_id, []))[:CHANGED_DAYS_SHOWN]
+        return [{"date": str(day), "from": was, "to": now} for day, was, now in days]
 
     def as_json(
         self, organization_id: int, created: Collection[int], stretched: Collection[int]
@@ -86,7 +124,13 @@ class PreviewReport:
 
         return {
             "people": [
-                {"person_id": pid, "name": people.get(pid, ""), **counts}
+                {
+                    "person_id": pid,
+                    "name": people.get(pid, ""),
+                    **counts,
+                    "changed": self._changed(pid),
+                    "changed_more": max(0, len(self.changed_days.get(pid, [])) - CHANGED_DAYS_SHOWN),
+                }
                 for pid, counts in sorted(self.per_person.items(), key=lambda i: people.get(i[0], ""))
             ],
             "assignments_created": sorted(

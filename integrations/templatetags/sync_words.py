@@ -1,7 +1,9 @@
 """A sync's counts in words, for the sync history and the last sync ("62 work logs added, none changed or
 removed" rather than "+62 ~0 -0")."""
 
+from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 from django import template
 
@@ -79,3 +81,64 @@ def run_name(run: SyncRun) -> str:
         return name
     days = [describe_dates(date.fromisoformat(start), date.fromisoformat(end)) for start, end in spans]
     return f"{name}: re-read {' and '.join(days)}"
+
+
+def _hours(seconds: int) -> str:
+    return f"{seconds / 3600:.2f} h"
+
+
+def _day(iso: str) -> str:
+    """An ISO date as the product writes dates ("01 Feb 2026")."""
+    return f"{date.fromisoformat(iso):%d %b %Y}"
+
+
+def _days(count: int, what: str) -> str:
+    return f"{count} {what} day{'' if count == 1 else 's'}"
+
+
+@register.filter
+def preview_person_changes(row: Mapping[str, Any]) -> str:
+    """A person's line of a preview, in hours and dates: "01 Feb 2026 5.50 h -> 4.00 h; 3 new days, 12.00 h; 1 day
+    removed, 2.00 h". Days whose hours change are named (the first few); new and removed days are summed."""
+    parts: list[str] = []
+    changed = list(row.get("changed") or [])
+    for day in changed:
+        parts.append(f"{_day(str(day['date']))} {_hours(int(day['from']))} → {_hours(int(day['to']))}")
+    more = int(row.get("changed_more") or 0)
+    if more:
+        parts.append(f"{more} more day{'' if more == 1 else 's'} changed")
+    updated_only = int(row.get("updated") or 0) - len(changed) - more
+    if updated_only > 0:
+        # Same hours, another assignment (or person): the day is kept, its hours do not move.
+        parts.append(f"{updated_only} day{'' if updated_only == 1 else 's'} moved to another assignment")
+    # A report stored before hours were kept has counts only.
+    with_hours = "created_seconds" in row
+    created = int(row.get("created") or 0)
+    if created:
+        new = _days(created, "new")
+        parts.append(f"{new}, {_hours(int(row['created_seconds']))}" if with_hours else new)
+    deleted = int(row.get("deleted") or 0)
+    if deleted:
+        removed = f"{deleted} day{'' if deleted == 1 else 's'} removed"
+        parts.append(f"{removed}, {_hours(int(row['deleted_seconds']))}" if with_hours else removed)
+    return "; ".join(parts) or "no change"
+
+
+@register.filter
+def preview_net_hours(row: Mapping[str, Any]) -> str:
+    """How a person's synced hours on the project move with the reset: "+12.00 h", "−1.50 h", "±0.00 h"."""
+    net = (
+        int(row.get("created_seconds") or 0)
+        - int(row.get("deleted_seconds") or 0)
+        + int(row.get("updated_to_seconds") or 0)
+        - int(row.get("updated_from_seconds") or 0)
+    )
+    sign = "+" if net > 0 else "−" if net < 0 else "±"
+    return f"{sign}{_hours(abs(net))}"
+
+
+@register.filter
+def span_words(span: Mapping[str, Any]) -> str:
+    """A previewed assignment's dates ({"start", "end"} as ISO text) as the product writes them: "01 Jan 2026 –
+    26 Mar 2026"."""
+    return f"{_day(str(span['start']))} – {_day(str(span['end']))}"
