@@ -230,10 +230,21 @@ def round_hours(value):
 
 @dataclass(frozen=True)
 class WeekRow:
+    """A week's planned and logged hours and how they compare; with capacity, the hours available (working hours
+    less time off and holidays), the time off taken, the hours planned beyond what is available (`over`, in
+    `overallocated` people's weeks: 1 or 0 for one person), whether it is under-used, and what people were away
+    for (`notes`: "vacation 5 d", holidays' names)."""
+
     monday: date
     planned: Decimal
     logged: Decimal
     status: str
+    available: Decimal | None = None
+    time_off: Decimal = Decimal(0)
+    over: Decimal = Decimal(0)
+    overallocated: int = 0
+    underused: bool = False
+    notes: tuple = ()
 
     @property
     def sunday(self):

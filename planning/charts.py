@@ -112,28 +112,36 @@ def people_matrix(weeks, cells_by_person, names, link_for=None, width=MATRIX_WID
     """One row per person, one cell per week, coloured by Status; the names as a list beside the cells.
 
     weeks: the Mondays; cells_by_person: {person_id: (statuses, planned seconds, logged seconds)}, three lists
-    with a value per week, in display order; names: {person_id: name}. The rows and the names are written here as
-    strings: a year of 500 people is 26,500 cells, too many for a template loop. The names are HTML, not SVG text,
-    so that on a phone they stay put (sticky) while the cells, drawn at full size, scroll sideways under them.
+    with a value per week, in display order, optionally followed by capacity (their WeekFigures per week) and
+    their time off ({week index: labels}): then a week with time off or a holiday is hatched, an over-allocated
+    one carries a red corner and an under-used one a ring, each named in the tooltip; names: {person_id: name}.
+    The rows and the names are written here as strings: a year of 500 people is 26,500 cells, too many for a
+    template loop. The names are HTML, not SVG text, so that on a phone they stay put (sticky) while the cells,
+    drawn at full size, scroll sideways under them.
     """
     cell = width / max(len(weeks), 1)
     tooltips = len(weeks) * len(cells_by_person) <= MATRIX_TOOLTIPS_MAX_CELLS
     cells = _MatrixCells(weeks, cell, row_height)
     people, rows, labels = [], [], []
-    for index, (person_id, (statuses, planned_row, logged_row)) in enumerate(cells_by_person.items()):
+    for index, (person_id, (statuses, planned_row, logged_row, *capacity)) in enumerate(
+        cells_by_person.items()
+    ):
         name = clean_text(names.get(person_id, ""))
         short = name if len(name) <= 24 else name[:23] + "…"
         href = link_for(person_id) if link_for else ""
+        figures, time_off = (capacity + [None, {}])[:2] if capacity else (None, {})
         if tooltips:
-            svg = cells.detailed_row(escape(name), statuses, planned_row, logged_row)
+            svg = cells.detailed_row(escape(name), statuses, planned_row, logged_row, figures, time_off)
         else:
-            svg = cells.bare_row(statuses)
+            svg = cells.bare_row(statuses, figures)
         top = fmt(index * row_height)
         rows.append(f'<g class="matrix-row" transform="translate(0 {top})">{svg}</g>')
         labels.append(_row_label(name, href))
         people.append({"top": top, "name": short, "full_name": name, "href": href, "cells_svg": svg})
     return {
         "width": width,
+        "capacity": any(len(cells) > 3 and cells[3] is not None for cells in cells_by_person.values()),
+        "tooltips": tooltips,
         "height": max(len(people) * row_height, row_height),
         "header": _matrix_header(weeks, cell, width),
         "people": people,
@@ -172,24 +180,77 @@ class _MatrixCells:
             for status in Status.LABELS
         }
 
-    def bare_row(self, statuses):
-        """A row of coloured rectangles, without tooltips: for charts of too many cells."""
+    def bare_row(self, statuses, figures=None):
+        """A row of coloured rectangles, without tooltips: for charts of too many cells; the capacity marks only
+        where a week has one."""
         bare = self.bare
-        return "".join([bare[status][i] for i, status in enumerate(statuses)])
+        cells = "".join([bare[status][i] for i, status in enumerate(statuses)])
+        if figures is None:
+            return cells
+        marks = [
+            self._marks(i, week)
+            for i, week in enumerate(figures)
+            if week.sums[1] or week.holidays or week.sums[4]
+        ]
+        return cells + "".join(marks)
 
-    def detailed_row(self, safe_name, statuses, planned_row, logged_row):
+    def detailed_row(self, safe_name, statuses, planned_row, logged_row, figures=None, time_off=None):
         """A row of cells with their tooltips and, where wide enough, the hours logged; `safe_name` is escaped."""
         cells = zip(statuses, planned_row, logged_row, strict=True)
         return "".join(
-            self._detailed(safe_name, status, i, planned, logged)
+            self._detailed(
+                safe_name,
+                status,
+                i,
+                planned,
+                logged,
+                figures[i] if figures else None,
+                (time_off or {}).get(i),
+            )
             for i, (status, planned, logged) in enumerate(cells)
         )
 
-    def _detailed(self, name, status, i, planned, logged):
+    def _marks(self, i, week, underused=False):
+        """A week's capacity drawn over its cell: hatched for time off or a holiday, a red corner when
+        over-allocated, a ring when under-used (shapes, so that they read without their colours)."""
+        x = float(self.columns[i][0])
+        w, h = float(self.cell_w), float(self.cell_h)
+        marks = []
+        if week.sums[1] or week.holidays:
+            marks.append(
+                f'<rect class="away" x="{fmt(x)}" y="1" width="{self.cell_w}" height="{self.cell_h}"/>'
+            )
+        if week.sums[4]:
+            corner = min(w, h) * 0.55
+            marks.append(
+                f'<path class="overallocated" d="M{fmt(x + w - corner)} 1H{fmt(x + w)}V{fmt(1 + corner)}Z"/>'
+            )
+        elif underused and week.is_underused:
+            radius = min(w, h) * 0.16
+            marks.append(
+                f'<circle class="underused" cx="{fmt(x + radius + 1.5)}" cy="{fmt(1 + h - radius - 1.5)}" '
+                f'r="{fmt(radius)}"/>'
+            )
+        return "".join(marks)
+
+    def _detailed(self, name, status, i, planned, logged, week=None, time_off=None):
         x, text_x, label = self.columns[i]
         title = f"{name}, week of {label}: planned {planned / 3600:.1f} h, logged {logged / 3600:.1f} h" + (
             f" ({Status.LABELS[status]})" if Status.LABELS[status] else ""
         )
+        marks = ""
+        if week is not None:
+            title += f"; available {week.available:.1f} h"
+            away = list(time_off or ())
+            if week.holidays:
+                away.append("holiday" if week.holidays == 1 else f"{week.holidays} holidays")
+            if away:
+                title += f"; away: {escape(', '.join(away))}"
+            if week.sums[4]:
+                title += f"; over-allocated: over by {week.over:.1f} h"
+            elif week.is_underused:
+                title += f"; under-used: {week.free:.1f} h free"
+            marks = self._marks(i, week, underused=True)
         text = (
             f'<text x="{text_x}" y="{self.text_y}" text-anchor="middle">{logged / 3600:.0f}</text>'
             if self.show_numbers and (logged or planned)
@@ -197,7 +258,7 @@ class _MatrixCells:
         )
         return (
             f'<g class="cell {status}"><title>{title}</title><rect x="{x}" y="1" width="{self.cell_w}" '
-            f'height="{self.cell_h}" rx="2"></rect>{text}</g>'
+            f'height="{self.cell_h}" rx="2"></rect>{marks}{text}</g>'
         )
 
 

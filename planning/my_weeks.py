@@ -30,7 +30,7 @@ def my_weeks_context(request):
         filters = fallback.filters(person=me)
     else:
         filters = form.filters(person=me)
-    plan = plan_data(request.tenant.scope, filters)
+    plan = plan_data(request.tenant.scope, filters, request.tenant.organization)
     rows = weekly_rows(plan, today)
     planned_total, logged_total = totals(rows)
     return {

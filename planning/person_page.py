@@ -115,7 +115,7 @@ def weekly_context(request: TenantRequest, person: Person) -> dict:
         form = PlanningFilterForm({}, tenant=request.tenant, today=today, with_person=False, person=person)
         form.is_valid()
     filters = form.filters(person=person)
-    weeks = weekly_rows(plan_data(request.tenant.scope, filters), today)
+    weeks = weekly_rows(plan_data(request.tenant.scope, filters, request.tenant.organization), today)
     planned_total, logged_total = totals(weeks)
     return {
         "filters": filters,

@@ -1,10 +1,11 @@
 """Shape PlanData into what the report pages and the report CSV show: per week, per person, totals.
 
 A year of 500 people is 26,500 person-weeks: they are judged in whole seconds (ints, `judge`) and turned
-into hours (Decimals) only for totals, so that the report's cost per cell stays a few comparisons.
+into hours (Decimals) only for totals, so that the report's cost per cell stays a few comparisons. Capacity
+(PlanData.capacity: capacity's WeekFigures, kept in hundredths of an hour) is summed the same way, as ints.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from decimal import Decimal
 
@@ -24,16 +25,45 @@ class PersonSummary:
     status: str
     highlighted_weeks: int
     href: str = ""  # their own report, with the same filters
+    capacity: list | None = None  # WeekFigures per week
+    time_off: dict = field(default_factory=dict)  # week index -> labels ("vacation 5 d")
+    available: Decimal | None = None
+    over: Decimal = Decimal(0)
+    overallocated_weeks: int = 0
+    underused_weeks: int = 0
 
     @property
     def weeks(self):
         """A WeekRow per week (hours as Decimals)."""
+        rows = zip(
+            self.weeks_of_period, self.statuses, self.planned_seconds, self.logged_seconds, strict=True
+        )
+        if self.capacity is None:
+            return [
+                WeekRow(monday, hours(planned), hours(logged), status)
+                for monday, status, planned, logged in rows
+            ]
         return [
-            WeekRow(monday, hours(planned), hours(logged), status)
-            for monday, status, planned, logged in zip(
-                self.weeks_of_period, self.statuses, self.planned_seconds, self.logged_seconds, strict=True
+            WeekRow(
+                monday,
+                hours(planned),
+                hours(logged),
+                status,
+                available=week.available,
+                time_off=week.time_off,
+                over=week.over,
+                overallocated=int(week.is_overallocated),
+                underused=week.is_underused,
+                notes=tuple(self.time_off.get(i, ())) + (("holiday",) if week.holidays else ()),
+            )
+            for i, ((monday, status, planned, logged), week) in enumerate(
+                zip(rows, self.capacity, strict=True)
             )
         ]
+
+    @property
+    def time_off_weeks(self):
+        return len(self.time_off)
 
     @property
     def difference(self):
@@ -57,21 +87,33 @@ def person_summaries(plan, today):
         statuses = week_statuses(p_row, l_row, over)
         p_total, l_total = hours(sum(p_row)), hours(sum(l_row))
         highlighted = sum(statuses.count(status) for status in Status.HIGHLIGHTED)
-        summaries.append(
-            PersonSummary(
-                person_id,
-                name,
-                weeks,
-                statuses,
-                p_row,
-                l_row,
-                p_total,
-                l_total,
-                judge(p_total, l_total),
-                highlighted,
-            )
+        summary = PersonSummary(
+            person_id,
+            name,
+            weeks,
+            statuses,
+            p_row,
+            l_row,
+            p_total,
+            l_total,
+            judge(p_total, l_total),
+            highlighted,
         )
+        if plan.capacity is not None:
+            figures = plan.capacity[person_id]
+            summary.capacity = figures
+            summary.time_off = plan.time_off.get(person_id, {})
+            summary.available = hundredths_to_hours(sum(week.sums[2] for week in figures))
+            summary.over = hundredths_to_hours(sum(week.sums[4] for week in figures))
+            summary.overallocated_weeks = sum(1 for week in figures if week.sums[4])
+            summary.underused_weeks = sum(1 for week in figures if week.is_underused)
+        summaries.append(summary)
     return summaries
+
+
+def hundredths_to_hours(value):
+    """Capacity's hundredths of an hour as hours (a Decimal)."""
+    return Decimal(value) / 100
 
 
 def weekly_rows(plan, today):
@@ -79,18 +121,86 @@ def weekly_rows(plan, today):
     nothing = [0] * len(plan.weeks)
     planned = [sum(week) for week in zip(nothing, *plan.planned_seconds.values(), strict=True)]
     logged = [sum(week) for week in zip(nothing, *plan.logged_seconds.values(), strict=True)]
-    return [
+    rows = [
         WeekRow(monday, hours(p), hours(lg), judge(p, lg, monday + timedelta(days=6) < today))
         for monday, p, lg in zip(plan.weeks, planned, logged, strict=True)
     ]
+    if plan.capacity is None:
+        return rows
+    available, time_off, over = [0] * len(rows), [0] * len(rows), [0] * len(rows)
+    overallocated, underused = [0] * len(rows), [0] * len(rows)
+    for figures in plan.capacity.values():
+        for i, week in enumerate(figures):
+            sums = week.sums
+            available[i] += sums[2]
+            time_off[i] += sums[1]
+            if sums[4]:
+                over[i] += sums[4]
+                overallocated[i] += 1
+            underused[i] += week.is_underused
+    away = [0] * len(rows)
+    for by_week in plan.time_off.values():
+        for i in by_week:
+            away[i] += 1
+    single = len(plan.capacity) == 1
+    return [
+        replace(
+            row,
+            available=hundredths_to_hours(available[i]),
+            time_off=hundredths_to_hours(time_off[i]),
+            over=hundredths_to_hours(over[i]),
+            overallocated=overallocated[i],
+            underused=bool(underused[i]) if single else False,
+            notes=_week_notes(plan, i, away[i], single),
+        )
+        for i, row in enumerate(rows)
+    ]
+
+
+def _week_notes(plan, index, away, single):
+    """What a week of the weekly table says of time off: the person's ("vacation 5 d"), or how many were away,
+    and the holidays' names."""
+    if single:
+        notes = [label for labels in plan.time_off.values() for label in labels.get(index, ())]
+    else:
+        notes = [f"{away} {'person' if away == 1 else 'people'} away"] if away else []
+    notes += [f"holiday: {name}" for name in plan.holidays.get(index, ())]
+    return tuple(notes)
+
+
+REPORT_CSV_HEADER = [
+    "week_start",
+    "week_end",
+    "person",
+    "planned_hours",
+    "logged_hours",
+    "difference_hours",
+    "status",
+    "available_hours",
+    "time_off_hours",
+    "time_off",
+    "over_allocated_hours",
+    "capacity",
+]
+
+
+def capacity_words(row):
+    """A week's capacity in words, as the pages and the CSV say it: "over by 8.0 h", "under-used", or ""."""
+    if row.overallocated:
+        return f"over by {row.over:.1f} h"
+    if row.underused:
+        return "under-used"
+    return ""
 
 
 def report_csv_rows(plan, today):
-    """Header and one row per person and week: the report's table, flattened (numbers stay numbers)."""
-    yield ["week_start", "week_end", "person", "planned_hours", "logged_hours", "difference_hours", "status"]
+    """Header and one row per person and week: the report's table, flattened (numbers stay numbers), with their
+    capacity when the plan has it (`time_off` is what they were away for, `capacity` "over by 8.0 h" or
+    "under-used")."""
+    yield REPORT_CSV_HEADER if plan.capacity is not None else REPORT_CSV_HEADER[:7]
     for summary in person_summaries(plan, today):
         for row in summary.weeks:
-            yield [
+            line = [
                 row.monday.isoformat(),
                 row.sunday.isoformat(),
                 summary.name,
@@ -99,3 +209,12 @@ def report_csv_rows(plan, today):
                 round_hours(row.difference),
                 row.status,
             ]
+            if row.available is not None:
+                line += [
+                    round_hours(row.available),
+                    round_hours(row.time_off),
+                    "; ".join(row.notes),
+                    round_hours(row.over),
+                    capacity_words(row),
+                ]
+            yield line

@@ -6,13 +6,16 @@ costs a row per person and week rather than one per log; assignments are read as
 needs. Callers pass querysets already scoped to the tenant (`request.tenant.scope(...)`).
 """
 
+from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from functools import cached_property
 
 from django.db import connection
 from django.db.models import Max, Min, Sum
 
+from capacity.availability import Span, load_calendars
+from capacity.models import Holiday, TimeOff, settings_for
 from people.models import Person
 from projects.models import Assignment
 from worklogs.models import WeeklyTotal, WorkLog
@@ -27,6 +30,7 @@ from .calculations import (
     week_start,
     weeks_of_period,
 )
+from .capacity_weeks import capacity_weeks, with_assignments
 
 
 @dataclass
@@ -168,12 +172,21 @@ class PlanData:
     Whole seconds (ints), a list per person with a value for each of `weeks`, so that a report's many cells are
     summed and compared exactly and cheaply; `planned` and `logged` give them as {(person_id, monday): hours}
     (Decimals, the weeks with nothing left out) for the pages that show a few weeks.
+
+    With capacity (`plan_data(..., organization=...)`), `capacity` holds each person's WeekFigures (availability,
+    time off, holidays, over-allocation: capacity's figures over all their assignments, whatever the filters),
+    `time_off` what they were away for ({person_id: {week index: ["vacation 5 d", ...]}}), `holidays` the
+    names of the organization's holidays by week index, and the planned seconds count only the days people can
+    work (a vacation week plans nothing).
     """
 
     weeks: list
     planned_seconds: dict  # person_id -> [seconds per week]
     logged_seconds: dict  # person_id -> [seconds per week]
     people: dict = field(default_factory=dict)  # person_id -> full name, sorted by name
+    capacity: dict | None = None  # person_id -> [WeekFigures per week]
+    time_off: dict = field(default_factory=dict)  # person_id -> {week index: [labels]}
+    holidays: dict = field(default_factory=dict)  # week index -> [holiday names]
 
     @cached_property
     def planned(self):
@@ -184,20 +197,114 @@ class PlanData:
         return {key: hours(seconds) for key, seconds in by_week(self.logged_seconds, self.weeks).items()}
 
 
-def plan_data(scope, filters):
-    """Everything a report needs, in three queries: assignments, summed work logs, names of those people.
+def plan_data(scope, filters, organization=None):
+    """Everything a report needs, in three queries: assignments, summed work logs, names of those people; with
+    `organization`, their capacity too (`capacity_data`: seven more, whatever their number).
 
     `scope` is the tenant's `scope` (request.tenant.scope): every read goes through it.
     """
     weeks = filters.weeks
-    planned = planned_seconds_by_person(
-        planned_stretches(filter_assignments(scope(Assignment), filters)), weeks
-    )
+    stretches = planned_stretches(filter_assignments(scope(Assignment), filters))
+    planned = planned_seconds_by_person(stretches, weeks)
     logged = logged_seconds_by_person(filter_weekly_totals(scope(WeeklyTotal), filters), weeks)
     with_time = {pid for rows in (planned, logged) for pid, row in rows.items() if any(row)}
-    return PlanData(
+    data = PlanData(
         weeks=weeks, planned_seconds=planned, logged_seconds=logged, people=person_names(scope, with_time)
     )
+    if organization is not None and weeks:
+        capacity_data(scope, organization, filters, data, stretches)
+    return data
+
+
+# Hundredths of an hour (capacity's unit) to seconds (the report's).
+_SECONDS_PER_HUNDREDTH = 36
+
+
+def capacity_data(scope, organization, filters, data, stretches):
+    """Fill `data` with its people's capacity over the filters' weeks, and count their planned hours as capacity
+    does: only on days they can work. Seven queries: the organization's capacity settings, then capacity's
+    calendars (work patterns, time off, holidays, assignments: `load_calendars`), then the kinds of the time off
+    and the names of the holidays, for their labels.
+
+    The over-allocation is always the person's, over all their assignments; the planned hours are those of the
+    assignments the filters reach (one project's, when filtered by project).
+    """
+    weeks, people = data.weeks, list(data.people)
+    start, end = weeks[0], weeks[-1] + timedelta(days=6)
+    settings = settings_for(organization)
+    underused_below = settings.underused_hours_per_week
+    calendars = load_calendars(organization, people, start, end, capacity_settings=settings)
+    filtered = {pid: [] for pid in people}
+    for stretch in stretches:
+        if stretch.person_id in filtered:
+            filtered[stretch.person_id].append(Span(stretch.start, stretch.end, stretch.hours_per_day))
+    cache: dict = {}
+    capacity, planned = {}, {}
+    for pid, calendar in calendars.items():
+        capacity[pid] = capacity_weeks(calendar, weeks, start, end, underused_below, cache)
+        if filters.project is None:
+            plan_weeks = capacity[pid]
+        else:
+            plan_weeks = capacity_weeks(
+                with_assignments(calendar, filtered[pid]), weeks, start, end, underused_below, {}
+            )
+        planned[pid] = [week.sums[3] * _SECONDS_PER_HUNDREDTH for week in plan_weeks]
+    data.capacity, data.planned_seconds = capacity, planned
+    data.time_off = time_off_labels(scope, calendars, people, weeks, start, end)
+    data.holidays = holiday_names(
+        scope, weeks, start, end, calendars[people[0]].default_week if people else None
+    )
+    return data
+
+
+def time_off_labels(scope, calendars, people, weeks, start, end):
+    """{person_id: {week index: ["vacation 5 d", ...]}}: their approved time off, by kind and working days (the
+    days of the week they have working hours), in each week it falls in (one query)."""
+    labels = defaultdict(lambda: defaultdict(list))
+    if not people:
+        return labels
+    first = weeks[0]
+    rows = (
+        scope(TimeOff)
+        .filter(person__in=people, status=TimeOff.Status.APPROVED, start_date__lte=end, end_date__gte=start)
+        .order_by("start_date", "id")
+        .values_list("person_id", "start_date", "end_date", "hours_per_day", "kind")
+    )
+    for person_id, first_day, last_day, hours_per_day, kind in rows:
+        calendar = calendars[person_id]
+        day, until = max(first_day, start), min(last_day, end)
+        per_week = defaultdict(int)
+        while day <= until:
+            if _working_hours(calendar, day) > 0:
+                per_week[(day - first).days // 7] += 1
+            day += timedelta(days=1)
+        name = TimeOff.Kind(kind).label.lower()
+        for index, days in per_week.items():
+            some = f", {hours_per_day:g} h a day" if hours_per_day is not None else ""
+            labels[person_id][index].append(f"{name} {days} d{some}")
+    return labels
+
+
+def _working_hours(calendar, day):
+    week = calendar.default_week
+    for effective_from, pattern in calendar.patterns:
+        if effective_from <= day:
+            week = pattern
+    return week[day.weekday()]
+
+
+def holiday_names(scope, weeks, start, end, default_week):
+    """{week index: [names]} of the organization's holidays in the period on days of its working week (one
+    query; none without anyone to show): a holiday on a weekend changes nothing."""
+    names = defaultdict(list)
+    if default_week is None:
+        return names
+    first = weeks[0]
+    holidays = scope(Holiday).filter(date__range=(start, end)).order_by("date").values_list("date", "name")
+    for day, name in holidays:
+        if default_week[day.weekday()] > 0:
+            names[(day - first).days // 7].append(f"{name} ({day:%a %d %b})")
+    return names
 
 
 def project_timeline_data(scope, project):

@@ -4,6 +4,7 @@ Thin: read the filters (a form over the tenant's own projects and people), fetch
 queries, shape with calculations/reports, draw with charts and timeline, render.
 """
 
+from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.core.exceptions import PermissionDenied
@@ -53,7 +54,7 @@ def _report_context(request, form, person=None):
     """Charts and tables of a valid filter form; for one person, or for everyone the filters reach."""
     today = timezone.localdate()
     filters = form.filters(person=person)
-    plan = plan_data(request.tenant.scope, filters)
+    plan = plan_data(request.tenant.scope, filters, request.tenant.organization)
     weeks = weekly_rows(plan, today)
     planned_total, logged_total = totals(weeks)
     org_slug = request.tenant.organization.slug
@@ -66,6 +67,10 @@ def _report_context(request, form, person=None):
         "logged_total": logged_total,
         "difference_total": logged_total - planned_total,
         "highlighted_weeks": sum(1 for w in weeks if w.is_highlighted),
+        "available_total": sum((w.available for w in weeks), Decimal(0)),
+        "time_off_total": sum((w.time_off for w in weeks), Decimal(0)),
+        "over_total": sum((w.over for w in weeks), Decimal(0)),
+        "overallocated_weeks": sum(1 for w in weeks if w.overallocated),
         "query": query,
     }
     if person is None:
@@ -80,7 +85,10 @@ def _report_context(request, form, person=None):
             hrefs = {s.person_id: s.href for s in people}
             context["matrix"] = charts.people_matrix(
                 plan.weeks,
-                {s.person_id: (s.statuses, s.planned_seconds, s.logged_seconds) for s in people},
+                {
+                    s.person_id: (s.statuses, s.planned_seconds, s.logged_seconds, s.capacity, s.time_off)
+                    for s in people
+                },
                 plan.people,
                 link_for=hrefs.get,
             )
@@ -141,7 +149,7 @@ def _report_csv(request, person=None):
     if not form.is_valid():
         return _bad_filters(form)
     filters = form.filters(person=person)
-    plan = plan_data(request.tenant.scope, filters)
+    plan = plan_data(request.tenant.scope, filters, request.tenant.organization)
     rows = report_csv_rows(plan, timezone.localdate())
     return csv_response(rows, _csv_filename("planned-vs-logged", request, filters, person))
 

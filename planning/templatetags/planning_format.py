@@ -57,16 +57,55 @@ def status_badge(status):
 
 
 @register.simple_tag
+def capacity_note(week):
+    """A week's capacity in words, with a mark that is not colour alone: "Over-allocated: over by 8.0 h" (two
+    people's, for a team's week), "Under-used", and what people were away for ("vacation 5 d", holidays)."""
+    parts = []
+    if week.overallocated:
+        who = "" if week.overallocated == 1 else f"{week.overallocated} people, "
+        parts.append(
+            f'<span class="badge danger over-allocated">⚠ Over-allocated: {who}over by {hours(week.over)} h</span>'
+        )
+    elif week.underused:
+        parts.append('<span class="badge warn under-used">Under-used</span>')
+    parts += [f'<span class="badge away">{escape(note)}</span>' for note in week.notes]
+    return mark_safe(" ".join(parts))  # noqa: S308 - escaped above
+
+
+@register.simple_tag
 def people_rows(people):
     """The rows of the report's people table, written here rather than by a template loop (500 people: 500 rows
     of seven cells). Only the name (isolated as `|bdi` does) and the link are text to escape: the rest are
     numbers and labels of ours."""
     rows = [
         f'<tr class="status-{p.status}"><td><a href="{escape(p.href)}">{bdi(p.name)}</a></td>'
-        f'<td class="num">{hours(p.planned)}</td><td class="num">{hours(p.logged)}</td>'
+        + (f'<td class="num">{hours(p.available)}</td>' if p.available is not None else "")
+        + f'<td class="num">{hours(p.planned)}</td><td class="num">{hours(p.logged)}</td>'
         f'<td class="num">{signed_hours(p.difference)}</td>'
         f'<td class="num">{f"{p.ratio}%" if p.ratio is not None else "–"}</td>'
-        f'<td class="num">{p.highlighted_weeks}</td><td>{status_badge(p.status)}</td></tr>'
+        f'<td class="num">{p.highlighted_weeks}</td><td>{status_badge(p.status)}</td>'
+        + (f"<td>{_capacity_summary(p)}</td>" if p.available is not None else "")
+        + "</tr>"
         for p in people
     ]
     return mark_safe("\n".join(rows))  # noqa: S308 - escaped above
+
+
+def _capacity_summary(person):
+    """A person's capacity over the period, in words: over-allocated weeks and hours, under-used weeks, weeks away."""
+    parts = []
+    if person.overallocated_weeks:
+        weeks = person.overallocated_weeks
+        parts.append(
+            f'<span class="badge danger over-allocated">⚠ Over-allocated {weeks} week{"s" if weeks != 1 else ""}, '
+            f"over by {hours(person.over)} h</span>"
+        )
+    if person.underused_weeks:
+        weeks = person.underused_weeks
+        parts.append(
+            f'<span class="badge warn under-used">Under-used {weeks} week{"s" if weeks != 1 else ""}</span>'
+        )
+    if person.time_off_weeks:
+        weeks = person.time_off_weeks
+        parts.append(f'<span class="badge away">Time off in {weeks} week{"s" if weeks != 1 else ""}</span>')
+    return " ".join(parts)
