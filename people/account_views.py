@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm, SetPasswordForm
-from django.contrib.auth.password_validation import password_validators_help_texts
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -119,7 +118,6 @@ def signup_confirm(request: HttpRequest, token: str) -> HttpResponse:
         "form": form,
         "has_login": new_login is None,
         "signed_in_as_it": signed_in_as_it,
-        "password_rules": password_validators_help_texts(),
     }
     return render(request, "registration/signup_confirm.html", context)
 

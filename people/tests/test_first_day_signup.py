@@ -8,7 +8,7 @@ from django.core import mail
 from django.test import Client
 
 from people.forms import suggest_slug
-from people.models import Organization, PendingSignup
+from people.models import Organization, PendingSignup, Person
 from people.tests.mailbox import last_email_to, link_path
 from tests.factories import PASSWORD, MemberFactory
 
@@ -138,3 +138,20 @@ def test_no_confirmation_message_once_confirmed(client: Client, other_org: Organ
     Client().post("/signup/", {**FORM, "slug": "initech"})
     PendingSignup.objects.update(confirmed_at="2026-01-01T00:00Z")
     assert "Confirm your e-mail first" not in sign_in(client, "peter@initech.test", PASSWORD)
+
+
+@pytest.mark.django_db
+def test_every_page_that_sets_a_password_lists_the_rules_first(admin_client: Client) -> None:
+    """The invitation's page, the reset's and the change's: the rules under the field, before any try."""
+    pages = {
+        "password change": admin_client.get("/accounts/password/change/").content.decode(),
+    }
+    admin_client.post(
+        "/acme/people/new/", {"full_name": "Nia", "email": "nia@acme.test", "roles": ["employee"]}
+    )
+    admin_client.post(f"/acme/people/{Person.objects.get(email='nia@acme.test').pk}/invite/")
+    pages["invitation"] = Client().get(link_path(last_email_to("nia@acme.test"))).content.decode()
+    for name, page in pages.items():
+        rules = re.search(r'id="id_new_password1_helptext">Password rules:(.*?)</div>', page, re.S)
+        assert rules and "at least 8 characters" in rules.group(1), name
+        assert 'aria-describedby="id_new_password1_helptext"' in page, name
