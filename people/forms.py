@@ -153,19 +153,18 @@ class SignupForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         """An empty address is made from the organization's name (the page suggests the same as it is typed)."""
         cleaned = super().clean() or self.cleaned_data
-        if not cleaned.get("slug") and "slug" not in self.errors and cleaned.get("organization_name"):
-            slug = suggest_slug(cleaned["organization_name"])
-            try:
-                validate_slug_not_reserved(slug)
-            except forms.ValidationError as error:
-                self.add_error("slug", error)
-            else:
-                if slug:
-                    cleaned["slug"] = slug
-                else:
-                    self.add_error("slug", "Choose an address: letters, digits and hyphens.")
-        elif not cleaned.get("slug") and "slug" not in self.errors:
+        if cleaned.get("slug") or "slug" in self.errors or not cleaned.get("organization_name"):
+            return cleaned
+        slug = suggest_slug(cleaned["organization_name"])
+        if not slug:  # a name with no letter or digit of the address's alphabet
             self.add_error("slug", "Choose an address: letters, digits and hyphens.")
+            return cleaned
+        try:
+            validate_slug_not_reserved(slug)
+        except forms.ValidationError as error:
+            self.add_error("slug", error)
+        else:
+            cleaned["slug"] = slug
         return cleaned
 
     def clean_email(self) -> str:

@@ -147,7 +147,8 @@ def role_needed(request: TenantRequest, roles: Sequence[str]) -> HttpResponse:
         "needed": [Role(role).label for role in ROLE_PRECEDENCE if role in roles],
         "grantable": grantable_role(tenant, roles),
         "administrators": list(administrators[:5]),
-        "next": request.get_full_path(),
+        # Back to the page once the role is taken; a refused form's address would not open with a GET.
+        "next": request.get_full_path() if request.method == "GET" else "",
     }
     return render(request, "people/role_needed.html", context, status=403)
 

@@ -94,3 +94,14 @@ def test_a_home_without_pages_names_the_administrators(
     page = " ".join(signed_in(nobody).get("/acme/").content.decode().split())
     assert "an Administrator gives you a role on People, Edit; ask" in page
     assert '<a href="mailto:ada@acme.test"><bdi>Ada Admin</bdi></a>' in page
+
+
+@pytest.mark.django_db
+def test_a_refused_post_offers_the_role_without_sending_back_to_a_form_address(
+    admin: Person, admin_client: Client
+) -> None:
+    response = admin_client.post("/acme/projects/new/", {"name": "X"})
+    page = response.content.decode()
+    assert response.status_code == 403 and "Give yourself the Manager role" in page
+    assert 'name="next" value=""' in page
+    assert admin_client.post("/acme/role/take/", {"role": "manager", "next": ""})["Location"] == "/acme/"
