@@ -352,6 +352,11 @@ CELERY_TASK_ROUTES = {
 # wait on the broker, holding no worker.
 HUBSTAFF_RUNS_PER_INSTALLATION = env.int("HUBSTAFF_RUNS_PER_INSTALLATION", default=2)
 
+# --- Connections through PgBouncer (transaction pooling; docker-compose.yml, docs/operations.md) ------------------
+# A server-side cursor (QuerySet.iterator() on PostgreSQL) lives in one server connection across statements; behind
+# a transaction pooler the next fetch may reach another one. Set where the pooler is: iterator() reads client-side.
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool("DISABLE_SERVER_SIDE_CURSORS", default=False)
+
 # --- Operators' figures (primetric/metrics.py) ---------------------------------------------------------------
 # Prometheus scrapes /metrics with `Authorization: Bearer <METRICS_TOKEN>`; unset, there is no such page (404).
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
