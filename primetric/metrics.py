@@ -73,17 +73,6 @@ def _broker() -> redis.Redis:
     return redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=5, socket_connect_timeout=5)
 
 
-def queue_depth(client: redis.Redis, queue: str) -> int:
-    """Messages waiting in a queue: its list, and the lists the Redis transport keeps per priority step."""
-    steps = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("priority_steps", [0, 3, 6, 9])
-    sep = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("sep", "\x06\x16")
-    keys = [queue if step == 0 else f"{queue}{sep}{step}" for step in steps]
-    with client.pipeline(transaction=False) as pipe:
-        for key in keys:
-            pipe.llen(key)
-        return sum(int(length) for length in pipe.execute())
-
-
 class FleetCollector(Collector):
     """The figures, computed when Prometheus asks (a few aggregate queries, a handful of Redis commands)."""
 
@@ -117,7 +106,7 @@ class FleetCollector(Collector):
                 "primetric_queue_depth", "Messages waiting in a Celery queue", labels=["queue"]
             )
             for queue in queues.QUEUES:
-                depth.add_metric([queue], queue_depth(client, queue))
+                depth.add_metric([queue], queues.depth(queue))
             yield depth
             yield GaugeMetricFamily(
                 "primetric_queue_unacked",

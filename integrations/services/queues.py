@@ -16,6 +16,11 @@ keeps its worker process, so a person's run waits for the next process to free u
 therefore also runs workers that serve `interactive` alone (docs/operations.md).
 """
 
+from functools import cache
+
+import redis
+from django.conf import settings
+
 from integrations.models import SyncRun
 
 INTERACTIVE = "interactive"
@@ -42,3 +47,22 @@ def queue_of(run_id: int) -> str:
     no longer exists goes to `interactive`, where its message is dropped at once (runs.claim finds nothing)."""
     found = SyncRun.objects.filter(pk=run_id).values_list("mode", "trigger").first()
     return queue_for(*found) if found else INTERACTIVE
+
+
+@cache
+def _broker(url: str) -> redis.Redis:
+    return redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+
+
+def depth(queue: str) -> int:
+    """Messages waiting in a queue on the broker: its Redis list, and the lists the transport keeps per priority
+    step (none unless a message was sent with a priority)."""
+    options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
+    sep = options.get("sep", "\x06\x16")
+    keys = [
+        queue if step == 0 else f"{queue}{sep}{step}" for step in options.get("priority_steps", [0, 3, 6, 9])
+    ]
+    with _broker(settings.CELERY_BROKER_URL).pipeline(transaction=False) as pipe:
+        for key in keys:
+            pipe.llen(key)
+        return sum(int(length) for length in pipe.execute())
