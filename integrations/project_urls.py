@@ -27,6 +27,11 @@ project_link_patterns = (
         path("projects/<int:project_id>/hubstaff/history/", project.sync_history, name="history"),
         path("projects/<int:project_id>/hubstaff/runs/<int:run_id>/", runs.run_page, name="run"),
         path(
+            "projects/<int:project_id>/hubstaff/runs/<int:run_id>/cancel/",
+            project.cancel_run,
+            name="cancel_run",
+        ),
+        path(
             "projects/<int:project_id>/hubstaff/runs/<int:run_id>/changes.csv",
             runs.run_changes_csv,
             name="run_csv",

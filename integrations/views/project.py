@@ -1,11 +1,14 @@
 """The project page's Integration settings (Manager role): link, sync, clear, progress, history."""
 
-from dataclasses import asdict
-from datetime import timedelta
+import re
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
+from celery.utils.time import get_exponential_backoff_interval
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -26,13 +29,15 @@ from ..hubstaff.errors import HubstaffError
 from ..models import Installation, SyncRun
 from ..project_forms import ProjectLinkForm
 from ..selectors import get_installation, get_link, synced_log_count
+from ..services import runs as run_life
 from ..services.checkpoint import KEEP_PREVIEW
 from ..services.cleanup import remove_sync_assignments, sync_assignments_without_worklogs
 from ..services.installation import refresh_hubstaff_projects
 from ..services.links import HeldElsewhere, held_elsewhere, hours, left_behind, update_link
 from ..services.live import NO_WRITE_SCOPE, WRITE_SCOPE
 from ..services.runs import SyncNotPossible, active_run, request_sync, sync_blocker
-from ..templatetags.sync_words import count_of
+from ..tasks import sync_project_task
+from ..templatetags.sync_words import count_of, describe_changes, worklog_changes
 from .runs import ClearForm, clear_message, clear_part
 from .user_links import link_choices
 
@@ -74,6 +79,77 @@ def live_updates_context(installation: Installation | None) -> dict[str, Any]:
     }
 
 
+# The label waiting.py gives a run queued again because Hubstaff failed (5xx, timeouts): "... in 60 s.".
+_RETRY_LABEL = re.compile(r"^Hubstaff is busy; trying again in (\d+) s\.?$")
+
+
+@dataclass(frozen=True)
+class Retrying:
+    """A run queued again after Hubstaff failed, in a manager's terms: since when it has tried, which attempt comes
+    next of how many, in how many seconds (from the due time the retry was queued for, not the words of the label)
+    and when it gives up if Hubstaff keeps failing."""
+
+    since: datetime
+    next_attempt: (
+        int | None
+    )  # None: the label's wait is none the task's policy gives (settings changed since)
+    attempts: int
+    due: datetime
+    seconds_left: int
+    gives_up_at: datetime | None
+
+
+def retry_delays() -> list[int]:
+    """The task's waits before each retry (its policy: `retry_backoff` doubling to `retry_backoff_max`, no jitter),
+    as Celery computes them for `autoretry_for`."""
+    task = sync_project_task
+    return [
+        int(get_exponential_backoff_interval(int(task.retry_backoff), r, int(task.retry_backoff_max)))
+        for r in range(int(task.max_retries))
+    ]
+
+
+def retrying(run: SyncRun | None, now: datetime | None = None) -> Retrying | None:
+    """How a run that keeps retrying stands, or None when it is not waiting for a retry."""
+    if run is None or run.status != SyncRun.Status.QUEUED or run.heartbeat_at is None:
+        return None
+    found = _RETRY_LABEL.match(run.progress_label)
+    if found is None:
+        return None
+    now = now or timezone.now()
+    delays = retry_delays()
+    waited = int(found.group(1))
+    # The task's retries so far: the wait it is in is the one its policy gives after that many failures.
+    retries = delays.index(waited) if waited in delays else None
+    gives_up_at = None
+    if retries is not None:
+        # The last attempt starts after the waits still to come (each attempt's own time comes on top).
+        gives_up_at = run.heartbeat_at + timedelta(seconds=sum(delays[retries + 1 :]))
+    return Retrying(
+        since=run.queued_at,
+        next_attempt=retries + 2 if retries is not None else None,
+        attempts=len(delays) + 1,
+        due=run.heartbeat_at,
+        seconds_left=max(0, round((run.heartbeat_at - now).total_seconds())),
+        gives_up_at=gives_up_at,
+    )
+
+
+def result_words(run: SyncRun | None) -> str:
+    """A finished run's result in one sentence, announced when the page following it sees it end."""
+    if run is None or run.is_active:
+        return ""
+    name = str(run.get_mode_display())
+    if run.status == SyncRun.Status.FAILED:
+        return f"{name} failed: {run.error}"
+    if run.mode == SyncRun.Mode.PREVIEW:
+        return (
+            "The preview is ready below; nothing was written. A reset would make: "
+            f"{describe_changes(run.worklogs_created, run.worklogs_updated, run.worklogs_deleted)}."
+        )
+    return f"{name} succeeded: {worklog_changes(run)}."
+
+
 def status_context(
     request: TenantRequest, project: Project, installation: Installation | None = None
 ) -> dict[str, Any]:
@@ -107,6 +183,11 @@ def status_context(
         ],
         "link_people": link_people,
         "history": runs[:HISTORY_SHOWN],
+        # A run that keeps retrying: how long, which attempt, when it gives up; Cancel while it waits.
+        "retrying": retrying(current),
+        "can_cancel": current is not None
+        and current.status == SyncRun.Status.QUEUED
+        and request.tenant.holds(Role.MANAGER),
         "more_history": len(runs) > HISTORY_SHOWN,
         # Managers add missing teammates too (as Managers or Employees), then sync again.
         "can_add_people": request.tenant.holds(Role.ADMINISTRATOR, Role.MANAGER),
@@ -117,6 +198,7 @@ def status_context(
         # polls the block and reloads when a run of Hubstaff's events has finished (static/js/sync.js).
         "installation": installation,
         "latest_run": f"{current.pk}:{current.status}" if current else "",
+        "result_words": result_words(current),
         **live_updates_context(installation),
     }
 
@@ -285,7 +367,34 @@ def _start_sync(
             )
         else:
             messages.success(request, started)
-    return _project_url(request, project)
+    # The page opens at the run's progress, where the person follows it to its result (static/js/sync.js).
+    return _project_url(request, project, "#sync-status")
+
+
+@tenant_view(Role.MANAGER)
+@require_POST
+def cancel_run(request: TenantRequest, project_id: int, run_id: int) -> HttpResponse:
+    """Cancel a run while it waits (queued: for a worker, a retry or Hubstaff's rate limit): it ends as failed,
+    "Cancelled by <name>", and nothing it fetched is applied. A run a worker holds is not cancelled here: its apply
+    is one transaction that ends by itself."""
+    project = request.tenant.get(Project, project_id)
+    run = request.tenant.get(SyncRun, run_id, SyncRun.objects.filter(project=project))
+    with transaction.atomic():
+        # Locked as a worker's claim locks it: the run is cancelled while queued, or claimed first and left alone.
+        waiting = SyncRun.objects.select_for_update().filter(pk=run.pk, status=SyncRun.Status.QUEUED).first()
+        if waiting is not None:
+            run_life.finish(
+                waiting, SyncRun.Status.FAILED, error=f"Cancelled by {request.tenant.person.full_name}."
+            )
+    if waiting is None:
+        messages.error(
+            request,
+            "This sync could not be cancelled: it is no longer waiting (it has ended, or a worker is carrying it "
+            "out and it ends by itself).",
+        )
+    else:
+        messages.success(request, f"{run.get_mode_display()} was cancelled; nothing it read was written.")
+    return _project_url(request, project, "#sync-status")
 
 
 @tenant_view(Role.MANAGER)
