@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import redis
+from celery import current_app
 from django.conf import settings
 from django.db import connection
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Max, Min, Q, QuerySet, Sum
@@ -70,7 +71,7 @@ def _queue(mode: str, trigger: str) -> str:
 
 
 def _broker() -> redis.Redis:
-    return redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=5, socket_connect_timeout=5)
+    return redis.Redis.from_url(str(current_app.conf.broker_url), socket_timeout=5, socket_connect_timeout=5)
 
 
 class FleetCollector(Collector):

@@ -23,10 +23,9 @@ def token(settings):
 
 
 @pytest.fixture
-def broker(settings):
-    """The test Redis database the suite's Celery app sends to, emptied, as the broker the figures read."""
+def broker():
+    """The test Redis database the suite's Celery app sends to (the root conftest), emptied."""
     url = str(current_app.conf.broker_url)
-    settings.CELERY_BROKER_URL = url
     client = redis.Redis.from_url(url)
     client.flushdb()
     yield client
@@ -202,8 +201,8 @@ def test_the_figures_after_a_few_runs(client: Client, token, broker) -> None:
 
 
 @pytest.mark.django_db
-def test_a_broker_that_does_not_answer_leaves_the_other_figures(client: Client, token, settings) -> None:
-    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
+def test_a_broker_that_does_not_answer_leaves_the_other_figures(client: Client, token, monkeypatch) -> None:
+    monkeypatch.setattr(current_app.conf, "broker_url", "redis://127.0.0.1:1/0")
     samples = scrape(client)
     assert value(samples, "primetric_scrape_failed", part="broker") == 1
     assert value(samples, "primetric_scrape_failed", part="database") == 0

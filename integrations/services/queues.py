@@ -19,6 +19,7 @@ therefore also runs workers that serve `interactive` alone (docs/operations.md).
 from functools import cache
 
 import redis
+from celery import current_app
 from django.conf import settings
 
 from integrations.models import SyncRun
@@ -55,14 +56,14 @@ def _broker(url: str) -> redis.Redis:
 
 
 def depth(queue: str) -> int:
-    """Messages waiting in a queue on the broker: its Redis list, and the lists the transport keeps per priority
-    step (none unless a message was sent with a priority)."""
+    """Messages waiting in a queue on the broker (the Celery app's): its Redis list, and the lists the transport
+    keeps per priority step (none unless a message was sent with a priority)."""
     options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
     sep = options.get("sep", "\x06\x16")
     keys = [
         queue if step == 0 else f"{queue}{sep}{step}" for step in options.get("priority_steps", [0, 3, 6, 9])
     ]
-    with _broker(settings.CELERY_BROKER_URL).pipeline(transaction=False) as pipe:
+    with _broker(str(current_app.conf.broker_url)).pipeline(transaction=False) as pipe:
         for key in keys:
             pipe.llen(key)
         return sum(int(length) for length in pipe.execute())

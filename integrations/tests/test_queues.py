@@ -12,7 +12,6 @@ import pytest
 import redis
 from celery import current_app, shared_task
 from django.conf import settings
-from pytest_django import Settings
 
 from integrations.models import SyncRun
 from integrations.services import queues
@@ -178,8 +177,7 @@ def test_a_persons_run_overtakes_a_full_scheduled_queue(broker: str, worker: sub
     assert waited < 2.0, waited
 
 
-def test_a_queues_depth_is_read_from_the_broker(broker: str, settings: Settings) -> None:
-    settings.CELERY_BROKER_URL = broker
+def test_a_queues_depth_is_read_from_the_broker(broker: str) -> None:
     for number in range(3):
         current_app.send_task(PROBE, args=[f"scheduled-{number}"], queue=queues.SCHEDULED)
     assert queues.depth(queues.SCHEDULED) == 3
