@@ -51,7 +51,7 @@ class PersonForm(forms.ModelForm):  # type: ignore[type-arg]  # generic in the s
     roles = forms.MultipleChoiceField(
         choices=Role.choices,
         widget=forms.CheckboxSelectMultiple,
-        # A person without a role has no page here: their home would say only "ask an Administrator".
+        required=False,
         error_messages={"required": "Choose at least one role: without one this person has no pages here."},
         help_text="At least one. Managers and Employees can have their Hubstaff time synced.",
     )
@@ -73,10 +73,14 @@ class PersonForm(forms.ModelForm):  # type: ignore[type-arg]  # generic in the s
         *args: Any,
         organization: Organization,
         allowed_roles: Collection[str] | None = None,
+        role_required: bool = False,
         **kwargs: Any,
     ) -> None:
+        """role_required: the page's form, where a person ticks at least one role; elsewhere (the API) a person
+        given none is an Employee. Either way nobody is saved without a role, whose home would offer no page."""
         self.organization = organization
         super().__init__(*args, **kwargs)
+        self.fields["roles"].required = role_required
         if allowed_roles is not None:
             # A Manager adds teammates as Managers or Employees, never as Administrators.
             roles_field = cast(forms.MultipleChoiceField, self.fields["roles"])
@@ -104,7 +108,7 @@ class PersonForm(forms.ModelForm):  # type: ignore[type-arg]  # generic in the s
     def save(self, commit: bool = True) -> Person:
         person: Person = super().save(commit=False)
         person.organization = self.organization
-        person.set_roles(self.cleaned_data.get("roles") or [])
+        person.set_roles(self.cleaned_data.get("roles") or [Role.EMPLOYEE])
         if commit:
             person.save()
         return person

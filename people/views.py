@@ -142,6 +142,7 @@ def person_create(request: TenantRequest) -> HttpResponse:
         request.POST or None,
         organization=request.tenant.organization,
         allowed_roles=_allowed_roles(request.tenant),
+        role_required=True,
         initial=initial,
     )
     if request.method == "POST" and form.is_valid():
@@ -161,7 +162,9 @@ def person_create(request: TenantRequest) -> HttpResponse:
 @tenant_view(Role.ADMINISTRATOR)
 def person_edit(request: TenantRequest, person_id: int) -> HttpResponse:
     person = request.tenant.get(Person, person_id)
-    form = PersonForm(request.POST or None, instance=person, organization=request.tenant.organization)
+    form = PersonForm(
+        request.POST or None, instance=person, organization=request.tenant.organization, role_required=True
+    )
     if request.method == "POST" and form.is_valid():
         save_person(form)
         if form.cleaned_data.get("invite"):

@@ -3,7 +3,10 @@
 import pytest
 from django.test import Client
 
+from people.forms import PersonForm
 from people.models import Organization, Person
+from people.roles import Role
+from people.services import save_person
 from people.templatetags.display import bdi_email
 
 
@@ -44,3 +47,11 @@ def test_an_e_mail_may_wrap_before_its_at_and_after_its_dots_only() -> None:
     assert str(bdi_email("jo.smith@example.test")) == "<bdi>jo.<wbr>smith<wbr>@example.<wbr>test</bdi>"
     assert str(bdi_email("<b>@x")) == "<bdi>&lt;b&gt;<wbr>@x</bdi>"
     assert bdi_email("") == ""
+
+
+@pytest.mark.django_db
+def test_outside_the_page_a_person_given_no_role_is_an_employee(org: Organization) -> None:
+    """The API's form: a script that names no role adds an Employee, never a person without a role."""
+    form = PersonForm({"full_name": "Api Added", "email": "api@acme.test"}, organization=org)
+    assert form.is_valid(), form.errors
+    assert save_person(form).roles == [Role.EMPLOYEE]
