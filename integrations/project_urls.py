@@ -43,6 +43,16 @@ project_link_patterns = (
             name="accept_difference",
         ),
         path(
+            "projects/<int:project_id>/hubstaff/missing/add-all/",
+            project.add_all_missing,
+            name="add_all_missing",
+        ),
+        path(
+            "projects/<int:project_id>/hubstaff/missing/link-suggested/",
+            project.link_all_suggested,
+            name="link_all_suggested",
+        ),
+        path(
             "projects/<int:project_id>/hubstaff/link-user/",
             user_links.link_hubstaff_user,
             name="link_user",

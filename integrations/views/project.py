@@ -1,6 +1,7 @@
 """The project page's Integration settings (Manager role): link, sync, clear, progress, history."""
 
 import re
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,7 +21,10 @@ from django.utils.dateformat import time_format
 from django.utils.timezone import localtime
 from django.views.decorators.http import require_GET, require_POST
 
+from people.forms import PersonForm
+from people.invitations import InvitationError, invite
 from people.roles import Role
+from people.services import save_person
 from people.tenancy import TenantRequest, tenant_view
 from projects.models import Project
 from worklogs import locks
@@ -36,10 +40,11 @@ from ..services.installation import refresh_hubstaff_projects
 from ..services.links import HeldElsewhere, held_elsewhere, hours, left_behind, update_link
 from ..services.live import NO_WRITE_SCOPE, WRITE_SCOPE
 from ..services.runs import SyncNotPossible, active_run, request_sync, sync_blocker
+from ..services.user_links import LINK_ROLES, link_user
 from ..tasks import sync_project_task
 from ..templatetags.sync_words import count_of, describe_changes, worklog_changes
 from .runs import ClearForm, clear_message, clear_part
-from .user_links import link_choices
+from .user_links import MissingNow, missing_now
 
 HISTORY_SHOWN = 5
 # An event this recent reads "last event just now" ("0 minutes ago" reads like a fault).
@@ -150,16 +155,11 @@ def result_words(run: SyncRun | None) -> str:
     return f"{name} succeeded: {worklog_changes(run)}."
 
 
-def status_context(
-    request: TenantRequest, project: Project, installation: Installation | None = None
-) -> dict[str, Any]:
-    installation = installation or get_installation(project.organization)
-    runs = list(_runs(request, project)[: HISTORY_SHOWN + 1])
-    current = runs[0] if runs else None
-    # A reconciliation re-reads old days only, a run of Hubstaff's events the days they named: Last sync (its
-    # missing teammates too) stays the daily sync's.
+def _last_sync(runs: Iterable[SyncRun]) -> SyncRun | None:
+    """The run "Last sync" shows, of `runs` newest first. A reconciliation re-reads old days only, a run of
+    Hubstaff's events the days they named: Last sync (its missing teammates too) stays the daily sync's."""
     not_syncs = (SyncRun.Mode.CLEAR, SyncRun.Mode.PREVIEW, SyncRun.Mode.RECONCILE)
-    last_sync = next(
+    return next(
         (
             r
             for r in runs
@@ -167,21 +167,29 @@ def status_context(
         ),
         None,
     )
+
+
+def status_context(
+    request: TenantRequest, project: Project, installation: Installation | None = None
+) -> dict[str, Any]:
+    installation = installation or get_installation(project.organization)
+    runs = list(_runs(request, project)[: HISTORY_SHOWN + 1])
+    current = runs[0] if runs else None
+    last_sync = _last_sync(runs)
     # The preview is shown until anything else runs after it (its Apply, a sync, Clear data).
     preview = current if current and current.mode == SyncRun.Mode.PREVIEW and not current.is_active else None
-    missing: list[dict[str, Any]] = last_sync.missing_teammates if last_sync else []
-    link_people, linked = link_choices(request, missing) if missing else ([], {})
+    # Matched again with the people as they are now: someone added or linked since the sync is no longer missing.
+    missing = missing_now(request, last_sync.missing_teammates if last_sync else [])
     return {
         "project": project,
         "run": current,
         "last_sync": last_sync,
         "preview": preview,
-        # The missing teammates, each with the person a Manager linked them to since ("This is ..."), if any.
-        "missing_teammates": [
-            {**t, "linked_to": linked.get(t["hubstaff_user_id"]) if "hubstaff_user_id" in t else None}
-            for t in missing
-        ],
-        "link_people": link_people,
+        # The missing teammates, each with the person a Manager linked them to since ("This is ..."), if any, and
+        # the person their name gives; those added since with their e-mail, apart.
+        "missing": missing,
+        "missing_teammates": missing.missing,
+        "link_people": missing.people if missing.missing else [],
         "history": runs[:HISTORY_SHOWN],
         # A run that keeps retrying: how long, which attempt, when it gives up; Cancel while it waits.
         "retrying": retrying(current),
@@ -395,6 +403,83 @@ def cancel_run(request: TenantRequest, project_id: int, run_id: int) -> HttpResp
     else:
         messages.success(request, f"{run.get_mode_display()} was cancelled; nothing it read was written.")
     return _project_url(request, project, "#sync-status")
+
+
+def _missing_of_last_sync(request: TenantRequest, project: Project) -> MissingNow:
+    # Newest first, without the active run: enough to reach the last sync behind reconciliations and previews.
+    return missing_now(
+        request, getattr(_last_sync(_runs(request, project)[:50]), "missing_teammates", None) or []
+    )
+
+
+@tenant_view(Role.MANAGER)
+@require_POST
+def add_all_missing(request: TenantRequest, project_id: int) -> HttpResponse:
+    """Add every missing teammate of the last sync who has an e-mail and no person yet, as an Employee, and invite
+    them: their time comes with the next sync. Each is checked as Add person checks one; one refused is named and
+    the others are still added."""
+    project = request.tenant.get(Project, project_id)
+    added, refused, not_invited = [], [], []
+    for teammate in _missing_of_last_sync(request, project).addable:
+        email = str(teammate["email"]).strip()
+        name = str(teammate.get("name") or "").strip() or email.split("@")[0]
+        form = PersonForm(
+            {"full_name": name, "email": email, "roles": [Role.EMPLOYEE.value]},
+            organization=request.tenant.organization,
+            allowed_roles=[Role.EMPLOYEE],
+            role_required=True,
+        )
+        if not form.is_valid():
+            refused.append(f"{name} ({' '.join(str(e) for errs in form.errors.values() for e in errs)})")
+            continue
+        person = save_person(form)
+        added.append(person.full_name)
+        try:
+            invite(person, invited_by=request.tenant.person)
+        except InvitationError:
+            not_invited.append(person.full_name)
+    if added:
+        message = f"{count_of(len(added), 'teammate')} added as Employees and invited: {', '.join(added)}."
+        if not_invited:
+            message += f" Not invited (invite them from People): {', '.join(not_invited)}."
+        messages.success(request, message + " Sync again to bring their time in.")
+    if refused:
+        messages.error(request, "Not added: " + "; ".join(refused) + ".")
+    if not added and not refused:
+        messages.info(request, "Every missing teammate with an e-mail is already in Primetric.")
+    return _project_url(request, project, "#missing-teammates")
+
+
+@tenant_view(*LINK_ROLES)
+@require_POST
+def link_all_suggested(request: TenantRequest, project_id: int) -> HttpResponse:
+    """Link each missing teammate of the last sync to the one person their name gives (the panel's "Looks like
+    ..."), as "This is ..." does one at a time: kept, told by e-mail, in the audit trail."""
+    project = request.tenant.get(Project, project_id)
+    linked = []
+    for teammate in _missing_of_last_sync(request, project).suggested:
+        person_id, person_name, _ = teammate["suggested"]
+        try:
+            link_user(
+                request.tenant.organization,
+                hubstaff_user_id=teammate.get("hubstaff_user_id"),
+                person_id=person_id,
+                name=teammate.get("name", ""),
+                actor=request.tenant.person,
+            )
+        except ValidationError as exc:
+            messages.error(request, f"{teammate.get('name')}: {' '.join(exc.messages)}")
+        else:
+            linked.append(f"{teammate.get('name')} → {person_name}")
+    if linked:
+        messages.success(
+            request,
+            f"{count_of(len(linked), 'Hubstaff user')} linked: {', '.join(linked)}. Sync again to bring their "
+            "time in; each person is told by e-mail, and the links are in the audit trail.",
+        )
+    else:
+        messages.info(request, "No missing teammate has a suggested person left to link.")
+    return _project_url(request, project, "#missing-teammates")
 
 
 @tenant_view(Role.MANAGER)

@@ -1,6 +1,10 @@
-"""Linking a Hubstaff user to a person by hand ("This is ..." in the missing teammates), and removing the link."""
+"""Linking a Hubstaff user to a person by hand ("This is ..." in the missing teammates), and removing the link;
+the missing teammates as they stand now (people added or linked since the sync, a person their name plainly
+gives)."""
 
+import unicodedata
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib import messages
@@ -90,12 +94,67 @@ def person_links_panel(request: TenantRequest, person: Person) -> str | None:
     return render_to_string("integrations/person_links.html", context, request=request)
 
 
-def link_choices(
-    request: TenantRequest, teammates: Iterable[Mapping[str, Any]]
-) -> tuple[list[tuple[int, str, str]], dict[int, str]]:
-    """For the missing teammates box: the people to choose from, and who each listed user is already linked to."""
-    ids: list[int] = [t["hubstaff_user_id"] for t in teammates if t.get("hubstaff_user_id")]
-    links = request.tenant.scope(HubstaffUserLink).filter(hubstaff_user_id__in=ids)
-    linked = dict(links.values_list("hubstaff_user_id", "person__full_name"))
-    people = request.tenant.scope(Person).order_by("full_name", "id").values_list("pk", "full_name", "email")
-    return list(people), linked
+def plain_name(name: str) -> str:
+    """A name as compared for a suggestion: accents, case and spacing aside ("  dána  GHOST" -> "dana ghost")."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    letters = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(letters.casefold().split())
+
+
+@dataclass
+class MissingNow:
+    """A sync's missing teammates as they stand now, for the panel and its Add all / Link all suggested.
+
+    `missing`: still missing, each with `linked_to` (a Manager's "This is ..." since) and `suggested` (the one
+    person whose name is plainly theirs, as (id, name, e-mail)); `added`: people added since the sync with the
+    teammate's e-mail, no longer missing (their time comes with the next sync). `people`: whom "This is ..."
+    offers; a teammate still missing has an e-mail nobody has, so none of them is offered themselves."""
+
+    missing: list[dict[str, Any]] = field(default_factory=list)
+    added: list[dict[str, Any]] = field(default_factory=list)
+    people: list[tuple[int, str, str]] = field(default_factory=list)
+
+    @property
+    def addable(self) -> list[dict[str, Any]]:
+        """Teammates Add all adds: an e-mail, no person and no kept match."""
+        return [t for t in self.missing if t.get("email") and not t["linked_to"]]
+
+    @property
+    def suggested(self) -> list[dict[str, Any]]:
+        """Teammates Link all suggested links: a suggestion, no kept match."""
+        return [t for t in self.missing if t["suggested"] and not t["linked_to"]]
+
+
+def missing_now(request: TenantRequest, teammates: Iterable[Mapping[str, Any]]) -> MissingNow:
+    """Match a sync's missing teammates again with the organization's people as they are now: by e-mail (trimmed,
+    any case: the sync's own rule), by a kept match, and by name for a suggestion."""
+    listed = list(teammates)
+    people = list(
+        request.tenant.scope(Person).order_by("full_name", "id").values_list("pk", "full_name", "email")
+    )
+    by_email = {email.strip().casefold(): (pk, name) for pk, name, email in people if email}
+    by_name: dict[str, list[tuple[int, str, str]]] = {}
+    for pk, name, email in people:
+        by_name.setdefault(plain_name(name), []).append((pk, name, email))
+    ids: list[int] = [t["hubstaff_user_id"] for t in listed if t.get("hubstaff_user_id")]
+    linked = dict(
+        request.tenant.scope(HubstaffUserLink)
+        .filter(hubstaff_user_id__in=ids)
+        .values_list("hubstaff_user_id", "person__full_name")
+    )
+    now = MissingNow(people=people)
+    for teammate in listed:
+        email = (teammate.get("email") or "").strip().casefold()
+        if email and email in by_email:
+            now.added.append({**teammate, "person_id": by_email[email][0], "person_name": by_email[email][1]})
+            continue
+        same_name = by_name.get(plain_name(teammate.get("name") or ""), []) if teammate.get("name") else []
+        now.missing.append(
+            {
+                **teammate,
+                "linked_to": linked.get(teammate.get("hubstaff_user_id") or 0),
+                # Only a name that gives one person is a suggestion; two Dana Ghosts are for a Manager to tell.
+                "suggested": same_name[0] if len(same_name) == 1 else None,
+            }
+        )
+    return now
