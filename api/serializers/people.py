@@ -36,7 +36,7 @@ class PersonSerializer(FormBackedSerializer):
         required=False,
         max_length=3,
         help_text=(
-            "Any of administrator, manager, employee. "
+            "Any of administrator, manager, employee; none given: employee. "
             "Managers and Employees can have their Hubstaff time synced."
         ),
     )

@@ -165,8 +165,9 @@ def test_keyboard_alone_reaches_the_role_switcher_and_select_projects_with_the_f
     invisible = [f for f in seen if not f["outline"] and f["tag"] != "BODY"]  # BODY: past the last element
     assert not invisible, invisible
 
-    # The role switcher works from the keyboard: focus it, pick a role with the arrow keys.
+    # The role switcher works from the keyboard: focus it, pick a role with the arrow keys, Enter switches.
     page.locator("#role-select").focus()
+    page.keyboard.press("ArrowDown")  # Manager -> Employee: only the choice changes
     with page.expect_navigation():
-        page.keyboard.press("ArrowDown")  # Manager -> Employee submits the switcher by itself
+        page.keyboard.press("Enter")
     assert page.get_by_role("link", name="My work").is_visible()

@@ -100,7 +100,12 @@ def test_the_organization_name_is_isolated_in_the_header(admin_client, org):
 
 def test_the_person_form_cleans_the_name(admin_client):
     response = admin_client.post(
-        "/acme/people/new/", {"full_name": f"  Eve{RLO} \u2066Doe\u2069\x07 ", "email": "eve.doe@acme.test"}
+        "/acme/people/new/",
+        {
+            "full_name": f"  Eve{RLO} \u2066Doe\u2069\x07 ",
+            "email": "eve.doe@acme.test",
+            "roles": ["employee"],
+        },
     )
     assert response.status_code == 302
     assert Person.objects.get(email="eve.doe@acme.test").full_name == "Eve Doe"
