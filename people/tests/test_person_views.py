@@ -10,6 +10,8 @@ def test_administrator_sees_people_list(admin_client: Client, admin: Person, emp
     response = admin_client.get("/acme/people/")
     assert response.status_code == 200
     assert "Eve Employee" in response.content.decode()
+    # each name opens the person's page (planning.person_page): their projects, assignments and hours
+    assert f'<a href="/acme/people/{employee.pk}/">' in response.content.decode()
 
 
 def test_administrator_adds_a_person_with_roles(admin_client: Client, org: Organization) -> None:
