@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from datetime import date, timedelta
+from decimal import Decimal
 
 import requests
 
@@ -116,10 +117,55 @@ def session_cookie(user):
     return settings.SESSION_COOKIE_NAME, client.cookies[settings.SESSION_COOKIE_NAME].value
 
 
+def seed_capacity(organization, employees, start, days):
+    """What the report shows of capacity: a public holiday every five weeks or so (some on weekends), a week of
+    vacation a quarter for everyone (a different week for each), a sick day every other month for every fourth
+    person (half of them mornings only), and a part-time contract from the middle of the period for every fifth."""
+    from capacity.models import Holiday, TimeOff, WorkPattern
+
+    Holiday.objects.bulk_create(
+        Holiday(organization=organization, date=start + timedelta(days=day), name=f"Holiday {n}")
+        for n, day in enumerate(range(17, days, 36))
+    )
+    time_off, patterns = [], []
+    for i, person in enumerate(employees):
+        for quarter in range(0, days, 91):
+            monday = start + timedelta(days=quarter + (i * 7) % 84)
+            monday -= timedelta(days=monday.weekday())
+            time_off.append((person, monday, monday + timedelta(days=4), None, TimeOff.Kind.VACATION))
+        if i % 4 == 0:
+            for month in range(30, days, 61):
+                day = start + timedelta(days=month + i % 20)
+                time_off.append((person, day, day, Decimal(4) if i % 8 else None, TimeOff.Kind.SICK))
+        if i % 5 == 0:
+            patterns.append(
+                WorkPattern(
+                    organization=organization,
+                    person=person,
+                    effective_from=start + timedelta(days=days // 2),
+                    friday_hours=Decimal(0),
+                )
+            )
+    TimeOff.objects.bulk_create(
+        TimeOff(
+            organization=organization,
+            person=person,
+            start_date=first,
+            end_date=last,
+            hours_per_day=hours,
+            kind=kind,
+            status=TimeOff.Status.APPROVED,
+        )
+        for person, first, last, hours, kind in time_off
+    )
+    WorkPattern.objects.bulk_create(patterns)
+
+
 def seed_planning(*, people, days, projects=10, tag):
     """An organization planning `people` people over `days` days on `projects` projects: everyone on a project
     at 8 h a day for the whole period, every third person also on a second one at 2 h a day for its first half;
-    a work log every weekday on the first project (3-9 h) and every other weekday on the second (1-3 h)."""
+    a work log every weekday on the first project (3-9 h) and every other weekday on the second (1-3 h); time
+    off, holidays and part-time contracts as `seed_capacity` makes them."""
     from projects.models import Assignment, Project
 
     seeded = seed_organization(people=people, tag=tag)
@@ -159,6 +205,7 @@ def seed_planning(*, people, days, projects=10, tag):
                     yield organization.pk, a.project_id, a.person_id, a.pk, day, seconds
 
     copy_worklogs(rows())
+    seed_capacity(organization, employees, start, days)
     query = f"date_from={start.isoformat()}&date_to={end.isoformat()}"
     return {**seeded, "url": f"/{organization.slug}/planning/report/?{query}"}
 

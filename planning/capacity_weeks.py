@@ -10,7 +10,7 @@ figured day by day. Both go through `capacity.availability.person_weeks`, so the
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, timedelta
@@ -18,8 +18,20 @@ from decimal import Decimal
 
 from capacity.availability import ZERO, Calendar, Span, WeekFigures, person_weeks
 
-# (Monday's ordinal, working hours of the week, hours a day of the assignments, of the time off) -> its figures
-WeekCache = dict[tuple, WeekFigures]
+
+class WeekCache:
+    """The weeks figured so far for one organization and period (the holidays are the organization's), shared by
+    its people: `states` numbers each distinct state of a day (working hours, assignments' hours, time off) so
+    that a week is looked up by a few ints, not by hashing Decimals; `weeks` maps (Monday's ordinal, state
+    number, and for a week where something changes, the days and states of the changes) to its figures."""
+
+    def __init__(self) -> None:
+        self.states: dict[tuple, int] = {}
+        self.weeks: dict[tuple, WeekFigures] = {}
+        self.holiday_weeks: list[int] | None = None  # Monday ordinals of the weeks with a holiday, sorted
+
+    def number(self, state: tuple) -> int:
+        return self.states.setdefault(state, len(self.states))
 
 
 def _changes(calendar: Calendar) -> list[int]:
@@ -62,6 +74,32 @@ def _alike_week(
     return person_weeks(calendar, monday, sunday, underused_below)[0]
 
 
+def _changing_week(
+    calendar: Calendar,
+    cache: WeekCache,
+    monday: int,
+    number: int,
+    low: int,
+    high: int,
+    changes: Sequence[int],
+    underused_below: Decimal,
+) -> WeekFigures:
+    """A week in which something of the person changes (or which the period cuts: days low..high), named by
+    the states of its days."""
+    key = (
+        monday,
+        number,
+        low - monday,
+        high - monday,
+        *((c - monday, cache.number(_state(calendar, date.fromordinal(c)))) for c in changes),
+    )
+    week = cache.weeks.get(key)
+    if week is None:
+        days = person_weeks(calendar, date.fromordinal(low), date.fromordinal(high), underused_below)
+        week = cache.weeks[key] = days[0]
+    return week
+
+
 def capacity_weeks(
     calendar: Calendar,
     weeks: Sequence[date],
@@ -71,30 +109,69 @@ def capacity_weeks(
     cache: WeekCache,
 ) -> list[WeekFigures]:
     """The person's WeekFigures for each of `weeks` (consecutive Mondays), counting only the days of start..end;
-    exactly `capacity.availability.person_weeks`. `cache` is shared by every person of one organization and
-    period (the holidays are the organization's)."""
+    exactly `capacity.availability.person_weeks`, but shared: between people, and between the weeks without a
+    holiday in a run where nothing of the person changes. Read them by their position in `weeks`, not by their
+    `monday`. `cache` is shared by every person of one organization and period."""
+    if cache.holiday_weeks is None:
+        cache.holiday_weeks = sorted({day.toordinal() - day.weekday() for day in calendar.holidays})
+    holiday_weeks = cache.holiday_weeks
     changes = _changes(calendar)
+    count, total = len(changes), len(weeks)
     first, last = start.toordinal(), end.toordinal()
-    figures = []
-    state_at = -1  # the index in `changes` the current state was read after
+    origin = weeks[0].toordinal() if weeks else 0
+    # Weeks from this index on end after the period: not whole.
+    whole_until = (last - 6 - origin) // 7 + 1
+    known = cache.weeks
+    figures: list[WeekFigures] = []
+    pointer = 0  # changes[:pointer] are on or before the current day
     state: tuple = ()
-    for monday in weeks:
-        m = monday.toordinal()
-        index = bisect_right(changes, m)
-        whole = first <= m and m + 6 <= last
-        if not whole or (index < len(changes) and changes[index] <= m + 6):
-            days = person_weeks(
-                calendar, max(monday, start), min(monday + timedelta(days=6), end), underused_below
-            )
-            figures.append(days[0] if days else WeekFigures(monday, underused_below))
+    number = -1
+    i = 0
+    while i < total:
+        m = origin + 7 * i
+        low, high = max(m, first), min(m + 6, last)
+        if low > high:
+            figures.append(WeekFigures(weeks[i], underused_below))
+            i += 1
             continue
-        if index != state_at:
-            state, state_at = _state(calendar, monday), index
-        key = (m, *state)
-        week = cache.get(key)
-        if week is None:
-            week = cache[key] = _alike_week(monday, state, calendar.holidays, underused_below)
-        figures.append(week)
+        if number < 0 or (pointer < count and changes[pointer] <= low):
+            while pointer < count and changes[pointer] <= low:
+                pointer += 1
+            state = _state(calendar, date.fromordinal(low))
+            number = cache.number(state)
+        within = pointer
+        while within < count and changes[within] <= high:
+            within += 1
+        if within != pointer or low != m or high != m + 6:
+            week = _changing_week(
+                calendar, cache, m, number, low, high, changes[pointer:within], underused_below
+            )
+            figures.append(week)
+            i += 1
+            continue
+        next_holiday = bisect_left(holiday_weeks, m)
+        holiday = next_holiday < len(holiday_weeks) and holiday_weeks[next_holiday] == m
+        # A week with a holiday is its own; otherwise a run of whole weeks alike (no change, no holiday) shares one.
+        key: tuple = (m, number) if holiday else (number,)
+        alike = known.get(key)
+        if alike is None:
+            holidays = calendar.holidays if holiday else frozenset()
+            alike = known[key] = _alike_week(weeks[i], state, holidays, underused_below)
+        run_end = i + 1
+        if not holiday:
+            run_end = max(
+                run_end,
+                min(
+                    total,
+                    whole_until,
+                    (changes[pointer] - origin) // 7 if pointer < count else total,
+                    (holiday_weeks[next_holiday] - origin) // 7
+                    if next_holiday < len(holiday_weeks)
+                    else total,
+                ),
+            )
+        figures.extend([alike] * (run_end - i))
+        i = run_end
     return figures
 
 

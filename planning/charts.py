@@ -179,6 +179,7 @@ class _MatrixCells:
             ]
             for status in Status.LABELS
         }
+        self.bare_marks: dict = {}  # (week index, away, over) -> the marks drawn over a bare cell
 
     def bare_row(self, statuses, figures=None):
         """A row of coloured rectangles, without tooltips: for charts of too many cells; the capacity marks only
@@ -187,12 +188,18 @@ class _MatrixCells:
         cells = "".join([bare[status][i] for i, status in enumerate(statuses)])
         if figures is None:
             return cells
-        marks = [
-            self._marks(i, week)
-            for i, week in enumerate(figures)
-            if week.sums[1] or week.holidays or week.sums[4]
-        ]
-        return cells + "".join(marks)
+        marks = self.bare_marks
+        drawn = []
+        for i, week in enumerate(figures):
+            sums = week.sums
+            away, over = bool(sums[1] or week.holidays), bool(sums[4])
+            if away or over:
+                key = (i, away, over)
+                mark = marks.get(key)
+                if mark is None:
+                    mark = marks[key] = self._marks(i, week)
+                drawn.append(mark)
+        return cells + "".join(drawn)
 
     def detailed_row(self, safe_name, statuses, planned_row, logged_row, figures=None, time_off=None):
         """A row of cells with their tooltips and, where wide enough, the hours logged; `safe_name` is escaped."""

@@ -103,10 +103,18 @@ def person_summaries(plan, today):
             figures = plan.capacity[person_id]
             summary.capacity = figures
             summary.time_off = plan.time_off.get(person_id, {})
-            summary.available = hundredths_to_hours(sum(week.sums[2] for week in figures))
-            summary.over = hundredths_to_hours(sum(week.sums[4] for week in figures))
-            summary.overallocated_weeks = sum(1 for week in figures if week.sums[4])
-            summary.underused_weeks = sum(1 for week in figures if week.is_underused)
+            available = over_hours = overallocated = underused = 0
+            threshold = int(figures[0].underused_below * 100) if figures else 0
+            for week in figures:  # is_underused, without its Decimal per week
+                sums = week.sums
+                available += sums[2]
+                if sums[4]:
+                    over_hours += sums[4]
+                    overallocated += 1
+                if sums[3] < sums[2] - threshold:
+                    underused += 1
+            summary.available, summary.over = hundredths_to_hours(available), hundredths_to_hours(over_hours)
+            summary.overallocated_weeks, summary.underused_weeks = overallocated, underused
         summaries.append(summary)
     return summaries
 
@@ -129,6 +137,7 @@ def weekly_rows(plan, today):
         return rows
     available, time_off, over = [0] * len(rows), [0] * len(rows), [0] * len(rows)
     overallocated, underused = [0] * len(rows), [0] * len(rows)
+    single = len(plan.capacity) == 1
     for figures in plan.capacity.values():
         for i, week in enumerate(figures):
             sums = week.sums
@@ -137,12 +146,12 @@ def weekly_rows(plan, today):
             if sums[4]:
                 over[i] += sums[4]
                 overallocated[i] += 1
-            underused[i] += week.is_underused
+            if single:
+                underused[i] += week.is_underused
     away = [0] * len(rows)
     for by_week in plan.time_off.values():
         for i in by_week:
             away[i] += 1
-    single = len(plan.capacity) == 1
     return [
         replace(
             row,

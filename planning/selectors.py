@@ -30,7 +30,7 @@ from .calculations import (
     week_start,
     weeks_of_period,
 )
-from .capacity_weeks import capacity_weeks, with_assignments
+from .capacity_weeks import WeekCache, capacity_weeks, with_assignments
 
 
 @dataclass
@@ -238,7 +238,7 @@ def capacity_data(scope, organization, filters, data, stretches):
     for stretch in stretches:
         if stretch.person_id in filtered:
             filtered[stretch.person_id].append(Span(stretch.start, stretch.end, stretch.hours_per_day))
-    cache: dict = {}
+    cache = WeekCache()
     capacity, planned = {}, {}
     for pid, calendar in calendars.items():
         capacity[pid] = capacity_weeks(calendar, weeks, start, end, underused_below, cache)
@@ -246,7 +246,7 @@ def capacity_data(scope, organization, filters, data, stretches):
             plan_weeks = capacity[pid]
         else:
             plan_weeks = capacity_weeks(
-                with_assignments(calendar, filtered[pid]), weeks, start, end, underused_below, {}
+                with_assignments(calendar, filtered[pid]), weeks, start, end, underused_below, cache
             )
         planned[pid] = [week.sums[3] * _SECONDS_PER_HUNDREDTH for week in plan_weeks]
     data.capacity, data.planned_seconds = capacity, planned
@@ -272,25 +272,30 @@ def time_off_labels(scope, calendars, people, weeks, start, end):
     )
     for person_id, first_day, last_day, hours_per_day, kind in rows:
         calendar = calendars[person_id]
-        day, until = max(first_day, start), min(last_day, end)
+        day, until = max(first_day, start).toordinal(), min(last_day, end).toordinal()
+        monday = first.toordinal()
         per_week = defaultdict(int)
         while day <= until:
             if _working_hours(calendar, day) > 0:
-                per_week[(day - first).days // 7] += 1
-            day += timedelta(days=1)
-        name = TimeOff.Kind(kind).label.lower()
+                per_week[(day - monday) // 7] += 1
+            day += 1
+        name = _KINDS.get(kind, kind)
         for index, days in per_week.items():
             some = f", {hours_per_day:g} h a day" if hours_per_day is not None else ""
             labels[person_id][index].append(f"{name} {days} d{some}")
     return labels
 
 
-def _working_hours(calendar, day):
+_KINDS = {kind: label.lower() for kind, label in TimeOff.Kind.choices}
+
+
+def _working_hours(calendar, ordinal):
+    """The person's working hours on the day of this ordinal (ordinal 1 is a Monday)."""
     week = calendar.default_week
     for effective_from, pattern in calendar.patterns:
-        if effective_from <= day:
+        if effective_from.toordinal() <= ordinal:
             week = pattern
-    return week[day.weekday()]
+    return week[(ordinal - 1) % 7]
 
 
 def holiday_names(scope, weeks, start, end, default_week):

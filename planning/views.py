@@ -67,7 +67,7 @@ def _report_context(request, form, person=None):
         "logged_total": logged_total,
         "difference_total": logged_total - planned_total,
         "highlighted_weeks": sum(1 for w in weeks if w.is_highlighted),
-        "available_total": sum((w.available for w in weeks), Decimal(0)),
+        "available_total": sum((w.available or 0 for w in weeks), Decimal(0)),
         "time_off_total": sum((w.time_off for w in weeks), Decimal(0)),
         "over_total": sum((w.over for w in weeks), Decimal(0)),
         "overallocated_weeks": sum(1 for w in weeks if w.overallocated),
