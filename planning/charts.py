@@ -26,6 +26,21 @@ def hours_text(value):
     return f"{float(value):.1f} h"
 
 
+def _capacity_note(row):
+    """A week's capacity for a tooltip: "; available 32.0 h; away: vacation 5 d; over-allocated: over by 8.0 h"."""
+    if row.available is None:
+        return ""
+    note = f"; available {hours_text(row.available)}"
+    if row.notes:
+        note += f"; away: {', '.join(row.notes)}"
+    if row.overallocated:
+        who = "" if row.overallocated == 1 else f" ({row.overallocated} people)"
+        note += f"; over-allocated{who}: over by {hours_text(row.over)}"
+    elif row.underused:
+        note += "; under-used"
+    return note
+
+
 def _status_note(row):
     """A week's status for a tooltip, e.g. " (Under-logged)"; nothing for a status without a label."""
     label = Status.LABELS[row.status]
@@ -45,7 +60,10 @@ def weekly_chart(rows, width=CHART_WIDTH, height=260, with_phone=True):
     plot_w, plot_h = width - left - right, height - top - bottom
     n = max(len(rows), 1)
     slot = plot_w / n
-    y_max = nice_ceiling(max([float(r.planned) for r in rows] + [float(r.logged) for r in rows] + [1]))
+    available = [float(r.available) for r in rows if r.available is not None]
+    y_max = nice_ceiling(
+        max([float(r.planned) for r in rows] + [float(r.logged) for r in rows] + available + [1])
+    )
 
     def y(value):
         return top + plot_h - float(value) / y_max * plot_h
@@ -66,6 +84,7 @@ def weekly_chart(rows, width=CHART_WIDTH, height=260, with_phone=True):
                 "slot_w": fmt(slot),
                 "planned_x": fmt(x + slot * 0.12),
                 "planned_w": fmt(slot * 0.76),
+                "planned_right": fmt(x + slot * 0.88),
                 "planned_y": fmt(top + plot_h - planned_h),
                 "planned_h": fmt(planned_h),
                 "logged_x": fmt(x + slot * 0.3),
@@ -76,7 +95,15 @@ def weekly_chart(rows, width=CHART_WIDTH, height=260, with_phone=True):
                 # Highlighted weeks also get a strip under the axis: an under-logged week may have no bar.
                 "flagged": row.status in Status.HIGHLIGHTED,
                 "title": f"Week of {row.monday:%d %b %Y}: "
-                f"planned {hours_text(row.planned)}, logged {hours_text(row.logged)}{_status_note(row)}",
+                f"planned {hours_text(row.planned)}, logged {hours_text(row.logged)}{_status_note(row)}"
+                + _capacity_note(row),
+                # Capacity: a line at the hours available, the week hatched when someone was away, a red
+                # triangle over an over-allocated week (all named in the title too).
+                "available_y": fmt(y(row.available)) if row.available is not None else None,
+                "away": bool(row.notes),
+                "over": bool(row.overallocated),
+                "over_points": f"{fmt(x + slot / 2 - 5)},{fmt(top)} {fmt(x + slot / 2 + 5)},{fmt(top)} "
+                f"{fmt(x + slot / 2)},{fmt(top + 8)}",
                 "label": f"{row.monday:%d %b}" if i % stride == 0 else "",
                 "label_x": fmt(x + slot / 2),
             }
@@ -92,6 +119,9 @@ def weekly_chart(rows, width=CHART_WIDTH, height=260, with_phone=True):
         "grid": grid,
         "weeks": weeks,
         "y_max": y_max,
+        "capacity": bool(available),
+        "top": top,
+        "plot_h": fmt(plot_h),
         "phone": weekly_chart(rows, PHONE_CHART_WIDTH, 240, with_phone=False) if with_phone else None,
     }
 

@@ -281,7 +281,7 @@ def time_off_labels(scope, calendars, people, weeks, start, end):
             day += 1
         name = _KINDS.get(kind, kind)
         for index, days in per_week.items():
-            some = f", {hours_per_day:g} h a day" if hours_per_day is not None else ""
+            some = f", {hours_per_day.normalize():f} h a day" if hours_per_day is not None else ""
             labels[person_id][index].append(f"{name} {days} d{some}")
     return labels
 
@@ -323,6 +323,25 @@ def project_timeline_data(scope, project):
     rows = list(logged_seconds_per_week(scope(WeeklyTotal).filter(project=project)))
     logged = logged_hours_per_week(rows)
     return assignments, logged
+
+
+def time_off_by_person(scope, person_ids, first, last):
+    """{person_id: [(start, end, hours a day or None, kind in words)]}: the approved time off of these people that
+    touches first..last, for drawing (one query; none for no ids)."""
+    spans = defaultdict(list)
+    if not person_ids:
+        return spans
+    rows = (
+        scope(TimeOff)
+        .filter(
+            person__in=person_ids, status=TimeOff.Status.APPROVED, start_date__lte=last, end_date__gte=first
+        )
+        .order_by("start_date", "id")
+        .values_list("person_id", "start_date", "end_date", "hours_per_day", "kind")
+    )
+    for person_id, start, end, hours_per_day, kind in rows:
+        spans[person_id].append((start, end, hours_per_day, _KINDS.get(kind, kind)))
+    return spans
 
 
 def person_names(scope, person_ids):

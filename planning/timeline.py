@@ -100,12 +100,15 @@ ASSIGNMENT_KINDS = {
 TIMELINE_HEADER_H, TIMELINE_TOTAL_H = 58, 34
 
 
-def timeline_chart(rows, logged, first, last, today, width=TIMELINE_WIDTH, row_height=52, link_for=None):
+def timeline_chart(
+    rows, logged, first, last, today, width=TIMELINE_WIDTH, row_height=52, link_for=None, time_off=None
+):
     """Assignment bars per person over the calendar, with each person's logged hours per week in a lane below them.
 
     The header (months, today, total logged per week) is drawn apart so that it stays visible while the people
     scroll; the names are returned as data for an HTML list beside the plot. `link_for(person_id)`: the address
-    a name links to.
+    a name links to. `time_off`: {person_id: [(start, end, hours a day or None, kind label)]}, their approved time
+    off, drawn hatched in the bars' lane and named in a tooltip (and in words where the span is wide enough).
     """
     scale = _TimelineScale(first, last, width)
     per_person_max = max([float(v) for v in logged.values()] + [40.0])
@@ -117,6 +120,10 @@ def timeline_chart(rows, logged, first, last, today, width=TIMELINE_WIDTH, row_h
         _timeline_person(row, index * row_height, row_height, scale, weeks, logged_by_person, link_for)
         for index, row in enumerate(rows)
     ]
+    for index, (row, person) in enumerate(zip(rows, people, strict=True)):
+        person["away"] = _time_off_spans(
+            row, index * row_height, scale, (time_off or {}).get(row.person_id, ())
+        )
     return {
         "width": width,
         "plot_right": fmt(width - scale.right),
@@ -129,6 +136,7 @@ def timeline_chart(rows, logged, first, last, today, width=TIMELINE_WIDTH, row_h
         "today_x": fmt(scale.x(today)) if scale.shows(today) else None,
         "per_person_max": f"{per_person_max:.0f}",
         "numbers": weeks.numbers,
+        "time_off": any(person["away"] for person in people),
     }
 
 
@@ -228,6 +236,35 @@ def _assignment_bars(row, top, row_height, scale):
             }
         )
     return bars
+
+
+# Words fit in a time off span at least this wide (units of the plot).
+MIN_SPAN_FOR_WORDS = 44
+
+
+def _time_off_spans(row, top, scale, spans):
+    """A person's time off as hatched spans over the bars' lane, each with its words in a tooltip ("Sam: vacation,
+    09 Feb – 13 Feb 2026") and written in the span where it is wide enough."""
+    drawn = []
+    for start, end, hours_per_day, kind in spans:
+        left, right = scale.clamp(start), scale.clamp(end + timedelta(days=1))
+        if right <= left:
+            continue
+        x, w = scale.x(left), max(scale.x(right) - scale.x(left), 2)
+        some = f", {hours_per_day.normalize():f} h a day" if hours_per_day is not None else ""
+        drawn.append(
+            {
+                "x": fmt(x),
+                "w": fmt(w),
+                "y": fmt(top + 1),
+                "h": fmt(BAR_H + 4),
+                "text_x": fmt(x + w / 2),
+                "text_y": fmt(top + BAR_TOP + BAR_H - 1),
+                "words": kind if w >= MIN_SPAN_FOR_WORDS else "",
+                "title": f"{row.name}: {kind}{some}, {start:%d %b} – {end:%d %b %Y}",
+            }
+        )
+    return drawn
 
 
 def _assigned_on(row, monday):

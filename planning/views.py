@@ -32,6 +32,7 @@ from .selectors import (
     person_names,
     plan_data,
     project_timeline_data,
+    time_off_by_person,
     worklog_export_rows,
 )
 
@@ -203,6 +204,7 @@ def project_timeline(request, project_id):
     )  # logged without an assignment
     first, last, clipped = timeline.timeline_range(project, assignments, logged, today)
     rows = timeline.timeline_rows(assignments, logged, names)
+    time_off = time_off_by_person(request.tenant.scope, [row.person_id for row in rows], first, last)
     person_url = reverse("planning:person_page", args=[request.tenant.organization.slug, 0]).removesuffix(
         "0/"
     )
@@ -212,7 +214,13 @@ def project_timeline(request, project_id):
         {
             "project": project,
             "timeline": timeline.timeline_chart(
-                rows, logged, first, last, today, link_for=lambda pid: f"{person_url}{pid}/"
+                rows,
+                logged,
+                first,
+                last,
+                today,
+                link_for=lambda pid: f"{person_url}{pid}/",
+                time_off=time_off,
             )
             if rows
             else None,

@@ -1,3 +1,4 @@
+from datetime import timedelta
 from decimal import Decimal
 from html import escape
 
@@ -17,6 +18,12 @@ def hours(value):
         return f"{Decimal(value):,.1f}"
     except (TypeError, ValueError, ArithmeticError):
         return ""
+
+
+@register.filter
+def add_days(day, days):
+    """The date `days` later (a week's Sunday from its Monday)."""
+    return day + timedelta(days=int(days))
 
 
 @register.filter
