@@ -33,6 +33,8 @@ SIZES = {
         "latency": {"users": 500, "projects": 10, "days": 365, "latency": 0.15, "repeats": 1},
         # A working day (09:00-18:00) of 500 people played in 4 minutes, twice (clean, then lossy).
         "live": {"users": 500, "projects": 10, "day_seconds": 240},
+        # Daily syncs of 200 links in 40 organizations at 0.15 s a request, by 1, 2 and 4 worker processes.
+        "fleet": {"organizations": 40, "projects_per_org": 5, "big_org_projects": 100, "workers": (1, 2, 4)},
     },
     "quick": {
         "scale": (500, 10, 120),
@@ -50,6 +52,7 @@ SIZES = {
         "budget": (60, 2, 365),
         "latency": {"users": 500, "projects": 10, "days": 60, "latency": 0.15, "repeats": 1},
         "live": {"users": 200, "projects": 5, "day_seconds": 90},
+        "fleet": {"organizations": 20, "projects_per_org": 5, "big_org_projects": 40, "workers": (1, 2, 4)},
     },
     "smoke": {
         "scale": (20, 3, 20),
@@ -67,12 +70,21 @@ SIZES = {
         "budget": (20, 2, 120),
         "latency": {"users": 10, "projects": 3, "days": 10, "latency": 0.02, "repeats": 1},
         "live": {"users": 6, "projects": 2, "day_seconds": 3, "coalesce": 1.0},
+        "fleet": {
+            "organizations": 3,
+            "projects_per_org": 2,
+            "big_org_projects": 4,
+            "workers": (1, 2),
+            "latency": 0.02,
+            "clicks": 2,
+            "click_every": 0.5,
+        },
     },
 }
-SECTIONS = ("sync", "growth", "pages", "fanout", "budget", "latency", "live")
+SECTIONS = ("sync", "growth", "pages", "fanout", "budget", "latency", "live", "fleet")
 # The live section starts a web server and a worker and waits for coalesced syncs (about 20 s even at its smoke
-# size): --smoke runs it only when asked (--only live).
-SMOKE_SECTIONS = tuple(section for section in SECTIONS if section != "live")
+# size), the fleet section starts workers again and again: --smoke runs them only when asked (--only live fleet).
+SMOKE_SECTIONS = tuple(section for section in SECTIONS if section not in ("live", "fleet"))
 
 
 def main(argv=None):
@@ -121,7 +133,7 @@ def _parse(argv):
 def _run_sections(sections, sizes):
     """Each asked-for section at the run's sizes, in order: {section: its figures}."""
     # Imported once Django is set up for the bench database.
-    from . import budget, fanout, latency, live, pages, sync
+    from . import budget, fanout, fleet, latency, live, pages, sync
 
     results = {}
     if "sync" in sections:
@@ -159,6 +171,9 @@ def _run_sections(sections, sizes):
     if "live" in sections:
         print(f"[live] {sizes['live']} ...", flush=True)
         results["live"] = live.run(**sizes["live"])
+    if "fleet" in sections:
+        print(f"[fleet] {sizes['fleet']} ...", flush=True)
+        results["fleet"] = fleet.run(**sizes["fleet"])
     return results
 
 

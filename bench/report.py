@@ -43,6 +43,8 @@ def render(results):
         out += _latency_section(results["latency"])
     if results.get("live"):
         out += _live_section(results["live"])
+    if results.get("fleet"):
+        out += _fleet_section(results["fleet"])
     return "\n".join(out)
 
 
@@ -442,5 +444,58 @@ def _real_day(live):
         f"({real['busiest_hour_batches']} batches), {100 * real['day_share_of_an_hour']:.0f} % of one hour's budget "
         f"for the whole day; an event waits {real['p50_wait_seconds']:.0f} s for its batch at the median, "
         f"{real['p95_wait_seconds']:.0f} s at the 95th percentile.",
+        "",
+    ]
+
+
+def _fleet_section(fleet):
+    """9. Daily syncs drained by 1, 2, 4 worker processes; a person's run meanwhile; fairness."""
+    t, i, f = fleet["throughput"], fleet["interactive"], fleet["fairness"]
+    return [
+        f"### 9. The sync fleet ({fleet['links']} linked projects in {fleet['organizations']} organizations, "
+        f"{fleet['latency']} s a request)",
+        "",
+        "Every link's daily incremental sync queued at once on `scheduled` and drained by worker processes (one a "
+        "worker, `-Q interactive,scheduled`, as on separate hosts):",
+        "",
+        _table(
+            [
+                "processes",
+                "runs",
+                "failed",
+                "seconds",
+                "runs/min",
+                "speed-up",
+                "efficiency",
+                "DB connections (peak)",
+                "Redis MB (peak)",
+            ],
+            [
+                [
+                    r["workers"],
+                    r["runs"],
+                    r["failed"],
+                    r["seconds"],
+                    r["runs_per_minute"],
+                    f"{r['speed_up']:.2f}x",
+                    f"{r['efficiency']:.0%}",
+                    r["peak_connections"],
+                    r["redis_bytes"] / 2**20,
+                ]
+                for r in t
+            ],
+        ),
+        "",
+        f"A person's Reset and sync of a small project every few seconds while {i['backlog']} daily syncs drain on "
+        f"{i['workers']} processes ({i['clicks']} clicks, {i['failed']} failed): to running p50 "
+        f"{_f(i['running_p50'], 2)} s, p95 {_f(i['running_p95'], 2)} s (max {_f(i['running_max'], 2)} s; goal: p95 "
+        f"under 2 s); to succeeded p50 {_f(i['succeeded_p50'], 2)} s, p95 {_f(i['succeeded_p95'], 2)} s. The same "
+        f"click sent to the scheduled queue, behind the backlog, waited {_f(i['fifo_running'], 1)} s to run.",
+        "",
+        f"Fairness: {f['big_runs']} runs of one organization queued ahead of one run of each of {f['small_runs']} "
+        f"others, on {f['workers']} processes, at most {f['per_installation']} runs of an installation at once "
+        f"(HUBSTAFF_RUNS_PER_INSTALLATION): the small organizations' longest wait for a worker "
+        f"{_f(f['small_wait_max'], 1)} s (median {_f(f['small_wait_p50'], 1)} s); the big organization's last run "
+        f"finished {_f(f['big_done_max'], 1)} s after it was queued.",
         "",
     ]

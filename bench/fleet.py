@@ -1,0 +1,339 @@
+"""Section 9: the sync fleet. Daily syncs drained by 1, 2, 4 worker processes; a person's run while they drain; one
+organization's many projects beside others' few.
+
+Real processes on real Redis and PostgreSQL, against the sandbox answering each API request after `latency`
+seconds (Hubstaff's own: 100-300 ms). `organizations` organizations, each with its own installation and
+`projects_per_org` linked projects, are synced once (their first sync, not measured); then each round queues every
+link's daily incremental sync at once on the `scheduled` queue, as the beat does after downtime, and starts that
+many workers (`celery worker -Q interactive,scheduled --concurrency 1`, one process each, as on separate hosts).
+
+- Throughput: runs a minute from the first message to the last run finished, the speed-up over one process and its
+  efficiency (speed-up / processes), the most database connections of the benchmark's database seen at once and
+  the broker's Redis memory.
+- Interactive under load: while the backlog drains on the most workers, a person's Reset and sync of a small
+  project every `click_every` seconds (runs.request_sync, as the page and the API call it): from the click to
+  "running" (the run's started_at) and to "succeeded" (finished_at). One more click is sent to the `scheduled`
+  queue instead, to show what the queues avoid: it waits for the backlog ahead of it.
+- Fairness: an organization with `big_org_projects` projects queued first, then one project of each of the other
+  organizations; the longest a small organization's run waited for a worker, beside the big one's drain.
+"""
+
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+
+from .environment import ROOT, point_at_sandbox
+from .measure import median, percentile
+
+SYNC_TASK = "integrations.tasks.sync_project_task"
+HUBSTAFF_USERS = 4
+DAYS = 14
+
+
+class Workers:
+    """`count` Celery workers of one process each, serving both queues with the interactive one first."""
+
+    def __init__(self, count, *, log_dir):
+        import os
+
+        self.processes = []
+        for number in range(count):
+            log = open(log_dir / f"fleet-worker-{count}-{number}.log", "wb")  # noqa: SIM115 - closed in stop()
+            command = [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "primetric",
+                "worker",
+                "-Q",
+                "interactive,scheduled",
+            ]
+            command += ["--concurrency", "1", "--hostname", f"fleet{number}@%h", "--loglevel", "WARNING"]
+            command += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
+            process = subprocess.Popen(command, cwd=ROOT, env=os.environ.copy(), stdout=log, stderr=log)
+            self.processes.append((process, log))
+        self._wait_ready(count)
+
+    def _wait_ready(self, count, timeout=120):
+        from primetric.celery import app
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if len(app.control.ping(timeout=1.0) or []) >= count:
+                return
+        raise RuntimeError(f"{count} workers did not answer within {timeout} s")
+
+    def stop(self):
+        for process, _ in self.processes:
+            process.terminate()
+        for process, log in self.processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+            log.close()
+
+
+class Fleet:
+    """The organizations, their installations (each its own personal access token) and linked projects."""
+
+    def __init__(self, hs, *, organizations, projects_per_org, big_org_projects, clicks):
+        from integrations.services.installation import connect_with_personal_access_token
+        from integrations.services.links import update_link
+        from people.models import Organization
+        from projects.models import Project
+
+        point_at_sandbox(hs)
+        hubstaff_projects = sorted(hs.ids()["projects"].values())
+        start = date.today() - timedelta(days=DAYS)
+
+        def organization(name, slug, projects):
+            org = Organization.objects.create(name=name, slug=slug)
+            connect_with_personal_access_token(org, hs.create_pat("user1@example.test"))
+            made = []
+            for number in range(projects):
+                project = Project.objects.create(organization=org, name=f"Project {number}", start_date=start)
+                update_link(
+                    project,
+                    enabled=True,
+                    hubstaff_project_ids=[hubstaff_projects[number]],
+                    prevent_new_assignments=True,
+                    trim_assignments=False,
+                )
+                made.append((project.pk, org.pk))
+            return made
+
+        self.links = []
+        for number in range(organizations):
+            self.links += organization(f"Fleet {number}", f"bench-fleet-{number}", projects_per_org)
+        self.big = organization("Fleet big", "bench-fleet-big", big_org_projects)
+        # A person's resets: small projects of an organization of their own, one per click.
+        self.clicks = organization("Fleet clicks", "bench-fleet-clicks", clicks)
+
+    def queue(self, links):
+        """Queue the links' daily syncs as the beat does, their messages on the scheduled queue; the run ids."""
+        from django.db import transaction
+        from django.utils import timezone
+
+        from integrations.services import runs
+        from primetric.celery import app
+
+        deliver = runs.deliver
+        runs.deliver = lambda *args, **kwargs: None  # sent below, each run's own message
+        try:
+            with transaction.atomic():
+                run_ids = runs.queue_runs(links, mode="incremental", trigger="schedule", now=timezone.now())
+        finally:
+            runs.deliver = deliver
+        with app.producer_or_acquire() as producer, producer.batch(max_size=500):
+            for run_id in run_ids:
+                app.send_task(SYNC_TASK, args=[run_id], queue="scheduled", producer=producer)
+        return run_ids
+
+
+def _active(run_ids):
+    from integrations.models import SyncRun
+
+    return SyncRun.objects.filter(pk__in=run_ids, status__in=SyncRun.ACTIVE_STATUSES).count()
+
+
+def _drain(run_ids, *, during=None, timeout=1800):
+    """Wait until the runs have ended; returns (seconds, peak connections, peak Redis bytes). `during()` is called
+    between the checks (the clicks)."""
+    import redis
+    from django.conf import settings
+    from django.db import connection
+
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    began = time.perf_counter()
+    peak_connections = peak_memory = 0
+    while _active(run_ids):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
+            peak_connections = max(peak_connections, cursor.fetchone()[0] - 1)  # not this process's
+        peak_memory = max(peak_memory, int(broker.info("memory")["used_memory"]))
+        if during is not None:
+            during()
+        if time.perf_counter() - began > timeout:
+            raise RuntimeError(f"{_active(run_ids)} runs still active after {timeout} s")
+        time.sleep(0.2)
+    return time.perf_counter() - began, peak_connections, peak_memory
+
+
+def _outcome(run_ids):
+    from django.db.models import Count, Sum
+
+    from integrations.models import SyncRun
+
+    rows = SyncRun.objects.filter(pk__in=run_ids)
+    statuses = dict(rows.values_list("status").annotate(n=Count("pk")).order_by())
+    return (
+        statuses.get("succeeded", 0),
+        statuses.get("failed", 0),
+        rows.aggregate(r=Sum("requests_made"))["r"],
+    )
+
+
+def _waits(run_ids):
+    """Seconds from queued to started, and to finished, of each run."""
+    from integrations.models import SyncRun
+
+    rows = SyncRun.objects.filter(pk__in=run_ids).values_list("queued_at", "started_at", "finished_at")
+    return (
+        [(s - q).total_seconds() for q, s, _ in rows if s],
+        [(f - q).total_seconds() for q, _, f in rows if f],
+    )
+
+
+def _throughput(fleet, workers, log_dir):
+    rounds = []
+    for count in workers:
+        pool = Workers(count, log_dir=log_dir)
+        try:
+            run_ids = fleet.queue(fleet.links)
+            seconds, connections, memory = _drain(run_ids)
+        finally:
+            pool.stop()
+        succeeded, failed, requests = _outcome(run_ids)
+        rounds.append(
+            {
+                "workers": count,
+                "runs": len(run_ids),
+                "succeeded": succeeded,
+                "failed": failed,
+                "requests": requests,
+                "seconds": seconds,
+                "runs_per_minute": len(run_ids) / seconds * 60,
+                "peak_connections": connections,
+                "redis_bytes": memory,
+            }
+        )
+        print(f"[fleet] {count} workers: {len(run_ids)} runs in {seconds:.1f} s", flush=True)
+    base = rounds[0]["runs_per_minute"] / rounds[0]["workers"]
+    for r in rounds:
+        r["speed_up"] = r["runs_per_minute"] / rounds[0]["runs_per_minute"]
+        r["efficiency"] = r["runs_per_minute"] / r["workers"] / base
+    return rounds
+
+
+def _interactive(fleet, workers, click_every, log_dir):
+    """Clicks while the backlog drains: their times to running and to succeeded; one click on the scheduled queue."""
+    from integrations.services import runs
+    from primetric.celery import app
+    from projects.models import Project
+
+    projects = [Project.objects.get(pk=pk) for pk, _ in fleet.clicks]
+    pool = Workers(workers, log_dir=log_dir)
+    clicked = []
+    try:
+        backlog = fleet.queue(fleet.links)
+        # The same click behind the backlog, on the scheduled queue: what a single queue would do to it.
+        fifo = runs.request_sync(projects[0], mode="reset", trigger="manual", send_task=False)
+        app.send_task(SYNC_TASK, args=[fifo.pk], queue="scheduled")
+        pending = list(projects[1:])
+        next_click = time.monotonic() + click_every
+
+        def click():
+            nonlocal next_click
+            if pending and time.monotonic() >= next_click and _active(backlog) > workers:
+                clicked.append(runs.request_sync(pending.pop(0), mode="reset", trigger="manual").pk)
+                next_click = time.monotonic() + click_every
+
+        drained, _, _ = _drain(backlog, during=click)
+        _drain([*clicked, fifo.pk])
+    finally:
+        pool.stop()
+    to_running, to_succeeded = _waits(clicked)
+    fifo_running, _ = _waits([fifo.pk])
+    succeeded, failed, _ = _outcome(clicked)
+    return {
+        "workers": workers,
+        "backlog": len(backlog),
+        "backlog_seconds": drained,
+        "clicks": len(clicked),
+        "succeeded": succeeded,
+        "failed": failed,
+        "running_p50": median(to_running),
+        "running_p95": percentile(to_running, 95),
+        "running_max": max(to_running, default=float("nan")),
+        "succeeded_p50": median(to_succeeded),
+        "succeeded_p95": percentile(to_succeeded, 95),
+        "fifo_running": fifo_running[0] if fifo_running else None,
+    }
+
+
+def _fairness(fleet, workers, log_dir):
+    """The big organization's runs queued first, then one run of each other organization."""
+    from django.conf import settings
+
+    small = list({org: (pk, org) for pk, org in fleet.links}.values())
+    pool = Workers(workers, log_dir=log_dir)
+    try:
+        big = fleet.queue(fleet.big)
+        others = fleet.queue(small)
+        seconds, _, _ = _drain([*big, *others])
+    finally:
+        pool.stop()
+    small_waits, _ = _waits(others)
+    big_waits, big_done = _waits(big)
+    return {
+        "workers": workers,
+        "per_installation": settings.HUBSTAFF_RUNS_PER_INSTALLATION,
+        "big_runs": len(big),
+        "small_runs": len(others),
+        "small_wait_max": max(small_waits, default=float("nan")),
+        "small_wait_p50": median(small_waits),
+        "big_done_max": max(big_done, default=float("nan")),
+        "seconds": seconds,
+    }
+
+
+def run(
+    *,
+    organizations,
+    projects_per_org,
+    big_org_projects,
+    workers=(1, 2, 4),
+    latency=0.15,
+    clicks=6,
+    click_every=3.0,
+):
+    import tempfile
+    from pathlib import Path
+
+    from hubstaff_sandbox.testing import running_sandbox
+
+    hub_projects = max(projects_per_org, big_org_projects, clicks + 1)
+    spec = f"users={HUBSTAFF_USERS},projects={hub_projects},days={DAYS},seed=1,end={date.today().isoformat()}"
+    log_dir = Path(tempfile.mkdtemp(prefix="bench-fleet-"))
+    with running_sandbox(generate=spec, rate_limit=10**9, access_token_ttl=10**6, startup_timeout=600) as hs:
+        fleet = Fleet(
+            hs,
+            organizations=organizations,
+            projects_per_org=projects_per_org,
+            big_org_projects=big_org_projects,
+            clicks=clicks + 1,
+        )
+        hs.fault(latency=latency)
+        # First syncs (every day of every link read once): not measured.
+        pool = Workers(max(workers), log_dir=log_dir)
+        try:
+            _drain(fleet.queue(fleet.links + fleet.big + fleet.clicks))
+        finally:
+            pool.stop()
+        print(f"[fleet] {len(fleet.links)} links synced once; throughput rounds ...", flush=True)
+        throughput = _throughput(fleet, workers, log_dir)
+        interactive = _interactive(fleet, max(workers), click_every, log_dir)
+        fairness = _fairness(fleet, max(workers), log_dir)
+    return {
+        "organizations": organizations,
+        "links": len(fleet.links),
+        "latency": latency,
+        "throughput": throughput,
+        "interactive": interactive,
+        "fairness": fairness,
+        "logs": str(log_dir),
+    }
