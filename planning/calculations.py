@@ -245,6 +245,7 @@ class WeekRow:
     overallocated: int = 0
     underused: bool = False
     notes: tuple = ()
+    away: bool = False  # the person's time off or a holiday (for a team: a holiday), drawn hatched
 
     @property
     def sunday(self):

@@ -100,7 +100,7 @@ def weekly_chart(rows, width=CHART_WIDTH, height=260, with_phone=True):
                 # Capacity: a line at the hours available, the week hatched when someone was away, a red
                 # triangle over an over-allocated week (all named in the title too).
                 "available_y": fmt(y(row.available)) if row.available is not None else None,
-                "away": bool(row.notes),
+                "away": row.away,
                 "over": bool(row.overallocated),
                 "over_points": f"{fmt(x + slot / 2 - 5)},{fmt(top)} {fmt(x + slot / 2 + 5)},{fmt(top)} "
                 f"{fmt(x + slot / 2)},{fmt(top + 8)}",

@@ -55,6 +55,7 @@ class PersonSummary:
                 overallocated=int(week.is_overallocated),
                 underused=week.is_underused,
                 notes=tuple(self.time_off.get(i, ())) + (("holiday",) if week.holidays else ()),
+                away=bool(week.sums[1] or week.holidays),
             )
             for i, ((monday, status, planned, logged), week) in enumerate(
                 zip(rows, self.capacity, strict=True)
@@ -161,6 +162,8 @@ def weekly_rows(plan, today):
             overallocated=overallocated[i],
             underused=bool(underused[i]) if single else False,
             notes=_week_notes(plan, i, away[i], single),
+            # A team's week is hatched for a holiday only: someone of a large team is away most weeks.
+            away=bool(plan.holidays.get(i)) or (single and bool(away[i])),
         )
         for i, row in enumerate(rows)
     ]

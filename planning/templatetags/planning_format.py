@@ -91,7 +91,7 @@ def people_rows(people):
         f'<td class="num">{signed_hours(p.difference)}</td>'
         f'<td class="num">{f"{p.ratio}%" if p.ratio is not None else "–"}</td>'
         f'<td class="num">{p.highlighted_weeks}</td><td>{status_badge(p.status)}</td>'
-        + (f"<td>{_capacity_summary(p)}</td>" if p.available is not None else "")
+        + (f'<td class="capacity-cell">{_capacity_summary(p)}</td>' if p.available is not None else "")
         + "</tr>"
         for p in people
     ]
