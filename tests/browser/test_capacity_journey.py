@@ -13,13 +13,85 @@ from capacity.models import TimeOff
 from integrations.models import AvailabilityImport
 from integrations.services.availability import import_availability
 from integrations.services.installation import connect_with_personal_access_token
-from planning.calculations import week_start
 from people.roles import Role
+from planning.calculations import week_start
 from tests.factories import AssignmentFactory, ProjectFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 390, "height": 844}
+
+
+def set_part_time(page, live_server, sam, part_time):
+    """On Sam's capacity page: 4 h a day from `part_time` on; the weeks before keep their 8 h."""
+    page.goto(f"{live_server.url}/acme/capacity/people/{sam.pk}/")
+    page.get_by_label("From", exact=True).fill(part_time.isoformat())
+    for day in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday"):
+        page.get_by_label(day, exact=True).fill("4")
+    page.get_by_role("button", name="Save working hours").click()
+    working_hours = page.locator("h2:text-is('Working hours') + table")
+    expect(working_hours.locator("tbody tr").first).to_contain_text(f"{part_time:%d %b %Y}")
+    expect(working_hours.locator("tbody tr").first).to_contain_text("20 h")
+
+
+def add_holiday(page, live_server, day):
+    page.goto(f"{live_server.url}/acme/capacity/holidays/")
+    page.get_by_label("Date").fill(day.isoformat())
+    page.get_by_label("Name").fill("Founders' day")
+    page.get_by_role("button", name="Add holiday").click()
+    expect(page.get_by_role("cell", name="Founders' day", exact=True)).to_be_visible()
+
+
+def approve_bobbys_vacation_in_hubstaff(hs, installation, bobby, monday):
+    """Hubstaff approves Bobby's vacation from `monday` to Friday; the daily import (beat's task) takes it."""
+    organization_id = int(hs.ids()["orgs"]["Acme Hubstaff"])
+    policy = hs.add_time_off_policy(organization_id, "Vacation")
+    friday = monday + timedelta(days=4)
+    request = hs.add_time_off("bobby@acme.test", policy["id"], monday.isoformat(), friday.isoformat())
+    hs.approve_time_off(request["id"])
+    record = import_availability(installation)
+    assert record.status == AvailabilityImport.Status.SUCCEEDED, record.error
+    assert TimeOff.objects.get(person=bobby).status == TimeOff.Status.APPROVED
+
+
+def show_the_report(page, first, last, person=None):
+    page.get_by_label("From", exact=True).fill(first.isoformat())
+    page.get_by_label("To", exact=True).fill(last.isoformat())
+    page.get_by_label("Person", exact=True).select_option(label=person or "Everyone")
+    page.get_by_role("button", name="Apply").click()
+
+
+def check_the_teams_report(page, screenshot):
+    """Over-allocation in words (stat, people, weeks), time off and holidays named and hatched in the map."""
+    expect(page.get_by_test_id("overallocated")).to_have_text("2 weeks, over by 40.0 h")
+    people = page.locator(".people-table tbody")
+    expect(people.get_by_role("row", name="Sam Smith")).to_contain_text(
+        "⚠ Over-allocated 2 weeks, over by 40.0 h"
+    )
+    expect(people.get_by_role("row", name="Bobby Brown")).to_contain_text("Time off in 1 week")
+    weeks = page.locator("#weeks tbody tr")
+    expect(weeks.nth(0)).to_contain_text("holiday: Founders' day")
+    expect(weeks.nth(1)).to_contain_text("1 person away")
+    expect(weeks.nth(2)).to_contain_text("⚠ Over-allocated: over by 20.0 h")
+    expect(page.locator("#people .chart-legend")).to_contain_text("Time off or a holiday that week")
+    # Hatched: Bobby's vacation week, and the holiday's week of all three.
+    assert page.locator("#people .matrix-body rect.away").count() == 1 + 3
+    assert page.locator("#people .matrix-body .overallocated").count() == 2
+    screenshot(page, "report-with-capacity")
+    page.set_viewport_size(PHONE)
+    page.locator("#people").scroll_into_view_if_needed()
+    screenshot(page, "report-with-capacity-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def ranked_free(page, live_server, start, end):
+    """The names "Who is free" lists for at least 1 h a week free from start to end, in its order."""
+    page.goto(f"{live_server.url}/acme/capacity/free/")
+    page.get_by_label("Hours a week free, at least").fill("1")
+    page.get_by_label("From", exact=True).fill(start.isoformat())
+    page.get_by_label("To", exact=True).fill(end.isoformat())
+    page.get_by_role("button", name="Find people").click()
+    return page.locator("table tbody tr td:first-child").all_inner_texts()
 
 
 def test_part_time_holiday_and_hubstaff_vacation_show_in_the_report_and_who_is_free(
@@ -50,70 +122,20 @@ def test_part_time_holiday_and_hubstaff_vacation_show_in_the_report_and_who_is_f
     page.get_by_label("Role").select_option("manager")  # submits by itself
     page.wait_for_url(f"{live_server.url}/acme/projects/")
 
-    # Sam part-time (4 h a day) from the third week: the weeks before keep their 8 h.
     part_time = first + timedelta(weeks=2)
-    page.goto(f"{live_server.url}/acme/capacity/people/{sam.pk}/")
-    page.get_by_label("From", exact=True).fill(part_time.isoformat())
-    for day in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday"):
-        page.get_by_label(day, exact=True).fill("4")
-    page.get_by_role("button", name="Save working hours").click()
-    working_hours = page.locator("h2:text-is('Working hours') + table")
-    expect(working_hours.locator("tbody tr").first).to_contain_text(f"{part_time:%d %b %Y}")
-    expect(working_hours.locator("tbody tr").first).to_contain_text("20 h")
+    set_part_time(page, live_server, sam, part_time)
     screenshot(page, "sam-part-time")
-
-    # A holiday on the first week's Wednesday.
-    holiday = first + timedelta(days=2)
-    page.goto(f"{live_server.url}/acme/capacity/holidays/")
-    page.get_by_label("Date").fill(holiday.isoformat())
-    page.get_by_label("Name").fill("Founders' day")
-    page.get_by_role("button", name="Add holiday").click()
-    expect(page.get_by_role("cell", name="Founders' day", exact=True)).to_be_visible()
-
-    # Hubstaff approves Bobby's vacation in the second week; the daily import (beat's task) takes it.
+    add_holiday(page, live_server, first + timedelta(days=2))  # the first week's Wednesday
     vacation_week = first + timedelta(weeks=1)
-    organization_id = int(hs.ids()["orgs"]["Acme Hubstaff"])
-    policy = hs.add_time_off_policy(organization_id, "Vacation")
-    request = hs.add_time_off(
-        "bobby@acme.test",
-        policy["id"],
-        vacation_week.isoformat(),
-        (vacation_week + timedelta(days=4)).isoformat(),
-    )
-    hs.approve_time_off(request["id"])
-    record = import_availability(installation)
-    assert record.status == AvailabilityImport.Status.SUCCEEDED, record.error
-    assert TimeOff.objects.get(person=bobby).status == TimeOff.Status.APPROVED
+    approve_bobbys_vacation_in_hubstaff(hs, installation, bobby, vacation_week)
 
     # The report of the four weeks, for everyone.
     page.get_by_role("link", name="Planned vs logged").first.click()
-    page.get_by_label("From", exact=True).fill(first.isoformat())
-    page.get_by_label("To", exact=True).fill(last.isoformat())
-    page.get_by_role("button", name="Apply").click()
-    expect(page.get_by_test_id("overallocated")).to_have_text("2 weeks, over by 40.0 h")
-    people = page.locator(".people-table tbody")
-    expect(people.get_by_role("row", name="Sam Smith")).to_contain_text(
-        "⚠ Over-allocated 2 weeks, over by 40.0 h"
-    )
-    expect(people.get_by_role("row", name="Bobby Brown")).to_contain_text("Time off in 1 week")
-    weeks = page.locator("#weeks tbody tr")
-    expect(weeks.nth(0)).to_contain_text("holiday: Founders' day")
-    expect(weeks.nth(1)).to_contain_text("1 person away")
-    expect(weeks.nth(2)).to_contain_text("⚠ Over-allocated: over by 20.0 h")
-    expect(page.locator("#people .chart-legend")).to_contain_text("Time off or a holiday that week")
-    assert (
-        page.locator("#people .matrix-body rect.away").count() == 1 + 3
-    )  # Bobby's vacation, everyone's holiday
-    assert page.locator("#people .matrix-body .overallocated").count() == 2
-    screenshot(page, "report-with-capacity")
-    page.set_viewport_size(PHONE)
-    page.locator("#people").scroll_into_view_if_needed()
-    screenshot(page, "report-with-capacity-phone")
-    page.set_viewport_size({"width": 1280, "height": 900})
+    show_the_report(page, first, last)
+    check_the_teams_report(page, screenshot)
 
     # Bobby's weeks alone: the vacation week has nothing planned.
-    page.get_by_label("Person", exact=True).select_option(label="Bobby Brown")
-    page.get_by_role("button", name="Apply").click()
+    show_the_report(page, first, last, "Bobby Brown")
     vacation = page.locator("#weeks tbody tr").nth(1)
     expect(vacation).to_contain_text(f"{vacation_week:%d %b %Y}")
     expect(vacation.locator("td").nth(1)).to_have_text("0.0")  # available
@@ -125,20 +147,14 @@ def test_part_time_holiday_and_hubstaff_vacation_show_in_the_report_and_who_is_f
 
     # Sam's weeks: over-allocated from the part-time date on, in words.
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.get_by_label("Person", exact=True).select_option(label="Sam Smith")
-    page.get_by_role("button", name="Apply").click()
+    show_the_report(page, first, last, "Sam Smith")
     sam_weeks = page.locator("#weeks tbody tr")
     expect(sam_weeks.nth(0)).not_to_contain_text("Over-allocated")
     expect(sam_weeks.nth(2)).to_contain_text("⚠ Over-allocated: over by 20.0 h")
     expect(sam_weeks.nth(3)).to_contain_text("⚠ Over-allocated: over by 20.0 h")
 
     # Who is free over the last two weeks: Carol (half days) before Bobby; Sam, over-allocated, is not free.
-    page.goto(f"{live_server.url}/acme/capacity/free/")
-    page.get_by_label("Hours a week free, at least").fill("1")
-    page.get_by_label("From", exact=True).fill(part_time.isoformat())
-    page.get_by_label("To", exact=True).fill((part_time + timedelta(days=13)).isoformat())
-    page.get_by_role("button", name="Find people").click()
-    names = page.locator("table tbody tr td:first-child").all_inner_texts()
+    names = ranked_free(page, live_server, part_time, part_time + timedelta(days=13))
     assert "Sam Smith" not in names
     assert names.index("Carol Chen") < names.index("Bobby Brown")
     page.set_viewport_size(PHONE)
