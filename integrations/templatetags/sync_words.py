@@ -1,6 +1,7 @@
 """A sync's counts in words, for the sync history and the last sync ("62 work logs added, none changed or
 removed" rather than "+62 ~0 -0")."""
 
+import re
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
@@ -142,3 +143,43 @@ def span_words(span: Mapping[str, Any]) -> str:
     """A previewed assignment's dates ({"start", "end"} as ISO text) as the product writes them: "01 Jan 2026 –
     26 Mar 2026"."""
     return f"{_day(str(span['start']))} – {_day(str(span['end']))}"
+
+
+# What an API path asks Hubstaff for, in a manager's words (the most specific first).
+_ASKED_FOR = (
+    ("activities/daily/updates", "the list of changed time"),
+    ("time_edit_logs", "the time edit log"),
+    ("activities", "the tracked time"),
+    ("members", "the list of members"),
+    ("timesheets", "the timesheets"),
+    ("time_off", "the time off"),
+    ("webhooks", "live updates"),
+    ("users/me", "the installing account"),
+    ("projects", "the list of projects"),
+)
+_API_CALL = re.compile(r" ?\((?:GET|POST|PUT|PATCH|DELETE) (/[^)\s]*)\)")
+# OAuth's error codes, as a manager reads them.
+_OAUTH_WORDS = {
+    "invalid_grant": "the authorization was withdrawn in Hubstaff or has expired",
+    "invalid_client": "Hubstaff does not accept the app's Client ID or secret",
+    "unauthorized_client": "Hubstaff does not let this app authorize this way",
+    "access_denied": "the Hubstaff account did not allow access",
+    "invalid_scope": "the app asked for access Hubstaff does not give",
+    "invalid_request": "Hubstaff did not understand the request",
+}
+_OAUTH_CODE = re.compile(r"\b(" + "|".join(_OAUTH_WORDS) + r")\b(: )?")
+
+
+def _asked_for(path: str) -> str:
+    return next((words for part, words in _ASKED_FOR if part in path), "data")
+
+
+@register.filter
+def for_managers(message: object) -> str:
+    """A reason recorded for logs and the API, as a page says it to a manager: no API paths ("(GET
+    /organizations/10/members)" becomes "when asked for the list of members") and no OAuth error codes
+    ("invalid_grant: revoked" becomes "the authorization was withdrawn in Hubstaff or has expired: revoked")."""
+    text = str(message or "")
+    text = _API_CALL.sub(lambda m: f" when asked for {_asked_for(m.group(1))}", text)
+
+    return _OAUTH_CODE.sub(lambda m: _OAUTH_WORDS[m.group(1)] + (m.group(2) or ""), text)

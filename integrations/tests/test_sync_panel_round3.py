@@ -179,3 +179,40 @@ def test_an_earlier_failure_is_no_red_alert_under_a_run_under_way(
     assert "notice danger" not in html
     assert '<dt>Result</dt><dd><span class="badge">failed</span>' in html  # the history keeps its red badge
     assert "It failed: Hubstaff did not answer properly: 502" in html
+
+
+def test_a_failure_reads_in_a_managers_words_without_api_paths_or_oauth_codes(
+    manager_client: Client, project: Project, linked: ProjectLink
+) -> None:
+    run = runs.request_sync(project, mode="reset", trigger="manual", send_task=False)
+    runs.finish(
+        run,
+        "failed",
+        error="Hubstaff refused access (GET /organizations/10/members): you are not a member of this organization.",
+    )
+    Installation.objects.filter(organization=project.organization).update(
+        status_reason="Hubstaff refused to renew the access (invalid_grant: revoked)."
+    )
+    html = status(manager_client, project)
+    assert "Hubstaff refused access when asked for the list of members: you are not a member" in html
+    assert "/organizations/" not in html and "GET " not in html
+    Installation.objects.filter(organization=project.organization).update(status="needs_reauthorization")
+    page = manager_client.get(f"/acme/projects/{project.pk}/").content.decode()
+    assert "the authorization was withdrawn in Hubstaff or has expired: revoked" in page
+    assert "invalid_grant" not in page and "/organizations/" not in page
+
+
+def test_re_read_from_and_made_longer_are_explained_on_the_panel(
+    manager_client: Client, project: Project, linked: ProjectLink
+) -> None:
+    run = runs.request_sync(project, mode="reset", trigger="manual", send_task=False)
+    SyncRun.objects.filter(pk=run.pk).update(
+        reread_from=timezone.localdate() - timedelta(days=30), assignments_stretched=2
+    )
+    runs.finish(run, "succeeded")
+    html = status(manager_client, project)
+    assert (
+        "Every day from this date on was read again from Hubstaff and its synced work logs replaced." in html
+    )
+    assert "2 made longer" in html and "an assignment a sync made grows to cover new work logs" in html
+    assert "stretched" not in html

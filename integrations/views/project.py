@@ -42,7 +42,7 @@ from ..services.live import NO_WRITE_SCOPE, WRITE_SCOPE
 from ..services.runs import SyncNotPossible, active_run, request_sync, sync_blocker
 from ..services.user_links import LINK_ROLES, link_user
 from ..tasks import sync_project_task
-from ..templatetags.sync_words import count_of, describe_changes, worklog_changes
+from ..templatetags.sync_words import count_of, describe_changes, for_managers, worklog_changes
 from .runs import ClearForm, clear_message, clear_part
 from .user_links import MissingNow, missing_now
 
@@ -146,7 +146,7 @@ def result_words(run: SyncRun | None) -> str:
         return ""
     name = str(run.get_mode_display())
     if run.status == SyncRun.Status.FAILED:
-        return f"{name} failed: {run.error}"
+        return f"{name} failed: {for_managers(run.error)}"
     if run.mode == SyncRun.Mode.PREVIEW:
         return (
             "The preview is ready below; nothing was written. A reset would make: "
@@ -525,7 +525,7 @@ def refresh_projects(request: TenantRequest, project_id: int) -> HttpResponse:
         try:
             count = refresh_hubstaff_projects(installation)
         except HubstaffError as exc:
-            messages.error(request, f"The Hubstaff projects could not be refreshed: {exc}")
+            messages.error(request, f"The Hubstaff projects could not be refreshed: {for_managers(exc)}")
         else:
             messages.success(request, f"{count_of(count, 'Hubstaff project')} in Select projects.")
     return _project_url(request, project)

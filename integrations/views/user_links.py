@@ -116,8 +116,9 @@ class MissingNow:
 
     @property
     def addable(self) -> list[dict[str, Any]]:
-        """Teammates Add all adds: an e-mail, no person and no kept match."""
-        return [t for t in self.missing if t.get("email") and not t["linked_to"]]
+        """Teammates Add all adds: an e-mail, no person, no kept match, and no person their name gives (likely the
+        same person under another e-mail: linked, not added twice)."""
+        return [t for t in self.missing if t.get("email") and not t["linked_to"] and not t["suggested"]]
 
     @property
     def suggested(self) -> list[dict[str, Any]]:

@@ -3,6 +3,9 @@
 (function () {
   "use strict";
 
+  // The panel's stylesheet comes from the body, loaded as for print so that it never holds the page back: on.
+  document.querySelectorAll("link[data-sync-panel-css]").forEach(function (link) { link.media = "all"; });
+
   // <input data-filter-list="list-id">: hide the list's items whose text does not contain what was typed.
   document.addEventListener("input", function (event) {
     var input = event.target;
@@ -127,5 +130,14 @@
       if (!active) announce(block.getAttribute("data-result"));
     }
     setTimeout(poll, active ? POLL_MS : LIVE_POLL_MS);
+  });
+  // The browser's own move to #sync-status (after the load) puts focus back on the page when the block itself
+  // cannot take it: focus goes to the run again, unless the person has moved on meanwhile.
+  window.addEventListener("load", function () {
+    if (!following) return;
+    setTimeout(function () {
+      var block = document.getElementById("sync-status");
+      if (block && focusIsFree(block)) bringIntoView(block);
+    }, 0);
   });
 })();
