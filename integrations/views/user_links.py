@@ -18,13 +18,18 @@ from django.views.decorators.http import require_POST
 from people import audit
 from people.models import Person
 from people.tenancy import TenantRequest, tenant_view
+from people.warnings import register_email_change_warning
 from projects.models import Project
 
 from ..models import HubstaffUserLink
+from ..services.email_change import after_link_removed, email_change_sentences
 from ..services.user_links import LINK_ROLES, link_user, may_change_links, remove_link
 
 # The person's page lists this many of the newest audit trail entries about them.
 AUDIT_ENTRIES_SHOWN = 50
+
+# The person's form says, beside the e-mail, what changing it does to their synced hours (people/warnings.py).
+register_email_change_warning(email_change_sentences)
 
 
 @tenant_view(*LINK_ROLES)
@@ -77,19 +82,23 @@ def person_links_panel(request: TenantRequest, person: Person) -> str | None:
     """The person's page: the Hubstaff users matched to them and how (by e-mail, by hand), each with Remove for a
     member who may remove links; and the organization's audit trail of who linked or unlinked whom, for each
     change that gave this person's time to someone or someone's time to this person."""
-    links = (
+    links = list(
         request.tenant.scope(HubstaffUserLink)
         .filter(person=person)
+        .select_related("person")
         .order_by("made_by", "hubstaff_user_name", "pk")
     )
     entries = list(audit.entries_about(request.tenant.organization, person)[:AUDIT_ENTRIES_SHOWN])
-    if not links and not entries:
+    # Before an e-mail is changed or a match removed: what the next sync would do to their synced hours.
+    email_change = email_change_sentences(person)
+    if not links and not entries and not email_change:
         return None
     context = {
         "person": person,
-        "links": links,
+        "links": [(link, "; ".join(h.sentence() for h in after_link_removed(link))) for link in links],
         "audit_entries": entries,
         "may_remove": may_change_links(request.tenant.person),
+        "email_change": email_change,
     }
     return render_to_string("integrations/person_links.html", context, request=request)
 
