@@ -15,6 +15,7 @@ from integrations.services.links import update_link
 from people.models import Person
 from people.roles import Role
 from projects.models import Assignment
+from tests.browser.test_every_page import serious_violations
 from tests.factories import PersonFactory, ProjectFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -59,7 +60,9 @@ def still_same_page(page: Page) -> bool:
 
 
 def window_shot(page: Page, full_page_path: object) -> None:
-    """Beside the full page: what the window shows now (where the person is looking) and the status block."""
+    """Beside the full page: what the window shows now (where the person is looking) and the status block; and
+    axe-core finds nothing serious in this state of the panel."""
+    assert serious_violations(page) == []
     path = str(full_page_path)
     page.screenshot(path=path.replace(".png", "-window.png"))
     page.locator("#sync-status").screenshot(path=path.replace(".png", "-status.png"))

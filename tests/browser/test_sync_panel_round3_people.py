@@ -9,6 +9,7 @@ from playwright.sync_api import Page, expect
 
 from integrations.models import HubstaffUserLink, Installation
 from people.roles import Role
+from tests.browser.test_every_page import serious_violations
 from tests.factories import PersonFactory, ProjectFactory, WorkLogFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -58,6 +59,7 @@ def test_the_persons_page_says_what_an_e_mail_change_and_remove_do_to_synced_hou
         "Removing it: 2.00 h on Project B would leave at the next sync of those days."
     )
     no_sideways_scroll(page)
+    assert serious_violations(page) == []
     screenshot(page, f"{width}-person-hours-at-stake")
     page.locator(".hubstaff-user-links").screenshot(
         path=str(screenshot(page, f"{width}-links")).replace(".png", "-panel.png")
@@ -87,4 +89,5 @@ def test_install_steps_name_the_buttons_and_reasons_read_without_codes(
     expect(reason).to_contain_text("the authorization was withdrawn in Hubstaff or has expired: revoked")
     assert "invalid_grant" not in reason.inner_text()
     no_sideways_scroll(page)
+    assert serious_violations(page) == []
     screenshot(page, f"{width}-install-steps")
