@@ -114,7 +114,10 @@ class Fleet:
         self.clicks = organization("Fleet clicks", "bench-fleet-clicks", clicks)
 
     def queue(self, links):
-        """Queue the links' daily syncs as the beat does, their messages on the scheduled queue; the run ids."""
+        """Queue the links' daily syncs as the beat does, their messages on the scheduled queue; the run ids. The
+        messages come in a fixed shuffled order, as the beat's do (the daily slots are a hash of the project)."""
+        import random
+
         from django.db import transaction
         from django.utils import timezone
 
@@ -128,6 +131,7 @@ class Fleet:
                 run_ids = runs.queue_runs(links, mode="incremental", trigger="schedule", now=timezone.now())
         finally:
             runs.deliver = deliver
+        random.Random(len(run_ids)).shuffle(run_ids)
         with app.producer_or_acquire() as producer, producer.batch(max_size=500):
             for run_id in run_ids:
                 app.send_task(SYNC_TASK, args=[run_id], queue="scheduled", producer=producer)

@@ -335,6 +335,10 @@ SYNC_LEDGER_RETENTION_DAYS = env.int("SYNC_LEDGER_RETENTION_DAYS", default=90)
 CELERY_TASK_QUEUES = (Queue("interactive"), Queue("scheduled"))
 CELERY_TASK_DEFAULT_QUEUE = "interactive"
 CELERY_BROKER_TRANSPORT_OPTIONS["queue_order_strategy"] = "priority"
+# A worker takes a message only when a process is free to run it. Otherwise each message it holds for a countdown
+# (a run sent back by fairness, the budget or a lease) lets it reserve one more, and a person's run reserved by a
+# busy worker would wait there while another worker's process is free.
+CELERY_WORKER_DISABLE_PREFETCH = True
 # A sync run's message names its queue when it is sent (queues.send_task_options); the other tasks by name. What
 # is not listed (e-mails, the recovery, the webhooks' events and batches, subscriptions) is interactive: short,
 # and waited for.

@@ -30,9 +30,9 @@ from integrations.models import Installation, SyncRun
 logger = logging.getLogger(__name__)
 
 # How long a run whose installation is busy waits before its task tries again: a slot frees when a sync ends, so
-# about the time a short sync takes, spread so that the waiting runs of one installation do not all come back at
+# a few times what a daily sync takes, spread so that the waiting runs of one installation do not all come back at
 # the same moment.
-WAIT_SECONDS = (5.0, 15.0)
+WAIT_SECONDS = (2.0, 6.0)
 
 # KEYS[1]: the installation's slots; ARGV: the member, the lease in milliseconds, the limit.
 # Returns 1 when the member holds a slot (taken now, or renewed), 0 when all are held by others.
