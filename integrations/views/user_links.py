@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -55,7 +56,9 @@ def link_hubstaff_user(request: TenantRequest, project_id: int) -> HttpResponse:
             f"{link.person.full_name}. Sync again to bring their time in. {link.person.full_name} is told by "
             "e-mail, and the change is in the organization's audit trail.",
         )
-    return redirect("projects:detail", org_slug=request.tenant.organization.slug, project_id=project.pk)
+    # Back where the Manager was: the missing teammates, now saying who the user is.
+    url = reverse("projects:detail", args=[request.tenant.organization.slug, project.pk])
+    return redirect(url + "#missing-teammates")
 
 
 @tenant_view(*LINK_ROLES)
