@@ -18,6 +18,7 @@ from .selectors import clean_search, search_people
 from .services import save_person
 from .signup import unconfirmed_signups
 from .tenancy import Tenant, TenantRequest, set_active_role, tenant_view
+from .warnings import email_change_warnings
 
 # A Manager adds teammates (e.g. the missing ones a sync reports) as Managers or Employees only.
 MANAGER_GRANTS = (Role.MANAGER, Role.EMPLOYEE)
@@ -180,6 +181,8 @@ def person_edit(request: TenantRequest, person_id: int) -> HttpResponse:
             "person": person,
             "creating": False,
             "panels": render_person_panels(request, person),
+            # What an e-mail change would do elsewhere (the next sync's hours), before it is saved.
+            "email_warnings": email_change_warnings(person),
         },
     )
 

@@ -91,6 +91,13 @@ def test_the_persons_page_warns_before_the_e_mail_is_changed_and_beside_remove(
     synced(dana, project_a, 11, [8, 8, 1])
     page = signed_in(admin).get(f"/acme/people/{dana.pk}/edit/").content.decode()
     assert "Before you change the e-mail:" in page and "17.00 h on Project A would leave" in page
+    # beside the e-mail field itself, before the form is saved
+    beside = page[
+        page.index('id="email-change-warning"') : page.index(
+            "</div>", page.index('id="email-change-warning"')
+        )
+    ]
+    assert "17.00 h on Project A would leave" in beside
     HubstaffUserLink.objects.create(
         organization=org, hubstaff_user_id=11, person=dana, made_by="hand", hubstaff_user_name="Dana G"
     )

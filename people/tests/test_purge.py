@@ -31,7 +31,8 @@ def states_shown(client: Client) -> dict[str, str]:
     """What the People page says of each person's login: active, invited, invitation expired, no login."""
     page = client.get("/acme/people/").content.decode()
     rows = re.findall(
-        r'<tr>\s*<td class="person-name"><bdi>([^<]+)</bdi></td>.*?<td class="invite-state"[^>]*>(.*?)</td>',
+        r'<tr>\s*<td class="person-name"><a href="[^"]*"><bdi>([^<]+)</bdi></a></td>'
+        r'.*?<td class="invite-state"[^>]*>(.*?)</td>',
         page,
         re.S,
     )
