@@ -23,7 +23,7 @@ class WeekCache:
     """The weeks figured so far for one organization and period (the holidays are the organization's), shared by
     its people: `states` numbers each distinct state of a day (working hours, assignments' hours, time off) so
     that a week is looked up by a few ints, not by hashing Decimals; `weeks` maps (Monday's ordinal, state
-    number, and for a week where something changes, the days and states of the changes) to its figures."""
+    number, and for a week where something changes, the changes: `_events`) to its figures."""
 
     def __init__(self) -> None:
         self.states: dict[tuple, int] = {}
@@ -34,30 +34,41 @@ class WeekCache:
         return self.states.setdefault(state, len(self.states))
 
 
-def _changes(calendar: Calendar) -> list[int]:
-    """The ordinals of the days on which something of the person's days changes (besides holidays)."""
-    days = {effective_from.toordinal() for effective_from, _ in calendar.patterns}
-    for span in (*calendar.assignments, *calendar.time_off):
-        days.add(span.start.toordinal())
-        days.add(span.end.toordinal() + 1)
-    return sorted(days)
+# The kinds of change of a person's days, in `_events`.
+_PATTERN, _PLAN_STARTS, _PLAN_ENDS, _OFF_STARTS, _OFF_ENDS = range(5)
+
+
+def _events(calendar: Calendar) -> list[tuple]:
+    """(ordinal, kind, value) of every change of the person's days but holidays, sorted by day: a work pattern
+    taking effect (its week), an assignment or time off starting or ending (the day after its last; its hours).
+    The state of a day and the events after it tell every later day."""
+    events: list[tuple] = [(start.toordinal(), _PATTERN, week) for start, week in calendar.patterns]
+    for kinds, spans in ((_PLAN_STARTS, calendar.assignments), (_OFF_STARTS, calendar.time_off)):
+        for span in spans:
+            events.append((span.start.toordinal(), kinds, span.hours))
+            events.append((span.end.toordinal() + 1, kinds + 1, span.hours))
+    events.sort(key=lambda event: event[:2])
+    return events
+
+
+def _whole_days_last(hours: Decimal | None) -> tuple:
+    return (hours is None, hours or ZERO)
 
 
 def _state(calendar: Calendar, day: date) -> tuple:
     """What decides the person's day `day` but the holidays: working hours, assignments' hours, time off."""
     week = calendar.default_week
     for effective_from, pattern in calendar.patterns:  # sorted by date
-        if effective_from <= day:
-            week = pattern
-    planned = tuple(sorted(s.hours or ZERO for s in calendar.assignments if s.start <= day <= s.end))
-    # Whole days off (hours None) sort last.
-    off = tuple(
-        sorted(
-            (s.hours for s in calendar.time_off if s.start <= day <= s.end),
-            key=lambda h: (h is None, h or ZERO),
-        )
-    )
-    return week, planned, off
+        if effective_from > day:
+            break
+        week = pattern
+    planned = [s.hours for s in calendar.assignments if s.start <= day <= s.end]
+    if len(planned) > 1:
+        planned.sort()
+    off = [s.hours for s in calendar.time_off if s.start <= day <= s.end]
+    if len(off) > 1:
+        off.sort(key=_whole_days_last)
+    return week, tuple(planned), tuple(off)
 
 
 def _alike_week(
@@ -81,18 +92,12 @@ def _changing_week(
     number: int,
     low: int,
     high: int,
-    changes: Sequence[int],
+    events: Sequence[tuple],
     underused_below: Decimal,
 ) -> WeekFigures:
     """A week in which something of the person changes (or which the period cuts: days low..high), named by
-    the states of its days."""
-    key = (
-        monday,
-        number,
-        low - monday,
-        high - monday,
-        *((c - monday, cache.number(_state(calendar, date.fromordinal(c)))) for c in changes),
-    )
+    the state of its first day and the events after it."""
+    key = (monday, number, low - monday, high - monday, *[(o - monday, k, v) for o, k, v in events])
     week = cache.weeks.get(key)
     if week is None:
         days = person_weeks(calendar, date.fromordinal(low), date.fromordinal(high), underused_below)
@@ -115,15 +120,15 @@ def capacity_weeks(
     if cache.holiday_weeks is None:
         cache.holiday_weeks = sorted({day.toordinal() - day.weekday() for day in calendar.holidays})
     holiday_weeks = cache.holiday_weeks
-    changes = _changes(calendar)
-    count, total = len(changes), len(weeks)
+    events = _events(calendar)
+    count, total = len(events), len(weeks)
     first, last = start.toordinal(), end.toordinal()
     origin = weeks[0].toordinal() if weeks else 0
     # Weeks from this index on end after the period: not whole.
     whole_until = (last - 6 - origin) // 7 + 1
     known = cache.weeks
     figures: list[WeekFigures] = []
-    pointer = 0  # changes[:pointer] are on or before the current day
+    pointer = 0  # events[:pointer] are on or before the current day
     state: tuple = ()
     number = -1
     i = 0
@@ -134,17 +139,17 @@ def capacity_weeks(
             figures.append(WeekFigures(weeks[i], underused_below))
             i += 1
             continue
-        if number < 0 or (pointer < count and changes[pointer] <= low):
-            while pointer < count and changes[pointer] <= low:
+        if number < 0 or (pointer < count and events[pointer][0] <= low):
+            while pointer < count and events[pointer][0] <= low:
                 pointer += 1
             state = _state(calendar, date.fromordinal(low))
             number = cache.number(state)
         within = pointer
-        while within < count and changes[within] <= high:
+        while within < count and events[within][0] <= high:
             within += 1
         if within != pointer or low != m or high != m + 6:
             week = _changing_week(
-                calendar, cache, m, number, low, high, changes[pointer:within], underused_below
+                calendar, cache, m, number, low, high, events[pointer:within], underused_below
             )
             figures.append(week)
             i += 1
@@ -164,7 +169,7 @@ def capacity_weeks(
                 min(
                     total,
                     whole_until,
-                    (changes[pointer] - origin) // 7 if pointer < count else total,
+                    (events[pointer][0] - origin) // 7 if pointer < count else total,
                     (holiday_weeks[next_holiday] - origin) // 7
                     if next_holiday < len(holiday_weeks)
                     else total,

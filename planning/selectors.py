@@ -9,13 +9,14 @@ needs. Callers pass querysets already scoped to the tenant (`request.tenant.scop
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 from functools import cached_property
 
 from django.db import connection
 from django.db.models import Max, Min, Sum
 
-from capacity.availability import Span, load_calendars
-from capacity.models import Holiday, TimeOff, settings_for
+from capacity.availability import Calendar, Span
+from capacity.models import WEEKDAY_FIELDS, Holiday, TimeOff, WorkPattern, settings_for
 from people.models import Person
 from projects.models import Assignment
 from worklogs.models import WeeklyTotal, WorkLog
@@ -199,7 +200,7 @@ class PlanData:
 
 def plan_data(scope, filters, organization=None):
     """Everything a report needs, in three queries: assignments, summed work logs, names of those people; with
-    `organization`, their capacity too (`capacity_data`: seven more, whatever their number).
+    `organization`, their capacity too (`capacity_data`: four more, five with a project, whatever their number).
 
     `scope` is the tenant's `scope` (request.tenant.scope): every read goes through it.
     """
@@ -222,9 +223,7 @@ _SECONDS_PER_HUNDREDTH = 36
 
 def capacity_data(scope, organization, filters, data, stretches):
     """Fill `data` with its people's capacity over the filters' weeks, and count their planned hours as capacity
-    does: only on days they can work. Seven queries: the organization's capacity settings, then capacity's
-    calendars (work patterns, time off, holidays, assignments: `load_calendars`), then the kinds of the time off
-    and the names of the holidays, for their labels.
+    does: only on days they can work. Four queries (five with a project filter): `capacity_calendars`.
 
     The over-allocation is always the person's, over all their assignments; the planned hours are those of the
     assignments the filters reach (one project's, when filtered by project).
@@ -233,7 +232,9 @@ def capacity_data(scope, organization, filters, data, stretches):
     start, end = weeks[0], weeks[-1] + timedelta(days=6)
     settings = settings_for(organization)
     underused_below = settings.underused_hours_per_week
-    calendars = load_calendars(organization, people, start, end, capacity_settings=settings)
+    calendars, time_off, holidays = capacity_calendars(
+        scope, settings, filters, people, start, end, stretches
+    )
     filtered = {pid: [] for pid in people}
     for stretch in stretches:
         if stretch.person_id in filtered:
@@ -250,30 +251,71 @@ def capacity_data(scope, organization, filters, data, stretches):
             )
         planned[pid] = [week.sums[3] * _SECONDS_PER_HUNDREDTH for week in plan_weeks]
     data.capacity, data.planned_seconds = capacity, planned
-    data.time_off = time_off_labels(scope, calendars, people, weeks, start, end)
-    data.holidays = holiday_names(
-        scope, weeks, start, end, calendars[people[0]].default_week if people else None
-    )
+    data.time_off = time_off_labels(calendars, time_off, weeks, start, end)
+    data.holidays = holiday_names(holidays, weeks, calendars[people[0]].default_week if people else None)
     return data
 
 
-def time_off_labels(scope, calendars, people, weeks, start, end):
-    """{person_id: {week index: ["vacation 5 d", ...]}}: their approved time off, by kind and working days (the
-    days of the week they have working hours), in each week it falls in (one query)."""
-    labels = defaultdict(lambda: defaultdict(list))
+def capacity_calendars(scope, settings, filters, people, start, end, stretches):
+    """Capacity's calendars of these people from start to end (`capacity.availability.Calendar`: working hours,
+    approved time off, holidays, assignments), read as `capacity.availability.load_calendars` reads them, with
+    what the labels need besides: ({person_id: Calendar}, their time off as (person_id, start, end, hours a day,
+    kind) rows, the holidays as (date, name) rows).
+
+    Read for the organization's period rather than for a list of 500 ids (the filters' person narrows them);
+    the report's own assignments (`stretches`) are the people's when no project narrows them, so that only a
+    project's report reads them again. Four queries, five with a project.
+    """
+    default_week = tuple(Decimal(getattr(settings, name)) for name in WEEKDAY_FIELDS)
+    calendars = {pid: Calendar(default_week=default_week) for pid in people}
     if not people:
-        return labels
-    first = weeks[0]
-    rows = (
-        scope(TimeOff)
-        .filter(person__in=people, status=TimeOff.Status.APPROVED, start_date__lte=end, end_date__gte=start)
-        .order_by("start_date", "id")
-        .values_list("person_id", "start_date", "end_date", "hours_per_day", "kind")
+        return calendars, [], []
+    patterns = scope(WorkPattern).filter(effective_from__lte=end)
+    approved = scope(TimeOff).filter(status=TimeOff.Status.APPROVED, start_date__lte=end, end_date__gte=start)
+    if filters.person is not None:
+        patterns, approved = patterns.filter(person=filters.person), approved.filter(person=filters.person)
+    by_person = defaultdict(list)
+    for pid, effective_from, *week in patterns.values_list("person_id", "effective_from", *WEEKDAY_FIELDS):
+        if pid in calendars:
+            by_person[pid].append((effective_from, tuple(Decimal(hours) for hours in week)))
+    for pid, rows in by_person.items():
+        calendars[pid].patterns = sorted(rows)
+    time_off = [
+        row
+        for row in approved.order_by("start_date", "id").values_list(
+            "person_id", "start_date", "end_date", "hours_per_day", "kind"
+        )
+        if row[0] in calendars
+    ]
+    spans = defaultdict(list)
+    for pid, first, last, hours_per_day, _ in time_off:
+        spans[pid].append(Span(first, last, hours_per_day))
+    holidays = list(
+        scope(Holiday).filter(date__range=(start, end)).order_by("date").values_list("date", "name")
     )
-    for person_id, first_day, last_day, hours_per_day, kind in rows:
+    days_off = frozenset(day for day, _ in holidays)
+    if filters.project is not None:
+        stretches = planned_stretches(
+            scope(Assignment).filter(person__in=people, start_date__lte=end, end_date__gte=start)
+        )
+    plans = defaultdict(list)
+    for stretch in stretches:
+        plans[stretch.person_id].append(Span(stretch.start, stretch.end, stretch.hours_per_day))
+    for pid, calendar in calendars.items():
+        calendar.time_off = spans.get(pid, ())
+        calendar.holidays = days_off
+        calendar.assignments = plans.get(pid, ())
+    return calendars, time_off, holidays
+
+
+def time_off_labels(calendars, time_off, weeks, start, end):
+    """{person_id: {week index: ["vacation 5 d", ...]}}: their approved time off (`capacity_calendars`' rows), by
+    kind and working days (the days of the week they have working hours), in each week it falls in."""
+    labels = defaultdict(lambda: defaultdict(list))
+    monday = weeks[0].toordinal() if weeks else 0
+    for person_id, first_day, last_day, hours_per_day, kind in time_off:
         calendar = calendars[person_id]
         day, until = max(first_day, start).toordinal(), min(last_day, end).toordinal()
-        monday = first.toordinal()
         per_week = defaultdict(int)
         while day <= until:
             if _working_hours(calendar, day) > 0:
@@ -298,14 +340,13 @@ def _working_hours(calendar, ordinal):
     return week[(ordinal - 1) % 7]
 
 
-def holiday_names(scope, weeks, start, end, default_week):
-    """{week index: [names]} of the organization's holidays in the period on days of its working week (one
-    query; none without anyone to show): a holiday on a weekend changes nothing."""
+def holiday_names(holidays, weeks, default_week):
+    """{week index: [names]} of the holidays ((date, name) rows) on days of the organization's working week (none
+    without anyone to show): a holiday on a weekend changes nothing."""
     names = defaultdict(list)
     if default_week is None:
         return names
     first = weeks[0]
-    holidays = scope(Holiday).filter(date__range=(start, end)).order_by("date").values_list("date", "name")
     for day, name in holidays:
         if default_week[day.weekday()] > 0:
             names[(day - first).days // 7].append(f"{name} ({day:%a %d %b})")

@@ -143,7 +143,7 @@ def test_report_csv_queries_do_not_grow_with_people(
     manager_client, org, project, django_assert_max_num_queries
 ):
     AssignmentFactory(project=project, person=PersonFactory(organization=org))
-    with django_assert_max_num_queries(15) as few:  # seven of them capacity's
+    with django_assert_max_num_queries(12) as few:  # four of them capacity's
         read_csv(manager_client.get("/acme/planning/report.csv", PERIOD))
     for _ in range(40):
         person = PersonFactory(organization=org)

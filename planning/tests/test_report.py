@@ -178,7 +178,7 @@ def test_queries_do_not_grow_with_people_and_work_logs(
     manager_client, org, project, django_assert_max_num_queries
 ):
     _many(org, project, people=2, logs_each=2)
-    with django_assert_max_num_queries(19) as few:  # seven of them capacity's
+    with django_assert_max_num_queries(17) as few:  # five of them capacity's
         manager_client.get(URL, {"date_from": "2026-01-05", "date_to": "2026-03-29", "project": project.pk})
     _many(org, project, people=30, logs_each=40)
     with django_assert_max_num_queries(len(few.captured_queries)):

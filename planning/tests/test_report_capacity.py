@@ -222,7 +222,7 @@ def test_report_csv_has_availability_time_off_and_over_allocation(manager_client
 def test_queries_do_not_grow_with_time_off_and_holidays(
     manager_client, org, project, team, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(20) as few:
+    with django_assert_max_num_queries(16) as few:
         manager_client.get(URL, PERIOD)
     for i in range(20):
         person = PersonFactory(organization=org)
