@@ -43,7 +43,8 @@ def test_needs_reauthorization_says_why_and_what_to_do(
         status_reason="Hubstaff refused to renew the access (invalid_grant: revoked).",
     )
     page = admin_client.get(url(org)).content.decode()
-    assert "Needs re-authorization" in page and "invalid_grant: revoked" in page and "do not sync" in page
+    assert "Needs re-authorization" in page and "has expired: revoked" in page and "do not sync" in page
+    assert "invalid_grant" not in page
     assert "properly installed" not in page
 
 
