@@ -229,6 +229,8 @@ def capacity_data(scope, organization, filters, data, stretches):
     assignments the filters reach (one project's, when filtered by project).
     """
     weeks, people = data.weeks, list(data.people)
+    if filters.person is not None and filters.person.pk not in data.people:
+        people.append(filters.person.pk)  # their availability, even in weeks with nothing planned or logged
     start, end = weeks[0], weeks[-1] + timedelta(days=6)
     settings = settings_for(organization)
     underused_below = settings.underused_hours_per_week

@@ -239,3 +239,16 @@ def test_queries_do_not_grow_with_time_off_and_holidays(
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = manager_client.get(URL, PERIOD)
     assert len(response.context["people"]) == 22
+
+
+def test_a_persons_report_shows_their_availability_with_nothing_planned_or_logged(manager_client, org):
+    idle = PersonFactory(organization=org, full_name="Ida Idle")
+    TimeOff.objects.create(
+        organization=org, person=idle, start_date=date(2026, 2, 9), end_date=date(2026, 2, 10)
+    )
+    response = manager_client.get(f"/acme/planning/people/{idle.pk}/", PERIOD)
+    assert [(w.available, w.planned, w.notes) for w in response.context["weeks"]] == [
+        (40, 0, ()),
+        (24, 0, ("vacation 2 d",)),
+        (40, 0, ()),
+    ]
