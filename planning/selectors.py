@@ -206,9 +206,14 @@ def plan_data(scope, filters, organization=None):
     """
     weeks = filters.weeks
     stretches = planned_stretches(filter_assignments(scope(Assignment), filters))
-    planned = planned_seconds_by_person(stretches, weeks)
     logged = logged_seconds_by_person(filter_weekly_totals(scope(WeeklyTotal), filters), weeks)
-    with_time = {pid for rows in (planned, logged) for pid, row in rows.items() if any(row)}
+    if organization is not None and weeks:
+        # Capacity counts the planned hours (capacity_data): everyone with an assignment in the period shows.
+        planned = {}
+        with_time = {s.person_id for s in stretches} | {pid for pid, row in logged.items() if any(row)}
+    else:
+        planned = planned_seconds_by_person(stretches, weeks)
+        with_time = {pid for rows in (planned, logged) for pid, row in rows.items() if any(row)}
     data = PlanData(
         weeks=weeks, planned_seconds=planned, logged_seconds=logged, people=person_names(scope, with_time)
     )

@@ -84,6 +84,32 @@ def check_the_teams_report(page, screenshot):
     page.set_viewport_size({"width": 1280, "height": 900})
 
 
+def check_the_timeline_and_bobbys_page(page, live_server, project, bobby, vacation_week, screenshot):
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{live_server.url}/acme/projects/{project.pk}/")
+    timeline = page.locator("#timeline")
+    timeline.locator("svg.timeline-body").wait_for()  # the card loads after the page
+    away = timeline.locator("g.time-off")
+    expect(away).to_have_count(1)
+    friday = vacation_week + timedelta(days=4)
+    expect(away.locator("title")).to_have_text(
+        f"Bobby Brown: vacation, {vacation_week:%d %b} – {friday:%d %b %Y}"
+    )
+    expect(timeline.locator(".chart-legend")).to_contain_text("Time off (approved)")
+    timeline.scroll_into_view_if_needed()
+    screenshot(page, "timeline-with-time-off")
+    page.set_viewport_size(PHONE)
+    timeline.scroll_into_view_if_needed()
+    screenshot(page, "timeline-with-time-off-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{live_server.url}/acme/people/{bobby.pk}/")
+    chart = page.locator("#person-weeks svg.weekly-wide")
+    expect(chart.locator("rect.away")).to_have_count(2)  # the holiday's week and the vacation's
+    expect(chart.locator("g.week").nth(1).locator("title")).to_contain_text("away: vacation 5 d")
+    page.locator("#person-weeks").scroll_into_view_if_needed()
+    screenshot(page, "bobbys-page")
+
+
 def ranked_free(page, live_server, start, end):
     """The names "Who is free" lists for at least 1 h a week free from start to end, in its order."""
     page.goto(f"{live_server.url}/acme/capacity/free/")
@@ -152,6 +178,9 @@ def test_part_time_holiday_and_hubstaff_vacation_show_in_the_report_and_who_is_f
     expect(sam_weeks.nth(0)).not_to_contain_text("Over-allocated")
     expect(sam_weeks.nth(2)).to_contain_text("⚠ Over-allocated: over by 20.0 h")
     expect(sam_weeks.nth(3)).to_contain_text("⚠ Over-allocated: over by 20.0 h")
+
+    # The project's timeline draws Bobby's vacation on his row; his page marks the week on his chart.
+    check_the_timeline_and_bobbys_page(page, live_server, project, bobby, vacation_week, screenshot)
 
     # Who is free over the last two weeks: Carol (half days) before Bobby; Sam, over-allocated, is not free.
     names = ranked_free(page, live_server, part_time, part_time + timedelta(days=13))
