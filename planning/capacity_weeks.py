@@ -105,6 +105,38 @@ def _changing_week(
     return week
 
 
+def _alike_run(
+    figures: list[WeekFigures],
+    cache: WeekCache,
+    calendar: Calendar,
+    weeks: Sequence[date],
+    begin: int,
+    end: int,
+    state: tuple,
+    number: int,
+    underused_below: Decimal,
+) -> int:
+    """Append the figures of weeks[begin:end], whole weeks in which nothing of the person changes: they share one
+    week's figures, but for the weeks with a holiday. Returns `end`."""
+    known, holiday_weeks = cache.weeks, cache.holiday_weeks or []
+    alike = known.get((number,))
+    if alike is None:
+        alike = known[(number,)] = _alike_week(weeks[begin], state, frozenset(), underused_below)
+    base, first = len(figures), weeks[begin].toordinal()
+    figures.extend([alike] * (end - begin))
+    index, stop = bisect_left(holiday_weeks, first), first + 7 * (end - begin)
+    while index < len(holiday_weeks) and holiday_weeks[index] < stop:
+        monday = holiday_weeks[index]
+        week = known.get((monday, number))
+        if week is None:
+            week = known[(monday, number)] = _alike_week(
+                date.fromordinal(monday), state, calendar.holidays, underused_below
+            )
+        figures[base + (monday - first) // 7] = week
+        index += 1
+    return end
+
+
 def capacity_weeks(
     calendar: Calendar,
     weeks: Sequence[date],
@@ -119,14 +151,12 @@ def capacity_weeks(
     `monday`. `cache` is shared by every person of one organization and period."""
     if cache.holiday_weeks is None:
         cache.holiday_weeks = sorted({day.toordinal() - day.weekday() for day in calendar.holidays})
-    holiday_weeks = cache.holiday_weeks
     events = _events(calendar)
     count, total = len(events), len(weeks)
     first, last = start.toordinal(), end.toordinal()
     origin = weeks[0].toordinal() if weeks else 0
     # Weeks from this index on end after the period: not whole.
     whole_until = (last - 6 - origin) // 7 + 1
-    known = cache.weeks
     figures: list[WeekFigures] = []
     pointer = 0  # events[:pointer] are on or before the current day
     state: tuple = ()
@@ -154,29 +184,10 @@ def capacity_weeks(
             figures.append(week)
             i += 1
             continue
-        next_holiday = bisect_left(holiday_weeks, m)
-        holiday = next_holiday < len(holiday_weeks) and holiday_weeks[next_holiday] == m
-        # A week with a holiday is its own; otherwise a run of whole weeks alike (no change, no holiday) shares one.
-        key: tuple = (m, number) if holiday else (number,)
-        alike = known.get(key)
-        if alike is None:
-            holidays = calendar.holidays if holiday else frozenset()
-            alike = known[key] = _alike_week(weeks[i], state, holidays, underused_below)
-        run_end = i + 1
-        if not holiday:
-            run_end = max(
-                run_end,
-                min(
-                    total,
-                    whole_until,
-                    (events[pointer][0] - origin) // 7 if pointer < count else total,
-                    (holiday_weeks[next_holiday] - origin) // 7
-                    if next_holiday < len(holiday_weeks)
-                    else total,
-                ),
-            )
-        figures.extend([alike] * (run_end - i))
-        i = run_end
+        run_end = min(total, whole_until, (events[pointer][0] - origin) // 7 if pointer < count else total)
+        i = _alike_run(
+            figures, cache, calendar, weeks, i, max(run_end, i + 1), state, number, underused_below
+        )
     return figures
 
 
