@@ -125,7 +125,7 @@ class Fleet:
         from primetric.celery import app
 
         deliver = runs.deliver
-        runs.deliver = lambda *args, **kwargs: None  # sent below, each run's own message
+        runs.deliver = lambda *_, **__: None  # sent below, each run's own message
         try:
             with transaction.atomic():
                 run_ids = runs.queue_runs(links, mode="incremental", trigger="schedule", now=timezone.now())

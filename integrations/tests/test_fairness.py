@@ -50,7 +50,8 @@ def installation_with_runs(count: int) -> tuple[Installation, list[SyncRun]]:
     return installation, runs
 
 
-def test_a_third_run_of_one_installation_waits_for_a_slot(slots: redis.Redis) -> None:
+@pytest.mark.usefixtures("slots")
+def test_a_third_run_of_one_installation_waits_for_a_slot() -> None:
     first, second, third = token(), token(), token()
     assert fairness.acquire(7, 1, first)
     assert fairness.acquire(7, 2, second)
@@ -60,12 +61,14 @@ def test_a_third_run_of_one_installation_waits_for_a_slot(slots: redis.Redis) ->
     assert fairness.acquire(7, 3, third)
 
 
-def test_another_installations_run_is_not_held_back(slots: redis.Redis) -> None:
+@pytest.mark.usefixtures("slots")
+def test_another_installations_run_is_not_held_back() -> None:
     assert fairness.acquire(7, 1, token()) and fairness.acquire(7, 2, token())
     assert fairness.acquire(8, 3, token())
 
 
-def test_a_second_message_of_a_run_never_frees_the_first_ones_slot(slots: redis.Redis) -> None:
+@pytest.mark.usefixtures("slots")
+def test_a_second_message_of_a_run_never_frees_the_first_ones_slot() -> None:
     first, duplicate = token(), token()
     assert fairness.acquire(7, 1, first)
     assert fairness.acquire(
@@ -76,7 +79,8 @@ def test_a_second_message_of_a_run_never_frees_the_first_ones_slot(slots: redis.
     assert fairness.renew(7, 1, first)
 
 
-def test_a_slot_not_renewed_expires_with_its_lease(slots: redis.Redis, settings: Settings) -> None:
+@pytest.mark.usefixtures("slots")
+def test_a_slot_not_renewed_expires_with_its_lease(settings: Settings) -> None:
     settings.SYNC_LEASE_SECONDS = 1
     held = token()
     assert fairness.acquire(7, 1, held) and fairness.acquire(7, 2, token())
@@ -87,7 +91,8 @@ def test_a_slot_not_renewed_expires_with_its_lease(slots: redis.Redis, settings:
 
 
 @pytest.mark.django_db
-def test_a_run_whose_installation_is_busy_is_sent_back_without_waiting(slots: redis.Redis) -> None:
+@pytest.mark.usefixtures("slots")
+def test_a_run_whose_installation_is_busy_is_sent_back_without_waiting() -> None:
     installation, (one, two, three) = installation_with_runs(3)
     with fairness.slot(one.pk), fairness.slot(two.pk):
         started = time.monotonic()
@@ -101,7 +106,8 @@ def test_a_run_whose_installation_is_busy_is_sent_back_without_waiting(slots: re
 
 
 @pytest.mark.django_db
-def test_a_slot_is_given_back_when_the_sync_fails(slots: redis.Redis) -> None:
+@pytest.mark.usefixtures("slots")
+def test_a_slot_is_given_back_when_the_sync_fails() -> None:
     installation, (run,) = installation_with_runs(1)
     with pytest.raises(RuntimeError), fairness.slot(run.pk):
         raise RuntimeError("Hubstaff answered 500")
@@ -109,7 +115,8 @@ def test_a_slot_is_given_back_when_the_sync_fails(slots: redis.Redis) -> None:
 
 
 @pytest.mark.django_db
-def test_a_run_without_an_installation_runs_without_a_slot(slots: redis.Redis) -> None:
+@pytest.mark.usefixtures("slots")
+def test_a_run_without_an_installation_runs_without_a_slot() -> None:
     with fairness.slot(123456):
         pass
 
@@ -126,9 +133,8 @@ with fairness.slot(int(sys.argv[1])):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_slot_held_by_a_killed_worker_frees_itself_after_its_lease(
-    slots: redis.Redis, settings: Settings
-) -> None:
+@pytest.mark.usefixtures("slots")
+def test_a_slot_held_by_a_killed_worker_frees_itself_after_its_lease(settings: Settings) -> None:
     settings.HUBSTAFF_RUNS_PER_INSTALLATION = 1
     settings.SYNC_LEASE_SECONDS = 2
     installation, (held, waiting) = installation_with_runs(2)

@@ -65,7 +65,7 @@ def test_a_runs_send_options_name_its_queue() -> None:
 
 
 @pytest.mark.django_db
-def test_a_run_known_by_its_id_goes_to_its_queue(queued_tasks: list[tuple[int, ...]]) -> None:
+def test_a_run_known_by_its_id_goes_to_its_queue() -> None:
     from tests.factories import ProjectFactory
 
     project = ProjectFactory.create()
