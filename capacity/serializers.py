@@ -3,11 +3,13 @@ rules, and saved by the same services (capacity/services.py)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.forms.models import model_to_dict
+from django.utils import timezone
 from rest_framework import serializers
 
 from people.models import Person
@@ -241,10 +243,19 @@ class FreePersonSerializer(serializers.Serializer):  # type: ignore[type-arg]
 
 
 class PeriodFilters(serializers.Serializer):  # type: ignore[type-arg]
-    start = serializers.DateField(help_text="First day (YYYY-MM-DD).")
-    end = serializers.DateField(help_text="Last day, included (at most two years after start).")
+    start = serializers.DateField(
+        required=False, help_text="First day (YYYY-MM-DD); this week's Monday when left out."
+    )
+    end = serializers.DateField(
+        required=False,
+        help_text="Last day, included (at most two years after start); 13 weeks from start when left out.",
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "start" not in attrs:
+            today = timezone.localdate()
+            attrs["start"] = today - timedelta(days=today.weekday())
+        attrs.setdefault("end", attrs["start"] + timedelta(weeks=13, days=-1))
         if attrs["end"] < attrs["start"]:
             raise serializers.ValidationError({"end": ["The end date cannot be before the start date."]})
         if attrs["end"] - attrs["start"] > LONGEST_PERIOD:

@@ -193,6 +193,9 @@ def accept_difference(request: TenantRequest, project_id: int) -> HttpResponse:
     """Accept Hubstaff's value of a locked day (`difference`, posted): unlocked for that day, applied, locked again
     (recorded)."""
     project = request.tenant.get(Project, project_id)
+    if not request.POST.get("difference"):
+        messages.error(request, "Choose the difference to accept.")
+        return redirect(reverse("projects:detail", args=[request.tenant.organization.slug, project.pk]))
     difference = request.tenant.get(
         LockedDifference,
         request.POST.get("difference", ""),

@@ -5,6 +5,7 @@ from datetime import date
 
 import pytest
 
+from capacity.models import Holiday, TimeOff, WorkPattern
 from conftest import (
     consent,  # noqa: F401 - the OAuth tests import it from here
     create_primetric_app,
@@ -59,6 +60,13 @@ def own_objects(org):
         "run_id": run.pk,
         "link_id": HubstaffUserLink.objects.create(
             organization=org, hubstaff_user_id=5, hubstaff_user_name="Own Hubstaff user", person=person
+        ).pk,
+        "holiday_id": Holiday.objects.create(organization=org, date=date(2026, 5, 1), name="Own holiday").pk,
+        "time_off_id": TimeOff.objects.create(
+            organization=org, person=person, start_date=date(2026, 3, 2), end_date=date(2026, 3, 6)
+        ).pk,
+        "pattern_id": WorkPattern.objects.create(
+            organization=org, person=person, effective_from=date(2026, 3, 1)
         ).pk,
     }
 
@@ -116,6 +124,19 @@ def other_objects(other_org):
             hubstaff_user_id=5,
             hubstaff_user_name=f"{SECRET_NAME} user",
             person=person,
+        ).pk,
+        "holiday_id": Holiday.objects.create(
+            organization=other_org, date=date(2026, 5, 1), name=f"{SECRET_NAME} holiday"
+        ).pk,
+        "time_off_id": TimeOff.objects.create(
+            organization=other_org,
+            person=person,
+            start_date=date(2026, 3, 2),
+            end_date=date(2026, 3, 6),
+            note=f"{SECRET_NAME} time off",
+        ).pk,
+        "pattern_id": WorkPattern.objects.create(
+            organization=other_org, person=person, effective_from=date(2026, 3, 1)
         ).pk,
     }
 

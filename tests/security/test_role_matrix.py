@@ -5,8 +5,11 @@ and each API view answers `required_roles(method)`. So a new route is covered wi
 route that declares no roles fails the test.
 """
 
+from datetime import date
+
 import pytest
 
+from capacity.models import TimeOff
 from conftest import signed_in, token_client
 from people.roles import Role
 
@@ -17,6 +20,19 @@ PAGES = page_routes()
 API = api_routes()
 # Pages open to every member for themself, and to Managers for anyone (planning's person report and its CSVs).
 SELF_OR_MANAGER = {"person_report", "person_report_csv", "person_worklogs_csv"}
+# The person's page: Managers and Administrators see anyone, an Employee themself.
+SELF_OR_STAFF = {"person_page"}
+
+
+def own_time_off(member):
+    """An Employee asks for and withdraws their own time off only: their own pending request."""
+    return TimeOff.objects.create(
+        organization=member.organization,
+        person=member,
+        start_date=date(2026, 3, 2),
+        end_date=date(2026, 3, 3),
+        status=TimeOff.Status.PENDING,
+    ).pk
 
 
 def page_roles(pattern):
@@ -34,10 +50,15 @@ def test_every_page_and_endpoint_is_found():
 def test_a_page_opens_only_for_its_roles(route, pattern, role, members, own_objects):
     allowed = role in page_roles(pattern)
     client = signed_in(members[role])
-    if pattern.callback.__name__ in SELF_OR_MANAGER and role != Role.MANAGER:
+    name = pattern.callback.__name__
+    if (name in SELF_OR_MANAGER and role != Role.MANAGER) or (
+        name in SELF_OR_STAFF and role == Role.EMPLOYEE
+    ):
         someone_else = client.get(fill(route, own_objects))
         assert someone_else.status_code == 403, (route, role, "another person's report")
         own_objects = {**own_objects, "person_id": members[role].pk}
+    if role == Role.EMPLOYEE and "time_off_id" in route:
+        own_objects = {**own_objects, "time_off_id": own_time_off(members[role])}
     url = fill(route, own_objects)
     response = client.get(url)
     if response.status_code == 405:
@@ -64,6 +85,8 @@ def test_an_api_endpoint_answers_only_its_roles(route, pattern, method, role, me
     assert required, f"{view.__name__} declares no roles for {method.upper()}"
     allowed = role in required
     client = token_client(members[role])
+    if role == Role.EMPLOYEE and "time_off_id" in route:
+        own_objects = {**own_objects, "time_off_id": own_time_off(members[role])}
     url = fill(route, own_objects)
     response = getattr(client, method)(url, {}, format="json")
     if allowed:

@@ -94,6 +94,9 @@ def test_api_lists_never_show_another_organizations_data(all_roles_member, own_o
         ):
             response = client.get(fill(route, own_objects))
             assert response.status_code == 200, (route, response.status_code)
-            assert SECRET_NAME not in response.content.decode(), route
+            body = (
+                b"".join(response.streaming_content) if response.streaming else response.content
+            )  # CSV: streamed
+            assert SECRET_NAME not in body.decode(), route
     orgs = client.get("/api/v1/orgs/").content.decode()
     assert other_objects["org_slug"] not in orgs
