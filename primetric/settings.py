@@ -381,6 +381,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Resource planning with Hubstaff work-log sync.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Two "source" choice sets with the same values (a work log's, a capacity row's): each its own name.
+    "ENUM_NAME_OVERRIDES": {
+        "WorkLogSourceEnum": "worklogs.models.WorkLog.Source",
+        "CapacitySourceEnum": "capacity.models.Source",
+    },
 }
 
 # --- Logging: one line per event to stderr; secrets never reach it (integrations.hubstaff.transport) --------

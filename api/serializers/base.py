@@ -7,6 +7,8 @@ and saves through the same form or service as the page does. A rule changed in a
 
 from django import forms
 from django.forms.models import model_to_dict
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from people.models import Person
@@ -63,6 +65,7 @@ class FormBackedSerializer(serializers.ModelSerializer):
         return self.save_form(self._form)
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class TenantPersonField(serializers.PrimaryKeyRelatedField):
     """A person id, looked up only among the people of the request's organization."""
 
