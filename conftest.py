@@ -100,7 +100,7 @@ def queued_tasks(monkeypatch):
     """The runs handed to workers, as (run id,), instead of messages on the broker."""
     queued = []
 
-    def record(task_name, args):
+    def record(task_name, args, queue=None):
         # The schedule hands its runs over by batches (runs.send_runs): recorded as the runs they carry.
         queued.extend([(i,) for i in args[0]] if task_name == runs.SEND_RUNS_TASK else [tuple(args)])
 

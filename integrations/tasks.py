@@ -11,7 +11,19 @@ from celery.utils.time import get_exponential_backoff_interval
 
 from .hubstaff.retries import MAX_RETRY_AFTER
 from .models import Installation
-from .services import availability, batch, checkpoint, installation, ledger, live, runs, schedule, sync
+from .services import (
+    availability,
+    batch,
+    checkpoint,
+    fairness,
+    installation,
+    ledger,
+    live,
+    queues,
+    runs,
+    schedule,
+    sync,
+)
 
 
 @shared_task(
@@ -32,11 +44,16 @@ def sync_project_task(self: Task, run_id: int) -> None:
     # The run's page shows when the next retry comes.
     backoff = get_exponential_backoff_interval(self.retry_backoff, retries, self.retry_backoff_max)
     try:
-        sync.run_sync(run_id, final_attempt=retries >= self.max_retries, retry_in=backoff)
-    except (runs.LeaseHeld, runs.Paced) as exc:
-        # A new message, not a retry: waiting for a live worker's lease, for Hubstaff's Retry-After or for the
-        # request budget is no failure, so it spends none of this run's retries (RetryLater: autoretry_for).
-        sync_project_task.apply_async(args=[run_id], countdown=exc.countdown)
+        # At most HUBSTAFF_RUNS_PER_INSTALLATION runs of an installation at once, the others not in a worker.
+        with fairness.slot(run_id):
+            sync.run_sync(run_id, final_attempt=retries >= self.max_retries, retry_in=backoff)
+    except (runs.LeaseHeld, runs.Paced, fairness.InstallationBusy) as exc:
+        # A new message, not a retry: waiting for a live worker's lease, for Hubstaff's Retry-After, for the
+        # request budget or for a slot is no failure, so it spends none of this run's retries (RetryLater:
+        # autoretry_for).
+        if isinstance(exc, fairness.InstallationBusy):
+            runs.wait_for_slot(run_id, exc.countdown)
+        sync_project_task.apply_async(args=[run_id], countdown=exc.countdown, queue=queues.queue_of(run_id))
 
 
 @shared_task(acks_late=True, time_limit=5 * 60)
@@ -58,12 +75,12 @@ SEND_BATCH = 500
 
 
 @shared_task(acks_late=True, time_limit=10 * 60)
-def send_runs_task(run_ids: list[int]) -> None:
-    """Send each run's own task through one producer. Safe twice: a second message finds its run claimed or
-    finished (runs.claim)."""
+def send_runs_task(run_ids: list[int], queue: str = queues.SCHEDULED) -> None:
+    """Send each run's own task through one producer, on `queue`. Safe twice: a second message finds its run claimed
+    or finished (runs.claim)."""
     with sync_project_task.app.producer_or_acquire() as producer, producer.batch(max_size=SEND_BATCH):
         for run_id in run_ids:
-            sync_project_task.apply_async((run_id,), producer=producer)
+            sync_project_task.apply_async((run_id,), producer=producer, queue=queue)
 
 
 @shared_task(acks_late=True, time_limit=10 * 60)

@@ -65,5 +65,5 @@ def test_make_docker_config_without_compose_says_what_to_install_and_still_check
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Neither 'docker compose' nor 'docker-compose' is installed" in result.stdout
     assert "docker-compose-plugin" in result.stdout
-    assert "structure checked without Docker (5 services)" in result.stdout
+    assert "structure checked without Docker (7 services)" in result.stdout
     assert "not found" not in result.stderr

@@ -41,7 +41,7 @@ from projects.models import Project
 from worklogs import locks
 from worklogs.models import WorkLog
 
-from . import checkpoint, ledger
+from . import checkpoint, ledger, queues
 from .locked import delete_returning
 
 logger = logging.getLogger(__name__)
@@ -110,31 +110,32 @@ SYNC_TASK = "integrations.tasks.sync_project_task"
 SEND_RUNS_TASK = "integrations.tasks.send_runs_task"
 
 
-def deliver(task_name: str, args: list[int] | list[list[int]]) -> None:
-    """Put a task's message on the broker (the test suite records them here instead)."""
-    current_app.send_task(task_name, args=args)
+def deliver(task_name: str, args: list[Any], queue: str = queues.INTERACTIVE) -> None:
+    """Put a task's message on the broker, on `queue` (the test suite records them here instead)."""
+    current_app.send_task(task_name, args=args, queue=queue)
 
 
-def deliver_later(task_name: str, args: list[int], countdown: float) -> None:
+def deliver_later(task_name: str, args: list[int], countdown: float, queue: str = queues.INTERACTIVE) -> None:
     """Put a task's message on the broker, for a worker to take `countdown` seconds from now."""
-    current_app.send_task(task_name, args=args, countdown=countdown)
+    current_app.send_task(task_name, args=args, countdown=countdown, queue=queue)
 
 
-def send_run(run_id: int) -> None:
-    """Hand a queued run to a worker once the current transaction commits."""
-    transaction.on_commit(lambda: deliver(SYNC_TASK, [run_id]))
+def send_run(run_id: int, queue: str = queues.INTERACTIVE) -> None:
+    """Hand a queued run to a worker once the current transaction commits, on its queue (queues.queue_for)."""
+    transaction.on_commit(lambda: deliver(SYNC_TASK, [run_id], queue=queue))
 
 
-def send_run_later(run_id: int, countdown: float) -> None:
+def send_run_later(run_id: int, countdown: float, queue: str = queues.INTERACTIVE) -> None:
     """Hand a queued run to a worker `countdown` seconds after the current transaction commits."""
-    transaction.on_commit(lambda: deliver_later(SYNC_TASK, [run_id], countdown))
+    transaction.on_commit(lambda: deliver_later(SYNC_TASK, [run_id], countdown, queue=queue))
 
 
-def send_runs(run_ids: Iterable[int]) -> None:
+def send_runs(run_ids: Iterable[int], queue: str = queues.SCHEDULED) -> None:
     """Hand many queued runs to workers once the current transaction commits: one message carrying their ids, from
-    which a worker sends each run's own (`send_runs_task`), so that queuing thousands never waits on the broker."""
+    which a worker sends each run's own (`send_runs_task`), so that queuing thousands never waits on the broker.
+    The message and the runs' own go on `queue`."""
     ids = list(run_ids)
-    transaction.on_commit(lambda: deliver(SEND_RUNS_TASK, [ids]))
+    transaction.on_commit(lambda: deliver(SEND_RUNS_TASK, [ids, queue], queue=queue))
 
 
 def sync_blocker(
@@ -186,7 +187,7 @@ def request_sync(
         run.applies_preview = applies_preview
         run.save(update_fields=["applies_preview"])
     if created and send_task:
-        send_run(run.pk)
+        send_run(run.pk, queues.queue_for(mode, trigger))
     return run
 
 
@@ -215,7 +216,7 @@ def queue_runs(projects: Sequence[tuple[int, int]], *, mode: str, trigger: str, 
         cursor.execute(sql, params)
         run_ids = [row[0] for row in cursor.fetchall()]
     if run_ids:
-        send_runs(run_ids)
+        send_runs(run_ids, queues.queue_for(mode, trigger))
     return run_ids
 
 
@@ -395,7 +396,13 @@ def recover_runs(now: datetime | None = None) -> int:
     runs = SyncRun.objects.all()
     running = runs.filter(status=SyncRun.Status.RUNNING)
     expired = running.exclude(mode=SyncRun.Mode.CLEAR).filter(heartbeat_at__lt=now - lease_length())
-    requeue = list(expired.filter(takeovers__lt=MAX_TAKEOVERS).values_list("pk", flat=True))
+    requeue_queues = {
+        pk: queues.queue_for(mode, trigger)
+        for pk, mode, trigger in expired.filter(takeovers__lt=MAX_TAKEOVERS).values_list(
+            "pk", "mode", "trigger"
+        )
+    }
+    requeue = list(requeue_queues)
     requeued = SyncRun.objects.filter(pk__in=requeue, status=SyncRun.Status.RUNNING).update(
         status=SyncRun.Status.QUEUED,
         takeovers=F("takeovers") + 1,
@@ -412,17 +419,23 @@ def recover_runs(now: datetime | None = None) -> int:
         # a worker fails a run (its label, its checkpoint, the notifications).
         for run in abandoned.select_for_update(skip_locked=True):
             failed += _finish_run(run, SyncRun.Status.FAILED, error=ABANDONED_MESSAGE)
-    lost = list(
-        runs.filter(status=SyncRun.Status.QUEUED)
+    # A queue still holding messages is a backlog being drained, not a lost message: its runs are sent again only
+    # once it is empty (a second message for each of 10,000 runs waiting their turn would double the backlog).
+    draining = {queue for queue in queues.QUEUES if queues.depth(queue)}
+    lost_queues = {
+        pk: queue
+        for pk, mode, trigger in runs.filter(status=SyncRun.Status.QUEUED)
         .filter(
             Q(heartbeat_at__lt=now - LOST_AFTER)
             | Q(heartbeat_at__isnull=True, queued_at__lt=now - LOST_AFTER)
         )
-        .values_list("pk", flat=True)
-    )
+        .values_list("pk", "mode", "trigger")
+        if (queue := queues.queue_for(mode, trigger)) not in draining
+    }
+    lost = list(lost_queues)
     SyncRun.objects.filter(pk__in=lost).update(heartbeat_at=now)  # sent again once per LOST_AFTER at most
-    for run_id in [*(requeue if requeued else []), *lost]:
-        send_run(run_id)
+    for run_id, queue in [*(requeue_queues.items() if requeued else []), *lost_queues.items()]:
+        send_run(run_id, queue)
     if requeued or failed or lost:
         logger.info("sync runs recovered: %s requeued, %s failed, %s sent again", requeued, failed, len(lost))
     return requeued + failed + len(lost)
@@ -530,6 +543,17 @@ def keep_lease(run: SyncRun) -> Iterator[None]:
     finally:
         stop.set()
         thread.join(timeout=10)
+
+
+WAITING_FOR_SLOT = "Waiting for this organization's other syncs to finish"
+
+
+def wait_for_slot(run_id: int, countdown: float) -> None:
+    """A queued run whose installation runs its most syncs at once (fairness.py) comes back `countdown` seconds
+    later: its heartbeat says when it is due, so that recover_runs does not take its message for lost."""
+    SyncRun.objects.filter(pk=run_id, status=SyncRun.Status.QUEUED).update(
+        heartbeat_at=timezone.now() + timedelta(seconds=countdown), progress_label=WAITING_FOR_SLOT
+    )
 
 
 def update_run(run: SyncRun, **fields: object) -> None:

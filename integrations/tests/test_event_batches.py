@@ -142,7 +142,7 @@ def test_a_run_the_budget_holds_back_goes_on_as_its_own_task(
 ) -> None:
     later: list[tuple[int, float]] = []
     monkeypatch.setattr(
-        runs, "deliver_later", lambda task, args, countdown: later.append((args[0], countdown))
+        runs, "deliver_later", lambda task, args, countdown, **options: later.append((args[0], countdown))
     )
     settings.HUBSTAFF_RATE_BUDGET = 50
     Installation.objects.filter(pk=installed.pk).update(

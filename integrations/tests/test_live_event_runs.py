@@ -63,7 +63,7 @@ def test_an_event_run_reads_the_named_days_only_and_leaves_the_daily_sync_alone(
     monkeypatch: pytest.MonkeyPatch,
     manager_client: Client,
 ) -> None:
-    monkeypatch.setattr(runs, "deliver_later", lambda task, args, countdown: None)
+    monkeypatch.setattr(runs, "deliver_later", lambda task, args, countdown, **options: None)
     named, not_named = date(2026, 9, 1), date(2026, 9, 2)
     before = {day: seconds_on(project_a, day) for day in (named, not_named)}
     synced_through = ProjectLink.objects.get(project=project_a).synced_through
@@ -80,7 +80,7 @@ def test_an_event_run_reads_the_named_days_only_and_leaves_the_daily_sync_alone(
     assert ProjectLink.objects.get(project=project_a).synced_through == synced_through
     # The panel: Last sync stays the reset's (its counts, its missing teammates); the history names the event run.
     page = manager_client.get(f"/acme/projects/{project_a.pk}/").content.decode()
-    last = page[page.index("<h3>Last sync</h3>") : page.index("<h3>Sync history</h3>")]
+    last = page[page.index(">Last sync</h3>") : page.index("<h3>Sync history</h3>")]
     assert "1 work log added" not in last and " work logs added" in last
     assert '<span class="muted">(hubstaff event)</span>' in page
 
@@ -90,7 +90,7 @@ def test_an_event_of_a_hubstaff_user_no_person_matches_syncs_nothing_for_them_an
 ) -> None:
     """A timer of someone Primetric does not know (Dana: no person has her e-mail) is no one's hours here: the event
     run names her among the missing teammates, as any sync does, and writes no work log for her."""
-    monkeypatch.setattr(runs, "deliver_later", lambda task, args, countdown: None)
+    monkeypatch.setattr(runs, "deliver_later", lambda task, args, countdown, **options: None)
     day = date(2026, 9, 3)
     logs_before = WorkLog.objects.filter(project=project_a).count()
     hs.add_activity(user="dana@elsewhere.test", project="Project A", date=day.isoformat(), tracked=1800)
@@ -113,7 +113,7 @@ def test_an_event_run_takes_its_requests_from_the_installations_budget(
 ) -> None:
     """Events never go around the request budget: with this window's budget spent, the event run asks Hubstaff
     nothing and is queued for the next window, like any sync."""
-    monkeypatch.setattr(runs, "deliver_later", lambda task, args, countdown: None)
+    monkeypatch.setattr(runs, "deliver_later", lambda task, args, countdown, **options: None)
     settings.HUBSTAFF_RATE_BUDGET = 50
     settings.HUBSTAFF_RATE_WINDOW_SECONDS = 3600
     Installation.objects.filter(pk=installed.pk).update(

@@ -74,7 +74,7 @@ def test_a_check_queues_only_its_own_organizations_projects(
     installed(other_org, 20)
     project = linked_project(org, 501, monkeypatch)
     theirs = linked_project(other_org, 501, monkeypatch)  # the same Hubstaff id, in another tenant's Hubstaff
-    monkeypatch.setattr(runs, "deliver", lambda task, args, countdown=None: None)
+    monkeypatch.setattr(runs, "deliver", lambda task, args, **options: None)
 
     with responses.RequestsMock() as mock:
         changed_today(mock, 10, 501)
@@ -128,7 +128,7 @@ def test_a_subscription_started_during_the_check_keeps_its_mode(
 ) -> None:
     mine = installed(org, 10)
     linked_project(org, 501, monkeypatch)
-    monkeypatch.setattr(runs, "deliver", lambda task, args, countdown=None: None)
+    monkeypatch.setattr(runs, "deliver", lambda task, args, **options: None)
     three_hours_ago = timezone.now() - timedelta(hours=3)
     Installation.objects.filter(pk=mine.pk).update(live_updates="on", last_event_at=three_hours_ago)
     seen = Installation.objects.get(pk=mine.pk)  # what the check read: on, no event for 3 hours

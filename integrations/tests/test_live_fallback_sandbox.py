@@ -48,11 +48,11 @@ def handed_over(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[list[Any]]]:
     monkeypatch.setattr(
         live, "deliver", lambda task, args, countdown=None: sent.setdefault(task, []).append(args)
     )
+    monkeypatch.setattr(runs, "deliver", lambda task, args, **options: sent.setdefault(task, []).append(args))
     monkeypatch.setattr(
-        runs, "deliver", lambda task, args, countdown=None: sent.setdefault(task, []).append(args)
-    )
-    monkeypatch.setattr(
-        runs, "deliver_later", lambda task, args, countdown: sent.setdefault("later", []).append(args)
+        runs,
+        "deliver_later",
+        lambda task, args, countdown, **options: sent.setdefault("later", []).append(args),
     )
     return sent
 

@@ -212,7 +212,7 @@ def later(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, float]]:
     """Runs handed to workers with a delay, as (run id, seconds)."""
     sent: list[tuple[int, float]] = []
     monkeypatch.setattr(
-        runs, "deliver_later", lambda task, args, countdown: sent.append((args[0], countdown))
+        runs, "deliver_later", lambda task, args, countdown, **options: sent.append((args[0], countdown))
     )
     return sent
 

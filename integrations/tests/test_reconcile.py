@@ -288,7 +288,7 @@ def test_a_reconciliation_keeps_synced_through_and_the_panel_names_the_days_it_r
     read = " and ".join(describe_dates(span.start, span.end) for span in spans)
     assert f'Reconciliation: re-read {read} <span class="muted">(schedule)</span>' in page
     # Last sync stays the daily sync's (here the reset): its missing teammates are not replaced by an old slice's.
-    last = page[page.index("<h3>Last sync</h3>") : page.index("<h3>Sync history</h3>")]
+    last = page[page.index(">Last sync</h3>") : page.index("<h3>Sync history</h3>")]
     assert run.worklogs_created == 0 and "No work logs added, changed or removed" not in last
     assert " work logs added" in last
 

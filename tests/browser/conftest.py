@@ -128,7 +128,7 @@ def worker_thread(monkeypatch):
     """Run queued syncs in a background thread, as a Celery worker would, so that the page can watch progress."""
     threads = []
 
-    def run_in_thread(task_name, args):
+    def run_in_thread(task_name, args, queue=None):
         assert task_name == runs.SYNC_TASK, task_name
         (run_id,) = args
 

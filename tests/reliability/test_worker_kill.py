@@ -264,7 +264,7 @@ def test_a_queued_run_whose_message_was_lost_is_sent_again_by_the_check_and_fini
     )  # the suite's fixture keeps the message
     time.sleep(3)
     assert status(run)[0] == "queued"  # nothing reached the worker
-    monkeypatch.setattr(runs, "deliver", lambda task_name, args: send.by_id(args[0]))
+    monkeypatch.setattr(runs, "deliver", lambda task_name, args, **options: send.by_id(args[0]))
     assert runs.recover_runs(now=timezone.now() + runs.LOST_AFTER + timedelta(seconds=1)) == 1
     wait_for(
         lambda: status(run)[0] in ("succeeded", "failed"),
