@@ -33,7 +33,9 @@ def test_needs_reauthorization_is_shown_on_the_card(
     page = admin_client.get(f"/{org.slug}/integrations/").content.decode()
     assert "Needs re-authorization" in page and "must re-authorize" in page
     # Hubstaff's reason in a manager's words, not its OAuth code
-    assert "the authorization was withdrawn in Hubstaff or has expired" in page and "invalid_grant" not in page
+    assert (
+        "the authorization was withdrawn in Hubstaff or has expired" in page and "invalid_grant" not in page
+    )
 
 
 @pytest.mark.parametrize("client_fixture", ["manager_client", "employee_client"])
