@@ -160,7 +160,11 @@ def test_manage_reauthorize_and_uninstall(
     )
     sign_in(page, admin)
     page.goto(f"{live_server.url}/{org.slug}/integrations/hubstaff/")
-    expect(page.get_by_role("alert")).to_contain_text("invalid_grant")
+    # Hubstaff's refusal in a manager's words, not its OAuth code
+    expect(page.get_by_role("alert")).to_contain_text(
+        "withdrawn in Hubstaff or has expired: refresh token revoked"
+    )
+    expect(page.get_by_role("alert")).not_to_contain_text("invalid_grant")
     expect(page.get_by_role("button", name="Re-authorize")).to_be_visible()
     screenshot(page, "needs-reauthorization")
 
