@@ -22,7 +22,7 @@ from people.panels import render_person_panels
 from people.roles import Role
 from people.tenancy import TenantRequest, tenant_view
 from projects.models import Assignment, Project
-from worklogs.models import WorkLog
+from worklogs.models import AwaitingApproval, WorkLog
 
 from . import charts
 from .calculations import hours, totals
@@ -45,6 +45,8 @@ class ProjectLine:
     first_logged: date | None = None
     last_logged: date | None = None
     logs: int = 0
+    # Hours the time tracker has for them here, waiting for approval there (not in `logged`).
+    waiting: Decimal = Decimal(0)
 
     @property
     def planned_until(self) -> date | None:
@@ -61,7 +63,7 @@ def _may_read(request: TenantRequest, person: Person) -> bool:
 
 
 def project_lines(request: TenantRequest, person: Person) -> tuple[list[ProjectLine], list[Assignment]]:
-    """The person's projects, current ones first, and all their assignments, newest first (three queries)."""
+    """The person's projects, current ones first, and all their assignments, newest first (four queries)."""
     assignments = list(
         request.tenant.scope(Assignment)
         .filter(person=person)
@@ -85,7 +87,15 @@ def project_lines(request: TenantRequest, person: Person) -> tuple[list[ProjectL
         .order_by()
     )
     rows = {row["project_id"]: row for row in logged}
-    unassigned = set(rows) - set(lines)
+    waiting = {
+        row["project_id"]: row["seconds"]
+        for row in request.tenant.scope(AwaitingApproval)
+        .filter(person=person)
+        .values("project_id")
+        .annotate(seconds=Sum("seconds"))
+        .order_by()
+    }
+    unassigned = (set(rows) | set(waiting)) - set(lines)
     if unassigned:
         for project in request.tenant.scope(Project).filter(pk__in=unassigned):
             lines[project.pk] = ProjectLine(project)
@@ -93,6 +103,8 @@ def project_lines(request: TenantRequest, person: Person) -> tuple[list[ProjectL
         line = lines[project_id]
         line.logged, line.synced = hours(row["seconds"] or 0), hours(row["synced"] or 0)
         line.first_logged, line.last_logged, line.logs = row["first"], row["last"], row["logs"]
+    for project_id, seconds in waiting.items():
+        lines[project_id].waiting = hours(seconds or 0)
     ordered = sorted(
         lines.values(),
         key=lambda line: (

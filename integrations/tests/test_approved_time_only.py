@@ -102,6 +102,19 @@ def test_only_the_approved_weeks_hours_are_synced_and_the_rest_is_listed_as_wait
     ).exists()
 
 
+def test_the_persons_page_shows_their_hours_awaiting_approval_apart(
+    project: Project, hs: SandboxClient, people: dict[str, Person], manager_client: Client
+) -> None:
+    sync_now(project, "reset")  # nothing approved: Sam's hours all wait
+
+    page = manager_client.get(f"/{project.organization.slug}/people/{people['sam'].pk}/").content.decode()
+
+    waiting_h = (
+        sum(AwaitingApproval.objects.filter(person=people["sam"]).values_list("seconds", flat=True)) / 3600
+    )
+    assert f"{waiting_h:.1f} h awaiting approval in Hubstaff, not counted" in page
+
+
 def test_a_timesheet_approved_later_brings_its_days_at_the_next_sync(
     project: Project, hs: SandboxClient, people: dict[str, Person]
 ) -> None:
