@@ -7,6 +7,7 @@ carries the long work-log table, the last sync's result and the missing teammate
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.core.mail import send_mail
 
 from integrations.services import runs, sync
 from people.roles import Role
@@ -31,7 +32,7 @@ def synced_scene(org, make_member, link_project_a):
     project = link_project_a(bobby, trim_assignments=True)
     run = runs.request_sync(project, mode="reset", trigger="manual", send_task=False)
     assert sync.run_sync(run.pk).status == "succeeded"
-    return {"alice": alice, "bobby": bobby, "project": project}
+    return {"alice": alice, "bobby": bobby, "project": project, "run": run}
 
 
 def pages(org, scene):
@@ -54,6 +55,16 @@ def pages(org, scene):
         ("install", f"/{slug}/integrations/hubstaff/install/", "administrator"),
         ("my-work", f"/{slug}/my-work/", "employee"),
         ("profile", "/accounts/profile/", "employee"),
+        ("person-page", f"/{slug}/people/{bobby.pk}/", "manager"),
+        ("run-page", f"/{slug}/projects/{project.pk}/hubstaff/runs/{scene['run'].pk}/", "manager"),
+        ("locked-period", f"/{slug}/settings/locked-period/", "administrator"),
+        ("capacity-settings", f"/{slug}/capacity/settings/", "administrator"),
+        ("holidays", f"/{slug}/capacity/holidays/", "manager"),
+        ("time-off", f"/{slug}/capacity/time-off/", "manager"),
+        ("time-off-form", f"/{slug}/capacity/time-off/new/", "manager"),
+        ("working-hours", f"/{slug}/capacity/people/{bobby.pk}/", "manager"),
+        ("who-is-free", f"/{slug}/capacity/free/", "manager"),
+        ("my-time-off", f"/{slug}/capacity/time-off/mine/", "employee"),
     ]
 
 
@@ -171,3 +182,28 @@ def test_keyboard_alone_reaches_the_role_switcher_and_select_projects_with_the_f
     with page.expect_navigation():
         page.keyboard.press("Enter")
     assert page.get_by_role("link", name="My work").is_visible()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_development_mailbox_fits_the_screen_and_passes_axe(
+    page, live_server, sign_in, screenshot, org, admin, settings, tmp_path, width
+):
+    """The local mailbox of `make run`, with an e-mail whose link sits inside its text."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_FILE_PATH = str(tmp_path / "mail")
+    settings.DEV_MAILBOX = True
+    page.set_viewport_size({"width": width, "height": 860})
+    sign_in(page, admin)
+    send_mail(
+        "You are invited to Primetric",
+        f"Choose your password at {live_server.url}/accounts/invitation/abc/ within 7 days.",
+        None,
+        [admin.email],
+    )
+    page.goto(f"{live_server.url}/dev/mail/")
+    assert page.locator("article.mail").count() == 1
+    problems = [f"mailbox at {width}px: {v}" for v in serious_violations(page)]
+    if sideways := sideways_scroll(page):
+        problems.append(f"mailbox at {width}px is {sideways}")
+    screenshot(page, "mailbox")
+    assert not problems, "\n".join(problems)
