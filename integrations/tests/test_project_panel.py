@@ -3,14 +3,17 @@
 import re
 from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from django.test import Client
 from django.utils import timezone
 from pytest_django import DjangoCaptureOnCommitCallbacks
 
+from conftest import signed_in
 from integrations.models import HubstaffProject, Installation, ProjectLink, SyncRun
 from people.models import Organization, Person
+from people.roles import Role
 from projects.models import Project
 from tests.factories import WorkLogFactory
 
@@ -52,6 +55,17 @@ def test_without_installation_the_panel_says_an_administrator_must_install(
     assert "Integration settings" in page
     assert "An Administrator must install Hubstaff first" in page
     assert "Reset and sync all work logs" not in page
+
+
+def test_an_administrator_without_installation_is_offered_the_install_itself(
+    make_member: Any, org: Organization, project: Project
+) -> None:
+    founder = make_member(
+        org, Role.ADMINISTRATOR, Role.MANAGER, full_name="Fay Founder", email="fay@acme.test"
+    )
+    page = signed_in(founder).get(f"/acme/projects/{project.pk}/").content.decode()
+    assert '<a href="/acme/integrations/hubstaff/install/">Install Hubstaff</a>' in page
+    assert "An Administrator must install Hubstaff first" not in page
 
 
 def test_panel_lists_hubstaff_projects_with_their_organization(
