@@ -24,9 +24,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import TypeVar
+
+from django.db.models import Model, QuerySet
 
 from people.models import Organization, Person
 from projects.models import Assignment
@@ -35,6 +38,7 @@ from .models import WEEKDAY_FIELDS, CapacitySettings, Holiday, TimeOff, WorkPatt
 
 ZERO = Decimal(0)
 Week = tuple[Decimal, ...]
+_Row = TypeVar("_Row", bound=Model)
 
 # The arithmetic runs on whole hundredths of an hour (the precision of every hours column): exact, and several
 # times faster than Decimal over 500 people x a year. Whole days off count as more than any day has.
@@ -51,22 +55,26 @@ def _hours(hundredths: int) -> Decimal:
 
 @dataclass(frozen=True, slots=True)
 class Span:
-    """Hours a day over a date range, both ends included. For time off, `hours` None means whole days."""
+    """Hours a day over a date range, both ends included. For time off, `hours` None means whole days, and `kind`
+    is what it is for (TimeOff.Kind's value: "vacation"), for the pages that say so."""
 
     start: date
     end: date
     hours: Decimal | None
+    kind: str = ""
 
 
 @dataclass(slots=True)
 class Calendar:
-    """Everything that decides one person's days: patterns (sorted by date), approved time off, holidays, plans."""
+    """Everything that decides one person's days: patterns (sorted by date), approved time off (by start date),
+    holidays, plans; and the holidays' names ((date, name) by date), for the pages that show them."""
 
     default_week: Week
     patterns: Sequence[tuple[date, Week]] = ()
     time_off: Sequence[Span] = ()
     holidays: frozenset[date] = frozenset()
     assignments: Sequence[Span] = ()
+    holiday_names: Sequence[tuple[date, str]] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,50 +274,88 @@ def _week_of_row(row: CapacitySettings | WorkPattern) -> Week:
     return tuple(Decimal(getattr(row, name)) for name in WEEKDAY_FIELDS)
 
 
+class Calendars(dict[int, Calendar]):
+    """{person_id: Calendar} read for an organization's period: a person without a work pattern, time off or
+    assignment in it is not read, and gets the organization's default week and holidays when asked for."""
+
+    def __init__(self, default: Calendar) -> None:
+        super().__init__()
+        self.default = default
+
+    def __missing__(self, person_id: int) -> Calendar:
+        calendar = self[person_id] = replace(self.default)
+        return calendar
+
+
 def load_calendars(
     organization: Organization | int,
-    person_ids: Iterable[int],
+    person_ids: Iterable[int] | None,
     start: date,
     end: date,
     *,
     excluding_assignment: Assignment | int | None = None,
     capacity_settings: CapacitySettings | None = None,
+    with_assignments: bool = True,
 ) -> dict[int, Calendar]:
-    """The calendars of these people (of `organization`) for start..end: five queries, whatever their number."""
-    ids = list(person_ids)
+    """The calendars of these people (of `organization`) for start..end: five queries, whatever their number (four
+    `with_assignments=False`, for a caller that has read the assignments already and sets them).
+
+    `person_ids` None reads all of the organization's rows in the period rather than a list of ids (a report of
+    everyone): the calendars of the people without any are made when asked for (`Calendars`).
+    """
+    ids = None if person_ids is None else list(person_ids)
     default_week = _week_of_row(capacity_settings or settings_for(organization))
-    calendars = {person_id: Calendar(default_week=default_week) for person_id in ids}
-    if not ids:
+    calendars = Calendars(Calendar(default_week=default_week))
+    if ids is not None and not ids:
         return calendars
+
+    def of_people(queryset: QuerySet[_Row]) -> QuerySet[_Row]:
+        return queryset if ids is None else queryset.filter(person__in=ids)
+
     patterns: dict[int, list[tuple[date, Week]]] = defaultdict(list)
-    for pattern in WorkPattern.objects.for_org(organization).filter(person__in=ids, effective_from__lte=end):
-        patterns[pattern.person_id].append((pattern.effective_from, _week_of_row(pattern)))
+    pattern_rows = of_people(
+        WorkPattern.objects.for_org(organization).filter(effective_from__lte=end)
+    ).order_by()
+    for person_id, effective_from, *hours in pattern_rows.values_list(
+        "person_id", "effective_from", *WEEKDAY_FIELDS
+    ):
+        patterns[person_id].append((effective_from, tuple(Decimal(h) for h in hours)))
     time_off: dict[int, list[Span]] = defaultdict(list)
-    approved = TimeOff.objects.for_org(organization).filter(
-        person__in=ids, status=TimeOff.Status.APPROVED, start_date__lte=end, end_date__gte=start
+    approved = of_people(
+        TimeOff.objects.for_org(organization).filter(
+            status=TimeOff.Status.APPROVED, start_date__lte=end, end_date__gte=start
+        )
     )
-    for person_id, first, last, hours in approved.values_list(
-        "person_id", "start_date", "end_date", "hours_per_day"
+    for person_id, first, last, hours, kind in approved.order_by("start_date", "id").values_list(
+        "person_id", "start_date", "end_date", "hours_per_day", "kind"
     ):
-        time_off[person_id].append(Span(first, last, hours))
-    holidays = frozenset(
-        Holiday.objects.for_org(organization).filter(date__range=(start, end)).values_list("date", flat=True)
+        time_off[person_id].append(Span(first, last, hours, kind))
+    holiday_rows = (
+        Holiday.objects.for_org(organization).filter(date__range=(start, end)).order_by("date", "id")
     )
+    holiday_names = tuple(holiday_rows.values_list("date", "name"))
+    holidays = frozenset(day for day, _ in holiday_names)
     assignments: dict[int, list[Span]] = defaultdict(list)
-    planned = Assignment.objects.for_org(organization).filter(
-        person__in=ids, start_date__lte=end, end_date__gte=start
-    )
-    if excluding_assignment is not None:
-        planned = planned.exclude(pk=getattr(excluding_assignment, "pk", excluding_assignment))
-    for person_id, first, last, hours in planned.values_list(
-        "person_id", "start_date", "end_date", "hours_per_day"
-    ):
-        assignments[person_id].append(Span(first, last, hours))
-    for person_id, calendar in calendars.items():
-        calendar.patterns = sorted(patterns.get(person_id, ()))
-        calendar.time_off = time_off.get(person_id, ())
-        calendar.holidays = holidays
-        calendar.assignments = assignments.get(person_id, ())
+    if with_assignments:
+        planned = of_people(
+            Assignment.objects.for_org(organization).filter(start_date__lte=end, end_date__gte=start)
+        )
+        if excluding_assignment is not None:
+            planned = planned.exclude(pk=getattr(excluding_assignment, "pk", excluding_assignment))
+        for person_id, first, last, hours in planned.values_list(
+            "person_id", "start_date", "end_date", "hours_per_day"
+        ):
+            assignments[person_id].append(Span(first, last, hours))
+    calendars.default.holidays, calendars.default.holiday_names = holidays, holiday_names
+    for person_id in ids if ids is not None else {*patterns, *time_off, *assignments}:
+        calendars[person_id] = Calendar(
+            default_week=default_week,
+            patterns=sorted(patterns.get(person_id, ())),
+            time_off=time_off.get(person_id, ()),
+            holidays=holidays,
+            assignments=assignments.get(person_id, ()),
+            holiday_names=holiday_names,
+        )
     return calendars
 
 

@@ -9,14 +9,13 @@ needs. Callers pass querysets already scoped to the tenant (`request.tenant.scop
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal
 from functools import cached_property
 
 from django.db import connection
 from django.db.models import Max, Min, Sum
 
-from capacity.availability import Calendar, Span
-from capacity.models import WEEKDAY_FIELDS, Holiday, TimeOff, WorkPattern, settings_for
+from capacity.availability import Span, load_calendars
+from capacity.models import TimeOff, settings_for
 from people.models import Person
 from projects.models import Assignment
 from worklogs.models import WeeklyTotal, WorkLog
@@ -218,7 +217,7 @@ def plan_data(scope, filters, organization=None):
         weeks=weeks, planned_seconds=planned, logged_seconds=logged, people=person_names(scope, with_time)
     )
     if organization is not None and weeks:
-        capacity_data(scope, organization, filters, data, stretches)
+        capacity_data(organization, filters, data, stretches)
     return data
 
 
@@ -226,7 +225,7 @@ def plan_data(scope, filters, organization=None):
 _SECONDS_PER_HUNDREDTH = 36
 
 
-def capacity_data(scope, organization, filters, data, stretches):
+def capacity_data(organization, filters, data, stretches):
     """Fill `data` with its people's capacity over the filters' weeks, and count their planned hours as capacity
     does: only on days they can work. Four queries (five with a project filter): `capacity_calendars`.
 
@@ -239,9 +238,7 @@ def capacity_data(scope, organization, filters, data, stretches):
     start, end = weeks[0], weeks[-1] + timedelta(days=6)
     settings = settings_for(organization)
     underused_below = settings.underused_hours_per_week
-    calendars, time_off, holidays = capacity_calendars(
-        scope, settings, filters, people, start, end, stretches
-    )
+    calendars = capacity_calendars(organization, settings, filters, people, start, end, stretches)
     filtered = {pid: [] for pid in people}
     for stretch in stretches:
         if stretch.person_id in filtered:
@@ -258,93 +255,91 @@ def capacity_data(scope, organization, filters, data, stretches):
             )
         planned[pid] = [week.sums[3] * _SECONDS_PER_HUNDREDTH for week in plan_weeks]
     data.capacity, data.planned_seconds = capacity, planned
-    data.time_off = time_off_labels(calendars, time_off, weeks, start, end)
-    data.holidays = holiday_names(holidays, weeks, calendars[people[0]].default_week if people else None)
+    data.time_off = time_off_labels(calendars, weeks, start, end)
+    if people:
+        calendar = calendars[people[0]]
+        data.holidays = holiday_names(calendar.holiday_names, weeks, calendar.default_week)
     return data
 
 
-def capacity_calendars(scope, settings, filters, people, start, end, stretches):
-    """Capacity's calendars of these people from start to end (`capacity.availability.Calendar`: working hours,
-    approved time off, holidays, assignments), read as `capacity.availability.load_calendars` reads them, with
-    what the labels need besides: ({person_id: Calendar}, their time off as (person_id, start, end, hours a day,
-    kind) rows, the holidays as (date, name) rows).
+def capacity_calendars(organization, settings, filters, people, start, end, stretches):
+    """{person_id: Calendar} of these people from start to end (working hours, approved time off and its kinds,
+    holidays and their names, assignments), read by `capacity.availability.load_calendars`.
 
     Read for the organization's period rather than for a list of 500 ids (the filters' person narrows them);
     the report's own assignments (`stretches`) are the people's when no project narrows them, so that only a
     project's report reads them again. Four queries, five with a project.
     """
-    default_week = tuple(Decimal(getattr(settings, name)) for name in WEEKDAY_FIELDS)
-    calendars = {pid: Calendar(default_week=default_week) for pid in people}
     if not people:
-        return calendars, [], []
-    patterns = scope(WorkPattern).filter(effective_from__lte=end)
-    approved = scope(TimeOff).filter(status=TimeOff.Status.APPROVED, start_date__lte=end, end_date__gte=start)
-    if filters.person is not None:
-        patterns, approved = patterns.filter(person=filters.person), approved.filter(person=filters.person)
-    by_person = defaultdict(list)
-    for pid, effective_from, *week in patterns.values_list("person_id", "effective_from", *WEEKDAY_FIELDS):
-        if pid in calendars:
-            by_person[pid].append((effective_from, tuple(Decimal(hours) for hours in week)))
-    for pid, rows in by_person.items():
-        calendars[pid].patterns = sorted(rows)
-    time_off = [
-        row
-        for row in approved.order_by("start_date", "id").values_list(
-            "person_id", "start_date", "end_date", "hours_per_day", "kind"
-        )
-        if row[0] in calendars
-    ]
-    spans = defaultdict(list)
-    for pid, first, last, hours_per_day, _ in time_off:
-        spans[pid].append(Span(first, last, hours_per_day))
-    holidays = list(
-        scope(Holiday).filter(date__range=(start, end)).order_by("date").values_list("date", "name")
+        return {}
+    read = load_calendars(
+        organization,
+        people if filters.person is not None else None,
+        start,
+        end,
+        capacity_settings=settings,
+        with_assignments=filters.project is not None,
     )
-    days_off = frozenset(day for day, _ in holidays)
-    if filters.project is not None:
-        stretches = planned_stretches(
-            scope(Assignment).filter(person__in=people, start_date__lte=end, end_date__gte=start)
-        )
-    plans = defaultdict(list)
-    for stretch in stretches:
-        plans[stretch.person_id].append(Span(stretch.start, stretch.end, stretch.hours_per_day))
-    for pid, calendar in calendars.items():
-        calendar.time_off = spans.get(pid, ())
-        calendar.holidays = days_off
-        calendar.assignments = plans.get(pid, ())
-    return calendars, time_off, holidays
+    calendars = {pid: read[pid] for pid in people}
+    if filters.project is None:
+        plans = defaultdict(list)
+        for stretch in stretches:
+            plans[stretch.person_id].append(Span(stretch.start, stretch.end, stretch.hours_per_day))
+        for pid, calendar in calendars.items():
+            calendar.assignments = plans.get(pid, ())
+    return calendars
 
 
-def time_off_labels(calendars, time_off, weeks, start, end):
-    """{person_id: {week index: ["vacation 5 d", ...]}}: their approved time off (`capacity_calendars`' rows), by
-    kind and working days (the days of the week they have working hours), in each week it falls in."""
-    labels = defaultdict(lambda: defaultdict(list))
-    monday = weeks[0].toordinal() if weeks else 0
-    for person_id, first_day, last_day, hours_per_day, kind in time_off:
-        calendar = calendars[person_id]
-        day, until = max(first_day, start).toordinal(), min(last_day, end).toordinal()
-        per_week = defaultdict(int)
-        while day <= until:
-            if _working_hours(calendar, day) > 0:
-                per_week[(day - monday) // 7] += 1
-            day += 1
-        name = _KINDS.get(kind, kind)
-        for index, days in per_week.items():
-            some = f", {hours_per_day.normalize():f} h a day" if hours_per_day is not None else ""
-            labels[person_id][index].append(f"{name} {days} d{some}")
+def time_off_labels(calendars, weeks, start, end):
+    """{person_id: {week index: ["vacation 5 d", ...]}}: their approved time off (each calendar's, by start date),
+    by kind and working days (the days of the week they have working hours), in each week it falls in."""
+    labels = {}
+    origin, first, last = weeks[0].toordinal(), start.toordinal(), end.toordinal()
+    for person_id, calendar in calendars.items():
+        if not calendar.time_off:
+            continue
+        works = _working_days(calendar)
+        by_week = defaultdict(list)
+        for span in calendar.time_off:
+            day, until = max(span.start.toordinal(), first), min(span.end.toordinal(), last)
+            per_week = defaultdict(int)
+            while day <= until:
+                if works(day):
+                    per_week[(day - origin) // 7] += 1
+                day += 1
+            if not per_week:
+                continue
+            name = _KINDS.get(span.kind, span.kind)
+            some = f", {span.hours.normalize():f} h a day" if span.hours is not None else ""
+            for index, days in per_week.items():
+                by_week[index].append(f"{name} {days} d{some}")
+        if by_week:
+            labels[person_id] = by_week
     return labels
 
 
 _KINDS = {kind: label.lower() for kind, label in TimeOff.Kind.choices}
 
 
-def _working_hours(calendar, ordinal):
-    """The person's working hours on the day of this ordinal (ordinal 1 is a Monday)."""
-    week = calendar.default_week
-    for effective_from, pattern in calendar.patterns:
-        if effective_from.toordinal() <= ordinal:
+def _working_days(calendar):
+    """Whether the person has working hours on the day of an ordinal (ordinal 1 is a Monday): their work pattern
+    in force that day, or the organization's default week."""
+    default = tuple(hours > 0 for hours in calendar.default_week)
+    if not calendar.patterns:
+        return lambda ordinal: default[(ordinal - 1) % 7]
+    changes = [
+        (effective_from.toordinal(), tuple(h > 0 for h in week)) for effective_from, week in calendar.patterns
+    ]
+
+    def works(ordinal):
+        week = default
+        for effective_from, pattern in changes:  # sorted by date
+            if effective_from > ordinal:
+                break
             week = pattern
-    return week[(ordinal - 1) % 7]
+        return week[(ordinal - 1) % 7]
+
+    return works
 
 
 def holiday_names(holidays, weeks, default_week):

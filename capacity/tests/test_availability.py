@@ -12,8 +12,10 @@ from capacity.availability import (
     Day,
     Span,
     days_by_person,
+    load_calendars,
     overallocation,
     person_days,
+    person_weeks,
     weeks,
     weeks_by_person,
 )
@@ -203,6 +205,32 @@ def test_the_figures_of_many_people_take_a_bounded_number_of_queries(org: Organi
     with CaptureQueriesContext(connection) as queries:
         weeks_by_person(org, [p.pk for p in people], date(2026, 1, 1), date(2026, 12, 31))
     assert len(queries) <= 6
+
+
+@pytest.mark.django_db
+def test_without_ids_the_calendars_are_the_organizations_rows_of_the_period(
+    org: Organization, other_org: Organization, bobby: Person
+) -> None:
+    alice = PersonFactory.create(organization=org, full_name="Alice")
+    stranger = PersonFactory.create(organization=other_org)
+    WorkPattern.objects.create(organization=org, person=bobby, effective_from=MONDAY, friday_hours=H(0))
+    time_off(bobby, TimeOff.Status.APPROVED, kind=TimeOff.Kind.SICK, end_date=MONDAY, hours_per_day=H(4))
+    time_off(stranger, TimeOff.Status.APPROVED)
+    Holiday.objects.create(organization=org, date=MONDAY + timedelta(days=2), name="Founders' day")
+    Holiday.objects.create(organization=other_org, date=MONDAY + timedelta(days=3), name="Not ours")
+    with CaptureQueriesContext(connection) as queries:
+        calendars = load_calendars(
+            org, None, MONDAY, SUNDAY, capacity_settings=CapacitySettings(organization=org)
+        )
+    assert len(queries) == 4  # patterns, time off, holidays, assignments
+    assert set(calendars) == {bobby.pk}  # only the people with rows are read
+    assert calendars[bobby.pk].time_off == [Span(MONDAY, MONDAY, H(4), TimeOff.Kind.SICK)]
+    assert calendars[bobby.pk].holiday_names == ((MONDAY + timedelta(days=2), "Founders' day"),)
+    # Alice has nothing of her own in the period: the organization's default week, with its holidays.
+    (week,) = person_weeks(calendars[alice.pk], MONDAY, SUNDAY)
+    assert (week.available, week.holidays) == (H(32), 1)
+    assert calendars[alice.pk].holiday_names == calendars[bobby.pk].holiday_names
+    assert stranger.pk not in calendars
 
 
 @pytest.mark.django_db
