@@ -7,6 +7,7 @@ import gc
 import json
 import sys
 from datetime import date
+from typing import Any
 
 from .environment import setup_django
 from .measure import Timer, counting_statements, reset_peak_rss, rss_kib
@@ -19,7 +20,10 @@ def main():
     from primetric import db
     from projects.models import Project
 
-    runs.deliver = lambda task_name, args: None  # the benchmark runs the sync itself, below: no message
+    def no_message(task_name: str, args: list[Any], queue: str = "") -> None:
+        """The benchmark runs the sync itself, below: no message."""
+
+    runs.deliver = no_message
     project = Project.objects.get(pk=spec["project_id"])
     run = runs.request_sync(project, mode=spec["mode"], trigger="manual")
     gc.collect()
