@@ -52,7 +52,7 @@ def event_worker(monkeypatch, settings):
             assert task == live.EVENT_TASK, task
             in_thread(lambda: live.handle_event(*args), countdown or 0.0)
 
-    def deliver_later(task, args, countdown):
+    def deliver_later(task, args, countdown, **options):
         assert task == runs.SYNC_TASK, task
         in_thread(lambda: sync.run_sync(args[0]), countdown)
 
