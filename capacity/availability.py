@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from django.db.models import Model, QuerySet
 
@@ -53,10 +53,12 @@ def _hours(hundredths: int) -> Decimal:
     return Decimal(hundredths) / 100
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
+class Span(NamedTuple):
     """Hours a day over a date range, both ends included. For time off, `hours` None means whole days, and `kind`
-    is what it is for (TimeOff.Kind's value: "vacation"), for the pages that say so."""
+    is what it is for (TimeOff.Kind's value: "vacation"), for the pages that say so.
+
+    A tuple: a report reads thousands, and a tuple of dates, numbers and strings is quick to make and soon left
+    alone by the garbage collector (an object of a class is scanned at every collection while it lives)."""
 
     start: date
     end: date

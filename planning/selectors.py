@@ -239,9 +239,9 @@ def capacity_data(organization, filters, data, stretches):
     settings = settings_for(organization)
     underused_below = settings.underused_hours_per_week
     calendars = capacity_calendars(organization, settings, filters, people, start, end, stretches)
-    filtered = {pid: [] for pid in people}
-    for stretch in stretches:
-        if stretch.person_id in filtered:
+    filtered = defaultdict(list)  # the project's assignments, when filtered by project
+    if filters.project is not None:
+        for stretch in stretches:
             filtered[stretch.person_id].append(Span(stretch.start, stretch.end, stretch.hours_per_day))
     cache = WeekCache()
     capacity, planned = {}, {}
@@ -251,7 +251,7 @@ def capacity_data(organization, filters, data, stretches):
             plan_weeks = capacity[pid]
         else:
             plan_weeks = capacity_weeks(
-                with_assignments(calendar, filtered[pid]), weeks, start, end, underused_below, cache
+                with_assignments(calendar, filtered.get(pid, [])), weeks, start, end, underused_below, cache
             )
         planned[pid] = [week.sums[3] * _SECONDS_PER_HUNDREDTH for week in plan_weeks]
     data.capacity, data.planned_seconds = capacity, planned
@@ -291,28 +291,26 @@ def capacity_calendars(organization, settings, filters, people, start, end, stre
 
 
 def time_off_labels(calendars, weeks, start, end):
-    """{person_id: {week index: ["vacation 5 d", ...]}}: their approved time off (each calendar's, by start date),
-    by kind and working days (the days of the week they have working hours), in each week it falls in."""
+    """{person_id: {week index: ("vacation 5 d", ...)}}: their approved time off (each calendar's, by start date),
+    by kind and working days (the days of the week they have working hours), in each week it falls in.
+
+    The same time off on the same working days says the same: its labels are made once for everyone (the default
+    week is the organization's, the same in every calendar)."""
     labels = {}
     origin, first, last = weeks[0].toordinal(), start.toordinal(), end.toordinal()
+    known = {}
     for person_id, calendar in calendars.items():
         if not calendar.time_off:
             continue
-        works = _working_days(calendar)
-        by_week = defaultdict(list)
+        by_week = {}
+        patterns = tuple(calendar.patterns)
         for span in calendar.time_off:
-            day, until = max(span.start.toordinal(), first), min(span.end.toordinal(), last)
-            per_week = defaultdict(int)
-            while day <= until:
-                if works(day):
-                    per_week[(day - origin) // 7] += 1
-                day += 1
-            if not per_week:
-                continue
-            name = _KINDS.get(span.kind, span.kind)
-            some = f", {span.hours.normalize():f} h a day" if span.hours is not None else ""
-            for index, days in per_week.items():
-                by_week[index].append(f"{name} {days} d{some}")
+            key = (span, patterns) if patterns else span
+            said = known.get(key)
+            if said is None:
+                said = known[key] = _span_labels(span, calendar, origin, first, last)
+            for index, label in said:
+                by_week[index] = (*by_week.get(index, ()), label)
         if by_week:
             labels[person_id] = by_week
     return labels
@@ -321,25 +319,36 @@ def time_off_labels(calendars, weeks, start, end):
 _KINDS = {kind: label.lower() for kind, label in TimeOff.Kind.choices}
 
 
-def _working_days(calendar):
-    """Whether the person has working hours on the day of an ordinal (ordinal 1 is a Monday): their work pattern
-    in force that day, or the organization's default week."""
-    default = tuple(hours > 0 for hours in calendar.default_week)
-    if not calendar.patterns:
-        return lambda ordinal: default[(ordinal - 1) % 7]
-    changes = [
-        (effective_from.toordinal(), tuple(h > 0 for h in week)) for effective_from, week in calendar.patterns
-    ]
-
-    def works(ordinal):
-        week = default
-        for effective_from, pattern in changes:  # sorted by date
-            if effective_from > ordinal:
+def _span_labels(span, calendar, origin, first, last):
+    """((week index, label), ...) of one time off within first..last (ordinals; weeks counted from the Monday
+    `origin`): in each week, the days it covers on which the work pattern in force has hours."""
+    changes = [(day.toordinal(), _works(week)) for day, week in calendar.patterns]  # sorted by date
+    default = _works(calendar.default_week)
+    name = _KINDS.get(span.kind, span.kind)
+    some = f", {span.hours.normalize():f} h a day" if span.hours is not None else ""
+    per_week = {}
+    day, until = max(span.start.toordinal(), first), min(span.end.toordinal(), last)
+    while day <= until:
+        index = (day - origin) // 7
+        monday = origin + 7 * index
+        week_end = min(until, monday + 6)
+        works = default
+        for effective_from, pattern in changes:
+            if effective_from > day:
+                if effective_from <= week_end:  # a pattern from mid-week: counted up to its first day
+                    week_end = effective_from - 1
                 break
-            week = pattern
-        return week[(ordinal - 1) % 7]
+            works = pattern
+        days = sum(works[day - monday : week_end - monday + 1])
+        if days:
+            per_week[index] = per_week.get(index, 0) + days
+        day = week_end + 1
+    return tuple((index, f"{name} {days} d{some}") for index, days in per_week.items())
 
-    return works
+
+def _works(week):
+    """The weekdays with working hours (Monday first), as 1 or 0."""
+    return tuple(int(hours > 0) for hours in week)
 
 
 def holiday_names(holidays, weeks, default_week):
