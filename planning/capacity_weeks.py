@@ -44,6 +44,7 @@ class WeekCache:
         self.days: list[tuple[_DayFigures, ...]] = []  # per state: Monday's to Sunday's figures
         self.state_weeks: list[list[WeekFigures] | None] = []  # per state: its figures for each week
         self.pieces: dict[tuple, WeekFigures] = {}
+        self.people: dict[tuple, list[WeekFigures]] = {}  # a person's weeks by the changes of their days
         self.work_weeks: dict[tuple, tuple[int, ...]] = {}  # a work pattern's week, in hundredths
         self.holiday_days: dict[int, tuple[int, ...]] | None = (
             None  # Monday ordinal -> its holidays' weekdays
@@ -176,8 +177,9 @@ def capacity_weeks(
 ) -> list[WeekFigures]:
     """The person's WeekFigures for each of `weeks` (consecutive Mondays), counting only the days of start..end;
     exactly `capacity.availability.person_weeks`, but shared: between people, and between the weeks of a run of
-    days in which nothing of the person changes. Read them by their position in `weeks`, not by their `monday`.
-    `cache` is shared by every person of one organization and period (the same `weeks`)."""
+    days in which nothing of the person changes, and between people whose days change alike (the list itself:
+    read it, do not change it). Read them by their position in `weeks`, not by their `monday`. `cache` is shared
+    by every person of one organization and period (the same `weeks`)."""
     if not weeks:
         return []
     holiday_days = cache.holidays_by_week(calendar.holidays)
@@ -189,6 +191,10 @@ def capacity_weeks(
     figures = [WeekFigures(monday, underused_below) for monday in weeks[: (day - origin) // 7]]
     changes, pointer = _changes(calendar, cache), 0
     work_week, planned, off = cache.work_week(calendar.default_week), 0, 0
+    alike = (work_week, *changes)  # people whose days change alike have the same weeks
+    known = cache.people.get(alike)
+    if known is not None:
+        return known
     pieces: list[tuple[int, int, int]] = []  # of the week being summed, the one of `day`
     while day <= last:
         while pointer < len(changes) and changes[pointer][0] <= day:
@@ -217,6 +223,7 @@ def capacity_weeks(
                 figures.append(cache.summed_pieces(weeks[index], pieces, holidays, underused_below))
                 pieces.clear()
     figures += [WeekFigures(monday, underused_below) for monday in weeks[len(figures) :]]
+    cache.people[alike] = figures
     return figures
 
 

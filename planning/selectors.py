@@ -244,7 +244,7 @@ def capacity_data(organization, filters, data, stretches):
         for stretch in stretches:
             filtered[stretch.person_id].append(Span(stretch.start, stretch.end, stretch.hours_per_day))
     cache = WeekCache()
-    capacity, planned = {}, {}
+    capacity, planned, planned_of = {}, {}, {}
     for pid, calendar in calendars.items():
         capacity[pid] = capacity_weeks(calendar, weeks, start, end, underused_below, cache)
         if filters.project is None:
@@ -253,7 +253,14 @@ def capacity_data(organization, filters, data, stretches):
             plan_weeks = capacity_weeks(
                 with_assignments(calendar, filtered.get(pid, [])), weeks, start, end, underused_below, cache
             )
-        planned[pid] = [week.sums[3] * _SECONDS_PER_HUNDREDTH for week in plan_weeks]
+        seconds = planned_of.get(
+            id(plan_weeks)
+        )  # people with the same weeks share their list (capacity_weeks)
+        if seconds is None:
+            seconds = planned_of[id(plan_weeks)] = [
+                week.sums[3] * _SECONDS_PER_HUNDREDTH for week in plan_weeks
+            ]
+        planned[pid] = seconds
     data.capacity, data.planned_seconds = capacity, planned
     data.time_off = time_off_labels(calendars, weeks, start, end)
     if people:

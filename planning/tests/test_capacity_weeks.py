@@ -52,3 +52,34 @@ def test_a_period_cut_mid_week_counts_only_its_days():
     start, end = date(2026, 1, 7), date(2026, 1, 20)
     fast = capacity_weeks(calendar, weeks_of_period(start, end), start, end, Decimal(0), WeekCache())
     assert [w.available for w in fast] == [24, 40, 16]
+
+
+def test_people_whose_days_change_alike_share_their_weeks_and_no_one_else_does():
+    start, end = date(2026, 1, 5), date(2026, 3, 29)
+    weeks = weeks_of_period(start, end)
+    holidays = frozenset({date(2026, 1, 6)})
+    plan = [Span(start, end, Decimal(8))]
+    ann = Calendar(
+        EIGHT, time_off=[Span(date(2026, 2, 2), date(2026, 2, 6), None)], holidays=holidays, assignments=plan
+    )
+    bob = Calendar(
+        EIGHT, time_off=[Span(date(2026, 2, 2), date(2026, 2, 6), None)], holidays=holidays, assignments=plan
+    )
+    # The same week off, but some hours a day of it: not Ann's weeks.
+    cem = Calendar(
+        EIGHT,
+        time_off=[Span(date(2026, 2, 2), date(2026, 2, 6), Decimal(4))],
+        holidays=holidays,
+        assignments=plan,
+    )
+    cache = WeekCache()
+    figures = {
+        name: capacity_weeks(calendar, weeks, start, end, Decimal(0), cache)
+        for name, calendar in (("ann", ann), ("bob", bob), ("cem", cem))
+    }
+    for name, calendar in (("ann", ann), ("bob", bob), ("cem", cem)):
+        assert [w.available for w in figures[name]] == [
+            w.available for w in person_weeks(calendar, start, end)
+        ]
+    assert figures["bob"] is figures["ann"]
+    assert [w.available for w in figures["cem"]][4] == 20  # 4 h a day of the week off
