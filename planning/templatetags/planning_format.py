@@ -3,6 +3,7 @@ from decimal import Decimal
 from html import escape
 
 from django import template
+from django.template.defaultfilters import date as date_filter
 from django.utils.safestring import mark_safe
 
 from people.templatetags.display import bdi
@@ -116,3 +117,33 @@ def _capacity_summary(person):
         weeks = person.time_off_weeks
         parts.append(f'<span class="badge away">Time off in {weeks} week{"s" if weeks != 1 else ""}</span>')
     return " ".join(parts)
+
+
+@register.simple_tag
+def week_rows(weeks):
+    """The rows of a week table (`_week_table.html`), written here rather than by a template loop: a year is 53
+    rows of seven cells, each a handful of template lookups. Dates, numbers and labels are ours; the notes are
+    escaped by `capacity_note`."""
+    capacity = bool(weeks) and weeks[0].available is not None
+    rows = []
+    for w in weeks:
+        note = available = capacity_cell = inline = ""
+        if capacity:
+            note = capacity_note(w)
+            available = f'<td class="num">{hours(w.available)}</td>'
+            capacity_cell = f'<td class="capacity-cell">{note}</td>'
+            if w.notes or w.overallocated or w.underused:
+                inline = f'<div class="capacity-inline">{note}</div>'
+        rows.append(
+            f'\n    <tr class="status-{escape(w.status)}">\n'
+            f'      <td><span class="nowrap">{date_filter(w.monday, "d M Y")}</span> – '
+            f'<span class="nowrap">{date_filter(w.sunday, "d M")}</span>{inline}</td>\n'
+            f"      {available}\n"
+            f'      <td class="num">{hours(w.planned)}</td>\n'
+            f'      <td class="num">{hours(w.logged)}</td>\n'
+            f'      <td class="num">{signed_hours(w.difference)}</td>\n'
+            f"      <td>{status_badge(w.status)}\n</td>\n"  # as the badge's template, ending its line
+            f"      {capacity_cell}\n"
+            "    </tr>\n  "
+        )
+    return mark_safe("".join(rows))  # noqa: S308 - escaped above
