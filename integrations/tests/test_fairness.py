@@ -12,13 +12,12 @@ from collections.abc import Iterator
 import pytest
 import redis
 from celery import current_app
-from django.db import connection
 from pytest_django import Settings
 
 from integrations.models import Installation, SyncRun
 from integrations.services import fairness
 from tests.factories import OrganizationFactory, ProjectFactory
-from tests.reliability.support import REPO
+from tests.reliability.support import REPO, database_url_of_test_db
 
 
 @pytest.fixture
@@ -138,12 +137,12 @@ def test_a_slot_held_by_a_killed_worker_frees_itself_after_its_lease(settings: S
     settings.HUBSTAFF_RUNS_PER_INSTALLATION = 1
     settings.SYNC_LEASE_SECONDS = 2
     installation, (held, waiting) = installation_with_runs(2)
-    db = connection.settings_dict
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env.update(
         {
             "DJANGO_SETTINGS_MODULE": "primetric.settings",
-            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+            # The test database as a URL, embedded server (a socket directory) or not (tests/reliability/support).
+            "DATABASE_URL": database_url_of_test_db(),
             "REDIS_URL": settings.REDIS_URL,
             "HUBSTAFF_RUNS_PER_INSTALLATION": "1",
             "SYNC_LEASE_SECONDS": "2",

@@ -68,6 +68,7 @@ def test_the_tasks_policy_gives_the_waits_the_panel_counts_down() -> None:
     assert retry_delays() == [60, 120, 240, 480, 960]
 
 
+@pytest.mark.django_db  # the task asks for the run's installation slot (fairness.py): none for a run not found
 @pytest.mark.parametrize("retries", [0, 1, 2, 3, 4])
 def test_trying_again_in_n_seconds_is_when_celery_sends_the_retry(
     retries: int, monkeypatch: pytest.MonkeyPatch

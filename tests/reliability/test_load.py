@@ -98,7 +98,8 @@ def test_two_hundred_organizations_five_projects_each_all_due_at_once(load_sandb
     try:
         # Really send the tasks (the suite records them otherwise).
         monkeypatch.setattr(
-            "integrations.services.runs.deliver", lambda name, args: current_app.send_task(name, args=args)
+            "integrations.services.runs.deliver",
+            lambda name, args, queue=None: current_app.send_task(name, args=args, queue=queue),
         )
         started = time.monotonic()
         queued = schedule.enqueue_due_syncs()

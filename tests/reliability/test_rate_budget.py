@@ -263,7 +263,7 @@ def test_a_429_waits_what_retry_after_says_and_spends_no_retry(project, hs, sett
     run = runs.request_sync(project, mode="reset", trigger="manual")
     sent = []
 
-    def send_again(args, countdown):
+    def send_again(args, countdown, **options):
         sent.append(countdown)
 
     task = tasks.sync_project_task

@@ -218,7 +218,7 @@ def test_the_task_waits_through_a_storm_without_spending_its_retries_then_succee
 
     task = tasks.sync_project_task
     original = task.apply_async
-    task.apply_async = lambda args, countdown: sent_again.append(countdown)
+    task.apply_async = lambda args, countdown, **options: sent_again.append(countdown)
     task_prerun.connect(before_attempt, sender=task, weak=False)
     try:
         for _ in range(20):
