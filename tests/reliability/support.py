@@ -145,7 +145,7 @@ def snapshot(project):
 # ---------------------------------------------------------------------------------------
 
 
-def database_url_of_test_db():
+def database_url_of_test_db() -> str:
     """A DATABASE_URL for the database this test process uses (pytest-django's test_<name>), for a subprocess."""
     from django.db import connection
 
