@@ -44,7 +44,8 @@ def test_waiting_hours_are_shown_and_arrive_once_hubstaff_approves_them(
     connect_with_personal_access_token(org, hs.create_pat("alice@acme.test"))
 
     sign_in(page, alice)
-    page.get_by_label("Role").select_option("manager")
+    with page.expect_navigation():  # the switch reloads the page
+        page.get_by_label("Role").select_option("manager")
     page.get_by_role("link", name="Project A").click()
     panel = page.locator("#integration-settings")
     panel.get_by_label("Hubstaff", exact=True).check()

@@ -52,7 +52,8 @@ def test_an_administrator_locks_february_and_a_managers_reset_leaves_it_showing_
     expect(page.get_by_text("Work logs up to 28 Feb 2026 are locked.")).to_be_visible()
     screenshot(page, "locked-period")
 
-    page.get_by_label("Role").select_option("manager")
+    with page.expect_navigation():  # the switch reloads the page: let it finish before going on
+        page.get_by_label("Role").select_option("manager")
     page.goto(f"{live_server.url}/acme/projects/{project.pk}/")
     reset_from_the_panel(page, project)
     february.refresh_from_db()
