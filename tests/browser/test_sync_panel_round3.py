@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 
 from integrations.models import SyncRun
@@ -65,7 +66,14 @@ def window_shot(page: Page, full_page_path: object) -> None:
     assert serious_violations(page) == []
     path = str(full_page_path)
     page.screenshot(path=path.replace(".png", "-window.png"))
-    page.locator("#sync-status").screenshot(path=path.replace(".png", "-status.png"))
+    # The block is replaced as the page polls the run: shot again if it was swapped under the screenshot.
+    for attempt in range(3):
+        try:
+            page.locator("#sync-status").screenshot(path=path.replace(".png", "-status.png"), timeout=5000)
+            return
+        except PlaywrightError:
+            if attempt == 2:
+                raise
 
 
 def wait_for_runs_to_end(project_id: int) -> None:
