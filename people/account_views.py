@@ -125,7 +125,8 @@ def signup_confirm(request: HttpRequest, token: str) -> HttpResponse:
 def _signed_up(request: HttpRequest, person: Person) -> HttpResponse:
     """Sign the founder in: the password was chosen or given on the confirmation page (or she is signed in)."""
     organization = person.organization
-    assert person.user is not None  # a confirmed sign-up always has its login
+    if person.user is None:  # a confirmed sign-up always has its login
+        raise RuntimeError("a confirmed sign-up without its login")
     login(request, person.user, backend=settings.AUTHENTICATION_BACKENDS[0])
     messages.success(request, f"{organization.name} is ready. The checklist below takes you to synced hours.")
     return redirect("home", org_slug=organization.slug)

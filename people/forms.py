@@ -221,7 +221,8 @@ class SignupConfirmForm(SetPasswordMixin, forms.Form):  # type: ignore[type-arg]
     def clean_password(self) -> str:
         """The existing login's own password; the backend counts a wrong one and pauses after repeated ones."""
         password: str = self.cleaned_data["password"]
-        assert self.existing_login is not None  # the field exists only then
+        if self.existing_login is None:  # the field exists only then
+            raise RuntimeError("no existing login to check the password of")
         user = authenticate(self.request, username=self.existing_login.username, password=password)
         if user is None or user.pk != self.existing_login.pk:
             raise forms.ValidationError(

@@ -158,7 +158,8 @@ class ClearForm(forms.Form):
     def __init__(self, *args: object, organization_id: int, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         field = self.fields["person"]
-        assert isinstance(field, forms.ModelChoiceField)
+        if not isinstance(field, forms.ModelChoiceField):
+            raise TypeError("the person filter is a model choice")
         field.queryset = Person.objects.for_org(organization_id).order_by("full_name")
 
 
