@@ -28,14 +28,20 @@ the client raises them (Rejected, Refused, NotFound, RateLimited...).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, TypeVar
+from typing import Any
 
 from .client import HubstaffClient, Params
-from .errors import MalformedResponse
+from .fields import BadField as _Bad
+from .fields import day as _date
+from .fields import flag as _flag
+from .fields import integer as _integer
+from .fields import moment as _moment
+from .fields import parsed as _parsed
+from .fields import text as _text
 from .windows import iso_utc
 
 # Hubstaff's words for a request's status (the transitions of its status endpoint).
@@ -43,8 +49,6 @@ APPROVED = "approved"
 # The `status` filter of policies and the `limit_type` filter of limit histories, as the reference lists them.
 POLICY_STATUSES = ("active", "archived", "all")
 LIMIT_TYPES = ("daily", "weekly", "expected_per_week")
-
-Item = TypeVar("Item")
 
 
 @dataclass(frozen=True)
@@ -284,66 +288,6 @@ def limit_period(item: dict[str, Any]) -> LimitPeriod:
 
 
 # --- checking Hubstaff's values
-
-
-class _Bad(Exception):
-    def __init__(self, field: str) -> None:
-        super().__init__(field)
-        self.field = field
-
-
-def _parsed(item: object, path: str, what: str, parse: Callable[[dict[str, Any]], Item]) -> Item:
-    """`parse(item)`, with a bad item raised as MalformedResponse naming the first bad field."""
-    if not isinstance(item, dict):
-        raise MalformedResponse(f"Hubstaff's answer to GET {path} has {what} that is not an object.")
-    try:
-        return parse(item)
-    except _Bad as bad:
-        raise MalformedResponse(
-            f"Hubstaff's answer to GET {path} has {what} without a valid '{bad.field}'."
-        ) from None
-
-
-def _integer(item: dict[str, Any], field: str) -> int:
-    value = item.get(field)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise _Bad(field)
-    return value
-
-
-def _text(item: dict[str, Any], field: str) -> str:
-    value = item.get(field)
-    if not isinstance(value, str) or not value:
-        raise _Bad(field)
-    return value
-
-
-def _flag(item: dict[str, Any], field: str) -> bool:
-    value = item.get(field)
-    if not isinstance(value, bool):
-        raise _Bad(field)
-    return value
-
-
-def _date(item: dict[str, Any], field: str) -> date:
-    value = item.get(field)
-    if not isinstance(value, str) or len(value) != len("2026-01-31"):
-        raise _Bad(field)
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise _Bad(field) from None
-
-
-def _moment(item: dict[str, Any], field: str) -> datetime:
-    value = item.get(field)
-    if not isinstance(value, str) or "T" not in value:
-        raise _Bad(field)
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise _Bad(field) from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _optional_moment(item: dict[str, Any], field: str) -> datetime | None:

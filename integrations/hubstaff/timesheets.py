@@ -16,11 +16,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from .client import HubstaffClient, Params
 from .errors import MalformedResponse
+from .fields import BadField as _Bad
+from .fields import day as _date
+from .fields import flag as _flag
+from .fields import integer as _integer
+from .fields import moment as _moment
+from .fields import text as _text
 
 # The statuses Hubstaff's reference lists for the `status` filter.
 STATUSES = ("open", "submitted", "approved", "denied")
@@ -105,54 +111,6 @@ def timesheet(item: object, path: str = "/timesheets") -> Timesheet:
         raise MalformedResponse(
             f"Hubstaff's answer to GET {path} has a timesheet without a valid '{bad.field}'."
         ) from None
-
-
-class _Bad(Exception):
-    def __init__(self, field: str) -> None:
-        super().__init__(field)
-        self.field = field
-
-
-def _integer(item: dict[str, Any], field: str) -> int:
-    value = item.get(field)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise _Bad(field)
-    return value
-
-
-def _text(item: dict[str, Any], field: str) -> str:
-    value = item.get(field)
-    if not isinstance(value, str) or not value:
-        raise _Bad(field)
-    return value
-
-
-def _flag(item: dict[str, Any], field: str) -> bool:
-    value = item.get(field)
-    if not isinstance(value, bool):
-        raise _Bad(field)
-    return value
-
-
-def _date(item: dict[str, Any], field: str) -> date:
-    value = item.get(field)
-    if not isinstance(value, str) or len(value) != len("2026-01-31"):
-        raise _Bad(field)
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise _Bad(field) from None
-
-
-def _moment(item: dict[str, Any], field: str) -> datetime:
-    value = item.get(field)
-    if not isinstance(value, str) or "T" not in value:
-        raise _Bad(field)
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise _Bad(field) from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _approval_day(item: dict[str, Any]) -> date | None:
