@@ -41,6 +41,7 @@ from capacity.services import ReadOnly, decide_time_off, delete_time_off, save_c
 from people.models import Person, TenantModel
 from people.roles import Role
 from people.tenancy import Tenant
+from planning.exports import safe_cell
 from projects.models import Project
 
 from ..tenancy import TenantAPIView as TenantEndpoint
@@ -359,20 +360,10 @@ class _Echo:
         return value
 
 
-# A cell starting with one of these is a formula to a spreadsheet; prefixed, it stays text (as planning/exports.py).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _safe_cell(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
 def _csv(filename: str, header: list[str], rows: Iterable[list[Any]]) -> StreamingHttpResponse:
     """Rows streamed as CSV as they are computed; names and notes never run as spreadsheet formulas."""
     writer = csv.writer(_Echo())
-    lines = (writer.writerow([_safe_cell(cell) for cell in row]) for row in itertools.chain([header], rows))
+    lines = (writer.writerow([safe_cell(cell) for cell in row]) for row in itertools.chain([header], rows))
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
