@@ -202,6 +202,9 @@ def test_the_development_mailbox_fits_the_screen_and_passes_axe(
     )
     page.goto(f"{live_server.url}/dev/mail/")
     assert page.locator("article.mail").count() == 1
+    # a link inside the e-mail's text is told from the text by more than its colour (link-in-text-block)
+    link = page.locator("article.mail .mail-body a").first
+    assert "underline" in link.evaluate("a => getComputedStyle(a).textDecorationLine")
     problems = [f"mailbox at {width}px: {v}" for v in serious_violations(page)]
     if sideways := sideways_scroll(page):
         problems.append(f"mailbox at {width}px is {sideways}")
