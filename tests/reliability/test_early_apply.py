@@ -170,9 +170,12 @@ def test_a_wait_for_the_request_budget_gives_the_early_apply_up(project_a, hs, s
             sleep = self.budget.sleep
 
             def sleep_and_look(seconds):
-                deadline = time.monotonic() + 5
+                # The apply rolls back at its next step: a window being written finishes first, which under a loaded
+                # machine's CI has taken over 5 s. An apply that kept its transaction through the wait would still
+                # hold it after 30 s (it waits for a window the sleeping fetch cannot send).
+                deadline = time.monotonic() + 30
                 while open_transactions() and time.monotonic() < deadline:
-                    time.sleep(0.05)  # the apply rolls back at its next step
+                    time.sleep(0.05)
                 during_waits.append(open_transactions())
                 sleep(seconds)
 
