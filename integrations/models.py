@@ -326,7 +326,14 @@ class SyncRun(TenantModel):
 
     class Meta:
         ordering = ["-queued_at", "-id"]
-        indexes = [models.Index(fields=["project", "-queued_at"])]
+        indexes = [
+            models.Index(fields=["project", "-queued_at"]),
+            # /metrics reads the runs of the last day and hour across every tenant at each scrape
+            # (primetric/metrics.py), and the table keeps every run ever made.
+            models.Index(fields=["queued_at"], name="sync_run_queued_at"),
+            models.Index(fields=["started_at"], name="sync_run_started_at"),
+            models.Index(fields=["finished_at"], name="sync_run_finished_at"),
+        ]
         constraints = [
             # At most one sync of a project at a time, enforced by the database.
             models.UniqueConstraint(

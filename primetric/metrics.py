@@ -1,8 +1,10 @@
 """Operators' figures for Prometheus at /metrics, behind a bearer token (METRICS_TOKEN; unset, the page is a 404).
 
 Every figure is read at scrape time from what the fleet already keeps: the broker's queues in Redis, the sync runs'
-rows, Hubstaff's events, PostgreSQL's own view of its connections. No process counts anything, so it makes no
-difference which web process Prometheus reaches, how many workers there are, or that they restart.
+rows, Hubstaff's events, PostgreSQL's own view of its connections, and the few counters of what leaves no row
+(Hubstaff's error answers, webhook deliveries: primetric/counters.py, in the Redis every process shares). No process
+keeps a figure of its own, so it makes no difference which web process Prometheus reaches, how many workers there
+are, or that they restart.
 
 The time-windowed figures (runs in the last 24 hours, durations in the last hour) are gauges and histograms of
 that window, not counters: graph them as they are, without rate() (`histogram_quantile(0.95, ..._bucket)` gives
@@ -27,12 +29,14 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector, CollectorRegistry
 from prometheus_client.utils import floatToGoString
 
 from integrations.models import HubstaffEvent, SyncRun
 from integrations.services import queues
+
+from . import counters
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +89,7 @@ class FleetCollector(Collector):
             lambda: self.timings(now),
             lambda: self.active(now),
             lambda: self.events(now),
+            self.counted,
             self.database,
         )
         failed = GaugeMetricFamily(
@@ -246,6 +251,44 @@ class FleetCollector(Collector):
         for event, count, _latest in rows:
             events.add_metric([event], count)
         yield events
+
+    def counted(self) -> Iterator[Metric]:
+        """What leaves no row, counted in Redis by whichever process saw it (primetric/counters.py)."""
+        errors = CounterMetricFamily(
+            "primetric_hubstaff_errors",
+            "Hubstaff's error answers (waited out and retried ones too) by endpoint and status; timeout or "
+            "connection where no answer came",
+            labels=["endpoint", "status"],
+        )
+        for (endpoint, status), count in sorted(counters.read(counters.HUBSTAFF_ERRORS).items()):
+            errors.add_metric([endpoint, status], count)
+        yield errors
+        deliveries = CounterMetricFamily(
+            "primetric_webhook_deliveries",
+            "Webhook deliveries Hubstaff posted, by outcome (accepted, rejected) and why",
+            labels=["outcome", "reason"],
+        )
+        for (outcome, reason), count in sorted(counters.read(counters.WEBHOOK_DELIVERIES).items()):
+            deliveries.add_metric([outcome, reason], count)
+        yield deliveries
+        pacing = counters.read(counters.PACING)
+        waits = CounterMetricFamily(
+            "primetric_pacing_waits",
+            "Waits for Hubstaff's pace, by kind (budget: the installation's request budget; rate_limit: Hubstaff's "
+            "429): slept through (waited) or too long to sleep, the run handing its worker back (deferred)",
+            labels=["kind", "outcome"],
+        )
+        seconds = CounterMetricFamily(
+            "primetric_pacing_wait_seconds",
+            "Seconds slept waiting for Hubstaff's pace, by kind",
+            labels=["kind"],
+        )
+        for kind in ("budget", "rate_limit"):
+            waits.add_metric([kind, "waited"], pacing.get((kind, "waits"), 0))
+            waits.add_metric([kind, "deferred"], pacing.get((kind, "deferred"), 0))
+            seconds.add_metric([kind], pacing.get((kind, "seconds"), 0))
+        yield waits
+        yield seconds
 
     def database(self) -> Iterator[Metric]:
         connections = GaugeMetricFamily(

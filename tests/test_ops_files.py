@@ -13,7 +13,8 @@ DASHBOARD = ROOT / "ops" / "grafana" / "primetric.json"
 ALERTS = ROOT / "ops" / "prometheus" / "alerts.yml"
 SCRAPE = ROOT / "ops" / "prometheus" / "prometheus.yml"
 NAME = re.compile(r"\bprimetric_[a-z0-9_]+")
-HISTOGRAM_PARTS = ("_bucket", "_count", "_sum")
+# A histogram <name> is served as <name>_bucket, _count and _sum; a counter <name> as <name>_total.
+SAMPLE_SUFFIXES = ("_bucket", "_count", "_sum", "_total")
 
 
 def dashboard_expressions():
@@ -30,7 +31,7 @@ def figure_names(expressions):
     for expr in expressions:
         for found in NAME.findall(expr):
             name = found
-            for part in HISTOGRAM_PARTS:
+            for part in SAMPLE_SUFFIXES:
                 name = name.removesuffix(part)
             names.add(name)
     return names
@@ -74,6 +75,11 @@ def test_every_figure_the_dashboard_and_alerts_read_is_on_the_metrics_page(clien
     settings.METRICS_TOKEN = "token-for-this-test-0123456789"
     response = client.get("/metrics", HTTP_AUTHORIZATION="Bearer token-for-this-test-0123456789")
     assert response.status_code == 200
-    served = {line.split()[2] for line in response.content.decode().splitlines() if line.startswith("# TYPE")}
+    # A counter's TYPE line names it with its _total, as its samples are.
+    served = {
+        line.split()[2].removesuffix("_total")
+        for line in response.content.decode().splitlines()
+        if line.startswith("# TYPE")
+    }
     wanted = figure_names(dashboard_expressions()) | figure_names(rule["expr"] for rule in alert_rules())
     assert wanted and wanted <= served, sorted(wanted - served)

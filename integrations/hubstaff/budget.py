@@ -30,6 +30,7 @@ from django.db import connection
 from django.utils import timezone
 
 from integrations.models import Installation, SyncRun
+from primetric import counters
 
 from .errors import RateLimited
 from .retries import Sleep
@@ -130,9 +131,12 @@ class RequestBudget:
                 return
             wait = max(0.0, (until - timezone.now()).total_seconds())
             if wait > settings.HUBSTAFF_MAX_RETRY_AFTER and self.may_stop():
+                counters.add(counters.PACING, "budget", "deferred")
                 raise BudgetSpent(until, wait)
             if self.on_wait is not None:
                 self.on_wait(until)
+            counters.add(counters.PACING, "budget", "waits")
+            counters.add(counters.PACING, "budget", "seconds", wait)
             self.sleep(wait)
 
     def hubstaff_said_wait(self, until: datetime) -> None:

@@ -39,6 +39,7 @@ from django.views.decorators.debug import sensitive_variables
 from requests_oauthlib import OAuth2Session
 
 from integrations.models import Installation
+from primetric import counters
 
 from . import mapping
 from .budget import RequestBudget
@@ -384,9 +385,9 @@ class HubstaffClient:
                     body = None
             except (requests.Timeout, requests.ConnectionError) as exc:
                 failures += 1
-                kind = (
-                    "did not answer in time" if isinstance(exc, requests.Timeout) else "could not be reached"
-                )
+                timed_out = isinstance(exc, requests.Timeout)
+                counters.add(counters.HUBSTAFF_ERRORS, "api", "timeout" if timed_out else "connection")
+                kind = "did not answer in time" if timed_out else "could not be reached"
                 logger.info("hubstaff %s %s %s (attempt %s)", method, path, kind, failures)
                 message = f"Hubstaff {kind} ({method} {path}), {failures} attempts."
                 if not repeatable:
@@ -398,6 +399,7 @@ class HubstaffClient:
                 return body if body is not None else self._json(response, method, path)
             if method != "GET" and status in (200, 201, 202, 204):
                 return self._json(response, method, path) if response.content else None
+            counters.add(counters.HUBSTAFF_ERRORS, "api", str(status))
             if status == 401 and not refreshed_after_401:
                 refreshed_after_401 = True
                 logger.info("hubstaff %s %s answered 401; refreshing the access token once", method, path)
@@ -479,7 +481,10 @@ class HubstaffClient:
         self.budget.hubstaff_said_wait(until)
         logger.info("hubstaff %s rate limited; Retry-After %.0f s", path, wait)
         if wait > settings.HUBSTAFF_MAX_RETRY_AFTER or limited > settings.HUBSTAFF_MAX_RETRIES:
+            counters.add(counters.PACING, "rate_limit", "deferred")
             raise RateLimited.for_seconds(wait)
+        counters.add(counters.PACING, "rate_limit", "waits")
+        counters.add(counters.PACING, "rate_limit", "seconds", wait)
         self.sleep(wait)
         self._waited_until = until
 
@@ -583,7 +588,10 @@ class HubstaffClient:
         if wait <= 0:
             return
         if wait > settings.HUBSTAFF_MAX_RETRY_AFTER:
+            counters.add(counters.PACING, "rate_limit", "deferred")
             raise RateLimited.for_seconds(wait)
+        counters.add(counters.PACING, "rate_limit", "waits")
+        counters.add(counters.PACING, "rate_limit", "seconds", wait)
         self.sleep(wait)
         self._waited_until = until
 

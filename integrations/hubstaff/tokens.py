@@ -30,6 +30,7 @@ from requests_oauthlib import OAuth2Session
 
 from integrations import notifications
 from integrations.models import Installation
+from primetric import counters
 
 from . import discovery
 from .errors import (
@@ -86,6 +87,8 @@ def token_auth(installation: Installation) -> requests.auth.HTTPBasicAuth | None
 
 def raise_for_token_endpoint_status(response: requests.Response) -> requests.Response:
     """Compliance hook: a 5xx or non-JSON answer of the token endpoint is transient, not an OAuth verdict."""
+    if response.status_code >= 400:
+        counters.add(counters.HUBSTAFF_ERRORS, "token", str(response.status_code))
     if response.status_code >= 500:
         raise TransientHubstaffError(
             f"Hubstaff's token endpoint answered {response.status_code}; try again later."
@@ -117,6 +120,12 @@ def request_token_refresh(
             )
             return token
         except (requests.ConnectionError, requests.Timeout, TransientHubstaffError) as exc:
+            if not isinstance(exc, TransientHubstaffError):
+                counters.add(
+                    counters.HUBSTAFF_ERRORS,
+                    "token",
+                    "timeout" if isinstance(exc, requests.Timeout) else "connection",
+                )
             attempts += 1
             if attempts > settings.HUBSTAFF_MAX_RETRIES:
                 if isinstance(exc, TransientHubstaffError):

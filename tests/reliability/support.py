@@ -25,7 +25,7 @@ REPO = Path(__file__).resolve().parents[2]
 # -----------------------------------------------------------------------------------------
 
 
-def redis_url_for_tests():
+def redis_url_for_tests() -> str:
     """This test process's own database on the suite's Redis (settings.REDIS_URL's server): 15, then 14 for the
     second xdist worker, and so on. The root conftest points the Celery app's broker at it."""
     from django.conf import settings
