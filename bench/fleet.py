@@ -1,5 +1,5 @@
-"""Section 9: the sync fleet. Daily syncs drained by 1, 2, 4 worker processes; a person's run while they drain; one
-organization's many projects beside others' few.
+"""Section 9: the sync fleet. Daily syncs drained by 1, 2, 4 and 8 worker processes; a person's run while a
+10,000-run backlog waits; one organization's many projects beside others' few; where it stops scaling.
 
 Real processes on real Redis and PostgreSQL, against the sandbox answering each API request after `latency`
 seconds (Hubstaff's own: 100-300 ms). `organizations` organizations, each with its own installation and
@@ -8,12 +8,16 @@ link's daily incremental sync at once on the `scheduled` queue, as the beat does
 many workers (`celery worker -Q interactive,scheduled --concurrency 1`, one process each, as on separate hosts).
 
 - Throughput: runs a minute from the first message to the last run finished, the speed-up over one process and its
-  efficiency (speed-up / processes), the most database connections of the benchmark's database seen at once and
-  the broker's Redis memory.
-- Interactive under load: while the backlog drains on the most workers, a person's Reset and sync of a small
-  project every `click_every` seconds (runs.request_sync, as the page and the API call it): from the click to
-  "running" (the run's started_at) and to "succeeded" (finished_at). One more click is sent to the `scheduled`
-  queue instead, to show what the queues avoid: it waits for the backlog ahead of it.
+  efficiency (speed-up / processes), the most database connections of the benchmark's database seen at once, the
+  broker's Redis memory, and what the round cost: the machine's CPU busy share, CPU milliseconds a run of each
+  kind of process (workers, PostgreSQL, Redis, the sandbox), and how often a database session waited on a lock.
+  In the largest round one more click is sent to the `scheduled` queue behind the backlog, to show what the
+  queues avoid: it waits for the backlog ahead of it.
+- Interactive under load: `backlog` runs queued on `scheduled` (the links' and, to reach it, those of
+  organizations made only for this round), drained by the most workers; meanwhile a person's Reset and sync of a
+  small project every `click_every` seconds (runs.request_sync, as the page and the API call it): from the click
+  to "running" (the run's started_at) and to "succeeded" (finished_at), with the scheduled queue's depth at each
+  click. Once the clicks are done the rest of the backlog is dropped (purged and its runs ended), not drained.
 - Fairness: an organization with `big_org_projects` projects queued first, then one project of each of the other
   organizations; the longest a small organization's run waited for a worker, beside the big one's drain.
 """
@@ -29,6 +33,59 @@ from .measure import median, percentile
 SYNC_TASK = "integrations.tasks.sync_project_task"
 HUBSTAFF_USERS = 4
 DAYS = 14
+
+
+class Meter:
+    """CPU time of the processes a round involves, by kind, and the machine's busy share over the round."""
+
+    KINDS = ("workers", "postgres", "redis", "sandbox")
+
+    @staticmethod
+    def _kind(process):
+        name = process.info["name"] or ""
+        command = " ".join(process.info["cmdline"] or ())
+        if "celery" in command and " worker" in command:
+            return "workers"
+        if name.startswith("postgres") or command.startswith("postgres"):
+            return "postgres"
+        if name.startswith("redis-server"):
+            return "redis"
+        if "hubstaff_sandbox" in command:
+            return "sandbox"
+        return None
+
+    def _cpu(self):
+        import psutil
+
+        spent = dict.fromkeys(self.KINDS, 0.0)
+        for process in psutil.process_iter(["name", "cmdline", "cpu_times"]):
+            kind = self._kind(process)
+            times = process.info["cpu_times"]
+            if kind and times is not None:
+                spent[kind] += times.user + times.system
+        return spent
+
+    def start(self):
+        import psutil
+
+        self._began = self._cpu()
+        self._machine = psutil.cpu_times()
+        self._at = time.perf_counter()
+
+    def stop(self, runs):
+        """Per kind, CPU milliseconds a run; and the machine's busy share (all cores) over the round."""
+        import psutil
+
+        ended, machine = self._cpu(), psutil.cpu_times()
+        total = sum(machine) - sum(self._machine)
+        idle = (machine.idle + machine.iowait) - (self._machine.idle + self._machine.iowait)
+        figures = {
+            f"cpu_ms_per_run_{kind}": max(0.0, ended[kind] - self._began[kind]) * 1000 / max(runs, 1)
+            for kind in self.KINDS
+        }
+        figures["machine_busy"] = 1 - idle / total if total else float("nan")
+        figures["cores"] = psutil.cpu_count()
+        return figures
 
 
 class Workers:
@@ -80,7 +137,9 @@ class Workers:
 class Fleet:
     """The organizations, their installations (each its own personal access token) and linked projects."""
 
-    def __init__(self, hs, *, organizations, projects_per_org, big_org_projects, clicks):
+    def __init__(
+        self, hs, *, organizations, projects_per_org, big_org_projects, clicks, padding_organizations
+    ):
         from integrations.services.installation import connect_with_personal_access_token
         from integrations.services.links import update_link
         from people.models import Organization
@@ -110,6 +169,12 @@ class Fleet:
         for number in range(organizations):
             self.links += organization(f"Fleet {number}", f"bench-fleet-{number}", projects_per_org)
         self.big = organization("Fleet big", "bench-fleet-big", big_org_projects)
+        # Only queued in the interactive round, to fill the scheduled queue up to its backlog; never synced before.
+        self.padding = []
+        for number in range(padding_organizations):
+            self.padding += organization(
+                f"Fleet padding {number}", f"bench-fleet-pad-{number}", projects_per_org
+            )
         # A person's resets: small projects of an organization of their own, one per click.
         self.clicks = organization("Fleet clicks", "bench-fleet-clicks", clicks)
 
@@ -144,27 +209,45 @@ def _active(run_ids):
     return SyncRun.objects.filter(pk__in=run_ids, status__in=SyncRun.ACTIVE_STATUSES).count()
 
 
-def _drain(run_ids, *, during=None, timeout=1800):
-    """Wait until the runs have ended; returns (seconds, peak connections, peak Redis bytes). `during()` is called
-    between the checks (the clicks)."""
+class Drained:
+    """What a drain saw: its seconds, the most database connections and broker memory at once, and how many of its
+    looks found a session of the benchmark's database waiting on a lock (and the most at once)."""
+
+    def __init__(self):
+        self.seconds = 0.0
+        self.peak_connections = self.peak_memory = 0
+        self.looks = self.looks_with_lock_waits = self.peak_lock_waits = 0
+
+
+def _drain(run_ids, *, during=None, until=None, timeout=3600):
+    """Wait until the runs have ended (or `until()` is true); returns a Drained. `during()` is called between the
+    looks (the clicks)."""
     import redis
     from django.conf import settings
     from django.db import connection
 
     broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
     began = time.perf_counter()
-    peak_connections = peak_memory = 0
-    while _active(run_ids):
+    seen = Drained()
+    while _active(run_ids) and not (until is not None and until()):
         with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
-            peak_connections = max(peak_connections, cursor.fetchone()[0] - 1)  # not this process's
-        peak_memory = max(peak_memory, int(broker.info("memory")["used_memory"]))
+            cursor.execute(
+                "SELECT count(*), count(*) FILTER (WHERE wait_event_type = 'Lock') FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            connections, lock_waits = cursor.fetchone()
+        seen.peak_connections = max(seen.peak_connections, connections)
+        seen.looks += 1
+        seen.looks_with_lock_waits += 1 if lock_waits else 0
+        seen.peak_lock_waits = max(seen.peak_lock_waits, lock_waits)
+        seen.peak_memory = max(seen.peak_memory, int(broker.info("memory")["used_memory"]))
         if during is not None:
             during()
         if time.perf_counter() - began > timeout:
             raise RuntimeError(f"{_active(run_ids)} runs still active after {timeout} s")
         time.sleep(0.2)
-    return time.perf_counter() - began, peak_connections, peak_memory
+    seen.seconds = time.perf_counter() - began
+    return seen
 
 
 def _outcome(run_ids):
@@ -193,12 +276,31 @@ def _waits(run_ids):
 
 
 def _throughput(fleet, workers, log_dir):
+    """Each round: every link's daily sync queued, drained by `count` processes. In the largest round, one person's
+    click is also sent to the scheduled queue behind the backlog: its wait for a worker, had there been one queue."""
+    from integrations.services import runs
+    from primetric.celery import app
+    from projects.models import Project
+
     rounds = []
+    fifo_wait = None
     for count in workers:
         pool = Workers(count, log_dir=log_dir)
+        meter = Meter()
         try:
+            meter.start()
             run_ids = fleet.queue(fleet.links)
-            seconds, connections, memory = _drain(run_ids)
+            fifo = None
+            if count == max(workers):
+                project = Project.objects.get(pk=fleet.clicks[0][0])
+                fifo = runs.request_sync(project, mode="reset", trigger="manual", send_task=False)
+                app.send_task(SYNC_TASK, args=[fifo.pk], queue="scheduled")
+            seen = _drain(run_ids)
+            cost = meter.stop(len(run_ids))
+            if fifo is not None:
+                _drain([fifo.pk])
+                waits, _ = _waits([fifo.pk])
+                fifo_wait = waits[0] if waits else None
         finally:
             pool.stop()
         succeeded, failed, requests = _outcome(run_ids)
@@ -209,54 +311,78 @@ def _throughput(fleet, workers, log_dir):
                 "succeeded": succeeded,
                 "failed": failed,
                 "requests": requests,
-                "seconds": seconds,
-                "runs_per_minute": len(run_ids) / seconds * 60,
-                "peak_connections": connections,
-                "redis_bytes": memory,
+                "seconds": seen.seconds,
+                "runs_per_minute": len(run_ids) / seen.seconds * 60,
+                "peak_connections": seen.peak_connections,
+                "redis_bytes": seen.peak_memory,
+                "lock_wait_share": seen.looks_with_lock_waits / max(seen.looks, 1),
+                "peak_lock_waits": seen.peak_lock_waits,
+                **cost,
             }
         )
-        print(f"[fleet] {count} workers: {len(run_ids)} runs in {seconds:.1f} s", flush=True)
+        print(
+            f"[fleet] {count} workers: {len(run_ids)} runs in {seen.seconds:.1f} s, machine busy "
+            f"{cost['machine_busy']:.0%}",
+            flush=True,
+        )
     base = rounds[0]["runs_per_minute"] / rounds[0]["workers"]
     for r in rounds:
         r["speed_up"] = r["runs_per_minute"] / rounds[0]["runs_per_minute"]
         r["efficiency"] = r["runs_per_minute"] / r["workers"] / base
-    return rounds
+    return rounds, fifo_wait
 
 
-def _interactive(fleet, workers, click_every, log_dir):
-    """Clicks while the backlog drains: their times to running and to succeeded; one click on the scheduled queue."""
-    from integrations.services import runs
+def _drop_backlog(run_ids):
+    """The rest of a backlog that was not to be drained: its messages purged, its runs ended, so that the next round
+    may queue those projects again."""
+    from django.utils import timezone
+
+    from integrations.models import SyncRun
     from primetric.celery import app
+
+    with app.connection_for_write() as connection:
+        connection.default_channel.queue_purge("scheduled")
+    SyncRun.objects.filter(pk__in=run_ids, status__in=SyncRun.ACTIVE_STATUSES).update(
+        status=SyncRun.Status.FAILED, error="Dropped by the benchmark.", finished_at=timezone.now()
+    )
+
+
+def _interactive(fleet, workers, click_every, log_dir, clicks):
+    """Clicks while a backlog of the links' and the padding organizations' daily syncs waits: their times to running
+    and to succeeded, and the scheduled queue's depth at each click."""
+    from integrations.services import queues, runs
     from projects.models import Project
 
-    projects = [Project.objects.get(pk=pk) for pk, _ in fleet.clicks]
+    projects = [Project.objects.get(pk=pk) for pk, _ in fleet.clicks[1 : clicks + 1]]
     pool = Workers(workers, log_dir=log_dir)
-    clicked = []
+    clicked, depths = [], []
     try:
-        backlog = fleet.queue(fleet.links)
-        # The same click behind the backlog, on the scheduled queue: what a single queue would do to it.
-        fifo = runs.request_sync(projects[0], mode="reset", trigger="manual", send_task=False)
-        app.send_task(SYNC_TASK, args=[fifo.pk], queue="scheduled")
-        pending = list(projects[1:])
+        backlog = fleet.queue(fleet.links + fleet.padding)
+        pending = list(projects)
         next_click = time.monotonic() + click_every
 
         def click():
             nonlocal next_click
-            if pending and time.monotonic() >= next_click and _active(backlog) > workers:
+            if pending and time.monotonic() >= next_click:
+                depths.append(queues.depth(queues.SCHEDULED))
                 clicked.append(runs.request_sync(pending.pop(0), mode="reset", trigger="manual").pk)
                 next_click = time.monotonic() + click_every
 
-        drained, _, _ = _drain(backlog, during=click)
-        _drain([*clicked, fifo.pk])
+        seen = _drain(backlog, during=click, until=lambda: not pending)
+        _drain(clicked)
+        done = len(backlog) - _active(backlog)
     finally:
         pool.stop()
+        _drop_backlog(backlog)
     to_running, to_succeeded = _waits(clicked)
-    fifo_running, _ = _waits([fifo.pk])
     succeeded, failed, _ = _outcome(clicked)
     return {
         "workers": workers,
         "backlog": len(backlog),
-        "backlog_seconds": drained,
+        "backlog_done": done,
+        "seconds": seen.seconds,
+        "depth_min": min(depths, default=0),
+        "depth_max": max(depths, default=0),
         "clicks": len(clicked),
         "succeeded": succeeded,
         "failed": failed,
@@ -265,7 +391,6 @@ def _interactive(fleet, workers, click_every, log_dir):
         "running_max": max(to_running, default=float("nan")),
         "succeeded_p50": median(to_succeeded),
         "succeeded_p95": percentile(to_succeeded, 95),
-        "fifo_running": fifo_running[0] if fifo_running else None,
     }
 
 
@@ -278,7 +403,7 @@ def _fairness(fleet, workers, log_dir):
     try:
         big = fleet.queue(fleet.big)
         others = fleet.queue(small)
-        seconds, _, _ = _drain([*big, *others])
+        seconds = _drain([*big, *others]).seconds
     finally:
         pool.stop()
     small_waits, _ = _waits(others)
@@ -304,23 +429,29 @@ def run(
     latency=0.15,
     clicks=6,
     click_every=3.0,
+    backlog=0,
 ):
     import tempfile
     from pathlib import Path
 
     from hubstaff_sandbox.testing import running_sandbox
 
+    links = organizations * projects_per_org
+    padding = max(0, backlog - links + projects_per_org - 1) // projects_per_org
     hub_projects = max(projects_per_org, big_org_projects, clicks + 1)
     spec = f"users={HUBSTAFF_USERS},projects={hub_projects},days={DAYS},seed=1,end={date.today().isoformat()}"
     log_dir = Path(tempfile.mkdtemp(prefix="bench-fleet-"))
     with running_sandbox(generate=spec, rate_limit=10**9, access_token_ttl=10**6, startup_timeout=600) as hs:
+        began = time.perf_counter()
         fleet = Fleet(
             hs,
             organizations=organizations,
             projects_per_org=projects_per_org,
             big_org_projects=big_org_projects,
             clicks=clicks + 1,
+            padding_organizations=padding,
         )
+        print(f"[fleet] made in {time.perf_counter() - began:.0f} s; first syncs ...", flush=True)
         hs.fault(latency=latency)
         # First syncs (every day of every link read once): not measured.
         pool = Workers(max(workers), log_dir=log_dir)
@@ -329,8 +460,10 @@ def run(
         finally:
             pool.stop()
         print(f"[fleet] {len(fleet.links)} links synced once; throughput rounds ...", flush=True)
-        throughput = _throughput(fleet, workers, log_dir)
-        interactive = _interactive(fleet, max(workers), click_every, log_dir)
+        throughput, fifo_wait = _throughput(fleet, workers, log_dir)
+        interactive = _interactive(fleet, max(workers), click_every, log_dir, clicks)
+        interactive["fifo_running"] = fifo_wait
+        interactive["fifo_backlog"] = len(fleet.links)
         fairness = _fairness(fleet, max(workers), log_dir)
     return {
         "organizations": organizations,

@@ -33,8 +33,16 @@ SIZES = {
         "latency": {"users": 500, "projects": 10, "days": 365, "latency": 0.15, "repeats": 1},
         # A working day (09:00-18:00) of 500 people played in 4 minutes, twice (clean, then lossy).
         "live": {"users": 500, "projects": 10, "day_seconds": 240},
-        # Daily syncs of 200 links in 40 organizations at 0.15 s a request, by 1, 2 and 4 worker processes.
-        "fleet": {"organizations": 40, "projects_per_org": 5, "big_org_projects": 100, "workers": (1, 2, 4)},
+        # Daily syncs of 2,000 links in 200 organizations at 0.15 s a request, by 1, 2, 4 and 8 worker processes
+        # (about 50 minutes); 20 clicks while 10,000 runs wait; 500 projects of one organization beside 199.
+        "fleet": {
+            "organizations": 200,
+            "projects_per_org": 10,
+            "big_org_projects": 500,
+            "workers": (1, 2, 4, 8),
+            "backlog": 10_000,
+            "clicks": 20,
+        },
     },
     "quick": {
         "scale": (500, 10, 120),

@@ -449,7 +449,7 @@ def _real_day(live):
 
 
 def _fleet_section(fleet):
-    """9. Daily syncs drained by 1, 2, 4 worker processes; a person's run meanwhile; fairness."""
+    """9. Daily syncs drained by 1, 2, 4 (8) worker processes; a person's run meanwhile; fairness; the cost."""
     t, i, f = fleet["throughput"], fleet["interactive"], fleet["fairness"]
     return [
         f"### 9. The sync fleet ({fleet['links']} linked projects in {fleet['organizations']} organizations, "
@@ -486,11 +486,41 @@ def _fleet_section(fleet):
             ],
         ),
         "",
-        f"A person's Reset and sync of a small project every few seconds while {i['backlog']} daily syncs drain on "
-        f"{i['workers']} processes ({i['clicks']} clicks, {i['failed']} failed): to running p50 "
+        f"What each round cost ({t[0].get('cores', '?')} cores): the machine's CPU busy share, CPU milliseconds a "
+        "run by kind of process, and the share of looks (every 0.2 s) that found a database session waiting on a "
+        "lock:",
+        "",
+        _table(
+            [
+                "processes",
+                "machine busy",
+                "workers ms/run",
+                "PostgreSQL ms/run",
+                "Redis ms/run",
+                "sandbox ms/run",
+                "lock waits (share of looks, most at once)",
+            ],
+            [
+                [
+                    r["workers"],
+                    f"{r['machine_busy']:.0%}",
+                    r["cpu_ms_per_run_workers"],
+                    r["cpu_ms_per_run_postgres"],
+                    r["cpu_ms_per_run_redis"],
+                    r["cpu_ms_per_run_sandbox"],
+                    f"{r['lock_wait_share']:.0%}, {r['peak_lock_waits']}",
+                ]
+                for r in t
+            ],
+        ),
+        "",
+        f"A person's Reset and sync of a small project every few seconds while {i['backlog']} daily syncs wait on "
+        f"{i['workers']} processes (the scheduled queue {i['depth_min']}-{i['depth_max']} messages deep at the "
+        f"clicks; {i['clicks']} clicks, {i['failed']} failed): to running p50 "
         f"{_f(i['running_p50'], 2)} s, p95 {_f(i['running_p95'], 2)} s (max {_f(i['running_max'], 2)} s; goal: p95 "
-        f"under 2 s); to succeeded p50 {_f(i['succeeded_p50'], 2)} s, p95 {_f(i['succeeded_p95'], 2)} s. The same "
-        f"click sent to the scheduled queue, behind the backlog, waited {_f(i['fifo_running'], 1)} s to run.",
+        f"under 2 s); to succeeded p50 {_f(i['succeeded_p50'], 2)} s, p95 {_f(i['succeeded_p95'], 2)} s. "
+        f"{i['backlog_done']} of the backlog's runs were done by then; the rest was dropped. The same click sent to "
+        f"the scheduled queue behind {i['fifo_backlog']} daily syncs waited {_f(i['fifo_running'], 1)} s to run.",
         "",
         f"Fairness: {f['big_runs']} runs of one organization queued ahead of one run of each of {f['small_runs']} "
         f"others, on {f['workers']} processes, at most {f['per_installation']} runs of an installation at once "
