@@ -137,13 +137,27 @@ def test_a_failing_apply_stops_the_fetch_and_changes_nothing(project_a, hs, queu
     assert not sync_threads()
 
 
-def open_transactions():
-    """Other connections of this database with a transaction open (the sync's writer, if it kept one)."""
+def open_transactions(since=None):
+    """Other connections of this database with a transaction open (the sync's writer, if it kept one); with `since`,
+    those whose transaction began before it (a short one another thread opened since is not held through a wait)."""
+    return len(open_transaction_queries(since))
+
+
+def open_transaction_queries(since=None):
+    """The last statement of each other connection of this database with a transaction open, and for how long."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND pid <> pg_backend_pid() AND xact_start IS NOT NULL AND state <> 'active'"
+            "SELECT state, now() - xact_start, left(query, 300) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start IS NOT NULL "
+            "AND xact_start <= coalesce(%s, now())",
+            [since],
         )
+        return cursor.fetchall()
+
+
+def database_now():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT clock_timestamp()")
         return cursor.fetchone()[0]
 
 
@@ -162,6 +176,7 @@ def test_a_wait_for_the_request_budget_gives_the_early_apply_up(project_a, hs, s
     Installation.objects.update(budget_window_started_at=None, budget_used=0, rate_limited_until=None)
     hs.fault(latency=LATENCY)
     during_waits = []
+    held = []
     watch = Watch()
 
     class Paced(watch.client_class):
@@ -170,13 +185,17 @@ def test_a_wait_for_the_request_budget_gives_the_early_apply_up(project_a, hs, s
             sleep = self.budget.sleep
 
             def sleep_and_look(seconds):
-                # The apply rolls back at its next step: a window being written finishes first, which under a loaded
-                # machine's CI has taken over 5 s. An apply that kept its transaction through the wait would still
-                # hold it after 30 s (it waits for a window the sleeping fetch cannot send).
+                # The apply rolls back at its next step (a window being written finishes first); one that kept its
+                # transaction through the wait would still hold it after 30 s, waiting for a window the sleeping
+                # fetch cannot send. Only a transaction begun before the wait counts: another thread (the lease's
+                # renewal, the run's progress) may open a short one meanwhile.
+                began = database_now()
                 deadline = time.monotonic() + 30
-                while open_transactions() and time.monotonic() < deadline:
+                while open_transactions(began) and time.monotonic() < deadline:
                     time.sleep(0.05)
-                during_waits.append(open_transactions())
+                during_waits.append(open_transactions(began))
+                if during_waits[-1]:
+                    held.append(open_transaction_queries(began))
                 sleep(seconds)
 
             self.budget.sleep = sleep_and_look
@@ -184,6 +203,6 @@ def test_a_wait_for_the_request_budget_gives_the_early_apply_up(project_a, hs, s
     run = reset(project_a, watch.parts(client=Paced))
     assert run.status == "succeeded", run.error
     assert during_waits, "the reset must have waited for the budget"
-    assert during_waits[0] == 0, "a transaction stayed open while the sync waited for the budget"
+    assert during_waits[0] == 0, f"a transaction stayed open while the sync waited for the budget: {held}"
     assert synced_result(project_a) == truth
     assert not sync_threads()
