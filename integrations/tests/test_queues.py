@@ -155,7 +155,9 @@ def test_a_persons_run_overtakes_a_full_scheduled_queue(broker: str, worker: sub
     # The 10,000 runs of a night's schedule after downtime, sent as the schedule sends them (batched).
     with current_app.producer_or_acquire() as producer, producer.batch(max_size=1000):
         for number in range(10_000):
-            current_app.send_task(PROBE, args=[f"scheduled-{number}"], queue=queues.SCHEDULED, producer=producer)
+            current_app.send_task(
+                PROBE, args=[f"scheduled-{number}"], queue=queues.SCHEDULED, producer=producer
+            )
     # The worker is working through the backlog before people click.
     wait_for(lambda: client.llen(TAKEN) >= 5, timeout=60, message="the worker to take scheduled messages")
     taken_before = client.llen(TAKEN)
