@@ -55,14 +55,15 @@ class Meter:
         return None
 
     def _cpu(self):
+        """CPU seconds so far of each process of a kind: {pid: (kind, seconds)}."""
         import psutil
 
-        spent = dict.fromkeys(self.KINDS, 0.0)
+        spent = {}
         for process in psutil.process_iter(["name", "cmdline", "cpu_times"]):
             kind = self._kind(process)
             times = process.info["cpu_times"]
             if kind and times is not None:
-                spent[kind] += times.user + times.system
+                spent[process.pid] = (kind, times.user + times.system)
         return spent
 
     def start(self):
@@ -79,10 +80,13 @@ class Meter:
         ended, machine = self._cpu(), psutil.cpu_times()
         total = sum(machine) - sum(self._machine)
         idle = (machine.idle + machine.iowait) - (self._machine.idle + self._machine.iowait)
-        figures = {
-            f"cpu_ms_per_run_{kind}": max(0.0, ended[kind] - self._began[kind]) * 1000 / max(runs, 1)
-            for kind in self.KINDS
-        }
+        # Per process, so that one that ended meanwhile (the last round's) takes nothing away; a process that
+        # started meanwhile counts from zero.
+        spent = dict.fromkeys(self.KINDS, 0.0)
+        for pid, (kind, seconds) in ended.items():
+            before = self._began.get(pid)
+            spent[kind] += seconds - (before[1] if before and before[0] == kind else 0.0)
+        figures = {f"cpu_ms_per_run_{kind}": spent[kind] * 1000 / max(runs, 1) for kind in self.KINDS}
         figures["machine_busy"] = 1 - idle / total if total else float("nan")
         figures["cores"] = psutil.cpu_count()
         return figures
@@ -140,6 +144,7 @@ class Fleet:
     def __init__(
         self, hs, *, organizations, projects_per_org, big_org_projects, clicks, padding_organizations
     ):
+        from integrations.services import live
         from integrations.services.installation import connect_with_personal_access_token
         from integrations.services.links import update_link
         from people.models import Organization
@@ -147,6 +152,9 @@ class Fleet:
 
         point_at_sandbox(hs)
         hubstaff_projects = sorted(hs.ids()["projects"].values())
+        # No webhook subscriptions (section 8 measures live updates): each would verify against a web server this
+        # benchmark does not run, and hundreds of them would hold the workers before any sync.
+        subscribe, live.send_subscribe = live.send_subscribe, lambda installation: None
         start = date.today() - timedelta(days=DAYS)
 
         def organization(name, slug, projects):
@@ -165,18 +173,21 @@ class Fleet:
                 made.append((project.pk, org.pk))
             return made
 
-        self.links = []
-        for number in range(organizations):
-            self.links += organization(f"Fleet {number}", f"bench-fleet-{number}", projects_per_org)
-        self.big = organization("Fleet big", "bench-fleet-big", big_org_projects)
-        # Only queued in the interactive round, to fill the scheduled queue up to its backlog; never synced before.
-        self.padding = []
-        for number in range(padding_organizations):
-            self.padding += organization(
-                f"Fleet padding {number}", f"bench-fleet-pad-{number}", projects_per_org
-            )
-        # A person's resets: small projects of an organization of their own, one per click.
-        self.clicks = organization("Fleet clicks", "bench-fleet-clicks", clicks)
+        try:
+            self.links = []
+            for number in range(organizations):
+                self.links += organization(f"Fleet {number}", f"bench-fleet-{number}", projects_per_org)
+            self.big = organization("Fleet big", "bench-fleet-big", big_org_projects)
+            # Only queued in the interactive round, to fill the scheduled queue up to its backlog; never synced.
+            self.padding = []
+            for number in range(padding_organizations):
+                self.padding += organization(
+                    f"Fleet padding {number}", f"bench-fleet-pad-{number}", projects_per_org
+                )
+            # A person's resets: small projects of an organization of their own, one per click.
+            self.clicks = organization("Fleet clicks", "bench-fleet-clicks", clicks)
+        finally:
+            live.send_subscribe = subscribe
 
     def queue(self, links):
         """Queue the links' daily syncs as the beat does, their messages on the scheduled queue; the run ids. The
@@ -275,9 +286,11 @@ def _waits(run_ids):
     )
 
 
-def _throughput(fleet, workers, log_dir):
-    """Each round: every link's daily sync queued, drained by `count` processes. In the largest round, one person's
-    click is also sent to the scheduled queue behind the backlog: its wait for a worker, had there been one queue."""
+def _throughput(fleet, workers, log_dir, round_seconds=None):
+    """Each round: every link's daily sync queued, drained by `count` processes; a round that would take longer than
+    `round_seconds` is measured over that long (the runs finished by then) and the rest dropped. In the largest
+    round, one person's click is also sent to the scheduled queue behind the backlog: its wait for a worker, had
+    there been one queue."""
     from integrations.services import runs
     from primetric.celery import app
     from projects.models import Project
@@ -295,24 +308,32 @@ def _throughput(fleet, workers, log_dir):
                 project = Project.objects.get(pk=fleet.clicks[0][0])
                 fifo = runs.request_sync(project, mode="reset", trigger="manual", send_task=False)
                 app.send_task(SYNC_TASK, args=[fifo.pk], queue="scheduled")
-            seen = _drain(run_ids)
-            cost = meter.stop(len(run_ids))
+            deadline = (
+                time.perf_counter() + round_seconds
+                if round_seconds and count != max(workers)
+                else float("inf")
+            )
+            seen = _drain(run_ids, until=lambda deadline=deadline: time.perf_counter() > deadline)
+            done = len(run_ids) - _active(run_ids)
+            cost = meter.stop(done)
             if fifo is not None:
                 _drain([fifo.pk])
                 waits, _ = _waits([fifo.pk])
                 fifo_wait = waits[0] if waits else None
         finally:
             pool.stop()
+            _drop_backlog(run_ids)
         succeeded, failed, requests = _outcome(run_ids)
         rounds.append(
             {
                 "workers": count,
                 "runs": len(run_ids),
+                "done": done,
                 "succeeded": succeeded,
-                "failed": failed,
+                "failed": failed - (len(run_ids) - done),
                 "requests": requests,
                 "seconds": seen.seconds,
-                "runs_per_minute": len(run_ids) / seen.seconds * 60,
+                "runs_per_minute": done / seen.seconds * 60,
                 "peak_connections": seen.peak_connections,
                 "redis_bytes": seen.peak_memory,
                 "lock_wait_share": seen.looks_with_lock_waits / max(seen.looks, 1),
@@ -321,13 +342,13 @@ def _throughput(fleet, workers, log_dir):
             }
         )
         print(
-            f"[fleet] {count} workers: {len(run_ids)} runs in {seen.seconds:.1f} s, machine busy "
+            f"[fleet] {count} workers: {done} of {len(run_ids)} runs in {seen.seconds:.1f} s, machine busy "
             f"{cost['machine_busy']:.0%}",
             flush=True,
         )
-    base = rounds[0]["runs_per_minute"] / rounds[0]["workers"]
+    base = rounds[0]["runs_per_minute"] / rounds[0]["workers"] or float("nan")
     for r in rounds:
-        r["speed_up"] = r["runs_per_minute"] / rounds[0]["runs_per_minute"]
+        r["speed_up"] = r["runs_per_minute"] / (rounds[0]["runs_per_minute"] or float("nan"))
         r["efficiency"] = r["runs_per_minute"] / r["workers"] / base
     return rounds, fifo_wait
 
@@ -430,6 +451,7 @@ def run(
     clicks=6,
     click_every=3.0,
     backlog=0,
+    round_seconds=None,
 ):
     import tempfile
     from pathlib import Path
@@ -460,7 +482,7 @@ def run(
         finally:
             pool.stop()
         print(f"[fleet] {len(fleet.links)} links synced once; throughput rounds ...", flush=True)
-        throughput, fifo_wait = _throughput(fleet, workers, log_dir)
+        throughput, fifo_wait = _throughput(fleet, workers, log_dir, round_seconds)
         interactive = _interactive(fleet, max(workers), click_every, log_dir, clicks)
         interactive["fifo_running"] = fifo_wait
         interactive["fifo_backlog"] = len(fleet.links)
