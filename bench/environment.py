@@ -69,6 +69,11 @@ def recreate_database(db_name=DB_NAME):
             cur.execute(f'CREATE DATABASE "{db_name}"')
     finally:
         conn.close()
+    # The benchmark's own Redis database too: a message an earlier run left (a countdown a worker held when it was
+    # stopped) names a run of the dropped database, and would start whichever new run has its id.
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
         cwd=ROOT,
