@@ -456,7 +456,8 @@ def _fleet_section(fleet):
         f"{fleet['latency']} s a request)",
         "",
         "Every link's daily incremental sync queued at once on `scheduled` and drained by worker processes (one a "
-        "worker, `-Q interactive,scheduled`, as on separate hosts):",
+        "worker, `-Q interactive,scheduled`, as on separate hosts); a round cut at its time limit counts the runs "
+        "done by then:",
         "",
         _table(
             [
@@ -473,7 +474,7 @@ def _fleet_section(fleet):
             [
                 [
                     r["workers"],
-                    r["runs"],
+                    f"{r.get('done', r['runs']):,} of {r['runs']:,}",
                     r["failed"],
                     r["seconds"],
                     r["runs_per_minute"],
