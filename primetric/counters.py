@@ -49,6 +49,18 @@ def add(name: str, where: str, label: str, amount: float = 1) -> None:
         logger.debug("counter %s[%s:%s] not counted: Redis did not answer", name, where, label, exc_info=True)
 
 
+def waited(kind: str, seconds: float) -> None:
+    """A wait for Hubstaff's pace (`kind`: "budget" or "rate_limit") slept through: one more, and its seconds, in one
+    round trip."""
+    try:
+        pipe = _client(settings.REDIS_URL).pipeline(transaction=False)
+        pipe.hincrbyfloat(key(PACING), f"{kind}:waits", 1)
+        pipe.hincrbyfloat(key(PACING), f"{kind}:seconds", seconds)
+        pipe.execute()
+    except redis.RedisError:
+        logger.debug("pacing wait (%s) not counted: Redis did not answer", kind, exc_info=True)
+
+
 def read(name: str) -> dict[tuple[str, str], float]:
     """Every (where, label)'s count of the counter `name` (raises redis.RedisError: /metrics reports the part as
     failed)."""

@@ -2,9 +2,9 @@
 
 Every figure is read at scrape time from what the fleet already keeps: the broker's queues in Redis, the sync runs'
 rows, Hubstaff's events, PostgreSQL's own view of its connections, and the few counters of what leaves no row
-(Hubstaff's error answers, webhook deliveries: primetric/counters.py, in the Redis every process shares). No process
-keeps a figure of its own, so it makes no difference which web process Prometheus reaches, how many workers there
-are, or that they restart.
+(Hubstaff's error answers, pacing waits, webhook deliveries: primetric/counters.py, in the Redis every process
+shares). No process keeps a figure of its own, so it makes no difference which web process Prometheus reaches, how
+many workers there are, or that they restart.
 
 The time-windowed figures (runs in the last 24 hours, durations in the last hour) are gauges and histograms of
 that window, not counters: graph them as they are, without rate() (`histogram_quantile(0.95, ..._bucket)` gives

@@ -135,8 +135,7 @@ class RequestBudget:
                 raise BudgetSpent(until, wait)
             if self.on_wait is not None:
                 self.on_wait(until)
-            counters.add(counters.PACING, "budget", "waits")
-            counters.add(counters.PACING, "budget", "seconds", wait)
+            counters.waited("budget", wait)
             self.sleep(wait)
 
     def hubstaff_said_wait(self, until: datetime) -> None:

@@ -483,8 +483,7 @@ class HubstaffClient:
         if wait > settings.HUBSTAFF_MAX_RETRY_AFTER or limited > settings.HUBSTAFF_MAX_RETRIES:
             counters.add(counters.PACING, "rate_limit", "deferred")
             raise RateLimited.for_seconds(wait)
-        counters.add(counters.PACING, "rate_limit", "waits")
-        counters.add(counters.PACING, "rate_limit", "seconds", wait)
+        counters.waited("rate_limit", wait)
         self.sleep(wait)
         self._waited_until = until
 
@@ -590,8 +589,7 @@ class HubstaffClient:
         if wait > settings.HUBSTAFF_MAX_RETRY_AFTER:
             counters.add(counters.PACING, "rate_limit", "deferred")
             raise RateLimited.for_seconds(wait)
-        counters.add(counters.PACING, "rate_limit", "waits")
-        counters.add(counters.PACING, "rate_limit", "seconds", wait)
+        counters.waited("rate_limit", wait)
         self.sleep(wait)
         self._waited_until = until
 
